@@ -1,0 +1,60 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Workflow code is replayed: it must not reach I/O, clocks or Node built-ins directly. */
+export const workflowRestrictedImports = {
+  patterns: [
+    {
+      group: ['node:*'],
+      message: 'Workflow code is deterministic: do I/O in an activity (src/activities).',
+    },
+    {
+      group: [
+        'fs', 'fs/*', 'path', 'os', 'http', 'https', 'net', 'dns', 'dns/*', 'child_process', 'crypto',
+        'stream', 'stream/*', 'url', 'util', 'events', 'timers', 'timers/*', 'worker_threads', 'zlib',
+        'tls', 'process', 'buffer', 'readline', 'cluster', 'dgram', 'http2', 'perf_hooks', 'vm',
+      ],
+      message: 'Node built-ins are not available in workflow code: move this into an activity.',
+    },
+    {
+      group: ['undici', 'undici/*', 'pino', 'pino-*', '@kubernetes/client-node', '@kubernetes/*'],
+      message: 'I/O libraries belong in activities (src/activities); workflows call them via proxyActivities.',
+    },
+    {
+      group: ['**/activities/**', '**/activities', '**/worker/**', '**/cli/**', '**/simulator/**'],
+      allowTypeImports: true,
+      message: 'Workflows may only import activity *types* (import type).',
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
+    ignores: ['src/runbooks/**/*.activity.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+  },
+);

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { TASK_QUEUE, parseSecretRef, type SecretRef } from '../contract/index.ts';
+import { PROJECT_ROOT } from '../infra/temporal-binary.ts';
+
+/** Invalid configuration: the message names the variable and what it should look like. Exit code 2. */
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const urlList = z
+  .string()
+  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+  .pipe(z.array(z.url()));
+const secretRef = z.string().transform((s, ctx): SecretRef => {
+  try {
+    return parseSecretRef(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Every environment variable the engine reads (Temporal connection variables go to envconfig). */
+export const EnvSchema = z.object({
+  RUNBOOK_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  RUNBOOK_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  RUNBOOK_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  RUNBOOK_DATA_DIR: z.string().min(1).default(resolve(PROJECT_ROOT, '.data')),
+  RUNBOOK_DEV_PORT: port.default(7233),
+  RUNBOOK_UI_PORT: port.default(8233),
+  RUNBOOK_POSTMORTEM_DIR: z.string().min(1).optional(),
+  RUNBOOK_REMEDIATION_TARGET: z.enum(['kubernetes', 'record-only']).default('record-only'),
+  RUNBOOK_KUBE_CONTEXT: z.string().min(1).optional(),
+  RUNBOOK_SLACK_WEBHOOK_URL: urlList.optional(),
+  RUNBOOK_WEBHOOK_URL: urlList.optional(),
+  RUNBOOK_NOTIFY_FILE: z.string().min(1).optional(),
+  RUNBOOK_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  RUNBOOK_SERVICE_BASE_URL: z.url().optional(),
+  RUNBOOK_STATUS_PAGE_URL: z.url().optional(),
+  RUNBOOK_API_HOST: z.string().min(1).optional(),
+  RUNBOOK_API_KEY_REF: secretRef.optional(),
+  RUNBOOK_K8S_NAMESPACE: z.string().min(1).optional(),
+  RUNBOOK_K8S_DEPLOYMENT: z.string().min(1).optional(),
+  RUNBOOK_K8S_CONTAINER: z.string().min(1).optional(),
+  RUNBOOK_K8S_SECRET: z.string().min(1).optional(),
+  RUNBOOK_K8S_SECRET_KEY: z.string().min(1).optional(),
+  RUNBOOK_BATCH_SELECTOR: z.string().min(1).optional(),
+  RUNBOOK_APPROVERS: z
+    .string()
+    .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+    .optional(),
+  RUNBOOK_AUTO_APPROVE_P1_FALLBACK: bool.optional(),
+  RUNBOOK_DRY_RUN: bool.optional(),
+});
+export type AppConfig = z.infer<typeof EnvSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const relevant = Object.fromEntries(
+    Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = EnvSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
+  }
+  return parsed.data;
+}
+
+export function postmortemDir(config: AppConfig): string {
+  return config.RUNBOOK_POSTMORTEM_DIR ?? resolve(config.RUNBOOK_DATA_DIR, 'postmortems');
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { SecretRefSchema, SeveritySchema } from './common.ts';
+import { DecisionSchema, ProbeResultSchema } from './probes.ts';
+import { MutationRecordSchema } from './mutations.ts';
+
+export const IncidentStateSchema = z.enum([
+  'investigating',
+  'awaiting_approval',
+  'mitigating',
+  'mitigated',
+  'monitoring',
+  'reverting',
+  'resolved',
+  'cancelled',
+  'failed',
+]);
+export type IncidentState = z.infer<typeof IncidentStateSchema>;
+
+/** The seed runbook's communication status, derived from the engine state. */
+export type CommunicationStatus = 'INVESTIGATING' | 'MITIGATED' | 'RESOLVED';
+export function communicationStatus(state: IncidentState): CommunicationStatus {
+  switch (state) {
+    case 'investigating':
+    case 'awaiting_approval':
+    case 'mitigating':
+      return 'INVESTIGATING';
+    case 'mitigated':
+    case 'monitoring':
+    case 'reverting':
+      return 'MITIGATED';
+    case 'resolved':
+    case 'cancelled':
+    case 'failed':
+      return 'RESOLVED';
+  }
+}
+
+export const TimelineKindSchema = z.enum([
+  'state',
+  'probe',
+  'decision',
+  'approval_requested',
+  'approved',
+  'rejected',
+  'mutation',
+  'reverted',
+  'notification',
+  'escalation',
+  'note',
+]);
+export type TimelineKind = z.infer<typeof TimelineKindSchema>;
+
+export const TimelineEntrySchema = z.object({
+  /** Workflow time, ISO-8601. */
+  at: z.string(),
+  kind: TimelineKindSchema,
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+export const ApprovalTimeoutOutcomeSchema = z.enum(['escalate', 'reject', 'auto-approve']);
+
+export const ApprovalPolicySchema = z.object({
+  /** Empty: anyone may approve. */
+  approvers: z.array(z.string().min(1)).default([]),
+  /** N of M: how many distinct approvals a step needs. */
+  required: z.number().int().min(1).default(1),
+  allowSelfApproval: z.boolean().default(false),
+  timeoutMs: z.number().int().positive().default(30 * 60_000),
+  onTimeout: ApprovalTimeoutOutcomeSchema.default('escalate'),
+  /** P1 provider outages may enable fallback without waiting for a human. */
+  autoApproveP1Fallback: z.boolean().default(false),
+  /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
+  dryRun: z.boolean().default(false),
+});
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
+
+const ms = (d: number) => z.number().int().positive().default(d);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** All durations the engine waits on; drills compress them, production uses the defaults. */
+export const IncidentTimingsSchema = z.object({
+  slaMs: z
+    .object({ P1: ms(15 * MIN), P2: ms(HOUR), P3: ms(4 * HOUR), P4: ms(24 * HOUR) })
+    .prefault({}),
+  escalationEveryMs: ms(15 * MIN),
+  updateEveryMs: z
+    .object({ P1: ms(30 * MIN), P2: ms(HOUR), P3: ms(4 * HOUR), P4: z.number().int().positive().nullable().default(null) })
+    .prefault({}),
+  pollInitialMs: ms(30_000),
+  pollMaxMs: ms(5 * MIN),
+  pollBackoff: z.number().min(1).default(1.5),
+  healthyChecksRequired: z.number().int().min(1).default(3),
+  /** A billed generate probe at most every Nth poll; the rest hit the status page. */
+  billedProbeEvery: z.number().int().min(1).default(4),
+  rateLimitWindowMs: ms(15 * MIN),
+  rolloutTimeoutMs: ms(10 * MIN),
+  /** Continue-as-new after this many monitor polls, keeping each run's history bounded. */
+  pollsPerRun: z.number().int().min(1).default(100),
+});
+export type IncidentTimings = z.infer<typeof IncidentTimingsSchema>;
+
+export const ServiceTargetSchema = z.object({
+  name: z.string().min(1),
+  baseUrl: z.url(),
+  statusPageUrl: z.url().optional(),
+  apiHost: z.string().optional(),
+  apiKeyRef: SecretRefSchema,
+  kubernetes: z.object({
+    namespace: z.string().min(1),
+    deployment: z.string().min(1),
+    container: z.string().optional(),
+    secretName: z.string().min(1),
+    secretKey: z.string().min(1),
+    /** Label selector of the batch CronJobs paused when credits run out. */
+    batchSelector: z.string().min(1),
+  }),
+});
+export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
+
+export const IncidentInputSchema = z.object({
+  runbook: z.string().min(1).default('ideogram'),
+  trigger: z.enum(['manual', 'alert', 'drill']),
+  reporter: z.string().min(1),
+  symptom: z.string().default(''),
+  suspectedCause: z.string().optional(),
+  service: ServiceTargetSchema,
+  policy: ApprovalPolicySchema.prefault({}),
+  timings: IncidentTimingsSchema.prefault({}),
+  /** Probe calls that cost credits, per incident. */
+  billedProbeBudget: z.number().int().min(0).default(20),
+  drill: z.boolean().default(false),
+});
+export type IncidentInput = z.infer<typeof IncidentInputSchema>;
+export type IncidentInputDraft = z.input<typeof IncidentInputSchema>;
+
+export const ApprovalDecisionSchema = z.object({
+  by: z.string(),
+  decision: z.enum(['approved', 'rejected']),
+  comment: z.string().optional(),
+  at: z.string(),
+});
+
+export const ApprovalRequestSchema = z.object({
+  stepId: z.string(),
+  description: z.string(),
+  kubectl: z.string().optional(),
+  requestedAt: z.string(),
+  deadline: z.string(),
+  required: z.number().int(),
+  decisions: z.array(ApprovalDecisionSchema),
+  outcome: z.enum(['pending', 'approved', 'rejected', 'timed_out']),
+  /** Exact command a human runs to approve. */
+  approveCommand: z.string(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+export const IncidentStatusSchema = z.object({
+  incidentId: z.string(),
+  runbook: z.string(),
+  state: IncidentStateSchema,
+  communicationStatus: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED']),
+  severity: SeveritySchema.nullable(),
+  cause: z.string().nullable(),
+  rationale: z.string().nullable(),
+  owner: z.string().nullable(),
+  acknowledged: z.boolean(),
+  pendingApprovals: z.array(ApprovalRequestSchema),
+  /** Monitoring progress, e.g. 2 of 3 healthy checks. */
+  monitor: z.object({ healthyStreak: z.number().int(), required: z.number().int(), polls: z.number().int() }).nullable(),
+  nextUpdateAt: z.string().nullable(),
+  mutations: z.array(MutationRecordSchema),
+  startedAt: z.string(),
+});
+export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
+
+export const IncidentResultSchema = z.object({
+  incidentId: z.string(),
+  state: IncidentStateSchema,
+  severity: SeveritySchema.nullable(),
+  cause: z.string().nullable(),
+  decision: DecisionSchema.nullable(),
+  timeline: z.array(TimelineEntrySchema),
+  approvals: z.array(ApprovalDecisionSchema.extend({ stepId: z.string() })),
+  mutations: z.array(MutationRecordSchema),
+  postmortem: z.string(),
+  postmortemPath: z.string().nullable(),
+});
+export type IncidentResult = z.infer<typeof IncidentResultSchema>;
+
+export { ProbeResultSchema };

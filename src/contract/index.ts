@@ -1,0 +1,34 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export * from './common.ts';
+export * from './probes.ts';
+export * from './mutations.ts';
+export * from './incident.ts';
+export * from './notifications.ts';
+export * from './signals.ts';
+
+export const TASK_QUEUE = 'runbook-incidents';
+export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
+
+export const SEARCH_ATTRIBUTES = {
+  severity: defineSearchAttributeKey('IncidentSeverity', 'KEYWORD'),
+  cause: defineSearchAttributeKey('IncidentCause', 'KEYWORD'),
+  state: defineSearchAttributeKey('IncidentState', 'KEYWORD'),
+} as const;
+
+/** For `temporal server start-dev --search-attribute` and `operatorService.addSearchAttributes`. */
+export const SEARCH_ATTRIBUTE_REGISTRATIONS = Object.values(SEARCH_ATTRIBUTES).map((k) => ({
+  name: k.name,
+  type: 'Keyword' as const,
+}));
+
+/** `incident-<yyyymmdd>-<slug>` */
+export function incidentWorkflowId(date: Date, slug: string): string {
+  const day = date.toISOString().slice(0, 10).replaceAll('-', '');
+  const clean = slug
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return `incident-${day}-${clean || 'unnamed'}`;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { SecretRefSchema } from './common.ts';
+
+export const KubeDeploymentRefSchema = z.object({
+  namespace: z.string().min(1),
+  deployment: z.string().min(1),
+  /** Only this container; all containers when absent (like `kubectl set env` without -c). */
+  container: z.string().min(1).optional(),
+});
+export type KubeDeploymentRef = z.infer<typeof KubeDeploymentRefSchema>;
+
+/** A change the runbook can ask for. Data only: the remediation target executes it. */
+export const MutationOpSchema = z.discriminatedUnion('kind', [
+  KubeDeploymentRefSchema.extend({ kind: z.literal('set-env'), name: z.string().min(1), value: z.string() }),
+  KubeDeploymentRefSchema.extend({ kind: z.literal('rollout-restart') }),
+  z.object({
+    kind: z.literal('apply-secret'),
+    namespace: z.string().min(1),
+    secretName: z.string().min(1),
+    key: z.string().min(1),
+    /** The new value's location; the value itself never enters history. */
+    ref: SecretRefSchema,
+  }),
+  z.object({ kind: z.literal('suspend-cronjobs'), namespace: z.string().min(1), selector: z.string().min(1) }),
+]);
+export type MutationOp = z.infer<typeof MutationOpSchema>;
+
+export const MutationModeSchema = z.enum(['applied', 'dry-run', 'record-only']);
+export type MutationMode = z.infer<typeof MutationModeSchema>;
+
+export const MutationRecordSchema = z.object({
+  /** Deterministic (workflow-assigned) so a retried activity recognises its own earlier work. */
+  id: z.string(),
+  step: z.string(),
+  /** e.g. `deployment/ideogram-service -n prod`. */
+  target: z.string(),
+  op: MutationOpSchema,
+  /** Human summary of the change, e.g. `IDEOGRAM_FALLBACK=true`. */
+  change: z.string(),
+  /** Prior state, enough to restore it (no secret values: secrets are backed up in-cluster). */
+  previous: z.unknown(),
+  appliedAt: z.string(),
+  revertedAt: z.string().optional(),
+  /** The command a human would have typed. */
+  kubectl: z.string(),
+  revertKubectl: z.string().optional(),
+  mode: MutationModeSchema,
+  /** False when the change was already in place (idempotent re-apply). */
+  changed: z.boolean(),
+});
+export type MutationRecord = z.infer<typeof MutationRecordSchema>;

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { SeveritySchema } from './common.ts';
+
+export const NotificationKindSchema = z.enum(['status', 'reminder', 'escalation', 'approval_request']);
+
+/** One stakeholder update, already rendered from the runbook's template; sinks only format it. */
+export const NotificationMessageSchema = z.object({
+  incidentId: z.string(),
+  kind: NotificationKindSchema,
+  severity: SeveritySchema.nullable(),
+  status: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED']),
+  title: z.string(),
+  impact: z.string(),
+  cause: z.string(),
+  action: z.string(),
+  nextUpdateAt: z.string().nullable(),
+  owner: z.string(),
+  /** The full plain-text message in the runbook's template. */
+  text: z.string(),
+  approval: z
+    .object({ stepId: z.string(), description: z.string(), kubectl: z.string().optional(), approveCommand: z.string() })
+    .optional(),
+});
+export type NotificationMessage = z.infer<typeof NotificationMessageSchema>;
+
+export const DeliveryResultSchema = z.object({
+  sink: z.string(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+});
+export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { SecretRefSchema } from './common.ts';
+
+export const ProbeErrorKindSchema = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
+export type ProbeErrorKind = z.infer<typeof ProbeErrorKindSchema>;
+
+/** A probe as a runbook declares it: data only, executed by the generic probe activity. */
+export const ProbeSpecSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('http'),
+    id: z.string(),
+    description: z.string(),
+    method: z.enum(['GET', 'POST']),
+    /** Relative to the service's base URL, or absolute when `urlFrom` says so. */
+    path: z.string(),
+    urlFrom: z.enum(['baseUrl', 'statusPageUrl']).default('baseUrl'),
+    json: z.unknown().optional(),
+    multipart: z.record(z.string(), z.string()).optional(),
+    /** Header that carries the service's API key (resolved inside the activity). */
+    authHeader: z.string().optional(),
+    /** Costs money at the provider: counted against the incident's probe budget. */
+    billed: z.boolean().default(false),
+    timeoutMs: z.number().int().positive(),
+    /** JSON path (dot separated, numeric indexes) of an image URL to hand to a later download probe. */
+    extractUrl: z.string().optional(),
+    /** JSON path whose value is reported in `detail` (e.g. the status page indicator). */
+    extractField: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('dns'),
+    id: z.string(),
+    description: z.string(),
+    timeoutMs: z.number().int().positive(),
+    billed: z.literal(false).default(false),
+  }),
+  z.object({
+    kind: z.literal('download'),
+    id: z.string(),
+    description: z.string(),
+    /** Probe id whose extracted URL is downloaded. */
+    after: z.string(),
+    timeoutMs: z.number().int().positive(),
+    billed: z.literal(false).default(false),
+  }),
+]);
+export type ProbeSpec = z.infer<typeof ProbeSpecSchema>;
+export type ProbeSpecInput = z.input<typeof ProbeSpecSchema>;
+
+export const ProbeTargetSchema = z.object({
+  baseUrl: z.url(),
+  statusPageUrl: z.url().optional(),
+  /** Host name resolved by DNS probes; defaults to the base URL's host. */
+  apiHost: z.string().optional(),
+  apiKeyRef: SecretRefSchema,
+});
+export type ProbeTarget = z.infer<typeof ProbeTargetSchema>;
+
+export const ProbeResultSchema = z.object({
+  probe: z.string(),
+  ok: z.boolean(),
+  httpStatus: z.number().int().nullable(),
+  errorKind: ProbeErrorKindSchema.nullable(),
+  latencyMs: z.number().nonnegative(),
+  /** Short, sanitised excerpt: never a key, never a whole body. */
+  detail: z.string(),
+  billed: z.boolean(),
+  /** Set when the spec asked for `extractUrl` and the response had one. */
+  extractedUrl: z.string().optional(),
+  /** Set when the spec asked for `extractField`. */
+  extractedField: z.string().optional(),
+});
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+
+export const DecisionSchema = z.object({
+  cause: z.string(),
+  severity: z.enum(['P1', 'P2', 'P3', 'P4']),
+  rationale: z.string(),
+  evidence: z.array(z.string()),
+});
+export type Decision = z.infer<typeof DecisionSchema>;

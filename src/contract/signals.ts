@@ -1,0 +1,31 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { SecretRefSchema } from './common.ts';
+import type { IncidentStatus, TimelineEntry } from './incident.ts';
+
+const by = z.string().trim().min(1, 'who is acting (--by NAME)');
+
+export const ApprovalSignalSchema = z.object({ stepId: z.string().min(1), by, comment: z.string().optional() });
+export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
+export const ByOnlySchema = z.object({ by });
+export const NoteSchema = z.object({ by, text: z.string().trim().min(1) });
+export const ReasonSchema = z.object({ by, reason: z.string().trim().min(1) });
+export const SecretRefSignalSchema = z.object({ by, stepId: z.string().min(1).optional(), ref: SecretRefSchema });
+
+export type ApprovalAnswer = { accepted: boolean; message: string };
+
+export const approveSignal = defineSignal<[ApprovalSignal]>('approve');
+export const rejectSignal = defineSignal<[ApprovalSignal]>('reject');
+/** Same handler as the signals, with a validator so the CLI gets an immediate answer. */
+export const decideUpdate = defineUpdate<ApprovalAnswer, [ApprovalSignal & { decision: 'approved' | 'rejected' }]>('decide');
+export const acknowledgeSignal = defineSignal<[z.infer<typeof ByOnlySchema>]>('acknowledge');
+export const noteSignal = defineSignal<[z.infer<typeof NoteSchema>]>('note');
+export const setRootCauseSignal = defineSignal<[z.infer<typeof NoteSchema>]>('setRootCause');
+export const resolveSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('resolve');
+export const cancelSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('cancel');
+/** A human hands over where a new secret lives (never its value). */
+export const provideSecretRefSignal = defineSignal<[z.infer<typeof SecretRefSignalSchema>]>('provideSecretRef');
+
+export const statusQuery = defineQuery<IncidentStatus>('status');
+export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
+export const postmortemQuery = defineQuery<string>('postmortem');

@@ -1,0 +1,16 @@
+import type { RunbookDefinition } from './types.ts';
+import { ideogramRunbook } from './ideogram/definition.ts';
+
+export type { RunbookDefinition } from './types.ts';
+
+const RUNBOOKS: Record<string, RunbookDefinition> = { [ideogramRunbook.id]: ideogramRunbook };
+
+export function runbookIds(): string[] {
+  return Object.keys(RUNBOOKS);
+}
+
+export function getRunbook(id: string): RunbookDefinition {
+  const runbook = RUNBOOKS[id];
+  if (!runbook) throw new Error(`unknown runbook "${id}" — known: ${runbookIds().join(', ')}`);
+  return runbook;
+}

@@ -1,0 +1,15 @@
+// Production entry point: `node src/worker/main.ts` (the Docker image's command).
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { createLogger, installRuntimeLogger } from '../infra/logger.ts';
+import { loadTemporalTarget } from '../infra/temporal-connection.ts';
+import { runWorker } from './run-worker.ts';
+
+try {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
+  installRuntimeLogger(logger);
+  await runWorker(config, loadTemporalTarget(), logger);
+} catch (err) {
+  process.stderr.write(`runbook worker: ${(err as Error).message}\n`);
+  process.exitCode = err instanceof ConfigError ? 2 : 1;
+}

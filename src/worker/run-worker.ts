@@ -1,0 +1,37 @@
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/index.ts';
+import type { TemporalTarget } from '../infra/temporal-connection.ts';
+import { createIncidentWorker } from './create-worker.ts';
+import { activityDepsFromConfig } from './deps.ts';
+
+/**
+ * Runs the worker until the process is told to stop. The SDK installs its own SIGINT/SIGTERM
+ * handling (graceful shutdown, draining in-flight tasks): we deliberately do not override it.
+ */
+export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger): Promise<void> {
+  const connection = await NativeConnection.connect(target.connectionOptions);
+  try {
+    const worker = await createIncidentWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue: config.RUNBOOK_TASK_QUEUE,
+      deps: activityDepsFromConfig(config),
+      workflowBundlePath: config.RUNBOOK_WORKFLOW_BUNDLE,
+    });
+    logger.info(
+      {
+        namespace: target.namespace,
+        taskQueue: config.RUNBOOK_TASK_QUEUE,
+        address: target.connectionOptions.address,
+        remediationTarget: config.RUNBOOK_REMEDIATION_TARGET,
+        workflowBundle: config.RUNBOOK_WORKFLOW_BUNDLE ?? null,
+      },
+      'worker started',
+    );
+    await worker.run();
+    logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
