@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Connection } from '@temporalio/client';
+import { z } from 'zod';
+import { ensureSearchAttributes } from '../../app/search-attributes.ts';
+import { loadConfig } from '../../config/index.ts';
+import { startDevServer, type DevServer } from '../../infra/dev-server.ts';
+import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
+import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
+import { runWorker } from '../../worker/run-worker.ts';
+import type { CliContext } from '../context.ts';
+import { temporalUnreachable } from '../errors.ts';
+
+const DevOptionsSchema = z.object({
+  port: z.coerce.number().int().min(1).max(65535).optional(),
+  uiPort: z.coerce.number().int().min(1).max(65535).optional(),
+  dataDir: z.string().min(1).optional(),
+  ui: z.boolean(),
+});
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('dev')
+    .description(
+      'Local Temporal dev server (SQLite in the data dir, Web UI) + the worker, in one process tree. ' +
+        'With TEMPORAL_ADDRESS set, runs only the worker against that cluster.',
+    )
+    .option('--port <port>', 'Temporal gRPC port (default: RUNBOOK_DEV_PORT or 7233)')
+    .option('--ui-port <port>', 'Web UI port (default: RUNBOOK_UI_PORT or 8233)')
+    .option('--data-dir <dir>', 'where the SQLite state lives (default: RUNBOOK_DATA_DIR or ./.data)')
+    .option('--no-ui', 'run the server without the Web UI')
+    .action(async (raw: unknown) => {
+      const options = DevOptionsSchema.parse(raw);
+      const config = loadConfig(ctx.env);
+      const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
+      installRuntimeLogger(logger);
+
+      let server: DevServer | undefined;
+      let target: TemporalTarget;
+      if (temporalAddressConfigured(ctx.env)) {
+        target = loadTemporalTarget(ctx.env);
+        await registerSearchAttributes(target);
+        ctx.stderr.write(`Using Temporal at ${target.connectionOptions.address} (namespace ${target.namespace}); no local server started.\n`);
+      } else {
+        const dataDir = options.dataDir ?? config.RUNBOOK_DATA_DIR;
+        server = await startDevServer({
+          port: options.port ?? config.RUNBOOK_DEV_PORT,
+          uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null,
+          dbFile: join(dataDir, 'temporal.sqlite'),
+          onOutput: (line) => logger.debug({ source: 'temporal-server' }, line),
+        });
+        target = loadTemporalTarget({ ...ctx.env, TEMPORAL_ADDRESS: server.address });
+        ctx.stdout.write(
+          `Temporal dev server: ${server.address} (namespace ${server.namespace}, state in ${join(dataDir, 'temporal.sqlite')})\n` +
+            (server.uiUrl ? `Web UI: ${server.uiUrl}\n` : '') +
+            'Press Ctrl-C to stop.\n',
+        );
+      }
+      try {
+        await runWorker(config, target, logger);
+      } finally {
+        await server?.stop();
+      }
+    });
+}
+
+async function registerSearchAttributes(target: TemporalTarget): Promise<void> {
+  const { address, tls, apiKey, metadata } = target.connectionOptions;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, tls, apiKey, metadata, connectTimeout: 5_000 });
+  } catch (err) {
+    throw temporalUnreachable(address, err);
+  }
+  try {
+    await ensureSearchAttributes(connection, target.namespace);
+  } finally {
+    await connection.close();
+  }
+}

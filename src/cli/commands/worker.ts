@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.ts';
+import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
+import { loadTemporalTarget } from '../../infra/temporal-connection.ts';
+import { runWorker } from '../../worker/run-worker.ts';
+import type { CliContext } from '../context.ts';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('worker')
+    .description('Run the incident worker alone against the configured Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...)')
+    .action(async () => {
+      const config = loadConfig(ctx.env);
+      const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
+      installRuntimeLogger(logger);
+      await runWorker(config, loadTemporalTarget(ctx.env), logger);
+    });
+}

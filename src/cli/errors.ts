@@ -1,0 +1,59 @@
+import { ZodError } from 'zod';
+import { ConfigError } from '../config/index.ts';
+import type { CliContext } from './context.ts';
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** Triage: an incident is indicated. Drill: the incident did not resolve as expected. */
+  indicated: 3,
+} as const;
+
+/** An error whose message is already written for the person at the terminal. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.failure, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+/** Temporal unreachable: the hint says how to get one. */
+export function temporalUnreachable(address: string, cause?: unknown): CliError {
+  return new CliError(
+    `Temporal is not reachable at ${address} — start it with \`runbook dev\` or set TEMPORAL_ADDRESS`,
+    EXIT.failure,
+    { cause },
+  );
+}
+
+export function formatZodError(err: ZodError, what = 'input'): string {
+  return `invalid ${what}: ${err.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ')}`;
+}
+
+/** The one place that turns an error into a message and an exit code. */
+export function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof CliError || err instanceof ConfigError) {
+    ctx.stderr.write(`runbook: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof ZodError) {
+    ctx.stderr.write(`runbook: ${formatZodError(err)}\n`);
+    return EXIT.usage;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.stderr.write(`runbook: ${message}\n`);
+  if (ctx.env.RUNBOOK_DEBUG === '1' && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+  return EXIT.failure;
+}
