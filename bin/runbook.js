@@ -11,7 +11,8 @@ const entry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 22 && process.features?.typescript) {
-  await import(entry);
+  const { main } = await import(entry);
+  process.exitCode = await main(process.argv.slice(2));
 } else {
   let bundledNode;
   try {

@@ -33,6 +33,7 @@ function isExecutable(path: string): boolean {
 export function resolveTemporalBinary(
   kind: TemporalBinaryKind,
   env: NodeJS.ProcessEnv = process.env,
+  toolsBinDir: string = TOOLS_BIN_DIR,
 ): ResolvedBinary | undefined {
   const { file, env: envName } = BINARY_NAMES[kind];
   const fromEnv = env[envName];
@@ -42,7 +43,7 @@ export function resolveTemporalBinary(
     }
     return { path: fromEnv, source: 'env' };
   }
-  const local = join(TOOLS_BIN_DIR, file);
+  const local = join(toolsBinDir, file);
   if (isExecutable(local)) return { path: local, source: 'tools' };
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;

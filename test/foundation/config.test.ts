@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.RUNBOOK_TASK_QUEUE).toBe('runbook-incidents');
+    expect(config.RUNBOOK_UI_PORT).toBe(8233);
+    expect(config.RUNBOOK_REMEDIATION_TARGET).toBe('record-only');
+  });
+
+  it('parses lists, booleans and secret references', () => {
+    const config = loadConfig({
+      RUNBOOK_WEBHOOK_URL: 'http://127.0.0.1:1/a, http://127.0.0.1:2/b',
+      RUNBOOK_DRY_RUN: 'true',
+      RUNBOOK_API_KEY_REF: 'k8s:prod/ideogram-secrets#api-key',
+    });
+    expect(config.RUNBOOK_WEBHOOK_URL).toEqual(['http://127.0.0.1:1/a', 'http://127.0.0.1:2/b']);
+    expect(config.RUNBOOK_DRY_RUN).toBe(true);
+    expect(config.RUNBOOK_API_KEY_REF).toEqual({ kind: 'k8s', namespace: 'prod', name: 'ideogram-secrets', key: 'api-key' });
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ RUNBOOK_DEV_PORT: '99999', RUNBOOK_REMEDIATION_TARGET: 'yolo' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as Error).message).toContain('RUNBOOK_DEV_PORT="99999"');
+    expect((error as Error).message).toContain('RUNBOOK_REMEDIATION_TARGET="yolo"');
+  });
+
+  it('refuses a secret value where a reference is expected', () => {
+    expect(() => loadConfig({ RUNBOOK_API_KEY_REF: 'sk-live-abc123' })).toThrow(/a reference, never the value/);
+  });
+});

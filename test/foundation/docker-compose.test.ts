@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { EnvSchema } from '../../src/config/index.ts';
+import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
+import { buildProgram } from '../../src/cli/main.ts';
+import type { CliContext } from '../../src/cli/context.ts';
+
+// No Docker engine runs here, so the stack is checked by structure: what `docker compose config` would reject,
+// and what would make it start in the wrong order or with settings the engine does not read.
+const ServiceSchema = z
+  .object({
+    image: z.string().regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, 'image with an explicit tag').optional(),
+    build: z.union([z.string(), z.object({ context: z.string() })]).optional(),
+    command: z.union([z.string(), z.array(z.string())]).optional(),
+    environment: z.record(z.string(), z.string()).optional(),
+    ports: z.array(z.string().regex(/^\d+:\d+$/)).optional(),
+    depends_on: z.record(z.string(), z.object({ condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) })).optional(),
+    healthcheck: z.object({ test: z.array(z.string()).min(2) }).passthrough().optional(),
+  })
+  .passthrough()
+  .refine((s) => Boolean(s.image) !== Boolean(s.build), 'exactly one of image or build');
+const ComposeSchema = z.object({ services: z.record(z.string(), ServiceSchema), volumes: z.record(z.string(), z.unknown()).optional() });
+
+const compose = ComposeSchema.parse(parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')));
+const services = compose.services;
+const service = (name: string) => {
+  const s = services[name];
+  if (!s) throw new Error(`service ${name} missing`);
+  return s;
+};
+
+describe('docker-compose.yml', () => {
+  it('has the production-like stack', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['ideogram-simulator', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+    );
+    expect(service('temporal').environment?.DB).toBe('postgres12');
+    expect(service('temporal').environment?.POSTGRES_SEEDS).toBe('postgresql');
+    expect(service('temporal').ports).toContain('7233:7233');
+    expect(service('temporal-ui').environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('starts in dependency order with health checks where others wait on health', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
+        expect(services, `${name} depends on unknown ${dependency}`).toHaveProperty(dependency);
+        if (condition === 'service_healthy') expect(service(dependency).healthcheck, `${dependency} needs a healthcheck`).toBeDefined();
+      }
+    }
+    expect(service('worker').depends_on).toMatchObject({
+      temporal: { condition: 'service_healthy' },
+      'temporal-search-attributes': { condition: 'service_completed_successfully' },
+      'ideogram-simulator': { condition: 'service_healthy' },
+    });
+  });
+
+  it('registers every search attribute the contract defines', async () => {
+    const { SEARCH_ATTRIBUTE_REGISTRATIONS } = await import('../../src/contract/index.ts');
+    const command = JSON.stringify(service('temporal-search-attributes').command);
+    for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) expect(command).toContain(sa.name);
+  });
+
+  it('gives the worker only variables the engine reads, and points it at the stack', () => {
+    const known = new Set([...Object.keys(EnvSchema.shape), 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'IDEOGRAM_API_KEY']);
+    const env = service('worker').environment ?? {};
+    for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.RUNBOOK_SERVICE_BASE_URL).toMatch(/^http:\/\/ideogram-simulator:\d+$/);
+    const simulatorPort = String(service('ideogram-simulator').command).match(/--port,(\d+)/)?.[1];
+    expect(env.RUNBOOK_SERVICE_BASE_URL).toBe(`http://ideogram-simulator:${simulatorPort}`);
+  });
+
+  it('builds from a Dockerfile whose entry point and commands exist', () => {
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/FROM node:24/);
+    expect(existsSync(join(PROJECT_ROOT, 'bin/runbook.js'))).toBe(true);
+    expect(dockerfile).toContain('RUNBOOK_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js');
+    const sink = { write: () => true } as unknown as CliContext['stdout'];
+    const program = buildProgram({ env: {}, stdout: sink, stderr: sink, stdin: process.stdin });
+    const commands = new Set(program.commands.map((c) => c.name()));
+    for (const name of ['worker', 'ideogram-simulator']) {
+      const command = service(name).command;
+      const first = Array.isArray(command) ? command[0] : command?.split(' ')[0];
+      expect(commands, `${name} runs an unknown CLI command ${first}`).toContain(first);
+    }
+  });
+});

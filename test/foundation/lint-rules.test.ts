@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
+
+// A file that does not exist on disk: linted as if it lived at that path, under the project's real config.
+const eslint = new ESLint({
+  cwd: PROJECT_ROOT,
+  overrideConfig: {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/*/lint-probe*.ts', 'src/*/*/lint-probe*.ts'] } } },
+  },
+});
+
+async function lint(path: string, code: string) {
+  const [result] = await eslint.lintText(code, { filePath: join(PROJECT_ROOT, path) });
+  return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('ESLint guards the workflow sandbox', () => {
+  it.each([
+    ["import { readFileSync } from 'node:fs';", /Workflow code is deterministic/],
+    ["import { request } from 'undici';", /I\/O libraries belong in activities/],
+    ["import pino from 'pino';", /I\/O libraries belong in activities/],
+    ["import { KubeConfig } from '@kubernetes/client-node';", /I\/O libraries belong in activities/],
+    ["import { createActivities } from '../activities/index.ts';", /only import activity \*types\*/],
+  ])('rejects `%s` in src/workflows', async (line, expected) => {
+    const messages = await lint('src/workflows/lint-probe.ts', `${line}\nexport const x = 1;\n`);
+    expect(messages.join('\n')).toMatch(expected);
+    expect(messages.some((m) => m.startsWith('@typescript-eslint/no-restricted-imports'))).toBe(true);
+  });
+
+  it('allows type-only activity imports and the workflow SDK', async () => {
+    const messages = await lint(
+      'src/workflows/lint-probe-ok.ts',
+      "import type { Activities } from '../activities/index.ts';\nimport { sleep } from '@temporalio/workflow';\nexport type A = Activities;\nexport const s = sleep;\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('allows the same imports outside workflow code', async () => {
+    const messages = await lint('src/activities/lint-probe.ts', "import { request } from 'undici';\nexport const r = request;\n");
+    expect(messages).toEqual([]);
+  });
+
+  it('flags floating promises', async () => {
+    const messages = await lint('src/activities/lint-probe-float.ts', 'async function f() { return 1; }\nexport function g() { f(); }\n');
+    expect(messages.join('\n')).toMatch(/no-floating-promises/);
+  });
+});
