@@ -10,6 +10,6 @@ export default defineConfig({
     // Two cores: workers + Temporal server + simulators share them.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
