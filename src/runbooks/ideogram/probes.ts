@@ -1,0 +1,67 @@
+import type { ProbeSpecInput } from '../../contract/index.ts';
+
+/** The seed's Quick Triage, as data. Generate calls cost credits: they are marked billed. */
+export const IDEOGRAM_PROBE_IDS = {
+  legacy: 'legacy_generate',
+  v3: 'v3_generate',
+  dns: 'dns',
+  latency: 'latency',
+  download: 'download',
+  statusPage: 'status_page',
+} as const;
+
+const legacyGenerate = (id: string, prompt: string, description: string): ProbeSpecInput => ({
+  kind: 'http',
+  id,
+  description,
+  method: 'POST',
+  path: '/generate',
+  json: { image_request: { prompt, model: 'V_2_TURBO', magic_prompt_option: 'OFF' } },
+  authHeader: 'Api-Key',
+  billed: true,
+  timeoutMs: 30_000,
+  extractUrl: 'data.0.url',
+});
+
+export const statusPageProbe: ProbeSpecInput = {
+  kind: 'http',
+  id: IDEOGRAM_PROBE_IDS.statusPage,
+  description: 'Provider status page (free)',
+  method: 'GET',
+  path: '',
+  urlFrom: 'statusPageUrl',
+  billed: false,
+  timeoutMs: 5_000,
+  extractField: 'status.indicator',
+};
+
+export const ideogramTriageProbes: ProbeSpecInput[] = [
+  legacyGenerate(IDEOGRAM_PROBE_IDS.legacy, 'triage test', 'API connectivity and auth: POST /generate (V_2_TURBO, magic prompt OFF)'),
+  {
+    kind: 'http',
+    id: IDEOGRAM_PROBE_IDS.v3,
+    description: 'V3 endpoint: POST /v1/ideogram-v3/generate (multipart, FLASH)',
+    method: 'POST',
+    path: '/v1/ideogram-v3/generate',
+    multipart: { prompt: 'triage test', rendering_speed: 'FLASH' },
+    authHeader: 'Api-Key',
+    billed: true,
+    timeoutMs: 30_000,
+  },
+  { kind: 'dns', id: IDEOGRAM_PROBE_IDS.dns, description: 'DNS resolution of the API host', timeoutMs: 5_000 },
+  legacyGenerate(IDEOGRAM_PROBE_IDS.latency, 'latency test', 'Latency of a generate call'),
+  {
+    kind: 'download',
+    id: IDEOGRAM_PROBE_IDS.download,
+    description: 'Download of a returned image URL (URLs expire)',
+    after: IDEOGRAM_PROBE_IDS.legacy,
+    timeoutMs: 15_000,
+  },
+  statusPageProbe,
+];
+
+/** Monitoring re-checks: the free status page most of the time, a billed generate now and then. */
+export const ideogramRecheckProbes = {
+  cheap: statusPageProbe,
+  billed: legacyGenerate(IDEOGRAM_PROBE_IDS.legacy, 'recovery check', 'Recovery check: POST /generate'),
+};

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createProbeActivities, runTriage } from '../../src/activities/probes/index.ts';
+import type { ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
+import { classifyIdeogram } from '../../src/runbooks/ideogram/decision.ts';
+import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { TEST_API_KEY } from '../support/simulator.ts';
+
+const env = { PROBE_TEST_KEY: TEST_API_KEY };
+const deps = { secrets: { env } };
+let sim: RunningSimulator;
+let target: ProbeTarget;
+
+beforeAll(async () => {
+  sim = await startSimulator({ latencyScale: 0 });
+  target = { baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' } };
+});
+afterAll(() => sim.stop());
+
+const byId = (results: Array<{ probe: string }>, id: string) => results.find((r) => r.probe === id)!;
+/** The triage probes with short timeouts, as drills use them. */
+const fastProbes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, timeoutMs: 1_500 }));
+
+describe('triage probes against the simulator', () => {
+  it('run concurrently: every independent probe request arrives before the first response is sent', async () => {
+    const slow = await startSimulator({ latencyScale: 1, phases: [{ legacy: { latencyMs: 200 }, v3: { latencyMs: 200 }, statusPage: { latencyMs: 200 } }] });
+    try {
+      const report = await runTriage(ideogramTriageProbes, (r) => classifyIdeogram(r), { ...target, baseUrl: slow.baseUrl, statusPageUrl: slow.statusPageUrl, apiHost: 'localhost' }, deps);
+      expect(report.decision.cause).toBe('healthy');
+      const requests = slow.requests();
+      const independent = requests.filter((r) => r.endpoint !== 'images');
+      expect(independent.map((r) => r.endpoint).sort()).toEqual(['legacy', 'legacy', 'statusPage', 'v3']);
+      const lastArrival = Math.max(...independent.map((r) => r.arrivedAt));
+      const firstResponse = Math.min(...independent.map((r) => r.respondedAt!));
+      expect(lastArrival).toBeLessThanOrEqual(firstResponse);
+      // The download needs the generate probe's URL, so it alone follows.
+      const download = requests.find((r) => r.endpoint === 'images')!;
+      expect(download.arrivedAt).toBeGreaterThanOrEqual(firstResponse);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('reports a healthy provider with status page, download and DNS', async () => {
+    sim.setScenario('healthy');
+    const { probes, decision } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, apiHost: 'localhost' }, deps);
+    expect(probes.every((p) => p.ok)).toBe(true);
+    expect(byId(probes, P.statusPage).extractedField).toBe('none');
+    expect(byId(probes, P.download).detail).toMatch(/downloaded \d+ bytes/);
+    expect(probes.filter((p) => p.billed).map((p) => p.probe).sort()).toEqual([P.latency, P.legacy, P.v3].sort());
+    expect(decision).toMatchObject({ cause: 'healthy', severity: 'P4' });
+  });
+
+  it.each([
+    ['auth-401', 'auth_failure', 'P1'],
+    ['credits-402', 'credits_exhausted', 'P1'],
+    ['safety-422', 'safety_rejection', 'P3'],
+    ['rate-limit-429', 'rate_limited', 'P2'],
+    ['outage-500', 'provider_outage', 'P1'],
+    ['outage-503', 'provider_outage', 'P1'],
+    ['partial-outage', 'partial_outage', 'P2'],
+    ['expired-download', 'download_failure', 'P3'],
+    ['timeout', 'degraded_performance', 'P2'],
+  ])('scenario %s → %s (%s)', async (scenario, cause, severity) => {
+    sim.setScenario(scenario);
+    const { decision, probes } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, apiHost: 'localhost' }, deps);
+    expect(decision.cause).toBe(cause);
+    expect(decision.severity).toBe(severity);
+    expect(decision.rationale.length).toBeGreaterThan(20);
+    if (scenario === 'timeout') expect(byId(probes, P.legacy).errorKind).toBe('timeout');
+    if (scenario === 'expired-download') expect(byId(probes, P.download).httpStatus).toBe(403);
+  });
+
+  it('classifies DNS failure from an unresolvable host', async () => {
+    const { probes, decision } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}` }, deps);
+    expect(byId(probes, P.dns)).toMatchObject({ ok: false, errorKind: 'dns' });
+    expect(byId(probes, P.legacy).errorKind).toBe('dns');
+    expect(decision.cause).toBe('network_dns');
+  });
+
+  it.each([
+    ['reset', 'reset'],
+    ['html', 'bad_body'],
+    ['truncated', 'bad_body'],
+    ['hang', 'timeout'],
+  ] as const)('classifies the %s transport fault as %s', async (fault, kind) => {
+    sim.setScenario([{ legacy: { fault, ...(fault === 'html' ? { status: 502 } : {}) } }]);
+    const { runProbe } = createProbeActivities(deps);
+    const result = await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target });
+    expect(result).toMatchObject({ ok: false, errorKind: kind });
+  });
+
+  it('classifies a refused connection as connect', async () => {
+    const { runProbe } = createProbeActivities(deps);
+    const result = await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target: { ...target, baseUrl: 'http://127.0.0.1:1' } });
+    expect(result).toMatchObject({ ok: false, errorKind: 'connect', httpStatus: null });
+  });
+
+  it('never lets the API key into results, details or logs', async () => {
+    const entries: LogEntry[] = [];
+    const logger = new DefaultLogger('TRACE', (entry) => entries.push(entry));
+    sim.setScenario([{ legacy: { status: 401, body: { error: `bad key ${TEST_API_KEY}` } } }]);
+    const { runProbe } = createProbeActivities(deps);
+    const result = await new MockActivityEnvironment(undefined, { logger }).run(runProbe, { spec: fastProbes[0]!, target });
+    expect(result.httpStatus).toBe(401);
+    expect(result.detail).toContain('[REDACTED]');
+    expect(entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify({ result, entries }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(TEST_API_KEY);
+  });
+
+  it('fails clearly, naming the reference, when the key is not configured', async () => {
+    sim.setScenario('healthy');
+    const { runProbe } = createProbeActivities({ secrets: { env: {} } });
+    await expect(new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target })).rejects.toThrow(/env:PROBE_TEST_KEY is not set/);
+  });
+});
