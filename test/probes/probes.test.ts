@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createProbeActivities, runTriage } from '../../src/activities/probes/index.ts';
-import type { ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
+import type { ProbeResult, ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
 import { classifyIdeogram } from '../../src/runbooks/ideogram/decision.ts';
 import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.stop());
 
-const byId = (results: Array<{ probe: string }>, id: string) => results.find((r) => r.probe === id)!;
+const byId = (results: ProbeResult[], id: string): ProbeResult => results.find((r) => r.probe === id)!;
 /** The triage probes with short timeouts, as drills use them. */
 const fastProbes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, timeoutMs: 1_500 }));
 
@@ -103,7 +103,7 @@ describe('triage probes against the simulator', () => {
     const logger = new DefaultLogger('TRACE', (entry) => entries.push(entry));
     sim.setScenario([{ legacy: { status: 401, body: { error: `bad key ${TEST_API_KEY}` } } }]);
     const { runProbe } = createProbeActivities(deps);
-    const result = await new MockActivityEnvironment(undefined, { logger }).run(runProbe, { spec: fastProbes[0]!, target });
+    const result = (await new MockActivityEnvironment(undefined, { logger }).run(runProbe, { spec: fastProbes[0]!, target })) as ProbeResult;
     expect(result.httpStatus).toBe(401);
     expect(result.detail).toContain('[REDACTED]');
     expect(entries.length).toBeGreaterThan(0);
