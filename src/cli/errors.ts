@@ -20,6 +20,14 @@ export class CliError extends Error {
   }
 }
 
+/** Ends the command with an exit code whose meaning the command already printed. */
+export class QuietExit extends CliError {
+  constructor(exitCode: number) {
+    super('', exitCode);
+    this.name = 'QuietExit';
+  }
+}
+
 export class UsageError extends CliError {
   constructor(message: string) {
     super(message, EXIT.usage);
@@ -44,9 +52,10 @@ export function formatZodError(err: ZodError, what = 'input'): string {
 
 /** The one place that turns an error into a message and an exit code. */
 export function reportError(err: unknown, ctx: CliContext): number {
-  if (err instanceof CliError || err instanceof ConfigError) {
-    ctx.stderr.write(`runbook: ${err.message}\n`);
-    return err.exitCode;
+  const declared = (err as { exitCode?: unknown } | null)?.exitCode;
+  if (err instanceof CliError || err instanceof ConfigError || (err instanceof Error && typeof declared === 'number')) {
+    if (err.message) ctx.stderr.write(`runbook: ${err.message}\n`);
+    return declared as number;
   }
   if (err instanceof ZodError) {
     ctx.stderr.write(`runbook: ${formatZodError(err)}\n`);

@@ -3,6 +3,8 @@ import { processContext, type CliContext } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
 import { register as registerDev } from './commands/dev.ts';
 import { register as registerWorker } from './commands/worker.ts';
+import { register as registerTriage } from './commands/triage.ts';
+import { register as registerSimulate } from './commands/simulate.ts';
 
 /** Builds the program; every command lives in its own file under ./commands and registers itself here. */
 export function buildProgram(ctx: CliContext): Command {
@@ -16,6 +18,8 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerDev(program, ctx);
   registerWorker(program, ctx);
+  registerTriage(program, ctx);
+  registerSimulate(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run \`runbook ${command.name()} --help\` for usage)`);
   }

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { FormData, request, type Dispatcher } from 'undici';
+import { randomBytes } from 'node:crypto';
+import { request, type Dispatcher } from 'undici';
 import type { ProbeErrorKind, ProbeResult, ProbeSpec, ProbeTarget } from '../../contract/index.ts';
 import { resolveSecret, type SecretResolverDeps } from '../secrets.ts';
 
@@ -76,14 +77,15 @@ async function executeHttpProbe(
     headers[spec.authHeader] = key;
     secrets.push(key);
   }
-  let body: string | FormData | undefined;
+  let body: string | undefined;
   if (spec.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(spec.json);
   } else if (spec.multipart) {
-    const form = new FormData();
-    for (const [name, value] of Object.entries(spec.multipart)) form.append(name, value);
-    body = form;
+    // Encoded by hand: undici's FormData body stalls when node:http was loaded first (seen with undici 8 on Node 24).
+    const boundary = `----runbook${randomBytes(12).toString('hex')}`;
+    headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
+    body = encodeMultipart(spec.multipart, boundary);
   }
   const response = await request(url, {
     method: spec.method,
@@ -118,6 +120,13 @@ async function executeHttpProbe(
     result.detail = `HTML error page: ${sanitise(text.replace(/<[^>]+>/g, ' '), secrets)}`;
   }
   return result;
+}
+
+export function encodeMultipart(fields: Record<string, string>, boundary: string): string {
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n\r\n${value}\r\n`,
+  );
+  return `${parts.join('')}--${boundary}--\r\n`;
 }
 
 function pluck(value: unknown, path: string): unknown {

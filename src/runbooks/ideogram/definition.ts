@@ -1,6 +1,8 @@
 // SKELETON — the incident workflow helper (issue 4) owns and completes this definition;
 // the probes helper (issue 3) supplies probes.ts and decision.ts beside it.
 import type { RunbookDefinition } from '../types.ts';
+import { classifyIdeogram, IDEOGRAM_CAUSES } from './decision.ts';
+import { ideogramTriageProbes } from './probes.ts';
 
 export const ideogramRunbook: RunbookDefinition = {
   id: 'ideogram',
@@ -19,7 +21,7 @@ export const ideogramRunbook: RunbookDefinition = {
       batchSelector: 'runbook.dev/batch=ideogram',
     },
   },
-  triageProbes: [],
-  classify: () => ({ cause: 'healthy', severity: 'P4', rationale: 'not implemented', evidence: [] }),
-  causes: {},
+  triageProbes: ideogramTriageProbes,
+  classify: (results, history) => classifyIdeogram(results, history),
+  causes: IDEOGRAM_CAUSES,
 };

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadScenarioFile, startSimulator } from '../../simulator/index.ts';
+import type { CliContext } from '../context.ts';
+import { UsageError } from '../errors.ts';
+
+const SimulateOptionsSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(0),
+    scenario: z.string().optional(),
+    scenarioFile: z.string().optional(),
+    latencyScale: z.coerce.number().min(0).default(1),
+    imageTtlMs: z.coerce.number().int().positive().optional(),
+  })
+  .refine((o) => !(o.scenario && o.scenarioFile), { message: 'use --scenario or --scenario-file, not both' });
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('simulate')
+    .description('Run the Ideogram API simulator (generate, V3, status page, expiring image URLs, scenarios) until Ctrl-C')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '0')
+    .option('--scenario <name>', 'built-in scenario (healthy, auth-401, outage-500, ...)')
+    .option('--scenario-file <file>', 'JSON list of phases (see README, Scenario files)')
+    .option('--latency-scale <x>', 'multiply every simulated latency (0 = instant)', '1')
+    .option('--image-ttl-ms <ms>', 'image URLs expire after this long (default 24 h)')
+    .action(async (raw: unknown) => {
+      const parsed = SimulateOptionsSchema.safeParse(raw);
+      if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '));
+      const options = parsed.data;
+      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile) : undefined;
+      const simulator = await startSimulator({
+        host: options.host,
+        port: options.port,
+        scenario: options.scenario,
+        phases,
+        latencyScale: options.latencyScale,
+        imageTtlMs: options.imageTtlMs,
+      });
+      ctx.stdout.write(`Ideogram simulator listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`);
+      ctx.stdout.write(`status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await simulator.stop();
+    });
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { runTriage } from '../../activities/probes/index.ts';
+import { serviceFromConfig } from '../../app/service-config.ts';
+import { loadConfig } from '../../config/index.ts';
+import type { ProbeResult } from '../../contract/index.ts';
+import { getRunbook } from '../../runbooks/index.ts';
+import { writeJson, type CliContext } from '../context.ts';
+import { EXIT, QuietExit } from '../errors.ts';
+
+const TriageOptionsSchema = z.object({
+  baseUrl: z.url({ message: '--base-url must be a URL like https://api.ideogram.ai' }).optional(),
+  statusPageUrl: z.url({ message: '--status-page-url must be a URL' }).optional(),
+  timeoutMs: z.coerce.number().int().positive().optional(),
+  runbook: z.string().default('ideogram'),
+  json: z.boolean().default(false),
+});
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('triage')
+    .description('One-shot Quick Triage: run every probe concurrently, print the results and the decision (exit 0 healthy, 3 incident indicated)')
+    .option('--base-url <url>', 'API base URL (default: RUNBOOK_SERVICE_BASE_URL or the runbook default)')
+    .option('--status-page-url <url>', 'status page JSON URL')
+    .option('--timeout-ms <ms>', 'cap every probe timeout at this many milliseconds')
+    .option('--runbook <id>', 'runbook definition', 'ideogram')
+    .option('--json', 'print {"probes": [...], "decision": {...}}')
+    .action(async (raw: unknown) => {
+      const options = TriageOptionsSchema.parse(raw);
+      const config = loadConfig(ctx.env);
+      const runbook = getRunbook(options.runbook);
+      const service = serviceFromConfig(config, runbook);
+      const probes = runbook.triageProbes.map((p) => (options.timeoutMs ? { ...p, timeoutMs: Math.min(p.timeoutMs, options.timeoutMs) } : p));
+      const report = await runTriage(
+        probes,
+        (results) => runbook.classify(results),
+        {
+          baseUrl: options.baseUrl ?? service.baseUrl,
+          statusPageUrl: options.statusPageUrl ?? (options.baseUrl ? `${options.baseUrl.replace(/\/$/, '')}/api/v2/status.json` : service.statusPageUrl),
+          apiHost: options.baseUrl ? undefined : service.apiHost,
+          apiKeyRef: service.apiKeyRef,
+        },
+        { secrets: { env: ctx.env } },
+      );
+      const { cause, severity, rationale } = report.decision;
+      if (options.json) {
+        writeJson(ctx, { probes: report.probes, decision: { cause, severity, rationale } });
+      } else {
+        ctx.stdout.write(`=== ${runbook.title.toUpperCase()} TRIAGE ===\n${formatTable(report.probes)}\n\n${severity} ${cause}: ${rationale}\n`);
+      }
+      if (cause !== 'healthy') throw new QuietExit(EXIT.indicated);
+    });
+}
+
+function formatTable(results: ProbeResult[]): string {
+  const rows = results.map((r) => [r.probe, r.ok ? 'ok' : 'FAIL', r.httpStatus === null ? '-' : String(r.httpStatus), r.errorKind ?? '-', `${r.latencyMs}ms`, r.detail.slice(0, 70)]);
+  const header = ['probe', 'result', 'http', 'error', 'latency', 'detail'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
