@@ -99,6 +99,8 @@ export const IncidentTimingsSchema = z.object({
   rolloutTimeoutMs: ms(10 * MIN),
   /** Continue-as-new after this many monitor polls, keeping each run's history bounded. */
   pollsPerRun: z.number().int().min(1).default(100),
+  /** Caps every probe's own timeout (drills use a few seconds). */
+  probeTimeoutMs: z.number().int().positive().optional(),
 });
 export type IncidentTimings = z.infer<typeof IncidentTimingsSchema>;
 
@@ -129,6 +131,10 @@ export const IncidentInputSchema = z.object({
   service: ServiceTargetSchema,
   policy: ApprovalPolicySchema.prefault({}),
   timings: IncidentTimingsSchema.prefault({}),
+  /** Decision-table thresholds by name (e.g. slowP95Ms), overriding the runbook's defaults. */
+  decisionThresholds: z.record(z.string(), z.number()).optional(),
+  /** Explicit workflow id; default `incident-<yyyymmdd>-<slug>`. */
+  incidentId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').max(120).optional(),
   /** Probe calls that cost credits, per incident. */
   billedProbeBudget: z.number().int().min(0).default(20),
   drill: z.boolean().default(false),

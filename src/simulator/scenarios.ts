@@ -91,18 +91,20 @@ export interface BuiltinScenario {
 export const BUILTIN_SCENARIO_DEFINITIONS = {
   healthy: { description: 'everything works', phases: [{ name: 'healthy' }], expectedCause: 'healthy' },
   'auth-401': {
-    description: 'the key is revoked: 401 on both endpoints',
-    phases: [{ name: 'auth-401', legacy: down(401, { error: 'Unauthorized' }), v3: down(401, { error: 'Unauthorized' }) }],
+    description: 'the key is revoked: 401 on both endpoints through triage, accepted again once a new key is in place',
+    phases: [{ name: 'auth-401', requests: 4, legacy: down(401, { error: 'Unauthorized' }), v3: down(401, { error: 'Unauthorized' }) }, { name: 'new-key-accepted' }],
     expectedCause: 'auth_failure',
   },
   'credits-402': {
-    description: 'credits exhausted: 402 insufficient_funds',
+    description: 'credits exhausted: 402 insufficient_funds through triage, then topped up',
     phases: [
       {
         name: 'credits-402',
+        requests: 4,
         legacy: down(402, { error: 'Payment Required', reject_reason: 'insufficient_funds' }),
         v3: down(402, { error: 'Payment Required', reject_reason: 'insufficient_funds' }),
       },
+      { name: 'topped-up' },
     ],
     expectedCause: 'credits_exhausted',
   },

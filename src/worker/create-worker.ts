@@ -12,6 +12,8 @@ export interface IncidentWorkerOptions {
   deps: ActivityDeps;
   /** Prebuilt bundle (production); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** An already built bundle (tests share one across workers). */
+  workflowBundleCode?: string;
   /** Tests override activity implementations here. */
   activities?: object;
   overrides?: Partial<WorkerOptions>;
@@ -28,9 +30,11 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities ?? createActivities(options.deps),
-    ...(options.workflowBundlePath
-      ? { workflowBundle: { codePath: options.workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundleCode
+      ? { workflowBundle: { code: options.workflowBundleCode } }
+      : options.workflowBundlePath
+        ? { workflowBundle: { codePath: options.workflowBundlePath } }
+        : { workflowsPath: WORKFLOWS_PATH }),
     ...options.overrides,
   });
 }

@@ -1,0 +1,702 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  acknowledgeSignal,
+  ApprovalSignalSchema,
+  approveSignal,
+  cancelSignal,
+  communicationStatus,
+  decideUpdate,
+  describeSecretRef,
+  noteSignal,
+  postmortemQuery,
+  provideSecretRefSignal,
+  rejectSignal,
+  resolveSignal,
+  SEARCH_ATTRIBUTES,
+  setRootCauseSignal,
+  statusQuery,
+  timelineQuery,
+  type ApprovalAnswer,
+  type ApprovalRequest,
+  type ApprovalSignal,
+  type IncidentResult,
+  type IncidentState,
+  type IncidentStatus,
+  type MutationOp,
+  type MutationRecord,
+  type NotificationMessage,
+  type ProbeResult,
+  type ProbeSpecInput,
+  type SecretRef,
+  type TimelineEntry,
+  type TimelineKind,
+} from '../../contract/index.ts';
+import type { CauseDefinition, RunbookDefinition } from '../../runbooks/types.ts';
+import { clusterActivities, notifyActivities, postmortemActivities, probeActivities, rolloutActivities } from './activities.ts';
+import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
+import { renderPostmortem } from './postmortem.ts';
+import type { IncidentSnapshot } from './snapshot.ts';
+import { nextUpdateDue, renderStatusMessage } from './status-message.ts';
+
+const nowIso = () => new Date(Date.now()).toISOString();
+const PROBE_HISTORY_ROUNDS = 20;
+
+/** Thrown into a plan when a human resolves or cancels the incident from outside. */
+class Interrupted extends Error {}
+
+export function approveCommand(incidentId: string, stepId: string): string {
+  return `runbook approve ${incidentId} ${stepId} --by <your-name>`;
+}
+
+/**
+ * One incident: state, timeline, approvals, mutations, and the primitives remediation plans use.
+ * Everything here is replay-safe: time is workflow time, I/O goes through activities.
+ */
+export class Incident implements RemediationContext {
+  readonly s: IncidentSnapshot;
+  readonly runbook: RunbookDefinition;
+  private finished = false;
+  private pollsThisRun = 0;
+  private planScope: CancellationScope | null = null;
+
+  constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
+    this.s = snapshot;
+    this.runbook = runbook;
+  }
+
+  get input() {
+    return this.s.input;
+  }
+
+  get decision() {
+    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', 'EngineBug');
+    return this.s.decision;
+  }
+
+  get cause(): CauseDefinition | undefined {
+    return this.s.decision ? this.runbook.causes[this.s.decision.cause] : undefined;
+  }
+
+  // ── timeline & state ────────────────────────────────────────────────────────────────────────
+
+  add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
+    const entry: TimelineEntry = { at: nowIso(), kind, message, ...(data === undefined ? {} : { data }) };
+    this.s.timeline.push(entry);
+    log.info('timeline', { incidentId: this.s.incidentId, kind, message });
+    return entry;
+  }
+
+  note(message: string, data?: unknown): void {
+    this.add('note', message, data);
+  }
+
+  setState(state: IncidentState, why?: string): void {
+    if (this.s.state === state) return;
+    this.s.state = state;
+    this.s.stateVersion += 1;
+    this.add('state', `${state}${why ? `: ${why}` : ''}`);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    this.updateMemo();
+  }
+
+  private updateMemo(): void {
+    upsertMemo({
+      summary: {
+        runbook: this.runbook.id,
+        title: this.runbook.title,
+        state: this.s.state,
+        severity: this.s.decision?.severity ?? null,
+        cause: this.s.decision?.cause ?? null,
+        rationale: this.s.decision?.rationale ?? null,
+        symptom: this.input.symptom,
+        reporter: this.input.reporter,
+        service: this.input.service.name,
+        trigger: this.input.trigger,
+      },
+    });
+  }
+
+  async stage<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.s.completedStages.includes(name)) return undefined;
+    const value = await fn();
+    this.s.completedStages.push(name);
+    return value;
+  }
+
+  // ── handlers ────────────────────────────────────────────────────────────────────────────────
+
+  registerHandlers(): void {
+    setHandler(statusQuery, () => this.status());
+    setHandler(timelineQuery, () => this.s.timeline);
+    setHandler(postmortemQuery, () => this.renderPostmortem());
+    setHandler(approveSignal, (signal) => void this.decide(signal, 'approved'));
+    setHandler(rejectSignal, (signal) => void this.decide(signal, 'rejected'));
+    setHandler(decideUpdate, (req) => this.decide(req, req.decision), {
+      validator: (req) => {
+        const problem = this.approvalProblem(req, req.decision);
+        if (problem) throw new Error(problem);
+      },
+    });
+    setHandler(acknowledgeSignal, ({ by }) => {
+      if (this.s.acknowledgedBy) {
+        this.note(`${by} acknowledged (owner stays @${this.s.acknowledgedBy})`);
+        return;
+      }
+      this.s.acknowledgedBy = by;
+      this.s.stateVersion += 1;
+      this.note(`Acknowledged by ${by}: owner is now @${by}`, { by });
+    });
+    setHandler(noteSignal, ({ by, text }) => this.note(`${by}: ${text}`, { by }));
+    setHandler(setRootCauseSignal, ({ by, text }) => {
+      this.s.rootCause = text;
+      this.note(`Root cause identified by ${by}: ${text}`, { by, rootCause: true });
+    });
+    setHandler(provideSecretRefSignal, ({ by, stepId, ref }) => {
+      this.s.secretRefs.push({ by, stepId, ref });
+      this.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, { by, ref: describeSecretRef(ref) });
+    });
+    setHandler(resolveSignal, ({ by, reason }) => {
+      if (this.isClosed() || this.s.manualResolution) return;
+      this.s.manualResolution = { by, reason };
+      this.note(`Resolution requested by ${by}: ${reason}`, { by });
+      this.planScope?.cancel();
+    });
+    setHandler(cancelSignal, ({ by, reason }) => {
+      if (this.isClosed() || this.s.cancellation) return;
+      this.s.cancellation = { by, reason };
+      this.note(`Cancellation requested by ${by}: ${reason}`, { by });
+      this.planScope?.cancel();
+    });
+  }
+
+  private isClosed(): boolean {
+    return ['resolved', 'cancelled', 'failed'].includes(this.s.state);
+  }
+
+  status(): IncidentStatus {
+    return {
+      incidentId: this.s.incidentId,
+      runbook: this.runbook.id,
+      state: this.s.state,
+      communicationStatus: communicationStatus(this.s.state),
+      severity: this.s.decision?.severity ?? null,
+      cause: this.s.decision?.cause ?? null,
+      rationale: this.s.decision?.rationale ?? null,
+      owner: this.s.acknowledgedBy,
+      acknowledged: this.s.acknowledgedBy !== null,
+      pendingApprovals: this.s.approvals.filter((a) => a.outcome === 'pending'),
+      monitor: this.s.monitor ? { healthyStreak: this.s.monitor.healthyStreak, required: this.s.monitor.required, polls: this.s.monitor.polls } : null,
+      nextUpdateAt: this.s.nextUpdateAt,
+      mutations: this.s.mutations,
+      startedAt: this.s.startedAt,
+    };
+  }
+
+  // ── approvals ───────────────────────────────────────────────────────────────────────────────
+
+  private approvalProblem(signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
+    const parsed = ApprovalSignalSchema.safeParse(signal);
+    if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+    const request = this.s.approvals.find((a) => a.stepId === signal.stepId);
+    if (!request) {
+      const pending = this.s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
+      return `unknown step "${signal.stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
+    }
+    if (request.outcome !== 'pending') return `step "${signal.stepId}" is already decided (${request.outcome})`;
+    const policy = this.input.policy;
+    if (policy.approvers.length > 0 && !policy.approvers.includes(signal.by)) {
+      return `${signal.by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
+    }
+    if (!policy.allowSelfApproval && signal.by === this.input.reporter) {
+      return `${signal.by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
+    }
+    if (request.decisions.some((d) => d.by === signal.by)) return `${signal.by} already decided step "${signal.stepId}"`;
+    return null;
+  }
+
+  /** One handler for approve/reject signals and the decide update. */
+  decide(signal: ApprovalSignal, decision: 'approved' | 'rejected'): ApprovalAnswer {
+    const problem = this.approvalProblem(signal, decision);
+    if (problem) {
+      this.note(`Ignored ${decision === 'approved' ? 'approval' : 'rejection'} from ${String(signal.by)}: ${problem}`, { invalid: true, stepId: signal.stepId, by: signal.by });
+      return { accepted: false, message: problem };
+    }
+    const request = this.s.approvals.find((a) => a.stepId === signal.stepId)!;
+    request.decisions.push({ by: signal.by, decision, comment: signal.comment, at: nowIso() });
+    const approvals = request.decisions.filter((d) => d.decision === 'approved').length;
+    if (decision === 'rejected') {
+      request.outcome = 'rejected';
+      this.add('rejected', `${request.stepId} rejected by ${signal.by}${signal.comment ? `: ${signal.comment}` : ''}`, { stepId: request.stepId, by: signal.by });
+      return { accepted: true, message: `rejected ${request.stepId}` };
+    }
+    if (approvals >= request.required) {
+      request.outcome = 'approved';
+      this.add('approved', `${request.stepId} approved by ${request.decisions.filter((d) => d.decision === 'approved').map((d) => d.by).join(', ')}${signal.comment ? `: ${signal.comment}` : ''}`, {
+        stepId: request.stepId,
+        by: signal.by,
+      });
+      return { accepted: true, message: `approved ${request.stepId}` };
+    }
+    this.note(`${signal.by} approved ${request.stepId} (${approvals} of ${request.required} needed)`, { stepId: request.stepId, by: signal.by });
+    return { accepted: true, message: `approval ${approvals} of ${request.required} recorded for ${request.stepId}` };
+  }
+
+  async approval(step: ApprovalStep): Promise<boolean> {
+    let request = this.s.approvals.find((a) => a.stepId === step.stepId);
+    if (!request) {
+      const policy = this.input.policy;
+      request = {
+        stepId: step.stepId,
+        description: step.description,
+        kubectl: step.kubectl,
+        requestedAt: nowIso(),
+        deadline: new Date(Date.now() + policy.timeoutMs).toISOString(),
+        required: policy.required,
+        decisions: [],
+        outcome: 'pending',
+        approveCommand: approveCommand(this.s.incidentId, step.stepId),
+      } satisfies ApprovalRequest;
+      this.s.approvals.push(request);
+      this.add('approval_requested', `${step.stepId}: ${step.description}`, { stepId: step.stepId, kubectl: step.kubectl, approveCommand: request.approveCommand });
+      if (step.autoApproveReason) {
+        request.decisions.push({ by: 'policy', decision: 'approved', comment: step.autoApproveReason, at: nowIso() });
+        request.outcome = 'approved';
+        this.add('approved', `${step.stepId} approved by policy: ${step.autoApproveReason}`, { stepId: step.stepId, by: 'policy' });
+        return true;
+      }
+      this.setState('awaiting_approval', step.stepId);
+      await this.notify('approval_request', { stepId: step.stepId, description: step.description, kubectl: step.kubectl, approveCommand: request.approveCommand });
+    }
+    const pending = request;
+    while (pending.outcome === 'pending') {
+      const waitMs = Math.max(0, Date.parse(pending.deadline) - Date.now());
+      const decided = await condition(() => pending.outcome !== 'pending', waitMs);
+      if (decided) break;
+      const outcome = this.input.policy.onTimeout;
+      if (outcome === 'reject') {
+        pending.outcome = 'timed_out';
+        this.add('rejected', `${pending.stepId} timed out without a decision: rejected by policy`, { stepId: pending.stepId, by: 'policy:timeout' });
+      } else if (outcome === 'auto-approve') {
+        pending.decisions.push({ by: 'policy:timeout', decision: 'approved', at: nowIso() });
+        pending.outcome = 'approved';
+        this.add('approved', `${pending.stepId} approved by policy after the approval timeout`, { stepId: pending.stepId, by: 'policy:timeout' });
+      } else {
+        pending.deadline = new Date(Date.now() + this.input.policy.timeoutMs).toISOString();
+        await this.escalate(`approval of ${pending.stepId} has waited ${Math.round(this.input.policy.timeoutMs / 60_000)} min`);
+      }
+    }
+    return pending.outcome === 'approved';
+  }
+
+  // ── mutations ───────────────────────────────────────────────────────────────────────────────
+
+  private anchor() {
+    const k = this.input.service.kubernetes;
+    return { namespace: k.namespace, deployment: k.deployment };
+  }
+
+  async apply(step: string, op: MutationOp): Promise<MutationRecord> {
+    const existing = this.s.mutations.find((m) => m.step === step && !m.revertedAt);
+    if (existing) return existing;
+    if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval') this.setState('mitigating', step);
+    const record = await clusterActivities.applyMutation({
+      mutationId: `${this.s.incidentId}/${step}`,
+      step,
+      op,
+      dryRun: this.input.policy.dryRun,
+      anchor: this.anchor(),
+    });
+    this.s.mutations.push(record);
+    const how = record.mode === 'applied' ? '' : record.mode === 'dry-run' ? ' (server-side dry run: nothing persisted)' : ' (record-only: nothing applied)';
+    this.add('mutation', `${record.change} on ${record.target}${how}`, { mutationId: record.id, step, kubectl: record.kubectl, mode: record.mode, changed: record.changed });
+    return record;
+  }
+
+  async revert(step: string): Promise<void> {
+    const index = this.s.mutations.findIndex((m) => m.step === step && !m.revertedAt);
+    if (index < 0) return;
+    const record = this.s.mutations[index]!;
+    if (record.op.kind === 'rollout-restart') {
+      this.s.mutations[index] = { ...record, revertedAt: nowIso() };
+      return;
+    }
+    const reverted = await clusterActivities.revertMutation({ record, dryRun: this.input.policy.dryRun, anchor: this.anchor() });
+    this.s.mutations[index] = reverted;
+    this.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state`, { mutationId: record.id, step, kubectl: record.revertKubectl });
+  }
+
+  /** Restores everything still applied, newest first. */
+  async revertAll(): Promise<void> {
+    for (const record of [...this.s.mutations].reverse()) {
+      if (!record.revertedAt) await this.revert(record.step);
+    }
+  }
+
+  async waitForRollout(): Promise<boolean> {
+    const k = this.input.service.kubernetes;
+    const { ready, reason } = await rolloutActivities.waitForRollout({ namespace: k.namespace, deployment: k.deployment, timeoutMs: this.input.timings.rolloutTimeoutMs });
+    this.note(`Rollout of deployment/${k.deployment}: ${ready ? 'complete' : 'not complete'} (${reason})`);
+    return ready;
+  }
+
+  async readEnv(name: string): Promise<Array<{ container: string; value: string | null }>> {
+    const k = this.input.service.kubernetes;
+    const state = await clusterActivities.readDeploymentState({ namespace: k.namespace, deployment: k.deployment });
+    return state.containers
+      .filter((c) => !k.container || c.name === k.container)
+      .map((c) => ({ container: c.name, value: c.env.find((e) => e.name === name)?.value ?? null }));
+  }
+
+  async inspectSecret(ref: SecretRef): Promise<{ present: boolean; length: number }> {
+    const { present, length } = await clusterActivities.inspectSecretRef({ ref });
+    return { present, length };
+  }
+
+  async awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null> {
+    const already = this.s.secretRefs.find((r) => !r.stepId || r.stepId === stepId);
+    if (already) return already.ref;
+    // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
+    let request = this.s.approvals.find((a) => a.stepId === stepId);
+    if (!request) {
+      request = {
+        stepId,
+        description,
+        requestedAt: nowIso(),
+        deadline: new Date(Date.now() + this.input.policy.timeoutMs).toISOString(),
+        required: 1,
+        decisions: [],
+        outcome: 'pending',
+        approveCommand: `runbook provide-secret ${this.s.incidentId} ${stepId} --ref env:NEW_KEY --by <your-name>`,
+      };
+      this.s.approvals.push(request);
+      this.add('approval_requested', `${stepId}: ${description}`, { stepId, approveCommand: request.approveCommand });
+      this.setState('awaiting_approval', stepId);
+      await this.notify('approval_request', { stepId, description, approveCommand: request.approveCommand });
+    }
+    const pending = request;
+    for (;;) {
+      const got = await condition(
+        () => pending.outcome !== 'pending' || this.s.secretRefs.some((r) => !r.stepId || r.stepId === stepId),
+        Math.max(0, Date.parse(pending.deadline) - Date.now()),
+      );
+      const provided = this.s.secretRefs.find((r) => !r.stepId || r.stepId === stepId);
+      if (provided) {
+        pending.outcome = 'approved';
+        pending.decisions.push({ by: provided.by, decision: 'approved', comment: describeSecretRef(provided.ref), at: nowIso() });
+        return provided.ref;
+      }
+      if (pending.outcome !== 'pending') return null;
+      if (!got) {
+        pending.deadline = new Date(Date.now() + this.input.policy.timeoutMs).toISOString();
+        await this.escalate(`still waiting for ${stepId}`);
+      }
+    }
+  }
+
+  // ── probes & monitoring ─────────────────────────────────────────────────────────────────────
+
+  private probeSpec(spec: ProbeSpecInput): ProbeSpecInput {
+    const cap = this.input.timings.probeTimeoutMs;
+    return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
+  }
+
+  async probe(spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
+    if (spec.billed) {
+      if (this.s.billedProbes >= this.input.billedProbeBudget) {
+        return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: 'skipped: billed probe budget for this incident is spent' };
+      }
+      this.s.billedProbes += 1;
+    }
+    const s = this.input.service;
+    try {
+      return await probeActivities.runProbe({
+        spec: this.probeSpec(spec),
+        target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: s.apiKeyRef },
+        extracted,
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `probe could not run: ${message}` };
+    }
+  }
+
+  async triage(): Promise<ProbeResult[]> {
+    const specs = this.runbook.triageProbes;
+    const independent = specs.filter((s) => s.kind !== 'download');
+    const first = await Promise.all(independent.map((s) => this.probe(s)));
+    const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
+    const second = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => this.probe(s, extracted)));
+    const results = [...first, ...second];
+    for (const r of results) {
+      this.add('probe', `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`, r);
+    }
+    this.s.probeHistory = [...this.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
+    return results;
+  }
+
+  async verify(): Promise<boolean> {
+    const result = await this.probe(this.runbook.recheck.billed);
+    const healthy = this.runbook.recheck.isRecovered(result);
+    this.add('probe', `verification ${result.probe}: ${healthy ? 'healthy' : 'still failing'}${result.httpStatus !== null ? ` (HTTP ${result.httpStatus})` : ''}`, result);
+    return healthy;
+  }
+
+  async monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
+    const t = this.input.timings;
+    const billedEvery = options.billedEvery ?? t.billedProbeEvery;
+    this.s.monitor ??= { healthyStreak: 0, polls: 0, intervalMs: t.pollInitialMs, required: t.healthyChecksRequired, lastHealthy: null, startedAt: nowIso(), escalated: false };
+    const m = this.s.monitor;
+    this.setState('monitoring', `polling until healthy for ${m.required} consecutive checks`);
+    while (m.healthyStreak < m.required) {
+      if (this.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) await this.continueAsNew();
+      await sleep(m.intervalMs);
+      m.polls += 1;
+      this.pollsThisRun += 1;
+      const billed = m.polls % billedEvery === 0 && this.s.billedProbes < this.input.billedProbeBudget;
+      const result = await this.probe(billed ? this.runbook.recheck.billed : this.runbook.recheck.cheap);
+      const healthy = this.runbook.recheck.isRecovered(result);
+      m.healthyStreak = healthy ? m.healthyStreak + 1 : 0;
+      m.intervalMs = healthy ? t.pollInitialMs : Math.min(Math.round(m.intervalMs * t.pollBackoff), t.pollMaxMs);
+      if (healthy !== m.lastHealthy || healthy) {
+        this.add('probe', `monitor poll ${m.polls} (${result.probe}): ${healthy ? `healthy ${m.healthyStreak}/${m.required}` : 'still failing'}${result.httpStatus !== null ? ` HTTP ${result.httpStatus}` : ''}${result.extractedField ? ` indicator=${result.extractedField}` : ''}`, {
+          probe: result.probe,
+          ok: result.ok,
+          httpStatus: result.httpStatus,
+          healthyStreak: m.healthyStreak,
+        });
+      }
+      m.lastHealthy = healthy;
+      if (!healthy && options.escalateAfterMs && !m.escalated && Date.now() - Date.parse(m.startedAt) >= options.escalateAfterMs) {
+        m.escalated = true;
+        await this.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs / 60_000)} min of monitoring`);
+      }
+    }
+    this.note(`Provider healthy for ${m.required} consecutive checks after ${m.polls} polls`);
+    this.s.monitor = null;
+  }
+
+  private async continueAsNew(): Promise<never> {
+    this.add('note', `History kept bounded: continuing as run ${this.s.run + 1}`);
+    this.s.run += 1;
+    await condition(allHandlersFinished);
+    return continueAsNew<(arg: { continuation: IncidentSnapshot }) => Promise<IncidentResult>>({ continuation: this.s });
+  }
+
+  // ── escalation & stakeholder updates ────────────────────────────────────────────────────────
+
+  async escalate(reason: string): Promise<void> {
+    this.s.escalations += 1;
+    this.add('escalation', reason, { escalation: this.s.escalations });
+    await this.notify('escalation', undefined, reason);
+  }
+
+  async notify(kind: NotificationMessage['kind'], approval?: NotificationMessage['approval'], escalation?: string): Promise<void> {
+    const cause = this.cause;
+    const severity = this.s.decision?.severity ?? null;
+    const everyMs = severity ? this.input.timings.updateEveryMs[severity] : null;
+    if (kind === 'status' || kind === 'reminder') this.s.nextUpdateAt = this.isClosed() ? null : nextUpdateDue(nowIso(), everyMs);
+    const message = renderStatusMessage({
+      incidentId: this.s.incidentId,
+      title: this.runbook.title,
+      kind,
+      severity,
+      state: this.s.state,
+      impact: cause?.impact ?? 'Under investigation',
+      cause: this.s.rootCause ?? this.s.decision?.rationale ?? 'Under investigation',
+      action: this.currentAction(),
+      nextUpdateAt: this.s.nextUpdateAt,
+      owner: this.s.acknowledgedBy,
+      approval,
+      escalation,
+    });
+    try {
+      const deliveries = await notifyActivities.notify(message);
+      const failed = deliveries.filter((d) => !d.ok);
+      const summary = `${kind} update sent (${message.status})${deliveries.length ? `: ${deliveries.filter((d) => d.ok).length}/${deliveries.length} sinks ok` : ''}`;
+      this.add('notification', failed.length ? `${summary}; failed: ${failed.map((d) => `${d.sink} (${d.error ?? 'error'})`).join(', ')} — retried at the next update` : summary, {
+        kind,
+        status: message.status,
+        failed: failed.map((d) => d.sink),
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.add('notification', `${kind} update could not be sent: ${(err as Error).message} — retried at the next update`, { kind, failed: ['all'] });
+    }
+  }
+
+  private currentAction(): string {
+    const cause = this.cause;
+    if (this.s.state === 'resolved') return `Resolved. ${this.s.summary ?? ''}`.trim();
+    if (this.s.state === 'cancelled') return 'Cancelled; every applied change was reverted.';
+    const pending = this.s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
+    if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
+    if (this.s.state === 'monitoring' && this.s.monitor) return `${cause?.action ?? 'Monitoring'} (healthy ${this.s.monitor.healthyStreak}/${this.s.monitor.required} checks)`;
+    return cause?.action ?? 'Running triage';
+  }
+
+  /** SLA: escalate until someone acknowledges; updates: at every state change, and when due. */
+  async backgroundDuties(): Promise<void> {
+    await Promise.all([this.slaLoop(), this.updateLoop()]);
+  }
+
+  private async slaLoop(): Promise<void> {
+    const severity = this.s.decision?.severity;
+    if (!severity) return;
+    this.s.nextEscalationAt ??= new Date(Date.parse(this.s.startedAt) + this.input.timings.slaMs[severity]).toISOString();
+    while (!this.finished && !this.s.acknowledgedBy) {
+      const waitMs = Math.max(0, Date.parse(this.s.nextEscalationAt) - Date.now());
+      const stop = await condition(() => this.finished || this.s.acknowledgedBy !== null, waitMs);
+      if (stop) break;
+      this.s.nextEscalationAt = new Date(Date.now() + this.input.timings.escalationEveryMs).toISOString();
+      await this.escalate(`${severity} not acknowledged within its response time (${Math.round(this.input.timings.slaMs[severity] / 60_000)} min SLA) — page the next on-call`);
+    }
+  }
+
+  private async updateLoop(): Promise<void> {
+    while (!this.finished) {
+      const due = this.s.nextUpdateAt ? Math.max(0, Date.parse(this.s.nextUpdateAt) - Date.now()) : undefined;
+      const changed = due === undefined
+        ? await condition(() => this.finished || this.s.stateVersion !== this.s.lastNotifiedVersion).then(() => true)
+        : await condition(() => this.finished || this.s.stateVersion !== this.s.lastNotifiedVersion, due);
+      if (this.finished) break;
+      this.s.lastNotifiedVersion = this.s.stateVersion;
+      await this.notify(changed ? 'status' : 'reminder');
+    }
+  }
+
+  // ── the run ─────────────────────────────────────────────────────────────────────────────────
+
+  async run(): Promise<IncidentResult> {
+    if (this.s.timeline.length === 0) {
+      this.add('state', `investigating: ${this.input.trigger} by ${this.input.reporter}${this.input.symptom ? ` — "${this.input.symptom}"` : ''}`);
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
+      this.updateMemo();
+    }
+    if (!this.s.decision) {
+      const results = await this.triage();
+      const decision = this.runbook.classify(results, this.s.probeHistory.slice(0, -1), {
+        reportedCause: this.input.suspectedCause,
+        thresholds: this.input.decisionThresholds,
+      });
+      this.s.decision = decision;
+      this.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
+      upsertSearchAttributes([
+        { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
+        { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
+      ]);
+      this.updateMemo();
+    }
+    const background = this.backgroundDuties();
+    let failure: unknown = null;
+    try {
+      await this.runPlan();
+    } catch (err) {
+      failure = err;
+    }
+    this.finished = true;
+    await background;
+    if (failure) throw failure;
+    return this.result();
+  }
+
+  private async runPlan(): Promise<void> {
+    const cause = this.cause;
+    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, 'NoRemediationPlan');
+    try {
+      const outcome = await CancellationScope.cancellable(async () => {
+        this.planScope = CancellationScope.current();
+        if (this.s.manualResolution || this.s.cancellation) throw new Interrupted();
+        return cause.remediate(this);
+      });
+      this.s.summary = outcome.summary;
+      await this.close('resolved', outcome.summary);
+    } catch (err) {
+      if (!isCancellation(err) && !(err instanceof Interrupted)) {
+        if (err instanceof ApplicationFailure && err.type === 'ContinueAsNew') throw err;
+        if ((err as { name?: string }).name === 'ContinueAsNew') throw err;
+        await CancellationScope.nonCancellable(() => this.fail(err));
+        return;
+      }
+      await CancellationScope.nonCancellable(async () => {
+        if (this.s.cancellation) {
+          await this.revertAll();
+          this.s.summary = `Cancelled by ${this.s.cancellation.by}: ${this.s.cancellation.reason}`;
+          await this.close('cancelled', this.s.summary);
+        } else {
+          const resolution = this.s.manualResolution!;
+          await this.revertAll();
+          this.s.summary = `Resolved manually by ${resolution.by}: ${resolution.reason}`;
+          await this.close('resolved', this.s.summary);
+        }
+      });
+    }
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    this.s.summary = `Remediation failed: ${message}`;
+    await this.escalate(`remediation failed and needs a human: ${message}`);
+    try {
+      await this.revertAll();
+    } catch (revertError) {
+      this.note(`Could not revert every change: ${(revertError as Error).message} — revert by hand with the kubectl commands in the postmortem`);
+    }
+    await this.close('failed', this.s.summary);
+  }
+
+  private async close(state: 'resolved' | 'cancelled' | 'failed', summary: string): Promise<void> {
+    this.setState(state, summary);
+    this.s.endedAt = nowIso();
+    this.s.nextUpdateAt = null;
+    await this.notify('status');
+    this.s.lastNotifiedVersion = this.s.stateVersion;
+    const { path } = await postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.renderPostmortem() });
+    this.s.postmortemPath = path;
+  }
+
+  renderPostmortem(): string {
+    return renderPostmortem({
+      title: this.runbook.title,
+      incidentId: this.s.incidentId,
+      startedAt: this.s.startedAt,
+      endedAt: this.s.endedAt,
+      decision: this.s.decision,
+      summary: this.s.summary ?? this.s.decision?.rationale ?? 'Incident in progress.',
+      rootCause: this.s.rootCause,
+      timeline: this.s.timeline,
+      mutations: this.s.mutations,
+      actionItems: this.cause?.actionItems ?? [],
+      owner: this.s.acknowledgedBy,
+      state: this.s.state,
+    });
+  }
+
+  result(): IncidentResult {
+    return {
+      incidentId: this.s.incidentId,
+      state: this.s.state,
+      severity: this.s.decision?.severity ?? null,
+      cause: this.s.decision?.cause ?? null,
+      decision: this.s.decision,
+      timeline: this.s.timeline,
+      approvals: this.s.approvals.flatMap((a) => a.decisions.map((d) => ({ ...d, stepId: a.stepId }))),
+      mutations: this.s.mutations,
+      postmortem: this.renderPostmortem(),
+      postmortemPath: this.s.postmortemPath,
+    };
+  }
+}

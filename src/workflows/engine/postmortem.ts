@@ -1,0 +1,87 @@
+import type { Decision, MutationRecord, TimelineEntry } from '../../contract/index.ts';
+
+export interface PostmortemInput {
+  title: string;
+  incidentId: string;
+  startedAt: string;
+  endedAt: string | null;
+  decision: Decision | null;
+  summary: string;
+  rootCause: string | null;
+  timeline: TimelineEntry[];
+  mutations: MutationRecord[];
+  actionItems: string[];
+  owner: string | null;
+  state: string;
+}
+
+const hhmm = (iso: string) => iso.slice(11, 16);
+
+function duration(fromIso: string, toIso: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 60_000));
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/** Milestones the seed's template asks for, found in the timeline. */
+function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: string; text: string }> {
+  const out: Array<{ at: string; text: string }> = [{ at: startedAt, text: 'First alert triggered' }];
+  const first = (predicate: (e: TimelineEntry) => boolean) => timeline.find(predicate);
+  const triage = first((e) => e.kind === 'state' && e.message.includes('investigating'));
+  if (triage) out.push({ at: triage.at, text: 'Triage started' });
+  const decision = first((e) => e.kind === 'decision');
+  if (decision) out.push({ at: decision.at, text: `Cause identified: ${decision.message}` });
+  return out;
+}
+
+/** The seed's postmortem template, rendered from the incident's own record. */
+export function renderPostmortem(input: PostmortemInput): string {
+  const end = input.endedAt ?? input.timeline.at(-1)?.at ?? input.startedAt;
+  const cause = input.decision?.cause ?? 'undetermined';
+  const lines: string[] = [
+    `## Incident: ${input.title} ${cause.replace(/_/g, ' ')}`,
+    `**Date:** ${input.startedAt.slice(0, 10)} | **Duration:** ${duration(input.startedAt, end)} | **Severity:** ${input.decision?.severity ?? 'unclassified'}`,
+    `**Incident:** ${input.incidentId} | **Outcome:** ${input.state} | **Owner:** ${input.owner ? `@${input.owner}` : 'unassigned'}`,
+    '',
+    '### Summary',
+    input.summary,
+    '',
+    '### Timeline',
+  ];
+  const entries = [
+    ...milestones(input.timeline, input.startedAt).map((m) => ({ at: m.at, text: m.text })),
+    ...input.timeline
+      .filter((e) => e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
+      .map((e) => ({ at: e.at, text: `${labelFor(e)}${e.message}` })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+  for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${entry.text}`);
+  lines.push('', '### Root Cause', input.rootCause ?? input.decision?.rationale ?? 'Not determined.', '');
+  if (input.mutations.length > 0) {
+    lines.push('### Changes Made');
+    for (const m of input.mutations) {
+      lines.push(`- ${hhmm(m.appliedAt)} \`${m.kubectl}\` (${m.mode}${m.revertedAt ? `, reverted ${hhmm(m.revertedAt)}` : ', still in place'})`);
+    }
+    lines.push('');
+  }
+  lines.push('### Action Items');
+  for (const item of input.actionItems) lines.push(`- [ ] ${item} - Owner: ${input.owner ? `@${input.owner}` : 'TBD'} - Due: TBD`);
+  return `${lines.join('\n')}\n`;
+}
+
+function labelFor(entry: TimelineEntry): string {
+  switch (entry.kind) {
+    case 'mutation':
+      return 'Change applied: ';
+    case 'reverted':
+      return 'Change reverted: ';
+    case 'approved':
+      return 'Approved: ';
+    case 'rejected':
+      return 'Rejected: ';
+    case 'escalation':
+      return 'Escalated: ';
+    case 'approval_requested':
+      return 'Approval requested: ';
+    default:
+      return '';
+  }
+}

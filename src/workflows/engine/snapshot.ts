@@ -1,0 +1,81 @@
+import type {
+  ApprovalRequest,
+  Decision,
+  IncidentInput,
+  IncidentState,
+  MutationRecord,
+  ProbeResult,
+  SecretRef,
+  TimelineEntry,
+} from '../../contract/index.ts';
+
+/** Everything an incident knows; carried whole across continue-as-new. */
+export interface IncidentSnapshot {
+  input: IncidentInput;
+  incidentId: string;
+  startedAt: string;
+  endedAt: string | null;
+  state: IncidentState;
+  /** Bumped on every state change; the update loop notifies when it moves. */
+  stateVersion: number;
+  decision: Decision | null;
+  timeline: TimelineEntry[];
+  mutations: MutationRecord[];
+  approvals: ApprovalRequest[];
+  acknowledgedBy: string | null;
+  rootCause: string | null;
+  manualResolution: { by: string; reason: string } | null;
+  cancellation: { by: string; reason: string } | null;
+  billedProbes: number;
+  /** Recent probe rounds, for latency percentiles (bounded). */
+  probeHistory: ProbeResult[][];
+  completedStages: string[];
+  monitor: {
+    healthyStreak: number;
+    polls: number;
+    intervalMs: number;
+    required: number;
+    lastHealthy: boolean | null;
+    startedAt: string;
+    escalated: boolean;
+  } | null;
+  secretRefs: Array<{ by: string; stepId?: string; ref: SecretRef }>;
+  nextUpdateAt: string | null;
+  nextEscalationAt: string | null;
+  escalations: number;
+  lastNotifiedVersion: number;
+  run: number;
+  postmortemPath: string | null;
+  summary: string | null;
+}
+
+export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {
+  return {
+    input,
+    incidentId,
+    startedAt: now,
+    endedAt: null,
+    state: 'investigating',
+    stateVersion: 0,
+    decision: null,
+    timeline: [],
+    mutations: [],
+    approvals: [],
+    acknowledgedBy: null,
+    rootCause: null,
+    manualResolution: null,
+    cancellation: null,
+    billedProbes: 0,
+    probeHistory: [],
+    completedStages: [],
+    monitor: null,
+    secretRefs: [],
+    nextUpdateAt: null,
+    nextEscalationAt: null,
+    escalations: 0,
+    lastNotifiedVersion: -1,
+    run: 1,
+    postmortemPath: null,
+    summary: null,
+  };
+}

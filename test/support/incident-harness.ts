@@ -1,0 +1,163 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import { RecordOnlyTarget, type RemediationTarget } from '../../src/activities/kubernetes/index.ts';
+import type { ActivityDeps } from '../../src/activities/index.ts';
+import {
+  approveSignal,
+  INCIDENT_WORKFLOW_TYPE,
+  statusQuery,
+  type IncidentInputDraft,
+  type IncidentResult,
+  type IncidentStatus,
+  type NotificationMessage,
+} from '../../src/contract/index.ts';
+import { startSimulator, type RunningSimulator, type ScenarioPhase } from '../../src/simulator/index.ts';
+import { createIncidentWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
+import { TEST_API_KEY } from './simulator.ts';
+import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from './temporal.ts';
+
+let bundle: Promise<string> | undefined;
+/** One webpack bundle per test file, shared by its workers. */
+export function sharedBundle(): Promise<string> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then((b) => b.code);
+  return bundle;
+}
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export const API_KEY_ENV = 'HARNESS_IDEOGRAM_API_KEY';
+
+/** Seconds-scale timings: the whole runbook in a test. */
+export const DRILL_TIMINGS = {
+  slaMs: { P1: 600_000, P2: 600_000, P3: 600_000, P4: 600_000 },
+  escalationEveryMs: 600_000,
+  updateEveryMs: { P1: 600_000, P2: 600_000, P3: 600_000, P4: null },
+  pollInitialMs: 50,
+  pollMaxMs: 200,
+  pollBackoff: 1.5,
+  healthyChecksRequired: 3,
+  billedProbeEvery: 4,
+  rateLimitWindowMs: 600_000,
+  rolloutTimeoutMs: 5_000,
+  pollsPerRun: 100,
+  probeTimeoutMs: 2_000,
+};
+
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  sim: RunningSimulator;
+  target: RemediationTarget;
+  dir: string;
+  notifications(): Promise<NotificationMessage[]>;
+  input(overrides?: Partial<IncidentInputDraft>): IncidentInputDraft;
+  start(overrides?: Partial<IncidentInputDraft>, workflowId?: string): Promise<WorkflowHandle>;
+  waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus>;
+  approveWhenAsked(handle: WorkflowHandle, by?: string): Promise<IncidentResult>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { scenario?: string; phases?: ScenarioPhase[]; target?: RemediationTarget; deps?: Partial<ActivityDeps> } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'incident-'));
+  const sim = await startSimulator({ scenario: options.scenario, phases: options.phases, latencyScale: 0 });
+  const target =
+    options.target ??
+    new RecordOnlyTarget({
+      seed: [
+        {
+          namespace: 'payments',
+          deployment: 'ideogram-service',
+          containers: ['api', 'worker'],
+          env: { IDEOGRAM_CONCURRENCY: '8', LOG_LEVEL: 'info' },
+          cronJobs: [
+            { name: 'nightly-batch', labels: { 'runbook.dev/batch': 'ideogram' } },
+            { name: 'weekly-batch', labels: { 'runbook.dev/batch': 'ideogram' }, suspended: true },
+          ],
+        },
+      ],
+    });
+  const env = { [API_KEY_ENV]: TEST_API_KEY, NEW_IDEOGRAM_KEY: 'sk-new-6a1b2c3d4e5f' };
+  const notifyFile = join(dir, 'notifications.jsonl');
+  const deps: ActivityDeps = {
+    probes: { secrets: { env } },
+    kube: { target, clock: () => new Date(), env, rolloutPollMs: 20 },
+    notifications: { slackWebhookUrls: [], webhookUrls: [], file: notifyFile },
+    postmortem: { postmortemDir: join(dir, 'postmortems') },
+    ...options.deps,
+  };
+  const taskQueue = uniqueTaskQueue('incident');
+  const connection: NativeConnection = await connectWorkerConnection();
+  const worker: Worker = await createIncidentWorker({ connection, namespace: temporalNamespace(), taskQueue, deps, workflowBundleCode: await sharedBundle() });
+  const running = worker.run();
+  const { client, close } = await connectTestClient();
+
+  const input = (overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft => ({
+    trigger: 'drill',
+    reporter: 'alice',
+    symptom: 'image generation failing',
+    service: {
+      name: 'ideogram-service',
+      baseUrl: sim.baseUrl,
+      statusPageUrl: sim.statusPageUrl,
+      apiHost: 'localhost',
+      apiKeyRef: { kind: 'env', name: API_KEY_ENV },
+      kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
+    },
+    policy: { timeoutMs: 600_000 },
+    timings: DRILL_TIMINGS,
+    drill: true,
+    ...overrides,
+  });
+
+  const harness: Harness = {
+    client,
+    taskQueue,
+    sim,
+    target,
+    dir,
+    input,
+    async notifications() {
+      const text = await readFile(notifyFile, 'utf8').catch(() => '');
+      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as NotificationMessage);
+    },
+    async start(overrides = {}, workflowId = `${taskQueue}-incident`) {
+      return client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [input(overrides)] });
+    },
+    async waitFor(handle, predicate, what) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const status = await handle.query(statusQuery);
+        if (predicate(status)) return status;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async approveWhenAsked(handle, by = 'bob') {
+      const answered = new Set<string>();
+      for (;;) {
+        const description = await handle.describe();
+        if (description.status.name !== 'RUNNING') return handle.result() as Promise<IncidentResult>;
+        const status = await handle.query(statusQuery).catch(() => null);
+        for (const pending of status?.pendingApprovals ?? []) {
+          if (answered.has(pending.stepId)) continue;
+          answered.add(pending.stepId);
+          if (pending.stepId === 'new-key-reference') await handle.signal('provideSecretRef', { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
+          else await handle.signal(approveSignal, { stepId: pending.stepId, by });
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await close();
+      await connection.close();
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
