@@ -12,7 +12,8 @@ export type KubeDeploymentRef = z.infer<typeof KubeDeploymentRefSchema>;
 /** A change the runbook can ask for. Data only: the remediation target executes it. */
 export const MutationOpSchema = z.discriminatedUnion('kind', [
   KubeDeploymentRefSchema.extend({ kind: z.literal('set-env'), name: z.string().min(1), value: z.string() }),
-  KubeDeploymentRefSchema.extend({ kind: z.literal('rollout-restart') }),
+  /** `at` is workflow time: a retried restart recognises its own annotation and does not restart twice. */
+  KubeDeploymentRefSchema.extend({ kind: z.literal('rollout-restart'), at: z.string().optional() }),
   z.object({
     kind: z.literal('apply-secret'),
     namespace: z.string().min(1),

@@ -315,7 +315,7 @@ export class Incident implements RemediationContext {
     const record = await clusterActivities.applyMutation({
       mutationId: `${this.s.incidentId}/${step}`,
       step,
-      op,
+      op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
       dryRun: this.input.policy.dryRun,
       anchor: this.anchor(),
     });

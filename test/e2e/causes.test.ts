@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
+import type { IncidentResult } from '../../src/contract/index.ts';
+import { startHarness, type Harness } from '../support/incident-harness.ts';
+
+let h: Harness;
+let n = 0;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+const model = () => (h.target as RecordOnlyTarget).snapshot();
+const deployment = () => model().deployments['payments/ideogram-service']!;
+
+async function runScenario(scenario: string, overrides = {}): Promise<IncidentResult> {
+  h.sim.setScenario(scenario);
+  n += 1;
+  const handle = await h.start(overrides, `${h.taskQueue}-${scenario}-${n}`);
+  return h.approveWhenAsked(handle);
+}
+
+describe('every cause, end to end on the dev server against the simulator and the record-only target', () => {
+  it('auth_failure: key checked (length only), new key by reference, applied, restarted, verified', async () => {
+    const result = await runScenario('auth-401');
+    expect(result).toMatchObject({ state: 'resolved', cause: 'auth_failure', severity: 'P1' });
+    expect(result.timeline.some((e) => /Key present: YES; key length: \d+/.test(e.message))).toBe(true);
+    const secret = result.mutations.find((m) => m.step === 'apply-new-key')!;
+    expect(secret.change).toBe('secret/ideogram-secrets key api-key from env:NEW_IDEOGRAM_KEY');
+    expect(secret.kubectl).toContain('--from-literal=api-key="$NEW_KEY"');
+    expect(model().secrets['payments/ideogram-secrets']).toEqual({ 'api-key': 'sk-new-6a1b2c3d4e5f' });
+    expect(JSON.stringify(result)).not.toContain('sk-new-6a1b2c3d4e5f');
+    expect(result.approvals.map((a) => a.stepId)).toEqual(['new-key-reference', 'apply-new-key']);
+    expect(result.postmortem).toContain('Key rotated');
+  });
+
+  it('rate_limited: concurrency 3, watched, restored to the recorded value', async () => {
+    const result = await runScenario('rate-limit-429');
+    expect(result).toMatchObject({ state: 'resolved', cause: 'rate_limited', severity: 'P2' });
+    const reduce = result.mutations.find((m) => m.step === 'reduce-concurrency')!;
+    expect(reduce.kubectl).toBe('kubectl set env deployment/ideogram-service IDEOGRAM_CONCURRENCY=3 -n payments');
+    expect(reduce.previous).toEqual([
+      { container: 'api', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
+      { container: 'worker', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
+    ]);
+    expect(reduce.revertedAt).toBeDefined();
+    expect(deployment().containers.every((c) => c.env.find((e) => e.name === 'IDEOGRAM_CONCURRENCY')?.value === '8')).toBe(true);
+    expect(result.approvals.map((a) => a.stepId)).toEqual(['reduce-concurrency', 'restore-concurrency']);
+  });
+
+  it('credits_exhausted: batch jobs paused, top-up confirmed, verified, resumed exactly as before', async () => {
+    const result = await runScenario('credits-402');
+    expect(result).toMatchObject({ state: 'resolved', cause: 'credits_exhausted', severity: 'P1' });
+    const pause = result.mutations.find((m) => m.step === 'pause-batch-jobs')!;
+    expect(pause.previous).toEqual([
+      { name: 'nightly-batch', suspended: false },
+      { name: 'weekly-batch', suspended: true },
+    ]);
+    expect(pause.revertedAt).toBeDefined();
+    expect(model().cronJobs['payments/nightly-batch']!.suspended).toBe(false);
+    expect(model().cronJobs['payments/weekly-batch']!.suspended).toBe(true);
+    expect(result.approvals.map((a) => a.stepId)).toEqual(['pause-batch-jobs', 'confirm-top-up']);
+  });
+
+  it('safety_rejection: not an outage, closed with a prompt-review recommendation', async () => {
+    const result = await runScenario('safety-422');
+    expect(result).toMatchObject({ state: 'resolved', cause: 'safety_rejection', severity: 'P3', mutations: [] });
+    expect(result.timeline.some((e) => e.message.includes('not an outage'))).toBe(true);
+  });
+
+  it('healthy: recorded as a false alarm (P4)', async () => {
+    const result = await runScenario('healthy');
+    expect(result).toMatchObject({ state: 'resolved', cause: 'healthy', severity: 'P4', mutations: [] });
+    expect(result.postmortem).toContain('False alarm');
+  });
+
+  it.each([
+    ['partial-outage', 'partial_outage', 'confirm-partial-outage-handled'],
+    ['timeout', 'degraded_performance', 'confirm-performance-handled'],
+    ['expired-download', 'download_failure', 'confirm-downloads-handled'],
+  ])('%s → %s: the runbook’s checks, human confirmation, resolved', async (scenario, cause, step) => {
+    const result = await runScenario(scenario);
+    expect(result).toMatchObject({ state: 'resolved', cause, mutations: [] });
+    expect(result.approvals.map((a) => a.stepId)).toEqual([step]);
+    expect(result.timeline.filter((e) => e.message.startsWith('Check: ')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('network_dns: an unresolvable API host', async () => {
+    h.sim.setScenario('healthy');
+    n += 1;
+    const input = h.input();
+    const handle = await h.start({ service: { ...input.service, baseUrl: `http://${h.sim.unresolvableHost}:${new URL(h.sim.baseUrl).port}`, apiHost: h.sim.unresolvableHost } }, `${h.taskQueue}-dns-${n}`);
+    const result = await h.approveWhenAsked(handle);
+    expect(result).toMatchObject({ state: 'resolved', cause: 'network_dns', severity: 'P1' });
+    expect(result.approvals.map((a) => a.stepId)).toEqual(['confirm-network-fixed']);
+  });
+
+  it('quality_regression: reported by a human, checked, confirmed', async () => {
+    const result = await runScenario('healthy', { suspectedCause: 'quality_regression', symptom: 'images look washed out' });
+    expect(result).toMatchObject({ state: 'resolved', cause: 'quality_regression', severity: 'P3' });
+    expect(result.timeline.some((e) => e.message.includes('magic_prompt'))).toBe(true);
+  });
+
+  it('leaves the deployment exactly as it was, but for the restart annotation', () => {
+    const d = deployment();
+    expect(d.containers.map((c) => c.env.map((e) => `${e.name}=${e.value}`).sort())).toEqual([
+      ['IDEOGRAM_CONCURRENCY=8', 'LOG_LEVEL=info'],
+      ['IDEOGRAM_CONCURRENCY=8', 'LOG_LEVEL=info'],
+    ]);
+    expect(model().priorStates ?? {}).toEqual({});
+  });
+});
