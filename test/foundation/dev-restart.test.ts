@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { request } from 'undici';
+import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentResult } from '../../src/contract/index.ts';
+import { freePort } from '../../src/infra/ports.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { NODE, RUNBOOK_BIN } from '../support/cli.ts';
+import { DRILL_TIMINGS } from '../support/incident-harness.ts';
+import { TEST_API_KEY } from '../support/simulator.ts';
+import { uniqueTaskQueue } from '../support/temporal.ts';
+
+const dataDir = await mkdtemp(join(tmpdir(), 'dev-'));
+const sim = await startSimulator({ scenario: 'outage-500', latencyScale: 0 });
+afterAll(async () => {
+  await sim.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function startDev(port: number, uiPort: number, taskQueue: string): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], {
+    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', () => undefined);
+  while (!output.includes('Web UI:')) {
+    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [null])])) as [Buffer | null];
+    if (chunk === null) throw new Error(`runbook dev exited early: ${output}`);
+  }
+  return { child, output };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+describe('runbook dev: local server + worker with persistent state', () => {
+  it('serves the Web UI, and an incident waiting on a signal survives a stop and start', async () => {
+    const port = await freePort();
+    const uiPort = await freePort();
+    const taskQueue = uniqueTaskQueue('dev');
+    const first = await startDev(port, uiPort, taskQueue);
+    expect(first.output).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
+    const ui = await request(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.statusCode).toBe(200);
+    await ui.body.text();
+
+    let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    let client = new Client({ connection, namespace: 'default' });
+    const workflowId = `${taskQueue}-restart`;
+    await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [
+        {
+          trigger: 'manual',
+          reporter: 'alice',
+          symptom: 'outage',
+          service: {
+            name: 'ideogram-service',
+            baseUrl: sim.baseUrl,
+            statusPageUrl: sim.statusPageUrl,
+            apiHost: 'localhost',
+            apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
+            kubernetes: { namespace: 'default', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'app=batch' },
+          },
+          timings: DRILL_TIMINGS,
+        },
+      ],
+    });
+    const waiting = async () => {
+      for (;;) {
+        const status = await client.workflow.getHandle(workflowId).query(statusQuery);
+        if (status.pendingApprovals.length > 0) return status;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect((await waiting()).pendingApprovals[0]!.stepId).toBe('enable-fallback');
+    await connection.close();
+    expect(await stop(first.child)).toBe(0);
+
+    const second = await startDev(port, uiPort, taskQueue);
+    connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    client = new Client({ connection, namespace: 'default' });
+    try {
+      const handle = client.workflow.getHandle(workflowId);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
+      // After the restart it monitors the outage on timers, then asks to turn fallback off.
+      for (;;) {
+        const status = await handle.query(statusQuery);
+        if (status.pendingApprovals.some((a) => a.stepId === 'disable-fallback')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
+      const result = (await handle.result()) as IncidentResult;
+      expect(result.state).toBe('resolved');
+      expect(result.timeline.some((e) => e.message.startsWith('monitor poll'))).toBe(true);
+    } finally {
+      await connection.close();
+      await stop(second.child);
+    }
+  }, 120_000);
+});
