@@ -1,4 +1,4 @@
-export { startSimulator, type RunningSimulator, type SimulatorOptions, type RecordedRequest } from './server.ts';
+export { startSimulator, type NodeLookup, type RecordedRequest, type RunningSimulator, type SimulatorOptions } from './server.ts';
 export {
   BUILTIN_SCENARIOS,
   BUILTIN_SCENARIO_DEFINITIONS,

@@ -28,6 +28,7 @@ export const PhaseSchema = z
   .object({
     name: z.string().optional(),
     durationMs: z.number().int().positive().optional(),
+    /** Counts every request to the simulated API (generate, V3, status page, images), not admin calls. */
     requests: z.number().int().positive().optional(),
     legacy: EndpointBehaviorSchema.optional(),
     v3: EndpointBehaviorSchema.optional(),
@@ -62,7 +63,7 @@ export function parseScenarioPhases(raw: unknown, source = 'scenario'): Scenario
   const parsed = ScenarioFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
-    throw new ScenarioFileError(`invalid ${source}: ${problems.join('; ')} — see README "Scenario files"`);
+    throw new ScenarioFileError(`invalid ${source}: ${problems.join('; ')} — a scenario file is a JSON list of phases like {"requests": 10, "legacy": {"status": 503}, "v3": {"latencyMs": [100, 200], "fault": "hang"|"reset"|"html"|"truncated"}, "statusPage": {"indicator": "major"}, "images": {"expired": true}, "dns": "fail"}; a phase without durationMs/requests lasts forever`);
   }
   return parsed.data;
 }
@@ -88,6 +89,14 @@ export interface BuiltinScenario {
   unresolvableHost?: boolean;
 }
 
+/**
+ * Built-in scenarios. Faults a remediation can fix recover on their own so a drill can end
+ * resolved: auth-401 and credits-402 after 4 requests (one triage round), rate-limit-429,
+ * outage-500 and outage-503 after 10 requests; then they serve healthy responses. The others
+ * (safety-422, timeout, dns-failure, slow, expired-download, partial-outage) persist: their
+ * runbook steps are advisory and end with a human's confirmation. `requests` counts every API
+ * request, the status page and image downloads included.
+ */
 export const BUILTIN_SCENARIO_DEFINITIONS = {
   healthy: { description: 'everything works', phases: [{ name: 'healthy' }], expectedCause: 'healthy' },
   'auth-401': {

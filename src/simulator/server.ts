@@ -1,6 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { builtinScenario, parseScenarioPhases, type EndpointBehavior, type ScenarioPhase } from './scenarios.ts';
 
@@ -21,10 +23,18 @@ export interface SimulatorOptions {
   now?: () => number;
 }
 
+/** Node's `lookup` shape, as `net.connect` (and so an undici Agent's `connect.lookup`) takes it. */
+export type NodeLookup = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
 export interface RecordedRequest {
   method: string;
   path: string;
   endpoint: 'legacy' | 'v3' | 'statusPage' | 'images' | 'other';
+  /** Epoch milliseconds with sub-millisecond precision, so ordering between requests is exact. */
   arrivedAt: number;
   respondedAt: number | null;
   /** When a generate request was counted against the in-flight limit. */
@@ -41,6 +51,13 @@ export interface RunningSimulator {
   adminUrl: string;
   /** A host name that never resolves, for the dns-failure scenario. */
   unresolvableHost: string;
+  /**
+   * The simulated resolver: every name answers 127.0.0.1, except `unresolvableHost` and any name
+   * while the current phase says `dns: "fail"` (ENOTFOUND). Give it to the probes (`dnsLookup`, and
+   * an undici Agent's `connect.lookup` via `nodeLookup`) to let scenario files fail DNS.
+   */
+  lookup(hostname: string): Promise<{ address: string; family: 4 }>;
+  nodeLookup: NodeLookup;
   setScenario(scenario: string | ScenarioPhase[]): void;
   currentPhase(): string;
   requests(): RecordedRequest[];
@@ -164,7 +181,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       method: req.method ?? 'GET',
       path: url.pathname,
       endpoint,
-      arrivedAt: Date.now(),
+      arrivedAt: preciseNow(),
       respondedAt: null,
       admittedAt: null,
       status: null,
@@ -174,7 +191,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     };
     recorded.push(record);
     res.on('finish', () => {
-      record.respondedAt = Date.now();
+      record.respondedAt = preciseNow();
       record.status = res.statusCode;
     });
 
@@ -254,12 +271,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return send(res, 429, { error: 'Too many requests in flight', reject_reason: 'inflight_limit' }, { 'retry-after': '1' });
     }
     inflight.set(apiKey, inUse + parsed.numImages);
-    record.admittedAt = Date.now();
-    try {
-      if (await applyBehavior(res, behavior, SPEED_LATENCY[parsed.speed] ?? [6_000, 12_000], record)) return;
-    } finally {
-      inflight.set(apiKey, (inflight.get(apiKey) ?? parsed.numImages) - parsed.numImages);
-    }
+    record.admittedAt = preciseNow();
+    // The images stay in flight until the connection is done with them: a hung request keeps its slots.
+    res.once('close', () => inflight.set(apiKey, (inflight.get(apiKey) ?? parsed.numImages) - parsed.numImages));
+    if (await applyBehavior(res, behavior, SPEED_LATENCY[parsed.speed] ?? [6_000, 12_000], record)) return;
     if (behavior?.status && behavior.status !== 200) {
       const headers: Record<string, string> = behavior.retryAfterSeconds !== undefined ? { 'retry-after': String(behavior.retryAfterSeconds) } : {};
       return send(res, behavior.status, behavior.body ?? { error: `HTTP ${behavior.status}` }, headers);
@@ -269,7 +284,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const id = randomBytes(8).toString('hex');
       images.set(id, { expiresAt: now() + imageTtlMs });
       return {
-        url: unsafe ? '' : `${baseUrl}/images/${id}.png?sig=${randomBytes(6).toString('hex')}`,
+        url: unsafe ? '' : `${publicOrigin(req)}/images/${id}.png?sig=${randomBytes(6).toString('hex')}`,
         prompt: parsed.prompt,
         resolution: '1024x1024',
         is_image_safe: !unsafe,
@@ -278,6 +293,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       };
     });
     return send(res, 200, behavior?.body ?? { created: new Date().toISOString(), data });
+  }
+
+  /** Image URLs use the host the client reached us by, so they work behind Docker's service names too. */
+  function publicOrigin(req: IncomingMessage): string {
+    const host = req.headers.host;
+    return host && /^[\w.-]+(:\d+)?$/.test(host) ? `http://${host}` : baseUrl;
   }
 
   async function statusPage(res: ServerResponse, phase: ScenarioPhase, record: RecordedRequest): Promise<void> {
@@ -328,11 +349,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
+  const unresolvableHost = 'api.ideogram.invalid';
+  const lookup = async (hostname: string): Promise<{ address: string; family: 4 }> => {
+    if (hostname === unresolvableHost || currentPhase().dns === 'fail') {
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    }
+    return { address: '127.0.0.1', family: 4 };
+  };
+  const nodeLookup: NodeLookup = (hostname, lookupOptions, callback) => {
+    lookup(hostname).then(
+      ({ address, family }) => (lookupOptions.all ? callback(null, [{ address, family }]) : callback(null, address, family)),
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
+  };
+
   return {
     baseUrl,
     statusPageUrl: `${baseUrl}/api/v2/status.json`,
     adminUrl: `${baseUrl}/__admin`,
-    unresolvableHost: 'api.ideogram.invalid',
+    unresolvableHost,
+    lookup,
+    nodeLookup,
     setScenario,
     currentPhase: phaseName,
     requests: () => recorded.map((r) => ({ ...r })),
@@ -346,6 +383,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         server.close(() => resolve());
       }),
   };
+}
+
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 function redactHeaders(headers: IncomingMessage['headers']): Record<string, string> {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/index.ts';
-import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
-import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
+import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -42,6 +45,15 @@ describe('runbook triage (real process)', () => {
     expect(stderr).toContain('--base-url must be a URL');
     expect(sim.requests()).toHaveLength(0);
   });
+
+  it('exits 2 naming the reference when the API key is not configured, sending no generate request', async () => {
+    sim.reset();
+    const { code, stdout, stderr } = await runCli(['triage', '--base-url', sim.baseUrl], { env: { IDEOGRAM_API_KEY: '' } });
+    expect(code).toBe(2);
+    expect(stderr).toContain('secret env:IDEOGRAM_API_KEY is not set or empty');
+    expect(stdout).toBe('');
+    expect(sim.requests().filter((r) => r.endpoint === 'legacy' || r.endpoint === 'v3')).toHaveLength(0);
+  });
 });
 
 describe('runbook simulate (real process)', () => {
@@ -57,6 +69,16 @@ describe('runbook simulate (real process)', () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
+  });
+
+  it('rejects a bad scenario file with exit 2, naming the JSON path of the bad field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-cli-'));
+    const file = join(dir, 'flapping.json');
+    writeFileSync(file, JSON.stringify([{ requests: 3, legacy: { status: 503 } }, { v3: { fault: 'explode' } }]));
+    const { code, stdout, stderr } = await runCli(['simulate', '--scenario-file', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('$[1].v3.fault');
+    expect(stdout).not.toContain('listening');
   });
 
   it('rejects an unknown scenario with exit 2 and the list of known ones', async () => {

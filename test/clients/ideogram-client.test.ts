@@ -36,6 +36,22 @@ describe('fallback-aware Ideogram client against the simulator', () => {
     expect(events).toEqual(['fallback:503']);
   });
 
+  it('treats a truncated 2xx body as a provider failure and falls back', async () => {
+    sim.setScenario([{ legacy: { fault: 'truncated' } }]);
+    const events: string[] = [];
+    const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, onEvent: (e) => events.push(`${e.type}:${e.status}`) });
+    expect((await client.generate(prompt)).data[0]!.fallback).toBe(true);
+    expect(events).toEqual(['fallback:502']);
+  });
+
+  it('keeps the key out of error messages even when the provider echoes it', async () => {
+    sim.setScenario([{ legacy: { status: 401, body: { error: `invalid key ${TEST_API_KEY}` } } }]);
+    const error = (await createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY }).generate(prompt).catch((e: unknown) => e)) as IdeogramError;
+    expect(error.status).toBe(401);
+    expect(error.message).toContain('invalid key [REDACTED]');
+    expect(`${error.message} ${error.stack ?? ''}`).not.toContain(TEST_API_KEY);
+  });
+
   it('generates normally when healthy', async () => {
     sim.setScenario('healthy');
     const response = await createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY }).generate(prompt);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/contract/index.ts';
-import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered } from '../../src/runbooks/ideogram/decision.ts';
+import { classifyIdeogram, IDEOGRAM_CAUSES, IDEOGRAM_DECISION_TABLE, ideogramRecovered } from '../../src/runbooks/ideogram/decision.ts';
 import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
@@ -64,6 +64,15 @@ describe('decision table: one row per case', () => {
     expect(ideogramRecovered(ok(P.statusPage, { extractedField: 'none' }))).toBe(true);
     expect(ideogramRecovered(ok(P.statusPage, { extractedField: 'major' }))).toBe(false);
     expect(ideogramRecovered(http(P.legacy, 500))).toBe(false);
+  });
+});
+
+describe('decision table: shape', () => {
+  it('has a row for every cause, each stating its condition, and ends with the always-matching healthy row', () => {
+    expect(new Set(IDEOGRAM_DECISION_TABLE.map((row) => row.cause))).toEqual(new Set(Object.keys(IDEOGRAM_CAUSES)));
+    for (const row of IDEOGRAM_DECISION_TABLE) expect(row.when.length).toBeGreaterThan(10);
+    expect(IDEOGRAM_DECISION_TABLE.at(-1)!.cause).toBe('healthy');
+    expect(classifyIdeogram([]).cause).toBe('healthy');
   });
 });
 

@@ -3,7 +3,7 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createProbeActivities, runTriage } from '../../src/activities/probes/index.ts';
 import type { ProbeResult, ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
-import { classifyIdeogram } from '../../src/runbooks/ideogram/decision.ts';
+import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
 import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -25,9 +25,9 @@ const fastProbes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, ti
 
 describe('triage probes against the simulator', () => {
   it('run concurrently: every independent probe request arrives before the first response is sent', async () => {
-    const slow = await startSimulator({ latencyScale: 1, phases: [{ legacy: { latencyMs: 200 }, v3: { latencyMs: 200 }, statusPage: { latencyMs: 200 } }] });
+    const slow = await startSimulator({ latencyScale: 1, phases: [{ legacy: { latencyMs: 500 }, v3: { latencyMs: 500 }, statusPage: { latencyMs: 500 } }] });
     try {
-      const report = await runTriage(ideogramTriageProbes, (r) => classifyIdeogram(r), { ...target, baseUrl: slow.baseUrl, statusPageUrl: slow.statusPageUrl, apiHost: 'localhost' }, deps);
+      const report = await runTriage(ideogramRunbook, { ...target, baseUrl: slow.baseUrl, statusPageUrl: slow.statusPageUrl, apiHost: 'localhost' }, deps);
       expect(report.decision.cause).toBe('healthy');
       const requests = slow.requests();
       const independent = requests.filter((r) => r.endpoint !== 'images');
@@ -45,7 +45,7 @@ describe('triage probes against the simulator', () => {
 
   it('reports a healthy provider with status page, download and DNS', async () => {
     sim.setScenario('healthy');
-    const { probes, decision } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, apiHost: 'localhost' }, deps);
+    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
     expect(probes.every((p) => p.ok)).toBe(true);
     expect(byId(probes, P.statusPage).extractedField).toBe('none');
     expect(byId(probes, P.download).detail).toMatch(/downloaded \d+ bytes/);
@@ -65,7 +65,7 @@ describe('triage probes against the simulator', () => {
     ['timeout', 'degraded_performance', 'P2'],
   ])('scenario %s → %s (%s)', async (scenario, cause, severity) => {
     sim.setScenario(scenario);
-    const { decision, probes } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, apiHost: 'localhost' }, deps);
+    const { decision, probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
     expect(decision.cause).toBe(cause);
     expect(decision.severity).toBe(severity);
     expect(decision.rationale.length).toBeGreaterThan(20);
@@ -74,7 +74,7 @@ describe('triage probes against the simulator', () => {
   });
 
   it('classifies DNS failure from an unresolvable host', async () => {
-    const { probes, decision } = await runTriage(fastProbes, (r) => classifyIdeogram(r), { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}` }, deps);
+    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}` }, deps, { probes: fastProbes });
     expect(byId(probes, P.dns)).toMatchObject({ ok: false, errorKind: 'dns' });
     expect(byId(probes, P.legacy).errorKind).toBe('dns');
     expect(decision.cause).toBe('network_dns');

@@ -134,6 +134,56 @@ describe('Ideogram simulator: limits, expiry, phases', () => {
     }
   });
 
+  it('keeps a hung request in flight until the client gives up on it', async () => {
+    const hung = await startSimulator({ latencyScale: 0, phases: [{ requests: 1, legacy: { fault: 'hang' } }, {}] });
+    try {
+      const controller = new AbortController();
+      const first = request(`${hung.baseUrl}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Api-Key': TEST_API_KEY },
+        body: JSON.stringify({ image_request: { ...ok, num_images: 8 } }),
+        signal: controller.signal,
+      }).catch((err: unknown) => err);
+      while (!hung.requests()[0]?.admittedAt) await new Promise((r) => setImmediate(r));
+      const blocked = await postLegacy(hung.baseUrl, { ...ok, num_images: 3 });
+      expect(blocked.status).toBe(429);
+      expect(hung.requests()[0]).toMatchObject({ fault: 'hang', respondedAt: null });
+      controller.abort();
+      expect(await first).toBeInstanceOf(Error);
+      let status = 429;
+      for (let attempt = 0; attempt < 200 && status === 429; attempt += 1) {
+        status = (await postLegacy(hung.baseUrl, { ...ok, num_images: 3 })).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      await hung.stop();
+    }
+  });
+
+  it('passes a scenario body through: 402 daily_limit', async () => {
+    sim.setScenario([{ legacy: { status: 402, body: { error: 'Payment Required', reject_reason: 'daily_limit' } } }]);
+    const { status, json } = await postLegacy(sim.baseUrl, ok);
+    expect(status).toBe(402);
+    expect(json).toEqual({ error: 'Payment Required', reject_reason: 'daily_limit' });
+  });
+
+  it.each([
+    ['reset', null, ''],
+    ['html', 502, '<html>'],
+    ['truncated', 200, '{"created"'],
+  ] as const)('serves the %s transport fault', async (fault, status, start) => {
+    sim.setScenario([{ legacy: { fault } }]);
+    const outcome = await postLegacy(sim.baseUrl, ok).catch((err: unknown) => err as Error);
+    if (status === null) {
+      expect(outcome).toBeInstanceOf(Error);
+      return;
+    }
+    const response = outcome as Awaited<ReturnType<typeof postLegacy>>;
+    expect(response.status).toBe(status);
+    expect(response.text.startsWith(start)).toBe(true);
+    if (fault === 'truncated') expect(() => JSON.parse(response.text) as unknown).toThrow();
+  });
+
   it('expires image URLs like a signed-URL store (403), and 404s unknown ones', async () => {
     let clock = 1_000_000;
     const store = await startSimulator({ latencyScale: 0, imageTtlMs: 60_000, now: () => clock });

@@ -1,11 +1,296 @@
-import type { RemediationTarget } from './target.ts';
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import type { DeploymentState, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretPrior } from './target.ts';
+
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+export const DEFAULT_FIELD_MANAGER = 'runbook-engine';
+const PRIOR_STATE_PREFIX = 'runbook.dev/prior-';
+export const BACKUP_LABEL = 'runbook.dev/backup-of';
+const BACKUP_ANNOTATION_PREFIX = 'runbook.dev/prior-';
+const backupAnnotation = (backup: SecretBackup) => `${BACKUP_ANNOTATION_PREFIX}${createHash('sha256').update(backup.key).digest('hex').slice(0, 12)}`;
+const backupOf = (backup: SecretBackup) => backup.secret.replace(/-runbook-backup$/, '');
 
 export interface KubernetesTargetOptions {
+  /** A loaded config; otherwise the default loader (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeConfig?: KubeConfig;
   context?: string;
   kubeconfigPath?: string;
   fieldManager?: string;
 }
 
-export function createKubernetesTarget(_options: KubernetesTargetOptions): RemediationTarget {
-  throw new Error('the Kubernetes remediation target is not implemented yet — set RUNBOOK_REMEDIATION_TARGET=record-only');
+const priorStateKey = (mutationId: string) => `${PRIOR_STATE_PREFIX}${createHash('sha256').update(mutationId).digest('hex').slice(0, 12)}`;
+const decode = (data: Record<string, string> | undefined) =>
+  Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+const encode = (value: string) => Buffer.from(value, 'utf8').toString('base64');
+
+interface Call {
+  verb: string;
+  resource: string;
+  name?: string;
+  namespace: string;
 }
+
+function describe(call: Call): string {
+  return `${call.resource}${call.name ? ` "${call.name}"` : ''} in namespace ${call.namespace}`;
+}
+
+/**
+ * Turns an API error into what the workflow can act on: permissions and missing objects are
+ * permanent (a human must act), conflicts, throttling, server and network errors are retried.
+ * Messages name the call, never a request body.
+ */
+export function classifyKubeError(err: unknown, call: Call): Error {
+  if (err instanceof ApiException) {
+    const status = (err.body ?? {}) as { message?: string; reason?: string };
+    if (err.code === 401 || err.code === 403) {
+      return ApplicationFailure.nonRetryable(
+        `Kubernetes refused to ${call.verb} ${describe(call)} (HTTP ${err.code} ${status.reason ?? (err.code === 401 ? 'Unauthorized' : 'Forbidden')}): the worker's service account is missing verb "${call.verb}" on resource "${call.resource}"${call.name ? ` (resourceNames: ${call.name})` : ''} — grant it in deploy/rbac.yaml or apply the change by hand`,
+        'KubernetesForbidden',
+      );
+    }
+    if (err.code === 404) {
+      return ApplicationFailure.nonRetryable(
+        `Kubernetes ${describe(call)} not found (HTTP 404 on ${call.verb}) — check the namespace/name in the runbook configuration`,
+        'KubernetesNotFound',
+      );
+    }
+    if (err.code === 422 || err.code === 400) {
+      return ApplicationFailure.nonRetryable(`Kubernetes rejected ${call.verb} ${describe(call)} as invalid (HTTP ${err.code}): ${call.resource === 'secrets' ? status.reason : status.message}`, 'KubernetesInvalid');
+    }
+    return new Error(`Kubernetes API error HTTP ${err.code} on ${call.verb} ${describe(call)}${status.reason ? ` (${status.reason})` : ''}; will retry`);
+  }
+  // Network-level failures (fetch failed: ECONNREFUSED, ECONNRESET, timeouts) carry no request body.
+  const failure = err as { message?: string; cause?: { code?: string; message?: string } };
+  const why = failure.cause?.code ?? failure.cause?.message ?? failure.message ?? 'network error';
+  return new Error(`Kubernetes API unreachable on ${call.verb} ${describe(call)}: ${why}; will retry`);
+}
+
+function loadKubeConfig(options: KubernetesTargetOptions): KubeConfig {
+  if (options.kubeConfig) return options.kubeConfig;
+  const kc = new KubeConfig();
+  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
+  else kc.loadFromDefault();
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      throw new Error(`kube context "${options.context}" not found in the kubeconfig (RUNBOOK_KUBE_CONTEXT) — available: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+    }
+    kc.setCurrentContext(options.context);
+  }
+  return kc;
+}
+
+const patchAs = (strategy: PatchStrategy) => setHeaderOptions('Content-Type', strategy);
+
+export function createKubernetesTarget(options: KubernetesTargetOptions = {}): RemediationTarget {
+  const kc = loadKubeConfig(options);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+  const dry = (dryRun: boolean) => (dryRun ? { dryRun: 'All' } : {});
+
+  async function call<T>(c: Call, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classifyKubeError(err, c);
+    }
+  }
+
+  const getDeployment = (namespace: string, name: string) =>
+    call({ verb: 'get', resource: 'deployments', name, namespace }, () => apps.readNamespacedDeployment({ namespace, name }));
+
+  const patchDeployment = (namespace: string, name: string, body: object, dryRun: boolean) =>
+    call({ verb: 'patch', resource: 'deployments', name, namespace }, () =>
+      apps.patchNamespacedDeployment({ namespace, name, body, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.StrategicMergePatch)),
+    );
+
+  const getSecret = async (namespace: string, name: string) => {
+    try {
+      return await core.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw classifyKubeError(err, { verb: 'get', resource: 'secrets', name, namespace });
+    }
+  };
+
+  const mergeSecret = (namespace: string, name: string, data: Record<string, string | null>, dryRun: boolean) =>
+    call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
+      core.patchNamespacedSecret({ namespace, name, body: { data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
+    );
+
+  return {
+    mode: 'kubernetes',
+
+    async readDeployment(namespace, deployment) {
+      return toState(namespace, deployment, await getDeployment(namespace, deployment));
+    },
+
+    async writeEnv(namespace, deployment, changes, dryRun) {
+      // Strategic merge: containers and env merge by name, so other containers/variables stay.
+      // `valueFrom: null` / `value: null` keep the variable valid when its source kind changes.
+      const containers = changes.map(({ container, name, env }) => ({
+        name: container,
+        env: [env === null ? { name, $patch: 'delete' } : env.valueFrom !== undefined ? { name, valueFrom: env.valueFrom, value: null } : { name, value: env.value ?? '', valueFrom: null }],
+      }));
+      await patchDeployment(namespace, deployment, { spec: { template: { spec: { containers } } } }, dryRun);
+    },
+
+    async restart(namespace, deployment, at, dryRun) {
+      await patchDeployment(namespace, deployment, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } }, dryRun);
+    },
+
+    async rolloutStatus(namespace, deployment) {
+      return rolloutStatusOf(await getDeployment(namespace, deployment));
+    },
+
+    async readSecret(namespace, name) {
+      const secret = await getSecret(namespace, name);
+      return secret ? decode(secret.data) : undefined;
+    },
+
+    async readSecretKey(namespace, name, key) {
+      return (await getSecret(namespace, name).then((s) => (s ? decode(s.data) : undefined)))?.[key];
+    },
+
+    async loadSecretBackup(namespace, backup) {
+      const saved = (await getSecret(namespace, backup.secret))?.metadata?.annotations?.[backupAnnotation(backup)];
+      return saved === undefined ? undefined : (JSON.parse(saved) as SecretPrior);
+    },
+
+    async backupSecret(namespace, backup, prior, oldValue, dryRun) {
+      const annotations = { [backupAnnotation(backup)]: JSON.stringify(prior) };
+      const data = oldValue === undefined ? {} : { [backup.key]: encode(oldValue) };
+      if (await getSecret(namespace, backup.secret)) {
+        await call({ verb: 'patch', resource: 'secrets', name: backup.secret, namespace }, () =>
+          core.patchNamespacedSecret({ namespace, name: backup.secret, body: { metadata: { annotations }, data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
+        );
+        return;
+      }
+      await call({ verb: 'create', resource: 'secrets', name: backup.secret, namespace }, () =>
+        core.createNamespacedSecret({
+          namespace,
+          body: { metadata: { name: backup.secret, labels: { [BACKUP_LABEL]: backupOf(backup) }, annotations }, type: 'Opaque', data },
+          fieldManager,
+          ...dry(dryRun),
+        }),
+      );
+    },
+
+    async applySecretKey(namespace, name, key, value, dryRun) {
+      // Server-side apply owns just this key; `force` takes it over from whoever set it before
+      // (kubectl apply --server-side --force-conflicts).
+      await call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
+        core.patchNamespacedSecret(
+          { namespace, name, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { [key]: encode(value) } }, fieldManager, force: true, ...dry(dryRun) },
+          patchAs(PatchStrategy.ServerSideApply),
+        ),
+      );
+    },
+
+    async restoreSecretKey(namespace, name, key, prior, dryRun) {
+      const backup = await getSecret(namespace, prior.backup.secret);
+      const annotation = backupAnnotation(prior.backup);
+      // No recorded prior state left: an earlier revert already finished.
+      if (backup?.metadata?.annotations?.[annotation] === undefined) return;
+      const saved = backup.data?.[prior.backup.key];
+      if (!prior.secretExisted) {
+        if (await getSecret(namespace, name)) {
+          await call({ verb: 'delete', resource: 'secrets', name, namespace }, () => core.deleteNamespacedSecret({ namespace, name, ...dry(dryRun) }));
+        }
+      } else {
+        await mergeSecret(namespace, name, { [key]: prior.keyExisted && saved !== undefined ? saved : null }, dryRun);
+      }
+      const otherBackups = Object.keys(backup.metadata?.annotations ?? {}).filter((k) => k.startsWith(BACKUP_ANNOTATION_PREFIX) && k !== annotation);
+      if (otherBackups.length === 0) {
+        await call({ verb: 'delete', resource: 'secrets', name: prior.backup.secret, namespace }, () =>
+          core.deleteNamespacedSecret({ namespace, name: prior.backup.secret, ...dry(dryRun) }),
+        );
+      } else {
+        await call({ verb: 'patch', resource: 'secrets', name: prior.backup.secret, namespace }, () =>
+          core.patchNamespacedSecret(
+            { namespace, name: prior.backup.secret, body: { metadata: { annotations: { [annotation]: null } }, data: { [prior.backup.key]: null } }, fieldManager, ...dry(dryRun) },
+            patchAs(PatchStrategy.MergePatch),
+          ),
+        );
+      }
+    },
+
+    async listCronJobs(namespace, selector) {
+      const list = await call({ verb: 'list', resource: 'cronjobs', namespace }, () => batch.listNamespacedCronJob({ namespace, labelSelector: selector }));
+      const jobs: PreviousCronJobs = list.items.map((job) => ({ name: job.metadata?.name ?? '', suspended: job.spec?.suspend === true }));
+      return jobs.sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async setCronJobSuspended(namespace, name, suspended, dryRun) {
+      await call({ verb: 'patch', resource: 'cronjobs', name, namespace }, () =>
+        batch.patchNamespacedCronJob({ namespace, name, body: { spec: { suspend: suspended } }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.StrategicMergePatch)),
+      );
+    },
+
+    async loadPriorState(namespace, deployment, mutationId) {
+      const found = await getDeployment(namespace, deployment);
+      const saved = found.metadata?.annotations?.[priorStateKey(mutationId)];
+      return saved === undefined ? undefined : (JSON.parse(saved) as unknown);
+    },
+
+    async savePriorState(namespace, deployment, mutationId, prior, dryRun) {
+      if (dryRun) return;
+      // Deployment metadata (not the pod template): no rollout, and covered by the same RBAC rule.
+      await patchDeployment(namespace, deployment, { metadata: { annotations: { [priorStateKey(mutationId)]: JSON.stringify(prior) } } }, false);
+    },
+
+    async clearPriorState(namespace, deployment, mutationId, dryRun) {
+      if (dryRun) return;
+      await patchDeployment(namespace, deployment, { metadata: { annotations: { [priorStateKey(mutationId)]: null } } }, false);
+    },
+  };
+}
+
+function toState(namespace: string, deployment: string, d: V1Deployment): DeploymentState {
+  return {
+    namespace,
+    deployment,
+    paused: d.spec?.paused === true,
+    generation: d.metadata?.generation ?? 0,
+    observedGeneration: d.status?.observedGeneration ?? 0,
+    replicas: d.spec?.replicas ?? 1,
+    updatedReplicas: d.status?.updatedReplicas ?? 0,
+    availableReplicas: d.status?.availableReplicas ?? 0,
+    restartedAt: d.spec?.template?.metadata?.annotations?.[RESTARTED_AT] ?? null,
+    containers: (d.spec?.template?.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      env: (c.env ?? []).map((e): EnvVarState => (e.valueFrom ? { name: e.name, valueFrom: e.valueFrom } : { name: e.name, value: e.value ?? '' })),
+    })),
+  };
+}
+
+/** kubectl's DeploymentStatusViewer, word for word where it matters. */
+export function rolloutStatusOf(d: V1Deployment): RolloutStatus {
+  const name = d.metadata?.name ?? 'deployment';
+  const generation = d.metadata?.generation ?? 0;
+  const status = d.status ?? {};
+  if (generation > (status.observedGeneration ?? 0)) return { done: false, failed: false, reason: 'Waiting for deployment spec update to be observed...' };
+  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') return { done: false, failed: true, reason: `deployment "${name}" exceeded its progress deadline` };
+  const want = d.spec?.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  const total = status.replicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  if (updated < want) return { done: false, failed: false, reason: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+  if (total > updated) return { done: false, failed: false, reason: `Waiting for deployment "${name}" rollout to finish: ${total - updated} old replicas are pending termination...` };
+  if (available < updated) return { done: false, failed: false, reason: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...` };
+  return { done: true, failed: false, reason: `deployment "${name}" successfully rolled out` };
+}
+
+export type { SecretBackup };

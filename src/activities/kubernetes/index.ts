@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, log, heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
 import { describeSecretRef, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { RecordOnlyTarget } from './record-only.ts';
-import { mutationMode, type EnvVarState, type PreviousCronJobs, type PreviousEnv, type RemediationTarget } from './target.ts';
+import { mutationMode, type PreviousCronJobs, type PreviousEnv, type RemediationTarget, type SecretBackup, type SecretPrior } from './target.ts';
 
 export interface KubeActivityDeps {
   target: RemediationTarget;
@@ -15,13 +15,35 @@ export interface KubeActivityDeps {
 }
 
 export { RecordOnlyTarget } from './record-only.ts';
-export type { RemediationTarget } from './target.ts';
+export type { RemediationTarget, DeploymentState, PreviousEnv, PreviousCronJobs, SecretBackup, SecretPrior } from './target.ts';
+export { createKubernetesTarget, type KubernetesTargetOptions } from './cluster.ts';
+
+export type PreviousSecret = SecretPrior;
+
+/** When this activity was first scheduled, if this is a retry (undefined on a first attempt or outside an activity). */
+function earlierAttemptsSince(): number | undefined {
+  try {
+    const { attempt, scheduledTimestampMs } = Context.current().info;
+    return attempt > 1 ? scheduledTimestampMs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function restoreKeyKubectl(namespace: string, secretName: string, key: string, backup: SecretBackup): string {
+  const jsonPathKey = backup.key.replace(/\./g, '\\.');
+  const saved = `$(kubectl get secret ${backup.secret} -n ${namespace} -o jsonpath='{.data.${jsonPathKey}}')`;
+  return `kubectl patch secret ${secretName} -n ${namespace} --type=merge -p "{\\"data\\":{\\"${key}\\":\\"${saved}\\"}}"`;
+}
 
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10);
-const backupSecretName = (secretName: string, mutationId: string) => `${secretName}-runbook-backup-${shortHash(mutationId)}`;
+/** One backup Secret per secret, with a key per mutation, so RBAC can name it (resourceNames). */
+export const backupSecretName = (secretName: string) => `${secretName}-runbook-backup`;
 const nsFlag = (namespace: string) => `-n ${namespace}`;
+/** Quotes a value for a POSIX shell only when it needs it, so plain values read as the runbook writes them. */
+const shellWord = (value: string) => (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
 
-/** Where a mutation's prior state is anchored: the deployment (cronjobs and secrets have none of their own). */
+/** Where CronJob prior state is kept: they have no object of their own for it (secrets use their backup Secret). */
 interface Anchor {
   namespace: string;
   deployment: string;
@@ -32,7 +54,7 @@ export interface ApplyMutationRequest {
   step: string;
   op: MutationOp;
   dryRun: boolean;
-  /** Secrets and CronJobs keep their prior state next to this deployment. */
+  /** CronJob selections keep their prior state on this deployment (as an annotation in a cluster). */
   anchor: Anchor;
 }
 
@@ -64,12 +86,12 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       changed: pending.length > 0,
       change: `${op.name}=${op.value}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl set env deployment/${op.deployment} ${op.name}=${op.value}${container} ${nsFlag(op.namespace)}`,
+      kubectl: `kubectl set env deployment/${op.deployment} ${shellWord(`${op.name}=${op.value}`)}${container} ${nsFlag(op.namespace)}`,
       revertKubectl: revertEnvKubectl(op, previous),
     };
   }
 
-  async function restart(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'rollout-restart' }>) {
+  async function restart(_req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'rollout-restart' }>) {
     const state = await target.readDeployment(op.namespace, op.deployment);
     if (state.paused) {
       throw ApplicationFailure.nonRetryable(
@@ -77,35 +99,44 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         'DeploymentPaused',
       );
     }
-    const stashed = (await target.loadPriorState(op.namespace, op.deployment, req.mutationId)) as { restartedAt: string | null; at: string } | undefined;
-    const at = stashed?.at ?? now();
-    if (!stashed) await target.savePriorState(op.namespace, op.deployment, req.mutationId, { restartedAt: state.restartedAt, at }, req.dryRun);
-    const changed = state.restartedAt !== at;
-    if (changed) await target.restart(op.namespace, op.deployment, at, req.dryRun);
+    // A restart is an event, not a state: a retry of this activity must not restart twice, so an
+    // earlier attempt's annotation (set after this activity was first scheduled) counts as done.
+    const firstScheduled = earlierAttemptsSince();
+    const changed = !(firstScheduled !== undefined && state.restartedAt !== null && Date.parse(state.restartedAt) >= firstScheduled);
+    const at = changed ? now() : state.restartedAt!;
+    if (changed) await target.restart(op.namespace, op.deployment, at, _req.dryRun);
     return {
-      previous: { restartedAt: stashed?.restartedAt ?? state.restartedAt },
+      previous: { restartedAt: state.restartedAt },
       changed,
       change: `restartedAt=${at}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
       kubectl: `kubectl rollout restart deployment/${op.deployment} ${nsFlag(op.namespace)}`,
+      // Pods cannot be un-restarted; the annotation is the restart's only trace.
       revertKubectl: undefined,
     };
   }
 
   async function applySecret(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'apply-secret' }>) {
     const value = await resolveSecret(op.ref, secretDeps);
-    const backupName = backupSecretName(op.secretName, req.mutationId);
-    const stashed = (await target.loadPriorState(req.anchor.namespace, req.anchor.deployment, req.mutationId)) as { existed: boolean } | undefined;
-    const { changed, existed } = await target.writeSecretKey(op.namespace, op.secretName, op.key, value, backupName, req.dryRun);
-    const previous = { backupSecret: backupName, existed: stashed?.existed ?? existed, key: op.key };
-    if (!stashed) await target.savePriorState(req.anchor.namespace, req.anchor.deployment, req.mutationId, { existed }, req.dryRun);
+    const backup = { secret: backupSecretName(op.secretName), key: `${shortHash(req.mutationId)}.${op.key}` };
+    const stashed = await target.loadSecretBackup(op.namespace, backup);
+    const current = await target.readSecret(op.namespace, op.secretName);
+    const existing = current?.[op.key];
+    const previous: PreviousSecret = stashed ?? { key: op.key, secretExisted: current !== undefined, keyExisted: existing !== undefined, backup };
+    if (!stashed) await target.backupSecret(op.namespace, backup, previous, existing, req.dryRun);
+    const changed = existing !== value;
+    if (changed) await target.applySecretKey(op.namespace, op.secretName, op.key, value, req.dryRun);
     return {
       previous,
       changed,
       change: `secret/${op.secretName} key ${op.key} from ${describeSecretRef(op.ref)}`,
       target: `secret/${op.secretName} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl create secret generic ${op.secretName} --from-literal=${op.key}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply ${nsFlag(op.namespace)} -f -`,
-      revertKubectl: `kubectl get secret ${backupName} ${nsFlag(op.namespace)} -o json | jq '.metadata.name="${op.secretName}" | del(.metadata.uid,.metadata.resourceVersion,.metadata.creationTimestamp)' | kubectl apply -f -`,
+      kubectl: `kubectl create secret generic ${op.secretName} --from-literal=${op.key}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply --server-side --force-conflicts --field-manager=runbook-engine ${nsFlag(op.namespace)} -f -`,
+      revertKubectl: !previous.secretExisted
+        ? `kubectl delete secret ${op.secretName} ${nsFlag(op.namespace)}`
+        : previous.keyExisted
+          ? restoreKeyKubectl(op.namespace, op.secretName, op.key, previous.backup)
+          : `kubectl patch secret ${op.secretName} ${nsFlag(op.namespace)} --type=merge -p '{"data":{"${op.key}":null}}'`,
     };
   }
 
@@ -155,7 +186,8 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         mode: mutationMode(target, req.dryRun),
         changed: outcome.changed,
       };
-      log.info('mutation applied', { mutationId: record.id, step: record.step, target: record.target, change: record.change, mode: record.mode, changed: record.changed });
+      const what = { applied: 'mutation applied', 'dry-run': 'mutation validated by server-side dry run: nothing persisted', 'record-only': 'mutation recorded (record-only: nothing applied)' }[record.mode];
+      log.info(what, { mutationId: record.id, step: record.step, target: record.target, change: record.change, mode: record.mode, changed: record.changed, kubectl: record.kubectl });
       return record;
     },
 
@@ -168,14 +200,11 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         await target.writeEnv(op.namespace, op.deployment, previous.map((p) => ({ container: p.container, name: op.name, env: p.previous })), req.dryRun);
         await target.clearPriorState(op.namespace, op.deployment, record.id, req.dryRun);
       } else if (op.kind === 'apply-secret') {
-        const previous = record.previous as { backupSecret: string; existed: boolean };
-        await target.restoreSecret(op.namespace, op.secretName, previous.backupSecret, previous.existed, req.dryRun);
-        await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
+        const previous = record.previous as PreviousSecret;
+        await target.restoreSecretKey(op.namespace, op.secretName, op.key, previous, req.dryRun);
       } else if (op.kind === 'suspend-cronjobs') {
         for (const job of record.previous as PreviousCronJobs) await target.setCronJobSuspended(op.namespace, job.name, job.suspended, req.dryRun);
         await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
-      } else {
-        await target.clearPriorState(op.namespace, op.deployment, record.id, req.dryRun);
       }
       const reverted = { ...record, revertedAt: now() };
       log.info('mutation reverted', { mutationId: record.id, step: record.step, target: record.target, mode: record.mode });
@@ -211,13 +240,17 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
 function revertEnvKubectl(op: Extract<MutationOp, { kind: 'set-env' }>, previous: PreviousEnv): string {
   return previous
     .map(({ container, previous: p }) => {
-      const assignment = p === null ? `${op.name}-` : p.valueFrom !== undefined ? `--from=<original valueFrom of ${op.name}>` : `${op.name}=${p.value ?? ''}`;
+      if (p?.valueFrom !== undefined) {
+        // `kubectl set env --from` would rename the variable; a strategic merge patch restores it exactly.
+        const patch = { spec: { template: { spec: { containers: [{ name: container, env: [{ name: op.name, value: null, valueFrom: p.valueFrom }] }] } } } };
+        return `kubectl patch deployment/${op.deployment} ${nsFlag(op.namespace)} --type=strategic -p ${shellWord(JSON.stringify(patch))}`;
+      }
+      const assignment = p === null ? `${op.name}-` : shellWord(`${op.name}=${p.value ?? ''}`);
       return `kubectl set env deployment/${op.deployment} ${assignment} -c ${container} ${nsFlag(op.namespace)}`;
     })
     .join(' && ');
 }
 
-export type EnvChange = EnvVarState;
 export function createRecordOnlyTarget(stateFile?: string): RecordOnlyTarget {
   return new RecordOnlyTarget({ stateFile });
 }

@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DeploymentState, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus } from './target.ts';
+import { parseSelector, type DeploymentState, type EnvVarState, type PreviousCronJobs, type RemediationTarget, type RolloutStatus, type SecretBackup, type SecretPrior } from './target.ts';
 
 interface Model {
   deployments: Record<string, DeploymentState>;
   priorStates?: Record<string, unknown>;
   secrets: Record<string, Record<string, string>>;
   cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean }>;
+  /** Old values of rotated secret keys, as the backup Secret holds them in a cluster. */
+  secretBackups?: Record<string, { prior: SecretPrior; oldValue?: string }>;
 }
 
 export interface RecordOnlySeed {
@@ -15,6 +17,8 @@ export interface RecordOnlySeed {
   containers?: string[];
   env?: Record<string, string>;
   cronJobs?: Array<{ name: string; labels: Record<string, string>; suspended?: boolean }>;
+  /** Secrets in the same namespace, by name (values stay in the model file, like in a cluster). */
+  secrets?: Record<string, Record<string, string>>;
 }
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -53,6 +57,7 @@ export class RecordOnlyTarget implements RemediationTarget {
         })),
       };
     }
+    for (const [name, data] of Object.entries(seed.secrets ?? {})) this.model.secrets[key(seed.namespace, name)] ??= { ...data };
     for (const job of seed.cronJobs ?? []) {
       this.model.cronJobs[key(seed.namespace, job.name)] ??= { labels: job.labels, suspended: job.suspended ?? false };
     }
@@ -122,23 +127,37 @@ export class RecordOnlyTarget implements RemediationTarget {
     return this.model.secrets[key(namespace, name)]?.[secretKey];
   }
 
-  async writeSecretKey(namespace: string, name: string, secretKey: string, value: string, backupName: string, dryRun: boolean): Promise<{ changed: boolean; existed: boolean }> {
-    const current = this.model.secrets[key(namespace, name)];
-    const existed = current !== undefined;
-    const changed = current?.[secretKey] !== value;
-    if (dryRun || !changed) return { changed, existed };
-    this.model.secrets[key(namespace, backupName)] ??= { ...(current ?? {}) };
-    this.model.secrets[key(namespace, name)] = { ...(current ?? {}), [secretKey]: value };
-    this.save();
-    return { changed, existed };
+  async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const found = this.model.secrets[key(namespace, name)];
+    return found ? { ...found } : undefined;
   }
 
-  async restoreSecret(namespace: string, name: string, backupName: string, existed: boolean, dryRun: boolean): Promise<void> {
+  async loadSecretBackup(namespace: string, backup: SecretBackup): Promise<SecretPrior | undefined> {
+    return this.model.secretBackups?.[key(namespace, `${backup.secret}#${backup.key}`)]?.prior;
+  }
+
+  async backupSecret(namespace: string, backup: SecretBackup, prior: SecretPrior, oldValue: string | undefined, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    const backup = this.model.secrets[key(namespace, backupName)];
-    if (existed && backup) this.model.secrets[key(namespace, name)] = { ...backup };
-    if (!existed) delete this.model.secrets[key(namespace, name)];
-    delete this.model.secrets[key(namespace, backupName)];
+    this.model.secretBackups ??= {};
+    this.model.secretBackups[key(namespace, `${backup.secret}#${backup.key}`)] = { prior, ...(oldValue === undefined ? {} : { oldValue }) };
+    this.save();
+  }
+
+  async applySecretKey(namespace: string, name: string, secretKey: string, value: string, dryRun: boolean): Promise<void> {
+    if (dryRun) return;
+    this.model.secrets[key(namespace, name)] = { ...(this.model.secrets[key(namespace, name)] ?? {}), [secretKey]: value };
+    this.save();
+  }
+
+  async restoreSecretKey(namespace: string, name: string, secretKey: string, prior: SecretPrior, dryRun: boolean): Promise<void> {
+    const backupId = key(namespace, `${prior.backup.secret}#${prior.backup.key}`);
+    const saved = this.model.secretBackups?.[backupId];
+    if (dryRun || !saved) return;
+    const current = this.model.secrets[key(namespace, name)];
+    if (!prior.secretExisted) delete this.model.secrets[key(namespace, name)];
+    else if (current && prior.keyExisted && saved.oldValue !== undefined) current[secretKey] = saved.oldValue;
+    else if (current) delete current[secretKey];
+    delete this.model.secretBackups![backupId];
     this.save();
   }
 
@@ -173,18 +192,4 @@ export class RecordOnlyTarget implements RemediationTarget {
     if (job) job.suspended = suspended;
     this.save();
   }
-}
-
-/** Equality-based label selectors (`a=b,c=d`), the form the runbook configuration uses. */
-export function parseSelector(selector: string): Record<string, string> {
-  return Object.fromEntries(
-    selector
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean)
-      .map((part) => {
-        const [k, v] = part.split('=');
-        return [k!.trim(), (v ?? '').trim()];
-      }),
-  );
 }

@@ -29,6 +29,20 @@ export interface DeploymentState {
 export type PreviousEnv = Array<{ container: string; previous: EnvVarState | null }>;
 export type PreviousCronJobs = Array<{ name: string; suspended: boolean }>;
 
+/** Where a secret key's prior value is kept (in-cluster, never in a record). */
+export interface SecretBackup {
+  secret: string;
+  key: string;
+}
+
+/** A secret mutation's prior state: where the old value is kept, never the value. */
+export interface SecretPrior {
+  key: string;
+  secretExisted: boolean;
+  keyExisted: boolean;
+  backup: SecretBackup;
+}
+
 export interface RolloutStatus {
   done: boolean;
   failed: boolean;
@@ -46,11 +60,23 @@ export interface RemediationTarget {
   writeEnv(namespace: string, deployment: string, changes: Array<{ container: string; env: EnvVarState | null; name: string }>, dryRun: boolean): Promise<void>;
   restart(namespace: string, deployment: string, at: string, dryRun: boolean): Promise<void>;
   rolloutStatus(namespace: string, deployment: string): Promise<RolloutStatus>;
+  /** The decoded data of a secret, or undefined when it does not exist. Stays inside the activity. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
-  /** Copies the secret's current data into `backupName` (once), then sets `key`. */
-  writeSecretKey(namespace: string, name: string, key: string, value: string, backupName: string, dryRun: boolean): Promise<{ changed: boolean; existed: boolean }>;
-  /** Restores `name` from `backupName` (or deletes the key when the secret did not exist). */
-  restoreSecret(namespace: string, name: string, backupName: string, existed: boolean, dryRun: boolean): Promise<void>;
+  /** The prior state recorded by `backupSecret` for this backup key, if any. */
+  loadSecretBackup(namespace: string, backup: SecretBackup): Promise<SecretPrior | undefined>;
+  /**
+   * Records the prior state (and the old value, when there was one) in the backup secret, next to
+   * the secret rather than on the deployment: a rotation that is never reverted leaves no trace there.
+   */
+  backupSecret(namespace: string, backup: SecretBackup, prior: SecretPrior, oldValue: string | undefined, dryRun: boolean): Promise<void>;
+  /** Sets one key (creating the secret when missing), like `kubectl create secret --dry-run -o yaml | kubectl apply`. */
+  applySecretKey(namespace: string, name: string, key: string, value: string, dryRun: boolean): Promise<void>;
+  /**
+   * Puts the key back to the backed-up value (or removes it; or deletes the secret when the runbook
+   * created it), then drops the backup.
+   */
+  restoreSecretKey(namespace: string, name: string, key: string, prior: SecretPrior, dryRun: boolean): Promise<void>;
   listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs>;
   /**
    * Prior state saved before a mutation, next to the deployment it concerns, so a retried or
@@ -65,4 +91,18 @@ export interface RemediationTarget {
 export function mutationMode(target: RemediationTarget, dryRun: boolean): MutationMode {
   if (target.mode === 'record-only') return 'record-only';
   return dryRun ? 'dry-run' : 'applied';
+}
+
+/** Equality-based label selectors (`a=b,c=d`), the form the runbook configuration uses. */
+export function parseSelector(selector: string): Record<string, string> {
+  return Object.fromEntries(
+    selector
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const [k, v] = part.split('=');
+        return [k!.trim(), (v ?? '').trim()];
+      }),
+  );
 }

@@ -1,107 +1,141 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { log } from '@temporalio/activity';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { request, type Dispatcher } from 'undici';
-import type { DeliveryResult, NotificationMessage } from '../../contract/index.ts';
+import { NotificationMessageSchema, type DeliveryResult, type NotificationMessage } from '../../contract/index.ts';
+import { slackPayload, webhookPayload } from './payloads.ts';
+
+export { slackPayload, webhookPayload, WEBHOOK_PAYLOAD_KEYS } from './payloads.ts';
+
+/** `RUNBOOK_NOTIFY_FILE=-` sends drill output to the terminal (stderr) instead of a file. */
+export const STDERR_SINK = '-';
 
 export interface NotificationDeps {
   slackWebhookUrls: string[];
   webhookUrls: string[];
-  /** Drills: append each message as one JSON line to this file. */
+  /** Drills: append each message as one JSON line to this file; `-` writes the text to stderr. */
   file?: string;
+  /** Per request, including connect. */
   timeoutMs?: number;
-  /** Quick in-activity retries per sink; the workflow retries at the next update. */
+  /** Quick in-activity attempts per sink; after that the workflow retries at the next update. */
   attempts?: number;
+  retryDelayMs?: number;
   dispatcher?: Dispatcher;
-}
-
-/** Slack incoming webhook: Block Kit, with the plain text as the notification fallback. */
-export function slackPayload(message: NotificationMessage): unknown {
-  const [headline, ...rest] = message.text.split('\n');
-  return {
-    text: message.text,
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: (headline ?? '').slice(0, 150) } },
-      {
-        type: 'section',
-        fields: [
-          { type: 'mrkdwn', text: `*Status:*\n${message.status}` },
-          { type: 'mrkdwn', text: `*Severity:*\n${message.severity ?? 'unclassified'}` },
-          { type: 'mrkdwn', text: `*Owner:*\n${message.owner}` },
-          { type: 'mrkdwn', text: `*Next update:*\n${message.nextUpdateAt ?? 'none'}` },
-        ],
-      },
-      { type: 'section', text: { type: 'mrkdwn', text: rest.filter((l) => !/^(Status|Owner|Next update):/.test(l)).join('\n') || ' ' } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `incident \`${message.incidentId}\` · ${message.kind}` }] },
-    ],
-  };
-}
-
-/** The generic webhook's documented JSON body. */
-export function webhookPayload(message: NotificationMessage): Record<string, unknown> {
-  return {
-    incidentId: message.incidentId,
-    severity: message.severity,
-    status: message.status,
-    impact: message.impact,
-    cause: message.cause,
-    action: message.action,
-    nextUpdateAt: message.nextUpdateAt,
-    owner: message.owner,
-    text: message.text,
-  };
+  clock?: () => Date;
+  /** Where the terminal sink writes; stderr unless a test captures it. */
+  writeTerminal?: (text: string) => void;
 }
 
 /** Webhook URLs carry credentials in their path: only the host is ever shown. */
-export const sinkName = (kind: string, url: string) => `${kind}:${new URL(url).host}`;
+export function sinkName(kind: string, url: string): string {
+  try {
+    return `${kind}:${new URL(url).host}`;
+  } catch {
+    return `${kind}:invalid-url`;
+  }
+}
+
+/** Statuses worth a quick second try; other 4xx mean the sink refuses this request for good. */
+const retryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
 
 export function createNotificationActivities(deps: NotificationDeps) {
-  const attempts = deps.attempts ?? 2;
+  const attempts = Math.max(1, deps.attempts ?? 3);
   const timeoutMs = deps.timeoutMs ?? 5_000;
+  const retryDelayMs = deps.retryDelayMs ?? 250;
+  const clock = deps.clock ?? (() => new Date());
+  const writeTerminal = deps.writeTerminal ?? ((text: string) => process.stderr.write(text));
 
-  async function post(sink: string, url: string, body: unknown): Promise<DeliveryResult> {
-    let lastError = '';
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+  async function postOnce(url: string, body: string): Promise<{ ok: true } | { ok: false; error: string; retry: boolean }> {
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: deps.dispatcher,
+      });
+      await response.body.dump();
+      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true };
+      return { ok: false, error: `HTTP ${response.statusCode}`, retry: retryableStatus(response.statusCode) };
+    } catch (err) {
+      return { ok: false, error: describeTransportError(err, timeoutMs), retry: true };
+    }
+  }
+
+  async function post(sink: string, url: string, payload: unknown): Promise<DeliveryResult> {
+    const body = JSON.stringify(payload);
+    let error = 'not attempted';
+    let tried = 0;
+    while (tried < attempts) {
+      tried += 1;
+      const outcome = await postOnce(url, body);
+      if (outcome.ok) return { sink, ok: true };
+      error = outcome.error;
+      log.warn('notification attempt failed', { sink, attempt: tried, attempts, error });
+      if (!outcome.retry) break;
+      if (tried < attempts) await delay(retryDelayMs * tried);
+    }
+    return { sink, ok: false, error: tried > 1 ? `${error} (after ${tried} attempts)` : error };
+  }
+
+  async function writeLocal(target: string, message: NotificationMessage): Promise<DeliveryResult> {
+    if (target === STDERR_SINK) {
       try {
-        const response = await request(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
-          dispatcher: deps.dispatcher,
-        });
-        await response.body.text();
-        if (response.statusCode >= 200 && response.statusCode < 300) return { sink, ok: true };
-        lastError = `HTTP ${response.statusCode}`;
+        writeTerminal(`\n${message.text}\n`);
+        return { sink: 'terminal', ok: true };
       } catch (err) {
-        const e = err as { code?: string; name?: string };
-        lastError = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timeout after ${timeoutMs} ms` : (e.code ?? e.name ?? 'error');
+        return { sink: 'terminal', ok: false, error: (err as { code?: string }).code ?? 'write failed' };
       }
     }
-    log.warn('notification sink failed', { sink, error: lastError });
-    return { sink, ok: false, error: lastError };
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await appendFile(target, `${JSON.stringify({ at: clock().toISOString(), ...message })}\n`);
+      return { sink: 'file', ok: true };
+    } catch (err) {
+      return { sink: 'file', ok: false, error: (err as { code?: string }).code ?? 'write failed' };
+    }
   }
 
   return {
-    /** Delivers to every configured sink; never throws for a sink's failure: it reports it. */
+    /**
+     * Delivers one update to every configured sink at once. A sink's failure is data, not an
+     * exception: the workflow records it on the timeline and the next update tries again.
+     */
     async notify(message: NotificationMessage): Promise<DeliveryResult[]> {
+      const parsed = NotificationMessageSchema.safeParse(message);
+      if (!parsed.success) {
+        // A malformed message is a workflow bug; retrying the activity cannot fix it.
+        throw ApplicationFailure.nonRetryable(
+          `invalid notification message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'InvalidNotification',
+        );
+      }
       const deliveries = await Promise.all([
         ...deps.slackWebhookUrls.map((url) => post(sinkName('slack', url), url, slackPayload(message))),
         ...deps.webhookUrls.map((url) => post(sinkName('webhook', url), url, webhookPayload(message))),
-        ...(deps.file ? [writeToFile(deps.file, message)] : []),
+        ...(deps.file ? [writeLocal(deps.file, message)] : []),
       ]);
-      log.info('notification sent', { incidentId: message.incidentId, kind: message.kind, status: message.status, sinks: deliveries.length, failed: deliveries.filter((d) => !d.ok).length });
+      const failed = deliveries.filter((d) => !d.ok);
+      log.info('notification delivered', {
+        incidentId: message.incidentId,
+        kind: message.kind,
+        status: message.status,
+        sinks: deliveries.map((d) => d.sink),
+        failed: failed.map((d) => d.sink),
+      });
       return deliveries;
     },
   };
 }
 
-async function writeToFile(file: string, message: NotificationMessage): Promise<DeliveryResult> {
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await appendFile(file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`);
-    return { sink: 'file', ok: true };
-  } catch (err) {
-    return { sink: 'file', ok: false, error: (err as { code?: string }).code ?? 'write failed' };
-  }
+/** Short and URL-free: undici messages can quote the address, which may hold a token. */
+function describeTransportError(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; code?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  return code ?? e.name ?? 'request failed';
 }

@@ -1,5 +1,6 @@
 import { log } from '@temporalio/activity';
 import { ProbeSpecSchema, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
+import type { ClassifyContext, RunbookDefinition } from '../../runbooks/types.ts';
 import { executeProbe, type ProbeExecutorDeps } from './execute.ts';
 
 export type ProbeActivityDeps = ProbeExecutorDeps;
@@ -28,19 +29,21 @@ export interface TriageReport {
   decision: Decision;
 }
 
+export interface TriageOptions {
+  /** Replaces the runbook's triage probes (e.g. with shorter timeouts). */
+  probes?: ProbeSpecInput[];
+  /** Passed to the runbook's decision table (thresholds, a human's reported cause). */
+  classifyContext?: ClassifyContext;
+}
+
 /**
- * The Quick Triage without a workflow: every independent probe at once, then the probes that
- * need an earlier one's output (downloads), then the decision table.
+ * The Quick Triage without a workflow (`runbook triage`): every independent probe at once, then
+ * the probes that need an earlier one's output (downloads), then the runbook's decision table.
  */
-export async function runTriage(
-  probes: ProbeSpecInput[],
-  classify: (results: ProbeResult[]) => Decision,
-  target: ProbeTarget,
-  deps: ProbeActivityDeps,
-): Promise<TriageReport> {
-  const specs: ProbeSpec[] = probes.map((p) => ProbeSpecSchema.parse(p));
+export async function runTriage(runbook: RunbookDefinition, target: ProbeTarget, deps: ProbeActivityDeps, options: TriageOptions = {}): Promise<TriageReport> {
+  const specs: ProbeSpec[] = (options.probes ?? runbook.triageProbes).map((p) => ProbeSpecSchema.parse(p));
   const results = await runProbeRound(specs, (spec, extracted) => executeProbe(spec, target, extracted, deps));
-  return { probes: results, decision: classify(results) };
+  return { probes: results, decision: runbook.classify(results, [], options.classifyContext) };
 }
 
 /** Shared by the CLI and the workflow: independent probes concurrently, dependent ones after. */

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/index.ts';
 import type { ProbeResult } from '../../contract/index.ts';
 import { getRunbook } from '../../runbooks/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { EXIT, QuietExit } from '../errors.ts';
+import { EXIT, QuietExit, UsageError } from '../errors.ts';
 
 const TriageOptionsSchema = z.object({
   baseUrl: z.url({ message: '--base-url must be a URL like https://api.ideogram.ai' }).optional(),
@@ -31,17 +31,17 @@ export function register(program: Command, ctx: CliContext): void {
       const runbook = getRunbook(options.runbook);
       const service = serviceFromConfig(config, runbook);
       const probes = runbook.triageProbes.map((p) => (options.timeoutMs ? { ...p, timeoutMs: Math.min(p.timeoutMs, options.timeoutMs) } : p));
-      const report = await runTriage(
-        probes,
-        (results) => runbook.classify(results),
-        {
-          baseUrl: options.baseUrl ?? service.baseUrl,
-          statusPageUrl: options.statusPageUrl ?? (options.baseUrl ? `${options.baseUrl.replace(/\/$/, '')}/api/v2/status.json` : service.statusPageUrl),
-          apiHost: options.baseUrl ? undefined : service.apiHost,
-          apiKeyRef: service.apiKeyRef,
-        },
-        { secrets: { env: ctx.env } },
-      );
+      const target = {
+        baseUrl: options.baseUrl ?? service.baseUrl,
+        statusPageUrl: options.statusPageUrl ?? (options.baseUrl ? `${options.baseUrl.replace(/\/$/, '')}/api/v2/status.json` : service.statusPageUrl),
+        apiHost: options.baseUrl ? undefined : service.apiHost,
+        apiKeyRef: service.apiKeyRef,
+      };
+      const report = await runTriage(runbook, target, { secrets: { env: ctx.env } }, { probes }).catch((err: unknown) => {
+        // A missing API key is configuration the operator must fix, like any other bad setting.
+        if ((err as { type?: unknown }).type === 'SecretNotFound') throw new UsageError(`${(err as Error).message} (set it, or point RUNBOOK_API_KEY_REF at it)`);
+        throw err;
+      });
       const { cause, severity, rationale } = report.decision;
       if (options.json) {
         writeJson(ctx, { probes: report.probes, decision: { cause, severity, rationale } });
@@ -53,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 function formatTable(results: ProbeResult[]): string {
-  const rows = results.map((r) => [r.probe, r.ok ? 'ok' : 'FAIL', r.httpStatus === null ? '-' : String(r.httpStatus), r.errorKind ?? '-', `${r.latencyMs}ms`, r.detail.slice(0, 70)]);
+  const rows = results.map((r) => [r.probe, r.ok ? 'ok' : r.detail.startsWith('skipped') ? 'skip' : 'FAIL', r.httpStatus === null ? '-' : String(r.httpStatus), r.errorKind ?? '-', `${r.latencyMs}ms`, r.detail.slice(0, 70)]);
   const header = ['probe', 'result', 'http', 'error', 'latency', 'detail'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

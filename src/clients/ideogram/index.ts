@@ -110,7 +110,14 @@ export function createIdeogramClient(options: IdeogramClientOptions) {
       dispatcher: options.dispatcher,
     });
     const text = await response.body.text();
-    if (response.statusCode >= 200 && response.statusCode < 300) return JSON.parse(text) as GenerateResponse;
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      try {
+        return JSON.parse(text) as GenerateResponse;
+      } catch {
+        // A 2xx the provider could not finish writing is its failure, as a 502 from a proxy would be.
+        throw new IdeogramError(502, `unparseable response body (HTTP ${response.statusCode})`);
+      }
+    }
     let message = `HTTP ${response.statusCode}`;
     try {
       const parsed = JSON.parse(text) as { error?: string; reject_reason?: string };
@@ -118,7 +125,8 @@ export function createIdeogramClient(options: IdeogramClientOptions) {
     } catch {
       // Non-JSON error pages keep the status line only.
     }
-    const error = new IdeogramError(response.statusCode, message);
+    // Providers sometimes echo the request; the key must not travel on in an error message.
+    const error = new IdeogramError(response.statusCode, message.split(options.apiKey).join('[REDACTED]'));
     const retryAfter = Number(response.headers['retry-after']);
     return Promise.reject(Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined }));
   }

@@ -33,9 +33,10 @@ export interface ClassifyContext {
 const GENERATE = [P.legacy, P.v3, P.latency] as const;
 
 function describe(r: ProbeResult): string {
-  if (r.httpStatus !== null) return `${r.probe}: HTTP ${r.httpStatus}${r.detail ? ` (${r.detail.slice(0, 60)})` : ''}`;
-  if (r.errorKind) return `${r.probe}: ${r.errorKind}${r.detail ? ` (${r.detail.slice(0, 60)})` : ''}`;
-  return `${r.probe}: ${r.ok ? 'ok' : 'failed'} ${r.detail.slice(0, 60)}`.trim();
+  const detail = r.detail ? ` ${r.detail.slice(0, 60)}` : '';
+  if (r.httpStatus !== null) return `${r.probe} → HTTP ${r.httpStatus}${detail}`;
+  if (r.errorKind) return `${r.probe} → ${r.errorKind}${detail}`;
+  return `${r.probe} → ${r.ok ? 'ok' : 'failed'}${detail}`;
 }
 
 function p95(values: number[]): number | null {
@@ -48,73 +49,198 @@ function decision(cause: IdeogramCause, rationale: string, evidence: ProbeResult
   return { cause, severity: IDEOGRAM_CAUSES[cause].severity, rationale, evidence: evidence.map(describe) };
 }
 
+/** What the rules look at, computed once from a round of results (and the history for latency). */
+interface Facts {
+  results: ProbeResult[];
+  /** Generate probes that actually ran (a skipped probe is no evidence either way). */
+  generates: ProbeResult[];
+  /** The two endpoints, legacy and V3. */
+  apis: ProbeResult[];
+  dnsFailed: boolean;
+  download: ProbeResult | undefined;
+  latencySamples: number;
+  latencyP95: number | null;
+  thresholds: IdeogramThresholds;
+  reportedCause: string | undefined;
+  withStatus(...codes: number[]): ProbeResult[];
+}
+
+interface Match {
+  rationale: string;
+  evidence: ProbeResult[];
+}
+
+interface DecisionRow {
+  cause: IdeogramCause;
+  /** The row's condition, as the seed's decision tree states it. */
+  when: string;
+  match(f: Facts): Match | null;
+}
+
+/** Evidence in a sentence: `legacy_generate: HTTP 401 (...); v3_generate: HTTP 401 (...)`, kept short for Slack. */
+const cite = (evidence: ProbeResult[]) => evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
+const serverFailure = (r: ProbeResult) => (r.httpStatus !== null && r.httpStatus >= 500) || r.errorKind === 'reset' || r.errorKind === 'bad_body';
+const connectFailure = (r: ProbeResult) => r.errorKind === 'connect' || r.errorKind === 'tls';
+const nonEmpty = (evidence: ProbeResult[], rationale: (e: ProbeResult[]) => string): Match | null =>
+  evidence.length > 0 ? { rationale: rationale(evidence), evidence } : null;
+
 /**
- * The seed's decision tree as a table, first matching row wins. Pure and total: any set of
- * results (even empty or nonsensical) yields a known cause.
+ * The seed's decision tree as a table: rows in priority order, the first that matches wins, the
+ * last always matches. DNS comes first because it explains every other failure; auth and credits
+ * before outages because a 401/402 is certain while a 5xx may be ours.
  */
-export function classifyIdeogram(results: ProbeResult[], history: ProbeResult[][] = [], context: ClassifyContext = {}): Decision {
-  const thresholds = { ...DEFAULT_IDEOGRAM_THRESHOLDS, ...context.thresholds };
+export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
+  {
+    cause: 'network_dns',
+    when: 'the DNS probe fails, or any probe fails with a DNS error',
+    match: (f) =>
+      f.dnsFailed
+        ? {
+            rationale: `The API host does not resolve (${cite(f.results.filter((r) => r.errorKind === 'dns' || (r.probe === P.dns && !r.ok)))}), so no request reaches Ideogram. Check resolvers and egress.`,
+            evidence: f.results.filter((r) => r.errorKind === 'dns' || r.probe === P.dns),
+          }
+        : null,
+  },
+  {
+    cause: 'auth_failure',
+    when: 'a generate probe answers 401 or 403',
+    match: (f) => nonEmpty(f.withStatus(401, 403), (e) => `Ideogram rejects the API key (${cite(e)}): key revoked or misconfigured. Rotate it (see "Auth Failure").`),
+  },
+  {
+    cause: 'credits_exhausted',
+    when: 'a generate probe answers 402',
+    match: (f) => nonEmpty(f.withStatus(402), (e) => `Ideogram answers 402 (${cite(e)}): credits are exhausted. Top up immediately and pause batch jobs.`),
+  },
+  {
+    cause: 'network_dns',
+    when: 'every endpoint fails to connect (refused, unreachable, TLS) while DNS resolves',
+    match: (f) => {
+      const failures = f.apis.filter(connectFailure);
+      return f.apis.length > 0 && failures.length === f.apis.length
+        ? { rationale: `Connections to the API fail (${failures.map((r) => r.errorKind).join(', ')}) while DNS resolves: a network path problem.`, evidence: failures }
+        : null;
+    },
+  },
+  {
+    cause: 'provider_outage',
+    when: 'every endpoint fails with 5xx, a reset or a broken body',
+    match: (f) => {
+      const failing = f.apis.filter(serverFailure);
+      return f.apis.length > 0 && failing.length === f.apis.length
+        ? {
+            rationale: `Every generate endpoint fails (${failing.map(describe).join('; ')}): Ideogram outage. Enable fallback.`,
+            evidence: [...failing, ...f.results.filter((r) => r.probe === P.statusPage)],
+          }
+        : null;
+    },
+  },
+  {
+    cause: 'partial_outage',
+    when: 'one endpoint fails with 5xx while the other works',
+    match: (f) => {
+      const failing = f.apis.filter(serverFailure);
+      const working = f.apis.filter((r) => r.ok);
+      return failing.length > 0 && working.length > 0
+        ? { rationale: `${cite(failing)} while ${working.map((r) => r.probe).join(', ')} works: partial outage. Route traffic to the working endpoint.`, evidence: f.apis }
+        : null;
+    },
+  },
+  {
+    cause: 'rate_limited',
+    when: 'a generate probe answers 429',
+    match: (f) => nonEmpty(f.withStatus(429), (e) => `Ideogram rate-limits us (${cite(e)}): reduce concurrency to 3.`),
+  },
+  {
+    cause: 'degraded_performance',
+    when: 'a generate probe times out while DNS resolves',
+    match: (f) =>
+      nonEmpty(
+        f.generates.filter((r) => r.errorKind === 'timeout'),
+        (e) => `Generate calls time out (${e.map((r) => r.probe).join(', ')}) while DNS resolves: network or Ideogram performance issue.`,
+      ),
+  },
+  {
+    cause: 'degraded_performance',
+    when: 'P95 latency of successful generate calls (this round and history) exceeds slowP95Ms',
+    match: (f) =>
+      f.latencyP95 !== null && f.latencyP95 > f.thresholds.slowP95Ms
+        ? {
+            rationale: `P95 generate latency is ${(f.latencyP95 / 1000).toFixed(1)} s over ${f.latencySamples} samples (threshold ${(f.thresholds.slowP95Ms / 1000).toFixed(1)} s).`,
+            evidence: f.generates,
+          }
+        : null,
+  },
+  {
+    cause: 'safety_rejection',
+    when: 'a generate probe answers 422 (and nothing above matched)',
+    match: (f) => nonEmpty(f.withStatus(422), (e) => `Requests fail the safety filter (${cite(e)}): a prompt issue, not an outage. Review the prompts.`),
+  },
+  {
+    cause: 'download_failure',
+    when: 'generation works but downloading the returned image URL fails',
+    match: (f) =>
+      f.download && !f.download.ok && !f.download.detail.startsWith('skipped') && f.generates.some((r) => r.ok)
+        ? { rationale: `Generation works but the image URL download fails (${describe(f.download)}): URLs may have expired.`, evidence: [f.download] }
+        : null,
+  },
+  {
+    cause: 'quality_regression',
+    when: 'a human reports degraded quality (probes cannot see it)',
+    match: (f) =>
+      f.reportedCause === 'quality_regression'
+        ? { rationale: 'Probes are healthy but a human reports bad quality: check model version, style params and magic_prompt setting.', evidence: f.generates }
+        : null,
+  },
+  {
+    cause: 'degraded_performance',
+    when: 'a generate probe fails in a way no row above explains',
+    match: (f) =>
+      nonEmpty(
+        f.generates.filter((r) => !r.ok),
+        (e) => `Generate calls fail in unexpected ways (${e.map(describe).join('; ')}).`,
+      ),
+  },
+  {
+    cause: 'healthy',
+    when: 'always (last row)',
+    match: (f) => ({
+      rationale: `All ${f.results.length} probes pass (status page: ${f.results.find((r) => r.probe === P.statusPage)?.extractedField ?? 'not checked'}): no provider fault found. Treat as a false alarm unless symptoms persist.`,
+      evidence: f.results,
+    }),
+  },
+];
+
+function gatherFacts(results: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Facts {
   const byId = new Map(results.map((r) => [r.probe, r]));
   const generates = GENERATE.map((id) => byId.get(id)).filter((r): r is ProbeResult => r !== undefined && !r.detail.startsWith('skipped'));
-  const apis = [byId.get(P.legacy), byId.get(P.v3)].filter((r): r is ProbeResult => r !== undefined);
-  const withStatus = (...codes: number[]) => generates.filter((r) => r.httpStatus !== null && codes.includes(r.httpStatus));
-  const serverFailure = (r: ProbeResult) => (r.httpStatus !== null && r.httpStatus >= 500) || r.errorKind === 'reset' || r.errorKind === 'bad_body';
   const dns = byId.get(P.dns);
-  const dnsFailed = (dns !== undefined && !dns.ok) || results.some((r) => r.errorKind === 'dns');
-
-  if (dnsFailed) {
-    const evidence = results.filter((r) => r.errorKind === 'dns' || r.probe === P.dns);
-    return decision('network_dns', 'The API host does not resolve: DNS lookups fail, so no request reaches Ideogram. Check resolvers and egress.', evidence);
-  }
-  const auth = withStatus(401, 403);
-  if (auth.length > 0) {
-    return decision('auth_failure', `Ideogram rejects the API key (HTTP ${auth[0]!.httpStatus}): key revoked or misconfigured. Rotate it (see "Auth Failure").`, auth);
-  }
-  const credits = withStatus(402);
-  if (credits.length > 0) return decision('credits_exhausted', 'Ideogram answers 402: credits are exhausted. Top up immediately and pause batch jobs.', credits);
-
-  const failingApis = apis.filter(serverFailure);
-  const connectFailures = apis.filter((r) => r.errorKind === 'connect' || r.errorKind === 'tls');
-  if (apis.length > 0 && connectFailures.length === apis.length) {
-    return decision('network_dns', `Connections to the API fail (${connectFailures.map((r) => r.errorKind).join(', ')}) while DNS resolves: a network path problem.`, connectFailures);
-  }
-  if (apis.length > 0 && failingApis.length === apis.length) {
-    return decision('provider_outage', `Every generate endpoint fails (${failingApis.map(describe).join('; ')}): Ideogram outage. Enable fallback.`, [...failingApis, ...results.filter((r) => r.probe === P.statusPage)]);
-  }
-  if (failingApis.length > 0 && apis.some((r) => r.ok)) {
-    return decision('partial_outage', `${failingApis.map((r) => r.probe).join(', ')} fails while ${apis.filter((r) => r.ok).map((r) => r.probe).join(', ')} works: partial outage.`, apis);
-  }
-  const limited = withStatus(429);
-  if (limited.length > 0) return decision('rate_limited', 'Ideogram answers 429 (rate limited): reduce concurrency to 3.', limited);
-
-  const timeouts = generates.filter((r) => r.errorKind === 'timeout');
-  if (timeouts.length > 0) {
-    return decision('degraded_performance', `Generate calls time out (${timeouts.map((r) => r.probe).join(', ')}) while DNS resolves: network or Ideogram performance issue.`, timeouts);
-  }
   const samples = [...history.flat(), ...results].filter((r) => (GENERATE as readonly string[]).includes(r.probe) && r.ok).map((r) => r.latencyMs);
-  const latencyP95 = p95(samples);
-  if (latencyP95 !== null && latencyP95 > thresholds.slowP95Ms) {
-    return decision(
-      'degraded_performance',
-      `P95 generate latency is ${(latencyP95 / 1000).toFixed(1)} s over ${samples.length} samples (threshold ${(thresholds.slowP95Ms / 1000).toFixed(0)} s).`,
-      generates,
-    );
-  }
-  const safety = withStatus(422);
-  if (safety.length > 0) return decision('safety_rejection', 'Requests fail the safety filter (HTTP 422): a prompt issue, not an outage. Review the prompts.', safety);
+  return {
+    results,
+    generates,
+    apis: [byId.get(P.legacy), byId.get(P.v3)].filter((r): r is ProbeResult => r !== undefined),
+    dnsFailed: (dns !== undefined && !dns.ok) || results.some((r) => r.errorKind === 'dns'),
+    download: byId.get(P.download),
+    latencySamples: samples.length,
+    latencyP95: p95(samples),
+    thresholds: { ...DEFAULT_IDEOGRAM_THRESHOLDS, ...context.thresholds },
+    reportedCause: context.reportedCause,
+    withStatus: (...codes) => generates.filter((r) => r.httpStatus !== null && codes.includes(r.httpStatus)),
+  };
+}
 
-  const download = byId.get(P.download);
-  if (download && !download.ok && !download.detail.startsWith('skipped') && generates.some((r) => r.ok)) {
-    return decision('download_failure', `Generation works but the image URL download fails (${describe(download)}): URLs may have expired.`, [download]);
+/**
+ * Classifies one triage round with `IDEOGRAM_DECISION_TABLE`. Pure and total: any set of results
+ * (even empty or nonsensical) yields a known cause.
+ */
+export function classifyIdeogram(results: ProbeResult[], history: ProbeResult[][] = [], context: ClassifyContext = {}): Decision {
+  const facts = gatherFacts(results, history, context);
+  for (const row of IDEOGRAM_DECISION_TABLE) {
+    const match = row.match(facts);
+    if (match) return decision(row.cause, match.rationale, match.evidence);
   }
-  if (context.reportedCause === 'quality_regression') {
-    return decision('quality_regression', 'Probes are healthy but a human reports bad quality: check model version, style params and magic_prompt setting.', generates);
-  }
-  const otherFailures = generates.filter((r) => !r.ok);
-  if (otherFailures.length > 0) {
-    return decision('degraded_performance', `Generate calls fail in unexpected ways (${otherFailures.map(describe).join('; ')}).`, otherFailures);
-  }
-  return decision('healthy', 'All probes pass: no provider fault found. Treat as a false alarm unless symptoms persist.', results);
+  // Unreachable: the last row always matches. Kept so the function stays total if rows change.
+  return decision('healthy', 'No rule matched the probe results.', results);
 }
 
 /** Monitoring: is the provider healthy again by this one re-check? */

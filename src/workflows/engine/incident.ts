@@ -449,7 +449,10 @@ export class Incident implements RemediationContext {
   }
 
   async verify(): Promise<boolean> {
-    const result = await this.probe(this.runbook.recheck.billed);
+    // A spent budget must not make a recovered provider look broken: the free check decides then.
+    const spent = this.s.billedProbes >= this.input.billedProbeBudget;
+    if (spent) this.note('Billed probe budget spent: verifying with the free check instead');
+    const result = await this.probe(spent ? this.runbook.recheck.cheap : this.runbook.recheck.billed);
     const healthy = this.runbook.recheck.isRecovered(result);
     this.add('probe', `verification ${result.probe}: ${healthy ? 'healthy' : 'still failing'}${result.httpStatus !== null ? ` (HTTP ${result.httpStatus})` : ''}`, result);
     return healthy;
@@ -522,6 +525,8 @@ export class Incident implements RemediationContext {
       owner: this.s.acknowledgedBy,
       approval,
       escalation,
+      // Waiting on an approval after mitigation is still MITIGATED for stakeholders.
+      mitigated: this.s.mutations.some((m) => !m.revertedAt && m.op.kind !== 'rollout-restart'),
     });
     try {
       const deliveries = await notifyActivities.notify(message);
@@ -662,8 +667,9 @@ export class Incident implements RemediationContext {
     this.setState(state, summary);
     this.s.endedAt = nowIso();
     this.s.nextUpdateAt = null;
-    await this.notify('status');
+    // The closing update is sent here; the update loop must not send it a second time.
     this.s.lastNotifiedVersion = this.s.stateVersion;
+    await this.notify('status');
     const { path } = await postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.renderPostmortem() });
     this.s.postmortemPath = path;
   }

@@ -2,6 +2,7 @@ import { communicationStatus, type IncidentState, type NotificationMessage, type
 
 export interface StatusMessageInput {
   incidentId: string;
+  /** The runbook's title, e.g. 'Ideogram Integration'. */
   title: string;
   kind: NotificationMessage['kind'];
   severity: Severity | null;
@@ -10,36 +11,44 @@ export interface StatusMessageInput {
   cause: string;
   action: string;
   nextUpdateAt: string | null;
+  /** The acknowledger; `null` until someone acknowledges. */
   owner: string | null;
   approval?: NotificationMessage['approval'];
+  /** Why the incident escalated (escalation messages only). */
   escalation?: string;
+  /**
+   * True while a mitigation is in place. Waiting for approval to undo it (awaiting_approval after
+   * monitoring) must not tell stakeholders the incident is back to INVESTIGATING.
+   */
+  mitigated?: boolean;
 }
 
-const hhmm = (iso: string) => `${iso.slice(11, 16)} UTC`;
+/** Per-severity cadence of stakeholder updates; `null` means no scheduled updates (P4 by default). */
+export type UpdateCadence = Record<Severity, number | null>;
 
-/** The runbook's internal (Slack) template, filled in. Pure: workflow code renders, sinks only deliver. */
+const hhmm = (iso: string) => `${iso.slice(11, 16)} UTC`;
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim() || '-';
+
+/**
+ * The runbook's internal (Slack) template, filled in. Pure: the workflow renders, sinks only deliver.
+ * The seven template lines always come first and verbatim, so every sink (and every reader) sees the
+ * same shape; escalation, reminder and approval details follow after a blank line.
+ */
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
-  const status = communicationStatus(input.state);
-  const owner = input.owner ? `@${input.owner}` : 'unassigned';
+  const derived = communicationStatus(input.state);
+  const status = input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived;
+  const owner = input.owner ? `@${input.owner.replace(/^@/, '')}` : 'unassigned';
   const lines = [
-    `${input.severity ?? 'P?'} INCIDENT: ${input.title}`,
+    `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,
     `Status: ${status}`,
-    `Impact: ${input.impact}`,
-    `Cause: ${input.cause}`,
-    `Action: ${input.action}`,
+    `Impact: ${oneLine(input.impact)}`,
+    `Cause: ${oneLine(input.cause)}`,
+    `Action: ${oneLine(input.action)}`,
     `Next update: ${input.nextUpdateAt ? hhmm(input.nextUpdateAt) : status === 'RESOLVED' ? 'none (resolved)' : 'on the next change'}`,
     `Owner: ${owner}`,
   ];
-  if (input.kind === 'escalation') lines.unshift(`ESCALATION: ${input.escalation ?? 'no acknowledgement within the response time'}`);
-  if (input.kind === 'reminder') lines.unshift('Scheduled update (no change since the last one)');
-  if (input.approval) {
-    lines.push(
-      '',
-      `Approval needed: ${input.approval.stepId} — ${input.approval.description}`,
-      ...(input.approval.kubectl ? [`Equivalent: ${input.approval.kubectl}`] : []),
-      `Approve: ${input.approval.approveCommand}`,
-    );
-  }
+  const extra = extraLines(input);
+  if (extra.length) lines.push('', ...extra);
   return {
     incidentId: input.incidentId,
     kind: input.kind,
@@ -56,7 +65,32 @@ export function renderStatusMessage(input: StatusMessageInput): NotificationMess
   };
 }
 
+function extraLines(input: StatusMessageInput): string[] {
+  switch (input.kind) {
+    case 'status':
+      return [];
+    case 'reminder':
+      return ['Scheduled update: no change since the last update.'];
+    case 'escalation':
+      return [`ESCALATION: ${oneLine(input.escalation ?? 'not acknowledged within the response time')}`];
+    case 'approval_request': {
+      const approval = input.approval;
+      if (!approval) return ['Approval needed (details missing: see `runbook status`).'];
+      return [
+        `Approval needed: ${approval.stepId} — ${oneLine(approval.description)}`,
+        ...(approval.kubectl ? [`kubectl equivalent: ${oneLine(approval.kubectl)}`] : []),
+        `Approve with: ${approval.approveCommand}`,
+      ];
+    }
+  }
+}
+
 /** When the next stakeholder update is due; `null` for severities without a cadence (P4). */
 export function nextUpdateDue(fromIso: string, everyMs: number | null): string | null {
   return everyMs === null ? null : new Date(Date.parse(fromIso) + everyMs).toISOString();
+}
+
+/** The same, looked up by severity: unclassified incidents have no cadence until triage decides. */
+export function nextUpdateDueFor(severity: Severity | null, fromIso: string, cadence: UpdateCadence): string | null {
+  return severity ? nextUpdateDue(fromIso, cadence[severity]) : null;
 }

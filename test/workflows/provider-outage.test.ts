@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { acknowledgeSignal, type IncidentResult } from '../../src/contract/index.ts';
+import { HOUR, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+
+let ctx: { env: TestWorkflowEnvironment; bundle: string };
+beforeAll(async () => {
+  ctx = await startTimeSkipping();
+});
+afterAll(() => ctx.env.teardown());
+
+/** P1 fallback goes on by policy; turning it off is auto-approved after 10 quiet minutes. */
+const unattended = {
+  policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const, autoApproveP1Fallback: true },
+};
+
+describe('provider outage on the time-skipping server (mocked activities)', () => {
+  it('survives a 12-hour outage: continue-as-new keeps every run bounded, fallback off only after 3 healthy checks', async () => {
+    const run = await startUnit(
+      ctx,
+      unitInput({ ...unattended, timings: { pollInitialMs: 30_000, pollMaxMs: 5 * MIN, pollBackoff: 1.5, healthyChecksRequired: 3, pollsPerRun: 20 } }),
+      { health: ({ elapsedMs }) => elapsedMs >= 12 * HOUR },
+    );
+    const result = (await run.during(async () => {
+      await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
+      return run.handle.result();
+    })) as IncidentResult;
+
+    expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage', severity: 'P1' });
+    const durationMs = Date.parse(result.timeline.at(-1)!.at) - Date.parse(result.timeline[0]!.at);
+    expect(durationMs).toBeGreaterThanOrEqual(12 * HOUR);
+
+    // Every run of the chain: bounded history, and the chain really continued as new.
+    const runSizes: number[] = [];
+    let runId: string | undefined = run.handle.firstExecutionRunId;
+    while (runId) {
+      const history = await ctx.env.client.workflow.getHandle(run.handle.workflowId, runId).fetchHistory();
+      const events = history.events ?? [];
+      runSizes.push(events.length);
+      runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    expect(runSizes.length).toBeGreaterThanOrEqual(5);
+    for (const size of runSizes) expect(size).toBeLessThan(1_000);
+    expect(result.timeline.filter((e) => e.message.startsWith('History kept bounded')).length).toBe(runSizes.length - 1);
+
+    // Each mutation applied exactly once across all runs; fallback reverted.
+    const applies = run.events.filter((e) => e.type === 'apply').map((e) => e.step);
+    expect(applies).toEqual(['enable-fallback', 'restart-for-fallback', 'restart-after-fallback-1']);
+    expect(result.mutations.find((m) => m.step === 'enable-fallback')!.revertedAt).toBeDefined();
+
+    // Fallback came off only after three consecutive healthy re-checks, none before the recovery.
+    const revertIndex = run.events.findIndex((e) => e.type === 'revert');
+    const rechecksBefore = run.events.slice(0, revertIndex).filter((e) => e.type === 'probe' && e.recheck !== null);
+    expect(rechecksBefore.slice(-3).every((e) => e.type === 'probe' && e.healthy)).toBe(true);
+    expect(rechecksBefore.filter((e) => e.type === 'probe' && e.healthy)).toHaveLength(3);
+    expect(run.events[revertIndex]!.elapsedMs).toBeGreaterThanOrEqual(12 * HOUR);
+
+    // The billed probe budget (20) held over 12 hours of polling.
+    const billed = run.events.filter((e) => e.type === 'probe' && ['legacy_generate', 'v3_generate', 'latency'].includes(e.probe));
+    expect(billed.length).toBeLessThanOrEqual(20);
+    expect(result.timeline.some((e) => e.kind === 'probe' && e.message.startsWith('monitor poll') && e.message.includes('status_page'))).toBe(true);
+
+    // Stakeholders heard about it while nothing changed (P1: every 30 min).
+    const reminders = run.events.filter((e) => e.type === 'notify' && e.kind === 'reminder');
+    expect(reminders.length).toBeGreaterThanOrEqual(20);
+    expect(result.postmortem).toMatch(/\*\*Duration:\*\* 12h/);
+  });
+
+  it('does not end early on a flapping recovery: the healthy streak resets', async () => {
+    const script = [false, false, true, true, false, true, true, true];
+    const run = await startUnit(ctx, unitInput({ ...unattended, timings: { pollInitialMs: 30_000, healthyChecksRequired: 3 } }), {
+      health: ({ recheck }) => script[recheck] ?? true,
+    });
+    const result = (await run.during(() => run.handle.result())) as IncidentResult;
+    expect(result.state).toBe('resolved');
+
+    const polls = result.timeline.filter((e) => e.message.startsWith('monitor poll')).map((e) => e.message.replace(/^monitor poll \d+ \(\w+\): /, '').split(' ').slice(0, 2).join(' '));
+    expect(polls).toEqual(['still failing', 'healthy 1/3', 'healthy 2/3', 'still failing', 'healthy 1/3', 'healthy 2/3', 'healthy 3/3']);
+    const revertIndex = run.events.findIndex((e) => e.type === 'revert');
+    const lastRecheck = run.events.slice(0, revertIndex).filter((e) => e.type === 'probe' && e.recheck !== null).at(-1);
+    expect(lastRecheck).toMatchObject({ recheck: 7 });
+    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
+  });
+});

@@ -1,0 +1,123 @@
+import { activityInfo } from '@temporalio/activity';
+import type {
+  DeliveryResult,
+  MutationOp,
+  MutationRecord,
+  NotificationMessage,
+  ProbeResult,
+  ProbeSpec,
+  SecretRef,
+} from '../../../src/contract/index.ts';
+
+/** What the fake provider does at a given moment: up (healthy) or down (503 + status page "major"). */
+export type HealthScript = (moment: { elapsedMs: number; recheck: number }) => boolean;
+
+export type ActivityEvent =
+  | { type: 'probe'; probe: string; healthy: boolean; recheck: number | null; elapsedMs: number }
+  | { type: 'apply'; mutationId: string; step: string; elapsedMs: number }
+  | { type: 'revert'; mutationId: string; step: string; elapsedMs: number }
+  | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number };
+
+/** The runbook's Quick Triage probes that run before any re-check (the download probe aside). */
+const TRIAGE_PROBES = 5;
+
+export interface MockActivityOptions {
+  /** Health of the provider in monitor re-checks; triage (the first batch of probes) always sees it down. */
+  health?: HealthScript;
+  /** One sink that always fails, to show a broken sink never fails the incident. */
+  failingSink?: boolean;
+}
+
+function describeOp(op: MutationOp): { target: string; change: string; kubectl: string } {
+  switch (op.kind) {
+    case 'set-env':
+      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: `${op.name}=${op.value}`, kubectl: `kubectl set env deployment/${op.deployment} ${op.name}=${op.value} -n ${op.namespace}` };
+    case 'rollout-restart':
+      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: 'restartedAt', kubectl: `kubectl rollout restart deployment/${op.deployment} -n ${op.namespace}` };
+    case 'apply-secret':
+      return { target: `secret/${op.secretName} -n ${op.namespace}`, change: `secret/${op.secretName} key ${op.key}`, kubectl: `kubectl apply secret ${op.secretName}` };
+    case 'suspend-cronjobs':
+      return { target: `cronjobs -l ${op.selector} -n ${op.namespace}`, change: 'suspend=true', kubectl: `kubectl patch cronjob -l ${op.selector}` };
+  }
+}
+
+/**
+ * Stand-ins for the activity boundary, so workflow unit tests control the provider's health over
+ * skipped time. Elapsed time comes from the server's schedule time, i.e. the skipped clock.
+ */
+export function createMockActivities(options: MockActivityOptions = {}) {
+  const health = options.health ?? (() => true);
+  const events: ActivityEvent[] = [];
+  const applied = new Map<string, MutationRecord>();
+  let startMs: number | null = null;
+  let rechecks = 0;
+  let triageCalls = 0;
+
+  const elapsed = () => {
+    const scheduled = activityInfo().scheduledTimestampMs;
+    startMs ??= scheduled;
+    return scheduled - startMs;
+  };
+
+  const probeResult = (spec: ProbeSpec, healthy: boolean): ProbeResult => {
+    const base = { probe: spec.id, errorKind: null, latencyMs: 120, billed: spec.billed };
+    if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
+    if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
+    if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: healthy ? 'none' : 'major' };
+    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: 503, detail: 'service unavailable' };
+  };
+
+  const activities = {
+    async runProbe(req: { spec: ProbeSpec; target: { apiKeyRef: SecretRef }; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
+      const elapsedMs = elapsed();
+      const triage = req.spec.kind === 'download' || triageCalls < TRIAGE_PROBES;
+      if (triage) triageCalls += 1;
+      const recheck = triage ? null : rechecks++;
+      const healthy = triage ? false : health({ elapsedMs, recheck: recheck! });
+      events.push({ type: 'probe', probe: req.spec.id, healthy, recheck, elapsedMs });
+      return probeResult(req.spec, healthy);
+    },
+    async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean }): Promise<MutationRecord> {
+      events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed() });
+      const existing = applied.get(req.mutationId);
+      if (existing) return { ...existing, changed: false };
+      const { target, change, kubectl } = describeOp(req.op);
+      const record: MutationRecord = {
+        id: req.mutationId,
+        step: req.step,
+        target,
+        op: req.op,
+        change,
+        previous: req.op.kind === 'set-env' ? [{ container: 'api', previous: null }] : null,
+        appliedAt: new Date(activityInfo().scheduledTimestampMs).toISOString(),
+        kubectl,
+        mode: 'record-only',
+        changed: true,
+      };
+      applied.set(req.mutationId, record);
+      return record;
+    },
+    async revertMutation(req: { record: MutationRecord; dryRun: boolean }): Promise<MutationRecord> {
+      events.push({ type: 'revert', mutationId: req.record.id, step: req.record.step, elapsedMs: elapsed() });
+      return { ...req.record, revertedAt: new Date(activityInfo().scheduledTimestampMs).toISOString() };
+    },
+    async waitForRollout(): Promise<{ ready: boolean; reason: string }> {
+      return { ready: true, reason: 'all replicas updated' };
+    },
+    async readDeploymentState(req: { namespace: string; deployment: string }) {
+      return { namespace: req.namespace, deployment: req.deployment, containers: [{ name: 'api', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }] }] };
+    },
+    async inspectSecretRef(): Promise<{ present: boolean; length: number; ref: string }> {
+      return { present: true, length: 32, ref: 'env:TEST' };
+    },
+    async notify(message: NotificationMessage): Promise<DeliveryResult[]> {
+      events.push({ type: 'notify', kind: message.kind, status: message.status, elapsedMs: elapsed() });
+      const ok: DeliveryResult = { sink: 'file', ok: true };
+      return options.failingSink ? [ok, { sink: 'webhook:127.0.0.1', ok: false, error: 'HTTP 500' }] : [ok];
+    },
+    async writePostmortem(input: { incidentId: string }): Promise<{ path: string }> {
+      return { path: `/postmortems/${input.incidentId}.md` };
+    },
+  };
+  return { activities, events };
+}

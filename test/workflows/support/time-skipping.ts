@@ -1,0 +1,97 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  SEARCH_ATTRIBUTE_REGISTRATIONS,
+  statusQuery,
+  type IncidentInputDraft,
+  type IncidentStatus,
+} from '../../../src/contract/index.ts';
+import proto from '@temporalio/proto';
+import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
+import { WORKFLOWS_PATH } from '../../../src/worker/create-worker.ts';
+import { uniqueTaskQueue } from '../../support/temporal.ts';
+import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export async function startTimeSkipping(): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
+  const [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then((b) => b.code),
+  ]);
+  // The test server has no ListSearchAttributes, but registers them like a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [sa.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return { env, bundle };
+}
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+
+/** Production-like timings: the time-skipping server makes hours cheap. */
+export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
+  return {
+    trigger: 'alert',
+    reporter: 'alice',
+    symptom: 'all generations fail',
+    service: {
+      name: 'image-service',
+      baseUrl: 'http://127.0.0.1:9',
+      statusPageUrl: 'http://127.0.0.1:9/status.json',
+      apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' },
+      kubernetes: { namespace: 'prod', deployment: 'image-service', secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
+    },
+    policy: { timeoutMs: 24 * HOUR },
+    ...overrides,
+  };
+}
+
+export interface UnitRun {
+  handle: WorkflowHandleWithFirstExecutionRunId;
+  worker: Worker;
+  events: ReturnType<typeof createMockActivities>['events'];
+  /** Runs `fn` while the worker polls; shuts it down afterwards. */
+  during<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export async function startUnit(
+  ctx: { env: TestWorkflowEnvironment; bundle: string },
+  input: IncidentInputDraft,
+  mock: MockActivityOptions = {},
+): Promise<UnitRun> {
+  const taskQueue = uniqueTaskQueue('unit');
+  const { activities, events } = createMockActivities(mock);
+  const worker = await Worker.create({
+    connection: ctx.env.nativeConnection,
+    taskQueue,
+    activities,
+    workflowBundle: { code: ctx.bundle },
+  });
+  const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [input] });
+  // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
+  const during = <T>(fn: () => Promise<T>) =>
+    worker.runUntil(fn).finally(() => handle.terminate('test finished').catch(() => undefined));
+  return { handle, worker, events, during };
+}
+
+/** Query until `predicate` holds, advancing skipped time by `stepMs` between looks (bounded). */
+export async function advanceUntil(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  predicate: (s: IncidentStatus) => boolean,
+  what: string,
+  stepMs = 0,
+): Promise<IncidentStatus> {
+  for (let i = 0; i < 400; i += 1) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (stepMs > 0) await env.sleep(stepMs);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`never reached: ${what}`);
+}
