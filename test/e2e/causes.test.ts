@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
 import type { IncidentResult } from '../../src/contract/index.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
+import { TEST_API_KEY } from '../support/simulator.ts';
+import { exportHistories, maybeRecordHistory, searchableHistoryText, type ExportedRun } from './support/histories.ts';
 
 let h: Harness;
 let n = 0;
@@ -13,11 +16,21 @@ afterAll(() => h.close());
 const model = () => (h.target as RecordOnlyTarget).snapshot();
 const deployment = () => model().deployments['payments/ideogram-service']!;
 
+const exported: ExportedRun[] = [];
+
+/** Runs to completion, exports every run's history, and (RECORD_HISTORIES=1) stores one per cause for replay. */
+async function finish(handle: WorkflowHandle): Promise<IncidentResult> {
+  const result = await h.approveWhenAsked(handle);
+  const runs = await exportHistories(h.client, handle);
+  exported.push(...runs);
+  if (result.cause) await maybeRecordHistory(result.cause, runs[0]!);
+  return result;
+}
+
 async function runScenario(scenario: string, overrides = {}): Promise<IncidentResult> {
   h.sim.setScenario(scenario);
   n += 1;
-  const handle = await h.start(overrides, `${h.taskQueue}-${scenario}-${n}`);
-  return h.approveWhenAsked(handle);
+  return finish(await h.start(overrides, `${h.taskQueue}-${scenario}-${n}`));
 }
 
 describe('every cause, end to end on the dev server against the simulator and the record-only target', () => {
@@ -90,7 +103,7 @@ describe('every cause, end to end on the dev server against the simulator and th
     n += 1;
     const input = h.input();
     const handle = await h.start({ service: { ...input.service, baseUrl: `http://${h.sim.unresolvableHost}:${new URL(h.sim.baseUrl).port}`, apiHost: h.sim.unresolvableHost } }, `${h.taskQueue}-dns-${n}`);
-    const result = await h.approveWhenAsked(handle);
+    const result = await finish(handle);
     expect(result).toMatchObject({ state: 'resolved', cause: 'network_dns', severity: 'P1' });
     expect(result.approvals.map((a) => a.stepId)).toEqual(['confirm-network-fixed']);
   });
@@ -99,6 +112,17 @@ describe('every cause, end to end on the dev server against the simulator and th
     const result = await runScenario('healthy', { suspectedCause: 'quality_regression', symptom: 'images look washed out' });
     expect(result).toMatchObject({ state: 'resolved', cause: 'quality_regression', severity: 'P3' });
     expect(result.timeline.some((e) => e.message.includes('magic_prompt'))).toBe(true);
+  });
+
+  it('never writes the API key (or the new key) into any workflow history', () => {
+    expect(exported.length).toBeGreaterThanOrEqual(10);
+    for (const run of exported) {
+      const text = searchableHistoryText(run.json);
+      // The reference is there (so the search looks in the right place); the values are not.
+      expect(text.includes('HARNESS_IDEOGRAM_API_KEY'), run.workflowId).toBe(true);
+      expect(text.includes(TEST_API_KEY), `${run.workflowId} leaks the API key`).toBe(false);
+      expect(text.includes('sk-new-6a1b2c3d4e5f'), `${run.workflowId} leaks the new key`).toBe(false);
+    }
   });
 
   it('leaves the deployment exactly as it was, but for the restart annotation', () => {

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { IncidentResult } from '../../src/contract/index.ts';
 import type { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
+import { TEST_API_KEY } from '../support/simulator.ts';
+import { exportHistories, maybeRecordHistory, searchableHistoryText } from './support/histories.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,6 +17,10 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     const before = (h.target as RecordOnlyTarget).snapshot().deployments['payments/ideogram-service']!;
     const handle = await h.start();
     const result: IncidentResult = await h.approveWhenAsked(handle);
+    const [history] = await exportHistories(h.client, handle);
+    await maybeRecordHistory('provider_outage', history!);
+    expect(searchableHistoryText(history!.json).includes(TEST_API_KEY)).toBe(false);
+    expect(searchableHistoryText(history!.json)).toContain('HARNESS_IDEOGRAM_API_KEY');
     expect(result.state).toBe('resolved');
     expect(result.cause).toBe('provider_outage');
     expect(result.severity).toBe('P1');

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { startTestKubeApiServer } from '../support/kube-api-server/index.ts';
-import { IDEOGRAM, seedIdeogram } from '../support/kube-api-server/seed.ts';
+import { IDEOGRAM, seedIdeogramThroughApi } from '../support/kube-api-server/seed.ts';
 import { workerRoleRules } from './helpers.ts';
 import { defineKubeOperationSuite, type KubeSuiteHarness } from './operations.suite.ts';
 
@@ -34,7 +34,8 @@ async function testServerHarness(): Promise<KubeSuiteHarness> {
     async seed() {
       server.clearFaults();
       server.reset();
-      seedIdeogram(server);
+      // Through the API, as a harness for a real kube-apiserver would seed.
+      await seedIdeogramThroughApi(server.kubeconfigPath);
     },
     injectFault: (fault) => server.injectFault(fault),
     rollouts: { setStuck: (stuck) => server.setStuck(IDEOGRAM.namespace, IDEOGRAM.deployment, stuck) },

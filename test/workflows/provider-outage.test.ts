@@ -34,7 +34,7 @@ describe('provider outage on the time-skipping server (mocked activities)', () =
     const runSizes: number[] = [];
     let runId: string | undefined = run.handle.firstExecutionRunId;
     while (runId) {
-      const history = await ctx.env.client.workflow.getHandle(run.handle.workflowId, runId).fetchHistory();
+      const history: { events?: Array<{ workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }> | null } = await ctx.env.client.workflow.getHandle(run.handle.workflowId, runId).fetchHistory();
       const events = history.events ?? [];
       runSizes.push(events.length);
       runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;

@@ -117,6 +117,7 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
   const copyOwners = (key: string): Owners => new Map([...(owners.get(key) ?? new Map<string, never>())].map(([m, o]) => [m, { operation: o.operation, keys: new Set<string>(o.keys) }]));
   const rollouts = new Map<string, { template: string; stuck: boolean; stalledTicks: number }>();
   const faults: Fault[] = [];
+  const namespaces = new Set<string>(['default']);
   const requests: RecordedRequest[] = [];
   let resourceVersion = 100;
   const deadlineTicks = options.progressDeadlineTicks ?? 3;
@@ -286,6 +287,15 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
         if (record) requests.push({ ...record, status: code });
         res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
+      if (url.pathname === '/api/v1/namespaces' && req.method === 'POST') {
+        // Namespaces are not modelled: every namespace exists; creating one only answers like the apiserver.
+        const body = JSON.parse(await readBody(req)) as Obj;
+        const exists = namespaces.has(body.metadata?.name);
+        namespaces.add(body.metadata?.name);
+        return exists
+          ? send(409, status(409, 'AlreadyExists', `namespaces "${body.metadata?.name}" already exists`, { name: body.metadata?.name, kind: 'namespaces' }))
+          : send(201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: body.metadata?.name }, status: { phase: 'Active' } });
+      }
       if (!r) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
       const verb = { GET: r.name ? 'get' : 'list', PATCH: 'patch', POST: 'create', DELETE: 'delete', PUT: 'update' }[req.method ?? ''] ?? 'unknown';
       const record = { verb, resource: r.resource, namespace: r.namespace, name: r.name, contentType: req.headers['content-type'], query: Object.fromEntries(url.searchParams) };

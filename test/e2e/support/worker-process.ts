@@ -1,0 +1,51 @@
+/**
+ * A real incident worker in its own process, so a test can SIGKILL it. Run with
+ * node_modules/.bin/node; configured through the environment (see `requireEnv` below).
+ * Every applyMutation call is appended to APPLY_LOG before it runs: the test reads it to prove
+ * that no change was applied twice across kills.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../../src/activities/index.ts';
+import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
+import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker-process: set ${name}`);
+  return value;
+}
+
+const dir = requireEnv('WORKER_DIR');
+const applyLog = join(dir, 'apply.jsonl');
+const target = new RecordOnlyTarget({
+  stateFile: join(dir, 'cluster.json'),
+  seed: [{ namespace: 'payments', deployment: 'ideogram-service', containers: ['api'], env: { IDEOGRAM_CONCURRENCY: '8' } }],
+});
+const deps: ActivityDeps = {
+  probes: { secrets: { env: process.env } },
+  kube: { target, clock: () => new Date(), env: process.env, rolloutPollMs: 20 },
+  notifications: { slackWebhookUrls: [], webhookUrls: [], file: join(dir, 'notifications.jsonl') },
+  postmortem: { postmortemDir: join(dir, 'postmortems') },
+};
+const activities = createActivities(deps);
+const applyMutation: typeof activities.applyMutation = async (req) => {
+  appendFileSync(applyLog, `${JSON.stringify({ mutationId: req.mutationId, pid: process.pid })}\n`);
+  return activities.applyMutation(req);
+};
+
+const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
+const worker = await createIncidentWorker({
+  connection,
+  namespace: requireEnv('TEMPORAL_NAMESPACE'),
+  taskQueue: requireEnv('TASK_QUEUE'),
+  deps,
+  activities: { ...activities, applyMutation },
+  workflowBundlePath: requireEnv('WORKFLOW_BUNDLE'),
+  // A killed worker's sticky queue would hold the next task for the default 10 s.
+  overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
+});
+process.stdout.write('READY\n');
+await worker.run();
+await connection.close();
