@@ -15,6 +15,12 @@
 #   RUNBOOK_KUBE_CACHE     cache root
 #   RUNBOOK_KUBE_FORCE=1   rebuild even if the binaries exist
 #   RUNBOOK_KUBE_NICE      niceness for the go builds (default 10)
+#   RUNBOOK_KUBE_GOCACHE   Go build cache to use and keep; by default a private one under the cache
+#                          dir is used and deleted after a successful build (it is ~3 GB and only
+#                          useful for rebuilding this exact version). Modules go to the usual GOMODCACHE.
+#
+# Measured (v1.37.2 + etcd v3.6.16, Go 1.26, 2 cores, cold caches): ~22 min wall under load
+# (~16 CPU-min), peak RSS 2.3 GB; downloads ~830 MB of modules; binaries 140 MB.
 set -euo pipefail
 
 K8S_VERSION="${RUNBOOK_KUBE_VERSION:-v1.37.2}"
@@ -62,6 +68,11 @@ export GOFLAGS="-trimpath -mod=mod -buildvcs=false"
 export CGO_ENABLED=0
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 LDFLAGS_BASE="-s -w"
+if [[ -n "${RUNBOOK_KUBE_GOCACHE:-}" ]]; then
+  export GOCACHE="$RUNBOOK_KUBE_GOCACHE"; private_gocache=""
+else
+  export GOCACHE="$WORK_DIR/gocache"; private_gocache="$GOCACHE"
+fi
 
 log() { printf '[build-kube-binaries %(%H:%M:%S)T] %s\n' -1 "$*"; }
 gobuild() { nice -n "$NICE" go "$@"; }
@@ -131,4 +142,8 @@ kubernetes=$K8S_VERSION
 etcd=$ETCD_VERSION
 go=$(go env GOVERSION)
 EOF
+if [[ -n "$private_gocache" ]]; then
+  chmod -R u+w "$private_gocache" 2>/dev/null || true
+  rm -rf "$private_gocache"
+fi
 log "done in $((SECONDS - start_all))s: $BIN_DIR ($(du -sh "$BIN_DIR" | cut -f1))"

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
 import type { IncidentResult } from '../../src/contract/index.ts';
@@ -24,6 +25,13 @@ async function finish(handle: WorkflowHandle): Promise<IncidentResult> {
   const runs = await exportHistories(h.client, handle);
   exported.push(...runs);
   if (result.cause) await maybeRecordHistory(result.cause, runs[0]!);
+  // Every cause ends with the seed's postmortem, written to disk as well as returned.
+  expect(result.postmortem).toMatch(/^## Incident: Ideogram Integration .+\n\*\*Date:\*\* \d{4}-\d\d-\d\d \| \*\*Duration:\*\* \d+h \d+m \| \*\*Severity:\*\* P[1-4]/);
+  for (const heading of ['### Summary', '### Timeline', '### Root Cause', '### Action Items']) expect(result.postmortem).toContain(heading);
+  expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered\n- \d\d:\d\d - Triage started/);
+  expect(result.postmortem).toMatch(/- \[ \] \[(Fix|Prevention)\]/);
+  expect(result.postmortem).toMatch(/\n- \d\d:\d\d - Resolved: /);
+  expect(await readFile(result.postmortemPath!, 'utf8')).toBe(result.postmortem);
   return result;
 }
 

@@ -56,6 +56,8 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     expect(result.postmortem).toContain('## Incident: Ideogram Integration provider outage');
     expect(result.postmortem).toMatch(/\*\*Severity:\*\* P1/);
     expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered/);
+    expect(result.postmortem).toMatch(/- \d\d:\d\d - Mitigated: fallback enabled/);
+    expect(result.postmortem).toMatch(/- \d\d:\d\d - Resolved: Ideogram outage/);
     expect(result.postmortem).toContain('Change applied: IDEOGRAM_FALLBACK=true');
     expect(result.postmortem).toContain('Change reverted: IDEOGRAM_FALLBACK=true');
     expect(await readFile(result.postmortemPath!, 'utf8')).toBe(result.postmortem);

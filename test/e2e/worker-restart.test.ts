@@ -142,7 +142,7 @@ describe('SIGKILL of the worker process (dev server, real activities, simulator,
     await waitForQuiet(handle);
     await kill(worker);
     sim.setScenario('healthy');
-    worker = await startWorker();
+    await startWorker();
 
     await waitFor(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });

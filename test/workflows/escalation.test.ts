@@ -4,6 +4,7 @@ import {
   acknowledgeSignal,
   approveSignal,
   cancelSignal,
+  resolveSignal,
   setRootCauseSignal,
   statusQuery,
   timelineQuery,
@@ -49,7 +50,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
     expect(result.state).toBe('cancelled');
     expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
     expect(result.mutations.find((m) => m.step === 'enable-fallback')!.revertedAt).toBeDefined();
-    expect(result.timeline.at(-2)!.message).toMatch(/^cancelled: Cancelled by dana: drill over/);
+    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe('cancelled: Cancelled by dana: drill over');
 
     // Status at every change, escalations, and reminders every 30 min while nothing changed.
     const kinds = run.events.filter((e) => e.type === 'notify').map((e) => e.type === 'notify' && e.kind);
@@ -61,5 +62,19 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
 
     expect(result.postmortem).toContain('### Root Cause\nprovider database failover');
     expect(result.postmortem).toMatch(/- \d\d:\d\d - Root cause identified/);
+  });
+
+  it('a manual resolve during monitoring reverts what was applied, then resolves', async () => {
+    const run = await startUnit(ctx, unitInput({ policy: { autoApproveP1Fallback: true } }), { health: () => false });
+    const result = (await run.during(async () => {
+      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring');
+      await ctx.env.sleep(5 * MIN);
+      await run.handle.signal(resolveSignal, { by: 'dana', reason: 'provider confirmed the fix' });
+      return run.handle.result();
+    })) as IncidentResult;
+    expect(result.state).toBe('resolved');
+    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
+    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe('resolved: Resolved manually by dana: provider confirmed the fix');
+    expect(result.postmortem).toContain('Resolved manually by dana');
   });
 });

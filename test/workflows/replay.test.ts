@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
-import { HISTORIES_DIR, historyFromJson } from '../e2e/support/histories.ts';
+import { HISTORIES_DIR, historyFromJson, searchableHistoryText } from '../e2e/support/histories.ts';
+import { TEST_API_KEY } from '../support/simulator.ts';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
@@ -21,6 +22,10 @@ describe('stored incident histories replay against the current workflow code', (
     const histories = await Promise.all(
       files.map(async (file) => ({ workflowId: file, history: historyFromJson(await readFile(`${HISTORIES_DIR}${file}`, 'utf8')) })),
     );
+    for (const file of files) {
+      const text = searchableHistoryText(await readFile(`${HISTORIES_DIR}${file}`, 'utf8'));
+      expect(text.includes(TEST_API_KEY), `${file} holds the API key`).toBe(false);
+    }
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, histories)) {

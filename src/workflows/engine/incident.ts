@@ -7,14 +7,11 @@ import {
   isCancellation,
   log,
   setHandler,
-  sleep,
   upsertMemo,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import {
   acknowledgeSignal,
-  ApprovalSignalSchema,
   approveSignal,
   cancelSignal,
   communicationStatus,
@@ -45,14 +42,15 @@ import {
   type TimelineKind,
 } from '../../contract/index.ts';
 import type { CauseDefinition, RunbookDefinition } from '../../runbooks/types.ts';
-import { clusterActivities, notifyActivities, postmortemActivities, probeActivities, rolloutActivities } from './activities.ts';
+import { clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
+import { approvalProblem } from './approval-policy.ts';
+import { monitorUntilRecovered, runProbe, runTriage, verifyRecovered } from './monitoring.ts';
 import { renderPostmortem } from './postmortem.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
 import { nextUpdateDue, renderStatusMessage } from './status-message.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
-const PROBE_HISTORY_ROUNDS = 20;
 
 /** Thrown into a plan when a human resolves or cancels the incident from outside. */
 class Interrupted extends Error {}
@@ -69,7 +67,8 @@ export class Incident implements RemediationContext {
   readonly s: IncidentSnapshot;
   readonly runbook: RunbookDefinition;
   private finished = false;
-  private pollsThisRun = 0;
+  /** Monitor polls in this run (not carried over): continue-as-new resets it. */
+  pollsThisRun = 0;
   private planScope: CancellationScope | null = null;
 
   constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
@@ -208,23 +207,7 @@ export class Incident implements RemediationContext {
   // ── approvals ───────────────────────────────────────────────────────────────────────────────
 
   private approvalProblem(signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
-    const parsed = ApprovalSignalSchema.safeParse(signal);
-    if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
-    const request = this.s.approvals.find((a) => a.stepId === signal.stepId);
-    if (!request) {
-      const pending = this.s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
-      return `unknown step "${signal.stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
-    }
-    if (request.outcome !== 'pending') return `step "${signal.stepId}" is already decided (${request.outcome})`;
-    const policy = this.input.policy;
-    if (policy.approvers.length > 0 && !policy.approvers.includes(signal.by)) {
-      return `${signal.by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
-    }
-    if (!policy.allowSelfApproval && signal.by === this.input.reporter) {
-      return `${signal.by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
-    }
-    if (request.decisions.some((d) => d.by === signal.by)) return `${signal.by} already decided step "${signal.stepId}"`;
-    return null;
+    return approvalProblem({ approvals: this.s.approvals, policy: this.input.policy, reporter: this.input.reporter }, signal, decision);
   }
 
   /** One handler for approve/reject signals and the decide update. */
@@ -406,93 +389,25 @@ export class Incident implements RemediationContext {
     }
   }
 
-  // ── probes & monitoring ─────────────────────────────────────────────────────────────────────
+  // ── probes & monitoring (engine/monitoring.ts) ──────────────────────────────────────────────
 
-  private probeSpec(spec: ProbeSpecInput): ProbeSpecInput {
-    const cap = this.input.timings.probeTimeoutMs;
-    return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
+  probe(spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
+    return runProbe(this, spec, extracted);
   }
 
-  async probe(spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
-    if (spec.billed) {
-      if (this.s.billedProbes >= this.input.billedProbeBudget) {
-        return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: 'skipped: billed probe budget for this incident is spent' };
-      }
-      this.s.billedProbes += 1;
-    }
-    const s = this.input.service;
-    try {
-      return await probeActivities.runProbe({
-        spec: this.probeSpec(spec),
-        target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: s.apiKeyRef },
-        extracted,
-      });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `probe could not run: ${message}` };
-    }
+  triage(): Promise<ProbeResult[]> {
+    return runTriage(this);
   }
 
-  async triage(): Promise<ProbeResult[]> {
-    const specs = this.runbook.triageProbes;
-    const independent = specs.filter((s) => s.kind !== 'download');
-    const first = await Promise.all(independent.map((s) => this.probe(s)));
-    const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
-    const second = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => this.probe(s, extracted)));
-    const results = [...first, ...second];
-    for (const r of results) {
-      this.add('probe', `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`, r);
-    }
-    this.s.probeHistory = [...this.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
-    return results;
+  verify(): Promise<boolean> {
+    return verifyRecovered(this);
   }
 
-  async verify(): Promise<boolean> {
-    // A spent budget must not make a recovered provider look broken: the free check decides then.
-    const spent = this.s.billedProbes >= this.input.billedProbeBudget;
-    if (spent) this.note('Billed probe budget spent: verifying with the free check instead');
-    const result = await this.probe(spent ? this.runbook.recheck.cheap : this.runbook.recheck.billed);
-    const healthy = this.runbook.recheck.isRecovered(result);
-    this.add('probe', `verification ${result.probe}: ${healthy ? 'healthy' : 'still failing'}${result.httpStatus !== null ? ` (HTTP ${result.httpStatus})` : ''}`, result);
-    return healthy;
+  monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
+    return monitorUntilRecovered(this, options);
   }
 
-  async monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
-    const t = this.input.timings;
-    const billedEvery = options.billedEvery ?? t.billedProbeEvery;
-    this.s.monitor ??= { healthyStreak: 0, polls: 0, intervalMs: t.pollInitialMs, required: t.healthyChecksRequired, lastHealthy: null, startedAt: nowIso(), escalated: false };
-    const m = this.s.monitor;
-    this.setState('monitoring', `polling until healthy for ${m.required} consecutive checks`);
-    while (m.healthyStreak < m.required) {
-      if (this.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) await this.continueAsNew();
-      await sleep(m.intervalMs);
-      m.polls += 1;
-      this.pollsThisRun += 1;
-      const billed = m.polls % billedEvery === 0 && this.s.billedProbes < this.input.billedProbeBudget;
-      const result = await this.probe(billed ? this.runbook.recheck.billed : this.runbook.recheck.cheap);
-      const healthy = this.runbook.recheck.isRecovered(result);
-      m.healthyStreak = healthy ? m.healthyStreak + 1 : 0;
-      m.intervalMs = healthy ? t.pollInitialMs : Math.min(Math.round(m.intervalMs * t.pollBackoff), t.pollMaxMs);
-      if (healthy !== m.lastHealthy || healthy) {
-        this.add('probe', `monitor poll ${m.polls} (${result.probe}): ${healthy ? `healthy ${m.healthyStreak}/${m.required}` : 'still failing'}${result.httpStatus !== null ? ` HTTP ${result.httpStatus}` : ''}${result.extractedField ? ` indicator=${result.extractedField}` : ''}`, {
-          probe: result.probe,
-          ok: result.ok,
-          httpStatus: result.httpStatus,
-          healthyStreak: m.healthyStreak,
-        });
-      }
-      m.lastHealthy = healthy;
-      if (!healthy && options.escalateAfterMs && !m.escalated && Date.now() - Date.parse(m.startedAt) >= options.escalateAfterMs) {
-        m.escalated = true;
-        await this.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs / 60_000)} min of monitoring`);
-      }
-    }
-    this.note(`Provider healthy for ${m.required} consecutive checks after ${m.polls} polls`);
-    this.s.monitor = null;
-  }
-
-  private async continueAsNew(): Promise<never> {
+  async continueAsNew(): Promise<never> {
     this.add('note', `History kept bounded: continuing as run ${this.s.run + 1}`);
     this.s.run += 1;
     await condition(allHandlersFinished);
@@ -614,6 +529,8 @@ export class Incident implements RemediationContext {
     }
     this.finished = true;
     await background;
+    // An update still running when the workflow completes would be lost to its caller.
+    await condition(allHandlersFinished);
     if (failure) throw failure;
     return this.result();
   }

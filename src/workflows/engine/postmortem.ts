@@ -51,7 +51,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     ...milestones(input.timeline, input.startedAt).map((m) => ({ at: m.at, text: m.text })),
     ...input.timeline
       .filter((e) => e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
-      .map((e) => ({ at: e.at, text: `${labelFor(e)}${e.message}` })),
+      .map((e) => ({ at: e.at, text: e.kind === 'state' ? stateMilestone(e.message) : `${labelFor(e)}${e.message}` })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${entry.text}`);
   lines.push('', '### Root Cause', input.rootCause ?? input.decision?.rationale ?? 'Not determined.', '');
@@ -65,6 +65,11 @@ export function renderPostmortem(input: PostmortemInput): string {
   lines.push('### Action Items');
   for (const item of input.actionItems) lines.push(`- [ ] ${item} - Owner: ${input.owner ? `@${input.owner}` : 'TBD'} - Due: TBD`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `mitigated: fallback enabled` → `Mitigated: fallback enabled`, as the template's milestones read. */
+function stateMilestone(message: string): string {
+  return `${message.charAt(0).toUpperCase()}${message.slice(1).replace(/^(\w+)_(\w)/, '$1 $2')}`;
 }
 
 function labelFor(entry: TimelineEntry): string {

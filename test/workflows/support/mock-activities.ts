@@ -24,6 +24,8 @@ const TRIAGE_PROBES = 5;
 export interface MockActivityOptions {
   /** Health of the provider in monitor re-checks; triage (the first batch of probes) always sees it down. */
   health?: HealthScript;
+  /** What a failing generate call answers: 503 (outage, the default) or 429 (rate limited). */
+  fault?: 503 | 429;
   /** One sink that always fails, to show a broken sink never fails the incident. */
   failingSink?: boolean;
 }
@@ -64,7 +66,8 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
     if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
     if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: healthy ? 'none' : 'major' };
-    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: 503, detail: 'service unavailable' };
+    const fault = options.fault ?? 503;
+    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : 'service unavailable' };
   };
 
   const activities = {

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { acknowledgeSignal, type IncidentResult } from '../../src/contract/index.ts';
+import { MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+
+let ctx: { env: TestWorkflowEnvironment; bundle: string };
+beforeAll(async () => {
+  ctx = await startTimeSkipping();
+});
+afterAll(() => ctx.env.teardown());
+
+describe('rate limited (time-skipping, mocked activities)', () => {
+  it('escalates once with the "ask the provider" action when 429s outlast the window, then restores concurrency', async () => {
+    const run = await startUnit(
+      ctx,
+      unitInput({ policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' }, timings: { rateLimitWindowMs: 15 * MIN, pollInitialMs: 60_000, pollMaxMs: 3 * MIN } }),
+      { fault: 429, health: ({ elapsedMs }) => elapsedMs >= 40 * MIN },
+    );
+    const result = (await run.during(async () => {
+      await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
+      return run.handle.result();
+    })) as IncidentResult;
+
+    expect(result).toMatchObject({ state: 'resolved', cause: 'rate_limited', severity: 'P2' });
+    const start = Date.parse(result.timeline[0]!.at);
+    const escalations = result.timeline.filter((e) => e.kind === 'escalation');
+    expect(escalations.map((e) => e.message)).toEqual(['429s persist at IDEOGRAM_CONCURRENCY=3: contact Ideogram for a limit increase (partnership@ideogram.ai)']);
+    expect(Date.parse(escalations[0]!.at) - start).toBeGreaterThanOrEqual(15 * MIN);
+    // Every re-check is a real generate call: the status page cannot see a rate limit.
+    const rechecks = run.events.filter((e) => e.type === 'probe' && e.recheck !== null);
+    expect(rechecks.every((e) => e.type === 'probe' && e.probe === 'legacy_generate')).toBe(true);
+    const reduce = result.mutations.find((m) => m.step === 'reduce-concurrency')!;
+    expect(reduce.change).toBe('IDEOGRAM_CONCURRENCY=3');
+    expect(reduce.revertedAt).toBeDefined();
+    expect(Date.parse(reduce.revertedAt!) - start).toBeGreaterThanOrEqual(40 * MIN);
+  });
+});
