@@ -43,15 +43,17 @@ describe('test Kubernetes API server', () => {
     expect(res.body.message).toContain('spec.template.spec.containers[0].env[2].valueFrom: Invalid value');
   });
 
-  it('dryRun=All answers with the result and persists nothing; generation moves only on spec changes', async () => {
+  it('dryRun=All answers with the result and persists nothing; generation moves on spec and annotation changes (as in kube-apiserver)', async () => {
     const before = (await call('GET', DEPLOYMENT)).body;
     const dry = await call('PATCH', `${DEPLOYMENT}?dryRun=All`, { spec: { replicas: 5 } }, 'application/merge-patch+json');
     expect(dry.body.spec.replicas).toBe(5);
     expect((await call('GET', DEPLOYMENT)).body).toEqual(before);
     const annotated = await call('PATCH', DEPLOYMENT, { metadata: { annotations: { note: 'x' } } }, 'application/merge-patch+json');
-    expect(annotated.body.metadata.generation).toBe(before.metadata.generation);
+    expect(annotated.body.metadata.generation).toBe(before.metadata.generation + 1);
+    const labelled = await call('PATCH', DEPLOYMENT, { metadata: { labels: { note: 'x' } } }, 'application/merge-patch+json');
+    expect(labelled.body.metadata.generation).toBe(before.metadata.generation + 1);
     const scaled = await call('PATCH', DEPLOYMENT, { spec: { replicas: 3 } }, 'application/merge-patch+json');
-    expect(scaled.body.metadata.generation).toBe(before.metadata.generation + 1);
+    expect(scaled.body.metadata.generation).toBe(before.metadata.generation + 2);
   });
 
   it('the controller observes the new generation, then rolls replicas forward tick by tick', async () => {

@@ -14,6 +14,8 @@ import { uniqueTaskQueue } from '../support/temporal.ts';
 import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 import { Worker } from '@temporalio/worker';
 
+// Approval timeouts stay at 10 min: with 30-min jumps the time-skipping test server sometimes left
+// the next activity task unpolled (seen with @temporalio/testing 1.24), which is not what is tested here.
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
   ctx = await startTimeSkipping();
@@ -69,21 +71,21 @@ describe('approval gate (time-skipping, mocked activities)', () => {
   });
 
   it('timeout → reject: the step is skipped and the incident goes on without it', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 30 * MIN, onTimeout: 'reject' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'reject' } }));
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
     })) as IncidentResult;
     const rejected = result.timeline.find((e) => e.kind === 'rejected')!;
     expect(rejected.message).toBe('enable-fallback timed out without a decision: rejected by policy');
-    expect(Date.parse(rejected.at) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(30 * MIN);
+    expect(Date.parse(rejected.at) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(10 * MIN);
     expect(result.mutations).toEqual([]);
     expect(result.timeline.some((e) => e.message.startsWith('Fallback rejected'))).toBe(true);
     expect(result.state).toBe('resolved');
   });
 
   it('timeout → auto-approve: the policy approves after the timeout, and changes are still reverted', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 30 * MIN, onTimeout: 'auto-approve' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' } }));
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
@@ -97,16 +99,16 @@ describe('approval gate (time-skipping, mocked activities)', () => {
   });
 
   it('timeout → escalate: escalates every timeout until a human decides', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 30 * MIN, onTimeout: 'escalate' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'escalate' } }));
     const result = (await run.during(async () => {
       const h = run.handle;
       await h.signal(acknowledgeSignal, { by: 'oncall' });
       await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested');
-      await ctx.env.sleep(65 * MIN);
+      await ctx.env.sleep(25 * MIN);
       const timeline = await h.query(timelineQuery);
       expect(timeline.filter((e) => e.kind === 'escalation').map((e) => e.message)).toEqual([
-        'approval of enable-fallback has waited 30 min',
-        'approval of enable-fallback has waited 30 min',
+        'approval of enable-fallback has waited 10 min',
+        'approval of enable-fallback has waited 10 min',
       ]);
       await advanceUntil(ctx.env, h, pending('enable-fallback'), 'still pending after escalations');
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });

@@ -2,7 +2,7 @@ import { communicationStatus, type IncidentState, type NotificationMessage, type
 
 export interface StatusMessageInput {
   incidentId: string;
-  /** The runbook's title, e.g. 'Ideogram Integration'. */
+  /** The runbook's title, as it heads every message. */
   title: string;
   kind: NotificationMessage['kind'];
   severity: Severity | null;

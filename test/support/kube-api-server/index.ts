@@ -173,8 +173,11 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     meta.creationTimestamp = before?.metadata?.creationTimestamp ?? new Date().toISOString();
     meta.resourceVersion = String(++resourceVersion);
     if (r.resource === 'deployments') {
+      // As the real deployment strategy (PrepareForUpdate): annotation changes bump generation too.
       const specChanged = JSON.stringify(before?.spec) !== JSON.stringify(after.spec);
-      meta.generation = (before?.metadata?.generation ?? 0) + (specChanged || !before ? 1 : 0);
+      const sortedAnnotations = (o: Obj | undefined) => JSON.stringify(Object.entries(o?.metadata?.annotations ?? {}).sort());
+      const annotationsChanged = sortedAnnotations(before) !== sortedAnnotations(after);
+      meta.generation = (before?.metadata?.generation ?? 0) + (specChanged || annotationsChanged || !before ? 1 : 0);
     } else if (r.resource === 'cronjobs') {
       meta.generation = (before?.metadata?.generation ?? 0) + (JSON.stringify(before?.spec) !== JSON.stringify(after.spec) || !before ? 1 : 0);
     }
