@@ -5,6 +5,20 @@ import { register as registerDev } from './commands/dev.ts';
 import { register as registerWorker } from './commands/worker.ts';
 import { register as registerTriage } from './commands/triage.ts';
 import { register as registerSimulate } from './commands/simulate.ts';
+import { register as registerStart } from './commands/start.ts';
+import { register as registerList } from './commands/list.ts';
+import { register as registerStatus } from './commands/status.ts';
+import { register as registerApprove } from './commands/approve.ts';
+import { register as registerAck } from './commands/ack.ts';
+import { register as registerNote } from './commands/note.ts';
+import { register as registerRootCause } from './commands/root-cause.ts';
+import { register as registerResolve } from './commands/resolve.ts';
+import { register as registerCancel } from './commands/cancel.ts';
+import { register as registerProvideSecret } from './commands/provide-secret.ts';
+import { register as registerTimeline } from './commands/timeline.ts';
+import { register as registerPostmortem } from './commands/postmortem.ts';
+import { register as registerAudit } from './commands/audit.ts';
+import { register as registerDrill } from './commands/drill.ts';
 
 /** Builds the program; every command lives in its own file under ./commands and registers itself here. */
 export function buildProgram(ctx: CliContext): Command {
@@ -20,6 +34,20 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorker(program, ctx);
   registerTriage(program, ctx);
   registerSimulate(program, ctx);
+  registerStart(program, ctx);
+  registerList(program, ctx);
+  registerStatus(program, ctx);
+  registerApprove(program, ctx);
+  registerAck(program, ctx);
+  registerNote(program, ctx);
+  registerRootCause(program, ctx);
+  registerResolve(program, ctx);
+  registerCancel(program, ctx);
+  registerProvideSecret(program, ctx);
+  registerTimeline(program, ctx);
+  registerPostmortem(program, ctx);
+  registerAudit(program, ctx);
+  registerDrill(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run \`runbook ${command.name()} --help\` for usage)`);
   }

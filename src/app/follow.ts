@@ -1,0 +1,51 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { statusQuery, timelineQuery, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+
+export interface FollowOptions {
+  /** One line per timeline event. */
+  print: (line: string) => void;
+  /** Called once per pending approval (auto-approve, or the interactive prompt). */
+  onApproval?: (request: ApprovalRequest, status: IncidentStatus) => Promise<void>;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+export function formatEntry(entry: TimelineEntry): string {
+  return `${entry.at.slice(11, 19)}  ${entry.kind.padEnd(18)} ${entry.message}`;
+}
+
+/**
+ * Follows an incident from its queries until it closes (or `signal` aborts): the same view for
+ * `start --follow`, `status --follow` and drills. Returns the result when the incident closed.
+ */
+export async function followIncident(handle: WorkflowHandle, options: FollowOptions): Promise<IncidentResult | null> {
+  let printed = 0;
+  const handled = new Set<string>();
+  const pollMs = options.pollMs ?? 250;
+  for (;;) {
+    if (options.signal?.aborted) return null;
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
+      const result = (await handle.result()) as IncidentResult;
+      for (const entry of result.timeline.slice(printed)) options.print(formatEntry(entry));
+      return result;
+    }
+    try {
+      const timeline = await handle.query(timelineQuery);
+      for (const entry of timeline.slice(printed)) options.print(formatEntry(entry));
+      printed = Math.max(printed, timeline.length);
+      if (options.onApproval) {
+        const status = await handle.query(statusQuery);
+        for (const request of status.pendingApprovals) {
+          if (handled.has(request.stepId)) continue;
+          handled.add(request.stepId);
+          await options.onApproval(request, status);
+        }
+      }
+    } catch (err) {
+      // Between runs of a continued-as-new incident a query can miss: the next poll catches up.
+      if (!/not found|continued|no poller|closed/i.test((err as Error).message)) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

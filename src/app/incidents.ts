@@ -1,0 +1,137 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  approveSignal,
+  decideUpdate,
+  INCIDENT_WORKFLOW_TYPE,
+  IncidentInputSchema,
+  incidentWorkflowId,
+  postmortemQuery,
+  rejectSignal,
+  SEARCH_ATTRIBUTES,
+  statusQuery,
+  timelineQuery,
+  type IncidentInputDraft,
+  type IncidentResult,
+  type IncidentStatus,
+  type TimelineEntry,
+} from '../contract/index.ts';
+import { CliError, EXIT, formatZodError, UsageError } from '../cli/errors.ts';
+
+export async function startIncident(client: Client, taskQueue: string, draft: IncidentInputDraft, workflowId?: string): Promise<WorkflowHandle> {
+  const parsed = IncidentInputSchema.safeParse(draft);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'incident'));
+  const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service.name);
+  try {
+    return await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: id,
+      args: [draft],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }],
+      memo: { summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger } },
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(`an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with --id`, EXIT.usage);
+    }
+    throw err;
+  }
+}
+
+/** A handle to an incident that exists, or a message that says how to find one. */
+export async function incidentHandle(client: Client, id: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
+  const handle = client.workflow.getHandle(id);
+  try {
+    const description = await handle.describe();
+    if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new CliError(`${id} is a ${description.type} workflow, not an incident`, EXIT.usage);
+    return { handle, running: description.status.name === 'RUNNING' };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CliError(`no incident ${id} — run \`runbook list --all\` to see incidents`, EXIT.failure);
+    throw err;
+  }
+}
+
+export async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
+  const { handle } = await incidentHandle(client, id);
+  return handle.query(statusQuery);
+}
+
+export async function incidentTimeline(client: Client, id: string): Promise<TimelineEntry[]> {
+  const { handle, running } = await incidentHandle(client, id);
+  if (!running) return ((await handle.result()) as IncidentResult).timeline;
+  return handle.query(timelineQuery);
+}
+
+export async function incidentPostmortem(client: Client, id: string): Promise<{ markdown: string; final: boolean }> {
+  const { handle, running } = await incidentHandle(client, id);
+  if (!running) return { markdown: ((await handle.result()) as IncidentResult).postmortem, final: true };
+  return { markdown: await handle.query(postmortemQuery), final: false };
+}
+
+/** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
+export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected' }): Promise<string> {
+  const { handle, running } = await incidentHandle(client, id);
+  if (!running) throw new CliError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`, EXIT.usage);
+  try {
+    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision }] });
+    if (!answer.accepted) throw new CliError(answer.message, EXIT.usage);
+    return answer.message;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new CliError(`${input.decision === 'approved' ? 'approval' : 'rejection'} refused: ${reason}`, EXIT.usage);
+    }
+    if (err instanceof CliError) throw err;
+    // Servers without updates: the signal path records invalid decisions on the timeline instead.
+    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment });
+    return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;
+  }
+}
+
+export async function signalIncident(client: Client, id: string, signal: string, payload: object): Promise<void> {
+  const { handle, running } = await incidentHandle(client, id);
+  if (!running) throw new CliError(`incident ${id} is closed: \`${signal}\` changes nothing now`, EXIT.usage);
+  await handle.signal(signal, payload);
+}
+
+export interface IncidentRow {
+  incidentId: string;
+  status: string;
+  state: string | null;
+  severity: string | null;
+  cause: string | null;
+  startedAt: string;
+  closedAt: string | null;
+}
+
+const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
+
+export async function listIncidents(client: Client, options: { all: boolean; severity?: string; cause?: string }): Promise<IncidentRow[]> {
+  const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`];
+  if (!options.all) clauses.push(`ExecutionStatus = 'Running'`);
+  if (options.severity) {
+    if (!QUOTE_SAFE.test(options.severity)) throw new UsageError(`bad --severity ${options.severity}`);
+    clauses.push(`${SEARCH_ATTRIBUTES.severity.name} = '${options.severity}'`);
+  }
+  if (options.cause) {
+    if (!QUOTE_SAFE.test(options.cause)) throw new UsageError(`bad --cause ${options.cause}`);
+    clauses.push(`${SEARCH_ATTRIBUTES.cause.name} = '${options.cause}'`);
+  }
+  const rows: IncidentRow[] = [];
+  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const attributes = execution.typedSearchAttributes;
+    rows.push({
+      incidentId: execution.workflowId,
+      status: execution.status.name,
+      state: attributes.get(SEARCH_ATTRIBUTES.state) ?? null,
+      severity: attributes.get(SEARCH_ATTRIBUTES.severity) ?? null,
+      cause: attributes.get(SEARCH_ATTRIBUTES.cause) ?? null,
+      startedAt: execution.startTime.toISOString(),
+      closedAt: execution.closeTime?.toISOString() ?? null,
+    });
+    if (rows.length >= 500) break;
+  }
+  // Continue-as-new leaves one closed run per incident: show each incident once, newest run first.
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.incidentId) ? false : (seen.add(r.incidentId), true)));
+}

@@ -1,0 +1,92 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { runDrill } from '../../app/drill.ts';
+import { loadConfig } from '../../config/index.ts';
+import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
+import type { ApprovalRequest } from '../../contract/index.ts';
+import { BUILTIN_SCENARIOS, loadScenarioFile } from '../../simulator/index.ts';
+import { writeJson, type CliContext } from '../context.ts';
+import { EXIT, QuietExit, UsageError } from '../errors.ts';
+import { parseOptions } from '../shared.ts';
+
+const DrillOptions = z
+  .object({
+    scenario: z.string().optional(),
+    scenarioFile: z.string().min(1).optional(),
+    autoApprove: z.boolean().default(false),
+    kubeContext: z.string().min(1).optional(),
+    dryRun: z.boolean().default(false),
+    productionTimings: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .refine((o) => o.scenario || o.scenarioFile, { message: `name a scenario (${BUILTIN_SCENARIOS.join(', ')}) or pass --scenario-file F` })
+  .refine((o) => !o.kubeContext || o.dryRun, { message: '--kube-context needs --dry-run: a drill never changes a real cluster' });
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('drill')
+    .description('Game day in one command: dev server + worker + Ideogram simulator, one incident end to end, compressed timings')
+    .argument('[scenario]', `built-in scenario: ${BUILTIN_SCENARIOS.join(', ')}`)
+    .option('--scenario-file <file>', 'JSON phases instead of a built-in scenario')
+    .option('--auto-approve', 'approve every step as the identity drill-auto')
+    .option('--kube-context <context>', 'use a real cluster (with --dry-run) instead of the record-only target')
+    .option('--dry-run', 'server-side dry-run: every patch validated, nothing persisted')
+    .option('--production-timings', 'real SLA, poll and latency timings (slow)')
+    .option('--json', 'print one JSON object at the end (logs go to stderr)')
+    .action(async (scenario: string | undefined, raw: Record<string, unknown>) => {
+      const options = parseOptions(DrillOptions, { ...raw, scenario });
+      if (options.scenario && !options.scenarioFile && !(BUILTIN_SCENARIOS as string[]).includes(options.scenario)) {
+        throw new UsageError(`unknown scenario "${options.scenario}" — built-in: ${BUILTIN_SCENARIOS.join(', ')}; or --scenario-file F`);
+      }
+      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile) : undefined;
+      const config = loadConfig(ctx.env);
+      // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
+      installRuntimeLogger(createLogger({ level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn', format: config.RUNBOOK_LOG_FORMAT }));
+      const out = (line: string) => (options.json ? ctx.stderr : ctx.stdout).write(`${line}\n`);
+      const interactive = !options.autoApprove && Boolean(ctx.stdin.isTTY);
+      const report = await runDrill(config, ctx.env, {
+        scenario: options.scenario ?? options.scenarioFile!,
+        phases,
+        autoApprove: options.autoApprove,
+        productionTimings: options.productionTimings,
+        kubeContext: options.kubeContext,
+        dryRun: options.dryRun,
+        print: out,
+        note: (line) => ctx.stderr.write(`${line}\n`),
+        prompt: interactive ? (request) => ask(ctx, request) : undefined,
+      });
+      const { result } = report;
+      if (options.json) {
+        writeJson(ctx, {
+          incidentId: report.incidentId,
+          scenario: report.scenario,
+          cause: report.cause,
+          severity: report.severity,
+          state: report.state,
+          timeline: result.timeline.map(({ at, kind, message }) => ({ at, kind, message })),
+          approvals: result.approvals.map(({ stepId, by, decision, at }) => ({ stepId, by, decision, at })),
+          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, kubectl }) => ({ step, target, change, previous, appliedAt, revertedAt: revertedAt ?? null, kubectl })),
+          postmortemPath: result.postmortemPath,
+        });
+      } else {
+        ctx.stdout.write(
+          `\nDrill ${report.scenario}: ${report.severity} ${report.cause} → ${report.state}` +
+            `${report.expectedCause && report.cause !== report.expectedCause ? ` (expected ${report.expectedCause})` : ''}\n` +
+            (result.mutations.length ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n` : '') +
+            `Postmortem: ${result.postmortemPath}\n`,
+        );
+      }
+      if (!report.passed) throw new QuietExit(EXIT.indicated);
+    });
+}
+
+async function ask(ctx: CliContext, request: ApprovalRequest): Promise<'approve' | 'reject' | 'skip'> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
+  try {
+    const answer = await rl.question(`\n${request.stepId}: ${request.description}\n${request.kubectl ? `  ${request.kubectl}\n` : ''}[a]pprove / [r]eject / [s]kip and wait? `);
+    return answer.trim().toLowerCase().startsWith('a') ? 'approve' : answer.trim().toLowerCase().startsWith('r') ? 'reject' : 'skip';
+  } finally {
+    rl.close();
+  }
+}

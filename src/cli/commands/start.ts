@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { followIncident } from '../../app/follow.ts';
+import { startIncident } from '../../app/incidents.ts';
+import { serviceFromConfig } from '../../app/service-config.ts';
+import { getRunbook } from '../../runbooks/index.ts';
+import { writeJson, type CliContext } from '../context.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
+
+const StartOptions = z.object({
+  symptom: z.string().default(''),
+  cause: z.string().optional(),
+  reporter: PersonSchema.optional(),
+  trigger: z.enum(['manual', 'alert', 'drill']).default('manual'),
+  id: IncidentIdSchema.optional(),
+  runbook: z.string().default('ideogram'),
+  follow: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('Open an incident for the configured service: triage, decision, remediation with approvals')
+    .option('--symptom <text>', 'what people see, e.g. "image generation returns 500"')
+    .option('--cause <cause>', 'suspected cause (e.g. quality_regression, which probes cannot see)')
+    .option('--reporter <name>', 'who reports it (default: $USER)')
+    .option('--trigger <trigger>', 'manual | alert | drill', 'manual')
+    .option('--id <id>', 'incident id (default incident-<yyyymmdd>-<slug of the symptom>)')
+    .option('--runbook <id>', 'runbook definition', 'ideogram')
+    .option('--follow', 'follow the incident live until it ends')
+    .option('--json', 'print {"incidentId"}')
+    .action(async (raw: unknown) => {
+      const options = parseOptions(StartOptions, raw);
+      const runbook = getRunbook(options.runbook);
+      if (options.cause && !(options.cause in runbook.causes)) {
+        throw new Error(`unknown cause "${options.cause}" — one of: ${Object.keys(runbook.causes).join(', ')}`);
+      }
+      await withClient(ctx, async ({ client }, config) => {
+        const handle = await startIncident(
+          client,
+          config.RUNBOOK_TASK_QUEUE,
+          {
+            runbook: runbook.id,
+            trigger: options.trigger,
+            reporter: options.reporter ?? ctx.env.USER ?? 'unknown',
+            symptom: options.symptom,
+            suspectedCause: options.cause,
+            service: serviceFromConfig(config, runbook),
+            policy: {
+              approvers: config.RUNBOOK_APPROVERS ?? [],
+              autoApproveP1Fallback: config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK ?? false,
+              dryRun: config.RUNBOOK_DRY_RUN ?? false,
+            },
+          },
+          options.id,
+        );
+        if (options.json) writeJson(ctx, { incidentId: handle.workflowId });
+        else ctx.stdout.write(`Opened ${handle.workflowId}. Follow it: runbook status ${handle.workflowId} --follow\n`);
+        if (options.follow) {
+          const result = await followIncident(handle, { print: (line) => ctx.stderr.write(`${line}\n`) });
+          if (result) ctx.stderr.write(`Incident ${handle.workflowId} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { followIncident } from '../../app/follow.ts';
+import { incidentHandle, incidentStatus } from '../../app/incidents.ts';
+import type { IncidentStatus } from '../../contract/index.ts';
+import { writeJson, type CliContext } from '../context.ts';
+import { IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
+
+const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false) });
+
+export function formatStatus(s: IncidentStatus): string {
+  const lines = [
+    `${s.incidentId}  ${s.severity ?? 'P?'} ${s.cause ?? 'undetermined'}  ${s.state} (${s.communicationStatus})`,
+    `owner: ${s.owner ? `@${s.owner}` : 'unassigned'}   next update: ${s.nextUpdateAt ?? '-'}   started: ${s.startedAt}`,
+  ];
+  if (s.rationale) lines.push(`why: ${s.rationale}`);
+  if (s.monitor) lines.push(`monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (${s.monitor.polls} polls)`);
+  for (const a of s.pendingApprovals) {
+    lines.push(`PENDING ${a.stepId}: ${a.description}`);
+    if (a.kubectl) lines.push(`  equivalent: ${a.kubectl}`);
+    lines.push(`  approve: ${a.approveCommand}`);
+  }
+  for (const m of s.mutations) lines.push(`change ${m.step}: ${m.change} on ${m.target} (${m.mode}${m.revertedAt ? ', reverted' : ''})`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('State, severity, cause, pending approvals (with the exact approve command), next update due')
+    .argument('<id>', 'incident id')
+    .option('--follow', 'follow live until the incident ends (Ctrl-C leaves it running)')
+    .option('--json', 'print the status as JSON')
+    .action(async (id: string, raw: Record<string, unknown>) => {
+      const options = parseOptions(StatusOptions, { ...raw, id });
+      await withClient(ctx, async ({ client }) => {
+        const status = await incidentStatus(client, options.id);
+        if (options.json && !options.follow) return writeJson(ctx, status);
+        ctx.stdout.write(formatStatus(status));
+        if (!options.follow) return;
+        const { handle } = await incidentHandle(client, options.id);
+        const abort = new AbortController();
+        const stop = () => {
+          abort.abort();
+          ctx.stderr.write(`\nStopped following; ${options.id} keeps running. Re-attach: runbook status ${options.id} --follow\n`);
+        };
+        process.once('SIGINT', stop);
+        try {
+          const result = await followIncident(handle, { print: (line) => ctx.stdout.write(`${line}\n`), signal: abort.signal });
+          if (result) ctx.stdout.write(`${options.id} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`);
+        } finally {
+          process.removeListener('SIGINT', stop);
+        }
+      });
+    });
+}

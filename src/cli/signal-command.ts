@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { signalIncident } from '../app/incidents.ts';
+import type { CliContext } from './context.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from './shared.ts';
+
+export interface SignalCommandSpec {
+  name: string;
+  signal: string;
+  description: string;
+  /** The free-text argument after the id, and the payload field it fills. */
+  text?: { argument: string; field: 'text' | 'reason' };
+  done: (id: string) => string;
+}
+
+/** ack, note, root-cause, resolve, cancel: one signal each, validated before it is sent. */
+export function registerSignalCommand(program: Command, ctx: CliContext, spec: SignalCommandSpec): void {
+  const command = program.command(spec.name).description(spec.description).argument('<id>', 'incident id');
+  if (spec.text) command.argument(`<${spec.text.argument}>`, spec.text.argument);
+  command.requiredOption('--by <name>', 'who is acting (recorded in history)').action(async (...args: unknown[]) => {
+    const id = args[0] as string;
+    const text = spec.text ? (args[1] as string) : undefined;
+    const raw = args[spec.text ? 2 : 1] as Record<string, unknown>;
+    const options = parseOptions(
+      z.object({ id: IncidentIdSchema, by: PersonSchema, text: spec.text ? z.string().trim().min(1, `${spec.text.argument} must not be empty`) : z.undefined() }),
+      { id, by: raw.by, text },
+    );
+    await withClient(ctx, async ({ client }) => {
+      const payload = spec.text ? { by: options.by, [spec.text.field]: options.text } : { by: options.by };
+      await signalIncident(client, options.id, spec.signal, payload);
+      ctx.stdout.write(`${spec.done(options.id)}\n`);
+    });
+  });
+}
