@@ -1,0 +1,33 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliRun } from './cli.ts';
+import { temporalAddress } from './temporal.ts';
+
+export interface DrillJson {
+  incidentId: string;
+  scenario: string;
+  cause: string;
+  severity: string;
+  state: string;
+  timeline: Array<{ at: string; kind: string; message: string }>;
+  approvals: Array<{ stepId: string; by: string; decision: string; at: string }>;
+  mutations: Array<{ step: string; target: string; change: string; previous: unknown; appliedAt: string; revertedAt: string | null; kubectl: string }>;
+  postmortemPath: string;
+}
+
+/** `runbook drill ... --json` as a real process on the shared test server (no dev server of its own). */
+export async function runDrillCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun & { json: DrillJson | null }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'drill-'));
+  const run = await runCli(['drill', ...args, '--auto-approve', '--json'], {
+    env: { TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, IDEOGRAM_API_KEY: 'drill-test-key', ...env },
+    timeoutMs: 120_000,
+  });
+  let json: DrillJson | null = null;
+  try {
+    json = JSON.parse(run.stdout) as DrillJson;
+  } catch {
+    json = null;
+  }
+  return { ...run, json };
+}
