@@ -23,7 +23,7 @@ export async function runDrillCli(args: string[], env: NodeJS.ProcessEnv = {}): 
     env: { TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, IDEOGRAM_API_KEY: 'drill-test-key', ...env },
     timeoutMs: 120_000,
   });
-  let json: DrillJson | null = null;
+  let json: DrillJson | null;
   try {
     json = JSON.parse(run.stdout) as DrillJson;
   } catch {
