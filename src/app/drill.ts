@@ -46,6 +46,7 @@ export interface DrillOptions {
   prompt?: (request: ApprovalRequest) => Promise<'approve' | 'reject' | 'skip'>;
   print: (line: string) => void;
   note: (line: string) => void;
+  statusLine?: (text: string | null) => void;
 }
 
 export interface DrillReport {
@@ -139,6 +140,7 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
 
     const result = await followIncident(handle, {
       print: options.print,
+      statusLine: options.statusLine,
       onApproval: async (request) => {
         if (options.autoApprove) {
           if (request.stepId === 'new-key-reference') {

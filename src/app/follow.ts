@@ -8,6 +8,19 @@ export interface FollowOptions {
   onApproval?: (request: ApprovalRequest, status: IncidentStatus) => Promise<void>;
   pollMs?: number;
   signal?: AbortSignal;
+  /** On a terminal: a live status line (phase, spinner, monitoring counts) under the events. */
+  statusLine?: (text: string | null) => void;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** The live line under the events: what the incident is doing right now. */
+export function describeNow(status: IncidentStatus, tick: number): string {
+  const spin = SPINNER[tick % SPINNER.length];
+  const head = `${spin} ${status.severity ?? 'P?'} ${status.cause ?? 'triage'} — ${status.state}`;
+  if (status.monitor) return `${head}: provider healthy ${status.monitor.healthyStreak}/${status.monitor.required} checks (poll ${status.monitor.polls})`;
+  const pending = status.pendingApprovals.map((a) => a.stepId);
+  return pending.length ? `${head}: waiting for ${pending.join(', ')}` : head;
 }
 
 export function formatEntry(entry: TimelineEntry): string {
@@ -20,26 +33,34 @@ export function formatEntry(entry: TimelineEntry): string {
  */
 export async function followIncident(handle: WorkflowHandle, options: FollowOptions): Promise<IncidentResult | null> {
   let printed = 0;
+  let tick = 0;
   const handled = new Set<string>();
+  const print = (line: string) => {
+    options.statusLine?.(null);
+    options.print(line);
+  };
   const pollMs = options.pollMs ?? 250;
   for (;;) {
     if (options.signal?.aborted) return null;
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
       const result = (await handle.result()) as IncidentResult;
-      for (const entry of result.timeline.slice(printed)) options.print(formatEntry(entry));
+      for (const entry of result.timeline.slice(printed)) print(formatEntry(entry));
+      options.statusLine?.(null);
       return result;
     }
     try {
       const timeline = await handle.query(timelineQuery);
-      for (const entry of timeline.slice(printed)) options.print(formatEntry(entry));
+      for (const entry of timeline.slice(printed)) print(formatEntry(entry));
       printed = Math.max(printed, timeline.length);
-      if (options.onApproval) {
+      if (options.onApproval || options.statusLine) {
         const status = await handle.query(statusQuery);
-        for (const request of status.pendingApprovals) {
+        options.statusLine?.(describeNow(status, tick++));
+        for (const request of options.onApproval ? status.pendingApprovals : []) {
           if (handled.has(request.stepId)) continue;
           handled.add(request.stepId);
-          await options.onApproval(request, status);
+          options.statusLine?.(null);
+          await options.onApproval!(request, status);
         }
       }
     } catch (err) {

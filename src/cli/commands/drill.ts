@@ -1,12 +1,11 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runDrill } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
-import type { ApprovalRequest } from '../../contract/index.ts';
 import { BUILTIN_SCENARIOS, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
+import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { parseOptions } from '../shared.ts';
 
@@ -54,7 +53,8 @@ export function register(program: Command, ctx: CliContext): void {
         dryRun: options.dryRun,
         print: out,
         note: (line) => ctx.stderr.write(`${line}\n`),
-        prompt: interactive ? (request) => ask(ctx, request) : undefined,
+        prompt: interactive ? (request) => askApproval(ctx, request) : undefined,
+        statusLine: options.json ? undefined : terminalStatusLine(ctx),
       });
       const { result } = report;
       if (options.json) {
@@ -79,14 +79,4 @@ export function register(program: Command, ctx: CliContext): void {
       }
       if (!report.passed) throw new QuietExit(EXIT.indicated);
     });
-}
-
-async function ask(ctx: CliContext, request: ApprovalRequest): Promise<'approve' | 'reject' | 'skip'> {
-  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
-  try {
-    const answer = await rl.question(`\n${request.stepId}: ${request.description}\n${request.kubectl ? `  ${request.kubectl}\n` : ''}[a]pprove / [r]eject / [s]kip and wait? `);
-    return answer.trim().toLowerCase().startsWith('a') ? 'approve' : answer.trim().toLowerCase().startsWith('r') ? 'reject' : 'skip';
-  } finally {
-    rl.close();
-  }
 }

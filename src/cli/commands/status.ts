@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
-import { incidentHandle, incidentStatus } from '../../app/incidents.ts';
+import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
+import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import type { IncidentStatus } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
 
-const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false) });
+const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false), by: z.string().min(1).optional() });
 
 export function formatStatus(s: IncidentStatus): string {
   const lines = [
@@ -31,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<id>', 'incident id')
     .option('--follow', 'follow live until the incident ends (Ctrl-C leaves it running)')
     .option('--json', 'print the status as JSON')
+    .option('--by <name>', 'with --follow on a terminal: answer approval prompts as NAME (default $USER)')
     .action(async (id: string, raw: Record<string, unknown>) => {
       const options = parseOptions(StatusOptions, { ...raw, id });
       await withClient(ctx, async ({ client }) => {
@@ -46,7 +48,21 @@ export function register(program: Command, ctx: CliContext): void {
         };
         process.once('SIGINT', stop);
         try {
-          const result = await followIncident(handle, { print: (line) => ctx.stdout.write(`${line}\n`), signal: abort.signal });
+          const by = options.by ?? ctx.env.USER ?? 'operator';
+          const interactive = Boolean(ctx.stdin.isTTY);
+          const result = await followIncident(handle, {
+            print: (line) => ctx.stdout.write(`${line}\n`),
+            signal: abort.signal,
+            statusLine: terminalStatusLine(ctx),
+            onApproval: interactive
+              ? async (request) => {
+                  const answer = await askApproval(ctx, request);
+                  if (answer === 'skip') return;
+                  const message = await decide(client, options.id, { stepId: request.stepId, by, decision: answer === 'approve' ? 'approved' : 'rejected' }).catch((err: Error) => err.message);
+                  ctx.stderr.write(`${message}\n`);
+                }
+              : undefined,
+          });
           if (result) ctx.stdout.write(`${options.id} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`);
         } finally {
           process.removeListener('SIGINT', stop);
