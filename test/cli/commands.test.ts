@@ -4,22 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentStatus } from '../../src/contract/index.ts';
 import { runCli } from '../support/cli.ts';
-import { API_KEY_ENV, startHarness, type Harness } from '../support/incident-harness.ts';
+import { cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { temporalAddress } from '../support/temporal.ts';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   h = await startHarness({ scenario: 'partial-outage' });
-  env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    RUNBOOK_TASK_QUEUE: h.taskQueue,
-    RUNBOOK_SERVICE_BASE_URL: h.sim.baseUrl,
-    RUNBOOK_STATUS_PAGE_URL: h.sim.statusPageUrl,
-    RUNBOOK_API_KEY_REF: `env:${API_KEY_ENV}`,
-    RUNBOOK_K8S_NAMESPACE: 'payments',
-    USER: 'alice',
-  };
+  env = cliEnvironment(h, temporalAddress());
 });
 afterAll(() => h.close());
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENT_WORKFLOW_TYPE, type IncidentResult, type IncidentStatus } from '../../src/contract/index.ts';
 import { NODE, RUNBOOK_BIN, runCli } from '../support/cli.ts';
-import { API_KEY_ENV, startHarness, type Harness } from '../support/incident-harness.ts';
+import { API_KEY_ENV, cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
@@ -11,15 +11,7 @@ let h: Harness;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   h = await startHarness({ scenario: 'auth-401' });
-  env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    RUNBOOK_TASK_QUEUE: h.taskQueue,
-    RUNBOOK_SERVICE_BASE_URL: h.sim.baseUrl,
-    RUNBOOK_STATUS_PAGE_URL: h.sim.statusPageUrl,
-    RUNBOOK_API_KEY_REF: `env:${API_KEY_ENV}`,
-    RUNBOOK_K8S_NAMESPACE: 'payments',
-    USER: 'alice',
-  };
+  env = cliEnvironment(h, temporalAddress());
 });
 afterAll(() => h.close());
 

@@ -161,3 +161,16 @@ export async function startHarness(options: { scenario?: string; phases?: Scenar
   };
   return harness;
 }
+
+/** The environment a `runbook` process needs to drive incidents on this harness's worker and simulator. */
+export function cliEnvironment(h: Harness, temporalAddress: string): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: temporalAddress,
+    RUNBOOK_TASK_QUEUE: h.taskQueue,
+    RUNBOOK_SERVICE_BASE_URL: h.sim.baseUrl,
+    RUNBOOK_STATUS_PAGE_URL: h.sim.statusPageUrl,
+    RUNBOOK_API_KEY_REF: `env:${API_KEY_ENV}`,
+    RUNBOOK_K8S_NAMESPACE: 'payments',
+    USER: 'alice',
+  };
+}
