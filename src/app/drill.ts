@@ -33,6 +33,10 @@ export const COMPRESSED_TIMINGS = {
   rolloutTimeoutMs: 30_000,
   pollsPerRun: 100,
   probeTimeoutMs: 3_000,
+  realCheckEveryMs: 2_000,
+  confirmRounds: 2,
+  confirmIntervalMs: 300,
+  maxAutoRelapses: 3,
 };
 
 export interface DrillOptions {
@@ -131,6 +135,8 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
       },
       policy: { dryRun: options.dryRun, timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000 },
       decisionThresholds: { slowP95Ms: 30_000 * latencyScale },
+      // Compressed time makes an hour's worth of real calls in a minute.
+      ...(options.productionTimings ? {} : { billedProbesPerHour: 100_000 }),
       drill: true,
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };

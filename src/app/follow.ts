@@ -18,9 +18,11 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 export function describeNow(status: IncidentStatus, tick: number): string {
   const spin = SPINNER[tick % SPINNER.length];
   const head = `${spin} ${status.severity ?? 'P?'} ${status.cause ?? 'triage'} — ${status.state}`;
-  if (status.monitor) return `${head}: provider healthy ${status.monitor.healthyStreak}/${status.monitor.required} checks (poll ${status.monitor.polls})`;
+  // A pending approval is what the reader can act on: it comes before the monitoring counts.
   const pending = status.pendingApprovals.map((a) => a.stepId);
-  return pending.length ? `${head}: waiting for ${pending.join(', ')}` : head;
+  if (pending.length) return `${head}: waiting for ${pending.join(', ')}`;
+  if (status.monitor) return `${head}: provider healthy ${status.monitor.healthyStreak}/${status.monitor.required} checks (poll ${status.monitor.polls})`;
+  return head;
 }
 
 export function formatEntry(entry: TimelineEntry): string {

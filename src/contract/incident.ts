@@ -5,6 +5,8 @@ import { MutationRecordSchema } from './mutations.ts';
 
 export const IncidentStateSchema = z.enum([
   'investigating',
+  /** Triage cannot gather provider evidence (e.g. the worker cannot read the API key). */
+  'blocked',
   'awaiting_approval',
   'mitigating',
   'mitigated',
@@ -21,6 +23,7 @@ export type CommunicationStatus = 'INVESTIGATING' | 'MITIGATED' | 'RESOLVED';
 export function communicationStatus(state: IncidentState): CommunicationStatus {
   switch (state) {
     case 'investigating':
+    case 'blocked':
     case 'awaiting_approval':
     case 'mitigating':
       return 'INVESTIGATING';
@@ -101,6 +104,17 @@ export const IncidentTimingsSchema = z.object({
   pollsPerRun: z.number().int().min(1).default(100),
   /** Caps every probe's own timeout (drills use a few seconds). */
   probeTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * A real (billed) call at least this often while an incident is open, whatever the status page
+   * says: a page that lags or lies cannot hold recovery back, or hide a relapse, for longer.
+   */
+  realCheckEveryMs: ms(10 * MIN),
+  /** Re-checks that must agree before a fault counts as sustained (before any plan changes production). */
+  confirmRounds: z.number().int().min(1).max(10).default(2),
+  /** Spacing of those re-checks. */
+  confirmIntervalMs: ms(15_000),
+  /** Fallback re-enabled automatically after at most this many genuine relapses; then a human decides. */
+  maxAutoRelapses: z.number().int().min(0).default(3),
 });
 export type IncidentTimings = z.infer<typeof IncidentTimingsSchema>;
 
@@ -135,8 +149,10 @@ export const IncidentInputSchema = z.object({
   decisionThresholds: z.record(z.string(), z.number()).optional(),
   /** Explicit workflow id; default `incident-<yyyymmdd>-<slug>`. */
   incidentId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').max(120).optional(),
-  /** Probe calls that cost credits, per incident. */
-  billedProbeBudget: z.number().int().min(0).default(20),
+  /** Probe calls that cost credits, per incident (the hard cap). */
+  billedProbeBudget: z.number().int().min(0).default(500),
+  /** Billed calls per rolling hour: decides how often a real call may be made while monitoring. */
+  billedProbesPerHour: z.number().int().min(1).default(40),
   drill: z.boolean().default(false),
 });
 export type IncidentInput = z.infer<typeof IncidentInputSchema>;
@@ -157,11 +173,22 @@ export const ApprovalRequestSchema = z.object({
   deadline: z.string(),
   required: z.number().int(),
   decisions: z.array(ApprovalDecisionSchema),
-  outcome: z.enum(['pending', 'approved', 'rejected', 'timed_out']),
+  /** `superseded`: the incident was re-triaged to another cause before anyone decided. */
+  outcome: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'superseded']),
   /** Exact command a human runs to approve. */
   approveCommand: z.string(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+/** One cause the incident was judged to have, in order: the last is the final cause. */
+export const CauseChangeSchema = z.object({
+  cause: z.string(),
+  severity: SeveritySchema,
+  at: z.string(),
+  /** Why the engine moved to this cause (the first: the triage rationale). */
+  why: z.string(),
+});
+export type CauseChange = z.infer<typeof CauseChangeSchema>;
 
 export const IncidentStatusSchema = z.object({
   incidentId: z.string(),
@@ -179,6 +206,9 @@ export const IncidentStatusSchema = z.object({
   nextUpdateAt: z.string().nullable(),
   mutations: z.array(MutationRecordSchema),
   startedAt: z.string(),
+  causes: z.array(CauseChangeSchema).default([]),
+  /** Why triage cannot run, while the incident is blocked. */
+  blocker: z.string().nullable().default(null),
 });
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
@@ -191,6 +221,7 @@ export const IncidentResultSchema = z.object({
   timeline: z.array(TimelineEntrySchema),
   approvals: z.array(ApprovalDecisionSchema.extend({ stepId: z.string() })),
   mutations: z.array(MutationRecordSchema),
+  causes: z.array(CauseChangeSchema).default([]),
   postmortem: z.string(),
   postmortemPath: z.string().nullable(),
 });

@@ -48,5 +48,7 @@ export const MutationRecordSchema = z.object({
   mode: MutationModeSchema,
   /** False when the change was already in place (idempotent re-apply). */
   changed: z.boolean(),
+  /** Deliberately left in place when the incident ended, and why (e.g. a rotated key is the fix). */
+  keptBecause: z.string().optional(),
 });
 export type MutationRecord = z.infer<typeof MutationRecordSchema>;

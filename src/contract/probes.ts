@@ -25,6 +25,11 @@ export const ProbeSpecSchema = z.discriminatedUnion('kind', [
     extractUrl: z.string().optional(),
     /** JSON path whose value is reported in `detail` (e.g. the status page indicator). */
     extractField: z.string().optional(),
+    /**
+     * What a 2xx answer must contain to count as a success: a JSON body with these paths present.
+     * A 200 with an HTML page, an empty or truncated body, or JSON without them fails as `bad_body`.
+     */
+    expectJson: z.array(z.string()).optional(),
   }),
   z.object({
     kind: z.literal('dns'),
@@ -68,6 +73,15 @@ export const ProbeResultSchema = z.object({
   extractedUrl: z.string().optional(),
   /** Set when the spec asked for `extractField`. */
   extractedField: z.string().optional(),
+  /**
+   * Whose behaviour this result shows. `provider`: the provider answered, or the network failed on
+   * the way. `self`: the probe could not run on our side (secret unreadable, activity failed, budget
+   * spent), which says nothing about the provider. Absent in results recorded before the field
+   * existed, which count as provider evidence.
+   */
+  source: z.enum(['provider', 'self']).optional(),
+  /** With `source: self`: what stopped the probe, in words a human can act on. */
+  blocker: z.string().optional(),
 });
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 
@@ -76,5 +90,9 @@ export const DecisionSchema = z.object({
   severity: z.enum(['P1', 'P2', 'P3', 'P4']),
   rationale: z.string(),
   evidence: z.array(z.string()),
+  /** How strongly corroborating signals (status page, DNS) agree with what the API answered. */
+  confidence: z.enum(['high', 'medium', 'low']).optional(),
+  /** Corroborating observations: they may raise confidence or severity, never change the cause. */
+  corroboration: z.array(z.string()).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;

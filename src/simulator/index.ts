@@ -1,5 +1,6 @@
 export { startSimulator, type NodeLookup, type RecordedRequest, type RunningSimulator, type SimulatorOptions } from './server.ts';
 export {
+  assertDrillEnds,
   BUILTIN_SCENARIOS,
   BUILTIN_SCENARIO_DEFINITIONS,
   builtinScenario,

@@ -68,11 +68,34 @@ export function parseScenarioPhases(raw: unknown, source = 'scenario'): Scenario
   return parsed.data;
 }
 
+/**
+ * A drill runs until the incident ends, and the engine only ends one once real calls succeed: a
+ * scenario whose last phase (which lasts forever) still fails the API would never end.
+ */
+export function assertDrillEnds(phases: ScenarioPhase[], source: string): ScenarioPhase[] {
+  const index = phases.length - 1;
+  const last = phases[index]!;
+  const problems: string[] = [];
+  for (const endpoint of ['legacy', 'v3'] as const) {
+    const b = last[endpoint];
+    if (b?.fault) problems.push(`$[${index}].${endpoint}.fault: "${b.fault}"`);
+    else if (b?.status !== undefined && b.status >= 400) problems.push(`$[${index}].${endpoint}.status: ${b.status}`);
+  }
+  if (last.dns === 'fail') problems.push(`$[${index}].dns: "fail"`);
+  if (last.durationMs !== undefined || last.requests !== undefined) problems.push(`$[${index}]: the last phase has an end (${last.durationMs !== undefined ? 'durationMs' : 'requests'}) but nothing follows it`);
+  if (problems.length > 0) {
+    throw new ScenarioFileError(
+      `invalid ${source}: ${problems.join('; ')} — the last phase lasts forever, so a drill needs it to serve the API healthily or it would never end. End the scenario with a recovery phase such as {"name": "recovered"} (the status page may keep lying in it).`,
+    );
+  }
+  return phases;
+}
+
 const down = (status: number, body: unknown): EndpointBehavior => ({ status, body });
 const outage = (status: number): ScenarioPhase[] => [
   {
     name: `outage-${status}`,
-    requests: 10,
+    requests: 14,
     legacy: down(status, status === 503 ? { error: 'Service Unavailable' } : { error: 'Internal Server Error' }),
     v3: down(status, { error: 'Internal Server Error' }),
     statusPage: { indicator: 'major', description: 'Partial System Outage' },
@@ -91,8 +114,8 @@ export interface BuiltinScenario {
 
 /**
  * Built-in scenarios. Faults a remediation can fix recover on their own so a drill can end
- * resolved: auth-401 and credits-402 after 4 requests (one triage round), rate-limit-429,
- * outage-500 and outage-503 after 10 requests; then they serve healthy responses. The others
+ * resolved: auth-401 and credits-402 after 8 requests (one triage round and its two confirmation
+ * rounds), rate-limit-429, outage-500 and outage-503 after 14; then they serve healthy responses. The others
  * (safety-422, timeout, dns-failure, slow, expired-download, partial-outage) persist: their
  * runbook steps are advisory and end with a human's confirmation. `requests` counts every API
  * request, the status page and image downloads included.
@@ -101,7 +124,7 @@ export const BUILTIN_SCENARIO_DEFINITIONS = {
   healthy: { description: 'everything works', phases: [{ name: 'healthy' }], expectedCause: 'healthy' },
   'auth-401': {
     description: 'the key is revoked: 401 on both endpoints through triage, accepted again once a new key is in place',
-    phases: [{ name: 'auth-401', requests: 4, legacy: down(401, { error: 'Unauthorized' }), v3: down(401, { error: 'Unauthorized' }) }, { name: 'new-key-accepted' }],
+    phases: [{ name: 'auth-401', requests: 8, legacy: down(401, { error: 'Unauthorized' }), v3: down(401, { error: 'Unauthorized' }) }, { name: 'new-key-accepted' }],
     expectedCause: 'auth_failure',
   },
   'credits-402': {
@@ -109,7 +132,7 @@ export const BUILTIN_SCENARIO_DEFINITIONS = {
     phases: [
       {
         name: 'credits-402',
-        requests: 4,
+        requests: 8,
         legacy: down(402, { error: 'Payment Required', reject_reason: 'insufficient_funds' }),
         v3: down(402, { error: 'Payment Required', reject_reason: 'insufficient_funds' }),
       },
@@ -133,7 +156,7 @@ export const BUILTIN_SCENARIO_DEFINITIONS = {
     phases: [
       {
         name: 'rate-limit-429',
-        requests: 10,
+        requests: 14,
         legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
         v3: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
       },

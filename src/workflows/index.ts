@@ -1,8 +1,11 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { IncidentInputSchema, type IncidentInputDraft, type IncidentResult } from '../contract/index.ts';
 import { getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
+
+/** Evidence quality, the observer, confirmation and re-triage (README: "How the engine judges"). */
+export const JUDGEMENT_V2_PATCH = 'judgement-v2';
 
 export type IncidentWorkflowArg = IncidentInputDraft | { continuation: IncidentSnapshot };
 
@@ -20,6 +23,11 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
       );
     }
     snapshot = freshSnapshot(parsed.data, workflowInfo().workflowId, new Date(Date.now()).toISOString());
+    if (!patched(JUDGEMENT_V2_PATCH)) {
+      // Started before judgement v2: replay exactly as it ran, with the defaults of that time.
+      delete snapshot.engine;
+      if ((arg as IncidentInputDraft).billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
+    }
   }
   let runbook;
   try {

@@ -65,11 +65,11 @@ describe('runbook drill: outages and mutations (real processes)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'flap-'));
     const file = join(dir, 'flapping.json');
     const down = { legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } };
-    await writeFile(file, JSON.stringify([{ requests: 6, ...down }, { requests: 2 }, { requests: 2, ...down }, {}]));
+    await writeFile(file, JSON.stringify([{ requests: 14, ...down }, { requests: 3 }, { requests: 6, ...down }, {}]));
     const { code, json } = await runDrillCli(['--scenario-file', file]);
     expect(code).toBe(0);
     expect(json).toMatchObject({ cause: 'provider_outage', state: 'resolved' });
-    const polls = json!.timeline.filter((e) => e.message.startsWith('monitor poll')).map((e) => e.message);
+    const polls = json!.timeline.filter((e) => e.message.startsWith('real check')).map((e) => e.message);
     const firstHealthy = polls.findIndex((m) => m.includes('healthy 1/3'));
     const relapse = polls.findIndex((m, i) => i > firstHealthy && m.includes('still failing'));
     expect(firstHealthy).toBeGreaterThanOrEqual(0);

@@ -45,7 +45,7 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     expect(kinds.filter((k) => k === 'probe').length).toBeGreaterThanOrEqual(6);
     const states = result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
     expect(states).toEqual(['investigating', 'awaiting_approval', 'mitigating', 'mitigated', 'monitoring', 'awaiting_approval', 'reverting', 'resolved']);
-    const monitorPolls = result.timeline.filter((e) => e.message.startsWith('monitor poll'));
+    const monitorPolls = result.timeline.filter((e) => e.message.startsWith('real check'));
     expect(monitorPolls.some((e) => e.message.includes('still failing'))).toBe(true);
     expect(monitorPolls.at(-1)!.message).toContain('healthy 3/3');
 

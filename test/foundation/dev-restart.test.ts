@@ -103,7 +103,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
       await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
       const result = (await handle.result()) as IncidentResult;
       expect(result.state).toBe('resolved');
-      expect(result.timeline.some((e) => e.message.startsWith('monitor poll'))).toBe(true);
+      expect(result.timeline.some((e) => e.message.startsWith('real check'))).toBe(true);
     } finally {
       await connection.close();
       await stop(second.child);

@@ -88,7 +88,7 @@ describe('triage probes against the simulator', () => {
   ] as const)('classifies the %s transport fault as %s', async (fault, kind) => {
     sim.setScenario([{ legacy: { fault, ...(fault === 'html' ? { status: 502 } : {}) } }]);
     const { runProbe } = createProbeActivities(deps);
-    const result = await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target });
+    const result = (await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target })) as ProbeResult;
     expect(result).toMatchObject({ ok: false, errorKind: kind });
   });
 
@@ -110,9 +110,44 @@ describe('triage probes against the simulator', () => {
     expect(JSON.stringify({ result, entries }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(TEST_API_KEY);
   });
 
-  it('fails clearly, naming the reference, when the key is not configured', async () => {
+  it('reports an unreadable key as evidence about us (source: self), naming the reference, without calling the provider', async () => {
     sim.setScenario('healthy');
+    const before = sim.requests().length;
     const { runProbe } = createProbeActivities({ secrets: { env: {} } });
-    await expect(new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target })).rejects.toThrow(/env:PROBE_TEST_KEY is not set/);
+    const result = (await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target })) as ProbeResult;
+    expect(result).toMatchObject({ ok: false, source: 'self', httpStatus: null, errorKind: null });
+    expect(result.blocker).toMatch(/the worker cannot read env:PROBE_TEST_KEY/);
+    expect(sim.requests().length).toBe(before);
+  });
+});
+
+describe('every probe checks what it got, not just the status code', () => {
+  const check = async (phase: Record<string, unknown>) => {
+    const sim2 = await startSimulator({ latencyScale: 0, phases: [phase] });
+    try {
+      return await runTriage(ideogramRunbook, { ...target, baseUrl: sim2.baseUrl, statusPageUrl: sim2.statusPageUrl, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    } finally {
+      await sim2.stop();
+    }
+  };
+
+  it.each([
+    ['a 200 with an HTML error page', { legacy: { fault: 'html', status: 200 }, v3: { fault: 'html', status: 200 } }, /HTML page instead of JSON/],
+    ['a 200 with a truncated JSON body', { legacy: { fault: 'truncated' }, v3: { fault: 'truncated' } }, /truncated/],
+    ['a 200 with JSON lacking the image URL', { legacy: { body: { created: 'now', data: [] } }, v3: { body: { created: 'now', data: [] } } }, /lacks data\.0\.url/],
+    ['a 200 with an empty JSON string', { legacy: { body: '' }, v3: { body: '' } }, /lacks data\.0\.url/],
+  ])('%s fails both generate endpoints as bad_body: an outage, not healthy', async (_name, phase, detail) => {
+    const report = await check(phase);
+    for (const id of [P.legacy, P.v3]) {
+      expect(byId(report.probes, id)).toMatchObject({ ok: false, errorKind: 'bad_body', source: 'provider' });
+      expect(byId(report.probes, id).detail).toMatch(detail);
+    }
+    expect(report.decision.cause).toBe('provider_outage');
+  });
+
+  it('a status page without the indicator is a failed hint, not a green one', async () => {
+    const report = await check({ statusPage: { body: { page: { name: 'x' } } } });
+    expect(byId(report.probes, P.statusPage)).toMatchObject({ ok: false, errorKind: 'bad_body' });
+    expect(report.decision.cause).toBe('healthy');
   });
 });

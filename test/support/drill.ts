@@ -12,7 +12,8 @@ export interface DrillJson {
   state: string;
   timeline: Array<{ at: string; kind: string; message: string }>;
   approvals: Array<{ stepId: string; by: string; decision: string; at: string }>;
-  mutations: Array<{ step: string; target: string; change: string; previous: unknown; appliedAt: string; revertedAt: string | null; kubectl: string }>;
+  causes: Array<{ cause: string; severity: string; at: string; why: string }>;
+  mutations: Array<{ step: string; target: string; change: string; previous: unknown; appliedAt: string; revertedAt: string | null; keptBecause: string | null; kubectl: string }>;
   postmortemPath: string;
 }
 

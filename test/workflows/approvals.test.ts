@@ -11,7 +11,7 @@ import {
   type IncidentResult,
 } from '../../src/contract/index.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { advanceUntil, HOUR, MIN, outageFor, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 import { Worker } from '@temporalio/worker';
 
 // Approval timeouts stay at 10 min: with 30-min jumps the time-skipping test server sometimes left
@@ -29,10 +29,10 @@ const pending = (stepId: string) => (s: { pendingApprovals: Array<{ stepId: stri
 
 describe('approval gate (time-skipping, mocked activities)', () => {
   it('enforces the policy: named approvers, 2 of 3 distinct, no self-approval; invalid decisions are recorded and change nothing', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { approvers: ['alice', 'bob', 'carol'], required: 2, timeoutMs: 60 * MIN } }));
+    const run = await startUnit(ctx, unitInput({ policy: { approvers: ['alice', 'bob', 'carol'], required: 2, timeoutMs: 60 * MIN } }), { health: outageFor(2 * HOUR) });
     const result = (await run.during(async () => {
       const h = run.handle;
-      await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested');
+      await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested', 5_000);
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'alice' });
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'eve' });
       await h.signal(approveSignal, { stepId: 'disable-everything', by: 'bob' });
@@ -65,13 +65,16 @@ describe('approval gate (time-skipping, mocked activities)', () => {
     ]);
     expect(result.timeline.find((e) => e.kind === 'approved')!.message).toBe('enable-fallback approved by bob, carol');
     // Rejection skipped the mutation and said what happens instead.
-    expect(result.mutations.find((m) => m.step === 'enable-fallback')!.revertedAt).toBeUndefined();
-    expect(result.timeline.some((e) => e.message.startsWith('Fallback stays on by decision; turn it off later with: kubectl set env'))).toBe(true);
+    const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+    expect(fallback.revertedAt).toBeUndefined();
+    expect(fallback.keptBecause).toMatch(/^turning fallback off was rejected \(disable-fallback\): turn it off later with kubectl set env/);
+    expect(result.timeline.some((e) => e.message.startsWith('Kept in place: IDEOGRAM_FALLBACK=true'))).toBe(true);
+    expect(result.postmortem).toContain('kept: turning fallback off was rejected');
     expect(run.events.filter((e) => e.type === 'revert')).toEqual([]);
   });
 
   it('timeout → reject: the step is skipped and the incident goes on without it', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'reject' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'reject' } }), { health: outageFor(30 * MIN) });
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
@@ -85,7 +88,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
   });
 
   it('timeout → auto-approve: the policy approves after the timeout, and changes are still reverted', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' } }), { health: outageFor(30 * MIN) });
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
@@ -99,11 +102,11 @@ describe('approval gate (time-skipping, mocked activities)', () => {
   });
 
   it('timeout → escalate: escalates every timeout until a human decides', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'escalate' } }));
+    const run = await startUnit(ctx, unitInput({ policy: { timeoutMs: 10 * MIN, onTimeout: 'escalate' } }), { health: outageFor(2 * HOUR) });
     const result = (await run.during(async () => {
       const h = run.handle;
       await h.signal(acknowledgeSignal, { by: 'oncall' });
-      await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested');
+      await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested', 5_000);
       await ctx.env.sleep(25 * MIN);
       const timeline = await h.query(timelineQuery);
       expect(timeline.filter((e) => e.kind === 'escalation').map((e) => e.message)).toEqual([

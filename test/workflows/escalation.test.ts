@@ -23,7 +23,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
     const run = await startUnit(ctx, unitInput(), { health: () => false, failingSink: true });
     const result = (await run.during(async () => {
       const h = run.handle;
-      await advanceUntil(ctx.env, h, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'fallback requested');
+      await advanceUntil(ctx.env, h, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'fallback requested', 5_000);
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       await advanceUntil(ctx.env, h, (s) => s.state === 'monitoring', 'monitoring');
       await ctx.env.sleep(50 * MIN);
@@ -67,7 +67,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
   it('a manual resolve during monitoring reverts what was applied, then resolves', async () => {
     const run = await startUnit(ctx, unitInput({ policy: { autoApproveP1Fallback: true } }), { health: () => false });
     const result = (await run.during(async () => {
-      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring');
+      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring', 5_000);
       await ctx.env.sleep(5 * MIN);
       await run.handle.signal(resolveSignal, { by: 'dana', reason: 'provider confirmed the fix' });
       return run.handle.result();

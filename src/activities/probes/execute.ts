@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import type { ProbeErrorKind, ProbeResult, ProbeSpec, ProbeTarget } from '../../contract/index.ts';
+import { describeSecretRef, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
 import { resolveSecret, type SecretResolverDeps } from '../secrets.ts';
 
 export interface ProbeExecutorDeps {
@@ -21,10 +21,17 @@ export async function executeProbe(
   extracted: Record<string, string | undefined>,
   deps: ProbeExecutorDeps,
 ): Promise<ProbeResult> {
-  // A missing key is a configuration error, not an observation: let it fail the activity (non-retryable).
-  const apiKey = spec.kind === 'http' && spec.authHeader ? await resolveSecret(target.apiKeyRef, deps.secrets) : undefined;
-  const started = performance.now();
   const base = { probe: spec.id, billed: false };
+  let apiKey: string | undefined;
+  if (spec.kind === 'http' && spec.authHeader) {
+    try {
+      apiKey = await resolveSecret(target.apiKeyRef, deps.secrets);
+    } catch (err) {
+      // Our own failure, not the provider's: evidence about us, never fed to the decision table.
+      return selfResult(spec.id, `the worker cannot read ${describeSecretRef(target.apiKeyRef)}: ${(err as Error).message}`);
+    }
+  }
+  const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
     switch (spec.kind) {
@@ -36,7 +43,7 @@ export async function executeProbe(
       case 'download': {
         const url = extracted[spec.after];
         if (!url) {
-          return { ...base, ok: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: ${spec.after} returned no image URL` };
+          return { ...base, ok: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: ${spec.after} returned no image URL`, source: 'self' };
         }
         const response = await request(url, { method: 'GET', signal: AbortSignal.timeout(spec.timeoutMs), dispatcher: deps.dispatcher });
         const body = Buffer.from(await response.body.arrayBuffer());
@@ -54,8 +61,13 @@ export async function executeProbe(
         return await executeHttpProbe(spec, target, deps, started, apiKey);
     }
   } catch (err) {
-    return { ...base, billed: spec.billed, ok: false, httpStatus: null, errorKind: classifyTransportError(err), latencyMs: elapsed(), detail: describeError(err) };
+    return { ...base, billed: spec.billed, ok: false, httpStatus: null, errorKind: classifyTransportError(err), latencyMs: elapsed(), detail: describeError(err), source: 'provider' };
   }
+}
+
+/** A probe that could not run on our side: no statement about the provider either way. */
+export function selfResult(probe: string, blocker: string): ProbeResult {
+  return { probe, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `not run: ${sanitise(blocker, [])}`, source: 'self', blocker: sanitise(blocker, []) };
 }
 
 async function executeHttpProbe(
@@ -67,15 +79,14 @@ async function executeHttpProbe(
 ): Promise<ProbeResult> {
   const root = spec.urlFrom === 'statusPageUrl' ? target.statusPageUrl : target.baseUrl;
   if (!root) {
-    return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: no ${spec.urlFrom} configured` };
+    return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: no ${spec.urlFrom} configured`, source: 'self' };
   }
   const url = spec.urlFrom === 'statusPageUrl' ? root : new URL(spec.path, root.endsWith('/') ? root : `${root}/`).toString();
   const headers: Record<string, string> = {};
   const secrets: string[] = [];
-  if (spec.authHeader) {
-    const key = apiKey ?? (await resolveSecret(target.apiKeyRef, deps.secrets));
-    headers[spec.authHeader] = key;
-    secrets.push(key);
+  if (spec.authHeader && apiKey !== undefined) {
+    headers[spec.authHeader] = apiKey;
+    secrets.push(apiKey);
   }
   let body: string | undefined;
   if (spec.json !== undefined) {
@@ -97,14 +108,19 @@ async function executeHttpProbe(
   const text = await response.body.text();
   const latencyMs = Math.round(performance.now() - started);
   const status = response.statusCode;
-  const result: ProbeResult = { probe: spec.id, billed: spec.billed, ok: status >= 200 && status < 300, httpStatus: status, errorKind: null, latencyMs, detail: sanitise(text, secrets) };
+  const result: ProbeResult = { probe: spec.id, billed: spec.billed, ok: status >= 200 && status < 300, httpStatus: status, errorKind: null, latencyMs, detail: sanitise(text, secrets), source: 'provider' };
   const isJson = (response.headers['content-type'] ?? '').toString().includes('application/json');
-  if (result.ok && (spec.extractUrl || spec.extractField)) {
+  if (result.ok && (spec.extractUrl || spec.extractField || spec.expectJson)) {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return { ...result, ok: false, errorKind: 'bad_body', detail: `unparseable JSON: ${sanitise(text, secrets)}` };
+      const what = text.trim() === '' ? 'empty body' : /<html/i.test(text) ? 'HTML page instead of JSON' : 'unparseable (truncated?) JSON';
+      return { ...result, ok: false, errorKind: 'bad_body', detail: `HTTP ${status} with ${what}: ${sanitise(text.replace(/<[^>]+>/g, ' '), secrets)}` };
+    }
+    const missing = (spec.expectJson ?? []).filter((path) => isAbsent(pluck(json, path)));
+    if (missing.length > 0) {
+      return { ...result, ok: false, errorKind: 'bad_body', detail: `HTTP ${status} but the JSON lacks ${missing.join(', ')}: ${sanitise(text, secrets)}` };
     }
     if (spec.extractUrl) {
       const value = pluck(json, spec.extractUrl);
@@ -128,6 +144,8 @@ export function encodeMultipart(fields: Record<string, string>, boundary: string
   );
   return `${parts.join('')}--${boundary}--\r\n`;
 }
+
+const isAbsent = (value: unknown) => value === undefined || value === null || value === '';
 
 function pluck(value: unknown, path: string): unknown {
   let current = value;

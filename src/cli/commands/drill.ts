@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { runDrill } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
-import { BUILTIN_SCENARIOS, loadScenarioFile } from '../../simulator/index.ts';
+import { assertDrillEnds, BUILTIN_SCENARIOS, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (options.scenario && !options.scenarioFile && !(BUILTIN_SCENARIOS as string[]).includes(options.scenario)) {
         throw new UsageError(`unknown scenario "${options.scenario}" — built-in: ${BUILTIN_SCENARIOS.join(', ')}; or --scenario-file F`);
       }
-      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile) : undefined;
+      const phases = options.scenarioFile ? assertDrillEnds(loadScenarioFile(options.scenarioFile), options.scenarioFile) : undefined;
       const config = loadConfig(ctx.env);
       // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
       installRuntimeLogger(createLogger({ level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn', format: config.RUNBOOK_LOG_FORMAT }));
@@ -66,12 +66,23 @@ export function register(program: Command, ctx: CliContext): void {
           state: report.state,
           timeline: result.timeline.map(({ at, kind, message }) => ({ at, kind, message })),
           approvals: result.approvals.map(({ stepId, by, decision, at }) => ({ stepId, by, decision, at })),
-          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, kubectl }) => ({ step, target, change, previous, appliedAt, revertedAt: revertedAt ?? null, kubectl })),
+          causes: result.causes,
+          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl }) => ({
+            step,
+            target,
+            change,
+            previous,
+            appliedAt,
+            revertedAt: revertedAt ?? null,
+            keptBecause: keptBecause ?? null,
+            kubectl,
+          })),
           postmortemPath: result.postmortemPath,
         });
       } else {
         ctx.stdout.write(
           `\nDrill ${report.scenario}: ${report.severity} ${report.cause} → ${report.state}` +
+            (result.causes.length > 1 ? ` (causes: ${result.causes.map((c) => c.cause).join(' → ')})` : '') +
             `${report.expectedCause && report.cause !== report.expectedCause ? ` (expected ${report.expectedCause})` : ''}\n` +
             (result.mutations.length ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n` : '') +
             `Postmortem: ${result.postmortemPath}\n`,

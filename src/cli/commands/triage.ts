@@ -42,6 +42,11 @@ export function register(program: Command, ctx: CliContext): void {
         if ((err as { type?: unknown }).type === 'SecretNotFound') throw new UsageError(`${(err as Error).message} (set it, or point RUNBOOK_API_KEY_REF at it)`);
         throw err;
       });
+      // Probes that could not run are evidence about us: no cause is guessed from the rest.
+      const decisive = report.probes.filter((r) => runbook.evidence.decisive.includes(r.probe));
+      if (decisive.length > 0 && decisive.every((r) => r.source === 'self')) {
+        throw new UsageError(`cannot triage: ${[...new Set(decisive.map((r) => r.blocker ?? r.detail))].join('; ')} (set it, or point RUNBOOK_API_KEY_REF at it)`);
+      }
       const { cause, severity, rationale } = report.decision;
       if (options.json) {
         writeJson(ctx, { probes: report.probes, decision: { cause, severity, rationale } });
@@ -53,7 +58,7 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 function formatTable(results: ProbeResult[]): string {
-  const rows = results.map((r) => [r.probe, r.ok ? 'ok' : r.detail.startsWith('skipped') ? 'skip' : 'FAIL', r.httpStatus === null ? '-' : String(r.httpStatus), r.errorKind ?? '-', `${r.latencyMs}ms`, r.detail.slice(0, 70)]);
+  const rows = results.map((r) => [r.probe, r.ok ? 'ok' : r.detail.startsWith('skipped') || r.source === 'self' ? 'skip' : 'FAIL', r.httpStatus === null ? '-' : String(r.httpStatus), r.errorKind ?? '-', `${r.latencyMs}ms`, r.detail.slice(0, 70)]);
   const header = ['probe', 'result', 'http', 'error', 'latency', 'detail'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

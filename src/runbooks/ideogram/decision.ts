@@ -49,6 +49,39 @@ function decision(cause: IdeogramCause, rationale: string, evidence: ProbeResult
   return { cause, severity: IDEOGRAM_CAUSES[cause].severity, rationale, evidence: evidence.map(describe) };
 }
 
+const FAULT_INDICATORS = ['major', 'critical'];
+
+/**
+ * Corroboration: the status page and DNS can raise confidence (or the severity of a partial
+ * outage the provider itself calls major), but never change the cause the API answers gave.
+ */
+function corroborate(d: Decision, f: Facts): Decision {
+  const indicator = f.statusPage?.ok ? f.statusPage.extractedField : undefined;
+  const notes: string[] = [];
+  let { severity } = d;
+  let confidence: Decision['confidence'] = 'high';
+  const faulty = d.cause !== 'healthy' && d.cause !== 'safety_rejection' && d.cause !== 'quality_regression';
+  if (indicator === undefined) {
+    notes.push('status page unavailable: judged by the API answers alone');
+    if (faulty) confidence = 'medium';
+  } else if (faulty && indicator === 'none') {
+    notes.push('status page says all systems operational (it is updated by hand and often late): the API answers decide');
+    confidence = 'medium';
+  } else if (!faulty && d.cause === 'healthy' && indicator !== 'none') {
+    notes.push(`status page reports "${indicator}" but every real call succeeds: no fault on our path`);
+    confidence = 'medium';
+  } else if (faulty && FAULT_INDICATORS.includes(indicator)) {
+    notes.push(`status page reports "${indicator}": corroborates`);
+    if (d.cause === 'partial_outage' && severity !== 'P1') {
+      severity = 'P1';
+      notes.push('severity raised to P1: the provider itself reports a major outage');
+    }
+  }
+  if (f.dnsProbeFailed && !f.dnsFailed) notes.push('our DNS probe failed, yet the API answered over HTTP: DNS is not what fails');
+  if (f.unrunnable.length > 0) notes.push(`not evidence (could not run on our side): ${f.unrunnable.map((r) => `${r.probe} (${r.blocker ?? r.detail})`).join('; ')}`);
+  return { ...d, severity, confidence, corroboration: notes };
+}
+
 /** What the rules look at, computed once from a round of results (and the history for latency). */
 interface Facts {
   results: ProbeResult[];
@@ -56,7 +89,12 @@ interface Facts {
   generates: ProbeResult[];
   /** The two endpoints, legacy and V3. */
   apis: ProbeResult[];
+  /** The path to the API is broken by name resolution (the API calls themselves say so, or nothing answered). */
   dnsFailed: boolean;
+  dnsProbeFailed: boolean;
+  statusPage: ProbeResult | undefined;
+  /** Results that are evidence about us, not the provider: left out of every rule. */
+  unrunnable: ProbeResult[];
   download: ProbeResult | undefined;
   latencySamples: number;
   latencyP95: number | null;
@@ -92,7 +130,7 @@ const nonEmpty = (evidence: ProbeResult[], rationale: (e: ProbeResult[]) => stri
 export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
   {
     cause: 'network_dns',
-    when: 'the DNS probe fails, or any probe fails with a DNS error',
+    when: 'a generate call fails with a DNS error, or the DNS probe fails and no generate call got any HTTP answer',
     match: (f) =>
       f.dnsFailed
         ? {
@@ -210,16 +248,24 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
   },
 ];
 
-function gatherFacts(results: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Facts {
+const isProviderEvidence = (r: ProbeResult) => r.source !== 'self';
+
+function gatherFacts(all: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Facts {
+  const results = all.filter(isProviderEvidence);
   const byId = new Map(results.map((r) => [r.probe, r]));
   const generates = GENERATE.map((id) => byId.get(id)).filter((r): r is ProbeResult => r !== undefined && !r.detail.startsWith('skipped'));
+  const apis = [byId.get(P.legacy), byId.get(P.v3)].filter((r): r is ProbeResult => r !== undefined);
   const dns = byId.get(P.dns);
-  const samples = [...history.flat(), ...results].filter((r) => (GENERATE as readonly string[]).includes(r.probe) && r.ok).map((r) => r.latencyMs);
+  const dnsProbeFailed = dns !== undefined && !dns.ok;
+  const samples = [...history.flat().filter(isProviderEvidence), ...results].filter((r) => (GENERATE as readonly string[]).includes(r.probe) && r.ok).map((r) => r.latencyMs);
   return {
     results,
     generates,
-    apis: [byId.get(P.legacy), byId.get(P.v3)].filter((r): r is ProbeResult => r !== undefined),
-    dnsFailed: (dns !== undefined && !dns.ok) || results.some((r) => r.errorKind === 'dns'),
+    apis,
+    dnsFailed: generates.some((r) => r.errorKind === 'dns') || (dnsProbeFailed && !generates.some((r) => r.httpStatus !== null)),
+    dnsProbeFailed,
+    statusPage: byId.get(P.statusPage),
+    unrunnable: all.filter((r) => !isProviderEvidence(r) && !r.detail.startsWith('skipped')),
     download: byId.get(P.download),
     latencySamples: samples.length,
     latencyP95: p95(samples),
@@ -237,7 +283,7 @@ export function classifyIdeogram(results: ProbeResult[], history: ProbeResult[][
   const facts = gatherFacts(results, history, context);
   for (const row of IDEOGRAM_DECISION_TABLE) {
     const match = row.match(facts);
-    if (match) return decision(row.cause, match.rationale, match.evidence);
+    if (match) return corroborate(decision(row.cause, match.rationale, match.evidence), facts);
   }
   // Unreachable: the last row always matches. Kept so the function stays total if rows change.
   return decision('healthy', 'No rule matched the probe results.', results);

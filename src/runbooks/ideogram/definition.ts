@@ -1,11 +1,12 @@
 import type { CauseDefinition, RunbookDefinition } from '../types.ts';
 import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered, type IdeogramCause } from './decision.ts';
 import { PROVIDER_CONTACT } from './knobs.ts';
-import { ideogramRecheckProbes, ideogramTriageProbes } from './probes.ts';
+import { IDEOGRAM_PROBE_IDS, ideogramRealProbes, ideogramRecheckProbes, ideogramTriageProbes, statusPageProbe } from './probes.ts';
 import { advisory, closeAsFalseAlarm, closeAsSafetyRejection } from './remediations/advisory.ts';
 import { remediateAuthFailure } from './remediations/auth-failure.ts';
 import { remediateCreditsExhausted } from './remediations/credits-exhausted.ts';
 import { remediateProviderOutage } from './remediations/provider-outage.ts';
+import { remediateProviderOutageV1 } from './remediations/provider-outage-v1.ts';
 import { remediateRateLimited } from './remediations/rate-limited.ts';
 
 type CausePlan = Omit<CauseDefinition, 'severity' | 'summary'>;
@@ -15,24 +16,29 @@ const PLANS: Record<IdeogramCause, CausePlan> = {
     impact: 'Image generation unavailable for users (API key rejected)',
     action: 'Rotating the API key: new key → secret → restart → verify',
     actionItems: ['[Fix] Confirm every environment uses the rotated key', '[Prevention] Alert on 401 rates and key expiry; store the key only in the secret manager'],
+    confirm: true,
     remediate: remediateAuthFailure,
   },
   credits_exhausted: {
     impact: 'Image generation unavailable for users (credits exhausted)',
     action: 'Batch jobs paused; waiting for the credit top-up',
     actionItems: ['[Fix] Raise the auto top-up amount', '[Prevention] Alert on credit balance before it reaches zero'],
+    confirm: true,
     remediate: remediateCreditsExhausted,
   },
   provider_outage: {
     impact: 'Image generation unavailable; users get placeholder images while fallback is on',
     action: 'Fallback enabled, monitoring Ideogram for resolution',
     actionItems: ['[Fix] Review how long fallback was on and whether users noticed', '[Prevention] Keep the fallback path tested (run `runbook drill outage-500`)'],
+    confirm: true,
     remediate: remediateProviderOutage,
+    legacyRemediate: remediateProviderOutageV1,
   },
   rate_limited: {
     impact: 'Part of image generation rejected (429 rate limiting)',
     action: 'Concurrency reduced to 3, watching the 429 rate',
     actionItems: [`[Fix] Ask Ideogram for a higher limit if 429s recur (${PROVIDER_CONTACT})`, '[Prevention] Client-side concurrency limit and 429 backoff'],
+    confirm: true,
     remediate: remediateRateLimited,
   },
   partial_outage: {
@@ -118,6 +124,13 @@ export const ideogramRunbook: RunbookDefinition = {
   },
   triageProbes: ideogramTriageProbes,
   recheck: { ...ideogramRecheckProbes, isRecovered: ideogramRecovered },
+  evidence: {
+    decisive: [IDEOGRAM_PROBE_IDS.legacy, IDEOGRAM_PROBE_IDS.v3],
+    hint: statusPageProbe,
+    hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null),
+    real: ideogramRealProbes,
+    healthyCause: 'healthy',
+  },
   classify: (results, history, context) =>
     classifyIdeogram(results, history, { reportedCause: context?.reportedCause, thresholds: context?.thresholds }),
   causes: Object.fromEntries(

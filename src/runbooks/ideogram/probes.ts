@@ -21,6 +21,7 @@ const legacyGenerate = (id: string, prompt: string, description: string): ProbeS
   billed: true,
   timeoutMs: 30_000,
   extractUrl: 'data.0.url',
+  expectJson: ['data.0.url'],
 });
 
 export const statusPageProbe: ProbeSpecInput = {
@@ -33,6 +34,7 @@ export const statusPageProbe: ProbeSpecInput = {
   billed: false,
   timeoutMs: 5_000,
   extractField: 'status.indicator',
+  expectJson: ['status.indicator'],
 };
 
 export const ideogramTriageProbes: ProbeSpecInput[] = [
@@ -47,6 +49,7 @@ export const ideogramTriageProbes: ProbeSpecInput[] = [
     authHeader: 'Api-Key',
     billed: true,
     timeoutMs: 30_000,
+    expectJson: ['data.0.url'],
   },
   { kind: 'dns', id: IDEOGRAM_PROBE_IDS.dns, description: 'DNS resolution of the API host', timeoutMs: 5_000 },
   legacyGenerate(IDEOGRAM_PROBE_IDS.latency, 'latency test', 'Latency of a generate call'),
@@ -60,7 +63,10 @@ export const ideogramTriageProbes: ProbeSpecInput[] = [
   statusPageProbe,
 ];
 
-/** Monitoring re-checks: the free status page most of the time, a billed generate now and then. */
+/** Real calls to both endpoints: recovery, relapse and a change of failure class are judged by these. */
+export const ideogramRealProbes: ProbeSpecInput[] = [ideogramTriageProbes[0]!, ideogramTriageProbes[1]!].map((p) => ({ ...p, description: `Real check: ${p.description}` }));
+
+/** Monitoring re-checks before judgement v2: the free status page most of the time, a billed generate now and then. */
 export const ideogramRecheckProbes = {
   cheap: statusPageProbe,
   billed: legacyGenerate(IDEOGRAM_PROBE_IDS.legacy, 'recovery check', 'Recovery check: POST /generate'),

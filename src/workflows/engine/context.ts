@@ -1,4 +1,5 @@
 import type { Decision, IncidentInput, IncidentState, MutationOp, MutationRecord, ProbeResult, ProbeSpecInput, SecretRef } from '../../contract/index.ts';
+import type { RecoveryVerdict } from './observer.ts';
 
 export interface ApprovalStep {
   stepId: string;
@@ -6,6 +7,10 @@ export interface ApprovalStep {
   kubectl?: string;
   /** Skip the human when the policy allows it (e.g. P1 fallback). */
   autoApproveReason?: string;
+  /** Also settled when real calls show the provider healthy again (e.g. a credit limit that resets). */
+  orRecovered?: boolean;
+  /** A policy of auto-approving on timeout does not apply: only a human can answer. */
+  neverAutoApprove?: boolean;
 }
 
 export interface MonitorOptions {
@@ -28,11 +33,21 @@ export interface RemediationContext {
   approval(step: ApprovalStep): Promise<boolean>;
   apply(step: string, op: MutationOp): Promise<MutationRecord>;
   revert(step: string): Promise<void>;
+  /** Every change this incident made, in order, reverted or not. */
+  ledger(): readonly MutationRecord[];
+  /** The step's change is in place (applied, not reverted). */
+  applied(step: string): boolean;
+  /** Leave the step's change in place when the incident ends, with the reason on the timeline. */
+  keep(step: string, reason: string): void;
+  /** Real calls already show the provider healthy (N consecutive successes). */
+  providerRecovered(): boolean;
+  /** After a change: `stable` after N real successes, `relapsed` after repeated real failures. */
+  watchAfterChange(): Promise<RecoveryVerdict>;
   waitForRollout(): Promise<boolean>;
   probe(spec: ProbeSpecInput): Promise<ProbeResult>;
   /** Polls until the provider is healthy for N consecutive checks (continues-as-new on long outages). */
   monitorUntilRecovered(options?: MonitorOptions): Promise<void>;
-  /** Checks whether the provider is healthy right now with one billed probe. */
+  /** Checks that the provider is healthy now (judgement v2: by watching real calls, with hysteresis). */
   verify(): Promise<boolean>;
   escalate(reason: string): Promise<void>;
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected instead. */

@@ -29,6 +29,7 @@ import {
   type ApprovalAnswer,
   type ApprovalRequest,
   type ApprovalSignal,
+  type Decision,
   type IncidentResult,
   type IncidentState,
   type IncidentStatus,
@@ -45,7 +46,10 @@ import type { CauseDefinition, RunbookDefinition } from '../../runbooks/types.ts
 import { clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
 import { approvalProblem } from './approval-policy.ts';
+import { BilledBudget, gather } from './evidence.ts';
+import { applyRetriage, decide } from './judgement.ts';
 import { monitorUntilRecovered, runProbe, runTriage, verifyRecovered } from './monitoring.ts';
+import { Observer, type RecoveryVerdict } from './observer.ts';
 import { renderPostmortem } from './postmortem.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
 import { nextUpdateDue, renderStatusMessage } from './status-message.ts';
@@ -54,6 +58,9 @@ const nowIso = () => new Date(Date.now()).toISOString();
 
 /** Thrown into a plan when a human resolves or cancels the incident from outside. */
 class Interrupted extends Error {}
+
+/** Leftover temporary changes are settled through these approval steps when the incident ends. */
+const restoreStep = (step: string) => `restore-${step}`;
 
 export function approveCommand(incidentId: string, stepId: string): string {
   return `runbook approve ${incidentId} ${stepId} --by <your-name>`;
@@ -66,14 +73,38 @@ export function approveCommand(incidentId: string, stepId: string): string {
 export class Incident implements RemediationContext {
   readonly s: IncidentSnapshot;
   readonly runbook: RunbookDefinition;
-  private finished = false;
+  /** Judgement v2: evidence quality, the observer, confirmation and re-triage (see README). */
+  readonly v2: boolean;
+  readonly budget = new BilledBudget(this);
+  readonly observer = new Observer(this);
+  finished = false;
   /** Monitor polls in this run (not carried over): continue-as-new resets it. */
   pollsThisRun = 0;
   private planScope: CancellationScope | null = null;
+  private continueAsNewDue = false;
+  private pendingRetriage: { decision: Decision; why: string } | null = null;
 
   constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
     this.s = snapshot;
     this.runbook = runbook;
+    this.v2 = snapshot.engine === 2;
+  }
+
+  interrupted(): boolean {
+    return this.s.manualResolution !== null || this.s.cancellation !== null;
+  }
+
+  /** From the observer: history is long enough; the plan yields and the run continues as new. */
+  requestContinueAsNew(): void {
+    this.continueAsNewDue = true;
+    this.planScope?.cancel();
+  }
+
+  /** From the observer: the failure class changed and was confirmed; the plan yields to the new one. */
+  requestRetriage(decision: Decision, why: string): void {
+    if (this.pendingRetriage || !this.planScope) return;
+    this.pendingRetriage = { decision, why };
+    this.planScope.cancel();
   }
 
   get input() {
@@ -111,6 +142,10 @@ export class Incident implements RemediationContext {
     this.updateMemo();
   }
 
+  publish(): void {
+    this.updateMemo();
+  }
+
   private updateMemo(): void {
     upsertMemo({
       summary: {
@@ -124,6 +159,7 @@ export class Incident implements RemediationContext {
         reporter: this.input.reporter,
         service: this.input.service.name,
         trigger: this.input.trigger,
+        ...(this.v2 ? { causes: (this.s.causes ?? []).map((c) => c.cause), blocker: this.s.blocker ?? null } : {}),
       },
     });
   }
@@ -185,6 +221,12 @@ export class Incident implements RemediationContext {
     return ['resolved', 'cancelled', 'failed'].includes(this.s.state);
   }
 
+  private monitorStatus(): IncidentStatus['monitor'] {
+    if (!this.v2) return this.s.monitor ? { healthyStreak: this.s.monitor.healthyStreak, required: this.s.monitor.required, polls: this.s.monitor.polls } : null;
+    const o = this.s.observer;
+    return o ? { healthyStreak: o.realStreak, required: this.observer.required, polls: o.polls } : null;
+  }
+
   status(): IncidentStatus {
     return {
       incidentId: this.s.incidentId,
@@ -197,10 +239,12 @@ export class Incident implements RemediationContext {
       owner: this.s.acknowledgedBy,
       acknowledged: this.s.acknowledgedBy !== null,
       pendingApprovals: this.s.approvals.filter((a) => a.outcome === 'pending'),
-      monitor: this.s.monitor ? { healthyStreak: this.s.monitor.healthyStreak, required: this.s.monitor.required, polls: this.s.monitor.polls } : null,
+      monitor: this.monitorStatus(),
       nextUpdateAt: this.s.nextUpdateAt,
       mutations: this.s.mutations,
       startedAt: this.s.startedAt,
+      causes: this.s.causes ?? [],
+      blocker: this.s.blocker ?? null,
     };
   }
 
@@ -237,7 +281,10 @@ export class Incident implements RemediationContext {
     return { accepted: true, message: `approval ${approvals} of ${request.required} recorded for ${request.stepId}` };
   }
 
-  async approval(step: ApprovalStep): Promise<boolean> {
+  async approval(asked: ApprovalStep): Promise<boolean> {
+    // A request superseded by a re-triage is closed: asking again (a later plan) opens a new one.
+    const superseded = this.s.approvals.filter((a) => a.outcome === 'superseded' && (a.stepId === asked.stepId || a.stepId.startsWith(`${asked.stepId}-r`))).length;
+    const step = superseded > 0 ? { ...asked, stepId: `${asked.stepId}-r${superseded + 1}` } : asked;
     let request = this.s.approvals.find((a) => a.stepId === step.stepId);
     if (!request) {
       const policy = this.input.policy;
@@ -264,24 +311,38 @@ export class Incident implements RemediationContext {
       await this.notify('approval_request', { stepId: step.stepId, description: step.description, kubectl: step.kubectl, approveCommand: request.approveCommand });
     }
     const pending = request;
-    while (pending.outcome === 'pending') {
-      const waitMs = Math.max(0, Date.parse(pending.deadline) - Date.now());
-      const decided = await condition(() => pending.outcome !== 'pending', waitMs);
-      if (decided) break;
-      const outcome = this.input.policy.onTimeout;
-      if (outcome === 'reject') {
-        pending.outcome = 'timed_out';
-        this.add('rejected', `${pending.stepId} timed out without a decision: rejected by policy`, { stepId: pending.stepId, by: 'policy:timeout' });
-      } else if (outcome === 'auto-approve') {
-        pending.decisions.push({ by: 'policy:timeout', decision: 'approved', at: nowIso() });
-        pending.outcome = 'approved';
-        this.add('approved', `${pending.stepId} approved by policy after the approval timeout`, { stepId: pending.stepId, by: 'policy:timeout' });
-      } else {
-        pending.deadline = new Date(Date.now() + this.input.policy.timeoutMs).toISOString();
-        await this.escalate(`approval of ${pending.stepId} has waited ${Math.round(this.input.policy.timeoutMs / 60_000)} min`);
+    const byEvidence = this.v2 && step.orRecovered;
+    const wait = async () => {
+      while (pending.outcome === 'pending') {
+        const waitMs = Math.max(0, Date.parse(pending.deadline) - Date.now());
+        const decided = await condition(() => pending.outcome !== 'pending' || (byEvidence === true && this.observer.recovered()), waitMs);
+        if (pending.outcome !== 'pending') return;
+        if (decided) {
+          pending.decisions.push({ by: 'evidence', decision: 'approved', comment: `${this.observer.required} consecutive real calls succeed`, at: nowIso() });
+          pending.outcome = 'approved';
+          this.add('approved', `${pending.stepId} settled by evidence: ${this.observer.required} consecutive real calls succeed`, { stepId: pending.stepId, by: 'evidence' });
+          return;
+        }
+        await this.approvalTimedOut(pending, step);
       }
-    }
+    };
+    await (byEvidence ? this.observer.attend(wait) : wait());
     return pending.outcome === 'approved';
+  }
+
+  private async approvalTimedOut(pending: ApprovalRequest, step: ApprovalStep): Promise<void> {
+    const outcome = step.neverAutoApprove && this.input.policy.onTimeout === 'auto-approve' ? 'escalate' : this.input.policy.onTimeout;
+    if (outcome === 'reject') {
+      pending.outcome = 'timed_out';
+      this.add('rejected', `${pending.stepId} timed out without a decision: rejected by policy`, { stepId: pending.stepId, by: 'policy:timeout' });
+    } else if (outcome === 'auto-approve') {
+      pending.decisions.push({ by: 'policy:timeout', decision: 'approved', at: nowIso() });
+      pending.outcome = 'approved';
+      this.add('approved', `${pending.stepId} approved by policy after the approval timeout`, { stepId: pending.stepId, by: 'policy:timeout' });
+    } else {
+      pending.deadline = new Date(Date.now() + this.input.policy.timeoutMs).toISOString();
+      await this.escalate(`approval of ${pending.stepId} has waited ${Math.round(this.input.policy.timeoutMs / 60_000)} min`);
+    }
   }
 
   // ── mutations ───────────────────────────────────────────────────────────────────────────────
@@ -295,13 +356,15 @@ export class Incident implements RemediationContext {
     const existing = this.s.mutations.find((m) => m.step === step && !m.revertedAt);
     if (existing) return existing;
     if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval') this.setState('mitigating', step);
-    const record = await clusterActivities.applyMutation({
+    const request = {
       mutationId: `${this.s.incidentId}/${step}`,
       step,
       op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
       dryRun: this.input.policy.dryRun,
       anchor: this.anchor(),
-    });
+    };
+    // A change that reaches the cluster must reach the ledger too: a re-triage never cuts it short.
+    const record = this.v2 ? await CancellationScope.nonCancellable(() => clusterActivities.applyMutation(request)) : await clusterActivities.applyMutation(request);
     this.s.mutations.push(record);
     const how = record.mode === 'applied' ? '' : record.mode === 'dry-run' ? ' (server-side dry run: nothing persisted)' : ' (record-only: nothing applied)';
     this.add('mutation', `${record.change} on ${record.target}${how}`, { mutationId: record.id, step, kubectl: record.kubectl, mode: record.mode, changed: record.changed });
@@ -316,9 +379,27 @@ export class Incident implements RemediationContext {
       this.s.mutations[index] = { ...record, revertedAt: nowIso() };
       return;
     }
-    const reverted = await clusterActivities.revertMutation({ record, dryRun: this.input.policy.dryRun, anchor: this.anchor() });
+    const request = { record, dryRun: this.input.policy.dryRun, anchor: this.anchor() };
+    const reverted = this.v2 ? await CancellationScope.nonCancellable(() => clusterActivities.revertMutation(request)) : await clusterActivities.revertMutation(request);
     this.s.mutations[index] = reverted;
     this.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state`, { mutationId: record.id, step, kubectl: record.revertKubectl });
+  }
+
+  ledger(): readonly MutationRecord[] {
+    return this.s.mutations;
+  }
+
+  applied(step: string): boolean {
+    return this.s.mutations.some((m) => m.step === step && !m.revertedAt);
+  }
+
+  keep(step: string, reason: string): void {
+    const index = this.s.mutations.findIndex((m) => m.step === step && !m.revertedAt);
+    if (index < 0) return;
+    const record = this.s.mutations[index]!;
+    if (record.keptBecause === reason) return;
+    this.s.mutations[index] = { ...record, keptBecause: reason };
+    this.note(`Kept in place: ${record.change} on ${record.target} — ${reason}`, { mutationId: record.id, step, keptBecause: reason });
   }
 
   /** Restores everything still applied, newest first. */
@@ -392,19 +473,59 @@ export class Incident implements RemediationContext {
   // ── probes & monitoring (engine/monitoring.ts) ──────────────────────────────────────────────
 
   probe(spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
-    return runProbe(this, spec, extracted);
+    return this.v2 ? gather(this, spec, { priority: true, extracted }) : runProbe(this, spec, extracted);
   }
 
   triage(): Promise<ProbeResult[]> {
     return runTriage(this);
   }
 
-  verify(): Promise<boolean> {
-    return verifyRecovered(this);
+  providerRecovered(): boolean {
+    return this.v2 && this.observer.recovered();
   }
 
-  monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
-    return monitorUntilRecovered(this, options);
+  /** After a change: N consecutive real successes make it stable; `confirmRounds` consecutive failures a relapse. */
+  async watchAfterChange(): Promise<RecoveryVerdict> {
+    if (!this.v2) return (await verifyRecovered(this)) ? 'stable' : 'relapsed';
+    this.observer.restartJudgement();
+    const o = this.observer.state;
+    const relapse = this.input.timings.confirmRounds;
+    await this.observer.attend(() => condition(() => this.observer.recovered() || o.failStreak >= relapse));
+    const stable = this.observer.recovered();
+    this.note(stable ? `Stable after the change: ${o.realStreak} consecutive real calls succeed` : `Relapse confirmed: ${o.failStreak} consecutive real checks fail after the change`);
+    return stable ? 'stable' : 'relapsed';
+  }
+
+  async verify(): Promise<boolean> {
+    return (await this.watchAfterChange()) === 'stable';
+  }
+
+  async monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
+    if (!this.v2) return monitorUntilRecovered(this, options);
+    const required = this.observer.required;
+    this.setState('monitoring', `waiting for ${required} consecutive successful real calls`);
+    let escalated = false;
+    const started = Date.now();
+    while (!this.observer.recovered()) {
+      const limit = options.escalateAfterMs && !escalated ? Math.max(0, started + options.escalateAfterMs - Date.now()) : undefined;
+      const settled = await this.observer.attend(() => condition(() => this.observer.recovered() || this.budget.exhausted(), limit));
+      if (this.observer.recovered()) break;
+      if (!settled) {
+        escalated = true;
+        await this.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`);
+        continue;
+      }
+      // No real calls left to judge by: a human confirms recovery (never a timeout's auto-approval).
+      const confirmed = await this.approval({
+        stepId: 'confirm-recovery',
+        description: 'The billed probe budget is spent, so real calls cannot show recovery: confirm the provider is healthy again (or raise billedProbeBudget)',
+        neverAutoApprove: true,
+      });
+      if (confirmed) break;
+      this.note('Recovery not confirmed; the status hint alone is never enough. Waiting for a human.');
+      await condition(() => this.interrupted());
+    }
+    this.note(this.observer.recovered() ? `Provider healthy: ${this.observer.state.realStreak} consecutive real calls succeed` : 'Recovery confirmed by a human (billed budget spent)');
   }
 
   async continueAsNew(): Promise<never> {
@@ -470,7 +591,7 @@ export class Incident implements RemediationContext {
 
   /** SLA: escalate until someone acknowledges; updates: at every state change, and when due. */
   async backgroundDuties(): Promise<void> {
-    await Promise.all([this.slaLoop(), this.updateLoop()]);
+    await Promise.all([this.slaLoop(), this.updateLoop(), ...(this.v2 ? [this.observer.run()] : [])]);
   }
 
   private async slaLoop(): Promise<void> {
@@ -506,7 +627,10 @@ export class Incident implements RemediationContext {
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
       this.updateMemo();
     }
-    if (!this.s.decision) {
+    if (!this.s.decision && this.v2) {
+      await decide(this);
+    }
+    if (!this.s.decision && !this.v2) {
       const results = await this.triage();
       const decision = this.runbook.classify(results, this.s.probeHistory.slice(0, -1), {
         reportedCause: this.input.suspectedCause,
@@ -535,15 +659,51 @@ export class Incident implements RemediationContext {
     return this.result();
   }
 
-  private async runPlan(): Promise<void> {
+  /** One plan run, cancellable from outside; re-triage and continue-as-new restart it. */
+  private async planOnce(): Promise<{ summary: string }> {
     const cause = this.cause;
     if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, 'NoRemediationPlan');
-    try {
-      const outcome = await CancellationScope.cancellable(async () => {
-        this.planScope = CancellationScope.current();
-        if (this.s.manualResolution || this.s.cancellation) throw new Interrupted();
-        return cause.remediate(this);
+    const remediate = !this.v2 && cause.legacyRemediate ? cause.legacyRemediate : cause.remediate;
+    return CancellationScope.cancellable(async () => {
+      this.planScope = CancellationScope.current();
+      if (this.interrupted()) throw new Interrupted();
+      const outcome = await remediate(this);
+      if (this.v2) await this.settleLeftovers();
+      return outcome;
+    });
+  }
+
+  /**
+   * Temporary changes an earlier plan made (before a re-triage) and nobody reverted or kept:
+   * each is restored through an approval, or kept with the reason on the timeline.
+   */
+  private async settleLeftovers(): Promise<void> {
+    for (const m of this.s.mutations.filter((r) => !r.revertedAt && !r.keptBecause && r.op.kind !== 'rollout-restart')) {
+      const approved = await this.approval({
+        stepId: restoreStep(m.step),
+        description: `No longer needed (the incident ends as ${this.decision.cause}): restore ${m.change} on ${m.target} to its recorded prior state`,
+        kubectl: m.revertKubectl,
       });
+      if (approved) await this.revert(m.step);
+      else this.keep(m.step, `${restoreStep(m.step)} was rejected`);
+    }
+  }
+
+  private async runPlan(): Promise<void> {
+    try {
+      let outcome: { summary: string } | undefined;
+      while (!outcome) {
+        try {
+          outcome = await this.planOnce();
+        } catch (err) {
+          if (!this.v2 || !isCancellation(err) || this.interrupted()) throw err;
+          if (this.continueAsNewDue) await this.continueAsNew();
+          const retriage = this.pendingRetriage;
+          if (!retriage) throw err;
+          this.pendingRetriage = null;
+          await CancellationScope.nonCancellable(() => applyRetriage(this, retriage.decision, retriage.why));
+        }
+      }
       this.s.summary = outcome.summary;
       await this.close('resolved', outcome.summary);
     } catch (err) {
@@ -602,6 +762,7 @@ export class Incident implements RemediationContext {
       rootCause: this.s.rootCause,
       timeline: this.s.timeline,
       mutations: this.s.mutations,
+      causes: this.s.causes ?? [],
       actionItems: this.cause?.actionItems ?? [],
       owner: this.s.acknowledgedBy,
       state: this.s.state,
@@ -618,6 +779,7 @@ export class Incident implements RemediationContext {
       timeline: this.s.timeline,
       approvals: this.s.approvals.flatMap((a) => a.decisions.map((d) => ({ ...d, stepId: a.stepId }))),
       mutations: this.s.mutations,
+      causes: this.s.causes ?? [],
       postmortem: this.renderPostmortem(),
       postmortemPath: this.s.postmortemPath,
     };

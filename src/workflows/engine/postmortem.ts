@@ -1,4 +1,4 @@
-import type { Decision, MutationRecord, TimelineEntry } from '../../contract/index.ts';
+import type { CauseChange, Decision, MutationRecord, TimelineEntry } from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -10,6 +10,8 @@ export interface PostmortemInput {
   rootCause: string | null;
   timeline: TimelineEntry[];
   mutations: MutationRecord[];
+  /** The sequence of causes (re-triage); absent for incidents judged once. */
+  causes?: CauseChange[];
   actionItems: string[];
   owner: string | null;
   state: string;
@@ -28,8 +30,9 @@ function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: s
   const first = (predicate: (e: TimelineEntry) => boolean) => timeline.find(predicate);
   const triage = first((e) => e.kind === 'state' && e.message.includes('investigating'));
   if (triage) out.push({ at: triage.at, text: 'Triage started' });
-  const decision = first((e) => e.kind === 'decision');
-  if (decision) out.push({ at: decision.at, text: `Cause identified: ${decision.message}` });
+  const decisions = timeline.filter((e) => e.kind === 'decision');
+  if (decisions[0]) out.push({ at: decisions[0].at, text: `Cause identified: ${decisions[0].message}` });
+  for (const change of decisions.slice(1)) out.push({ at: change.at, text: `Cause changed (${change.message})` });
   return out;
 }
 
@@ -55,10 +58,16 @@ export function renderPostmortem(input: PostmortemInput): string {
   ].sort((a, b) => a.at.localeCompare(b.at));
   for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${entry.text}`);
   lines.push('', '### Root Cause', input.rootCause ?? input.decision?.rationale ?? 'Not determined.', '');
+  if (input.causes && input.causes.length > 1) {
+    lines.push('### Causes (re-triage)');
+    for (const c of input.causes) lines.push(`- ${hhmm(c.at)} ${c.severity} ${c.cause}: ${c.why}`);
+    lines.push('');
+  }
   if (input.mutations.length > 0) {
     lines.push('### Changes Made');
     for (const m of input.mutations) {
-      lines.push(`- ${hhmm(m.appliedAt)} \`${m.kubectl}\` (${m.mode}${m.revertedAt ? `, reverted ${hhmm(m.revertedAt)}` : ', still in place'})`);
+      const fate = m.revertedAt ? `, reverted ${hhmm(m.revertedAt)}` : m.keptBecause ? `, kept: ${m.keptBecause}` : ', still in place';
+      lines.push(`- ${hhmm(m.appliedAt)} \`${m.kubectl}\` (${m.mode}${fate})`);
     }
     lines.push('');
   }

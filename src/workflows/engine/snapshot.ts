@@ -1,5 +1,7 @@
+import type { ObserverState } from './observer.ts';
 import type {
   ApprovalRequest,
+  CauseChange,
   Decision,
   IncidentInput,
   IncidentState,
@@ -47,6 +49,17 @@ export interface IncidentSnapshot {
   run: number;
   postmortemPath: string | null;
   summary: string | null;
+  /** 2: judgement v2 (evidence quality, observer, re-triage). Absent: an incident started before it. */
+  engine?: 2;
+  /** The causes the incident was judged to have, in order (v2). */
+  causes?: CauseChange[];
+  /** Why triage cannot run, while blocked (v2). */
+  blocker?: string | null;
+  observer?: ObserverState | null;
+  /** Times of billed calls in the last hour (v2 rate limit). */
+  billedLog?: string[];
+  /** A human-provided reference the probes use instead of the configured key (v2). */
+  probeKeyRef?: SecretRef | null;
 }
 
 export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {
@@ -77,5 +90,11 @@ export function freshSnapshot(input: IncidentInput, incidentId: string, now: str
     run: 1,
     postmortemPath: null,
     summary: null,
+    engine: 2,
+    causes: [],
+    blocker: null,
+    observer: null,
+    billedLog: [],
+    probeKeyRef: null,
   };
 }

@@ -18,14 +18,21 @@ export type ActivityEvent =
   | { type: 'revert'; mutationId: string; step: string; elapsedMs: number }
   | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number };
 
-/** The runbook's Quick Triage probes that run before any re-check (the download probe aside). */
-const TRIAGE_PROBES = 5;
+/**
+ * Probe calls that always see the fault: the Quick Triage (6 with the download) and the two
+ * confirmation rounds of both endpoints (4) that make it sustained. Re-checks follow after.
+ */
+const TRIAGE_PROBES = 10;
 
 export interface MockActivityOptions {
   /** Health of the provider in monitor re-checks; triage (the first batch of probes) always sees it down. */
   health?: HealthScript;
-  /** What a failing generate call answers: 503 (outage, the default) or 429 (rate limited). */
-  fault?: 503 | 429;
+  /** What a failing generate call answers: 503 (outage, the default), 429, 401…, or a function of the moment. */
+  fault?: number | ((moment: { elapsedMs: number }) => number);
+  /** The status page's indicator; by default it tells the truth ("none" when healthy, "major" when not). */
+  statusPage?: (moment: { elapsedMs: number; healthy: boolean }) => string;
+  /** While true, probes that need the API key cannot read it (evidence about us, not the provider). */
+  keyUnreadable?: (moment: { elapsedMs: number }) => boolean;
   /** One sink that always fails, to show a broken sink never fails the incident. */
   failingSink?: boolean;
 }
@@ -61,13 +68,17 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     return scheduled - startMs;
   };
 
-  const probeResult = (spec: ProbeSpec, healthy: boolean): ProbeResult => {
+  const probeResult = (spec: ProbeSpec, healthy: boolean, elapsedMs: number): ProbeResult => {
     const base = { probe: spec.id, errorKind: null, latencyMs: 120, billed: spec.billed };
     if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
     if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
-    if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: healthy ? 'none' : 'major' };
-    const fault = options.fault ?? 503;
-    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : 'service unavailable' };
+    if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: options.statusPage?.({ elapsedMs, healthy }) ?? (healthy ? 'none' : 'major') };
+    if (spec.kind === 'http' && spec.authHeader && options.keyUnreadable?.({ elapsedMs })) {
+      const blocker = 'the worker cannot read env:UNIT_TEST_KEY: secret env:UNIT_TEST_KEY is not set or empty';
+      return { ...base, billed: false, ok: false, httpStatus: null, detail: `not run: ${blocker}`, source: 'self', blocker };
+    }
+    const fault = typeof options.fault === 'function' ? options.fault({ elapsedMs }) : (options.fault ?? 503);
+    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : `HTTP ${fault}` };
   };
 
   const activities = {
@@ -78,7 +89,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       const recheck = triage ? null : rechecks++;
       const healthy = triage ? false : health({ elapsedMs, recheck: recheck! });
       events.push({ type: 'probe', probe: req.spec.id, healthy, recheck, elapsedMs });
-      return probeResult(req.spec, healthy);
+      return probeResult(req.spec, healthy, elapsedMs);
     },
     async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean }): Promise<MutationRecord> {
       events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed() });

@@ -33,6 +33,9 @@ export async function startTimeSkipping(): Promise<{ env: TestWorkflowEnvironmen
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
+/** The provider stays down for this long after the incident opens, then recovers for good. */
+export const outageFor = (ms: number) => ({ elapsedMs }: { elapsedMs: number }) => elapsedMs >= ms;
+
 /** Production-like timings: the time-skipping server makes hours cheap. */
 export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
   return {
@@ -79,7 +82,7 @@ export async function startUnit(
   return { handle, worker, events, during };
 }
 
-/** Query until `predicate` holds, advancing skipped time by `stepMs` between looks (bounded). */
+/** Query until `predicate` holds, advancing skipped time by `stepMs` between looks (bounded); timers such as the confirmation re-checks need a step. */
 export async function advanceUntil(
   env: TestWorkflowEnvironment,
   handle: WorkflowHandle,

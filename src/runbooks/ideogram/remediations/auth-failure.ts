@@ -24,6 +24,7 @@ export async function remediateAuthFailure(ctx: RemediationContext): Promise<Rem
   await ctx.apply('apply-new-key', { kind: 'apply-secret', namespace: k.namespace, secretName: k.secretName, key: k.secretKey, ref });
   await ctx.apply('restart-after-key', { kind: 'rollout-restart', ...deploymentOf(ctx) });
   await ctx.waitForRollout();
+  ctx.keep('apply-new-key', 'the rotated key is the fix; the old one is revoked (its value stays in the in-cluster backup secret)');
   ctx.setState('mitigated', 'new key applied');
   if (!(await ctx.verify())) {
     throw ApplicationFailure.nonRetryable('generation still fails with the new key', 'VerificationFailed');

@@ -17,12 +17,15 @@ export async function remediateCreditsExhausted(ctx: RemediationContext): Promis
     ctx.note('Batch jobs keep running by decision: they fail with 402 until credits are back.');
   }
   for (let attempt = 1; ; attempt += 1) {
+    // A daily credit limit resets on its own: real calls succeeding again settle the step too.
     const confirmed = await ctx.approval({
       stepId: attempt === 1 ? 'confirm-top-up' : `confirm-top-up-${attempt}`,
       description: 'Confirm that credits were topped up (ideogram.ai > Settings > API Beta)',
+      orRecovered: true,
     });
     if (!confirmed) {
       ctx.note('Top-up not confirmed: batch jobs stay paused for a human to resume.');
+      if (pause) ctx.keep('pause-batch-jobs', 'top-up not confirmed: batch jobs stay paused until a human resumes them');
       return { resolution: 'closed', summary: 'Credits exhausted; top-up not confirmed. Batch jobs left paused.' };
     }
     if (await ctx.verify()) break;

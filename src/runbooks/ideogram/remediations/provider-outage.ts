@@ -2,7 +2,14 @@ import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../../workflows/engine/context.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
 
-/** 500/503: fallback on, wait out the outage, fallback off only once the provider is healthy again. */
+const enableStep = (cycle: number) => (cycle === 1 ? 'enable-fallback' : `enable-fallback-${cycle}`);
+const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`);
+
+/**
+ * 500/503: fallback on, wait until real calls succeed N times in a row, fallback off, and watch:
+ * a relapse confirmed by repeated failures turns fallback on again (once per genuine relapse).
+ * Written from the mutation ledger, so it resumes correctly after continue-as-new or a re-triage.
+ */
 export async function remediateProviderOutage(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
   const autoApprove = ctx.decision.severity === 'P1' && ctx.input.policy.autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
@@ -12,44 +19,60 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}`,
     autoApproveReason: autoApprove,
   });
-  let fallbackStep: string | null = null;
-  if (fallbackApproved) {
-    fallbackStep = 'enable-fallback';
-    await ctx.stage('fallback-enabled', async () => {
-      await ctx.apply('enable-fallback', { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
-      await ctx.apply('restart-for-fallback', { kind: 'rollout-restart', ...deployment });
-      await ctx.waitForRollout();
-      ctx.setState('mitigated', 'fallback enabled: users get placeholder images');
-    });
-  } else {
+  if (!fallbackApproved) {
     ctx.note('Fallback rejected: users keep seeing errors until Ideogram recovers; monitoring only.');
-  }
-
-  for (let cycle = 1; cycle <= 3; cycle += 1) {
     await ctx.monitorUntilRecovered();
-    if (!fallbackStep) return { resolution: 'resolved', summary: 'Ideogram recovered on its own; fallback was not enabled.' };
-    const offApproved = await ctx.approval({
-      stepId: cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`,
-      description: `Ideogram is healthy again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
-      kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=<recorded value>`)} && ${restartKubectl(ctx)}`,
-    });
-    if (!offApproved) {
-      ctx.note(`Fallback stays on by decision; turn it off later with: ${setEnvKubectl(ctx, `${FALLBACK}=false`)}`);
-      return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
-    }
-    ctx.setState('reverting', 'fallback off');
-    await ctx.revert(fallbackStep);
-    await ctx.apply(`restart-after-fallback-${cycle}`, { kind: 'rollout-restart', ...deployment });
-    await ctx.waitForRollout();
-    if (await ctx.verify()) {
-      return { resolution: 'resolved', summary: 'Ideogram outage: fallback served placeholder images until the provider was healthy, then was turned off and generation verified.' };
-    }
-    await ctx.escalate('generation still fails after fallback was turned off: fallback re-enabled, monitoring again');
-    fallbackStep = `enable-fallback-${cycle + 1}`;
-    await ctx.apply(fallbackStep, { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
-    await ctx.apply(`restart-for-fallback-${cycle + 1}`, { kind: 'rollout-restart', ...deployment });
-    ctx.setState('mitigated', 'fallback re-enabled after a relapse');
+    return { resolution: 'resolved', summary: 'Ideogram recovered on its own; fallback was not enabled.' };
   }
-  await ctx.escalate('the provider relapsed three times after recovery: fallback stays on, a human takes over');
-  return { resolution: 'resolved', summary: 'Ideogram kept relapsing: fallback left on and handed to a human.' };
+  if (!ctx.applied('enable-fallback') && ctx.providerRecovered()) {
+    ctx.note('Real calls already succeed again: fallback not applied (it would only serve placeholders from a healthy provider).');
+    return { resolution: 'resolved', summary: 'Ideogram recovered before fallback was applied; nothing changed.' };
+  }
+  await ctx.stage('fallback-enabled', async () => {
+    await ctx.apply('enable-fallback', { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
+    await ctx.apply('restart-for-fallback', { kind: 'rollout-restart', ...deployment });
+    await ctx.waitForRollout();
+    ctx.setState('mitigated', 'fallback enabled: users get placeholder images');
+  });
+
+  for (;;) {
+    const cycle = ctx.ledger().filter((m) => /^enable-fallback(-\d+)?$/.test(m.step)).length;
+    const step = enableStep(cycle);
+    if (ctx.applied(step)) {
+      await ctx.monitorUntilRecovered();
+      const offApproved = await ctx.approval({
+        stepId: disableStep(cycle),
+        description: `Real calls to Ideogram succeed again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
+        kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=<recorded value>`)} && ${restartKubectl(ctx)}`,
+      });
+      if (!offApproved) {
+        ctx.keep(step, `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, `${FALLBACK}=false`)}`);
+        return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
+      }
+      ctx.setState('reverting', 'fallback off');
+      await ctx.revert(step);
+      await ctx.apply(`restart-after-fallback-${cycle}`, { kind: 'rollout-restart', ...deployment });
+      await ctx.waitForRollout();
+    }
+    if ((await ctx.watchAfterChange()) === 'stable') {
+      return { resolution: 'resolved', summary: 'Ideogram outage: fallback served placeholder images until real calls succeeded again, then was turned off and generation stayed healthy.' };
+    }
+    const relapses = cycle;
+    const next = enableStep(cycle + 1);
+    if (relapses > ctx.input.timings.maxAutoRelapses) {
+      await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off: automatic re-enabling stops after ${ctx.input.timings.maxAutoRelapses}, a human decides`);
+      const again = await ctx.approval({ stepId: next, description: `Ideogram relapsed again (${relapses} times): re-enable fallback`, kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}` });
+      if (!again) {
+        ctx.note('Fallback stays off by decision while Ideogram relapses; monitoring until it is healthy.');
+        await ctx.monitorUntilRecovered();
+        return { resolution: 'resolved', summary: `Ideogram relapsed ${relapses} times; fallback was left off by decision and the provider recovered.` };
+      }
+    } else {
+      await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off (confirmed by repeated failing real calls): fallback re-enabled, monitoring again`);
+    }
+    await ctx.apply(next, { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
+    await ctx.apply(`restart-for-fallback-${cycle + 1}`, { kind: 'rollout-restart', ...deployment });
+    await ctx.waitForRollout();
+    ctx.setState('mitigated', 'fallback re-enabled after a genuine relapse');
+  }
 }

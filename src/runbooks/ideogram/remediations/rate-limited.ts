@@ -32,7 +32,10 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     description: `429s have stopped: restore ${CONCURRENCY} to its recorded value`,
     kubectl: setEnvKubectl(ctx, `${CONCURRENCY}=<recorded value>`),
   });
-  if (!restore) return { resolution: 'resolved', summary: `Rate limiting over; ${CONCURRENCY} deliberately left at ${REDUCED_CONCURRENCY}.` };
+  if (!restore) {
+    ctx.keep('reduce-concurrency', `restoring ${CONCURRENCY} was rejected: left at ${REDUCED_CONCURRENCY} by decision`);
+    return { resolution: 'resolved', summary: `Rate limiting over; ${CONCURRENCY} deliberately left at ${REDUCED_CONCURRENCY}.` };
+  }
   ctx.setState('reverting', `restore ${CONCURRENCY}`);
   await ctx.revert('reduce-concurrency');
   await ctx.waitForRollout();

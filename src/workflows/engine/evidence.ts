@@ -1,0 +1,103 @@
+import { isCancellation } from '@temporalio/workflow';
+import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
+import { probeActivities } from './activities.ts';
+import type { Incident } from './incident.ts';
+
+const HOUR = 3_600_000;
+const PROBE_HISTORY_ROUNDS = 20;
+
+/** A probe that could not run on our side: evidence about us, never about the provider. */
+export function unrunnable(probe: string, blocker: string): ProbeResult {
+  return { probe, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `not run: ${blocker}`, source: 'self', blocker };
+}
+
+/**
+ * Billed calls: a hard cap per incident and a rolling hourly rate. The rate decides how often
+ * monitoring may make a real call; triage and confirmation (`priority`) only answer to the cap.
+ */
+export class BilledBudget {
+  private readonly incident: Incident;
+
+  constructor(incident: Incident) {
+    this.incident = incident;
+  }
+
+  private get log(): string[] {
+    return (this.incident.s.billedLog ??= []);
+  }
+
+  exhausted(): boolean {
+    return this.incident.s.billedProbes >= this.incident.input.billedProbeBudget;
+  }
+
+  canSpend(calls: number, priority: boolean): boolean {
+    const { billedProbeBudget, billedProbesPerHour } = this.incident.input;
+    if (this.incident.s.billedProbes + calls > billedProbeBudget) return false;
+    if (priority) return true;
+    const now = Date.now();
+    return this.log.filter((t) => now - Date.parse(t) < HOUR).length + calls <= billedProbesPerHour;
+  }
+
+  spend(calls: number): void {
+    const now = Date.now();
+    this.incident.s.billedProbes += calls;
+    const at = new Date(now).toISOString();
+    this.incident.s.billedLog = [...this.log.filter((t) => now - Date.parse(t) < HOUR), ...Array.from({ length: calls }, () => at)];
+  }
+}
+
+function capped(incident: Incident, spec: ProbeSpecInput): ProbeSpecInput {
+  const cap = incident.input.timings.probeTimeoutMs;
+  return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
+}
+
+/** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
+export async function gather(incident: Incident, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
+  if (spec.billed) {
+    if (!incident.budget.canSpend(1, options.priority)) {
+      return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
+    }
+    incident.budget.spend(1);
+  }
+  const s = incident.input.service;
+  try {
+    return await probeActivities.runProbe({
+      spec: capped(incident, spec),
+      target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef },
+      extracted: options.extracted,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    return unrunnable(spec.id, `the probe activity failed: ${message}`);
+  }
+}
+
+export function describeResult(r: ProbeResult): string {
+  if (r.source === 'self') return `${r.probe}: not run (${r.blocker ?? r.detail})`;
+  return `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`;
+}
+
+/** The Quick Triage: independent probes at once, downloads after the calls whose URLs they fetch. */
+export async function triageRound(incident: Incident): Promise<ProbeResult[]> {
+  const specs = incident.runbook.triageProbes;
+  const first = await Promise.all(specs.filter((s) => s.kind !== 'download').map((s) => gather(incident, s, { priority: true })));
+  const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
+  const second = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => gather(incident, s, { priority: true, extracted })));
+  const results = [...first, ...second];
+  for (const r of results) incident.add('probe', describeResult(r), r);
+  incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
+  return results;
+}
+
+/** Real calls to every endpoint the runbook names, at once. */
+export function realRound(incident: Incident, priority: boolean): Promise<ProbeResult[]> {
+  return Promise.all(incident.runbook.evidence.real.map((spec) => gather(incident, spec, { priority })));
+}
+
+/** The blocker when none of the decisive probes produced provider evidence; null when some did. */
+export function blockerOf(incident: Incident, results: ProbeResult[]): string | null {
+  const decisive = results.filter((r) => incident.runbook.evidence.decisive.includes(r.probe));
+  if (decisive.length === 0 || decisive.some((r) => r.source !== 'self')) return null;
+  return [...new Set(decisive.map((r) => r.blocker ?? r.detail))].join('; ');
+}

@@ -1,0 +1,122 @@
+import { condition, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { describeSecretRef, SEARCH_ATTRIBUTES, type Decision, type ProbeResult } from '../../contract/index.ts';
+import { blockerOf, describeResult, realRound, triageRound } from './evidence.ts';
+import type { Incident } from './incident.ts';
+import { causeEntry, worse } from './observer.ts';
+
+/** The step id a human answers with `runbook provide-secret` when the probes cannot read their key. */
+export const PROBE_CREDENTIALS_STEP = 'probe-credentials';
+
+const classify = (incident: Incident, results: ProbeResult[]) =>
+  incident.runbook.classify(results, incident.s.probeHistory.slice(0, -1), { reportedCause: incident.input.suspectedCause, thresholds: incident.input.decisionThresholds });
+
+/**
+ * Triage until there is provider evidence to decide on. While the decisive probes cannot run, the
+ * incident is blocked: it says why, escalates, and tries again when a human hands over a
+ * reference or the backoff expires (a key fixed on the worker is picked up then). It never
+ * guesses a cause from the rest.
+ */
+async function triageUntilEvidence(incident: Incident): Promise<ProbeResult[]> {
+  const t = incident.input.timings;
+  let waitMs = t.pollInitialMs;
+  for (;;) {
+    const results = await triageRound(incident);
+    const blocker = blockerOf(incident, results);
+    if (!blocker) {
+      if (incident.s.blocker) incident.note(`Unblocked: the probes run again (${incident.s.blocker} no longer applies)`);
+      incident.s.blocker = null;
+      return results;
+    }
+    if (incident.s.blocker !== blocker) {
+      incident.s.blocker = blocker;
+      incident.setState('blocked', `cannot triage: ${blocker}`);
+      await incident.escalate(
+        `cannot triage: ${blocker}. No cause is guessed without the provider's answers. Fix it on the worker, or hand over a reference: runbook provide-secret ${incident.s.incidentId} ${PROBE_CREDENTIALS_STEP} --ref env:NAME --by <you>`,
+      );
+    }
+    const refsBefore = incident.s.secretRefs.length;
+    await condition(() => incident.s.secretRefs.length !== refsBefore || incident.interrupted(), waitMs);
+    if (incident.interrupted()) return results;
+    const provided = incident.s.secretRefs.slice(refsBefore).find((r) => r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId);
+    if (provided) {
+      incident.s.probeKeyRef = provided.ref;
+      incident.note(`Probes now use ${describeSecretRef(provided.ref)} (provided by ${provided.by}); triage again`);
+    }
+    waitMs = Math.min(Math.round(waitMs * t.pollBackoff), t.pollMaxMs);
+    incident.pollsThisRun += 1;
+    if (incident.pollsThisRun >= t.pollsPerRun) await incident.continueAsNew();
+  }
+}
+
+/**
+ * Sustained means sustained: before a plan that changes production starts, real calls are made
+ * again until `confirmRounds` consecutive rounds agree. The decision is what they agree on.
+ */
+async function confirmSustained(incident: Incident, first: Decision, triage: ProbeResult[]): Promise<Decision> {
+  const t = incident.input.timings;
+  // Only the free hint carries over: the other triage probes are themselves what is being doubted.
+  const hints = triage.filter((r) => r.probe === incident.runbook.evidence.hint.id);
+  const seen: Decision[] = [first];
+  const maxRounds = t.confirmRounds * 2 + 1;
+  for (let round = 1; round <= maxRounds; round += 1) {
+    await sleep(t.confirmIntervalMs);
+    const results = await realRound(incident, true);
+    for (const r of results) incident.add('probe', `confirmation ${round}: ${describeResult(r)}`, r);
+    if (blockerOf(incident, results)) {
+      incident.note(`Could not confirm (${blockerOf(incident, results)}): going on with the triage decision`);
+      return seen.at(-1)!;
+    }
+    seen.push(classify(incident, [...results, ...hints]));
+    // Agreement among the re-checks themselves: the triage round alone is what is being doubted.
+    if (round >= t.confirmRounds && seen.slice(-t.confirmRounds).every((d) => d.cause === seen.at(-1)!.cause)) break;
+  }
+  const final = seen.at(-1)!;
+  const classes = seen.map((d) => d.cause).join(' → ');
+  if (final.cause === first.cause) {
+    incident.note(`Confirmed sustained: ${seen.length - 1} re-checks over ${Math.round(((seen.length - 1) * t.confirmIntervalMs) / 1000)} s still show ${first.cause} (${classes})`);
+    return first;
+  }
+  const healthy = final.cause === incident.runbook.evidence.healthyCause;
+  incident.note(`Not sustained as ${first.cause}: re-checks show ${classes}${healthy ? ' — a transient fault, nothing is changed' : ''}`);
+  return healthy ? { ...final, rationale: `Triage saw ${first.cause} once, but the re-checks succeed: transient, not sustained. ${final.rationale}` } : final;
+}
+
+/** Triage → (blocked?) → classify provider evidence → confirm when the plan would change production. */
+export async function decide(incident: Incident): Promise<void> {
+  const results = await triageUntilEvidence(incident);
+  if (incident.interrupted()) return;
+  let decision = classify(incident, results);
+  if (incident.runbook.causes[decision.cause]?.confirm) decision = await confirmSustained(incident, decision, results);
+  record(incident, decision, decision.rationale);
+  incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
+}
+
+function record(incident: Incident, decision: Decision, why: string): void {
+  incident.s.decision = decision;
+  incident.s.causes = [...(incident.s.causes ?? []), causeEntry(decision, why)];
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
+    { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
+  ]);
+  incident.publish();
+}
+
+/**
+ * The failure class changed: a new decision on the timeline (old → new, why), severity never
+ * drops, pending approvals of the old plan are superseded, stakeholders and on-call are told.
+ * Applied changes stay in the ledger: the new plan reuses them or they are settled at the end.
+ */
+export async function applyRetriage(incident: Incident, next: Decision, why: string): Promise<void> {
+  const old = incident.decision;
+  const severity = worse(old.severity, next.severity);
+  const decision: Decision = { ...next, severity };
+  for (const request of incident.s.approvals.filter((a) => a.outcome === 'pending')) {
+    request.outcome = 'superseded';
+    incident.note(`${request.stepId} superseded: the incident is now ${next.cause}`, { stepId: request.stepId, superseded: true });
+  }
+  record(incident, decision, why);
+  incident.add('decision', `re-triage: ${old.severity} ${old.cause} → ${severity} ${next.cause}: ${why}`, { ...decision, previous: { cause: old.cause, severity: old.severity }, retriage: true });
+  incident.observer.restartJudgement();
+  incident.s.stateVersion += 1;
+  await incident.escalate(`the incident changed nature: ${old.cause} → ${next.cause} (${severity}); moving to the ${next.cause} plan`);
+}

@@ -1,0 +1,191 @@
+import { condition, workflowInfo } from '@temporalio/workflow';
+import type { Decision, ProbeResult, Severity } from '../../contract/index.ts';
+import { blockerOf, describeResult, gather, realRound } from './evidence.ts';
+import type { Incident } from './incident.ts';
+
+/** What the observer knows; carried across continue-as-new in the snapshot. */
+export interface ObserverState {
+  polls: number;
+  intervalMs: number;
+  /** The free hint's last value (e.g. status page indicator). */
+  lastHint: string | null;
+  lastRealAt: string | null;
+  /** Consecutive real checks that found the provider healthy. */
+  realStreak: number;
+  /** Consecutive real checks that found a fault. */
+  failStreak: number;
+  lastClass: string | null;
+  /** A different failure class seen in consecutive real checks, awaiting confirmation. */
+  candidate: { cause: string; count: number } | null;
+  budgetEscalated: boolean;
+  blocker: string | null;
+}
+
+const RANK: Record<Severity, number> = { P1: 4, P2: 3, P3: 2, P4: 1 };
+export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
+
+/**
+ * Watches the provider from the decision until the incident closes. Every poll reads the free
+ * hint; a real call is made when the hint changes, when a verdict is awaited or being confirmed,
+ * and at least every `realCheckEveryMs` regardless of the hint. Only real calls move the streaks.
+ */
+export class Observer {
+  private readonly incident: Incident;
+  private attentive = 0;
+  private wakeups = 0;
+
+  constructor(incident: Incident) {
+    this.incident = incident;
+  }
+
+  get state(): ObserverState {
+    const t = this.incident.input.timings;
+    return (this.incident.s.observer ??= {
+      polls: 0,
+      intervalMs: t.pollInitialMs,
+      lastHint: null,
+      lastRealAt: null,
+      realStreak: 0,
+      failStreak: 0,
+      lastClass: null,
+      candidate: null,
+      budgetEscalated: false,
+      blocker: null,
+    });
+  }
+
+  get required(): number {
+    return this.incident.input.timings.healthyChecksRequired;
+  }
+
+  recovered(): boolean {
+    return this.state.realStreak >= this.required;
+  }
+
+  async run(): Promise<void> {
+    const t = this.incident.input.timings;
+    while (!this.incident.finished) {
+      const seen = this.wakeups;
+      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.state.intervalMs);
+      if (this.incident.finished) return;
+      if (woken) continue;
+      if (this.incident.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) {
+        this.incident.requestContinueAsNew();
+        return;
+      }
+      await this.poll();
+    }
+  }
+
+  /** Runs `fn` with real calls on every poll at the initial interval: someone waits on a verdict. */
+  async attend<T>(fn: () => Promise<T>): Promise<T> {
+    this.attentive += 1;
+    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.wakeups += 1;
+    try {
+      return await fn();
+    } finally {
+      this.attentive -= 1;
+    }
+  }
+
+  /** Forget the streaks: what counts from now on is how the provider behaves after a change. */
+  restartJudgement(): void {
+    const o = this.state;
+    o.realStreak = 0;
+    o.failStreak = 0;
+    o.candidate = null;
+  }
+
+  private backoff(): number {
+    const t = this.incident.input.timings;
+    return Math.min(Math.round(this.state.intervalMs * t.pollBackoff), t.pollMaxMs);
+  }
+
+  private async poll(): Promise<void> {
+    const o = this.state;
+    const t = this.incident.input.timings;
+    const evidence = this.incident.runbook.evidence;
+    o.polls += 1;
+    this.incident.pollsThisRun += 1;
+    const hint = await gather(this.incident, evidence.hint, { priority: false });
+    const value = evidence.hintValue(hint);
+    const hintChanged = value !== null && o.lastHint !== null && value !== o.lastHint;
+    if (value !== null && value !== o.lastHint) {
+      this.incident.add('probe', `hint ${hint.probe}: ${o.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`, { probe: hint.probe, hint: value });
+      o.lastHint = value;
+    }
+    const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
+    const building = o.realStreak > 0 && o.realStreak < this.required;
+    const due = hintChanged || this.attentive > 0 || building || o.candidate !== null || sinceReal >= t.realCheckEveryMs;
+    if (!due) {
+      o.intervalMs = this.backoff();
+      return;
+    }
+    if (!this.incident.budget.canSpend(evidence.real.length, false)) {
+      o.intervalMs = this.backoff();
+      if (this.incident.budget.exhausted() && !o.budgetEscalated) {
+        o.budgetEscalated = true;
+        await this.incident.escalate('the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it');
+      }
+      return;
+    }
+    const round = await realRound(this.incident, false);
+    o.lastRealAt = new Date(Date.now()).toISOString();
+    await this.judge(round, hint);
+  }
+
+  private async judge(round: ProbeResult[], hint: ProbeResult): Promise<void> {
+    const o = this.state;
+    const t = this.incident.input.timings;
+    const blocker = blockerOf(this.incident, round);
+    if (blocker) {
+      if (o.blocker !== blocker) {
+        o.blocker = blocker;
+        await this.incident.escalate(`real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`);
+      }
+      return;
+    }
+    o.blocker = null;
+    const verdict = this.incident.runbook.classify([...round, hint], [], { thresholds: this.incident.input.decisionThresholds });
+    const healthy = verdict.cause === this.incident.runbook.evidence.healthyCause;
+    const current = this.incident.decision;
+    if (healthy) {
+      o.realStreak += 1;
+      o.failStreak = 0;
+      o.candidate = null;
+      o.intervalMs = t.pollInitialMs;
+    } else {
+      o.realStreak = 0;
+      o.failStreak += 1;
+      o.intervalMs = this.attentive > 0 || o.candidate ? t.pollInitialMs : this.backoff();
+    }
+    const changed = verdict.cause !== o.lastClass;
+    o.lastClass = verdict.cause;
+    const cited = round.map(describeResult).join('; ');
+    if (healthy) {
+      this.incident.add('probe', `real check ${o.polls}: healthy ${o.realStreak}/${this.required} (${cited})`, { realStreak: o.realStreak, results: round });
+    } else if (changed || verdict.cause !== current.cause) {
+      this.incident.add('probe', `real check ${o.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`, { class: verdict.cause, results: round });
+    }
+    if (healthy || verdict.cause === current.cause) {
+      o.candidate = null;
+      return;
+    }
+    if (RANK[verdict.severity] < RANK[current.severity]) {
+      if (changed) this.incident.note(`Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`);
+      o.candidate = null;
+      return;
+    }
+    o.candidate = o.candidate?.cause === verdict.cause ? { cause: verdict.cause, count: o.candidate.count + 1 } : { cause: verdict.cause, count: 1 };
+    if (o.candidate.count >= t.confirmRounds) {
+      this.incident.requestRetriage(verdict, `${o.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`);
+      o.candidate = null;
+    }
+  }
+}
+
+export type RecoveryVerdict = 'stable' | 'relapsed';
+
+/** The decision as a cause change entry. */
+export const causeEntry = (d: Decision, why: string) => ({ cause: d.cause, severity: d.severity, at: new Date(Date.now()).toISOString(), why });
