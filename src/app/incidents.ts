@@ -100,7 +100,7 @@ export async function signalIncident(client: Client, id: string, signal: string,
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new CliError(`incident ${id} is closed: \`${signal}\` changes nothing now`, EXIT.usage);
   await handle.signal(signal, payload);
-  return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) > 0 };
+  return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0 };
 }
 
 export interface IncidentRow {

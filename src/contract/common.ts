@@ -83,9 +83,9 @@ export const StepIdSchema = z.string().max(64, 'a step id of at most 64 characte
 /** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
 export const HttpUrlSchema = z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' });
 
-/** How identities compare: "Rita", " rita" and "ｒｉｔａ" are one person. */
+/** How identities compare: "Rita", " rita", "ＲＩＴＡ" are one person (NFKC, then a case fold via upper → lower, so ß ≡ SS). */
 export function identityKey(name: string): string {
-  return name.normalize('NFKC').trim().toLowerCase();
+  return name.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 /** Text for a terminal: controls (ESC, BEL, CR, ...) become spaces; newlines survive only if asked for. */
