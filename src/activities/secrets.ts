@@ -10,9 +10,21 @@ export interface SecretResolverDeps {
   readKubeSecret?: KubeSecretReader;
 }
 
+/** Failure types of resolveSecret: configuration to fix, never something to retry or observe. */
+export const SECRET_ERROR_TYPES = ['SecretNotFound', 'SecretInvalid'] as const;
+
+export function isSecretConfigError(err: unknown): err is Error & { type: (typeof SECRET_ERROR_TYPES)[number] } {
+  return (SECRET_ERROR_TYPES as readonly unknown[]).includes((err as { type?: unknown } | null)?.type);
+}
+
+/** No API key contains whitespace or controls; one that does was pasted with a stray newline. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_A_KEY_CHAR = /[\s\u0000-\u001f\u007f-\u009f]/;
+
 /**
  * Resolves a secret reference to its value. The value stays inside the calling activity: errors
- * name the reference only.
+ * name the reference only. A value with whitespace or controls would otherwise fail later as an
+ * invalid HTTP header and look like a network incident.
  */
 export async function resolveSecret(ref: SecretRef, deps: SecretResolverDeps): Promise<string> {
   const value = await readSecret(ref, deps);
@@ -20,6 +32,12 @@ export async function resolveSecret(ref: SecretRef, deps: SecretResolverDeps): P
     throw ApplicationFailure.nonRetryable(
       `secret ${describeSecretRef(ref)} is not set or empty — create it, or point the reference at the right place`,
       'SecretNotFound',
+    );
+  }
+  if (NOT_A_KEY_CHAR.test(value)) {
+    throw ApplicationFailure.nonRetryable(
+      `secret ${describeSecretRef(ref)} contains whitespace or control characters — store the key alone, without a trailing newline or spaces`,
+      'SecretInvalid',
     );
   }
   return value;

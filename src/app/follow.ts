@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { statusQuery, timelineQuery, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+import { statusQuery, terminalSafe, timelineQuery, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
 
 export interface FollowOptions {
   /** One line per timeline event. */
@@ -26,7 +26,8 @@ export function describeNow(status: IncidentStatus, tick: number): string {
 }
 
 export function formatEntry(entry: TimelineEntry): string {
-  return `${entry.at.slice(11, 19)}  ${entry.kind.padEnd(18)} ${entry.message}`;
+  // Timeline messages carry other people's text: strip terminal controls (ESC, BEL, CR) on the way out.
+  return terminalSafe(`${entry.at.slice(11, 19)}  ${entry.kind.padEnd(18)} ${entry.message}`);
 }
 
 /**

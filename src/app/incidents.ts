@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   approveSignal,
@@ -12,11 +12,12 @@ import {
   statusQuery,
   timelineQuery,
   type IncidentInputDraft,
-  type IncidentResult,
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
 import { CliError, EXIT, formatZodError, UsageError } from '../cli/errors.ts';
+import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
+import { requireWorker, workflowPollers } from './workers.ts';
 
 export async function startIncident(client: Client, taskQueue: string, draft: IncidentInputDraft, workflowId?: string): Promise<WorkflowHandle> {
   const parsed = IncidentInputSchema.safeParse(draft);
@@ -39,12 +40,12 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
 }
 
 /** A handle to an incident that exists, or a message that says how to find one. */
-export async function incidentHandle(client: Client, id: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
+export async function incidentHandle(client: Client, id: string): Promise<{ handle: WorkflowHandle; running: boolean; description: WorkflowExecutionDescription }> {
   const handle = client.workflow.getHandle(id);
   try {
     const description = await handle.describe();
     if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new CliError(`${id} is a ${description.type} workflow, not an incident`, EXIT.usage);
-    return { handle, running: description.status.name === 'RUNNING' };
+    return { handle, running: description.status.name === 'RUNNING', description };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new CliError(`no incident ${id} — run \`runbook list --all\` to see incidents`, EXIT.failure);
     throw err;
@@ -52,26 +53,32 @@ export async function incidentHandle(client: Client, id: string): Promise<{ hand
 }
 
 export async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
-  const { handle } = await incidentHandle(client, id);
+  const { handle, running, description } = await incidentHandle(client, id);
+  if (!running) return statusOfClosed(handle, description);
+  await requireWorker(client, description.taskQueue);
   return handle.query(statusQuery);
 }
 
 export async function incidentTimeline(client: Client, id: string): Promise<TimelineEntry[]> {
-  const { handle, running } = await incidentHandle(client, id);
-  if (!running) return ((await handle.result()) as IncidentResult).timeline;
+  const { handle, running, description } = await incidentHandle(client, id);
+  if (!running) return (await requireClosedResult(handle, description)).timeline;
+  await requireWorker(client, description.taskQueue);
   return handle.query(timelineQuery);
 }
 
 export async function incidentPostmortem(client: Client, id: string): Promise<{ markdown: string; final: boolean }> {
-  const { handle, running } = await incidentHandle(client, id);
-  if (!running) return { markdown: ((await handle.result()) as IncidentResult).postmortem, final: true };
+  const { handle, running, description } = await incidentHandle(client, id);
+  if (!running) return { markdown: (await requireClosedResult(handle, description)).postmortem, final: true };
+  await requireWorker(client, description.taskQueue);
   return { markdown: await handle.query(postmortemQuery), final: false };
 }
 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
 export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected' }): Promise<string> {
-  const { handle, running } = await incidentHandle(client, id);
+  const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new CliError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`, EXIT.usage);
+  // An update waits for a worker indefinitely: without one, say so instead of hanging.
+  await requireWorker(client, description.taskQueue);
   try {
     const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision }] });
     if (!answer.accepted) throw new CliError(answer.message, EXIT.usage);
@@ -88,10 +95,12 @@ export async function decide(client: Client, id: string, input: { stepId: string
   }
 }
 
-export async function signalIncident(client: Client, id: string, signal: string, payload: object): Promise<void> {
-  const { handle, running } = await incidentHandle(client, id);
+/** Signals are durable, so they are sent without a worker; the answer says whether one will act on it now. */
+export async function signalIncident(client: Client, id: string, signal: string, payload: object): Promise<{ taskQueue: string; workerPolling: boolean }> {
+  const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new CliError(`incident ${id} is closed: \`${signal}\` changes nothing now`, EXIT.usage);
   await handle.signal(signal, payload);
+  return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0 };
 }
 
 export interface IncidentRow {

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { ConfigError } from '../config/index.ts';
+import { terminalSafe } from '../contract/common.ts';
 import type { CliContext } from './context.ts';
 
 export const EXIT = {
@@ -50,19 +51,42 @@ export function formatZodError(err: ZodError, what = 'input'): string {
     .join('; ')}`;
 }
 
+/**
+ * A command's validation errors, named the way the person typed them: `--latency-scale`, `<id>`.
+ * `positional` lists the schema keys that are arguments rather than flags.
+ */
+export function formatOptionError(err: ZodError, positional: readonly string[] = []): string {
+  return `invalid arguments: ${err.issues
+    .map((i) => {
+      const [key, ...rest] = i.path.map(String);
+      if (key === undefined) return i.message;
+      const name = positional.includes(key) ? `<${key}>` : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return `${[name, ...rest].join('.')}: ${i.message}`;
+    })
+    .join('; ')}`;
+}
+
+/** No worker polls the incident's task queue: queries and updates would wait in silence. */
+export function noWorker(taskQueue: string): CliError {
+  return new CliError(
+    `no worker is polling task queue "${taskQueue}" — start one with \`runbook worker\` (or \`runbook dev\` locally), then retry`,
+    EXIT.failure,
+  );
+}
+
 /** The one place that turns an error into a message and an exit code. */
 export function reportError(err: unknown, ctx: CliContext): number {
   const declared = (err as { exitCode?: unknown } | null)?.exitCode;
   if (err instanceof CliError || err instanceof ConfigError || (err instanceof Error && typeof declared === 'number')) {
-    if (err.message) ctx.stderr.write(`runbook: ${err.message}\n`);
+    if (err.message) ctx.stderr.write(`runbook: ${terminalSafe(err.message, true)}\n`);
     return declared as number;
   }
   if (err instanceof ZodError) {
-    ctx.stderr.write(`runbook: ${formatZodError(err)}\n`);
+    ctx.stderr.write(`runbook: ${terminalSafe(formatZodError(err), true)}\n`);
     return EXIT.usage;
   }
   const message = err instanceof Error ? err.message : String(err);
-  ctx.stderr.write(`runbook: ${message}\n`);
+  ctx.stderr.write(`runbook: ${terminalSafe(message, true)}\n`);
   if (ctx.env.RUNBOOK_DEBUG === '1' && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
   return EXIT.failure;
 }

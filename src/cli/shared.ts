@@ -1,18 +1,28 @@
 import { z } from 'zod';
 import { connectClient, type ConnectedClient } from '../app/temporal-client.ts';
 import { loadConfig, type AppConfig } from '../config/index.ts';
+import { FreeTextSchema, IncidentIdSchema, PersonNameSchema, StepIdSchema } from '../contract/index.ts';
+import { getRunbook, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
 import type { CliContext } from './context.ts';
-import { formatZodError, UsageError } from './errors.ts';
+import { formatOptionError, UsageError } from './errors.ts';
 
 /** Validates a command's options and arguments before anything is started or signalled. */
-export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown, positional: readonly string[] = []): z.infer<T> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'arguments'));
+  if (!parsed.success) throw new UsageError(formatOptionError(parsed.error, positional));
   return parsed.data;
 }
 
-export const IncidentIdSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'an incident id like incident-20261125-outage');
-export const PersonSchema = z.string().trim().min(1, 'who is acting: --by NAME');
+// The CLI validates with the contract's own schemas, so it refuses exactly what the workflow would.
+export { IncidentIdSchema, StepIdSchema };
+export const PersonSchema = PersonNameSchema;
+/** A required free-text argument (note, reason, root cause). */
+export const TextArgumentSchema = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
+
+export function runbookById(id: string): RunbookDefinition {
+  if (!runbookIds().includes(id)) throw new UsageError(`unknown runbook "${id}" — known: ${runbookIds().join(', ')}`);
+  return getRunbook(id);
+}
 
 /** Config + a connected client; the connection is closed when `fn` ends. */
 export async function withClient<T>(ctx: CliContext, fn: (connected: ConnectedClient, config: AppConfig) => Promise<T>): Promise<T> {

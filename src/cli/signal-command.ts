@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { signalIncident } from '../app/incidents.ts';
 import type { CliContext } from './context.ts';
-import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from './shared.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, TextArgumentSchema, withClient } from './shared.ts';
 
 export interface SignalCommandSpec {
   name: string;
@@ -17,18 +17,21 @@ export interface SignalCommandSpec {
 export function registerSignalCommand(program: Command, ctx: CliContext, spec: SignalCommandSpec): void {
   const command = program.command(spec.name).description(spec.description).argument('<id>', 'incident id');
   if (spec.text) command.argument(`<${spec.text.argument}>`, spec.text.argument);
-  command.requiredOption('--by <name>', 'who is acting (recorded in history)').action(async (...args: unknown[]) => {
+  // --by is checked by the schema, not by commander, so missing arguments are reported first.
+  command.option('--by <name>', 'who is acting (recorded in history; required)').action(async (...args: unknown[]) => {
     const id = args[0] as string;
     const text = spec.text ? (args[1] as string) : undefined;
     const raw = args[spec.text ? 2 : 1] as Record<string, unknown>;
     const options = parseOptions(
-      z.object({ id: IncidentIdSchema, by: PersonSchema, text: spec.text ? z.string().trim().min(1, `${spec.text.argument} must not be empty`) : z.undefined() }),
-      { id, by: raw.by, text },
+      z.object({ id: IncidentIdSchema, text: spec.text ? TextArgumentSchema(spec.text.argument) : z.undefined(), by: PersonSchema }),
+      { id, by: raw.by ?? '', text },
+      ['id', 'text'],
     );
     await withClient(ctx, async ({ client }) => {
       const payload = spec.text ? { by: options.by, [spec.text.field]: options.text } : { by: options.by };
-      await signalIncident(client, options.id, spec.signal, payload);
+      const sent = await signalIncident(client, options.id, spec.signal, payload);
       ctx.stdout.write(`${spec.done(options.id)}\n`);
+      if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the signal is recorded and acted on once one runs (\`runbook worker\` or \`runbook dev\`)\n`);
     });
   });
 }

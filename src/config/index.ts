@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { TASK_QUEUE, parseSecretRef, type SecretRef } from '../contract/index.ts';
+import { HttpUrlSchema, PersonNameSchema, TASK_QUEUE, identityKey, parseSecretRef, type SecretRef } from '../contract/index.ts';
 import { PROJECT_ROOT } from '../infra/temporal-binary.ts';
 
 /** Invalid configuration: the message names the variable and what it should look like. Exit code 2. */
@@ -19,7 +19,7 @@ const port = z.coerce.number().int().min(1).max(65535);
 const urlList = z
   .string()
   .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-  .pipe(z.array(z.url()));
+  .pipe(z.array(HttpUrlSchema));
 const secretRef = z.string().transform((s, ctx): SecretRef => {
   try {
     return parseSecretRef(s);
@@ -44,8 +44,8 @@ export const EnvSchema = z.object({
   RUNBOOK_WEBHOOK_URL: urlList.optional(),
   RUNBOOK_NOTIFY_FILE: z.string().min(1).optional(),
   RUNBOOK_WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  RUNBOOK_SERVICE_BASE_URL: z.url().optional(),
-  RUNBOOK_STATUS_PAGE_URL: z.url().optional(),
+  RUNBOOK_SERVICE_BASE_URL: HttpUrlSchema.optional(),
+  RUNBOOK_STATUS_PAGE_URL: HttpUrlSchema.optional(),
   RUNBOOK_API_HOST: z.string().min(1).optional(),
   RUNBOOK_API_KEY_REF: secretRef.optional(),
   RUNBOOK_K8S_NAMESPACE: z.string().min(1).optional(),
@@ -54,14 +54,24 @@ export const EnvSchema = z.object({
   RUNBOOK_K8S_SECRET: z.string().min(1).optional(),
   RUNBOOK_K8S_SECRET_KEY: z.string().min(1).optional(),
   RUNBOOK_BATCH_SELECTOR: z.string().min(1).optional(),
+  // ",,," must not silently mean "anyone may approve".
   RUNBOOK_APPROVERS: z
     .string()
-    .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+    .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => identityKey(a) !== ''))
+    .pipe(z.array(PersonNameSchema).min(1, 'a comma-separated list of at least one name (unset it to let anyone approve)'))
     .optional(),
   RUNBOOK_AUTO_APPROVE_P1_FALLBACK: bool.optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
 });
 export type AppConfig = z.infer<typeof EnvSchema>;
+
+/** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
+const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF']);
+
+function shown(variable: string, value: string | undefined): string {
+  if (SECRET_BEARING.has(variable)) return `${variable} (value not shown)`;
+  return `${variable}=${JSON.stringify(value ?? '')}`;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const relevant = Object.fromEntries(
@@ -71,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? 'environment');
-      return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+      return `${shown(variable, env[variable])}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
   }

@@ -46,3 +46,60 @@ export function parseSecretRef(text: string): SecretRef {
     `not a secret reference: expected env:NAME, file:/path or k8s:[namespace/]name#key (a reference, never the value)`,
   );
 }
+
+// ── Text that people type: names, notes, URLs ─────────────────────────────────────────────────
+// These travel through workflow history and end up in terminals, Slack and Markdown, so they are
+// checked once here, for every client (CLI today, a web console later).
+
+/** C0 and C1 controls, DEL included: ESC and BEL reach terminals, newlines forge lines. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f-\u009f]/g;
+export const NAME_MAX = 64;
+export const TEXT_MAX = 2_000;
+
+export const PersonNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'who is acting: --by NAME')
+  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`)
+  .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters');
+
+/** Notes, comments, reasons, root cause, symptom. */
+export const FreeTextSchema = z
+  .string()
+  .trim()
+  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`)
+  .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)');
+
+export const IncidentIdSchema = z
+  .string()
+  .max(120, 'an incident id of at most 120 characters')
+  .regex(/^[A-Za-z0-9._-]+$/, 'an incident id like incident-20261125-outage (letters, digits, dot, dash, underscore)');
+
+export const StepIdSchema = z.string().max(64, 'a step id of at most 64 characters').regex(/^[a-z0-9-]+$/, 'a step id like enable-fallback');
+
+/** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
+export const HttpUrlSchema = z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' });
+
+/** How identities compare: "Rita", " rita", "ＲＩＴＡ" are one person (NFKC, then a case fold via upper → lower, so ß ≡ SS). */
+export function identityKey(name: string): string {
+  return name.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** Text for a terminal: controls (ESC, BEL, CR, ...) become spaces; newlines survive only if asked for. */
+export function terminalSafe(text: string, keepNewlines = false): string {
+  return keepNewlines
+    ? text.split('\n').map((line) => line.replace(CONTROL_CHARS_GLOBAL, ' ')).join('\n')
+    : text.replace(CONTROL_CHARS_GLOBAL, ' ');
+}
+
+/**
+ * Text inlined into one Markdown line: newlines collapse and a leading block marker (#, >, -, +, *,
+ * 1., |, =, ```) is escaped, so a note can neither start a heading nor forge a timeline line.
+ */
+export function markdownInline(text: string): string {
+  const flat = text.replace(CONTROL_CHARS_GLOBAL, ' ').replace(/\s+/g, ' ').trim();
+  return flat.replace(/^(\d+)([.)])/, '$1\\$2').replace(/^([#>\-+*|=]|```|~~~)/, '\\$1');
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema, SeveritySchema } from './common.ts';
+import { HttpUrlSchema, SecretRefSchema, SeveritySchema } from './common.ts';
 import { DecisionSchema, ProbeResultSchema } from './probes.ts';
 import { MutationRecordSchema } from './mutations.ts';
 
@@ -120,8 +120,8 @@ export type IncidentTimings = z.infer<typeof IncidentTimingsSchema>;
 
 export const ServiceTargetSchema = z.object({
   name: z.string().min(1),
-  baseUrl: z.url(),
-  statusPageUrl: z.url().optional(),
+  baseUrl: HttpUrlSchema,
+  statusPageUrl: HttpUrlSchema.optional(),
   apiHost: z.string().optional(),
   apiKeyRef: SecretRefSchema,
   kubernetes: z.object({

@@ -1,16 +1,17 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { SecretRefSchema } from './common.ts';
+import { FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
 import type { IncidentStatus, TimelineEntry } from './incident.ts';
 
-const by = z.string().trim().min(1, 'who is acting (--by NAME)');
+const by = PersonNameSchema;
+const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
 
-export const ApprovalSignalSchema = z.object({ stepId: z.string().min(1), by, comment: z.string().optional() });
+export const ApprovalSignalSchema = z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional() });
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = z.object({ by });
-export const NoteSchema = z.object({ by, text: z.string().trim().min(1) });
-export const ReasonSchema = z.object({ by, reason: z.string().trim().min(1) });
-export const SecretRefSignalSchema = z.object({ by, stepId: z.string().min(1).optional(), ref: SecretRefSchema });
+export const NoteSchema = z.object({ by, text: text('the text') });
+export const ReasonSchema = z.object({ by, reason: text('the reason') });
+export const SecretRefSignalSchema = z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema });
 
 export type ApprovalAnswer = { accepted: boolean; message: string };
 

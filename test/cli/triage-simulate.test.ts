@@ -42,7 +42,7 @@ describe('runbook triage (real process)', () => {
     sim.reset();
     const { code, stderr } = await runCli(['triage', '--base-url', 'not a url'], { env: env() });
     expect(code).toBe(2);
-    expect(stderr).toContain('--base-url must be a URL');
+    expect(stderr).toContain('--base-url: an http:// or https:// URL');
     expect(sim.requests()).toHaveLength(0);
   });
 

@@ -13,7 +13,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write it to a file instead of stdout')
     .option('--json', 'print {"final", "markdown"}')
     .action(async (id: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(z.object({ id: IncidentIdSchema, out: z.string().min(1).optional(), json: z.boolean().default(false) }), { ...raw, id });
+      const options = parseOptions(z.object({ id: IncidentIdSchema, out: z.string().min(1).optional(), json: z.boolean().default(false) }), { ...raw, id }, ['id']);
       await withClient(ctx, async ({ client }) => {
         const { markdown, final } = await incidentPostmortem(client, options.id);
         if (options.out) {

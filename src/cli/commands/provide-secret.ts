@@ -4,9 +4,9 @@ import { signalIncident } from '../../app/incidents.ts';
 import { describeSecretRef, parseSecretRef, provideSecretRefSignal } from '../../contract/index.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, StepIdSchema, withClient } from '../shared.ts';
 
-const Options = z.object({ id: IncidentIdSchema, step: z.string().regex(/^[a-z0-9-]+$/), by: PersonSchema, ref: z.string().min(1) });
+const Options = z.object({ id: IncidentIdSchema, step: StepIdSchema, ref: z.string().min(1, 'where the new secret lives: --ref env:NAME'), by: PersonSchema });
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -14,10 +14,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Hand the incident a REFERENCE to a new secret (env:NAME, file:/path, k8s:[ns/]name#key) — never the value')
     .argument('<id>', 'incident id')
     .argument('<step>', 'the step asking for it, e.g. new-key-reference')
-    .requiredOption('--ref <reference>', 'where the new secret lives')
-    .requiredOption('--by <name>', 'who provides it')
+    // Required, but checked by the schema so that missing arguments are reported first.
+    .option('--ref <reference>', 'where the new secret lives (required)')
+    .option('--by <name>', 'who provides it (required)')
     .action(async (id: string, step: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(Options, { ...raw, id, step });
+      const options = parseOptions(Options, { ref: '', by: '', ...raw, id, step }, ['id', 'step']);
       let ref;
       try {
         ref = parseSecretRef(options.ref);
@@ -25,8 +26,9 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(`--ref ${(err as Error).message}`);
       }
       await withClient(ctx, async ({ client }) => {
-        await signalIncident(client, options.id, provideSecretRefSignal.name, { by: options.by, stepId: options.step, ref });
+        const sent = await signalIncident(client, options.id, provideSecretRefSignal.name, { by: options.by, stepId: options.step, ref });
         ctx.stdout.write(`Secret reference ${describeSecretRef(ref)} sent to ${options.id} (${options.step})\n`);
+        if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the reference is recorded and used once one runs (\`runbook worker\` or \`runbook dev\`)\n`);
       });
     });
 }

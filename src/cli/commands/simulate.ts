@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadScenarioFile, startSimulator } from '../../simulator/index.ts';
 import type { CliContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { parseOptions } from '../shared.ts';
 
 const SimulateOptionsSchema = z
   .object({
@@ -26,9 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--latency-scale <x>', 'multiply every simulated latency (0 = instant)', '1')
     .option('--image-ttl-ms <ms>', 'image URLs expire after this long (default 24 h)')
     .action(async (raw: unknown) => {
-      const parsed = SimulateOptionsSchema.safeParse(raw);
-      if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '));
-      const options = parsed.data;
+      const options = parseOptions(SimulateOptionsSchema, raw);
       const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile) : undefined;
       const simulator = await startSimulator({
         host: options.host,

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { startIncident } from '../../app/incidents.ts';
 import { serviceFromConfig } from '../../app/service-config.ts';
-import { getRunbook } from '../../runbooks/index.ts';
+import { requireWorker } from '../../app/workers.ts';
+import { FreeTextSchema } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
+import { UsageError } from '../errors.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, runbookById, withClient } from '../shared.ts';
 
 const StartOptions = z.object({
-  symptom: z.string().default(''),
-  cause: z.string().optional(),
+  symptom: FreeTextSchema.default(''),
+  cause: z.string().max(64).optional(),
   reporter: PersonSchema.optional(),
   trigger: z.enum(['manual', 'alert', 'drill']).default('manual'),
   id: IncidentIdSchema.optional(),
@@ -30,20 +32,22 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--runbook <id>', 'runbook definition', 'ideogram')
     .option('--follow', 'follow the incident live until it ends')
     .option('--json', 'print {"incidentId"}')
-    .action(async (raw: unknown) => {
-      const options = parseOptions(StartOptions, raw);
-      const runbook = getRunbook(options.runbook);
-      if (options.cause && !(options.cause in runbook.causes)) {
-        throw new Error(`unknown cause "${options.cause}" — one of: ${Object.keys(runbook.causes).join(', ')}`);
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(StartOptions, { ...raw, reporter: raw.reporter ?? ctx.env.USER ?? 'unknown' });
+      const runbook = runbookById(options.runbook);
+      if (options.cause && !Object.hasOwn(runbook.causes, options.cause)) {
+        throw new UsageError(`unknown cause "${options.cause}" for runbook ${runbook.id} — one of: ${Object.keys(runbook.causes).join(', ')}`);
       }
       await withClient(ctx, async ({ client }, config) => {
+        // Without a worker the incident would sit unprobed while the person waits for news.
+        await requireWorker(client, config.RUNBOOK_TASK_QUEUE);
         const handle = await startIncident(
           client,
           config.RUNBOOK_TASK_QUEUE,
           {
             runbook: runbook.id,
             trigger: options.trigger,
-            reporter: options.reporter ?? ctx.env.USER ?? 'unknown',
+            reporter: options.reporter ?? 'unknown',
             symptom: options.symptom,
             suspectedCause: options.cause,
             service: serviceFromConfig(config, runbook),

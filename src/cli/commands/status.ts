@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
-import type { IncidentStatus } from '../../contract/index.ts';
+import { terminalSafe, type IncidentStatus } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
 
-const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false), by: z.string().min(1).optional() });
+const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false), by: PersonSchema.optional() });
 
 export function formatStatus(s: IncidentStatus): string {
   const lines = [
@@ -22,7 +22,8 @@ export function formatStatus(s: IncidentStatus): string {
     lines.push(`  approve: ${a.approveCommand}`);
   }
   for (const m of s.mutations) lines.push(`change ${m.step}: ${m.change} on ${m.target} (${m.mode}${m.revertedAt ? ', reverted' : ''})`);
-  return `${lines.join('\n')}\n`;
+  // Names, notes and probe details come from other people and other servers: no raw ESC/BEL here.
+  return `${lines.map((line) => terminalSafe(line)).join('\n')}\n`;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -34,7 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the status as JSON')
     .option('--by <name>', 'with --follow on a terminal: answer approval prompts as NAME (default $USER)')
     .action(async (id: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(StatusOptions, { ...raw, id });
+      const options = parseOptions(StatusOptions, { ...raw, id }, ['id']);
       await withClient(ctx, async ({ client }) => {
         const status = await incidentStatus(client, options.id);
         if (options.json && !options.follow) return writeJson(ctx, status);

@@ -12,7 +12,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<id>', 'incident id')
     .option('--json', 'print the entries as JSON')
     .action(async (id: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(z.object({ id: IncidentIdSchema, json: z.boolean().default(false) }), { ...raw, id });
+      const options = parseOptions(z.object({ id: IncidentIdSchema, json: z.boolean().default(false) }), { ...raw, id }, ['id']);
       await withClient(ctx, async ({ client }) => {
         const timeline = await incidentTimeline(client, options.id);
         if (options.json) return writeJson(ctx, timeline);

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runTriage } from '../../activities/probes/index.ts';
+import { isSecretConfigError } from '../../activities/secrets.ts';
 import { serviceFromConfig } from '../../app/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
-import type { ProbeResult } from '../../contract/index.ts';
-import { getRunbook } from '../../runbooks/index.ts';
+import { HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
+import { parseOptions, runbookById } from '../shared.ts';
 
 const TriageOptionsSchema = z.object({
-  baseUrl: z.url({ message: '--base-url must be a URL like https://api.ideogram.ai' }).optional(),
-  statusPageUrl: z.url({ message: '--status-page-url must be a URL' }).optional(),
+  baseUrl: HttpUrlSchema.optional(),
+  statusPageUrl: HttpUrlSchema.optional(),
   timeoutMs: z.coerce.number().int().positive().optional(),
   runbook: z.string().default('ideogram'),
   json: z.boolean().default(false),
@@ -26,9 +27,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--runbook <id>', 'runbook definition', 'ideogram')
     .option('--json', 'print {"probes": [...], "decision": {...}}')
     .action(async (raw: unknown) => {
-      const options = TriageOptionsSchema.parse(raw);
+      const options = parseOptions(TriageOptionsSchema, raw);
       const config = loadConfig(ctx.env);
-      const runbook = getRunbook(options.runbook);
+      const runbook = runbookById(options.runbook);
       const service = serviceFromConfig(config, runbook);
       const probes = runbook.triageProbes.map((p) => (options.timeoutMs ? { ...p, timeoutMs: Math.min(p.timeoutMs, options.timeoutMs) } : p));
       const target = {
@@ -39,7 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
       };
       const report = await runTriage(runbook, target, { secrets: { env: ctx.env } }, { probes }).catch((err: unknown) => {
         // A missing API key is configuration the operator must fix, like any other bad setting.
-        if ((err as { type?: unknown }).type === 'SecretNotFound') throw new UsageError(`${(err as Error).message} (set it, or point RUNBOOK_API_KEY_REF at it)`);
+        if (isSecretConfigError(err)) throw new UsageError(`${(err as Error).message} (set it, or point RUNBOOK_API_KEY_REF at it)`);
         throw err;
       });
       // Probes that could not run are evidence about us: no cause is guessed from the rest.

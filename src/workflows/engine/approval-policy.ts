@@ -1,4 +1,4 @@
-import { ApprovalSignalSchema, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
+import { ApprovalSignalSchema, identityKey, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
 
 export interface ApprovalGateState {
   approvals: ApprovalRequest[];
@@ -9,24 +9,30 @@ export interface ApprovalGateState {
 
 /**
  * Why a decision may not count, or null when it may. Pure, so the update validator and the
- * signal handler give the same answer.
+ * signal handler give the same answer. Never throws: an older client's malformed signal is
+ * refused with a message, not allowed to fail the workflow task.
  */
 export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
   const parsed = ApprovalSignalSchema.safeParse(signal);
-  if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
-  const request = gate.approvals.find((a) => a.stepId === signal.stepId);
+  if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; ')}`;
+  const { stepId, by } = parsed.data;
+  const request = gate.approvals.find((a) => a.stepId === stepId);
   if (!request) {
     const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
-    return `unknown step "${signal.stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
+    return `unknown step "${stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
   }
-  if (request.outcome !== 'pending') return `step "${signal.stepId}" is already decided (${request.outcome})`;
+  if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
+  // Case, width and surrounding spaces must not make "Rita" a second person next to "rita".
+  const who = identityKey(by);
   const policy = gate.policy;
-  if (policy.approvers.length > 0 && !policy.approvers.includes(signal.by)) {
-    return `${signal.by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
+  // A list that normalises to nothing fails closed: it was meant to restrict, not to open.
+  const approvers = policy.approvers.map(identityKey).filter(Boolean);
+  if (policy.approvers.length > 0 && !approvers.includes(who)) {
+    return `${by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
   }
-  if (!policy.allowSelfApproval && signal.by === gate.reporter) {
-    return `${signal.by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
+  if (!policy.allowSelfApproval && who === identityKey(gate.reporter)) {
+    return `${by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
   }
-  if (request.decisions.some((d) => d.by === signal.by)) return `${signal.by} already decided step "${signal.stepId}"`;
+  if (request.decisions.some((d) => identityKey(d.by) === who)) return `${by} already decided step "${stepId}"`;
   return null;
 }

@@ -1,4 +1,4 @@
-import type { CauseChange, Decision, MutationRecord, TimelineEntry } from '../../contract/index.ts';
+import { markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -43,10 +43,10 @@ export function renderPostmortem(input: PostmortemInput): string {
   const lines: string[] = [
     `## Incident: ${input.title} ${cause.replace(/_/g, ' ')}`,
     `**Date:** ${input.startedAt.slice(0, 10)} | **Duration:** ${duration(input.startedAt, end)} | **Severity:** ${input.decision?.severity ?? 'unclassified'}`,
-    `**Incident:** ${input.incidentId} | **Outcome:** ${input.state} | **Owner:** ${input.owner ? `@${input.owner}` : 'unassigned'}`,
+    `**Incident:** ${input.incidentId} | **Outcome:** ${input.state} | **Owner:** ${input.owner ? `@${md(input.owner)}` : 'unassigned'}`,
     '',
     '### Summary',
-    input.summary,
+    md(input.summary),
     '',
     '### Timeline',
   ];
@@ -56,11 +56,12 @@ export function renderPostmortem(input: PostmortemInput): string {
       .filter((e) => e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
       .map((e) => ({ at: e.at, text: e.kind === 'state' ? stateMilestone(e.message) : `${labelFor(e)}${e.message}` })),
   ].sort((a, b) => a.at.localeCompare(b.at));
-  for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${entry.text}`);
-  lines.push('', '### Root Cause', input.rootCause ?? input.decision?.rationale ?? 'Not determined.', '');
+  // People's text (notes, names, root cause) is inlined: it cannot open a heading or a new timeline line.
+  for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${md(entry.text)}`);
+  lines.push('', '### Root Cause', md(input.rootCause ?? input.decision?.rationale ?? 'Not determined.'), '');
   if (input.causes && input.causes.length > 1) {
     lines.push('### Causes (re-triage)');
-    for (const c of input.causes) lines.push(`- ${hhmm(c.at)} ${c.severity} ${c.cause}: ${c.why}`);
+    for (const c of input.causes) lines.push(`- ${hhmm(c.at)} ${c.severity} ${c.cause}: ${md(c.why)}`);
     lines.push('');
   }
   if (input.mutations.length > 0) {

@@ -1,4 +1,4 @@
-import { communicationStatus, type IncidentState, type NotificationMessage, type Severity } from '../../contract/index.ts';
+import { communicationStatus, terminalSafe, type IncidentState, type NotificationMessage, type Severity } from '../../contract/index.ts';
 
 export interface StatusMessageInput {
   incidentId: string;
@@ -27,7 +27,7 @@ export interface StatusMessageInput {
 export type UpdateCadence = Record<Severity, number | null>;
 
 const hhmm = (iso: string) => `${iso.slice(11, 16)} UTC`;
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim() || '-';
+const oneLine = (text: string) => terminalSafe(text.replace(/\s*\n\s*/g, ' ')).trim() || '-';
 
 /**
  * The runbook's internal (Slack) template, filled in. Pure: the workflow renders, sinks only deliver.
@@ -37,7 +37,7 @@ const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim() || '-';
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
   const derived = communicationStatus(input.state);
   const status = input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived;
-  const owner = input.owner ? `@${input.owner.replace(/^@/, '')}` : 'unassigned';
+  const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,
     `Status: ${status}`,

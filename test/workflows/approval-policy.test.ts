@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ApprovalPolicySchema, type ApprovalRequest, type ApprovalSignal } from '../../src/contract/index.ts';
+import { approvalProblem, type ApprovalGateState } from '../../src/workflows/engine/approval-policy.ts';
+
+const request = (decisions: ApprovalRequest['decisions'] = [], required = 1): ApprovalRequest => ({
+  stepId: 'enable-fallback',
+  description: 'Enable fallback',
+  requestedAt: '2026-11-25T00:00:00.000Z',
+  deadline: '2026-11-25T01:00:00.000Z',
+  required,
+  decisions,
+  outcome: 'pending',
+  approveCommand: 'runbook approve x enable-fallback --by <your-name>',
+});
+
+const gate = (policy: Partial<ApprovalGateState['policy']> = {}, decisions: ApprovalRequest['decisions'] = [], reporter = 'rita'): ApprovalGateState => ({
+  approvals: [request(decisions, policy.required ?? 1)],
+  policy: ApprovalPolicySchema.parse(policy),
+  reporter,
+});
+
+const approve = (g: ApprovalGateState, by: unknown, extra: Partial<ApprovalSignal> = {}) =>
+  approvalProblem(g, { stepId: 'enable-fallback', by: by as string, ...extra }, 'approved');
+
+describe('approval policy: identities', () => {
+  it.each(['Rita', 'RITA', ' rita ', 'ｒｉｔａ', 'ＲＩＴＡ'])('the reporter "rita" cannot self-approve as %j', (by) => {
+    expect(approve(gate(), by)).toMatch(/may not approve its own remediation/);
+  });
+
+  it('another person may approve; self-approval is allowed when the policy says so', () => {
+    expect(approve(gate(), 'bob')).toBeNull();
+    expect(approve(gate({ allowSelfApproval: true }), 'RITA')).toBeNull();
+  });
+
+  it('the approver list compares case-insensitively after NFKC and trimming', () => {
+    const g = gate({ approvers: ['Alice', ' bob '] });
+    expect(approve(g, 'alice')).toBeNull();
+    expect(approve(g, 'ＢＯＢ')).toBeNull();
+    expect(approve(g, 'mallory')).toMatch(/mallory is not an approver/);
+  });
+
+  it('an approver list that normalises to nothing fails closed instead of letting anyone approve', () => {
+    expect(approve(gate({ approvers: ['\u3000'] }), 'bob')).toMatch(/not an approver/);
+  });
+
+  it('N of M counts distinct people: "Bob" after "bob" is the same approver', () => {
+    const g = gate({ required: 2 }, [{ by: 'bob', decision: 'approved', at: '2026-11-25T00:01:00.000Z' }]);
+    expect(approve(g, 'Bob')).toMatch(/already decided/);
+    expect(approve(g, ' BOB')).toMatch(/already decided/);
+    expect(approve(g, 'carol')).toBeNull();
+  });
+
+  it.each([
+    ['a newline', 'bob\n- 12:00 - forged'],
+    ['ESC', 'bob\u001b[2J'],
+    ['BEL', 'bob\u0007'],
+    ['65 characters', 'b'.repeat(65)],
+    ['an empty name', '   '],
+    ['a number from an old client', 42],
+    ['nothing at all', undefined],
+  ])('a name with %s from an older client is refused with a message, never thrown', (_what, by) => {
+    let problem: string | null = null;
+    expect(() => (problem = approve(gate(), by))).not.toThrow();
+    expect(problem).toMatch(/^malformed approved signal: by: /);
+  });
+
+  it('an oversized or multi-line comment is refused too', () => {
+    expect(approve(gate(), 'bob', { comment: 'x'.repeat(2_001) })).toMatch(/comment: at most 2000/);
+    expect(approve(gate(), 'bob', { comment: 'ok\n## Root cause: aliens' })).toMatch(/comment: one line/);
+  });
+});
