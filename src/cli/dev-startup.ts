@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { cleanUpLeftovers } from '../infra/dev-leftovers.ts';
 import { PIDFILE_NAME, readPidfile } from '../infra/dev-pidfile.ts';
 import { DevServerAbortedError, PortInUseError, startDevServer, TemporalBinaryNotFoundError, type DevServer } from '../infra/dev-server.ts';
+import { findPortOwner } from '../infra/port-owner.ts';
 import { isAlive } from '../infra/processes.ts';
 import { resolveTemporalBinary } from '../infra/temporal-binary.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
@@ -110,5 +111,16 @@ function describePortHolder(err: PortInUseError, pidFile: string): string {
     );
   }
   const how = err.role === 'gRPC' ? '--port or RUNBOOK_DEV_PORT' : '--ui-port or RUNBOOK_UI_PORT (or --no-ui)';
-  return `${err.role} port ${err.port} is already in use by another process; choose another port with ${how}`;
+  const owner = findPortOwner(err.port);
+  const who = owner ? ` (PID ${owner.pid}: ${describeCommand(owner.command)})` : '';
+  return `${err.role} port ${err.port} is already in use by another process${who}; choose another port with ${how}`;
+}
+
+function describeCommand(argv: string[]): string {
+  if (argv.includes('start-dev')) {
+    const db = argv.indexOf('--db-filename');
+    return `a Temporal dev server${db >= 0 && argv[db + 1] ? ` with state in ${argv[db + 1]}` : ''}`;
+  }
+  const text = argv.join(' ');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text || 'unknown command';
 }

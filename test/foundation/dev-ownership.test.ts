@@ -10,7 +10,7 @@ import { freePort } from '../../src/infra/ports.ts';
 import { commandLine, isAlive } from '../../src/infra/processes.ts';
 import { NODE, RUNBOOK_BIN, runCli } from '../support/cli.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
-import { uniqueTaskQueue } from '../support/temporal.ts';
+import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'dev-own-'));
 const started: ChildProcess[] = [];
@@ -134,7 +134,8 @@ describe('runbook dev refuses bad input before starting anything', () => {
     await listen(port);
     const grpc = await runCli(['dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], { env: devEnv(dataDir), timeoutMs: 20_000 });
     expect(grpc.code).toBe(2);
-    expect(grpc.stderr).toContain(`gRPC port ${port} is already in use by another process`);
+    // The listener is this test process: found through /proc, named by PID.
+    expect(grpc.stderr).toContain(`gRPC port ${port} is already in use by another process (PID ${process.pid}`);
     expect(grpc.stderr).toContain('RUNBOOK_DEV_PORT');
     expect(grpc.stdout).not.toContain('Temporal dev server:');
 
@@ -146,6 +147,18 @@ describe('runbook dev refuses bad input before starting anything', () => {
     expect(ui.stderr).toContain('--ui-port');
     expect(await processesMentioning(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, PIDFILE_NAME))).toBe(false);
+  });
+
+  it('another Temporal server on the port (the shared test server): refused, not attached to', async () => {
+    const dataDir = newDataDir();
+    const busyPort = Number(temporalAddress().split(':').at(-1));
+    const run = await runCli(['dev', '--port', String(busyPort), '--ui-port', String(await freePort()), '--data-dir', dataDir], {
+      env: devEnv(dataDir),
+      timeoutMs: 20_000,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`gRPC port ${busyPort} is already in use by another process \\(PID \\d+: a Temporal dev server`));
+    expect(run.stdout).not.toContain('Temporal dev server:');
   });
 
   it('missing Temporal binary: exit 1 promptly with what to do', async () => {
