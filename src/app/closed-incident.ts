@@ -51,5 +51,7 @@ export async function statusOfClosed(handle: WorkflowHandle, description: Workfl
     nextUpdateAt: null,
     mutations: result?.mutations ?? [],
     startedAt: description.startTime.toISOString(),
+    causes: result?.causes ?? [],
+    blocker: null,
   };
 }

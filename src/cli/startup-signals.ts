@@ -1,0 +1,34 @@
+import { constants } from 'node:os';
+import { CliError } from './errors.ts';
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Runs `start` with SIGINT/SIGTERM turned into an abort, so a person who gives up on a slow start
+ * gets every child stopped and the prompt back. Our handlers are gone once `start` settles, leaving
+ * the signals to whatever runs next (the worker's own graceful shutdown).
+ */
+export async function interruptibleStartup<T>(start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const handlers = SIGNALS.map((name) => {
+    const handler = () => {
+      received ??= name;
+      controller.abort();
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  try {
+    return await start(controller.signal);
+  } catch (err) {
+    if (received) {
+      throw new CliError(`interrupted by ${received} during startup; everything it started is stopped`, 128 + constants.signals[received], {
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    for (const [name, handler] of handlers) process.off(name, handler);
+  }
+}
