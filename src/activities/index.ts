@@ -1,3 +1,4 @@
+import { createCatalogActivities, guardWithCatalog, type ServiceCatalog } from './catalog.ts';
 import { createKubernetesActivities, type KubeActivityDeps } from './kubernetes/index.ts';
 import { createNotificationActivities, type NotificationDeps } from './notifications/index.ts';
 import { createPostmortemActivities, type PostmortemDeps } from './postmortem.ts';
@@ -9,12 +10,15 @@ export interface ActivityDeps {
   kube: KubeActivityDeps;
   notifications: NotificationDeps;
   postmortem: PostmortemDeps;
+  /** The services this worker takes care of: the only places its credentials and changes go. */
+  catalog: ServiceCatalog;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const guarded = guardWithCatalog(deps.catalog, { ...createProbeActivities(deps.probes), ...createKubernetesActivities(deps.kube) });
   return {
-    ...createProbeActivities(deps.probes),
-    ...createKubernetesActivities(deps.kube),
+    ...guarded,
+    ...createCatalogActivities(deps.catalog),
     ...createNotificationActivities(deps.notifications),
     ...createPostmortemActivities(deps.postmortem),
   };

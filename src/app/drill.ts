@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
-import { approveSignal, provideSecretRefSignal, type ApprovalRequest, type IncidentInputDraft, type IncidentResult } from '../contract/index.ts';
+import { ServiceCatalog } from '../activities/catalog.ts';
+import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { getRunbook } from '../runbooks/index.ts';
@@ -100,10 +101,32 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
             },
           ],
         });
+    // The drill's own worker knows one service: the simulator, under the configured service's name.
+    const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
+    const port = new URL(sim.baseUrl).port;
+    const { name: serviceName, ...configured } = service;
+    const catalog = new ServiceCatalog([
+      {
+        name: serviceName,
+        runbook: runbook.id,
+        target: {
+          ...configured,
+          baseUrl: unresolvable ? `http://${sim.unresolvableHost}:${port}` : sim.baseUrl,
+          statusPageUrl: sim.statusPageUrl,
+          apiHost: unresolvable ? sim.unresolvableHost : 'localhost',
+          apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
+        },
+        policy: ApprovalPolicySchema.parse({ dryRun: options.dryRun, timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000 }),
+        // Compressed time makes an hour's worth of real calls in a minute.
+        ...(options.productionTimings ? {} : { billedProbesPerHour: 100_000 }),
+        allowedSecretRefs: [`env:${DRILL_NEW_KEY_ENV}`],
+      },
+    ]);
     const deps = activityDepsFromConfig(
       { ...config, RUNBOOK_NOTIFY_FILE: config.RUNBOOK_NOTIFY_FILE ?? join(config.RUNBOOK_DATA_DIR, 'drills', 'notifications.jsonl') },
       workerEnv,
       remediationTarget,
+      catalog,
     );
     const taskQueue = `drill-${Date.now().toString(36)}`;
     const workerConnection = await NativeConnection.connect(target.connectionOptions);
@@ -120,23 +143,12 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: target.namespace });
 
-    const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
-    const port = new URL(sim.baseUrl).port;
-    const input: IncidentInputDraft = {
+    const input: IncidentStart = {
       trigger: 'drill',
       reporter: DRILL_REPORTER,
       symptom: `drill: ${options.scenario}`,
-      service: {
-        ...service,
-        baseUrl: unresolvable ? `http://${sim.unresolvableHost}:${port}` : sim.baseUrl,
-        statusPageUrl: sim.statusPageUrl,
-        apiHost: unresolvable ? sim.unresolvableHost : 'localhost',
-        apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
-      },
-      policy: { dryRun: options.dryRun, timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000 },
+      service: serviceName,
       decisionThresholds: { slowP95Ms: 30_000 * latencyScale },
-      // Compressed time makes an hour's worth of real calls in a minute.
-      ...(options.productionTimings ? {} : { billedProbesPerHour: 100_000 }),
       drill: true,
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };

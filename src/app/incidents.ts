@@ -4,14 +4,14 @@ import {
   approveSignal,
   decideUpdate,
   INCIDENT_WORKFLOW_TYPE,
-  IncidentInputSchema,
+  IncidentStartSchema,
   incidentWorkflowId,
   postmortemQuery,
   rejectSignal,
   SEARCH_ATTRIBUTES,
   statusQuery,
   timelineQuery,
-  type IncidentInputDraft,
+  type IncidentStart,
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
@@ -19,10 +19,11 @@ import { CliError, EXIT, formatZodError, UsageError } from '../cli/errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
 
-export async function startIncident(client: Client, taskQueue: string, draft: IncidentInputDraft, workflowId?: string): Promise<WorkflowHandle> {
-  const parsed = IncidentInputSchema.safeParse(draft);
+/** Opens an incident for a service by name: nothing else about where or how reaches the worker. */
+export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string): Promise<WorkflowHandle> {
+  const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'incident'));
-  const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service.name);
+  const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
   try {
     return await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,

@@ -61,6 +61,13 @@ export const EnvSchema = z.object({
     .pipe(z.array(PersonNameSchema).min(1, 'a comma-separated list of at least one name (unset it to let anyone approve)'))
     .optional(),
   RUNBOOK_AUTO_APPROVE_P1_FALLBACK: bool.optional(),
+  /** The service catalog (YAML or JSON): one entry per service; without it, one service from these variables. */
+  RUNBOOK_SERVICES_FILE: z.string().min(1).optional(),
+  /** Secret references humans may hand over (patterns, comma-separated) for the service built from these variables. */
+  RUNBOOK_ALLOWED_SECRET_REFS: z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
 });
 export type AppConfig = z.infer<typeof EnvSchema>;

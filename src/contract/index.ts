@@ -6,6 +6,7 @@ export * from './mutations.ts';
 export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';
+export * from './catalog.ts';
 
 export const TASK_QUEUE = 'runbook-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';

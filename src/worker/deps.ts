@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
+import type { ServiceCatalog } from '../activities/catalog.ts';
+import { catalogFromConfig } from '../app/service-catalog.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {
@@ -13,6 +15,7 @@ export function activityDepsFromConfig(
   config: AppConfig,
   env: NodeJS.ProcessEnv = process.env,
   target: RemediationTarget = remediationTargetFromConfig(config),
+  catalog: ServiceCatalog = catalogFromConfig(config),
 ): ActivityDeps {
   const clock = () => new Date();
   return {
@@ -24,5 +27,6 @@ export function activityDepsFromConfig(
       file: config.RUNBOOK_NOTIFY_FILE,
     },
     postmortem: { postmortemDir: postmortemDir(config) },
+    catalog,
   };
 }

@@ -1,5 +1,15 @@
-import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import { IncidentInputSchema, type IncidentInputDraft, type IncidentResult } from '../contract/index.ts';
+import { ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  IncidentInputSchema,
+  IncidentStartSchema,
+  postmortemQuery,
+  statusQuery,
+  timelineQuery,
+  type IncidentInputDraft,
+  type IncidentResult,
+  type IncidentStart,
+} from '../contract/index.ts';
+import { catalogActivities } from './engine/activities.ts';
 import { getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -7,7 +17,59 @@ import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
 /** Evidence quality, the observer, confirmation and re-triage (README: "How the engine judges"). */
 export const JUDGEMENT_V2_PATCH = 'judgement-v2';
 
-export type IncidentWorkflowArg = IncidentInputDraft | { continuation: IncidentSnapshot };
+/** Incidents name their service; the worker's catalog says where it is (README: "Service catalog"). */
+export const SERVICE_CATALOG_PATCH = 'service-catalog';
+
+export type IncidentWorkflowArg = IncidentStart | IncidentInputDraft | { continuation: IncidentSnapshot };
+
+const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
+  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, 'InvalidIncidentInput');
+
+/** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
+function answerWhileResolving(start: { service: string; runbook?: string; reporter: string }): void {
+  const startedAt = new Date(Date.now()).toISOString();
+  setHandler(timelineQuery, () => []);
+  setHandler(postmortemQuery, () => 'Incident in progress.');
+  setHandler(statusQuery, () => ({
+    incidentId: workflowInfo().workflowId,
+    runbook: start.runbook ?? 'unknown',
+    state: 'investigating',
+    communicationStatus: 'INVESTIGATING',
+    severity: null,
+    cause: null,
+    rationale: null,
+    owner: null,
+    acknowledged: false,
+    pendingApprovals: [],
+    monitor: null,
+    nextUpdateAt: null,
+    mutations: [],
+    startedAt,
+    causes: [],
+    blocker: null,
+  }));
+}
+
+/** Since the catalog: the start request names a service; URLs, secrets, objects and policy come from the worker. */
+async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
+  const start = IncidentStartSchema.safeParse(arg);
+  if (!start.success) throw invalid(start.error.issues);
+  answerWhileResolving(start.data);
+  const { service: name, ...request } = start.data;
+  const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : (err as Error);
+    throw ApplicationFailure.nonRetryable(cause.message, 'UnknownService');
+  });
+  const input = IncidentInputSchema.parse({
+    ...request,
+    runbook: resolved.runbook,
+    service: resolved.target,
+    policy: resolved.policy,
+    ...(resolved.billedProbeBudget !== undefined ? { billedProbeBudget: resolved.billedProbeBudget } : {}),
+    ...(resolved.billedProbesPerHour !== undefined ? { billedProbesPerHour: resolved.billedProbesPerHour } : {}),
+  });
+  return { ...freshSnapshot(input, workflowInfo().workflowId, new Date(Date.now()).toISOString()), serviceName: resolved.name };
+}
 
 /** One durable incident: triage → decide → approve → remediate → monitor → revert → postmortem. */
 export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<IncidentResult> {
@@ -15,18 +77,19 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   if ('continuation' in arg) {
     snapshot = arg.continuation;
   } else {
-    const parsed = IncidentInputSchema.safeParse(arg);
-    if (!parsed.success) {
-      throw ApplicationFailure.nonRetryable(
-        `invalid incident input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-        'InvalidIncidentInput',
-      );
-    }
-    snapshot = freshSnapshot(parsed.data, workflowInfo().workflowId, new Date(Date.now()).toISOString());
-    if (!patched(JUDGEMENT_V2_PATCH)) {
-      // Started before judgement v2: replay exactly as it ran, with the defaults of that time.
-      delete snapshot.engine;
-      if ((arg as IncidentInputDraft).billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
+    const judgement = patched(JUDGEMENT_V2_PATCH);
+    if (judgement && patched(SERVICE_CATALOG_PATCH)) {
+      snapshot = await fromCatalog(arg);
+    } else {
+      // Started before the catalog (replay only: new incidents take the branch above).
+      const parsed = IncidentInputSchema.safeParse(arg);
+      if (!parsed.success) throw invalid(parsed.error.issues);
+      snapshot = freshSnapshot(parsed.data, workflowInfo().workflowId, new Date(Date.now()).toISOString());
+      if (!judgement) {
+        // Started before judgement v2: replay exactly as it ran, with the defaults of that time.
+        delete snapshot.engine;
+        if ((arg as IncidentInputDraft).billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
+      }
     }
   }
   let runbook;

@@ -22,7 +22,7 @@ beforeAll(async () => {
   // A resolved incident first, then its worker goes away for good.
   const finished = await startHarness({ scenario: 'healthy' });
   closedId = `bad-input-closed-${randomUUID()}`;
-  const result = (await finished.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.input({ symptom: 'all fine' })] })) as IncidentResult;
+  const result = (await finished.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.startRequest({ symptom: 'all fine' })] })) as IncidentResult;
   expect(result.state).toBe('resolved');
   await finished.close();
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await h.waitFor(live, (s) => s.pendingApprovals.some((a) => a.stepId === STEP), `${STEP} pending`);
   // Started on a queue no worker ever polls.
   idleQueue = uniqueTaskQueue('idle');
-  idle = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-${randomUUID()}`, args: [h.input()] });
+  idle = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-${randomUUID()}`, args: [h.startRequest()] });
   idleHistory = (await idle.describe()).historyLength;
 }, 180_000);
 afterAll(() => h?.close());
@@ -110,7 +110,7 @@ describe('reading and signalling without a worker', () => {
   });
 
   it('a signal to an incident without a worker is recorded, with a warning that nothing acts on it yet', async () => {
-    const other = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-note-${randomUUID()}`, args: [h.input()] });
+    const other = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-note-${randomUUID()}`, args: [h.startRequest()] });
     const before = (await other.describe()).historyLength;
     const run = await runCli(['note', other.workflowId, 'anyone there?', '--by', 'carol'], { env });
     expect(run.code).toBe(0);

@@ -60,7 +60,7 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     while (!logs.includes('"msg":"worker started"')) await once(child.stderr, 'data');
     const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
     expect(started).toMatchObject({ namespace: 'default', taskQueue });
-    const result = (await h.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [h.input()] })) as IncidentResult;
+    const result = (await h.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] })) as IncidentResult;
     expect(result).toMatchObject({ state: 'resolved', cause: 'healthy' });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -58,6 +58,19 @@ async function startWorker(): Promise<ChildProcess> {
       TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE: bundlePath,
       RESTART_TEST_API_KEY: API_KEY,
+      WORKER_CATALOG: JSON.stringify([
+        {
+          name: 'ideogram-service',
+          target: {
+            baseUrl: sim.baseUrl,
+            statusPageUrl: sim.statusPageUrl,
+            apiHost: 'localhost',
+            apiKeyRef: { kind: 'env', name: 'RESTART_TEST_API_KEY' },
+            kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
+          },
+          policy: { timeoutMs: 600_000 },
+        },
+      ]),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,15 +129,7 @@ describe('SIGKILL of the worker process (dev server, real activities, simulator,
           trigger: 'drill',
           reporter: 'alice',
           symptom: 'generation fails',
-          service: {
-            name: 'ideogram-service',
-            baseUrl: sim.baseUrl,
-            statusPageUrl: sim.statusPageUrl,
-            apiHost: 'localhost',
-            apiKeyRef: { kind: 'env', name: 'RESTART_TEST_API_KEY' },
-            kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
-          },
-          policy: { timeoutMs: 600_000 },
+          service: 'ideogram-service',
           // Slow polls: the kill lands between probes, not inside one (which would wait out its timeout).
           timings: { ...DRILL_TIMINGS, pollInitialMs: 1_500, pollMaxMs: 1_500 },
           drill: true,

@@ -17,6 +17,7 @@ const base: StatusMessageInput = {
 
 const expectedStatus = {
   investigating: 'INVESTIGATING',
+  blocked: 'INVESTIGATING',
   awaiting_approval: 'INVESTIGATING',
   mitigating: 'INVESTIGATING',
   mitigated: 'MITIGATED',

@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import { RecordOnlyTarget, type RemediationTarget } from '../../src/activities/kubernetes/index.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
 import {
   approveSignal,
   INCIDENT_WORKFLOW_TYPE,
   statusQuery,
+  ApprovalPolicySchema,
   type IncidentInputDraft,
   type IncidentResult,
+  type IncidentStart,
   type IncidentStatus,
   type NotificationMessage,
 } from '../../src/contract/index.ts';
@@ -44,6 +47,9 @@ export const DRILL_TIMINGS = {
   rolloutTimeoutMs: 5_000,
   pollsPerRun: 100,
   probeTimeoutMs: 2_000,
+  realCheckEveryMs: 500,
+  confirmRounds: 2,
+  confirmIntervalMs: 50,
 };
 
 export interface Harness {
@@ -54,6 +60,8 @@ export interface Harness {
   dir: string;
   notifications(): Promise<NotificationMessage[]>;
   input(overrides?: Partial<IncidentInputDraft>): IncidentInputDraft;
+  /** The start request for `input(overrides)`, its service registered in the worker's catalog. */
+  startRequest(overrides?: Partial<IncidentInputDraft>): IncidentStart;
   start(overrides?: Partial<IncidentInputDraft>, workflowId?: string): Promise<WorkflowHandle>;
   waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus>;
   approveWhenAsked(handle: WorkflowHandle, by?: string): Promise<IncidentResult>;
@@ -81,7 +89,9 @@ export async function startHarness(options: { scenario?: string; phases?: Scenar
     });
   const env = { [API_KEY_ENV]: TEST_API_KEY, NEW_IDEOGRAM_KEY: 'sk-new-6a1b2c3d4e5f' };
   const notifyFile = join(dir, 'notifications.jsonl');
+  const catalog = options.deps?.catalog ?? new ServiceCatalog([]);
   const deps: ActivityDeps = {
+    catalog,
     probes: { secrets: { env } },
     kube: { target, clock: () => new Date(), env, rolloutPollMs: 20 },
     notifications: { slackWebhookUrls: [], webhookUrls: [], file: notifyFile },
@@ -112,6 +122,24 @@ export async function startHarness(options: { scenario?: string; phases?: Scenar
     ...overrides,
   });
 
+  // Tests describe a service and policy inline; the worker only knows what its catalog says, so
+  // each distinct one is registered there (the first under its own name) and started by name.
+  const registered = new Map<string, string>();
+  const startRequest = (overrides: Partial<IncidentInputDraft> = {}): IncidentStart => {
+    const draft = input(overrides);
+    const { service, policy, billedProbeBudget, billedProbesPerHour, ...request } = draft;
+    const key = JSON.stringify({ service, policy, billedProbeBudget, billedProbesPerHour });
+    let name = registered.get(key);
+    if (!name) {
+      name = registered.size === 0 ? service.name : `${service.name}-${registered.size + 1}`;
+      registered.set(key, name);
+      const { name: _ignored, ...target } = service;
+      catalog.add({ name, runbook: draft.runbook ?? 'ideogram', target, policy: ApprovalPolicySchema.parse(policy ?? {}), billedProbeBudget, billedProbesPerHour, allowedSecretRefs: ['env:NEW_*'] });
+    }
+    return { ...request, service: name };
+  };
+  startRequest();
+
   const harness: Harness = {
     client,
     taskQueue,
@@ -119,12 +147,13 @@ export async function startHarness(options: { scenario?: string; phases?: Scenar
     target,
     dir,
     input,
+    startRequest,
     async notifications() {
       const text = await readFile(notifyFile, 'utf8').catch(() => '');
       return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as NotificationMessage);
     },
     async start(overrides = {}, workflowId = `${taskQueue}-incident`) {
-      return client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [input(overrides)] });
+      return client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [startRequest(overrides)] });
     },
     async waitFor(handle, predicate, what) {
       const deadline = Date.now() + 30_000;

@@ -129,7 +129,8 @@ describe('approval gate (time-skipping, mocked activities)', () => {
   it('refuses invalid input with InvalidIncidentInput and a message that says what was wrong', async () => {
     const taskQueue = uniqueTaskQueue('unit');
     const worker = await Worker.create({ connection: ctx.env.nativeConnection, taskQueue, activities: {}, workflowBundle: { code: ctx.bundle } });
-    const bad = { ...unitInput(), trigger: 'pager', service: { ...unitInput().service, baseUrl: 'not a url' } };
+    // Since the catalog a start request names its service; an inline target (or policy) is refused outright.
+    const bad = { ...unitInput(), trigger: 'pager', service: { ...unitInput().service, baseUrl: 'http://attacker.example' } };
     const error = await worker.runUntil(
       ctx.env.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `bad-${taskQueue}`, args: [bad] }).then(
         () => null,
@@ -139,6 +140,8 @@ describe('approval gate (time-skipping, mocked activities)', () => {
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause as { type?: string; message: string };
     expect(cause.type).toBe('InvalidIncidentInput');
-    expect(cause.message).toMatch(/trigger: .*service\.baseUrl: /);
+    expect(cause.message).toMatch(/service: Invalid input: expected string, received object/);
+    expect(cause.message).toMatch(/trigger: /);
+    expect(cause.message).toMatch(/Unrecognized key: "policy"/);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
-import { CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, searchableHistoryText } from '../e2e/support/histories.ts';
+import { CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, JUDGEMENT_V2_HISTORIES_DIR, searchableHistoryText } from '../e2e/support/histories.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 const noop = () => undefined;
@@ -40,8 +40,11 @@ describe('stored incident histories replay against the current workflow code', (
     expect(failures).toEqual([]);
   });
 
-  it('incidents of the current engine (every cause, a re-triage, a blocked triage) replay without nondeterminism', async () => {
-    const { files, failures } = await replayAll(CURRENT_HISTORIES_DIR);
+  it.each([
+    ['started with judgement v2, before the service catalog', JUDGEMENT_V2_HISTORIES_DIR],
+    ['of the current engine', CURRENT_HISTORIES_DIR],
+  ])('incidents %s (every cause, a re-triage, a blocked triage) replay without nondeterminism', async (_when, dir) => {
+    const { files, failures } = await replayAll(dir);
     const names = files.map((f) => f.replace(/\.json$/, ''));
     for (const cause of causes) expect(names).toContain(cause);
     expect(names).toEqual(expect.arrayContaining(['retriage-rate-limited-to-outage', 'blocked-then-outage']));

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { startIncident } from '../../app/incidents.ts';
-import { serviceFromConfig } from '../../app/service-config.ts';
+import { catalogFromConfig, chooseService } from '../../app/service-catalog.ts';
+import { loadConfig } from '../../config/index.ts';
 import { requireWorker } from '../../app/workers.ts';
 import { FreeTextSchema } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
@@ -16,6 +17,7 @@ const StartOptions = z.object({
   trigger: z.enum(['manual', 'alert', 'drill']).default('manual'),
   id: IncidentIdSchema.optional(),
   runbook: z.string().default('ideogram'),
+  service: z.string().optional(),
   follow: z.boolean().default(false),
   json: z.boolean().default(false),
 });
@@ -30,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--trigger <trigger>', 'manual | alert | drill', 'manual')
     .option('--id <id>', 'incident id (default incident-<yyyymmdd>-<slug of the symptom>)')
     .option('--runbook <id>', 'runbook definition', 'ideogram')
+    .option('--service <name>', "the service, by its name in the catalog (default: the runbook's only service)")
     .option('--follow', 'follow the incident live until it ends')
     .option('--json', 'print {"incidentId"}')
     .action(async (raw: Record<string, unknown>) => {
@@ -38,6 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (options.cause && !Object.hasOwn(runbook.causes, options.cause)) {
         throw new UsageError(`unknown cause "${options.cause}" for runbook ${runbook.id} — one of: ${Object.keys(runbook.causes).join(', ')}`);
       }
+      const service = chooseService(catalogFromConfig(loadConfig(ctx.env)), runbook.id, options.service);
       await withClient(ctx, async ({ client }, config) => {
         // Without a worker the incident would sit unprobed while the person waits for news.
         await requireWorker(client, config.RUNBOOK_TASK_QUEUE);
@@ -50,12 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
             reporter: options.reporter ?? 'unknown',
             symptom: options.symptom,
             suspectedCause: options.cause,
-            service: serviceFromConfig(config, runbook),
-            policy: {
-              approvers: config.RUNBOOK_APPROVERS ?? [],
-              autoApproveP1Fallback: config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK ?? false,
-              dryRun: config.RUNBOOK_DRY_RUN ?? false,
-            },
+            service,
           },
           options.id,
         );

@@ -36,3 +36,9 @@ export const postmortemActivities = proxyActivities<Pick<Activities, 'writePostm
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5 },
 });
+
+/** The service's catalog entry and reference checks: answered from the worker's own configuration. */
+export const catalogActivities = proxyActivities<Pick<Activities, 'resolveService' | 'checkSecretRef'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownService'] },
+});

@@ -60,12 +60,12 @@ export async function gather(incident: Incident, spec: ProbeSpecInput, options: 
     incident.budget.spend(1);
   }
   const s = incident.input.service;
+  // Since the catalog only the service's name travels: the worker decides where the probe goes.
+  const where = incident.s.serviceName
+    ? { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) }
+    : { target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef } };
   try {
-    return await probeActivities.runProbe({
-      spec: capped(incident, spec),
-      target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef },
-      extracted: options.extracted,
-    });
+    return await probeActivities.runProbe({ spec: capped(incident, spec), ...where, extracted: options.extracted });
   } catch (err) {
     if (isCancellation(err)) throw err;
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

@@ -43,7 +43,7 @@ import {
   type TimelineKind,
 } from '../../contract/index.ts';
 import type { CauseDefinition, RunbookDefinition } from '../../runbooks/types.ts';
-import { clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
+import { catalogActivities, clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
 import { approvalProblem } from './approval-policy.ts';
 import { BilledBudget, gather } from './evidence.ts';
@@ -362,6 +362,7 @@ export class Incident implements RemediationContext {
       op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
       dryRun: this.input.policy.dryRun,
       anchor: this.anchor(),
+      ...(this.s.serviceName ? { service: this.s.serviceName } : {}),
     };
     // A change that reaches the cluster must reach the ledger too: a re-triage never cuts it short.
     const record = this.v2 ? await CancellationScope.nonCancellable(() => clusterActivities.applyMutation(request)) : await clusterActivities.applyMutation(request);
@@ -379,7 +380,7 @@ export class Incident implements RemediationContext {
       this.s.mutations[index] = { ...record, revertedAt: nowIso() };
       return;
     }
-    const request = { record, dryRun: this.input.policy.dryRun, anchor: this.anchor() };
+    const request = { record, dryRun: this.input.policy.dryRun, anchor: this.anchor(), ...(this.s.serviceName ? { service: this.s.serviceName } : {}) };
     const reverted = this.v2 ? await CancellationScope.nonCancellable(() => clusterActivities.revertMutation(request)) : await clusterActivities.revertMutation(request);
     this.s.mutations[index] = reverted;
     this.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state`, { mutationId: record.id, step, kubectl: record.revertKubectl });
@@ -430,8 +431,9 @@ export class Incident implements RemediationContext {
   }
 
   async awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null> {
-    const already = this.s.secretRefs.find((r) => !r.stepId || r.stepId === stepId);
-    if (already) return already.ref;
+    const usable = (r: IncidentSnapshot['secretRefs'][number]) => !r.refused && (!r.stepId || r.stepId === stepId);
+    const already = this.s.secretRefs.find(usable);
+    if (already && (await this.refAllowed(already))) return already.ref;
     // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
     let request = this.s.approvals.find((a) => a.stepId === stepId);
     if (!request) {
@@ -453,10 +455,11 @@ export class Incident implements RemediationContext {
     const pending = request;
     for (;;) {
       const got = await condition(
-        () => pending.outcome !== 'pending' || this.s.secretRefs.some((r) => !r.stepId || r.stepId === stepId),
+        () => pending.outcome !== 'pending' || this.s.secretRefs.some(usable),
         Math.max(0, Date.parse(pending.deadline) - Date.now()),
       );
-      const provided = this.s.secretRefs.find((r) => !r.stepId || r.stepId === stepId);
+      const provided = this.s.secretRefs.find(usable);
+      if (provided && !(await this.refAllowed(provided))) continue;
       if (provided) {
         pending.outcome = 'approved';
         pending.decisions.push({ by: provided.by, decision: 'approved', comment: describeSecretRef(provided.ref), at: nowIso() });
@@ -468,6 +471,16 @@ export class Incident implements RemediationContext {
         await this.escalate(`still waiting for ${stepId}`);
       }
     }
+  }
+
+  /** Since the catalog, a reference a human hands over is used only if the worker's catalog allows it. */
+  async refAllowed(provided: IncidentSnapshot['secretRefs'][number]): Promise<boolean> {
+    if (!this.s.serviceName) return true;
+    const { allowed, reason } = await catalogActivities.checkSecretRef({ service: this.s.serviceName, ref: provided.ref });
+    if (allowed) return true;
+    provided.refused = reason ?? 'not allowed';
+    this.note(`Refused the reference from ${provided.by} (${describeSecretRef(provided.ref)}): ${provided.refused}`, { by: provided.by, refused: true });
+    return false;
   }
 
   // ── probes & monitoring (engine/monitoring.ts) ──────────────────────────────────────────────

@@ -38,7 +38,7 @@ async function triageUntilEvidence(incident: Incident): Promise<ProbeResult[]> {
     await condition(() => incident.s.secretRefs.length !== refsBefore || incident.interrupted(), waitMs);
     if (incident.interrupted()) return results;
     const provided = incident.s.secretRefs.slice(refsBefore).find((r) => r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId);
-    if (provided) {
+    if (provided && (await incident.refAllowed(provided))) {
       incident.s.probeKeyRef = provided.ref;
       incident.note(`Probes now use ${describeSecretRef(provided.ref)} (provided by ${provided.by}); triage again`);
     }

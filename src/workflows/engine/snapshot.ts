@@ -41,7 +41,7 @@ export interface IncidentSnapshot {
     startedAt: string;
     escalated: boolean;
   } | null;
-  secretRefs: Array<{ by: string; stepId?: string; ref: SecretRef }>;
+  secretRefs: Array<{ by: string; stepId?: string; ref: SecretRef; refused?: string }>;
   nextUpdateAt: string | null;
   nextEscalationAt: string | null;
   escalations: number;
@@ -60,6 +60,8 @@ export interface IncidentSnapshot {
   billedLog?: string[];
   /** A human-provided reference the probes use instead of the configured key (v2). */
   probeKeyRef?: SecretRef | null;
+  /** The catalog name: activities resolve targets from it. Absent: started before the catalog. */
+  serviceName?: string;
 }
 
 export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {

@@ -5,8 +5,10 @@ import proto from '@temporalio/proto';
 
 /** Histories recorded before judgement v2 (frozen: they prove old incidents still replay). */
 export const HISTORIES_DIR = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
-/** Histories of the current engine (judgement v2), regenerated with RECORD_HISTORIES=1. */
-export const CURRENT_HISTORIES_DIR = `${HISTORIES_DIR}v2/`;
+/** Histories recorded with judgement v2, before the service catalog (frozen). */
+export const JUDGEMENT_V2_HISTORIES_DIR = `${HISTORIES_DIR}v2/`;
+/** Histories of the current engine, regenerated with RECORD_HISTORIES=1. */
+export const CURRENT_HISTORIES_DIR = `${HISTORIES_DIR}current/`;
 
 const History = proto.temporal.api.history.v1.History;
 /** protobufjs' own object form (enums and 64-bit numbers as strings, bytes as base64): JSON that round-trips exactly. */
@@ -59,7 +61,7 @@ export function searchableHistoryText(json: string): string {
   return [json, ...decoded].join('\n');
 }
 
-/** Regenerates test/fixtures/histories/v2/<name>.json when RECORD_HISTORIES=1 (see test/workflows/replay.test.ts). */
+/** Regenerates test/fixtures/histories/current/<name>.json when RECORD_HISTORIES=1 (see test/workflows/replay.test.ts). */
 export async function maybeRecordHistory(name: string, run: ExportedRun): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   await mkdir(CURRENT_HISTORIES_DIR, { recursive: true });

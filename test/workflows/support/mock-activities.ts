@@ -1,4 +1,4 @@
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type {
   DeliveryResult,
   MutationOp,
@@ -6,6 +6,7 @@ import type {
   NotificationMessage,
   ProbeResult,
   ProbeSpec,
+  ResolvedService,
   SecretRef,
 } from '../../../src/contract/index.ts';
 
@@ -31,6 +32,8 @@ export interface MockActivityOptions {
   fault?: number | ((moment: { elapsedMs: number }) => number);
   /** The status page's indicator; by default it tells the truth ("none" when healthy, "major" when not). */
   statusPage?: (moment: { elapsedMs: number; healthy: boolean }) => string;
+  /** What resolveService answers: the test's service as the worker's catalog would. */
+  resolved?: ResolvedService;
   /** While true, probes that need the API key cannot read it (evidence about us, not the provider). */
   keyUnreadable?: (moment: { elapsedMs: number }) => boolean;
   /** One sink that always fails, to show a broken sink never fails the incident. */
@@ -82,6 +85,13 @@ export function createMockActivities(options: MockActivityOptions = {}) {
   };
 
   const activities = {
+    async resolveService(req: { name: string }): Promise<ResolvedService> {
+      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, 'UnknownService');
+      return options.resolved;
+    },
+    async checkSecretRef(req: { ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {
+      return req.ref.kind === 'env' && req.ref.name.startsWith('NEW_') ? { allowed: true } : { allowed: false, reason: 'not in allowedSecretRefs (env:NEW_*)' };
+    },
     async runProbe(req: { spec: ProbeSpec; target: { apiKeyRef: SecretRef }; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
       const elapsedMs = elapsed();
       const triage = req.spec.kind === 'download' || triageCalls < TRIAGE_PROBES;

@@ -2,11 +2,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
+  ApprovalPolicySchema,
   INCIDENT_WORKFLOW_TYPE,
   SEARCH_ATTRIBUTE_REGISTRATIONS,
   statusQuery,
   type IncidentInputDraft,
   type IncidentStatus,
+  type ServiceTarget,
 } from '../../../src/contract/index.ts';
 import proto from '@temporalio/proto';
 import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
@@ -37,7 +39,7 @@ export const HOUR = 60 * MIN;
 export const outageFor = (ms: number) => ({ elapsedMs }: { elapsedMs: number }) => elapsedMs >= ms;
 
 /** Production-like timings: the time-skipping server makes hours cheap. */
-export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
+export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft & { service: ServiceTarget } {
   return {
     trigger: 'alert',
     reporter: 'alice',
@@ -64,18 +66,21 @@ export interface UnitRun {
 
 export async function startUnit(
   ctx: { env: TestWorkflowEnvironment; bundle: string },
-  input: IncidentInputDraft,
+  input: IncidentInputDraft & { service: ServiceTarget },
   mock: MockActivityOptions = {},
 ): Promise<UnitRun> {
   const taskQueue = uniqueTaskQueue('unit');
-  const { activities, events } = createMockActivities(mock);
+  // The workflow learns its service from the worker: the inline service and policy become the mock catalog's entry.
+  const { service, policy, billedProbeBudget, billedProbesPerHour, ...request } = input;
+  const resolved = { name: service.name, runbook: input.runbook ?? 'ideogram', target: service, policy: ApprovalPolicySchema.parse(policy ?? {}), billedProbeBudget, billedProbesPerHour };
+  const { activities, events } = createMockActivities({ ...mock, resolved });
   const worker = await Worker.create({
     connection: ctx.env.nativeConnection,
     taskQueue,
     activities,
     workflowBundle: { code: ctx.bundle },
   });
-  const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [input] });
+  const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [{ ...request, service: service.name }] });
   // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
   const during = <T>(fn: () => Promise<T>) =>
     worker.runUntil(fn).finally(() => handle.terminate('test finished').catch(() => undefined));

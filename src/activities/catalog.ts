@@ -1,0 +1,159 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  describeSecretRef,
+  secretRefAllowed,
+  type CatalogEntry,
+  type MutationOp,
+  type MutationRecord,
+  type ProbeResult,
+  type ProbeSpecInput,
+  type ProbeTarget,
+  type ResolvedService,
+  type SecretRef,
+} from '../contract/index.ts';
+import type { ApplyMutationRequest } from './kubernetes/index.ts';
+
+type RevertMutationRequest = { record: MutationRecord; dryRun: boolean; anchor: ApplyMutationRequest['anchor'] };
+
+const sameRef = (a: SecretRef, b: SecretRef) => describeSecretRef(a) === describeSecretRef(b);
+
+/**
+ * The worker's own list of services. Every target an activity touches and every secret it reads
+ * for an incident is checked here, whatever the workflow history says.
+ */
+export class ServiceCatalog {
+  private readonly entries: Map<string, CatalogEntry>;
+
+  constructor(entries: CatalogEntry[]) {
+    this.entries = new Map(entries.map((e) => [e.name, e]));
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Tests and drills add services at run time; production catalogs are fixed at start. */
+  add(entry: CatalogEntry): void {
+    this.entries.set(entry.name, entry);
+  }
+
+  require(name: string): CatalogEntry {
+    const entry = this.entries.get(name);
+    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, 'UnknownService');
+    return entry;
+  }
+
+  resolve(name: string): ResolvedService {
+    const e = this.require(name);
+    return { name: e.name, runbook: e.runbook, target: { name: e.name, ...e.target }, policy: e.policy, billedProbeBudget: e.billedProbeBudget, billedProbesPerHour: e.billedProbesPerHour };
+  }
+
+  probeTarget(name: string, keyRef?: SecretRef): ProbeTarget {
+    const { target, name: service } = this.require(name);
+    if (keyRef && !sameRef(keyRef, target.apiKeyRef)) this.requireAllowedRef(service, keyRef);
+    return { baseUrl: target.baseUrl, statusPageUrl: target.statusPageUrl, apiHost: target.apiHost, apiKeyRef: keyRef ?? target.apiKeyRef };
+  }
+
+  /** Requests recorded before the catalog carried the target itself: it must be one of ours, exactly. */
+  requireKnownTarget(target: ProbeTarget): void {
+    const known = [...this.entries.values()].some(
+      (e) => e.target.baseUrl === target.baseUrl && (target.statusPageUrl === undefined || e.target.statusPageUrl === target.statusPageUrl) && sameRef(e.target.apiKeyRef, target.apiKeyRef),
+    );
+    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, 'ForeignTarget');
+  }
+
+  requireAllowedRef(name: string, ref: SecretRef): void {
+    const entry = this.require(name);
+    if (!secretRefAllowed(ref, entry.allowedSecretRefs)) {
+      throw ApplicationFailure.nonRetryable(
+        `secret reference ${describeSecretRef(ref)} is not allowed for service ${name} (allowed: ${entry.allowedSecretRefs.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,
+        'SecretRefNotAllowed',
+      );
+    }
+  }
+
+  /** A change must stay inside the objects the service's entry names. */
+  requireOwnObjects(name: string | undefined, op: MutationOp): void {
+    const entries = name ? [this.require(name)] : [...this.entries.values()];
+    const k8s = (e: CatalogEntry) => e.target.kubernetes;
+    const ok = entries.some((e) => {
+      switch (op.kind) {
+        case 'set-env':
+        case 'rollout-restart':
+          return op.namespace === k8s(e).namespace && op.deployment === k8s(e).deployment;
+        case 'apply-secret':
+          return op.namespace === k8s(e).namespace && op.secretName === k8s(e).secretName && op.key === k8s(e).secretKey;
+        case 'suspend-cronjobs':
+          return op.namespace === k8s(e).namespace && op.selector === k8s(e).batchSelector;
+      }
+    });
+    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, 'ForeignTarget');
+    if (op.kind === 'apply-secret' && name) this.requireAllowedRef(name, op.ref);
+  }
+}
+
+export function createCatalogActivities(catalog: ServiceCatalog) {
+  return {
+    /** The incident's service as this worker knows it; unknown names fail the incident at once. */
+    async resolveService(req: { name: string; runbook?: string }): Promise<ResolvedService> {
+      const resolved = catalog.resolve(req.name);
+      if (req.runbook && req.runbook !== resolved.runbook) {
+        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, 'UnknownService');
+      }
+      return resolved;
+    },
+    /** Whether a human-provided reference may be used for this service (refused: the reason). */
+    async checkSecretRef(req: { service: string; ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {
+      try {
+        catalog.requireAllowedRef(req.service, req.ref);
+        return { allowed: true };
+      } catch (err) {
+        return { allowed: false, reason: (err as Error).message };
+      }
+    },
+  };
+}
+
+interface GuardedProbeRequest {
+  spec: ProbeSpecInput;
+  /** The service by name (incidents since the catalog): the target comes from the catalog. */
+  service?: string;
+  /** A human-provided key reference for the probes (checked against allowedSecretRefs). */
+  keyRef?: SecretRef;
+  /** Incidents from before the catalog sent the target itself: accepted only if it is ours. */
+  target?: ProbeTarget;
+  extracted?: Record<string, string | undefined>;
+}
+
+interface Guardable {
+  runProbe(req: { spec: ProbeSpecInput; target: ProbeTarget; extracted?: Record<string, string | undefined> }): Promise<ProbeResult>;
+  applyMutation(req: ApplyMutationRequest): Promise<MutationRecord>;
+  revertMutation(req: RevertMutationRequest): Promise<MutationRecord>;
+}
+
+/**
+ * Wraps the activities that send credentials or change the cluster: each request is checked
+ * against the catalog before anything leaves the worker.
+ */
+export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, activities: T) {
+  return {
+    ...activities,
+    async runProbe(req: GuardedProbeRequest): Promise<ProbeResult> {
+      let target: ProbeTarget;
+      if (req.service) target = catalog.probeTarget(req.service, req.keyRef);
+      else if (req.target) {
+        catalog.requireKnownTarget(req.target);
+        target = req.target;
+      } else throw ApplicationFailure.nonRetryable('a probe request names no service', 'ForeignTarget');
+      return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
+    },
+    async applyMutation(req: ApplyMutationRequest & { service?: string }): Promise<MutationRecord> {
+      catalog.requireOwnObjects(req.service, req.op);
+      return activities.applyMutation(req);
+    },
+    async revertMutation(req: RevertMutationRequest & { service?: string }): Promise<MutationRecord> {
+      catalog.requireOwnObjects(req.service, req.record.op);
+      return activities.revertMutation(req);
+    },
+  };
+}
