@@ -27,6 +27,8 @@ export interface KubernetesTargetOptions {
   context?: string;
   kubeconfigPath?: string;
   fieldManager?: string;
+  /** Told of every lost race of a guarded write (409 Conflict) before it is retried: for metrics and tests. */
+  onConflict?: (call: { verb: string; resource: string; name?: string; namespace: string; round: number }) => void;
 }
 
 const priorStateKey = (mutationId: string) => `${PRIOR_STATE_PREFIX}${createHash('sha256').update(mutationId).digest('hex').slice(0, 12)}`;
@@ -157,6 +159,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
         return await write(current);
       } catch (err) {
         if (isConflict(err) && round < MAX_CONFLICT_ROUNDS) {
+          options.onConflict?.({ ...c, round });
           await conflictBackoff(round);
           continue;
         }
