@@ -100,8 +100,8 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
           expect(envOf(after, c)).toContainEqual({ name: 'IDEOGRAM_FALLBACK', value: 'true' });
           expect(envOf(after, c).filter((e) => e.name !== 'IDEOGRAM_FALLBACK')).toEqual(envOf(before, c));
         }
-        // Kubernetes bumps a Deployment's generation on annotation changes too: +1 for the prior-state annotation, +1 for the env.
-        expect(after.metadata!.generation).toBe(before.metadata!.generation! + 2);
+        // The owner record (an annotation) and the env change in one guarded write: one generation.
+        expect(after.metadata!.generation).toBe(before.metadata!.generation! + 1);
 
         const reverted = await revert(r, record);
         expect(reverted.revertedAt).toBeDefined();
@@ -128,11 +128,11 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         const again = await apply(r, op, { mutationId: 'inc-2/reduce-concurrency' });
         expect(again.changed).toBe(false);
         const afterAll = await readDeployment();
-        // Only the second incident's prior-state annotation (it bumps generation, as in Kubernetes): no template change, no rollout.
+        // Only the second incident joining the owner record (it bumps generation, as in Kubernetes): no template change, no rollout.
         expect(afterAll.metadata!.generation).toBe(afterFirst.metadata!.generation! + 1);
         expect(afterAll.spec!.template).toEqual(afterFirst.spec!.template);
 
-        // Newest first, as the workflow reverts: the later no-op restores its own prior state (3), then the first restores 8/4.
+        // Newest first, as the workflow reverts: the later incident leaves (the first still holds 3), then the first restores 8/4.
         await revert(r, again);
         expect(envOf(await readDeployment(), 'api')).toContainEqual({ name: 'IDEOGRAM_CONCURRENCY', value: '3' });
         await revert(r, first);
@@ -389,7 +389,22 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       expect(failure.message).toContain('exceeded its progress deadline');
     });
 
-    for (const status of [409, 429, 500, 503]) {
+    faultIt?.('a 409 Conflict on the guarded write is re-read and retried inside the activity; a persistent one fails retryably', async () => {
+      const r = runner();
+      const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
+      h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 3 });
+      const record = await r.run('applyMutation', { mutationId: 'inc-409/fallback', step: 'fallback', op, dryRun: false, anchor: deployment });
+      expect(record.previous).toEqual([
+        { container: 'api', previous: null },
+        { container: 'worker', previous: null },
+      ]);
+      h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 1_000 });
+      const failure = await failureOf(r.run('revertMutation', { record, dryRun: false, anchor: deployment }));
+      expect(failure.nonRetryable).not.toBe(true);
+      expect(failure.message).toContain('HTTP 409 on patch deployments "ideogram-service"');
+    });
+
+    for (const status of [429, 500, 503]) {
       faultIt?.(`HTTP ${status} is retryable, and the retry completes the change`, async () => {
         const r = runner();
         const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };

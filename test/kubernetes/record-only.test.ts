@@ -74,6 +74,9 @@ describe('record-only target (no cluster)', () => {
     expect(after.cronJobs['payments/nightly-batch']!.suspended).toBe(false);
     expect(after.cronJobs['payments/weekly-batch']!.suspended).toBe(true);
     expect(after.priorStates ?? {}).toEqual({});
+    // Owner records leave with the last holder: nothing of the incident stays in the model.
+    expect(after.annotations ?? {}).toEqual({});
+    expect(Object.values(after.cronJobs).filter((j) => j.annotations !== undefined)).toEqual([]);
     expect(after.secretBackups ?? {}).toEqual({});
     expect((rotate.previous as PreviousSecret).keyExisted).toBe(true);
 

@@ -80,6 +80,31 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: the semantics the t
     expect(scaled.body.metadata.generation).toBe(before.metadata.generation + 2);
   });
 
+  it('a resourceVersion in a patch is a precondition: a stale one fails with 409 Conflict and changes nothing', async () => {
+    const before = (await call('GET', DEPLOYMENT)).body;
+    const patch = (resourceVersion: string, value: string) => ({ metadata: { resourceVersion, annotations: { 'runbook.dev/test': value } } });
+    const fresh = await call('PATCH', DEPLOYMENT, patch(before.metadata.resourceVersion, 'first'), 'application/strategic-merge-patch+json');
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.metadata.resourceVersion).not.toBe(before.metadata.resourceVersion);
+    const stale = await call('PATCH', DEPLOYMENT, patch(before.metadata.resourceVersion, 'second'), 'application/strategic-merge-patch+json');
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      message: `Operation cannot be fulfilled on deployments.apps "${IDEOGRAM.deployment}": the object has been modified; please apply your changes to the latest version and try again`,
+      details: { name: IDEOGRAM.deployment, group: 'apps', kind: 'deployments' },
+    });
+    expect((await call('GET', DEPLOYMENT)).body.metadata.annotations).toEqual({ 'runbook.dev/test': 'first' });
+  });
+
+  it('lists one object by the metadata.name field selector', async () => {
+    const res = await call('GET', `/apis/batch/v1/namespaces/${IDEOGRAM.namespace}/cronjobs?fieldSelector=${encodeURIComponent('metadata.name=weekly-report')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((j: { metadata: { name: string } }) => j.metadata.name)).toEqual(['weekly-report']);
+  });
+
   it('server-side apply: conflicts with another manager unless forced, then owns the key', async () => {
     const applied = { apiVersion: 'v1', kind: 'Secret', metadata: { name: IDEOGRAM.secret }, data: { [IDEOGRAM.secretKey]: Buffer.from('new').toString('base64') } };
     const conflict = await call('PATCH', `${SECRET}?fieldManager=runbook-engine`, applied, 'application/apply-patch+yaml');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ApiException,
@@ -10,7 +11,7 @@ import {
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import type { DeploymentState, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretPrior } from './target.ts';
+import type { CronJobView, DeploymentState, EnvChange, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretPrior } from './target.ts';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export const DEFAULT_FIELD_MANAGER = 'runbook-engine';
@@ -26,6 +27,8 @@ export interface KubernetesTargetOptions {
   context?: string;
   kubeconfigPath?: string;
   fieldManager?: string;
+  /** Told of every lost race of a guarded write (409 Conflict) before it is retried: for metrics and tests. */
+  onConflict?: (call: { verb: string; resource: string; name?: string; namespace: string; round: number }) => void;
 }
 
 const priorStateKey = (mutationId: string) => `${PRIOR_STATE_PREFIX}${createHash('sha256').update(mutationId).digest('hex').slice(0, 12)}`;
@@ -91,6 +94,26 @@ function loadKubeConfig(options: KubernetesTargetOptions): KubeConfig {
 
 const patchAs = (strategy: PatchStrategy) => setHeaderOptions('Content-Type', strategy);
 
+/**
+ * How many times a guarded write re-reads and decides again after losing a race. Each lost race
+ * means another writer got through, so N concurrent incidents need at most N rounds; past this the
+ * activity fails (retryably) and Temporal's retry takes over.
+ */
+export const MAX_CONFLICT_ROUNDS = 40;
+const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
+/** Jittered, so writers that collided do not collide again in lockstep. */
+const conflictBackoff = (round: number) => delay(Math.random() * Math.min(2 ** round, 100));
+
+/**
+ * Strategic merge: containers and env merge by name, so other containers/variables stay.
+ * `valueFrom: null` / `value: null` keep the variable valid when its source kind changes.
+ */
+const envPatch = (changes: EnvChange[]) =>
+  changes.map(({ container, name, env }) => ({
+    name: container,
+    env: [env === null ? { name, $patch: 'delete' } : env.valueFrom !== undefined ? { name, valueFrom: env.valueFrom, value: null } : { name, value: env.value ?? '', valueFrom: null }],
+  }));
+
 export function createKubernetesTarget(options: KubernetesTargetOptions = {}): RemediationTarget {
   const kc = loadKubeConfig(options);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -124,6 +147,28 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
     }
   };
 
+  /**
+   * Read, decide, write with the read's resourceVersion as a precondition (a patch carrying
+   * metadata.resourceVersion fails with 409 Conflict if the object changed since): the
+   * compare-and-swap every owner record update goes through.
+   */
+  async function guarded<T, O extends { metadata?: { resourceVersion?: string } }>(c: Call, read: () => Promise<O | undefined>, write: (current: O | undefined) => Promise<T> | T): Promise<T> {
+    for (let round = 1; ; round += 1) {
+      const current = await read();
+      try {
+        return await write(current);
+      } catch (err) {
+        if (isConflict(err) && round < MAX_CONFLICT_ROUNDS) {
+          options.onConflict?.({ ...c, round });
+          await conflictBackoff(round);
+          continue;
+        }
+        // A decision's own typed failure (e.g. no such container) passes through as it is.
+        throw err instanceof ApplicationFailure ? err : classifyKubeError(err, c);
+      }
+    }
+  }
+
   const mergeSecret = (namespace: string, name: string, data: Record<string, string | null>, dryRun: boolean) =>
     call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
       core.patchNamespacedSecret({ namespace, name, body: { data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
@@ -137,13 +182,36 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
     },
 
     async writeEnv(namespace, deployment, changes, dryRun) {
-      // Strategic merge: containers and env merge by name, so other containers/variables stay.
-      // `valueFrom: null` / `value: null` keep the variable valid when its source kind changes.
-      const containers = changes.map(({ container, name, env }) => ({
-        name: container,
-        env: [env === null ? { name, $patch: 'delete' } : env.valueFrom !== undefined ? { name, valueFrom: env.valueFrom, value: null } : { name, value: env.value ?? '', valueFrom: null }],
-      }));
-      await patchDeployment(namespace, deployment, { spec: { template: { spec: { containers } } } }, dryRun);
+      await patchDeployment(namespace, deployment, { spec: { template: { spec: { containers: envPatch(changes) } } } }, dryRun);
+    },
+
+    async updateDeployment(namespace, deployment, decide, dryRun) {
+      const c: Call = { verb: 'patch', resource: 'deployments', name: deployment, namespace };
+      return guarded(c, () => getDeployment(namespace, deployment), async (d) => {
+        const edit = decide({ ...toState(namespace, deployment, d!), annotations: { ...(d!.metadata?.annotations ?? {}) } });
+        if (edit.env.length === 0 && Object.keys(edit.annotations).length === 0) return edit.result;
+        const body = {
+          metadata: { resourceVersion: d!.metadata?.resourceVersion, annotations: edit.annotations },
+          ...(edit.env.length > 0 ? { spec: { template: { spec: { containers: envPatch(edit.env) } } } } : {}),
+        };
+        await apps.patchNamespacedDeployment({ namespace, name: deployment, body, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.StrategicMergePatch));
+        return edit.result;
+      });
+    },
+
+    async updateCronJob(namespace, name, decide, dryRun) {
+      const c: Call = { verb: 'patch', resource: 'cronjobs', name, namespace };
+      // The Role grants list, not get, on CronJobs (their names are only known at run time): read one by field selector.
+      const read = async () =>
+        (await call({ verb: 'list', resource: 'cronjobs', namespace }, () => batch.listNamespacedCronJob({ namespace, fieldSelector: `metadata.name=${name}` }))).items[0];
+      return guarded(c, read, async (job) => {
+        const view: CronJobView | undefined = job ? { name, suspended: job.spec?.suspend === true, annotations: { ...(job.metadata?.annotations ?? {}) } } : undefined;
+        const edit = decide(view);
+        if (!job || (edit.suspended === undefined && Object.keys(edit.annotations).length === 0)) return edit.result;
+        const body = { metadata: { resourceVersion: job.metadata?.resourceVersion, annotations: edit.annotations }, ...(edit.suspended === undefined ? {} : { spec: { suspend: edit.suspended } }) };
+        await batch.patchNamespacedCronJob({ namespace, name, body, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.StrategicMergePatch));
+        return edit.result;
+      });
     },
 
     async restart(namespace, deployment, at, dryRun) {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
 import { describeSecretRef, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
+import { planResume, planSuspend } from './cronjob-knob.ts';
+import { planRevertEnv, planSetEnv } from './env-knob.ts';
 import { RecordOnlyTarget } from './record-only.ts';
 import { mutationMode, type PreviousCronJobs, type PreviousEnv, type RemediationTarget, type SecretBackup, type SecretPrior } from './target.ts';
 
@@ -67,23 +69,13 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
   };
 
   async function setEnv(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'set-env' }>) {
-    const state = await target.readDeployment(op.namespace, op.deployment);
-    const containers = op.container ? state.containers.filter((c) => c.name === op.container) : state.containers;
-    if (op.container && containers.length === 0) {
-      throw ApplicationFailure.nonRetryable(`container "${op.container}" not found in deployment/${op.deployment} -n ${op.namespace}`, 'KubernetesNotFound');
-    }
-    const observed: PreviousEnv = containers.map((c) => ({ container: c.name, previous: c.env.find((e) => e.name === op.name) ?? null }));
-    const stashed = (await target.loadPriorState(op.namespace, op.deployment, req.mutationId)) as PreviousEnv | undefined;
-    const previous = stashed ?? observed;
-    if (!stashed) await target.savePriorState(op.namespace, op.deployment, req.mutationId, previous, req.dryRun);
-    const pending = observed.filter((o) => o.previous?.value !== op.value || o.previous.valueFrom !== undefined);
-    if (pending.length > 0) {
-      await target.writeEnv(op.namespace, op.deployment, pending.map((o) => ({ container: o.container, name: op.name, env: { name: op.name, value: op.value } })), req.dryRun);
-    }
+    // The variable and its owner record change in one guarded write: `previous` is the value before
+    // any incident set it, however many incidents hold it now.
+    const { previous, changed } = await target.updateDeployment(op.namespace, op.deployment, (view) => planSetEnv(view, op, req.mutationId), req.dryRun);
     const container = op.container ? ` -c ${op.container}` : '';
     return {
       previous,
-      changed: pending.length > 0,
+      changed,
       change: `${op.name}=${op.value}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
       kubectl: `kubectl set env deployment/${op.deployment} ${shellWord(`${op.name}=${op.value}`)}${container} ${nsFlag(op.namespace)}`,
@@ -141,16 +133,18 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
   }
 
   async function suspendCronJobs(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'suspend-cronjobs' }>) {
-    const observed = await target.listCronJobs(op.namespace, op.selector);
-    const stashed = (await target.loadPriorState(req.anchor.namespace, req.anchor.deployment, req.mutationId)) as PreviousCronJobs | undefined;
-    const previous = stashed ?? observed;
-    if (!stashed) await target.savePriorState(req.anchor.namespace, req.anchor.deployment, req.mutationId, previous, req.dryRun);
-    const pending = observed.filter((job) => !job.suspended);
-    for (const job of pending) await target.setCronJobSuspended(op.namespace, job.name, true, req.dryRun);
+    // Each job's flag has its own owner record on the job: `suspended` is the flag before any incident.
+    // (`req.anchor` only matters for reverting records made before owner records existed.)
+    const claimed: Array<{ name: string; suspended: boolean; changed: boolean }> = [];
+    for (const job of await target.listCronJobs(op.namespace, op.selector)) {
+      const outcome = await target.updateCronJob(op.namespace, job.name, (view) => planSuspend(op.namespace, view, req.mutationId), req.dryRun);
+      if (outcome) claimed.push(outcome);
+    }
+    const previous: PreviousCronJobs = claimed.map(({ name, suspended }) => ({ name, suspended }));
     const names = previous.map((j) => j.name);
     return {
       previous,
-      changed: pending.length > 0,
+      changed: claimed.some((j) => j.changed),
       change: `suspend ${names.length} CronJob(s) matching ${op.selector}${names.length ? `: ${names.join(', ')}` : ''}`,
       target: `cronjobs -l ${op.selector} ${nsFlag(op.namespace)}`,
       kubectl: `kubectl get cronjob -l ${op.selector} ${nsFlag(op.namespace)} -o name | xargs -I{} kubectl patch {} ${nsFlag(op.namespace)} -p '{"spec":{"suspend":true}}'`,
@@ -197,14 +191,38 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       const op = record.op;
       if (op.kind === 'set-env') {
         const previous = record.previous as PreviousEnv;
-        await target.writeEnv(op.namespace, op.deployment, previous.map((p) => ({ container: p.container, name: op.name, env: p.previous })), req.dryRun);
-        await target.clearPriorState(op.namespace, op.deployment, record.id, req.dryRun);
+        const released = await target.updateDeployment(op.namespace, op.deployment, (view) => planRevertEnv(view, op, record.id, previous), req.dryRun);
+        if (released.drifted.length > 0) {
+          log.warn('a variable the runbook set was changed by someone else since; restored the pre-incident value anyway', {
+            mutationId: record.id,
+            target: record.target,
+            variable: op.name,
+            containers: released.drifted.map((d) => d.container),
+          });
+        }
+        if (released.restored.length === 0 && released.released > 0) {
+          log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
+        }
+        // Held nothing: already reverted, or applied before owner records (its prior state is then a
+        // per-mutation annotation), or a dry run (nothing was claimed; the restore is still validated).
+        if (released.released === 0 && (req.dryRun || (await target.loadPriorState(op.namespace, op.deployment, record.id)) !== undefined)) {
+          await target.writeEnv(op.namespace, op.deployment, previous.map((p) => ({ container: p.container, name: op.name, env: p.previous })), req.dryRun);
+          await target.clearPriorState(op.namespace, op.deployment, record.id, req.dryRun);
+        }
       } else if (op.kind === 'apply-secret') {
         const previous = record.previous as PreviousSecret;
         await target.restoreSecretKey(op.namespace, op.secretName, op.key, previous, req.dryRun);
       } else if (op.kind === 'suspend-cronjobs') {
-        for (const job of record.previous as PreviousCronJobs) await target.setCronJobSuspended(op.namespace, job.name, job.suspended, req.dryRun);
-        await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
+        const previous = record.previous as PreviousCronJobs;
+        const released = [];
+        for (const job of previous) released.push({ name: job.name, ...(await target.updateCronJob(op.namespace, job.name, (view) => planResume(op.namespace, job.name, view, record.id), req.dryRun)) });
+        const drifted = released.filter((j) => j.drifted).map((j) => j.name);
+        if (drifted.length > 0) log.warn('a CronJob the runbook suspended was resumed by someone else since; restored its pre-incident flag anyway', { mutationId: record.id, cronJobs: drifted });
+        // As for env: a record from before owner records keeps its prior state on the anchor deployment.
+        if (!released.some((j) => j.held) && (req.dryRun || (await target.loadPriorState(req.anchor.namespace, req.anchor.deployment, record.id)) !== undefined)) {
+          for (const job of previous) await target.setCronJobSuspended(op.namespace, job.name, job.suspended, req.dryRun);
+          await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
+        }
       }
       const reverted = { ...record, revertedAt: now() };
       log.info('mutation reverted', { mutationId: record.id, step: record.step, target: record.target, mode: record.mode });

@@ -1,12 +1,28 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseSelector, type DeploymentState, type EnvVarState, type PreviousCronJobs, type RemediationTarget, type RolloutStatus, type SecretBackup, type SecretPrior } from './target.ts';
+import { withFileLock } from './file-lock.ts';
+import {
+  parseSelector,
+  type CronJobEdit,
+  type CronJobView,
+  type DeploymentEdit,
+  type DeploymentState,
+  type DeploymentView,
+  type EnvChange,
+  type PreviousCronJobs,
+  type RemediationTarget,
+  type RolloutStatus,
+  type SecretBackup,
+  type SecretPrior,
+} from './target.ts';
 
 interface Model {
   deployments: Record<string, DeploymentState>;
   priorStates?: Record<string, unknown>;
+  /** Deployment metadata annotations (owner records), by `namespace/name`. */
+  annotations?: Record<string, Record<string, string>>;
   secrets: Record<string, Record<string, string>>;
-  cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean }>;
+  cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }>;
   /** Old values of rotated secret keys, as the backup Secret holds them in a cluster. */
   secretBackups?: Record<string, { prior: SecretPrior; oldValue?: string }>;
 }
@@ -23,9 +39,18 @@ export interface RecordOnlySeed {
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
+function applyAnnotations(target: Record<string, string>, changes: Record<string, string | null>): void {
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete target[name];
+    else target[name] = value;
+  }
+}
+
 /**
  * No cluster: every change is computed and recorded against a model of the deployment, so the
- * prior state and the revert are as real as they can be without applying anything.
+ * prior state and the revert are as real as they can be without applying anything. With a state
+ * file, every change re-reads the file and writes it back under a lock on it, so activities running
+ * at once (in this process or in another worker on the same file) never lose each other's writes.
  */
 export class RecordOnlyTarget implements RemediationTarget {
   readonly mode = 'record-only' as const;
@@ -34,7 +59,7 @@ export class RecordOnlyTarget implements RemediationTarget {
 
   constructor(options: { stateFile?: string; seed?: RecordOnlySeed[] } = {}) {
     this.file = options.stateFile;
-    this.model = this.file && existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Model) : { deployments: {}, secrets: {}, cronJobs: {} };
+    this.model = this.load() ?? { deployments: {}, secrets: {}, cronJobs: {} };
     for (const seed of options.seed ?? []) this.seed(seed);
   }
 
@@ -65,19 +90,43 @@ export class RecordOnlyTarget implements RemediationTarget {
   }
 
   snapshot(): Model {
+    this.refresh();
     return structuredClone(this.model);
+  }
+
+  private load(): Model | undefined {
+    return this.file && existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Model) : undefined;
+  }
+
+  /** Picks up what other writers of the file did. */
+  private refresh(): void {
+    this.model = this.load() ?? this.model;
   }
 
   private save(): void {
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, JSON.stringify(this.model, null, 2));
+    // Write-then-rename: a reader never sees half a model.
+    const partial = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(this.model, null, 2));
+    renameSync(partial, this.file);
   }
 
-  private deploymentOf(namespace: string, deployment: string): DeploymentState {
+  /** One read-modify-write of the model. Without a file `change` runs synchronously, so it is atomic anyway. */
+  private async mutate<T>(change: (model: Model) => T): Promise<T> {
+    if (!this.file) return change(this.model);
+    return withFileLock(this.file, () => {
+      this.refresh();
+      const result = change(this.model);
+      this.save();
+      return result;
+    });
+  }
+
+  private deploymentOf(model: Model, namespace: string, deployment: string): DeploymentState {
     const id = key(namespace, deployment);
     // An unseen deployment is modelled on first use: record-only never fails for lack of a cluster.
-    this.model.deployments[id] ??= {
+    model.deployments[id] ??= {
       namespace,
       deployment,
       paused: false,
@@ -89,34 +138,75 @@ export class RecordOnlyTarget implements RemediationTarget {
       restartedAt: null,
       containers: [{ name: deployment, env: [] }],
     };
-    return this.model.deployments[id]!;
+    return model.deployments[id]!;
   }
 
-  async readDeployment(namespace: string, deployment: string): Promise<DeploymentState> {
-    return structuredClone(this.deploymentOf(namespace, deployment));
+  private static bump(state: DeploymentState): void {
+    state.generation += 1;
+    state.observedGeneration = state.generation;
   }
 
-  async writeEnv(namespace: string, deployment: string, changes: Array<{ container: string; env: EnvVarState | null; name: string }>, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    const state = this.deploymentOf(namespace, deployment);
+  private static writeEnvTo(state: DeploymentState, changes: EnvChange[]): void {
     for (const change of changes) {
       const container = state.containers.find((c) => c.name === change.container);
       if (!container) continue;
       container.env = container.env.filter((e) => e.name !== change.name);
       if (change.env) container.env.push(structuredClone(change.env));
     }
-    state.generation += 1;
-    state.observedGeneration = state.generation;
-    this.save();
+  }
+
+  async readDeployment(namespace: string, deployment: string): Promise<DeploymentState> {
+    this.refresh();
+    return structuredClone(this.deploymentOf(this.model, namespace, deployment));
+  }
+
+  async writeEnv(namespace: string, deployment: string, changes: EnvChange[], dryRun: boolean): Promise<void> {
+    if (dryRun) return;
+    await this.mutate((model) => {
+      const state = this.deploymentOf(model, namespace, deployment);
+      RecordOnlyTarget.writeEnvTo(state, changes);
+      RecordOnlyTarget.bump(state);
+    });
+  }
+
+  async updateDeployment<T>(namespace: string, deployment: string, decide: (view: DeploymentView) => DeploymentEdit<T>, dryRun: boolean): Promise<T> {
+    const run = (model: Model) => {
+      const state = this.deploymentOf(model, namespace, deployment);
+      const annotations = (model.annotations ??= {})[key(namespace, deployment)] ?? {};
+      const edit = decide({ ...structuredClone(state), annotations: { ...annotations } });
+      if (dryRun || (edit.env.length === 0 && Object.keys(edit.annotations).length === 0)) return edit.result;
+      RecordOnlyTarget.writeEnvTo(state, edit.env);
+      applyAnnotations(annotations, edit.annotations);
+      if (Object.keys(annotations).length > 0) model.annotations![key(namespace, deployment)] = annotations;
+      else delete model.annotations![key(namespace, deployment)];
+      RecordOnlyTarget.bump(state);
+      return edit.result;
+    };
+    return dryRun ? run(structuredClone(this.snapshot())) : this.mutate(run);
+  }
+
+  async updateCronJob<T>(namespace: string, name: string, decide: (view: CronJobView | undefined) => CronJobEdit<T>, dryRun: boolean): Promise<T> {
+    const run = (model: Model) => {
+      const job = model.cronJobs[key(namespace, name)];
+      const edit = decide(job ? { name, suspended: job.suspended, annotations: { ...(job.annotations ?? {}) } } : undefined);
+      if (dryRun || !job) return edit.result;
+      if (edit.suspended !== undefined) job.suspended = edit.suspended;
+      const annotations = job.annotations ?? {};
+      applyAnnotations(annotations, edit.annotations);
+      if (Object.keys(annotations).length > 0) job.annotations = annotations;
+      else delete job.annotations;
+      return edit.result;
+    };
+    return dryRun ? run(this.snapshot()) : this.mutate(run);
   }
 
   async restart(namespace: string, deployment: string, at: string, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    const state = this.deploymentOf(namespace, deployment);
-    state.restartedAt = at;
-    state.generation += 1;
-    state.observedGeneration = state.generation;
-    this.save();
+    await this.mutate((model) => {
+      const state = this.deploymentOf(model, namespace, deployment);
+      state.restartedAt = at;
+      RecordOnlyTarget.bump(state);
+    });
   }
 
   async rolloutStatus(): Promise<RolloutStatus> {
@@ -124,44 +214,52 @@ export class RecordOnlyTarget implements RemediationTarget {
   }
 
   async readSecretKey(namespace: string, name: string, secretKey: string): Promise<string | undefined> {
+    this.refresh();
     return this.model.secrets[key(namespace, name)]?.[secretKey];
   }
 
   async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    this.refresh();
     const found = this.model.secrets[key(namespace, name)];
     return found ? { ...found } : undefined;
   }
 
   async loadSecretBackup(namespace: string, backup: SecretBackup): Promise<SecretPrior | undefined> {
+    this.refresh();
     return this.model.secretBackups?.[key(namespace, `${backup.secret}#${backup.key}`)]?.prior;
   }
 
   async backupSecret(namespace: string, backup: SecretBackup, prior: SecretPrior, oldValue: string | undefined, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    this.model.secretBackups ??= {};
-    this.model.secretBackups[key(namespace, `${backup.secret}#${backup.key}`)] = { prior, ...(oldValue === undefined ? {} : { oldValue }) };
-    this.save();
+    await this.mutate((model) => {
+      model.secretBackups ??= {};
+      model.secretBackups[key(namespace, `${backup.secret}#${backup.key}`)] = { prior, ...(oldValue === undefined ? {} : { oldValue }) };
+    });
   }
 
   async applySecretKey(namespace: string, name: string, secretKey: string, value: string, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    this.model.secrets[key(namespace, name)] = { ...(this.model.secrets[key(namespace, name)] ?? {}), [secretKey]: value };
-    this.save();
+    await this.mutate((model) => {
+      model.secrets[key(namespace, name)] = { ...(model.secrets[key(namespace, name)] ?? {}), [secretKey]: value };
+    });
   }
 
   async restoreSecretKey(namespace: string, name: string, secretKey: string, prior: SecretPrior, dryRun: boolean): Promise<void> {
-    const backupId = key(namespace, `${prior.backup.secret}#${prior.backup.key}`);
-    const saved = this.model.secretBackups?.[backupId];
-    if (dryRun || !saved) return;
-    const current = this.model.secrets[key(namespace, name)];
-    if (!prior.secretExisted) delete this.model.secrets[key(namespace, name)];
-    else if (current && prior.keyExisted && saved.oldValue !== undefined) current[secretKey] = saved.oldValue;
-    else if (current) delete current[secretKey];
-    delete this.model.secretBackups![backupId];
-    this.save();
+    if (dryRun) return;
+    await this.mutate((model) => {
+      const backupId = key(namespace, `${prior.backup.secret}#${prior.backup.key}`);
+      const saved = model.secretBackups?.[backupId];
+      if (!saved) return;
+      const current = model.secrets[key(namespace, name)];
+      if (!prior.secretExisted) delete model.secrets[key(namespace, name)];
+      else if (current && prior.keyExisted && saved.oldValue !== undefined) current[secretKey] = saved.oldValue;
+      else if (current) delete current[secretKey];
+      delete model.secretBackups![backupId];
+    });
   }
 
   async listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs> {
+    this.refresh();
     const wanted = parseSelector(selector);
     return Object.entries(this.model.cronJobs)
       .filter(([id, job]) => id.startsWith(`${namespace}/`) && Object.entries(wanted).every(([k, v]) => job.labels[k] === v))
@@ -170,26 +268,30 @@ export class RecordOnlyTarget implements RemediationTarget {
   }
 
   async loadPriorState(namespace: string, deployment: string, mutationId: string): Promise<unknown> {
+    this.refresh();
     return this.model.priorStates?.[`${key(namespace, deployment)}#${mutationId}`];
   }
 
   async savePriorState(namespace: string, deployment: string, mutationId: string, prior: unknown, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    this.model.priorStates ??= {};
-    this.model.priorStates[`${key(namespace, deployment)}#${mutationId}`] = prior;
-    this.save();
+    await this.mutate((model) => {
+      model.priorStates ??= {};
+      model.priorStates[`${key(namespace, deployment)}#${mutationId}`] = prior;
+    });
   }
 
   async clearPriorState(namespace: string, deployment: string, mutationId: string, dryRun: boolean): Promise<void> {
-    if (dryRun || !this.model.priorStates) return;
-    delete this.model.priorStates[`${key(namespace, deployment)}#${mutationId}`];
-    this.save();
+    if (dryRun) return;
+    await this.mutate((model) => {
+      if (model.priorStates) delete model.priorStates[`${key(namespace, deployment)}#${mutationId}`];
+    });
   }
 
   async setCronJobSuspended(namespace: string, name: string, suspended: boolean, dryRun: boolean): Promise<void> {
     if (dryRun) return;
-    const job = this.model.cronJobs[key(namespace, name)];
-    if (job) job.suspended = suspended;
-    this.save();
+    await this.mutate((model) => {
+      const job = model.cronJobs[key(namespace, name)];
+      if (job) job.suspended = suspended;
+    });
   }
 }

@@ -43,6 +43,38 @@ export interface SecretPrior {
   backup: SecretBackup;
 }
 
+/** One variable of one container to set (or, with `env: null`, remove). */
+export interface EnvChange {
+  container: string;
+  name: string;
+  env: EnvVarState | null;
+}
+
+/** A deployment as an owner-aware change sees it: its state plus its metadata annotations. */
+export interface DeploymentView extends DeploymentState {
+  annotations: Record<string, string>;
+}
+
+/** What to write, decided from one read: env changes and annotation changes (`null` removes). */
+export interface DeploymentEdit<T> {
+  env: EnvChange[];
+  annotations: Record<string, string | null>;
+  result: T;
+}
+
+export interface CronJobView {
+  name: string;
+  suspended: boolean;
+  annotations: Record<string, string>;
+}
+
+export interface CronJobEdit<T> {
+  /** Undefined leaves the flag as it is. */
+  suspended?: boolean;
+  annotations: Record<string, string | null>;
+  result: T;
+}
+
 export interface RolloutStatus {
   done: boolean;
   failed: boolean;
@@ -57,7 +89,16 @@ export interface RemediationTarget {
   readonly mode: 'kubernetes' | 'record-only';
   readDeployment(namespace: string, deployment: string): Promise<DeploymentState>;
   /** Sets (or, with `null`, removes) one variable per container; returns nothing: callers read first. */
-  writeEnv(namespace: string, deployment: string, changes: Array<{ container: string; env: EnvVarState | null; name: string }>, dryRun: boolean): Promise<void>;
+  writeEnv(namespace: string, deployment: string, changes: EnvChange[], dryRun: boolean): Promise<void>;
+  /**
+   * Read-decide-write as one step against concurrent writers (other workers, other incidents): reads
+   * the deployment, lets `decide` (pure, may run several times) plan env and annotation changes,
+   * and writes both together only if nobody wrote in between, re-reading and deciding again if
+   * someone did (optimistic concurrency on the resourceVersion in a cluster).
+   */
+  updateDeployment<T>(namespace: string, deployment: string, decide: (view: DeploymentView) => DeploymentEdit<T>, dryRun: boolean): Promise<T>;
+  /** The same for one CronJob (`undefined` when it no longer exists). */
+  updateCronJob<T>(namespace: string, name: string, decide: (view: CronJobView | undefined) => CronJobEdit<T>, dryRun: boolean): Promise<T>;
   restart(namespace: string, deployment: string, at: string, dryRun: boolean): Promise<void>;
   rolloutStatus(namespace: string, deployment: string): Promise<RolloutStatus>;
   /** The decoded data of a secret, or undefined when it does not exist. Stays inside the activity. */

@@ -205,7 +205,13 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     const raw = ['PATCH', 'POST', 'PUT'].includes(req.method ?? '') ? await readBody(req) : '';
     if (verb === 'list') {
       const wanted = (query.labelSelector ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]);
-      const list = [...items.values()].filter((o) => o.metadata.namespace === r.namespace && wanted.every(([k, v]) => o.metadata.labels?.[k] === v));
+      // Field selectors: only `metadata.name=<name>`, the one every resource supports.
+      const fields = (query.fieldSelector ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]);
+      const unsupported = fields.find(([f]) => f !== 'metadata.name');
+      if (unsupported) throw new HttpError(400, status(400, 'BadRequest', `"${unsupported[0]}" is not a known field selector: only "metadata.name", "metadata.namespace"`));
+      const list = [...items.values()].filter(
+        (o) => o.metadata.namespace === r.namespace && wanted.every(([k, v]) => o.metadata.labels?.[k] === v) && fields.every(([, v]) => o.metadata.name === v),
+      );
       return { code: 200, body: { apiVersion: r.apiVersion, kind: `${r.kind}List`, metadata: { resourceVersion: String(resourceVersion) }, items: list } };
     }
     if (verb === 'create') {
@@ -246,6 +252,18 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     } else {
       if (!current) throw notFound(r, name);
       const patch = JSON.parse(raw) as Obj;
+      // As in kube-apiserver: a resourceVersion in the patch is a precondition (optimistic concurrency).
+      const expected = patch.metadata?.resourceVersion as string | undefined;
+      if (expected !== undefined && expected !== current.metadata.resourceVersion) {
+        throw new HttpError(
+          409,
+          status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
+            name,
+            group: r.group,
+            kind: r.resource,
+          }),
+        );
+      }
       if (contentType === 'application/strategic-merge-patch+json') {
         if (r.resource === 'secrets') throw new HttpError(415, status(415, 'UnsupportedMediaType', 'strategic merge patch of Secrets is not used'));
         next = strategicMergePatch(current, patch) as Obj;

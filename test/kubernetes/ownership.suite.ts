@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AppsV1Api, BatchV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { createKubernetesTarget } from '../../src/activities/kubernetes/index.ts';
+import { OWNERS_ANNOTATION_PREFIX } from '../../src/activities/kubernetes/ownership.ts';
+import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
+import { IDEOGRAM } from '../support/kube-api-server/seed.ts';
+import { activityRunner } from './helpers.ts';
+import type { KubeSuiteHarness } from './operations.suite.ts';
+import { shuffled } from './shuffle.ts';
+
+const NS = IDEOGRAM.namespace;
+const DEP = IDEOGRAM.deployment;
+const deployment = { namespace: NS, deployment: DEP };
+
+export type OwnershipHarness = Pick<KubeSuiteHarness, 'workerKubeconfig' | 'adminKubeconfig' | 'seed' | 'stop'>;
+
+/**
+ * Several incidents changing one knob of one deployment at once, through the worker's identity:
+ * every incident must record the pre-incident value, the knob must stay mitigated while any of
+ * them still holds it, and the last revert must put back exactly what was there before.
+ */
+export function defineOwnershipSuite(name: string, harnessFactory: () => Promise<OwnershipHarness>): void {
+  describe(`several incidents on one knob (${name})`, () => {
+    let h: OwnershipHarness;
+    let apps: AppsV1Api;
+    let batch: BatchV1Api;
+    let conflicts: number;
+
+    beforeAll(async () => {
+      h = await harnessFactory();
+      const kc = new KubeConfig();
+      kc.loadFromFile(h.adminKubeconfig);
+      apps = kc.makeApiClient(AppsV1Api);
+      batch = kc.makeApiClient(BatchV1Api);
+    });
+    afterAll(async () => h?.stop());
+    beforeEach(async () => {
+      conflicts = 0;
+      await h.seed();
+    });
+
+    // Each incident has its own worker connection, as incidents spread over workers would.
+    const worker = () =>
+      activityRunner({ target: createKubernetesTarget({ kubeconfigPath: h.workerKubeconfig, onConflict: () => (conflicts += 1) }), clock: () => new Date(), env: {} });
+    const readDeployment = () => apps.readNamespacedDeployment({ namespace: NS, name: DEP });
+    const envOf = (d: V1Deployment) => Object.fromEntries(d.spec!.template!.spec!.containers.map((c) => [c.name, c.env ?? []]));
+    const valuesOf = async (variable: string) =>
+      Object.fromEntries((await readDeployment()).spec!.template!.spec!.containers.map((c) => [c.name, c.env?.find((e) => e.name === variable)?.value ?? null]));
+    const owners = (annotations: Record<string, string> | undefined) =>
+      Object.entries(annotations ?? {})
+        .filter(([k]) => k.startsWith(OWNERS_ANNOTATION_PREFIX))
+        .map(([, v]) => JSON.parse(v) as { knob: string; holders: string[] });
+    const apply = (op: MutationOp, mutationId: string) => worker().run('applyMutation', { mutationId, step: 'fallback', op, dryRun: false, anchor: deployment });
+    const revert = (record: MutationRecord) => worker().run('revertMutation', { record, dryRun: false, anchor: deployment });
+
+    for (const [count, variable, mitigated] of [
+      [2, 'IDEOGRAM_FALLBACK', 'true'],
+      [10, 'IDEOGRAM_FALLBACK', 'true'],
+      [10, 'IDEOGRAM_CONCURRENCY', '2'],
+    ] as const) {
+      it(`${count} concurrent incidents setting ${variable}=${mitigated} all record the true original; the last revert restores it exactly`, async () => {
+        const before = await readDeployment();
+        const original = await valuesOf(variable);
+        const op: MutationOp = { kind: 'set-env', ...deployment, name: variable, value: mitigated };
+        const ids = Array.from({ length: count }, (_, i) => `incident-${i + 1}/fallback`);
+        const records = await Promise.all(ids.map((id) => apply(op, id)));
+
+        const expectedPrevious = Object.entries(original).map(([container, value]) => ({ container, previous: value === null ? null : { name: variable, value } }));
+        for (const record of records) expect(record.previous).toEqual(expectedPrevious);
+        expect(records.filter((r) => r.changed).length).toBeGreaterThanOrEqual(1);
+        // A human reverting any one record by hand would type the command that restores the original.
+        expect(new Set(records.map((r) => r.revertKubectl)).size).toBe(1);
+        const applied = await readDeployment();
+        expect(owners(applied.metadata!.annotations).map((o) => [...o.holders].sort())).toEqual([[...ids].sort(), [...ids].sort()]);
+        if (count === 10) expect(conflicts).toBeGreaterThan(0);
+
+        // Interleaved: all but the last revert concurrently in a shuffled order, a retried revert among them.
+        const order = shuffled(records, count);
+        const last = order.pop()!;
+        const retried = order[0]!;
+        await Promise.all([...order, retried].map((record) => revert(record)));
+        expect(await valuesOf(variable)).toEqual({ api: mitigated, worker: mitigated });
+        // Each revert left once, the retry did not take another incident's place.
+        expect(owners((await readDeployment()).metadata!.annotations).map((o) => o.holders)).toEqual([[last.id], [last.id]]);
+
+        await revert(last);
+        const restored = await readDeployment();
+        expect(envOf(restored)).toEqual(envOf(before));
+        expect(restored.spec!.template).toEqual(before.spec!.template);
+        expect(owners(restored.metadata!.annotations)).toEqual([]);
+
+        // A retried revert after the knob was restored and taken by a new incident changes nothing.
+        const next = await apply(op, 'incident-next/fallback');
+        expect(next.previous).toEqual(expectedPrevious);
+        await revert(retried);
+        await revert(last);
+        expect(await valuesOf(variable)).toEqual({ api: mitigated, worker: mitigated });
+        await revert(next);
+        expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
+      });
+    }
+
+    it('an incident on one container and one on all share the knob where they overlap', async () => {
+      const before = await readDeployment();
+      const [one, all] = await Promise.all([
+        apply({ kind: 'set-env', ...deployment, container: 'api', name: 'IDEOGRAM_CONCURRENCY', value: '1' }, 'incident-a/throttle'),
+        apply({ kind: 'set-env', ...deployment, name: 'IDEOGRAM_CONCURRENCY', value: '1' }, 'incident-b/throttle'),
+      ]);
+      expect(one.previous).toEqual([{ container: 'api', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } }]);
+      expect(all.previous).toEqual([
+        { container: 'api', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
+        { container: 'worker', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '4' } },
+      ]);
+      await revert(all);
+      // The worker container was b's alone: restored; api is still a's.
+      expect(await valuesOf('IDEOGRAM_CONCURRENCY')).toEqual({ api: '1', worker: '4' });
+      await revert(one);
+      expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
+    });
+
+    it('a value changed by hand after the runbook set it is restored at the last revert, and reported as drift', async () => {
+      const before = await readDeployment();
+      const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
+      const records = await Promise.all(['incident-1/fallback', 'incident-2/fallback'].map((id) => apply(op, id)));
+      // `kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=manual -c worker`, as an admin.
+      const patch = { spec: { template: { spec: { containers: [{ name: 'worker', env: [{ name: 'IDEOGRAM_FALLBACK', value: 'manual' }] }] } } } };
+      await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+      const first = worker();
+      await first.run('revertMutation', { record: records[0]!, dryRun: false, anchor: deployment });
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: 'true', worker: 'manual' });
+      const lastOut = worker();
+      await lastOut.run('revertMutation', { record: records[1]!, dryRun: false, anchor: deployment });
+      expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
+      expect(lastOut.logger.lines.filter((l) => l.startsWith('WARN') && l.includes('changed by someone else'))).toEqual([expect.stringContaining('"containers":["worker"]')]);
+      expect(first.logger.lines.some((l) => l.includes('changed by someone else'))).toBe(false);
+    });
+
+    it('10 concurrent incidents suspending the batch CronJobs restore exactly the prior suspend flags', async () => {
+      const flags = async () => Object.fromEntries((await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name!, j.spec!.suspend === true]));
+      const before = await flags();
+      const op: MutationOp = { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector };
+      const records = await Promise.all(Array.from({ length: 10 }, (_, i) => apply(op, `incident-${i + 1}/pause-batch`)));
+      for (const record of records) {
+        expect(record.previous).toEqual([
+          { name: 'nightly-batch', suspended: false },
+          { name: 'thumbnail-backfill', suspended: false },
+          { name: 'weekly-report', suspended: true },
+        ]);
+      }
+      expect(conflicts).toBeGreaterThan(0);
+      const order = shuffled(records, 7);
+      const last = order.pop()!;
+      await Promise.all([...order, order[3]!].map((record) => revert(record)));
+      expect(await flags()).toEqual({ ...before, 'nightly-batch': true, 'thumbnail-backfill': true });
+      await revert(last);
+      expect(await flags()).toEqual(before);
+      const leftovers = (await batch.listNamespacedCronJob({ namespace: NS })).items.flatMap((j) => owners(j.metadata!.annotations));
+      expect(leftovers).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,148 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
+import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
+import { activityRunner } from './helpers.ts';
+import { shuffled } from './shuffle.ts';
+
+const anchor = { namespace: 'payments', deployment: 'ideogram-service' };
+const seed = {
+  ...anchor,
+  containers: ['api', 'worker'],
+  env: { IDEOGRAM_CONCURRENCY: '8' },
+  cronJobs: [
+    { name: 'nightly-batch', labels: { 'runbook.dev/batch': 'ideogram' } },
+    { name: 'weekly-batch', labels: { 'runbook.dev/batch': 'ideogram' }, suspended: true },
+  ],
+};
+const fallback: MutationOp = { kind: 'set-env', ...anchor, name: 'IDEOGRAM_FALLBACK', value: 'true' };
+
+describe('record-only target: several incidents on one knob', () => {
+  let dir: string;
+  let stateFile: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'record-only-owners-'));
+    stateFile = join(dir, 'cluster.json');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  /** A fresh target on the shared file per activity: as if every incident ran on its own worker. */
+  const run = () => activityRunner({ target: new RecordOnlyTarget({ stateFile }), clock: () => new Date(), env: {} });
+  const apply = (op: MutationOp, mutationId: string) => run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false, anchor });
+  const revert = (record: MutationRecord) => run().run('revertMutation', { record, dryRun: false, anchor });
+  const model = () => new RecordOnlyTarget({ stateFile }).snapshot();
+  const envOf = () => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env);
+  const valueOf = (name: string) => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env.find((e) => e.name === name)?.value ?? null);
+
+  for (const [count, op, expectedPrevious] of [
+    [2, fallback, [{ container: 'api', previous: null }, { container: 'worker', previous: null }]],
+    [10, fallback, [{ container: 'api', previous: null }, { container: 'worker', previous: null }]],
+    [
+      10,
+      { kind: 'set-env', ...anchor, name: 'IDEOGRAM_CONCURRENCY', value: '2' },
+      [
+        { container: 'api', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
+        { container: 'worker', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
+      ],
+    ],
+  ] as const) {
+    it(`${count} concurrent incidents setting ${op.name} record the true original, stay mitigated until the last revert, which restores it exactly`, async () => {
+      new RecordOnlyTarget({ stateFile, seed: [seed] });
+      const before = envOf();
+      const records = await Promise.all(Array.from({ length: count }, (_, i) => apply(op, `incident-${i + 1}/mitigate`)));
+      for (const record of records) expect(record.previous).toEqual(expectedPrevious);
+      expect(records.filter((r) => r.changed)).toHaveLength(1);
+      expect(valueOf(op.name)).toEqual([op.value, op.value]);
+
+      const order = shuffled(records, count + 3);
+      const last = order.pop()!;
+      // Interleaved and concurrent, with one revert retried.
+      await Promise.all([...order, order[0]!].map((record) => revert(record)));
+      expect(valueOf(op.name)).toEqual([op.value, op.value]);
+      const holders = Object.values(model().annotations!['payments/ideogram-service']!).map((v) => (JSON.parse(v) as { holders: string[] }).holders);
+      expect(holders).toEqual([[last.id], [last.id]]);
+
+      await revert(last);
+      expect(envOf()).toEqual(before);
+      expect(model().annotations ?? {}).toEqual({});
+      await revert(last);
+      expect(envOf()).toEqual(before);
+    });
+  }
+
+  it('an intermediate revert leaves the knob mitigated; a retried revert does not release another incident', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const [a, b, c] = await Promise.all(['a/fallback', 'b/fallback', 'c/fallback'].map((id) => apply(fallback, id)));
+    await revert(a!);
+    await revert(a!);
+    await revert(a!);
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
+    await revert(c!);
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
+    await revert(b!);
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, null]);
+  });
+
+  it('10 concurrent incidents suspending CronJobs restore exactly the prior flags', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const op: MutationOp = { kind: 'suspend-cronjobs', namespace: 'payments', selector: 'runbook.dev/batch=ideogram' };
+    const records = await Promise.all(Array.from({ length: 10 }, (_, i) => apply(op, `incident-${i + 1}/pause`)));
+    for (const record of records) expect(record.previous).toEqual([{ name: 'nightly-batch', suspended: false }, { name: 'weekly-batch', suspended: true }]);
+    const order = shuffled(records, 5);
+    const last = order.pop()!;
+    await Promise.all([...order, order[2]!].map((record) => revert(record)));
+    expect(model().cronJobs['payments/nightly-batch']!.suspended).toBe(true);
+    await revert(last);
+    expect(Object.fromEntries(Object.entries(model().cronJobs).map(([k, j]) => [k, j]))).toEqual({
+      'payments/nightly-batch': { labels: { 'runbook.dev/batch': 'ideogram' }, suspended: false },
+      'payments/weekly-batch': { labels: { 'runbook.dev/batch': 'ideogram' }, suspended: true },
+    });
+  });
+
+  it('a change waits for the lock another process holds on the model file, then builds on what that process wrote', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const other = spawn(process.execPath, [resolve(import.meta.dirname, 'fixtures/hold-model-lock.ts'), stateFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    other.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+    while (!lines.includes('locked')) await once(other.stdout, 'data');
+    const applying = apply(fallback, 'incident-1/fallback');
+    other.stdin.end('go\n');
+    const [code] = (await once(other, 'exit')) as [number];
+    expect(code).toBe(0);
+    const record = await applying;
+    expect(record.changed).toBe(true);
+    // Both writes survive: ours came after the other process released the lock, on top of its write.
+    expect(model().secrets['payments/marker']).toEqual({ written: 'by-the-other-process' });
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
+  }, 30_000);
+
+  it('worker processes sharing the model file coordinate through it', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const before = envOf();
+    const script = resolve(import.meta.dirname, 'fixtures/record-only-worker.ts');
+    const worker = async (action: 'apply' | 'revert', input: string) =>
+      JSON.parse((await promisify(execFile)(process.execPath, [script, stateFile, action, input])).stdout) as MutationRecord[];
+    const applied = (await Promise.all([0, 1, 2].map((p) => worker('apply', [1, 2, 3].map((i) => `incident-${p}-${i}/fallback`).join(','))))).flat();
+    expect(applied).toHaveLength(9);
+    for (const record of applied) expect(record.previous).toEqual([{ container: 'api', previous: null }, { container: 'worker', previous: null }]);
+    expect(applied.filter((r) => r.changed)).toHaveLength(1);
+
+    const order = shuffled(applied, 11);
+    const last = order.pop()!;
+    const batches = [order.slice(0, 4), order.slice(4)];
+    const files = await Promise.all(batches.map(async (batch, i) => {
+      const file = join(dir, `revert-${i}.json`);
+      await writeFile(file, JSON.stringify(batch));
+      return file;
+    }));
+    await Promise.all(files.map((file) => worker('revert', file)));
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
+    await revert(last);
+    expect(envOf()).toEqual(before);
+  }, 60_000);
+});
