@@ -59,19 +59,20 @@ const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f-\u009f]/g;
 export const NAME_MAX = 64;
 export const TEXT_MAX = 2_000;
 
+// Control characters are refused before trimming: a tab or newline must not vanish into an accepted value.
 export const PersonNameSchema = z
   .string()
+  .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
   .trim()
   .min(1, 'who is acting: --by NAME')
-  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`)
-  .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters');
+  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`);
 
 /** Notes, comments, reasons, root cause, symptom. */
 export const FreeTextSchema = z
   .string()
+  .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)')
   .trim()
-  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`)
-  .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)');
+  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`);
 
 export const IncidentIdSchema = z
   .string()

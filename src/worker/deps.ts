@@ -1,4 +1,6 @@
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../cli/errors.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import type { ServiceCatalog } from '../activities/catalog.ts';
@@ -10,6 +12,18 @@ export function remediationTargetFromConfig(config: AppConfig): RemediationTarge
   return new RecordOnlyTarget({ stateFile: join(config.RUNBOOK_DATA_DIR, 'record-only-cluster.json') });
 }
 
+/** Checked when the worker starts, so a bad directory is a configuration error, not a failed incident. */
+export function requireWritableDirectory(variable: string, dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`${variable} ${dir} is not a writable directory (${e.code ?? e.message}) — point it at a directory the worker can write`);
+  }
+}
+
 /** Production wiring of activity dependencies from validated configuration. */
 export function activityDepsFromConfig(
   config: AppConfig,
@@ -17,6 +31,7 @@ export function activityDepsFromConfig(
   target: RemediationTarget = remediationTargetFromConfig(config),
   catalog: ServiceCatalog = catalogFromConfig(config),
 ): ActivityDeps {
+  requireWritableDirectory(config.RUNBOOK_POSTMORTEM_DIR ? 'RUNBOOK_POSTMORTEM_DIR' : 'RUNBOOK_DATA_DIR', postmortemDir(config));
   const clock = () => new Date();
   return {
     probes: { secrets: { env } },

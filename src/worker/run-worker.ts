@@ -3,20 +3,21 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
 import type { TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
+import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
 
 /**
  * Runs the worker until the process is told to stop. The SDK installs its own SIGINT/SIGTERM
  * handling (graceful shutdown, draining in-flight tasks): we deliberately do not override it.
  */
-export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger): Promise<void> {
+export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps = activityDepsFromConfig(config)): Promise<void> {
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createIncidentWorker({
       connection,
       namespace: target.namespace,
       taskQueue: config.RUNBOOK_TASK_QUEUE,
-      deps: activityDepsFromConfig(config),
+      deps,
       workflowBundlePath: config.RUNBOOK_WORKFLOW_BUNDLE,
     });
     logger.info(

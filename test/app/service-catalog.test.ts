@@ -107,3 +107,17 @@ describe('the catalog guard', () => {
     expect(secretRefAllowed({ kind: 'env', name: 'IDEOGRAM_API_KEY' }, ['env:IDEOGRAM.API.KEY'])).toBe(false);
   });
 });
+
+describe('worker start checks its configuration before connecting', () => {
+  it('a postmortem directory that is a file, or a bad catalog, stops `runbook worker` with exit 2 and says what to do', async () => {
+    const { runCli } = await import('../support/cli.ts');
+    const file = await catalogFile('not-a-dir', 'x');
+    const dir = await runCli(['worker'], { env: { RUNBOOK_POSTMORTEM_DIR: file, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain(`RUNBOOK_POSTMORTEM_DIR ${file} is not a writable directory`);
+    const bad = await catalogFile('services.json', JSON.stringify([{ ...entry, target: { ...entry.target, baseUrl: 'ftp://x' } }]));
+    const catalog = await runCli(['worker'], { env: { RUNBOOK_SERVICES_FILE: bad, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(catalog.code).toBe(2);
+    expect(catalog.stderr).toContain('$[0].target.baseUrl');
+  });
+});

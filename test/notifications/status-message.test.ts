@@ -150,4 +150,11 @@ describe('nextUpdateDue', () => {
     expect(nextUpdateDueFor('P4', from, { ...cadence, P4: 86_400_000 })).toBe('2026-11-26T14:00:00.000Z');
     expect(nextUpdateDue(from, 1_000)).toBe('2026-11-25T14:00:01.000Z');
   });
+
+  it('says MITIGATED only while a change is in place: monitoring with nothing applied is INVESTIGATING', () => {
+    expect(renderStatusMessage({ ...base, state: 'monitoring', mitigated: false }).status).toBe('INVESTIGATING');
+    expect(renderStatusMessage({ ...base, state: 'monitoring', mitigated: true }).status).toBe('MITIGATED');
+    expect(renderStatusMessage({ ...base, state: 'awaiting_approval', mitigated: true }).status).toBe('MITIGATED');
+    expect(renderStatusMessage({ ...base, state: 'resolved', mitigated: true }).status).toBe('RESOLVED');
+  });
 });

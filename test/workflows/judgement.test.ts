@@ -116,4 +116,21 @@ describe('judgement under messy outages (time-skipping, mocked activities)', () 
     expect(result.causes).toHaveLength(1);
     expect(result.timeline.some((e) => e.message.startsWith('Unblocked'))).toBe(true);
   });
+
+  it('says only what is true: with fallback rejected, stakeholders never hear MITIGATED', async () => {
+    const { run, result } = await runToEnd({ policy: { timeoutMs: 10 * MIN, onTimeout: 'reject' } }, { health: ({ elapsedMs }) => elapsedMs >= HOUR });
+    expect(result.state).toBe('resolved');
+    expect(result.mutations).toEqual([]);
+    const statuses = run.events.filter((e) => e.type === 'notify').map((e) => (e.type === 'notify' ? e.status : ''));
+    expect(statuses).not.toContain('MITIGATED');
+    expect(statuses.at(-1)).toBe('RESOLVED');
+  });
+
+  it('a postmortem that cannot be written is recorded on the timeline; the incident still resolves', async () => {
+    const { result } = await runToEnd(unattended, { health: ({ elapsedMs }) => elapsedMs >= HOUR, postmortemFails: true });
+    expect(result.state).toBe('resolved');
+    expect(result.postmortemPath).toBeNull();
+    expect(result.timeline.at(-1)!.message).toMatch(/^The postmortem file could not be written after retries \(.*EISDIR.*\); its text is in the incident result/);
+    expect(result.timeline.some((e) => e.kind === 'escalation' && e.message.includes('remediation failed'))).toBe(false);
+  });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget } from '../../infra/temporal-connection.ts';
+import { activityDepsFromConfig } from '../../worker/deps.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 
@@ -11,8 +12,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Run the incident worker alone against the configured Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...)')
     .action(async () => {
       const config = loadConfig(ctx.env);
+      // Configuration mistakes end the command before the Temporal runtime (which keeps the process alive) exists.
+      const deps = activityDepsFromConfig(config);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
       installRuntimeLogger(logger);
-      await runWorker(config, loadTemporalTarget(ctx.env), logger);
+      await runWorker(config, loadTemporalTarget(ctx.env), logger, deps);
     });
 }

@@ -32,9 +32,10 @@ export const notifyActivities = proxyActivities<Pick<Activities, 'notify'>>({
   retry: { maximumAttempts: 2 },
 });
 
+/** A full disk or a bad mount may heal: retried for about ten minutes, then recorded on the timeline. */
 export const postmortemActivities = proxyActivities<Pick<Activities, 'writePostmortem'>>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5 },
+  retry: { maximumAttempts: 8, initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '3 minutes' },
 });
 
 /** The service's catalog entry and reference checks: answered from the worker's own configuration. */

@@ -575,7 +575,7 @@ export class Incident implements RemediationContext {
       approval,
       escalation,
       // Waiting on an approval after mitigation is still MITIGATED for stakeholders.
-      mitigated: this.s.mutations.some((m) => !m.revertedAt && m.op.kind !== 'rollout-restart'),
+      mitigated: this.mitigationInPlace(),
     });
     try {
       const deliveries = await notifyActivities.notify(message);
@@ -592,6 +592,10 @@ export class Incident implements RemediationContext {
     }
   }
 
+  private mitigationInPlace(): boolean {
+    return this.s.mutations.some((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
+  }
+
   private currentAction(): string {
     const cause = this.cause;
     if (this.s.state === 'resolved') return `Resolved. ${this.s.summary ?? ''}`.trim();
@@ -599,6 +603,11 @@ export class Incident implements RemediationContext {
     const pending = this.s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
     if (this.s.state === 'monitoring' && this.s.monitor) return `${cause?.action ?? 'Monitoring'} (healthy ${this.s.monitor.healthyStreak}/${this.s.monitor.required} checks)`;
+    if (this.v2 && this.s.state === 'monitoring' && !this.mitigationInPlace()) {
+      const declined = this.s.approvals.filter((a) => a.outcome === 'rejected' || a.outcome === 'timed_out').map((a) => a.stepId);
+      return `Monitoring until real calls succeed again; no change is in place${declined.length ? ` (${declined.join(', ')} not approved)` : ''}.`;
+    }
+    if (this.s.state === 'blocked') return `Triage blocked: ${this.s.blocker ?? 'probes cannot run'}`;
     return cause?.action ?? 'Running triage';
   }
 
@@ -760,8 +769,20 @@ export class Incident implements RemediationContext {
     // The closing update is sent here; the update loop must not send it a second time.
     this.s.lastNotifiedVersion = this.s.stateVersion;
     await this.notify('status');
-    const { path } = await postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.renderPostmortem() });
-    this.s.postmortemPath = path;
+    if (!this.v2) {
+      const { path } = await postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.renderPostmortem() });
+      this.s.postmortemPath = path;
+      return;
+    }
+    // A postmortem that cannot be written is a fact to record, never a failed remediation.
+    try {
+      const { path } = await postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.renderPostmortem() });
+      this.s.postmortemPath = path;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String((err as Error).message ?? err);
+      this.note(`The postmortem file could not be written after retries (${why}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`);
+    }
   }
 
   renderPostmortem(): string {

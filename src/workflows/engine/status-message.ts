@@ -36,7 +36,8 @@ const oneLine = (text: string) => terminalSafe(text.replace(/\s*\n\s*/g, ' ')).t
  */
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
   const derived = communicationStatus(input.state);
-  const status = input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived;
+  // Stakeholders hear MITIGATED only while a recorded change is in place, whatever the engine is doing.
+  const status = derived === 'RESOLVED' || input.mitigated === undefined ? (input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived) : input.mitigated ? 'MITIGATED' : 'INVESTIGATING';
   const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,

@@ -36,6 +36,8 @@ export interface MockActivityOptions {
   resolved?: ResolvedService;
   /** While true, probes that need the API key cannot read it (evidence about us, not the provider). */
   keyUnreadable?: (moment: { elapsedMs: number }) => boolean;
+  /** The postmortem directory is broken: every write fails. */
+  postmortemFails?: boolean;
   /** One sink that always fails, to show a broken sink never fails the incident. */
   failingSink?: boolean;
 }
@@ -140,6 +142,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       return options.failingSink ? [ok, { sink: 'webhook:127.0.0.1', ok: false, error: 'HTTP 500' }] : [ok];
     },
     async writePostmortem(input: { incidentId: string }): Promise<{ path: string }> {
+      if (options.postmortemFails) throw new Error('EISDIR: /postmortems is a file');
       return { path: `/postmortems/${input.incidentId}.md` };
     },
   };
