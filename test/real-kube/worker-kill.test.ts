@@ -124,12 +124,12 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
   }
 
   /** What every case proves once the incident is over. */
-  async function expectAppliedOnceRevertedOnce(result: IncidentResult, dir: string, initial: V1Deployment, options: { killedMidApply: boolean }) {
+  async function expectAppliedOnceRevertedOnce(result: IncidentResult, dir: string, initial: V1Deployment, options: { killedIn?: 'enable-fallback' | 'restart-for-fallback' }) {
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     expect(result.mutations.map((m) => [m.step, m.op.kind, m.changed, m.mode])).toEqual([
       // `changed` says whether that (last) attempt wrote: a retry finding the killed attempt's change in place did not.
-      ['enable-fallback', 'set-env', !options.killedMidApply, 'applied'],
-      ['restart-for-fallback', 'rollout-restart', true, 'applied'],
+      ['enable-fallback', 'set-env', options.killedIn !== 'enable-fallback', 'applied'],
+      ['restart-for-fallback', 'rollout-restart', options.killedIn !== 'restart-for-fallback', 'applied'],
       ['restart-after-fallback-1', 'rollout-restart', true, 'applied'],
     ]);
     const setEnv = result.mutations[0]!;
@@ -179,7 +179,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
     const result = (await handle.result()) as IncidentResult;
 
-    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedMidApply: true });
+    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'enable-fallback' });
     expect(writes.map((w) => [w.method, w.activity, w.pid])).toEqual([
       ['writeEnv', 'applyMutation', first.pid],
       ['restart', 'applyMutation', second.pid],
@@ -216,7 +216,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     expect((await expireInFlight(client, handle)).map((a) => a.activityType)).toContain('revertMutation');
     const result = (await handle.result()) as IncidentResult;
 
-    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedMidApply: false });
+    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, {});
     expect(writes.map((w) => [w.method, w.activity, w.pid])).toEqual([
       ['writeEnv', 'applyMutation', first.pid],
       ['restart', 'applyMutation', first.pid],
@@ -230,17 +230,22 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     expect((await readDeployment()).metadata!.generation).toBe(mid.metadata!.generation! + 2);
   }, 90_000);
 
-  it('two workers on one task queue, the one mid-mutation killed: the other takes over and finishes; each change applied once', async () => {
+  it('two workers on one task queue, the one mid-restart killed: the other takes over and finishes; each change applied once, no second restart', async () => {
     const initial = await readDeployment();
     const c = await incident('pair');
-    // Both carry the hook; only the first to reach it pauses (paused.json is created exclusively).
-    const workers: ChildProcess[] = await Promise.all([c.worker({ PAUSE_IN: 'applyMutation' }), c.worker({ PAUSE_IN: 'applyMutation' })]);
+    // Both carry the hook (on the restart this time); only the first to reach it pauses (paused.json is created exclusively).
+    const hook = { PAUSE_IN: 'applyMutation', PAUSE_METHOD: 'restart' };
+    const workers: ChildProcess[] = await Promise.all([c.worker(hook), c.worker(hook)]);
     sim.setScenario(OUTAGE);
     const handle = await c.start();
     await waitForStatus(handle, pending('enable-fallback'), 'the fallback approval request');
     await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
 
     const paused = await waitForPause(c.dir);
+    expect(paused).toMatchObject({ activity: 'applyMutation', method: 'restart' });
+    const restartedBeforeKill = (await readDeployment()).spec!.template.metadata?.annotations?.[RESTARTED_AT];
+    expect(restartedBeforeKill).toBeDefined();
+    expect(restartedBeforeKill).not.toBe(initial.spec!.template.metadata?.annotations?.[RESTARTED_AT]);
     const victim = workers.find((w) => w.pid === paused.pid)!;
     const survivor = workers.find((w) => w.pid !== paused.pid)!;
     expect(victim).toBeDefined();
@@ -253,10 +258,13 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
     const result = (await handle.result()) as IncidentResult;
 
-    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedMidApply: true });
-    expect(writes[0]).toMatchObject({ method: 'writeEnv', activity: 'applyMutation', pid: victim.pid });
-    // Everything after the kill was done by the survivor, still the same process.
-    expect(writes.slice(1).every((w) => w.pid === survivor.pid)).toBe(true);
+    const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'restart-for-fallback' });
+    // The retried restart found the killed attempt's annotation and did not restart again.
+    expect(result.mutations[1]!.change).toBe(`restartedAt=${restartedBeforeKill}`);
+    expect(writes.map((w) => w.method)).toEqual(['writeEnv', 'restart', 'writeEnv', 'restart']);
+    // Whoever did the first writes, everything after the kill was done by the survivor, still the same process.
+    expect(writes[1]).toMatchObject({ method: 'restart', pid: victim.pid });
+    expect(writes.slice(2).every((w) => w.pid === survivor.pid)).toBe(true);
     expect(survivor.exitCode).toBeNull();
   }, 90_000);
 });

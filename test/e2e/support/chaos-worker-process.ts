@@ -9,6 +9,7 @@
  *   returns: the worker writes WORKER_DIR/paused.json ({ pid, activity, method, mutationId }) and
  *   waits until WORKER_DIR/go exists. paused.json is created exclusively, so among several
  *   workers sharing WORKER_DIR only the first to get there pauses; the test SIGKILLs that one.
+ *   With PAUSE_METHOD=writeEnv|restart, only a write of that kind pauses.
  *
  * Every write that reached the target is appended to WORKER_DIR/writes.jsonl and every
  * applyMutation/revertMutation call (with its attempt) to WORKER_DIR/activities.jsonl, each with
@@ -31,6 +32,8 @@ function requireEnv(name: string): string {
 
 const dir = requireEnv('WORKER_DIR');
 const pauseIn = process.env.PAUSE_IN as 'applyMutation' | 'revertMutation' | undefined;
+/** PAUSE_METHOD=writeEnv|restart: pause only after that kind of write (default: the first write). */
+const pauseMethod = process.env.PAUSE_METHOD;
 const log = (file: string, entry: object) => appendFileSync(join(dir, file), `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
 
 const inner: RemediationTarget = process.env.KUBECONFIG_PATH
@@ -46,6 +49,7 @@ const current = new AsyncLocalStorage<{ activity: 'applyMutation' | 'revertMutat
 async function pauseHere(method: string): Promise<void> {
   const at = current.getStore();
   if (!pauseIn || at?.activity !== pauseIn) return;
+  if (pauseMethod && method !== pauseMethod) return;
   try {
     // 'wx': exclusive, so only the first worker (of those sharing WORKER_DIR) ever pauses.
     writeFileSync(join(dir, 'paused.json'), JSON.stringify({ pid: process.pid, activity: at.activity, method, mutationId: at.mutationId }), { flag: 'wx' });
