@@ -6,6 +6,7 @@
  * (Kills while awaiting approval and while monitoring: worker-restart.test.ts; mid-mutation and
  * mid-revert against a real kube-apiserver: test/real-kube/worker-kill.test.ts.)
  */
+import { catalogFor } from '../support/catalog.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,29 +54,28 @@ afterAll(async () => {
 describe('SIGKILL of the worker process during triage', () => {
   it('a kill while generate probes are in flight: the retried probes run on the new worker and the incident decides provider_outage', async () => {
     const taskQueue = uniqueTaskQueue('kill-triage');
-    const env = { [API_KEY_ENV]: TEST_API_KEY };
+    const draft = catalogFor({
+      trigger: 'drill',
+      reporter: 'alice',
+      symptom: 'generation fails',
+      service: {
+        name: 'ideogram-service',
+        baseUrl: sim.baseUrl,
+        statusPageUrl: sim.statusPageUrl,
+        apiHost: 'localhost',
+        apiKeyRef: { kind: 'env', name: API_KEY_ENV },
+        kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
+      },
+      policy: { timeoutMs: 600_000 },
+      timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200, probeTimeoutMs: 5_000 },
+      drill: true,
+    });
+    const env = { [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };
     const first = await startWorker({ dir, taskQueue, bundlePath, env });
     const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `incident-${taskQueue}`,
-      args: [
-        {
-          trigger: 'drill',
-          reporter: 'alice',
-          symptom: 'generation fails',
-          service: {
-            name: 'ideogram-service',
-            baseUrl: sim.baseUrl,
-            statusPageUrl: sim.statusPageUrl,
-            apiHost: 'localhost',
-            apiKeyRef: { kind: 'env', name: API_KEY_ENV },
-            kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
-          },
-          policy: { timeoutMs: 600_000 },
-          timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200, probeTimeoutMs: 5_000 },
-          drill: true,
-        },
-      ],
+      args: [draft.start],
     });
 
     // The moment: a generate request reached the provider and is not answered yet.

@@ -52,7 +52,9 @@ interface Dev {
 
 async function startDev(port: number, taskQueue: string): Promise<Dev> {
   const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--no-ui', '--data-dir', dataDir], {
-    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '' },
+    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '',
+      // The worker's catalog (built from these): the simulator is the service under care.
+      RUNBOOK_SERVICE_BASE_URL: sim.baseUrl, RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl, RUNBOOK_API_HOST: 'localhost', RUNBOOK_BATCH_SELECTOR: 'app=batch' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
@@ -96,14 +98,7 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
           trigger: 'manual',
           reporter: 'alice',
           symptom: 'outage',
-          service: {
-            name: 'ideogram-service',
-            baseUrl: sim.baseUrl,
-            statusPageUrl: sim.statusPageUrl,
-            apiHost: 'localhost',
-            apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
-            kubernetes: { namespace: 'default', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'app=batch' },
-          },
+          service: 'ideogram-service',
           timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 300, pollMaxMs: 300 },
         },
       ],

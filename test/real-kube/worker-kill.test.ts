@@ -11,6 +11,7 @@
  * prior state cleared, restart — whatever was retried on the way; a second PATCH of either
  * change, or a second restart, would make it seven or more.
  */
+import { catalogFor } from '../support/catalog.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,30 +96,29 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
   async function incident(name: string) {
     const dir = await mkdtemp(join(root, `${name}-`));
     const taskQueue = uniqueTaskQueue(`kill-${name}`);
-    const env = { KUBECONFIG_PATH: kubeconfig, [API_KEY_ENV]: TEST_API_KEY };
+    const draft = catalogFor({
+        trigger: 'drill',
+        reporter: 'alice',
+        symptom: 'generation fails',
+        service: {
+          name: 'ideogram-service',
+          baseUrl: sim.baseUrl,
+          statusPageUrl: sim.statusPageUrl,
+          apiHost: 'localhost',
+          apiKeyRef: { kind: 'env', name: API_KEY_ENV },
+          kubernetes: { namespace: NS, deployment: IDEOGRAM.deployment, secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector },
+        },
+        policy: { timeoutMs: 600_000 },
+        timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
+        drill: true,
+      });
+    const env = { KUBECONFIG_PATH: kubeconfig, [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };
     const worker = (extra: Record<string, string> = {}) => startWorker({ dir, taskQueue, bundlePath, env: { ...env, ...extra } });
     const start = (): Promise<WorkflowHandle> =>
       client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
         taskQueue,
         workflowId: `incident-${taskQueue}`,
-        args: [
-          {
-            trigger: 'drill',
-            reporter: 'alice',
-            symptom: 'generation fails',
-            service: {
-              name: 'ideogram-service',
-              baseUrl: sim.baseUrl,
-              statusPageUrl: sim.statusPageUrl,
-              apiHost: 'localhost',
-              apiKeyRef: { kind: 'env', name: API_KEY_ENV },
-              kubernetes: { namespace: NS, deployment: IDEOGRAM.deployment, secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector },
-            },
-            policy: { timeoutMs: 600_000 },
-            timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
-            drill: true,
-          },
-        ],
+        args: [draft.start],
       });
     return { dir, worker, start };
   }
