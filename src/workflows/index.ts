@@ -27,7 +27,7 @@ const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
 
 /** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
 function answerWhileResolving(start: { service: string; runbook?: string; reporter: string }): void {
-  const startedAt = new Date(Date.now()).toISOString();
+  const startedAt = workflowInfo().startTime.toISOString();
   setHandler(timelineQuery, () => []);
   setHandler(postmortemQuery, () => 'Incident in progress.');
   setHandler(statusQuery, () => ({
@@ -68,7 +68,8 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
     ...(resolved.billedProbeBudget !== undefined ? { billedProbeBudget: resolved.billedProbeBudget } : {}),
     ...(resolved.billedProbesPerHour !== undefined ? { billedProbesPerHour: resolved.billedProbesPerHour } : {}),
   });
-  return { ...freshSnapshot(input, workflowInfo().workflowId, new Date(Date.now()).toISOString()), serviceName: resolved.name };
+  // The SLA clock starts when the incident was opened (the server accepted the start), not when a worker got to it.
+  return { ...freshSnapshot(input, workflowInfo().workflowId, workflowInfo().startTime.toISOString()), serviceName: resolved.name };
 }
 
 /** One durable incident: triage → decide → approve → remediate → monitor → revert → postmortem. */

@@ -23,7 +23,9 @@ afterAll(async () => {
 
 async function startDev(port: number, uiPort: number, taskQueue: string): Promise<{ child: ChildProcess; output: string }> {
   const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], {
-    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '' },
+    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '',
+      // The worker's catalog (built from these): the simulator is the service under care.
+      RUNBOOK_SERVICE_BASE_URL: sim.baseUrl, RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl, RUNBOOK_API_HOST: 'localhost', RUNBOOK_BATCH_SELECTOR: 'app=batch' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,14 +66,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
           trigger: 'manual',
           reporter: 'alice',
           symptom: 'outage',
-          service: {
-            name: 'ideogram-service',
-            baseUrl: sim.baseUrl,
-            statusPageUrl: sim.statusPageUrl,
-            apiHost: 'localhost',
-            apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
-            kubernetes: { namespace: 'default', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'app=batch' },
-          },
+          service: 'ideogram-service',
           timings: DRILL_TIMINGS,
         },
       ],
