@@ -5,7 +5,7 @@ import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernet
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
+import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { getRunbook } from '../runbooks/index.ts';
@@ -175,10 +175,10 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
         }
         if (request.stepId === 'new-key-reference') {
           if (answer === 'approve') await handle.signal(provideSecretRefSignal, { by: env.USER ?? 'operator', stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
-          else await handle.signal('reject', { stepId: request.stepId, by: env.USER ?? 'operator' });
+          else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
           return;
         }
-        await handle.signal(answer === 'approve' ? 'approve' : 'reject', { stepId: request.stepId, by: env.USER ?? 'operator' });
+        await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
       },
     });
     const final = result!;
