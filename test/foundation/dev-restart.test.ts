@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -54,6 +55,8 @@ describe('runbook dev: local server + worker with persistent state', () => {
     const ui = await request(`http://127.0.0.1:${uiPort}/`);
     expect(ui.statusCode).toBe(200);
     await ui.body.text();
+    // The SQLite store runs in WAL mode (journal beside the database), set through --sqlite-pragma.
+    expect(existsSync(join(dataDir, 'temporal.sqlite-wal'))).toBe(true);
 
     let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let client = new Client({ connection, namespace: 'default' });
