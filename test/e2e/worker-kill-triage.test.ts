@@ -114,11 +114,17 @@ describe('SIGKILL of the worker process during triage', () => {
       ['restart-after-fallback-1', true],
     ]);
     const writes = await readJsonl<LoggedWrite>(join(dir, 'writes.jsonl'));
-    expect(writes.map((w) => [w.method, w.activity, w.pid])).toEqual([
-      ['writeEnv', 'applyMutation', second.pid],
-      ['restart', 'applyMutation', second.pid],
-      ['writeEnv', 'revertMutation', second.pid],
-      ['restart', 'applyMutation', second.pid],
+    // Each change went out once, from the new worker: the fallback and its owner record in one
+    // guarded write, the restart, the fallback removed with its owner record, the last restart.
+    expect(writes.map((w) => [w.method, w.activity, w.pid, w.edit?.env])).toEqual([
+      ['updateDeployment', 'applyMutation', second.pid, [{ container: 'api', name: 'IDEOGRAM_FALLBACK', env: { name: 'IDEOGRAM_FALLBACK', value: 'true' } }]],
+      ['restart', 'applyMutation', second.pid, undefined],
+      ['updateDeployment', 'revertMutation', second.pid, [{ container: 'api', name: 'IDEOGRAM_FALLBACK', env: null }]],
+      ['restart', 'applyMutation', second.pid, undefined],
     ]);
+    // The owner record taken with the change is the one released with its revert.
+    const [owner] = Object.keys(writes[0]!.edit!.annotations);
+    expect(owner).toMatch(/^runbook\.dev\/owners\./);
+    expect(writes[2]!.edit!.annotations).toEqual({ [owner!]: null });
   }, 90_000);
 });

@@ -6,12 +6,17 @@
  * that stops the activity right after the write, so the kill lands there deterministically.
  *
  * What "exactly once" means here: the Deployment's `metadata.generation` moves only when its spec
- * or its annotations really change (the apiserver ignores no-op patches), so a whole outage
- * incident moves it by exactly six — prior state recorded, fallback on, restart, fallback off,
- * prior state cleared, restart — whatever was retried on the way; a second PATCH of either
- * change, or a second restart, would make it seven or more.
+ * or its annotations really change (the apiserver ignores no-op patches). An env change and its
+ * owner record (annotation `runbook.dev/owners.<hash>`) go out as ONE guarded PATCH
+ * (target.updateDeployment), so a whole outage incident moves it by exactly four — fallback on
+ * with its owner record, restart, fallback off with the owner record removed, restart — whatever
+ * was retried on the way. A retry that re-applied a change (recording the killed attempt's value
+ * as the original, or leaving an owner record behind), or a second restart, would make it five or
+ * more; a change re-sent with identical content is caught by the write log (each env change must
+ * appear in it exactly once).
  */
 import { catalogFor } from '../support/catalog.ts';
+import { OWNERS_ANNOTATION_PREFIX } from '../../src/activities/kubernetes/ownership.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +56,12 @@ function templateWithoutRestart(d: V1Deployment) {
   if (template.metadata?.annotations && Object.keys(template.metadata.annotations).length === 0) delete template.metadata.annotations;
   return template;
 }
+
+const FALLBACK_ON = ['api', 'worker'].map((container) => ({ container, name: 'IDEOGRAM_FALLBACK', env: { name: 'IDEOGRAM_FALLBACK', value: 'true' } }));
+const FALLBACK_OFF = ['api', 'worker'].map((container) => ({ container, name: 'IDEOGRAM_FALLBACK', env: null }));
+const ownerAnnotations = (d: V1Deployment) => Object.keys(d.metadata?.annotations ?? {}).filter((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX));
+/** A write as the tests compare it: what, where, by whom, and which env changes it carried (if any). */
+const summary = (w: LoggedWrite) => [w.method, w.activity, w.pid, w.edit?.env?.length ?? null];
 
 const fallbackEnv = (d: V1Deployment) => d.spec!.template.spec!.containers.map((c) => c.env?.find((e) => e.name === 'IDEOGRAM_FALLBACK')?.value ?? null);
 
@@ -141,16 +152,32 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     expect(setEnv.revertedAt).toBeDefined();
 
     const after = await readDeployment();
-    // prior state saved, fallback on, restart, fallback off, prior state cleared, restart: once each.
-    expect(after.metadata!.generation! - initial.metadata!.generation!).toBe(6);
+    // Four bumps (see the header): fallback on + owner record (one PATCH), restart, fallback off +
+    // owner record removed (one PATCH), restart. No prior-state annotations any more (they were two
+    // more bumps, saved and cleared); a retry's re-PATCH of an unchanged owner record bumps nothing.
+    expect(after.metadata!.generation! - initial.metadata!.generation!).toBe(4);
     expect(templateWithoutRestart(after)).toEqual(templateWithoutRestart(initial));
     expect(after.spec!.template.metadata?.annotations?.[RESTARTED_AT]).toBe(result.mutations[2]!.change.replace('restartedAt=', ''));
     expect(after.metadata!.annotations ?? {}).toEqual(initial.metadata!.annotations ?? {});
+    expect(ownerAnnotations(after)).toEqual([]);
 
     const writes = await readJsonl<LoggedWrite>(join(dir, 'writes.jsonl'));
-    // The PATCH that turned fallback on was sent once; the retry found it done and sent nothing.
-    const fallbackOn = writes.filter((w) => w.method === 'writeEnv' && w.activity === 'applyMutation');
-    expect(fallbackOn).toHaveLength(1);
+    // Only the owner-aware guarded write and the restart: never the per-mutation prior-state path.
+    expect(new Set(writes.map((w) => w.method))).toEqual(new Set(['updateDeployment', 'restart']));
+    // The env change that turned fallback on was sent once (a retry finding it in place sends none),
+    // with the owner record it claimed; the revert sent the removal once, releasing that record.
+    const fallbackOn = writes.filter((w) => w.method === 'updateDeployment' && w.activity === 'applyMutation' && (w.edit?.env?.length ?? 0) > 0);
+    expect(fallbackOn.map((w) => w.edit!.env)).toEqual([FALLBACK_ON]);
+    const fallbackOff = writes.filter((w) => w.method === 'updateDeployment' && w.activity === 'revertMutation' && (w.edit?.env?.length ?? 0) > 0);
+    expect(fallbackOff.map((w) => w.edit!.env)).toEqual([FALLBACK_OFF]);
+    // One owner record per knob, i.e. per container; each claimed with the true original, each released.
+    const owners = Object.entries(fallbackOn[0]!.edit!.annotations);
+    expect(owners).toHaveLength(2);
+    for (const [key, record] of owners) {
+      expect(key.startsWith(OWNERS_ANNOTATION_PREFIX)).toBe(true);
+      expect(JSON.parse(record!)).toMatchObject({ original: null, holders: [setEnv.id] });
+    }
+    expect(fallbackOff[0]!.edit!.annotations).toEqual(Object.fromEntries(owners.map(([key]) => [key, null])));
     expect(writes.filter((w) => w.method === 'restart')).toHaveLength(2);
     return writes;
   }
@@ -166,9 +193,11 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
 
     const paused = await waitForPause(c.dir);
-    expect(paused).toMatchObject({ pid: first.pid, activity: 'applyMutation', method: 'writeEnv' });
-    // The change reached the apiserver before the kill.
-    expect(fallbackEnv(await readDeployment())).toEqual(['true', 'true']);
+    expect(paused).toMatchObject({ pid: first.pid, activity: 'applyMutation', method: 'updateDeployment' });
+    // The change, and its owner records (one per container), reached the apiserver before the kill.
+    const killedAfter = await readDeployment();
+    expect(fallbackEnv(killedAfter)).toEqual(['true', 'true']);
+    expect(ownerAnnotations(killedAfter)).toHaveLength(2);
     await sigkill(first);
     const second = await c.worker();
     expect((await expireInFlight(client, handle)).map((a) => a.activityType)).toContain('applyMutation');
@@ -180,12 +209,16 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     const result = (await handle.result()) as IncidentResult;
 
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'enable-fallback' });
-    expect(writes.map((w) => [w.method, w.activity, w.pid])).toEqual([
-      ['writeEnv', 'applyMutation', first.pid],
-      ['restart', 'applyMutation', second.pid],
-      ['writeEnv', 'revertMutation', second.pid],
-      ['restart', 'applyMutation', second.pid],
+    expect(writes.map(summary)).toEqual([
+      ['updateDeployment', 'applyMutation', first.pid, 2],
+      // The retry found the fallback on and re-sent only the owner record, unchanged (it already
+      // held the knob): a no-op for the apiserver, no env change.
+      ['updateDeployment', 'applyMutation', second.pid, 0],
+      ['restart', 'applyMutation', second.pid, null],
+      ['updateDeployment', 'revertMutation', second.pid, 2],
+      ['restart', 'applyMutation', second.pid, null],
     ]);
+    expect(writes[1]!.edit!.annotations).toEqual(writes[0]!.edit!.annotations);
     const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter((a) => a.mutationId === paused.mutationId);
     expect(attempts.map((a) => [a.activity, a.attempt, a.pid])).toEqual([
       ['applyMutation', 1, first.pid],
@@ -208,26 +241,33 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
 
     const paused = await waitForPause(c.dir);
-    expect(paused).toMatchObject({ pid: first.pid, activity: 'revertMutation', method: 'writeEnv' });
+    expect(paused).toMatchObject({ pid: first.pid, activity: 'revertMutation', method: 'updateDeployment' });
+    // The killed attempt's one write put the fallback off and dropped the owner record together.
     const mid = await readDeployment();
     expect(fallbackEnv(mid)).toEqual([null, null]);
+    expect(ownerAnnotations(mid)).toEqual([]);
     await sigkill(first);
     const second = await c.worker();
     expect((await expireInFlight(client, handle)).map((a) => a.activityType)).toContain('revertMutation');
     const result = (await handle.result()) as IncidentResult;
 
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, {});
-    expect(writes.map((w) => [w.method, w.activity, w.pid])).toEqual([
-      ['writeEnv', 'applyMutation', first.pid],
-      ['restart', 'applyMutation', first.pid],
-      ['writeEnv', 'revertMutation', first.pid],
-      ['writeEnv', 'revertMutation', second.pid],
-      ['restart', 'applyMutation', second.pid],
+    // The retried revert held no owner record any more (the killed attempt released it): it wrote nothing.
+    expect(writes.map(summary)).toEqual([
+      ['updateDeployment', 'applyMutation', first.pid, 2],
+      ['restart', 'applyMutation', first.pid, null],
+      ['updateDeployment', 'revertMutation', first.pid, 2],
+      ['restart', 'applyMutation', second.pid, null],
     ]);
-    // The retry wrote the recorded prior state again, a no-op for the apiserver: since the kill only
-    // clearing the prior-state annotation (the killed attempt never got there) and the last restart
-    // moved the generation.
-    expect((await readDeployment()).metadata!.generation).toBe(mid.metadata!.generation! + 2);
+    // ...though it did run, on the new worker.
+    const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter((a) => a.mutationId === paused.mutationId);
+    expect(attempts.map((a) => [a.activity, a.attempt, a.pid])).toEqual([
+      ['applyMutation', 1, first.pid],
+      ['revertMutation', 1, first.pid],
+      ['revertMutation', 2, second.pid],
+    ]);
+    // Since the kill only the last restart moved the generation.
+    expect((await readDeployment()).metadata!.generation).toBe(mid.metadata!.generation! + 1);
   }, 90_000);
 
   it('two workers on one task queue, the one mid-restart killed: the other takes over and finishes; each change applied once, no second restart', async () => {
@@ -261,7 +301,12 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'restart-for-fallback' });
     // The retried restart found the killed attempt's annotation and did not restart again.
     expect(result.mutations[1]!.change).toBe(`restartedAt=${restartedBeforeKill}`);
-    expect(writes.map((w) => w.method)).toEqual(['writeEnv', 'restart', 'writeEnv', 'restart']);
+    expect(writes.map((w) => [w.method, w.edit?.env?.length ?? null])).toEqual([
+      ['updateDeployment', 2],
+      ['restart', null],
+      ['updateDeployment', 2],
+      ['restart', null],
+    ]);
     // Whoever did the first writes, everything after the kill was done by the survivor, still the same process.
     expect(writes[1]).toMatchObject({ method: 'restart', pid: victim.pid });
     expect(writes.slice(2).every((w) => w.pid === survivor.pid)).toBe(true);

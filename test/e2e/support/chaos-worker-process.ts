@@ -4,16 +4,19 @@
  *
  * - WORKER_DIR, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WORKFLOW_BUNDLE (required);
  * - KUBECONFIG_PATH: act on that (real) cluster; without it, a record-only target in WORKER_DIR;
- * - PAUSE_IN=applyMutation|revertMutation: TEST-ONLY HOOK. The first write to the cluster
- *   (writeEnv or restart) made inside that activity completes, then the activity stops before it
- *   returns: the worker writes WORKER_DIR/paused.json ({ pid, activity, method, mutationId }) and
- *   waits until WORKER_DIR/go exists. paused.json is created exclusively, so among several
- *   workers sharing WORKER_DIR only the first to get there pauses; the test SIGKILLs that one.
- *   With PAUSE_METHOD=writeEnv|restart, only a write of that kind pauses.
+ * - PAUSE_IN=applyMutation|revertMutation: TEST-ONLY HOOK. The first write to the cluster made
+ *   inside that activity completes, then the activity stops before it returns: the worker writes
+ *   WORKER_DIR/paused.json ({ pid, activity, method, mutationId }) and waits until WORKER_DIR/go
+ *   exists. paused.json is created exclusively, so among several workers sharing WORKER_DIR only
+ *   the first to get there pauses; the test SIGKILLs that one. With PAUSE_METHOD=<method> (see
+ *   WRITES: updateDeployment, restart, ...), only a write of that kind pauses.
  *
  * Every write that reached the target is appended to WORKER_DIR/writes.jsonl and every
  * applyMutation/revertMutation call (with its attempt) to WORKER_DIR/activities.jsonl, each with
- * the pid, so a test can count what happened where.
+ * the pid, so a test can count what happened where. The guarded read-decide-write methods
+ * (updateDeployment/updateCronJob) count as a write only when their decision had something to send
+ * (the target sends nothing otherwise); the entry then carries that decision (`edit`: the env and
+ * annotation changes, or the suspend flag, of the round that was written).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -34,7 +37,7 @@ function requireEnv(name: string): string {
 
 const dir = requireEnv('WORKER_DIR');
 const pauseIn = process.env.PAUSE_IN as 'applyMutation' | 'revertMutation' | undefined;
-/** PAUSE_METHOD=writeEnv|restart: pause only after that kind of write (default: the first write). */
+/** PAUSE_METHOD=updateDeployment|restart|...: pause only after that kind of write (default: the first write). */
 const pauseMethod = process.env.PAUSE_METHOD;
 const log = (file: string, entry: object) => appendFileSync(join(dir, file), `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
 
@@ -61,13 +64,48 @@ async function pauseHere(method: string): Promise<void> {
   while (!existsSync(join(dir, 'go'))) await new Promise((r) => setTimeout(r, 20));
 }
 
-const WRITES = new Set(['writeEnv', 'restart']);
+/**
+ * Every method of the target that writes to the cluster: the owner-aware guarded writes the
+ * activities use, the restart, and the writes of the pre-owner-record path (a per-mutation
+ * prior-state annotation), so a test sees it if that path is ever taken.
+ */
+const GUARDED = new Set(['updateDeployment', 'updateCronJob']);
+const WRITES = new Set([...GUARDED, 'restart', 'writeEnv', 'savePriorState', 'clearPriorState', 'setCronJobSuspended', 'backupSecret', 'applySecretKey', 'restoreSecretKey']);
+
+interface Edit {
+  env?: unknown[];
+  suspended?: boolean;
+  annotations: Record<string, string | null>;
+}
+/** Whether the target sends the decided edit (cluster.ts / record-only.ts send nothing for an empty one). */
+const sends = (method: string, view: unknown, edit: Edit) =>
+  method === 'updateDeployment'
+    ? (edit.env?.length ?? 0) > 0 || Object.keys(edit.annotations).length > 0
+    : view !== undefined && (edit.suspended !== undefined || Object.keys(edit.annotations).length > 0);
+
 const target = new Proxy(inner, {
   get(obj, prop, receiver) {
     const value = Reflect.get(obj, prop, receiver) as unknown;
     if (typeof value !== 'function') return value;
     const fn = value as (...args: unknown[]) => Promise<unknown>;
     if (typeof prop !== 'string' || !WRITES.has(prop)) return fn.bind(obj);
+    if (GUARDED.has(prop)) {
+      return async (namespace: string, name: string, decide: (view: unknown) => Edit & { result: unknown }, dryRun: boolean) => {
+        // The decision may run several times (a lost race re-reads and decides again): the last one is what was written.
+        let last: { view: unknown; edit: Edit } | undefined;
+        const result = await fn.call(obj, namespace, name, (view: unknown) => {
+          const edit = decide(view);
+          last = { view, edit };
+          return edit;
+        }, dryRun);
+        if (last && sends(prop, last.view, last.edit)) {
+          const { env, suspended, annotations } = last.edit;
+          log('writes.jsonl', { method: prop, args: [namespace, name, dryRun], edit: { env, suspended, annotations }, activity: current.getStore()?.activity ?? null });
+          await pauseHere(prop);
+        }
+        return result;
+      };
+    }
     return async (...args: unknown[]) => {
       const result = await fn.apply(obj, args);
       log('writes.jsonl', { method: prop, args, activity: current.getStore()?.activity ?? null });

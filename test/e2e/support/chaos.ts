@@ -131,8 +131,15 @@ export async function expireInFlight(client: Client, handle: WorkflowHandle, act
 }
 
 export interface LoggedWrite {
-  method: 'writeEnv' | 'restart';
+  /** updateDeployment/updateCronJob (guarded, owner-aware) and restart; the others only on the pre-owner-record path. */
+  method: 'updateDeployment' | 'updateCronJob' | 'restart' | 'writeEnv' | 'savePriorState' | 'clearPriorState' | 'setCronJobSuspended' | 'backupSecret' | 'applySecretKey' | 'restoreSecretKey';
   args: unknown[];
+  /** For updateDeployment/updateCronJob: what the written round decided (`null` env / annotation: removed). */
+  edit?: {
+    env?: Array<{ container: string; name: string; env: { name: string; value?: string } | null }>;
+    suspended?: boolean;
+    annotations: Record<string, string | null>;
+  };
   activity: 'applyMutation' | 'revertMutation' | null;
   pid: number;
 }
