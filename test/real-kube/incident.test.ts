@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { createKubernetesTarget } from '../../src/activities/kubernetes/index.ts';
+import { concurrentOutages } from '../support/concurrent-incidents.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
 import { IDEOGRAM, seedIdeogramThroughApi } from '../support/kube-api-server/seed.ts';
 import { startRealKube, type RealKube } from '../support/real-kube.ts';
@@ -40,7 +41,7 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: whole incident unde
     apps = kc.makeApiClient(AppsV1Api);
     core = kc.makeApiClient(CoreV1Api);
     batch = kc.makeApiClient(BatchV1Api);
-    h = await startHarness({ target: createKubernetesTarget({ kubeconfigPath: worker.kubeconfig }) });
+    h = await startHarness({ target: createKubernetesTarget({ kubeconfigPath: worker.kubeconfig }), inflightLimit: 1_000 });
   }, 180_000);
 
   afterAll(async () => {
@@ -77,4 +78,19 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: whole incident unde
     expect((await core.readNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret })).data).toEqual(secretBefore);
     expect((await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name, j.spec!.suspend])).toEqual(flagsBefore);
   });
+
+  it.each([2, 10])('%i concurrent incidents on one deployment: each records the true original, and the env ends exactly as it began', async (n) => {
+    const envOf = async () => (await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })).spec!.template.spec!.containers.map((c) => ({ name: c.name, env: c.env ?? [] }));
+    const before = await envOf();
+    const results = await concurrentOutages(h, n);
+    for (const result of results) {
+      expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
+      const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+      expect((fallback.previous as Array<{ previous: unknown }>).every((c) => c.previous === null)).toBe(true);
+      expect(fallback.revertedAt).toBeDefined();
+    }
+    expect(await envOf()).toEqual(before);
+    const annotations = (await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })).metadata!.annotations ?? {};
+    expect(Object.keys(annotations).filter((k) => k.startsWith('runbook.dev/owners.'))).toEqual([]);
+  }, 240_000);
 });

@@ -68,9 +68,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { scenario?: string; phases?: ScenarioPhase[]; target?: RemediationTarget; deps?: Partial<ActivityDeps> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { scenario?: string; phases?: ScenarioPhase[]; target?: RemediationTarget; deps?: Partial<ActivityDeps>; inflightLimit?: number } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'incident-'));
-  const sim = await startSimulator({ scenario: options.scenario, phases: options.phases, latencyScale: 0 });
+  const sim = await startSimulator({ scenario: options.scenario, phases: options.phases, latencyScale: 0, inflightLimit: options.inflightLimit });
   const target =
     options.target ??
     new RecordOnlyTarget({
