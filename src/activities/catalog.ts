@@ -147,6 +147,12 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
       } else throw ApplicationFailure.nonRetryable('a probe request names no service', 'ForeignTarget');
       return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
     },
+    /** A whole probe round in one activity (one task instead of one per probe): each probe still reports its own result. */
+    async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
+      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', 'ForeignTarget');
+      const target = catalog.probeTarget(req.service, req.keyRef);
+      return Promise.all(req.specs.map((spec) => activities.runProbe({ spec, target, extracted: req.extracted })));
+    },
     async applyMutation(req: ApplyMutationRequest & { service?: string }): Promise<MutationRecord> {
       catalog.requireOwnObjects(req.service, req.op);
       return activities.applyMutation(req);

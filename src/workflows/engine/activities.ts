@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 
 /** Probes: the result is the data, so a failed probe is not retried into a different answer. */
-export const probeActivities = proxyActivities<Pick<Activities, 'runProbe'>>({
+export const probeActivities = proxyActivities<Pick<Activities, 'runProbe' | 'runProbes'>>({
   startToCloseTimeout: '90 seconds',
   retry: { maximumAttempts: 2, initialInterval: '1 second', nonRetryableErrorTypes: ['SecretNotFound'] },
 });

@@ -1,4 +1,4 @@
-import { isCancellation } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
 import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
 import type { Incident } from './incident.ts';
@@ -73,6 +73,41 @@ export async function gather(incident: Incident, spec: ProbeSpecInput, options: 
   }
 }
 
+/** Since `batched-probes`: a round is one activity. Budget and failures stay per probe. */
+export const BATCHED_PROBES_PATCH = 'batched-probes';
+
+/**
+ * Several probes at once. New incidents send the round as one activity (fewer tasks and history
+ * events); incidents recorded before that replay probe by probe.
+ */
+export async function gatherAll(incident: Incident, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
+  if (specs.length === 0) return [];
+  if (!incident.s.serviceName || !patched(BATCHED_PROBES_PATCH)) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
+  const results: Array<ProbeResult | undefined> = specs.map((spec) => {
+    if (!spec.billed) return undefined;
+    if (!incident.budget.canSpend(1, options.priority)) {
+      return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
+    }
+    incident.budget.spend(1);
+    return undefined;
+  });
+  const toRun = specs.filter((_, i) => results[i] === undefined);
+  let ran: ProbeResult[];
+  try {
+    ran = await probeActivities.runProbes({
+      specs: toRun.map((spec) => capped(incident, spec)),
+      service: incident.s.serviceName,
+      ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}),
+      extracted: options.extracted,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    ran = toRun.map((spec) => unrunnable(spec.id, `the probe activity failed: ${message}`));
+  }
+  return results.map((r) => r ?? ran.shift()!);
+}
+
 export function describeResult(r: ProbeResult): string {
   if (r.source === 'self') return `${r.probe}: not run (${r.blocker ?? r.detail})`;
   return `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`;
@@ -81,9 +116,9 @@ export function describeResult(r: ProbeResult): string {
 /** The Quick Triage: independent probes at once, downloads after the calls whose URLs they fetch. */
 export async function triageRound(incident: Incident): Promise<ProbeResult[]> {
   const specs = incident.runbook.triageProbes;
-  const first = await Promise.all(specs.filter((s) => s.kind !== 'download').map((s) => gather(incident, s, { priority: true })));
+  const first = await gatherAll(incident, specs.filter((s) => s.kind !== 'download'), { priority: true });
   const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
-  const second = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => gather(incident, s, { priority: true, extracted })));
+  const second = await gatherAll(incident, specs.filter((s) => s.kind === 'download'), { priority: true, extracted });
   const results = [...first, ...second];
   for (const r of results) incident.add('probe', describeResult(r), r);
   incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
@@ -92,7 +127,7 @@ export async function triageRound(incident: Incident): Promise<ProbeResult[]> {
 
 /** Real calls to every endpoint the runbook names, at once. */
 export function realRound(incident: Incident, priority: boolean): Promise<ProbeResult[]> {
-  return Promise.all(incident.runbook.evidence.real.map((spec) => gather(incident, spec, { priority })));
+  return gatherAll(incident, incident.runbook.evidence.real, { priority });
 }
 
 /** The blocker when none of the decisive probes produced provider evidence; null when some did. */

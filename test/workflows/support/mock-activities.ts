@@ -103,6 +103,11 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       events.push({ type: 'probe', probe: req.spec.id, healthy, recheck, elapsedMs });
       return probeResult(req.spec, healthy, elapsedMs);
     },
+    async runProbes(req: { specs: ProbeSpec[]; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
+      const results: ProbeResult[] = [];
+      for (const spec of req.specs) results.push(await activities.runProbe({ spec, target: { apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' } }, extracted: req.extracted }));
+      return results;
+    },
     async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean }): Promise<MutationRecord> {
       events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed() });
       const existing = applied.get(req.mutationId);
