@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppsV1Api, BatchV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
-import { createKubernetesTarget } from '../../src/activities/kubernetes/index.ts';
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { createKubernetesTarget, type PreviousSecret } from '../../src/activities/kubernetes/index.ts';
 import { OWNERS_ANNOTATION_PREFIX } from '../../src/activities/kubernetes/ownership.ts';
 import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
 import { IDEOGRAM } from '../support/kube-api-server/seed.ts';
-import { activityRunner } from './helpers.ts';
+import { activityRunner, type CapturingLogger } from './helpers.ts';
 import type { KubeSuiteHarness } from './operations.suite.ts';
 import { shuffled } from './shuffle.ts';
 
@@ -24,7 +25,9 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
     let h: OwnershipHarness;
     let apps: AppsV1Api;
     let batch: BatchV1Api;
+    let core: CoreV1Api;
     let conflicts: number;
+    let loggers: CapturingLogger[];
 
     beforeAll(async () => {
       h = await harnessFactory();
@@ -32,16 +35,21 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
       kc.loadFromFile(h.adminKubeconfig);
       apps = kc.makeApiClient(AppsV1Api);
       batch = kc.makeApiClient(BatchV1Api);
+      core = kc.makeApiClient(CoreV1Api);
     });
     afterAll(async () => h?.stop());
     beforeEach(async () => {
       conflicts = 0;
+      loggers = [];
       await h.seed();
     });
 
     // Each incident has its own worker connection, as incidents spread over workers would.
-    const worker = () =>
-      activityRunner({ target: createKubernetesTarget({ kubeconfigPath: h.workerKubeconfig, onConflict: () => (conflicts += 1) }), clock: () => new Date(), env: {} });
+    const worker = () => {
+      const runner = activityRunner({ target: createKubernetesTarget({ kubeconfigPath: h.workerKubeconfig, onConflict: () => (conflicts += 1) }), clock: () => new Date(), env: rotatedKeys });
+      loggers.push(runner.logger);
+      return runner;
+    };
     const readDeployment = () => apps.readNamespacedDeployment({ namespace: NS, name: DEP });
     const envOf = (d: V1Deployment) => Object.fromEntries(d.spec!.template!.spec!.containers.map((c) => [c.name, c.env ?? []]));
     const valuesOf = async (variable: string) =>
@@ -52,6 +60,123 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
         .map(([, v]) => JSON.parse(v) as { knob: string; holders: string[] });
     const apply = (op: MutationOp, mutationId: string) => worker().run('applyMutation', { mutationId, step: 'fallback', op, dryRun: false, anchor: deployment });
     const revert = (record: MutationRecord) => worker().run('revertMutation', { record, dryRun: false, anchor: deployment });
+
+    // Each incident rotates the key to its own value, from its own reference.
+    const rotatedKeys: Record<string, string> = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`ROTATED_KEY_${i}`, `sk-rotated-${i}-5e1f0c9a`]));
+    const BACKUP = `${IDEOGRAM.secret}-runbook-backup`;
+    const secretOf = async (name: string) => {
+      try {
+        return await core.readNamespacedSecret({ namespace: NS, name });
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return undefined;
+        throw err;
+      }
+    };
+    const rawKey = async (key: string) => {
+      const data = (await secretOf(IDEOGRAM.secret))?.data;
+      return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64');
+    };
+    const rotate = (key: string, i: number): MutationOp => ({ kind: 'apply-secret', namespace: NS, secretName: IDEOGRAM.secret, key, ref: { kind: 'env', name: `ROTATED_KEY_${i}` } });
+    const leakedValues = (originals: Buffer[]) =>
+      [...Object.values(rotatedKeys).map((v) => Buffer.from(v)), ...originals].flatMap((b) => [b.toString('base64'), ...(b.toString('utf8').length > 3 ? [b.toString('utf8')] : [])]);
+
+    for (const [count, key, world] of [
+      [2, IDEOGRAM.secretKey, 'key exists'],
+      [10, IDEOGRAM.secretKey, 'key holds binary bytes'],
+      [10, 'fallback-key', 'key absent'],
+      [10, IDEOGRAM.secretKey, 'secret absent'],
+    ] as const) {
+      it(`${count} concurrent rotations of one key (${world}) all record the true prior; the last revert restores it exactly`, async () => {
+        if (world === 'key holds binary bytes') {
+          const binary = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x41, 0x0a, 0xc3]);
+          await core.patchNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret, body: { data: { [key]: binary.toString('base64') } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        }
+        if (world === 'secret absent') await core.deleteNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret });
+        const before = await secretOf(IDEOGRAM.secret);
+        const original = await rawKey(key);
+        const ids = Array.from({ length: count }, (_, i) => `incident-${i + 1}/rotate`);
+        const records = await Promise.all(ids.map((id, i) => apply(rotate(key, i), id)));
+
+        const expected = { key, secretExisted: world !== 'secret absent', keyExisted: original !== undefined, owned: true };
+        for (const record of records) expect(record.previous).toMatchObject(expected);
+        // One backup for the cycle, named by every record (so every revertKubectl restores the original).
+        expect(new Set(records.map((r) => JSON.stringify(r.previous))).size).toBe(1);
+        expect(new Set(records.map((r) => r.revertKubectl)).size).toBe(1);
+        const backup = (records[0]!.previous as PreviousSecret).backup;
+        const rotated = new Set(Object.values(rotatedKeys));
+        expect(rotated.has((await rawKey(key))!.toString('utf8'))).toBe(true);
+        const held = await secretOf(IDEOGRAM.secret);
+        expect(owners(held!.metadata!.annotations).map((o) => [...o.holders].sort())).toEqual([[...ids].sort()]);
+        // Only the cycle's backup key, holding exactly the original bytes (none when there was no value).
+        expect((await secretOf(BACKUP))?.data ?? {}).toEqual(original === undefined ? {} : { [backup.key]: original.toString('base64') });
+        if (count === 10) expect(conflicts).toBeGreaterThan(0);
+
+        const order = shuffled(records, count + 5);
+        const last = order.pop()!;
+        const retried = order[0]!;
+        await Promise.all([...order, retried].map((record) => revert(record)));
+        expect(rotated.has((await rawKey(key))!.toString('utf8'))).toBe(true);
+        expect(owners((await secretOf(IDEOGRAM.secret))!.metadata!.annotations).map((o) => o.holders)).toEqual([[last.id]]);
+
+        await revert(last);
+        const restored = await secretOf(IDEOGRAM.secret);
+        if (world === 'secret absent') expect(restored).toBeUndefined();
+        else {
+          expect(restored!.data).toEqual(before!.data);
+          expect(await rawKey(key)).toEqual(original);
+          expect(owners(restored!.metadata!.annotations)).toEqual([]);
+        }
+        expect(await secretOf(BACKUP)).toBeUndefined();
+        await revert(last);
+        await revert(retried);
+        expect((await secretOf(IDEOGRAM.secret))?.data).toEqual(before?.data);
+
+        // A retried revert after the key was restored and rotated again by a new incident changes nothing.
+        const next = await apply(rotate(key, 11), 'incident-next/rotate');
+        expect(next.previous).toMatchObject(expected);
+        await revert(retried);
+        await revert(last);
+        expect((await rawKey(key))!.toString('utf8')).toBe(rotatedKeys.ROTATED_KEY_11);
+        await revert(next);
+        expect((await secretOf(IDEOGRAM.secret))?.data).toEqual(before?.data);
+        expect(await secretOf(BACKUP)).toBeUndefined();
+
+        // No value, rotated or original, in any record, annotation or log line.
+        const annotations = JSON.stringify([held!.metadata!.annotations, (await secretOf(IDEOGRAM.secret))?.metadata?.annotations]);
+        const everything = JSON.stringify([...records, next]) + annotations + loggers.flatMap((l) => l.lines).join('\n');
+        for (const value of leakedValues(original ? [original] : [])) expect(everything).not.toContain(value);
+      });
+    }
+
+    it('a rotation recorded before owner records keeps its own backup, restored only once no owner record holds the key', async () => {
+      const OLD_STYLE_ROTATED = 'sk-rotated-by-an-older-worker';
+      // What an older worker left: the key rotated, the prior state and value in a per-incident backup key.
+      const backup = { secret: BACKUP, key: 'abc123def0.api-key' };
+      const prior = { key: IDEOGRAM.secretKey, secretExisted: true, keyExisted: true, backup };
+      const annotation = `runbook.dev/prior-${createHash('sha256').update(backup.key).digest('hex').slice(0, 12)}`;
+      await core.createNamespacedSecret({
+        namespace: NS,
+        body: { metadata: { name: BACKUP, labels: { 'runbook.dev/backup-of': IDEOGRAM.secret }, annotations: { [annotation]: JSON.stringify(prior) } }, data: { [backup.key]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64') } },
+      });
+      await core.patchNamespacedSecret(
+        { namespace: NS, name: IDEOGRAM.secret, body: { data: { [IDEOGRAM.secretKey]: Buffer.from(OLD_STYLE_ROTATED).toString('base64') } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const [a, b] = await Promise.all([apply(rotate(IDEOGRAM.secretKey, 1), 'incident-a/rotate'), apply(rotate(IDEOGRAM.secretKey, 2), 'incident-b/rotate')]);
+      const oldRecord = { ...a!, id: 'incident-old/rotate', previous: prior } as MutationRecord;
+      // Owner records hold the key: the old-style revert leaves it to them, and says so.
+      const early = worker();
+      await early.run('revertMutation', { record: oldRecord, dryRun: false, anchor: deployment });
+      expect(early.logger.lines.filter((l) => l.startsWith('WARN'))).toEqual([expect.stringContaining('revert it again once they have reverted')]);
+      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toMatch(/^sk-rotated-[12]-/);
+      await Promise.all([revert(a!), revert(b!)]);
+      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toBe(OLD_STYLE_ROTATED);
+      // The cycle's backup key is gone, the older one is kept with its annotation.
+      expect((await secretOf(BACKUP))!.data).toEqual({ [backup.key]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64') });
+      await revert(oldRecord);
+      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toBe(IDEOGRAM.oldApiKey);
+      expect(await secretOf(BACKUP)).toBeUndefined();
+    });
 
     for (const [count, variable, mitigated] of [
       [2, 'IDEOGRAM_FALLBACK', 'true'],

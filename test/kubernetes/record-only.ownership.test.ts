@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
 import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
-import { activityRunner } from './helpers.ts';
+import { activityRunner, type CapturingLogger } from './helpers.ts';
 import { shuffled } from './shuffle.ts';
 
 const anchor = { namespace: 'payments', deployment: 'ideogram-service' };
@@ -31,8 +31,14 @@ describe('record-only target: several incidents on one knob', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  const rotatedKeys: Record<string, string> = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`ROTATED_KEY_${i}`, `sk-rotated-${i}-77c1d2e3`]));
+  let loggers: CapturingLogger[] = [];
   /** A fresh target on the shared file per activity: as if every incident ran on its own worker. */
-  const run = () => activityRunner({ target: new RecordOnlyTarget({ stateFile }), clock: () => new Date(), env: {} });
+  const run = () => {
+    const runner = activityRunner({ target: new RecordOnlyTarget({ stateFile }), clock: () => new Date(), env: rotatedKeys });
+    loggers.push(runner.logger);
+    return runner;
+  };
   const apply = (op: MutationOp, mutationId: string) => run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false, anchor });
   const revert = (record: MutationRecord) => run().run('revertMutation', { record, dryRun: false, anchor });
   const model = () => new RecordOnlyTarget({ stateFile }).snapshot();
@@ -74,6 +80,70 @@ describe('record-only target: several incidents on one knob', () => {
       expect(envOf()).toEqual(before);
     });
   }
+
+  const ORIGINAL = 'sk-original-9a8b7c6d';
+  const rotate = (key: string, i: number): MutationOp => ({ kind: 'apply-secret', namespace: 'payments', secretName: 'ideogram-secrets', key, ref: { kind: 'env', name: `ROTATED_KEY_${i}` } });
+  const secretOf = () => model().secrets['payments/ideogram-secrets'];
+
+  for (const [count, key, world] of [
+    [2, 'api-key', 'key exists'],
+    [10, 'api-key', 'key exists'],
+    [10, 'fallback-key', 'key absent'],
+    [10, 'api-key', 'secret absent'],
+  ] as const) {
+    it(`${count} concurrent rotations of one key (${world}) record the true prior, keep a rotated value until the last revert, which restores it exactly`, async () => {
+      loggers = [];
+      new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: world === 'secret absent' ? {} : { 'ideogram-secrets': { 'api-key': ORIGINAL, other: 'untouched' } } }] });
+      const before = secretOf();
+      const records = await Promise.all(Array.from({ length: count }, (_, i) => apply(rotate(key, i), `incident-${i + 1}/rotate`)));
+      const expected = { key, secretExisted: world !== 'secret absent', keyExisted: world === 'key exists', owned: true };
+      for (const record of records) expect(record.previous).toMatchObject(expected);
+      expect(new Set(records.map((r) => JSON.stringify(r.previous))).size).toBe(1);
+      expect(Object.values(model().secretBackups ?? {})).toEqual(world === 'key exists' ? [{ oldValue: ORIGINAL }] : []);
+      const rotated = new Set(Object.values(rotatedKeys));
+      expect(rotated.has(secretOf()![key]!)).toBe(true);
+      const annotations = JSON.stringify(model().secretAnnotations);
+
+      const order = shuffled(records, count + 7);
+      const last = order.pop()!;
+      await Promise.all([...order, order[0]!].map((record) => revert(record)));
+      expect(rotated.has(secretOf()![key]!)).toBe(true);
+      const holders = Object.values(model().secretAnnotations!['payments/ideogram-secrets']!).map((v) => (JSON.parse(v) as { holders: string[] }).holders);
+      expect(holders).toEqual([[last.id]]);
+
+      await revert(last);
+      expect(secretOf()).toEqual(before);
+      expect(model().secretAnnotations ?? {}).toEqual({});
+      expect(model().secretBackups ?? {}).toEqual({});
+      await revert(last);
+      await revert(order[0]!);
+      expect(secretOf()).toEqual(before);
+
+      const everything = JSON.stringify(records) + annotations + loggers.flatMap((l) => l.lines).join('\n');
+      for (const value of [ORIGINAL, ...rotated]) expect(everything).not.toContain(value);
+    });
+  }
+
+  it('a rotation recorded before owner records is restored from its own backup, unless an owner record holds the key now', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: { 'ideogram-secrets': { 'api-key': 'sk-old-style-rotated' } } }] });
+    // What an older worker left: the key rotated, its prior value in a per-incident backup key.
+    const backup = { secret: 'ideogram-secrets-runbook-backup', key: 'abc123.api-key' };
+    const prior = { key: 'api-key', secretExisted: true, keyExisted: true, backup };
+    const raw = JSON.parse(await readFile(stateFile, 'utf8')) as { secretBackups?: Record<string, unknown> };
+    raw.secretBackups = { [`payments/${backup.secret}#${backup.key}`]: { prior, oldValue: ORIGINAL } };
+    await writeFile(stateFile, JSON.stringify(raw));
+    const op = rotate('api-key', 0);
+    const oldRecord = { ...(await apply(op, 'probe/rotate')), id: 'old/rotate', previous: prior } as MutationRecord;
+    // An owner record (probe/rotate) holds the key: the old-style revert must not put back its value under it.
+    await revert(oldRecord);
+    expect(secretOf()!['api-key']).toBe(rotatedKeys.ROTATED_KEY_0);
+    const probe = await apply(op, 'probe/rotate');
+    await revert(probe);
+    expect(secretOf()!['api-key']).toBe('sk-old-style-rotated');
+    await revert(oldRecord);
+    expect(secretOf()!['api-key']).toBe(ORIGINAL);
+    expect(model().secretBackups ?? {}).toEqual({});
+  });
 
   it('an intermediate revert leaves the knob mitigated; a retried revert does not release another incident', async () => {
     new RecordOnlyTarget({ stateFile, seed: [seed] });

@@ -86,6 +86,23 @@ describe('test Kubernetes API server', () => {
     expect((await call('GET', DEPLOYMENT)).body.metadata.annotations).toEqual({ 'runbook.dev/test': 'first' });
   });
 
+  it('a resourceVersion precondition on delete: a stale one fails with 409 Conflict and keeps the object; creating an existing name is 409 AlreadyExists', async () => {
+    const before = (await call('GET', SECRET)).body;
+    const patched = await call('PATCH', SECRET, { metadata: { annotations: { 'runbook.dev/test': 'moved-on' } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const stale = await call('DELETE', SECRET, { preconditions: { resourceVersion: before.metadata.resourceVersion } });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409, details: { name: IDEOGRAM.secret, kind: 'Secret' } });
+    expect(stale.body.message).toContain(`the ResourceVersion in the precondition (${before.metadata.resourceVersion}) does not match the ResourceVersion in record (${patched.body.metadata.resourceVersion})`);
+    expect((await call('GET', SECRET)).status).toBe(200);
+    const again = await call('POST', `/api/v1/namespaces/${IDEOGRAM.namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: IDEOGRAM.secret }, data: {} });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', code: 409 });
+    const fresh = await call('DELETE', SECRET, { preconditions: { resourceVersion: patched.body.metadata.resourceVersion } });
+    expect(fresh.status).toBe(200);
+    expect((await call('GET', SECRET)).status).toBe(404);
+  });
+
   it('lists one object by the metadata.name field selector', async () => {
     const res = await call('GET', `/apis/batch/v1/namespaces/${IDEOGRAM.namespace}/cronjobs?fieldSelector=${encodeURIComponent('metadata.name=weekly-report')}`);
     expect(res.status).toBe(200);

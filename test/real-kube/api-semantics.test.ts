@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IDEOGRAM, seedIdeogramThroughApi } from '../support/kube-api-server/seed.ts';
 import { startRealKube, type RealKube } from '../support/real-kube.ts';
@@ -22,7 +23,8 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: the semantics the t
     return new Promise((resolve, reject) => {
       const req = request(
         `${kube.server}${path}`,
-        { method, ca: kube.caPem, headers: { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'application/json' } },
+        // Content-Length always: Node sends a DELETE body unframed otherwise, and the server never reads it.
+        { method, ca: kube.caPem, headers: { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'application/json', 'content-length': Buffer.byteLength(payload ?? '') } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -97,6 +99,30 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: the semantics the t
       details: { name: IDEOGRAM.deployment, group: 'apps', kind: 'deployments' },
     });
     expect((await call('GET', DEPLOYMENT)).body.metadata.annotations).toEqual({ 'runbook.dev/test': 'first' });
+  });
+
+  it('a resourceVersion precondition on delete: a stale one fails with 409 Conflict and keeps the object; creating an existing name is 409 AlreadyExists', async () => {
+    const before = (await call('GET', SECRET)).body;
+    const patched = await call('PATCH', SECRET, { metadata: { annotations: { 'runbook.dev/test': 'moved-on' } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const stale = await call('DELETE', SECRET, { preconditions: { resourceVersion: before.metadata.resourceVersion } });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409, details: { name: IDEOGRAM.secret, kind: 'Secret' } });
+    expect(stale.body.message).toContain(`the ResourceVersion in the precondition (${before.metadata.resourceVersion}) does not match the ResourceVersion in record (${patched.body.metadata.resourceVersion})`);
+    expect((await call('GET', SECRET)).status).toBe(200);
+    const again = await call('POST', `/api/v1/namespaces/${IDEOGRAM.namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: IDEOGRAM.secret }, data: {} });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', code: 409 });
+    // The client the worker uses carries the precondition too.
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.kubeconfigPath);
+    const core = kc.makeApiClient(CoreV1Api);
+    const viaClient = await core.deleteNamespacedSecret({ namespace: IDEOGRAM.namespace, name: IDEOGRAM.secret, body: { preconditions: { resourceVersion: before.metadata.resourceVersion } } }).catch((err: unknown) => err);
+    expect(viaClient).toBeInstanceOf(ApiException);
+    expect((viaClient as ApiException<unknown>).code).toBe(409);
+    const fresh = await call('DELETE', SECRET, { preconditions: { resourceVersion: patched.body.metadata.resourceVersion } });
+    expect(fresh.status).toBe(200);
+    expect((await call('GET', SECRET)).status).toBe(404);
   });
 
   it('lists one object by the metadata.name field selector', async () => {

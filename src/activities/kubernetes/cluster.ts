@@ -11,7 +11,7 @@ import {
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import type { CronJobView, DeploymentState, EnvChange, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretPrior } from './target.ts';
+import type { CronJobView, DeploymentState, EnvChange, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretView } from './target.ts';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export const DEFAULT_FIELD_MANAGER = 'runbook-engine';
@@ -19,7 +19,6 @@ const PRIOR_STATE_PREFIX = 'runbook.dev/prior-';
 export const BACKUP_LABEL = 'runbook.dev/backup-of';
 const BACKUP_ANNOTATION_PREFIX = 'runbook.dev/prior-';
 const backupAnnotation = (backup: SecretBackup) => `${BACKUP_ANNOTATION_PREFIX}${createHash('sha256').update(backup.key).digest('hex').slice(0, 12)}`;
-const backupOf = (backup: SecretBackup) => backup.secret.replace(/-runbook-backup$/, '');
 
 export interface KubernetesTargetOptions {
   /** A loaded config; otherwise the default loader (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -53,6 +52,15 @@ function describe(call: Call): string {
  * Messages name the call, never a request body.
  */
 export function classifyKubeError(err: unknown, call: Call): Error {
+  const classified = classifyUnmarked(err, call);
+  alreadyClassified.add(classified);
+  return classified;
+}
+
+/** Errors classifyKubeError made: passed on as they are (they name their own call). */
+const alreadyClassified = new WeakSet<Error>();
+
+function classifyUnmarked(err: unknown, call: Call): Error {
   if (err instanceof ApiException) {
     const status = (err.body ?? {}) as { message?: string; reason?: string };
     if (err.code === 401 || err.code === 403) {
@@ -164,7 +172,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
           continue;
         }
         // A decision's own typed failure (e.g. no such container) passes through as it is.
-        throw err instanceof ApplicationFailure ? err : classifyKubeError(err, c);
+        throw err instanceof ApplicationFailure || alreadyClassified.has(err as Error) ? err : classifyKubeError(err, c);
       }
     }
   }
@@ -173,6 +181,53 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
     call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
       core.patchNamespacedSecret({ namespace, name, body: { data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
     );
+
+  /** Puts one value (still encoded as read) into the backup Secret, creating it when missing. */
+  async function writeBackup(namespace: string, of: string, backup: SecretBackup, encoded: string, dryRun: boolean): Promise<void> {
+    for (let round = 1; ; round += 1) {
+      try {
+        await core.patchNamespacedSecret({ namespace, name: backup.secret, body: { data: { [backup.key]: encoded } }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch));
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiException && err.code === 404)) throw classifyKubeError(err, { verb: 'patch', resource: 'secrets', name: backup.secret, namespace });
+      }
+      try {
+        await core.createNamespacedSecret({
+          namespace,
+          body: { metadata: { name: backup.secret, labels: { [BACKUP_LABEL]: of } }, type: 'Opaque', data: { [backup.key]: encoded } },
+          fieldManager,
+          ...dry(dryRun),
+        });
+        return;
+      } catch (err) {
+        // Created by another writer since: patch it instead.
+        if (!isConflict(err) || round >= MAX_CONFLICT_ROUNDS) throw classifyKubeError(err, { verb: 'create', resource: 'secrets', name: backup.secret, namespace });
+      }
+    }
+  }
+
+  /** Removes backup keys; deletes the backup Secret once it holds nothing, unless written meanwhile. */
+  async function dropBackupKeys(namespace: string, backups: SecretBackup[]): Promise<void> {
+    for (const secretName of new Set(backups.map((b) => b.secret))) {
+      let backup = await getSecret(namespace, secretName);
+      if (!backup) continue;
+      const present = backups.filter((b) => b.secret === secretName && backup!.data?.[b.key] !== undefined).map((b) => b.key);
+      const c: Call = { verb: 'patch', resource: 'secrets', name: secretName, namespace };
+      try {
+        if (present.length > 0) {
+          backup = await core.patchNamespacedSecret({ namespace, name: secretName, body: { data: Object.fromEntries(present.map((k) => [k, null])) }, fieldManager }, patchAs(PatchStrategy.MergePatch));
+        }
+        const left = Object.keys(backup.data ?? {}).length + Object.keys(backup.metadata?.annotations ?? {}).filter((k) => k.startsWith(BACKUP_ANNOTATION_PREFIX)).length;
+        if (left > 0) continue;
+        c.verb = 'delete';
+        await core.deleteNamespacedSecret({ namespace, name: secretName, body: { preconditions: { resourceVersion: backup.metadata?.resourceVersion } } });
+      } catch (err) {
+        // Gone already, or written by a new cycle since: either way nothing is left to drop.
+        if (err instanceof ApiException && (err.code === 404 || err.code === 409)) continue;
+        throw classifyKubeError(err, c);
+      }
+    }
+  }
 
   return {
     mode: 'kubernetes',
@@ -231,39 +286,64 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
       return (await getSecret(namespace, name).then((s) => (s ? decode(s.data) : undefined)))?.[key];
     },
 
-    async loadSecretBackup(namespace, backup) {
-      const saved = (await getSecret(namespace, backup.secret))?.metadata?.annotations?.[backupAnnotation(backup)];
-      return saved === undefined ? undefined : (JSON.parse(saved) as SecretPrior);
-    },
-
-    async backupSecret(namespace, backup, prior, oldValue, dryRun) {
-      const annotations = { [backupAnnotation(backup)]: JSON.stringify(prior) };
-      const data = oldValue === undefined ? {} : { [backup.key]: encode(oldValue) };
-      if (await getSecret(namespace, backup.secret)) {
-        await call({ verb: 'patch', resource: 'secrets', name: backup.secret, namespace }, () =>
-          core.patchNamespacedSecret({ namespace, name: backup.secret, body: { metadata: { annotations }, data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
-        );
-        return;
+    async updateSecret(namespace, name, decide, dryRun) {
+      const c: Call = { verb: 'patch', resource: 'secrets', name, namespace };
+      // Backup keys written in rounds lost to another writer: dropped unless the final decision kept them.
+      const written = new Map<string, SecretBackup>();
+      const edit = await guarded(c, () => getSecret(namespace, name), async (secret) => {
+        const raw = secret?.data ?? {};
+        const view: SecretView | undefined = secret ? { data: decode(raw), annotations: { ...(secret.metadata?.annotations ?? {}) } } : undefined;
+        const decided = decide(view);
+        if (decided.backup && raw[decided.backup.key] !== undefined) {
+          await writeBackup(namespace, name, decided.backup.to, raw[decided.backup.key]!, dryRun);
+          written.set(decided.backup.to.key, decided.backup.to);
+        }
+        const data: Record<string, string | null> = Object.fromEntries(Object.entries(decided.data).map(([k, v]) => [k, v === null ? null : encode(v)]));
+        if (decided.restore) {
+          const saved = (await getSecret(namespace, decided.restore.from.secret))?.data?.[decided.restore.from.key];
+          if (saved === undefined) {
+            throw ApplicationFailure.nonRetryable(
+              `the backup of key "${decided.restore.key}" of secret ${name} -n ${namespace} (key "${decided.restore.from.key}" of secret ${decided.restore.from.secret}) is missing: restore the key by hand`,
+              'SecretBackupMissing',
+            );
+          }
+          data[decided.restore.key] = saved;
+        }
+        if (decided.deleteSecret) {
+          if (!secret) return decided;
+          try {
+            // Deleted only if nobody wrote since the read (someone may just have joined).
+            await core.deleteNamespacedSecret({ namespace, name, body: { preconditions: { resourceVersion: secret.metadata?.resourceVersion } }, ...dry(dryRun) });
+          } catch (err) {
+            if (!(err instanceof ApiException && err.code === 404)) throw err;
+          }
+          return decided;
+        }
+        if (Object.keys(data).length === 0 && Object.keys(decided.annotations).length === 0) return decided;
+        if (!secret) {
+          const annotations = Object.fromEntries(Object.entries(decided.annotations).filter((e): e is [string, string] => e[1] !== null));
+          const created = Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== null));
+          // A secret created meanwhile by another writer is a 409 AlreadyExists: re-read and decide again.
+          await core.createNamespacedSecret({ namespace, body: { metadata: { name, annotations }, type: 'Opaque', data: created }, fieldManager, ...dry(dryRun) });
+          return decided;
+        }
+        try {
+          await core.patchNamespacedSecret(
+            { namespace, name, body: { metadata: { resourceVersion: secret.metadata?.resourceVersion, annotations: decided.annotations }, data }, fieldManager, ...dry(dryRun) },
+            patchAs(PatchStrategy.MergePatch),
+          );
+        } catch (err) {
+          // Deleted since the read (its last holder left): decide again on the secret as it is now.
+          if (err instanceof ApiException && err.code === 404) throw new ApiException(409, 'deleted since read', undefined, {});
+          throw err;
+        }
+        return decided;
+      });
+      if (!dryRun) {
+        const drop = [...edit.dropBackup, ...[...written.values()].filter((b) => b.key !== edit.backup?.to.key)];
+        if (drop.length > 0) await dropBackupKeys(namespace, drop);
       }
-      await call({ verb: 'create', resource: 'secrets', name: backup.secret, namespace }, () =>
-        core.createNamespacedSecret({
-          namespace,
-          body: { metadata: { name: backup.secret, labels: { [BACKUP_LABEL]: backupOf(backup) }, annotations }, type: 'Opaque', data },
-          fieldManager,
-          ...dry(dryRun),
-        }),
-      );
-    },
-
-    async applySecretKey(namespace, name, key, value, dryRun) {
-      // Server-side apply owns just this key; `force` takes it over from whoever set it before
-      // (kubectl apply --server-side --force-conflicts).
-      await call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
-        core.patchNamespacedSecret(
-          { namespace, name, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { [key]: encode(value) } }, fieldManager, force: true, ...dry(dryRun) },
-          patchAs(PatchStrategy.ServerSideApply),
-        ),
-      );
+      return edit.result;
     },
 
     async restoreSecretKey(namespace, name, key, prior, dryRun) {
@@ -280,7 +360,9 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
         await mergeSecret(namespace, name, { [key]: prior.keyExisted && saved !== undefined ? saved : null }, dryRun);
       }
       const otherBackups = Object.keys(backup.metadata?.annotations ?? {}).filter((k) => k.startsWith(BACKUP_ANNOTATION_PREFIX) && k !== annotation);
-      if (otherBackups.length === 0) {
+      // Keys of ownership cycles carry no annotation: they keep the backup Secret too.
+      const otherKeys = Object.keys(backup.data ?? {}).filter((k) => k !== prior.backup.key);
+      if (otherBackups.length === 0 && otherKeys.length === 0) {
         await call({ verb: 'delete', resource: 'secrets', name: prior.backup.secret, namespace }, () =>
           core.deleteNamespacedSecret({ namespace, name: prior.backup.secret, ...dry(dryRun) }),
         );

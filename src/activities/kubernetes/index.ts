@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
 import { describeSecretRef, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { planResume, planSuspend } from './cronjob-knob.ts';
 import { planRevertEnv, planSetEnv } from './env-knob.ts';
+import { planApplySecret, planRevertSecret } from './secret-knob.ts';
+export { backupSecretName } from './secret-knob.ts';
 import { RecordOnlyTarget } from './record-only.ts';
 import { mutationMode, type PreviousCronJobs, type PreviousEnv, type RemediationTarget, type SecretBackup, type SecretPrior } from './target.ts';
 
@@ -38,9 +39,6 @@ function restoreKeyKubectl(namespace: string, secretName: string, key: string, b
   return `kubectl patch secret ${secretName} -n ${namespace} --type=merge -p "{\\"data\\":{\\"${key}\\":\\"${saved}\\"}}"`;
 }
 
-const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10);
-/** One backup Secret per secret, with a key per mutation, so RBAC can name it (resourceNames). */
-export const backupSecretName = (secretName: string) => `${secretName}-runbook-backup`;
 const nsFlag = (namespace: string) => `-n ${namespace}`;
 /** Quotes a value for a POSIX shell only when it needs it, so plain values read as the runbook writes them. */
 const shellWord = (value: string) => (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
@@ -110,14 +108,9 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
 
   async function applySecret(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'apply-secret' }>) {
     const value = await resolveSecret(op.ref, secretDeps);
-    const backup = { secret: backupSecretName(op.secretName), key: `${shortHash(req.mutationId)}.${op.key}` };
-    const stashed = await target.loadSecretBackup(op.namespace, backup);
-    const current = await target.readSecret(op.namespace, op.secretName);
-    const existing = current?.[op.key];
-    const previous: PreviousSecret = stashed ?? { key: op.key, secretExisted: current !== undefined, keyExisted: existing !== undefined, backup };
-    if (!stashed) await target.backupSecret(op.namespace, backup, previous, existing, req.dryRun);
-    const changed = existing !== value;
-    if (changed) await target.applySecretKey(op.namespace, op.secretName, op.key, value, req.dryRun);
+    // The key and its owner record change in one guarded write: `previous` is the state before any
+    // incident rotated it, and its backup is the ownership cycle's (kept in the backup Secret only).
+    const { previous, changed } = await target.updateSecret(op.namespace, op.secretName, (view) => planApplySecret(view, op, value, describeSecretRef(op.ref), req.mutationId), req.dryRun);
     return {
       previous,
       changed,
@@ -211,7 +204,21 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         }
       } else if (op.kind === 'apply-secret') {
         const previous = record.previous as PreviousSecret;
-        await target.restoreSecretKey(op.namespace, op.secretName, op.key, previous, req.dryRun);
+        const released = await target.updateSecret(op.namespace, op.secretName, (view) => planRevertSecret(view, op, record.id, previous), req.dryRun);
+        if (released.stillHeld) {
+          log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
+        }
+        // A record from before owner records has its own backup; it is restored only while no owner record exists for the key.
+        if (!released.held && previous.owned !== true) {
+          if (!released.ownerRecord) await target.restoreSecretKey(op.namespace, op.secretName, op.key, previous, req.dryRun);
+          else {
+            log.warn('this rotation was recorded before owner records and incidents rotating the same key hold it now: its backup is kept; revert it again once they have reverted, or restore the key by hand', {
+              mutationId: record.id,
+              target: record.target,
+              backup: `secret/${previous.backup.secret} key ${previous.backup.key}`,
+            });
+          }
+        }
       } else if (op.kind === 'suspend-cronjobs') {
         const previous = record.previous as PreviousCronJobs;
         const released = [];

@@ -13,7 +13,9 @@ import {
   type RemediationTarget,
   type RolloutStatus,
   type SecretBackup,
+  type SecretEdit,
   type SecretPrior,
+  type SecretView,
 } from './target.ts';
 
 interface Model {
@@ -23,8 +25,13 @@ interface Model {
   annotations?: Record<string, Record<string, string>>;
   secrets: Record<string, Record<string, string>>;
   cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }>;
-  /** Old values of rotated secret keys, as the backup Secret holds them in a cluster. */
-  secretBackups?: Record<string, { prior: SecretPrior; oldValue?: string }>;
+  /** Secret metadata annotations (owner records), by `namespace/name`. */
+  secretAnnotations?: Record<string, Record<string, string>>;
+  /**
+   * Old values of rotated secret keys, as the backup Secret holds them in a cluster, by
+   * `namespace/<backup secret>#<key>`: with `prior` for a rotation recorded before owner records.
+   */
+  secretBackups?: Record<string, { prior?: SecretPrior; oldValue?: string }>;
 }
 
 export interface RecordOnlySeed {
@@ -224,24 +231,39 @@ export class RecordOnlyTarget implements RemediationTarget {
     return found ? { ...found } : undefined;
   }
 
-  async loadSecretBackup(namespace: string, backup: SecretBackup): Promise<SecretPrior | undefined> {
-    this.refresh();
-    return this.model.secretBackups?.[key(namespace, `${backup.secret}#${backup.key}`)]?.prior;
-  }
-
-  async backupSecret(namespace: string, backup: SecretBackup, prior: SecretPrior, oldValue: string | undefined, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      model.secretBackups ??= {};
-      model.secretBackups[key(namespace, `${backup.secret}#${backup.key}`)] = { prior, ...(oldValue === undefined ? {} : { oldValue }) };
-    });
-  }
-
-  async applySecretKey(namespace: string, name: string, secretKey: string, value: string, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      model.secrets[key(namespace, name)] = { ...(model.secrets[key(namespace, name)] ?? {}), [secretKey]: value };
-    });
+  async updateSecret<T>(namespace: string, name: string, decide: (view: SecretView | undefined) => SecretEdit<T>, dryRun: boolean): Promise<T> {
+    const run = (model: Model) => {
+      const id = key(namespace, name);
+      const data = model.secrets[id];
+      const annotations = { ...(model.secretAnnotations?.[id] ?? {}) };
+      const edit = decide(data ? { data: { ...data }, annotations: { ...annotations } } : undefined);
+      if (dryRun) return edit.result;
+      const backups = (model.secretBackups ??= {});
+      const backupId = (b: SecretBackup) => key(namespace, `${b.secret}#${b.key}`);
+      if (edit.backup && data?.[edit.backup.key] !== undefined) backups[backupId(edit.backup.to)] = { oldValue: data[edit.backup.key] };
+      if (edit.deleteSecret) {
+        delete model.secrets[id];
+        delete model.secretAnnotations?.[id];
+      } else if (data || Object.keys(edit.data).length > 0 || Object.keys(edit.annotations).length > 0) {
+        const next = { ...(data ?? {}) };
+        for (const [k, v] of Object.entries(edit.data)) {
+          if (v === null) delete next[k];
+          else next[k] = v;
+        }
+        if (edit.restore) {
+          const saved = backups[backupId(edit.restore.from)]?.oldValue;
+          if (saved === undefined) throw new Error(`the backup of key "${edit.restore.key}" of secret ${name} -n ${namespace} is missing: restore the key by hand`);
+          next[edit.restore.key] = saved;
+        }
+        model.secrets[id] = next;
+        applyAnnotations(annotations, edit.annotations);
+        if (Object.keys(annotations).length > 0) (model.secretAnnotations ??= {})[id] = annotations;
+        else delete model.secretAnnotations?.[id];
+      }
+      for (const b of edit.dropBackup) delete backups[backupId(b)];
+      return edit.result;
+    };
+    return dryRun ? run(this.snapshot()) : this.mutate(run);
   }
 
   async restoreSecretKey(namespace: string, name: string, secretKey: string, prior: SecretPrior, dryRun: boolean): Promise<void> {

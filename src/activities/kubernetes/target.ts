@@ -41,6 +41,34 @@ export interface SecretPrior {
   secretExisted: boolean;
   keyExisted: boolean;
   backup: SecretBackup;
+  /**
+   * Set by rotations under an owner record: the prior state (and `backup`) is the ownership
+   * cycle's, restored by the last holder only. Absent from records made before owner records,
+   * whose backup is their own.
+   */
+  owned?: true;
+}
+
+/** A secret as an owner-aware change sees it. Its values stay inside the activity. */
+export interface SecretView {
+  data: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** What to write to one secret, decided from one read (values only ever travel to the cluster). */
+export interface SecretEdit<T> {
+  /** Keys to set (decoded) or, with `null`, remove. */
+  data: Record<string, string | null>;
+  annotations: Record<string, string | null>;
+  /** Before the write: copy the current value of `key` into the backup Secret (when the key has a value). */
+  backup?: { key: string; to: SecretBackup };
+  /** In the same write: set `key` to the value kept in the backup Secret. */
+  restore?: { key: string; from: SecretBackup };
+  /** Delete the secret instead of patching it. */
+  deleteSecret?: boolean;
+  /** After the write succeeded: remove these backup keys (and the backup Secret once empty). */
+  dropBackup: SecretBackup[];
+  result: T;
 }
 
 /** One variable of one container to set (or, with `env: null`, remove). */
@@ -104,18 +132,16 @@ export interface RemediationTarget {
   /** The decoded data of a secret, or undefined when it does not exist. Stays inside the activity. */
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
-  /** The prior state recorded by `backupSecret` for this backup key, if any. */
-  loadSecretBackup(namespace: string, backup: SecretBackup): Promise<SecretPrior | undefined>;
   /**
-   * Records the prior state (and the old value, when there was one) in the backup secret, next to
-   * the secret rather than on the deployment: a rotation that is never reverted leaves no trace there.
+   * Read-decide-write of one secret against concurrent writers, as `updateDeployment`: `decide`
+   * sees `undefined` when the secret does not exist (a write then creates it; losing that race
+   * is retried too). Backups are written before the guarded write and dropped after it.
    */
-  backupSecret(namespace: string, backup: SecretBackup, prior: SecretPrior, oldValue: string | undefined, dryRun: boolean): Promise<void>;
-  /** Sets one key (creating the secret when missing), like `kubectl create secret --dry-run -o yaml | kubectl apply`. */
-  applySecretKey(namespace: string, name: string, key: string, value: string, dryRun: boolean): Promise<void>;
+  updateSecret<T>(namespace: string, name: string, decide: (view: SecretView | undefined) => SecretEdit<T>, dryRun: boolean): Promise<T>;
   /**
-   * Puts the key back to the backed-up value (or removes it; or deletes the secret when the runbook
-   * created it), then drops the backup.
+   * Reverts a rotation recorded before owner records (per-incident backup): puts the key back to
+   * the backed-up value (or removes it; or deletes the secret when the runbook created it), then
+   * drops the backup.
    */
   restoreSecretKey(namespace: string, name: string, key: string, prior: SecretPrior, dryRun: boolean): Promise<void>;
   listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs>;

@@ -202,7 +202,7 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
       );
     }
     const items = store[r.resource];
-    const raw = ['PATCH', 'POST', 'PUT'].includes(req.method ?? '') ? await readBody(req) : '';
+    const raw = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : '';
     if (verb === 'list') {
       const wanted = (query.labelSelector ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]);
       // Field selectors: only `metadata.name=<name>`, the one every resource supports.
@@ -234,6 +234,19 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     }
     if (verb === 'delete') {
       if (!current) throw notFound(r, name);
+      // As in kube-apiserver: DeleteOptions.preconditions.resourceVersion must match (optimistic concurrency).
+      const expected = raw.trim() ? ((JSON.parse(raw) as Obj).preconditions?.resourceVersion as string | undefined) : undefined;
+      if (expected !== undefined && expected !== current.metadata.resourceVersion) {
+        throw new HttpError(
+          409,
+          status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": the ResourceVersion in the precondition (${expected}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`, {
+            name,
+            group: r.group,
+            // Unlike a patch's conflict, a delete's names the kind.
+            kind: r.kind,
+          }),
+        );
+      }
       if (dryRun !== 'All') {
         items.delete(key);
         owners.delete(key);

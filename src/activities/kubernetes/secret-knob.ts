@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { MutationOp } from '../../contract/index.ts';
+import { claim, OWNERS_ANNOTATION_PREFIX, ownersAnnotation, readOwnership, release } from './ownership.ts';
+import type { SecretBackup, SecretEdit, SecretPrior, SecretView } from './target.ts';
+
+type ApplySecret = Extract<MutationOp, { kind: 'apply-secret' }>;
+/** What the holders wrote: the reference it came from, never a value (an owner record is readable metadata). */
+export interface SecretApplied {
+  ref: string;
+}
+
+/** The knob is one key of one secret; its owner record lives on that secret. */
+export const secretKnob = (op: ApplySecret) => `secret ${op.namespace}/${op.secretName}#${op.key}`;
+
+/** One backup Secret per secret, with a key per ownership cycle, so RBAC can name it (resourceNames). */
+export const backupSecretName = (secretName: string) => `${secretName}-runbook-backup`;
+
+/**
+ * The backup key of the cycle this mutation would start as first holder. Hashed with a prefix so
+ * it never collides with a per-incident backup key of a record made before owner records.
+ */
+export const cycleBackup = (op: ApplySecret, mutationId: string): SecretBackup => ({
+  secret: backupSecretName(op.secretName),
+  key: `${createHash('sha256').update(`cycle:${mutationId}`).digest('hex').slice(0, 10)}.${op.key}`,
+});
+
+const read = (view: SecretView | undefined, op: ApplySecret) => readOwnership<SecretPrior, SecretApplied>(view?.annotations, secretKnob(op));
+
+/**
+ * Writes the key and claims it. The first holder records the true prior state and has the old
+ * value copied to its cycle's backup key before the write; later ones join and report that same
+ * prior. A backup this mutation wrote in a lost round (someone else became first) is dropped.
+ */
+export function planApplySecret(view: SecretView | undefined, op: ApplySecret, value: string, ref: string, mutationId: string): SecretEdit<{ previous: SecretPrior; changed: boolean }> {
+  const knob = secretKnob(op);
+  const existing = read(view, op);
+  const mine = cycleBackup(op, mutationId);
+  const current = view?.data[op.key];
+  const prior: SecretPrior = { key: op.key, secretExisted: view !== undefined, keyExisted: current !== undefined, backup: mine, owned: true };
+  const { ownership } = claim<SecretPrior, SecretApplied>(existing, knob, prior, { ref }, mutationId);
+  const first = ownership.original.backup.key === mine.key;
+  return {
+    data: current === value ? {} : { [op.key]: value },
+    annotations: { [ownersAnnotation(knob)]: JSON.stringify(ownership) },
+    ...(first && !existing && current !== undefined ? { backup: { key: op.key, to: mine } } : {}),
+    dropBackup: first ? [] : [mine],
+    result: { previous: ownership.original, changed: current !== value },
+  };
+}
+
+export interface SecretRelease {
+  /** This mutation held the key (false: an earlier attempt already released it, or an old-style record). */
+  held: boolean;
+  /** Others still hold it: the rotated value stays. */
+  stillHeld: boolean;
+  /** An owner record for the key exists: an old-style restore must not run. */
+  ownerRecord: boolean;
+}
+
+/**
+ * Leaves the key; the last holder out puts back the cycle's prior (from its backup key), removes
+ * a key that did not exist, or deletes a secret that did not exist (unless other keys of it are
+ * held), and drops the backup key. A retried revert finds itself gone and only makes sure the
+ * backup of its ended cycle is gone.
+ */
+export function planRevertSecret(view: SecretView | undefined, op: ApplySecret, mutationId: string, previous: SecretPrior): SecretEdit<SecretRelease> {
+  const knob = secretKnob(op);
+  const existing = read(view, op);
+  const step = release(existing, mutationId);
+  if (step.kind === 'not-holder') {
+    const cycleOver = previous.owned === true && existing?.original.backup.key !== previous.backup.key;
+    return { data: {}, annotations: {}, dropBackup: cycleOver ? [previous.backup] : [], result: { held: false, stillHeld: false, ownerRecord: existing !== undefined } };
+  }
+  if (step.kind === 'still-held') {
+    return { data: {}, annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, dropBackup: [], result: { held: true, stillHeld: true, ownerRecord: true } };
+  }
+  const { original } = step;
+  const result = { held: true, stillHeld: false, ownerRecord: true };
+  const otherOwners = Object.keys(view!.annotations).some((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX) && k !== ownersAnnotation(knob));
+  if (!original.secretExisted && !otherOwners) return { data: {}, annotations: {}, deleteSecret: true, dropBackup: [original.backup], result };
+  const annotations = { [ownersAnnotation(knob)]: null };
+  if (original.keyExisted) return { data: {}, annotations, restore: { key: op.key, from: original.backup }, dropBackup: [original.backup], result };
+  return { data: view!.data[op.key] === undefined ? {} : { [op.key]: null }, annotations, dropBackup: [original.backup], result };
+}
