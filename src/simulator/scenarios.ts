@@ -179,7 +179,7 @@ export const BUILTIN_SCENARIO_DEFINITIONS = {
   },
   slow: {
     description: 'generation works but P95 latency is over 30 s',
-    phases: [{ name: 'slow', legacy: { latencyMs: [32_000, 40_000] }, v3: { latencyMs: [32_000, 40_000] } }],
+    phases: [{ name: 'slow', legacy: { latencyMs: [60_000, 80_000] }, v3: { latencyMs: [60_000, 80_000] } }],
     expectedCause: 'degraded_performance',
   },
   'expired-download': {

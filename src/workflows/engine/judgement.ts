@@ -34,10 +34,11 @@ async function triageUntilEvidence(incident: Incident): Promise<ProbeResult[]> {
         `cannot triage: ${blocker}. No cause is guessed without the provider's answers. Fix it on the worker, or hand over a reference: runbook provide-secret ${incident.s.incidentId} ${PROBE_CREDENTIALS_STEP} --ref env:NAME --by <you>`,
       );
     }
-    const refsBefore = incident.s.secretRefs.length;
-    await condition(() => incident.s.secretRefs.length !== refsBefore || incident.interrupted(), waitMs);
+    // Any reference not yet adopted or refused counts, also one that arrived while escalating.
+    const unconsumed = () => incident.s.secretRefs.find((r) => (r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId) && !r.refused && (!incident.s.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(incident.s.probeKeyRef)));
+    await condition(() => unconsumed() !== undefined || incident.interrupted(), waitMs);
     if (incident.interrupted()) return results;
-    const provided = incident.s.secretRefs.slice(refsBefore).find((r) => r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId);
+    const provided = unconsumed();
     if (provided && (await incident.refAllowed(provided))) {
       incident.s.probeKeyRef = provided.ref;
       incident.note(`Probes now use ${describeSecretRef(provided.ref)} (provided by ${provided.by}); triage again`);
