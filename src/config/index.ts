@@ -61,6 +61,10 @@ export const EnvSchema = z.object({
     .pipe(z.array(PersonNameSchema).min(1, 'a comma-separated list of at least one name (unset it to let anyone approve)'))
     .optional(),
   RUNBOOK_AUTO_APPROVE_P1_FALLBACK: bool.optional(),
+  /** Worker sizing: incidents kept in memory, concurrent activities, concurrent workflow tasks. */
+  RUNBOOK_WORKER_CACHE: z.coerce.number().int().min(0).optional(),
+  RUNBOOK_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  RUNBOOK_WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
   /** The service catalog (YAML or JSON): one entry per service; without it, one service from these variables. */
   RUNBOOK_SERVICES_FILE: z.string().min(1).optional(),
   /** Secret references humans may hand over (patterns, comma-separated) for the service built from these variables. */

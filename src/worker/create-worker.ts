@@ -17,7 +17,27 @@ export interface IncidentWorkerOptions {
   /** Tests override activity implementations here. */
   activities?: object;
   overrides?: Partial<WorkerOptions>;
+  sizing?: Partial<WorkerSizing>;
 }
+
+export interface WorkerSizing {
+  maxCachedWorkflows: number;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+}
+
+/**
+ * Sized for a small worker (2 cores, ~1 GB). A cached incident costs ~2.4 MB (measured at
+ * N=1000), so 300 cached keep the cache under ~750 MB; an evicted incident replays a history kept
+ * short by continue-as-new. Activities are probes and API calls that mostly wait on the network:
+ * many slots. Workflow tasks use CPU: ten per core keeps the cores busy without a queue of tasks
+ * that would outwait their sticky timeout.
+ */
+export const DEFAULT_WORKER_SIZING: WorkerSizing = {
+  maxCachedWorkflows: 300,
+  maxConcurrentActivityTaskExecutions: 200,
+  maxConcurrentWorkflowTaskExecutions: 20,
+};
 
 export async function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
   if (options.workflowBundlePath && !existsSync(options.workflowBundlePath)) {
@@ -30,6 +50,11 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities ?? createActivities(options.deps),
+    ...DEFAULT_WORKER_SIZING,
+    ...options.sizing,
+    // Under load a sticky task may wait longer than the default 10 s without the worker being gone;
+    // timing out sends it to the shared queue, where it costs a full replay.
+    stickyQueueScheduleToStartTimeout: '30 seconds',
     ...(options.workflowBundleCode
       ? { workflowBundle: { code: options.workflowBundleCode } }
       : options.workflowBundlePath

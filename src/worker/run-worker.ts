@@ -18,6 +18,11 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
       namespace: target.namespace,
       taskQueue: config.RUNBOOK_TASK_QUEUE,
       deps,
+      sizing: {
+        ...(config.RUNBOOK_WORKER_CACHE !== undefined ? { maxCachedWorkflows: config.RUNBOOK_WORKER_CACHE } : {}),
+        ...(config.RUNBOOK_WORKER_ACTIVITY_SLOTS !== undefined ? { maxConcurrentActivityTaskExecutions: config.RUNBOOK_WORKER_ACTIVITY_SLOTS } : {}),
+        ...(config.RUNBOOK_WORKER_WORKFLOW_SLOTS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.RUNBOOK_WORKER_WORKFLOW_SLOTS } : {}),
+      },
       workflowBundlePath: config.RUNBOOK_WORKFLOW_BUNDLE,
     });
     logger.info(

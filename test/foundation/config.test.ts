@@ -36,4 +36,14 @@ describe('configuration', () => {
   it('refuses a secret value where a reference is expected', () => {
     expect(() => loadConfig({ RUNBOOK_API_KEY_REF: 'sk-live-abc123' })).toThrow(/a reference, never the value/);
   });
+
+  it('sizes the worker from RUNBOOK_WORKER_*, refusing values that are not whole numbers', () => {
+    expect(loadConfig({ RUNBOOK_WORKER_CACHE: '50', RUNBOOK_WORKER_ACTIVITY_SLOTS: '10', RUNBOOK_WORKER_WORKFLOW_SLOTS: '4' })).toMatchObject({
+      RUNBOOK_WORKER_CACHE: 50,
+      RUNBOOK_WORKER_ACTIVITY_SLOTS: 10,
+      RUNBOOK_WORKER_WORKFLOW_SLOTS: 4,
+    });
+    expect(() => loadConfig({ RUNBOOK_WORKER_CACHE: 'lots' })).toThrow(/RUNBOOK_WORKER_CACHE/);
+    expect(() => loadConfig({ RUNBOOK_WORKER_WORKFLOW_SLOTS: '1' })).toThrow(/RUNBOOK_WORKER_WORKFLOW_SLOTS/);
+  });
 });
