@@ -93,7 +93,7 @@ function quantiles(samples: number[]): { n: number; p50: number; p95: number; ma
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
 const cleanups: Array<() => Promise<unknown>> = [];
-let exitCode = 1;
+let exitCode: number;
 try {
   const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   log(`N=${N}, simulator latency x${LATENCY_SCALE}, temp dir ${dir}, load average ${load0}`);
@@ -183,7 +183,7 @@ try {
     Array.from({ length: N }, async (_, i) => {
       const id = `bench-load-${tag}-${String(i).padStart(4, '0')}`;
       const handle = await startIncident(client, taskQueue, input, id);
-      return { id, handle, startTime: NaN, firstRunId: handle.firstExecutionRunId ?? '', decided: false, monitoring: false, approved: new Set<string>(), closed: false };
+      return { id, handle, startTime: NaN, firstRunId: '', decided: false, monitoring: false, approved: new Set<string>(), closed: false };
     }),
   );
   log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms`);
@@ -237,6 +237,7 @@ try {
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
   const recoveredAt = performance.now();
+  const recoveredEpoch = Date.now();
   sim.setScenario(RECOVERED);
   log(`all ${N} monitoring after ${((recoveredAt - t0) / 1000).toFixed(1)} s: outage ended`);
 
@@ -284,10 +285,10 @@ try {
     let events = 0;
     let runs = 0;
     while (runId) {
-      const history = await client.workflow.getHandle(t.id, runId).fetchHistory();
+      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(t.id, runId).fetchHistory();
       events += history.events?.length ?? 0;
       runs += 1;
-      const last = history.events?.[history.events.length - 1];
+      const last = history.events?.[history.events.length - 1] ?? null;
       runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     historyEvents.push(events);
@@ -296,12 +297,12 @@ try {
 
   const at = (t: Tracked, kind: string) => t.result?.timeline.find((e) => e.kind === kind)?.at;
   const decisionMs = tracked.flatMap((t) => (at(t, 'decision') ? [Date.parse(at(t, 'decision')!) - t.startTime] : []));
-  const resolvedMs = tracked.flatMap((t) => {
-    if (t.result?.state !== 'resolved') return [];
-    const resolvedEntry = t.result.timeline.find((e) => e.kind === 'state' && e.message.startsWith('resolved'));
-    const end = resolvedEntry ? Date.parse(resolvedEntry.at) : Date.parse(t.result.timeline[t.result.timeline.length - 1]!.at);
-    return [end - t.startTime];
-  });
+  const resolvedAt = (t: Tracked) => {
+    const entry = t.result!.timeline.find((e) => e.kind === 'state' && e.message.startsWith('resolved'));
+    return entry ? Date.parse(entry.at) : Date.parse(t.result!.timeline[t.result!.timeline.length - 1]!.at);
+  };
+  const resolvedMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - t.startTime] : []));
+  const recoveryMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - recoveredEpoch] : []));
   const resolved = tracked.filter((t) => t.result?.state === 'resolved').length;
   const failed = tracked.filter((t) => t.result?.state !== 'resolved').map((t) => ({ id: t.id, state: t.result?.state ?? null, error: t.error ?? null }));
   const misclassified = tracked.filter((t) => t.result && t.result.cause !== 'provider_outage').map((t) => ({ id: t.id, cause: t.result!.cause }));
@@ -326,6 +327,7 @@ try {
     outageEndedAfterSeconds: Number(((recoveredAt - t0) / 1000).toFixed(1)),
     startToDecisionMs: quantiles(decisionMs),
     openToResolvedMs: quantiles(resolvedMs),
+    outageEndToResolvedMs: quantiles(recoveryMs),
     worker: { rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20), peakRssMb: Math.round(workerPeakRss / 2 ** 20), maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20), cpuSeconds: Number(workerCpuS.toFixed(1)), cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS) },
     temporalServer: {
       pid: server.serverPid,
@@ -350,6 +352,7 @@ try {
     ['wall time', `${wallS.toFixed(1)} s (outage ended at ${report.outageEndedAfterSeconds} s)`],
     ['start → decision', `p50 ${f(report.startToDecisionMs.p50)}  p95 ${f(report.startToDecisionMs.p95)}  max ${f(report.startToDecisionMs.max)}`],
     ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
+    ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
     ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
     ['temporal server', `peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)`],
     ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
