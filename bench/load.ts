@@ -1,0 +1,373 @@
+// `npm run bench:load -- --incidents N`: N incidents of one provider outage at once, end to end.
+//
+// Starts a Temporal dev server (SQLite file in a temp dir: persistence is real), the simulator with
+// an outage that never ends on its own (503 on both endpoints, status page "major"), and one worker
+// in this process whose catalog names one service pointing at the simulator (record-only target,
+// seeded deployment). Opens N incidents by service name with the drill's compressed timings,
+// approves every pending approval through the same `decide` update the CLI uses, ends the outage
+// once every incident has decided and is monitoring, waits for all to close, and reports latencies,
+// resources, history sizes and whether the record-only cluster ends exactly as seeded.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
+import { ServiceCatalog } from '../src/activities/catalog.ts';
+import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
+import { startIncident } from '../src/app/incidents.ts';
+import { serviceFromConfig } from '../src/app/service-config.ts';
+import { loadConfig, postmortemDir } from '../src/config/index.ts';
+import { ApprovalPolicySchema, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
+import { startDevServer } from '../src/infra/dev-server.ts';
+import { getRunbook } from '../src/runbooks/index.ts';
+import { startSimulator, type ScenarioPhase } from '../src/simulator/index.ts';
+import { createIncidentWorker } from '../src/worker/create-worker.ts';
+import { activityDepsFromConfig } from '../src/worker/deps.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    incidents: { type: 'string', short: 'n', default: '10' },
+    'latency-scale': { type: 'string', default: '0.01' },
+    'poll-ms': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
+    'timeout-min': { type: 'string', default: '30' },
+    'keep-dir': { type: 'boolean', default: false },
+  },
+});
+const N = Number(args.incidents);
+const LATENCY_SCALE = Number(args['latency-scale']);
+const POLL_MS = Number(args['poll-ms']);
+const CONCURRENCY = Number(args.concurrency);
+const DEADLINE = Date.now() + Number(args['timeout-min']) * 60_000;
+if (!Number.isInteger(N) || N < 1) throw new Error(`--incidents must be a positive integer, got ${args.incidents}`);
+
+const APPROVER = 'bench-approver';
+const SERVICE_KEY_ENV = 'BENCH_IDEOGRAM_KEY';
+const OUTAGE: ScenarioPhase[] = [
+  {
+    name: 'outage-503-until-told',
+    legacy: { status: 503, body: { error: 'Service Unavailable' } },
+    v3: { status: 503, body: { error: 'Service Unavailable' } },
+    statusPage: { indicator: 'major', description: 'Major System Outage' },
+  },
+];
+const RECOVERED: ScenarioPhase[] = [{ name: 'recovered' }];
+
+const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): utime is field 14, stime field 15.
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { cpuTicks, rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+function quantiles(samples: number[]): { n: number; p50: number; p95: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN);
+  return { n: s.length, p50: at(0.5), p95: at(0.95), max: s.length ? s[s.length - 1]! : NaN };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
+const cleanups: Array<() => Promise<unknown>> = [];
+let exitCode: number;
+try {
+  const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`N=${N}, simulator latency x${LATENCY_SCALE}, temp dir ${dir}, load average ${load0}`);
+
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The workflow bundle is built in a child process, so webpack does not count in the worker's RSS.
+  const bundle = join(dir, 'workflow-bundle.js');
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const sim = await startSimulator({ phases: OUTAGE, latencyScale: LATENCY_SCALE });
+  cleanups.push(() => sim.stop());
+  const server = await startDevServer({ uiPort: null, dbFile: join(dir, 'temporal.sqlite'), pidFile: join(dir, 'dev-server.pid') });
+  cleanups.push(() => server.stop());
+  log(`dev server ${server.address} (server pid ${server.serverPid}), simulator ${sim.baseUrl}`);
+
+  const config = loadConfig({ RUNBOOK_DATA_DIR: dir, RUNBOOK_NOTIFY_FILE: join(dir, 'notifications.jsonl') });
+  const runbook = getRunbook('ideogram');
+  const { name: serviceName, ...configured } = serviceFromConfig(config, runbook);
+  const seed = {
+    namespace: configured.kubernetes.namespace,
+    deployment: configured.kubernetes.deployment,
+    env: { IDEOGRAM_CONCURRENCY: '10' },
+    cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(configured.kubernetes.batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+  };
+  const target = new RecordOnlyTarget({ seed: [seed] });
+  const seeded = target.snapshot();
+  const catalog = new ServiceCatalog([
+    {
+      name: serviceName,
+      runbook: runbook.id,
+      target: { ...configured, baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV } },
+      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000, autoApproveP1Fallback: false }),
+      // Compressed time makes an hour's worth of real calls in a minute, for every incident.
+      billedProbesPerHour: 1_000_000,
+      allowedSecretRefs: [],
+    },
+  ]);
+  const deps = activityDepsFromConfig(config, { [SERVICE_KEY_ENV]: 'bench-simulator-key' }, target, catalog);
+  const taskQueue = `bench-load-${Date.now().toString(36)}`;
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  cleanups.push(() => workerConnection.close());
+  const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } } });
+  const running = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await running;
+  });
+  const connection = await Connection.connect({ address: server.address });
+  cleanups.push(() => connection.close());
+  const client = new Client({ connection, namespace: server.namespace });
+
+  // Resources: from here on (the worker is built: bundling is not counted).
+  const cpu0 = process.cpuUsage();
+  const server0 = procStat(server.serverPid);
+  const workerRssAtReady = process.memoryUsage().rss;
+  let workerPeakRss = workerRssAtReady;
+  let serverPeakRssKb = server0?.rssKb ?? 0;
+  const sampler = setInterval(() => {
+    workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
+    serverPeakRssKb = Math.max(serverPeakRssKb, procStat(server.serverPid)?.rssKb ?? 0);
+  }, 500);
+  cleanups.push(async () => clearInterval(sampler));
+
+  // Open all N at once.
+  const tag = Date.now().toString(36);
+  const t0 = performance.now();
+  const input: IncidentStart = {
+    trigger: 'alert',
+    reporter: 'bench',
+    symptom: 'load bench: image generation failing with 503',
+    service: serviceName,
+    decisionThresholds: { slowP95Ms: 30_000 * LATENCY_SCALE },
+    timings: COMPRESSED_TIMINGS,
+  };
+  interface Tracked {
+    id: string;
+    handle: WorkflowHandle;
+    startTime: number;
+    firstRunId: string;
+    decided: boolean;
+    monitoring: boolean;
+    approved: Set<string>;
+    closed: boolean;
+    result?: IncidentResult;
+    error?: string;
+  }
+  const tracked: Tracked[] = await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      const id = `bench-load-${tag}-${String(i).padStart(4, '0')}`;
+      const handle = await startIncident(client, taskQueue, input, id);
+      return { id, handle, startTime: NaN, firstRunId: '', decided: false, monitoring: false, approved: new Set<string>(), closed: false };
+    }),
+  );
+  log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms`);
+  await pool(tracked, CONCURRENCY, async (t) => {
+    const d = await t.handle.describe();
+    t.startTime = d.startTime.getTime();
+    t.firstRunId = d.runId;
+  });
+
+  let approvals = 0;
+  let approvalErrors = 0;
+  let queryErrors = 0;
+  const watchStatus = async (t: Tracked) => {
+    let status: IncidentStatus;
+    try {
+      status = await t.handle.query(statusQuery);
+    } catch {
+      queryErrors += 1; // between runs of a continued-as-new incident
+      return;
+    }
+    if (status.cause) t.decided = true;
+    if (status.state === 'monitoring') t.monitoring = true;
+    for (const request of status.pendingApprovals) {
+      if (t.approved.has(request.stepId)) continue;
+      try {
+        const answer = await t.handle.executeUpdate(decideUpdate, { args: [{ stepId: request.stepId, by: APPROVER, comment: 'load bench approval', decision: 'approved' }] });
+        if (answer.accepted) {
+          t.approved.add(request.stepId);
+          approvals += 1;
+        } else approvalErrors += 1;
+      } catch {
+        approvalErrors += 1;
+      }
+    }
+  };
+
+  // Phase 1: approve, until every incident has decided and is monitoring.
+  let lastLog = 0;
+  while (!tracked.every((t) => t.decided && t.monitoring)) {
+    if (Date.now() > DEADLINE) throw new Error('timed out before every incident was monitoring');
+    const round = performance.now();
+    await pool(
+      tracked.filter((t) => !(t.decided && t.monitoring)),
+      CONCURRENCY,
+      watchStatus,
+    );
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      log(`decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}`);
+    }
+    await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
+  }
+  const recoveredAt = performance.now();
+  const recoveredEpoch = Date.now();
+  sim.setScenario(RECOVERED);
+  log(`all ${N} monitoring after ${((recoveredAt - t0) / 1000).toFixed(1)} s: outage ended`);
+
+  // Phase 2: wait for every incident to close (approving anything still asked for).
+  while (!tracked.every((t) => t.closed)) {
+    if (Date.now() > DEADLINE) throw new Error('timed out before every incident closed');
+    const round = performance.now();
+    await pool(
+      tracked.filter((t) => !t.closed),
+      CONCURRENCY,
+      async (t) => {
+        const d = await t.handle.describe();
+        if (d.status.name === 'RUNNING') {
+          if (t.approved.size === 0 || (await t.handle.query(statusQuery).catch(() => null))?.pendingApprovals.length) await watchStatus(t);
+          return;
+        }
+        if (d.status.name === 'CONTINUED_AS_NEW') return;
+        t.closed = true;
+        try {
+          t.result = (await t.handle.result()) as IncidentResult;
+        } catch (err) {
+          t.error = (err as Error).message;
+        }
+      },
+    );
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      log(`closed ${tracked.filter((t) => t.closed).length}/${N}`);
+    }
+    await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
+  }
+  const doneAt = performance.now();
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpu0);
+  const server1 = procStat(server.serverPid);
+  workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
+  const wallS = (doneAt - t0) / 1000;
+  log(`all closed after ${wallS.toFixed(1)} s; reading histories`);
+
+  // History events per incident, across continue-as-new runs.
+  const historyEvents: number[] = [];
+  const runsPerIncident: number[] = [];
+  await pool(tracked, 8, async (t) => {
+    let runId: string | undefined = t.firstRunId;
+    let events = 0;
+    let runs = 0;
+    while (runId) {
+      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(t.id, runId).fetchHistory();
+      events += history.events?.length ?? 0;
+      runs += 1;
+      const last = history.events?.[history.events.length - 1] ?? null;
+      runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    historyEvents.push(events);
+    runsPerIncident.push(runs);
+  });
+
+  const at = (t: Tracked, kind: string) => t.result?.timeline.find((e) => e.kind === kind)?.at;
+  const decisionMs = tracked.flatMap((t) => (at(t, 'decision') ? [Date.parse(at(t, 'decision')!) - t.startTime] : []));
+  const resolvedAt = (t: Tracked) => {
+    const entry = t.result!.timeline.find((e) => e.kind === 'state' && e.message.startsWith('resolved'));
+    return entry ? Date.parse(entry.at) : Date.parse(t.result!.timeline[t.result!.timeline.length - 1]!.at);
+  };
+  const resolvedMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - t.startTime] : []));
+  const recoveryMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - recoveredEpoch] : []));
+  const resolved = tracked.filter((t) => t.result?.state === 'resolved').length;
+  const failed = tracked.filter((t) => t.result?.state !== 'resolved').map((t) => ({ id: t.id, state: t.result?.state ?? null, error: t.error ?? null }));
+  const misclassified = tracked.filter((t) => t.result && t.result.cause !== 'provider_outage').map((t) => ({ id: t.id, cause: t.result!.cause }));
+
+  const final = target.snapshot();
+  const envOf = (m: typeof seeded) => JSON.stringify(Object.fromEntries(Object.entries(m.deployments).map(([k, d]) => [k, (d as { containers: Array<{ name: string; env: unknown }> }).containers.map((c) => [c.name, c.env])])));
+  const cronOf = (m: typeof seeded) => JSON.stringify(Object.fromEntries(Object.entries(m.cronJobs).map(([k, c]) => [k, c.suspended])));
+  const envIdentical = envOf(seeded) === envOf(final);
+  const cronIdentical = cronOf(seeded) === cronOf(final);
+  const secretsIdentical = JSON.stringify(seeded.secrets) === JSON.stringify(final.secrets);
+  const clusterAsSeeded = envIdentical && cronIdentical && secretsIdentical;
+  const mutations = tracked.map((t) => t.result?.mutations.length ?? 0);
+
+  const serverCpuS = server0 && server1 ? (server1.cpuTicks - server0.cpuTicks) / CLK_TCK : NaN;
+  const workerCpuS = (cpu.user + cpu.system) / 1e6;
+  const report = {
+    incidents: N,
+    latencyScale: LATENCY_SCALE,
+    loadAverageAtStart: load0,
+    loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    wallSeconds: Number(wallS.toFixed(1)),
+    outageEndedAfterSeconds: Number(((recoveredAt - t0) / 1000).toFixed(1)),
+    startToDecisionMs: quantiles(decisionMs),
+    openToResolvedMs: quantiles(resolvedMs),
+    outageEndToResolvedMs: quantiles(recoveryMs),
+    worker: { rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20), peakRssMb: Math.round(workerPeakRss / 2 ** 20), maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20), cpuSeconds: Number(workerCpuS.toFixed(1)), cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS) },
+    temporalServer: {
+      pid: server.serverPid,
+      peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
+      cpuSeconds: Number(serverCpuS.toFixed(1)),
+      cpuPercentOfOneCore: Math.round((100 * serverCpuS) / wallS),
+    },
+    historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
+    approvals,
+    approvalErrors,
+    queryErrors,
+    mutationsPerIncidentMedian: quantiles(mutations).p50,
+    resolved,
+    failed,
+    misclassified,
+    cluster: { envIdentical, cronJobsIdentical: cronIdentical, secretsIdentical, asSeeded: clusterAsSeeded, finalEnv: JSON.parse(envOf(final)) as unknown },
+  };
+
+  const f = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '—');
+  const rows: Array<[string, string]> = [
+    ['incidents', `${N} (resolved ${resolved}, failed ${failed.length}, misclassified ${misclassified.length})`],
+    ['wall time', `${wallS.toFixed(1)} s (outage ended at ${report.outageEndedAfterSeconds} s)`],
+    ['start → decision', `p50 ${f(report.startToDecisionMs.p50)}  p95 ${f(report.startToDecisionMs.p95)}  max ${f(report.startToDecisionMs.max)}`],
+    ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
+    ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
+    ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
+    ['temporal server', `peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)`],
+    ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
+    ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
+    ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],
+    ['load average', `${load0} → ${report.loadAverageAtEnd}`],
+  ];
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  exitCode = failed.length === 0 && misclassified.length === 0 && clusterAsSeeded ? 0 : 1;
+} catch (err) {
+  log(`bench:load failed: ${(err as Error).stack ?? String(err)}`);
+  exitCode = 1;
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  if (!args['keep-dir']) rmSync(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);
