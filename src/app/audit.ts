@@ -95,8 +95,12 @@ export function auditHistory(events: HistoryEvent[], runId: string): AuditEntry[
         const attrs = event.activityTaskCompletedEventAttributes!;
         const origin = scheduled.get(String(attrs.scheduledEventId));
         const [result] = decode(attrs.result) as Array<Record<string, unknown> | undefined>;
-        const entry = describeActivity(origin?.type ?? '?', result, at, runId);
-        if (entry) entries.push(entry);
+        // A batched probe round answers with one result per probe: each is its own line in the audit.
+        const results = origin?.type === 'runProbes' && Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [result];
+        for (const one of results) {
+          const entry = describeActivity(origin?.type === 'runProbes' ? 'runProbe' : (origin?.type ?? '?'), one, at, runId);
+          if (entry) entries.push(entry);
+        }
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
