@@ -34,7 +34,7 @@ export async function statusOfClosed(handle: WorkflowHandle, description: Workfl
   const result = await closedResult(handle, description);
   const memo = ((description.memo ?? {}) as { summary?: MemoSummary }).summary ?? {};
   const memoState = IncidentStateSchema.safeParse(memo.state);
-  const state = result?.state ?? (description.status.name === 'CANCELLED' ? 'cancelled' : memoState.success && ['resolved', 'cancelled'].includes(memoState.data) ? memoState.data : 'failed');
+  const state = result?.state ?? (description.status.name === 'CANCELLED' ? 'cancelled' : memoState.success && ['resolved', 'closed', 'cancelled'].includes(memoState.data) ? memoState.data : 'failed');
   const owner = result?.timeline.find((e) => e.message.startsWith('Acknowledged by '))?.data as { by?: string } | undefined;
   return {
     incidentId: description.workflowId,

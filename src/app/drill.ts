@@ -185,7 +185,8 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
     });
     const final = result!;
     const expectedCause = scenario?.expectedCause ?? null;
-    const passed = final.state === 'resolved' && (expectedCause === null || final.cause === expectedCause);
+    // A drill passes when the incident ended as it should: fixed (`resolved`) or found to need no fix (`closed`).
+    const passed = (final.state === 'resolved' || final.state === 'closed') && (expectedCause === null || final.cause === expectedCause);
     return { incidentId, scenario: options.scenario, expectedCause, cause: final.cause, severity: final.severity, state: final.state, passed, result: final };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

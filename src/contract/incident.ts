@@ -13,13 +13,15 @@ export const IncidentStateSchema = z.enum([
   'monitoring',
   'reverting',
   'resolved',
+  /** Ended without a fault to fix: a false alarm, not an outage, or a plan a human declined. */
+  'closed',
   'cancelled',
   'failed',
 ]);
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
 
 /** The seed runbook's communication status, derived from the engine state. */
-export type CommunicationStatus = 'INVESTIGATING' | 'MITIGATED' | 'RESOLVED';
+export type CommunicationStatus = 'INVESTIGATING' | 'MITIGATED' | 'RESOLVED' | 'CLOSED';
 export function communicationStatus(state: IncidentState): CommunicationStatus {
   switch (state) {
     case 'investigating':
@@ -35,6 +37,8 @@ export function communicationStatus(state: IncidentState): CommunicationStatus {
     case 'cancelled':
     case 'failed':
       return 'RESOLVED';
+    case 'closed':
+      return 'CLOSED';
   }
 }
 
@@ -194,7 +198,7 @@ export const IncidentStatusSchema = z.object({
   incidentId: z.string(),
   runbook: z.string(),
   state: IncidentStateSchema,
-  communicationStatus: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED']),
+  communicationStatus: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED', 'CLOSED']),
   severity: SeveritySchema.nullable(),
   cause: z.string().nullable(),
   rationale: z.string().nullable(),

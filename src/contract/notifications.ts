@@ -8,7 +8,7 @@ export const NotificationMessageSchema = z.object({
   incidentId: z.string(),
   kind: NotificationKindSchema,
   severity: SeveritySchema.nullable(),
-  status: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED']),
+  status: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED', 'CLOSED']),
   title: z.string(),
   impact: z.string(),
   cause: z.string(),

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const finished = await startHarness({ scenario: 'healthy' });
   closedId = `bad-input-closed-${randomUUID()}`;
   const result = (await finished.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.startRequest({ symptom: 'all fine' })] })) as IncidentResult;
-  expect(result.state).toBe('resolved');
+  // A false alarm ends `closed`: nothing was wrong, so nothing was resolved.
+  expect(result.state).toBe('closed');
   await finished.close();
 
   h = await startHarness({ scenario: 'partial-outage' });
@@ -102,9 +103,9 @@ describe('reading and signalling without a worker', () => {
     const cli = (args: string[]) => runCli(args, { env, timeoutMs: 20_000 });
     const [status, timeline, postmortem] = await Promise.all([cli(['status', closedId, '--json']), cli(['timeline', closedId]), cli(['postmortem', closedId])]);
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ incidentId: closedId, state: 'resolved', pendingApprovals: [] });
+    expect(JSON.parse(status.stdout)).toMatchObject({ incidentId: closedId, state: 'closed', pendingApprovals: [] });
     expect(timeline.code, timeline.stderr).toBe(0);
-    expect(timeline.stdout).toContain('resolved');
+    expect(timeline.stdout).toContain('closed: False alarm');
     expect(postmortem.code, postmortem.stderr).toBe(0);
     expect(postmortem.stdout).toContain('### Timeline');
   });

@@ -41,6 +41,8 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     expect(rejected.stdout).toContain('rejected apply-new-key');
     const result = (await h.client.workflow.getHandle(id).result()) as IncidentResult;
     expect(result.mutations).toEqual([]);
+    // Nothing was fixed: the incident ends `closed`, handed back to a human, not `resolved`.
+    expect(result.state).toBe('closed');
     expect(result.timeline.some((e) => e.kind === 'rejected' && e.message.includes('wrong key'))).toBe(true);
     expect(JSON.stringify(result)).not.toContain('sk-new-6a1b2c3d4e5f');
     const missing = await cli(['audit', 'incident-none']);
@@ -61,7 +63,7 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
     expect(started).toMatchObject({ namespace: 'default', taskQueue });
     const result = (await h.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] })) as IncidentResult;
-    expect(result).toMatchObject({ state: 'resolved', cause: 'healthy' });
+    expect(result).toMatchObject({ state: 'closed', cause: 'healthy' });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);

@@ -4,17 +4,18 @@ import { runDrillCli } from '../support/drill.ts';
 
 describe('runbook drill: diagnoses without changes (real processes)', () => {
   it.each([
-    ['healthy', 'healthy'],
-    ['safety-422', 'safety_rejection'],
-    ['partial-outage', 'partial_outage'],
-    ['timeout', 'degraded_performance'],
-    ['dns-failure', 'network_dns'],
-    ['slow', 'degraded_performance'],
-    ['expired-download', 'download_failure'],
-  ])('%s → %s', async (scenario, cause) => {
+    // A false alarm and a prompt problem end `closed`: nothing was wrong with the provider to resolve.
+    ['healthy', 'healthy', 'closed'],
+    ['safety-422', 'safety_rejection', 'closed'],
+    ['partial-outage', 'partial_outage', 'resolved'],
+    ['timeout', 'degraded_performance', 'resolved'],
+    ['dns-failure', 'network_dns', 'resolved'],
+    ['slow', 'degraded_performance', 'resolved'],
+    ['expired-download', 'download_failure', 'resolved'],
+  ])('%s → %s, %s', async (scenario, cause, state) => {
     const { code, json, stderr } = await runDrillCli([scenario]);
     expect(code, stderr).toBe(0);
-    expect(json).toMatchObject({ scenario, cause, state: 'resolved', mutations: [] });
+    expect(json).toMatchObject({ scenario, cause, state, mutations: [] });
   });
 
   it('rejects bad input with exit 2 and starts nothing', async () => {

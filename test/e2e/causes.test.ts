@@ -30,7 +30,8 @@ async function finish(handle: WorkflowHandle): Promise<IncidentResult> {
   for (const heading of ['### Summary', '### Timeline', '### Root Cause', '### Action Items']) expect(result.postmortem).toContain(heading);
   expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered\n- \d\d:\d\d - Triage started/);
   expect(result.postmortem).toMatch(/- \[ \] \[(Fix|Prevention)\]/);
-  expect(result.postmortem).toMatch(/\n- \d\d:\d\d - Resolved: /);
+  // A fix ends "Resolved"; a false alarm or a prompt problem ends "Closed" (nothing was resolved).
+  expect(result.postmortem).toMatch(result.state === 'closed' ? /\n- \d\d:\d\d - Closed: / : /\n- \d\d:\d\d - Resolved: /);
   expect(await readFile(result.postmortemPath!, 'utf8')).toBe(result.postmortem);
   return result;
 }
@@ -85,13 +86,13 @@ describe('every cause, end to end on the dev server against the simulator and th
 
   it('safety_rejection: not an outage, closed with a prompt-review recommendation', async () => {
     const result = await runScenario('safety-422');
-    expect(result).toMatchObject({ state: 'resolved', cause: 'safety_rejection', severity: 'P3', mutations: [] });
+    expect(result).toMatchObject({ state: 'closed', cause: 'safety_rejection', severity: 'P3', mutations: [] });
     expect(result.timeline.some((e) => e.message.includes('not an outage'))).toBe(true);
   });
 
   it('healthy: recorded as a false alarm (P4)', async () => {
     const result = await runScenario('healthy');
-    expect(result).toMatchObject({ state: 'resolved', cause: 'healthy', severity: 'P4', mutations: [] });
+    expect(result).toMatchObject({ state: 'closed', cause: 'healthy', severity: 'P4', mutations: [] });
     expect(result.postmortem).toContain('False alarm');
   });
 

@@ -24,6 +24,7 @@ const expectedStatus = {
   monitoring: 'MITIGATED',
   reverting: 'MITIGATED',
   resolved: 'RESOLVED',
+  closed: 'CLOSED',
   cancelled: 'RESOLVED',
   failed: 'RESOLVED',
 } as const;

@@ -42,7 +42,7 @@ import {
   type TimelineEntry,
   type TimelineKind,
 } from '../../contract/index.ts';
-import type { CauseDefinition, RunbookDefinition } from '../../runbooks/types.ts';
+import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from '../../runbooks/types.ts';
 import { catalogActivities, clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
 import { approvalProblem } from './approval-policy.ts';
@@ -218,7 +218,7 @@ export class Incident implements RemediationContext {
   }
 
   private isClosed(): boolean {
-    return ['resolved', 'cancelled', 'failed'].includes(this.s.state);
+    return ['resolved', 'closed', 'cancelled', 'failed'].includes(this.s.state);
   }
 
   private monitorStatus(): IncidentStatus['monitor'] {
@@ -599,6 +599,7 @@ export class Incident implements RemediationContext {
   private currentAction(): string {
     const cause = this.cause;
     if (this.s.state === 'resolved') return `Resolved. ${this.s.summary ?? ''}`.trim();
+    if (this.s.state === 'closed') return `Closed: ${this.s.summary ?? 'no fault to fix'}`;
     if (this.s.state === 'cancelled') return 'Cancelled; every applied change was reverted.';
     const pending = this.s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
@@ -682,7 +683,7 @@ export class Incident implements RemediationContext {
   }
 
   /** One plan run, cancellable from outside; re-triage and continue-as-new restart it. */
-  private async planOnce(): Promise<{ summary: string }> {
+  private async planOnce(): Promise<RemediationOutcome> {
     const cause = this.cause;
     if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, 'NoRemediationPlan');
     const remediate = !this.v2 && cause.legacyRemediate ? cause.legacyRemediate : cause.remediate;
@@ -713,7 +714,7 @@ export class Incident implements RemediationContext {
 
   private async runPlan(): Promise<void> {
     try {
-      let outcome: { summary: string } | undefined;
+      let outcome: RemediationOutcome | undefined;
       while (!outcome) {
         try {
           outcome = await this.planOnce();
@@ -727,7 +728,8 @@ export class Incident implements RemediationContext {
         }
       }
       this.s.summary = outcome.summary;
-      await this.close('resolved', outcome.summary);
+      // Nothing was wrong, or nothing was fixed: `closed`, never a `resolved` that did not happen (v2).
+      await this.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
     } catch (err) {
       if (!isCancellation(err) && !(err instanceof Interrupted)) {
         if (err instanceof ApplicationFailure && err.type === 'ContinueAsNew') throw err;
@@ -762,7 +764,7 @@ export class Incident implements RemediationContext {
     await this.close('failed', this.s.summary);
   }
 
-  private async close(state: 'resolved' | 'cancelled' | 'failed', summary: string): Promise<void> {
+  private async close(state: 'resolved' | 'closed' | 'cancelled' | 'failed', summary: string): Promise<void> {
     this.setState(state, summary);
     this.s.endedAt = nowIso();
     this.s.nextUpdateAt = null;

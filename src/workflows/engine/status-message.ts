@@ -37,7 +37,8 @@ const oneLine = (text: string) => terminalSafe(text.replace(/\s*\n\s*/g, ' ')).t
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
   const derived = communicationStatus(input.state);
   // Stakeholders hear MITIGATED only while a recorded change is in place, whatever the engine is doing.
-  const status = derived === 'RESOLVED' || input.mitigated === undefined ? (input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived) : input.mitigated ? 'MITIGATED' : 'INVESTIGATING';
+  const ended = derived === 'RESOLVED' || derived === 'CLOSED';
+  const status = ended || input.mitigated === undefined ? (input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived) : input.mitigated ? 'MITIGATED' : 'INVESTIGATING';
   const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,
@@ -45,7 +46,7 @@ export function renderStatusMessage(input: StatusMessageInput): NotificationMess
     `Impact: ${oneLine(input.impact)}`,
     `Cause: ${oneLine(input.cause)}`,
     `Action: ${oneLine(input.action)}`,
-    `Next update: ${input.nextUpdateAt ? hhmm(input.nextUpdateAt) : status === 'RESOLVED' ? 'none (resolved)' : 'on the next change'}`,
+    `Next update: ${input.nextUpdateAt ? hhmm(input.nextUpdateAt) : ended ? `none (${status.toLowerCase()})` : 'on the next change'}`,
     `Owner: ${owner}`,
   ];
   const extra = extraLines(input);
