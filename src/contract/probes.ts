@@ -96,3 +96,13 @@ export const DecisionSchema = z.object({
   corroboration: z.array(z.string()).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
+
+/**
+ * When none of the decisive probes produced provider evidence: what stopped them, in words a human
+ * can act on. Null when at least one decisive probe reached the provider.
+ */
+export function decisiveBlocker(decisive: readonly string[], results: ProbeResult[]): string | null {
+  const relevant = results.filter((r) => decisive.includes(r.probe));
+  if (relevant.length === 0 || relevant.some((r) => r.source !== 'self')) return null;
+  return [...new Set(relevant.map((r) => r.blocker ?? r.detail))].join('; ');
+}

@@ -10,6 +10,7 @@ import {
   type IncidentStart,
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
+import { failureMessage } from './engine/evidence.ts';
 import { getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -57,8 +58,7 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   answerWhileResolving(start.data);
   const { service: name, ...request } = start.data;
   const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : (err as Error);
-    throw ApplicationFailure.nonRetryable(cause.message, 'UnknownService');
+    throw ApplicationFailure.nonRetryable(failureMessage(err), 'UnknownService');
   });
   const input = IncidentInputSchema.parse({
     ...request,

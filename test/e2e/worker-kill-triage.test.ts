@@ -6,7 +6,7 @@
  * (Kills while awaiting approval and while monitoring: worker-restart.test.ts; mid-mutation and
  * mid-revert against a real kube-apiserver: test/real-kube/worker-kill.test.ts.)
  */
-import { catalogFor } from '../support/catalog.ts';
+import { catalogFor, simulatorService } from '../support/catalog.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,14 +58,7 @@ describe('SIGKILL of the worker process during triage', () => {
       trigger: 'drill',
       reporter: 'alice',
       symptom: 'generation fails',
-      service: {
-        name: 'ideogram-service',
-        baseUrl: sim.baseUrl,
-        statusPageUrl: sim.statusPageUrl,
-        apiHost: 'localhost',
-        apiKeyRef: { kind: 'env', name: API_KEY_ENV },
-        kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
-      },
+      service: simulatorService(sim, API_KEY_ENV),
       policy: { timeoutMs: 600_000 },
       timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200, probeTimeoutMs: 5_000 },
       drill: true,

@@ -1,3 +1,4 @@
+import { catalogFor, simulatorService } from '../support/catalog.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,19 +59,7 @@ async function startWorker(): Promise<ChildProcess> {
       TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE: bundlePath,
       RESTART_TEST_API_KEY: API_KEY,
-      WORKER_CATALOG: JSON.stringify([
-        {
-          name: 'ideogram-service',
-          target: {
-            baseUrl: sim.baseUrl,
-            statusPageUrl: sim.statusPageUrl,
-            apiHost: 'localhost',
-            apiKeyRef: { kind: 'env', name: 'RESTART_TEST_API_KEY' },
-            kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
-          },
-          policy: { timeoutMs: 600_000 },
-        },
-      ]),
+      WORKER_CATALOG: catalogFor({ trigger: 'drill', reporter: 'alice', service: simulatorService(sim, 'RESTART_TEST_API_KEY'), policy: { timeoutMs: 600_000 } }).catalogJson,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,7 +15,7 @@
  * more; a change re-sent with identical content is caught by the write log (each env change must
  * appear in it exactly once).
  */
-import { catalogFor } from '../support/catalog.ts';
+import { catalogFor, simulatorService } from '../support/catalog.ts';
 import { OWNERS_ANNOTATION_PREFIX } from '../../src/activities/kubernetes/ownership.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -111,14 +111,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
         trigger: 'drill',
         reporter: 'alice',
         symptom: 'generation fails',
-        service: {
-          name: 'ideogram-service',
-          baseUrl: sim.baseUrl,
-          statusPageUrl: sim.statusPageUrl,
-          apiHost: 'localhost',
-          apiKeyRef: { kind: 'env', name: API_KEY_ENV },
-          kubernetes: { namespace: NS, deployment: IDEOGRAM.deployment, secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector },
-        },
+        service: simulatorService(sim, API_KEY_ENV, { namespace: NS, deployment: IDEOGRAM.deployment, secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector }),
         policy: { timeoutMs: 600_000 },
         timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
         drill: true,

@@ -1,5 +1,17 @@
 import { ApprovalPolicySchema, type CatalogEntryInput, type IncidentInputDraft, type IncidentStart, type ServiceTarget } from '../../src/contract/index.ts';
 
+/** The Ideogram service as tests run it: the simulator's URLs, a key from `apiKeyEnv`, the payments deployment. */
+export function simulatorService(sim: { baseUrl: string; statusPageUrl: string }, apiKeyEnv: string, kubernetes: Partial<ServiceTarget['kubernetes']> = {}): ServiceTarget {
+  return {
+    name: 'ideogram-service',
+    baseUrl: sim.baseUrl,
+    statusPageUrl: sim.statusPageUrl,
+    apiHost: 'localhost',
+    apiKeyRef: { kind: 'env', name: apiKeyEnv },
+    kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram', ...kubernetes },
+  };
+}
+
 /**
  * Tests describe the service inline; a worker only knows its catalog. This splits a draft into
  * the start request (by name) and the catalog a worker process gets in WORKER_CATALOG.

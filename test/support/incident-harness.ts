@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
+import { simulatorService } from './catalog.ts';
 import { RecordOnlyTarget, type RemediationTarget } from '../../src/activities/kubernetes/index.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
 import {
@@ -110,14 +111,7 @@ export async function startHarness(
     trigger: 'drill',
     reporter: 'alice',
     symptom: 'image generation failing',
-    service: {
-      name: 'ideogram-service',
-      baseUrl: sim.baseUrl,
-      statusPageUrl: sim.statusPageUrl,
-      apiHost: 'localhost',
-      apiKeyRef: { kind: 'env', name: API_KEY_ENV },
-      kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram' },
-    },
+    service: simulatorService(sim, API_KEY_ENV),
     policy: { timeoutMs: 600_000 },
     timings: DRILL_TIMINGS,
     drill: true,

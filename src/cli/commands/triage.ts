@@ -4,7 +4,7 @@ import { runTriage } from '../../activities/probes/index.ts';
 import { isSecretConfigError } from '../../activities/secrets.ts';
 import { serviceFromConfig } from '../../app/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
-import { HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
+import { decisiveBlocker, HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { parseOptions, runbookById } from '../shared.ts';
@@ -44,10 +44,8 @@ export function register(program: Command, ctx: CliContext): void {
         throw err;
       });
       // Probes that could not run are evidence about us: no cause is guessed from the rest.
-      const decisive = report.probes.filter((r) => runbook.evidence.decisive.includes(r.probe));
-      if (decisive.length > 0 && decisive.every((r) => r.source === 'self')) {
-        throw new UsageError(`cannot triage: ${[...new Set(decisive.map((r) => r.blocker ?? r.detail))].join('; ')} (set it, or point RUNBOOK_API_KEY_REF at it)`);
-      }
+      const blocker = decisiveBlocker(runbook.evidence.decisive, report.probes);
+      if (blocker) throw new UsageError(`cannot triage: ${blocker} (set it, or point RUNBOOK_API_KEY_REF at it)`);
       const { cause, severity, rationale } = report.decision;
       if (options.json) {
         writeJson(ctx, { probes: report.probes, decision: { cause, severity, rationale } });

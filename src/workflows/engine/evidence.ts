@@ -1,5 +1,5 @@
 import { isCancellation, patched } from '@temporalio/workflow';
-import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
+import { decisiveBlocker, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
 import type { Incident } from './incident.ts';
 
@@ -51,25 +51,37 @@ function capped(incident: Incident, spec: ProbeSpecInput): ProbeSpecInput {
   return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
 }
 
+/** What an activity failure says, from its cause where Temporal wrapped it. */
+export function failureMessage(err: unknown): string {
+  return err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+}
+
+/** Charges a billed probe to the budget; when the budget says no, the probe's `self` result instead. */
+function refusedByBudget(incident: Incident, spec: ProbeSpecInput, priority: boolean): ProbeResult | null {
+  if (!spec.billed) return null;
+  if (!incident.budget.canSpend(1, priority)) {
+    return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
+  }
+  incident.budget.spend(1);
+  return null;
+}
+
+/** Since the catalog only the service's name travels: the worker decides where the probe goes. */
+function destination(incident: Incident) {
+  if (incident.s.serviceName) return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
+  const s = incident.input.service;
+  return { target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef } };
+}
+
 /** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
 export async function gather(incident: Incident, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
-  if (spec.billed) {
-    if (!incident.budget.canSpend(1, options.priority)) {
-      return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
-    }
-    incident.budget.spend(1);
-  }
-  const s = incident.input.service;
-  // Since the catalog only the service's name travels: the worker decides where the probe goes.
-  const where = incident.s.serviceName
-    ? { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) }
-    : { target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef } };
+  const refused = refusedByBudget(incident, spec, options.priority);
+  if (refused) return refused;
   try {
-    return await probeActivities.runProbe({ spec: capped(incident, spec), ...where, extracted: options.extracted });
+    return await probeActivities.runProbe({ spec: capped(incident, spec), ...destination(incident), extracted: options.extracted });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    return unrunnable(spec.id, `the probe activity failed: ${message}`);
+    return unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`);
   }
 }
 
@@ -83,27 +95,14 @@ export const BATCHED_PROBES_PATCH = 'batched-probes';
 export async function gatherAll(incident: Incident, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
   if (specs.length === 0) return [];
   if (!incident.s.serviceName || !patched(BATCHED_PROBES_PATCH)) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
-  const results: Array<ProbeResult | undefined> = specs.map((spec) => {
-    if (!spec.billed) return undefined;
-    if (!incident.budget.canSpend(1, options.priority)) {
-      return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
-    }
-    incident.budget.spend(1);
-    return undefined;
-  });
-  const toRun = specs.filter((_, i) => results[i] === undefined);
+  const results = specs.map((spec) => refusedByBudget(incident, spec, options.priority));
+  const toRun = specs.filter((_, i) => results[i] === null);
   let ran: ProbeResult[];
   try {
-    ran = await probeActivities.runProbes({
-      specs: toRun.map((spec) => capped(incident, spec)),
-      service: incident.s.serviceName,
-      ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}),
-      extracted: options.extracted,
-    });
+    ran = await probeActivities.runProbes({ specs: toRun.map((spec) => capped(incident, spec)), ...destination(incident), extracted: options.extracted });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    ran = toRun.map((spec) => unrunnable(spec.id, `the probe activity failed: ${message}`));
+    ran = toRun.map((spec) => unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`));
   }
   return results.map((r) => r ?? ran.shift()!);
 }
@@ -132,7 +131,5 @@ export function realRound(incident: Incident, priority: boolean): Promise<ProbeR
 
 /** The blocker when none of the decisive probes produced provider evidence; null when some did. */
 export function blockerOf(incident: Incident, results: ProbeResult[]): string | null {
-  const decisive = results.filter((r) => incident.runbook.evidence.decisive.includes(r.probe));
-  if (decisive.length === 0 || decisive.some((r) => r.source !== 'self')) return null;
-  return [...new Set(decisive.map((r) => r.blocker ?? r.detail))].join('; ');
+  return decisiveBlocker(incident.runbook.evidence.decisive, results);
 }

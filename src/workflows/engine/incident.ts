@@ -46,7 +46,7 @@ import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from '../
 import { catalogActivities, clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
 import { approvalProblem } from './approval-policy.ts';
-import { BilledBudget, gather } from './evidence.ts';
+import { BilledBudget, failureMessage, gather } from './evidence.ts';
 import { applyRetriage, decide } from './judgement.ts';
 import { monitorUntilRecovered, runProbe, runTriage, verifyRecovered } from './monitoring.ts';
 import { Observer, type RecoveryVerdict } from './observer.ts';
@@ -782,8 +782,7 @@ export class Incident implements RemediationContext {
       this.s.postmortemPath = path;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String((err as Error).message ?? err);
-      this.note(`The postmortem file could not be written after retries (${why}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`);
+      this.note(`The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`);
     }
   }
 

@@ -1,8 +1,8 @@
 import { condition, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import { describeSecretRef, SEARCH_ATTRIBUTES, type Decision, type ProbeResult } from '../../contract/index.ts';
+import { describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type ProbeResult } from '../../contract/index.ts';
 import { blockerOf, describeResult, realRound, triageRound } from './evidence.ts';
 import type { Incident } from './incident.ts';
-import { causeEntry, worse } from './observer.ts';
+import { worse } from './observer.ts';
 
 /** The step id a human answers with `runbook provide-secret` when the probes cannot read their key. */
 export const PROBE_CREDENTIALS_STEP = 'probe-credentials';
@@ -91,6 +91,8 @@ export async function decide(incident: Incident): Promise<void> {
   record(incident, decision, decision.rationale);
   incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
 }
+
+const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause, severity: d.severity, at: new Date(Date.now()).toISOString(), why });
 
 function record(incident: Incident, decision: Decision, why: string): void {
   incident.s.decision = decision;

@@ -1,5 +1,5 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
-import type { Decision, ProbeResult, Severity } from '../../contract/index.ts';
+import type { ProbeResult, Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, realRound } from './evidence.ts';
 import type { Incident } from './incident.ts';
 
@@ -186,6 +186,3 @@ export class Observer {
 }
 
 export type RecoveryVerdict = 'stable' | 'relapsed';
-
-/** The decision as a cause change entry. */
-export const causeEntry = (d: Decision, why: string) => ({ cause: d.cause, severity: d.severity, at: new Date(Date.now()).toISOString(), why });

@@ -34,11 +34,20 @@ const oneLine = (text: string) => terminalSafe(text.replace(/\s*\n\s*/g, ' ')).t
  * The seven template lines always come first and verbatim, so every sink (and every reader) sees the
  * same shape; escalation, reminder and approval details follow after a blank line.
  */
+/**
+ * While the incident is open, stakeholders hear MITIGATED exactly when a recorded change is in
+ * place; callers that do not say (undefined) keep the engine state's own status.
+ */
+function stakeholderStatus(derived: 'INVESTIGATING' | 'MITIGATED', mitigated: boolean | undefined): 'INVESTIGATING' | 'MITIGATED' {
+  if (mitigated === undefined) return derived;
+  return mitigated ? 'MITIGATED' : 'INVESTIGATING';
+}
+
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
   const derived = communicationStatus(input.state);
   // Stakeholders hear MITIGATED only while a recorded change is in place, whatever the engine is doing.
   const ended = derived === 'RESOLVED' || derived === 'CLOSED';
-  const status = ended || input.mitigated === undefined ? (input.mitigated && derived === 'INVESTIGATING' ? 'MITIGATED' : derived) : input.mitigated ? 'MITIGATED' : 'INVESTIGATING';
+  const status = ended ? derived : stakeholderStatus(derived, input.mitigated);
   const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,

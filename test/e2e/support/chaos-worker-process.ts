@@ -23,9 +23,8 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
-import { ServiceCatalog } from '../../../src/activities/catalog.ts';
-import { ServiceCatalogSchema } from '../../../src/contract/index.ts';
-import { createActivities, type ActivityDeps } from '../../../src/activities/index.ts';
+import { createActivities } from '../../../src/activities/index.ts';
+import { processWorkerDeps } from './process-worker-deps.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../../../src/activities/kubernetes/index.ts';
 import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
 
@@ -115,14 +114,7 @@ const target = new Proxy(inner, {
   },
 });
 
-const deps: ActivityDeps = {
-  // The test hands the worker its service catalog, as production configuration would.
-  catalog: new ServiceCatalog(ServiceCatalogSchema.parse(JSON.parse(requireEnv('WORKER_CATALOG')))),
-  probes: { secrets: { env: process.env } },
-  kube: { target, clock: () => new Date(), env: process.env, rolloutPollMs: 20 },
-  notifications: { slackWebhookUrls: [], webhookUrls: [], file: join(dir, 'notifications.jsonl') },
-  postmortem: { postmortemDir: join(dir, 'postmortems') },
-};
+const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const activities = createActivities(deps);
 const applyMutation: typeof activities.applyMutation = (req) => {
   log('activities.jsonl', { activity: 'applyMutation', mutationId: req.mutationId, attempt: Context.current().info.attempt });

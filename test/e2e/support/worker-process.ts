@@ -7,9 +7,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { ServiceCatalog } from '../../../src/activities/catalog.ts';
-import { createActivities, type ActivityDeps } from '../../../src/activities/index.ts';
-import { ServiceCatalogSchema } from '../../../src/contract/index.ts';
+import { createActivities } from '../../../src/activities/index.ts';
+import { processWorkerDeps } from './process-worker-deps.ts';
 import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
 import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
 
@@ -25,14 +24,7 @@ const target = new RecordOnlyTarget({
   stateFile: join(dir, 'cluster.json'),
   seed: [{ namespace: 'payments', deployment: 'ideogram-service', containers: ['api'], env: { IDEOGRAM_CONCURRENCY: '8' } }],
 });
-const deps: ActivityDeps = {
-  // The test hands the worker its service catalog, as production configuration would.
-  catalog: new ServiceCatalog(ServiceCatalogSchema.parse(JSON.parse(requireEnv('WORKER_CATALOG')))),
-  probes: { secrets: { env: process.env } },
-  kube: { target, clock: () => new Date(), env: process.env, rolloutPollMs: 20 },
-  notifications: { slackWebhookUrls: [], webhookUrls: [], file: join(dir, 'notifications.jsonl') },
-  postmortem: { postmortemDir: join(dir, 'postmortems') },
-};
+const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const activities = createActivities(deps);
 const applyMutation: typeof activities.applyMutation = async (req) => {
   appendFileSync(applyLog, `${JSON.stringify({ mutationId: req.mutationId, pid: process.pid })}\n`);
