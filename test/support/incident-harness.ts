@@ -161,18 +161,21 @@ export async function startHarness(
       }
     },
     async approveWhenAsked(handle, by = 'bob') {
+      // Keyed by request time too: a step asked again (after a relapse, a re-triage) is a new question.
       const answered = new Set<string>();
       for (;;) {
         const description = await handle.describe();
         if (description.status.name !== 'RUNNING') return handle.result() as Promise<IncidentResult>;
         const status = await handle.query(statusQuery).catch(() => null);
         for (const pending of status?.pendingApprovals ?? []) {
-          if (answered.has(pending.stepId)) continue;
-          answered.add(pending.stepId);
+          const question = `${pending.stepId}@${pending.requestedAt}`;
+          if (answered.has(question)) continue;
+          answered.add(question);
           if (pending.stepId === 'new-key-reference') await handle.signal('provideSecretRef', { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
           else await handle.signal(approveSignal, { stepId: pending.stepId, by });
         }
-        await new Promise((r) => setTimeout(r, 25));
+        // Not tighter: with many incidents, the queries themselves would compete with the workflow tasks.
+        await new Promise((r) => setTimeout(r, 150));
       }
     },
     async close() {
