@@ -1,5 +1,5 @@
 import type { KubeDeploymentRef } from '../../contract/index.ts';
-import type { RemediationContext } from '../../workflows/engine/context.ts';
+import type { RemediationContext } from '../types.ts';
 
 /** The environment variables the Ideogram service reads (see the client in src/clients/ideogram). */
 export const FALLBACK = 'IDEOGRAM_FALLBACK';

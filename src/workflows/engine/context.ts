@@ -1,5 +1,7 @@
 import type { Decision, IncidentInput, IncidentState, MutationOp, MutationRecord, ProbeResult, ProbeSpecInput, SecretRef } from '../../contract/index.ts';
-import type { RecoveryVerdict } from './observer.ts';
+
+/** After a change: real calls stayed healthy, or the fault came back (confirmed). */
+export type RecoveryVerdict = 'stable' | 'relapsed';
 
 export interface ApprovalStep {
   stepId: string;

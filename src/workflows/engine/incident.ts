@@ -42,7 +42,7 @@ import {
   type TimelineEntry,
   type TimelineKind,
 } from '../../contract/index.ts';
-import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from '../../runbooks/types.ts';
+import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from './runbook.ts';
 import { catalogActivities, clusterActivities, notifyActivities, postmortemActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep, MonitorOptions, RemediationContext } from './context.ts';
 import { approvalProblem } from './approval-policy.ts';

@@ -185,4 +185,4 @@ export class Observer {
   }
 }
 
-export type RecoveryVerdict = 'stable' | 'relapsed';
+export type { RecoveryVerdict } from './context.ts';

@@ -1,5 +1,5 @@
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 
 /**
  * Causes the runbook answers with checks a human performs, not with a change: record the

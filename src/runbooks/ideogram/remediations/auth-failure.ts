@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { describeSecretRef } from '../../../contract/index.ts';
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, restartKubectl } from '../knobs.ts';
 
 /** 401: check the key (presence and length only), get a reference to a new one, apply, restart, verify. */

@@ -1,5 +1,5 @@
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 
 /** 402: pause batch jobs, a human tops up, verify, resume exactly what was running. */
 export async function remediateCreditsExhausted(ctx: RemediationContext): Promise<RemediationOutcome> {

@@ -1,5 +1,5 @@
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
 
 /** Before judgement v2 (kept for replay): 500/503: fallback on, wait out the outage, fallback off only once the provider is healthy again. */

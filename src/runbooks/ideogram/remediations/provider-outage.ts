@@ -1,5 +1,5 @@
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
 
 const enableStep = (cycle: number) => (cycle === 1 ? 'enable-fallback' : `enable-fallback-${cycle}`);

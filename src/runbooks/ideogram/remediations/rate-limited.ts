@@ -1,5 +1,5 @@
 import type { RemediationOutcome } from '../../types.ts';
-import type { RemediationContext } from '../../../workflows/engine/context.ts';
+import type { RemediationContext } from '../../types.ts';
 import { CONCURRENCY, deploymentOf, PROVIDER_CONTACT, REDUCED_CONCURRENCY, setEnvKubectl } from '../knobs.ts';
 
 /** Sustained 429: concurrency down to 3, watch, ask the provider if it lasts, restore afterwards. */

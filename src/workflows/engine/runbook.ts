@@ -1,0 +1,66 @@
+/** What the engine needs from a runbook: data and pure functions. Runbooks implement it; the engine never imports a runbook. */
+import type { Decision, ProbeResult, ProbeSpecInput, ServiceTarget, Severity } from '../../contract/index.ts';
+import type { RemediationContext } from './context.ts';
+
+export interface ClassifyContext {
+  /** A cause a human suspects or reports (e.g. bad quality, which probes cannot see). */
+  reportedCause?: string;
+  thresholds?: Record<string, number>;
+}
+
+export interface RemediationOutcome {
+  /** `resolved`: the fault was fixed; `closed`: nothing to fix (false alarm, not an outage). */
+  resolution: 'resolved' | 'closed';
+  summary: string;
+}
+
+export interface CauseDefinition {
+  severity: Severity;
+  summary: string;
+  /** The template's "Impact:" line. */
+  impact: string;
+  /** The template's "Action:" line. */
+  action: string;
+  actionItems: string[];
+  /**
+   * The plan changes production: the engine confirms the fault is sustained (re-checks agree)
+   * before the plan starts, so one bad answer never changes anything.
+   */
+  confirm?: boolean;
+  remediate(ctx: RemediationContext): Promise<RemediationOutcome>;
+  /** The plan as it ran before judgement v2, kept so incidents started then replay unchanged. */
+  legacyRemediate?(ctx: RemediationContext): Promise<RemediationOutcome>;
+}
+
+/** What the engine judges an incident by after triage (judgement v2). */
+export interface EvidencePlan {
+  /** Probes the decision rests on: when none of them could run, triage is blocked, not guessed. */
+  decisive: string[];
+  /** A free hint polled every monitor poll (e.g. the status page). Never enough on its own. */
+  hint: ProbeSpecInput;
+  /** The hint as a comparable value (e.g. the status page indicator); null when unreadable. */
+  hintValue(result: ProbeResult): string | null;
+  /** Real (billed) calls: recovery, relapse and re-triage are judged by these alone. */
+  real: ProbeSpecInput[];
+  /** The cause `classify` returns when the provider is healthy. */
+  healthyCause: string;
+}
+
+/**
+ * A runbook as data and pure functions. Workflow code runs it, so nothing here may do I/O.
+ * The engine (src/workflows/engine) knows only this interface, never a particular provider.
+ */
+export interface RunbookDefinition {
+  id: string;
+  /** Shown in messages: `P1 INCIDENT: <title>`. */
+  title: string;
+  defaultService: ServiceTarget;
+  /** The Quick Triage probes, run concurrently. */
+  triageProbes: ProbeSpecInput[];
+  /** Monitoring re-checks before judgement v2: a free probe most of the time, a billed one now and then. */
+  recheck: { cheap: ProbeSpecInput; billed: ProbeSpecInput; isRecovered(result: ProbeResult): boolean };
+  evidence: EvidencePlan;
+  /** Decision table: pure, total (never throws). */
+  classify(results: ProbeResult[], history?: ProbeResult[][], context?: ClassifyContext): Decision;
+  causes: Record<string, CauseDefinition>;
+}
