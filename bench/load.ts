@@ -7,6 +7,10 @@
 // approves every pending approval through the same `decide` update the CLI uses, ends the outage
 // once every incident has decided and is monitoring, waits for all to close, and reports latencies,
 // resources, history sizes and whether the record-only cluster ends exactly as seeded.
+//
+// `--server prod` runs the production topology instead (the real Temporal server on PostgreSQL,
+// src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
+// each with its own connection).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +27,7 @@ import { serviceFromConfig } from '../src/app/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
 import { ApprovalPolicySchema, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
+import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
 import { startSimulator, type ScenarioPhase } from '../src/simulator/index.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
@@ -36,6 +41,10 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'timeout-min': { type: 'string', default: '30' },
     'keep-dir': { type: 'boolean', default: false },
+    /** `dev`: the Temporal CLI's dev server on SQLite; `prod`: the real server on PostgreSQL (npm run prod:local). */
+    server: { type: 'string', default: 'dev' },
+    /** Workers polling the one task queue (in this process, each with its own connection). */
+    workers: { type: 'string', default: '1' },
   },
 });
 const N = Number(args.incidents);
@@ -44,6 +53,10 @@ const POLL_MS = Number(args['poll-ms']);
 const CONCURRENCY = Number(args.concurrency);
 const DEADLINE = Date.now() + Number(args['timeout-min']) * 60_000;
 if (!Number.isInteger(N) || N < 1) throw new Error(`--incidents must be a positive integer, got ${args.incidents}`);
+const SERVER_KIND = args.server;
+if (SERVER_KIND !== 'dev' && SERVER_KIND !== 'prod') throw new Error(`--server must be dev or prod, got ${args.server}`);
+const WORKERS = Number(args.workers);
+if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
 
 const APPROVER = 'bench-approver';
 const SERVICE_KEY_ENV = 'BENCH_IDEOGRAM_KEY';
@@ -91,6 +104,23 @@ function quantiles(samples: number[]): { n: number; p50: number; p95: number; ma
   return { n: s.length, p50: at(0.5), p95: at(0.95), max: s.length ? s[s.length - 1]! : NaN };
 }
 
+interface BenchServer {
+  address: string;
+  namespace: string;
+  serverPid: number;
+  postgresPid: number | null;
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServer> {
+  if (kind === 'dev') {
+    const dev = await startDevServer({ uiPort: null, dbFile: join(dir, 'temporal.sqlite'), pidFile: join(dir, 'dev-server.pid') });
+    return { address: dev.address, namespace: dev.namespace, serverPid: dev.serverPid, postgresPid: null, stop: () => dev.stop() };
+  }
+  const prod = await startProductionTopology({ dataDir: join(dir, 'prod') });
+  return { address: prod.address, namespace: prod.namespace, serverPid: prod.server().process.pid, postgresPid: prod.postgres.process.pid, stop: () => prod.stop() };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
 const cleanups: Array<() => Promise<unknown>> = [];
 let exitCode: number;
@@ -104,9 +134,9 @@ try {
   execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], { stdio: ['ignore', 'ignore', 'inherit'] });
   const sim = await startSimulator({ phases: OUTAGE, latencyScale: LATENCY_SCALE });
   cleanups.push(() => sim.stop());
-  const server = await startDevServer({ uiPort: null, dbFile: join(dir, 'temporal.sqlite'), pidFile: join(dir, 'dev-server.pid') });
+  const server = await startServer(SERVER_KIND, dir);
   cleanups.push(() => server.stop());
-  log(`dev server ${server.address} (server pid ${server.serverPid}), simulator ${sim.baseUrl}`);
+  log(`${SERVER_KIND} server ${server.address} (server pid ${server.serverPid}${server.postgresPid ? `, postgres pid ${server.postgresPid}` : ''}), simulator ${sim.baseUrl}, ${WORKERS} worker(s)`);
 
   const config = loadConfig({ RUNBOOK_DATA_DIR: dir, RUNBOOK_NOTIFY_FILE: join(dir, 'notifications.jsonl') });
   const runbook = getRunbook('ideogram');
@@ -132,14 +162,16 @@ try {
   ]);
   const deps = activityDepsFromConfig(config, { [SERVICE_KEY_ENV]: 'bench-simulator-key' }, target, catalog);
   const taskQueue = `bench-load-${Date.now().toString(36)}`;
-  const workerConnection = await NativeConnection.connect({ address: server.address });
-  cleanups.push(() => workerConnection.close());
-  const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } } });
-  const running = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await running;
-  });
+  for (let w = 0; w < WORKERS; w += 1) {
+    const workerConnection = await NativeConnection.connect({ address: server.address });
+    cleanups.push(() => workerConnection.close());
+    const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } } });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+  }
   const connection = await Connection.connect({ address: server.address });
   cleanups.push(() => connection.close());
   const client = new Client({ connection, namespace: server.namespace });
@@ -147,6 +179,7 @@ try {
   // Resources: from here on (the worker is built: bundling is not counted).
   const cpu0 = process.cpuUsage();
   const server0 = procStat(server.serverPid);
+  const postgres0 = server.postgresPid ? procStat(server.postgresPid) : null;
   const workerRssAtReady = process.memoryUsage().rss;
   let workerPeakRss = workerRssAtReady;
   let serverPeakRssKb = server0?.rssKb ?? 0;
@@ -273,6 +306,7 @@ try {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const server1 = procStat(server.serverPid);
+  const postgres1 = server.postgresPid ? procStat(server.postgresPid) : null;
   workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
   const wallS = (doneAt - t0) / 1000;
   log(`all closed after ${wallS.toFixed(1)} s; reading histories`);
@@ -320,6 +354,8 @@ try {
   const workerCpuS = (cpu.user + cpu.system) / 1e6;
   const report = {
     incidents: N,
+    server: SERVER_KIND,
+    workers: WORKERS,
     latencyScale: LATENCY_SCALE,
     loadAverageAtStart: load0,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -334,6 +370,8 @@ try {
       peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
       cpuSeconds: Number(serverCpuS.toFixed(1)),
       cpuPercentOfOneCore: Math.round((100 * serverCpuS) / wallS),
+      // The postmaster only: PostgreSQL's per-connection backends are its children, not counted here.
+      postgresCpuSeconds: postgres0 && postgres1 ? Number(((postgres1.cpuTicks - postgres0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
     },
     historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
     approvals,

@@ -13,6 +13,7 @@ import {
   type IncidentStatus,
 } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { waitForQuiet } from './support/chaos.ts';
 import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
 import { connectTestClient, temporalAddress, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 import { exportHistories, searchableHistoryText } from './support/histories.ts';
@@ -96,14 +97,6 @@ async function waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) =>
   }
 }
 
-/** Waits until no activity is in flight: a kill inside one would only wait out its timeout. */
-async function waitForQuiet(handle: WorkflowHandle): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await handle.describe()).raw.pendingActivities?.length) {
-    if (Date.now() > deadline) throw new Error('an activity stayed in flight for 30 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const pending = (stepId: string) => (s: IncidentStatus) => s.pendingApprovals.some((a) => a.stepId === stepId);
 

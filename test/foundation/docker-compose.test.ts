@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { EnvSchema } from '../../src/config/index.ts';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 import { buildProgram } from '../../src/cli/main.ts';
+import { PERSISTENCE, PLACEMENT_VARIABLES, serverEnvironment, TEMPORAL_SERVER_VERSION, workerConnectionEnvironment } from '../../src/infra/prod-topology/settings.ts';
+import { DYNAMIC_CONFIG_FILE } from '../../src/infra/prod-topology/temporal-server.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 
 // No Docker engine runs here, so the stack is checked by structure: what `docker compose config` would reject,
@@ -35,7 +37,7 @@ const service = (name: string) => {
 describe('docker-compose.yml', () => {
   it('has the production-like stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['ideogram-simulator', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+      ['ideogram-simulator', 'postgresql', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
     );
     expect(service('temporal').environment?.DB).toBe('postgres12');
     expect(service('temporal').environment?.POSTGRES_SEEDS).toBe('postgresql');
@@ -86,5 +88,44 @@ describe('docker-compose.yml', () => {
       const first = Array.isArray(command) ? command[0] : command?.split(' ')[0];
       expect(commands, `${name} runs an unknown CLI command ${first}`).toContain(first);
     }
+  });
+});
+
+describe('docker-compose.yml and the native production topology (npm run prod:local) are one thing', () => {
+  const native = serverEnvironment({ postgresHost: 'db.example', postgresPort: 5432, frontendPort: 7233, bindIp: '127.0.0.1' });
+
+  it('runs the same Temporal server version, and the admin tools of that version', () => {
+    expect(service('temporal').image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    expect(service('temporal-schema').image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(service('temporal-search-attributes').image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    const cliServer = readFileSync(join(PROJECT_ROOT, 'scripts/build-temporal-server.sh'), 'utf8').match(/RUNBOOK_TEMPORAL_SERVER_VERSION:-v([\d.]+)/)?.[1];
+    expect(cliServer).toBe(TEMPORAL_SERVER_VERSION);
+  });
+
+  it('starts the server the same way, configured by the same environment (placement aside)', () => {
+    expect(service('temporal').entrypoint).toEqual(['temporal-server', 'start', '--allow-no-auth']);
+    const compose = service('temporal').environment ?? {};
+    const placement = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => !PLACEMENT_VARIABLES.has(k) && k !== 'DYNAMIC_CONFIG_FILE_PATH'));
+    expect(placement(compose)).toEqual(placement(native));
+    expect(compose.POSTGRES_SEEDS).toBe('postgresql');
+    expect(compose.DB_PORT).toBe('5432');
+  });
+
+  it('reads the same dynamic config file', () => {
+    const mount = (service('temporal').volumes as string[]).find((v) => v.endsWith(`:${service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH}:ro`));
+    expect(mount && join(PROJECT_ROOT, mount.split(':')[0]!)).toBe(DYNAMIC_CONFIG_FILE);
+  });
+
+  it('sets up the same databases with the server\'s own schema tool, as the same user', () => {
+    const command = String(service('temporal-schema').command);
+    expect(command).toContain(`--plugin ${PERSISTENCE.plugin}`);
+    expect(command).toContain(`--user ${PERSISTENCE.user}`);
+    expect(command).toContain(`${PERSISTENCE.database}:temporal ${PERSISTENCE.visibilityDatabase}:visibility`);
+    expect(service('postgresql').environment).toMatchObject({ POSTGRES_USER: PERSISTENCE.user, POSTGRES_PASSWORD: PERSISTENCE.password });
+  });
+
+  it('connects the worker through the same TEMPORAL_* variables', () => {
+    const worker = service('worker').environment ?? {};
+    for (const name of Object.keys(workerConnectionEnvironment('x:1'))) expect(worker, `worker lacks ${name}`).toHaveProperty(name);
   });
 });

@@ -98,6 +98,15 @@ export interface PendingActivity {
   state: string;
 }
 
+/** Waits until no activity is in flight: a kill inside one would only wait out its timeout. */
+export async function waitForQuiet(handle: WorkflowHandle): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await handle.describe()).raw.pendingActivities?.length) {
+    if (Date.now() > deadline) throw new Error('an activity stayed in flight for 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function pendingActivities(handle: WorkflowHandle): Promise<PendingActivity[]> {
   const raw = (await handle.describe()).raw.pendingActivities ?? [];
   return raw.map((a) => ({

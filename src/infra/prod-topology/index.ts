@@ -1,0 +1,67 @@
+/** The production topology run natively: PostgreSQL + the real Temporal server binary, no Docker. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../ports.ts';
+import { startPostgres, type RunningPostgres } from './postgres.ts';
+import { INTERNAL_PORT_VARIABLES, type ServerEndpoints } from './settings.ts';
+import { ensureTemporalServer, setupSchemas, startTemporalServer, type RunningTemporalServer } from './temporal-server.ts';
+
+export interface ProductionTopology {
+  /** The frontend, as workers and clients reach it (TEMPORAL_ADDRESS). */
+  address: string;
+  namespace: string;
+  postgres: RunningPostgres;
+  server(): RunningTemporalServer;
+  /** Stops the server (SIGTERM, or SIGKILL with `crash`) and starts it again on the same ports and data. */
+  restartServer(options?: { crash?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ProductionTopologyOptions {
+  /** PostgreSQL's data lives here (created on first use, reused after). */
+  dataDir: string;
+  frontendPort?: number;
+  postgresPort?: number;
+  namespace?: string;
+  onOutput?: (source: 'postgres' | 'temporal-server', line: string) => void;
+}
+
+export async function startProductionTopology(options: ProductionTopologyOptions): Promise<ProductionTopology> {
+  const binaries = ensureTemporalServer();
+  mkdirSync(options.dataDir, { recursive: true });
+  const postgres = await startPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.postgresPort ?? (await freePort()), onOutput: (line) => options.onOutput?.('postgres', line) });
+  try {
+    setupSchemas(binaries, postgres);
+    const internalPorts: Record<string, number> = {};
+    for (const name of INTERNAL_PORT_VARIABLES) internalPorts[name] = await freePort();
+    const endpoints: ServerEndpoints = {
+      postgresHost: postgres.host,
+      postgresPort: postgres.port,
+      frontendPort: options.frontendPort ?? (await freePort()),
+      bindIp: '127.0.0.1',
+      internalPorts,
+    };
+    const start = () => startTemporalServer({ binaries, endpoints, namespace: options.namespace, onOutput: (line) => options.onOutput?.('temporal-server', line) });
+    let server = await start();
+    return {
+      address: server.address,
+      namespace: server.namespace,
+      postgres,
+      server: () => server,
+      async restartServer({ crash = false } = {}) {
+        if (crash) {
+          server.process.kill();
+          await server.process.exited;
+        } else await server.stop();
+        server = await start();
+      },
+      async stop() {
+        await server.stop();
+        await postgres.stop();
+      },
+    };
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+}
