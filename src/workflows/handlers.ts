@@ -14,14 +14,11 @@ import {
   statusQuery,
   timelineQuery,
 } from '../contract/index.ts';
+import type { ApprovalGate } from './engine/approval-gate.ts';
 import type { Incident } from './engine/incident.ts';
 
-/** Every query, signal and update of the contract, answered by the part that owns it. */
-export function registerIncidentHandlers(incident: Incident): void {
-  const { s, recorder, gate } = incident;
-  setHandler(statusQuery, () => incident.status());
-  setHandler(timelineQuery, () => s.timeline);
-  setHandler(postmortemQuery, () => recorder.postmortem());
+/** Approve and reject signals and the decide update: one handler, the update validated by the same rules. */
+export function registerApprovalHandlers(gate: ApprovalGate): void {
   setHandler(approveSignal, (signal) => void gate.decide(signal, 'approved'));
   setHandler(rejectSignal, (signal) => void gate.decide(signal, 'rejected'));
   setHandler(decideUpdate, (req) => gate.decide(req, req.decision), {
@@ -30,6 +27,15 @@ export function registerIncidentHandlers(incident: Incident): void {
       if (problem) throw new Error(problem);
     },
   });
+}
+
+/** Every query, signal and update of the contract, answered by the part that owns it. */
+export function registerIncidentHandlers(incident: Incident): void {
+  const { s, recorder, gate } = incident;
+  setHandler(statusQuery, () => incident.status());
+  setHandler(timelineQuery, () => s.timeline);
+  setHandler(postmortemQuery, () => recorder.postmortem());
+  registerApprovalHandlers(gate);
   setHandler(acknowledgeSignal, ({ by }) => {
     if (s.acknowledgedBy) {
       recorder.note(`${by} acknowledged (owner stays @${s.acknowledgedBy})`);
