@@ -14,8 +14,6 @@ import { remediationContext } from './remediation-context.ts';
 import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from './runbook.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
 
-export { approveCommand } from './approval-gate.ts';
-
 const nowIso = () => new Date(Date.now()).toISOString();
 
 /** Thrown into a plan when a human resolves or cancels the incident from outside. */
