@@ -13,6 +13,7 @@ import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
 import { getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
+import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
 
 /** Evidence quality, the observer, confirmation and re-triage (README: "How the engine judges"). */
@@ -99,7 +100,8 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, 'UnknownRunbook');
   }
+  // The parts are composed once; the handlers talk to the part that owns what they touch.
   const incident = new Incident(snapshot, runbook);
-  incident.registerHandlers();
+  registerIncidentHandlers(incident);
   return incident.run();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApprovalPolicySchema, type ApprovalRequest, type ApprovalSignal } from '../../src/contract/index.ts';
-import { approvalProblem, type ApprovalGateState } from '../../src/workflows/engine/approval-policy.ts';
+import { approvalProblem, approverProblem, tally, timeoutOutcome, type ApprovalGateState } from '../../src/workflows/engine/approval-policy.ts';
 
 const request = (decisions: ApprovalRequest['decisions'] = [], required = 1): ApprovalRequest => ({
   stepId: 'enable-fallback',
@@ -67,5 +67,33 @@ describe('approval policy: identities', () => {
   it('an oversized or multi-line comment is refused too', () => {
     expect(approve(gate(), 'bob', { comment: 'x'.repeat(2_001) })).toMatch(/comment: at most 2000/);
     expect(approve(gate(), 'bob', { comment: 'ok\n## Root cause: aliens' })).toMatch(/comment: one line/);
+  });
+});
+
+describe('approval policy: counting and timeouts', () => {
+  const approved = (by: string) => ({ by, decision: 'approved' as const, at: '2026-11-25T00:01:00.000Z' });
+
+  it('N of M: pending until the Nth distinct approval, approved at it; one rejection decides at once', () => {
+    expect(tally(request([approved('bob')], 2), 'approved')).toEqual({ outcome: 'pending', approvals: 1 });
+    expect(tally(request([approved('bob'), approved('carol')], 2), 'approved')).toEqual({ outcome: 'approved', approvals: 2 });
+    expect(tally(request([approved('bob'), { by: 'carol', decision: 'rejected', at: '2026-11-25T00:02:00.000Z' }], 2), 'rejected')).toEqual({ outcome: 'rejected', approvals: 1 });
+  });
+
+  it.each([
+    ['escalate', false, 'escalate'],
+    ['reject', false, 'reject'],
+    ['auto-approve', false, 'auto-approve'],
+    ['escalate', true, 'escalate'],
+    ['reject', true, 'reject'],
+    ['auto-approve', true, 'escalate'],
+  ] as const)('onTimeout %s (neverAutoApprove %s) times out as %s', (onTimeout, neverAutoApprove, expected) => {
+    expect(timeoutOutcome({ onTimeout }, { neverAutoApprove })).toBe(expected);
+  });
+
+  it('who may hand over a secret reference: anyone without a list, only named approvers (any case) with one', () => {
+    expect(approverProblem(ApprovalPolicySchema.parse({}), 'mallory')).toBeNull();
+    const policy = ApprovalPolicySchema.parse({ approvers: ['Alice', 'bob'] });
+    expect(approverProblem(policy, 'ALICE')).toBeNull();
+    expect(approverProblem(policy, 'mallory')).toBe('mallory is not an approver (allowed: Alice, bob)');
   });
 });

@@ -25,14 +25,31 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
   // Case, width and surrounding spaces must not make "Rita" a second person next to "rita".
   const who = identityKey(by);
   const policy = gate.policy;
-  // A list that normalises to nothing fails closed: it was meant to restrict, not to open.
-  const approvers = policy.approvers.map(identityKey).filter(Boolean);
-  if (policy.approvers.length > 0 && !approvers.includes(who)) {
-    return `${by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
-  }
+  const notApprover = approverProblem(policy, by);
+  if (notApprover) return notApprover;
   if (!policy.allowSelfApproval && who === identityKey(gate.reporter)) {
     return `${by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
   }
   if (request.decisions.some((d) => identityKey(d.by) === who)) return `${by} already decided step "${stepId}"`;
   return null;
+}
+
+/** What a request's timeout does: the policy's answer, except that some steps only a human may approve. */
+export function timeoutOutcome(policy: Pick<ApprovalPolicy, 'onTimeout'>, step: { neverAutoApprove?: boolean }): ApprovalPolicy['onTimeout'] {
+  return step.neverAutoApprove && policy.onTimeout === 'auto-approve' ? 'escalate' : policy.onTimeout;
+}
+
+/** Why a person may not decide a step or hand over a secret reference, or null: only named approvers, when the policy names any. */
+export function approverProblem(policy: Pick<ApprovalPolicy, 'approvers'>, by: string): string | null {
+  if (policy.approvers.length === 0) return null;
+  // A list that normalises to nothing fails closed: it was meant to restrict, not to open.
+  const approvers = policy.approvers.map(identityKey).filter(Boolean);
+  return approvers.includes(identityKey(by)) ? null : `${by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
+}
+
+/** Where a valid decision leaves its request: rejected at once, approved at N of M, or still counting. */
+export function tally(request: Pick<ApprovalRequest, 'decisions' | 'required'>, decision: 'approved' | 'rejected'): { outcome: 'approved' | 'rejected' | 'pending'; approvals: number } {
+  const approvals = request.decisions.filter((d) => d.decision === 'approved').length;
+  if (decision === 'rejected') return { outcome: 'rejected', approvals };
+  return { outcome: approvals >= request.required ? 'approved' : 'pending', approvals };
 }

@@ -1,7 +1,7 @@
 import { isCancellation, patched } from '@temporalio/workflow';
 import { decisiveBlocker, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
-import type { Incident } from './incident.ts';
+import type { EngineCore, ProbeEngine } from './ports.ts';
 
 const HOUR = 3_600_000;
 const PROBE_HISTORY_ROUNDS = 20;
@@ -16,9 +16,9 @@ export function unrunnable(probe: string, blocker: string): ProbeResult {
  * monitoring may make a real call; triage and confirmation (`priority`) only answer to the cap.
  */
 export class BilledBudget {
-  private readonly incident: Incident;
+  private readonly incident: Pick<EngineCore, 's' | 'input'>;
 
-  constructor(incident: Incident) {
+  constructor(incident: Pick<EngineCore, 's' | 'input'>) {
     this.incident = incident;
   }
 
@@ -46,7 +46,7 @@ export class BilledBudget {
   }
 }
 
-function capped(incident: Incident, spec: ProbeSpecInput): ProbeSpecInput {
+function capped(incident: ProbeEngine, spec: ProbeSpecInput): ProbeSpecInput {
   const cap = incident.input.timings.probeTimeoutMs;
   return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
 }
@@ -57,7 +57,7 @@ export function failureMessage(err: unknown): string {
 }
 
 /** Charges a billed probe to the budget; when the budget says no, the probe's `self` result instead. */
-function refusedByBudget(incident: Incident, spec: ProbeSpecInput, priority: boolean): ProbeResult | null {
+function refusedByBudget(incident: ProbeEngine, spec: ProbeSpecInput, priority: boolean): ProbeResult | null {
   if (!spec.billed) return null;
   if (!incident.budget.canSpend(1, priority)) {
     return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
@@ -67,14 +67,14 @@ function refusedByBudget(incident: Incident, spec: ProbeSpecInput, priority: boo
 }
 
 /** Since the catalog only the service's name travels: the worker decides where the probe goes. */
-function destination(incident: Incident) {
+function destination(incident: ProbeEngine) {
   if (incident.s.serviceName) return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
   const s = incident.input.service;
   return { target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef } };
 }
 
 /** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
-export async function gather(incident: Incident, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
+export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
   const refused = refusedByBudget(incident, spec, options.priority);
   if (refused) return refused;
   try {
@@ -92,7 +92,7 @@ export const BATCHED_PROBES_PATCH = 'batched-probes';
  * Several probes at once. New incidents send the round as one activity (fewer tasks and history
  * events); incidents recorded before that replay probe by probe.
  */
-export async function gatherAll(incident: Incident, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
+export async function gatherAll(incident: ProbeEngine, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
   if (specs.length === 0) return [];
   if (!incident.s.serviceName || !patched(BATCHED_PROBES_PATCH)) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
   const results = specs.map((spec) => refusedByBudget(incident, spec, options.priority));
@@ -113,7 +113,7 @@ export function describeResult(r: ProbeResult): string {
 }
 
 /** The Quick Triage: independent probes at once, downloads after the calls whose URLs they fetch. */
-export async function triageRound(incident: Incident): Promise<ProbeResult[]> {
+export async function triageRound(incident: ProbeEngine): Promise<ProbeResult[]> {
   const specs = incident.runbook.triageProbes;
   const first = await gatherAll(incident, specs.filter((s) => s.kind !== 'download'), { priority: true });
   const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
@@ -125,11 +125,11 @@ export async function triageRound(incident: Incident): Promise<ProbeResult[]> {
 }
 
 /** Real calls to every endpoint the runbook names, at once. */
-export function realRound(incident: Incident, priority: boolean): Promise<ProbeResult[]> {
+export function realRound(incident: ProbeEngine, priority: boolean): Promise<ProbeResult[]> {
   return gatherAll(incident, incident.runbook.evidence.real, { priority });
 }
 
 /** The blocker when none of the decisive probes produced provider evidence; null when some did. */
-export function blockerOf(incident: Incident, results: ProbeResult[]): string | null {
+export function blockerOf(incident: ProbeEngine, results: ProbeResult[]): string | null {
   return decisiveBlocker(incident.runbook.evidence.decisive, results);
 }

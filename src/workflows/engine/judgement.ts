@@ -1,13 +1,20 @@
 import { condition, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type ProbeResult } from '../../contract/index.ts';
 import { blockerOf, describeResult, realRound, triageRound } from './evidence.ts';
-import type { Incident } from './incident.ts';
+import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
 import { worse } from './observer.ts';
+
+/** What triage, confirmation and re-triage act on. */
+export interface JudgedIncident extends ProbeEngine, RunControl {
+  readonly observer: { restartJudgement(): void };
+  /** Whether the worker's catalog allows a reference a human handed over. */
+  refAllowed(provided: ProvidedSecretRef): Promise<boolean>;
+}
 
 /** The step id a human answers with `runbook provide-secret` when the probes cannot read their key. */
 export const PROBE_CREDENTIALS_STEP = 'probe-credentials';
 
-const classify = (incident: Incident, results: ProbeResult[]) =>
+const classify = (incident: JudgedIncident, results: ProbeResult[]) =>
   incident.runbook.classify(results, incident.s.probeHistory.slice(0, -1), { reportedCause: incident.input.suspectedCause, thresholds: incident.input.decisionThresholds });
 
 /**
@@ -16,7 +23,7 @@ const classify = (incident: Incident, results: ProbeResult[]) =>
  * reference or the backoff expires (a key fixed on the worker is picked up then). It never
  * guesses a cause from the rest.
  */
-async function triageUntilEvidence(incident: Incident): Promise<ProbeResult[]> {
+async function triageUntilEvidence(incident: JudgedIncident): Promise<ProbeResult[]> {
   const t = incident.input.timings;
   let waitMs = t.pollInitialMs;
   for (;;) {
@@ -53,7 +60,7 @@ async function triageUntilEvidence(incident: Incident): Promise<ProbeResult[]> {
  * Sustained means sustained: before a plan that changes production starts, real calls are made
  * again until `confirmRounds` consecutive rounds agree. The decision is what they agree on.
  */
-async function confirmSustained(incident: Incident, first: Decision, triage: ProbeResult[]): Promise<Decision> {
+async function confirmSustained(incident: JudgedIncident, first: Decision, triage: ProbeResult[]): Promise<Decision> {
   const t = incident.input.timings;
   // Only the free hint carries over: the other triage probes are themselves what is being doubted.
   const hints = triage.filter((r) => r.probe === incident.runbook.evidence.hint.id);
@@ -83,7 +90,7 @@ async function confirmSustained(incident: Incident, first: Decision, triage: Pro
 }
 
 /** Triage → (blocked?) → classify provider evidence → confirm when the plan would change production. */
-export async function decide(incident: Incident): Promise<void> {
+export async function decide(incident: JudgedIncident): Promise<void> {
   const results = await triageUntilEvidence(incident);
   if (incident.interrupted()) return;
   let decision = classify(incident, results);
@@ -94,7 +101,7 @@ export async function decide(incident: Incident): Promise<void> {
 
 const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause, severity: d.severity, at: new Date(Date.now()).toISOString(), why });
 
-function record(incident: Incident, decision: Decision, why: string): void {
+function record(incident: JudgedIncident, decision: Decision, why: string): void {
   incident.s.decision = decision;
   incident.s.causes = [...(incident.s.causes ?? []), causeEntry(decision, why)];
   upsertSearchAttributes([
@@ -109,7 +116,7 @@ function record(incident: Incident, decision: Decision, why: string): void {
  * drops, pending approvals of the old plan are superseded, stakeholders and on-call are told.
  * Applied changes stay in the ledger: the new plan reuses them or they are settled at the end.
  */
-export async function applyRetriage(incident: Incident, next: Decision, why: string): Promise<void> {
+export async function applyRetriage(incident: JudgedIncident, next: Decision, why: string): Promise<void> {
   const old = incident.decision;
   const severity = worse(old.severity, next.severity);
   const decision: Decision = { ...next, severity };

@@ -2,18 +2,21 @@ import { isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
 import type { MonitorOptions } from './context.ts';
-import type { Incident } from './incident.ts';
+import type { EngineCore, RunControl } from './ports.ts';
+
+/** Judgement v1 (replay only) monitors through this. */
+type MonitoredIncident = EngineCore & RunControl;
 
 const nowIso = () => new Date(Date.now()).toISOString();
 const PROBE_HISTORY_ROUNDS = 20;
 
-function probeSpec(incident: Incident, spec: ProbeSpecInput): ProbeSpecInput {
+function probeSpec(incident: MonitoredIncident, spec: ProbeSpecInput): ProbeSpecInput {
   const cap = incident.input.timings.probeTimeoutMs;
   return cap ? { ...spec, timeoutMs: Math.min(spec.timeoutMs, cap) } : spec;
 }
 
 /** One probe as an activity; billed probes count against the incident's budget. */
-export async function runProbe(incident: Incident, spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
+export async function runProbe(incident: MonitoredIncident, spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
   if (spec.billed) {
     if (incident.s.billedProbes >= incident.input.billedProbeBudget) {
       return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: 'skipped: billed probe budget for this incident is spent' };
@@ -35,7 +38,7 @@ export async function runProbe(incident: Incident, spec: ProbeSpecInput, extract
 }
 
 /** Every triage probe concurrently (download probes after the calls whose URLs they fetch); each result on the timeline. */
-export async function runTriage(incident: Incident): Promise<ProbeResult[]> {
+export async function runTriage(incident: MonitoredIncident): Promise<ProbeResult[]> {
   const specs = incident.runbook.triageProbes;
   const independent = specs.filter((s) => s.kind !== 'download');
   const first = await Promise.all(independent.map((s) => runProbe(incident, s)));
@@ -49,7 +52,7 @@ export async function runTriage(incident: Incident): Promise<ProbeResult[]> {
   return results;
 }
 
-export async function verifyRecovered(incident: Incident): Promise<boolean> {
+export async function verifyRecovered(incident: MonitoredIncident): Promise<boolean> {
   // A spent budget must not make a recovered provider look broken: the free check decides then.
   const spent = incident.s.billedProbes >= incident.input.billedProbeBudget;
   if (spent) incident.note('Billed probe budget spent: verifying with the free check instead');
@@ -63,7 +66,7 @@ export async function verifyRecovered(incident: Incident): Promise<boolean> {
  * Polls until healthy for N consecutive checks: backoff with a cap while failing, a billed probe every
  * Nth poll, a flap resets the streak, continue-as-new every `pollsPerRun` polls.
  */
-export async function monitorUntilRecovered(incident: Incident, options: MonitorOptions = {}): Promise<void> {
+export async function monitorUntilRecovered(incident: MonitoredIncident, options: MonitorOptions = {}): Promise<void> {
   const t = incident.input.timings;
   const billedEvery = options.billedEvery ?? t.billedProbeEvery;
   incident.s.monitor ??= { healthyStreak: 0, polls: 0, intervalMs: t.pollInitialMs, required: t.healthyChecksRequired, lastHealthy: null, startedAt: nowIso(), escalated: false };

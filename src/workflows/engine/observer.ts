@@ -1,25 +1,11 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, realRound } from './evidence.ts';
-import type { Incident } from './incident.ts';
+import type { ProbeEngine, RunControl } from './ports.ts';
+import type { ObserverState } from './snapshot.ts';
 
-/** What the observer knows; carried across continue-as-new in the snapshot. */
-export interface ObserverState {
-  polls: number;
-  intervalMs: number;
-  /** The free hint's last value (e.g. status page indicator). */
-  lastHint: string | null;
-  lastRealAt: string | null;
-  /** Consecutive real checks that found the provider healthy. */
-  realStreak: number;
-  /** Consecutive real checks that found a fault. */
-  failStreak: number;
-  lastClass: string | null;
-  /** A different failure class seen in consecutive real checks, awaiting confirmation. */
-  candidate: { cause: string; count: number } | null;
-  budgetEscalated: boolean;
-  blocker: string | null;
-}
+/** What the observer watches through. */
+export type ObservedIncident = ProbeEngine & RunControl;
 
 const RANK: Record<Severity, number> = { P1: 4, P2: 3, P3: 2, P4: 1 };
 export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
@@ -30,11 +16,11 @@ export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b]
  * and at least every `realCheckEveryMs` regardless of the hint. Only real calls move the streaks.
  */
 export class Observer {
-  private readonly incident: Incident;
+  private readonly incident: ObservedIncident;
   private attentive = 0;
   private wakeups = 0;
 
-  constructor(incident: Incident) {
+  constructor(incident: ObservedIncident) {
     this.incident = incident;
   }
 

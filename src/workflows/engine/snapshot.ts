@@ -1,4 +1,3 @@
-import type { ObserverState } from './observer.ts';
 import type {
   ApprovalRequest,
   CauseChange,
@@ -10,6 +9,24 @@ import type {
   SecretRef,
   TimelineEntry,
 } from '../../contract/index.ts';
+
+/** What the observer knows; carried across continue-as-new in the snapshot. */
+export interface ObserverState {
+  polls: number;
+  intervalMs: number;
+  /** The free hint's last value (e.g. status page indicator). */
+  lastHint: string | null;
+  lastRealAt: string | null;
+  /** Consecutive real checks that found the provider healthy. */
+  realStreak: number;
+  /** Consecutive real checks that found a fault. */
+  failStreak: number;
+  lastClass: string | null;
+  /** A different failure class seen in consecutive real checks, awaiting confirmation. */
+  candidate: { cause: string; count: number } | null;
+  budgetEscalated: boolean;
+  blocker: string | null;
+}
 
 /** Everything an incident knows; carried whole across continue-as-new. */
 export interface IncidentSnapshot {

@@ -19,10 +19,11 @@ import { createMockActivities, type MockActivityOptions } from './mock-activitie
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
-export async function startTimeSkipping(): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
+/** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
+export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then((b) => b.code),
+    bundleWorkflowCode({ workflowsPath, logger: quietLogger }).then((b) => b.code),
   ]);
   // The test server has no ListSearchAttributes, but registers them like a real cluster.
   await env.connection.operatorService.addSearchAttributes({

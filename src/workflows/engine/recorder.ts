@@ -1,0 +1,189 @@
+import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  communicationStatus,
+  SEARCH_ATTRIBUTES,
+  type IncidentResult,
+  type IncidentState,
+  type IncidentStatus,
+  type TimelineEntry,
+  type TimelineKind,
+} from '../../contract/index.ts';
+import type { TimelinePort } from './ports.ts';
+import { renderPostmortem } from './postmortem.ts';
+import type { RunbookDefinition } from './runbook.ts';
+import type { IncidentSnapshot } from './snapshot.ts';
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+const CLOSED_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
+
+/** What every outside view of the incident shares: status(), the memo and result() all start here. */
+export interface IncidentProjection {
+  runbook: string;
+  title: string;
+  state: IncidentState;
+  severity: IncidentStatus['severity'];
+  cause: string | null;
+  rationale: string | null;
+  causes: IncidentStatus['causes'];
+  blocker: string | null;
+}
+
+/**
+ * The incident's record: timeline entries, the state, and what the outside sees of them (memo,
+ * search attributes, status, result, postmortem). Owns no I/O: upserts are workflow commands.
+ */
+export class IncidentRecorder implements TimelinePort {
+  private readonly s: IncidentSnapshot;
+  private readonly runbook: RunbookDefinition;
+
+  constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
+    this.s = snapshot;
+    this.runbook = runbook;
+  }
+
+  add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
+    const entry: TimelineEntry = { at: nowIso(), kind, message, ...(data === undefined ? {} : { data }) };
+    this.s.timeline.push(entry);
+    log.info('timeline', { incidentId: this.s.incidentId, kind, message });
+    return entry;
+  }
+
+  note(message: string, data?: unknown): void {
+    this.add('note', message, data);
+  }
+
+  setState(state: IncidentState, why?: string): void {
+    if (this.s.state === state) return;
+    this.s.state = state;
+    this.s.stateVersion += 1;
+    this.add('state', `${state}${why ? `: ${why}` : ''}`);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    this.publish();
+  }
+
+  /** The first entry of a new incident: the state it opens in, as it was reported. */
+  open(): void {
+    if (this.s.timeline.length > 0) return;
+    const input = this.s.input;
+    this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
+    this.publish();
+  }
+
+  /** A decision was made (v1): on the timeline, as search attributes, in the memo. */
+  decided(): void {
+    const decision = this.s.decision!;
+    this.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
+      { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
+    ]);
+    this.publish();
+  }
+
+  isClosed(): boolean {
+    return CLOSED_STATES.includes(this.s.state);
+  }
+
+  /** Runs `fn` once per incident, even across continue-as-new. */
+  async stage<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.s.completedStages.includes(name)) return undefined;
+    const value = await fn();
+    this.s.completedStages.push(name);
+    return value;
+  }
+
+  projection(): IncidentProjection {
+    const d = this.s.decision;
+    return {
+      runbook: this.runbook.id,
+      title: this.runbook.title,
+      state: this.s.state,
+      severity: d?.severity ?? null,
+      cause: d?.cause ?? null,
+      rationale: d?.rationale ?? null,
+      causes: this.s.causes ?? [],
+      blocker: this.s.blocker ?? null,
+    };
+  }
+
+  publish(): void {
+    const p = this.projection();
+    const input = this.s.input;
+    upsertMemo({
+      summary: {
+        runbook: p.runbook,
+        title: p.title,
+        state: p.state,
+        severity: p.severity,
+        cause: p.cause,
+        rationale: p.rationale,
+        symptom: input.symptom,
+        reporter: input.reporter,
+        service: input.service.name,
+        trigger: input.trigger,
+        // The memo of an incident started before judgement v2 stays as it was.
+        ...(this.s.engine === 2 ? { causes: p.causes.map((c) => c.cause), blocker: p.blocker } : {}),
+      },
+    });
+  }
+
+  status(monitor: IncidentStatus['monitor']): IncidentStatus {
+    const p = this.projection();
+    return {
+      incidentId: this.s.incidentId,
+      runbook: p.runbook,
+      state: p.state,
+      communicationStatus: communicationStatus(p.state),
+      severity: p.severity,
+      cause: p.cause,
+      rationale: p.rationale,
+      owner: this.s.acknowledgedBy,
+      acknowledged: this.s.acknowledgedBy !== null,
+      pendingApprovals: this.s.approvals.filter((a) => a.outcome === 'pending'),
+      monitor,
+      nextUpdateAt: this.s.nextUpdateAt,
+      mutations: this.s.mutations,
+      startedAt: this.s.startedAt,
+      causes: p.causes,
+      blocker: p.blocker,
+    };
+  }
+
+  postmortem(): string {
+    const p = this.projection();
+    return renderPostmortem({
+      title: p.title,
+      incidentId: this.s.incidentId,
+      startedAt: this.s.startedAt,
+      endedAt: this.s.endedAt,
+      decision: this.s.decision,
+      summary: this.s.summary ?? p.rationale ?? 'Incident in progress.',
+      rootCause: this.s.rootCause,
+      timeline: this.s.timeline,
+      mutations: this.s.mutations,
+      causes: p.causes,
+      actionItems: (p.cause ? this.runbook.causes[p.cause]?.actionItems : undefined) ?? [],
+      owner: this.s.acknowledgedBy,
+      state: p.state,
+    });
+  }
+
+  result(): IncidentResult {
+    const p = this.projection();
+    return {
+      incidentId: this.s.incidentId,
+      state: p.state,
+      severity: p.severity,
+      cause: p.cause,
+      decision: this.s.decision,
+      timeline: this.s.timeline,
+      approvals: this.s.approvals.flatMap((a) => a.decisions.map((d) => ({ ...d, stepId: a.stepId }))),
+      mutations: this.s.mutations,
+      causes: p.causes,
+      postmortem: this.postmortem(),
+      postmortemPath: this.s.postmortemPath,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { setHandler } from '@temporalio/workflow';
+import {
+  acknowledgeSignal,
+  approveSignal,
+  cancelSignal,
+  decideUpdate,
+  describeSecretRef,
+  noteSignal,
+  postmortemQuery,
+  provideSecretRefSignal,
+  rejectSignal,
+  resolveSignal,
+  setRootCauseSignal,
+  statusQuery,
+  timelineQuery,
+} from '../contract/index.ts';
+import type { ApprovalGate } from './engine/approval-gate.ts';
+import type { Incident } from './engine/incident.ts';
+
+/** Approve and reject signals and the decide update: one handler, the update validated by the same rules. */
+export function registerApprovalHandlers(gate: ApprovalGate): void {
+  setHandler(approveSignal, (signal) => void gate.decide(signal, 'approved'));
+  setHandler(rejectSignal, (signal) => void gate.decide(signal, 'rejected'));
+  setHandler(decideUpdate, (req) => gate.decide(req, req.decision), {
+    validator: (req) => {
+      const problem = gate.problem(req, req.decision);
+      if (problem) throw new Error(problem);
+    },
+  });
+}
+
+/** Every query, signal and update of the contract, answered by the part that owns it. */
+export function registerIncidentHandlers(incident: Incident): void {
+  const { s, recorder, gate } = incident;
+  setHandler(statusQuery, () => incident.status());
+  setHandler(timelineQuery, () => s.timeline);
+  setHandler(postmortemQuery, () => recorder.postmortem());
+  registerApprovalHandlers(gate);
+  setHandler(acknowledgeSignal, ({ by }) => {
+    if (s.acknowledgedBy) {
+      recorder.note(`${by} acknowledged (owner stays @${s.acknowledgedBy})`);
+      return;
+    }
+    s.acknowledgedBy = by;
+    s.stateVersion += 1;
+    recorder.note(`Acknowledged by ${by}: owner is now @${by}`, { by });
+  });
+  setHandler(noteSignal, ({ by, text }) => recorder.note(`${by}: ${text}`, { by }));
+  setHandler(setRootCauseSignal, ({ by, text }) => {
+    s.rootCause = text;
+    recorder.note(`Root cause identified by ${by}: ${text}`, { by, rootCause: true });
+  });
+  setHandler(provideSecretRefSignal, ({ by, stepId, ref }) => {
+    s.secretRefs.push({ by, stepId, ref });
+    recorder.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, { by, ref: describeSecretRef(ref) });
+  });
+  setHandler(resolveSignal, ({ by, reason }) => incident.interrupt('resolve', by, reason));
+  setHandler(cancelSignal, ({ by, reason }) => incident.interrupt('cancel', by, reason));
+}
