@@ -4,7 +4,7 @@
  * `runbook worker` processes connected purely through the TEMPORAL_* environment, as in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'prod-topology-'));
+    // When we are root, PostgreSQL runs as the postgres user: it must be able to reach its data dir.
+    await chmod(root, 0o711);
     topology = await startProductionTopology({ dataDir: join(root, 'data') });
     sim = await startSimulator({ phases: OUTAGE, latencyScale: 0 });
     bundlePath = join(root, 'workflows.js');
