@@ -12,7 +12,7 @@
 // src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
 // each with its own connection).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -98,6 +98,17 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number
   }
 }
 
+/** CPU ticks of a process and its children (PostgreSQL's backends are the postmaster's children). */
+function treeCpuTicks(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No such process any more.
+  }
+  return [pid, ...children].reduce((sum, p) => sum + (procStat(p)?.cpuTicks ?? 0), 0);
+}
+
 function quantiles(samples: number[]): { n: number; p50: number; p95: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN);
@@ -122,6 +133,8 @@ async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServ
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
+// With --server prod as root, PostgreSQL runs as the postgres user and must reach its data dir here.
+chmodSync(dir, 0o711);
 const cleanups: Array<() => Promise<unknown>> = [];
 let exitCode: number;
 try {
@@ -179,7 +192,7 @@ try {
   // Resources: from here on (the worker is built: bundling is not counted).
   const cpu0 = process.cpuUsage();
   const server0 = procStat(server.serverPid);
-  const postgres0 = server.postgresPid ? procStat(server.postgresPid) : null;
+  const postgres0 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   const workerRssAtReady = process.memoryUsage().rss;
   let workerPeakRss = workerRssAtReady;
   let serverPeakRssKb = server0?.rssKb ?? 0;
@@ -306,7 +319,7 @@ try {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const server1 = procStat(server.serverPid);
-  const postgres1 = server.postgresPid ? procStat(server.postgresPid) : null;
+  const postgres1 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
   const wallS = (doneAt - t0) / 1000;
   log(`all closed after ${wallS.toFixed(1)} s; reading histories`);
@@ -370,8 +383,8 @@ try {
       peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
       cpuSeconds: Number(serverCpuS.toFixed(1)),
       cpuPercentOfOneCore: Math.round((100 * serverCpuS) / wallS),
-      // The postmaster only: PostgreSQL's per-connection backends are its children, not counted here.
-      postgresCpuSeconds: postgres0 && postgres1 ? Number(((postgres1.cpuTicks - postgres0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
+      // The postmaster and its backends alive at the end (the server's connection pools keep them).
+      postgresCpuSeconds: postgres0 !== null && postgres1 !== null ? Number(((postgres1 - postgres0) / CLK_TCK).toFixed(1)) : null,
     },
     historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
     approvals,
@@ -392,7 +405,7 @@ try {
     ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
     ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
     ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
-    ['temporal server', `peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)`],
+    ['temporal server', `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`],
     ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
     ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
     ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],
