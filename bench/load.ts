@@ -114,8 +114,7 @@ try {
   const seed = {
     namespace: configured.kubernetes.namespace,
     deployment: configured.kubernetes.deployment,
-    env: { IDEOGRAM_CONCURRENCY: '10' },
-    cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(configured.kubernetes.batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+    ...runbook.tooling.drill.seed({ name: serviceName, ...configured }),
   };
   const target = new RecordOnlyTarget({ seed: [seed] });
   const seeded = target.snapshot();

@@ -9,6 +9,11 @@ export function runbookIds(): string[] {
   return Object.keys(RUNBOOKS);
 }
 
+/** The runbook used when none is named: the first registered. */
+export function defaultRunbookId(): string {
+  return runbookIds()[0]!;
+}
+
 export function getRunbook(id: string): RunbookDefinition {
   const runbook = RUNBOOKS[id];
   if (!runbook) throw new Error(`unknown runbook "${id}" — known: ${runbookIds().join(', ')}`);
