@@ -1,9 +1,10 @@
 import type { RunbookDefinition } from './types.ts';
 import { ideogramRunbook } from './ideogram/definition.ts';
+import { openaiRunbook } from './openai/definition.ts';
 
 export type { RunbookDefinition } from './types.ts';
 
-const RUNBOOKS: Record<string, RunbookDefinition> = { [ideogramRunbook.id]: ideogramRunbook };
+const RUNBOOKS: Record<string, RunbookDefinition> = { [ideogramRunbook.id]: ideogramRunbook, [openaiRunbook.id]: openaiRunbook };
 
 export function runbookIds(): string[] {
   return Object.keys(RUNBOOKS);
