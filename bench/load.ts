@@ -123,7 +123,7 @@ try {
       name: serviceName,
       runbook: runbook.id,
       target: { ...configured, baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV } },
-      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000, autoApproveP1Fallback: false }),
+      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000 }),
       // Compressed time makes an hour's worth of real calls in a minute, for every incident.
       billedProbesPerHour: 1_000_000,
       allowedSecretRefs: [],
