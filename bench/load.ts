@@ -157,8 +157,7 @@ try {
   const seed = {
     namespace: configured.kubernetes.namespace,
     deployment: configured.kubernetes.deployment,
-    env: { IDEOGRAM_CONCURRENCY: '10' },
-    cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(configured.kubernetes.batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+    ...runbook.tooling.drill.seed({ name: serviceName, ...configured }),
   };
   const target = new RecordOnlyTarget({ seed: [seed] });
   const seeded = target.snapshot();
@@ -167,7 +166,7 @@ try {
       name: serviceName,
       runbook: runbook.id,
       target: { ...configured, baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV } },
-      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000, autoApproveP1Fallback: false }),
+      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000 }),
       // Compressed time makes an hour's worth of real calls in a minute, for every incident.
       billedProbesPerHour: 1_000_000,
       allowedSecretRefs: [],

@@ -11,6 +11,7 @@ import {
   type ResolvedService,
   type SecretRef,
 } from '../contract/index.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import type { ApplyMutationRequest } from './kubernetes/index.ts';
 
 type RevertMutationRequest = { record: MutationRecord; dryRun: boolean; anchor: ApplyMutationRequest['anchor'] };
@@ -22,10 +23,10 @@ const sameRef = (a: SecretRef, b: SecretRef) => describeSecretRef(a) === describ
  * for an incident is checked here, whatever the workflow history says.
  */
 export class ServiceCatalog {
-  private readonly entries: Map<string, CatalogEntry>;
+  private readonly entries: Map<string, CatalogEntry & { runbook: string }>;
 
   constructor(entries: CatalogEntry[]) {
-    this.entries = new Map(entries.map((e) => [e.name, e]));
+    this.entries = new Map(entries.map((e) => [e.name, withRunbook(e)]));
   }
 
   names(): string[] {
@@ -34,10 +35,10 @@ export class ServiceCatalog {
 
   /** Tests and drills add services at run time; production catalogs are fixed at start. */
   add(entry: CatalogEntry): void {
-    this.entries.set(entry.name, entry);
+    this.entries.set(entry.name, withRunbook(entry));
   }
 
-  require(name: string): CatalogEntry {
+  require(name: string): CatalogEntry & { runbook: string } {
     const entry = this.entries.get(name);
     if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, 'UnknownService');
     return entry;
@@ -75,21 +76,29 @@ export class ServiceCatalog {
   /** A change must stay inside the objects the service's entry names. */
   requireOwnObjects(name: string | undefined, op: MutationOp): void {
     const entries = name ? [this.require(name)] : [...this.entries.values()];
-    const k8s = (e: CatalogEntry) => e.target.kubernetes;
     const ok = entries.some((e) => {
+      const k8s = e.target.kubernetes;
+      // Besides its deployment, a service may change only the objects its runbook's settings name.
+      const own = getRunbook(e.runbook).settings.ownObjects({ name: e.name, ...e.target });
+      if (op.namespace !== k8s.namespace) return false;
       switch (op.kind) {
         case 'set-env':
         case 'rollout-restart':
-          return op.namespace === k8s(e).namespace && op.deployment === k8s(e).deployment;
+          return op.deployment === k8s.deployment;
         case 'apply-secret':
-          return op.namespace === k8s(e).namespace && op.secretName === k8s(e).secretName && op.key === k8s(e).secretKey;
+          return own.secrets.some((s) => s.name === op.secretName && s.key === op.key);
         case 'suspend-cronjobs':
-          return op.namespace === k8s(e).namespace && op.selector === k8s(e).batchSelector;
+          return own.cronJobSelectors.includes(op.selector);
       }
     });
     if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, 'ForeignTarget');
     if (op.kind === 'apply-secret' && name) this.requireAllowedRef(name, op.ref);
   }
+}
+
+/** A catalog file may leave out the runbook when the worker has one: the first registered is meant. */
+function withRunbook(entry: CatalogEntry): CatalogEntry & { runbook: string } {
+  return { ...entry, runbook: entry.runbook ?? defaultRunbookId() };
 }
 
 export function createCatalogActivities(catalog: ServiceCatalog) {

@@ -4,7 +4,7 @@ import { ServiceCatalog } from '../activities/catalog.ts';
 import { describeSecretRef, ServiceCatalogSchema, type CatalogEntry } from '../contract/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { CliError, EXIT, UsageError } from '../cli/errors.ts';
-import { getRunbook, runbookIds } from '../runbooks/index.ts';
+import { defaultRunbookId, getRunbook, runbookIds } from '../runbooks/index.ts';
 import { serviceFromConfig } from './service-config.ts';
 
 /** Without a catalog file: one service per runbook, from the RUNBOOK_* variables (the quick start). */
@@ -22,7 +22,6 @@ export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
         allowSelfApproval: false,
         timeoutMs: 30 * 60_000,
         onTimeout: 'escalate',
-        autoApproveP1Fallback: config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK ?? false,
         dryRun: config.RUNBOOK_DRY_RUN ?? false,
       },
       // A rotated key lives next to the current one, or in a NEW_* variable: never an arbitrary file.
@@ -52,15 +51,23 @@ export function catalogFromConfig(config: AppConfig): ServiceCatalog {
   const parsed = ServiceCatalogSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
-    throw new UsageError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.join('; ')} — each entry: {name, runbook, target: {baseUrl, statusPageUrl, apiKeyRef, kubernetes: {...}}, policy, allowedSecretRefs}`);
+    throw new UsageError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.join('; ')} — each entry: {name, runbook, target: {baseUrl, statusPageUrl, apiKeyRef, kubernetes: {namespace, deployment}, settings: {...}}, policy, allowedSecretRefs}`);
   }
-  for (const entry of parsed.data) {
+  parsed.data.forEach((entry, i) => {
+    const id = entry.runbook ?? defaultRunbookId();
+    let runbook;
     try {
-      getRunbook(entry.runbook);
+      runbook = getRunbook(id);
     } catch {
-      throw new UsageError(`RUNBOOK_SERVICES_FILE: service ${entry.name} names runbook "${entry.runbook}", which does not exist (${runbookIds().join(', ')})`);
+      throw new UsageError(`RUNBOOK_SERVICES_FILE: service ${entry.name} names runbook "${id}", which does not exist (${runbookIds().join(', ')})`);
     }
-  }
+    // The runbook's own settings schema decides what `target.settings` may say.
+    const problems = runbook.settings.validate(entry.target.settings);
+    if (problems.length > 0) {
+      const where = (p: PropertyKey[]) => `$[${i}].target.settings${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
+      throw new UsageError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.map((p) => `${where(p.path)}: ${p.message}`).join('; ')} (settings of runbook ${id})`);
+    }
+  });
   return new ServiceCatalog(parsed.data);
 }
 

@@ -1,8 +1,7 @@
 export { startSimulator, type NodeLookup, type RecordedRequest, type RunningSimulator, type SimulatorOptions } from './server.ts';
 export {
   assertDrillEnds,
-  BUILTIN_SCENARIOS,
-  BUILTIN_SCENARIO_DEFINITIONS,
+  behaviorOf,
   builtinScenario,
   loadScenarioFile,
   parseScenarioPhases,

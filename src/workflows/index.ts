@@ -11,7 +11,7 @@ import {
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -84,19 +84,21 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
       snapshot = await fromCatalog(arg);
     } else {
       // Started before the catalog (replay only: new incidents take the branch above).
-      const parsed = IncidentInputSchema.safeParse(arg);
+      // Inputs recorded before the runbook was required ran the first registered runbook.
+      const draft = arg as IncidentInputDraft;
+      const parsed = IncidentInputSchema.safeParse({ ...draft, runbook: draft.runbook ?? defaultRunbookId() });
       if (!parsed.success) throw invalid(parsed.error.issues);
       snapshot = freshSnapshot(parsed.data, workflowInfo().workflowId, new Date(Date.now()).toISOString());
       if (!judgement) {
         // Started before judgement v2: replay exactly as it ran, with the defaults of that time.
         delete snapshot.engine;
-        if ((arg as IncidentInputDraft).billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
+        if (draft.billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
       }
     }
   }
   let runbook;
   try {
-    runbook = getRunbook(snapshot.input.runbook);
+    runbook = getRunbook(snapshot.input.runbook ?? defaultRunbookId());
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, 'UnknownRunbook');
   }

@@ -78,7 +78,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
     if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
     if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: options.statusPage?.({ elapsedMs, healthy }) ?? (healthy ? 'none' : 'major') };
-    if (spec.kind === 'http' && spec.authHeader && options.keyUnreadable?.({ elapsedMs })) {
+    if (spec.kind === 'http' && (spec.auth ?? spec.authHeader) && options.keyUnreadable?.({ elapsedMs })) {
       const blocker = 'the worker cannot read env:UNIT_TEST_KEY: secret env:UNIT_TEST_KEY is not set or empty';
       return { ...base, billed: false, ok: false, httpStatus: null, detail: `not run: ${blocker}`, source: 'self', blocker };
     }

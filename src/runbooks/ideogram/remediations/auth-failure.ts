@@ -3,11 +3,12 @@ import { describeSecretRef } from '../../../contract/index.ts';
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, restartKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** 401: check the key (presence and length only), get a reference to a new one, apply, restart, verify. */
 export async function remediateAuthFailure(ctx: RemediationContext): Promise<RemediationOutcome> {
   const service = ctx.input.service;
-  const k = service.kubernetes;
+  const k = { ...service.kubernetes, ...ideogramSettings(ctx.input) };
   const key = await ctx.inspectSecret(service.apiKeyRef);
   ctx.note(`Key present: ${key.present ? 'YES' : 'NO'}; key length: ${key.length} (${describeSecretRef(service.apiKeyRef)})`);
   const ref = await ctx.awaitSecretRef(

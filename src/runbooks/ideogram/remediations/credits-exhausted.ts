@@ -1,9 +1,10 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** 402: pause batch jobs, a human tops up, verify, resume exactly what was running. */
 export async function remediateCreditsExhausted(ctx: RemediationContext): Promise<RemediationOutcome> {
-  const k = ctx.input.service.kubernetes;
+  const k = { ...ctx.input.service.kubernetes, ...ideogramSettings(ctx.input) };
   ctx.note('Top up now: log into ideogram.ai > Settings > API Beta, check the balance, raise the auto top-up amount or add credits.');
   const pause = await ctx.approval({
     stepId: 'pause-batch-jobs',

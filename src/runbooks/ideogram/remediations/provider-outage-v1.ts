@@ -1,11 +1,12 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** Before judgement v2 (kept for replay): 500/503: fallback on, wait out the outage, fallback off only once the provider is healthy again. */
 export async function remediateProviderOutageV1(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
-  const autoApprove = ctx.decision.severity === 'P1' && ctx.input.policy.autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
+  const autoApprove = ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,

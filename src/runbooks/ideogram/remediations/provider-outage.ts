@@ -1,6 +1,7 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 const enableStep = (cycle: number) => (cycle === 1 ? 'enable-fallback' : `enable-fallback-${cycle}`);
 const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`);
@@ -12,7 +13,7 @@ const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disa
  */
 export async function remediateProviderOutage(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
-  const autoApprove = ctx.decision.severity === 'P1' && ctx.input.policy.autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
+  const autoApprove = ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,

@@ -1,6 +1,7 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { CONCURRENCY, deploymentOf, PROVIDER_CONTACT, REDUCED_CONCURRENCY, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** Sustained 429: concurrency down to 3, watch, ask the provider if it lasts, restore afterwards. */
 export async function remediateRateLimited(ctx: RemediationContext): Promise<RemediationOutcome> {
@@ -24,7 +25,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   });
   await ctx.monitorUntilRecovered({
     billedEvery: 1,
-    escalateAfterMs: ctx.input.timings.rateLimitWindowMs,
+    escalateAfterMs: ideogramSettings(ctx.input).rateLimitWindowMs,
     escalation: `429s persist at ${CONCURRENCY}=${REDUCED_CONCURRENCY}: contact Ideogram for a limit increase (${PROVIDER_CONTACT})`,
   });
   const restore = await ctx.approval({
