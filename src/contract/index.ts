@@ -3,6 +3,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export * from './common.ts';
 export * from './probes.ts';
 export * from './mutations.ts';
+export * from './kubectl.ts';
 export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';
