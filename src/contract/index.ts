@@ -4,6 +4,7 @@ export * from './common.ts';
 export * from './probes.ts';
 export * from './mutations.ts';
 export * from './kubectl.ts';
+export * from './errors.ts';
 export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
-import { describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
+import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { planResume, planSuspend } from './cronjob-knob.ts';
 import { planRevertEnv, planSetEnv } from './env-knob.ts';
@@ -82,7 +82,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     if (state.paused) {
       throw ApplicationFailure.nonRetryable(
         `deployment/${op.deployment} -n ${op.namespace} is paused: a restart would not roll out — resume it (kubectl rollout resume) or skip the restart`,
-        'DeploymentPaused',
+        ErrorTypes.DeploymentPaused,
       );
     }
     // A restart is an event, not a state: a retry of this activity must not restart twice, so an
@@ -238,7 +238,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       for (;;) {
         const status = await target.rolloutStatus(req.namespace, req.deployment);
         heartbeat(status.reason);
-        if (status.failed) throw ApplicationFailure.nonRetryable(`rollout of deployment/${req.deployment} failed: ${status.reason}`, 'RolloutFailed');
+        if (status.failed) throw ApplicationFailure.nonRetryable(`rollout of deployment/${req.deployment} failed: ${status.reason}`, ErrorTypes.RolloutFailed);
         if (status.done) return { ready: true, reason: status.reason };
         if (deps.clock().getTime() >= deadline) return { ready: false, reason: `timed out after ${req.timeoutMs} ms: ${status.reason}` };
         await sleep(deps.rolloutPollMs ?? 1_000);

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  ContinueAsNew,
   CancellationScope,
   condition,
   continueAsNew,
@@ -11,6 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import {
+  ErrorTypes,
   acknowledgeSignal,
   approveSignal,
   cancelSignal,
@@ -112,7 +114,7 @@ export class Incident implements RemediationContext {
   }
 
   get decision() {
-    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', 'EngineBug');
+    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', ErrorTypes.EngineBug);
     return this.s.decision;
   }
 
@@ -685,7 +687,7 @@ export class Incident implements RemediationContext {
   /** One plan run, cancellable from outside; re-triage and continue-as-new restart it. */
   private async planOnce(): Promise<RemediationOutcome> {
     const cause = this.cause;
-    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, 'NoRemediationPlan');
+    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, ErrorTypes.NoRemediationPlan);
     const remediate = !this.v2 && cause.legacyRemediate ? cause.legacyRemediate : cause.remediate;
     return CancellationScope.cancellable(async () => {
       this.planScope = CancellationScope.current();
@@ -732,8 +734,8 @@ export class Incident implements RemediationContext {
       await this.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
     } catch (err) {
       if (!isCancellation(err) && !(err instanceof Interrupted)) {
-        if (err instanceof ApplicationFailure && err.type === 'ContinueAsNew') throw err;
-        if ((err as { name?: string }).name === 'ContinueAsNew') throw err;
+        // Continue-as-new unwinds the run by throwing: pass it on, it is not a failure.
+        if (err instanceof ContinueAsNew) throw err;
         await CancellationScope.nonCancellable(() => this.fail(err));
         return;
       }

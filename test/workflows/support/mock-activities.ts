@@ -1,5 +1,6 @@
 import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import {
+  ErrorTypes,
   kubectlEquivalent,
   type DeliveryResult,
   type MutationOp,
@@ -90,7 +91,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
 
   const activities = {
     async resolveService(req: { name: string }): Promise<ResolvedService> {
-      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, 'UnknownService');
+      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
       return options.resolved;
     },
     async checkSecretRef(req: { ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { describeSecretRef, kubectlEquivalent, type MutationOp } from '../../../contract/index.ts';
+import { ErrorTypes, describeSecretRef, kubectlEquivalent, type MutationOp } from '../../../contract/index.ts';
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, restartKubectl } from '../knobs.ts';
@@ -28,7 +28,7 @@ export async function remediateAuthFailure(ctx: RemediationContext): Promise<Rem
   ctx.keep('apply-new-key', 'the rotated key is the fix; the old one is revoked (its value stays in the in-cluster backup secret)');
   ctx.setState('mitigated', 'new key applied');
   if (!(await ctx.verify())) {
-    throw ApplicationFailure.nonRetryable('generation still fails with the new key', 'VerificationFailed');
+    throw ApplicationFailure.nonRetryable('generation still fails with the new key', ErrorTypes.VerificationFailed);
   }
   return { resolution: 'resolved', summary: `Key rotated: the new key (${describeSecretRef(ref)}) was applied, the service restarted and generation verified.` };
 }

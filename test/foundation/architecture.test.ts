@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import madge from 'madge';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
+
+/**
+ * The dependency rules of src/ (README: "Architecture"), checked on the real import graph, type-only
+ * imports included: contract ← engine ← runbooks' types ← runbooks; app ← cli; I/O never in workflows.
+ */
+const graph = await madge(join(PROJECT_ROOT, 'src'), { fileExtensions: ['ts', 'mjs'], tsConfig: join(PROJECT_ROOT, 'tsconfig.json') });
+const imports = graph.obj();
+
+/** Every import from a module under `from` into a module under `into`, as `importer → imported`. */
+function importsBetween(from: string | ((path: string) => boolean), into: (path: string) => boolean): string[] {
+  const inFrom = typeof from === 'string' ? (path: string) => path.startsWith(from) : from;
+  return Object.entries(imports).flatMap(([importer, deps]) => (inFrom(importer) ? deps.filter(into).map((dep) => `${importer} → ${dep}`) : []));
+}
+const under = (...folders: string[]) => (path: string) => folders.some((folder) => path.startsWith(folder));
+
+describe('architecture of src/', () => {
+  it('reads the whole source tree (a broken resolution would hide imports)', () => {
+    expect(graph.warnings().skipped).toEqual([]);
+    expect(imports['app/incidents.ts']).toContain('contract/index.ts');
+  });
+
+  it('has no import cycles', () => {
+    expect(graph.circular().map((cycle) => cycle.join(' → '))).toEqual([]);
+  });
+
+  it('nothing under workflows, contract, activities or worker imports the app or the CLI', () => {
+    expect(importsBetween(under('workflows/', 'contract/', 'activities/', 'worker/'), under('app/', 'cli/'))).toEqual([]);
+  });
+
+  it('the app layer never imports the CLI: the CLI maps the app\'s errors to exit codes', () => {
+    expect(importsBetween('app/', under('cli/'))).toEqual([]);
+  });
+
+  it('the contract imports nothing from the rest of src', () => {
+    expect(importsBetween('contract/', (path) => !path.startsWith('contract/'))).toEqual([]);
+  });
+
+  it('the engine imports no runbook: runbooks plug in through runbooks/types', () => {
+    expect(importsBetween('workflows/engine/', under('runbooks/'))).toEqual([]);
+  });
+});
