@@ -1,3 +1,4 @@
+// src/app: what the CLI does, without the terminal: start, read, signal and follow incidents, drills; throws domain errors (errors.ts).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition } from '@temporalio/common';
 import {

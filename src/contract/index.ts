@@ -1,3 +1,4 @@
+// src/contract: what every side shares — task queue, signals, queries, update, schemas, error types, the kubectl renderer; imports nothing else from src.
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 export * from './common.ts';

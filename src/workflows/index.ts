@@ -1,3 +1,4 @@
+// src/workflows: deterministic workflow code only (no I/O): the incident workflow entry point and its engine.
 import { ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ErrorTypes,

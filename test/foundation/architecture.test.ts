@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
@@ -41,5 +42,17 @@ describe('architecture of src/', () => {
 
   it('the engine imports no runbook: runbooks plug in through runbooks/types', () => {
     expect(importsBetween('workflows/engine/', under('runbooks/'))).toEqual([]);
+  });
+
+  it('every folder of source files says its role in a one-line header (its index.ts, or its main file)', () => {
+    const src = join(PROJECT_ROOT, 'src');
+    const folders = readdirSync(src, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name));
+    const unlabelled = folders.filter((dir) => {
+      const header = `// ${relative(PROJECT_ROOT, dir)}: `;
+      const sources = readdirSync(dir).filter((file) => file.endsWith('.ts'));
+      // A folder of folders only (src/clients) has no file to carry it: its subfolders say their roles.
+      return sources.length > 0 && !sources.some((file) => readFileSync(join(dir, file), 'utf8').startsWith(header));
+    });
+    expect(unlabelled.map((dir) => relative(PROJECT_ROOT, dir))).toEqual([]);
   });
 });

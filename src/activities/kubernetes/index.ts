@@ -1,3 +1,4 @@
+// src/activities/kubernetes: the remediation activities and their targets (a real cluster or the record-only model), with owner records per knob.
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
 import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';

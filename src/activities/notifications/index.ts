@@ -1,3 +1,4 @@
+// src/activities/notifications: delivers status updates and approval requests to Slack, webhooks and a file.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';

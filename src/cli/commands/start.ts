@@ -1,3 +1,4 @@
+// src/cli/commands: one file per `runbook` subcommand, each registering itself on the program.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';

@@ -1,3 +1,4 @@
+// src/clients/ideogram: the Ideogram client a service uses, honouring the runbook's knobs (fallback, concurrency).
 import { request, type Dispatcher } from 'undici';
 
 /** What a service calls instead of the raw API: honours the runbook's knobs. */

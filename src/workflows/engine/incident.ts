@@ -1,3 +1,4 @@
+// src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import {
   allHandlersFinished,
   ApplicationFailure,

@@ -1,3 +1,4 @@
+// src/runbooks/ideogram/remediations: one plan per cause, written with the engine's primitives (approval, apply, revert, monitor).
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
