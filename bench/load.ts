@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
 import { ServiceCatalog } from '../src/activities/catalog.ts';
 import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
 import { startIncident } from '../src/app/incidents.ts';
-import { serviceFromConfig } from '../src/app/service-config.ts';
+import { serviceFromConfig } from '../src/worker/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
 import { ApprovalPolicySchema, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
@@ -32,6 +32,7 @@ import { getRunbook } from '../src/runbooks/index.ts';
 import { startSimulator, type ScenarioPhase } from '../src/simulator/index.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -214,7 +215,7 @@ try {
   };
   interface Tracked {
     id: string;
-    handle: WorkflowHandle;
+    handle: IncidentHandle;
     startTime: number;
     firstRunId: string;
     decided: boolean;
@@ -302,7 +303,7 @@ try {
         if (d.status.name === 'CONTINUED_AS_NEW') return;
         t.closed = true;
         try {
-          t.result = (await t.handle.result()) as IncidentResult;
+          t.result = await t.handle.result();
         } catch (err) {
           t.error = (err as Error).message;
         }
@@ -331,7 +332,7 @@ try {
     let events = 0;
     let runs = 0;
     while (runId) {
-      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(t.id, runId).fetchHistory();
+      const history: Awaited<ReturnType<IncidentHandle['fetchHistory']>> = await client.workflow.getHandle<IncidentWorkflow>(t.id, runId).fetchHistory();
       events += history.events?.length ?? 0;
       runs += 1;
       const last = history.events?.[history.events.length - 1] ?? null;

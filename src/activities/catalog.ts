@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  ErrorTypes,
   describeSecretRef,
   secretRefAllowed,
   type CatalogEntry,
@@ -40,7 +41,7 @@ export class ServiceCatalog {
 
   require(name: string): CatalogEntry & { runbook: string } {
     const entry = this.entries.get(name);
-    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, 'UnknownService');
+    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, ErrorTypes.UnknownService);
     return entry;
   }
 
@@ -60,7 +61,7 @@ export class ServiceCatalog {
     const known = [...this.entries.values()].some(
       (e) => e.target.baseUrl === target.baseUrl && (target.statusPageUrl === undefined || e.target.statusPageUrl === target.statusPageUrl) && sameRef(e.target.apiKeyRef, target.apiKeyRef),
     );
-    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, 'ForeignTarget');
+    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, ErrorTypes.ForeignTarget);
   }
 
   requireAllowedRef(name: string, ref: SecretRef): void {
@@ -68,7 +69,7 @@ export class ServiceCatalog {
     if (!secretRefAllowed(ref, entry.allowedSecretRefs)) {
       throw ApplicationFailure.nonRetryable(
         `secret reference ${describeSecretRef(ref)} is not allowed for service ${name} (allowed: ${entry.allowedSecretRefs.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,
-        'SecretRefNotAllowed',
+        ErrorTypes.SecretRefNotAllowed,
       );
     }
   }
@@ -91,7 +92,7 @@ export class ServiceCatalog {
           return own.cronJobSelectors.includes(op.selector);
       }
     });
-    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, 'ForeignTarget');
+    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, ErrorTypes.ForeignTarget);
     if (op.kind === 'apply-secret' && name) this.requireAllowedRef(name, op.ref);
   }
 }
@@ -107,7 +108,7 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
     async resolveService(req: { name: string; runbook?: string }): Promise<ResolvedService> {
       const resolved = catalog.resolve(req.name);
       if (req.runbook && req.runbook !== resolved.runbook) {
-        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, 'UnknownService');
+        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, ErrorTypes.UnknownService);
       }
       return resolved;
     },
@@ -153,12 +154,12 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
       else if (req.target) {
         catalog.requireKnownTarget(req.target);
         target = req.target;
-      } else throw ApplicationFailure.nonRetryable('a probe request names no service', 'ForeignTarget');
+      } else throw ApplicationFailure.nonRetryable('a probe request names no service', ErrorTypes.ForeignTarget);
       return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
     },
     /** A whole probe round in one activity (one task instead of one per probe): each probe still reports its own result. */
     async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
-      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', 'ForeignTarget');
+      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', ErrorTypes.ForeignTarget);
       const target = catalog.probeTarget(req.service, req.keyRef);
       return Promise.all(req.specs.map((spec) => activities.runProbe({ spec, target, extracted: req.extracted })));
     },

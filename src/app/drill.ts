@@ -14,7 +14,7 @@ import { createIncidentWorker } from '../worker/create-worker.ts';
 import { activityDepsFromConfig } from '../worker/deps.ts';
 import { followIncident } from './follow.ts';
 import { startIncident } from './incidents.ts';
-import { serviceFromConfig } from './service-config.ts';
+import { serviceFromConfig } from '../worker/service-config.ts';
 
 export const DRILL_APPROVER = 'drill-auto';
 export const DRILL_REPORTER = 'drill';

@@ -1,3 +1,4 @@
+// src/runbooks: the runbook registry; each runbook (one folder) is data and pure code written against runbooks/types.
 import type { RunbookDefinition } from './types.ts';
 import { ideogramRunbook } from './ideogram/definition.ts';
 import { openaiRunbook } from './openai/definition.ts';

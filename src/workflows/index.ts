@@ -1,5 +1,7 @@
+// src/workflows: deterministic workflow code only (no I/O): the incident workflow entry point and its engine.
 import { ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  ErrorTypes,
   IncidentInputSchema,
   IncidentStartSchema,
   postmortemQuery,
@@ -25,7 +27,7 @@ export const SERVICE_CATALOG_PATCH = 'service-catalog';
 export type IncidentWorkflowArg = IncidentStart | IncidentInputDraft | { continuation: IncidentSnapshot };
 
 const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
-  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, 'InvalidIncidentInput');
+  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidIncidentInput);
 
 /** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
 function answerWhileResolving(start: { service: string; runbook?: string; reporter: string }): void {
@@ -59,7 +61,7 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   answerWhileResolving(start.data);
   const { service: name, ...request } = start.data;
   const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
-    throw ApplicationFailure.nonRetryable(failureMessage(err), 'UnknownService');
+    throw ApplicationFailure.nonRetryable(failureMessage(err), ErrorTypes.UnknownService);
   });
   const input = IncidentInputSchema.parse({
     ...request,
@@ -100,7 +102,7 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   try {
     runbook = getRunbook(snapshot.input.runbook ?? defaultRunbookId());
   } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'UnknownRunbook');
+    throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
   // The parts are composed once; the handlers talk to the part that owns what they touch.
   const incident = new Incident(snapshot, runbook);

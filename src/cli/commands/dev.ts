@@ -10,7 +10,7 @@ import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } fr
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startOwnedDevServer } from '../dev-startup.ts';
-import { temporalUnreachable } from '../errors.ts';
+import { temporalUnreachable } from '../../app/errors.ts';
 
 const DevOptionsSchema = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),

@@ -1,8 +1,10 @@
+// src/cli/commands: one file per `runbook` subcommand, each registering itself on the program.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { startIncident } from '../../app/incidents.ts';
-import { catalogFromConfig, chooseService } from '../../app/service-catalog.ts';
+import { chooseService } from '../../app/service-catalog.ts';
+import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { loadConfig } from '../../config/index.ts';
 import { requireWorker } from '../../app/workers.ts';
 import { FreeTextSchema } from '../../contract/index.ts';

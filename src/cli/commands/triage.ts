@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runTriage } from '../../activities/probes/index.ts';
 import { isSecretConfigError } from '../../activities/secrets.ts';
-import { serviceFromConfig } from '../../app/service-config.ts';
+import { serviceFromConfig } from '../../worker/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
 import { decisiveBlocker, HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';

@@ -1,4 +1,4 @@
-/** The production topology run natively: PostgreSQL + the real Temporal server binary, no Docker. */
+// src/infra/prod-topology: the production topology run natively — PostgreSQL + the real Temporal server binary, no Docker.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUse } from '../ports.ts';

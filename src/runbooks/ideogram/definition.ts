@@ -1,3 +1,4 @@
+// src/runbooks/ideogram: the Ideogram API incident runbook — probes, decision table, one remediation plan per cause, templates.
 import type { CauseDefinition, RunbookDefinition } from '../types.ts';
 import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered, type IdeogramCause } from './decision.ts';
 import { PROVIDER_CONTACT } from './knobs.ts';

@@ -1,3 +1,4 @@
+// src/runbooks/openai: the OpenAI-compatible API runbook — probes, decision table, plans, communication templates, tooling.
 import type { CauseDefinition, RemediationContext, RemediationOutcome, RunbookDefinition } from '../types.ts';
 import { classifyOpenAi, OPENAI_CAUSES, openAiRecovered, type OpenAiCause } from './decision.ts';
 import { CONCURRENCY, FALLBACK } from './knobs.ts';

@@ -10,7 +10,7 @@ export async function remediateProviderOutageV1(ctx: RemediationContext): Promis
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,
-    kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}`,
+    kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}`,
     autoApproveReason: autoApprove,
   });
   let fallbackStep: string | null = null;
@@ -32,10 +32,10 @@ export async function remediateProviderOutageV1(ctx: RemediationContext): Promis
     const offApproved = await ctx.approval({
       stepId: cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`,
       description: `Ideogram is healthy again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
-      kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=<recorded value>`)} && ${restartKubectl(ctx)}`,
+      kubectl: `${setEnvKubectl(ctx, FALLBACK, '<recorded value>')} && ${restartKubectl(ctx)}`,
     });
     if (!offApproved) {
-      ctx.note(`Fallback stays on by decision; turn it off later with: ${setEnvKubectl(ctx, `${FALLBACK}=false`)}`);
+      ctx.note(`Fallback stays on by decision; turn it off later with: ${setEnvKubectl(ctx, FALLBACK, 'false')}`);
       return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
     }
     ctx.setState('reverting', 'fallback off');

@@ -11,7 +11,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   const approved = await ctx.approval({
     stepId: 'reduce-concurrency',
     description: `Reduce ${CONCURRENCY} to ${REDUCED_CONCURRENCY} on deployment/${deployment.deployment} (the current value is recorded for the restore)`,
-    kubectl: setEnvKubectl(ctx, `${CONCURRENCY}=${REDUCED_CONCURRENCY}`),
+    kubectl: setEnvKubectl(ctx, CONCURRENCY, REDUCED_CONCURRENCY),
   });
   if (!approved) {
     ctx.note(`Concurrency unchanged by decision: 429s continue; if sustained, ask Ideogram for a higher limit (${PROVIDER_CONTACT}).`);
@@ -31,7 +31,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   const restore = await ctx.approval({
     stepId: 'restore-concurrency',
     description: `429s have stopped: restore ${CONCURRENCY} to its recorded value`,
-    kubectl: setEnvKubectl(ctx, `${CONCURRENCY}=<recorded value>`),
+    kubectl: setEnvKubectl(ctx, CONCURRENCY, '<recorded value>'),
   });
   if (!restore) {
     ctx.keep('reduce-concurrency', `restoring ${CONCURRENCY} was rejected: left at ${REDUCED_CONCURRENCY} by decision`);

@@ -1,3 +1,4 @@
+// src/runbooks/ideogram/tooling: the Ideogram runbook's simulator profile, scenarios and drill profile (pure data).
 /** The Ideogram API as the simulator serves it: routes, request shapes, bodies. Pure data and functions. */
 import { z } from 'zod';
 import { apiEndpoint } from '../../simulated-endpoint.ts';

@@ -1,3 +1,4 @@
+// src/runbooks/openai/remediations: the OpenAI runbook's plans (key rotation, quota, env knobs).
 import { ApplicationFailure } from '@temporalio/workflow';
 import { describeSecretRef } from '../../../contract/index.ts';
 import type { RemediationContext, RemediationOutcome } from '../../types.ts';

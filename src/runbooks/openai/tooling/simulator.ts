@@ -1,3 +1,4 @@
+// src/runbooks/openai/tooling: the OpenAI runbook's simulator profile, scenarios and drill profile (pure data).
 /** An OpenAI-compatible API as the simulator serves it: routes, request shapes, bodies. Pure data and functions. */
 import { z } from 'zod';
 import { apiEndpoint } from '../../simulated-endpoint.ts';
