@@ -92,6 +92,10 @@ export async function decide(client: Client, id: string, input: { stepId: string
       throw new RequestRefusedError(`${input.decision === 'approved' ? 'approval' : 'rejection'} refused: ${reason}`);
     }
     if (err instanceof RequestRefusedError) throw err;
+    // It closed between the check above and the update (e.g. the approval before this one finished it).
+    if (err instanceof WorkflowNotFoundError || (await incidentHandle(client, id)).running === false) {
+      throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
+    }
     // Servers without updates: the signal path records invalid decisions on the timeline instead.
     await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment });
     return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;

@@ -1,4 +1,4 @@
-// src/simulator: a fake Ideogram API served over loopback HTTP, driven by scenario phases, for drills and tests.
+// src/simulator: a fake provider API served over loopback HTTP — the endpoints a runbook's simulator profile declares, driven by scenario phases, for drills and tests.
 export { startSimulator, type NodeLookup, type RecordedRequest, type RunningSimulator, type SimulatorOptions } from './server.ts';
 export {
   assertDrillEnds,

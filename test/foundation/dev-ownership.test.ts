@@ -213,9 +213,12 @@ describe('runbook dev owns its Temporal server', () => {
     await eventually('watchdog gone', () => !isAlive(secondPidfile.watchdogPid));
     expect(isAlive(secondPidfile.serverPid)).toBe(true);
 
+    // The orphan's output still goes to its killed watchdog's pipe: under load its next log line can
+    // end it (SIGPIPE) before the next start looks. Then there is nothing left to clean up.
+    const orphanAliveAtNextStart = isAlive(secondPidfile.serverPid);
     const third = spawnDev(dataDir, port, uiPort);
     await untilReady(third);
-    expect(third.stderr()).toContain(`Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`);
+    if (orphanAliveAtNextStart) expect(third.stderr()).toContain(`Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`);
     expect(isAlive(secondPidfile.serverPid)).toBe(false);
     const thirdPidfile = pidfileOf(dataDir);
 
