@@ -167,6 +167,8 @@ export const ApprovalDecisionSchema = z.object({
   decision: z.enum(['approved', 'rejected']),
   comment: z.string().optional(),
   at: z.string(),
+  /** How `by` was established (see ApprovalViaSchema); absent for self-declared and policy decisions. */
+  via: z.object({ channel: z.enum(['console', 'cli']), issuer: z.string().optional(), subject: z.string().optional() }).optional(),
 });
 
 export const ApprovalRequestSchema = z.object({
