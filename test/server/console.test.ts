@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { loadConfig } from '../../src/config/index.ts';
 import { statusQuery } from '../../src/contract/index.ts';
-import { createLogger } from '../../src/infra/logger.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
-import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import type { RunningConsole } from '../../src/server/serve.ts';
 import { ConsoleSession } from '../support/console-client.ts';
-import { cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
-import { temporalAddress } from '../support/temporal.ts';
+import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import type { Harness } from '../support/incident-harness.ts';
 
+let ch: ConsoleHarness;
 let h: Harness;
 let console_: RunningConsole;
 let incident: WorkflowHandle;
@@ -22,27 +21,13 @@ async function sessionAs(name: string, role: Role): Promise<ConsoleSession> {
   return session;
 }
 
-async function signalsAndUpdates(handle: WorkflowHandle): Promise<string[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    if (e.workflowExecutionSignaledEventAttributes) return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName}`];
-    if (e.workflowExecutionUpdateAcceptedEventAttributes) return ['update'];
-    return [];
-  });
-}
-
 beforeAll(async () => {
-  h = await startHarness({ scenario: 'outage-500' });
-  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice' };
-  console_ = await startConsole({ client: h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: 0 });
-  incident = await h.start({ reporter: 'alice', symptom: 'image generation failing' });
-  await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+  ch = await startConsoleHarness();
+  ({ h, console: console_, incident } = ch);
 });
 
 afterAll(async () => {
-  await incident?.terminate('test over').catch(() => undefined);
-  await console_?.close();
-  await h?.close();
+  await ch?.close();
 });
 
 describe('the incident console over HTTP', () => {
@@ -106,10 +91,7 @@ describe('the incident console over HTTP', () => {
     expect(response).toMatchObject({ status: 303, location: `/incidents/${incident.workflowId}` });
     const status = await h.waitFor(incident, (s) => s.mutations.length > 0, 'the fallback change');
     expect(status.mutations[0]!.change).toContain('IDEOGRAM_FALLBACK=true');
-    const history = await incident.fetchHistory();
-    const accepted = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
-    const payload = JSON.parse(Buffer.from(accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!.data!).toString());
-    expect(payload).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
+    expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
     const page = await approver.get(`/incidents/${incident.workflowId}`);
     expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');
   });

@@ -7,11 +7,12 @@ export interface ConsoleResponse {
 }
 
 /**
- * A browser-like HTTP client for the console: keeps its session cookie, follows nothing by
+ * A browser-like HTTP client for one origin (the console, or an identity provider): keeps its session cookie, follows nothing by
  * itself (tests look at each redirect), and reads the CSRF token a page's forms carry.
  */
 export class ConsoleSession {
-  private cookie = '';
+  /** Every cookie the server set, as a browser keeps them for one origin. */
+  private readonly cookies = new Map<string, string>();
   readonly baseUrl: string;
 
   constructor(baseUrl: string) {
@@ -41,11 +42,12 @@ export class ConsoleSession {
   }
 
   private async send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<ConsoleResponse> {
-    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookie ? { cookie: this.cookie } : {}) } });
+    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}) } });
     const set = response.headers.getSetCookie();
     for (const c of set) {
       const pair = c.split(';')[0]!;
-      if (pair.startsWith('runbook_console=')) this.cookie = pair;
+      const at = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
     }
     return { status: response.status, location: response.headers.get('location'), body: await response.text() };
   }
