@@ -73,6 +73,8 @@ export const EnvSchema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
     .optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
+  /** Approvals must come from a signed-in person in the console; `runbook approve --by` is refused. */
+  RUNBOOK_REQUIRE_VERIFIED_APPROVALS: bool.optional(),
   /** The incident console (`runbook serve`, also started by `runbook dev`). */
   RUNBOOK_CONSOLE_PORT: port.default(8780),
   RUNBOOK_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),

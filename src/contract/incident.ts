@@ -80,6 +80,12 @@ export const ApprovalPolicySchema = z.object({
   autoApproveP1Fallback: z.boolean().default(false),
   /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
   dryRun: z.boolean().default(false),
+  /**
+   * Only decisions whose identity a sign-in established (the console: `via.channel` console) count;
+   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent in stored
+   * histories (absent: false), so they replay unchanged.
+   */
+  requireVerifiedApprovals: z.boolean().optional(),
 });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 

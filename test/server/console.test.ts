@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
+import { decide } from '../../src/app/incidents.ts';
 import { statusQuery } from '../../src/contract/index.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import type { RunningConsole } from '../../src/server/serve.ts';
+import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { ConsoleSession } from '../support/console-client.ts';
-import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, waitForSignal, type ConsoleHarness } from '../support/console-harness.ts';
 import type { Harness } from '../support/incident-harness.ts';
+
+/** The outage of the first incident recovers after a while; later incidents need one that lasts. */
+const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
 
 let ch: ConsoleHarness;
 let h: Harness;
@@ -55,6 +60,15 @@ describe('the incident console over HTTP', () => {
     expect(row).toMatch(/<td>1<\/td>/);
   });
 
+  it('streams the timeline live as server-sent events, from where the page left off', async () => {
+    const viewer = await sessionAs('carol', 'viewer');
+    const timeline = await h.client.workflow.getHandle(incident.workflowId).query('timeline') as Array<{ message: string }>;
+    const text = await viewer.readStream(`/incidents/${incident.workflowId}/events?after=1`, (t) => t.includes('\n\n'));
+    const first = /^event: timeline\ndata: (.*)\n\n/.exec(text);
+    expect(first).not.toBeNull();
+    expect(JSON.parse(first![1]!).message).toBe(timeline[1]!.message);
+  });
+
   it('shows a viewer the pending change but no Approve button, and refuses a forged approval with 403', async () => {
     const viewer = await sessionAs('carol', 'viewer');
     const page = await viewer.get(`/incidents/${incident.workflowId}`);
@@ -96,7 +110,25 @@ describe('the incident console over HTTP', () => {
     expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');
   });
 
+  it('under the verified-approvals policy, refuses a self-declared CLI approval and takes the console\'s', async () => {
+    h.sim.setScenario(LASTING_OUTAGE);
+    const verified = await h.start({ reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } }, `${h.taskQueue}-verified`);
+    try {
+      await h.waitFor(verified, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+      // Exactly what `runbook approve <id> enable-fallback --by bob` sends.
+      await expect(decide(h.client, verified.workflowId, { stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'cli' } })).rejects.toThrow(/self-declared/);
+      const approver = await sessionAs('bob', 'approver');
+      const csrf = await approver.csrf(`/incidents/${verified.workflowId}`);
+      const response = await approver.post(`/incidents/${verified.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+      expect(response.status).toBe(303);
+      await h.waitFor(verified, (s) => s.mutations.length > 0, 'the fallback change after the verified approval');
+    } finally {
+      await verified.terminate().catch(() => undefined);
+    }
+  });
+
   it('opens an incident from the form as `runbook start` does, and renders a <script> symptom as text', async () => {
+    h.sim.setScenario(LASTING_OUTAGE);
     const responder = await sessionAs('dave', 'responder');
     const csrf = await responder.csrf('/incidents/new');
     const symptom = '<script>alert("x")</script> images fail';
@@ -115,7 +147,7 @@ describe('the incident console over HTTP', () => {
       const cancelCsrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
       const cancelled = await responder.post(`/incidents/${id}/cancel`, { _csrf: cancelCsrf, reason: 'test done' });
       expect(cancelled).toMatchObject({ status: 303, location: `/incidents/${id}` });
-      expect(await signalsAndUpdates(handle)).toContain('signal:cancel');
+      await waitForSignal(handle, 'cancel');
     } finally {
       await handle.terminate().catch(() => undefined);
     }

@@ -36,13 +36,31 @@ export class ConsoleSession {
     return token;
   }
 
+  /** Reads a streaming response (server-sent events) until `enough` says so, then hangs up. */
+  async readStream(path: string, enough: (text: string) => boolean): Promise<string> {
+    const controller = new AbortController();
+    const response = await fetch(new URL(path, this.baseUrl), { signal: controller.signal, headers: { cookie: this.cookieHeader() } });
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of response.body!) {
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (enough(text)) break;
+    }
+    controller.abort();
+    return text;
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   /** Signs in through a one-time link, as a person clicking it would. */
   async signIn(loginUrl: string): Promise<ConsoleResponse> {
     return this.get(new URL(loginUrl).pathname);
   }
 
   private async send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<ConsoleResponse> {
-    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}) } });
+    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}) } });
     const set = response.headers.getSetCookie();
     for (const c of set) {
       const pair = c.split(';')[0]!;

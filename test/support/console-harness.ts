@@ -42,6 +42,18 @@ export async function signalsAndUpdates(handle: WorkflowHandle): Promise<string[
   });
 }
 
+/**
+ * Waits until the incident's history shows `signal`: a signal that arrives during a workflow task
+ * is buffered by the server and written to history only when that task completes.
+ */
+export async function waitForSignal(handle: WorkflowHandle, signal: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await signalsAndUpdates(handle)).includes(`signal:${signal}`)) {
+    if (Date.now() > deadline) throw new Error(`no ${signal} signal in the history of ${handle.workflowId}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The argument of the first accepted update (the console's approve/reject), as the server stored it. */
 export async function firstUpdateInput(handle: WorkflowHandle): Promise<unknown> {
   const history = await handle.fetchHistory();
