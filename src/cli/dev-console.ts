@@ -4,25 +4,39 @@ import type { AppConfig } from '../config/index.ts';
 import { startConsole } from '../server/serve.ts';
 import { consoleBanner } from './commands/serve.ts';
 import type { CliContext } from './context.ts';
+import { interruptibleStartup } from './startup-signals.ts';
 
 /**
  * `runbook dev` also serves the console, so a new user can open and approve an incident in the
  * browser with nothing else to set up. A taken console port is not fatal: the worker is the
  * main job, so dev says so and runs without the console.
  */
-export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, config: AppConfig, logger: Logger): Promise<() => Promise<void>> {
-  const connected = await connectClient(env);
-  try {
-    const running = await startConsole({ client: connected.client, config, env, logger });
-    ctx.stdout.write(consoleBanner(running));
-    return async () => {
-      await running.close();
+export interface DevConsole {
+  /** The lines `runbook dev` prints: the URL and the login link. */
+  banner: string;
+  stop(): Promise<void>;
+}
+
+export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, config: AppConfig, logger: Logger): Promise<DevConsole> {
+  // SIGINT/SIGTERM while the console starts stop it and end dev (exit 130/143), like the server's start.
+  return interruptibleStartup(async (signal) => {
+    const connected = await connectClient(env);
+    try {
+      const running = await startConsole({ client: connected.client, config, env, logger });
+      const stop = async () => {
+        await running.close();
+        await connected.close();
+      };
+      if (signal.aborted) {
+        await stop();
+        throw new Error('interrupted while the console started');
+      }
+      return { banner: consoleBanner(running), stop };
+    } catch (err) {
       await connected.close();
-    };
-  } catch (err) {
-    await connected.close();
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    ctx.stderr.write(`runbook: console not started: port ${config.RUNBOOK_CONSOLE_PORT} is taken (choose another with RUNBOOK_CONSOLE_PORT)\n`);
-    return async () => undefined;
-  }
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      ctx.stderr.write(`runbook: console not started: port ${config.RUNBOOK_CONSOLE_PORT} is taken (choose another with RUNBOOK_CONSOLE_PORT)\n`);
+      return { banner: '', stop: async () => undefined };
+    }
+  });
 }

@@ -9,7 +9,7 @@ import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
-import { startDevConsole } from '../dev-console.ts';
+import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { startOwnedDevServer } from '../dev-startup.ts';
 import { temporalUnreachable } from '../errors.ts';
 
@@ -41,6 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
       let server: DevServer | undefined;
       let target: TemporalTarget;
       let clientEnv = ctx.env;
+      let banner = '';
       if (temporalAddressConfigured(ctx.env)) {
         target = loadTemporalTarget(ctx.env);
         await registerSearchAttributes(target);
@@ -56,26 +57,26 @@ export function register(program: Command, ctx: CliContext): void {
         });
         clientEnv = { ...ctx.env, TEMPORAL_ADDRESS: server.address };
         target = loadTemporalTarget(clientEnv);
-        ctx.stdout.write(
+        banner =
           `Temporal dev server: ${server.address} (namespace ${server.namespace}, state in ${join(dataDir, 'temporal.sqlite')})\n` +
-            (server.uiUrl ? `Web UI: ${server.uiUrl}\n` : '') +
-            'Press Ctrl-C to stop.\n',
-        );
+          (server.uiUrl ? `Web UI: ${server.uiUrl}\n` : '');
       }
-      let stopConsole: (() => Promise<void>) | undefined;
+      // The console starts before anything says "ready", so a signal after that finds everything up.
+      let devConsole: DevConsole | undefined;
       try {
-        stopConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger) : undefined;
+        devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger) : undefined;
       } catch (err) {
         await server?.stop();
         throw err;
       }
+      ctx.stdout.write(`${banner}${devConsole?.banner ?? ''}Press Ctrl-C to stop.\n`);
       // Only now: the Temporal runtime takes over SIGINT/SIGTERM and keeps the process alive, which
       // during startup would swallow the first signal and hang after an error.
       installRuntimeLogger(logger);
       try {
         await runWorker(config, target, logger);
       } finally {
-        await stopConsole?.();
+        await devConsole?.stop();
         await server?.stop();
       }
     });
