@@ -29,6 +29,29 @@ export const workflowRestrictedImports = {
   ],
 };
 
+/** Client code (CLI, app, bench, test support) may see workflow code's types, never load it. */
+export const clientRestrictedImports = {
+  patterns: [
+    {
+      group: ['**/workflows', '**/workflows/**'],
+      allowTypeImports: true,
+      message: 'Clients import workflow code with `import type` only: start it with client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …).',
+    },
+  ],
+};
+
+/** Signals, queries and updates go through their definitions in src/contract; incident starts are typed. */
+export const typedBoundaryRules = [
+  {
+    selector: "CallExpression[callee.property.name=/^(signal|query|executeUpdate|startUpdate)$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+    message: 'Send signals, queries and updates through their definitions in src/contract/signals.ts, never by name.',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(start|execute|signalWithStart)$/][arguments.0.name='INCIDENT_WORKFLOW_TYPE']:not([typeArguments])",
+    message: 'Start the incident workflow typed: client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …) (src/app/incident-workflow.ts), no cast.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -48,6 +71,15 @@ export default tseslint.config(
     files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
     ignores: ['src/runbooks/**/*.activity.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
+  },
+  {
+    // Clients know the incident workflow by its type only: a value import would load workflow code into a client.
+    files: ['src/app/**/*.ts', 'src/cli/**/*.ts', 'src/server/**/*.ts', 'bench/**/*.ts', 'test/support/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', clientRestrictedImports] },
+  },
+  {
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...typedBoundaryRules] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -12,18 +12,18 @@
 // src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
 // each with its own connection).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
 import { ServiceCatalog } from '../src/activities/catalog.ts';
 import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
 import { startIncident } from '../src/app/incidents.ts';
-import { serviceFromConfig } from '../src/app/service-config.ts';
+import { serviceFromConfig } from '../src/worker/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
 import { ApprovalPolicySchema, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
@@ -32,6 +32,7 @@ import { getRunbook } from '../src/runbooks/index.ts';
 import { startSimulator, type ScenarioPhase } from '../src/simulator/index.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -98,6 +99,17 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number
   }
 }
 
+/** CPU ticks of a process and its children (PostgreSQL's backends are the postmaster's children). */
+function treeCpuTicks(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No such process any more.
+  }
+  return [pid, ...children].reduce((sum, p) => sum + (procStat(p)?.cpuTicks ?? 0), 0);
+}
+
 function quantiles(samples: number[]): { n: number; p50: number; p95: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN);
@@ -122,6 +134,8 @@ async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServ
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
+// With --server prod as root, PostgreSQL runs as the postgres user and must reach its data dir here.
+chmodSync(dir, 0o711);
 const cleanups: Array<() => Promise<unknown>> = [];
 let exitCode: number;
 try {
@@ -144,8 +158,7 @@ try {
   const seed = {
     namespace: configured.kubernetes.namespace,
     deployment: configured.kubernetes.deployment,
-    env: { IDEOGRAM_CONCURRENCY: '10' },
-    cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(configured.kubernetes.batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+    ...runbook.tooling.drill.seed({ name: serviceName, ...configured }),
   };
   const target = new RecordOnlyTarget({ seed: [seed] });
   const seeded = target.snapshot();
@@ -154,7 +167,7 @@ try {
       name: serviceName,
       runbook: runbook.id,
       target: { ...configured, baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV } },
-      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000, autoApproveP1Fallback: false }),
+      policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000 }),
       // Compressed time makes an hour's worth of real calls in a minute, for every incident.
       billedProbesPerHour: 1_000_000,
       allowedSecretRefs: [],
@@ -179,7 +192,7 @@ try {
   // Resources: from here on (the worker is built: bundling is not counted).
   const cpu0 = process.cpuUsage();
   const server0 = procStat(server.serverPid);
-  const postgres0 = server.postgresPid ? procStat(server.postgresPid) : null;
+  const postgres0 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   const workerRssAtReady = process.memoryUsage().rss;
   let workerPeakRss = workerRssAtReady;
   let serverPeakRssKb = server0?.rssKb ?? 0;
@@ -202,7 +215,7 @@ try {
   };
   interface Tracked {
     id: string;
-    handle: WorkflowHandle;
+    handle: IncidentHandle;
     startTime: number;
     firstRunId: string;
     decided: boolean;
@@ -290,7 +303,7 @@ try {
         if (d.status.name === 'CONTINUED_AS_NEW') return;
         t.closed = true;
         try {
-          t.result = (await t.handle.result()) as IncidentResult;
+          t.result = await t.handle.result();
         } catch (err) {
           t.error = (err as Error).message;
         }
@@ -306,7 +319,7 @@ try {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const server1 = procStat(server.serverPid);
-  const postgres1 = server.postgresPid ? procStat(server.postgresPid) : null;
+  const postgres1 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
   const wallS = (doneAt - t0) / 1000;
   log(`all closed after ${wallS.toFixed(1)} s; reading histories`);
@@ -319,7 +332,7 @@ try {
     let events = 0;
     let runs = 0;
     while (runId) {
-      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(t.id, runId).fetchHistory();
+      const history: Awaited<ReturnType<IncidentHandle['fetchHistory']>> = await client.workflow.getHandle<IncidentWorkflow>(t.id, runId).fetchHistory();
       events += history.events?.length ?? 0;
       runs += 1;
       const last = history.events?.[history.events.length - 1] ?? null;
@@ -370,8 +383,8 @@ try {
       peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
       cpuSeconds: Number(serverCpuS.toFixed(1)),
       cpuPercentOfOneCore: Math.round((100 * serverCpuS) / wallS),
-      // The postmaster only: PostgreSQL's per-connection backends are its children, not counted here.
-      postgresCpuSeconds: postgres0 && postgres1 ? Number(((postgres1.cpuTicks - postgres0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
+      // The postmaster and its backends alive at the end (the server's connection pools keep them).
+      postgresCpuSeconds: postgres0 !== null && postgres1 !== null ? Number(((postgres1 - postgres0) / CLK_TCK).toFixed(1)) : null,
     },
     historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
     approvals,
@@ -392,7 +405,7 @@ try {
     ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
     ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
     ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
-    ['temporal server', `peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)`],
+    ['temporal server', `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`],
     ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
     ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
     ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  ErrorTypes,
   describeSecretRef,
   secretRefAllowed,
   type CatalogEntry,
@@ -11,6 +12,7 @@ import {
   type ResolvedService,
   type SecretRef,
 } from '../contract/index.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import type { ApplyMutationRequest } from './kubernetes/index.ts';
 
 type RevertMutationRequest = { record: MutationRecord; dryRun: boolean; anchor: ApplyMutationRequest['anchor'] };
@@ -22,10 +24,10 @@ const sameRef = (a: SecretRef, b: SecretRef) => describeSecretRef(a) === describ
  * for an incident is checked here, whatever the workflow history says.
  */
 export class ServiceCatalog {
-  private readonly entries: Map<string, CatalogEntry>;
+  private readonly entries: Map<string, CatalogEntry & { runbook: string }>;
 
   constructor(entries: CatalogEntry[]) {
-    this.entries = new Map(entries.map((e) => [e.name, e]));
+    this.entries = new Map(entries.map((e) => [e.name, withRunbook(e)]));
   }
 
   names(): string[] {
@@ -34,12 +36,12 @@ export class ServiceCatalog {
 
   /** Tests and drills add services at run time; production catalogs are fixed at start. */
   add(entry: CatalogEntry): void {
-    this.entries.set(entry.name, entry);
+    this.entries.set(entry.name, withRunbook(entry));
   }
 
-  require(name: string): CatalogEntry {
+  require(name: string): CatalogEntry & { runbook: string } {
     const entry = this.entries.get(name);
-    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, 'UnknownService');
+    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, ErrorTypes.UnknownService);
     return entry;
   }
 
@@ -59,7 +61,7 @@ export class ServiceCatalog {
     const known = [...this.entries.values()].some(
       (e) => e.target.baseUrl === target.baseUrl && (target.statusPageUrl === undefined || e.target.statusPageUrl === target.statusPageUrl) && sameRef(e.target.apiKeyRef, target.apiKeyRef),
     );
-    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, 'ForeignTarget');
+    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, ErrorTypes.ForeignTarget);
   }
 
   requireAllowedRef(name: string, ref: SecretRef): void {
@@ -67,7 +69,7 @@ export class ServiceCatalog {
     if (!secretRefAllowed(ref, entry.allowedSecretRefs)) {
       throw ApplicationFailure.nonRetryable(
         `secret reference ${describeSecretRef(ref)} is not allowed for service ${name} (allowed: ${entry.allowedSecretRefs.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,
-        'SecretRefNotAllowed',
+        ErrorTypes.SecretRefNotAllowed,
       );
     }
   }
@@ -75,21 +77,29 @@ export class ServiceCatalog {
   /** A change must stay inside the objects the service's entry names. */
   requireOwnObjects(name: string | undefined, op: MutationOp): void {
     const entries = name ? [this.require(name)] : [...this.entries.values()];
-    const k8s = (e: CatalogEntry) => e.target.kubernetes;
     const ok = entries.some((e) => {
+      const k8s = e.target.kubernetes;
+      // Besides its deployment, a service may change only the objects its runbook's settings name.
+      const own = getRunbook(e.runbook).settings.ownObjects({ name: e.name, ...e.target });
+      if (op.namespace !== k8s.namespace) return false;
       switch (op.kind) {
         case 'set-env':
         case 'rollout-restart':
-          return op.namespace === k8s(e).namespace && op.deployment === k8s(e).deployment;
+          return op.deployment === k8s.deployment;
         case 'apply-secret':
-          return op.namespace === k8s(e).namespace && op.secretName === k8s(e).secretName && op.key === k8s(e).secretKey;
+          return own.secrets.some((s) => s.name === op.secretName && s.key === op.key);
         case 'suspend-cronjobs':
-          return op.namespace === k8s(e).namespace && op.selector === k8s(e).batchSelector;
+          return own.cronJobSelectors.includes(op.selector);
       }
     });
-    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, 'ForeignTarget');
+    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, ErrorTypes.ForeignTarget);
     if (op.kind === 'apply-secret' && name) this.requireAllowedRef(name, op.ref);
   }
+}
+
+/** A catalog file may leave out the runbook when the worker has one: the first registered is meant. */
+function withRunbook(entry: CatalogEntry): CatalogEntry & { runbook: string } {
+  return { ...entry, runbook: entry.runbook ?? defaultRunbookId() };
 }
 
 export function createCatalogActivities(catalog: ServiceCatalog) {
@@ -98,7 +108,7 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
     async resolveService(req: { name: string; runbook?: string }): Promise<ResolvedService> {
       const resolved = catalog.resolve(req.name);
       if (req.runbook && req.runbook !== resolved.runbook) {
-        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, 'UnknownService');
+        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, ErrorTypes.UnknownService);
       }
       return resolved;
     },
@@ -144,12 +154,12 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
       else if (req.target) {
         catalog.requireKnownTarget(req.target);
         target = req.target;
-      } else throw ApplicationFailure.nonRetryable('a probe request names no service', 'ForeignTarget');
+      } else throw ApplicationFailure.nonRetryable('a probe request names no service', ErrorTypes.ForeignTarget);
       return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
     },
     /** A whole probe round in one activity (one task instead of one per probe): each probe still reports its own result. */
     async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
-      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', 'ForeignTarget');
+      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', ErrorTypes.ForeignTarget);
       const target = catalog.probeTarget(req.service, req.keyRef);
       return Promise.all(req.specs.map((spec) => activities.runProbe({ spec, target, extracted: req.extracted })));
     },

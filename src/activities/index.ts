@@ -1,3 +1,4 @@
+// src/activities: all I/O of an incident (probes, remediation targets, notifications, postmortem files), built by createActivities(deps).
 import { createCatalogActivities, guardWithCatalog, type ServiceCatalog } from './catalog.ts';
 import { createKubernetesActivities, type KubeActivityDeps } from './kubernetes/index.ts';
 import { createNotificationActivities, type NotificationDeps } from './notifications/index.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { describeSecretRef, type SecretRef } from '../contract/index.ts';
+import { ErrorTypes, describeSecretRef, type SecretRef } from '../contract/index.ts';
 
 /** Reads a key from a Kubernetes Secret; injected so this module needs no cluster client. */
 export type KubeSecretReader = (namespace: string | undefined, name: string, key: string) => Promise<string | undefined>;
@@ -11,7 +11,7 @@ export interface SecretResolverDeps {
 }
 
 /** Failure types of resolveSecret: configuration to fix, never something to retry or observe. */
-export const SECRET_ERROR_TYPES = ['SecretNotFound', 'SecretInvalid'] as const;
+export const SECRET_ERROR_TYPES = [ErrorTypes.SecretNotFound, ErrorTypes.SecretInvalid] as const;
 
 export function isSecretConfigError(err: unknown): err is Error & { type: (typeof SECRET_ERROR_TYPES)[number] } {
   return (SECRET_ERROR_TYPES as readonly unknown[]).includes((err as { type?: unknown } | null)?.type);
@@ -31,13 +31,13 @@ export async function resolveSecret(ref: SecretRef, deps: SecretResolverDeps): P
   if (value === undefined || value === '') {
     throw ApplicationFailure.nonRetryable(
       `secret ${describeSecretRef(ref)} is not set or empty — create it, or point the reference at the right place`,
-      'SecretNotFound',
+      ErrorTypes.SecretNotFound,
     );
   }
   if (NOT_A_KEY_CHAR.test(value)) {
     throw ApplicationFailure.nonRetryable(
       `secret ${describeSecretRef(ref)} contains whitespace or control characters — store the key alone, without a trailing newline or spaces`,
-      'SecretInvalid',
+      ErrorTypes.SecretInvalid,
     );
   }
   return value;
@@ -63,7 +63,7 @@ async function readSecret(ref: SecretRef, deps: SecretResolverDeps): Promise<str
       if (!deps.readKubeSecret) {
         throw ApplicationFailure.nonRetryable(
           `secret ${describeSecretRef(ref)} lives in Kubernetes but this worker has no cluster access (RUNBOOK_REMEDIATION_TARGET=record-only)`,
-          'SecretNotFound',
+          ErrorTypes.SecretNotFound,
         );
       }
       return deps.readKubeSecret(ref.namespace, ref.name, ref.key);

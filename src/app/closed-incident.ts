@@ -1,24 +1,25 @@
-import { WorkflowFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { IncidentHandle } from './incident-workflow.ts';
 import { communicationStatus, IncidentStateSchema, type IncidentResult, type IncidentStatus } from '../contract/index.ts';
-import { CliError, EXIT } from '../cli/errors.ts';
+import { OperationFailedError } from './errors.ts';
 
 /**
  * A closed incident's record comes from its history (the result), never from a query: a query
  * would need a worker to replay the whole workflow, and none may be running any more.
  */
-export async function closedResult(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<IncidentResult | null> {
+export async function closedResult(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentResult | null> {
   try {
-    return (await handle.result()) as IncidentResult;
+    return await handle.result();
   } catch (err) {
     // Terminated, timed out or failed: no result, only the memo (see statusOfClosed).
     if (err instanceof WorkflowFailedError) return null;
-    throw new CliError(`cannot read the result of ${description.workflowId}: ${(err as Error).message}`, EXIT.failure, { cause: err });
+    throw new OperationFailedError(`cannot read the result of ${description.workflowId}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-export async function requireClosedResult(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<IncidentResult> {
+export async function requireClosedResult(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentResult> {
   const result = await closedResult(handle, description);
-  if (!result) throw new CliError(`incident ${description.workflowId} ended ${description.status.name} without a record (see \`runbook audit ${description.workflowId}\`)`, EXIT.failure);
+  if (!result) throw new OperationFailedError(`incident ${description.workflowId} ended ${description.status.name} without a record (see \`runbook audit ${description.workflowId}\`)`);
   return result;
 }
 
@@ -30,7 +31,7 @@ interface MemoSummary {
   rationale?: string | null;
 }
 
-export async function statusOfClosed(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
+export async function statusOfClosed(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
   const result = await closedResult(handle, description);
   const memo = ((description.memo ?? {}) as { summary?: MemoSummary }).summary ?? {};
   const memoState = IncidentStateSchema.safeParse(memo.state);

@@ -8,13 +8,13 @@ import { ServiceCatalog } from '../activities/catalog.ts';
 import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { builtinScenario, startSimulator, type ScenarioPhase } from '../simulator/index.ts';
 import { createIncidentWorker } from '../worker/create-worker.ts';
 import { activityDepsFromConfig } from '../worker/deps.ts';
 import { followIncident } from './follow.ts';
 import { startIncident } from './incidents.ts';
-import { serviceFromConfig } from './service-config.ts';
+import { serviceFromConfig } from '../worker/service-config.ts';
 
 export const DRILL_APPROVER = 'drill-auto';
 export const DRILL_REPORTER = 'drill';
@@ -30,7 +30,6 @@ export const COMPRESSED_TIMINGS = {
   pollBackoff: 1.5,
   healthyChecksRequired: 3,
   billedProbeEvery: 4,
-  rateLimitWindowMs: 60_000,
   rolloutTimeoutMs: 30_000,
   pollsPerRun: 100,
   probeTimeoutMs: 3_000,
@@ -41,6 +40,8 @@ export const COMPRESSED_TIMINGS = {
 };
 
 export interface DrillOptions {
+  /** The runbook to drill (default: the first registered). */
+  runbook?: string;
   scenario: string;
   phases?: ScenarioPhase[];
   autoApprove: boolean;
@@ -67,12 +68,13 @@ export interface DrillReport {
 
 /** Starts what is missing (server, worker, simulator), runs one incident, tears it all down. */
 export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, options: DrillOptions): Promise<DrillReport> {
-  const scenario = options.phases ? null : builtinScenario(options.scenario);
+  const runbook = getRunbook(options.runbook ?? defaultRunbookId());
+  const drill = runbook.tooling.drill;
+  const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
   const latencyScale = options.productionTimings ? 1 : 0.01;
-  const runbook = getRunbook('ideogram');
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const sim = await startSimulator({ scenario: options.phases ? undefined : options.scenario, phases: options.phases, latencyScale });
+    const sim = await startSimulator({ runbook: runbook.id, scenario: options.phases ? undefined : options.scenario, phases: options.phases, latencyScale });
     cleanups.push(() => sim.stop());
     let server: DevServer | undefined;
     if (!temporalAddressConfigured(env)) {
@@ -83,24 +85,15 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
     const target = loadTemporalTarget(server ? { ...env, TEMPORAL_ADDRESS: server.address } : env);
 
     const workerEnv = { ...env };
-    if (!workerEnv.IDEOGRAM_API_KEY) {
-      workerEnv.IDEOGRAM_API_KEY = 'drill-simulator-key';
-      options.note('IDEOGRAM_API_KEY is not set: using a placeholder key the simulator accepts');
+    if (!workerEnv[drill.keyEnv]) {
+      workerEnv[drill.keyEnv] = 'drill-simulator-key';
+      options.note(`${drill.keyEnv} is not set: using a placeholder key the simulator accepts`);
     }
     workerEnv[DRILL_NEW_KEY_ENV] ??= 'drill-rotated-key';
     const service = serviceFromConfig(config, runbook);
     const remediationTarget: RemediationTarget = options.kubeContext
       ? createKubernetesTarget({ context: options.kubeContext })
-      : new RecordOnlyTarget({
-          seed: [
-            {
-              namespace: service.kubernetes.namespace,
-              deployment: service.kubernetes.deployment,
-              env: { IDEOGRAM_CONCURRENCY: '10' },
-              cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(service.kubernetes.batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
-            },
-          ],
-        });
+      : new RecordOnlyTarget({ seed: [{ namespace: service.kubernetes.namespace, deployment: service.kubernetes.deployment, ...drill.seed(service) }] });
     // The drill's own worker knows one service: the simulator, under the configured service's name.
     const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
     const port = new URL(sim.baseUrl).port;
@@ -114,7 +107,8 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
           baseUrl: unresolvable ? `http://${sim.unresolvableHost}:${port}` : sim.baseUrl,
           statusPageUrl: sim.statusPageUrl,
           apiHost: unresolvable ? sim.unresolvableHost : 'localhost',
-          apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
+          apiKeyRef: { kind: 'env', name: drill.keyEnv },
+          settings: { ...configured.settings, ...(options.productionTimings ? {} : drill.compressedSettings) },
         },
         policy: ApprovalPolicySchema.parse({ dryRun: options.dryRun, timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000 }),
         // Compressed time makes an hour's worth of real calls in a minute.
@@ -148,9 +142,7 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
       reporter: DRILL_REPORTER,
       symptom: `drill: ${options.scenario}`,
       service: serviceName,
-      // Scaled latencies are a few ms of provider time plus process overhead: a wider margin keeps a
-      // busy machine from looking like a slow provider (the slow scenario is 60-80 s, scaled).
-      decisionThresholds: { slowP95Ms: (options.productionTimings ? 30_000 : 50_000) * latencyScale },
+      decisionThresholds: drill.thresholds(latencyScale, options.productionTimings),
       drill: true,
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };
@@ -163,7 +155,7 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
       statusLine: options.statusLine,
       onApproval: async (request) => {
         if (options.autoApprove) {
-          if (request.stepId === 'new-key-reference') {
+          if (drill.secretSteps.includes(request.stepId)) {
             await handle.signal(provideSecretRefSignal, { by: DRILL_APPROVER, stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
           } else {
             await handle.signal(approveSignal, { stepId: request.stepId, by: DRILL_APPROVER, comment: 'drill auto-approval' });
@@ -175,7 +167,7 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
           options.note(`Waiting for ${request.stepId}: ${request.approveCommand} (Temporal at ${address})`);
           return;
         }
-        if (request.stepId === 'new-key-reference') {
+        if (drill.secretSteps.includes(request.stepId)) {
           if (answer === 'approve') await handle.signal(provideSecretRefSignal, { by: env.USER ?? 'operator', stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
           else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
           return;

@@ -1,5 +1,5 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery, terminalSafe, timelineQuery, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+import type { IncidentHandle } from './incident-workflow.ts';
 
 export interface FollowOptions {
   /** One line per timeline event. */
@@ -34,7 +34,7 @@ export function formatEntry(entry: TimelineEntry): string {
  * Follows an incident from its queries until it closes (or `signal` aborts): the same view for
  * `start --follow`, `status --follow` and drills. Returns the result when the incident closed.
  */
-export async function followIncident(handle: WorkflowHandle, options: FollowOptions): Promise<IncidentResult | null> {
+export async function followIncident(handle: IncidentHandle, options: FollowOptions): Promise<IncidentResult | null> {
   let printed = 0;
   let tick = 0;
   const handled = new Set<string>();
@@ -47,7 +47,7 @@ export async function followIncident(handle: WorkflowHandle, options: FollowOpti
     if (options.signal?.aborted) return null;
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
-      const result = (await handle.result()) as IncidentResult;
+      const result = await handle.result();
       for (const entry of result.timeline.slice(printed)) print(formatEntry(entry));
       options.statusLine?.(null);
       return result;

@@ -1,5 +1,6 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+// src/app: what the CLI does, without the terminal: start, read, signal and follow incidents, drills; throws domain errors (errors.ts).
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type SignalDefinition } from '@temporalio/common';
 import {
   approveSignal,
   decideUpdate,
@@ -16,17 +17,18 @@ import {
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
-import { CliError, EXIT, formatZodError, UsageError } from '../cli/errors.ts';
+import { formatZodError, OperationFailedError, RequestRefusedError } from './errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
+import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
 
 /** Opens an incident for a service by name: nothing else about where or how reaches the worker. */
-export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string): Promise<WorkflowHandle> {
+export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string): Promise<IncidentHandle> {
   const parsed = IncidentStartSchema.safeParse(draft);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'incident'));
+  if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
   const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
   try {
-    return await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    return await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: id,
       args: [draft],
@@ -35,21 +37,21 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new CliError(`an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with --id`, EXIT.usage);
+      throw new RequestRefusedError(`an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with --id`);
     }
     throw err;
   }
 }
 
 /** A handle to an incident that exists, or a message that says how to find one. */
-export async function incidentHandle(client: Client, id: string): Promise<{ handle: WorkflowHandle; running: boolean; description: WorkflowExecutionDescription }> {
-  const handle = client.workflow.getHandle(id);
+export async function incidentHandle(client: Client, id: string): Promise<{ handle: IncidentHandle; running: boolean; description: WorkflowExecutionDescription }> {
+  const handle = client.workflow.getHandle<IncidentWorkflow>(id);
   try {
     const description = await handle.describe();
-    if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new CliError(`${id} is a ${description.type} workflow, not an incident`, EXIT.usage);
+    if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new RequestRefusedError(`${id} is a ${description.type} workflow, not an incident`);
     return { handle, running: description.status.name === 'RUNNING', description };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`no incident ${id} — run \`runbook list --all\` to see incidents`, EXIT.failure);
+    if (err instanceof WorkflowNotFoundError) throw new OperationFailedError(`no incident ${id} — run \`runbook list --all\` to see incidents`);
     throw err;
   }
 }
@@ -78,19 +80,19 @@ export async function incidentPostmortem(client: Client, id: string): Promise<{ 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
 export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected'; via?: ApprovalVia }): Promise<string> {
   const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) throw new CliError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`, EXIT.usage);
+  if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
   // An update waits for a worker indefinitely: without one, say so instead of hanging.
   await requireWorker(client, description.taskQueue);
   try {
     const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision, via: input.via }] });
-    if (!answer.accepted) throw new CliError(answer.message, EXIT.usage);
+    if (!answer.accepted) throw new RequestRefusedError(answer.message);
     return answer.message;
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const reason = err.cause instanceof Error ? err.cause.message : err.message;
-      throw new CliError(`${input.decision === 'approved' ? 'approval' : 'rejection'} refused: ${reason}`, EXIT.usage);
+      throw new RequestRefusedError(`${input.decision === 'approved' ? 'approval' : 'rejection'} refused: ${reason}`);
     }
-    if (err instanceof CliError) throw err;
+    if (err instanceof RequestRefusedError) throw err;
     // Servers without updates: the signal path records invalid decisions on the timeline instead.
     await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment, via: input.via });
     return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;
@@ -98,9 +100,9 @@ export async function decide(client: Client, id: string, input: { stepId: string
 }
 
 /** Signals are durable, so they are sent without a worker; the answer says whether one will act on it now. */
-export async function signalIncident(client: Client, id: string, signal: string, payload: object): Promise<{ taskQueue: string; workerPolling: boolean }> {
+export async function signalIncident<Payload>(client: Client, id: string, signal: SignalDefinition<[Payload]>, payload: Payload): Promise<{ taskQueue: string; workerPolling: boolean }> {
   const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) throw new CliError(`incident ${id} is closed: \`${signal}\` changes nothing now`, EXIT.usage);
+  if (!running) throw new RequestRefusedError(`incident ${id} is closed: \`${signal.name}\` changes nothing now`);
   await handle.signal(signal, payload);
   return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0 };
 }
@@ -121,11 +123,11 @@ export async function listIncidents(client: Client, options: { all: boolean; sev
   const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`];
   if (!options.all) clauses.push(`ExecutionStatus = 'Running'`);
   if (options.severity) {
-    if (!QUOTE_SAFE.test(options.severity)) throw new UsageError(`bad --severity ${options.severity}`);
+    if (!QUOTE_SAFE.test(options.severity)) throw new RequestRefusedError(`bad --severity ${options.severity}`);
     clauses.push(`${SEARCH_ATTRIBUTES.severity.name} = '${options.severity}'`);
   }
   if (options.cause) {
-    if (!QUOTE_SAFE.test(options.cause)) throw new UsageError(`bad --cause ${options.cause}`);
+    if (!QUOTE_SAFE.test(options.cause)) throw new RequestRefusedError(`bad --cause ${options.cause}`);
     clauses.push(`${SEARCH_ATTRIBUTES.cause.name} = '${options.cause}'`);
   }
   const rows: IncidentRow[] = [];

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalUnreachable } from '../cli/errors.ts';
+import { temporalUnreachable } from './errors.ts';
 import { loadTemporalTarget, type TemporalTarget } from '../infra/temporal-connection.ts';
 
 export interface ConnectedClient {

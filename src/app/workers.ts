@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { noWorker } from '../cli/errors.ts';
+import { noWorker } from './errors.ts';
 
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 

@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { formatZodError, OperationFailedError, RequestRefusedError } from '../app/errors.ts';
 import { ConfigError } from '../config/index.ts';
 import { terminalSafe } from '../contract/common.ts';
 import type { CliContext } from './context.ts';
@@ -36,21 +37,6 @@ export class UsageError extends CliError {
   }
 }
 
-/** Temporal unreachable: the hint says how to get one. */
-export function temporalUnreachable(address: string, cause?: unknown): CliError {
-  return new CliError(
-    `Temporal is not reachable at ${address} — start it with \`runbook dev\` or set TEMPORAL_ADDRESS`,
-    EXIT.failure,
-    { cause },
-  );
-}
-
-export function formatZodError(err: ZodError, what = 'input'): string {
-  return `invalid ${what}: ${err.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ')}`;
-}
-
 /**
  * A command's validation errors, named the way the person typed them: `--latency-scale`, `<id>`.
  * `positional` lists the schema keys that are arguments rather than flags.
@@ -66,20 +52,16 @@ export function formatOptionError(err: ZodError, positional: readonly string[] =
     .join('; ')}`;
 }
 
-/** No worker polls the incident's task queue: queries and updates would wait in silence. */
-export function noWorker(taskQueue: string): CliError {
-  return new CliError(
-    `no worker is polling task queue "${taskQueue}" — start one with \`runbook worker\` (or \`runbook dev\` locally), then retry`,
-    EXIT.failure,
-  );
-}
-
 /** The one place that turns an error into a message and an exit code. */
 export function reportError(err: unknown, ctx: CliContext): number {
   const declared = (err as { exitCode?: unknown } | null)?.exitCode;
   if (err instanceof CliError || err instanceof ConfigError || (err instanceof Error && typeof declared === 'number')) {
     if (err.message) ctx.stderr.write(`runbook: ${terminalSafe(err.message, true)}\n`);
     return declared as number;
+  }
+  if (err instanceof RequestRefusedError || err instanceof OperationFailedError) {
+    ctx.stderr.write(`runbook: ${terminalSafe(err.message, true)}\n`);
+    return err instanceof RequestRefusedError ? EXIT.usage : EXIT.failure;
   }
   if (err instanceof ZodError) {
     ctx.stderr.write(`runbook: ${terminalSafe(formatZodError(err), true)}\n`);

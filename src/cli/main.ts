@@ -1,3 +1,4 @@
+// src/cli: the `runbook` command: parses arguments, calls src/app, prints, and maps errors to exit codes (errors.ts).
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.ts';
 import { EXIT, reportError } from './errors.ts';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SignalDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { signalIncident } from '../app/incidents.ts';
 import type { CliContext } from './context.ts';
@@ -6,7 +7,8 @@ import { IncidentIdSchema, parseOptions, PersonSchema, TextArgumentSchema, withC
 
 export interface SignalCommandSpec {
   name: string;
-  signal: string;
+  /** Its definition in the contract (src/contract/signals.ts): every payload carries `by`. */
+  signal: SignalDefinition<[{ by: string }]>;
   description: string;
   /** The free-text argument after the id, and the payload field it fills. */
   text?: { argument: string; field: 'text' | 'reason' };

@@ -1,3 +1,4 @@
+// src/config: the environment read once and validated (AppConfig); a bad value is a ConfigError (exit 2).
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HttpUrlSchema, PersonNameSchema, TASK_QUEUE, identityKey, parseSecretRef, type SecretRef } from '../contract/index.ts';

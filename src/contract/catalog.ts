@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describeSecretRef, FreeTextSchema, IncidentIdSchema, PersonNameSchema, type SecretRef } from './common.ts';
 import { ApprovalPolicySchema, IncidentTimingsSchema, ServiceTargetSchema, type ApprovalPolicy, type ServiceTarget } from './incident.ts';
 
-export const ServiceNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name like ideogram-service (lowercase letters, digits, . _ -)');
+export const ServiceNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name like image-service (lowercase letters, digits, . _ -)');
 
 /**
  * One service the worker takes care of. Only the worker's own configuration says where a
@@ -12,14 +12,15 @@ export const ServiceNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/,
 export const CatalogEntrySchema = z
   .object({
     name: ServiceNameSchema,
-    runbook: z.string().min(1).default('ideogram'),
+    /** Optional in the file when the worker has one runbook (the first registered is taken). */
+    runbook: z.string().min(1).optional(),
     target: ServiceTargetSchema.omit({ name: true }),
     policy: ApprovalPolicySchema.prefault({}),
     billedProbeBudget: z.number().int().min(0).optional(),
     billedProbesPerHour: z.number().int().min(1).optional(),
     /**
      * Secret references a human may hand over during an incident (a rotated key, probe
-     * credentials), as patterns: `env:IDEOGRAM_API_KEY_*`, `k8s:payments/ideogram-secrets-next#*`.
+     * credentials), as patterns: `env:API_KEY_*`, `k8s:payments/api-secrets-next#*`.
      * Anything else is refused, so an approver cannot point the worker at, say, its own token.
      */
     allowedSecretRefs: z.array(z.string().min(1)).default([]),
@@ -69,7 +70,7 @@ export const IncidentStartSchema = z
   .strict();
 export type IncidentStart = z.input<typeof IncidentStartSchema>;
 
-/** `env:IDEOGRAM_*` style patterns against a reference's canonical form. */
+/** `env:API_KEY_*` style patterns against a reference's canonical form. */
 export function secretRefAllowed(ref: SecretRef, patterns: readonly string[]): boolean {
   const text = describeSecretRef(ref);
   return patterns.some((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(text));

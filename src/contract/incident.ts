@@ -76,8 +76,8 @@ export const ApprovalPolicySchema = z.object({
   allowSelfApproval: z.boolean().default(false),
   timeoutMs: z.number().int().positive().default(30 * 60_000),
   onTimeout: ApprovalTimeoutOutcomeSchema.default('escalate'),
-  /** P1 provider outages may enable fallback without waiting for a human. */
-  autoApproveP1Fallback: z.boolean().default(false),
+  /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
+  autoApproveP1Fallback: z.boolean().optional(),
   /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
   dryRun: z.boolean().default(false),
   /**
@@ -108,7 +108,8 @@ export const IncidentTimingsSchema = z.object({
   healthyChecksRequired: z.number().int().min(1).default(3),
   /** A billed generate probe at most every Nth poll; the rest hit the status page. */
   billedProbeEvery: z.number().int().min(1).default(4),
-  rateLimitWindowMs: ms(15 * MIN),
+  /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
+  rateLimitWindowMs: z.number().int().positive().optional(),
   rolloutTimeoutMs: ms(10 * MIN),
   /** Continue-as-new after this many monitor polls, keeping each run's history bounded. */
   pollsPerRun: z.number().int().min(1).default(100),
@@ -138,16 +139,19 @@ export const ServiceTargetSchema = z.object({
     namespace: z.string().min(1),
     deployment: z.string().min(1),
     container: z.string().optional(),
-    secretName: z.string().min(1),
-    secretKey: z.string().min(1),
-    /** Label selector of the batch CronJobs paused when credits run out. */
-    batchSelector: z.string().min(1),
+    /** Recorded by incidents before runbook settings (a runbook's secret and batch objects): kept so they replay. */
+    secretName: z.string().min(1).optional(),
+    secretKey: z.string().min(1).optional(),
+    batchSelector: z.string().min(1).optional(),
   }),
+  /** The runbook's own settings (its schema, in src/runbooks/<id>, validates them). */
+  settings: z.record(z.string(), z.unknown()).optional(),
 });
 export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 
 export const IncidentInputSchema = z.object({
-  runbook: z.string().min(1).default('ideogram'),
+  /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
+  runbook: z.string().min(1).optional(),
   trigger: z.enum(['manual', 'alert', 'drill']),
   reporter: z.string().min(1),
   symptom: z.string().default(''),

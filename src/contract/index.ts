@@ -1,8 +1,11 @@
+// src/contract: what every side shares — task queue, signals, queries, update, schemas, error types, the kubectl renderer; imports nothing else from src.
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 export * from './common.ts';
 export * from './probes.ts';
 export * from './mutations.ts';
+export * from './kubectl.ts';
+export * from './errors.ts';
 export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';

@@ -33,10 +33,10 @@ export const MutationRecordSchema = z.object({
   /** Deterministic (workflow-assigned) so a retried activity recognises its own earlier work. */
   id: z.string(),
   step: z.string(),
-  /** e.g. `deployment/ideogram-service -n prod`. */
+  /** e.g. `deployment/image-service -n prod`. */
   target: z.string(),
   op: MutationOpSchema,
-  /** Human summary of the change, e.g. `IDEOGRAM_FALLBACK=true`. */
+  /** Human summary of the change, e.g. `SERVICE_FALLBACK=true`. */
   change: z.string(),
   /** Prior state, enough to restore it (no secret values: secrets are backed up in-cluster). */
   previous: z.unknown(),

@@ -16,8 +16,10 @@ export const ProbeSpecSchema = z.discriminatedUnion('kind', [
     urlFrom: z.enum(['baseUrl', 'statusPageUrl']).default('baseUrl'),
     json: z.unknown().optional(),
     multipart: z.record(z.string(), z.string()).optional(),
-    /** Header that carries the service's API key (resolved inside the activity). */
+    /** Header that carries the service's API key as is (resolved inside the activity); `auth` for a scheme. */
     authHeader: z.string().optional(),
+    /** How the key is sent: `<header>: <prefix><key>`, e.g. `{header: 'Authorization', prefix: 'Bearer '}`. */
+    auth: z.object({ header: z.string().min(1), prefix: z.string().optional() }).optional(),
     /** Costs money at the provider: counted against the incident's probe budget. */
     billed: z.boolean().default(false),
     timeoutMs: z.number().int().positive(),

@@ -1,3 +1,4 @@
+// src/infra: process plumbing for the CLI and worker — Temporal dev server, ports, pid files, logging, the workflow bundle.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';

@@ -26,6 +26,8 @@ export interface SupervisedProcess {
   stop(): Promise<void>;
   /** SIGKILL, for tests that need a crash rather than a shutdown. */
   kill(): void;
+  /** Its last lines of output, for an error that says why it died. */
+  recentOutput(): string;
 }
 
 const WATCHDOG = join(import.meta.dirname, 'dev-server-watchdog.mjs');
@@ -43,8 +45,14 @@ export async function startSupervised(options: SupervisedOptions): Promise<Super
     uid: options.uid,
     gid: options.gid,
   });
+  const recent: string[] = [];
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      recent.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+      if (recent.length > 20) recent.shift();
+      options.onOutput?.(line);
+    }
   };
   watchdog.stdout?.on('data', forward);
   watchdog.stderr?.on('data', forward);
@@ -73,6 +81,7 @@ export async function startSupervised(options: SupervisedOptions): Promise<Super
         if (isAlive(pid)) await terminate(pid, graceMs);
         if (watchdog.connected) watchdog.disconnect();
       })()),
+    recentOutput: () => recent.join('\n'),
     kill: () => {
       try {
         process.kill(pid, 'SIGKILL');

@@ -1,16 +1,14 @@
+// src/server: the incident console, one HTTP service (Fastify) in front of the app layer; later intake routes join it.
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySecureSession from '@fastify/secure-session';
-import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/index.ts';
-import { CliError } from '../cli/errors.ts';
+import { OperationFailedError, RequestRefusedError } from '../app/errors.ts';
 import type { ConsoleIdentity } from './identity.ts';
-import type { LoginLinks } from './login-links.ts';
-import type { OidcLogin } from './oidc.ts';
+import type { ConsoleDeps } from './deps.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerPageRoutes } from './routes/pages.ts';
@@ -23,17 +21,6 @@ declare module '@fastify/secure-session' {
     /** The OIDC login in flight: PKCE verifier and state, kept only until the callback. */
     oidc: { verifier: string; state: string };
   }
-}
-
-/** What every route group needs: the Temporal client and the engine's configuration. */
-export interface ConsoleDeps {
-  client: Client;
-  config: AppConfig;
-  loginLinks: LoginLinks;
-  /** Null: local mode, one-time login links only. */
-  oidc: OidcLogin | null;
-  /** Where people reach the console (redirect URIs, cookie security). */
-  publicUrl: string;
 }
 
 export interface ConsoleOptions extends ConsoleDeps {
@@ -62,10 +49,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
 
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof CliError) {
-      // The app layer's refusals are written for people: show them, as a conflict with the request.
-      return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
-    }
+    // The app layer's errors are written for people: show them. A refusal conflicts with the
+    // request as made; a failed operation (no worker, no such incident) is the service's problem.
+    if (err instanceof RequestRefusedError) return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
+    if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message).text);
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'console request failed');
     return reply.code(status).type('text/html').send(errorPage(status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message).text);

@@ -3,7 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
-import { UsageError } from '../cli/errors.ts';
+import { RequestRefusedError } from '../app/errors.ts';
 import { buildConsole } from './app.ts';
 import { rolesFrom } from './identity.ts';
 import { LoginLinks } from './login-links.ts';
@@ -34,9 +34,9 @@ export async function startConsole(options: { client: Client; config: AppConfig;
   const port = options.port ?? config.RUNBOOK_CONSOLE_PORT;
   const issuer = config.RUNBOOK_OIDC_ISSUER;
   if (!issuer && !isLoopback(host)) {
-    throw new UsageError(`RUNBOOK_CONSOLE_HOST=${host}: the console listens beyond this machine only with OpenID Connect (set RUNBOOK_OIDC_ISSUER and RUNBOOK_OIDC_CLIENT_ID)`);
+    throw new RequestRefusedError(`RUNBOOK_CONSOLE_HOST=${host}: the console listens beyond this machine only with OpenID Connect (set RUNBOOK_OIDC_ISSUER and RUNBOOK_OIDC_CLIENT_ID)`);
   }
-  if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new UsageError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
+  if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
   const listenUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const loginLinks = new LoginLinks();
   const publicUrl = config.RUNBOOK_CONSOLE_URL ?? listenUrl;

@@ -1,8 +1,8 @@
+// src/simulator: a fake Ideogram API served over loopback HTTP, driven by scenario phases, for drills and tests.
 export { startSimulator, type NodeLookup, type RecordedRequest, type RunningSimulator, type SimulatorOptions } from './server.ts';
 export {
   assertDrillEnds,
-  BUILTIN_SCENARIOS,
-  BUILTIN_SCENARIO_DEFINITIONS,
+  behaviorOf,
   builtinScenario,
   loadScenarioFile,
   parseScenarioPhases,

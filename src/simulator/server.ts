@@ -1,12 +1,15 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
-import { builtinScenario, parseScenarioPhases, type EndpointBehavior, type ScenarioPhase } from './scenarios.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
+import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from '../runbooks/types.ts';
+import { behaviorOf, builtinScenario, parseScenarioPhases, type EndpointBehavior, type PhaseBehavior, type ScenarioPhase } from './scenarios.ts';
 
 export interface SimulatorOptions {
+  /** Whose API to simulate: a runbook's simulator profile and scenarios (default: the first registered runbook). */
+  runbook?: string;
   host?: string;
   port?: number;
   scenario?: string;
@@ -15,7 +18,7 @@ export interface SimulatorOptions {
   latencyScale?: number;
   /** Signed image URLs expire after this long (the provider documents 24 h). */
   imageTtlMs?: number;
-  /** Images in flight per key before 429 inflight_limit. */
+  /** Units (e.g. images) in flight per key before the profile's 429. */
   inflightLimit?: number;
   /** Keys the simulator accepts; default: any non-empty key. */
   validKeys?: string[];
@@ -33,7 +36,8 @@ export type NodeLookup = (
 export interface RecordedRequest {
   method: string;
   path: string;
-  endpoint: 'legacy' | 'v3' | 'statusPage' | 'images' | 'other';
+  /** The profile's endpoint id, or `other`. */
+  endpoint: string;
   /** Epoch milliseconds with sub-millisecond precision, so ordering between requests is exact. */
   arrivedAt: number;
   respondedAt: number | null;
@@ -65,42 +69,6 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-const MODELS = ['V_1', 'V_1_TURBO', 'V_2', 'V_2_TURBO', 'V_2A', 'V_2A_TURBO', 'V_3', 'AUTO'] as const;
-const MAGIC = ['AUTO', 'ON', 'OFF'] as const;
-const SPEEDS = ['FLASH', 'TURBO', 'BALANCED', 'DEFAULT', 'QUALITY'] as const;
-const LEGACY_ASPECTS = ['ASPECT_1_1', 'ASPECT_10_16', 'ASPECT_16_10', 'ASPECT_9_16', 'ASPECT_16_9', 'ASPECT_3_2', 'ASPECT_2_3', 'ASPECT_4_3', 'ASPECT_3_4', 'ASPECT_1_3', 'ASPECT_3_1'] as const;
-
-const LegacyRequestSchema = z.object({
-  image_request: z.object({
-    prompt: z.string().min(1),
-    model: z.enum(MODELS).default('V_2'),
-    magic_prompt_option: z.enum(MAGIC).optional(),
-    num_images: z.coerce.number().int().min(1).max(8).default(1),
-    seed: z.coerce.number().int().min(0).max(2147483647).optional(),
-    aspect_ratio: z.enum(LEGACY_ASPECTS).optional(),
-    style_type: z.string().optional(),
-    resolution: z.string().optional(),
-  }),
-});
-const V3RequestSchema = z.object({
-  prompt: z.string().min(1),
-  rendering_speed: z.enum(SPEEDS).default('DEFAULT'),
-  magic_prompt: z.enum(MAGIC).optional(),
-  num_images: z.coerce.number().int().min(1).max(8).default(1),
-  seed: z.coerce.number().int().min(0).max(2147483647).optional(),
-  aspect_ratio: z.string().regex(/^\d+x\d+$/, 'like 16x9').optional(),
-  style_type: z.string().optional(),
-});
-
-/** Provider-documented latency per rendering speed, before scaling. */
-const SPEED_LATENCY: Record<string, [number, number]> = {
-  FLASH: [2_000, 4_000],
-  TURBO: [4_000, 8_000],
-  BALANCED: [6_000, 12_000],
-  DEFAULT: [6_000, 12_000],
-  QUALITY: [10_000, 25_000],
-};
-
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 function pickLatency(latency: EndpointBehavior['latencyMs'], fallback: [number, number]): number {
@@ -114,6 +82,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const imageTtlMs = options.imageTtlMs ?? 24 * 3600_000;
   const inflightLimit = options.inflightLimit ?? 10;
   const now = options.now ?? Date.now;
+  const tooling = getRunbook(options.runbook ?? defaultRunbookId()).tooling;
+  const profile: SimulatorProfile = tooling.simulator;
 
   let phases: ScenarioPhase[] = [];
   let phaseIndex = 0;
@@ -126,7 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const hung = new Set<ServerResponse>();
 
   const setScenario = (scenario: string | ScenarioPhase[]) => {
-    phases = typeof scenario === 'string' ? builtinScenario(scenario).phases : parseScenarioPhases(scenario);
+    phases = typeof scenario === 'string' ? builtinScenario(scenario, tooling.scenarios).phases : parseScenarioPhases(scenario, 'scenario', profile);
     phaseIndex = 0;
     phaseStartedAt = now();
     phaseRequests = 0;
@@ -164,16 +134,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname.startsWith('/__admin/')) return admin(req, res, url);
 
-    const endpoint: RecordedRequest['endpoint'] =
-      req.method === 'POST' && url.pathname === '/generate'
-        ? 'legacy'
-        : req.method === 'POST' && url.pathname === '/v1/ideogram-v3/generate'
-          ? 'v3'
-          : req.method === 'GET' && url.pathname === '/api/v2/status.json'
-            ? 'statusPage'
-            : req.method === 'GET' && url.pathname.startsWith('/images/')
-              ? 'images'
-              : 'other';
+    const route = routeOf(profile, req.method ?? 'GET', url.pathname);
+    const endpoint = route?.id ?? 'other';
     const phase = currentPhase();
     const name = phaseName();
     phaseRequests += 1;
@@ -196,14 +158,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
 
     const body = await readBody(req);
-    switch (endpoint) {
-      case 'legacy':
-      case 'v3':
-        return generate(endpoint, req, res, body, phase, record);
+    const behavior = behaviorOf(phase, endpoint);
+    switch (route?.kind) {
+      case 'api':
+        return apiCall(route, req, res, body, behavior, record);
       case 'statusPage':
-        return statusPage(res, phase, record);
+        return statusPage(res, behavior, record);
       case 'images':
-        return image(res, url, phase, record);
+        return image(res, url, route, behavior, record);
       default:
         return send(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
     }
@@ -228,7 +190,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
         return true;
       case 'truncated': {
-        const text = JSON.stringify({ created: new Date().toISOString(), data: [{ url: `${baseUrl}/images/x.png`, prompt: 'x' }] });
+        // Half of a genuine success body: starts like one, never parses.
+        const sample: SimulatedRequest = { units: 1, latencyMs: [0, 0], fields: { prompt: 'x' } };
+        const text = JSON.stringify(profile.success(record.endpoint, sample, { fileUrl: () => `${baseUrl}/files/x`, now: new Date(now()) }));
         res.writeHead(behavior.status ?? 200, { 'content-type': 'application/json' });
         res.end(text.slice(0, Math.floor(text.length / 2)));
         return true;
@@ -236,63 +200,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   }
 
-  async function generate(
-    endpoint: 'legacy' | 'v3',
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: Buffer,
-    phase: ScenarioPhase,
-    record: RecordedRequest,
-  ): Promise<void> {
-    const key = req.headers['api-key'];
-    const apiKey = typeof key === 'string' ? key : '';
-    if (!apiKey || (options.validKeys && !options.validKeys.includes(apiKey))) {
-      return send(res, 401, { error: 'Unauthorized: invalid or missing Api-Key' });
-    }
-    let parsed: { prompt: string; numImages: number; speed: string; style?: string; seed?: number };
-    try {
-      if (endpoint === 'legacy') {
-        const json = LegacyRequestSchema.parse(JSON.parse(raw.toString('utf8') || 'null'));
-        const r = json.image_request;
-        parsed = { prompt: r.prompt, numImages: r.num_images, speed: r.model.endsWith('TURBO') ? 'TURBO' : 'DEFAULT', style: r.style_type, seed: r.seed };
-      } else {
-        const fields = await parseV3Body(req, raw);
-        const r = V3RequestSchema.parse(fields);
-        parsed = { prompt: r.prompt, numImages: r.num_images, speed: r.rendering_speed, style: r.style_type, seed: r.seed };
-      }
-    } catch (err) {
-      const message = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'malformed body';
-      return send(res, 400, { error: `Invalid request: ${message}` });
-    }
+  async function apiCall(route: SimulatedEndpoint, req: IncomingMessage, res: ServerResponse, raw: Buffer, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
+    const apiKey = keyOf(req, profile.auth);
+    if (!apiKey || (options.validKeys && !options.validKeys.includes(apiKey))) return send(res, profile.unauthorized.status, profile.unauthorized.body);
+    const parsed = route.parse ? route.parse(await parseBody(req, raw).catch(() => undefined)) : { units: 1, latencyMs: [0, 0] as [number, number], fields: {} };
+    if (typeof parsed === 'string') return send(res, 400, { error: parsed });
 
-    const behavior = phase[endpoint];
     const inUse = inflight.get(apiKey) ?? 0;
-    if (inUse + parsed.numImages > inflightLimit) {
-      return send(res, 429, { error: 'Too many requests in flight', reject_reason: 'inflight_limit' }, { 'retry-after': '1' });
-    }
-    inflight.set(apiKey, inUse + parsed.numImages);
+    if (inUse + parsed.units > inflightLimit) return send(res, 429, profile.inflightLimited.body, profile.inflightLimited.headers);
+    inflight.set(apiKey, inUse + parsed.units);
     record.admittedAt = preciseNow();
-    // The images stay in flight until the connection is done with them: a hung request keeps its slots.
-    res.once('close', () => inflight.set(apiKey, (inflight.get(apiKey) ?? parsed.numImages) - parsed.numImages));
-    if (await applyBehavior(res, behavior, SPEED_LATENCY[parsed.speed] ?? [6_000, 12_000], record)) return;
+    // The units stay in flight until the connection is done with them: a hung request keeps its slots.
+    res.once('close', () => inflight.set(apiKey, (inflight.get(apiKey) ?? parsed.units) - parsed.units));
+    if (await applyBehavior(res, behavior, parsed.latencyMs, record)) return;
     if (behavior?.status && behavior.status !== 200) {
-      const headers: Record<string, string> = behavior.retryAfterSeconds !== undefined ? { 'retry-after': String(behavior.retryAfterSeconds) } : {};
-      return send(res, behavior.status, behavior.body ?? { error: `HTTP ${behavior.status}` }, headers);
+      const headers: Record<string, string> = { ...behavior.headers, ...(behavior.retryAfterSeconds !== undefined ? { 'retry-after': String(behavior.retryAfterSeconds) } : {}) };
+      return send(res, behavior.status, behavior.body ?? profile.errorBody(behavior.status), headers);
     }
-    const unsafe = /\bunsafe\b/i.test(parsed.prompt);
-    const data = Array.from({ length: parsed.numImages }, () => {
+    const files = profile.endpoints.find((e) => e.kind === 'images');
+    const fileUrl = () => {
       const id = randomBytes(8).toString('hex');
       images.set(id, { expiresAt: now() + imageTtlMs });
-      return {
-        url: unsafe ? '' : `${publicOrigin(req)}/images/${id}.png?sig=${randomBytes(6).toString('hex')}`,
-        prompt: parsed.prompt,
-        resolution: '1024x1024',
-        is_image_safe: !unsafe,
-        seed: parsed.seed ?? randomInt(0, 2147483647),
-        style_type: parsed.style ?? 'GENERAL',
-      };
-    });
-    return send(res, 200, behavior?.body ?? { created: new Date().toISOString(), data });
+      return `${publicOrigin(req)}${files ? files.path.replace(/\*$/, '') : '/files/'}${id}.png?sig=${randomBytes(6).toString('hex')}`;
+    };
+    return send(res, 200, behavior?.body ?? profile.success(route.id, parsed, { fileUrl, now: new Date(now()) }));
   }
 
   /** Image URLs use the host the client reached us by, so they work behind Docker's service names too. */
@@ -301,19 +232,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return host && /^[\w.-]+(:\d+)?$/.test(host) ? `http://${host}` : baseUrl;
   }
 
-  async function statusPage(res: ServerResponse, phase: ScenarioPhase, record: RecordedRequest): Promise<void> {
-    const behavior = phase.statusPage;
+  async function statusPage(res: ServerResponse, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
     if (await applyBehavior(res, behavior, [0, 0], record)) return;
     if (behavior?.status && behavior.status !== 200) return send(res, behavior.status, behavior.body ?? { error: 'status page error' });
     const indicator = behavior?.indicator ?? 'none';
     const description = behavior?.description ?? (indicator === 'none' ? 'All Systems Operational' : 'Service disruption');
-    return send(res, 200, behavior?.body ?? { page: { name: 'Ideogram (simulated)' }, status: { indicator, description } });
+    return send(res, 200, behavior?.body ?? { page: { name: profile.name }, status: { indicator, description } });
   }
 
-  async function image(res: ServerResponse, url: URL, phase: ScenarioPhase, record: RecordedRequest): Promise<void> {
-    const behavior = phase.images;
+  async function image(res: ServerResponse, url: URL, route: SimulatedEndpoint, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
     if (await applyBehavior(res, behavior, [0, 0], record)) return;
-    const id = url.pathname.replace(/^\/images\//, '').replace(/\.png$/, '');
+    const id = url.pathname.slice(route.path.length - 1).replace(/\.png$/, '');
     const stored = images.get(id);
     if (!stored) return sendText(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
     if (behavior?.expired || now() >= stored.expiresAt) {
@@ -349,7 +278,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
-  const unresolvableHost = 'api.ideogram.invalid';
+  const unresolvableHost = profile.unresolvableHost;
   const lookup = async (hostname: string): Promise<{ address: string; family: 4 }> => {
     if (hostname === unresolvableHost || currentPhase().dns === 'fail') {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
@@ -365,7 +294,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   return {
     baseUrl,
-    statusPageUrl: `${baseUrl}/api/v2/status.json`,
+    statusPageUrl: `${baseUrl}${profile.endpoints.find((e) => e.kind === 'statusPage')?.path ?? '/status.json'}`,
     adminUrl: `${baseUrl}/__admin`,
     unresolvableHost,
     lookup,
@@ -407,14 +336,29 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function parseV3Body(req: IncomingMessage, raw: Buffer): Promise<Record<string, string>> {
+/** The endpoint a request is for: exact paths, or prefixes declared with a trailing `*`. */
+function routeOf(profile: SimulatorProfile, method: string, path: string): SimulatedEndpoint | undefined {
+  return profile.endpoints.find((e) => e.method === method && (e.path.endsWith('*') ? path.startsWith(e.path.slice(0, -1)) : path === e.path));
+}
+
+/** The key as the profile says it is sent (`<header>: <prefix><key>`); empty when absent or malformed. */
+function keyOf(req: IncomingMessage, auth: SimulatorProfile['auth']): string {
+  const value = req.headers[auth.header.toLowerCase()];
+  if (typeof value !== 'string') return '';
+  const prefix = auth.prefix ?? '';
+  return value.startsWith(prefix) ? value.slice(prefix.length) : '';
+}
+
+/** A JSON body, or the text fields of a multipart form; anything else is refused. */
+async function parseBody(req: IncomingMessage, raw: Buffer): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('application/json')) return JSON.parse(raw.toString('utf8')) as Record<string, string>;
-  if (!type.startsWith('multipart/form-data')) throw new Error('expected multipart/form-data or application/json');
-  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
-  const fields: Record<string, string> = {};
-  for (const [name, value] of form.entries()) if (typeof value === 'string') fields[name] = value;
-  return fields;
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+    const fields: Record<string, string> = {};
+    for (const [name, value] of form.entries()) if (typeof value === 'string') fields[name] = value;
+    return fields;
+  }
+  return JSON.parse(raw.toString('utf8') || 'null') as unknown;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

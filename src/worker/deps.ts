@@ -1,11 +1,10 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import type { ServiceCatalog } from '../activities/catalog.ts';
-import { catalogFromConfig } from '../app/service-catalog.ts';
-import { postmortemDir, type AppConfig } from '../config/index.ts';
+import { catalogFromConfig } from './service-catalog.ts';
+import { ConfigError, postmortemDir, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {
   if (config.RUNBOOK_REMEDIATION_TARGET === 'kubernetes') return createKubernetesTarget({ context: config.RUNBOOK_KUBE_CONTEXT });
@@ -20,7 +19,7 @@ export function requireWritableDirectory(variable: string, dir: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`${variable} ${dir} is not a writable directory (${e.code ?? e.message}) — point it at a directory the worker can write`);
+    throw new ConfigError(`${variable} ${dir} is not a writable directory (${e.code ?? e.message}) — point it at a directory the worker can write`);
   }
 }
 

@@ -1,3 +1,4 @@
+// src/worker: builds and runs the Temporal worker (activities from configuration, the service catalog, the workflow bundle).
 // Production entry point: `node src/worker/main.ts` (the Docker image's command).
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../infra/logger.ts';

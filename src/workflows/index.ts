@@ -1,5 +1,7 @@
+// src/workflows: deterministic workflow code only (no I/O): the incident workflow entry point and its engine.
 import { ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  ErrorTypes,
   IncidentInputSchema,
   IncidentStartSchema,
   postmortemQuery,
@@ -11,7 +13,7 @@ import {
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -25,7 +27,7 @@ export const SERVICE_CATALOG_PATCH = 'service-catalog';
 export type IncidentWorkflowArg = IncidentStart | IncidentInputDraft | { continuation: IncidentSnapshot };
 
 const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
-  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, 'InvalidIncidentInput');
+  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidIncidentInput);
 
 /** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
 function answerWhileResolving(start: { service: string; runbook?: string; reporter: string }): void {
@@ -59,7 +61,7 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   answerWhileResolving(start.data);
   const { service: name, ...request } = start.data;
   const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
-    throw ApplicationFailure.nonRetryable(failureMessage(err), 'UnknownService');
+    throw ApplicationFailure.nonRetryable(failureMessage(err), ErrorTypes.UnknownService);
   });
   const input = IncidentInputSchema.parse({
     ...request,
@@ -84,21 +86,23 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
       snapshot = await fromCatalog(arg);
     } else {
       // Started before the catalog (replay only: new incidents take the branch above).
-      const parsed = IncidentInputSchema.safeParse(arg);
+      // Inputs recorded before the runbook was required ran the first registered runbook.
+      const draft = arg as IncidentInputDraft;
+      const parsed = IncidentInputSchema.safeParse({ ...draft, runbook: draft.runbook ?? defaultRunbookId() });
       if (!parsed.success) throw invalid(parsed.error.issues);
       snapshot = freshSnapshot(parsed.data, workflowInfo().workflowId, new Date(Date.now()).toISOString());
       if (!judgement) {
         // Started before judgement v2: replay exactly as it ran, with the defaults of that time.
         delete snapshot.engine;
-        if ((arg as IncidentInputDraft).billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
+        if (draft.billedProbeBudget === undefined) snapshot.input = { ...snapshot.input, billedProbeBudget: 20 };
       }
     }
   }
   let runbook;
   try {
-    runbook = getRunbook(snapshot.input.runbook);
+    runbook = getRunbook(snapshot.input.runbook ?? defaultRunbookId());
   } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'UnknownRunbook');
+    throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
   // The parts are composed once; the handlers talk to the part that owns what they touch.
   const incident = new Incident(snapshot, runbook);

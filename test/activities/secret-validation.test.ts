@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { isSecretConfigError, resolveSecret } from '../../src/activities/secrets.ts';
+import { ErrorTypes } from '../../src/contract/index.ts';
 
 const KEY = 'sk-test-7f3a9c1e';
 const fromEnv = (value: string | undefined) => resolveSecret({ kind: 'env', name: 'IDEOGRAM_API_KEY' }, { env: { IDEOGRAM_API_KEY: value } });
@@ -34,7 +35,7 @@ describe('resolveSecret validates what a reference points at', () => {
     ['a non-breaking space', `${KEY}\u00a0`],
   ])('a key with %s is a configuration error naming the reference, never the value', async (_what, value) => {
     const err = await failure(fromEnv(value));
-    expect(err.type).toBe('SecretInvalid');
+    expect(err.type).toBe(ErrorTypes.SecretInvalid);
     expect(err.nonRetryable).toBe(true);
     expect(isSecretConfigError(err)).toBe(true);
     expect(err.message).toContain('env:IDEOGRAM_API_KEY contains whitespace or control characters');
@@ -44,7 +45,7 @@ describe('resolveSecret validates what a reference points at', () => {
   it('keeps SecretNotFound for a missing or empty value', async () => {
     for (const value of [undefined, '']) {
       const err = await failure(fromEnv(value));
-      expect(err.type).toBe('SecretNotFound');
+      expect(err.type).toBe(ErrorTypes.SecretNotFound);
       expect(isSecretConfigError(err)).toBe(true);
     }
   });

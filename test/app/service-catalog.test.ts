@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
-import { catalogFromConfig } from '../../src/app/service-catalog.ts';
+import { catalogFromConfig } from '../../src/worker/service-catalog.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { secretRefAllowed, type CatalogEntry, type MutationRecord, type ProbeResult } from '../../src/contract/index.ts';
+import { ErrorTypes, secretRefAllowed, type CatalogEntry, type MutationRecord, type ProbeResult } from '../../src/contract/index.ts';
 
 const entry: CatalogEntry = {
   name: 'ideogram-service',
@@ -82,9 +82,9 @@ describe('the catalog guard', () => {
 
   it('probes go to the catalog target by name; a foreign target or key reference is refused before anything is sent', async () => {
     await guarded.runProbe({ spec, service: 'ideogram-service' });
-    await expect(guarded.runProbe({ spec, target: { baseUrl: 'http://127.0.0.1:9', apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' } } })).rejects.toMatchObject({ type: 'ForeignTarget' });
-    await expect(guarded.runProbe({ spec, service: 'ideogram-service', keyRef: { kind: 'file', path: '/var/run/secrets/token' } })).rejects.toMatchObject({ type: 'SecretRefNotAllowed' });
-    await expect(guarded.runProbe({ spec, service: 'other' })).rejects.toMatchObject({ type: 'UnknownService' });
+    await expect(guarded.runProbe({ spec, target: { baseUrl: 'http://127.0.0.1:9', apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' } } })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
+    await expect(guarded.runProbe({ spec, service: 'ideogram-service', keyRef: { kind: 'file', path: '/var/run/secrets/token' } })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
+    await expect(guarded.runProbe({ spec, service: 'other' })).rejects.toMatchObject({ type: ErrorTypes.UnknownService });
     expect(calls).toEqual(['probe https://api.ideogram.ai']);
   });
 
@@ -92,10 +92,10 @@ describe('the catalog guard', () => {
     calls.length = 0;
     const setEnv = { kind: 'set-env' as const, namespace: 'payments', deployment: 'ideogram-service', name: 'X', value: '1' };
     await guarded.applyMutation({ mutationId: 'i/s', step: 's', op: setEnv, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' });
-    await expect(guarded.applyMutation({ mutationId: 'i/s', step: 's', op: { ...setEnv, deployment: 'billing' }, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: 'ForeignTarget' });
+    await expect(guarded.applyMutation({ mutationId: 'i/s', step: 's', op: { ...setEnv, deployment: 'billing' }, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
     const rotate = { kind: 'apply-secret' as const, namespace: 'payments', secretName: 'ideogram-secrets', key: 'api-key', ref: { kind: 'file' as const, path: '/etc/shadow' } };
-    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op: rotate, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: 'SecretRefNotAllowed' });
-    await expect(guarded.revertMutation({ ...record({ ...setEnv, namespace: 'kube-system' }), service: 'ideogram-service' })).rejects.toMatchObject({ type: 'ForeignTarget' });
+    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op: rotate, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
+    await expect(guarded.revertMutation({ ...record({ ...setEnv, namespace: 'kube-system' }), service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
     expect(calls).toEqual(['apply']);
   });
 

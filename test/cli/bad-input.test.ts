@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
-import { INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, timelineQuery, type IncidentResult } from '../../src/contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, timelineQuery } from '../../src/contract/index.ts';
 import { runCli } from '../support/cli.ts';
 import { cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
 import { ROWS, type Row } from './bad-input.rows.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const STEP = 'confirm-partial-outage-handled';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
-let live: WorkflowHandle;
-let idle: WorkflowHandle;
+let live: IncidentHandle;
+let idle: IncidentHandle;
 let idleQueue: string;
 let idleHistory: number;
 /** A resolved incident whose worker has been shut down. */
@@ -22,7 +22,7 @@ beforeAll(async () => {
   // A resolved incident first, then its worker goes away for good.
   const finished = await startHarness({ scenario: 'healthy' });
   closedId = `bad-input-closed-${randomUUID()}`;
-  const result = (await finished.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.startRequest({ symptom: 'all fine' })] })) as IncidentResult;
+  const result = await finished.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.startRequest({ symptom: 'all fine' })] });
   // A false alarm ends `closed`: nothing was wrong, so nothing was resolved.
   expect(result.state).toBe('closed');
   await finished.close();
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await h.waitFor(live, (s) => s.pendingApprovals.some((a) => a.stepId === STEP), `${STEP} pending`);
   // Started on a queue no worker ever polls.
   idleQueue = uniqueTaskQueue('idle');
-  idle = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-${randomUUID()}`, args: [h.startRequest()] });
+  idle = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-${randomUUID()}`, args: [h.startRequest()] });
   idleHistory = (await idle.describe()).historyLength;
 }, 180_000);
 afterAll(() => h?.close());
@@ -57,7 +57,7 @@ async function assertNothingChanged(row: Row, args: string[]): Promise<void> {
   switch (row.effect) {
     case 'nothing-started': {
       const id = args[args.indexOf('--id') + 1]!;
-      await expect(h.client.workflow.getHandle(id).describe()).rejects.toThrow();
+      await expect(h.client.workflow.getHandle<IncidentWorkflow>(id).describe()).rejects.toThrow();
       return;
     }
     case 'live-unchanged': {
@@ -111,7 +111,7 @@ describe('reading and signalling without a worker', () => {
   });
 
   it('a signal to an incident without a worker is recorded, with a warning that nothing acts on it yet', async () => {
-    const other = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-note-${randomUUID()}`, args: [h.startRequest()] });
+    const other = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-note-${randomUUID()}`, args: [h.startRequest()] });
     const before = (await other.describe()).historyLength;
     const run = await runCli(['note', other.workflowId, 'anyone there?', '--by', 'carol'], { env });
     expect(run.code).toBe(0);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import type { IncidentStatus } from '../../src/contract/index.ts';
 import { runCli } from '../support/cli.ts';
 import { cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
@@ -108,7 +109,7 @@ describe('runbook CLI against the dev server (real processes)', () => {
       expect((await cli(['start', '--id', other, '--symptom', verb])).code).toBe(0);
       await waitForStatus(other, (s) => s.pendingApprovals.length > 0);
       expect((await cli([verb, other, 'drill over', '--by', 'bob'])).code).toBe(0);
-      const result = (await h.client.workflow.getHandle(other).result()) as { state: string; timeline: Array<{ message: string }> };
+      const result = await h.client.workflow.getHandle<IncidentWorkflow>(other).result();
       expect(result.state).toBe(expected);
     }
   });

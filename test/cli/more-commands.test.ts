@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INCIDENT_WORKFLOW_TYPE, type IncidentResult, type IncidentStatus } from '../../src/contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, type IncidentStatus } from '../../src/contract/index.ts';
 import { NODE, RUNBOOK_BIN, runCli } from '../support/cli.ts';
 import { API_KEY_ENV, cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -39,7 +40,7 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     const rejected = await cli(['reject', id, 'apply-new-key', '--by', 'bob', '--comment', 'wrong key']);
     expect(rejected.code).toBe(0);
     expect(rejected.stdout).toContain('rejected apply-new-key');
-    const result = (await h.client.workflow.getHandle(id).result()) as IncidentResult;
+    const result = await h.client.workflow.getHandle<IncidentWorkflow>(id).result();
     expect(result.mutations).toEqual([]);
     // Nothing was fixed: the incident ends `closed`, handed back to a human, not `resolved`.
     expect(result.state).toBe('closed');
@@ -62,7 +63,7 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     while (!logs.includes('"msg":"worker started"')) await once(child.stderr, 'data');
     const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
     expect(started).toMatchObject({ namespace: 'default', taskQueue });
-    const result = (await h.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] })) as IncidentResult;
+    const result = await h.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] });
     expect(result).toMatchObject({ state: 'closed', cause: 'healthy' });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
 import type { IncidentResult } from '../../src/contract/index.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { exportHistories, maybeRecordHistory, searchableHistoryText, type ExportedRun } from './support/histories.ts';
+import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 
 let h: Harness;
 let n = 0;
@@ -20,7 +20,7 @@ const deployment = () => model().deployments['payments/ideogram-service']!;
 const exported: ExportedRun[] = [];
 
 /** Runs to completion, exports every run's history, and (RECORD_HISTORIES=1) stores one per cause for replay. */
-async function finish(handle: WorkflowHandle): Promise<IncidentResult> {
+async function finish(handle: IncidentHandle): Promise<IncidentResult> {
   const result = await h.approveWhenAsked(handle);
   const runs = await exportHistories(h.client, handle);
   exported.push(...runs);

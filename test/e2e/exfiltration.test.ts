@@ -7,6 +7,7 @@ import { runCli } from '../support/cli.ts';
 import { API_KEY_ENV, cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { temporalAddress } from '../support/temporal.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 /** A listener on loopback standing in for an attacker's host: it records whatever reaches it. */
 let listener: Server;
@@ -40,7 +41,7 @@ describe("the worker's credentials go only where its own catalog says", () => {
     ];
     for (const [i, args] of attempts.entries()) {
       const error = await h.client.workflow
-        .execute(INCIDENT_WORKFLOW_TYPE, { taskQueue: h.taskQueue, workflowId: `${h.taskQueue}-exfil-${i}`, args: [args] })
+        .execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: h.taskQueue, workflowId: `${h.taskQueue}-exfil-${i}`, args: [args] })
         .then(() => null, (err: unknown) => err);
       expect(error, JSON.stringify(args).slice(0, 120)).toBeInstanceOf(WorkflowFailedError);
       expect(((error as WorkflowFailedError).cause as { type?: string }).type).toMatch(/^(InvalidIncidentInput|UnknownService)$/);

@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { approveSignal, INCIDENT_WORKFLOW_TYPE, type IncidentResult } from '../../src/contract/index.ts';
+import { approveSignal, INCIDENT_WORKFLOW_TYPE } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { connectTestClient, uniqueTaskQueue } from '../support/temporal.ts';
 import { expireInFlight, killAllWorkers, pending, pendingActivities, readJsonl, sigkill, startWorker, until, waitForStatus, type LoggedWrite } from './support/chaos.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const API_KEY_ENV = 'KILL_TEST_IDEOGRAM_API_KEY';
 const SLOW_OUTAGE = [
@@ -65,7 +66,7 @@ describe('SIGKILL of the worker process during triage', () => {
     });
     const env = { [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };
     const first = await startWorker({ dir, taskQueue, bundlePath, env });
-    const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    const handle = await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `incident-${taskQueue}`,
       args: [draft.start],
@@ -98,7 +99,7 @@ describe('SIGKILL of the worker process during triage', () => {
     sim.setScenario([{ name: 'recovered', legacy: { latencyMs: 0 }, v3: { latencyMs: 0 }, statusPage: { latencyMs: 0 }, images: { latencyMs: 0 } }]);
     await waitForStatus(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage', severity: 'P1' });
     expect(result.causes.map((c) => c.cause)).toEqual(['provider_outage']);

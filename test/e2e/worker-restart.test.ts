@@ -9,7 +9,6 @@ import {
   approveSignal,
   INCIDENT_WORKFLOW_TYPE,
   statusQuery,
-  type IncidentResult,
   type IncidentStatus,
 } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -17,7 +16,8 @@ import { waitForQuiet } from './support/chaos.ts';
 import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
 import { connectTestClient, temporalAddress, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 import { exportHistories, searchableHistoryText } from './support/histories.ts';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 const WORKER_SCRIPT = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
@@ -83,7 +83,7 @@ async function kill(child: ChildProcess): Promise<void> {
   expect(child.signalCode).toBe('SIGKILL');
 }
 
-async function waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
+async function waitFor(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const status = await handle.query(statusQuery).catch(() => null);
@@ -103,7 +103,7 @@ const pending = (stepId: string) => (s: IncidentStatus) => s.pendingApprovals.so
 describe('SIGKILL of the worker process (dev server, real activities, simulator, record-only target)', () => {
   it('survives a kill while awaiting approval and a kill while monitoring; no change is applied twice', async () => {
     let worker = await startWorker();
-    const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    const handle = await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `incident-restart-${taskQueue}`,
       args: [
@@ -133,7 +133,7 @@ describe('SIGKILL of the worker process (dev server, real activities, simulator,
 
     await waitFor(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     expect(result.mutations.map((m) => [m.step, m.changed])).toEqual([

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentResult, type IncidentStatus } from '../../src/contract/index.ts';
+import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentStatus } from '../../src/contract/index.ts';
 import { PIDFILE_NAME, readPidfile, type DevPidfile } from '../../src/infra/dev-pidfile.ts';
 import { freePort, portInUse } from '../../src/infra/ports.ts';
 import { isAlive } from '../../src/infra/processes.ts';
@@ -21,6 +21,7 @@ import { NODE, RUNBOOK_BIN } from '../support/cli.ts';
 import { DRILL_TIMINGS } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'dev-kill-'));
 const sim = await startSimulator({ phases: [{ name: 'outage', legacy: { status: 503 }, v3: { status: 503 }, statusPage: { indicator: 'major' } }], latencyScale: 0 });
@@ -74,7 +75,7 @@ async function startDev(port: number, taskQueue: string): Promise<Dev> {
 }
 
 async function statusOf(dev: Dev, workflowId: string, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
-  const handle = dev.client.workflow.getHandle(workflowId);
+  const handle = dev.client.workflow.getHandle<IncidentWorkflow>(workflowId);
   return until(what, async () => {
     const status = await handle.query(statusQuery).catch(() => undefined);
     return status && predicate(status) ? status : undefined;
@@ -90,7 +91,7 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
     const workflowId = `${taskQueue}-incident`;
 
     let dev = await startDev(port, taskQueue);
-    await dev.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    await dev.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [
@@ -116,7 +117,7 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
 
     dev = await startDev(port, taskQueue);
     expect(dev.pidfile.serverPid).not.toBe(first.serverPid);
-    let handle = dev.client.workflow.getHandle(workflowId);
+    let handle = dev.client.workflow.getHandle<IncidentWorkflow>(workflowId);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     const afterServerKill = await handle.query(statusQuery);
     expect(afterServerKill.pendingApprovals.map((a) => a.stepId)).toEqual(['enable-fallback']);
@@ -136,12 +137,12 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
 
     dev = await startDev(port, taskQueue);
     try {
-      handle = dev.client.workflow.getHandle(workflowId);
+      handle = dev.client.workflow.getHandle<IncidentWorkflow>(workflowId);
       const afterDevKill = await handle.query(statusQuery);
       expect(afterDevKill.mutations.map((m) => m.step)).toEqual(['enable-fallback', 'restart-for-fallback']);
       await statusOf(dev, workflowId, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'), 'the disable-fallback approval request');
       await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-      const result = (await handle.result()) as IncidentResult;
+      const result = await handle.result();
       expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
       expect(result.mutations.map((m) => [m.step, m.changed])).toEqual([
         ['enable-fallback', true],

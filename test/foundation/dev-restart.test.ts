@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { request } from 'undici';
-import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentResult } from '../../src/contract/index.ts';
+import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery } from '../../src/contract/index.ts';
 import { freePort } from '../../src/infra/ports.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { NODE, RUNBOOK_BIN } from '../support/cli.ts';
 import { DRILL_TIMINGS } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'dev-'));
 const sim = await startSimulator({ scenario: 'outage-500', latencyScale: 0 });
@@ -61,7 +62,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
     let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let client = new Client({ connection, namespace: 'default' });
     const workflowId = `${taskQueue}-restart`;
-    await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [
@@ -76,7 +77,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
     });
     const waiting = async () => {
       for (;;) {
-        const status = await client.workflow.getHandle(workflowId).query(statusQuery);
+        const status = await client.workflow.getHandle<IncidentWorkflow>(workflowId).query(statusQuery);
         if (status.pendingApprovals.length > 0) return status;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -89,7 +90,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
     connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     client = new Client({ connection, namespace: 'default' });
     try {
-      const handle = client.workflow.getHandle(workflowId);
+      const handle = client.workflow.getHandle<IncidentWorkflow>(workflowId);
       expect((await handle.describe()).status.name).toBe('RUNNING');
       await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       // After the restart it monitors the outage on timers, then asks to turn fallback off.
@@ -99,7 +100,7 @@ describe('runbook dev: local server + worker with persistent state', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-      const result = (await handle.result()) as IncidentResult;
+      const result = await handle.result();
       expect(result.state).toBe('resolved');
       expect(result.timeline.some((e) => e.message.startsWith('real check'))).toBe(true);
     } finally {

@@ -103,7 +103,7 @@ describe('docker-compose.yml and the native production topology (npm run prod:lo
   });
 
   it('starts the server the same way, configured by the same environment (placement aside)', () => {
-    expect(service('temporal').entrypoint).toEqual(['temporal-server', 'start', '--allow-no-auth']);
+    expect(service('temporal').entrypoint).toEqual(['temporal-server', '--allow-no-auth', 'start']);
     const compose = service('temporal').environment ?? {};
     const placement = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => !PLACEMENT_VARIABLES.has(k) && k !== 'DYNAMIC_CONFIG_FILE_PATH'));
     expect(placement(compose)).toEqual(placement(native));

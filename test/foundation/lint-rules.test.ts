@@ -47,3 +47,24 @@ describe('ESLint guards the workflow sandbox', () => {
     expect(messages.join('\n')).toMatch(/no-floating-promises/);
   });
 });
+
+describe('ESLint keeps the Temporal boundaries typed', () => {
+  it('rejects a signal, query or update sent by name', async () => {
+    for (const call of ["h.signal('approve', {})", 'h.query(`status`)', "h.executeUpdate('decide', { args: [] })"]) {
+      const messages = await lint('src/app/lint-probe.ts', `declare const h: { signal(...a: unknown[]): void; query(...a: unknown[]): void; executeUpdate(...a: unknown[]): void };\nexport const r = () => ${call};\n`);
+      expect(messages.join('\n')).toMatch(/through their definitions in src\/contract/);
+    }
+  });
+
+  it('rejects an untyped start of the incident workflow and accepts a typed one', async () => {
+    const code = (typeArgs: string) =>
+      `import type { Client } from '@temporalio/client';\nimport { INCIDENT_WORKFLOW_TYPE } from '../contract/index.ts';\nimport type { IncidentWorkflow } from './incident-workflow.ts';\nexport type W = IncidentWorkflow;\nexport const s = (c: Client) => c.workflow.start${typeArgs}(INCIDENT_WORKFLOW_TYPE, { taskQueue: 'q', workflowId: 'w', args: [] as never });\n`;
+    expect((await lint('src/app/lint-probe.ts', code(''))).join('\n')).toMatch(/Start the incident workflow typed/);
+    expect(await lint('src/app/lint-probe-ok.ts', code('<IncidentWorkflow>'))).toEqual([]);
+  });
+
+  it('lets clients import workflow code as types only', async () => {
+    expect((await lint('src/app/lint-probe.ts', "import { incidentWorkflow } from '../workflows/index.ts';\nexport const w = incidentWorkflow;\n")).join('\n')).toMatch(/import type/);
+    expect(await lint('src/app/lint-probe-ok.ts', "import type { incidentWorkflow } from '../workflows/index.ts';\nexport type W = typeof incidentWorkflow;\n")).toEqual([]);
+  });
+});

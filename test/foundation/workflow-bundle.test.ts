@@ -7,6 +7,7 @@ import { buildWorkflowBundle } from '../../src/infra/workflow-bundle.ts';
 import { createIncidentWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../../src/worker/deps.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { continueSignal, type pingWorkflow } from '../fixtures/workflows/ping.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
@@ -33,8 +34,8 @@ describe('prebuilt workflow bundle (production mode)', () => {
     const { client, close } = await connectTestClient();
     try {
       const result = await worker.runUntil(async () => {
-        const handle = await client.workflow.start('pingWorkflow', { taskQueue, workflowId: taskQueue, args: ['bundle'] });
-        await handle.signal('continue');
+        const handle = await client.workflow.start<typeof pingWorkflow>('pingWorkflow', { taskQueue, workflowId: taskQueue, args: ['bundle'] });
+        await handle.signal(continueSignal);
         return handle.result();
       });
       expect(result).toBe('pong bundle');

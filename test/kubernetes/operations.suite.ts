@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { createKubernetesTarget, type KubeActivityDeps, type PreviousSecret } from '../../src/activities/kubernetes/index.ts';
-import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
+import { ErrorTypes, type MutationOp, type MutationRecord } from '../../src/contract/index.ts';
 import { IDEOGRAM } from '../support/kube-api-server/seed.ts';
 import { activityRunner, failureOf } from './helpers.ts';
 
@@ -166,7 +166,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
 
       it('names a container that does not exist as not found', async () => {
         const failure = await failureOf(apply(worker(), { kind: 'set-env', ...deployment, container: 'sidecar', name: 'X', value: '1' }));
-        expect(failure).toMatchObject({ type: 'KubernetesNotFound', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.KubernetesNotFound, nonRetryable: true });
         expect(failure.message).toContain('container "sidecar"');
       });
     });
@@ -192,7 +192,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       it('refuses a paused deployment with DeploymentPaused', async () => {
         await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: { spec: { paused: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
         const failure = await failureOf(apply(worker(), { kind: 'rollout-restart', ...deployment }));
-        expect(failure).toMatchObject({ type: 'DeploymentPaused', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.DeploymentPaused, nonRetryable: true });
         expect(failure.message).toContain('paused');
         expect((await readDeployment()).spec!.template!.metadata!.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
       });
@@ -326,7 +326,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       it('RBAC denial is KubernetesForbidden naming the missing verb and resource', async () => {
         const r = activityRunner(deps(h.deniedKubeconfig));
         const failure = await failureOf(apply(r, { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' }));
-        expect(failure).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('missing verb "get" on resource "deployments"');
         const listFailure = await failureOf(apply(r, { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, { dryRun: true }));
         expect(listFailure.message).toContain('missing verb "list" on resource "cronjobs"');
@@ -334,20 +334,20 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
 
       it('an unaccepted token (401) is KubernetesForbidden too: a human must fix the credentials', async () => {
         const failure = await failureOf(activityRunner(deps(h.unauthenticatedKubeconfig)).run('readDeploymentState', deployment));
-        expect(failure).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('HTTP 401 Unauthorized');
       });
 
       it('the worker Role cannot touch other deployments: forbidden, not not-found', async () => {
         const failure = await failureOf(apply(worker(), { kind: 'rollout-restart', namespace: NS, deployment: 'billing-service' }));
-        expect(failure).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('deployments "billing-service"');
       });
 
       it('a missing object is KubernetesNotFound naming it', async () => {
         const r = activityRunner(deps(h.adminKubeconfig));
         const failure = await failureOf(apply(r, { kind: 'set-env', namespace: NS, deployment: 'no-such-service', name: 'A', value: '1' }));
-        expect(failure).toMatchObject({ type: 'KubernetesNotFound', nonRetryable: true });
+        expect(failure).toMatchObject({ type: ErrorTypes.KubernetesNotFound, nonRetryable: true });
         expect(failure.message).toContain('deployments "no-such-service" in namespace payments');
       });
 
@@ -385,7 +385,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       h.rollouts!.setStuck(true);
       await r.run('applyMutation', { mutationId: 'inc-4/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false, anchor: deployment });
       const failure = await failureOf(r.run('waitForRollout', { ...deployment, timeoutMs: 30_000 }));
-      expect(failure).toMatchObject({ type: 'RolloutFailed', nonRetryable: true });
+      expect(failure).toMatchObject({ type: ErrorTypes.RolloutFailed, nonRetryable: true });
       expect(failure.message).toContain('exceeded its progress deadline');
     });
 
@@ -426,7 +426,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       const r = runner();
       h.injectFault!({ verb: 'patch', resource: 'cronjobs', status: 403 });
       const forbidden = await failureOf(r.run('applyMutation', { mutationId: 'inc-5/pause', step: 'pause', op: { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, dryRun: false, anchor: deployment }));
-      expect(forbidden).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+      expect(forbidden).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
       expect(forbidden.message).toContain('missing verb "patch" on resource "cronjobs"');
       h.injectFault!({ verb: 'get', resource: 'secrets', name: IDEOGRAM.secret, status: 404 });
       const inspected = await r.run('inspectSecretRef', { ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } });

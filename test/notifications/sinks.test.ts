@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { createNotificationActivities, WEBHOOK_PAYLOAD_KEYS, type NotificationDeps } from '../../src/activities/notifications/index.ts';
-import type { DeliveryResult, IncidentState, NotificationMessage } from '../../src/contract/index.ts';
+import { ErrorTypes, type DeliveryResult, type IncidentState, type NotificationMessage } from '../../src/contract/index.ts';
 import { renderStatusMessage, type StatusMessageInput } from '../../src/workflows/engine/status-message.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -224,7 +224,7 @@ describe('notification sinks', () => {
 
   it('rejects a malformed message as a non-retryable bug', async () => {
     const bad = { ...incidentSequence[0]!, status: 'UNKNOWN' } as unknown as NotificationMessage;
-    await expect(notifier({ webhookUrls: [webhook.url()] })(bad)).rejects.toMatchObject({ type: 'InvalidNotification', nonRetryable: true });
+    await expect(notifier({ webhookUrls: [webhook.url()] })(bad)).rejects.toMatchObject({ type: ErrorTypes.InvalidNotification, nonRetryable: true });
     expect(webhook.requests).toHaveLength(0);
   });
 });

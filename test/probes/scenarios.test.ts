@@ -5,11 +5,13 @@ import type { ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
 import { DEFAULT_IDEOGRAM_THRESHOLDS } from '../../src/runbooks/ideogram/decision.ts';
 import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
 import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
-import { BUILTIN_SCENARIO_DEFINITIONS, BUILTIN_SCENARIOS, startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 /** Drills compress time: latencies and the P95 threshold shrink by the same factor. */
 const LATENCY_SCALE = 0.01;
+const SCENARIOS = ideogramRunbook.tooling.scenarios;
+const expectedCause = (scenario: string) => SCENARIOS[scenario]!.expectedCause;
 const classifyContext = { thresholds: { slowP95Ms: DEFAULT_IDEOGRAM_THRESHOLDS.slowP95Ms * LATENCY_SCALE } };
 const deps = { secrets: { env: { PROBE_TEST_KEY: TEST_API_KEY } } };
 const probes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, timeoutMs: 1_000 }));
@@ -23,15 +25,15 @@ beforeAll(async () => {
 afterAll(() => sim.stop());
 
 function targetFor(scenario: string): ProbeTarget {
-  if (!('unresolvableHost' in BUILTIN_SCENARIO_DEFINITIONS[scenario as keyof typeof BUILTIN_SCENARIO_DEFINITIONS])) return target;
+  if (!SCENARIOS[scenario]!.unresolvableHost) return target;
   return { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}`, apiHost: sim.unresolvableHost };
 }
 
 describe('every built-in scenario leads triage to its expectedCause', () => {
-  it.each(BUILTIN_SCENARIOS)('%s', async (scenario) => {
+  it.each(Object.keys(SCENARIOS))('%s', async (scenario) => {
     sim.setScenario(scenario);
     const { decision } = await runTriage(ideogramRunbook, targetFor(scenario), deps, { probes, classifyContext });
-    expect(decision.cause).toBe(BUILTIN_SCENARIO_DEFINITIONS[scenario].expectedCause);
+    expect(decision.cause).toBe(expectedCause(scenario));
   });
 
   it.each(['outage-500', 'outage-503', 'auth-401', 'credits-402', 'rate-limit-429'])('%s recovers after its fault phase, so a drill can end resolved', async (scenario) => {
@@ -41,7 +43,7 @@ describe('every built-in scenario leads triage to its expectedCause', () => {
     for (let round = 0; round < 5 && causes.at(-1) !== 'healthy'; round += 1) {
       causes.push((await runTriage(ideogramRunbook, target, deps, { probes, classifyContext })).decision.cause);
     }
-    expect(causes[0]).toBe(BUILTIN_SCENARIO_DEFINITIONS[scenario as keyof typeof BUILTIN_SCENARIO_DEFINITIONS].expectedCause);
+    expect(causes[0]).toBe(expectedCause(scenario));
     expect(causes.at(-1)).toBe('healthy');
   });
 });

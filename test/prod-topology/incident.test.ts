@@ -4,11 +4,12 @@
  * `runbook worker` processes connected purely through the TEMPORAL_* environment, as in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentResult, type IncidentStatus } from '../../src/contract/index.ts';
 import { findPostgres } from '../../src/infra/prod-topology/postgres.ts';
 import { startProductionTopology, type ProductionTopology } from '../../src/infra/prod-topology/index.ts';
@@ -52,6 +53,8 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'prod-topology-'));
+    // When we are root, PostgreSQL runs as the postgres user: it must be able to reach its data dir.
+    await chmod(root, 0o711);
     topology = await startProductionTopology({ dataDir: join(root, 'data') });
     sim = await startSimulator({ phases: OUTAGE, latencyScale: 0 });
     bundlePath = join(root, 'workflows.js');
@@ -109,7 +112,7 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
   }
 
   /** Tolerates a server that is restarting: queries fail then, and the wait goes on. */
-  async function waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 90_000): Promise<IncidentStatus> {
+  async function waitFor(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 90_000): Promise<IncidentStatus> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await handle.query(statusQuery).catch((err: Error) => err.message);
@@ -122,7 +125,7 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
 
   const pending = (stepId: string) => (s: IncidentStatus) => s.pendingApprovals.some((a) => a.stepId === stepId && a.outcome === 'pending');
   const start = (taskQueue: string) =>
-    client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `incident-${taskQueue}`,
       // Slow polls: kills and restarts land between probes.
@@ -161,7 +164,7 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
     sim.setScenario('healthy');
     await waitFor(handle, pending('disable-fallback'), 'the disable-fallback approval request (on the surviving worker)');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     expectOutageHandledOnce(result);
     const after = (await model(dataDir)).deployments[DEPLOYMENT]!;
@@ -185,7 +188,7 @@ describe.runIf(available)('production topology: Temporal server on PostgreSQL, r
     sim.setScenario('healthy');
     await waitFor(handle, pending('disable-fallback'), 'the disable-fallback approval request after the restart');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     expectOutageHandledOnce(result);
     expect(result.timeline.length).toBeGreaterThan(monitoring.mutations.length);

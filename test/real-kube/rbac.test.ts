@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createKubernetesTarget } from '../../src/activities/kubernetes/index.ts';
-import type { MutationOp, MutationRecord } from '../../src/contract/index.ts';
+import { ErrorTypes, type MutationOp, type MutationRecord } from '../../src/contract/index.ts';
 import { activityRunner, failureOf } from '../kubernetes/helpers.ts';
 import type { PolicyRule } from '../support/kube-api-server/index.ts';
 import { IDEOGRAM, seedIdeogramThroughApi } from '../support/kube-api-server/seed.ts';
@@ -100,7 +100,7 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: least privilege of 
     const failure = await failureOf(
       r.run('applyMutation', { mutationId: 'inc-rbac/fallback', step: 'fallback', op: { kind: 'set-env', ...anchor, name: 'IDEOGRAM_FALLBACK', value: 'true' }, dryRun: false, anchor }),
     );
-    expect(failure).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+    expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
     expect(failure.message).toContain('missing verb "patch" on resource "deployments" (resourceNames: ideogram-service)');
     expect(failure.message).toContain('HTTP 403 Forbidden');
     const after = await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment });

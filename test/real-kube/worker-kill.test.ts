@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { approveSignal, INCIDENT_WORKFLOW_TYPE, type IncidentResult } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import {
@@ -44,6 +44,7 @@ import { startRealKube, type RealKube } from '../support/real-kube.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { connectTestClient, uniqueTaskQueue } from '../support/temporal.ts';
 import { binaries, bindWorker, startStatusWriter, type StatusWriter } from './support.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const NS = IDEOGRAM.namespace;
 const API_KEY_ENV = 'KILL_TEST_IDEOGRAM_API_KEY';
@@ -118,8 +119,8 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
       });
     const env = { KUBECONFIG_PATH: kubeconfig, [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };
     const worker = (extra: Record<string, string> = {}) => startWorker({ dir, taskQueue, bundlePath, env: { ...env, ...extra } });
-    const start = (): Promise<WorkflowHandle> =>
-      client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    const start = (): Promise<IncidentHandle> =>
+      client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
         taskQueue,
         workflowId: `incident-${taskQueue}`,
         args: [draft.start],
@@ -199,7 +200,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     sim.setScenario('healthy');
     await waitForStatus(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'enable-fallback' });
     expect(writes.map(summary)).toEqual([
@@ -242,7 +243,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     await sigkill(first);
     const second = await c.worker();
     expect((await expireInFlight(client, handle)).map((a) => a.activityType)).toContain('revertMutation');
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, {});
     // The retried revert held no owner record any more (the killed attempt released it): it wrote nothing.
@@ -289,7 +290,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     sim.setScenario('healthy');
     await waitForStatus(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
-    const result = (await handle.result()) as IncidentResult;
+    const result = await handle.result();
 
     const writes = await expectAppliedOnceRevertedOnce(result, c.dir, initial, { killedIn: 'restart-for-fallback' });
     // The retried restart found the killed attempt's annotation and did not restart again.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { decide } from '../../src/app/incidents.ts';
-import { statusQuery } from '../../src/contract/index.ts';
+import { statusQuery, timelineQuery } from '../../src/contract/index.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import type { RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
@@ -62,7 +62,7 @@ describe('the incident console over HTTP', () => {
 
   it('streams the timeline live as server-sent events, from where the page left off', async () => {
     const viewer = await sessionAs('carol', 'viewer');
-    const timeline = await h.client.workflow.getHandle(incident.workflowId).query('timeline') as Array<{ message: string }>;
+    const timeline = await incident.query(timelineQuery);
     const text = await viewer.readStream(`/incidents/${incident.workflowId}/events?after=1`, (t) => t.includes('\n\n'));
     const first = /^event: timeline\ndata: (.*)\n\n/.exec(text);
     expect(first).not.toBeNull();

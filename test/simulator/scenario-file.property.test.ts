@@ -168,7 +168,7 @@ describe('scenario files (properties)', () => {
       fc.property(scenarioFile, (file) => {
         const last = file.at(-1)!;
         const fails =
-          [last.legacy, last.v3].some((b) => b?.fault !== undefined || (b?.status !== undefined && b.status >= 400)) ||
+          [last.legacy, last.v3].map((b) => b as { fault?: string; status?: number } | undefined).some((b) => b?.fault !== undefined || (b?.status !== undefined && b.status >= 400)) ||
           last.dns === 'fail' ||
           last.durationMs !== undefined ||
           last.requests !== undefined;

@@ -1,7 +1,7 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import type { IncidentResult } from '../../src/contract/index.ts';
 import { statusQuery } from '../../src/contract/index.ts';
 import type { Harness } from './incident-harness.ts';
+import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 
 const OUTAGE = [{ name: 'outage', legacy: { status: 503 }, v3: { status: 503 }, statusPage: { indicator: 'major' as const } }];
 
@@ -28,7 +28,7 @@ export async function concurrentOutages(h: Harness, n: number, deadlineMs = 180_
 }
 
 /** What each unfinished incident is waiting on, so a hang names its cause instead of a bare timeout. */
-async function whereStuck(handles: WorkflowHandle[]): Promise<string> {
+async function whereStuck(handles: IncidentHandle[]): Promise<string> {
   const lines = await Promise.all(
     handles.map(async (handle) => {
       const description = await handle.describe();

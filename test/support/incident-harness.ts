@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import { simulatorService } from './catalog.ts';
@@ -9,6 +9,7 @@ import { RecordOnlyTarget, type RemediationTarget } from '../../src/activities/k
 import type { ActivityDeps } from '../../src/activities/index.ts';
 import {
   approveSignal,
+  provideSecretRefSignal,
   INCIDENT_WORKFLOW_TYPE,
   statusQuery,
   ApprovalPolicySchema,
@@ -22,6 +23,7 @@ import { startSimulator, type RunningSimulator, type ScenarioPhase } from '../..
 import { createIncidentWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
 import { TEST_API_KEY } from './simulator.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from './temporal.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 let bundle: Promise<string> | undefined;
 /** One webpack bundle per test file, shared by its workers. */
@@ -63,9 +65,9 @@ export interface Harness {
   input(overrides?: Partial<IncidentInputDraft>): IncidentInputDraft;
   /** The start request for `input(overrides)`, its service registered in the worker's catalog. */
   startRequest(overrides?: Partial<IncidentInputDraft>): IncidentStart;
-  start(overrides?: Partial<IncidentInputDraft>, workflowId?: string): Promise<WorkflowHandle>;
-  waitFor(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus>;
-  approveWhenAsked(handle: WorkflowHandle, by?: string): Promise<IncidentResult>;
+  start(overrides?: Partial<IncidentInputDraft>, workflowId?: string): Promise<IncidentHandle>;
+  waitFor(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus>;
+  approveWhenAsked(handle: IncidentHandle, by?: string): Promise<IncidentResult>;
   close(): Promise<void>;
 }
 
@@ -149,7 +151,7 @@ export async function startHarness(
       return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as NotificationMessage);
     },
     async start(overrides = {}, workflowId = `${taskQueue}-incident`) {
-      return client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [startRequest(overrides)] });
+      return client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [startRequest(overrides)] });
     },
     async waitFor(handle, predicate, what) {
       const deadline = Date.now() + 30_000;
@@ -165,13 +167,13 @@ export async function startHarness(
       const answered = new Set<string>();
       for (;;) {
         const description = await handle.describe();
-        if (description.status.name !== 'RUNNING') return handle.result() as Promise<IncidentResult>;
+        if (description.status.name !== 'RUNNING') return handle.result();
         const status = await handle.query(statusQuery).catch(() => null);
         for (const pending of status?.pendingApprovals ?? []) {
           const question = `${pending.stepId}@${pending.requestedAt}`;
           if (answered.has(question)) continue;
           answered.add(question);
-          if (pending.stepId === 'new-key-reference') await handle.signal('provideSecretRef', { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
+          if (pending.stepId === 'new-key-reference') await handle.signal(provideSecretRefSignal, { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
           else await handle.signal(approveSignal, { stepId: pending.stepId, by });
         }
         // Not tighter: with many incidents, the queries themselves would compete with the workflow tasks.

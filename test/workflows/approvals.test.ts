@@ -2,17 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import {
+  ErrorTypes,
   acknowledgeSignal,
   approveSignal,
   decideUpdate,
   INCIDENT_WORKFLOW_TYPE,
   rejectSignal,
   timelineQuery,
-  type IncidentResult,
+  type IncidentStart,
 } from '../../src/contract/index.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
 import { advanceUntil, HOUR, MIN, outageFor, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 import { Worker } from '@temporalio/worker';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 // Approval timeouts stay at 10 min: with 30-min jumps the time-skipping test server sometimes left
 // the next activity task unpolled (seen with @temporalio/testing 1.24), which is not what is tested here.
@@ -49,7 +51,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
       await advanceUntil(ctx.env, h, pending('disable-fallback'), 'disable-fallback requested', 30_000);
       await h.signal(rejectSignal, { stepId: 'disable-fallback', by: 'carol', comment: 'keep it on overnight' });
       return h.result();
-    })) as IncidentResult;
+    }));
 
     const ignored = result.timeline.filter((e) => e.message.startsWith('Ignored')).map((e) => e.message);
     expect(ignored).toEqual([
@@ -78,7 +80,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
     const rejected = result.timeline.find((e) => e.kind === 'rejected')!;
     expect(rejected.message).toBe('enable-fallback timed out without a decision: rejected by policy');
     expect(Date.parse(rejected.at) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(10 * MIN);
@@ -92,7 +94,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
     expect(result.approvals.map((a) => [a.stepId, a.by])).toEqual([
       ['enable-fallback', 'policy:timeout'],
       ['disable-fallback', 'policy:timeout'],
@@ -118,7 +120,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
       await advanceUntil(ctx.env, h, pending('disable-fallback'), 'disable-fallback requested', 30_000);
       await h.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
       return h.result();
-    })) as IncidentResult;
+    }));
     expect(result.state).toBe('resolved');
     expect(result.approvals.map((a) => [a.stepId, a.by])).toEqual([
       ['enable-fallback', 'bob'],
@@ -132,14 +134,14 @@ describe('approval gate (time-skipping, mocked activities)', () => {
     // Since the catalog a start request names its service; an inline target (or policy) is refused outright.
     const bad = { ...unitInput(), trigger: 'pager', service: { ...unitInput().service, baseUrl: 'http://attacker.example' } };
     const error = await worker.runUntil(
-      ctx.env.client.workflow.execute(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `bad-${taskQueue}`, args: [bad] }).then(
+      ctx.env.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `bad-${taskQueue}`, args: [bad as unknown as IncidentStart] }).then(
         () => null,
         (err: unknown) => err,
       ),
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause as { type?: string; message: string };
-    expect(cause.type).toBe('InvalidIncidentInput');
+    expect(cause.type).toBe(ErrorTypes.InvalidIncidentInput);
     expect(cause.message).toMatch(/service: Invalid input: expected string, received object/);
     expect(cause.message).toMatch(/trigger: /);
     expect(cause.message).toMatch(/Unrecognized key: "policy"/);

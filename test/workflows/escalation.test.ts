@@ -8,7 +8,6 @@ import {
   setRootCauseSignal,
   statusQuery,
   timelineQuery,
-  type IncidentResult,
 } from '../../src/contract/index.ts';
 import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 
@@ -47,7 +46,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
 
       await h.signal(cancelSignal, { by: 'dana', reason: 'drill over' });
       return h.result();
-    })) as IncidentResult;
+    }));
 
     expect(result.state).toBe('cancelled');
     expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
@@ -73,7 +72,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
       await ctx.env.sleep(5 * MIN);
       await run.handle.signal(resolveSignal, { by: 'dana', reason: 'provider confirmed the fix' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
     expect(result.state).toBe('resolved');
     expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
     expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe('resolved: Resolved manually by dana: provider confirmed the fix');

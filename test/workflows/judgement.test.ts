@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { acknowledgeSignal, type IncidentResult } from '../../src/contract/index.ts';
+import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { exportHistories, maybeRecordHistory } from '../e2e/support/histories.ts';
 import type { ActivityEvent } from './support/mock-activities.ts';
 import { HOUR, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
@@ -21,7 +21,7 @@ async function runToEnd(input: Parameters<typeof unitInput>[0], mock: Parameters
   const result = (await run.during(async () => {
     await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
     return run.handle.result();
-  })) as IncidentResult;
+  }));
   if (record) await maybeRecordHistory(record, (await exportHistories(ctx.env.client, run.handle))[0]!);
   return { run, result };
 }
@@ -70,7 +70,7 @@ describe('judgement under messy outages (time-skipping, mocked activities)', () 
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
     expect(result.state).toBe('resolved');
     expect(blips).toBe(1);
     // One genuine relapse: fallback on twice, off twice; never flipped by the single bad answer.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { acknowledgeSignal, type IncidentResult } from '../../src/contract/index.ts';
+import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { HOUR, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
@@ -24,7 +24,7 @@ describe('provider outage on the time-skipping server (mocked activities)', () =
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
 
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage', severity: 'P1' });
     const durationMs = Date.parse(result.timeline.at(-1)!.at) - Date.parse(result.timeline[0]!.at);
@@ -79,7 +79,7 @@ describe('provider outage on the time-skipping server (mocked activities)', () =
     const run = await startUnit(ctx, unitInput({ ...unattended, timings: { pollInitialMs: 30_000, healthyChecksRequired: 3, realCheckEveryMs: 30_000 } }), {
       health: ({ recheck }) => rounds[Math.floor(recheck / 3)] ?? true,
     });
-    const result = (await run.during(() => run.handle.result())) as IncidentResult;
+    const result = await run.during(() => run.handle.result());
     expect(result.state).toBe('resolved');
 
     const checks = result.timeline.filter((e) => e.message.startsWith('real check')).map((e) => e.message.replace(/^real check \d+: /, '').split(' ').slice(0, 2).join(' '));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { acknowledgeSignal, type IncidentResult } from '../../src/contract/index.ts';
+import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
@@ -19,7 +19,7 @@ describe('rate limited (time-skipping, mocked activities)', () => {
     const result = (await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    })) as IncidentResult;
+    }));
 
     expect(result).toMatchObject({ state: 'resolved', cause: 'rate_limited', severity: 'P2' });
     const start = Date.parse(result.timeline[0]!.at);

@@ -12,6 +12,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import type { CronJobView, DeploymentState, EnvChange, EnvVarState, PreviousCronJobs, RemediationTarget, RolloutStatus, SecretBackup, SecretView } from './target.ts';
+import { ErrorTypes } from '../../contract/index.ts';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export const DEFAULT_FIELD_MANAGER = 'runbook-engine';
@@ -66,17 +67,17 @@ function classifyUnmarked(err: unknown, call: Call): Error {
     if (err.code === 401 || err.code === 403) {
       return ApplicationFailure.nonRetryable(
         `Kubernetes refused to ${call.verb} ${describe(call)} (HTTP ${err.code} ${status.reason ?? (err.code === 401 ? 'Unauthorized' : 'Forbidden')}): the worker's service account is missing verb "${call.verb}" on resource "${call.resource}"${call.name ? ` (resourceNames: ${call.name})` : ''} — grant it in deploy/rbac.yaml or apply the change by hand`,
-        'KubernetesForbidden',
+        ErrorTypes.KubernetesForbidden,
       );
     }
     if (err.code === 404) {
       return ApplicationFailure.nonRetryable(
         `Kubernetes ${describe(call)} not found (HTTP 404 on ${call.verb}) — check the namespace/name in the runbook configuration`,
-        'KubernetesNotFound',
+        ErrorTypes.KubernetesNotFound,
       );
     }
     if (err.code === 422 || err.code === 400) {
-      return ApplicationFailure.nonRetryable(`Kubernetes rejected ${call.verb} ${describe(call)} as invalid (HTTP ${err.code}): ${call.resource === 'secrets' ? status.reason : status.message}`, 'KubernetesInvalid');
+      return ApplicationFailure.nonRetryable(`Kubernetes rejected ${call.verb} ${describe(call)} as invalid (HTTP ${err.code}): ${call.resource === 'secrets' ? status.reason : status.message}`, ErrorTypes.KubernetesInvalid);
     }
     return new Error(`Kubernetes API error HTTP ${err.code} on ${call.verb} ${describe(call)}${status.reason ? ` (${status.reason})` : ''}; will retry`);
   }
@@ -304,7 +305,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
           if (saved === undefined) {
             throw ApplicationFailure.nonRetryable(
               `the backup of key "${decided.restore.key}" of secret ${name} -n ${namespace} (key "${decided.restore.from.key}" of secret ${decided.restore.from.secret}) is missing: restore the key by hand`,
-              'SecretBackupMissing',
+              ErrorTypes.SecretBackupMissing,
             );
           }
           data[decided.restore.key] = saved;

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { MutationOp } from '../../contract/index.ts';
+import { ErrorTypes, type MutationOp } from '../../contract/index.ts';
 import { claim, ownersAnnotation, readOwnership, release } from './ownership.ts';
 import type { DeploymentEdit, DeploymentView, EnvChange, EnvVarState, PreviousEnv } from './target.ts';
 
@@ -15,7 +15,7 @@ const sameValue = (a: Value, b: Value) =>
 function targetContainers(view: DeploymentView, op: SetEnv) {
   const containers = op.container ? view.containers.filter((c) => c.name === op.container) : view.containers;
   if (op.container && containers.length === 0) {
-    throw ApplicationFailure.nonRetryable(`container "${op.container}" not found in deployment/${op.deployment} -n ${op.namespace}`, 'KubernetesNotFound');
+    throw ApplicationFailure.nonRetryable(`container "${op.container}" not found in deployment/${op.deployment} -n ${op.namespace}`, ErrorTypes.KubernetesNotFound);
   }
   return containers;
 }

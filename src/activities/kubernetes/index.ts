@@ -1,5 +1,6 @@
+// src/activities/kubernetes: the remediation activities and their targets (a real cluster or the record-only model), with owner records per knob.
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
-import { describeSecretRef, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
+import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { planResume, planSuspend } from './cronjob-knob.ts';
 import { planRevertEnv, planSetEnv } from './env-knob.ts';
@@ -39,9 +40,6 @@ function restoreKeyKubectl(namespace: string, secretName: string, key: string, b
   return `kubectl patch secret ${secretName} -n ${namespace} --type=merge -p "{\\"data\\":{\\"${key}\\":\\"${saved}\\"}}"`;
 }
 
-const nsFlag = (namespace: string) => `-n ${namespace}`;
-/** Quotes a value for a POSIX shell only when it needs it, so plain values read as the runbook writes them. */
-const shellWord = (value: string) => (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
 
 /** Where CronJob prior state is kept: they have no object of their own for it (secrets use their backup Secret). */
 interface Anchor {
@@ -70,13 +68,12 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     // The variable and its owner record change in one guarded write: `previous` is the value before
     // any incident set it, however many incidents hold it now.
     const { previous, changed } = await target.updateDeployment(op.namespace, op.deployment, (view) => planSetEnv(view, op, req.mutationId), req.dryRun);
-    const container = op.container ? ` -c ${op.container}` : '';
     return {
       previous,
       changed,
       change: `${op.name}=${op.value}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl set env deployment/${op.deployment} ${shellWord(`${op.name}=${op.value}`)}${container} ${nsFlag(op.namespace)}`,
+      kubectl: kubectlEquivalent(op),
       revertKubectl: revertEnvKubectl(op, previous),
     };
   }
@@ -86,7 +83,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     if (state.paused) {
       throw ApplicationFailure.nonRetryable(
         `deployment/${op.deployment} -n ${op.namespace} is paused: a restart would not roll out — resume it (kubectl rollout resume) or skip the restart`,
-        'DeploymentPaused',
+        ErrorTypes.DeploymentPaused,
       );
     }
     // A restart is an event, not a state: a retry of this activity must not restart twice, so an
@@ -100,7 +97,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       changed,
       change: `restartedAt=${at}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl rollout restart deployment/${op.deployment} ${nsFlag(op.namespace)}`,
+      kubectl: kubectlEquivalent(op),
       // Pods cannot be un-restarted; the annotation is the restart's only trace.
       revertKubectl: undefined,
     };
@@ -116,7 +113,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       changed,
       change: `secret/${op.secretName} key ${op.key} from ${describeSecretRef(op.ref)}`,
       target: `secret/${op.secretName} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl create secret generic ${op.secretName} --from-literal=${op.key}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply --server-side --force-conflicts --field-manager=runbook-engine ${nsFlag(op.namespace)} -f -`,
+      kubectl: kubectlEquivalent(op),
       revertKubectl: !previous.secretExisted
         ? `kubectl delete secret ${op.secretName} ${nsFlag(op.namespace)}`
         : previous.keyExisted
@@ -140,7 +137,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       changed: claimed.some((j) => j.changed),
       change: `suspend ${names.length} CronJob(s) matching ${op.selector}${names.length ? `: ${names.join(', ')}` : ''}`,
       target: `cronjobs -l ${op.selector} ${nsFlag(op.namespace)}`,
-      kubectl: `kubectl get cronjob -l ${op.selector} ${nsFlag(op.namespace)} -o name | xargs -I{} kubectl patch {} ${nsFlag(op.namespace)} -p '{"spec":{"suspend":true}}'`,
+      kubectl: kubectlEquivalent(op),
       revertKubectl: previous
         .filter((j) => !j.suspended)
         .map((j) => `kubectl patch cronjob/${j.name} ${nsFlag(op.namespace)} -p '{"spec":{"suspend":false}}'`)
@@ -242,7 +239,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       for (;;) {
         const status = await target.rolloutStatus(req.namespace, req.deployment);
         heartbeat(status.reason);
-        if (status.failed) throw ApplicationFailure.nonRetryable(`rollout of deployment/${req.deployment} failed: ${status.reason}`, 'RolloutFailed');
+        if (status.failed) throw ApplicationFailure.nonRetryable(`rollout of deployment/${req.deployment} failed: ${status.reason}`, ErrorTypes.RolloutFailed);
         if (status.done) return { ready: true, reason: status.reason };
         if (deps.clock().getTime() >= deadline) return { ready: false, reason: `timed out after ${req.timeoutMs} ms: ${status.reason}` };
         await sleep(deps.rolloutPollMs ?? 1_000);

@@ -1,9 +1,10 @@
+// src/activities/notifications: delivers status updates and approval requests to Slack, webhooks and a file.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { request, type Dispatcher } from 'undici';
-import { NotificationMessageSchema, type DeliveryResult, type NotificationMessage } from '../../contract/index.ts';
+import { ErrorTypes, NotificationMessageSchema, type DeliveryResult, type NotificationMessage } from '../../contract/index.ts';
 import { slackPayload, webhookPayload } from './payloads.ts';
 
 export { slackPayload, webhookPayload, WEBHOOK_PAYLOAD_KEYS } from './payloads.ts';
@@ -108,7 +109,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
         // A malformed message is a workflow bug; retrying the activity cannot fix it.
         throw ApplicationFailure.nonRetryable(
           `invalid notification message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          'InvalidNotification',
+          ErrorTypes.InvalidNotification,
         );
       }
       const deliveries = await Promise.all([

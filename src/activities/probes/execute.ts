@@ -23,7 +23,7 @@ export async function executeProbe(
 ): Promise<ProbeResult> {
   const base = { probe: spec.id, billed: false };
   let apiKey: string | undefined;
-  if (spec.kind === 'http' && spec.authHeader) {
+  if (spec.kind === 'http' && (spec.auth ?? spec.authHeader)) {
     try {
       apiKey = await resolveSecret(target.apiKeyRef, deps.secrets);
     } catch (err) {
@@ -84,8 +84,9 @@ async function executeHttpProbe(
   const url = spec.urlFrom === 'statusPageUrl' ? root : new URL(spec.path, root.endsWith('/') ? root : `${root}/`).toString();
   const headers: Record<string, string> = {};
   const secrets: string[] = [];
-  if (spec.authHeader && apiKey !== undefined) {
-    headers[spec.authHeader] = apiKey;
+  const auth = spec.auth ?? (spec.authHeader ? { header: spec.authHeader } : undefined);
+  if (auth && apiKey !== undefined) {
+    headers[auth.header] = `${auth.prefix ?? ''}${apiKey}`;
     secrets.push(apiKey);
   }
   let body: string | undefined;

@@ -1,3 +1,4 @@
+// src/activities/probes: runs a runbook's probe specs (data) against the service and classifies what came back.
 import { log } from '@temporalio/activity';
 import { ProbeSpecSchema, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
 import type { ClassifyContext, RunbookDefinition } from '../../runbooks/types.ts';

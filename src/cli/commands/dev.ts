@@ -11,7 +11,7 @@ import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { startOwnedDevServer } from '../dev-startup.ts';
-import { temporalUnreachable } from '../errors.ts';
+import { temporalUnreachable } from '../../app/errors.ts';
 
 const DevOptionsSchema = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { runDrill } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
-import { assertDrillEnds, BUILTIN_SCENARIOS, loadScenarioFile } from '../../simulator/index.ts';
+import { defaultRunbookId, getRunbook, runbookIds } from '../../runbooks/index.ts';
+import { assertDrillEnds, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
-import { parseOptions } from '../shared.ts';
+import { parseOptions, runbookById } from '../shared.ts';
 
 const DrillOptions = z
   .object({
@@ -18,15 +19,17 @@ const DrillOptions = z
     dryRun: z.boolean().default(false),
     productionTimings: z.boolean().default(false),
     json: z.boolean().default(false),
+    runbook: z.string().optional(),
   })
-  .refine((o) => o.scenario || o.scenarioFile, { message: `name a scenario (${BUILTIN_SCENARIOS.join(', ')}) or pass --scenario-file F` })
+  .refine((o) => o.scenario || o.scenarioFile, { message: 'name a scenario (runbook drill --help lists the built-in ones) or pass --scenario-file F' })
   .refine((o) => !o.kubeContext || o.dryRun, { message: '--kube-context needs --dry-run: a drill never changes a real cluster' });
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('drill')
-    .description('Game day in one command: dev server + worker + Ideogram simulator, one incident end to end, compressed timings')
-    .argument('[scenario]', `built-in scenario: ${BUILTIN_SCENARIOS.join(', ')}`)
+    .description("Game day in one command: dev server + worker + the runbook's API simulator, one incident end to end, compressed timings")
+    .argument('[scenario]', `built-in scenario: ${runbookIds().map((id) => `${id}: ${Object.keys(getRunbook(id).tooling.scenarios).join(', ')}`).join('; ')}`)
+    .option('--runbook <id>', `runbook to drill: ${runbookIds().join(', ')} (default: the first)`)
     .option('--scenario-file <file>', 'JSON phases instead of a built-in scenario')
     .option('--auto-approve', 'approve every step as the identity drill-auto')
     .option('--kube-context <context>', 'use a real cluster (with --dry-run) instead of the record-only target')
@@ -35,16 +38,20 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object at the end (logs go to stderr)')
     .action(async (scenario: string | undefined, raw: Record<string, unknown>) => {
       const options = parseOptions(DrillOptions, { ...raw, scenario });
-      if (options.scenario && !options.scenarioFile && !(BUILTIN_SCENARIOS as string[]).includes(options.scenario)) {
-        throw new UsageError(`unknown scenario "${options.scenario}" — built-in: ${BUILTIN_SCENARIOS.join(', ')}; or --scenario-file F`);
+      const runbook = runbookById(options.runbook ?? defaultRunbookId());
+      const builtin = Object.keys(runbook.tooling.scenarios);
+      if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
+        throw new UsageError(`unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`);
       }
-      const phases = options.scenarioFile ? assertDrillEnds(loadScenarioFile(options.scenarioFile), options.scenarioFile) : undefined;
+      const profile = runbook.tooling.simulator;
+      const phases = options.scenarioFile ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile) : undefined;
       const config = loadConfig(ctx.env);
       // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
       installRuntimeLogger(createLogger({ level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn', format: config.RUNBOOK_LOG_FORMAT }));
       const out = (line: string) => (options.json ? ctx.stderr : ctx.stdout).write(`${line}\n`);
       const interactive = !options.autoApprove && Boolean(ctx.stdin.isTTY);
       const report = await runDrill(config, ctx.env, {
+        runbook: runbook.id,
         scenario: options.scenario ?? options.scenarioFile!,
         phases,
         autoApprove: options.autoApprove,

@@ -26,7 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(`--ref ${(err as Error).message}`);
       }
       await withClient(ctx, async ({ client }) => {
-        const sent = await signalIncident(client, options.id, provideSecretRefSignal.name, { by: options.by, stepId: options.step, ref });
+        const sent = await signalIncident(client, options.id, provideSecretRefSignal, { by: options.by, stepId: options.step, ref });
         ctx.stdout.write(`Secret reference ${describeSecretRef(ref)} sent to ${options.id} (${options.step})\n`);
         if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the reference is recorded and used once one runs (\`runbook worker\` or \`runbook dev\`)\n`);
       });

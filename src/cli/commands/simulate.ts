@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadScenarioFile, startSimulator } from '../../simulator/index.ts';
 import type { CliContext } from '../context.ts';
-import { parseOptions } from '../shared.ts';
+import { defaultRunbookId } from '../../runbooks/index.ts';
+import { parseOptions, runbookById } from '../shared.ts';
 
 const SimulateOptionsSchema = z
   .object({
@@ -12,13 +13,15 @@ const SimulateOptionsSchema = z
     scenarioFile: z.string().optional(),
     latencyScale: z.coerce.number().min(0).default(1),
     imageTtlMs: z.coerce.number().int().positive().optional(),
+    runbook: z.string().optional(),
   })
   .refine((o) => !(o.scenario && o.scenarioFile), { message: 'use --scenario or --scenario-file, not both' });
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('simulate')
-    .description('Run the Ideogram API simulator (generate, V3, status page, expiring image URLs, scenarios) until Ctrl-C')
+    .description("Run a runbook's API simulator (its endpoints, status page, expiring file URLs, scenarios) until Ctrl-C")
+    .option('--runbook <id>', 'whose API to simulate (default: the first registered runbook)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '0')
     .option('--scenario <name>', 'built-in scenario (healthy, auth-401, outage-500, ...)')
@@ -27,8 +30,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--image-ttl-ms <ms>', 'image URLs expire after this long (default 24 h)')
     .action(async (raw: unknown) => {
       const options = parseOptions(SimulateOptionsSchema, raw);
-      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile) : undefined;
+      const runbook = runbookById(options.runbook ?? defaultRunbookId());
+      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile, runbook.tooling.simulator) : undefined;
       const simulator = await startSimulator({
+        runbook: runbook.id,
         host: options.host,
         port: options.port,
         scenario: options.scenario,
@@ -36,7 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
         latencyScale: options.latencyScale,
         imageTtlMs: options.imageTtlMs,
       });
-      ctx.stdout.write(`Ideogram simulator listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`);
+      ctx.stdout.write(`${runbook.tooling.simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`);
       ctx.stdout.write(`status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

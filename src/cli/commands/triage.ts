@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runTriage } from '../../activities/probes/index.ts';
 import { isSecretConfigError } from '../../activities/secrets.ts';
-import { serviceFromConfig } from '../../app/service-config.ts';
+import { serviceFromConfig } from '../../worker/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
 import { decisiveBlocker, HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
+import { defaultRunbookId } from '../../runbooks/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { parseOptions, runbookById } from '../shared.ts';
@@ -13,7 +14,7 @@ const TriageOptionsSchema = z.object({
   baseUrl: HttpUrlSchema.optional(),
   statusPageUrl: HttpUrlSchema.optional(),
   timeoutMs: z.coerce.number().int().positive().optional(),
-  runbook: z.string().default('ideogram'),
+  runbook: z.string().optional(),
   json: z.boolean().default(false),
 });
 
@@ -24,12 +25,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--base-url <url>', 'API base URL (default: RUNBOOK_SERVICE_BASE_URL or the runbook default)')
     .option('--status-page-url <url>', 'status page JSON URL')
     .option('--timeout-ms <ms>', 'cap every probe timeout at this many milliseconds')
-    .option('--runbook <id>', 'runbook definition', 'ideogram')
+    .option('--runbook <id>', 'runbook definition (default: the first registered)')
     .option('--json', 'print {"probes": [...], "decision": {...}}')
     .action(async (raw: unknown) => {
       const options = parseOptions(TriageOptionsSchema, raw);
       const config = loadConfig(ctx.env);
-      const runbook = runbookById(options.runbook);
+      const runbook = runbookById(options.runbook ?? defaultRunbookId());
       const service = serviceFromConfig(config, runbook);
       const probes = runbook.triageProbes.map((p) => (options.timeoutMs ? { ...p, timeoutMs: Math.min(p.timeoutMs, options.timeoutMs) } : p));
       const target = {

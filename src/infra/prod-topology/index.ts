@@ -1,7 +1,7 @@
-/** The production topology run natively: PostgreSQL + the real Temporal server binary, no Docker. */
+// src/infra/prod-topology: the production topology run natively — PostgreSQL + the real Temporal server binary, no Docker.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../ports.ts';
+import { portInUse } from '../ports.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { INTERNAL_PORT_VARIABLES, type ServerEndpoints } from './settings.ts';
 import { ensureTemporalServer, setupSchemas, startTemporalServer, type RunningTemporalServer } from './temporal-server.ts';
@@ -26,18 +26,33 @@ export interface ProductionTopologyOptions {
   onOutput?: (source: 'postgres' | 'temporal-server', line: string) => void;
 }
 
+/**
+ * A free loopback port below 32768: the server stores its services' ports in a SMALLINT column
+ * (cluster membership), so the kernel's ephemeral range (32768+) would not fit.
+ */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port) || (await portInUse(port))) continue;
+    taken.add(port);
+    return port;
+  }
+  throw new Error('no free port in 20000-31999 on 127.0.0.1');
+}
+
 export async function startProductionTopology(options: ProductionTopologyOptions): Promise<ProductionTopology> {
   const binaries = ensureTemporalServer();
   mkdirSync(options.dataDir, { recursive: true });
-  const postgres = await startPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.postgresPort ?? (await freePort()), onOutput: (line) => options.onOutput?.('postgres', line) });
+  const taken = new Set<number>();
+  const postgres = await startPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.postgresPort ?? (await freeLowPort(taken)), onOutput: (line) => options.onOutput?.('postgres', line) });
   try {
     setupSchemas(binaries, postgres);
     const internalPorts: Record<string, number> = {};
-    for (const name of INTERNAL_PORT_VARIABLES) internalPorts[name] = await freePort();
+    for (const name of INTERNAL_PORT_VARIABLES) internalPorts[name] = await freeLowPort(taken);
     const endpoints: ServerEndpoints = {
       postgresHost: postgres.host,
       postgresPort: postgres.port,
-      frontendPort: options.frontendPort ?? (await freePort()),
+      frontendPort: options.frontendPort ?? (await freeLowPort(taken)),
       bindIp: '127.0.0.1',
       internalPorts,
     };

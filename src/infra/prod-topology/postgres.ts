@@ -87,7 +87,11 @@ function initialise(binaries: PostgresBinaries, dataDir: string, user: { uid?: n
       ['-D', dataDir, '-U', PERSISTENCE.user, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C'],
       { encoding: 'utf8', ...user },
     );
-    if (result.status !== 0) throw new Error(`initdb failed for ${dataDir}: ${(result.stderr || result.stdout || String(result.error)).trim()}`);
+    if (result.status !== 0) {
+      const output = (result.stderr || result.stdout || String(result.error)).trim();
+      const hint = user.uid !== undefined && /permission denied/i.test(output) ? ` — PostgreSQL runs as the postgres user here: every directory above ${dataDir} must be traversable by it (chmod o+x)` : '';
+      throw new Error(`initdb failed for ${dataDir}: ${output}${hint}`);
+    }
   } finally {
     rmSync(pwfile, { force: true });
   }
@@ -98,7 +102,7 @@ async function waitUntilAccepting(binaries: PostgresBinaries, port: number, time
   const deadline = Date.now() + timeoutMs;
   const ready = () => spawnSync(binaries.pgIsReady, ['-h', '127.0.0.1', '-p', String(port), '-U', PERSISTENCE.user, '-t', '2']).status === 0;
   while (!ready()) {
-    if (!owner.running()) throw new Error(`postgres exited before it accepted connections on 127.0.0.1:${port} (see its output above)`);
+    if (!owner.running()) throw new Error(`postgres exited before it accepted connections on 127.0.0.1:${port}:\n${owner.recentOutput()}`);
     if (Date.now() > deadline) throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -88,7 +88,7 @@ export async function startTemporalServer(options: {
   const server = await startSupervised({
     name: 'temporal-server',
     binary: options.binaries.server,
-    args: ['start', '--allow-no-auth'],
+    args: ['--allow-no-auth', 'start'],
     env,
     graceMs: 15_000,
     onOutput: options.onOutput,
@@ -107,7 +107,7 @@ export async function startTemporalServer(options: {
 async function registerNamespace(address: string, namespace: string, server: SupervisedProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!server.running()) throw new Error('temporal-server exited before it was ready (see its output)');
+    if (!server.running()) throw new Error(`temporal-server exited before it was ready:\n${server.recentOutput()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {

@@ -1,3 +1,4 @@
+// src/runbooks/ideogram: the Ideogram API incident runbook — probes, decision table, one remediation plan per cause, templates.
 import type { CauseDefinition, RunbookDefinition } from '../types.ts';
 import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered, type IdeogramCause } from './decision.ts';
 import { PROVIDER_CONTACT } from './knobs.ts';
@@ -8,6 +9,10 @@ import { remediateCreditsExhausted } from './remediations/credits-exhausted.ts';
 import { remediateProviderOutage } from './remediations/provider-outage.ts';
 import { remediateProviderOutageV1 } from './remediations/provider-outage-v1.ts';
 import { remediateRateLimited } from './remediations/rate-limited.ts';
+import { ideogramSettingsDefinition } from './settings.ts';
+import { ideogramDrill } from './tooling/drill.ts';
+import { ideogramScenarios } from './tooling/scenarios.ts';
+import { ideogramSimulator } from './tooling/simulator.ts';
 
 type CausePlan = Omit<CauseDefinition, 'severity' | 'summary'>;
 
@@ -114,14 +119,12 @@ export const ideogramRunbook: RunbookDefinition = {
     statusPageUrl: 'https://status.ideogram.ai/api/v2/status.json',
     apiHost: 'api.ideogram.ai',
     apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
-    kubernetes: {
-      namespace: 'default',
-      deployment: 'ideogram-service',
-      secretName: 'ideogram-secrets',
-      secretKey: 'api-key',
-      batchSelector: 'runbook.dev/batch=ideogram',
-    },
+    kubernetes: { namespace: 'default', deployment: 'ideogram-service' },
+    // Defaults come from the settings schema (settings.ts).
+    settings: {},
   },
+  settings: ideogramSettingsDefinition,
+  tooling: { simulator: ideogramSimulator, scenarios: ideogramScenarios, drill: ideogramDrill },
   triageProbes: ideogramTriageProbes,
   recheck: { ...ideogramRecheckProbes, isRecovered: ideogramRecovered },
   evidence: {

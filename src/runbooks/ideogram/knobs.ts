@@ -1,7 +1,7 @@
-import type { KubeDeploymentRef } from '../../contract/index.ts';
+import { kubectlEquivalent, type KubeDeploymentRef } from '../../contract/index.ts';
 import type { RemediationContext } from '../types.ts';
 
-/** The environment variables the Ideogram service reads (see the client in src/clients/ideogram). */
+/** The environment variables the Ideogram service reads (see the client in src/runbooks/ideogram/client.activity.ts). */
 export const FALLBACK = 'IDEOGRAM_FALLBACK';
 export const CONCURRENCY = 'IDEOGRAM_CONCURRENCY';
 export const REDUCED_CONCURRENCY = '3';
@@ -12,12 +12,11 @@ export function deploymentOf(ctx: RemediationContext): KubeDeploymentRef {
   return { namespace: k.namespace, deployment: k.deployment, ...(k.container ? { container: k.container } : {}) };
 }
 
-export function setEnvKubectl(ctx: RemediationContext, assignment: string): string {
-  const d = deploymentOf(ctx);
-  return `kubectl set env deployment/${d.deployment} ${assignment}${d.container ? ` -c ${d.container}` : ''} -n ${d.namespace}`;
+/** For approval texts: the same kubectl equivalent the target records when it makes the change. */
+export function setEnvKubectl(ctx: RemediationContext, name: string, value: string): string {
+  return kubectlEquivalent({ kind: 'set-env', ...deploymentOf(ctx), name, value });
 }
 
 export function restartKubectl(ctx: RemediationContext): string {
-  const d = deploymentOf(ctx);
-  return `kubectl rollout restart deployment/${d.deployment} -n ${d.namespace}`;
+  return kubectlEquivalent({ kind: 'rollout-restart', ...deploymentOf(ctx) });
 }

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { decide, signalIncident, startIncident } from '../../app/incidents.ts';
-import { catalogFromConfig, chooseService } from '../../app/service-catalog.ts';
+import { chooseService } from '../../app/service-catalog.ts';
+import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { requireWorker } from '../../app/workers.ts';
-import { formatZodError, UsageError } from '../../cli/errors.ts';
-import { FreeTextSchema, IncidentIdSchema, StepIdSchema } from '../../contract/index.ts';
+import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
+import type { Client } from '@temporalio/client';
+import { acknowledgeSignal, cancelSignal, FreeTextSchema, IncidentIdSchema, noteSignal, resolveSignal, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
-import type { ConsoleDeps } from '../app.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import type { ConsoleIdentity, Role } from '../identity.ts';
 
@@ -15,7 +17,7 @@ const nonEmpty = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what
 /** Form bodies are validated with the contract's own schemas: the console refuses what the CLI refuses. */
 function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'form'));
+  if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'form'));
   return parsed.data;
 }
 
@@ -27,13 +29,14 @@ const OpenForm = z.object({
 });
 const DecideForm = z.object({ step: StepIdSchema, decision: z.enum(['approved', 'rejected']), comment: FreeTextSchema.optional().transform((c) => c || undefined) });
 
+type Send = (client: Client, id: string, by: string, text: string) => Promise<unknown>;
 /** The signal actions of an open incident: the same signals and payloads as `runbook ack|note|…`. */
-const SIGNAL_ACTIONS: Array<{ path: string; signal: string; role: Role; field?: 'text' | 'reason'; what?: string }> = [
-  { path: 'ack', signal: 'acknowledge', role: 'responder' },
-  { path: 'note', signal: 'note', role: 'responder', field: 'text', what: 'the note' },
-  { path: 'root-cause', signal: 'setRootCause', role: 'responder', field: 'text', what: 'the root cause' },
-  { path: 'resolve', signal: 'resolve', role: 'responder', field: 'reason', what: 'the reason' },
-  { path: 'cancel', signal: 'cancel', role: 'responder', field: 'reason', what: 'the reason' },
+const SIGNAL_ACTIONS: Array<{ path: string; role: Role; what?: string; send: Send }> = [
+  { path: 'ack', role: 'responder', send: (client, id, by) => signalIncident(client, id, acknowledgeSignal, { by }) },
+  { path: 'note', role: 'responder', what: 'the note', send: (client, id, by, text) => signalIncident(client, id, noteSignal, { by, text }) },
+  { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, by, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
+  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, by, reason) => signalIncident(client, id, resolveSignal, { by, reason }) },
+  { path: 'cancel', role: 'responder', what: 'the reason', send: (client, id, by, reason) => signalIncident(client, id, cancelSignal, { by, reason }) },
 ];
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, string | undefined> }>;
@@ -50,9 +53,9 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   app.post('/incidents', guarded('responder'), async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
     const form = parse(OpenForm, request.body);
-    if (!runbookIds().includes(form.runbook)) throw new UsageError(`unknown runbook "${form.runbook}"`);
+    if (!runbookIds().includes(form.runbook)) throw new RequestRefusedError(`unknown runbook "${form.runbook}"`);
     const runbook = getRunbook(form.runbook);
-    if (form.cause && !Object.hasOwn(runbook.causes, form.cause)) throw new UsageError(`unknown cause "${form.cause}" for runbook ${runbook.id}`);
+    if (form.cause && !Object.hasOwn(runbook.causes, form.cause)) throw new RequestRefusedError(`unknown cause "${form.cause}" for runbook ${runbook.id}`);
     const service = chooseService(catalogFromConfig(deps.config), runbook.id, form.service);
     // As `runbook start`: without a worker the incident would sit unprobed.
     await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
@@ -82,9 +85,10 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     app.post(`/incidents/:id/${action.path}`, guarded(action.role), async (request: IdRequest, reply) => {
       const id = parse(IncidentIdSchema, request.params.id);
       const identity = identityOf(request);
-      const payload = action.field ? { by: identity.name, [action.field]: parse(nonEmpty(action.what!), request.body[action.field] ?? '') } : { by: identity.name };
-      await signalIncident(deps.client, id, action.signal, payload);
-      request.log.info({ incidentId: id, signal: action.signal, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
+      // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
+      const text = action.what ? parse(nonEmpty(action.what), request.body.text ?? request.body.reason ?? '') : '';
+      await action.send(deps.client, id, identity.name, text);
+      request.log.info({ incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
       return back(reply, id);
     });
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ConsoleDeps } from '../app.ts';
+import type { ConsoleDeps } from '../deps.ts';
 
 /** Sign-in and sign-out: one-time local links, or OpenID Connect when an issuer is configured. */
 export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): void {

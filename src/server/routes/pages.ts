@@ -1,10 +1,11 @@
+// src/server/routes: the console's routes by concern — pages, actions, auth, live events.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditIncident } from '../../app/audit.ts';
 import { incidentHandle, incidentPostmortem, incidentStatus, incidentTimeline, listIncidents } from '../../app/incidents.ts';
-import { catalogFromConfig } from '../../app/service-catalog.ts';
+import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { statusQuery, type IncidentStatus } from '../../contract/index.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
-import type { ConsoleDeps } from '../app.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { currentIdentity, identityOf, requireRole } from '../guard.ts';
 import type { Html } from '../html.ts';
 import { CONSOLE_JS } from '../views/client-script.ts';

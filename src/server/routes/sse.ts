@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { incidentHandle, incidentStatus, incidentTimeline } from '../../app/incidents.ts';
-import type { ConsoleDeps } from '../app.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { requireRole } from '../guard.ts';
 
 const POLL_MS = 1_000;

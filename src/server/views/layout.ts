@@ -1,3 +1,4 @@
+// src/server/views: server-rendered HTML, every value escaped by the html template tag.
 import { html, type Html } from '../html.ts';
 import type { ConsoleIdentity } from '../identity.ts';
 

@@ -1,10 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
+import { ErrorTypes } from '../../contract/index.ts';
 
 /** Probes: the result is the data, so a failed probe is not retried into a different answer. */
 export const probeActivities = proxyActivities<Pick<Activities, 'runProbe' | 'runProbes'>>({
   startToCloseTimeout: '90 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '1 second', nonRetryableErrorTypes: ['SecretNotFound'] },
+  retry: { maximumAttempts: 2, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.SecretNotFound] },
 });
 
 /** Cluster changes: idempotent, so transient API errors are retried; permission and lookup errors are not. */
@@ -15,7 +16,7 @@ export const clusterActivities = proxyActivities<Pick<Activities, 'applyMutation
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 6,
-    nonRetryableErrorTypes: ['KubernetesForbidden', 'KubernetesNotFound', 'DeploymentPaused', 'SecretNotFound'],
+    nonRetryableErrorTypes: [ErrorTypes.KubernetesForbidden, ErrorTypes.KubernetesNotFound, ErrorTypes.DeploymentPaused, ErrorTypes.SecretNotFound],
   },
 });
 
@@ -23,7 +24,7 @@ export const clusterActivities = proxyActivities<Pick<Activities, 'applyMutation
 export const rolloutActivities = proxyActivities<Pick<Activities, 'waitForRollout'>>({
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['RolloutFailed', 'KubernetesForbidden', 'KubernetesNotFound'] },
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [ErrorTypes.RolloutFailed, ErrorTypes.KubernetesForbidden, ErrorTypes.KubernetesNotFound] },
 });
 
 /** Notifications report their own sink failures as data; the activity only fails on bugs. */
@@ -41,5 +42,5 @@ export const postmortemActivities = proxyActivities<Pick<Activities, 'writePostm
 /** The service's catalog entry and reference checks: answered from the worker's own configuration. */
 export const catalogActivities = proxyActivities<Pick<Activities, 'resolveService' | 'checkSecretRef'>>({
   startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownService'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [ErrorTypes.UnknownService] },
 });

@@ -1,5 +1,6 @@
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation } from '@temporalio/workflow';
-import type { Decision, IncidentResult, IncidentStatus, TimelineEntry, TimelineKind } from '../../contract/index.ts';
+// src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
+import { ErrorTypes, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { postmortemActivities } from './activities.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
@@ -68,7 +69,7 @@ export class Incident implements JudgedIncident {
   }
 
   get decision(): Decision {
-    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', 'EngineBug');
+    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', ErrorTypes.EngineBug);
     return this.s.decision;
   }
 
@@ -171,7 +172,7 @@ export class Incident implements JudgedIncident {
   /** One plan run, cancellable from outside; re-triage and continue-as-new restart it. */
   private async planOnce(): Promise<RemediationOutcome> {
     const cause = this.cause;
-    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, 'NoRemediationPlan');
+    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, ErrorTypes.NoRemediationPlan);
     const remediate = !this.v2 && cause.legacyRemediate ? cause.legacyRemediate : cause.remediate;
     return CancellationScope.cancellable(async () => {
       this.planScope = CancellationScope.current();
@@ -218,8 +219,8 @@ export class Incident implements JudgedIncident {
       await this.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
     } catch (err) {
       if (!isCancellation(err) && !(err instanceof Interrupted)) {
-        if (err instanceof ApplicationFailure && err.type === 'ContinueAsNew') throw err;
-        if ((err as { name?: string }).name === 'ContinueAsNew') throw err;
+        // Continue-as-new unwinds the run by throwing: pass it on, it is not a failure.
+        if (err instanceof ContinueAsNew) throw err;
         await CancellationScope.nonCancellable(() => this.fail(err));
         return;
       }

@@ -1,6 +1,7 @@
 /** What the engine needs from a runbook: data and pure functions. Runbooks implement it; the engine never imports a runbook. */
 import type { Decision, ProbeResult, ProbeSpecInput, ServiceTarget, Severity } from '../../contract/index.ts';
 import type { RemediationContext } from './context.ts';
+import type { RunbookTooling } from './runbook-tooling.ts';
 
 export interface ClassifyContext {
   /** A cause a human suspects or reports (e.g. bad quality, which probes cannot see). */
@@ -63,4 +64,18 @@ export interface RunbookDefinition {
   /** Decision table: pure, total (never throws). */
   classify(results: ProbeResult[], history?: ProbeResult[][], context?: ClassifyContext): Decision;
   causes: Record<string, CauseDefinition>;
+  /** The runbook's own settings: validated, defaulted, and mapped from what older incidents recorded. */
+  settings: RunbookSettings;
+  /** Outside the workflow: the simulator profile, built-in scenarios and the drill's expectations. */
+  tooling: RunbookTooling;
+}
+
+/** Settings a runbook owns (its secret layout, batch selector, policy switches): a catalog entry's `target.settings`. */
+export interface RunbookSettings {
+  /** Validates `target.settings` of a catalog entry; problems are reported with their path. */
+  validate(raw: unknown): Array<{ path: PropertyKey[]; message: string }>;
+  /** Settings from the RUNBOOK_* variables for the variable-built service (unset ones left out). */
+  fromConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /** What the worker lets this service change besides its deployment: checked in every mutation activity. */
+  ownObjects(service: ServiceTarget): { secrets: Array<{ name: string; key: string }>; cronJobSelectors: string[] };
 }

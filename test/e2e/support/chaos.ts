@@ -9,10 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { statusQuery, type IncidentStatus } from '../../../src/contract/index.ts';
 import { temporalAddress, temporalNamespace } from '../../support/temporal.ts';
+import type { IncidentHandle } from '../../../src/app/incident-workflow.ts';
 
 export const NODE = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
 const WORKER_SCRIPT = fileURLToPath(new URL('./chaos-worker-process.ts', import.meta.url));
@@ -76,7 +77,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   }
 }
 
-export async function waitForStatus(handle: WorkflowHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 45_000): Promise<IncidentStatus> {
+export async function waitForStatus(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 45_000): Promise<IncidentStatus> {
   let last: IncidentStatus | null = null;
   try {
     return await until(what, async () => {
@@ -99,7 +100,7 @@ export interface PendingActivity {
 }
 
 /** Waits until no activity is in flight: a kill inside one would only wait out its timeout. */
-export async function waitForQuiet(handle: WorkflowHandle): Promise<void> {
+export async function waitForQuiet(handle: IncidentHandle): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((await handle.describe()).raw.pendingActivities?.length) {
     if (Date.now() > deadline) throw new Error('an activity stayed in flight for 30 s');
@@ -107,7 +108,7 @@ export async function waitForQuiet(handle: WorkflowHandle): Promise<void> {
   }
 }
 
-export async function pendingActivities(handle: WorkflowHandle): Promise<PendingActivity[]> {
+export async function pendingActivities(handle: IncidentHandle): Promise<PendingActivity[]> {
   const raw = (await handle.describe()).raw.pendingActivities ?? [];
   return raw.map((a) => ({
     activityId: a.activityId ?? '',
@@ -125,7 +126,7 @@ export async function pendingActivities(handle: WorkflowHandle): Promise<Pending
  * the path it takes after the full timeout. The new timeout also bounds the retry, so it must be
  * long enough for one attempt to succeed.
  */
-export async function expireInFlight(client: Client, handle: WorkflowHandle, activityTypes?: string[], startToCloseSeconds = 10): Promise<PendingActivity[]> {
+export async function expireInFlight(client: Client, handle: IncidentHandle, activityTypes?: string[], startToCloseSeconds = 10): Promise<PendingActivity[]> {
   const inFlight = (await pendingActivities(handle)).filter((a) => !activityTypes || activityTypes.includes(a.activityType));
   for (const a of inFlight) {
     await client.workflowService.updateActivityOptions({

@@ -1,13 +1,15 @@
 import { activityInfo, ApplicationFailure } from '@temporalio/activity';
-import type {
-  DeliveryResult,
-  MutationOp,
-  MutationRecord,
-  NotificationMessage,
-  ProbeResult,
-  ProbeSpec,
-  ResolvedService,
-  SecretRef,
+import {
+  ErrorTypes,
+  kubectlEquivalent,
+  type DeliveryResult,
+  type MutationOp,
+  type MutationRecord,
+  type NotificationMessage,
+  type ProbeResult,
+  type ProbeSpec,
+  type ResolvedService,
+  type SecretRef,
 } from '../../../src/contract/index.ts';
 
 /** What the fake provider does at a given moment: up (healthy) or down (503 + status page "major"). */
@@ -43,15 +45,16 @@ export interface MockActivityOptions {
 }
 
 function describeOp(op: MutationOp): { target: string; change: string; kubectl: string } {
+  const kubectl = kubectlEquivalent(op);
   switch (op.kind) {
     case 'set-env':
-      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: `${op.name}=${op.value}`, kubectl: `kubectl set env deployment/${op.deployment} ${op.name}=${op.value} -n ${op.namespace}` };
+      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: `${op.name}=${op.value}`, kubectl };
     case 'rollout-restart':
-      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: 'restartedAt', kubectl: `kubectl rollout restart deployment/${op.deployment} -n ${op.namespace}` };
+      return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: 'restartedAt', kubectl };
     case 'apply-secret':
-      return { target: `secret/${op.secretName} -n ${op.namespace}`, change: `secret/${op.secretName} key ${op.key}`, kubectl: `kubectl apply secret ${op.secretName}` };
+      return { target: `secret/${op.secretName} -n ${op.namespace}`, change: `secret/${op.secretName} key ${op.key}`, kubectl };
     case 'suspend-cronjobs':
-      return { target: `cronjobs -l ${op.selector} -n ${op.namespace}`, change: 'suspend=true', kubectl: `kubectl patch cronjob -l ${op.selector}` };
+      return { target: `cronjobs -l ${op.selector} -n ${op.namespace}`, change: 'suspend=true', kubectl };
   }
 }
 
@@ -78,7 +81,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
     if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
     if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: options.statusPage?.({ elapsedMs, healthy }) ?? (healthy ? 'none' : 'major') };
-    if (spec.kind === 'http' && spec.authHeader && options.keyUnreadable?.({ elapsedMs })) {
+    if (spec.kind === 'http' && (spec.auth ?? spec.authHeader) && options.keyUnreadable?.({ elapsedMs })) {
       const blocker = 'the worker cannot read env:UNIT_TEST_KEY: secret env:UNIT_TEST_KEY is not set or empty';
       return { ...base, billed: false, ok: false, httpStatus: null, detail: `not run: ${blocker}`, source: 'self', blocker };
     }
@@ -88,7 +91,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
 
   const activities = {
     async resolveService(req: { name: string }): Promise<ResolvedService> {
-      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, 'UnknownService');
+      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
       return options.resolved;
     },
     async checkSecretRef(req: { ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {

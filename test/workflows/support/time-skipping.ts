@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   ApprovalPolicySchema,
   INCIDENT_WORKFLOW_TYPE,
@@ -15,6 +15,7 @@ import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
 import { WORKFLOWS_PATH } from '../../../src/worker/create-worker.ts';
 import { uniqueTaskQueue } from '../../support/temporal.ts';
 import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
@@ -58,7 +59,7 @@ export function unitInput(overrides: Partial<IncidentInputDraft> = {}): Incident
 }
 
 export interface UnitRun {
-  handle: WorkflowHandleWithFirstExecutionRunId;
+  handle: WorkflowHandleWithFirstExecutionRunId<IncidentWorkflow>;
   worker: Worker;
   events: ReturnType<typeof createMockActivities>['events'];
   /** Runs `fn` while the worker polls; shuts it down afterwards. */
@@ -81,7 +82,7 @@ export async function startUnit(
     activities,
     workflowBundle: { code: ctx.bundle },
   });
-  const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [{ ...request, service: service.name }] });
+  const handle = await ctx.env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [{ ...request, service: service.name }] });
   // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
   const during = <T>(fn: () => Promise<T>) =>
     worker.runUntil(fn).finally(() => handle.terminate('test finished').catch(() => undefined));
@@ -91,7 +92,7 @@ export async function startUnit(
 /** Query until `predicate` holds, advancing skipped time by `stepMs` between looks (bounded); timers such as the confirmation re-checks need a step. */
 export async function advanceUntil(
   env: TestWorkflowEnvironment,
-  handle: WorkflowHandle,
+  handle: IncidentHandle,
   predicate: (s: IncidentStatus) => boolean,
   what: string,
   stepMs = 0,

@@ -1,17 +1,20 @@
+import { kubectlEquivalent, type MutationOp } from '../../../contract/index.ts';
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** 402: pause batch jobs, a human tops up, verify, resume exactly what was running. */
 export async function remediateCreditsExhausted(ctx: RemediationContext): Promise<RemediationOutcome> {
-  const k = ctx.input.service.kubernetes;
+  const k = { ...ctx.input.service.kubernetes, ...ideogramSettings(ctx.input) };
+  const suspend: MutationOp = { kind: 'suspend-cronjobs', namespace: k.namespace, selector: k.batchSelector };
   ctx.note('Top up now: log into ideogram.ai > Settings > API Beta, check the balance, raise the auto top-up amount or add credits.');
   const pause = await ctx.approval({
     stepId: 'pause-batch-jobs',
     description: `Suspend the batch CronJobs matching ${k.batchSelector} until credits are back (which were already suspended is recorded)`,
-    kubectl: `kubectl get cronjob -l ${k.batchSelector} -n ${k.namespace} -o name | xargs -I{} kubectl patch {} -n ${k.namespace} -p '{"spec":{"suspend":true}}'`,
+    kubectl: kubectlEquivalent(suspend),
   });
   if (pause) {
-    await ctx.apply('pause-batch-jobs', { kind: 'suspend-cronjobs', namespace: k.namespace, selector: k.batchSelector });
+    await ctx.apply('pause-batch-jobs', suspend);
     ctx.setState('mitigated', 'batch jobs paused');
   } else {
     ctx.note('Batch jobs keep running by decision: they fail with 402 until credits are back.');

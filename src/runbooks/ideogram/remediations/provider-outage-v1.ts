@@ -1,15 +1,16 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** Before judgement v2 (kept for replay): 500/503: fallback on, wait out the outage, fallback off only once the provider is healthy again. */
 export async function remediateProviderOutageV1(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
-  const autoApprove = ctx.decision.severity === 'P1' && ctx.input.policy.autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
+  const autoApprove = ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,
-    kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}`,
+    kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}`,
     autoApproveReason: autoApprove,
   });
   let fallbackStep: string | null = null;
@@ -31,10 +32,10 @@ export async function remediateProviderOutageV1(ctx: RemediationContext): Promis
     const offApproved = await ctx.approval({
       stepId: cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`,
       description: `Ideogram is healthy again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
-      kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=<recorded value>`)} && ${restartKubectl(ctx)}`,
+      kubectl: `${setEnvKubectl(ctx, FALLBACK, '<recorded value>')} && ${restartKubectl(ctx)}`,
     });
     if (!offApproved) {
-      ctx.note(`Fallback stays on by decision; turn it off later with: ${setEnvKubectl(ctx, `${FALLBACK}=false`)}`);
+      ctx.note(`Fallback stays on by decision; turn it off later with: ${setEnvKubectl(ctx, FALLBACK, 'false')}`);
       return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
     }
     ctx.setState('reverting', 'fallback off');

@@ -1,6 +1,8 @@
+// src/runbooks/ideogram/remediations: one plan per cause, written with the engine's primitives (approval, apply, revert, monitor).
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { deploymentOf, FALLBACK, restartKubectl, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 const enableStep = (cycle: number) => (cycle === 1 ? 'enable-fallback' : `enable-fallback-${cycle}`);
 const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disable-fallback-${cycle}`);
@@ -12,11 +14,11 @@ const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disa
  */
 export async function remediateProviderOutage(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
-  const autoApprove = ctx.decision.severity === 'P1' && ctx.input.policy.autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
+  const autoApprove = ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,
-    kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}`,
+    kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}`,
     autoApproveReason: autoApprove,
   });
   if (!fallbackApproved) {
@@ -43,10 +45,10 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
       const offApproved = await ctx.approval({
         stepId: disableStep(cycle),
         description: `Real calls to Ideogram succeed again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
-        kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=<recorded value>`)} && ${restartKubectl(ctx)}`,
+        kubectl: `${setEnvKubectl(ctx, FALLBACK, '<recorded value>')} && ${restartKubectl(ctx)}`,
       });
       if (!offApproved) {
-        ctx.keep(step, `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, `${FALLBACK}=false`)}`);
+        ctx.keep(step, `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, FALLBACK, 'false')}`);
         return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
       }
       ctx.setState('reverting', 'fallback off');
@@ -61,7 +63,7 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     const next = enableStep(cycle + 1);
     if (relapses > ctx.input.timings.maxAutoRelapses) {
       await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off: automatic re-enabling stops after ${ctx.input.timings.maxAutoRelapses}, a human decides`);
-      const again = await ctx.approval({ stepId: next, description: `Ideogram relapsed again (${relapses} times): re-enable fallback`, kubectl: `${setEnvKubectl(ctx, `${FALLBACK}=true`)} && ${restartKubectl(ctx)}` });
+      const again = await ctx.approval({ stepId: next, description: `Ideogram relapsed again (${relapses} times): re-enable fallback`, kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}` });
       if (!again) {
         ctx.note('Fallback stays off by decision while Ideogram relapses; monitoring until it is healthy.');
         await ctx.monitorUntilRecovered();

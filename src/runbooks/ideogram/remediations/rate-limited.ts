@@ -1,6 +1,7 @@
 import type { RemediationOutcome } from '../../types.ts';
 import type { RemediationContext } from '../../types.ts';
 import { CONCURRENCY, deploymentOf, PROVIDER_CONTACT, REDUCED_CONCURRENCY, setEnvKubectl } from '../knobs.ts';
+import { ideogramSettings } from '../settings.ts';
 
 /** Sustained 429: concurrency down to 3, watch, ask the provider if it lasts, restore afterwards. */
 export async function remediateRateLimited(ctx: RemediationContext): Promise<RemediationOutcome> {
@@ -10,7 +11,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   const approved = await ctx.approval({
     stepId: 'reduce-concurrency',
     description: `Reduce ${CONCURRENCY} to ${REDUCED_CONCURRENCY} on deployment/${deployment.deployment} (the current value is recorded for the restore)`,
-    kubectl: setEnvKubectl(ctx, `${CONCURRENCY}=${REDUCED_CONCURRENCY}`),
+    kubectl: setEnvKubectl(ctx, CONCURRENCY, REDUCED_CONCURRENCY),
   });
   if (!approved) {
     ctx.note(`Concurrency unchanged by decision: 429s continue; if sustained, ask Ideogram for a higher limit (${PROVIDER_CONTACT}).`);
@@ -24,13 +25,13 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   });
   await ctx.monitorUntilRecovered({
     billedEvery: 1,
-    escalateAfterMs: ctx.input.timings.rateLimitWindowMs,
+    escalateAfterMs: ideogramSettings(ctx.input).rateLimitWindowMs,
     escalation: `429s persist at ${CONCURRENCY}=${REDUCED_CONCURRENCY}: contact Ideogram for a limit increase (${PROVIDER_CONTACT})`,
   });
   const restore = await ctx.approval({
     stepId: 'restore-concurrency',
     description: `429s have stopped: restore ${CONCURRENCY} to its recorded value`,
-    kubectl: setEnvKubectl(ctx, `${CONCURRENCY}=<recorded value>`),
+    kubectl: setEnvKubectl(ctx, CONCURRENCY, '<recorded value>'),
   });
   if (!restore) {
     ctx.keep('reduce-concurrency', `restoring ${CONCURRENCY} was rejected: left at ${REDUCED_CONCURRENCY} by decision`);

@@ -1,3 +1,4 @@
+/** The fallback-aware client services use (not workflow code: the `.activity.ts` suffix lets it do I/O). */
 import { request, type Dispatcher } from 'undici';
 
 /** What a service calls instead of the raw API: honours the runbook's knobs. */

@@ -16,9 +16,8 @@ export function serviceFromConfig(config: AppConfig, runbook: RunbookDefinition)
       namespace: config.RUNBOOK_K8S_NAMESPACE ?? d.kubernetes.namespace,
       deployment: config.RUNBOOK_K8S_DEPLOYMENT ?? d.kubernetes.deployment,
       container: config.RUNBOOK_K8S_CONTAINER ?? d.kubernetes.container,
-      secretName: config.RUNBOOK_K8S_SECRET ?? d.kubernetes.secretName,
-      secretKey: config.RUNBOOK_K8S_SECRET_KEY ?? d.kubernetes.secretKey,
-      batchSelector: config.RUNBOOK_BATCH_SELECTOR ?? d.kubernetes.batchSelector,
     },
+    // The runbook says which variables set which of its settings (e.g. RUNBOOK_K8S_SECRET).
+    settings: { ...d.settings, ...runbook.settings.fromConfig(config) },
   };
 }

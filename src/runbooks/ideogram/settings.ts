@@ -1,0 +1,61 @@
+/** The Ideogram runbook's own settings: where its key lives in the cluster, its batch jobs, its policy switches. */
+import { z } from 'zod';
+import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
+import type { RunbookSettings } from '../types.ts';
+
+export const IdeogramSettingsSchema = z
+  .object({
+    /** The Secret and key the API key is rotated into. */
+    secretName: z.string().min(1).default('ideogram-secrets'),
+    secretKey: z.string().min(1).default('api-key'),
+    /** Label selector of the batch CronJobs paused when credits run out. */
+    batchSelector: z.string().min(1).default('runbook.dev/batch=ideogram'),
+    /** P1 provider outages may enable fallback without waiting for a human. */
+    autoApproveP1Fallback: z.boolean().default(false),
+    /** How long sustained 429s may last at reduced concurrency before the provider is asked for more. */
+    rateLimitWindowMs: z.number().int().positive().default(15 * 60_000),
+  })
+  .strict();
+export type IdeogramSettings = z.infer<typeof IdeogramSettingsSchema>;
+
+const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/**
+ * Settings of a service. Incidents recorded before runbook settings carry them as fields of the
+ * generic input (kubernetes.secretName, policy.autoApproveP1Fallback, timings.rateLimitWindowMs):
+ * those fill in whatever `settings` leaves out, so old incidents replay with the values they ran with.
+ */
+export function ideogramSettingsOf(service: ServiceTarget, legacy: { policy?: IncidentInput['policy']; timings?: IncidentInput['timings'] } = {}): IdeogramSettings {
+  const k = service.kubernetes;
+  return IdeogramSettingsSchema.parse({
+    ...defined({
+      secretName: k.secretName,
+      secretKey: k.secretKey,
+      batchSelector: k.batchSelector,
+      autoApproveP1Fallback: legacy.policy?.autoApproveP1Fallback,
+      rateLimitWindowMs: legacy.timings?.rateLimitWindowMs,
+    }),
+    ...service.settings,
+  });
+}
+
+/** The incident's settings, as a remediation plan reads them. */
+export const ideogramSettings = (input: IncidentInput): IdeogramSettings => ideogramSettingsOf(input.service, input);
+
+export const ideogramSettingsDefinition: RunbookSettings = {
+  validate: (raw) => {
+    const parsed = IdeogramSettingsSchema.safeParse(raw ?? {});
+    return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  },
+  fromConfig: (config) =>
+    defined({
+      secretName: config.RUNBOOK_K8S_SECRET,
+      secretKey: config.RUNBOOK_K8S_SECRET_KEY,
+      batchSelector: config.RUNBOOK_BATCH_SELECTOR,
+      autoApproveP1Fallback: config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK,
+    }),
+  ownObjects: (service) => {
+    const s = ideogramSettingsOf(service);
+    return { secrets: [{ name: s.secretName, key: s.secretKey }], cronJobSelectors: [s.batchSelector] };
+  },
+};

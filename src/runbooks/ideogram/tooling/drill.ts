@@ -1,0 +1,18 @@
+/** What a drill of the Ideogram runbook needs: the key variable, the seeded deployment, compressed settings. */
+import type { DrillProfile } from '../../types.ts';
+import { CONCURRENCY } from '../knobs.ts';
+import { ideogramSettingsOf } from '../settings.ts';
+
+export const ideogramDrill: DrillProfile = {
+  keyEnv: 'IDEOGRAM_API_KEY',
+  seed: (service) => ({
+    env: { [CONCURRENCY]: '10' },
+    cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(ideogramSettingsOf(service).batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+  }),
+  // Compressed time: the 429 escalation window of a minute instead of fifteen.
+  compressedSettings: { rateLimitWindowMs: 60_000 },
+  // Scaled latencies are a few ms of provider time plus process overhead: a wider margin keeps a
+  // busy machine from looking like a slow provider (the slow scenario is 60-80 s, scaled).
+  thresholds: (latencyScale, productionTimings) => ({ slowP95Ms: (productionTimings ? 30_000 : 50_000) * latencyScale }),
+  secretSteps: ['new-key-reference'],
+};

@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cruise, type ICruiseResult } from 'dependency-cruiser';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
+
+/**
+ * The dependency rules of src/ (README: "Architecture"), checked on the real import graph, type-only
+ * imports included: contract ← engine ← runbooks' types ← runbooks; app ← cli; I/O never in workflows.
+ */
+// Type-only imports count (tsPreCompilationDeps): a type cycle is still a cycle in the design.
+const previousCwd = process.cwd();
+process.chdir(PROJECT_ROOT);
+const cruised = (await cruise(['src'], { tsPreCompilationDeps: true, doNotFollow: { path: 'node_modules' }, exclude: { path: 'node_modules' } }, undefined, { tsConfig: { fileName: join(PROJECT_ROOT, 'tsconfig.json') } })).output as ICruiseResult;
+process.chdir(previousCwd);
+const local = (path: string) => path.replace(/^src\//, '');
+/** Module → the modules of src it imports, paths relative to src/. */
+const imports: Record<string, string[]> = Object.fromEntries(
+  cruised.modules.filter((m) => m.source.startsWith('src/')).map((m) => [local(m.source), m.dependencies.filter((d) => d.resolved.startsWith('src/')).map((d) => local(d.resolved))]),
+);
+const unresolved = cruised.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
+const cycles = cruised.modules.flatMap((m) => m.dependencies.filter((d) => d.circular).map((d) => `${local(m.source)} → ${local(d.resolved)}`));
+
+/** Every import from a module under `from` into a module under `into`, as `importer → imported`. */
+function importsBetween(from: string | ((path: string) => boolean), into: (path: string) => boolean): string[] {
+  const inFrom = typeof from === 'string' ? (path: string) => path.startsWith(from) : from;
+  return Object.entries(imports).flatMap(([importer, deps]) => (inFrom(importer) ? deps.filter(into).map((dep) => `${importer} → ${dep}`) : []));
+}
+const under = (...folders: string[]) => (path: string) => folders.some((folder) => path.startsWith(folder));
+
+describe('architecture of src/', () => {
+  it('reads the whole source tree (a broken resolution would hide imports)', () => {
+    expect(unresolved).toEqual([]);
+    expect(imports['app/incidents.ts']).toContain('contract/index.ts');
+  });
+
+  it('has no import cycles', () => {
+    expect(cycles).toEqual([]);
+  });
+
+  it('nothing under workflows, contract, activities or worker imports the app or the CLI', () => {
+    expect(importsBetween(under('workflows/', 'contract/', 'activities/', 'worker/'), under('app/', 'cli/'))).toEqual([]);
+  });
+
+  it('the app layer never imports the CLI: the CLI maps the app\'s errors to exit codes', () => {
+    expect(importsBetween('app/', under('cli/'))).toEqual([]);
+  });
+
+  it('the contract imports nothing from the rest of src', () => {
+    expect(importsBetween('contract/', (path) => !path.startsWith('contract/'))).toEqual([]);
+  });
+
+  it('the engine imports no runbook: runbooks plug in through runbooks/types', () => {
+    expect(importsBetween('workflows/engine/', under('runbooks/'))).toEqual([]);
+  });
+
+  it('every folder of source files says its role in a one-line header (its index.ts, or its main file)', () => {
+    const src = join(PROJECT_ROOT, 'src');
+    const folders = readdirSync(src, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name));
+    const unlabelled = folders.filter((dir) => {
+      const header = `// ${relative(PROJECT_ROOT, dir)}: `;
+      const sources = readdirSync(dir).filter((file) => file.endsWith('.ts'));
+      // A folder of folders only (src/clients) has no file to carry it: its subfolders say their roles.
+      return sources.length > 0 && !sources.some((file) => readFileSync(join(dir, file), 'utf8').startsWith(header));
+    });
+    expect(unlabelled.map((dir) => relative(PROJECT_ROOT, dir))).toEqual([]);
+  });
+});
