@@ -63,4 +63,28 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     expect(result.state).toBe('resolved');
     expect(result.approvals.filter((a) => a.by === 'olivia').map((a) => a.stepId)).toEqual(['enable-fallback', 'disable-fallback']);
   });
+
+  it('opens an incident from the form, showing a <script> symptom as text, and cancels it', async () => {
+    ch.h.sim.setScenario([{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }]);
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(new URL('/login/' + ch.console.loginLinks.issue({ name: 'olivia', roles: ['viewer', 'responder'], issuer: 'local-link', subject: 'olivia@test' }), ch.console.url).href);
+    await page.getByRole('link', { name: 'Open an incident' }).click();
+    const symptom = '<script>alert("pwned")</script> images fail';
+    await page.locator('textarea[name="symptom"]').fill(symptom);
+    await page.getByRole('button', { name: 'Open the incident' }).click();
+    await page.waitForURL(/\/incidents\/incident-/);
+    await shows(page.locator('#timeline-rows td'), symptom);
+    // A responder acts on the incident but is never offered an approval.
+    await page.getByPlaceholder('why cancel').fill('opened by the browser test');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await shows(page.locator('#timeline-rows td'), 'Cancellation requested by olivia');
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
 });
