@@ -74,7 +74,7 @@ export default tseslint.config(
   },
   {
     // Clients know the incident workflow by its type only: a value import would load workflow code into a client.
-    files: ['src/app/**/*.ts', 'src/cli/**/*.ts', 'bench/**/*.ts', 'test/support/**/*.ts'],
+    files: ['src/app/**/*.ts', 'src/cli/**/*.ts', 'src/server/**/*.ts', 'bench/**/*.ts', 'test/support/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', clientRestrictedImports] },
   },
   {

@@ -12,6 +12,7 @@ import {
   SEARCH_ATTRIBUTES,
   statusQuery,
   timelineQuery,
+  type ApprovalVia,
   type IncidentStart,
   type IncidentStatus,
   type TimelineEntry,
@@ -77,13 +78,13 @@ export async function incidentPostmortem(client: Client, id: string): Promise<{ 
 }
 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
-export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected' }): Promise<string> {
+export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected'; via?: ApprovalVia }): Promise<string> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
   // An update waits for a worker indefinitely: without one, say so instead of hanging.
   await requireWorker(client, description.taskQueue);
   try {
-    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision }] });
+    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision, via: input.via }] });
     if (!answer.accepted) throw new RequestRefusedError(answer.message);
     return answer.message;
   } catch (err) {
@@ -97,7 +98,7 @@ export async function decide(client: Client, id: string, input: { stepId: string
       throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
     }
     // Servers without updates: the signal path records invalid decisions on the timeline instead.
-    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment });
+    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment, via: input.via });
     return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;
   }
 }

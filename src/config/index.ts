@@ -74,11 +74,27 @@ export const EnvSchema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
     .optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
+  /** Approvals must come from a signed-in person in the console; `runbook approve --by` is refused. */
+  RUNBOOK_REQUIRE_VERIFIED_APPROVALS: bool.optional(),
+  /** The incident console (`runbook serve`, also started by `runbook dev`). */
+  RUNBOOK_CONSOLE_PORT: port.default(8780),
+  RUNBOOK_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where people reach the console, when behind a proxy (OIDC redirect URI, secure cookies on https). */
+  RUNBOOK_CONSOLE_URL: HttpUrlSchema.optional(),
+  /** 32 bytes as 64 hex characters: sessions survive a restart and are shared by replicas. Default: random per start. */
+  RUNBOOK_CONSOLE_SESSION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes), e.g. `openssl rand -hex 32`').optional(),
+  RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
+  RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  RUNBOOK_OIDC_ROLES_CLAIM: z.string().min(1).default('groups'),
+  RUNBOOK_OIDC_VIEWER_GROUP: z.string().min(1).default('runbook-viewers'),
+  RUNBOOK_OIDC_RESPONDER_GROUP: z.string().min(1).default('runbook-responders'),
+  RUNBOOK_OIDC_APPROVER_GROUP: z.string().min(1).default('runbook-approvers'),
 });
 export type AppConfig = z.infer<typeof EnvSchema>;
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
-const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF']);
+const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET']);
 
 function shown(variable: string, value: string | undefined): string {
   if (SECRET_BEARING.has(variable)) return `${variable} (value not shown)`;

@@ -80,6 +80,12 @@ export const ApprovalPolicySchema = z.object({
   autoApproveP1Fallback: z.boolean().optional(),
   /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
   dryRun: z.boolean().default(false),
+  /**
+   * Only decisions whose identity a sign-in established (the console: `via.channel` console) count;
+   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent in stored
+   * histories (absent: false), so they replay unchanged.
+   */
+  requireVerifiedApprovals: z.boolean().optional(),
 });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
@@ -171,6 +177,8 @@ export const ApprovalDecisionSchema = z.object({
   decision: z.enum(['approved', 'rejected']),
   comment: z.string().optional(),
   at: z.string(),
+  /** How `by` was established (see ApprovalViaSchema); absent for self-declared and policy decisions. */
+  via: z.object({ channel: z.enum(['console', 'cli']), issuer: z.string().optional(), subject: z.string().optional() }).optional(),
 });
 
 export const ApprovalRequestSchema = z.object({

@@ -6,7 +6,18 @@ import type { IncidentStatus, TimelineEntry } from './incident.ts';
 const by = PersonNameSchema;
 const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
 
-export const ApprovalSignalSchema = z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional() });
+/**
+ * How the approver's name was obtained: `console` carries the identity provider that vouched for
+ * it (issuer + subject); `cli` is self-declared (`--by`). Optional: older senders and stored
+ * histories have none, and count as self-declared.
+ */
+export const ApprovalViaSchema = z.object({
+  channel: z.enum(['console', 'cli']),
+  issuer: z.string().max(300).optional(),
+  subject: z.string().max(300).optional(),
+});
+export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
+export const ApprovalSignalSchema = z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() });
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = z.object({ by });
 export const NoteSchema = z.object({ by, text: text('the text') });

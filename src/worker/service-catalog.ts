@@ -22,6 +22,7 @@ export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
         timeoutMs: 30 * 60_000,
         onTimeout: 'escalate',
         dryRun: config.RUNBOOK_DRY_RUN ?? false,
+        requireVerifiedApprovals: config.RUNBOOK_REQUIRE_VERIFIED_APPROVALS ?? false,
       },
       // A rotated key lives next to the current one, or in a NEW_* variable: never an arbitrary file.
       allowedSecretRefs: config.RUNBOOK_ALLOWED_SECRET_REFS ?? (keyRef.startsWith('env:') ? [`${keyRef}_*`, 'env:NEW_*'] : [`${keyRef.split('#')[0]}*`]),

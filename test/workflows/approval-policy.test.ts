@@ -23,6 +23,17 @@ const approve = (g: ApprovalGateState, by: unknown, extra: Partial<ApprovalSigna
   approvalProblem(g, { stepId: 'enable-fallback', by: by as string, ...extra }, 'approved');
 
 describe('approval policy: identities', () => {
+  it('with verified approvals required, refuses self-declared decisions and accepts the console\'s', () => {
+    const g = gate({ requireVerifiedApprovals: true });
+    expect(approve(g, 'bob')).toMatch(/bob is self-declared/);
+    expect(approve(g, 'bob', { via: { channel: 'cli' } })).toMatch(/self-declared/);
+    expect(approvalProblem(g, { stepId: 'enable-fallback', by: 'bob', via: { channel: 'cli' } }, 'rejected')).toMatch(/self-declared/);
+    expect(approve(g, 'bob', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-1' } })).toBeNull();
+    // Verified or not, the other rules still hold.
+    expect(approve(g, 'rita', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-2' } })).toMatch(/may not approve its own remediation/);
+    expect(approve(gate(), 'bob', { via: { channel: 'cli' } })).toBeNull();
+  });
+
   it.each(['Rita', 'RITA', ' rita ', 'ｒｉｔａ', 'ＲＩＴＡ'])('the reporter "rita" cannot self-approve as %j', (by) => {
     expect(approve(gate(), by)).toMatch(/may not approve its own remediation/);
   });

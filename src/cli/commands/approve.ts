@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
       .action(async (id: string, step: string, raw: Record<string, unknown>) => {
         const options = parseOptions(DecisionOptions, { ...raw, by: raw.by ?? '', id, step }, ['id', 'step']);
         await withClient(ctx, async ({ client }) => {
-          const message = await decide(client, options.id, { stepId: options.step, by: options.by, comment: options.comment, decision });
+          const message = await decide(client, options.id, { stepId: options.step, by: options.by, comment: options.comment, decision, via: { channel: 'cli' } });
           if (options.json) writeJson(ctx, { accepted: true, message });
           else ctx.stdout.write(`${message}\n`);
         });

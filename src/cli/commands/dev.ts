@@ -9,6 +9,7 @@ import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
+import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { startOwnedDevServer } from '../dev-startup.ts';
 import { temporalUnreachable } from '../../app/errors.ts';
 
@@ -17,6 +18,7 @@ const DevOptionsSchema = z.object({
   uiPort: z.coerce.number().int().min(1).max(65535).optional(),
   dataDir: z.string().min(1).optional(),
   ui: z.boolean(),
+  console: z.boolean(),
 });
 
 export function register(program: Command, ctx: CliContext): void {
@@ -30,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--ui-port <port>', 'Web UI port (default: RUNBOOK_UI_PORT or 8233)')
     .option('--data-dir <dir>', 'where the SQLite state lives (default: RUNBOOK_DATA_DIR or ./.data)')
     .option('--no-ui', 'run the server without the Web UI')
+    .option('--no-console', 'do not serve the incident console (RUNBOOK_CONSOLE_PORT, default 8780)')
     .action(async (raw: unknown) => {
       const options = DevOptionsSchema.parse(raw);
       const config = loadConfig(ctx.env);
@@ -37,6 +40,8 @@ export function register(program: Command, ctx: CliContext): void {
 
       let server: DevServer | undefined;
       let target: TemporalTarget;
+      let clientEnv = ctx.env;
+      let banner = '';
       if (temporalAddressConfigured(ctx.env)) {
         target = loadTemporalTarget(ctx.env);
         await registerSearchAttributes(target);
@@ -50,19 +55,28 @@ export function register(program: Command, ctx: CliContext): void {
           logger,
           notice: (line) => ctx.stderr.write(`runbook: ${line}\n`),
         });
-        target = loadTemporalTarget({ ...ctx.env, TEMPORAL_ADDRESS: server.address });
-        ctx.stdout.write(
+        clientEnv = { ...ctx.env, TEMPORAL_ADDRESS: server.address };
+        target = loadTemporalTarget(clientEnv);
+        banner =
           `Temporal dev server: ${server.address} (namespace ${server.namespace}, state in ${join(dataDir, 'temporal.sqlite')})\n` +
-            (server.uiUrl ? `Web UI: ${server.uiUrl}\n` : '') +
-            'Press Ctrl-C to stop.\n',
-        );
+          (server.uiUrl ? `Web UI: ${server.uiUrl}\n` : '');
       }
+      // The console starts before anything says "ready", so a signal after that finds everything up.
+      let devConsole: DevConsole | undefined;
+      try {
+        devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger) : undefined;
+      } catch (err) {
+        await server?.stop();
+        throw err;
+      }
+      ctx.stdout.write(`${banner}${devConsole?.banner ?? ''}Press Ctrl-C to stop.\n`);
       // Only now: the Temporal runtime takes over SIGINT/SIGTERM and keeps the process alive, which
       // during startup would swallow the first signal and hang after an error.
       installRuntimeLogger(logger);
       try {
         await runWorker(config, target, logger);
       } finally {
+        await devConsole?.stop();
         await server?.stop();
       }
     });

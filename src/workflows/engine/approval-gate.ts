@@ -78,7 +78,7 @@ export class ApprovalGate {
       return { accepted: false, message: problem };
     }
     const request = this.s.approvals.find((a) => a.stepId === signal.stepId)!;
-    request.decisions.push({ by: signal.by, decision, comment: signal.comment, at: nowIso() });
+    request.decisions.push({ by: signal.by, decision, comment: signal.comment, at: nowIso(), ...(signal.via ? { via: signal.via } : {}) });
     const { outcome, approvals } = tally(request, decision);
     const comment = signal.comment ? `: ${signal.comment}` : '';
     if (outcome === 'rejected') {

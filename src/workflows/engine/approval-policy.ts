@@ -15,13 +15,18 @@ export interface ApprovalGateState {
 export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
   const parsed = ApprovalSignalSchema.safeParse(signal);
   if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; ')}`;
-  const { stepId, by } = parsed.data;
+  const { stepId, by, via } = parsed.data;
   const request = gate.approvals.find((a) => a.stepId === stepId);
   if (!request) {
     const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     return `unknown step "${stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
   }
   if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
+  // Only a policy a new incident carries sets this flag, so no recorded history takes this branch:
+  // it needs no patch marker (and the update validator, which asks the same, may not write one).
+  if (gate.policy.requireVerifiedApprovals && via?.channel !== 'console') {
+    return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console (policy: verified approvals)`;
+  }
   // Case, width and surrounding spaces must not make "Rita" a second person next to "rita".
   const who = identityKey(by);
   const policy = gate.policy;

@@ -1,0 +1,67 @@
+// src/server: the incident console, one HTTP service (Fastify) in front of the app layer; later intake routes join it.
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySecureSession from '@fastify/secure-session';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { OperationFailedError, RequestRefusedError } from '../app/errors.ts';
+import type { ConsoleIdentity } from './identity.ts';
+import type { ConsoleDeps } from './deps.ts';
+import { registerActionRoutes } from './routes/actions.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerPageRoutes } from './routes/pages.ts';
+import { registerSseRoutes } from './routes/sse.ts';
+import { errorPage } from './views/layout.ts';
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    identity: ConsoleIdentity;
+    /** The OIDC login in flight: PKCE verifier and state, kept only until the callback. */
+    oidc: { verifier: string; state: string };
+  }
+}
+
+export interface ConsoleOptions extends ConsoleDeps {
+  /** 32 bytes: sessions are encrypted and authenticated with it. */
+  sessionKey: Buffer;
+  logger: Logger;
+}
+
+/** The console: one Fastify service, its routes grouped by concern (pages, actions, auth, live events). */
+export async function buildConsole(options: ConsoleOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'console' }) as FastifyBaseLogger, trustProxy: false, forceCloseConnections: true });
+  const secure = options.publicUrl.startsWith('https:');
+  await app.register(fastifyHelmet, {
+    // Scripts only from this origin: no inline script can run, even if escaping ever failed.
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'form-action': ["'self'"], 'upgrade-insecure-requests': secure ? [] : null } },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifySecureSession, {
+    key: options.sessionKey,
+    cookieName: 'runbook_console',
+    // Secure whenever the console is served over TLS; the local console is plain HTTP on loopback.
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 12 * 3600 },
+    expiry: 12 * 3600,
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+
+  app.setErrorHandler((err, request, reply) => {
+    // The app layer's errors are written for people: show them. A refusal conflicts with the
+    // request as made; a failed operation (no worker, no such incident) is the service's problem.
+    if (err instanceof RequestRefusedError) return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
+    if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message).text);
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'console request failed');
+    return reply.code(status).type('text/html').send(errorPage(status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message).text);
+  });
+
+  const deps: ConsoleDeps = options;
+  registerAuthRoutes(app, deps);
+  registerPageRoutes(app, deps);
+  registerActionRoutes(app, deps);
+  registerSseRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { Client } from '@temporalio/client';
+import type { AppConfig } from '../config/index.ts';
+import type { LoginLinks } from './login-links.ts';
+import type { OidcLogin } from './oidc.ts';
+
+/** What every route group needs: the Temporal client and the engine's configuration. */
+export interface ConsoleDeps {
+  client: Client;
+  config: AppConfig;
+  loginLinks: LoginLinks;
+  /** Null: local mode, one-time login links only. */
+  oidc: OidcLogin | null;
+  /** Where people reach the console (redirect URIs, cookie security). */
+  publicUrl: string;
+}

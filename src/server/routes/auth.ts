@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ConsoleDeps } from '../deps.ts';
+
+/** Sign-in and sign-out: one-time local links, or OpenID Connect when an issuer is configured. */
+export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.get('/login/:token', (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
+    // Links are a local-mode device: with an issuer configured, the provider is the only way in.
+    const identity = deps.oidc ? null : deps.loginLinks.redeem(request.params.token);
+    if (!identity) return reply.redirect('/login?failed=1');
+    request.session.regenerate();
+    request.session.set('identity', identity);
+    request.log.info({ user: identity.name, issuer: identity.issuer, roles: identity.roles }, 'signed in with a one-time link');
+    return reply.redirect('/');
+  });
+
+  app.get('/auth/oidc', async (request, reply) => {
+    if (!deps.oidc) return reply.redirect('/login');
+    const { url, verifier, state } = await deps.oidc.start();
+    request.session.set('oidc', { verifier, state });
+    return reply.redirect(url);
+  });
+
+  app.get('/auth/callback', async (request, reply) => {
+    const pending = request.session.get('oidc');
+    if (!deps.oidc || !pending) return reply.redirect('/login');
+    request.session.set('oidc', undefined);
+    const identity = await deps.oidc.finish(new URL(request.url, deps.publicUrl), pending);
+    if (!identity) {
+      request.log.warn({ issuer: deps.oidc.issuer }, 'OIDC sign-in refused: no console role in the roles claim');
+      return reply.code(403).type('text/html').send('Forbidden: your account has no console role');
+    }
+    request.session.regenerate();
+    request.session.set('identity', identity);
+    request.log.info({ user: identity.name, issuer: identity.issuer, subject: identity.subject, roles: identity.roles }, 'signed in with OIDC');
+    return reply.redirect('/');
+  });
+
+  app.post('/logout', { preHandler: app.csrfProtection }, (request, reply) => {
+    request.session.delete();
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,76 @@
+// src/server/routes: the console's routes by concern — pages, actions, auth, live events.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { auditIncident } from '../../app/audit.ts';
+import { incidentHandle, incidentPostmortem, incidentStatus, incidentTimeline, listIncidents } from '../../app/incidents.ts';
+import { catalogFromConfig } from '../../worker/service-catalog.ts';
+import { statusQuery, type IncidentStatus } from '../../contract/index.ts';
+import { getRunbook, runbookIds } from '../../runbooks/index.ts';
+import type { ConsoleDeps } from '../deps.ts';
+import { currentIdentity, identityOf, requireRole } from '../guard.ts';
+import type { Html } from '../html.ts';
+import { CONSOLE_JS } from '../views/client-script.ts';
+import { loginPage, openIncidentForm } from '../views/forms.ts';
+import { incidentPage, incidentPanel } from '../views/incident.ts';
+import { CONSOLE_CSS, page } from '../views/layout.ts';
+import { incidentList, type ListRow } from '../views/list.ts';
+
+const sendHtml = (reply: FastifyReply, body: Html) => reply.type('text/html; charset=utf-8').send(body.text);
+
+/** Read-only pages: the incidents list, an incident, the open-incident form, and the static assets. */
+export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.get('/static/console.js', (_request, reply) => reply.type('text/javascript').send(CONSOLE_JS));
+  app.get('/static/console.css', (_request, reply) => reply.type('text/css').send(CONSOLE_CSS));
+
+  app.get('/', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Querystring: { state?: string; severity?: string; all?: string } }>, reply) => {
+    const filters = { state: request.query.state || undefined, severity: request.query.severity || undefined, all: request.query.all === '1' };
+    const rows = (await listIncidents(deps.client, { all: filters.all, severity: filters.severity })).filter((r) => !filters.state || r.state === filters.state);
+    const withStatus = await Promise.all(rows.slice(0, 100).map((row) => listRow(deps, row)));
+    return sendHtml(reply, page('Incidents', identityOf(request), incidentList(withStatus, filters), { csrf: reply.generateCsrf(), refreshSeconds: 10 }));
+  });
+
+  app.get('/incidents/new', { preHandler: requireRole('responder') }, async (request, reply) => {
+    const catalog = catalogFromConfig(deps.config);
+    const runbooks = runbookIds().map((id) => ({
+      id,
+      causes: Object.keys(getRunbook(id).causes),
+      services: catalog.names().filter((name) => catalog.require(name).runbook === id),
+    }));
+    const csrf = reply.generateCsrf();
+    return sendHtml(reply, page('Open an incident', identityOf(request), openIncidentForm({ runbooks }, csrf), { csrf }));
+  });
+
+  app.get('/incidents/:id', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const id = request.params.id;
+    const { running } = await incidentHandle(deps.client, id);
+    const [status, timeline, postmortem, audit] = await Promise.all([
+      incidentStatus(deps.client, id),
+      incidentTimeline(deps.client, id),
+      incidentPostmortem(deps.client, id),
+      auditIncident(deps.client, id),
+    ]);
+    const csrf = reply.generateCsrf();
+    const identity = identityOf(request);
+    return sendHtml(reply, page(id, identity, incidentPage({ status, running, timeline, postmortem, audit }, identity, csrf), { csrf }));
+  });
+
+  app.get('/incidents/:id/panel', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const { running } = await incidentHandle(deps.client, request.params.id);
+    const status = await incidentStatus(deps.client, request.params.id);
+    return sendHtml(reply, incidentPanel({ status, running }, identityOf(request), reply.generateCsrf()));
+  });
+
+  app.get('/login', (request: FastifyRequest<{ Querystring: { failed?: string } }>, reply) => {
+    if (currentIdentity(request)) return reply.redirect('/');
+    return sendHtml(reply, page('Sign in', null, loginPage(deps.oidc !== null, request.query.failed === '1')));
+  });
+}
+
+/** A visibility row, with owner and pending approvals from the status query while the incident runs. */
+async function listRow(deps: ConsoleDeps, row: Awaited<ReturnType<typeof listIncidents>>[number]): Promise<ListRow> {
+  let status: IncidentStatus | null = null;
+  if (row.status === 'RUNNING') {
+    // A list must not fail because one incident's worker is busy or gone: those cells stay empty.
+    status = await deps.client.workflow.getHandle(row.incidentId).query(statusQuery).catch(() => null);
+  }
+  return { ...row, owner: status?.owner ?? null, pendingApprovals: status ? status.pendingApprovals.length : null, state: status?.state ?? row.state };
+}

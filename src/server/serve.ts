@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/index.ts';
+import { RequestRefusedError } from '../app/errors.ts';
+import { buildConsole } from './app.ts';
+import { rolesFrom } from './identity.ts';
+import { LoginLinks } from './login-links.ts';
+import { isLoopback, OidcLogin } from './oidc.ts';
+
+export interface RunningConsole {
+  /** Where the console listens, e.g. http://127.0.0.1:8780. */
+  url: string;
+  /** Local mode only: a one-time link that signs the local OS user in as approver. */
+  loginUrl: string | null;
+  loginLinks: LoginLinks;
+  close(): Promise<void>;
+}
+
+/** The local OS user, as the one-time link identifies them. */
+export function localUser(env: NodeJS.ProcessEnv): string {
+  return env.USER || env.USERNAME || userInfo().username;
+}
+
+/**
+ * Starts the console. Without an OIDC issuer it is a local tool: it binds loopback only, and the
+ * person who started it signs in with the printed one-time link. Any other address needs OIDC,
+ * so nobody on the network reaches a console that trusts whoever holds a link.
+ */
+export async function startConsole(options: { client: Client; config: AppConfig; env: NodeJS.ProcessEnv; logger: Logger; port?: number; host?: string }): Promise<RunningConsole> {
+  const { config } = options;
+  const host = options.host ?? config.RUNBOOK_CONSOLE_HOST;
+  const port = options.port ?? config.RUNBOOK_CONSOLE_PORT;
+  const issuer = config.RUNBOOK_OIDC_ISSUER;
+  if (!issuer && !isLoopback(host)) {
+    throw new RequestRefusedError(`RUNBOOK_CONSOLE_HOST=${host}: the console listens beyond this machine only with OpenID Connect (set RUNBOOK_OIDC_ISSUER and RUNBOOK_OIDC_CLIENT_ID)`);
+  }
+  if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
+  const listenUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const loginLinks = new LoginLinks();
+  const publicUrl = config.RUNBOOK_CONSOLE_URL ?? listenUrl;
+  const oidc = issuer
+    ? await OidcLogin.discover({
+        issuer,
+        clientId: config.RUNBOOK_OIDC_CLIENT_ID!,
+        clientSecret: config.RUNBOOK_OIDC_CLIENT_SECRET,
+        rolesClaim: config.RUNBOOK_OIDC_ROLES_CLAIM,
+        groups: { viewer: config.RUNBOOK_OIDC_VIEWER_GROUP, responder: config.RUNBOOK_OIDC_RESPONDER_GROUP, approver: config.RUNBOOK_OIDC_APPROVER_GROUP },
+        redirectUri: new URL('/auth/callback', publicUrl).href,
+      })
+    : null;
+  // Without a configured key, sessions end with the process: fine for one local console.
+  const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = config.RUNBOOK_CONSOLE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  let loginUrl: string | null = null;
+  if (!issuer) {
+    const user = localUser(options.env);
+    const token = loginLinks.issue({ name: user, roles: rolesFrom('approver'), issuer: 'local-link', subject: `${user}@${hostname()}` });
+    loginUrl = new URL(`/login/${token}`, url).href;
+  }
+  options.logger.info({ url, oidc: issuer ?? null }, 'incident console listening');
+  return { url, loginUrl, loginLinks, close: () => app.close() };
+}

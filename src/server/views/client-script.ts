@@ -1,0 +1,32 @@
+/**
+ * The only script the console serves (CSP allows no inline script): the incident page follows its
+ * incident over server-sent events — timeline rows are appended, and the status panel (approvals,
+ * changes, actions) is re-fetched as a server-rendered fragment when the state changes.
+ */
+export const CONSOLE_JS = `
+(() => {
+  const live = document.getElementById('live');
+  if (!live || !live.dataset.incident || !window.EventSource) return;
+  const id = live.dataset.incident;
+  const rows = document.getElementById('timeline-rows');
+  const events = new EventSource('/incidents/' + encodeURIComponent(id) + '/events?after=' + rows.children.length);
+  events.addEventListener('timeline', (e) => {
+    const entry = JSON.parse(e.data);
+    const tr = document.createElement('tr');
+    for (const text of [entry.at.slice(11, 19), entry.kind, entry.message]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    rows.appendChild(tr);
+  });
+  events.addEventListener('status', async () => {
+    const response = await fetch('/incidents/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin' });
+    if (response.ok) document.getElementById('panel').innerHTML = await response.text();
+  });
+  events.addEventListener('closed', () => {
+    events.close();
+    location.reload();
+  });
+})();
+`;

@@ -1,0 +1,40 @@
+// src/server/views: server-rendered HTML, every value escaped by the html template tag.
+import { html, type Html } from '../html.ts';
+import type { ConsoleIdentity } from '../identity.ts';
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1c1e21;background:#f6f7f9}
+header{background:#23272f;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center}
+header a{color:#fff;text-decoration:none}header .who{margin-left:auto;opacity:.85}
+main{padding:1em 1.5em;max-width:1200px}
+table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1px solid #e3e5e8;padding:.35em .6em;text-align:left;vertical-align:top}
+.sev-P1{color:#b00020;font-weight:700}.sev-P2{color:#c75300;font-weight:700}
+section{background:#fff;border:1px solid #e3e5e8;border-radius:6px;padding:.6em 1em;margin:1em 0}
+pre{white-space:pre-wrap;background:#f0f1f3;padding:.6em;border-radius:4px}
+.flash{background:#fff4ce;border:1px solid #e6c200;padding:.5em 1em}
+form.inline{display:inline-flex;gap:.4em;margin:.2em 0}
+button{cursor:pointer}.timeline td:first-child{white-space:nowrap;color:#555}
+`;
+
+/** Every page: the header with who is signed in, and the content. */
+export function page(title: string, identity: ConsoleIdentity | null, body: Html, options: { csrf?: string; refreshSeconds?: number } = {}): Html {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title} — runbook console</title>
+${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/console.css">
+<script src="/static/console.js" defer></script></head>
+<body><header><a href="/"><strong>runbook console</strong></a><a href="/">Incidents</a><a href="/incidents/new">Open an incident</a>
+${identity
+    ? html`<span class="who">${identity.name} (${identity.roles.at(-1)}, ${identity.issuer === 'local-link' ? 'local login' : identity.issuer})</span>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.csrf ?? ''}"><button>Sign out</button></form>`
+    : html`<span class="who"><a href="/login">Sign in</a></span>`}
+</header><main><h1>${title}</h1>${body}</main></body></html>`;
+}
+
+export function errorPage(title: string, message: string): Html {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body><h1>${title}</h1><p class="error">${message}</p><p><a href="/">Back to the incidents</a></p></body></html>`;
+}
+
+export const CONSOLE_CSS = STYLE;

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { decide } from '../../src/app/incidents.ts';
+import { statusQuery, timelineQuery } from '../../src/contract/index.ts';
+import { rolesFrom, type Role } from '../../src/server/identity.ts';
+import type { RunningConsole } from '../../src/server/serve.ts';
+import type { ScenarioPhase } from '../../src/simulator/index.ts';
+import { ConsoleSession } from '../support/console-client.ts';
+import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, waitForSignal, type ConsoleHarness } from '../support/console-harness.ts';
+import type { Harness } from '../support/incident-harness.ts';
+
+/** The outage of the first incident recovers after a while; later incidents need one that lasts. */
+const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+
+let ch: ConsoleHarness;
+let h: Harness;
+let console_: RunningConsole;
+let incident: WorkflowHandle;
+
+/** A signed-in session for `name` with `role`, through a one-time link as the console issues them. */
+async function sessionAs(name: string, role: Role): Promise<ConsoleSession> {
+  const token = console_.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
+  const session = new ConsoleSession(console_.url);
+  const landed = await session.signIn(new URL(`/login/${token}`, console_.url).href);
+  expect(landed).toMatchObject({ status: 302, location: '/' });
+  return session;
+}
+
+beforeAll(async () => {
+  ch = await startConsoleHarness();
+  ({ h, console: console_, incident } = ch);
+});
+
+afterAll(async () => {
+  await ch?.close();
+});
+
+describe('the incident console over HTTP', () => {
+  it('signs the local user in with the printed one-time link, once', async () => {
+    expect(console_.loginUrl).toMatch(/\/login\/[A-Za-z0-9_-]+$/);
+    const session = new ConsoleSession(console_.url);
+    expect((await session.get('/')).location).toBe('/login');
+    expect(await session.signIn(console_.loginUrl!)).toMatchObject({ status: 302, location: '/' });
+    const list = await session.get('/');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('alice (approver, local login)');
+    const again = await new ConsoleSession(console_.url).signIn(console_.loginUrl!);
+    expect(again.location).toBe('/login?failed=1');
+  });
+
+  it('lists the open incident with its severity, cause and pending approval count', async () => {
+    const session = await sessionAs('carol', 'viewer');
+    let body = '';
+    // Visibility is eventually consistent: the list shows the incident once the store caught up.
+    for (let i = 0; i < 200 && !body.includes(`>${incident.workflowId}<`); i++) body = (await session.get('/?state=awaiting_approval')).body;
+    expect(body).toContain(`>${incident.workflowId}<`);
+    const row = body.slice(body.indexOf(`>${incident.workflowId}<`)).split('</tr>')[0]!;
+    expect(row).toContain('P1');
+    expect(row).toContain('provider_outage');
+    expect(row).toMatch(/<td>1<\/td>/);
+  });
+
+  it('streams the timeline live as server-sent events, from where the page left off', async () => {
+    const viewer = await sessionAs('carol', 'viewer');
+    const timeline = await incident.query(timelineQuery);
+    const text = await viewer.readStream(`/incidents/${incident.workflowId}/events?after=1`, (t) => t.includes('\n\n'));
+    const first = /^event: timeline\ndata: (.*)\n\n/.exec(text);
+    expect(first).not.toBeNull();
+    expect(JSON.parse(first![1]!).message).toBe(timeline[1]!.message);
+  });
+
+  it('shows a viewer the pending change but no Approve button, and refuses a forged approval with 403', async () => {
+    const viewer = await sessionAs('carol', 'viewer');
+    const page = await viewer.get(`/incidents/${incident.workflowId}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true');
+    expect(page.body).not.toContain('>Approve<');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const forged = await viewer.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    expect(forged.status).toBe(403);
+    expect(await signalsAndUpdates(incident)).toEqual([]);
+  });
+
+  it('refuses a POST without the CSRF token, signalling nothing', async () => {
+    const approver = await sessionAs('bob', 'approver');
+    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, { step: 'enable-fallback', decision: 'approved' });
+    expect(response.status).toBe(403);
+    expect(await signalsAndUpdates(incident)).toEqual([]);
+  });
+
+  it('does not let the reporter approve their own incident from the console either', async () => {
+    const reporter = await sessionAs('Alice', 'approver');
+    const csrf = await reporter.csrf(`/incidents/${incident.workflowId}`);
+    const response = await reporter.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatch(/approval refused|reported/i);
+    const status = await incident.query(statusQuery);
+    expect(status.pendingApprovals.find((a) => a.stepId === 'enable-fallback')?.decisions).toEqual([]);
+  });
+
+  it('records an approval with the signed-in identity and how the console knows it', async () => {
+    const approver = await sessionAs('bob', 'approver');
+    const csrf = await approver.csrf(`/incidents/${incident.workflowId}`);
+    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved', comment: 'fallback is safe' });
+    expect(response).toMatchObject({ status: 303, location: `/incidents/${incident.workflowId}` });
+    const status = await h.waitFor(incident, (s) => s.mutations.length > 0, 'the fallback change');
+    expect(status.mutations[0]!.change).toContain('IDEOGRAM_FALLBACK=true');
+    expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
+    const page = await approver.get(`/incidents/${incident.workflowId}`);
+    expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');
+  });
+
+  it('under the verified-approvals policy, refuses a self-declared CLI approval and takes the console\'s', async () => {
+    h.sim.setScenario(LASTING_OUTAGE);
+    const verified = await h.start({ reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } }, `${h.taskQueue}-verified`);
+    try {
+      await h.waitFor(verified, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+      // Exactly what `runbook approve <id> enable-fallback --by bob` sends.
+      await expect(decide(h.client, verified.workflowId, { stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'cli' } })).rejects.toThrow(/self-declared/);
+      const approver = await sessionAs('bob', 'approver');
+      const csrf = await approver.csrf(`/incidents/${verified.workflowId}`);
+      const response = await approver.post(`/incidents/${verified.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+      expect(response.status).toBe(303);
+      await h.waitFor(verified, (s) => s.mutations.length > 0, 'the fallback change after the verified approval');
+    } finally {
+      await verified.terminate().catch(() => undefined);
+    }
+  });
+
+  it('opens an incident from the form as `runbook start` does, and renders a <script> symptom as text', async () => {
+    h.sim.setScenario(LASTING_OUTAGE);
+    const responder = await sessionAs('dave', 'responder');
+    const csrf = await responder.csrf('/incidents/new');
+    const symptom = '<script>alert("x")</script> images fail';
+    const opened = await responder.post('/incidents', { _csrf: csrf, symptom, runbook: 'ideogram', cause: '', service: '' });
+    expect(opened.status).toBe(303);
+    const id = decodeURIComponent(opened.location!.replace('/incidents/', ''));
+    const handle = h.client.workflow.getHandle(id);
+    try {
+      const description = await handle.describe();
+      expect(description.taskQueue).toBe(h.taskQueue);
+      expect(await description.memo).toMatchObject({ summary: { symptom, reporter: 'dave' } });
+      const page = await responder.get(opened.location!);
+      expect(page.status).toBe(200);
+      expect(page.body).not.toContain('<script>alert');
+      expect(page.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+      const cancelCsrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const cancelled = await responder.post(`/incidents/${id}/cancel`, { _csrf: cancelCsrf, reason: 'test done' });
+      expect(cancelled).toMatchObject({ status: 303, location: `/incidents/${id}` });
+      await waitForSignal(handle, 'cancel');
+    } finally {
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+});

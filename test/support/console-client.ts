@@ -1,0 +1,72 @@
+import { fetch } from 'undici';
+
+export interface ConsoleResponse {
+  status: number;
+  location: string | null;
+  body: string;
+}
+
+/**
+ * A browser-like HTTP client for one origin (the console, or an identity provider): keeps its session cookie, follows nothing by
+ * itself (tests look at each redirect), and reads the CSRF token a page's forms carry.
+ */
+export class ConsoleSession {
+  /** Every cookie the server set, as a browser keeps them for one origin. */
+  private readonly cookies = new Map<string, string>();
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl;
+  }
+
+  async get(path: string): Promise<ConsoleResponse> {
+    return this.send(path, { method: 'GET' });
+  }
+
+  /** A form POST; pass `_csrf` yourself (or leave it out to forge one). */
+  async post(path: string, form: Record<string, string>): Promise<ConsoleResponse> {
+    return this.send(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  }
+
+  /** The CSRF token the page at `path` renders into its forms. */
+  async csrf(path: string): Promise<string> {
+    const page = await this.get(path);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    if (!token) throw new Error(`no CSRF token on ${path} (status ${page.status}): ${page.body.slice(0, 300)}`);
+    return token;
+  }
+
+  /** Reads a streaming response (server-sent events) until `enough` says so, then hangs up. */
+  async readStream(path: string, enough: (text: string) => boolean): Promise<string> {
+    const controller = new AbortController();
+    const response = await fetch(new URL(path, this.baseUrl), { signal: controller.signal, headers: { cookie: this.cookieHeader() } });
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of response.body!) {
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (enough(text)) break;
+    }
+    controller.abort();
+    return text;
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  /** Signs in through a one-time link, as a person clicking it would. */
+  async signIn(loginUrl: string): Promise<ConsoleResponse> {
+    return this.get(new URL(loginUrl).pathname);
+  }
+
+  private async send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<ConsoleResponse> {
+    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}) } });
+    const set = response.headers.getSetCookie();
+    for (const c of set) {
+      const pair = c.split(';')[0]!;
+      const at = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  }
+}

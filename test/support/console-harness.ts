@@ -1,0 +1,62 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
+import { temporalAddress } from './temporal.ts';
+
+export interface ConsoleHarness {
+  h: Harness;
+  console: RunningConsole;
+  /** Reported by alice, waiting for the enable-fallback approval. */
+  incident: WorkflowHandle;
+  close(): Promise<void>;
+}
+
+/** A real worker and simulator (an outage), the console in front of them, and one incident waiting for approval. */
+export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<ConsoleHarness> {
+  const h = await startHarness({ scenario: 'outage-500' });
+  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', ...options.env };
+  const running = await startConsole({ client: h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: options.port ?? 0 });
+  const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing' });
+  await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+  return {
+    h,
+    console: running,
+    incident,
+    async close() {
+      await incident.terminate('test over').catch(() => undefined);
+      await running.close();
+      await h.close();
+    },
+  };
+}
+
+/** The signals and updates an incident received, from its history: what reached the workflow at all. */
+export async function signalsAndUpdates(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    if (e.workflowExecutionSignaledEventAttributes) return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName}`];
+    if (e.workflowExecutionUpdateAcceptedEventAttributes) return ['update'];
+    return [];
+  });
+}
+
+/**
+ * Waits until the incident's history shows `signal`: a signal that arrives during a workflow task
+ * is buffered by the server and written to history only when that task completes.
+ */
+export async function waitForSignal(handle: WorkflowHandle, signal: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await signalsAndUpdates(handle)).includes(`signal:${signal}`)) {
+    if (Date.now() > deadline) throw new Error(`no ${signal} signal in the history of ${handle.workflowId}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The argument of the first accepted update (the console's approve/reject), as the server stored it. */
+export async function firstUpdateInput(handle: WorkflowHandle): Promise<unknown> {
+  const history = await handle.fetchHistory();
+  const accepted = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
+  return JSON.parse(Buffer.from(accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!.data!).toString());
+}
