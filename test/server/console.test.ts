@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { decide } from '../../src/app/incidents.ts';
-import { statusQuery, timelineQuery } from '../../src/contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, statusQuery, timelineQuery } from '../../src/contract/index.ts';
+import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import type { RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
@@ -48,7 +49,9 @@ describe('the incident console over HTTP', () => {
     expect(again.location).toBe('/login?failed=1');
   });
 
-  it('lists the open incident with its severity, cause and pending approval count', async () => {
+  it('lists the open incident with its severity, cause and pending approval count; an incident whose worker is gone does not hold the list up', async () => {
+    // Nothing polls this queue: a status query to it would wait for a worker that never comes.
+    await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: `${h.taskQueue}-no-worker`, workflowId: `${h.taskQueue}-orphan`, args: [h.startRequest()] });
     const session = await sessionAs('carol', 'viewer');
     let body = '';
     // Visibility is eventually consistent: the list shows the incident once the store caught up.

@@ -65,12 +65,16 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
   });
 }
 
+const LIST_QUERY_DEADLINE_MS = 1_500;
+
 /** A visibility row, with owner and pending approvals from the status query while the incident runs. */
 async function listRow(deps: ConsoleDeps, row: Awaited<ReturnType<typeof listIncidents>>[number]): Promise<ListRow> {
   let status: IncidentStatus | null = null;
   if (row.status === 'RUNNING') {
-    // A list must not fail because one incident's worker is busy or gone: those cells stay empty.
-    status = await deps.client.workflow.getHandle(row.incidentId).query(statusQuery).catch(() => null);
+    // A list must not fail, or hang, because one incident's worker is busy or gone (a query waits
+    // for a worker): those cells stay empty after a short deadline.
+    const handle = deps.client.workflow.getHandle(row.incidentId);
+    status = await deps.client.withDeadline(Date.now() + LIST_QUERY_DEADLINE_MS, () => handle.query(statusQuery)).catch(() => null);
   }
   return { ...row, owner: status?.owner ?? null, pendingApprovals: status ? status.pendingApprovals.length : null, state: status?.state ?? row.state };
 }
