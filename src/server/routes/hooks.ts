@@ -7,6 +7,7 @@ import type { AlertSignal } from '../../contract/index.ts';
 import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { AlertmanagerPayloadSchema, alertSignalsOf } from '../intake/alertmanager.ts';
+import { verifyBearer } from '../intake/bearer.ts';
 import { DeliveryQueue } from '../intake/delivery-queue.ts';
 import { GenericAlertSchema, genericSignalOf } from '../intake/generic.ts';
 import { verifySignature } from '../intake/signature.ts';
@@ -60,6 +61,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     };
 
     hooks.post('/hooks/alertmanager', async (request: RawRequest, reply) => {
+      verifyBearer(deps.config.RUNBOOK_INTAKE_ALERTMANAGER_TOKEN, request.headers, request.socket.remoteAddress);
       const payload = parseJson(AlertmanagerPayloadSchema, request.body, 'Alertmanager payload');
       return accept(reply, alertSignalsOf(payload));
     });

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/server/intake/signature.ts';
-import { startIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
+import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 
 const SECRET = 'intake-shared-secret-7f3a9c';
+const TOKEN = 'alertmanager-bearer-token-51d2e8';
 let ih: IntakeHarness;
 
 beforeAll(async () => {
-  ih = await startIntakeHarness({ RUNBOOK_INTAKE_HMAC_SECRET: SECRET });
+  ih = await startIntakeHarness({ RUNBOOK_INTAKE_HMAC_SECRET: SECRET, RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: TOKEN });
 });
 
 afterAll(async () => {
@@ -65,5 +66,18 @@ describe('POST /hooks/generic', () => {
     const answer = await postSigned({ summary: 'ok', severity: 'P1' });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toContain('severity');
+  });
+});
+
+describe('POST /hooks/alertmanager with RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', () => {
+  it('accepts only the configured bearer token', async () => {
+    const recorded = (await ih.alertEntries()).length;
+    const body = alertmanagerBody([{ fingerprint: 'am-forged' }]);
+    expect(await ih.post('/hooks/alertmanager', body)).toEqual({ status: 401, body: { error: 'missing Authorization: Bearer header' } });
+    expect(await ih.post('/hooks/alertmanager', body, { authorization: 'Bearer not-the-token-at-all' })).toEqual({ status: 401, body: { error: 'wrong bearer token' } });
+    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'am-genuine' }]), { authorization: `Bearer ${TOKEN}` })).status).toBe(202);
+    const entries = await ih.waitForAlerts(recorded + 1);
+    expect(entries.slice(recorded).map((e) => (e.data as { fingerprint: string }).fingerprint)).toEqual(['am-genuine']);
+    expect(ih.logText()).not.toContain(TOKEN);
   });
 });
