@@ -1,4 +1,4 @@
-// src/server: the incident console, one HTTP service (Fastify) in front of the app layer; later intake routes join it.
+// src/server: one HTTP service (Fastify) in front of the app layer: the incident console and the alert intake (routes/hooks.ts).
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
