@@ -83,6 +83,10 @@ export const EnvSchema = z.object({
   RUNBOOK_CONSOLE_URL: HttpUrlSchema.optional(),
   /** 32 bytes as 64 hex characters: sessions survive a restart and are shared by replicas. Default: random per start. */
   RUNBOOK_CONSOLE_SESSION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes), e.g. `openssl rand -hex 32`').optional(),
+  /** Shared secret of `POST /hooks/generic` (HMAC-SHA256 signatures); without it that route refuses every request. */
+  RUNBOOK_INTAKE_HMAC_SECRET: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
+  /** Bearer token Alertmanager sends to `POST /hooks/alertmanager`; without it only loopback senders are accepted. */
+  RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
   RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
   RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -94,7 +98,7 @@ export const EnvSchema = z.object({
 export type AppConfig = z.infer<typeof EnvSchema>;
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
-const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET']);
+const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN']);
 
 function shown(variable: string, value: string | undefined): string {
   if (SECRET_BEARING.has(variable)) return `${variable} (value not shown)`;

@@ -54,6 +54,8 @@ export const TimelineKindSchema = z.enum([
   'notification',
   'escalation',
   'note',
+  /** An alert from the intake (Alertmanager, generic webhook): recorded, never decisive by itself. */
+  'alert',
 ]);
 export type TimelineKind = z.infer<typeof TimelineKindSchema>;
 

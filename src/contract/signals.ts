@@ -24,6 +24,20 @@ export const NoteSchema = z.object({ by, text: text('the text') });
 export const ReasonSchema = z.object({ by, reason: text('the reason') });
 export const SecretRefSignalSchema = z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema });
 
+/**
+ * One alert from the intake. Firing alerts open (or join) the incident of their (runbook, service);
+ * a resolved one is recorded and asks for a real re-check: the probes decide, never the alert.
+ */
+export const AlertSignalSchema = z.object({
+  source: z.enum(['alertmanager', 'generic']),
+  status: z.enum(['firing', 'resolved']),
+  fingerprint: z.string().max(200),
+  summary: FreeTextSchema,
+  labels: z.record(z.string(), z.string()),
+  generatorURL: z.string().max(2_000).optional(),
+});
+export type AlertSignal = z.infer<typeof AlertSignalSchema>;
+
 export type ApprovalAnswer = { accepted: boolean; message: string };
 
 export const approveSignal = defineSignal<[ApprovalSignal]>('approve');
@@ -35,6 +49,7 @@ export const noteSignal = defineSignal<[z.infer<typeof NoteSchema>]>('note');
 export const setRootCauseSignal = defineSignal<[z.infer<typeof NoteSchema>]>('setRootCause');
 export const resolveSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('resolve');
 export const cancelSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('cancel');
+export const alertSignal = defineSignal<[AlertSignal]>('alert');
 /** A human hands over where a new secret lives (never its value). */
 export const provideSecretRefSignal = defineSignal<[z.infer<typeof SecretRefSignalSchema>]>('provideSecretRef');
 

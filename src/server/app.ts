@@ -1,4 +1,4 @@
-// src/server: the incident console, one HTTP service (Fastify) in front of the app layer; later intake routes join it.
+// src/server: one HTTP service (Fastify) in front of the app layer: the incident console and the alert intake (routes/hooks.ts).
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -11,6 +11,7 @@ import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerHookRoutes } from './routes/hooks.ts';
 import { registerPageRoutes } from './routes/pages.ts';
 import { registerSseRoutes } from './routes/sse.ts';
 import { errorPage } from './views/layout.ts';
@@ -63,5 +64,6 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   registerPageRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
+  await registerHookRoutes(app, deps);
   return app;
 }

@@ -1,6 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import {
   acknowledgeSignal,
+  alertSignal,
   approveSignal,
   cancelSignal,
   decideUpdate,
@@ -53,6 +54,12 @@ export function registerIncidentHandlers(incident: Incident): void {
   setHandler(provideSecretRefSignal, ({ by, stepId, ref }) => {
     s.secretRefs.push({ by, stepId, ref });
     recorder.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, { by, ref: describeSecretRef(ref) });
+  });
+  // New in the alert intake: old histories never received it, so no patch is needed to replay them.
+  setHandler(alertSignal, (alert) => {
+    const where = alert.generatorURL ? ` — ${alert.generatorURL}` : '';
+    recorder.add('alert', `${alert.source} alert ${alert.status}: ${alert.summary || alert.labels.alertname || alert.fingerprint} (fingerprint ${alert.fingerprint})${where}`, alert);
+    if (alert.status === 'resolved') incident.observer.requestRealCheck(`${alert.source} reports the alert resolved`);
   });
   setHandler(resolveSignal, ({ by, reason }) => incident.interrupt('resolve', by, reason));
   setHandler(cancelSignal, ({ by, reason }) => incident.interrupt('cancel', by, reason));

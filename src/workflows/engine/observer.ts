@@ -19,6 +19,8 @@ export class Observer {
   private readonly incident: ObservedIncident;
   private attentive = 0;
   private wakeups = 0;
+  /** An outside report (a resolved alert) asked for a real call at the next poll. */
+  private realCheckRequested = false;
 
   constructor(incident: ObservedIncident) {
     this.incident = incident;
@@ -75,6 +77,14 @@ export class Observer {
     }
   }
 
+  /** A real call at the next poll (soon: the interval drops to the initial one); the probes judge, the report does not. */
+  requestRealCheck(why: string): void {
+    this.realCheckRequested = true;
+    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.wakeups += 1;
+    this.incident.note(`Re-check requested: ${why}; the next poll makes real calls`);
+  }
+
   /** Forget the streaks: what counts from now on is how the provider behaves after a change. */
   restartJudgement(): void {
     const o = this.state;
@@ -103,7 +113,7 @@ export class Observer {
     }
     const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
     const building = o.realStreak > 0 && o.realStreak < this.required;
-    const due = hintChanged || this.attentive > 0 || building || o.candidate !== null || sinceReal >= t.realCheckEveryMs;
+    const due = this.realCheckRequested || hintChanged || this.attentive > 0 || building || o.candidate !== null || sinceReal >= t.realCheckEveryMs;
     if (!due) {
       o.intervalMs = this.backoff();
       return;
@@ -116,6 +126,7 @@ export class Observer {
       }
       return;
     }
+    this.realCheckRequested = false;
     const round = await realRound(this.incident, false);
     o.lastRealAt = new Date(Date.now()).toISOString();
     await this.judge(round, hint);

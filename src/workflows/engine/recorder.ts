@@ -64,7 +64,9 @@ export class IncidentRecorder implements TimelinePort {
 
   /** The first entry of a new incident: the state it opens in, as it was reported. */
   open(): void {
-    if (this.s.timeline.length > 0) return;
+    // A carried-over timeline (continue-as-new) was opened already; the alert that started this
+    // incident may be recorded before it runs (and old histories have no alert entries).
+    if (this.s.timeline.some((e) => e.kind !== 'alert')) return;
     const input = this.s.input;
     this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);

@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import { alertIncidentId } from '../../src/app/alerts.ts';
+import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { timelineQuery, type TimelineEntry } from '../../src/contract/index.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import type { ScenarioPhase } from '../../src/simulator/index.ts';
+import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
+import { temporalAddress } from './temporal.ts';
+
+/** An outage that lasts: alert incidents stay open while a test looks at them. */
+const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+
+export interface IntakeHarness {
+  h: Harness;
+  console: RunningConsole;
+  /** Every log line the service wrote, as text: refusals must not echo bodies or secrets. */
+  logText(): string;
+  /** The incident alerts for the catalog's one service (ideogram-service) open or join. */
+  incident(): IncidentHandle;
+  post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: { accepted?: number; error?: string } }>;
+  alertEntries(): Promise<TimelineEntry[]>;
+  /** Polls the timeline until `count` alerts are on it (deliveries happen after the 202). */
+  waitForAlerts(count: number): Promise<TimelineEntry[]>;
+  close(): Promise<void>;
+}
+
+export async function startIntakeHarness(env: NodeJS.ProcessEnv = {}): Promise<IntakeHarness> {
+  const h = await startHarness({ phases: LASTING_OUTAGE });
+  const fullEnv = { ...cliEnvironment(h, temporalAddress()), ...env };
+  const lines: string[] = [];
+  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+  const logger = createLogger({ level: 'debug', format: 'json', destination });
+  const running = await startConsole({ client: h.client, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0 });
+  const incident = () => h.client.workflow.getHandle<IncidentWorkflow>(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
+  const alertEntries = async () => (await incident().query(timelineQuery)).filter((e) => e.kind === 'alert');
+  return {
+    h,
+    console: running,
+    logText: () => lines.join(''),
+    incident,
+    async post(path, body, headers = {}) {
+      const response = await fetch(new URL(path, running.url), { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+      return { status: response.status, body: (await response.json()) as { accepted?: number; error?: string } };
+    },
+    alertEntries,
+    async waitForAlerts(count) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const entries = await alertEntries().catch(() => []);
+        if (entries.length >= count) return entries;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} alerts; ${entries.length} recorded`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await incident().terminate('test over').catch(() => undefined);
+      await running.close();
+      await h.close();
+    },
+  };
+}
+
+/** An Alertmanager v4 webhook body with these alerts (the fields Alertmanager sends). */
+export function alertmanagerBody(alerts: Array<{ status?: 'firing' | 'resolved'; labels?: Record<string, string>; summary?: string; fingerprint: string }>): string {
+  return JSON.stringify({
+    version: '4',
+    groupKey: '{}:{alertname="IdeogramDown"}',
+    truncatedAlerts: 0,
+    status: alerts.every((a) => a.status === 'resolved') ? 'resolved' : 'firing',
+    receiver: 'runbook',
+    groupLabels: { alertname: 'IdeogramDown' },
+    commonLabels: { alertname: 'IdeogramDown' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: alerts.map((a) => ({
+      status: a.status ?? 'firing',
+      labels: { alertname: 'IdeogramDown', ...a.labels },
+      annotations: { summary: a.summary ?? 'Ideogram generate calls failing' },
+      startsAt: '2026-11-25T10:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+      fingerprint: a.fingerprint,
+    })),
+  });
+}
