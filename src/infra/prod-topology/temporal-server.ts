@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import Long from 'long';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../contract/index.ts';
 import { startSupervised, type SupervisedProcess } from '../supervised.ts';
@@ -135,10 +136,9 @@ async function registerNamespace(address: string, namespace: string, server: Sup
   }
 }
 
-function searchAttributeType(type: string): number {
-  // temporal.api.enums.v1.IndexedValueType
-  const types: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
-  const value = types[type];
+/** `Keyword` → the API's INDEXED_VALUE_TYPE_KEYWORD, from the SDK's own protos. */
+function searchAttributeType(type: string): proto.temporal.api.enums.v1.IndexedValueType {
+  const value = proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type.toUpperCase()}` as keyof typeof proto.temporal.api.enums.v1.IndexedValueType];
   if (value === undefined) throw new Error(`unknown search attribute type ${type}`);
   return value;
 }
