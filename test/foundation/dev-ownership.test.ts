@@ -218,7 +218,9 @@ describe('runbook dev owns its Temporal server', () => {
     const orphanAliveAtNextStart = isAlive(secondPidfile.serverPid);
     const third = spawnDev(dataDir, port, uiPort);
     await untilReady(third);
-    if (orphanAliveAtNextStart) expect(third.stderr()).toContain(`Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`);
+    // stderr and stdout are separate pipes: the notice may arrive after the ready banner is read.
+    const notice = `Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`;
+    if (orphanAliveAtNextStart) await eventually('the leftover notice on stderr', () => third.stderr().includes(notice));
     expect(isAlive(secondPidfile.serverPid)).toBe(false);
     const thirdPidfile = pidfileOf(dataDir);
 
