@@ -25,7 +25,7 @@ import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
 import { startIncident } from '../src/app/incidents.ts';
 import { serviceFromConfig } from '../src/worker/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
-import { ApprovalPolicySchema, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
+import { ApprovalPolicySchema, SEARCH_ATTRIBUTES, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
@@ -266,16 +266,36 @@ try {
     }
   };
 
+  // What visibility says about every running incident, in one paged list call per round: polling
+  // each incident with a query would make the bench itself the load (a query replays the whole
+  // history of an incident the worker's cache has evicted). Only incidents visibly waiting for an
+  // approval are queried.
+  interface Visible { state?: string; cause?: string }
+  const byId = new Map(tracked.map((t) => [t.id, t]));
+  const runningNow = async (): Promise<Map<string, Visible>> => {
+    const seen = new Map<string, Visible>();
+    for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'`, pageSize: 1000 })) {
+      if (!byId.has(wf.workflowId)) continue;
+      const attrs = wf.typedSearchAttributes;
+      seen.set(wf.workflowId, { state: attrs.get(SEARCH_ATTRIBUTES.state), cause: attrs.get(SEARCH_ATTRIBUTES.cause) });
+    }
+    return seen;
+  };
+  const awaitingApproval = (visible: Map<string, Visible>) =>
+    tracked.filter((t) => visible.get(t.id)?.state === 'awaiting_approval');
+
   // Phase 1: approve, until every incident has decided and is monitoring.
   let lastLog = 0;
   while (!tracked.every((t) => t.decided && t.monitoring)) {
     if (Date.now() > DEADLINE) throw new Error('timed out before every incident was monitoring');
     const round = performance.now();
-    await pool(
-      tracked.filter((t) => !(t.decided && t.monitoring)),
-      CONCURRENCY,
-      watchStatus,
-    );
+    const visible = await runningNow();
+    for (const [id, v] of visible) {
+      const t = byId.get(id)!;
+      if (v.cause) t.decided = true;
+      if (v.state === 'monitoring') t.monitoring = true;
+    }
+    await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       log(`decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}`);
@@ -291,16 +311,15 @@ try {
   while (!tracked.every((t) => t.closed)) {
     if (Date.now() > DEADLINE) throw new Error('timed out before every incident closed');
     const round = performance.now();
+    const visible = await runningNow();
+    await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
+    // Not listed as running: closed, or between two runs of a continued-as-new incident.
     await pool(
-      tracked.filter((t) => !t.closed),
+      tracked.filter((t) => !t.closed && !visible.has(t.id)),
       CONCURRENCY,
       async (t) => {
         const d = await t.handle.describe();
-        if (d.status.name === 'RUNNING') {
-          if (t.approved.size === 0 || (await t.handle.query(statusQuery).catch(() => null))?.pendingApprovals.length) await watchStatus(t);
-          return;
-        }
-        if (d.status.name === 'CONTINUED_AS_NEW') return;
+        if (d.status.name === 'RUNNING' || d.status.name === 'CONTINUED_AS_NEW') return;
         t.closed = true;
         try {
           t.result = await t.handle.result();

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
 import type { ApprovalStep, MonitorOptions, RecoveryVerdict } from './context.ts';
 import { gather } from './evidence.ts';
@@ -46,10 +46,22 @@ export class ProbeRunner {
   /** After a change: N consecutive real successes make it stable; `confirmRounds` consecutive failures a relapse. */
   async watchAfterChange(): Promise<RecoveryVerdict> {
     if (!this.v2) return (await verifyRecovered(this.engine)) ? 'stable' : 'relapsed';
+    // Incidents before the patch waited here for real calls a spent budget could no longer make.
+    const askWhenSpent = patched('judge-after-change-without-budget');
     this.observer.restartJudgement();
     const o = this.observer.state;
     const relapse = this.engine.input.timings.confirmRounds;
-    await this.observer.attend(() => condition(() => this.observer.recovered() || o.failStreak >= relapse));
+    const unjudgeable = () => askWhenSpent && o.budgetSpent === true;
+    await this.observer.attend(() => condition(() => this.observer.recovered() || o.failStreak >= relapse || unjudgeable()));
+    if (!this.observer.recovered() && o.failStreak < relapse) {
+      const confirmed = await this.ports.approval({
+        stepId: 'confirm-stable',
+        description: 'The billed probe budget is spent, so real calls cannot show the provider stays healthy after this change: confirm it is (reject to treat it as a relapse)',
+        neverAutoApprove: true,
+      });
+      this.engine.note(confirmed ? 'Stable after the change, confirmed by a human (billed budget spent)' : 'Relapse reported by a human after the change (billed budget spent)');
+      return confirmed ? 'stable' : 'relapsed';
+    }
     const stable = this.observer.recovered();
     this.engine.note(stable ? `Stable after the change: ${o.realStreak} consecutive real calls succeed` : `Relapse confirmed: ${o.failStreak} consecutive real checks fail after the change`);
     return stable ? 'stable' : 'relapsed';
@@ -68,9 +80,12 @@ export class ProbeRunner {
     const started = Date.now();
     while (!observer.recovered()) {
       const limit = options.escalateAfterMs && !escalated ? Math.max(0, started + options.escalateAfterMs - Date.now()) : undefined;
-      const settled = await observer.attend(() => condition(() => observer.recovered() || this.engine.budget.exhausted(), limit));
+      const settledOrDone = () => observer.recovered() || this.engine.budget.exhausted() || observer.state.budgetSpent === true;
+      // Without a deadline `condition` resolves to undefined, not true: that is "settled", never a timeout.
+      // Incidents before the patch took it for a timeout and escalated in a loop once the budget was spent.
+      const settled = await observer.attend<boolean | void>(() => (limit === undefined ? condition(settledOrDone) : condition(settledOrDone, limit)));
       if (observer.recovered()) break;
-      if (!settled) {
+      if (settled === false || (settled === undefined && !patched('monitor-without-deadline'))) {
         escalated = true;
         await core.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`);
         continue;

@@ -25,6 +25,8 @@ export interface ObserverState {
   /** A different failure class seen in consecutive real checks, awaiting confirmation. */
   candidate: { cause: string; count: number } | null;
   budgetEscalated: boolean;
+  /** What is left of the billed budget cannot pay for one real round: only a human can confirm recovery. */
+  budgetSpent?: boolean;
   blocker: string | null;
 }
 
