@@ -46,18 +46,23 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'dev' },
     /** Workers polling the one task queue (in this process, each with its own connection). */
     workers: { type: 'string', default: '1' },
+    /** Each worker's workflow cache (maxCachedWorkflows); the worker's default when absent. */
+    cache: { type: 'string' },
   },
 });
 const N = Number(args.incidents);
 const LATENCY_SCALE = Number(args['latency-scale']);
 const POLL_MS = Number(args['poll-ms']);
 const CONCURRENCY = Number(args.concurrency);
-const DEADLINE = Date.now() + Number(args['timeout-min']) * 60_000;
+// Monotonic: this machine's wall clock can jump when it is resynchronised.
+const DEADLINE = performance.now() + Number(args['timeout-min']) * 60_000;
 if (!Number.isInteger(N) || N < 1) throw new Error(`--incidents must be a positive integer, got ${args.incidents}`);
 const SERVER_KIND = args.server;
 if (SERVER_KIND !== 'dev' && SERVER_KIND !== 'prod') throw new Error(`--server must be dev or prod, got ${args.server}`);
 const WORKERS = Number(args.workers);
 if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
+const CACHE = args.cache === undefined ? undefined : Number(args.cache);
+if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1)) throw new Error(`--cache must be a positive integer, got ${args.cache}`);
 
 const APPROVER = 'bench-approver';
 const SERVICE_KEY_ENV = 'BENCH_IDEOGRAM_KEY';
@@ -178,7 +183,7 @@ try {
   for (let w = 0; w < WORKERS; w += 1) {
     const workerConnection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => workerConnection.close());
-    const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } } });
+    const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } }, ...(CACHE ? { sizing: { maxCachedWorkflows: CACHE } } : {}) });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
@@ -287,7 +292,7 @@ try {
   // Phase 1: approve, until every incident has decided and is monitoring.
   let lastLog = 0;
   while (!tracked.every((t) => t.decided && t.monitoring)) {
-    if (Date.now() > DEADLINE) throw new Error('timed out before every incident was monitoring');
+    if (performance.now() > DEADLINE) throw new Error('timed out before every incident was monitoring');
     const round = performance.now();
     const visible = await runningNow();
     for (const [id, v] of visible) {
@@ -309,7 +314,7 @@ try {
 
   // Phase 2: wait for every incident to close (approving anything still asked for).
   while (!tracked.every((t) => t.closed)) {
-    if (Date.now() > DEADLINE) throw new Error('timed out before every incident closed');
+    if (performance.now() > DEADLINE) throw new Error('timed out before every incident closed');
     const round = performance.now();
     const visible = await runningNow();
     await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
@@ -388,6 +393,7 @@ try {
     incidents: N,
     server: SERVER_KIND,
     workers: WORKERS,
+    workflowCache: CACHE ?? 'default (300)',
     latencyScale: LATENCY_SCALE,
     loadAverageAtStart: load0,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -437,7 +443,8 @@ try {
   log(`bench:load failed: ${(err as Error).stack ?? String(err)}`);
   exitCode = 1;
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  // Bounded: a worker shutting down under a backlog can wait on work that never finishes after a failure.
+  for (const cleanup of cleanups.reverse()) await Promise.race([cleanup().catch(() => undefined), sleep(30_000)]);
   if (!args['keep-dir']) rmSync(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);
