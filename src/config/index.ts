@@ -21,6 +21,26 @@ const urlList = z
   .string()
   .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
   .pipe(z.array(HttpUrlSchema));
+/** `{"U0123ABCD":"rita"}`: Slack user id → the person (as approver lists and the reporter name them). */
+const slackUsers = z.string().transform((s, ctx): Record<string, string> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'a JSON object of Slack user id → person, e.g. {"U0123ABCD":"rita"}' });
+    return z.NEVER;
+  }
+  const parsed = z.record(z.string(), PersonNameSchema).safeParse(value);
+  const badIds = parsed.success ? Object.keys(parsed.data).filter((id) => !/^[UW][A-Z0-9]{2,}$/.test(id)) : [];
+  if (!parsed.success || badIds.length > 0) {
+    const problems = parsed.success
+      ? badIds.map((id) => `${JSON.stringify(id)} is not a Slack user id (U… or W…, e.g. U0123ABCD)`)
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    ctx.addIssue({ code: 'custom', message: `a JSON object of Slack user id → person: ${problems.join('; ')}` });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 const secretRef = z.string().transform((s, ctx): SecretRef => {
   try {
     return parseSecretRef(s);
@@ -74,7 +94,7 @@ export const EnvSchema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
     .optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
-  /** Approvals must come from a signed-in person in the console; `runbook approve --by` is refused. */
+  /** Approvals must come from a signed-in person in the console or a mapped Slack user; `runbook approve --by` is refused. */
   RUNBOOK_REQUIRE_VERIFIED_APPROVALS: bool.optional(),
   /** The incident console (`runbook serve`, also started by `runbook dev`). */
   RUNBOOK_CONSOLE_PORT: port.default(8780),
@@ -87,6 +107,12 @@ export const EnvSchema = z.object({
   RUNBOOK_INTAKE_HMAC_SECRET: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
   /** Bearer token Alertmanager sends to `POST /hooks/alertmanager`; without it only loopback senders are accepted. */
   RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
+  /** Slack app signing secret: `POST /hooks/slack/interactions` verifies every click with it; without it that route refuses every request. */
+  RUNBOOK_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Slack user id → approver identity (JSON object); clicks from anyone else are refused. */
+  RUNBOOK_SLACK_USERS: slackUsers.optional(),
+  /** Approval requests to Slack carry Approve / Reject buttons. Default: on when RUNBOOK_SLACK_SIGNING_SECRET is set. */
+  RUNBOOK_SLACK_APPROVAL_BUTTONS: bool.optional(),
   RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
   RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -98,7 +124,7 @@ export const EnvSchema = z.object({
 export type AppConfig = z.infer<typeof EnvSchema>;
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
-const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN']);
+const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', 'RUNBOOK_SLACK_SIGNING_SECRET']);
 
 function shown(variable: string, value: string | undefined): string {
   if (SECRET_BEARING.has(variable)) return `${variable} (value not shown)`;
@@ -118,6 +144,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
   }
   return parsed.data;
+}
+
+/** Whether approval requests to Slack carry buttons: said explicitly, or implied by the service verifying clicks. */
+export function slackApprovalButtons(config: AppConfig): boolean {
+  return config.RUNBOOK_SLACK_APPROVAL_BUTTONS ?? config.RUNBOOK_SLACK_SIGNING_SECRET !== undefined;
 }
 
 export function postmortemDir(config: AppConfig): string {

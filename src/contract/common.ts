@@ -104,3 +104,9 @@ export function markdownInline(text: string): string {
   const flat = text.replace(CONTROL_CHARS_GLOBAL, ' ').replace(/\s+/g, ' ').trim();
   return flat.replace(/^(\d+)([.)])/, '$1\\$2').replace(/^([#>\-+*|=]|```|~~~)/, '\\$1');
 }
+
+/** How an approver's name reached the engine (see ApprovalViaSchema). Adding a value keeps stored histories valid. */
+export const ApprovalChannelSchema = z.enum(['console', 'cli', 'slack']);
+export type ApprovalChannel = z.infer<typeof ApprovalChannelSchema>;
+/** Channels whose identity something other than the approver vouched for: a sign-in (console), Slack's request signing (slack). */
+export const VERIFIED_APPROVAL_CHANNELS: readonly ApprovalChannel[] = ['console', 'slack'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpUrlSchema, SecretRefSchema, SeveritySchema } from './common.ts';
+import { ApprovalChannelSchema, HttpUrlSchema, SecretRefSchema, SeveritySchema } from './common.ts';
 import { DecisionSchema, ProbeResultSchema } from './probes.ts';
 import { MutationRecordSchema } from './mutations.ts';
 
@@ -83,7 +83,7 @@ export const ApprovalPolicySchema = z.object({
   /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
   dryRun: z.boolean().default(false),
   /**
-   * Only decisions whose identity a sign-in established (the console: `via.channel` console) count;
+   * Only decisions whose identity a sign-in established (`via.channel` console or slack) count;
    * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent in stored
    * histories (absent: false), so they replay unchanged.
    */
@@ -180,7 +180,7 @@ export const ApprovalDecisionSchema = z.object({
   comment: z.string().optional(),
   at: z.string(),
   /** How `by` was established (see ApprovalViaSchema); absent for self-declared and policy decisions. */
-  via: z.object({ channel: z.enum(['console', 'cli']), issuer: z.string().optional(), subject: z.string().optional() }).optional(),
+  via: z.object({ channel: ApprovalChannelSchema, issuer: z.string().optional(), subject: z.string().optional() }).optional(),
 });
 
 export const ApprovalRequestSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeveritySchema } from './common.ts';
+import { IncidentIdSchema, SeveritySchema, StepIdSchema } from './common.ts';
 
 export const NotificationKindSchema = z.enum(['status', 'reminder', 'escalation', 'approval_request']);
 
@@ -29,3 +29,13 @@ export const DeliveryResultSchema = z.object({
   error: z.string().optional(),
 });
 export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
+
+/**
+ * Slack approval buttons: the action ids the notification's Block Kit carries and the interaction
+ * route answers, and the button `value` — which incident and step, nothing secret (Slack's request
+ * signature, not the value, is what makes a click trustworthy).
+ */
+export const SLACK_APPROVAL_ACTIONS = { approve: 'runbook_approve', reject: 'runbook_reject' } as const;
+export const SLACK_APPROVAL_BLOCK_ID = 'runbook_approval';
+export const SlackApprovalValueSchema = z.object({ incidentId: IncidentIdSchema, stepId: StepIdSchema });
+export type SlackApprovalValue = z.infer<typeof SlackApprovalValueSchema>;

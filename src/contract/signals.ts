@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
+import { ApprovalChannelSchema, FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
 import type { IncidentStatus, TimelineEntry } from './incident.ts';
 
 const by = PersonNameSchema;
@@ -8,11 +8,12 @@ const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} mu
 
 /**
  * How the approver's name was obtained: `console` carries the identity provider that vouched for
- * it (issuer + subject); `cli` is self-declared (`--by`). Optional: older senders and stored
- * histories have none, and count as self-declared.
+ * it (issuer + subject); `slack` a Slack click whose request Slack signed (issuer: the team id,
+ * subject: the Slack user id, mapped to `by` by configuration); `cli` is self-declared (`--by`).
+ * Optional: older senders and stored histories have none, and count as self-declared.
  */
 export const ApprovalViaSchema = z.object({
-  channel: z.enum(['console', 'cli']),
+  channel: ApprovalChannelSchema,
   issuer: z.string().max(300).optional(),
   subject: z.string().max(300).optional(),
 });

@@ -1,4 +1,4 @@
-// src/server: one HTTP service (Fastify) in front of the app layer: the incident console and the alert intake (routes/hooks.ts).
+// src/server: one HTTP service (Fastify) in front of the app layer: the incident console, the alert intake (routes/hooks.ts) and Slack approvals (routes/slack.ts).
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -13,6 +13,7 @@ import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerHookRoutes } from './routes/hooks.ts';
 import { registerPageRoutes } from './routes/pages.ts';
+import { registerSlackRoutes } from './routes/slack.ts';
 import { registerSseRoutes } from './routes/sse.ts';
 import { errorPage } from './views/layout.ts';
 
@@ -65,5 +66,6 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
   await registerHookRoutes(app, deps);
+  await registerSlackRoutes(app, deps);
   return app;
 }

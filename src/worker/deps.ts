@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../activities/index.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import { catalogFromConfig } from './service-catalog.ts';
-import { ConfigError, postmortemDir, type AppConfig } from '../config/index.ts';
+import { ConfigError, postmortemDir, slackApprovalButtons, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {
   if (config.RUNBOOK_REMEDIATION_TARGET === 'kubernetes') return createKubernetesTarget({ context: config.RUNBOOK_KUBE_CONTEXT });
@@ -37,6 +37,7 @@ export function activityDepsFromConfig(
     kube: { target, clock, env },
     notifications: {
       slackWebhookUrls: config.RUNBOOK_SLACK_WEBHOOK_URL ?? [],
+      slackApprovalButtons: slackApprovalButtons(config),
       webhookUrls: config.RUNBOOK_WEBHOOK_URL ?? [],
       file: config.RUNBOOK_NOTIFY_FILE,
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { ConfigError, loadConfig, slackApprovalButtons } from '../../src/config/index.ts';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -45,5 +45,17 @@ describe('configuration', () => {
     });
     expect(() => loadConfig({ RUNBOOK_WORKER_CACHE: 'lots' })).toThrow(/RUNBOOK_WORKER_CACHE/);
     expect(() => loadConfig({ RUNBOOK_WORKER_WORKFLOW_SLOTS: '1' })).toThrow(/RUNBOOK_WORKER_WORKFLOW_SLOTS/);
+  });
+
+  it('reads the Slack user mapping as JSON, refusing what is not one; buttons follow the signing secret unless said', () => {
+    const config = loadConfig({ RUNBOOK_SLACK_USERS: '{"U0123ABCD":"rita","W0456EFGH":" bob "}', RUNBOOK_SLACK_SIGNING_SECRET: 'slack-secret-1234' });
+    expect(config.RUNBOOK_SLACK_USERS).toEqual({ U0123ABCD: 'rita', W0456EFGH: 'bob' });
+    expect(slackApprovalButtons(config)).toBe(true);
+    expect(slackApprovalButtons(loadConfig({}))).toBe(false);
+    expect(slackApprovalButtons(loadConfig({ RUNBOOK_SLACK_APPROVAL_BUTTONS: 'true' }))).toBe(true);
+    expect(() => loadConfig({ RUNBOOK_SLACK_USERS: 'U0123ABCD=rita' })).toThrow(/RUNBOOK_SLACK_USERS.*a JSON object of Slack user id → person/);
+    expect(() => loadConfig({ RUNBOOK_SLACK_USERS: '{"rita":"U0123ABCD"}' })).toThrow(/"rita" is not a Slack user id/);
+    expect(() => loadConfig({ RUNBOOK_SLACK_USERS: '{"U0123ABCD":""}' })).toThrow(/RUNBOOK_SLACK_USERS/);
+    expect(() => loadConfig({ RUNBOOK_SLACK_USERS: '[]' })).toThrow(/RUNBOOK_SLACK_USERS/);
   });
 });

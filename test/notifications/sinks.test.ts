@@ -103,6 +103,24 @@ describe('notification sinks', () => {
     expect(blockText).toContain('INVESTIGATING');
   });
 
+  it('puts Approve / Reject buttons naming the incident and step on approval requests only when Slack interactivity is set up', async () => {
+    const notify = notifier({ slackWebhookUrls: [slack.url()], slackApprovalButtons: true });
+    await notify(incidentSequence[2]!);
+    await notify(incidentSequence[0]!);
+    type Block = { type: string; block_id?: string; elements?: Array<{ action_id: string; value: string; style: string }> };
+    const [approval, status] = slack.requests.map((r) => (r.json as { blocks: Block[] }).blocks);
+    expect(approval!.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions', 'context']);
+    const actions = approval!.find((b) => b.type === 'actions')!;
+    expect(actions.block_id).toBe('runbook_approval');
+    expect(actions.elements!.map((e) => [e.action_id, e.style])).toEqual([['runbook_approve', 'primary'], ['runbook_reject', 'danger']]);
+    for (const e of actions.elements!) expect(JSON.parse(e.value)).toEqual({ incidentId: 'incident-20261125-outage', stepId: 'enable-fallback' });
+    expect(status!.some((b) => b.type === 'actions')).toBe(false);
+    // A secret-reference request needs a reference, not a click: no buttons.
+    const secretRequest = { ...incidentSequence[2]!, approval: { ...incidentSequence[2]!.approval!, stepId: 'new-key-reference', approveCommand: 'runbook provide-secret incident-20261125-outage new-key-reference --ref env:NEW_KEY --by <your-name>' } };
+    await notify(secretRequest);
+    expect((slack.requests[2]!.json as { blocks: Block[] }).blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
   it('leads a Slack escalation with the reason', async () => {
     const notify = notifier({ slackWebhookUrls: [slack.url()] });
     await notify(incidentSequence[1]!);

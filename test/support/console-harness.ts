@@ -1,7 +1,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import type { ActivityDeps } from '../../src/activities/index.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
 import { temporalAddress } from './temporal.ts';
 
@@ -14,10 +16,10 @@ export interface ConsoleHarness {
 }
 
 /** A real worker and simulator (an outage), the console in front of them, and one incident waiting for approval. */
-export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<ConsoleHarness> {
-  const h = await startHarness({ scenario: 'outage-500' });
+export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger } = {}): Promise<ConsoleHarness> {
+  const h = await startHarness({ scenario: 'outage-500', deps: options.deps });
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', ...options.env };
-  const running = await startConsole({ client: h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: options.port ?? 0 });
+  const running = await startConsole({ client: h.client, config: loadConfig(env), env, logger: options.logger ?? createLogger({ level: 'silent', format: 'json' }), port: options.port ?? 0 });
   const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing' });
   await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
   return {

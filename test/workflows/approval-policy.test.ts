@@ -34,6 +34,13 @@ describe('approval policy: identities', () => {
     expect(approve(gate(), 'bob', { via: { channel: 'cli' } })).toBeNull();
   });
 
+  it('counts a Slack click (signed by Slack, user mapped by configuration) as verified, under the same rules', () => {
+    const g = gate({ requireVerifiedApprovals: true, approvers: ['bob', 'rita'] });
+    expect(approve(g, 'bob', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0BOB' } })).toBeNull();
+    expect(approve(g, 'rita', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0RITA' } })).toMatch(/may not approve its own remediation/);
+    expect(approve(g, 'carol', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0CAROL' } })).toMatch(/carol is not an approver/);
+  });
+
   it.each(['Rita', 'RITA', ' rita ', 'ｒｉｔａ', 'ＲＩＴＡ'])('the reporter "rita" cannot self-approve as %j', (by) => {
     expect(approve(gate(), by)).toMatch(/may not approve its own remediation/);
   });

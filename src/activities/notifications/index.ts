@@ -7,13 +7,15 @@ import { request, type Dispatcher } from 'undici';
 import { ErrorTypes, NotificationMessageSchema, type DeliveryResult, type NotificationMessage } from '../../contract/index.ts';
 import { slackPayload, webhookPayload } from './payloads.ts';
 
-export { slackPayload, webhookPayload, WEBHOOK_PAYLOAD_KEYS } from './payloads.ts';
+export { slackApprovalActions, slackPayload, webhookPayload, WEBHOOK_PAYLOAD_KEYS } from './payloads.ts';
 
 /** `RUNBOOK_NOTIFY_FILE=-` sends drill output to the terminal (stderr) instead of a file. */
 export const STDERR_SINK = '-';
 
 export interface NotificationDeps {
   slackWebhookUrls: string[];
+  /** Approval requests to Slack carry Approve / Reject buttons (Slack interactivity is set up for the service). */
+  slackApprovalButtons?: boolean;
   webhookUrls: string[];
   /** Drills: append each message as one JSON line to this file; `-` writes the text to stderr. */
   file?: string;
@@ -113,7 +115,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
         );
       }
       const deliveries = await Promise.all([
-        ...deps.slackWebhookUrls.map((url) => post(sinkName('slack', url), url, slackPayload(message))),
+        ...deps.slackWebhookUrls.map((url) => post(sinkName('slack', url), url, slackPayload(message, { approvalButtons: deps.slackApprovalButtons }))),
         ...deps.webhookUrls.map((url) => post(sinkName('webhook', url), url, webhookPayload(message))),
         ...(deps.file ? [writeLocal(deps.file, message)] : []),
       ]);

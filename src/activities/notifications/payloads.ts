@@ -1,4 +1,4 @@
-import type { NotificationMessage } from '../../contract/index.ts';
+import { SLACK_APPROVAL_ACTIONS, SLACK_APPROVAL_BLOCK_ID, type NotificationMessage, type SlackApprovalValue } from '../../contract/index.ts';
 
 /** Slack reads `<...>` as links and mentions (e.g. `--by <your-name>` would vanish): escape its three control characters. */
 export const slackEscape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -7,8 +7,39 @@ export const slackEscape = (text: string) => text.replaceAll('&', '&amp;').repla
 const cap = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: cap(text, 3000) });
 
+const button = (text: string, actionId: string, value: string, style: 'primary' | 'danger') => ({ type: 'button', action_id: actionId, text: { type: 'plain_text', text }, style, value });
+
+/**
+ * Approve / Reject for an approval step (not for a secret-reference request: that needs a reference,
+ * not a click). The value names the incident and step; Slack posts the click to the interaction route.
+ */
+export function slackApprovalActions(incidentId: string, stepId: string): unknown {
+  const value = JSON.stringify({ incidentId, stepId } satisfies SlackApprovalValue);
+  return {
+    type: 'actions',
+    block_id: SLACK_APPROVAL_BLOCK_ID,
+    elements: [
+      {
+        ...button('Approve', SLACK_APPROVAL_ACTIONS.approve, value, 'primary'),
+        confirm: {
+          title: { type: 'plain_text', text: 'Approve this change?' },
+          text: { type: 'plain_text', text: cap(`${stepId} on incident ${incidentId}`, 300) },
+          confirm: { type: 'plain_text', text: 'Approve' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      },
+      button('Reject', SLACK_APPROVAL_ACTIONS.reject, value, 'danger'),
+    ],
+  };
+}
+
+export interface SlackPayloadOptions {
+  /** Slack interactivity is set up (the service verifies the clicks): approval requests get buttons. */
+  approvalButtons?: boolean;
+}
+
 /** Slack incoming webhook: Block Kit for the channel, the plain template text as the notification fallback. */
-export function slackPayload(message: NotificationMessage): { text: string; blocks: unknown[] } {
+export function slackPayload(message: NotificationMessage, options: SlackPayloadOptions = {}): { text: string; blocks: unknown[] } {
   const headline = message.text.split('\n')[0] ?? '';
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: cap(headline, 150) } }];
   if (message.kind === 'escalation') {
@@ -44,6 +75,7 @@ export function slackPayload(message: NotificationMessage): { text: string; bloc
         ].join('\n'),
       ),
     });
+    if (options.approvalButtons && approveCommand.startsWith('runbook approve ')) blocks.push(slackApprovalActions(message.incidentId, stepId));
   }
   blocks.push({ type: 'context', elements: [mrkdwn(`incident \`${slackEscape(message.incidentId)}\` · ${message.kind}`)] });
   return { text: slackEscape(message.text), blocks };

@@ -7,9 +7,12 @@ import type { Logger } from 'pino';
 export class DeliveryQueue {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly log: Logger;
+  /** What is delivered, for the log lines: `alert`, `slack decision`. */
+  private readonly what: string;
 
-  constructor(log: Logger) {
+  constructor(log: Logger, what = 'alert') {
     this.log = log;
+    this.what = what;
   }
 
   enqueue(key: string, deliver: () => Promise<Record<string, unknown>>): void {
@@ -17,10 +20,10 @@ export class DeliveryQueue {
     const next = previous.then(async () => {
       try {
         const outcome = await deliver();
-        this.log.debug({ key, ...outcome }, 'alert delivered');
+        this.log.debug({ key, ...outcome }, `${this.what} delivered`);
       } catch (err) {
         // Already accepted (202): the sender will not resend, so the log is where this shows.
-        this.log.error({ key, err }, 'alert accepted but not delivered');
+        this.log.error({ key, err }, `${this.what} accepted but not delivered`);
       }
     });
     this.chains.set(key, next);

@@ -1,4 +1,4 @@
-import { ApprovalSignalSchema, identityKey, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
+import { ApprovalSignalSchema, identityKey, VERIFIED_APPROVAL_CHANNELS, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
 
 export interface ApprovalGateState {
   approvals: ApprovalRequest[];
@@ -24,8 +24,9 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
   if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
   // Only a policy a new incident carries sets this flag, so no recorded history takes this branch:
   // it needs no patch marker (and the update validator, which asks the same, may not write one).
-  if (gate.policy.requireVerifiedApprovals && via?.channel !== 'console') {
-    return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console (policy: verified approvals)`;
+  // Slack joined the verified channels later; no recorded history carries it (the schema refused it).
+  if (gate.policy.requireVerifiedApprovals && !(via && VERIFIED_APPROVAL_CHANNELS.includes(via.channel))) {
+    return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console or a mapped Slack user (policy: verified approvals)`;
   }
   // Case, width and surrounding spaces must not make "Rita" a second person next to "rita".
   const who = identityKey(by);

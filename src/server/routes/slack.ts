@@ -1,0 +1,46 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ConsoleDeps } from '../deps.ts';
+import { DeliveryQueue } from '../intake/delivery-queue.ts';
+import { IntakeRefusal } from '../intake/targets.ts';
+import { settleClick } from '../slack/decision.ts';
+import { approvalClickOf } from '../slack/interaction.ts';
+import { ReplayGuard, verifySlackInteraction } from '../slack/verify.ts';
+
+type RawRequest = FastifyRequest<{ Body: Buffer }>;
+
+/**
+ * `POST /hooks/slack/interactions`: Slack's interactivity request URL. A click is verified against
+ * the raw body, acknowledged at once (Slack wants an answer within 3 s), then decided in order per
+ * step; the outcome reaches Slack through the interaction's response_url. A refused request
+ * (401/400) signals nothing.
+ */
+export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
+  const log = (app.log as Logger).child({ component: 'slack' });
+  const queue = new DeliveryQueue(log, 'slack decision');
+  app.addHook('onClose', () => queue.drain());
+  const replays = new ReplayGuard();
+  const users = deps.config.RUNBOOK_SLACK_USERS ?? {};
+
+  await app.register(async (slack) => {
+    // The signature is over the raw bytes: this scope keeps them instead of parsing the form.
+    slack.removeContentTypeParser('application/x-www-form-urlencoded');
+    slack.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    slack.setErrorHandler((err: Error, request, reply) => {
+      const status = err instanceof IntakeRefusal ? err.statusCode : ((err as { statusCode?: number }).statusCode ?? 500);
+      // The reason only, never the body: its response_url carries a token.
+      if (status >= 500) request.log.error({ err, route: request.url }, 'slack request failed');
+      else request.log.warn({ route: request.url, status, reason: err.message }, 'slack request refused');
+      return reply.code(status).send({ error: status >= 500 ? 'internal error; the log says what' : err.message });
+    });
+
+    slack.post('/hooks/slack/interactions', async (request: RawRequest, reply) => {
+      verifySlackInteraction(deps.config.RUNBOOK_SLACK_SIGNING_SECRET, request.headers, request.body, Date.now(), replays);
+      const click = approvalClickOf(request.body);
+      if (!click) return reply.code(200).send();
+      queue.enqueue(`${click.incidentId}/${click.stepId}`, () => settleClick({ client: deps.client, users, log }, click));
+      log.info({ incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId }, 'slack click accepted');
+      return reply.code(200).send();
+    });
+  });
+}

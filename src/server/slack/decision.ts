@@ -1,0 +1,89 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { request, type Dispatcher } from 'undici';
+import { OperationFailedError, RequestRefusedError } from '../../app/errors.ts';
+import { decide, incidentStatus } from '../../app/incidents.ts';
+import { SLACK_APPROVAL_BLOCK_ID } from '../../contract/index.ts';
+import type { SlackClick } from './interaction.ts';
+
+/** Slack reads `<...>` as links and mentions: a person's name is shown as typed. */
+const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+export interface SlackDecisionDeps {
+  client: Client;
+  /** Slack user id → approver identity (RUNBOOK_SLACK_USERS). */
+  users: Readonly<Record<string, string>>;
+  log: Logger;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+}
+
+/** Posts one answer to the interaction's response_url; a failure is logged (host only: the path is a token). */
+async function respond(deps: SlackDecisionDeps, click: SlackClick, body: Record<string, unknown>): Promise<boolean> {
+  const host = new URL(click.responseUrl).host;
+  try {
+    const response = await request(click.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000),
+      dispatcher: deps.dispatcher,
+    });
+    await response.body.dump();
+    if (response.statusCode >= 200 && response.statusCode < 300) return true;
+    deps.log.warn({ host, status: response.statusCode }, 'Slack refused the answer to an approval click');
+  } catch (err) {
+    deps.log.warn({ host, error: (err as { code?: string }).code ?? (err as Error).name }, 'Slack answer to an approval click not delivered');
+  }
+  return false;
+}
+
+/** Only the person who clicked sees it; the channel's message stays as it was. */
+const ephemeral = (deps: SlackDecisionDeps, click: SlackClick, text: string) => respond(deps, click, { response_type: 'ephemeral', replace_original: false, text });
+
+/** The message as it was, with the decision under it; the buttons stay while the step still waits for more approvals. */
+export function decidedMessage(click: SlackClick, person: string, answer: string, stillPending: boolean): { replace_original: true; text: string; blocks: unknown[] } {
+  const isButtons = (b: Record<string, unknown>) => b.block_id === SLACK_APPROVAL_BLOCK_ID;
+  const buttons = click.blocks.find(isButtons);
+  const verb = click.decision === 'approved' ? 'Approved' : 'Rejected';
+  const icon = click.decision === 'approved' ? ':white_check_mark:' : ':x:';
+  const line = `${icon} *${verb}* \`${click.stepId}\` by ${escape(person)} (<@${click.userId}>) via Slack${stillPending ? ` — ${escape(answer)}` : ''}`;
+  const blocks = [...click.blocks.filter((b) => !isButtons(b)), { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }, ...(stillPending && buttons ? [buttons] : [])];
+  return { replace_original: true, text: `${click.stepId} ${click.decision} by ${person} on incident ${click.incidentId}`, blocks };
+}
+
+/**
+ * After the click was acknowledged: map the Slack user to an approver, decide through the same
+ * update the console and CLI use (the workflow's policy applies), and tell Slack — the message
+ * updated in place on success, an ephemeral reason to the clicker otherwise.
+ */
+export async function settleClick(deps: SlackDecisionDeps, click: SlackClick): Promise<Record<string, unknown>> {
+  const where = { incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId };
+  const person = Object.hasOwn(deps.users, click.userId) ? deps.users[click.userId] : undefined;
+  if (!person) {
+    deps.log.warn(where, 'Slack click from an unmapped user refused');
+    await ephemeral(deps, click, `Nothing was recorded: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`);
+    return { outcome: 'unmapped' };
+  }
+  let answer: string;
+  try {
+    answer = await decide(deps.client, click.incidentId, {
+      stepId: click.stepId,
+      by: person,
+      decision: click.decision,
+      via: { channel: 'slack', subject: click.userId, ...(click.teamId ? { issuer: click.teamId } : {}) },
+    });
+  } catch (err) {
+    const known = err instanceof RequestRefusedError || err instanceof OperationFailedError;
+    if (known) deps.log.warn({ ...where, by: person, reason: err.message }, 'Slack decision refused');
+    else deps.log.error({ ...where, by: person, err }, 'Slack decision failed');
+    await ephemeral(deps, click, `Nothing was recorded for ${click.stepId}: ${known ? err.message : 'the service could not reach the incident; its log says why'}`);
+    return { outcome: 'refused' };
+  }
+  deps.log.info({ ...where, by: person }, answer);
+  const stillPending = await incidentStatus(deps.client, click.incidentId)
+    .then((s) => s.pendingApprovals.some((a) => a.stepId === click.stepId && a.outcome === 'pending'))
+    .catch(() => false);
+  const updated = await respond(deps, click, decidedMessage(click, person, answer, stillPending));
+  return { outcome: 'recorded', by: person, messageUpdated: updated };
+}
