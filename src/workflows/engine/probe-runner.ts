@@ -68,7 +68,9 @@ export class ProbeRunner {
     const started = Date.now();
     while (!observer.recovered()) {
       const limit = options.escalateAfterMs && !escalated ? Math.max(0, started + options.escalateAfterMs - Date.now()) : undefined;
-      const settled = await observer.attend(() => condition(() => observer.recovered() || this.engine.budget.exhausted(), limit));
+      const done = () => observer.recovered() || this.engine.budget.exhausted();
+      // The SDK's overloads: no timeout, no timer (and no boolean), exactly as `condition(done, undefined)` ran before.
+      const settled = await observer.attend<boolean | void>(() => (limit === undefined ? condition(done) : condition(done, limit)));
       if (observer.recovered()) break;
       if (!settled) {
         escalated = true;
