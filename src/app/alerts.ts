@@ -1,7 +1,7 @@
 // src/app: alerts become incidents — one open incident per (runbook, service), later alerts join it as timeline entries.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { alertSignal, INCIDENT_WORKFLOW_TYPE, IncidentStartSchema, SEARCH_ATTRIBUTES, type AlertSignal } from '../contract/index.ts';
+import { alertSignal, INCIDENT_WORKFLOW_TYPE, IncidentStartSchema, SEARCH_ATTRIBUTES, type AlertSignal, type IncidentStart } from '../contract/index.ts';
 import { formatZodError, RequestRefusedError } from './errors.ts';
 import type { IncidentWorkflow } from './incident-workflow.ts';
 
@@ -25,8 +25,15 @@ export type AlertOutcome = 'opened-or-joined' | 'recorded' | 'nothing-open';
  * A firing alert opens the incident or joins the open one in one server call (signal-with-start:
  * no lookup race). The id of a closed incident is reused by the next outage. A resolved alert
  * never opens anything: it is recorded on the open incident (which re-checks), or dropped.
+ * `timings` come from the service's own configuration (production when absent), never from the alert.
  */
-export async function deliverAlert(client: Client, taskQueue: string, target: AlertTarget, alert: AlertSignal): Promise<{ incidentId: string; outcome: AlertOutcome }> {
+export async function deliverAlert(
+  client: Client,
+  taskQueue: string,
+  target: AlertTarget,
+  alert: AlertSignal,
+  timings?: IncidentStart['timings'],
+): Promise<{ incidentId: string; outcome: AlertOutcome }> {
   const incidentId = alertIncidentId(target, taskQueue);
   if (alert.status === 'resolved') {
     try {
@@ -38,7 +45,7 @@ export async function deliverAlert(client: Client, taskQueue: string, target: Al
       throw err;
     }
   }
-  const draft = { runbook: target.runbook, service: target.service, trigger: 'alert' as const, reporter: alert.source, symptom: alert.summary };
+  const draft: IncidentStart = { runbook: target.runbook, service: target.service, trigger: 'alert', reporter: alert.source, symptom: alert.summary, ...(timings ? { timings } : {}) };
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
   await client.workflow.signalWithStart<IncidentWorkflow, [AlertSignal]>(INCIDENT_WORKFLOW_TYPE, {

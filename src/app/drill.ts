@@ -15,29 +15,13 @@ import { activityDepsFromConfig } from '../worker/deps.ts';
 import { followIncident } from './follow.ts';
 import { startIncident } from './incidents.ts';
 import { serviceFromConfig } from '../worker/service-config.ts';
+import { COMPRESSED_TIMINGS } from './drill-timings.ts';
 
 export const DRILL_APPROVER = 'drill-auto';
 export const DRILL_REPORTER = 'drill';
 const DRILL_NEW_KEY_ENV = 'RUNBOOK_DRILL_NEW_KEY';
 
-/** Seconds instead of minutes: every branch of the runbook in about a minute. */
-export const COMPRESSED_TIMINGS = {
-  slaMs: { P1: 120_000, P2: 120_000, P3: 120_000, P4: 120_000 },
-  escalationEveryMs: 120_000,
-  updateEveryMs: { P1: 60_000, P2: 60_000, P3: 60_000, P4: null },
-  pollInitialMs: 300,
-  pollMaxMs: 1_500,
-  pollBackoff: 1.5,
-  healthyChecksRequired: 3,
-  billedProbeEvery: 4,
-  rolloutTimeoutMs: 30_000,
-  pollsPerRun: 100,
-  probeTimeoutMs: 3_000,
-  realCheckEveryMs: 2_000,
-  confirmRounds: 2,
-  confirmIntervalMs: 300,
-  maxAutoRelapses: 3,
-};
+export { COMPRESSED_TIMINGS };
 
 export interface DrillOptions {
   /** The runbook to drill (default: the first registered). */

@@ -17,12 +17,13 @@ export interface DevConsole {
   stop(): Promise<void>;
 }
 
-export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, config: AppConfig, logger: Logger): Promise<DevConsole> {
+/** `ownDevServer`: dev started the local Temporal dev server itself (only then may alert incidents run on drill timings). */
+export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, config: AppConfig, logger: Logger, ownDevServer: boolean): Promise<DevConsole> {
   // SIGINT/SIGTERM while the console starts stop it and end dev (exit 130/143), like the server's start.
   return interruptibleStartup(async (signal) => {
     const connected = await connectClient(env);
     try {
-      const running = await startConsole({ client: connected.client, config, env, logger });
+      const running = await startConsole({ client: connected.client, config, env, logger, mode: ownDevServer ? 'local-dev-server' : 'service' });
       const stop = async () => {
         await running.close();
         await connected.close();

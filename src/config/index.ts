@@ -113,6 +113,12 @@ export const EnvSchema = z.object({
   RUNBOOK_SLACK_USERS: slackUsers.optional(),
   /** Approval requests to Slack carry Approve / Reject buttons. Default: on when RUNBOOK_SLACK_SIGNING_SECRET is set. */
   RUNBOOK_SLACK_APPROVAL_BUTTONS: bool.optional(),
+  /** Alerts accepted but not yet delivered to Temporal, at most; beyond it the intake answers 503 with Retry-After. */
+  RUNBOOK_INTAKE_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Tries per accepted alert (the first included, backoff 0.5 s doubling to 8 s) before it counts as failed. */
+  RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Alert incidents run on the drill's compressed timings: honoured only by `runbook dev` on its own local dev server. */
+  RUNBOOK_INTAKE_DRILL_TIMINGS: bool.optional(),
   RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
   RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),

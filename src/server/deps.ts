@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config/index.ts';
+import type { IncidentStart } from '../contract/index.ts';
 import type { LoginLinks } from './login-links.ts';
 import type { OidcLogin } from './oidc.ts';
 
@@ -12,4 +13,6 @@ export interface ConsoleDeps {
   oidc: OidcLogin | null;
   /** Where people reach the console (redirect URIs, cookie security). */
   publicUrl: string;
+  /** Timings of incidents the alert intake opens; absent: production timings (src/server/intake/timings.ts). */
+  alertTimings?: IncidentStart['timings'];
 }

@@ -8,6 +8,7 @@ import { buildConsole } from './app.ts';
 import { rolesFrom } from './identity.ts';
 import { LoginLinks } from './login-links.ts';
 import { isLoopback, OidcLogin } from './oidc.ts';
+import { alertTimings, type IntakeMode } from './intake/timings.ts';
 
 export interface RunningConsole {
   /** Where the console listens, e.g. http://127.0.0.1:8780. */
@@ -28,8 +29,18 @@ export function localUser(env: NodeJS.ProcessEnv): string {
  * person who started it signs in with the printed one-time link. Any other address needs OIDC,
  * so nobody on the network reaches a console that trusts whoever holds a link.
  */
-export async function startConsole(options: { client: Client; config: AppConfig; env: NodeJS.ProcessEnv; logger: Logger; port?: number; host?: string }): Promise<RunningConsole> {
+export async function startConsole(options: {
+  client: Client;
+  config: AppConfig;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  port?: number;
+  host?: string;
+  /** Default `service`: only `runbook dev` on its own dev server says otherwise. */
+  mode?: IntakeMode;
+}): Promise<RunningConsole> {
   const { config } = options;
+  const timings = alertTimings(config, options.mode ?? 'service');
   const host = options.host ?? config.RUNBOOK_CONSOLE_HOST;
   const port = options.port ?? config.RUNBOOK_CONSOLE_PORT;
   const issuer = config.RUNBOOK_OIDC_ISSUER;
@@ -52,7 +63,7 @@ export async function startConsole(options: { client: Client; config: AppConfig;
     : null;
   // Without a configured key, sessions end with the process: fine for one local console.
   const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger });
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, ...(timings ? { alertTimings: timings } : {}) });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -63,6 +74,6 @@ export async function startConsole(options: { client: Client; config: AppConfig;
     const token = loginLinks.issue({ name: user, roles: rolesFrom('approver'), issuer: 'local-link', subject: `${user}@${hostname()}` });
     loginUrl = new URL(`/login/${token}`, url).href;
   }
-  options.logger.info({ url, oidc: issuer ?? null }, 'incident console listening');
+  options.logger.info({ url, oidc: issuer ?? null, alertTimings: timings ? 'drill' : 'production' }, 'incident console listening');
   return { url, loginUrl, loginLinks, close: () => app.close() };
 }

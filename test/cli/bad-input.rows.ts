@@ -103,6 +103,7 @@ export const ROWS: Row[] = [
   offline('drill: unknown scenario', ['drill', 'martians'], 'unknown scenario "martians"'),
   offline('drill: no scenario', ['drill'], 'name a scenario'),
   offline('drill: real cluster without dry-run', ['drill', 'outage-500', '--kube-context', 'prod'], '--kube-context needs --dry-run'),
+  offline('serve: drill timings for alerts outside runbook dev', ['serve', '--port', '0'], 'RUNBOOK_INTAKE_DRILL_TIMINGS is honoured only by `runbook dev`', { RUNBOOK_INTAKE_DRILL_TIMINGS: 'true' }),
 
   // ── approve / reject: arguments first, then names, then the policy ────────────────────────
   offline('approve without arguments', ['approve'], "missing required argument 'id'"),

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
 import { alertIncidentId } from '../../src/app/alerts.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -7,7 +8,8 @@ import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
-import { temporalAddress } from './temporal.ts';
+import { startTcpGate, type TcpGate } from './tcp-gate.ts';
+import { temporalAddress, temporalNamespace } from './temporal.ts';
 
 /** An outage that lasts: alert incidents stay open while a test looks at them. */
 const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
@@ -15,6 +17,8 @@ const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status
 export interface IntakeHarness {
   h: Harness;
   console: RunningConsole;
+  /** With `throughGate`: the relay between the service and Temporal, to hold the service's calls. */
+  gate: TcpGate | null;
   /** Every log line the service wrote, as text: refusals must not echo bodies or secrets. */
   logText(): string;
   /** The incident alerts for the catalog's one service (ideogram-service) open or join. */
@@ -26,18 +30,29 @@ export interface IntakeHarness {
   close(): Promise<void>;
 }
 
-export async function startIntakeHarness(env: NodeJS.ProcessEnv = {}): Promise<IntakeHarness> {
-  const h = await startHarness({ phases: LASTING_OUTAGE });
+/**
+ * The service (console + intake) on a harness worker. `throughGate`: the service reaches Temporal
+ * through a TCP relay the test can hold; `mode`: as `runbook dev` on its own dev server would start it.
+ */
+export async function startIntakeHarness(
+  env: NodeJS.ProcessEnv = {},
+  options: { throughGate?: boolean; mode?: 'local-dev-server' | 'service'; phases?: ScenarioPhase[] } = {},
+): Promise<IntakeHarness> {
+  const h = await startHarness({ phases: options.phases ?? LASTING_OUTAGE });
   const fullEnv = { ...cliEnvironment(h, temporalAddress()), ...env };
+  const gate = options.throughGate ? await startTcpGate(temporalAddress()) : null;
+  const gated = gate ? await Connection.connect({ address: gate.address }) : null;
+  const serviceClient = gated ? new Client({ connection: gated, namespace: temporalNamespace() }) : h.client;
   const lines: string[] = [];
   const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
-  const running = await startConsole({ client: h.client, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0 });
+  const running = await startConsole({ client: serviceClient, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0, ...(options.mode ? { mode: options.mode } : {}) });
   const incident = () => h.client.workflow.getHandle<IncidentWorkflow>(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
   const alertEntries = async () => (await incident().query(timelineQuery)).filter((e) => e.kind === 'alert');
   return {
     h,
     console: running,
+    gate,
     logText: () => lines.join(''),
     incident,
     async post(path, body, headers = {}) {
@@ -56,7 +71,10 @@ export async function startIntakeHarness(env: NodeJS.ProcessEnv = {}): Promise<I
     },
     async close() {
       await incident().terminate('test over').catch(() => undefined);
+      gate?.release();
       await running.close();
+      await gated?.close();
+      await gate?.close();
       await h.close();
     },
   };

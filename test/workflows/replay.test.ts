@@ -51,4 +51,13 @@ describe('stored incident histories replay against the current workflow code', (
     expect(names).toEqual(expect.arrayContaining(['retriage-rate-limited-to-outage', 'blocked-then-outage']));
     expect(failures).toEqual([]);
   });
+
+  it('the current ones include an incident opened by the alert intake, with its firing and resolved alert signals', async () => {
+    const history = historyFromJson(await readFile(`${CURRENT_HISTORIES_DIR}alert-provider-outage.json`, 'utf8'));
+    const signals = history.events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName === 'alert' ? [e.workflowExecutionSignaledEventAttributes] : []));
+    const statuses = signals.map((s) => (JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString('utf8')) as { status: string }).status);
+    expect(statuses).toEqual(['firing', 'resolved']);
+    // Signal-with-start: the alert arrives with the start, before the first workflow task.
+    expect(history.events[1]!.workflowExecutionSignaledEventAttributes?.signalName).toBe('alert');
+  });
 });

@@ -64,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
       // The console starts before anything says "ready", so a signal after that finds everything up.
       let devConsole: DevConsole | undefined;
       try {
-        devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger) : undefined;
+        devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined) : undefined;
       } catch (err) {
         await server?.stop();
         throw err;

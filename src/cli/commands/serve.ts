@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { connectClient } from '../../app/temporal-client.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../infra/logger.ts';
+import { alertTimings } from '../../server/intake/timings.ts';
 import { startConsole } from '../../server/serve.ts';
 import type { CliContext } from '../context.ts';
 import { parseOptions } from '../shared.ts';
@@ -22,6 +23,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(ServeOptions, raw);
       const config = loadConfig(ctx.env);
+      // Refused before connecting: drill timings for alerts belong to `runbook dev` on its own dev server.
+      alertTimings(config, 'service');
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
       const connected = await connectClient(ctx.env);
       try {

@@ -17,7 +17,9 @@ type RawRequest = FastifyRequest<{ Body: Buffer }>;
  */
 export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const log = (app.log as Logger).child({ component: 'slack' });
-  const queue = new DeliveryQueue(log, 'slack decision');
+  // One try per click: a decision the engine refuses is told to the user, not retried; a click
+  // that cannot be queued is refused so Slack shows the user it failed.
+  const queue = new DeliveryQueue({ log, limit: 1_000, attempts: 1, backoff: { initialMs: 0, maxMs: 0 }, what: 'slack decision' });
   app.addHook('onClose', () => queue.drain());
   const replays = new ReplayGuard();
   const users = deps.config.RUNBOOK_SLACK_USERS ?? {};
@@ -38,7 +40,10 @@ export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDep
       verifySlackInteraction(deps.config.RUNBOOK_SLACK_SIGNING_SECRET, request.headers, request.body, Date.now(), replays);
       const click = approvalClickOf(request.body);
       if (!click) return reply.code(200).send();
-      queue.enqueue(`${click.incidentId}/${click.stepId}`, () => settleClick({ client: deps.client, users, log }, click));
+      const queued = queue.offer([
+        { key: `${click.incidentId}/${click.stepId}`, about: { fingerprint: click.userId, status: click.decision }, deliver: () => settleClick({ client: deps.client, users, log }, click) },
+      ]);
+      if (!queued) return reply.code(503).header('retry-after', '5').send({ error: 'too many Slack decisions waiting; try the button again shortly' });
       log.info({ incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId }, 'slack click accepted');
       return reply.code(200).send();
     });

@@ -24,9 +24,13 @@ function duration(fromIso: string, toIso: string): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-/** Milestones the seed's template asks for, found in the timeline. */
+/** The alert that opened the incident (alert intake), recorded before anything else. */
+const openingAlert = (timeline: TimelineEntry[]) => (timeline[0]?.kind === 'alert' ? timeline[0] : undefined);
+
+/** Milestones the seed's template asks for, found in the timeline; an alert-opened incident names its alert first. */
 function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: string; text: string }> {
-  const out: Array<{ at: string; text: string }> = [{ at: startedAt, text: 'First alert triggered' }];
+  const opening = openingAlert(timeline);
+  const out: Array<{ at: string; text: string }> = [{ at: startedAt, text: opening ? `First alert triggered: ${opening.message}` : 'First alert triggered' }];
   const first = (predicate: (e: TimelineEntry) => boolean) => timeline.find(predicate);
   const triage = first((e) => e.kind === 'state' && e.message.includes('investigating'));
   if (triage) out.push({ at: triage.at, text: 'Triage started' });
@@ -50,10 +54,11 @@ export function renderPostmortem(input: PostmortemInput): string {
     '',
     '### Timeline',
   ];
+  const opening = openingAlert(input.timeline);
   const entries = [
     ...milestones(input.timeline, input.startedAt).map((m) => ({ at: m.at, text: m.text })),
     ...input.timeline
-      .filter((e) => e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
+      .filter((e) => e !== opening && e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
       .map((e) => ({ at: e.at, text: e.kind === 'state' ? stateMilestone(e.message) : `${labelFor(e)}${e.message}` })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   // People's text (notes, names, root cause) is inlined: it cannot open a heading or a new timeline line.
