@@ -87,6 +87,8 @@ export const EnvSchema = z.object({
   RUNBOOK_INTAKE_HMAC_SECRET: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
   /** Bearer token Alertmanager sends to `POST /hooks/alertmanager`; without it only loopback senders are accepted. */
   RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
+  /** Default daily budget of billed probe calls per synthetic-check schedule (`runbook schedule create --billed-per-day`). */
+  RUNBOOK_SYNTHETIC_BILLED_PER_DAY: z.coerce.number().int().min(0).default(48),
   RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
   RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
