@@ -52,12 +52,13 @@ export function createIntakeActivities(deps: IntakeDeps | undefined) {
      * memo before spending. Read from visibility: a run that started moments ago may not be
      * counted yet, which the schedule's SKIP overlap policy makes moot for scheduled runs.
      */
-    async billedSpentToday(req: { scheduleId: string; day: string; self: string }): Promise<number> {
+    async billedSpentToday(req: { scheduleId: string; day: string; selfRunId: string }): Promise<number> {
       if (!deps) throw needsClient();
       const query = `TemporalScheduledById = '${req.scheduleId.replace(/'/g, "\\'")}' AND StartTime >= '${req.day}T00:00:00Z'`;
       let spent = 0;
       for await (const run of deps.client.workflow.list({ query })) {
-        if (run.workflowId === req.self) continue;
+        // By run id: two runs triggered within one second share a workflow id.
+        if (run.runId === req.selfRunId) continue;
         const entry = run.memo?.[SYNTHETIC_BILLED_MEMO] as { day?: unknown; calls?: unknown } | undefined;
         if (entry && entry.day === req.day && typeof entry.calls === 'number') spent += entry.calls;
       }

@@ -72,7 +72,7 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
   if (cost > 0) {
     let ledger: number | null = null;
     try {
-      ledger = await intake.billedSpentToday({ scheduleId: input.scheduleId, day, self: workflowInfo().workflowId });
+      ledger = await intake.billedSpentToday({ scheduleId: input.scheduleId, day, selfRunId: workflowInfo().runId });
       spentBefore = ledger;
     } catch (err) {
       if (isCancellation(err)) throw err;
