@@ -41,8 +41,16 @@ export interface CreateScheduleRequest {
   billedPerDay: number;
 }
 
-/** Refuses (nothing created) an unknown runbook or service, a bad interval, a bad budget or a taken id. */
-export async function createSyntheticSchedule(client: Client, taskQueue: string, catalog: ServiceCatalog, request: CreateScheduleRequest): Promise<{ scheduleId: string; input: SyntheticCheckInput }> {
+/** A schedule request checked against the catalog and the rules: what `createSyntheticSchedule` creates. */
+export interface PreparedSchedule {
+  scheduleId: string;
+  everyMs: number;
+  input: SyntheticCheckInput;
+  memo: SyntheticScheduleMemo;
+}
+
+/** Refuses an unknown runbook or service, a bad interval, budget or id, before anything is contacted. */
+export function prepareSyntheticSchedule(taskQueue: string, catalog: ServiceCatalog, request: CreateScheduleRequest): PreparedSchedule {
   if (!runbookIds().includes(request.runbook)) throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
   const service = chooseService(catalog, request.runbook, request.service);
   const owner = catalog.require(service).runbook;
@@ -53,6 +61,13 @@ export async function createSyntheticSchedule(client: Client, taskQueue: string,
   const parsed = SyntheticCheckInputSchema.safeParse({ scheduleId, runbook: request.runbook, service, billedPerDay: request.billedPerDay });
   if (!parsed.success) throw new RequestRefusedError(`invalid schedule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const memo: SyntheticScheduleMemo = { kind: 'synthetic-check', runbook: request.runbook, service, every: request.every.trim(), billedPerDay: request.billedPerDay, taskQueue };
+  return { scheduleId, everyMs, input: parsed.data, memo };
+}
+
+/** Creates the schedule; an id already taken is refused and nothing changes. */
+export async function createSyntheticSchedule(client: Client, taskQueue: string, prepared: PreparedSchedule): Promise<{ scheduleId: string; input: SyntheticCheckInput }> {
+  const { scheduleId, everyMs, input, memo } = prepared;
+  const { service, runbook } = input;
   try {
     await client.schedule.create<SyntheticCheckWorkflow>({
       scheduleId,
@@ -63,12 +78,12 @@ export async function createSyntheticSchedule(client: Client, taskQueue: string,
         taskQueue,
         // The server appends the scheduled time: every run has its own id.
         workflowId: scheduleId,
-        args: [parsed.data],
+        args: [input],
         // Enough for the slowest triage (probe timeouts and retries); bounds a check no worker takes,
         // so that it cannot hold the schedule (SKIP) forever.
         workflowRunTimeout: '10 minutes',
         // Shown on each run in the Web UI.
-        staticSummary: `Synthetic check of ${service} (runbook ${request.runbook})`,
+        staticSummary: `Synthetic check of ${service} (runbook ${runbook})`,
       },
       policies: {
         // A check must not pile up behind a slow one: while one runs, the next is skipped, not queued
@@ -81,13 +96,13 @@ export async function createSyntheticSchedule(client: Client, taskQueue: string,
         pauseOnFailure: false,
       },
       memo,
-      state: { note: `synthetic check of ${service} (runbook ${request.runbook}) every ${memo.every}` },
+      state: { note: `synthetic check of ${service} (runbook ${runbook}) every ${memo.every}` },
     });
   } catch (err) {
     if (err instanceof ScheduleAlreadyRunning) throw new RequestRefusedError(`schedule ${scheduleId} already exists: choose another --id, or delete it first`);
     throw err;
   }
-  return { scheduleId, input: parsed.data };
+  return { scheduleId, input };
 }
 
 /** One of this engine's schedules, or a refusal naming what is there instead. */

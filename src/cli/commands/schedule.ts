@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createSyntheticSchedule, deleteSyntheticSchedule, listSyntheticSchedules, setSchedulePaused } from '../../app/schedules.ts';
+import { createSyntheticSchedule, deleteSyntheticSchedule, listSyntheticSchedules, prepareSyntheticSchedule, setSchedulePaused } from '../../app/schedules.ts';
 import { loadConfig } from '../../config/index.ts';
 import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
@@ -37,14 +37,15 @@ export function register(program: Command, ctx: CliContext): void {
       const config = loadConfig(ctx.env);
       const catalog = catalogFromConfig(config);
       const named = options.service && catalog.names().includes(options.service) ? catalog.require(options.service).runbook : undefined;
+      const prepared = prepareSyntheticSchedule(config.RUNBOOK_TASK_QUEUE, catalog, {
+        id: options.id,
+        runbook: options.runbook ?? named ?? defaultRunbookId(),
+        service: options.service,
+        every: options.every,
+        billedPerDay: options.billedPerDay ?? config.RUNBOOK_SYNTHETIC_BILLED_PER_DAY,
+      });
       await withClient(ctx, async ({ client }) => {
-        const created = await createSyntheticSchedule(client, config.RUNBOOK_TASK_QUEUE, catalog, {
-          id: options.id,
-          runbook: options.runbook ?? named ?? defaultRunbookId(),
-          service: options.service,
-          every: options.every,
-          billedPerDay: options.billedPerDay ?? config.RUNBOOK_SYNTHETIC_BILLED_PER_DAY,
-        });
+        const created = await createSyntheticSchedule(client, config.RUNBOOK_TASK_QUEUE, prepared);
         if (options.json) return writeJson(ctx, created);
         ctx.stdout.write(
           `Created schedule ${created.scheduleId}: ${created.input.runbook} triage of ${created.input.service} every ${options.every.trim()}, ${created.input.billedPerDay} billed calls a day.\n` +
