@@ -92,7 +92,8 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
   });
 
   it('in an outage a run opens one incident (trigger synthetic) and a second run joins it', async () => {
-    h.sim.setScenario('outage-500');
+    // An outage that lasts (the built-in outage-500 recovers after 14 requests): both runs see it.
+    h.sim.setScenario([{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }]);
     const id = await schedule();
     expect(await incidentExists()).toBe(false);
     const first = await triggerRun(h.client, id);
