@@ -1,5 +1,6 @@
 // src/activities: all I/O of an incident (probes, remediation targets, notifications, postmortem files), built by createActivities(deps).
 import { createCatalogActivities, guardWithCatalog, type ServiceCatalog } from './catalog.ts';
+import { createIntakeActivities, type IntakeDeps } from './intake.ts';
 import { createKubernetesActivities, type KubeActivityDeps } from './kubernetes/index.ts';
 import { createNotificationActivities, type NotificationDeps } from './notifications/index.ts';
 import { createPostmortemActivities, type PostmortemDeps } from './postmortem.ts';
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   postmortem: PostmortemDeps;
   /** The services this worker takes care of: the only places its credentials and changes go. */
   catalog: ServiceCatalog;
+  /** A Temporal client for synthetic checks (ledger, opening incidents); the worker fills it in from its connection. */
+  intake?: IntakeDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCatalogActivities(deps.catalog),
     ...createNotificationActivities(deps.notifications),
     ...createPostmortemActivities(deps.postmortem),
+    ...createIntakeActivities(deps.intake),
   };
 }
 

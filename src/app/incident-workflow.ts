@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { incidentWorkflow } from '../workflows/index.ts';
+import type { incidentWorkflow, syntheticCheckWorkflow } from '../workflows/index.ts';
 
 /**
  * The incident workflow as clients see it: its type only (`import type` is erased), so starting or
@@ -9,3 +9,6 @@ import type { incidentWorkflow } from '../workflows/index.ts';
  */
 export type IncidentWorkflow = typeof incidentWorkflow;
 export type IncidentHandle = WorkflowHandle<IncidentWorkflow>;
+
+/** The scheduled synthetic check, by type only (schedules start it by its name, SYNTHETIC_CHECK_WORKFLOW_TYPE). */
+export type SyntheticCheckWorkflow = typeof syntheticCheckWorkflow;

@@ -21,6 +21,7 @@ import { register as registerPostmortem } from './commands/postmortem.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerDrill } from './commands/drill.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerSchedule } from './commands/schedule.ts';
 
 /** Builds the program; every command lives in its own file under ./commands and registers itself here. */
 export function buildProgram(ctx: CliContext): Command {
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAudit(program, ctx);
   registerDrill(program, ctx);
   registerServe(program, ctx);
+  registerSchedule(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run \`runbook ${command.name()} --help\` for usage)`);
   }

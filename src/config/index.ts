@@ -119,6 +119,8 @@ export const EnvSchema = z.object({
   RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Alert incidents run on the drill's compressed timings: honoured only by `runbook dev` on its own local dev server. */
   RUNBOOK_INTAKE_DRILL_TIMINGS: bool.optional(),
+  /** Default daily budget of billed probe calls per synthetic-check schedule (`runbook schedule create --billed-per-day`). */
+  RUNBOOK_SYNTHETIC_BILLED_PER_DAY: z.coerce.number().int().min(0).default(48),
   RUNBOOK_OIDC_ISSUER: HttpUrlSchema.optional(),
   RUNBOOK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   RUNBOOK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),

@@ -58,7 +58,7 @@ export const IncidentStartSchema = z
   .object({
     runbook: z.string().min(1).optional(),
     service: ServiceNameSchema,
-    trigger: z.enum(['manual', 'alert', 'drill']),
+    trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
     reporter: PersonNameSchema,
     symptom: FreeTextSchema.default(''),
     suspectedCause: z.string().max(64).optional(),

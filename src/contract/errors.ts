@@ -25,5 +25,9 @@ export const ErrorTypes = {
   VerificationFailed: 'VerificationFailed',
   NoRemediationPlan: 'NoRemediationPlan',
   EngineBug: 'EngineBug',
+  /** A worker built without a Temporal client cannot run synthetic checks' intake activities. */
+  IntakeUnavailable: 'IntakeUnavailable',
+  /** A synthetic check's input does not parse. */
+  InvalidSyntheticCheck: 'InvalidSyntheticCheck',
 } as const;
 export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];

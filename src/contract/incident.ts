@@ -154,7 +154,7 @@ export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 export const IncidentInputSchema = z.object({
   /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
   runbook: z.string().min(1).optional(),
-  trigger: z.enum(['manual', 'alert', 'drill']),
+  trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
   reporter: z.string().min(1),
   symptom: z.string().default(''),
   suspectedCause: z.string().optional(),

@@ -10,6 +10,7 @@ export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';
 export * from './catalog.ts';
+export * from './intake.ts';
 
 export const TASK_QUEUE = 'runbook-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';

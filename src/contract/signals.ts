@@ -28,9 +28,10 @@ export const SecretRefSignalSchema = z.object({ by, stepId: StepIdSchema.optiona
 /**
  * One alert from the intake. Firing alerts open (or join) the incident of their (runbook, service);
  * a resolved one is recorded and asks for a real re-check: the probes decide, never the alert.
+ * `synthetic`: a scheduled synthetic check found a fault (always firing).
  */
 export const AlertSignalSchema = z.object({
-  source: z.enum(['alertmanager', 'generic']),
+  source: z.enum(['alertmanager', 'generic', 'synthetic']),
   status: z.enum(['firing', 'resolved']),
   fingerprint: z.string().max(200),
   summary: FreeTextSchema,

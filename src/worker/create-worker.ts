@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 
@@ -49,7 +50,8 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities ?? createActivities(options.deps),
+    // Synthetic checks open incidents and read their schedule's ledger through a client on the worker's own connection.
+    activities: options.activities ?? createActivities({ intake: { client: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue }, ...options.deps }),
     ...DEFAULT_WORKER_SIZING,
     ...options.sizing,
     // Under load a sticky task may wait longer than the default 10 s without the worker being gone;

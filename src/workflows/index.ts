@@ -1,4 +1,4 @@
-// src/workflows: deterministic workflow code only (no I/O): the incident workflow entry point and its engine.
+// src/workflows: deterministic workflow code only (no I/O): the incident workflow entry point and its engine, and the scheduled synthetic check.
 import { ApplicationFailure, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ErrorTypes,
@@ -17,6 +17,8 @@ import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
+
+export { syntheticCheckWorkflow } from './synthetic-check.ts';
 
 /** Evidence quality, the observer, confirmation and re-triage (README: "How the engine judges"). */
 export const JUDGEMENT_V2_PATCH = 'judgement-v2';

@@ -49,6 +49,8 @@ describe('stored incident histories replay against the current workflow code', (
     const names = files.map((f) => f.replace(/\.json$/, ''));
     for (const cause of causes) expect(names).toContain(cause);
     expect(names).toEqual(expect.arrayContaining(['retriage-rate-limited-to-outage', 'blocked-then-outage']));
+    // Scheduled synthetic checks (RECORD_HISTORIES=1 npx vitest run test/schedules) replay with the current engine.
+    if (dir === CURRENT_HISTORIES_DIR) expect(names).toEqual(expect.arrayContaining(['synthetic-check-healthy', 'synthetic-check-free-only', 'synthetic-check-fault']));
     expect(failures).toEqual([]);
   });
 
