@@ -22,7 +22,7 @@ export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, c
   return interruptibleStartup(async (signal) => {
     const connected = await connectClient(env);
     try {
-      const running = await startConsole({ client: connected.client, config, env, logger });
+      const running = await startConsole({ client: connected.client, config, env, logger, devMode: true });
       const stop = async () => {
         await running.close();
         await connected.close();

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { ConsoleDrills } from '../app/console-drills.ts';
 import type { AppConfig } from '../config/index.ts';
 import type { LoginLinks } from './login-links.ts';
 import type { OidcLogin } from './oidc.ts';
@@ -12,4 +13,6 @@ export interface ConsoleDeps {
   oidc: OidcLogin | null;
   /** Where people reach the console (redirect URIs, cookie security). */
   publicUrl: string;
+  /** Dev mode only (`runbook dev`): drills of the built-in scenarios. Null: no Drill page (404). */
+  drills: ConsoleDrills | null;
 }

@@ -3,6 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
+import { ConsoleDrills } from '../app/console-drills.ts';
 import { RequestRefusedError } from '../app/errors.ts';
 import { buildConsole } from './app.ts';
 import { rolesFrom } from './identity.ts';
@@ -28,7 +29,16 @@ export function localUser(env: NodeJS.ProcessEnv): string {
  * person who started it signs in with the printed one-time link. Any other address needs OIDC,
  * so nobody on the network reaches a console that trusts whoever holds a link.
  */
-export async function startConsole(options: { client: Client; config: AppConfig; env: NodeJS.ProcessEnv; logger: Logger; port?: number; host?: string }): Promise<RunningConsole> {
+export async function startConsole(options: {
+  client: Client;
+  config: AppConfig;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  port?: number;
+  host?: string;
+  /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
+  devMode?: boolean;
+}): Promise<RunningConsole> {
   const { config } = options;
   const host = options.host ?? config.RUNBOOK_CONSOLE_HOST;
   const port = options.port ?? config.RUNBOOK_CONSOLE_PORT;
@@ -52,7 +62,8 @@ export async function startConsole(options: { client: Client; config: AppConfig;
     : null;
   // Without a configured key, sessions end with the process: fine for one local console.
   const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger });
+  const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
