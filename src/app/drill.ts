@@ -5,13 +5,14 @@ import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernet
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
+import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, statusQuery, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { builtinScenario, startSimulator, type ScenarioPhase } from '../simulator/index.ts';
 import { createIncidentWorker } from '../worker/create-worker.ts';
 import { activityDepsFromConfig } from '../worker/deps.ts';
+import { OperationFailedError } from './errors.ts';
 import { followIncident } from './follow.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 import { startIncident } from './incidents.ts';
@@ -191,6 +192,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
     const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${Date.now().toString(36)}`;
     const handle = await startIncident(client, taskQueue, input, incidentId);
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
+    await firstAnswer(handle, taskQueue);
 
     const onApproval = async (request: ApprovalRequest) => {
       if (options.autoApprove) {
@@ -221,5 +223,23 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Waits until the drill's new worker answers a query about its incident: until the server has seen
+ * it poll, queries are refused ("no poller seen"), and whoever follows the incident (the console's
+ * page, at once) reads it by queries.
+ */
+async function firstAnswer(handle: IncidentHandle, taskQueue: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await handle.query(statusQuery);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new OperationFailedError(`the drill's worker (task queue ${taskQueue}) did not answer within 30 s: ${(err as Error).message}`, { cause: err });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

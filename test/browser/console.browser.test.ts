@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 import { statusQuery, type IncidentResult } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
+import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
 import { cliEnvironment } from '../support/incident-harness.ts';
@@ -30,6 +32,8 @@ let ch: ConsoleHarness;
 let idp: TestIdentityProvider;
 let oidcConsole: RunningConsole;
 let browser: Browser;
+/** The negative cases' incident: waiting for approval, reported by alice. */
+let pending: IncidentHandle;
 let shots: string;
 
 /** A fresh browser (its own cookies) with every dialog recorded: a script that ran would show one. */
@@ -53,7 +57,9 @@ async function signedIn(name: string, role: Role): Promise<{ page: Page; dialogs
   return opened;
 }
 
-const incidentUrl = () => new URL(`/incidents/${ch.incident.workflowId}`, ch.console.url).href;
+const incidentUrl = () => new URL(`/incidents/${pending.workflowId}`, ch.console.url).href;
+/** An outage that does not recover by itself. */
+const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
 const enableFallback = (page: Page) => page.locator('.pending[data-step="enable-fallback"]');
 
 describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
@@ -76,58 +82,6 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     await ch?.close();
   });
 
-  it('signs in with OpenID Connect through the provider\'s own login and consent pages', async () => {
-    const { page } = await newPage();
-    await page.goto(new URL('/login', oidcConsole.url).href);
-    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
-    await page.waitForURL((url) => url.href.startsWith(idp.issuer));
-    await page.locator('input[name="login"]').fill('erin');
-    await page.locator('input[name="password"]').fill('any password');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL(`${oidcConsole.url}/`);
-    await shows(page.locator('header .who'), `erin (approver, ${idp.issuer})`);
-    await page.goto(new URL(`/incidents/${ch.incident.workflowId}`, oidcConsole.url).href);
-    await enableFallback(page).getByRole('button', { name: 'Approve' }).waitFor();
-    await page.close();
-  });
-
-  it('shows a viewer no Approve button, and refuses the viewer\'s forged approval (valid CSRF token) with 403, signalling nothing', async () => {
-    const { page } = await signedIn('carol', 'viewer');
-    await page.goto(incidentUrl());
-    await shows(enableFallback(page), 'Only approvers can decide this step.');
-    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
-    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-    const before = await signalsAndUpdates(ch.incident);
-    const forged = await page.request.post(`${incidentUrl()}/decide`, { form: { _csrf: csrf, step: 'enable-fallback', decision: 'approved' }, maxRedirects: 0 });
-    expect(forged.status()).toBe(403);
-    expect(await signalsAndUpdates(ch.incident)).toEqual(before);
-    await page.close();
-  });
-
-  it('refuses an approval whose form lost its CSRF token, signalling nothing', async () => {
-    const { page } = await signedIn('bob', 'approver');
-    await page.goto(incidentUrl());
-    const before = await signalsAndUpdates(ch.incident);
-    await enableFallback(page).locator('input[name="_csrf"]').evaluate((input) => input.remove());
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
-    expect(response.status()).toBe(403);
-    await shows(page.locator('h1'), 'Forbidden');
-    expect(await signalsAndUpdates(ch.incident)).toEqual(before);
-    await page.close();
-  });
-
-  it('does not let the reporter approve their own incident', async () => {
-    const { page } = await signedIn('alice', 'approver');
-    await page.goto(incidentUrl());
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
-    expect(response.status()).toBe(409);
-    await shows(page.locator('.error'), /approval refused|reported/i);
-    const status = await ch.incident.query(statusQuery);
-    expect(status.pendingApprovals.find((a) => a.stepId === 'enable-fallback')?.decisions).toEqual([]);
-    await page.close();
-  });
-
   it('signs in with the local link, follows the incident live, approves both steps, sees it resolve and reads the rendered postmortem', async () => {
     const { page, dialogs } = await newPage();
     await page.goto(ch.console.loginUrl!);
@@ -142,7 +96,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     await page.screenshot({ path: join(shots, 'console-incident.png') });
     // People's text goes into the postmortem: markup and script links in it must stay inert.
     const note = '<script>alert("note")</script> rollback plan in [x](javascript:alert(1))';
-    await page.getByPlaceholder('note').fill(note);
+    await page.getByPlaceholder('note', { exact: true }).fill(note);
     await page.getByRole('button', { name: 'Add note' }).click();
     await shows(page.locator('#timeline-rows td'), note);
     await enable.getByPlaceholder('comment (optional)').fill('go ahead');
@@ -170,10 +124,10 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     expect(result.state).toBe('resolved');
     expect(result.approvals.filter((a) => a.by === 'olivia').map((a) => a.stepId)).toEqual(['enable-fallback', 'disable-fallback']);
     await page.close();
-  });
+  }, 120_000);
 
   it('opens an incident from the form, showing a <script> symptom as text, and cancels it', async () => {
-    ch.h.sim.setScenario([{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }]);
+    ch.h.sim.setScenario(LASTING_OUTAGE);
     const { page, dialogs } = await signedIn('olivia', 'responder');
     await page.getByRole('link', { name: 'Open an incident' }).click();
     const symptom = '<script>alert("pwned")</script> images fail';
@@ -187,6 +141,71 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     await shows(page.locator('#timeline-rows td'), 'Cancellation requested by olivia');
     expect(dialogs).toEqual([]);
     await page.close();
+  });
+
+  describe('with an incident waiting for approval', () => {
+    // The first incident has been resolved: a new one whose outage lasts, reported by alice.
+    beforeAll(async () => {
+      ch.h.sim.setScenario(LASTING_OUTAGE);
+      pending = await ch.h.start({ reporter: 'alice', symptom: 'image generation failing again' }, `${ch.h.taskQueue}-pending`);
+      await ch.h.waitFor(pending, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+    });
+
+    afterAll(async () => {
+      await pending?.terminate('test over').catch(() => undefined);
+    });
+
+    it('signs in with OpenID Connect through the provider\'s own login and consent pages', async () => {
+      const { page } = await newPage();
+      await page.goto(new URL('/login', oidcConsole.url).href);
+      await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
+      await page.waitForURL((url) => url.href.startsWith(idp.issuer));
+      await page.locator('input[name="login"]').fill('erin');
+      await page.locator('input[name="password"]').fill('any password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(`${oidcConsole.url}/`);
+      await shows(page.locator('header .who'), `erin (approver, ${idp.issuer})`);
+      await page.goto(new URL(`/incidents/${pending.workflowId}`, oidcConsole.url).href);
+      await enableFallback(page).getByRole('button', { name: 'Approve' }).waitFor();
+      await page.close();
+    });
+
+    it('shows a viewer no Approve button, and refuses the viewer\'s forged approval (valid CSRF token) with 403, signalling nothing', async () => {
+      const { page } = await signedIn('carol', 'viewer');
+      await page.goto(incidentUrl());
+      await shows(enableFallback(page), 'Only approvers can decide this step.');
+      expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+      const before = await signalsAndUpdates(pending);
+      const forged = await page.request.post(`${incidentUrl()}/decide`, { form: { _csrf: csrf, step: 'enable-fallback', decision: 'approved' }, maxRedirects: 0 });
+      expect(forged.status()).toBe(403);
+      expect(await signalsAndUpdates(pending)).toEqual(before);
+      await page.close();
+    });
+
+    it('refuses an approval whose form lost its CSRF token, signalling nothing', async () => {
+      const { page } = await signedIn('bob', 'approver');
+      await page.goto(incidentUrl());
+      const before = await signalsAndUpdates(pending);
+      await enableFallback(page).locator('input[name="_csrf"]').evaluate((input) => input.remove());
+      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
+      expect(response.status()).toBe(403);
+      await shows(page.locator('h1'), 'Forbidden');
+      expect(await signalsAndUpdates(pending)).toEqual(before);
+      await page.close();
+    });
+
+    it('does not let the reporter approve their own incident', async () => {
+      const { page } = await signedIn('alice', 'approver');
+      await page.goto(incidentUrl());
+      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
+      expect(response.status()).toBe(409);
+      await shows(page.locator('.error'), /approval refused|reported/i);
+      const status = await pending.query(statusQuery);
+      expect(status.pendingApprovals.find((a) => a.stepId === 'enable-fallback')?.decisions).toEqual([]);
+      await page.close();
+    });
   });
 
   it('starts a drill of a built-in scenario from the Drill page and lands on its incident, which runs to its end', async () => {

@@ -22,7 +22,8 @@ export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; po
     client: h.client,
     config: loadConfig(env),
     env,
-    logger: createLogger({ level: 'silent', format: 'json' }),
+    // DEBUG_CONSOLE_LOG=error (or info, debug) shows the console's log, e.g. why a page answered 500.
+    logger: createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
     port: options.port ?? 0,
     devMode: options.devMode,
   });
