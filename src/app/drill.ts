@@ -5,14 +5,16 @@ import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernet
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
+import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, statusQuery, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { builtinScenario, startSimulator, type ScenarioPhase } from '../simulator/index.ts';
 import { createIncidentWorker } from '../worker/create-worker.ts';
 import { activityDepsFromConfig } from '../worker/deps.ts';
+import { OperationFailedError } from './errors.ts';
 import { followIncident } from './follow.ts';
+import type { IncidentHandle } from './incident-workflow.ts';
 import { startIncident } from './incidents.ts';
 import { serviceFromConfig } from '../worker/service-config.ts';
 import { COMPRESSED_TIMINGS } from './drill-timings.ts';
@@ -37,6 +39,8 @@ export interface DrillOptions {
   print: (line: string) => void;
   note: (line: string) => void;
   statusLine?: (text: string | null) => void;
+  /** An already built workflow bundle (the dev console builds one for all its drills); else the worker bundles at start. */
+  workflowBundleCode?: string;
 }
 
 export interface DrillReport {
@@ -50,8 +54,41 @@ export interface DrillReport {
   result: IncidentResult;
 }
 
+/** A drill's incident, running on its own worker and simulator until `stop()`. */
+export interface LaunchedDrill {
+  incidentId: string;
+  handle: IncidentHandle;
+  /** The Temporal address the drill runs on (for the "approve with" hints). */
+  address: string;
+  /** The scenario's expected cause; null for scenario files. */
+  expectedCause: string | null;
+  /** Answers a pending approval as `runbook drill` does: auto-approval, the terminal's answer, or none. */
+  onApproval(request: ApprovalRequest): Promise<void>;
+  /** Stops the drill's worker, simulator (and dev server, if it started one). */
+  stop(): Promise<void>;
+}
+
 /** Starts what is missing (server, worker, simulator), runs one incident, tears it all down. */
 export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, options: DrillOptions): Promise<DrillReport> {
+  const drill = await launchDrill(config, env, options);
+  try {
+    const result = await followIncident(drill.handle, { print: options.print, statusLine: options.statusLine, onApproval: (request) => drill.onApproval(request) });
+    const final = result!;
+    const expectedCause = drill.expectedCause;
+    // A drill passes when the incident ended as it should: fixed (`resolved`) or found to need no fix (`closed`).
+    const passed = (final.state === 'resolved' || final.state === 'closed') && (expectedCause === null || final.cause === expectedCause);
+    return { incidentId: drill.incidentId, scenario: options.scenario, expectedCause, cause: final.cause, severity: final.severity, state: final.state, passed, result: final };
+  } finally {
+    await drill.stop();
+  }
+}
+
+/**
+ * The first half of a drill: simulator, worker (record-only target unless a kube context is
+ * given) and the incident, started. Whoever launches it follows the incident and calls `stop()`:
+ * `runbook drill` on its terminal, the dev console in the background while people approve in the browser.
+ */
+export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, options: Omit<DrillOptions, 'print' | 'statusLine'>): Promise<LaunchedDrill> {
   const runbook = getRunbook(options.runbook ?? defaultRunbookId());
   const drill = runbook.tooling.drill;
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
@@ -109,7 +146,13 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
     const taskQueue = `drill-${Date.now().toString(36)}`;
     const workerConnection = await NativeConnection.connect(target.connectionOptions);
     cleanups.push(() => workerConnection.close());
-    const worker = await createIncidentWorker({ connection: workerConnection, namespace: target.namespace, taskQueue, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } } });
+    const worker = await createIncidentWorker({
+      connection: workerConnection,
+      namespace: target.namespace,
+      taskQueue,
+      deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } },
+      workflowBundleCode: options.workflowBundleCode,
+    });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
@@ -133,38 +176,54 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
     const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${Date.now().toString(36)}`;
     const handle = await startIncident(client, taskQueue, input, incidentId);
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
+    await firstAnswer(handle, taskQueue);
 
-    const result = await followIncident(handle, {
-      print: options.print,
-      statusLine: options.statusLine,
-      onApproval: async (request) => {
-        if (options.autoApprove) {
-          if (drill.secretSteps.includes(request.stepId)) {
-            await handle.signal(provideSecretRefSignal, { by: DRILL_APPROVER, stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
-          } else {
-            await handle.signal(approveSignal, { stepId: request.stepId, by: DRILL_APPROVER, comment: 'drill auto-approval' });
-          }
-          return;
-        }
-        const answer = options.prompt ? await options.prompt(request) : 'skip';
-        if (answer === 'skip') {
-          options.note(`Waiting for ${request.stepId}: ${request.approveCommand} (Temporal at ${address})`);
-          return;
-        }
+    const onApproval = async (request: ApprovalRequest) => {
+      if (options.autoApprove) {
         if (drill.secretSteps.includes(request.stepId)) {
-          if (answer === 'approve') await handle.signal(provideSecretRefSignal, { by: env.USER ?? 'operator', stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
-          else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
-          return;
+          await handle.signal(provideSecretRefSignal, { by: DRILL_APPROVER, stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
+        } else {
+          await handle.signal(approveSignal, { stepId: request.stepId, by: DRILL_APPROVER, comment: 'drill auto-approval' });
         }
-        await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
-      },
-    });
-    const final = result!;
-    const expectedCause = scenario?.expectedCause ?? null;
-    // A drill passes when the incident ended as it should: fixed (`resolved`) or found to need no fix (`closed`).
-    const passed = (final.state === 'resolved' || final.state === 'closed') && (expectedCause === null || final.cause === expectedCause);
-    return { incidentId, scenario: options.scenario, expectedCause, cause: final.cause, severity: final.severity, state: final.state, passed, result: final };
-  } finally {
+        return;
+      }
+      const answer = options.prompt ? await options.prompt(request) : 'skip';
+      if (answer === 'skip') {
+        options.note(`Waiting for ${request.stepId}: ${request.approveCommand} (Temporal at ${address})`);
+        return;
+      }
+      if (drill.secretSteps.includes(request.stepId)) {
+        if (answer === 'approve') await handle.signal(provideSecretRefSignal, { by: env.USER ?? 'operator', stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
+        else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
+        return;
+      }
+      await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
+    };
+    const stop = async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      cleanups.length = 0;
+    };
+    return { incidentId, handle, address, expectedCause: scenario?.expectedCause ?? null, onApproval, stop };
+  } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Waits until the drill's new worker answers a query about its incident: until the server has seen
+ * it poll, queries are refused ("no poller seen"), and whoever follows the incident (the console's
+ * page, at once) reads it by queries.
+ */
+async function firstAnswer(handle: IncidentHandle, taskQueue: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await handle.query(statusQuery);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new OperationFailedError(`the drill's worker (task queue ${taskQueue}) did not answer within 30 s: ${(err as Error).message}`, { cause: err });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

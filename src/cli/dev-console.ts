@@ -23,7 +23,7 @@ export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, c
   return interruptibleStartup(async (signal) => {
     const connected = await connectClient(env);
     try {
-      const running = await startConsole({ client: connected.client, config, env, logger, mode: ownDevServer ? 'local-dev-server' : 'service' });
+      const running = await startConsole({ client: connected.client, config, env, logger, mode: ownDevServer ? 'local-dev-server' : 'service', devMode: ownDevServer });
       const stop = async () => {
         await running.close();
         await connected.close();

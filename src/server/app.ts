@@ -11,6 +11,7 @@ import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerDrillRoutes } from './routes/drill.ts';
 import { registerHookRoutes } from './routes/hooks.ts';
 import { registerPageRoutes } from './routes/pages.ts';
 import { registerSlackRoutes } from './routes/slack.ts';
@@ -65,6 +66,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   registerPageRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
+  // Dev mode only: without drills the routes do not exist (404).
+  if (deps.drills) registerDrillRoutes(app, deps.drills);
   await registerHookRoutes(app, deps);
   await registerSlackRoutes(app, deps);
   return app;

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { ConsoleDrills } from '../app/console-drills.ts';
 import type { AppConfig } from '../config/index.ts';
 import type { IncidentStart } from '../contract/index.ts';
 import type { LoginLinks } from './login-links.ts';
@@ -15,4 +16,6 @@ export interface ConsoleDeps {
   publicUrl: string;
   /** Timings of incidents the alert intake opens; absent: production timings (src/server/intake/timings.ts). */
   alertTimings?: IncidentStart['timings'];
+  /** Dev mode only (`runbook dev`): drills of the built-in scenarios. Null: no Drill page (404). */
+  drills: ConsoleDrills | null;
 }

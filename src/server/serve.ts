@@ -3,6 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
+import { ConsoleDrills } from '../app/console-drills.ts';
 import { RequestRefusedError } from '../app/errors.ts';
 import { buildConsole } from './app.ts';
 import { rolesFrom } from './identity.ts';
@@ -38,6 +39,8 @@ export async function startConsole(options: {
   host?: string;
   /** Default `service`: only `runbook dev` on its own dev server says otherwise. */
   mode?: IntakeMode;
+  /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
+  devMode?: boolean;
 }): Promise<RunningConsole> {
   const { config } = options;
   const timings = alertTimings(config, options.mode ?? 'service');
@@ -63,7 +66,8 @@ export async function startConsole(options: {
     : null;
   // Without a configured key, sessions end with the process: fine for one local console.
   const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, ...(timings ? { alertTimings: timings } : {}) });
+  const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, ...(timings ? { alertTimings: timings } : {}) });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -4,11 +4,15 @@ import { decide } from '../../src/app/incidents.ts';
 import { INCIDENT_WORKFLOW_TYPE, statusQuery, timelineQuery } from '../../src/contract/index.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
-import type { RunningConsole } from '../../src/server/serve.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
+import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { ConsoleSession } from '../support/console-client.ts';
 import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, waitForSignal, type ConsoleHarness } from '../support/console-harness.ts';
-import type { Harness } from '../support/incident-harness.ts';
+import { cliEnvironment, type Harness } from '../support/incident-harness.ts';
+import { temporalAddress } from '../support/temporal.ts';
 
 /** The outage of the first incident recovers after a while; later incidents need one that lasts. */
 const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
@@ -19,10 +23,10 @@ let console_: RunningConsole;
 let incident: WorkflowHandle;
 
 /** A signed-in session for `name` with `role`, through a one-time link as the console issues them. */
-async function sessionAs(name: string, role: Role): Promise<ConsoleSession> {
-  const token = console_.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
-  const session = new ConsoleSession(console_.url);
-  const landed = await session.signIn(new URL(`/login/${token}`, console_.url).href);
+async function sessionAs(name: string, role: Role, at: RunningConsole = console_): Promise<ConsoleSession> {
+  const token = at.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
+  const session = new ConsoleSession(at.url);
+  const landed = await session.signIn(new URL(`/login/${token}`, at.url).href);
   expect(landed).toMatchObject({ status: 302, location: '/' });
   return session;
 }
@@ -153,6 +157,73 @@ describe('the incident console over HTTP', () => {
       await waitForSignal(handle, 'cancel');
     } finally {
       await handle.terminate().catch(() => undefined);
+    }
+  });
+});
+
+describe('the rendered postmortem', () => {
+  it('renders the markdown (headings, lists) and keeps people\'s <script> and javascript: links inert', async () => {
+    h.sim.setScenario(LASTING_OUTAGE);
+    const pm = await h.start({ reporter: 'alice' }, `${h.taskQueue}-postmortem`);
+    try {
+      const responder = await sessionAs('dave', 'responder');
+      const csrf = await responder.csrf(`/incidents/${pm.workflowId}`);
+      const note = '<script>alert("pm")</script> see [x](javascript:alert(1)) and [runbook](https://example.com/runbook)';
+      expect((await responder.post(`/incidents/${pm.workflowId}/note`, { _csrf: csrf, text: note })).status).toBe(303);
+      await waitForSignal(pm, 'note');
+      let body = '';
+      for (let i = 0; i < 200 && !body.includes('alert(&quot;pm&quot;)'); i++) body = (await responder.get(`/incidents/${pm.workflowId}`)).body;
+      const postmortem = body.slice(body.indexOf('<article id="postmortem"'), body.indexOf('</article>'));
+      expect(postmortem).toMatch(/<h2>Incident: /);
+      expect(postmortem).toContain('<h3>Timeline</h3>');
+      expect(postmortem).toMatch(/<ul>\s*<li>/);
+      expect(postmortem).toContain('&lt;script&gt;alert(&quot;pm&quot;)&lt;/script&gt;');
+      expect(postmortem).not.toContain('<script');
+      expect(postmortem).not.toMatch(/href="javascript:/i);
+      expect(postmortem).toContain('[x](javascript:alert(1))');
+      expect(postmortem).toContain('<a href="https://example.com/runbook" rel="noopener noreferrer">runbook</a>');
+    } finally {
+      await pm.terminate().catch(() => undefined);
+    }
+  });
+});
+
+describe('the Drill page', () => {
+  it('does not exist outside dev mode: 404, and no link to it', async () => {
+    const responder = await sessionAs('dave', 'responder');
+    expect((await responder.get('/drill')).status).toBe(404);
+    const csrf = await responder.csrf('/incidents/new');
+    expect((await responder.post('/drill', { _csrf: csrf, runbook: 'ideogram', scenario: 'healthy' })).status).toBe(404);
+    expect((await responder.get('/')).body).not.toContain('href="/drill"');
+  });
+
+  it('in dev mode lists every built-in scenario of every runbook, for responders, and refuses bad or unauthorised starts', async () => {
+    const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir };
+    const dev = await startConsole({ client: h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: 0, devMode: true });
+    try {
+      const responder = await sessionAs('dave', 'responder', dev);
+      const list = await responder.get('/');
+      expect(list.body).toContain('<a href="/drill">Drill</a>');
+      const drillPage = await responder.get('/drill');
+      expect(drillPage.status).toBe(200);
+      for (const id of runbookIds()) {
+        for (const scenario of Object.keys(getRunbook(id).tooling.scenarios)) {
+          expect(drillPage.body).toContain(`<input type="hidden" name="runbook" value="${id}"><input type="hidden" name="scenario" value="${scenario}">`);
+        }
+      }
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(drillPage.body)![1]!;
+      const unknown = await responder.post('/drill', { _csrf: csrf, runbook: 'ideogram', scenario: 'no-such-scenario' });
+      expect(unknown.status).toBe(409);
+      expect(unknown.body).toContain('unknown scenario');
+      expect((await responder.post('/drill', { runbook: 'ideogram', scenario: 'healthy' })).status).toBe(403);
+
+      const viewer = await sessionAs('carol', 'viewer', dev);
+      expect((await viewer.get('/drill')).status).toBe(403);
+      expect((await viewer.get('/')).body).not.toContain('href="/drill"');
+      const viewerCsrf = await viewer.csrf('/');
+      expect((await viewer.post('/drill', { _csrf: viewerCsrf, runbook: 'ideogram', scenario: 'healthy' })).status).toBe(403);
+    } finally {
+      await dev.close();
     }
   });
 });

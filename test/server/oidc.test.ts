@@ -1,41 +1,18 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Provider from 'oidc-provider';
-import { freePort } from '../../src/infra/ports.ts';
 import { ConsoleSession, type ConsoleResponse } from '../support/console-client.ts';
 import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
-
-/** People at the identity provider, and the groups its `groups` claim lists for them. */
-const GROUPS: Record<string, string[]> = {
-  erin: ['runbook-approvers'],
-  vic: ['runbook-viewers'],
-  mallory: ['marketing'],
-};
+import { startIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
 
 let ch: ConsoleHarness;
-let idp: Server;
+let idp: TestIdentityProvider;
 let issuer: string;
 let consoleUrl: string;
 
 beforeAll(async () => {
-  const [idpPort, consolePort] = [await freePort(), await freePort()];
-  issuer = `http://127.0.0.1:${idpPort}`;
-  consoleUrl = `http://127.0.0.1:${consolePort}`;
   // A real OpenID provider in the test process: discovery, authorization endpoint, login, token, signed ID tokens.
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: 'runbook-console', client_secret: 'console-secret', redirect_uris: [`${consoleUrl}/auth/callback`], token_endpoint_auth_method: 'client_secret_post' }],
-    findAccount: (_ctx, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id, groups: GROUPS[id] ?? [] }) }),
-    claims: { openid: ['sub'], profile: ['preferred_username', 'groups'], email: ['email'] },
-    conformIdTokenClaims: false,
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
-    cookies: { keys: ['test-only-cookie-key'] },
-  });
-  idp = provider.listen(idpPort);
-  ch = await startConsoleHarness({
-    port: consolePort,
-    env: { RUNBOOK_OIDC_ISSUER: issuer, RUNBOOK_OIDC_CLIENT_ID: 'runbook-console', RUNBOOK_OIDC_CLIENT_SECRET: 'console-secret' },
-  });
+  idp = await startIdentityProvider();
+  ({ issuer, consoleUrl } = idp);
+  ch = await startConsoleHarness({ port: idp.consolePort, env: idp.env });
 });
 
 afterAll(async () => {

@@ -15,11 +15,20 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-/** A real worker and simulator (an outage), the console in front of them, and one incident waiting for approval. */
-export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger } = {}): Promise<ConsoleHarness> {
+/** A real worker and simulator (an outage), the console in front of them (in dev mode if asked), and one incident waiting for approval. */
+export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger; devMode?: boolean } = {}): Promise<ConsoleHarness> {
   const h = await startHarness({ scenario: 'outage-500', deps: options.deps });
-  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', ...options.env };
-  const running = await startConsole({ client: h.client, config: loadConfig(env), env, logger: options.logger ?? createLogger({ level: 'silent', format: 'json' }), port: options.port ?? 0 });
+  // Drills (dev mode) write their postmortems and notifications under the data dir: the harness's own.
+  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
+  const running = await startConsole({
+    client: h.client,
+    config: loadConfig(env),
+    env,
+    // DEBUG_CONSOLE_LOG=error (or info, debug) shows the console's log, e.g. why a page answered 500.
+    logger: options.logger ?? createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
+    port: options.port ?? 0,
+    devMode: options.devMode,
+  });
   const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing' });
   await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
   return {

@@ -25,7 +25,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     const filters = { state: request.query.state || undefined, severity: request.query.severity || undefined, all: request.query.all === '1' };
     const rows = (await listIncidents(deps.client, { all: filters.all, severity: filters.severity })).filter((r) => !filters.state || r.state === filters.state);
     const withStatus = await Promise.all(rows.slice(0, 100).map((row) => listRow(deps, row)));
-    return sendHtml(reply, page('Incidents', identityOf(request), incidentList(withStatus, filters), { csrf: reply.generateCsrf(), refreshSeconds: 10 }));
+    return sendHtml(reply, page('Incidents', identityOf(request), incidentList(withStatus, filters), { csrf: reply.generateCsrf(), refreshSeconds: 10, drill: deps.drills !== null }));
   });
 
   app.get('/incidents/new', { preHandler: requireRole('responder') }, async (request, reply) => {
@@ -36,7 +36,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
       services: catalog.names().filter((name) => catalog.require(name).runbook === id),
     }));
     const csrf = reply.generateCsrf();
-    return sendHtml(reply, page('Open an incident', identityOf(request), openIncidentForm({ runbooks }, csrf), { csrf }));
+    return sendHtml(reply, page('Open an incident', identityOf(request), openIncidentForm({ runbooks }, csrf), { csrf, drill: deps.drills !== null }));
   });
 
   app.get('/incidents/:id', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
@@ -50,7 +50,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     ]);
     const csrf = reply.generateCsrf();
     const identity = identityOf(request);
-    return sendHtml(reply, page(id, identity, incidentPage({ status, running, timeline, postmortem, audit }, identity, csrf), { csrf }));
+    return sendHtml(reply, page(id, identity, incidentPage({ status, running, timeline, postmortem, audit }, identity, csrf), { csrf, drill: deps.drills !== null }));
   });
 
   app.get('/incidents/:id/panel', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {

@@ -2,6 +2,7 @@ import type { AuditEntry } from '../../app/audit.ts';
 import type { ApprovalRequest, IncidentStatus, TimelineEntry } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
+import { renderMarkdown } from './markdown.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -66,7 +67,7 @@ export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf
   return html`<div id="live" data-incident="${view.running ? id : ''}"></div>
 <div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
-<section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><pre id="postmortem">${view.postmortem.markdown}</pre></section>
+<section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
 <section><h2>Audit trail</h2><table id="audit"><tr><th>At</th><th>Kind</th><th>Who</th><th>What</th></tr>
 ${view.audit.map((a) => html`<tr><td>${a.at}</td><td>${a.kind}</td><td>${a.who ?? ''}</td><td>${a.what}</td></tr>`)}</table></section>`;
 }

@@ -1,6 +1,6 @@
 // src/server/views: server-rendered HTML, every value escaped by the html template tag.
 import { html, type Html } from '../html.ts';
-import type { ConsoleIdentity } from '../identity.ts';
+import { hasRole, type ConsoleIdentity } from '../identity.ts';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1c1e21;background:#f6f7f9}
@@ -13,18 +13,20 @@ section{background:#fff;border:1px solid #e3e5e8;border-radius:6px;padding:.6em 
 pre{white-space:pre-wrap;background:#f0f1f3;padding:.6em;border-radius:4px}
 .flash{background:#fff4ce;border:1px solid #e6c200;padding:.5em 1em}
 form.inline{display:inline-flex;gap:.4em;margin:.2em 0}
-button{cursor:pointer}.timeline td:first-child{white-space:nowrap;color:#555}
+button{cursor:pointer}
+.markdown h2{font-size:1.25em;margin:.4em 0}.markdown h3{font-size:1.05em;margin:1em 0 .3em}.markdown code{background:#f0f1f3;padding:0 .25em;border-radius:3px}
+.markdown ul{padding-left:1.4em}.markdown li{margin:.15em 0}.timeline td:first-child{white-space:nowrap;color:#555}
 `;
 
-/** Every page: the header with who is signed in, and the content. */
-export function page(title: string, identity: ConsoleIdentity | null, body: Html, options: { csrf?: string; refreshSeconds?: number } = {}): Html {
+/** Every page: the header with who is signed in (and, in dev mode, the Drill link for responders), and the content. */
+export function page(title: string, identity: ConsoleIdentity | null, body: Html, options: { csrf?: string; refreshSeconds?: number; drill?: boolean } = {}): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} — runbook console</title>
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/static/console.css">
 <script src="/static/console.js" defer></script></head>
-<body><header><a href="/"><strong>runbook console</strong></a><a href="/">Incidents</a><a href="/incidents/new">Open an incident</a>
+<body><header><a href="/"><strong>runbook console</strong></a><a href="/">Incidents</a><a href="/incidents/new">Open an incident</a>${options.drill && hasRole(identity, 'responder') ? html`<a href="/drill">Drill</a>` : ''}
 ${identity
     ? html`<span class="who">${identity.name} (${identity.roles.at(-1)}, ${identity.issuer === 'local-link' ? 'local login' : identity.issuer})</span>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.csrf ?? ''}"><button>Sign out</button></form>`
