@@ -68,7 +68,9 @@ export class ProbeRunner {
     const started = Date.now();
     while (!observer.recovered()) {
       const limit = options.escalateAfterMs && !escalated ? Math.max(0, started + options.escalateAfterMs - Date.now()) : undefined;
-      const settled = await observer.attend(() => condition(() => observer.recovered() || this.engine.budget.exhausted(), limit));
+      const done = () => observer.recovered() || this.engine.budget.exhausted();
+      // Without a limit, `condition` resolves to nothing: that is settled too, not a timeout.
+      const settled = await observer.attend(() => (limit === undefined ? condition(done).then(() => true) : condition(done, limit)));
       if (observer.recovered()) break;
       if (!settled) {
         escalated = true;
