@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     /** Each worker's workflow cache (maxCachedWorkflows); the worker's default when absent. */
     cache: { type: 'string' },
+    /** `on`: the client shares the first worker's NativeConnection and starts incidents eagerly (requestEagerStart). */
+    eager: { type: 'string', default: 'on' },
   },
 });
 const N = Number(args.incidents);
@@ -63,6 +65,8 @@ const WORKERS = Number(args.workers);
 if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
 const CACHE = args.cache === undefined ? undefined : Number(args.cache);
 if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1)) throw new Error(`--cache must be a positive integer, got ${args.cache}`);
+if (args.eager !== 'on' && args.eager !== 'off') throw new Error(`--eager must be on or off, got ${args.eager}`);
+const EAGER = args.eager === 'on';
 
 const APPROVER = 'bench-approver';
 const SERVICE_KEY_ENV = 'BENCH_IDEOGRAM_KEY';
@@ -180,8 +184,10 @@ try {
   ]);
   const deps = activityDepsFromConfig(config, { [SERVICE_KEY_ENV]: 'bench-simulator-key' }, target, catalog);
   const taskQueue = `bench-load-${Date.now().toString(36)}`;
+  const workerConnections: NativeConnection[] = [];
   for (let w = 0; w < WORKERS; w += 1) {
     const workerConnection = await NativeConnection.connect({ address: server.address });
+    workerConnections.push(workerConnection);
     cleanups.push(() => workerConnection.close());
     const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } }, ...(CACHE ? { sizing: { maxCachedWorkflows: CACHE } } : {}) });
     const running = worker.run();
@@ -190,9 +196,15 @@ try {
       await running;
     });
   }
-  const connection = await Connection.connect({ address: server.address });
-  cleanups.push(() => connection.close());
-  const client = new Client({ connection, namespace: server.namespace });
+  // Eager start needs the client on a worker's own NativeConnection (the SDK refuses it otherwise).
+  let client: Client;
+  if (EAGER) {
+    client = new Client({ connection: workerConnections[0]!, namespace: server.namespace });
+  } else {
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    client = new Client({ connection, namespace: server.namespace });
+  }
 
   // Resources: from here on (the worker is built: bundling is not counted).
   const cpu0 = process.cpuUsage();
@@ -230,14 +242,16 @@ try {
     result?: IncidentResult;
     error?: string;
   }
+  let eagerlyStarted = 0;
   const tracked: Tracked[] = await Promise.all(
     Array.from({ length: N }, async (_, i) => {
       const id = `bench-load-${tag}-${String(i).padStart(4, '0')}`;
-      const handle = await startIncident(client, taskQueue, input, id);
+      const handle = await startIncident(client, taskQueue, input, id, { eager: EAGER });
+      if (handle.eagerlyStarted) eagerlyStarted += 1;
       return { id, handle, startTime: NaN, firstRunId: '', decided: false, monitoring: false, approved: new Set<string>(), closed: false };
     }),
   );
-  log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms`);
+  log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms (${eagerlyStarted} started eagerly)`);
   await pool(tracked, CONCURRENCY, async (t) => {
     const d = await t.handle.describe();
     t.startTime = d.startTime.getTime();
@@ -394,6 +408,7 @@ try {
     server: SERVER_KIND,
     workers: WORKERS,
     workflowCache: CACHE ?? 'default (300)',
+    eager: { requested: EAGER, started: eagerlyStarted },
     latencyScale: LATENCY_SCALE,
     loadAverageAtStart: load0,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -431,6 +446,7 @@ try {
     ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
     ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
     ['temporal server', `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`],
+    ['eager start', EAGER ? `${eagerlyStarted}/${N} incidents started eagerly` : 'off (--eager off)'],
     ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
     ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
     ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],

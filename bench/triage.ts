@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { executeProbe } from '../src/activities/probes/execute.ts';
 import { runProbeRound } from '../src/activities/probes/index.ts';
-import { ProbeSpecSchema, type ProbeTarget } from '../src/contract/index.ts';
+import { ProbeSpecSchema, timingResult, type ProbeResult, type ProbeTarget } from '../src/contract/index.ts';
 import { ideogramTriageProbes } from '../src/runbooks/ideogram/probes.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 
@@ -28,10 +28,16 @@ async function measure(name: string, run: () => Promise<unknown>): Promise<void>
   process.stdout.write(`${name.padEnd(28)} n=${ITERATIONS}  mean ${mean} ms  p50 ${at(0.5)} ms  p95 ${at(0.95)} ms\n`);
 }
 
-process.stdout.write(`quick triage: ${specs.length} probes, simulated latency x${LATENCY_SCALE}\n`);
+process.stdout.write(`quick triage: ${specs.length} probes (${specs.filter((s) => s.kind !== 'timing').length} calls), simulated latency x${LATENCY_SCALE}\n`);
 await measure('concurrent (engine)', () => runProbeRound(specs, (spec, extracted) => executeProbe(spec, target, extracted, deps)));
 await measure('sequential (seed script)', async () => {
   const extracted: Record<string, string | undefined> = {};
-  for (const spec of specs) extracted[spec.id] = (await executeProbe(spec, target, extracted, deps)).extractedUrl;
+  const done: ProbeResult[] = [];
+  for (const spec of specs) {
+    // A timing reads the call it times, as in the engine: no call of its own.
+    const result = spec.kind === 'timing' ? timingResult(spec, done.find((r) => r.probe === spec.after)) : await executeProbe(spec, target, extracted, deps);
+    done.push(result);
+    extracted[spec.id] = result.extractedUrl;
+  }
 });
 await sim.stop();

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorTypes,
   describeSecretRef,
+  ProbeSpecSchema,
   secretRefAllowed,
   type CatalogEntry,
   type MutationOp,
@@ -14,6 +15,7 @@ import {
 } from '../contract/index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import type { ApplyMutationRequest } from './kubernetes/index.ts';
+import { runProbeRound } from './probes/index.ts';
 
 type RevertMutationRequest = { record: MutationRecord; dryRun: boolean; anchor: ApplyMutationRequest['anchor'] };
 
@@ -157,11 +159,15 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
       } else throw ApplicationFailure.nonRetryable('a probe request names no service', ErrorTypes.ForeignTarget);
       return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
     },
-    /** A whole probe round in one activity (one task instead of one per probe): each probe still reports its own result. */
+    /**
+     * A whole probe round in one activity (one task instead of one per probe): the calls at once, then
+     * downloads of the URLs they returned and timings of their latency. Each probe reports its own result.
+     */
     async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
       if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', ErrorTypes.ForeignTarget);
       const target = catalog.probeTarget(req.service, req.keyRef);
-      return Promise.all(req.specs.map((spec) => activities.runProbe({ spec, target, extracted: req.extracted })));
+      const specs = req.specs.map((spec) => ProbeSpecSchema.parse(spec));
+      return runProbeRound(specs, (spec, extracted) => activities.runProbe({ spec, target, extracted }), req.extracted);
     },
     async applyMutation(req: ApplyMutationRequest & { service?: string }): Promise<MutationRecord> {
       catalog.requireOwnObjects(req.service, req.op);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
@@ -159,10 +159,10 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
       await running;
     });
 
-    const { address, tls, apiKey, metadata } = target.connectionOptions;
-    const connection = await Connection.connect({ address, tls, apiKey, metadata });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: target.namespace });
+    const { address } = target.connectionOptions;
+    // The client shares the worker's NativeConnection, so the incident starts eagerly: the server
+    // hands its first workflow task straight back to this worker instead of queueing it.
+    const client = new Client({ connection: workerConnection, namespace: target.namespace });
 
     const input: IncidentStart = {
       trigger: 'drill',
@@ -174,7 +174,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };
     const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${Date.now().toString(36)}`;
-    const handle = await startIncident(client, taskQueue, input, incidentId);
+    const handle = await startIncident(client, taskQueue, input, incidentId, { eager: true });
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
     await firstAnswer(handle, taskQueue);
 

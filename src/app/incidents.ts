@@ -1,5 +1,5 @@
 // src/app: what the CLI does, without the terminal: start, read, signal and follow incidents, drills; throws domain errors (errors.ts).
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandleWithStartDetails } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition } from '@temporalio/common';
 import {
   approveSignal,
@@ -22,8 +22,17 @@ import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
 
+export interface StartOptions {
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker in this process
+   * (eager workflow start): no trip through the task queue. Only for a client built on the same
+   * NativeConnection as a worker polling `taskQueue`; the server falls back to the queue when it cannot.
+   */
+  eager?: boolean;
+}
+
 /** Opens an incident for a service by name: nothing else about where or how reaches the worker. */
-export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string): Promise<IncidentHandle> {
+export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string, options: StartOptions = {}): Promise<WorkflowHandleWithStartDetails<IncidentWorkflow>> {
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
   const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
@@ -34,6 +43,7 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
       args: [draft],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }],
       memo: { summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger } },
+      ...(options.eager ? { requestEagerStart: true } : {}),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

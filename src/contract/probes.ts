@@ -49,6 +49,19 @@ export const ProbeSpecSchema = z.discriminatedUnion('kind', [
     timeoutMs: z.number().int().positive(),
     billed: z.literal(false).default(false),
   }),
+  z.object({
+    kind: z.literal('timing'),
+    id: z.string(),
+    description: z.string(),
+    /**
+     * Probe id of the same round whose call is timed. Nothing is sent: every result records how long
+     * its own call took, so a latency reading costs no second (billed) call.
+     */
+    after: z.string(),
+    /** Unused (nothing is called); kept so every spec has one. */
+    timeoutMs: z.number().int().positive(),
+    billed: z.literal(false).default(false),
+  }),
 ]);
 export type ProbeSpec = z.infer<typeof ProbeSpecSchema>;
 export type ProbeSpecInput = z.input<typeof ProbeSpecSchema>;
@@ -98,6 +111,22 @@ export const DecisionSchema = z.object({
   corroboration: z.array(z.string()).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
+
+type TimingSpec = Extract<ProbeSpecInput, { kind: 'timing' }>;
+
+/**
+ * A timing probe's result: the timed call's own result (status, error, latency) under the timing
+ * probe's id, never billed again. When the timed call did not run, neither did this.
+ */
+export function timingResult(spec: TimingSpec, timed: ProbeResult | undefined): ProbeResult {
+  if (!timed) {
+    const blocker = `${spec.after} is not in this round`;
+    return { probe: spec.id, ok: false, httpStatus: null, errorKind: null, latencyMs: 0, billed: false, detail: `skipped: ${blocker}`, source: 'self', blocker };
+  }
+  const { extractedUrl: _url, extractedField: _field, ...rest } = timed;
+  if (timed.source === 'self') return { ...rest, probe: spec.id, billed: false };
+  return { ...rest, probe: spec.id, billed: false, detail: `${spec.after} took ${timed.latencyMs} ms${timed.detail ? `: ${timed.detail}` : ''}`.slice(0, 160) };
+}
 
 /**
  * When none of the decisive probes produced provider evidence: what stopped them, in words a human

@@ -26,6 +26,14 @@ export const JUDGEMENT_V2_PATCH = 'judgement-v2';
 /** Incidents name their service; the worker's catalog says where it is (README: "Service catalog"). */
 export const SERVICE_CATALOG_PATCH = 'service-catalog';
 
+/**
+ * Fewer round trips (README: "Round trips and billed calls per incident"): one activity per triage
+ * round, timing probes instead of a second billed call, no upsert that changes nothing. It implies
+ * the two patches above, batched probe rounds and the secret-reference gate, so a new incident
+ * records this one marker instead of three. The snapshot keeps it (`lean`) across continue-as-new.
+ */
+export const LEAN_ROUNDS_PATCH = 'lean-rounds';
+
 export type IncidentWorkflowArg = IncidentStart | IncidentInputDraft | { continuation: IncidentSnapshot };
 
 const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
@@ -83,9 +91,11 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   if ('continuation' in arg) {
     snapshot = arg.continuation;
   } else {
-    const judgement = patched(JUDGEMENT_V2_PATCH);
-    if (judgement && patched(SERVICE_CATALOG_PATCH)) {
+    const lean = patched(LEAN_ROUNDS_PATCH);
+    const judgement = lean || patched(JUDGEMENT_V2_PATCH);
+    if (judgement && (lean || patched(SERVICE_CATALOG_PATCH))) {
       snapshot = await fromCatalog(arg);
+      if (lean) snapshot.lean = true;
     } else {
       // Started before the catalog (replay only: new incidents take the branch above).
       // Inputs recorded before the runbook was required ran the first registered runbook.

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createProbeActivities, runTriage } from '../../src/activities/probes/index.ts';
-import type { ProbeResult, ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
+import { executeProbe } from '../../src/activities/probes/execute.ts';
+import { createProbeActivities, runProbeRound, runTriage } from '../../src/activities/probes/index.ts';
+import { ProbeSpecSchema, type ProbeResult, type ProbeSpecInput, type ProbeTarget } from '../../src/contract/index.ts';
 import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
 import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
@@ -31,7 +32,7 @@ describe('triage probes against the simulator', () => {
       expect(report.decision.cause).toBe('healthy');
       const requests = slow.requests();
       const independent = requests.filter((r) => r.endpoint !== 'images');
-      expect(independent.map((r) => r.endpoint).sort()).toEqual(['legacy', 'legacy', 'statusPage', 'v3']);
+      expect(independent.map((r) => r.endpoint).sort()).toEqual(['legacy', 'statusPage', 'v3']);
       const lastArrival = Math.max(...independent.map((r) => r.arrivedAt));
       const firstResponse = Math.min(...independent.map((r) => r.respondedAt!));
       expect(lastArrival).toBeLessThanOrEqual(firstResponse);
@@ -49,8 +50,36 @@ describe('triage probes against the simulator', () => {
     expect(probes.every((p) => p.ok)).toBe(true);
     expect(byId(probes, P.statusPage).extractedField).toBe('none');
     expect(byId(probes, P.download).detail).toMatch(/downloaded \d+ bytes/);
-    expect(probes.filter((p) => p.billed).map((p) => p.probe).sort()).toEqual([P.latency, P.legacy, P.v3].sort());
+    expect(probes.filter((p) => p.billed).map((p) => p.probe).sort()).toEqual([P.legacy, P.v3].sort());
     expect(decision).toMatchObject({ cause: 'healthy', severity: 'P4' });
+  });
+
+  it('spends two billed generate calls: the latency is the legacy call\'s own recorded time, as evidence', async () => {
+    sim.setScenario('healthy');
+    sim.reset();
+    const { probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    const perEndpoint = Object.fromEntries(['legacy', 'v3', 'statusPage', 'images'].map((e) => [e, sim.requests().filter((r) => r.endpoint === e).length]));
+    expect(perEndpoint).toEqual({ legacy: 1, v3: 1, statusPage: 1, images: 1 });
+    const legacy = byId(probes, P.legacy);
+    expect(byId(probes, P.latency)).toMatchObject({ ok: true, httpStatus: 200, billed: false, source: 'provider', latencyMs: legacy.latencyMs });
+    expect(byId(probes, P.latency).detail).toBe(`${P.legacy} took ${legacy.latencyMs} ms: ${legacy.detail}`.slice(0, 160));
+  });
+
+  it('a failing timed call is the latency evidence too: same status, no second call', async () => {
+    sim.setScenario('outage-500');
+    sim.reset();
+    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    expect(sim.requests().filter((r) => r.endpoint === 'legacy')).toHaveLength(1);
+    expect(byId(probes, P.latency)).toMatchObject({ ok: false, httpStatus: 500, billed: false, latencyMs: byId(probes, P.legacy).latencyMs });
+    expect(decision.cause).toBe('provider_outage');
+  });
+
+  it('a timing whose call is not in its round says so (evidence about us) and calls nothing', async () => {
+    sim.reset();
+    const timing = ProbeSpecSchema.parse(fastProbes.find((p) => p.id === P.latency));
+    const [result] = await runProbeRound([timing], (spec, extracted) => executeProbe(spec, target, extracted, deps));
+    expect(result).toMatchObject({ probe: P.latency, ok: false, billed: false, source: 'self', blocker: `${P.legacy} is not in this round` });
+    expect(sim.requests()).toHaveLength(0);
   });
 
   it.each([

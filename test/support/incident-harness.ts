@@ -58,6 +58,8 @@ export const DRILL_TIMINGS = {
 export interface Harness {
   client: Client;
   taskQueue: string;
+  /** The worker's connection: a client on it can start incidents eagerly (requestEagerStart). */
+  workerConnection: NativeConnection;
   sim: RunningSimulator;
   target: RemediationTarget;
   dir: string;
@@ -68,11 +70,23 @@ export interface Harness {
   start(overrides?: Partial<IncidentInputDraft>, workflowId?: string): Promise<IncidentHandle>;
   waitFor(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus>;
   approveWhenAsked(handle: IncidentHandle, by?: string): Promise<IncidentResult>;
+  /** With `deferWorker`: the worker starts polling now (once). */
+  startWorker(): void;
   close(): Promise<void>;
 }
 
 export async function startHarness(
-  options: { scenario?: string; phases?: ScenarioPhase[]; target?: RemediationTarget; deps?: Partial<ActivityDeps>; inflightLimit?: number } = {},
+  options: {
+    scenario?: string;
+    phases?: ScenarioPhase[];
+    target?: RemediationTarget;
+    deps?: Partial<ActivityDeps>;
+    inflightLimit?: number;
+    /** No worker polls until `startWorker()`: incidents started before wait in the task queue. */
+    deferWorker?: boolean;
+    /** Replaces timings of DRILL_TIMINGS in every start request. */
+    timings?: Partial<typeof DRILL_TIMINGS>;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'incident-'));
   const sim = await startSimulator({ scenario: options.scenario, phases: options.phases, latencyScale: 0, inflightLimit: options.inflightLimit });
@@ -106,7 +120,11 @@ export async function startHarness(
   const taskQueue = uniqueTaskQueue('incident');
   const connection: NativeConnection = await connectWorkerConnection();
   const worker: Worker = await createIncidentWorker({ connection, namespace: temporalNamespace(), taskQueue, deps, workflowBundleCode: await sharedBundle() });
-  const running = worker.run();
+  let running: Promise<void> | undefined;
+  const startWorker = () => {
+    running ??= worker.run();
+  };
+  if (!options.deferWorker) startWorker();
   const { client, close } = await connectTestClient();
 
   const input = (overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft => ({
@@ -115,7 +133,7 @@ export async function startHarness(
     symptom: 'image generation failing',
     service: simulatorService(sim, API_KEY_ENV),
     policy: { timeoutMs: 600_000 },
-    timings: DRILL_TIMINGS,
+    timings: { ...DRILL_TIMINGS, ...options.timings },
     drill: true,
     ...overrides,
   });
@@ -141,6 +159,7 @@ export async function startHarness(
   const harness: Harness = {
     client,
     taskQueue,
+    workerConnection: connection,
     sim,
     target,
     dir,
@@ -180,9 +199,12 @@ export async function startHarness(
         await new Promise((r) => setTimeout(r, 150));
       }
     },
+    startWorker,
     async close() {
-      worker.shutdown();
-      await running;
+      if (running) {
+        worker.shutdown();
+        await running;
+      }
       await close();
       await connection.close();
       await sim.stop();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
-import { CATALOG_HISTORIES_DIR, CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, JUDGEMENT_V2_HISTORIES_DIR, searchableHistoryText } from '../e2e/support/histories.ts';
+import { BATCHED_HISTORIES_DIR, CATALOG_HISTORIES_DIR, CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, JUDGEMENT_V2_HISTORIES_DIR, searchableHistoryText } from '../e2e/support/histories.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 const noop = () => undefined;
@@ -43,6 +43,7 @@ describe('stored incident histories replay against the current workflow code', (
   it.each([
     ['started with judgement v2, before the service catalog', JUDGEMENT_V2_HISTORIES_DIR],
     ['started with the service catalog, before batched probe rounds', CATALOG_HISTORIES_DIR],
+    ['started with batched probe rounds, before lean rounds', BATCHED_HISTORIES_DIR],
     ['of the current engine', CURRENT_HISTORIES_DIR],
   ])('incidents %s (every cause, a re-triage, a blocked triage) replay without nondeterminism', async (_when, dir) => {
     const { files, failures } = await replayAll(dir);

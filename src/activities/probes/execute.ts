@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import { describeSecretRef, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
+import { describeSecretRef, timingResult, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
 import { resolveSecret, type SecretResolverDeps } from '../secrets.ts';
 
 export interface ProbeExecutorDeps {
@@ -35,6 +35,9 @@ export async function executeProbe(
   const elapsed = () => Math.round(performance.now() - started);
   try {
     switch (spec.kind) {
+      case 'timing':
+        // Alone, a timing probe has no call to time: `runProbeRound` answers it from its round.
+        return timingResult(spec, undefined);
       case 'dns': {
         const host = target.apiHost ?? new URL(target.baseUrl).hostname;
         const { address } = await withTimeout((deps.dnsLookup ?? lookup)(host), spec.timeoutMs);

@@ -1,6 +1,6 @@
 // src/activities/probes: runs a runbook's probe specs (data) against the service and classifies what came back.
 import { log } from '@temporalio/activity';
-import { ProbeSpecSchema, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
+import { ProbeSpecSchema, timingResult, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
 import type { ClassifyContext, RunbookDefinition } from '../../runbooks/types.ts';
 import { executeProbe, type ProbeExecutorDeps } from './execute.ts';
 
@@ -47,16 +47,21 @@ export async function runTriage(runbook: RunbookDefinition, target: ProbeTarget,
   return { probes: results, decision: runbook.classify(results, [], options.classifyContext) };
 }
 
-/** Shared by the CLI and the workflow: independent probes concurrently, dependent ones after. */
+/**
+ * One round, shared by the CLI and the workflow's probe activity: the calls concurrently, then the
+ * probes that need one of them — downloads (its image URL, or `extracted` from an earlier round)
+ * and timings (its recorded latency, no second call). Results in the order of `specs`.
+ */
 export async function runProbeRound(
   specs: ProbeSpec[],
   run: (spec: ProbeSpec, extracted: Record<string, string | undefined>) => Promise<ProbeResult>,
+  extracted: Record<string, string | undefined> = {},
 ): Promise<ProbeResult[]> {
-  const first = specs.filter((s) => s.kind !== 'download');
-  const second = specs.filter((s) => s.kind === 'download');
-  const firstResults = await Promise.all(first.map((s) => run(s, {})));
-  const extracted = Object.fromEntries(firstResults.map((r) => [r.probe, r.extractedUrl]));
-  const secondResults = await Promise.all(second.map((s) => run(s, extracted)));
-  const byId = new Map([...firstResults, ...secondResults].map((r) => [r.probe, r]));
-  return specs.map((s) => byId.get(s.id)!);
+  const calls = specs.filter((s) => s.kind !== 'download' && s.kind !== 'timing');
+  const callResults = await Promise.all(calls.map((s) => run(s, extracted)));
+  const byId = new Map(callResults.map((r) => [r.probe, r]));
+  const urls = { ...extracted, ...Object.fromEntries(callResults.filter((r) => r.extractedUrl).map((r) => [r.probe, r.extractedUrl])) };
+  const downloads = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => run(s, urls)));
+  for (const r of downloads) byId.set(r.probe, r);
+  return specs.map((s) => (s.kind === 'timing' ? timingResult(s, byId.get(s.after)) : byId.get(s.id)!));
 }

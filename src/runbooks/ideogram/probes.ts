@@ -1,6 +1,10 @@
 import type { ProbeSpecInput } from '../../contract/index.ts';
 
-/** The seed's Quick Triage, as data. Generate calls cost credits: they are marked billed. */
+/**
+ * The seed's Quick Triage, as data. Generate calls cost credits: they are marked billed. The seed's
+ * step 4 ("Measure latency") makes a third generate call only to time it; here it reads the time of
+ * step 1's call, which every probe result records, so a triage spends two billed calls, not three.
+ */
 export const IDEOGRAM_PROBE_IDS = {
   legacy: 'legacy_generate',
   v3: 'v3_generate',
@@ -52,7 +56,13 @@ export const ideogramTriageProbes: ProbeSpecInput[] = [
     expectJson: ['data.0.url'],
   },
   { kind: 'dns', id: IDEOGRAM_PROBE_IDS.dns, description: 'DNS resolution of the API host', timeoutMs: 5_000 },
-  legacyGenerate(IDEOGRAM_PROBE_IDS.latency, 'latency test', 'Latency of a generate call'),
+  {
+    kind: 'timing',
+    id: IDEOGRAM_PROBE_IDS.latency,
+    description: 'Latency of a generate call: the time of the POST /generate above (no call of its own)',
+    after: IDEOGRAM_PROBE_IDS.legacy,
+    timeoutMs: 30_000,
+  },
   {
     kind: 'download',
     id: IDEOGRAM_PROBE_IDS.download,

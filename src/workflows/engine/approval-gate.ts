@@ -131,7 +131,7 @@ export class ApprovalGate {
 
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected (or timed out to reject). */
   async awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null> {
-    const gated = patched(SECRET_REF_GATE_PATCH);
+    const gated = this.s.lean === true || patched(SECRET_REF_GATE_PATCH);
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
     const accept = (r: ProvidedSecretRef) => (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
     const already = this.s.secretRefs.find(usable);

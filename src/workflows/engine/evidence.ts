@@ -94,7 +94,7 @@ export const BATCHED_PROBES_PATCH = 'batched-probes';
  */
 export async function gatherAll(incident: ProbeEngine, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
   if (specs.length === 0) return [];
-  if (!incident.s.serviceName || !patched(BATCHED_PROBES_PATCH)) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
+  if (!incident.s.serviceName || (!incident.s.lean && !patched(BATCHED_PROBES_PATCH))) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
   const results = specs.map((spec) => refusedByBudget(incident, spec, options.priority));
   const toRun = specs.filter((_, i) => results[i] === null);
   let ran: ProbeResult[];
@@ -112,13 +112,33 @@ export function describeResult(r: ProbeResult): string {
   return `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`;
 }
 
-/** The Quick Triage: independent probes at once, downloads after the calls whose URLs they fetch. */
+/**
+ * Incidents recorded before timing probes made the timing call themselves: a billed copy of the
+ * call it times, under the timing probe's id. They replay (and go on) with those specs.
+ */
+export function specsBeforeTimings(specs: ProbeSpecInput[]): ProbeSpecInput[] {
+  return specs.map((spec) => {
+    if (spec.kind !== 'timing') return spec;
+    const timed = specs.find((s) => s.id === spec.after);
+    return timed ? { ...timed, id: spec.id, description: spec.description } : spec;
+  });
+}
+
+/**
+ * The Quick Triage. Lean incidents send it as one activity (the calls at once, then downloads and
+ * timings of what they returned); older ones replay it as two rounds, a timing as its own call.
+ */
 export async function triageRound(incident: ProbeEngine): Promise<ProbeResult[]> {
-  const specs = incident.runbook.triageProbes;
-  const first = await gatherAll(incident, specs.filter((s) => s.kind !== 'download'), { priority: true });
-  const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
-  const second = await gatherAll(incident, specs.filter((s) => s.kind === 'download'), { priority: true, extracted });
-  const results = [...first, ...second];
+  let results: ProbeResult[];
+  if (incident.s.lean) {
+    results = await gatherAll(incident, incident.runbook.triageProbes, { priority: true });
+  } else {
+    const specs = specsBeforeTimings(incident.runbook.triageProbes);
+    const first = await gatherAll(incident, specs.filter((s) => s.kind !== 'download'), { priority: true });
+    const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
+    const second = await gatherAll(incident, specs.filter((s) => s.kind === 'download'), { priority: true, extracted });
+    results = [...first, ...second];
+  }
   for (const r of results) incident.add('probe', describeResult(r), r);
   incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
   return results;

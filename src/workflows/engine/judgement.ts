@@ -1,8 +1,9 @@
-import { condition, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, sleep } from '@temporalio/workflow';
 import { describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type ProbeResult } from '../../contract/index.ts';
 import { blockerOf, describeResult, realRound, triageRound } from './evidence.ts';
 import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
 import { worse } from './observer.ts';
+import { upsertAttributes } from './recorder.ts';
 
 /** What triage, confirmation and re-triage act on. */
 export interface JudgedIncident extends ProbeEngine, RunControl {
@@ -104,7 +105,7 @@ const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause,
 function record(incident: JudgedIncident, decision: Decision, why: string): void {
   incident.s.decision = decision;
   incident.s.causes = [...(incident.s.causes ?? []), causeEntry(decision, why)];
-  upsertSearchAttributes([
+  upsertAttributes(incident.s, [
     { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
     { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
   ]);

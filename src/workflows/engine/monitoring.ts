@@ -1,6 +1,7 @@
 import { isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
+import { specsBeforeTimings } from './evidence.ts';
 import type { MonitorOptions } from './context.ts';
 import type { EngineCore, RunControl } from './ports.ts';
 
@@ -39,7 +40,7 @@ export async function runProbe(incident: MonitoredIncident, spec: ProbeSpecInput
 
 /** Every triage probe concurrently (download probes after the calls whose URLs they fetch); each result on the timeline. */
 export async function runTriage(incident: MonitoredIncident): Promise<ProbeResult[]> {
-  const specs = incident.runbook.triageProbes;
+  const specs = specsBeforeTimings(incident.runbook.triageProbes);
   const independent = specs.filter((s) => s.kind !== 'download');
   const first = await Promise.all(independent.map((s) => runProbe(incident, s)));
   const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));

@@ -1,4 +1,5 @@
-import { log, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   communicationStatus,
   SEARCH_ATTRIBUTES,
@@ -16,6 +17,16 @@ import type { IncidentSnapshot } from './snapshot.ts';
 const nowIso = () => new Date(Date.now()).toISOString();
 
 const CLOSED_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
+
+/**
+ * Search attributes as an upsert. A lean incident sends only the ones whose value differs from
+ * what the execution already holds (set at start, or by an earlier upsert): no event that changes nothing.
+ */
+export function upsertAttributes(s: Pick<IncidentSnapshot, 'lean'>, pairs: SearchAttributeUpdatePair[]): void {
+  const attributes = workflowInfo().typedSearchAttributes;
+  const changed = s.lean ? pairs.filter((p) => attributes.get(p.key) !== p.value) : pairs;
+  if (changed.length > 0) upsertSearchAttributes(changed);
+}
 
 /** What every outside view of the incident shares: status(), the memo and result() all start here. */
 export interface IncidentProjection {
@@ -58,7 +69,7 @@ export class IncidentRecorder implements TimelinePort {
     this.s.state = state;
     this.s.stateVersion += 1;
     this.add('state', `${state}${why ? `: ${why}` : ''}`);
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    upsertAttributes(this.s, [{ key: SEARCH_ATTRIBUTES.state, value: state }]);
     this.publish();
   }
 
@@ -66,10 +77,13 @@ export class IncidentRecorder implements TimelinePort {
   open(): void {
     // A carried-over timeline (continue-as-new) was opened already; the alert that started this
     // incident may be recorded before it runs (and old histories have no alert entries).
-    if (this.s.timeline.some((e) => e.kind !== 'alert')) return;
+    // Lean incidents look for the opening state itself: a signal handled before the first run (an
+    // acknowledgement, a note) must not keep the incident from opening.
+    if (this.s.lean ? this.s.timeline.some((e) => e.kind === 'state') : this.s.timeline.some((e) => e.kind !== 'alert')) return;
     const input = this.s.input;
     this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
+    // The start request set it already (runbook start, the console, the intake): lean incidents skip it.
+    upsertAttributes(this.s, [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
     this.publish();
   }
 
@@ -77,7 +91,7 @@ export class IncidentRecorder implements TimelinePort {
   decided(): void {
     const decision = this.s.decision!;
     this.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
-    upsertSearchAttributes([
+    upsertAttributes(this.s, [
       { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
       { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
     ]);
@@ -113,22 +127,23 @@ export class IncidentRecorder implements TimelinePort {
   publish(): void {
     const p = this.projection();
     const input = this.s.input;
-    upsertMemo({
-      summary: {
-        runbook: p.runbook,
-        title: p.title,
-        state: p.state,
-        severity: p.severity,
-        cause: p.cause,
-        rationale: p.rationale,
-        symptom: input.symptom,
-        reporter: input.reporter,
-        service: input.service.name,
-        trigger: input.trigger,
-        // The memo of an incident started before judgement v2 stays as it was.
-        ...(this.s.engine === 2 ? { causes: p.causes.map((c) => c.cause), blocker: p.blocker } : {}),
-      },
-    });
+    const summary = {
+      runbook: p.runbook,
+      title: p.title,
+      state: p.state,
+      severity: p.severity,
+      cause: p.cause,
+      rationale: p.rationale,
+      symptom: input.symptom,
+      reporter: input.reporter,
+      service: input.service.name,
+      trigger: input.trigger,
+      // The memo of an incident started before judgement v2 stays as it was.
+      ...(this.s.engine === 2 ? { causes: p.causes.map((c) => c.cause), blocker: p.blocker } : {}),
+    };
+    // Lean: a memo that says what the execution's memo says already is not sent again.
+    if (this.s.lean && JSON.stringify(workflowInfo().memo?.summary) === JSON.stringify(summary)) return;
+    upsertMemo({ summary });
   }
 
   status(monitor: IncidentStatus['monitor']): IncidentStatus {

@@ -81,6 +81,12 @@ export interface IncidentSnapshot {
   probeKeyRef?: SecretRef | null;
   /** The catalog name: activities resolve targets from it. Absent: started before the catalog. */
   serviceName?: string;
+  /**
+   * Since `lean-rounds` (LEAN_ROUNDS_PATCH): a triage round is one activity, timing probes read the
+   * latency of calls the round makes instead of making their own, and an upsert that would change
+   * nothing is not sent. Absent: started before, replays as it ran.
+   */
+  lean?: true;
 }
 
 export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {

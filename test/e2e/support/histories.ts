@@ -9,6 +9,8 @@ export const HISTORIES_DIR = fileURLToPath(new URL('../../fixtures/histories/', 
 export const JUDGEMENT_V2_HISTORIES_DIR = `${HISTORIES_DIR}v2/`;
 /** Histories recorded with the service catalog, before probe rounds became one activity (frozen). */
 export const CATALOG_HISTORIES_DIR = `${HISTORIES_DIR}catalog/`;
+/** Histories recorded with batched probe rounds, before lean rounds (`lean-rounds`: timing probes, one triage activity) (frozen). */
+export const BATCHED_HISTORIES_DIR = `${HISTORIES_DIR}batched/`;
 /** Histories of the current engine, regenerated with RECORD_HISTORIES=1. */
 export const CURRENT_HISTORIES_DIR = `${HISTORIES_DIR}current/`;
 

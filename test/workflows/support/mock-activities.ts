@@ -10,6 +10,7 @@ import {
   type ProbeSpec,
   type ResolvedService,
   type SecretRef,
+  timingResult,
 } from '../../../src/contract/index.ts';
 
 /** What the fake provider does at a given moment: up (healthy) or down (503 + status page "major"). */
@@ -22,10 +23,11 @@ export type ActivityEvent =
   | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number };
 
 /**
- * Probe calls that always see the fault: the Quick Triage (6 with the download) and the two
- * confirmation rounds of both endpoints (4) that make it sustained. Re-checks follow after.
+ * Probe calls that always see the fault: the Quick Triage (5 with the download; its latency is
+ * read from the legacy call) and the two confirmation rounds of both endpoints (4) that make it
+ * sustained. Re-checks follow after.
  */
-const TRIAGE_PROBES = 10;
+const TRIAGE_PROBES = 9;
 
 export interface MockActivityOptions {
   /** Health of the provider in monitor re-checks; triage (the first batch of probes) always sees it down. */
@@ -108,7 +110,11 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     },
     async runProbes(req: { specs: ProbeSpec[]; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
       const results: ProbeResult[] = [];
-      for (const spec of req.specs) results.push(await activities.runProbe({ spec, target: { apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' } }, extracted: req.extracted }));
+      for (const spec of req.specs) {
+        // As the real round does: a timing reads the call it times, in the same round, and makes none.
+        if (spec.kind === 'timing') results.push(timingResult(spec, results.find((r) => r.probe === spec.after)));
+        else results.push(await activities.runProbe({ spec, target: { apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' } }, extracted: req.extracted }));
+      }
       return results;
     },
     async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean }): Promise<MutationRecord> {
