@@ -87,7 +87,8 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
     }
   }
   const freeIds = new Set(runbook.triageProbes.filter((p) => p.billed !== true).map((p) => p.id));
-  const specs = billed ? runbook.triageProbes : runbook.triageProbes.filter((p) => freeIds.has(p.id) && (p.kind !== 'download' || freeIds.has(p.after)));
+  // A download or a timing reads a call of the same round: without that call it has nothing to read.
+  const specs = billed ? runbook.triageProbes : runbook.triageProbes.filter((p) => freeIds.has(p.id) && ((p.kind !== 'download' && p.kind !== 'timing') || freeIds.has(p.after)));
   if (!billed) note = `${note} (${specs.map((s) => s.id).join(', ') || 'none'}); faults only real calls show cannot be seen until the budget renews`;
 
   const probes = await probeRound(specs, input.service);

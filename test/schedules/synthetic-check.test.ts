@@ -60,17 +60,17 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
     const run = await triggerRun(h.client, id);
     expect(run.result).toMatchObject({ outcome: 'healthy', billed: true, incidentId: null, note: null, decision: { cause: 'healthy' } });
     expect(run.result.probes.map((p) => p.probe).sort()).toEqual(['dns', 'download', 'latency', 'legacy_generate', 'status_page', 'v3_generate']);
-    expect(run.result.budget).toMatchObject({ spentBefore: 0, perDay: 48, thisRun: 3 });
+    expect(run.result.budget).toMatchObject({ spentBefore: 0, perDay: 48, thisRun: 2 });
     expect(await incidentExists()).toBe(false);
     await record('synthetic-check-healthy', run.workflowId, run.runId);
   });
 
   it('once the daily billed budget is spent, a run uses free probes only and says so', async () => {
     h.sim.setScenario('healthy');
-    // One full triage costs 3 billed calls (legacy, v3, latency): the budget allows exactly one.
-    const id = await schedule(3);
+    // One full triage costs 2 billed calls (legacy, v3; the latency is read from the legacy call): the budget allows exactly one.
+    const id = await schedule(2);
     const first = await triggerRun(h.client, id);
-    expect(first.result).toMatchObject({ billed: true, budget: { spentBefore: 0, thisRun: 3 } });
+    expect(first.result).toMatchObject({ billed: true, budget: { spentBefore: 0, thisRun: 2 } });
     // The ledger is the runs' memos in visibility: wait until the first run's spending is visible.
     await until(
       async () => {
@@ -84,8 +84,8 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
     const callsBefore = generateCalls();
     const second = await triggerRun(h.client, id);
     expect(generateCalls()).toBe(callsBefore);
-    expect(second.result).toMatchObject({ outcome: 'healthy', billed: false, budget: { spentBefore: 3, perDay: 3, thisRun: 0 } });
-    expect(second.result.note).toContain('daily billed budget spent (3 of 3 billed calls used');
+    expect(second.result).toMatchObject({ outcome: 'healthy', billed: false, budget: { spentBefore: 2, perDay: 2, thisRun: 0 } });
+    expect(second.result.note).toContain('daily billed budget spent (2 of 2 billed calls used');
     expect(second.result.note).toContain('free probes only (dns, status_page)');
     expect(second.result.probes.map((p) => p.probe).sort()).toEqual(['dns', 'status_page']);
     await record('synthetic-check-free-only', second.workflowId, second.runId);
