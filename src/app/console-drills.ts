@@ -69,6 +69,7 @@ export class ConsoleDrills {
       prompt: async (pending) => (secretSteps.includes(pending.stepId) ? 'approve' : 'skip'),
       note: (line) => this.logger.info({ runbook: runbook.id, scenario: request.scenario }, line),
       workflowBundleCode,
+      eager: false,
     });
     this.logger.info({ incidentId: drill.incidentId, runbook: runbook.id, scenario: request.scenario, autoApprove: request.autoApprove, user: request.startedBy }, 'drill started from the console');
     const abort = new AbortController();

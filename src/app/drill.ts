@@ -41,6 +41,12 @@ export interface DrillOptions {
   statusLine?: (text: string | null) => void;
   /** An already built workflow bundle (the dev console builds one for all its drills); else the worker bundles at start. */
   workflowBundleCode?: string;
+  /**
+   * Start the incident eagerly on the drill's own worker (default). Off for drills others read at
+   * once through their own connection (the console): a worker handed its first task eagerly has
+   * not been seen polling yet, and the server refuses their queries ("no poller seen") until it has.
+   */
+  eager?: boolean;
 }
 
 export interface DrillReport {
@@ -174,7 +180,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };
     const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${Date.now().toString(36)}`;
-    const handle = await startIncident(client, taskQueue, input, incidentId, { eager: true });
+    const handle = await startIncident(client, taskQueue, input, incidentId, { eager: options.eager ?? true });
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
     await firstAnswer(handle, taskQueue);
 
