@@ -66,25 +66,43 @@ export async function incidentHandle(client: Client, id: string): Promise<{ hand
   }
 }
 
-export async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
+/**
+ * An open incident is read by query; one that closed before the query could be answered (a drill's
+ * worker stops as its incident closes) is read from its history instead of failing.
+ */
+async function readIncident<T>(
+  client: Client,
+  id: string,
+  open: (handle: IncidentHandle) => Promise<T>,
+  closed: (handle: IncidentHandle, description: WorkflowExecutionDescription) => Promise<T>,
+): Promise<T> {
   const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) return statusOfClosed(handle, description);
-  await requireWorker(client, description.taskQueue);
-  return handle.query(statusQuery);
+  if (!running) return closed(handle, description);
+  try {
+    await requireWorker(client, description.taskQueue);
+    return await open(handle);
+  } catch (err) {
+    const now = await incidentHandle(client, id);
+    if (now.running) throw err;
+    return closed(now.handle, now.description);
+  }
 }
 
-export async function incidentTimeline(client: Client, id: string): Promise<TimelineEntry[]> {
-  const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) return (await requireClosedResult(handle, description)).timeline;
-  await requireWorker(client, description.taskQueue);
-  return handle.query(timelineQuery);
+export function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
+  return readIncident(client, id, (handle) => handle.query(statusQuery), statusOfClosed);
 }
 
-export async function incidentPostmortem(client: Client, id: string): Promise<{ markdown: string; final: boolean }> {
-  const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) return { markdown: (await requireClosedResult(handle, description)).postmortem, final: true };
-  await requireWorker(client, description.taskQueue);
-  return { markdown: await handle.query(postmortemQuery), final: false };
+export function incidentTimeline(client: Client, id: string): Promise<TimelineEntry[]> {
+  return readIncident(client, id, (handle) => handle.query(timelineQuery), async (handle, description) => (await requireClosedResult(handle, description)).timeline);
+}
+
+export function incidentPostmortem(client: Client, id: string): Promise<{ markdown: string; final: boolean }> {
+  return readIncident<{ markdown: string; final: boolean }>(
+    client,
+    id,
+    async (handle) => ({ markdown: await handle.query(postmortemQuery), final: false }),
+    async (handle, description) => ({ markdown: (await requireClosedResult(handle, description)).postmortem, final: true }),
+  );
 }
 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */

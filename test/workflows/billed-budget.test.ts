@@ -10,6 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.env.teardown());
 
+/**
+ * Skipped time per look: shorter than any activity's timeout. A longer skip can pass over a probe
+ * still running on a busy machine, time it out, and turn the round into "could not run".
+ */
+const STEP_MS = 20_000;
+
 /** Nobody at the keyboard: P1 fallback by policy, every other step auto-approved after 10 minutes. */
 const unattended = { policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const, autoApproveP1Fallback: true } };
 
@@ -20,10 +26,10 @@ describe('a billed budget that runs out while the provider is still down (time-s
     const run = await startUnit(ctx, unitInput({ ...unattended, billedProbeBudget: 7 }), { health: () => false, statusPage: () => 'none' });
     const result = await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
-      await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'confirm-recovery'), 'the confirm-recovery request', 10 * MIN);
+      await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'confirm-recovery'), 'the confirm-recovery request', STEP_MS);
       await run.handle.signal(approveSignal, { stepId: 'confirm-recovery', by: 'bob', comment: 'provider dashboard is green' });
       // Fallback goes off (auto-approved after 10 min); whether that holds, too, only a human can say now.
-      await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'confirm-stable'), 'the confirm-stable request', 10 * MIN);
+      await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'confirm-stable'), 'the confirm-stable request', STEP_MS);
       await run.handle.signal(approveSignal, { stepId: 'confirm-stable', by: 'bob' });
       return run.handle.result();
     });
