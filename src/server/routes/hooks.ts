@@ -12,6 +12,7 @@ import { DeliveryQueue } from '../intake/delivery-queue.ts';
 import { GenericAlertSchema, genericSignalOf } from '../intake/generic.ts';
 import { verifySignature } from '../intake/signature.ts';
 import { IntakeRefusal, targetOf } from '../intake/targets.ts';
+import { hookErrorHandler } from '../intake/refusals.ts';
 
 type RawRequest = FastifyRequest<{ Body: Buffer }>;
 
@@ -57,13 +58,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
   await app.register(async (hooks) => {
     // The raw bytes: signatures are over them, and malformed JSON gets the intake's own answer.
     hooks.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    hooks.setErrorHandler((err: Error, request, reply) => {
-      const status = err instanceof IntakeRefusal ? err.statusCode : ((err as { statusCode?: number }).statusCode ?? 500);
-      // The reason only, never the body: it may carry tokens in labels or URLs.
-      if (status >= 500) request.log.error({ err, route: request.url }, 'intake request failed');
-      else request.log.warn({ route: request.url, status, reason: err.message }, 'intake request refused');
-      return reply.code(status).send({ error: status >= 500 ? 'internal error; the log says what' : err.message });
-    });
+    hooks.setErrorHandler(hookErrorHandler('intake'));
 
     const accept = (reply: FastifyReply, alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>) => {
       const catalog = catalogFromConfig(deps.config);

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsoleDeps } from '../deps.ts';
 import { DeliveryQueue } from '../intake/delivery-queue.ts';
-import { IntakeRefusal } from '../intake/targets.ts';
 import { settleClick } from '../slack/decision.ts';
 import { approvalClickOf } from '../slack/interaction.ts';
 import { ReplayGuard, verifySlackInteraction } from '../slack/verify.ts';
+import { hookErrorHandler } from '../intake/refusals.ts';
 
 type RawRequest = FastifyRequest<{ Body: Buffer }>;
 
@@ -28,13 +28,7 @@ export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDep
     // The signature is over the raw bytes: this scope keeps them instead of parsing the form.
     slack.removeContentTypeParser('application/x-www-form-urlencoded');
     slack.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    slack.setErrorHandler((err: Error, request, reply) => {
-      const status = err instanceof IntakeRefusal ? err.statusCode : ((err as { statusCode?: number }).statusCode ?? 500);
-      // The reason only, never the body: its response_url carries a token.
-      if (status >= 500) request.log.error({ err, route: request.url }, 'slack request failed');
-      else request.log.warn({ route: request.url, status, reason: err.message }, 'slack request refused');
-      return reply.code(status).send({ error: status >= 500 ? 'internal error; the log says what' : err.message });
-    });
+    slack.setErrorHandler(hookErrorHandler('slack'));
 
     slack.post('/hooks/slack/interactions', async (request: RawRequest, reply) => {
       verifySlackInteraction(deps.config.RUNBOOK_SLACK_SIGNING_SECRET, request.headers, request.body, Date.now(), replays);
