@@ -2,29 +2,39 @@
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
-import { register as registerDev } from './commands/dev.ts';
-import { register as registerWorker } from './commands/worker.ts';
-import { register as registerTriage } from './commands/triage.ts';
-import { register as registerSimulate } from './commands/simulate.ts';
-import { register as registerStart } from './commands/start.ts';
-import { register as registerList } from './commands/list.ts';
-import { register as registerStatus } from './commands/status.ts';
-import { register as registerApprove } from './commands/approve.ts';
-import { register as registerAck } from './commands/ack.ts';
-import { register as registerNote } from './commands/note.ts';
-import { register as registerRootCause } from './commands/root-cause.ts';
-import { register as registerResolve } from './commands/resolve.ts';
-import { register as registerCancel } from './commands/cancel.ts';
-import { register as registerProvideSecret } from './commands/provide-secret.ts';
-import { register as registerTimeline } from './commands/timeline.ts';
-import { register as registerPostmortem } from './commands/postmortem.ts';
-import { register as registerAudit } from './commands/audit.ts';
-import { register as registerDrill } from './commands/drill.ts';
-import { register as registerServe } from './commands/serve.ts';
-import { register as registerSchedule } from './commands/schedule.ts';
+// Each command is imported only when it runs: `runbook triage` needs neither the Temporal SDK nor
+// the Kubernetes client, and loading every command's dependencies cost most of a one-shot's start-up.
+type CommandModule = { register(program: Command, ctx: CliContext): void };
+const approveAndReject = () => import('./commands/approve.ts');
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  dev: () => import('./commands/dev.ts'),
+  worker: () => import('./commands/worker.ts'),
+  triage: () => import('./commands/triage.ts'),
+  simulate: () => import('./commands/simulate.ts'),
+  start: () => import('./commands/start.ts'),
+  list: () => import('./commands/list.ts'),
+  status: () => import('./commands/status.ts'),
+  approve: approveAndReject,
+  reject: approveAndReject,
+  ack: () => import('./commands/ack.ts'),
+  note: () => import('./commands/note.ts'),
+  'root-cause': () => import('./commands/root-cause.ts'),
+  resolve: () => import('./commands/resolve.ts'),
+  cancel: () => import('./commands/cancel.ts'),
+  'provide-secret': () => import('./commands/provide-secret.ts'),
+  timeline: () => import('./commands/timeline.ts'),
+  postmortem: () => import('./commands/postmortem.ts'),
+  audit: () => import('./commands/audit.ts'),
+  drill: () => import('./commands/drill.ts'),
+  serve: () => import('./commands/serve.ts'),
+  schedule: () => import('./commands/schedule.ts'),
+};
 
-/** Builds the program; every command lives in its own file under ./commands and registers itself here. */
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * Builds the program; every command lives in its own file under ./commands and registers itself here.
+ * With `only` naming a command, just that one is loaded (help and unknown names load them all).
+ */
+export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('runbook')
     .description('Executable incident runbooks on Temporal: probe, decide, ask a human, remediate, monitor, write the postmortem.')
     .showHelpAfterError('(run `runbook --help` for usage)')
@@ -33,26 +43,10 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  registerDev(program, ctx);
-  registerWorker(program, ctx);
-  registerTriage(program, ctx);
-  registerSimulate(program, ctx);
-  registerStart(program, ctx);
-  registerList(program, ctx);
-  registerStatus(program, ctx);
-  registerApprove(program, ctx);
-  registerAck(program, ctx);
-  registerNote(program, ctx);
-  registerRootCause(program, ctx);
-  registerResolve(program, ctx);
-  registerCancel(program, ctx);
-  registerProvideSecret(program, ctx);
-  registerTimeline(program, ctx);
-  registerPostmortem(program, ctx);
-  registerAudit(program, ctx);
-  registerDrill(program, ctx);
-  registerServe(program, ctx);
-  registerSchedule(program, ctx);
+  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  const loaders = new Set(names.map((name) => COMMANDS[name]!));
+  const modules = await Promise.all([...loaders].map((load) => load()));
+  for (const loaded of modules) loaded.register(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run \`runbook ${command.name()} --help\` for usage)`);
   }
@@ -60,7 +54,8 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
-  const program = buildProgram(ctx);
+  const first = argv[0];
+  const program = await buildProgram(ctx, first !== undefined && !first.startsWith('-') ? first : undefined);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectClient, type ConnectedClient } from '../app/temporal-client.ts';
+import type { ConnectedClient } from '../app/temporal-client.ts';
 import { loadConfig, type AppConfig } from '../config/index.ts';
 import { FreeTextSchema, IncidentIdSchema, PersonNameSchema, StepIdSchema } from '../contract/index.ts';
 import { getRunbook, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
@@ -27,6 +27,8 @@ export function runbookById(id: string): RunbookDefinition {
 /** Config + a connected client; the connection is closed when `fn` ends. */
 export async function withClient<T>(ctx: CliContext, fn: (connected: ConnectedClient, config: AppConfig) => Promise<T>): Promise<T> {
   const config = loadConfig(ctx.env);
+  // Imported here: commands that never talk to Temporal (triage) start without loading its SDK.
+  const { connectClient } = await import('../app/temporal-client.ts');
   const connected = await connectClient(ctx.env);
   try {
     return await fn(connected, config);

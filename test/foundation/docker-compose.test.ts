@@ -75,13 +75,13 @@ describe('docker-compose.yml', () => {
     expect(env.RUNBOOK_SERVICE_BASE_URL).toBe(`http://ideogram-simulator:${simulatorPort}`);
   });
 
-  it('builds from a Dockerfile whose entry point and commands exist', () => {
+  it('builds from a Dockerfile whose entry point and commands exist', async () => {
     const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/FROM node:24/);
     expect(existsSync(join(PROJECT_ROOT, 'bin/runbook.js'))).toBe(true);
     expect(dockerfile).toContain('RUNBOOK_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js');
     const sink = { write: () => true } as unknown as CliContext['stdout'];
-    const program = buildProgram({ env: {}, stdout: sink, stderr: sink, stdin: process.stdin });
+    const program = await buildProgram({ env: {}, stdout: sink, stderr: sink, stdin: process.stdin });
     const commands = new Set(program.commands.map((c) => c.name()));
     for (const name of ['worker', 'ideogram-simulator']) {
       const command = service(name).command;
