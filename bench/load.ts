@@ -8,20 +8,33 @@
 // once every incident has decided and is monitoring, waits for all to close, and reports latencies,
 // resources, history sizes and whether the record-only cluster ends exactly as seeded.
 //
+// `--timings drill` (default) runs every incident on the drill's clock; `--timings burst` keeps the
+// drill's decision path (confirmation re-checks 300 ms apart, 3 s probe timeouts) and monitors at
+// the production cadence (status hint every 30 s backing off to 5 min, a real call at least every
+// 10 min, SLA and updates as in production): what a burst of real incidents costs, without drill-speed
+// polling of every open incident making the load.
+//
+// The simulator runs in a process of its own (bench/simulator-process.ts), so the worker's figures
+// are the worker's. Its per-key in-flight limit is lifted (`--provider-inflight-limit`, default
+// 1,000,000): N incidents probing one service with one key would otherwise be rate-limited by the
+// simulated provider for real, and `rate_limited` would be the right verdict, not the load's.
+//
 // `--server prod` runs the production topology instead (the real Temporal server on PostgreSQL,
 // src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
 // each with its own connection).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
 import { ServiceCatalog } from '../src/activities/catalog.ts';
 import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
+import { IncidentTimingsSchema } from '../src/contract/incident.ts';
 import { startIncident } from '../src/app/incidents.ts';
 import { serviceFromConfig } from '../src/worker/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
@@ -29,7 +42,8 @@ import { ApprovalPolicySchema, SEARCH_ATTRIBUTES, decideUpdate, statusQuery, typ
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
-import { startSimulator, type ScenarioPhase } from '../src/simulator/index.ts';
+import type { ScenarioPhase } from '../src/simulator/index.ts';
+import { startSimulatorProcess } from './simulator-process.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
@@ -50,6 +64,10 @@ const { values: args } = parseArgs({
     cache: { type: 'string' },
     /** `on`: the client shares the first worker's NativeConnection and starts incidents eagerly (requestEagerStart). */
     eager: { type: 'string', default: 'on' },
+    /** `drill`: the drill's compressed clock throughout; `burst`: the drill's decision path, production monitoring cadence. */
+    timings: { type: 'string', default: 'drill' },
+    /** The simulated provider's in-flight limit per API key (the simulator's own default is 10). */
+    'provider-inflight-limit': { type: 'string', default: '1000000' },
   },
 });
 const N = Number(args.incidents);
@@ -67,6 +85,18 @@ const CACHE = args.cache === undefined ? undefined : Number(args.cache);
 if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1)) throw new Error(`--cache must be a positive integer, got ${args.cache}`);
 if (args.eager !== 'on' && args.eager !== 'off') throw new Error(`--eager must be on or off, got ${args.eager}`);
 const EAGER = args.eager === 'on';
+if (args.timings !== 'drill' && args.timings !== 'burst') throw new Error(`--timings must be drill or burst, got ${args.timings}`);
+const PRODUCTION = IncidentTimingsSchema.parse({});
+const TIMINGS =
+  args.timings === 'drill'
+    ? COMPRESSED_TIMINGS
+    : {
+        ...PRODUCTION,
+        probeTimeoutMs: COMPRESSED_TIMINGS.probeTimeoutMs,
+        confirmRounds: COMPRESSED_TIMINGS.confirmRounds,
+        confirmIntervalMs: COMPRESSED_TIMINGS.confirmIntervalMs,
+        rolloutTimeoutMs: COMPRESSED_TIMINGS.rolloutTimeoutMs,
+      };
 
 const APPROVER = 'bench-approver';
 const SERVICE_KEY_ENV = 'BENCH_IDEOGRAM_KEY';
@@ -149,13 +179,13 @@ const cleanups: Array<() => Promise<unknown>> = [];
 let exitCode: number;
 try {
   const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  log(`N=${N}, simulator latency x${LATENCY_SCALE}, temp dir ${dir}, load average ${load0}`);
+  log(`N=${N}, ${args.timings} timings, simulator latency x${LATENCY_SCALE}, temp dir ${dir}, load average ${load0}`);
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // The workflow bundle is built in a child process, so webpack does not count in the worker's RSS.
   const bundle = join(dir, 'workflow-bundle.js');
   execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const sim = await startSimulator({ phases: OUTAGE, latencyScale: LATENCY_SCALE });
+  const sim = await startSimulatorProcess({ dir, phases: OUTAGE, latencyScale: LATENCY_SCALE, inflightLimit: Number(args['provider-inflight-limit']) });
   cleanups.push(() => sim.stop());
   const server = await startServer(SERVER_KIND, dir);
   cleanups.push(() => server.stop());
@@ -209,12 +239,16 @@ try {
   // Resources: from here on (the worker is built: bundling is not counted).
   const cpu0 = process.cpuUsage();
   const server0 = procStat(server.serverPid);
+  const simulator0 = procStat(sim.pid);
   const postgres0 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   const workerRssAtReady = process.memoryUsage().rss;
   let workerPeakRss = workerRssAtReady;
+  let workerPeakHeap = process.memoryUsage().heapUsed;
   let serverPeakRssKb = server0?.rssKb ?? 0;
   const sampler = setInterval(() => {
-    workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
+    const memory = process.memoryUsage();
+    workerPeakRss = Math.max(workerPeakRss, memory.rss);
+    workerPeakHeap = Math.max(workerPeakHeap, memory.heapUsed);
     serverPeakRssKb = Math.max(serverPeakRssKb, procStat(server.serverPid)?.rssKb ?? 0);
   }, 500);
   cleanups.push(async () => clearInterval(sampler));
@@ -228,7 +262,7 @@ try {
     symptom: 'load bench: image generation failing with 503',
     service: serviceName,
     decisionThresholds: { slowP95Ms: 30_000 * LATENCY_SCALE },
-    timings: COMPRESSED_TIMINGS,
+    timings: TIMINGS,
   };
   interface Tracked {
     id: string;
@@ -317,13 +351,13 @@ try {
     await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}`);
+      log(`decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
     }
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
   const recoveredAt = performance.now();
   const recoveredEpoch = Date.now();
-  sim.setScenario(RECOVERED);
+  await sim.setPhases(RECOVERED);
   log(`all ${N} monitoring after ${((recoveredAt - t0) / 1000).toFixed(1)} s: outage ended`);
 
   // Phase 2: wait for every incident to close (approving anything still asked for).
@@ -349,7 +383,7 @@ try {
     );
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`closed ${tracked.filter((t) => t.closed).length}/${N}`);
+      log(`closed ${tracked.filter((t) => t.closed).length}/${N}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
     }
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
@@ -357,6 +391,7 @@ try {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const server1 = procStat(server.serverPid);
+  const simulator1 = procStat(sim.pid);
   const postgres1 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   workerPeakRss = Math.max(workerPeakRss, process.memoryUsage().rss);
   const wallS = (doneAt - t0) / 1000;
@@ -364,6 +399,7 @@ try {
 
   // History events per incident, across continue-as-new runs.
   const historyEvents: number[] = [];
+  const eventsToDecision: number[] = [];
   const runsPerIncident: number[] = [];
   await pool(tracked, 8, async (t) => {
     let runId: string | undefined = t.firstRunId;
@@ -371,7 +407,13 @@ try {
     let runs = 0;
     while (runId) {
       const history: Awaited<ReturnType<IncidentHandle['fetchHistory']>> = await client.workflow.getHandle<IncidentWorkflow>(t.id, runId).fetchHistory();
+      if (runs === 0) {
+        // The decision is the first search-attribute upsert that carries the cause.
+        const decided = (history.events ?? []).findIndex((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[SEARCH_ATTRIBUTES.cause.name]);
+        if (decided >= 0) eventsToDecision.push(decided + 1);
+      }
       events += history.events?.length ?? 0;
+      if (args['keep-dir'] && t === tracked[0]) writeFileSync(join(dir, `history-${t.id}-run${runs}.json`), JSON.stringify(history));
       runs += 1;
       const last = history.events?.[history.events.length - 1] ?? null;
       runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -409,6 +451,8 @@ try {
     workers: WORKERS,
     workflowCache: CACHE ?? 'default (300)',
     eager: { requested: EAGER, started: eagerlyStarted },
+    timings: args.timings,
+    providerInflightLimit: Number(args['provider-inflight-limit']),
     latencyScale: LATENCY_SCALE,
     loadAverageAtStart: load0,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -417,7 +461,7 @@ try {
     startToDecisionMs: quantiles(decisionMs),
     openToResolvedMs: quantiles(resolvedMs),
     outageEndToResolvedMs: quantiles(recoveryMs),
-    worker: { rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20), peakRssMb: Math.round(workerPeakRss / 2 ** 20), maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20), cpuSeconds: Number(workerCpuS.toFixed(1)), cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS) },
+    worker: { rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20), peakRssMb: Math.round(workerPeakRss / 2 ** 20), peakHeapUsedMb: Math.round(workerPeakHeap / 2 ** 20), heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20), maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20), cpuSeconds: Number(workerCpuS.toFixed(1)), cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS) },
     temporalServer: {
       pid: server.serverPid,
       peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
@@ -426,6 +470,8 @@ try {
       // The postmaster and its backends alive at the end (the server's connection pools keep them).
       postgresCpuSeconds: postgres0 !== null && postgres1 !== null ? Number(((postgres1 - postgres0) / CLK_TCK).toFixed(1)) : null,
     },
+    simulatorCpuSeconds: simulator0 && simulator1 ? Number(((simulator1.cpuTicks - simulator0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
+    eventsToDecision: { median: quantiles(eventsToDecision).p50, max: quantiles(eventsToDecision).max },
     historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
     approvals,
     approvalErrors,
@@ -444,9 +490,10 @@ try {
     ['start → decision', `p50 ${f(report.startToDecisionMs.p50)}  p95 ${f(report.startToDecisionMs.p95)}  max ${f(report.startToDecisionMs.max)}`],
     ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
     ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
-    ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
+    ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready; heap used ≤ ${report.worker.peakHeapUsedMb} of ${report.worker.heapLimitMb} MB), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
     ['temporal server', `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`],
     ['eager start', EAGER ? `${eagerlyStarted}/${N} incidents started eagerly` : 'off (--eager off)'],
+    ['events → decision', `median ${report.eventsToDecision.median} (max ${report.eventsToDecision.max})`],
     ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
     ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
     ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],

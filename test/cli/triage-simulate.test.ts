@@ -81,6 +81,30 @@ describe('runbook simulate (real process)', () => {
     expect(stdout).not.toContain('listening');
   });
 
+  it('--inflight-limit sets the units one key may have in flight before the 429 (a bad value exits 2)', async () => {
+    const child = spawn(NODE, [RUNBOOK_BIN, 'simulate', '--latency-scale', '0', '--inflight-limit', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    while (!/listening on (\S+)/.test(out)) await once(child.stdout, 'data');
+    const baseUrl = out.match(/listening on (\S+)/)![1]!;
+    try {
+      const generate = async (numImages: number) => {
+        const response = await request(`${baseUrl}/generate`, { method: 'POST', headers: { 'Api-Key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ image_request: { prompt: 'x', num_images: numImages } }) });
+        await response.body.text();
+        return response.statusCode;
+      };
+      expect(await generate(2)).toBe(200);
+      expect(await generate(3)).toBe(429);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    const bad = await runCli(['simulate', '--inflight-limit', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--inflight-limit');
+    expect(bad.stdout).not.toContain('listening');
+  });
+
   it('rejects an unknown scenario with exit 2 and the list of known ones', async () => {
     const { code, stderr } = await runCli(['simulate', '--scenario', 'meteor-strike']);
     expect(code).toBe(2);

@@ -13,6 +13,7 @@ const SimulateOptionsSchema = z
     scenarioFile: z.string().optional(),
     latencyScale: z.coerce.number().min(0).default(1),
     imageTtlMs: z.coerce.number().int().positive().optional(),
+    inflightLimit: z.coerce.number().int().positive().optional(),
     runbook: z.string().optional(),
   })
   .refine((o) => !(o.scenario && o.scenarioFile), { message: 'use --scenario or --scenario-file, not both' });
@@ -28,6 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--scenario-file <file>', 'JSON list of phases (see README, Scenario files)')
     .option('--latency-scale <x>', 'multiply every simulated latency (0 = instant)', '1')
     .option('--image-ttl-ms <ms>', 'image URLs expire after this long (default 24 h)')
+    .option('--inflight-limit <n>', 'units in flight per API key before the provider answers 429 (default 10)')
     .action(async (raw: unknown) => {
       const options = parseOptions(SimulateOptionsSchema, raw);
       const runbook = runbookById(options.runbook ?? defaultRunbookId());
@@ -40,6 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
         phases,
         latencyScale: options.latencyScale,
         imageTtlMs: options.imageTtlMs,
+        inflightLimit: options.inflightLimit,
       });
       ctx.stdout.write(`${runbook.tooling.simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`);
       ctx.stdout.write(`status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`);
