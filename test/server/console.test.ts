@@ -107,11 +107,18 @@ describe('the incident console over HTTP', () => {
 
   it('records an approval with the signed-in identity and how the console knows it', async () => {
     const approver = await sessionAs('bob', 'approver');
-    const csrf = await approver.csrf(`/incidents/${incident.workflowId}`);
+    const before = await approver.get(`/incidents/${incident.workflowId}`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before.body)![1]!;
+    const shownVersion = /data-version="([^"]+)"/.exec(before.body)![1]!;
     const response = await approver.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved', comment: 'fallback is safe' });
     expect(response).toMatchObject({ status: 303, location: `/incidents/${incident.workflowId}` });
     const status = await h.waitFor(incident, (s) => s.mutations.length > 0, 'the fallback change');
     expect(status.mutations[0]!.change).toContain('IDEOGRAM_FALLBACK=true');
+    // The page rendered before the change opens its live stream only now: its first poll already
+    // tells it to re-fetch the panel, or the change would stay unseen until the next one.
+    const rows = (await incident.query(timelineQuery)).length;
+    const firstPoll = await approver.readStream(`/incidents/${incident.workflowId}/events?after=${rows}&version=${shownVersion}`, (t) => t.includes(': polled'));
+    expect(firstPoll.slice(0, firstPoll.indexOf(': polled'))).toContain('event: status');
     expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
     const page = await approver.get(`/incidents/${incident.workflowId}`);
     expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { incidentHandle, incidentStatus, incidentTimeline } from '../../app/incidents.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { requireRole } from '../guard.ts';
+import { panelVersion } from '../views/panel-version.ts';
 
 const POLL_MS = 1_000;
 
@@ -11,7 +12,7 @@ const POLL_MS = 1_000;
  * workflow's queries are polled here, once per open page, so browsers never talk to Temporal.
  */
 export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
-  app.get('/incidents/:id/events', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string }; Querystring: { after?: string } }>, reply) => {
+  app.get('/incidents/:id/events', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; version?: string } }>, reply) => {
     const id = request.params.id;
     await incidentHandle(deps.client, id);
     reply.hijack();
@@ -19,7 +20,8 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     let sent = Math.max(0, Number(request.query.after) || 0);
-    let lastStatus = '';
+    // The panel the page was rendered with: anything newer, even at the first poll, is sent.
+    let shownVersion = request.query.version ?? '';
     let stopped = false;
     request.raw.on('close', () => {
       stopped = true;
@@ -35,11 +37,13 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
           break;
         }
         const status = await incidentStatus(deps.client, id);
-        const key = JSON.stringify([status.state, status.severity, status.owner, status.pendingApprovals, status.mutations, status.monitor]);
-        if (key !== lastStatus) {
-          if (lastStatus) send('status', { state: status.state });
-          lastStatus = key;
+        const version = panelVersion(status);
+        if (version !== shownVersion) {
+          send('status', { state: status.state });
+          shownVersion = version;
         }
+        // A comment line per poll: proxies see a live stream, and a reader can tell where a poll ends.
+        out.write(': polled\n\n');
       } catch (err) {
         // A worker restart or a continue-as-new makes one poll miss: the next one catches up.
         request.log.debug({ err, incidentId: id }, 'live events: poll missed');

@@ -3,6 +3,7 @@ import type { ApprovalRequest, IncidentStatus, TimelineEntry } from '../../contr
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
+import { panelVersion } from './panel-version.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -64,7 +65,7 @@ function timelineRow(entry: TimelineEntry): Html {
 
 export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
   const id = view.status.incidentId;
-  return html`<div id="live" data-incident="${view.running ? id : ''}"></div>
+  return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}"></div>
 <div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
