@@ -52,6 +52,22 @@ export const typedBoundaryRules = [
   },
 ];
 
+/**
+ * zod is evaluated once per workflow thread and frozen (src/workflows/preload.ts): string formats
+ * whose pattern is one of zod's module-level regexes reset its lastIndex on every check, which a
+ * frozen regex refuses. In workflow code, write the pattern with .regex() instead.
+ */
+export const sharedZodRules = [
+  {
+    selector: "CallExpression[callee.property.name=/^(email|guid|nanoid|cuid|cuid2|ulid|xid|ksuid|duration|ipv4|ipv6|cidrv4|cidrv6|base64|base64url|e164|creditCard|lowercase|uppercase)$/]",
+    message: "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
+  },
+  {
+    selector: "CallExpression[callee.object.property.name='iso'][callee.property.name=/^(date|duration)$/]",
+    message: "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -80,6 +96,10 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-syntax': ['error', ...typedBoundaryRules] },
+  },
+  {
+    files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...typedBoundaryRules, ...sharedZodRules] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

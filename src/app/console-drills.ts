@@ -1,8 +1,7 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
 import { getRunbook, runbookIds } from '../runbooks/index.ts';
-import { WORKFLOWS_PATH } from '../worker/create-worker.ts';
+import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
 import { launchDrill, type LaunchedDrill } from './drill.ts';
 import { RequestRefusedError } from './errors.ts';
 import { followIncident } from './follow.ts';
@@ -89,7 +88,7 @@ export class ConsoleDrills {
   private workflowBundle(): Promise<string> {
     const log = (level: 'debug' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => this.logger[level]({ ...meta, source: 'workflow-bundler' }, message);
     const logger = { trace: log('debug'), debug: log('debug'), info: log('debug'), warn: log('warn'), error: log('error'), log: (_level: string, message: string) => log('debug')(message) };
-    this.bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger }).then((b) => b.code);
+    this.bundle ??= bundleIncidentWorkflows({ logger });
     // A failed build is not kept: the next drill tries again.
     this.bundle.catch(() => {
       this.bundle = undefined;

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { describeSecretRef, FreeTextSchema, IncidentIdSchema, PersonNameSchema, type SecretRef } from './common.ts';
 import { ApprovalPolicySchema, IncidentTimingsSchema, ServiceTargetSchema, type ApprovalPolicy, type ServiceTarget } from './incident.ts';
+import { lazySchema } from './lazy-schema.ts';
 
-export const ServiceNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name like image-service (lowercase letters, digits, . _ -)');
+export const ServiceNameSchema = lazySchema(() => z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name like image-service (lowercase letters, digits, . _ -)'));
 
 /**
  * One service the worker takes care of. Only the worker's own configuration says where a
  * service's probes go, which credentials they carry, what may change in the cluster and who may
  * approve it: an incident names the service, nothing more.
  */
-export const CatalogEntrySchema = z
+export const CatalogEntrySchema = lazySchema(() => z
   .object({
     name: ServiceNameSchema,
     /** Optional in the file when the worker has one runbook (the first registered is taken). */
@@ -25,11 +26,11 @@ export const CatalogEntrySchema = z
      */
     allowedSecretRefs: z.array(z.string().min(1)).default([]),
   })
-  .strict();
+  .strict());
 export type CatalogEntryInput = z.input<typeof CatalogEntrySchema>;
 export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;
 
-export const ServiceCatalogSchema = z
+export const ServiceCatalogSchema = lazySchema(() => z
   .array(CatalogEntrySchema)
   .min(1, 'at least one service')
   .superRefine((entries, ctx) => {
@@ -38,7 +39,7 @@ export const ServiceCatalogSchema = z
       if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `service "${e.name}" is listed twice` });
       seen.add(e.name);
     });
-  });
+  }));
 
 /** What the workflow learns about its service from the worker (an activity result). */
 export interface ResolvedService {
@@ -54,7 +55,7 @@ export interface ResolvedService {
  * What whoever opens an incident may say: which service, what they see, who they are. No URL,
  * secret reference, Kubernetes object or approval policy: those come from the worker's catalog.
  */
-export const IncidentStartSchema = z
+export const IncidentStartSchema = lazySchema(() => z
   .object({
     runbook: z.string().min(1).optional(),
     service: ServiceNameSchema,
@@ -67,7 +68,7 @@ export const IncidentStartSchema = z
     incidentId: IncidentIdSchema.optional(),
     drill: z.boolean().default(false),
   })
-  .strict();
+  .strict());
 export type IncidentStart = z.input<typeof IncidentStartSchema>;
 
 /** `env:API_KEY_*` style patterns against a reference's canonical form. */

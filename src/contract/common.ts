@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.ts';
 
-export const SeveritySchema = z.enum(['P1', 'P2', 'P3', 'P4']);
+export const SeveritySchema = lazySchema(() => z.enum(['P1', 'P2', 'P3', 'P4']));
 export type Severity = z.infer<typeof SeveritySchema>;
 
 /**
  * Where a secret lives. Only the reference travels through workflow history; activities resolve
  * the value at the point of use and never return it.
  */
-export const SecretRefSchema = z.discriminatedUnion('kind', [
+export const SecretRefSchema = lazySchema(() => z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
   z.object({ kind: z.literal('file'), path: z.string().min(1) }),
   z.object({
@@ -16,7 +17,7 @@ export const SecretRefSchema = z.discriminatedUnion('kind', [
     name: z.string().min(1),
     key: z.string().min(1),
   }),
-]);
+]));
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 export function describeSecretRef(ref: SecretRef): string {
@@ -60,29 +61,29 @@ export const NAME_MAX = 64;
 export const TEXT_MAX = 2_000;
 
 // Control characters are refused before trimming: a tab or newline must not vanish into an accepted value.
-export const PersonNameSchema = z
+export const PersonNameSchema = lazySchema(() => z
   .string()
   .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
   .trim()
   .min(1, 'who is acting: --by NAME')
-  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`);
+  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`));
 
 /** Notes, comments, reasons, root cause, symptom. */
-export const FreeTextSchema = z
+export const FreeTextSchema = lazySchema(() => z
   .string()
   .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)')
   .trim()
-  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`);
+  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`));
 
-export const IncidentIdSchema = z
+export const IncidentIdSchema = lazySchema(() => z
   .string()
   .max(120, 'an incident id of at most 120 characters')
-  .regex(/^[A-Za-z0-9._-]+$/, 'an incident id like incident-20261125-outage (letters, digits, dot, dash, underscore)');
+  .regex(/^[A-Za-z0-9._-]+$/, 'an incident id like incident-20261125-outage (letters, digits, dot, dash, underscore)'));
 
-export const StepIdSchema = z.string().max(64, 'a step id of at most 64 characters').regex(/^[a-z0-9-]+$/, 'a step id like enable-fallback');
+export const StepIdSchema = lazySchema(() => z.string().max(64, 'a step id of at most 64 characters').regex(/^[a-z0-9-]+$/, 'a step id like enable-fallback'));
 
 /** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
-export const HttpUrlSchema = z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' });
+export const HttpUrlSchema = lazySchema(() => z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' }));
 
 /** How identities compare: "Rita", " rita", "ＲＩＴＡ" are one person (NFKC, then a case fold via upper → lower, so ß ≡ SS). */
 export function identityKey(name: string): string {
@@ -106,7 +107,7 @@ export function markdownInline(text: string): string {
 }
 
 /** How an approver's name reached the engine (see ApprovalViaSchema). Adding a value keeps stored histories valid. */
-export const ApprovalChannelSchema = z.enum(['console', 'cli', 'slack']);
+export const ApprovalChannelSchema = lazySchema(() => z.enum(['console', 'cli', 'slack']));
 export type ApprovalChannel = z.infer<typeof ApprovalChannelSchema>;
 /** Channels whose identity something other than the approver vouched for: a sign-in (console), Slack's request signing (slack). */
 export const VERIFIED_APPROVAL_CHANNELS: readonly ApprovalChannel[] = ['console', 'slack'];

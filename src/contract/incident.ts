@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ApprovalChannelSchema, HttpUrlSchema, SecretRefSchema, SeveritySchema } from './common.ts';
 import { DecisionSchema, ProbeResultSchema } from './probes.ts';
 import { MutationRecordSchema } from './mutations.ts';
+import { lazySchema } from './lazy-schema.ts';
 
-export const IncidentStateSchema = z.enum([
+export const IncidentStateSchema = lazySchema(() => z.enum([
   'investigating',
   /** Triage cannot gather provider evidence (e.g. the worker cannot read the API key). */
   'blocked',
@@ -17,7 +18,7 @@ export const IncidentStateSchema = z.enum([
   'closed',
   'cancelled',
   'failed',
-]);
+]));
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
 
 /** The seed runbook's communication status, derived from the engine state. */
@@ -42,7 +43,7 @@ export function communicationStatus(state: IncidentState): CommunicationStatus {
   }
 }
 
-export const TimelineKindSchema = z.enum([
+export const TimelineKindSchema = lazySchema(() => z.enum([
   'state',
   'probe',
   'decision',
@@ -56,21 +57,21 @@ export const TimelineKindSchema = z.enum([
   'note',
   /** An alert from the intake (Alertmanager, generic webhook): recorded, never decisive by itself. */
   'alert',
-]);
+]));
 export type TimelineKind = z.infer<typeof TimelineKindSchema>;
 
-export const TimelineEntrySchema = z.object({
+export const TimelineEntrySchema = lazySchema(() => z.object({
   /** Workflow time, ISO-8601. */
   at: z.string(),
   kind: TimelineKindSchema,
   message: z.string(),
   data: z.unknown().optional(),
-});
+}));
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
-export const ApprovalTimeoutOutcomeSchema = z.enum(['escalate', 'reject', 'auto-approve']);
+export const ApprovalTimeoutOutcomeSchema = lazySchema(() => z.enum(['escalate', 'reject', 'auto-approve']));
 
-export const ApprovalPolicySchema = z.object({
+export const ApprovalPolicySchema = lazySchema(() => z.object({
   /** Empty: anyone may approve. */
   approvers: z.array(z.string().min(1)).default([]),
   /** N of M: how many distinct approvals a step needs. */
@@ -88,7 +89,7 @@ export const ApprovalPolicySchema = z.object({
    * histories (absent: false), so they replay unchanged.
    */
   requireVerifiedApprovals: z.boolean().optional(),
-});
+}));
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
 const ms = (d: number) => z.number().int().positive().default(d);
@@ -96,7 +97,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 /** All durations the engine waits on; drills compress them, production uses the defaults. */
-export const IncidentTimingsSchema = z.object({
+export const IncidentTimingsSchema = lazySchema(() => z.object({
   slaMs: z
     .object({ P1: ms(15 * MIN), P2: ms(HOUR), P3: ms(4 * HOUR), P4: ms(24 * HOUR) })
     .prefault({}),
@@ -128,10 +129,10 @@ export const IncidentTimingsSchema = z.object({
   confirmIntervalMs: ms(15_000),
   /** Fallback re-enabled automatically after at most this many genuine relapses; then a human decides. */
   maxAutoRelapses: z.number().int().min(0).default(3),
-});
+}));
 export type IncidentTimings = z.infer<typeof IncidentTimingsSchema>;
 
-export const ServiceTargetSchema = z.object({
+export const ServiceTargetSchema = lazySchema(() => z.object({
   name: z.string().min(1),
   baseUrl: HttpUrlSchema,
   statusPageUrl: HttpUrlSchema.optional(),
@@ -148,10 +149,10 @@ export const ServiceTargetSchema = z.object({
   }),
   /** The runbook's own settings (its schema, in src/runbooks/<id>, validates them). */
   settings: z.record(z.string(), z.unknown()).optional(),
-});
+}));
 export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 
-export const IncidentInputSchema = z.object({
+export const IncidentInputSchema = lazySchema(() => z.object({
   /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
   runbook: z.string().min(1).optional(),
   trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
@@ -170,20 +171,20 @@ export const IncidentInputSchema = z.object({
   /** Billed calls per rolling hour: decides how often a real call may be made while monitoring. */
   billedProbesPerHour: z.number().int().min(1).default(40),
   drill: z.boolean().default(false),
-});
+}));
 export type IncidentInput = z.infer<typeof IncidentInputSchema>;
 export type IncidentInputDraft = z.input<typeof IncidentInputSchema>;
 
-export const ApprovalDecisionSchema = z.object({
+export const ApprovalDecisionSchema = lazySchema(() => z.object({
   by: z.string(),
   decision: z.enum(['approved', 'rejected']),
   comment: z.string().optional(),
   at: z.string(),
   /** How `by` was established (see ApprovalViaSchema); absent for self-declared and policy decisions. */
   via: z.object({ channel: ApprovalChannelSchema, issuer: z.string().optional(), subject: z.string().optional() }).optional(),
-});
+}));
 
-export const ApprovalRequestSchema = z.object({
+export const ApprovalRequestSchema = lazySchema(() => z.object({
   stepId: z.string(),
   description: z.string(),
   kubectl: z.string().optional(),
@@ -195,20 +196,20 @@ export const ApprovalRequestSchema = z.object({
   outcome: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'superseded']),
   /** Exact command a human runs to approve. */
   approveCommand: z.string(),
-});
+}));
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
 /** One cause the incident was judged to have, in order: the last is the final cause. */
-export const CauseChangeSchema = z.object({
+export const CauseChangeSchema = lazySchema(() => z.object({
   cause: z.string(),
   severity: SeveritySchema,
   at: z.string(),
   /** Why the engine moved to this cause (the first: the triage rationale). */
   why: z.string(),
-});
+}));
 export type CauseChange = z.infer<typeof CauseChangeSchema>;
 
-export const IncidentStatusSchema = z.object({
+export const IncidentStatusSchema = lazySchema(() => z.object({
   incidentId: z.string(),
   runbook: z.string(),
   state: IncidentStateSchema,
@@ -227,10 +228,10 @@ export const IncidentStatusSchema = z.object({
   causes: z.array(CauseChangeSchema).default([]),
   /** Why triage cannot run, while the incident is blocked. */
   blocker: z.string().nullable().default(null),
-});
+}));
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
-export const IncidentResultSchema = z.object({
+export const IncidentResultSchema = lazySchema(() => z.object({
   incidentId: z.string(),
   state: IncidentStateSchema,
   severity: SeveritySchema.nullable(),
@@ -242,7 +243,7 @@ export const IncidentResultSchema = z.object({
   causes: z.array(CauseChangeSchema).default([]),
   postmortem: z.string(),
   postmortemPath: z.string().nullable(),
-});
+}));
 export type IncidentResult = z.infer<typeof IncidentResultSchema>;
 
 export { ProbeResultSchema };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ServiceNameSchema, type IncidentStart } from './catalog.ts';
 import type { IncidentResult } from './incident.ts';
 import type { Decision, ProbeResult } from './probes.ts';
+import { lazySchema } from './lazy-schema.ts';
 
 /** Where an alert or a synthetic check belongs: the runbook and catalog service it names. */
 export interface IntakeTarget {
@@ -27,7 +28,7 @@ export type IncidentStarter = (start: IncidentStart) => Promise<IncidentResult>;
 export const SYNTHETIC_CHECK_WORKFLOW_TYPE = 'syntheticCheckWorkflow';
 
 /** What a schedule passes to every synthetic check it starts. */
-export const SyntheticCheckInputSchema = z
+export const SyntheticCheckInputSchema = lazySchema(() => z
   .object({
     /** The schedule that runs the check: its runs share one daily billed budget. */
     scheduleId: z.string().min(1).max(200),
@@ -36,7 +37,7 @@ export const SyntheticCheckInputSchema = z
     /** Billed probe calls all runs of the schedule may make per UTC day. */
     billedPerDay: z.number().int().min(0),
   })
-  .strict();
+  .strict());
 export type SyntheticCheckInput = z.infer<typeof SyntheticCheckInputSchema>;
 
 export interface SyntheticCheckResult {
@@ -58,12 +59,12 @@ export interface SyntheticCheckResult {
 export const SYNTHETIC_BILLED_MEMO = 'syntheticBilled';
 
 /** Memo of a schedule this engine created (how `runbook schedule list` recognises its own). */
-export const SyntheticScheduleMemoSchema = z.object({
+export const SyntheticScheduleMemoSchema = lazySchema(() => z.object({
   kind: z.literal('synthetic-check'),
   runbook: z.string(),
   service: z.string(),
   every: z.string(),
   billedPerDay: z.number().int(),
   taskQueue: z.string(),
-});
+}));
 export type SyntheticScheduleMemo = z.infer<typeof SyntheticScheduleMemoSchema>;

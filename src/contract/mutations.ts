@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { SecretRefSchema } from './common.ts';
+import { lazySchema } from './lazy-schema.ts';
 
-export const KubeDeploymentRefSchema = z.object({
+export const KubeDeploymentRefSchema = lazySchema(() => z.object({
   namespace: z.string().min(1),
   deployment: z.string().min(1),
   /** Only this container; all containers when absent (like `kubectl set env` without -c). */
   container: z.string().min(1).optional(),
-});
+}));
 export type KubeDeploymentRef = z.infer<typeof KubeDeploymentRefSchema>;
 
 /** A change the runbook can ask for. Data only: the remediation target executes it. */
-export const MutationOpSchema = z.discriminatedUnion('kind', [
+export const MutationOpSchema = lazySchema(() => z.discriminatedUnion('kind', [
   KubeDeploymentRefSchema.extend({ kind: z.literal('set-env'), name: z.string().min(1), value: z.string() }),
   /** `at` is workflow time: a retried restart recognises its own annotation and does not restart twice. */
   KubeDeploymentRefSchema.extend({ kind: z.literal('rollout-restart'), at: z.string().optional() }),
@@ -23,13 +24,13 @@ export const MutationOpSchema = z.discriminatedUnion('kind', [
     ref: SecretRefSchema,
   }),
   z.object({ kind: z.literal('suspend-cronjobs'), namespace: z.string().min(1), selector: z.string().min(1) }),
-]);
+]));
 export type MutationOp = z.infer<typeof MutationOpSchema>;
 
-export const MutationModeSchema = z.enum(['applied', 'dry-run', 'record-only']);
+export const MutationModeSchema = lazySchema(() => z.enum(['applied', 'dry-run', 'record-only']));
 export type MutationMode = z.infer<typeof MutationModeSchema>;
 
-export const MutationRecordSchema = z.object({
+export const MutationRecordSchema = lazySchema(() => z.object({
   /** Deterministic (workflow-assigned) so a retried activity recognises its own earlier work. */
   id: z.string(),
   step: z.string(),
@@ -50,5 +51,5 @@ export const MutationRecordSchema = z.object({
   changed: z.boolean(),
   /** Deliberately left in place when the incident ended, and why (e.g. a rotated key is the fix). */
   keptBecause: z.string().optional(),
-});
+}));
 export type MutationRecord = z.infer<typeof MutationRecordSchema>;

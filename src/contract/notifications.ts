@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { IncidentIdSchema, SeveritySchema, StepIdSchema } from './common.ts';
+import { lazySchema } from './lazy-schema.ts';
 
-export const NotificationKindSchema = z.enum(['status', 'reminder', 'escalation', 'approval_request']);
+export const NotificationKindSchema = lazySchema(() => z.enum(['status', 'reminder', 'escalation', 'approval_request']));
 
 /** One stakeholder update, already rendered from the runbook's template; sinks only format it. */
-export const NotificationMessageSchema = z.object({
+export const NotificationMessageSchema = lazySchema(() => z.object({
   incidentId: z.string(),
   kind: NotificationKindSchema,
   severity: SeveritySchema.nullable(),
@@ -20,14 +21,14 @@ export const NotificationMessageSchema = z.object({
   approval: z
     .object({ stepId: z.string(), description: z.string(), kubectl: z.string().optional(), approveCommand: z.string() })
     .optional(),
-});
+}));
 export type NotificationMessage = z.infer<typeof NotificationMessageSchema>;
 
-export const DeliveryResultSchema = z.object({
+export const DeliveryResultSchema = lazySchema(() => z.object({
   sink: z.string(),
   ok: z.boolean(),
   error: z.string().optional(),
-});
+}));
 export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
 
 /**
@@ -37,5 +38,5 @@ export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
  */
 export const SLACK_APPROVAL_ACTIONS = { approve: 'runbook_approve', reject: 'runbook_reject' } as const;
 export const SLACK_APPROVAL_BLOCK_ID = 'runbook_approval';
-export const SlackApprovalValueSchema = z.object({ incidentId: IncidentIdSchema, stepId: StepIdSchema });
+export const SlackApprovalValueSchema = lazySchema(() => z.object({ incidentId: IncidentIdSchema, stepId: StepIdSchema }));
 export type SlackApprovalValue = z.infer<typeof SlackApprovalValueSchema>;

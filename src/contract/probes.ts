@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { SecretRefSchema } from './common.ts';
+import { lazySchema } from './lazy-schema.ts';
 
-export const ProbeErrorKindSchema = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
+export const ProbeErrorKindSchema = lazySchema(() => z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']));
 export type ProbeErrorKind = z.infer<typeof ProbeErrorKindSchema>;
 
 /** A probe as a runbook declares it: data only, executed by the generic probe activity. */
-export const ProbeSpecSchema = z.discriminatedUnion('kind', [
+export const ProbeSpecSchema = lazySchema(() => z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('http'),
     id: z.string(),
@@ -62,20 +63,20 @@ export const ProbeSpecSchema = z.discriminatedUnion('kind', [
     timeoutMs: z.number().int().positive(),
     billed: z.literal(false).default(false),
   }),
-]);
+]));
 export type ProbeSpec = z.infer<typeof ProbeSpecSchema>;
 export type ProbeSpecInput = z.input<typeof ProbeSpecSchema>;
 
-export const ProbeTargetSchema = z.object({
+export const ProbeTargetSchema = lazySchema(() => z.object({
   baseUrl: z.url(),
   statusPageUrl: z.url().optional(),
   /** Host name resolved by DNS probes; defaults to the base URL's host. */
   apiHost: z.string().optional(),
   apiKeyRef: SecretRefSchema,
-});
+}));
 export type ProbeTarget = z.infer<typeof ProbeTargetSchema>;
 
-export const ProbeResultSchema = z.object({
+export const ProbeResultSchema = lazySchema(() => z.object({
   probe: z.string(),
   ok: z.boolean(),
   httpStatus: z.number().int().nullable(),
@@ -97,10 +98,10 @@ export const ProbeResultSchema = z.object({
   source: z.enum(['provider', 'self']).optional(),
   /** With `source: self`: what stopped the probe, in words a human can act on. */
   blocker: z.string().optional(),
-});
+}));
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 
-export const DecisionSchema = z.object({
+export const DecisionSchema = lazySchema(() => z.object({
   cause: z.string(),
   severity: z.enum(['P1', 'P2', 'P3', 'P4']),
   rationale: z.string(),
@@ -109,7 +110,7 @@ export const DecisionSchema = z.object({
   confidence: z.enum(['high', 'medium', 'low']).optional(),
   /** Corroborating observations: they may raise confidence or severity, never change the cause. */
   corroboration: z.array(z.string()).optional(),
-});
+}));
 export type Decision = z.infer<typeof DecisionSchema>;
 
 type TimingSpec = Extract<ProbeSpecInput, { kind: 'timing' }>;

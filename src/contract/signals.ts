@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { ApprovalChannelSchema, FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
 import type { IncidentStatus, TimelineEntry } from './incident.ts';
+import { lazySchema } from './lazy-schema.ts';
 
 const by = PersonNameSchema;
 const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
@@ -12,32 +13,32 @@ const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} mu
  * subject: the Slack user id, mapped to `by` by configuration); `cli` is self-declared (`--by`).
  * Optional: older senders and stored histories have none, and count as self-declared.
  */
-export const ApprovalViaSchema = z.object({
+export const ApprovalViaSchema = lazySchema(() => z.object({
   channel: ApprovalChannelSchema,
   issuer: z.string().max(300).optional(),
   subject: z.string().max(300).optional(),
-});
+}));
 export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
-export const ApprovalSignalSchema = z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() });
+export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() }));
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
-export const ByOnlySchema = z.object({ by });
-export const NoteSchema = z.object({ by, text: text('the text') });
-export const ReasonSchema = z.object({ by, reason: text('the reason') });
-export const SecretRefSignalSchema = z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema });
+export const ByOnlySchema = lazySchema(() => z.object({ by }));
+export const NoteSchema = lazySchema(() => z.object({ by, text: text('the text') }));
+export const ReasonSchema = lazySchema(() => z.object({ by, reason: text('the reason') }));
+export const SecretRefSignalSchema = lazySchema(() => z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema }));
 
 /**
  * One alert from the intake. Firing alerts open (or join) the incident of their (runbook, service);
  * a resolved one is recorded and asks for a real re-check: the probes decide, never the alert.
  * `synthetic`: a scheduled synthetic check found a fault (always firing).
  */
-export const AlertSignalSchema = z.object({
+export const AlertSignalSchema = lazySchema(() => z.object({
   source: z.enum(['alertmanager', 'generic', 'synthetic']),
   status: z.enum(['firing', 'resolved']),
   fingerprint: z.string().max(200),
   summary: FreeTextSchema,
   labels: z.record(z.string(), z.string()),
   generatorURL: z.string().max(2_000).optional(),
-});
+}));
 export type AlertSignal = z.infer<typeof AlertSignalSchema>;
 
 export type ApprovalAnswer = { accepted: boolean; message: string };

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { WORKFLOWS_PATH, workflowBundlerOptions } from '../infra/workflow-bundle.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface IncidentWorkerOptions {
   connection: NativeConnection;
@@ -28,11 +27,12 @@ export interface WorkerSizing {
 }
 
 /**
- * Sized for a small worker (2 cores, ~1 GB). A cached incident costs ~2.4 MB (measured at
- * N=1000), so 300 cached keep the cache under ~750 MB; an evicted incident replays a history kept
- * short by continue-as-new. Activities are probes and API calls that mostly wait on the network:
- * many slots. Workflow tasks use CPU: ten per core keeps the cores busy without a queue of tasks
- * that would outwait their sticky timeout.
+ * Sized for a small worker (2 cores, ~1 GB). A cached incident holds ~0.7 MB of live heap (lazy
+ * contract schemas, zod shared by every workflow: 100 more incidents awaiting approval add 69 MB
+ * after a full GC), so 300 cached keep the cache well under 1 GB with the collector's headroom;
+ * an evicted incident replays a history kept short by continue-as-new. Activities are probes and
+ * API calls that mostly wait on the network: many slots. Workflow tasks use CPU: ten per core keeps
+ * the cores busy without a queue of tasks that would outwait their sticky timeout.
  */
 export const DEFAULT_WORKER_SIZING: WorkerSizing = {
   maxCachedWorkflows: 300,
@@ -61,7 +61,7 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
       ? { workflowBundle: { code: options.workflowBundleCode } }
       : options.workflowBundlePath
         ? { workflowBundle: { codePath: options.workflowBundlePath } }
-        : { workflowsPath: WORKFLOWS_PATH }),
+        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() }),
     ...options.overrides,
   });
 }

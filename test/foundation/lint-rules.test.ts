@@ -42,6 +42,16 @@ describe('ESLint guards the workflow sandbox', () => {
     expect(messages).toEqual([]);
   });
 
+  it.each(['z.string().email()', 'z.iso.date()', 'z.string().uuid().or(z.string().ipv4())'])('refuses %s in workflow code: zod is shared and frozen there, and these formats use its own regexes', async (schema) => {
+    const messages = await lint('src/workflows/lint-probe.ts', `import { z } from 'zod';\nexport const s = ${schema};\n`);
+    expect(messages.join('\n')).toMatch(/zod is shared and frozen in workflows/);
+  });
+
+  it('allows zod formats outside workflow code, and .regex() in it', async () => {
+    expect(await lint('src/activities/lint-probe.ts', "import { z } from 'zod';\nexport const s = z.string().email();\n")).toEqual([]);
+    expect(await lint('src/contract/lint-probe.ts', "import { z } from 'zod';\nexport const s = z.string().regex(/^[^@]+@[^@]+$/).or(z.iso.datetime());\n")).toEqual([]);
+  });
+
   it('flags floating promises', async () => {
     const messages = await lint('src/activities/lint-probe-float.ts', 'async function f() { return 1; }\nexport function g() { f(); }\n');
     expect(messages.join('\n')).toMatch(/no-floating-promises/);

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildWorkflowBundle } from '../../src/infra/workflow-bundle.ts';
-import { createIncidentWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { buildWorkflowBundle, bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../src/infra/workflow-bundle.ts';
+import { createIncidentWorker } from '../../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../../src/worker/deps.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { continueSignal, type pingWorkflow } from '../fixtures/workflows/ping.ts';
+import type { sharedZodWorkflow } from '../fixtures/workflows/shared-zod.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
@@ -43,6 +45,30 @@ describe('prebuilt workflow bundle (production mode)', () => {
       await close();
       await connection.close();
     }
+  });
+
+  it('evaluates zod once per workflow thread, shared by every cached incident, and its schemas still build, parse and refuse inside workflows', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/workflows/shared-zod.ts', import.meta.url));
+    const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined };
+    const run = async (code: string) => {
+      const taskQueue = uniqueTaskQueue('zod');
+      const connection = await connectWorkerConnection();
+      const worker = await createIncidentWorker({ connection, namespace: temporalNamespace(), taskQueue, deps: activityDepsFromConfig(loadConfig({})), workflowBundleCode: code });
+      const { client, close } = await connectTestClient();
+      try {
+        return await worker.runUntil(
+          Promise.all([1, 2].map((n) => client.workflow.execute<typeof sharedZodWorkflow>('sharedZodWorkflow', { taskQueue, workflowId: `${taskQueue}-${n}` }))),
+        );
+      } finally {
+        await close();
+        await connection.close();
+      }
+    };
+    const expected = { parsed: { to: 'oncall@example.com', at: '2026-12-03T00:00:00Z', page: 'https://status.example.com' }, issue: expect.stringMatching(/^to: Invalid email/) };
+    expect(await run(await bundleIncidentWorkflows({ workflowsPath: fixture, logger: quiet }))).toEqual([1, 2].map(() => ({ shared: true, ...expected })));
+    // Without the preload each workflow evaluates its own zod: the control that makes `shared` mean something.
+    const unshared = (await bundleWorkflowCode({ workflowsPath: fixture, logger: quiet })).code;
+    expect(await run(unshared)).toEqual([1, 2].map(() => ({ shared: false, ...expected })));
   });
 
   it('refuses a bundle path that does not exist, saying how to build one', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import { simulatorService } from './catalog.ts';
 import { RecordOnlyTarget, type RemediationTarget } from '../../src/activities/kubernetes/index.ts';
@@ -20,7 +20,8 @@ import {
   type NotificationMessage,
 } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator, type ScenarioPhase } from '../../src/simulator/index.ts';
-import { createIncidentWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
+import { createIncidentWorker } from '../../src/worker/create-worker.ts';
+import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { TEST_API_KEY } from './simulator.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from './temporal.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
@@ -28,7 +29,7 @@ import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-wo
 let bundle: Promise<string> | undefined;
 /** One webpack bundle per test file, shared by its workers. */
 export function sharedBundle(): Promise<string> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).then((b) => b.code);
+  bundle ??= bundleIncidentWorkflows({ logger: quietLogger });
   return bundle;
 }
 const noop = () => undefined;

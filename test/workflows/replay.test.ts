@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker.ts';
+import { Worker } from '@temporalio/worker';
+import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
 import { BATCHED_HISTORIES_DIR, CATALOG_HISTORIES_DIR, CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, JUDGEMENT_V2_HISTORIES_DIR, searchableHistoryText } from '../e2e/support/histories.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -15,7 +15,7 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
  */
 async function replayAll(dir: string): Promise<{ files: string[]; failures: string[] }> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const code = await bundleIncidentWorkflows({ logger: quietLogger });
   const histories = await Promise.all(files.map(async (file) => ({ workflowId: file, history: historyFromJson(await readFile(`${dir}${file}`, 'utf8')) })));
   for (const file of files) {
     const text = searchableHistoryText(await readFile(`${dir}${file}`, 'utf8'));

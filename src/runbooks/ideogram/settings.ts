@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
 import type { RunbookSettings } from '../types.ts';
+import { lazySchema } from '../../contract/lazy-schema.ts';
 
-export const IdeogramSettingsSchema = z
+export const IdeogramSettingsSchema = lazySchema(() => z
   .object({
     /** The Secret and key the API key is rotated into. */
     secretName: z.string().min(1).default('ideogram-secrets'),
@@ -15,7 +16,7 @@ export const IdeogramSettingsSchema = z
     /** How long sustained 429s may last at reduced concurrency before the provider is asked for more. */
     rateLimitWindowMs: z.number().int().positive().default(15 * 60_000),
   })
-  .strict();
+  .strict());
 export type IdeogramSettings = z.infer<typeof IdeogramSettingsSchema>;
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

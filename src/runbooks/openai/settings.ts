@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
 import type { RunbookSettings } from '../types.ts';
+import { lazySchema } from '../../contract/lazy-schema.ts';
 
-export const OpenAiSettingsSchema = z
+export const OpenAiSettingsSchema = lazySchema(() => z
   .object({
     secretName: z.string().min(1).default('openai-secrets'),
     secretKey: z.string().min(1).default('api-key'),
@@ -12,7 +13,7 @@ export const OpenAiSettingsSchema = z
     /** Concurrency while rate-limited. */
     reducedConcurrency: z.number().int().min(1).default(2),
   })
-  .strict();
+  .strict());
 export type OpenAiSettings = z.infer<typeof OpenAiSettingsSchema>;
 
 export const openAiSettingsOf = (service: ServiceTarget): OpenAiSettings => OpenAiSettingsSchema.parse(service.settings ?? {});

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   ApprovalPolicySchema,
@@ -12,7 +12,7 @@ import {
 } from '../../../src/contract/index.ts';
 import proto from '@temporalio/proto';
 import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
-import { WORKFLOWS_PATH } from '../../../src/worker/create-worker.ts';
+import { bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../../src/infra/workflow-bundle.ts';
 import { uniqueTaskQueue } from '../../support/temporal.ts';
 import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
@@ -24,7 +24,7 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
 export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }).then((b) => b.code),
+    bundleIncidentWorkflows({ workflowsPath, logger: quietLogger }),
   ]);
   // The test server has no ListSearchAttributes, but registers them like a real cluster.
   await env.connection.operatorService.addSearchAttributes({

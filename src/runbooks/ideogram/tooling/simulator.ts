@@ -3,13 +3,14 @@
 import { z } from 'zod';
 import { apiEndpoint } from '../../simulated-endpoint.ts';
 import type { SimulatedRequest, SimulatorProfile } from '../../types.ts';
+import { lazySchema } from '../../../contract/lazy-schema.ts';
 
 const MODELS = ['V_1', 'V_1_TURBO', 'V_2', 'V_2_TURBO', 'V_2A', 'V_2A_TURBO', 'V_3', 'AUTO'] as const;
 const MAGIC = ['AUTO', 'ON', 'OFF'] as const;
 const SPEEDS = ['FLASH', 'TURBO', 'BALANCED', 'DEFAULT', 'QUALITY'] as const;
 const LEGACY_ASPECTS = ['ASPECT_1_1', 'ASPECT_10_16', 'ASPECT_16_10', 'ASPECT_9_16', 'ASPECT_16_9', 'ASPECT_3_2', 'ASPECT_2_3', 'ASPECT_4_3', 'ASPECT_3_4', 'ASPECT_1_3', 'ASPECT_3_1'] as const;
 
-const LegacyRequestSchema = z.object({
+const LegacyRequestSchema = lazySchema(() => z.object({
   image_request: z.object({
     prompt: z.string().min(1),
     model: z.enum(MODELS).default('V_2'),
@@ -20,8 +21,8 @@ const LegacyRequestSchema = z.object({
     style_type: z.string().optional(),
     resolution: z.string().optional(),
   }),
-});
-const V3RequestSchema = z.object({
+}));
+const V3RequestSchema = lazySchema(() => z.object({
   prompt: z.string().min(1),
   rendering_speed: z.enum(SPEEDS).default('DEFAULT'),
   magic_prompt: z.enum(MAGIC).optional(),
@@ -29,7 +30,7 @@ const V3RequestSchema = z.object({
   seed: z.coerce.number().int().min(0).max(2147483647).optional(),
   aspect_ratio: z.string().regex(/^\d+x\d+$/, 'like 16x9').optional(),
   style_type: z.string().optional(),
-});
+}));
 
 /** Provider-documented latency per rendering speed, before scaling. */
 const SPEED_LATENCY: Record<string, [number, number]> = {

@@ -3,18 +3,19 @@
 import { z } from 'zod';
 import { apiEndpoint } from '../../simulated-endpoint.ts';
 import type { SimulatorProfile } from '../../types.ts';
+import { lazySchema } from '../../../contract/lazy-schema.ts';
 
-const ChatRequestSchema = z.object({
+const ChatRequestSchema = lazySchema(() => z.object({
   model: z.string().min(1),
   messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant', 'developer']), content: z.string() })).min(1),
   max_tokens: z.number().int().positive().optional(),
-});
-const ImageRequestSchema = z.object({
+}));
+const ImageRequestSchema = lazySchema(() => z.object({
   model: z.string().min(1).default('gpt-image-1'),
   prompt: z.string().min(1),
   n: z.number().int().min(1).max(10).default(1),
   size: z.string().regex(/^\d+x\d+$|^auto$/, 'like 1024x1024').optional(),
-});
+}));
 
 /** OpenAI's error envelope: `{error: {message, type, code}}`. */
 export const openAiError = (message: string, type: string, code: string | null) => ({ error: { message, type, param: null, code } });
