@@ -13,7 +13,7 @@ import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
-import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import { RECOVERED, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
 import { cliEnvironment } from '../support/incident-harness.ts';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
 import { temporalAddress } from '../support/temporal.ts';
@@ -104,6 +104,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     await shows(page.locator('#changes td'), 'IDEOGRAM_FALLBACK=true');
 
     // The provider recovers: the page asks for disable-fallback by itself (server-sent events, no reload).
+    ch.h.sim.setScenario(RECOVERED);
     const disable = page.locator('.pending[data-step="disable-fallback"]');
     await disable.getByRole('button', { name: 'Approve' }).click();
     await page.locator('#state', { hasText: /^resolved$/ }).waitFor();

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
+import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
 import { temporalAddress } from './temporal.ts';
 
@@ -15,9 +16,19 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-/** A real worker and simulator (an outage), the console in front of them (in dev mode if asked), and one incident waiting for approval. */
+/**
+ * The outage-500 scenario's outage, lasting until a test ends it (`h.sim.setScenario(RECOVERED)`).
+ * The built-in scenario recovers after a number of requests, and the incident's monitoring makes
+ * requests while it waits for a human: on a slow machine a page approving late would find the
+ * provider recovered and, rightly, no fallback applied.
+ */
+const { requests: _ends, ...outage500 } = ideogramScenarios['outage-500']!.phases[0]!;
+export const LASTING_OUTAGE_500 = [outage500];
+export const RECOVERED = [{ name: 'recovered' }];
+
+/** A real worker and simulator (an outage that lasts), the console in front of them (in dev mode if asked), and one incident waiting for approval. */
 export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger; devMode?: boolean } = {}): Promise<ConsoleHarness> {
-  const h = await startHarness({ scenario: 'outage-500', deps: options.deps });
+  const h = await startHarness({ phases: LASTING_OUTAGE_500, deps: options.deps });
   // Drills (dev mode) write their postmortems and notifications under the data dir: the harness's own.
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
   const running = await startConsole({
@@ -29,7 +40,9 @@ export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; po
     port: options.port ?? 0,
     devMode: options.devMode,
   });
-  const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing' });
+  // Monitoring makes a real check every 500 ms while people click through the pages: the default
+  // hourly budget of billed calls would be spent before the test ends the outage.
+  const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing', billedProbesPerHour: 100_000 });
   await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
   return {
     h,
