@@ -28,7 +28,8 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; node?
       reject(new Error(`runbook ${args.join(' ')} did not finish in ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the process may be gone while its last output is still in the pipes.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
