@@ -12,7 +12,7 @@ const OUTAGE = [{ name: 'outage', legacy: { status: 503 }, v3: { status: 503 }, 
  */
 export async function concurrentOutages(h: Harness, n: number, deadlineMs = 180_000): Promise<IncidentResult[]> {
   h.sim.setScenario(OUTAGE);
-  const handles = await Promise.all(Array.from({ length: n }, (_, i) => h.start({}, `${h.taskQueue}-concurrent-${n}-${i}`)));
+  const handles = await Promise.all(Array.from({ length: n }, (_, i) => h.start({ billedProbesPerHour: 100_000 }, `${h.taskQueue}-concurrent-${n}-${i}`)));
   const results = Promise.all(handles.map((handle) => h.approveWhenAsked(handle)));
   await Promise.all(handles.map((handle) => h.waitFor(handle, (s) => s.mutations.some((m) => m.step === 'enable-fallback'), 'fallback applied')));
   h.sim.setScenario('healthy');
