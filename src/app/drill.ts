@@ -25,6 +25,21 @@ const DRILL_NEW_KEY_ENV = 'RUNBOOK_DRILL_NEW_KEY';
 
 export { COMPRESSED_TIMINGS };
 
+/**
+ * Simulated provider latencies run at 1:20, and every latency threshold with them. A drill's
+ * measured latency is the scaled provider time plus this machine's overhead (event loop, HTTP,
+ * the worker and simulator sharing a process): up to ~240 ms per call measured on a 2-core machine
+ * at load 7-9. At 1:20 the gap between a healthy generate call (8 s at most, 0.4 s scaled) and the
+ * 30 s threshold (1.5 s scaled) is 1.1 s, several times that overhead; at 1:100 it would be 220 ms,
+ * which overhead alone crosses. Larger scales only make drills slower.
+ */
+export const DRILL_LATENCY_SCALE = 0.05;
+
+/** The runbook's production thresholds at the simulator's scale: the same rule, in scaled time. */
+function scaledThresholds(production: Readonly<Record<string, number>>, latencyScale: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(production).map(([name, value]) => [name, value * latencyScale]));
+}
+
 export interface DrillOptions {
   /** The runbook to drill (default: the first registered). */
   runbook?: string;
@@ -98,7 +113,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
   const runbook = getRunbook(options.runbook ?? defaultRunbookId());
   const drill = runbook.tooling.drill;
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
-  const latencyScale = options.productionTimings ? 1 : 0.01;
+  const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     const sim = await startSimulator({ runbook: runbook.id, scenario: options.phases ? undefined : options.scenario, phases: options.phases, latencyScale });
@@ -175,7 +190,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
       reporter: DRILL_REPORTER,
       symptom: `drill: ${options.scenario}`,
       service: serviceName,
-      decisionThresholds: drill.thresholds(latencyScale, options.productionTimings),
+      decisionThresholds: scaledThresholds(drill.decisionThresholds, latencyScale),
       drill: true,
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };

@@ -69,6 +69,14 @@ describe('scenario corpus: messy outages as drills (real processes, simulator, r
     expect(json!.timeline.some((e) => e.message.startsWith('Not sustained as rate_limited'))).toBe(true);
   });
 
+  it('a provider answering in 36-45 s (over production\'s 30 s P95, under 50 s) is degraded_performance, P2, as in production', async () => {
+    const { code, json, stderr } = await runDrillCli(['--scenario-file', scenario('slower-than-production-threshold')]);
+    expect(code, stderr.slice(-2_000)).toBe(0);
+    expect(json).toMatchObject({ cause: 'degraded_performance', severity: 'P2', mutations: [] });
+    // Judged by the latency row (calls succeed, slowly), not by timeouts.
+    expect(json!.causes[0]!.why).toMatch(/P95 generate latency/);
+  });
+
   it('a scenario whose last phase fails forever is refused with the JSON path, before anything starts', async () => {
     const run = await runCli(['drill', '--scenario-file', scenario('never-ends'), '--auto-approve', '--json']);
     expect(run.code).toBe(2);

@@ -61,8 +61,11 @@ export interface DrillProfile {
   seed(service: ServiceTarget): { env: Record<string, string>; cronJobs: Array<{ name: string; labels: Record<string, string> }> };
   /** Settings for compressed drill time (e.g. a shorter rate-limit window). */
   compressedSettings: Record<string, unknown>;
-  /** Decision thresholds scaled to the simulator's latency scale. */
-  thresholds(latencyScale: number, productionTimings: boolean): Record<string, number>;
+  /**
+   * The runbook's production decision thresholds (its defaults). A drill multiplies each by the
+   * simulator's latency scale and by nothing else, so it judges a provider as production would.
+   */
+  decisionThresholds: Readonly<Record<string, number>>;
   /** Steps that wait for a secret reference rather than an approval: the drill hands over a rotated key. */
   secretSteps: string[];
 }

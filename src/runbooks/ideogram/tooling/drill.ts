@@ -1,5 +1,6 @@
-/** What a drill of the Ideogram runbook needs: the key variable, the seeded deployment, compressed settings. */
+/** What a drill of the Ideogram runbook needs: the key variable, the seeded deployment, compressed settings, its thresholds. */
 import type { DrillProfile } from '../../types.ts';
+import { DEFAULT_IDEOGRAM_THRESHOLDS } from '../decision.ts';
 import { CONCURRENCY } from '../knobs.ts';
 import { ideogramSettingsOf } from '../settings.ts';
 
@@ -11,8 +12,6 @@ export const ideogramDrill: DrillProfile = {
   }),
   // Compressed time: the 429 escalation window of a minute instead of fifteen.
   compressedSettings: { rateLimitWindowMs: 60_000 },
-  // Scaled latencies are a few ms of provider time plus process overhead: a wider margin keeps a
-  // busy machine from looking like a slow provider (the slow scenario is 60-80 s, scaled).
-  thresholds: (latencyScale, productionTimings) => ({ slowP95Ms: (productionTimings ? 30_000 : 50_000) * latencyScale }),
+  decisionThresholds: { ...DEFAULT_IDEOGRAM_THRESHOLDS },
   secretSteps: ['new-key-reference'],
 };

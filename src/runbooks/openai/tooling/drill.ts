@@ -10,6 +10,7 @@ export const openaiDrill: DrillProfile = {
     cronJobs: [{ name: 'openai-batch', labels: Object.fromEntries(openAiSettingsOf(service).batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
   }),
   compressedSettings: {},
-  thresholds: () => ({}),
+  // No latency rule in this runbook's decision table: nothing to scale.
+  decisionThresholds: {},
   secretSteps: ['new-key-reference'],
 };
