@@ -14,7 +14,7 @@ export interface SimulatorOptions {
   port?: number;
   scenario?: string;
   phases?: ScenarioPhase[];
-  /** Multiplies every latency: drills and tests run at 0.001–0.01. */
+  /** Multiplies every latency: drills run at 0.05 (DRILL_LATENCY_SCALE), tests choose their own (0 where latency is beside the point). */
   latencyScale?: number;
   /** Signed image URLs expire after this long (the provider documents 24 h). */
   imageTtlMs?: number;
