@@ -68,6 +68,11 @@ export class ServiceCatalog {
 
   requireAllowedRef(name: string, ref: SecretRef): void {
     const entry = this.require(name);
+    // However broad a pattern, another service's own key never goes to this service's host.
+    const owner = [...this.entries.values()].find((e) => e.name !== name && sameRef(e.target.apiKeyRef, ref) && !sameRef(entry.target.apiKeyRef, ref));
+    if (owner) {
+      throw ApplicationFailure.nonRetryable(`secret reference ${describeSecretRef(ref)} is the key of service ${owner.name}: it is never sent to service ${name}'s host`, ErrorTypes.SecretRefNotAllowed);
+    }
     if (!secretRefAllowed(ref, entry.allowedSecretRefs)) {
       throw ApplicationFailure.nonRetryable(
         `secret reference ${describeSecretRef(ref)} is not allowed for service ${name} (allowed: ${entry.allowedSecretRefs.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,

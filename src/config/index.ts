@@ -1,7 +1,7 @@
 // src/config: the environment read once and validated (AppConfig); a bad value is a ConfigError (exit 2).
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { HttpUrlSchema, PersonNameSchema, TASK_QUEUE, identityKey, parseSecretRef, type SecretRef } from '../contract/index.ts';
+import { HttpUrlSchema, PersonNameSchema, TASK_QUEUE, closest, identityKey, parseSecretRef, type SecretRef } from '../contract/index.ts';
 import { PROJECT_ROOT } from '../infra/temporal-binary.ts';
 
 /** Invalid configuration: the message names the variable and what it should look like. Exit code 2. */
@@ -129,29 +129,91 @@ export const EnvSchema = z.object({
   RUNBOOK_OIDC_RESPONDER_GROUP: z.string().min(1).default('runbook-responders'),
   RUNBOOK_OIDC_APPROVER_GROUP: z.string().min(1).default('runbook-approvers'),
 });
-export type AppConfig = z.infer<typeof EnvSchema>;
+export type AppConfig = z.infer<typeof EnvSchema> & {
+  /** `RUNBOOK_<RUNBOOK>_API_KEY_REF` by its middle part (`OPENAI`): a runbook's own service key reference. */
+  RUNBOOK_KEY_REFS: Record<string, SecretRef>;
+};
+
+/** A runbook's own key reference, e.g. RUNBOOK_OPENAI_API_KEY_REF: which runbooks exist is checked where services are built. */
+export const RUNBOOK_KEY_REF_VARIABLE = /^RUNBOOK_([A-Z0-9_]+)_API_KEY_REF$/;
+
+/**
+ * RUNBOOK_* variables read elsewhere, not by the engine: build and setup scripts, test tooling, the
+ * native production topology, debugging. Known, so they are not mistaken for typos.
+ */
+const READ_ELSEWHERE = new Set([
+  'RUNBOOK_DEBUG',
+  'RUNBOOK_DRILL_NEW_KEY',
+  'RUNBOOK_PROD_DATA_DIR',
+  'RUNBOOK_PROD_PORT',
+  'RUNBOOK_SKIP_APT',
+  'RUNBOOK_SKIP_TOOLS',
+  'RUNBOOK_SKIP_KUBE_BUILD',
+  'RUNBOOK_SKIP_TEMPORAL_BUILD',
+  'RUNBOOK_TEMPORAL_CACHE',
+  'RUNBOOK_TEMPORAL_FORCE',
+  'RUNBOOK_TEMPORAL_GOCACHE',
+  'RUNBOOK_TEMPORAL_LOG_LEVEL',
+  'RUNBOOK_TEMPORAL_NICE',
+  'RUNBOOK_TEMPORAL_SERVER_VERSION',
+  'RUNBOOK_ETCD_VERSION',
+  'RUNBOOK_KUBE_BIN_DIR',
+  'RUNBOOK_KUBE_CACHE',
+  'RUNBOOK_KUBE_FORCE',
+  'RUNBOOK_KUBE_GOCACHE',
+  'RUNBOOK_KUBE_KEEP',
+  'RUNBOOK_KUBE_NICE',
+  'RUNBOOK_KUBE_VERSION',
+]);
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
 const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', 'RUNBOOK_SLACK_SIGNING_SECRET']);
 
 function shown(variable: string, value: string | undefined): string {
-  if (SECRET_BEARING.has(variable)) return `${variable} (value not shown)`;
+  if (SECRET_BEARING.has(variable) || RUNBOOK_KEY_REF_VARIABLE.test(variable)) return `${variable} (value not shown)`;
   return `${variable}=${JSON.stringify(value ?? '')}`;
+}
+
+/**
+ * A RUNBOOK_* variable nobody reads is a typo until shown otherwise: `RUNBOOK_REQUIRE_VERIFIED_APPROVAL=1`
+ * ignored would leave approvals unverified. Its value is never echoed (it may be a secret).
+ */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = [...Object.keys(EnvSchema.shape), ...READ_ELSEWHERE];
+  return Object.keys(env)
+    .filter((k) => k.startsWith('RUNBOOK_') && env[k] !== undefined && env[k] !== '')
+    .filter((k) => !known.includes(k) && !RUNBOOK_KEY_REF_VARIABLE.test(k))
+    .sort()
+    .map((k) => {
+      const suggestion = closest(k, known);
+      return `${k}: not a variable runbook reads — ${suggestion ? `did you mean ${suggestion}?` : 'unset it'}`;
+    });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const relevant = Object.fromEntries(
     Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
   );
+  const problems = unknownVariables(env);
   const parsed = EnvSchema.safeParse(relevant);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+    problems.push(...parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? 'environment');
       return `${shown(variable, env[variable])}: ${issue.message}`;
-    });
+    }));
+  }
+  const keyRefs: Record<string, SecretRef> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    const runbook = RUNBOOK_KEY_REF_VARIABLE.exec(variable)?.[1];
+    if (runbook === undefined || value === undefined || value === '') continue;
+    const ref = secretRef.safeParse(value);
+    if (ref.success) keyRefs[runbook] = ref.data;
+    else problems.push(`${shown(variable, value)}: ${ref.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0 || !parsed.success) {
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
   }
-  return parsed.data;
+  return { ...parsed.data, RUNBOOK_KEY_REFS: keyRefs };
 }
 
 /** Whether approval requests to Slack carry buttons: said explicitly, or implied by the service verifying clicks. */

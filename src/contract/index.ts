@@ -11,6 +11,7 @@ export * from './notifications.ts';
 export * from './signals.ts';
 export * from './catalog.ts';
 export * from './intake.ts';
+export * from './unknown-keys.ts';
 
 export const TASK_QUEUE = 'runbook-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';

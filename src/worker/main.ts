@@ -3,13 +3,14 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../infra/logger.ts';
 import { loadTemporalTarget } from '../infra/temporal-connection.ts';
-import { runWorker } from './run-worker.ts';
+import { runWorker, workerPreflight } from './run-worker.ts';
 
 try {
   const config = loadConfig();
+  const deps = workerPreflight(config);
   const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
   installRuntimeLogger(logger);
-  await runWorker(config, loadTemporalTarget(), logger);
+  await runWorker(config, loadTemporalTarget(), logger, deps);
 } catch (err) {
   process.stderr.write(`runbook worker: ${(err as Error).message}\n`);
   process.exitCode = err instanceof ConfigError ? 2 : 1;

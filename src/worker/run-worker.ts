@@ -1,16 +1,30 @@
+import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/index.ts';
+import { ConfigError, type AppConfig } from '../config/index.ts';
 import type { TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
 
 /**
+ * Every configuration check the worker makes, done before anything is started: once the Temporal
+ * runtime exists it keeps the process alive and takes over SIGINT, so a mistake found after it
+ * would leave a process that printed an error and went on running.
+ */
+export function workerPreflight(config: AppConfig): ActivityDeps {
+  const deps = activityDepsFromConfig(config);
+  if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
+    throw new ConfigError(`RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`);
+  }
+  return deps;
+}
+
+/**
  * Runs the worker until the process is told to stop. The SDK installs its own SIGINT/SIGTERM
  * handling (graceful shutdown, draining in-flight tasks): we deliberately do not override it.
  */
-export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps = activityDepsFromConfig(config)): Promise<void> {
+export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps): Promise<void> {
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createIncidentWorker({

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { describeSecretRef, ServiceCatalogSchema, type CatalogEntry } from '../contract/index.ts';
+import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type ApprovalPolicy, type CatalogEntry } from '../contract/index.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { defaultRunbookId, getRunbook, runbookIds } from '../runbooks/index.ts';
-import { serviceFromConfig } from './service-config.ts';
+import { keyRefVariable, serviceFromConfig } from './service-config.ts';
 
 /** Without a catalog file: one service per runbook, from the RUNBOOK_* variables (the quick start). */
 export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
-  return runbookIds().map(getRunbook).map((runbook) => {
+  const entries = runbookIds().map(getRunbook).map((runbook): CatalogEntry => {
     const { name, ...target } = serviceFromConfig(config, runbook);
     const keyRef = describeSecretRef(target.apiKeyRef);
     return {
@@ -28,6 +28,36 @@ export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
       allowedSecretRefs: config.RUNBOOK_ALLOWED_SECRET_REFS ?? (keyRef.startsWith('env:') ? [`${keyRef}_*`, 'env:NEW_*'] : [`${keyRef.split('#')[0]}*`]),
     };
   });
+  requireOwnKeys(entries);
+  return entries;
+}
+
+/** Two services on one key reference would send one provider's key to the other's host: refused at start. */
+function requireOwnKeys(entries: CatalogEntry[]): void {
+  const byRef = new Map<string, CatalogEntry>();
+  for (const entry of entries) {
+    const ref = describeSecretRef(entry.target.apiKeyRef);
+    const other = byRef.get(ref);
+    if (other) {
+      throw new ConfigError(
+        `services ${other.name} and ${entry.name} would both send the key at ${ref}, each to its own provider — ` +
+          `give each runbook its own with ${keyRefVariable(other.runbook!)} / ${keyRefVariable(entry.runbook!)} (see README, Configuration)`,
+      );
+    }
+    byRef.set(ref, entry);
+  }
+}
+
+/**
+ * A global security switch only ever tightens a service's policy: `RUNBOOK_REQUIRE_VERIFIED_APPROVALS=1`
+ * or `RUNBOOK_DRY_RUN=1` means the same with a catalog file as without one.
+ */
+export function withGlobalSwitches(policy: ApprovalPolicy, config: AppConfig): ApprovalPolicy {
+  return {
+    ...policy,
+    dryRun: policy.dryRun || config.RUNBOOK_DRY_RUN === true,
+    ...(policy.requireVerifiedApprovals || config.RUNBOOK_REQUIRE_VERIFIED_APPROVALS ? { requireVerifiedApprovals: true } : {}),
+  };
 }
 
 function readCatalogFile(path: string): unknown {
@@ -48,9 +78,14 @@ function readCatalogFile(path: string): unknown {
 export function catalogFromConfig(config: AppConfig): ServiceCatalog {
   if (!config.RUNBOOK_SERVICES_FILE) return new ServiceCatalog(entriesFromEnv(config));
   const raw = readCatalogFile(config.RUNBOOK_SERVICES_FILE);
+  // A misspelt key would otherwise be dropped: `aprovers` silently meaning "anyone may approve".
+  const unknown = unknownKeys(ServiceCatalogSchema, raw);
+  if (unknown.length > 0) {
+    throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${unknown.map((k) => describeUnknownKey(k)).join('; ')} — fix or remove the key`);
+  }
   const parsed = ServiceCatalogSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
     throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.join('; ')} — each entry: {name, runbook, target: {baseUrl, statusPageUrl, apiKeyRef, kubernetes: {namespace, deployment}, settings: {...}}, policy, allowedSecretRefs}`);
   }
   parsed.data.forEach((entry, i) => {
@@ -64,9 +99,9 @@ export function catalogFromConfig(config: AppConfig): ServiceCatalog {
     // The runbook's own settings schema decides what `target.settings` may say.
     const problems = runbook.settings.validate(entry.target.settings);
     if (problems.length > 0) {
-      const where = (p: PropertyKey[]) => `$[${i}].target.settings${p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}`;
+      const where = (p: PropertyKey[]) => jsonPath([i, 'target', 'settings', ...p]);
       throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.map((p) => `${where(p.path)}: ${p.message}`).join('; ')} (settings of runbook ${id})`);
     }
   });
-  return new ServiceCatalog(parsed.data);
+  return new ServiceCatalog(parsed.data.map((entry) => ({ ...entry, policy: withGlobalSwitches(entry.policy, config) })));
 }

@@ -2,10 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
+import { createCatalogActivities, guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
 import { catalogFromConfig } from '../../src/worker/service-catalog.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { ErrorTypes, secretRefAllowed, type CatalogEntry, type MutationRecord, type ProbeResult } from '../../src/contract/index.ts';
+import { describeSecretRef, ErrorTypes, secretRefAllowed, type CatalogEntry, type SecretRef, type MutationRecord, type ProbeResult } from '../../src/contract/index.ts';
 
 const entry: CatalogEntry = {
   name: 'ideogram-service',
@@ -37,7 +37,12 @@ describe('service catalog file', () => {
   it.each([
     ['an ftp URL', [{ ...entry, target: { ...entry.target, baseUrl: 'ftp://api.ideogram.ai' } }], '$[0].target.baseUrl'],
     ['a service listed twice', [entry, entry], '$[1].name: service "ideogram-service" is listed twice'],
-    ['an unknown field', [{ ...entry, webhook: 'x' }], 'Unrecognized key: "webhook"'],
+    ['an unknown field', [{ ...entry, webhook: 'x' }], '$[0].webhook: unknown key — valid keys here: name, runbook, target,'],
+    ['a misspelt policy', [{ ...entry, policy: { aprovers: ['bob'], requried: 2 } }], '$[0].policy.aprovers: unknown key — did you mean approvers?; $[0].policy.requried: unknown key — did you mean required?'],
+    ['a misspelt target field', [{ ...entry, target: { ...entry.target, statusPageURL: 'https://x.example' } }], '$[0].target.statusPageURL: unknown key — did you mean statusPageUrl?'],
+    ['a misspelt Kubernetes field', [{ ...entry, target: { ...entry.target, kubernetes: { ...entry.target.kubernetes, namespce: 'x' } } }], '$[0].target.kubernetes.namespce: unknown key — did you mean namespace?'],
+    ['a misspelt key reference field', [{ ...entry, target: { ...entry.target, apiKeyRef: { kind: 'env', nmae: 'X' } } }], '$[0].target.apiKeyRef.nmae: unknown key — did you mean name?'],
+    ['a misspelt runbook setting', [{ ...entry, target: { ...entry.target, settings: { secretNme: 'x' } } }], '$[0].target.settings.secretNme: unknown key — did you mean secretName?'],
     ['a bad name', [{ ...entry, name: 'Ideogram Service' }], '$[0].name'],
     ['no services', [], 'at least one service'],
     ['an unknown runbook', [{ ...entry, runbook: 'nope' }], 'names runbook "nope", which does not exist'],
@@ -57,6 +62,76 @@ describe('service catalog file', () => {
     expect(() => catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: '/nonexistent/services.yaml' }))).toThrow(/no such file/);
     const broken = await catalogFile('services.yaml', '- name: [unclosed');
     expect(() => catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: broken }))).toThrow(/not valid YAML/);
+  });
+});
+
+describe('global security switches only tighten a catalog file', () => {
+  const resolved = async (policy: object, env: NodeJS.ProcessEnv) => {
+    const path = await catalogFile('services.json', JSON.stringify([{ ...entry, policy }]));
+    const catalog = catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: path, ...env }));
+    // What the workflow gets: the resolveService activity's answer.
+    return (await createCatalogActivities(catalog).resolveService({ name: 'ideogram-service' })).policy;
+  };
+
+  it('RUNBOOK_REQUIRE_VERIFIED_APPROVALS and RUNBOOK_DRY_RUN apply to a policy that does not repeat them', async () => {
+    expect(await resolved({ approvers: ['bob'] }, { RUNBOOK_REQUIRE_VERIFIED_APPROVALS: '1', RUNBOOK_DRY_RUN: 'true' })).toMatchObject({ approvers: ['bob'], requireVerifiedApprovals: true, dryRun: true });
+    expect(await resolved({ requireVerifiedApprovals: false, dryRun: false }, { RUNBOOK_REQUIRE_VERIFIED_APPROVALS: 'yes', RUNBOOK_DRY_RUN: '1' })).toMatchObject({ requireVerifiedApprovals: true, dryRun: true });
+  });
+
+  it('a switch turned off globally never loosens the file', async () => {
+    expect(await resolved({ requireVerifiedApprovals: true, dryRun: true }, { RUNBOOK_REQUIRE_VERIFIED_APPROVALS: 'false', RUNBOOK_DRY_RUN: '0' })).toMatchObject({ requireVerifiedApprovals: true, dryRun: true });
+    const plain = await resolved({}, {});
+    expect(plain.dryRun).toBe(false);
+    expect(plain.requireVerifiedApprovals).toBeUndefined();
+  });
+});
+
+describe('services built from variables each carry their own key', () => {
+  const keyOf = (env: NodeJS.ProcessEnv, name: string) => catalogFromConfig(loadConfig(env)).resolve(name).target.apiKeyRef;
+
+  it('RUNBOOK_API_KEY_REF is the first runbook\'s; another runbook keeps its own default or its RUNBOOK_<RUNBOOK>_API_KEY_REF', () => {
+    const env = { RUNBOOK_API_KEY_REF: 'env:PROD_IDEOGRAM_KEY', RUNBOOK_SERVICE_BASE_URL: 'https://ideogram-proxy.example' };
+    expect(keyOf(env, 'ideogram-service')).toEqual({ kind: 'env', name: 'PROD_IDEOGRAM_KEY' });
+    expect(keyOf(env, 'openai-service')).toEqual({ kind: 'env', name: 'OPENAI_API_KEY' });
+    // Nor does the first service's host become the other's.
+    expect(catalogFromConfig(loadConfig(env)).resolve('openai-service').target.baseUrl).toBe('https://api.openai.com');
+    expect(keyOf({ ...env, RUNBOOK_OPENAI_API_KEY_REF: 'file:/run/secrets/openai' }, 'openai-service')).toEqual({ kind: 'file', path: '/run/secrets/openai' });
+  });
+
+  it('two services on one key reference, or a per-runbook variable for no runbook, stop the worker (exit 2)', () => {
+    const refused = (env: NodeJS.ProcessEnv) => {
+      try {
+        catalogFromConfig(loadConfig(env));
+      } catch (err) {
+        expect((err as { exitCode?: number }).exitCode).toBe(2);
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ RUNBOOK_API_KEY_REF: 'env:SHARED_KEY', RUNBOOK_OPENAI_API_KEY_REF: 'env:SHARED_KEY' })).toContain(
+      'services ideogram-service and openai-service would both send the key at env:SHARED_KEY, each to its own provider — give each runbook its own with RUNBOOK_IDEOGRAM_API_KEY_REF / RUNBOOK_OPENAI_API_KEY_REF',
+    );
+    expect(refused({ RUNBOOK_OPENAI_API_KEY_REF: 'env:IDEOGRAM_API_KEY' })).toContain('would both send the key at env:IDEOGRAM_API_KEY');
+    expect(refused({ RUNBOOK_OPNEAI_API_KEY_REF: 'env:X' })).toContain('RUNBOOK_OPNEAI_API_KEY_REF: no runbook has this variable — did you mean RUNBOOK_OPENAI_API_KEY_REF?');
+    expect(refused({ RUNBOOK_API_KEY_REF: 'env:A', RUNBOOK_IDEOGRAM_API_KEY_REF: 'env:B' })).toContain('name different keys for runbook ideogram');
+  });
+
+  it('however broad a service\'s allowed patterns, another service\'s key never goes to its host', async () => {
+    const sent: string[] = [];
+    const openai: CatalogEntry = { ...entry, name: 'openai-service', runbook: 'openai', target: { ...entry.target, baseUrl: 'https://api.openai.com', apiKeyRef: { kind: 'env', name: 'OPENAI_API_KEY' } }, allowedSecretRefs: ['env:*'] };
+    const guarded = guardWithCatalog(new ServiceCatalog([entry, openai]), {
+      runProbe: async (req: { target: { baseUrl: string; apiKeyRef: SecretRef } }) => {
+        sent.push(`${describeSecretRef(req.target.apiKeyRef)} → ${req.target.baseUrl}`);
+        return { probe: 'x', ok: true } as ProbeResult;
+      },
+      applyMutation: async () => ({}) as MutationRecord,
+      revertMutation: async () => ({}) as MutationRecord,
+    });
+    const spec = { kind: 'http' as const, id: 'x', description: 'x', method: 'GET' as const, path: '', timeoutMs: 1_000 };
+    await expect(guarded.runProbe({ spec, service: 'openai-service', keyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' } })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed, message: expect.stringContaining('is the key of service ideogram-service') });
+    await expect(guarded.runProbes({ specs: [spec], service: 'openai-service', keyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' } })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
+    await guarded.runProbe({ spec, service: 'openai-service', keyRef: { kind: 'env', name: 'OPENAI_API_KEY_NEXT' } });
+    expect(sent).toEqual(['env:OPENAI_API_KEY_NEXT → https://api.openai.com']);
   });
 });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * The bad-input table: every row is one `runbook` process that must be refused, with its exit code,
  * a fragment of its message, and what must NOT have happened. Placeholders ({live}, {idle},
@@ -24,6 +27,13 @@ export interface Row {
   marker?: string;
   /** A secret that must appear in neither stdout nor stderr. */
   secret?: string;
+}
+
+/** A services file for a row: written once, when the table is loaded. */
+function servicesFile(yaml: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bad-input-services-')), 'services.yaml');
+  writeFileSync(path, yaml);
+  return path;
 }
 
 const ESC = '\u001b';
@@ -86,6 +96,11 @@ export const ROWS: Row[] = [
   config('boolean that is not', 'RUNBOOK_DRY_RUN', 'maybe', 'RUNBOOK_DRY_RUN="maybe"'),
   config('auto-approve that is not a boolean', 'RUNBOOK_AUTO_APPROVE_P1_FALLBACK', 'sure', 'RUNBOOK_AUTO_APPROVE_P1_FALLBACK'),
   config('unknown log level', 'RUNBOOK_LOG_LEVEL', 'loud', 'RUNBOOK_LOG_LEVEL="loud"'),
+  config('misspelt security switch', 'RUNBOOK_REQUIRE_VERIFIED_APPROVAL', '1', 'RUNBOOK_REQUIRE_VERIFIED_APPROVAL: not a variable runbook reads — did you mean RUNBOOK_REQUIRE_VERIFIED_APPROVALS?'),
+  config('per-runbook key for no runbook', 'RUNBOOK_OPNEAI_API_KEY_REF', 'env:OPENAI_KEY', 'RUNBOOK_OPNEAI_API_KEY_REF: no runbook has this variable — did you mean RUNBOOK_OPENAI_API_KEY_REF?'),
+  // The harness's RUNBOOK_API_KEY_REF is env:HARNESS_IDEOGRAM_API_KEY: the OpenAI service may not share it.
+  config('one key for two providers', 'RUNBOOK_OPENAI_API_KEY_REF', 'env:HARNESS_IDEOGRAM_API_KEY', 'services ideogram-service and openai-service would both send the key at env:HARNESS_IDEOGRAM_API_KEY'),
+  config('services file with misspelt policy keys', 'RUNBOOK_SERVICES_FILE', servicesFile('- name: ideogram-service\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ideogram-service}}\n  policy: {aprovers: [bob], requried: 2}\n'), '$[0].policy.aprovers: unknown key — did you mean approvers?; $[0].policy.requried: unknown key — did you mean required?'),
 
   // ── triage, simulate, drill: refused before any probe, server or simulator ─────────────────
   offline('triage: ftp base URL', ['triage', '--base-url', 'ftp://x.example'], '--base-url: an http:// or https:// URL'),

@@ -58,4 +58,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ RUNBOOK_SLACK_USERS: '{"U0123ABCD":""}' })).toThrow(/RUNBOOK_SLACK_USERS/);
     expect(() => loadConfig({ RUNBOOK_SLACK_USERS: '[]' })).toThrow(/RUNBOOK_SLACK_USERS/);
   });
+
+  it('refuses a RUNBOOK_* variable it does not read, naming the closest one and never the value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ RUNBOOK_REQUIRE_VERIFIED_APPROVAL: '1', RUNBOOK_APROVERS: 'rita', RUNBOOK_ZZZ: 'sk-secret-value' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).exitCode).toBe(2);
+    const message = (error as Error).message;
+    expect(message).toContain('RUNBOOK_REQUIRE_VERIFIED_APPROVAL: not a variable runbook reads — did you mean RUNBOOK_REQUIRE_VERIFIED_APPROVALS?');
+    expect(message).toContain('RUNBOOK_APROVERS: not a variable runbook reads — did you mean RUNBOOK_APPROVERS?');
+    expect(message).toContain('RUNBOOK_ZZZ: not a variable runbook reads — unset it');
+    expect(message).not.toContain('sk-secret-value');
+  });
+
+  it('accepts the RUNBOOK_* variables the tooling reads, empty ones, and per-runbook key references (never echoed)', () => {
+    expect(() => loadConfig({ RUNBOOK_SKIP_TOOLS: '1', RUNBOOK_KUBE_KEEP: '1', RUNBOOK_DEBUG: '1', RUNBOOK_TYPO: '' })).not.toThrow();
+    expect(loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'env:OPENAI_PROD_KEY' }).RUNBOOK_KEY_REFS).toEqual({ OPENAI: { kind: 'env', name: 'OPENAI_PROD_KEY' } });
+    expect(() => loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'sk-live-raw999' })).toThrow(/RUNBOOK_OPENAI_API_KEY_REF \(value not shown\): .*a reference/);
+    expect(() => loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'sk-live-raw999' })).not.toThrow(/raw999/);
+  });
 });

@@ -180,3 +180,34 @@ describe('every probe checks what it got, not just the status code', () => {
     expect(report.decision.cause).toBe('healthy');
   });
 });
+
+describe('the API key goes only to the service\'s own host', () => {
+  it('a probe naming another host (absolute path, or the status page) is refused before any request carries the key', async () => {
+    const seen: Array<{ host: string | undefined; auth: string | undefined }> = [];
+    const { createServer } = await import('node:http');
+    const other = createServer((req, res) => {
+      seen.push({ host: req.headers.host, auth: req.headers['api-key'] as string | undefined });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      const target: ProbeTarget = { baseUrl: 'http://localhost:9', statusPageUrl: `${otherUrl}/status.json`, apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' } };
+      const spec = (over: object) => ProbeSpecSchema.parse({ kind: 'http', id: 'leak', description: 'x', method: 'GET', path: 'v1/x', authHeader: 'Api-Key', timeoutMs: 2_000, ...over });
+      const absolute = await executeProbe(spec({ path: `${otherUrl}/steal` }), target, {}, deps);
+      const statusPage = await executeProbe(spec({ urlFrom: 'statusPageUrl' }), target, {}, deps);
+      for (const result of [absolute, statusPage]) {
+        expect(result).toMatchObject({ ok: false, source: 'self' });
+        expect(result.detail).toContain(`refused to send env:PROBE_TEST_KEY to 127.0.0.1:`);
+        expect(result.detail).toContain('the key goes only to localhost:9');
+      }
+      expect(seen).toEqual([]);
+      // Without a key the same status page is fetched as usual.
+      const plain = await executeProbe(ProbeSpecSchema.parse({ kind: 'http', id: 'status', description: 'x', method: 'GET', path: '', urlFrom: 'statusPageUrl', timeoutMs: 2_000 }), target, {}, deps);
+      expect(plain.httpStatus).toBe(200);
+      expect(seen).toEqual([{ host: expect.stringContaining('127.0.0.1'), auth: undefined }]);
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
+  });
+});

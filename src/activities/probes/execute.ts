@@ -88,6 +88,11 @@ async function executeHttpProbe(
   const headers: Record<string, string> = {};
   const secrets: string[] = [];
   const auth = spec.auth ?? (spec.authHeader ? { header: spec.authHeader } : undefined);
+  // The key goes to the service's own API and nowhere else: not its status page, not an absolute
+  // path a probe spec (or a tampered history) names on another host.
+  if (auth && apiKey !== undefined && new URL(url).origin !== new URL(target.baseUrl).origin) {
+    return selfResult(spec.id, `refused to send ${describeSecretRef(target.apiKeyRef)} to ${new URL(url).host}: the key goes only to ${new URL(target.baseUrl).host}`);
+  }
   if (auth && apiKey !== undefined) {
     headers[auth.header] = `${auth.prefix ?? ''}${apiKey}`;
     secrets.push(apiKey);

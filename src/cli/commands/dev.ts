@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/index.ts';
 import type { DevServer } from '../../infra/dev-server.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
-import { runWorker } from '../../worker/run-worker.ts';
+import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { startOwnedDevServer } from '../dev-startup.ts';
@@ -36,6 +36,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = DevOptionsSchema.parse(raw);
       const config = loadConfig(ctx.env);
+      // Configuration mistakes end dev before it starts a server, a console or the Temporal runtime.
+      const deps = workerPreflight(config);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
 
       let server: DevServer | undefined;
@@ -74,7 +76,7 @@ export function register(program: Command, ctx: CliContext): void {
       // during startup would swallow the first signal and hang after an error.
       installRuntimeLogger(logger);
       try {
-        await runWorker(config, target, logger);
+        await runWorker(config, target, logger, deps);
       } finally {
         await devConsole?.stop();
         await server?.stop();

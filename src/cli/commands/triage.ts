@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runTriage } from '../../activities/probes/index.ts';
 import { isSecretConfigError } from '../../activities/secrets.ts';
-import { serviceFromConfig } from '../../worker/service-config.ts';
+import { keyRefVariable, serviceFromConfig } from '../../worker/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
 import { decisiveBlocker, HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
@@ -22,7 +22,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('triage')
     .description('One-shot Quick Triage: run every probe concurrently, print the results and the decision (exit 0 healthy, 3 incident indicated)')
-    .option('--base-url <url>', 'API base URL (default: RUNBOOK_SERVICE_BASE_URL or the runbook default)')
+    .option('--base-url <url>', 'API base URL (default: the runbook\'s own; RUNBOOK_SERVICE_BASE_URL for the first registered)')
     .option('--status-page-url <url>', 'status page JSON URL')
     .option('--timeout-ms <ms>', 'cap every probe timeout at this many milliseconds')
     .option('--runbook <id>', 'runbook definition (default: the first registered)')
@@ -32,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
       const config = loadConfig(ctx.env);
       const runbook = runbookById(options.runbook ?? defaultRunbookId());
       const service = serviceFromConfig(config, runbook);
+      const keyVariable = runbook.id === defaultRunbookId() ? 'RUNBOOK_API_KEY_REF' : keyRefVariable(runbook.id);
       const probes = runbook.triageProbes.map((p) => (options.timeoutMs ? { ...p, timeoutMs: Math.min(p.timeoutMs, options.timeoutMs) } : p));
       const target = {
         baseUrl: options.baseUrl ?? service.baseUrl,
@@ -41,12 +42,12 @@ export function register(program: Command, ctx: CliContext): void {
       };
       const report = await runTriage(runbook, target, { secrets: { env: ctx.env } }, { probes }).catch((err: unknown) => {
         // A missing API key is configuration the operator must fix, like any other bad setting.
-        if (isSecretConfigError(err)) throw new UsageError(`${(err as Error).message} (set it, or point RUNBOOK_API_KEY_REF at it)`);
+        if (isSecretConfigError(err)) throw new UsageError(`${(err as Error).message} (set it, or point ${keyVariable} at it)`);
         throw err;
       });
       // Probes that could not run are evidence about us: no cause is guessed from the rest.
       const blocker = decisiveBlocker(runbook.evidence.decisive, report.probes);
-      if (blocker) throw new UsageError(`cannot triage: ${blocker} (set it, or point RUNBOOK_API_KEY_REF at it)`);
+      if (blocker) throw new UsageError(`cannot triage: ${blocker} (set it, or point ${keyVariable} at it)`);
       const { cause, severity, rationale } = report.decision;
       if (options.json) {
         writeJson(ctx, { probes: report.probes, decision: { cause, severity, rationale } });

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget } from '../../infra/temporal-connection.ts';
-import { activityDepsFromConfig } from '../../worker/deps.ts';
-import { runWorker } from '../../worker/run-worker.ts';
+import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -13,7 +12,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = loadConfig(ctx.env);
       // Configuration mistakes end the command before the Temporal runtime (which keeps the process alive) exists.
-      const deps = activityDepsFromConfig(config);
+      const deps = workerPreflight(config);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
       installRuntimeLogger(logger);
       await runWorker(config, loadTemporalTarget(ctx.env), logger, deps);

@@ -1,6 +1,6 @@
 /** The OpenAI runbook's own settings: where its key lives in the cluster and which batch jobs spend quota. */
 import { z } from 'zod';
-import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
+import { unknownKeyProblem, unknownKeys, type IncidentInput, type ServiceTarget } from '../../contract/index.ts';
 import type { RunbookSettings } from '../types.ts';
 import { lazySchema } from '../../contract/lazy-schema.ts';
 
@@ -21,6 +21,9 @@ export const openAiSettings = (input: IncidentInput): OpenAiSettings => openAiSe
 
 export const openAiSettingsDefinition: RunbookSettings = {
   validate: (raw) => {
+    // A misspelt setting is named with the one it most likely stands for.
+    const unknown = unknownKeys(OpenAiSettingsSchema, raw ?? {});
+    if (unknown.length > 0) return unknown.map((k) => ({ path: k.path, message: unknownKeyProblem(k) }));
     const parsed = OpenAiSettingsSchema.safeParse(raw ?? {});
     return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
   },
