@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityProblem } from './identity.ts';
 import { lazySchema } from './lazy-schema.ts';
 
 export const SeveritySchema = lazySchema(() => z.enum(['P1', 'P2', 'P3', 'P4']));
@@ -60,10 +61,15 @@ const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f-\u009f]/g;
 export const NAME_MAX = 64;
 export const TEXT_MAX = 2_000;
 
-// Control characters are refused before trimming: a tab or newline must not vanish into an accepted value.
+// Control and invisible characters are refused before trimming: a tab or a zero-width joiner must
+// not vanish into an accepted value that shows as someone else's name.
 export const PersonNameSchema = lazySchema(() => z
   .string()
   .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
+  .superRefine((s, ctx) => {
+    const problem = identityProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .trim()
   .min(1, 'who is acting: --by NAME')
   .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`));
@@ -84,11 +90,6 @@ export const StepIdSchema = lazySchema(() => z.string().max(64, 'a step id of at
 
 /** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
 export const HttpUrlSchema = lazySchema(() => z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' }));
-
-/** How identities compare: "Rita", " rita", "ＲＩＴＡ" are one person (NFKC, then a case fold via upper → lower, so ß ≡ SS). */
-export function identityKey(name: string): string {
-  return name.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC');
-}
 
 /** Text for a terminal: controls (ESC, BEL, CR, ...) become spaces; newlines survive only if asked for. */
 export function terminalSafe(text: string, keepNewlines = false): string {
