@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorTypes,
@@ -52,6 +53,11 @@ export class ServiceCatalog {
     return { name: e.name, runbook: e.runbook, target: { name: e.name, ...e.target }, policy: e.policy, billedProbeBudget: e.billedProbeBudget, billedProbesPerHour: e.billedProbesPerHour };
   }
 
+  /** A human-provided probe key other than the service's own, with its symlinks resolved. */
+  async requireResolvedKeyRef(name: string, keyRef: SecretRef): Promise<void> {
+    if (!sameRef(keyRef, this.require(name).target.apiKeyRef)) await this.requireAllowedResolvedRef(name, keyRef);
+  }
+
   probeTarget(name: string, keyRef?: SecretRef): ProbeTarget {
     const { target, name: service } = this.require(name);
     if (keyRef && !sameRef(keyRef, target.apiKeyRef)) this.requireAllowedRef(service, keyRef);
@@ -73,12 +79,25 @@ export class ServiceCatalog {
     if (owner) {
       throw ApplicationFailure.nonRetryable(`secret reference ${describeSecretRef(ref)} is the key of service ${owner.name}: it is never sent to service ${name}'s host`, ErrorTypes.SecretRefNotAllowed);
     }
-    if (!secretRefAllowed(ref, entry.allowedSecretRefs)) {
-      throw ApplicationFailure.nonRetryable(
-        `secret reference ${describeSecretRef(ref)} is not allowed for service ${name} (allowed: ${entry.allowedSecretRefs.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,
-        ErrorTypes.SecretRefNotAllowed,
-      );
+    if (!secretRefAllowed(ref, entry.allowedSecretRefs)) throw notAllowed(name, ref, entry.allowedSecretRefs, '');
+  }
+
+  /**
+   * As requireAllowedRef, and a file reference must still match once its symlinks are resolved:
+   * a link inside an allowed directory must not hand over a file outside it. A file that cannot
+   * be resolved is refused too: what it will point to once it exists is unknown.
+   */
+  async requireAllowedResolvedRef(name: string, ref: SecretRef): Promise<void> {
+    this.requireAllowedRef(name, ref);
+    if (ref.kind !== 'file') return;
+    const patterns = this.require(name).allowedSecretRefs;
+    let real: string;
+    try {
+      real = await realpath(ref.path);
+    } catch (err) {
+      throw notAllowed(name, ref, patterns, ` (it cannot be resolved on this worker: ${(err as { code?: string }).code ?? 'unreadable'})`);
     }
+    if (!secretRefAllowed({ kind: 'file', path: real }, patterns)) throw notAllowed(name, ref, patterns, ` (it resolves to ${real})`);
   }
 
   /** A change must stay inside the objects the service's entry names. */
@@ -104,6 +123,13 @@ export class ServiceCatalog {
   }
 }
 
+function notAllowed(name: string, ref: SecretRef, patterns: readonly string[], why: string) {
+  return ApplicationFailure.nonRetryable(
+    `secret reference ${describeSecretRef(ref).slice(0, 200)} is not allowed for service ${name}${why} (allowed: ${patterns.join(', ') || 'none'}): set allowedSecretRefs in the service catalog`,
+    ErrorTypes.SecretRefNotAllowed,
+  );
+}
+
 /** A catalog file may leave out the runbook when the worker has one: the first registered is meant. */
 function withRunbook(entry: CatalogEntry): CatalogEntry & { runbook: string } {
   return { ...entry, runbook: entry.runbook ?? defaultRunbookId() };
@@ -122,7 +148,7 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
     /** Whether a human-provided reference may be used for this service (refused: the reason). */
     async checkSecretRef(req: { service: string; ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {
       try {
-        catalog.requireAllowedRef(req.service, req.ref);
+        await catalog.requireAllowedResolvedRef(req.service, req.ref);
         return { allowed: true };
       } catch (err) {
         return { allowed: false, reason: (err as Error).message };
@@ -156,6 +182,7 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
   return {
     ...activities,
     async runProbe(req: GuardedProbeRequest): Promise<ProbeResult> {
+      if (req.service && req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
       let target: ProbeTarget;
       if (req.service) target = catalog.probeTarget(req.service, req.keyRef);
       else if (req.target) {
@@ -170,12 +197,15 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
      */
     async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
       if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', ErrorTypes.ForeignTarget);
+      if (req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
       const target = catalog.probeTarget(req.service, req.keyRef);
       const specs = req.specs.map((spec) => ProbeSpecSchema.parse(spec));
       return runProbeRound(specs, (spec, extracted) => activities.runProbe({ spec, target, extracted }), req.extracted);
     },
     async applyMutation(req: ApplyMutationRequest & { service?: string }): Promise<MutationRecord> {
       catalog.requireOwnObjects(req.service, req.op);
+      // Checked again where the file is read: a link may have changed since the reference was accepted.
+      if (req.op.kind === 'apply-secret' && req.service) await catalog.requireAllowedResolvedRef(req.service, req.op.ref);
       return activities.applyMutation(req);
     },
     async revertMutation(req: RevertMutationRequest & { service?: string }): Promise<MutationRecord> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeSecretRef, FreeTextSchema, IncidentIdSchema, PersonNameSchema, type SecretRef } from './common.ts';
+import { describeSecretRef, FreeTextSchema, SECRET_REF_MAX, IncidentIdSchema, PersonNameSchema, type SecretRef } from './common.ts';
 import { ApprovalPolicySchema, IncidentTimingsSchema, ServiceTargetSchema, type ApprovalPolicy, type ServiceTarget } from './incident.ts';
 import { lazySchema } from './lazy-schema.ts';
 
@@ -71,8 +71,32 @@ export const IncidentStartSchema = lazySchema(() => z
   .strict());
 export type IncidentStart = z.input<typeof IncidentStartSchema>;
 
-/** `env:API_KEY_*` style patterns against a reference's canonical form. */
+/**
+ * A file reference's path as the file system resolves it without symlinks: `.`, `..` and repeated
+ * slashes resolved. Null for a relative path: there is no telling where it points.
+ */
+export function normalisedSecretPath(path: string): string | null {
+  if (!path.startsWith('/')) return null;
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '' && part !== '.') parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/**
+ * `env:API_KEY_*` style patterns against a reference's canonical form. A file reference is matched
+ * by its normalised path, so `file:/allowed/dir/../elsewhere` is /allowed/elsewhere and does not
+ * match `file:/allowed/dir/*`; symlinks are resolved by the activity that checks (realpath).
+ */
 export function secretRefAllowed(ref: SecretRef, patterns: readonly string[]): boolean {
-  const text = describeSecretRef(ref);
+  let text = describeSecretRef(ref);
+  if (text.length > SECRET_REF_MAX) return false;
+  if (ref.kind === 'file') {
+    const path = normalisedSecretPath(ref.path);
+    if (path === null) return false;
+    text = `file:${path}`;
+  }
   return patterns.some((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(text));
 }

@@ -1,26 +1,34 @@
 import { z } from 'zod';
+import { identityProblem } from './identity.ts';
 import { lazySchema } from './lazy-schema.ts';
 
 export const SeveritySchema = lazySchema(() => z.enum(['P1', 'P2', 'P3', 'P4']));
 export type Severity = z.infer<typeof SeveritySchema>;
+
+/** A longer reference is a mistake or an attack, never a place: it would fill timelines and approval steps. */
+export const SECRET_REF_MAX = 512;
+const refPart = (what: string) => z.string().min(1).max(SECRET_REF_MAX, `${what} of at most ${SECRET_REF_MAX} characters`);
 
 /**
  * Where a secret lives. Only the reference travels through workflow history; activities resolve
  * the value at the point of use and never return it.
  */
 export const SecretRefSchema = lazySchema(() => z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
-  z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('env'), name: refPart('a variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
+  z.object({ kind: z.literal('file'), path: refPart('a path') }),
   z.object({
     kind: z.literal('k8s'),
-    namespace: z.string().min(1).optional(),
-    name: z.string().min(1),
-    key: z.string().min(1),
+    namespace: refPart('a namespace').optional(),
+    name: refPart('a name'),
+    key: refPart('a key'),
   }),
-]));
+]).refine((ref) => describeSecretRef(ref).length <= SECRET_REF_MAX, `a secret reference of at most ${SECRET_REF_MAX} characters`));
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
-export function describeSecretRef(ref: SecretRef): string {
+/** SecretRef's shape, written out: the schema's own length check describes a reference too. */
+type SecretRefShape = { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'k8s'; namespace?: string; name: string; key: string };
+
+export function describeSecretRef(ref: SecretRefShape): string {
   switch (ref.kind) {
     case 'env':
       return `env:${ref.name}`;
@@ -33,13 +41,20 @@ export function describeSecretRef(ref: SecretRef): string {
 
 /** Parses `env:NAME`, `file:/path`, `k8s:[ns/]name#key` — the form people type on the CLI. */
 export function parseSecretRef(text: string): SecretRef {
+  if (text.length > SECRET_REF_MAX) throw new Error(`a secret reference of at most ${SECRET_REF_MAX} characters (this one has ${text.length})`);
   const [kind, ...rest] = text.split(':');
   const body = rest.join(':');
   if (kind === 'env') return SecretRefSchema.parse({ kind, name: body });
-  if (kind === 'file') return SecretRefSchema.parse({ kind, path: body });
+  if (kind === 'file') {
+    // Relative to what? Patterns in allowedSecretRefs are absolute, and so is every place a key lives.
+    if (!body.startsWith('/')) throw new Error('a file reference with an absolute path: file:/path');
+    return SecretRefSchema.parse({ kind, path: body });
+  }
   if (kind === 'k8s') {
     const [path, key] = body.split('#');
     const parts = (path ?? '').split('/');
+    // One namespace at most: "a/b/c" must not quietly become a/c.
+    if (parts.length > 2) throw new Error('a Kubernetes reference k8s:[namespace/]name#key (one "/" at most)');
     const name = parts.pop();
     return SecretRefSchema.parse({ kind, namespace: parts[0], name, key });
   }
@@ -60,10 +75,15 @@ const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f-\u009f]/g;
 export const NAME_MAX = 64;
 export const TEXT_MAX = 2_000;
 
-// Control characters are refused before trimming: a tab or newline must not vanish into an accepted value.
+// Control and invisible characters are refused before trimming: a tab or a zero-width joiner must
+// not vanish into an accepted value that shows as someone else's name.
 export const PersonNameSchema = lazySchema(() => z
   .string()
   .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
+  .superRefine((s, ctx) => {
+    const problem = identityProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .trim()
   .min(1, 'who is acting: --by NAME')
   .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`));
@@ -84,11 +104,6 @@ export const StepIdSchema = lazySchema(() => z.string().max(64, 'a step id of at
 
 /** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
 export const HttpUrlSchema = lazySchema(() => z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' }));
-
-/** How identities compare: "Rita", " rita", "ＲＩＴＡ" are one person (NFKC, then a case fold via upper → lower, so ß ≡ SS). */
-export function identityKey(name: string): string {
-  return name.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC');
-}
 
 /** Text for a terminal: controls (ESC, BEL, CR, ...) become spaces; newlines survive only if asked for. */
 export function terminalSafe(text: string, keepNewlines = false): string {

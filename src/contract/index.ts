@@ -2,6 +2,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 export * from './common.ts';
+export * from './identity.ts';
 export * from './probes.ts';
 export * from './mutations.ts';
 export * from './kubectl.ts';

@@ -1,4 +1,4 @@
-import { identityKey } from '../contract/index.ts';
+import { looksAlike } from '../contract/index.ts';
 
 export const ROLES = ['viewer', 'responder', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -21,6 +21,7 @@ export function hasRole(identity: ConsoleIdentity | null, role: Role): boolean {
   return identity !== null && identity.roles.includes(role);
 }
 
+/** Fail-closed: a name that renders like the identity's counts as the same person. */
 export function samePerson(identity: ConsoleIdentity, name: string | null | undefined): boolean {
-  return !!name && identityKey(identity.name) === identityKey(name);
+  return !!name && looksAlike(identity.name, name);
 }

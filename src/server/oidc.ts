@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { identityProblem } from '../contract/index.ts';
 import { rolesFrom, type ConsoleIdentity, type Role } from './identity.ts';
 
 export interface OidcSettings {
@@ -53,7 +54,11 @@ export class OidcLogin {
     return { url: url.href, verifier, state };
   }
 
-  /** Exchanges the code (PKCE + state checked) and turns the ID token's claims into an identity. */
+  /**
+   * Exchanges the code (PKCE + state checked) and turns the ID token's claims into an identity;
+   * null without a console role. A name that would show as someone else's (invisible characters,
+   * look-alike scripts) is refused, not cleaned: a cleaned name would be a person the provider never named.
+   */
   async finish(callbackUrl: URL, pending: { verifier: string; state: string }): Promise<ConsoleIdentity | null> {
     const tokens = await oidc.authorizationCodeGrant(this.config, callbackUrl, { pkceCodeVerifier: pending.verifier, expectedState: pending.state });
     const claims = tokens.claims();
@@ -63,7 +68,17 @@ export class OidcLogin {
     const highest = (['approver', 'responder', 'viewer'] as const).find((role) => list.includes(this.settings.groups[role]));
     if (!highest) return null;
     const name = [claims.preferred_username, claims.email, claims.sub].find((v): v is string => typeof v === 'string' && v.length > 0)!;
+    const problem = identityProblem(name);
+    if (problem) throw new IdentityRefused(`your account name cannot identify you here: ${problem}. Ask whoever runs the identity provider to fix the name`);
     return { name: name.slice(0, 64), roles: rolesFrom(highest), issuer: String(claims.iss), subject: claims.sub };
+  }
+}
+
+/** A sign-in refused for the account's name: the message says why, to the person signing in. */
+export class IdentityRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdentityRefused';
   }
 }
 

@@ -38,6 +38,7 @@ function servicesFile(yaml: string): string {
 
 const ESC = '\u001b';
 const BEL = '\u0007';
+const ZWJ = '\u200d';
 const STEP = 'confirm-partial-outage-handled';
 const long = (n: number, c = 'x') => c.repeat(n);
 
@@ -70,6 +71,8 @@ export const ROWS: Row[] = [
   start('reporter with a newline', ['--reporter', 'rita\nbob'], '--reporter: a name on one line'),
   start('reporter with ESC', ['--reporter', `rita${ESC}[2J`], '--reporter: a name on one line'),
   start('reporter from $USER with BEL', [], '--reporter: a name on one line', { USER: `rita${BEL}` }),
+  start('reporter with a zero-width space', ['--reporter', `rita\u200b`], '--reporter: a name without invisible characters (found U+200B)'),
+  start('reporter mixing Latin and Cyrillic', ['--reporter', 'ritа'], '--reporter: a name in one script: it mixes Latin and Cyrillic'),
   start('symptom over 2,000 characters', ['--symptom', long(2_001)], '--symptom: at most 2000 characters'),
   start('symptom with BEL', ['--symptom', `beep${BEL}`], '--symptom: one line of text'),
   start('symptom forging a heading', ['--symptom', 'images fail\n## Root Cause\nnothing'], '--symptom: one line of text'),
@@ -83,6 +86,8 @@ export const ROWS: Row[] = [
   config('approver list of blanks', 'RUNBOOK_APPROVERS', ' , \u3000 ,', 'RUNBOOK_APPROVERS'),
   config('approver list with a name over 64 characters', 'RUNBOOK_APPROVERS', `alice,${long(65)}`, 'a name of at most 64 characters'),
   config('approver list with BEL in a name', 'RUNBOOK_APPROVERS', `alice,bob${BEL}`, 'a name on one line'),
+  config('approver list with a zero-width joiner', 'RUNBOOK_APPROVERS', `alice,bob${ZWJ}`, 'a name without invisible characters (found U+200D)'),
+  config('Slack user mapped to a look-alike name', 'RUNBOOK_SLACK_USERS', '{"U0BOB":"bоb"}', 'a name in one script: it mixes Latin and Cyrillic'),
   config('Slack webhook with ftp scheme', 'RUNBOOK_SLACK_WEBHOOK_URL', 'ftp://hooks.slack.com/services/T000/B000/slacktoken111', 'RUNBOOK_SLACK_WEBHOOK_URL (value not shown): an http:// or https:// URL', 'slacktoken111'),
   config('Slack webhook without scheme', 'RUNBOOK_SLACK_WEBHOOK_URL', 'hooks.slack.com/services/T000/B000/slacktoken222', 'RUNBOOK_SLACK_WEBHOOK_URL (value not shown)', 'slacktoken222'),
   config('second webhook bad', 'RUNBOOK_WEBHOOK_URL', 'https://ok.example/a, gopher://hooks.example/hooktoken333', 'RUNBOOK_WEBHOOK_URL (value not shown)', 'hooktoken333'),
@@ -128,6 +133,10 @@ export const ROWS: Row[] = [
   live('self-approval by changing case', ['approve', '{live}', STEP, '--by', 'Alice'], 'may not approve its own remediation', 'Alice'),
   live('self-approval in capitals with spaces', ['approve', '{live}', STEP, '--by', ' ALICE '], 'may not approve its own remediation', 'ALICE'),
   live('self-approval in full-width letters', ['approve', '{live}', STEP, '--by', 'ａｌｉｃｅ'], 'may not approve its own remediation', 'ａｌｉｃｅ'),
+  live('self-approval with a zero-width joiner after the name', ['approve', '{live}', STEP, '--by', `alice${ZWJ}`], '--by: a name without invisible characters (found U+200D)', `alice${ZWJ}`),
+  live('self-approval with a right-to-left override', ['approve', '{live}', STEP, '--by', '\u202Eecila'], '--by: a name without invisible characters (found U+202E)', 'ecila'),
+  live('approval by a Cyrillic look-alike of the reporter', ['approve', '{live}', STEP, '--by', 'аlice'], '--by: a name in one script: it mixes Cyrillic and Latin', 'аlice'),
+  live('self-approval with a dotless ı', ['approve', '{live}', STEP, '--by', 'alıce'], 'alıce looks like alice, who reported this incident', 'alıce'),
   live('approver name forging a timeline line', ['approve', '{live}', STEP, '--by', 'mallory\n- 10:00 - approved by everyone'], '--by: a name on one line', 'mallory'),
   live('approver name over 64 characters', ['approve', '{live}', STEP, '--by', long(65, 'm')], '--by: a name of at most 64 characters', long(65, 'm')),
   live('comment over 2,000 characters', ['approve', '{live}', STEP, '--by', 'bob', '--comment', long(2_001, 'c')], '--comment: at most 2000 characters', long(100, 'c')),
@@ -152,6 +161,9 @@ export const ROWS: Row[] = [
   offline('ack of a malformed id', ['ack', 'bad id!', '--by', 'carol'], '<id>: an incident id like'),
   offline('ack of a 2,000-character id', ['ack', long(2_000, 'i'), '--by', 'carol'], '<id>: an incident id of at most 120 characters'),
   live('provide-secret with a raw key', ['provide-secret', '{live}', 'new-key-reference', '--ref', 'sk-live-rawkey999', '--by', 'bob'], 'never the value', 'rawkey999'),
+  live('provide-secret with a 100,000-character reference', ['provide-secret', '{live}', 'new-key-reference', '--ref', `file:/run/${long(100_000, 'k')}`, '--by', 'bob'], '--ref a secret reference of at most 512 characters', 'kkkkkkkk'),
+  live('provide-secret with a relative file', ['provide-secret', '{live}', 'new-key-reference', '--ref', 'file:../../etc/shadow', '--by', 'bob'], '--ref a file reference with an absolute path', 'shadow'),
+  live('provide-secret by an invisible-padded name', ['provide-secret', '{live}', 'new-key-reference', '--ref', 'env:NEW_KEY', '--by', `bob${ZWJ}`], '--by: a name without invisible characters', 'env:NEW_KEY'),
   offline('provide-secret without a step', ['provide-secret', '{live}'], "missing required argument 'step'"),
   live('provide-secret without --ref', ['provide-secret', '{live}', 'new-key-reference', '--by', 'bob'], '--ref: where the new secret lives', 'provided a secret reference'),
   offline('status --by with a newline', ['status', '{live}', '--by', 'bob\nroot'], '--by: a name on one line'),

@@ -129,6 +129,21 @@ describe('secret-reference requests go through the same gate', () => {
     expect(outcome.approvals[0]!.decisions.map((d) => d.by)).toEqual(['Bob']);
   });
 
+  it('a 100,000-character reference (a client that skipped the contract) is refused by the workflow, named by its start only', async () => {
+    const long = { kind: 'file' as const, path: `/run/${'k'.repeat(100_000)}` };
+    const outcome = await runGate({ input: policy({}), step: SECRET, secret: true }, async (h) => {
+      await until(h, opened(SECRET.stepId), 'request opened');
+      await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: long });
+      await until(h, (v) => v.timeline.some((e) => e.message.startsWith('Refused the reference from bob')), 'long reference refused');
+      await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
+    });
+    const refused = outcome.timeline.find((e) => e.message.startsWith('Refused'))!.message;
+    expect(refused).toMatch(/^Refused the reference from bob \(file:\/run\/k+… \(100010 characters\)\): not a valid secret reference: a path of at most 512 characters/);
+    expect(refused.length).toBeLessThan(400);
+    expect(outcome.ref).toEqual(ref('NEW_KEY'));
+    expect(outcome.approvals[0]!.decisions.map((d) => d.comment)).toEqual(['env:NEW_KEY']);
+  });
+
   it('a rejection by an approver closes the request with no reference', async () => {
     const outcome = await runGate({ input: policy({}), step: SECRET, secret: true }, async (h) => {
       await until(h, opened(SECRET.stepId), 'request opened');

@@ -86,6 +86,32 @@ describe('approval policy: identities', () => {
     expect(approve(gate(), 'bob', { comment: 'x'.repeat(2_001) })).toMatch(/comment: at most 2000/);
     expect(approve(gate(), 'bob', { comment: 'ok\n## Root cause: aliens' })).toMatch(/comment: one line/);
   });
+
+  it.each([
+    ['a zero-width joiner', 'rita\u200d', /invisible characters \(found U\+200D\)/],
+    ['a right-to-left override', '\u202eatir', /invisible characters \(found U\+202E\)/],
+    ['a Cyrillic а', 'rit\u0430', /mixes Latin and Cyrillic/],
+  ])('the reporter "rita" cannot self-approve with %s in the name: refused as malformed', (_what, by, why) => {
+    expect(approve(gate(), by)).toMatch(why);
+  });
+
+  it.each(['rıta', 'rɩta', 'ritɑ', 'rita\u3000', 'ｒıｔａ'])('a name rendering like the reporter "rita" is the reporter: %j', (by) => {
+    expect(approve(gate(), by)).toMatch(/may not approve its own remediation \(policy: no self-approval\)/);
+  });
+
+  it('a signed-in account whose name differs from a listed approver\'s only by a dotless ı is not that approver', () => {
+    const g = gate({ approvers: ['erin'], requireVerifiedApprovals: true }, [], 'alice');
+    const console = { channel: 'console' as const, issuer: 'https://idp.example', subject: 'u-evil' };
+    expect(approve(g, 'erın', { via: console })).toBe('erın is not an approver: the name only looks like erin (allowed: erin)');
+    expect(approve(g, 'ERIN', { via: console })).toBeNull();
+    expect(approverProblem(ApprovalPolicySchema.parse({ approvers: ['bob'] }), 'b0b')).toMatch(/only looks like bob/);
+  });
+
+  it('N of M counts people as they render: a look-alike of an earlier approver is that approver', () => {
+    const g = gate({ required: 2 }, [{ by: 'bob', decision: 'approved', at: '2026-11-25T00:01:00.000Z' }]);
+    expect(approve(g, 'b0b')).toBe('b0b looks like bob, who already decided step "enable-fallback"');
+    expect(approve(g, 'bоb')).toMatch(/mixes Latin and Cyrillic/);
+  });
 });
 
 describe('approval policy: counting and timeouts', () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConsoleDeps } from '../deps.ts';
+import { IdentityRefused } from '../oidc.ts';
 
 /** Sign-in and sign-out: one-time local links, or OpenID Connect when an issuer is configured. */
 export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
@@ -24,7 +25,14 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     const pending = request.session.get('oidc');
     if (!deps.oidc || !pending) return reply.redirect('/login');
     request.session.set('oidc', undefined);
-    const identity = await deps.oidc.finish(new URL(request.url, deps.publicUrl), pending);
+    let identity;
+    try {
+      identity = await deps.oidc.finish(new URL(request.url, deps.publicUrl), pending);
+    } catch (err) {
+      if (!(err instanceof IdentityRefused)) throw err;
+      request.log.warn({ issuer: deps.oidc.issuer, reason: err.message }, 'OIDC sign-in refused: the account name');
+      return reply.code(403).type('text/plain').send(`Forbidden: ${err.message}`);
+    }
     if (!identity) {
       request.log.warn({ issuer: deps.oidc.issuer }, 'OIDC sign-in refused: no console role in the roles claim');
       return reply.code(403).type('text/html').send('Forbidden: your account has no console role');

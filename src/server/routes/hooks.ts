@@ -10,7 +10,8 @@ import { AlertmanagerPayloadSchema, alertSignalsOf } from '../intake/alertmanage
 import { verifyBearer } from '../intake/bearer.ts';
 import { DeliveryQueue } from '../intake/delivery-queue.ts';
 import { GenericAlertSchema, genericSignalOf } from '../intake/generic.ts';
-import { verifySignature } from '../intake/signature.ts';
+import { ReplayGuard } from '../intake/replay-guard.ts';
+import { SIGNATURE_WINDOW_MS, verifySignature } from '../intake/signature.ts';
 import { IntakeRefusal, targetOf } from '../intake/targets.ts';
 import { hookErrorHandler } from '../intake/refusals.ts';
 
@@ -54,6 +55,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
   });
   app.addHook('onClose', () => queue.drain());
   const taskQueue = deps.config.RUNBOOK_TASK_QUEUE;
+  const replays = new ReplayGuard(SIGNATURE_WINDOW_MS);
 
   await app.register(async (hooks) => {
     // The raw bytes: signatures are over them, and malformed JSON gets the intake's own answer.
@@ -93,9 +95,12 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     });
 
     hooks.post('/hooks/generic', async (request: RawRequest, reply) => {
-      verifySignature(deps.config.RUNBOOK_INTAKE_HMAC_SECRET, request.headers, request.body, Date.now());
+      const signed = verifySignature(deps.config.RUNBOOK_INTAKE_HMAC_SECRET, request.headers, request.body, Date.now(), replays);
       const body = parseJson(GenericAlertSchema, request.body, 'alert');
-      return accept(reply, [genericSignalOf(body)]);
+      // Synchronous from the check to here: the same request arriving twice cannot both pass.
+      const answered = accept(reply, [genericSignalOf(body)]);
+      if (reply.statusCode === 202) replays.remember(signed, Date.now());
+      return answered;
     });
   });
 }

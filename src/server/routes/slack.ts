@@ -4,7 +4,8 @@ import type { ConsoleDeps } from '../deps.ts';
 import { DeliveryQueue } from '../intake/delivery-queue.ts';
 import { settleClick } from '../slack/decision.ts';
 import { approvalClickOf } from '../slack/interaction.ts';
-import { ReplayGuard, verifySlackInteraction } from '../slack/verify.ts';
+import { ReplayGuard } from '../intake/replay-guard.ts';
+import { SLACK_WINDOW_MS, verifySlackInteraction } from '../slack/verify.ts';
 import { hookErrorHandler } from '../intake/refusals.ts';
 
 type RawRequest = FastifyRequest<{ Body: Buffer }>;
@@ -21,7 +22,7 @@ export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDep
   // that cannot be queued is refused so Slack shows the user it failed.
   const queue = new DeliveryQueue({ log, limit: 1_000, attempts: 1, backoff: { initialMs: 0, maxMs: 0 }, what: 'slack decision' });
   app.addHook('onClose', () => queue.drain());
-  const replays = new ReplayGuard();
+  const replays = new ReplayGuard(SLACK_WINDOW_MS);
   const users = deps.config.RUNBOOK_SLACK_USERS ?? {};
 
   await app.register(async (slack) => {

@@ -1,5 +1,5 @@
 import { condition, patched } from '@temporalio/workflow';
-import { describeSecretRef, type ApprovalAnswer, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal, type SecretRef } from '../../contract/index.ts';
+import { describeSecretRef, SECRET_REF_MAX, SecretRefSchema, type ApprovalAnswer, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal, type SecretRef } from '../../contract/index.ts';
 import { catalogActivities } from './activities.ts';
 import { approvalProblem, approverProblem, tally, timeoutOutcome } from './approval-policy.ts';
 import type { ApprovalStep } from './context.ts';
@@ -12,6 +12,13 @@ import type { IncidentSnapshot } from './snapshot.ts';
  * (one provider, anyone, escalate on every timeout).
  */
 export const SECRET_REF_GATE_PATCH = 'secret-ref-gate';
+
+/**
+ * Since this patch a handed-over reference the contract refuses (over 512 characters, a malformed
+ * name) is refused before anything else looks at it. Incidents that ran before it replay without
+ * the check: the patch marker is written only when a reference is refused.
+ */
+export const SECRET_REF_SHAPE_PATCH = 'secret-ref-shape';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 const msUntil = (iso: string) => Math.max(0, Date.parse(iso) - Date.now());
@@ -133,7 +140,7 @@ export class ApprovalGate {
   async awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null> {
     const gated = this.s.lean === true || patched(SECRET_REF_GATE_PATCH);
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
-    const accept = (r: ProvidedSecretRef) => (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
+    const accept = (r: ProvidedSecretRef) => this.refShapeAllowed(r) && (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
     const already = this.s.secretRefs.find(usable);
     if (already && (await accept(already))) return already.ref;
     // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
@@ -170,6 +177,12 @@ export class ApprovalGate {
     return this.refuse(provided, reason ?? 'not allowed');
   }
 
+  private refShapeAllowed(provided: ProvidedSecretRef): boolean {
+    const parsed = SecretRefSchema.safeParse(provided.ref);
+    if (parsed.success || !patched(SECRET_REF_SHAPE_PATCH)) return true;
+    return this.refuse(provided, `not a valid secret reference: ${parsed.error.issues.map((i: { message: string }) => i.message).join('; ')}`);
+  }
+
   private approverAllowed(provided: ProvidedSecretRef): boolean {
     const problem = approverProblem(this.policy, provided.by);
     return problem ? this.refuse(provided, problem) : true;
@@ -177,7 +190,10 @@ export class ApprovalGate {
 
   private refuse(provided: ProvidedSecretRef, why: string): false {
     provided.refused = why;
-    this.ports.timeline.note(`Refused the reference from ${provided.by} (${describeSecretRef(provided.ref)}): ${why}`, { by: provided.by, refused: true });
+    const ref = describeSecretRef(provided.ref);
+    // An overlong reference is named by its start: the timeline is for people, not for the payload.
+    const shown = ref.length > SECRET_REF_MAX ? `${ref.slice(0, 80)}… (${ref.length} characters)` : ref;
+    this.ports.timeline.note(`Refused the reference from ${provided.by} (${shown}): ${why}`, { by: provided.by, refused: true });
     return false;
   }
 

@@ -1,4 +1,4 @@
-import { ApprovalSignalSchema, identityKey, VERIFIED_APPROVAL_CHANNELS, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
+import { ApprovalSignalSchema, identityKey, looksAlike, VERIFIED_APPROVAL_CHANNELS, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
 
 export interface ApprovalGateState {
   approvals: ApprovalRequest[];
@@ -28,15 +28,17 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
   if (gate.policy.requireVerifiedApprovals && !(via && VERIFIED_APPROVAL_CHANNELS.includes(via.channel))) {
     return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console or a mapped Slack user (policy: verified approvals)`;
   }
-  // Case, width and surrounding spaces must not make "Rita" a second person next to "rita".
-  const who = identityKey(by);
   const policy = gate.policy;
   const notApprover = approverProblem(policy, by);
   if (notApprover) return notApprover;
-  if (!policy.allowSelfApproval && who === identityKey(gate.reporter)) {
-    return `${by} reported this incident and may not approve its own remediation (policy: no self-approval)`;
+  // Fail-closed: case, width, spaces or a look-alike letter must not make "Rita" a second person next to "rita".
+  if (!policy.allowSelfApproval && looksAlike(by, gate.reporter)) {
+    return identityKey(by) === identityKey(gate.reporter)
+      ? `${by} reported this incident and may not approve its own remediation (policy: no self-approval)`
+      : `${by} looks like ${gate.reporter}, who reported this incident and may not approve its own remediation (policy: no self-approval)`;
   }
-  if (request.decisions.some((d) => identityKey(d.by) === who)) return `${by} already decided step "${stepId}"`;
+  const earlier = request.decisions.find((d) => looksAlike(d.by, by));
+  if (earlier) return identityKey(earlier.by) === identityKey(by) ? `${by} already decided step "${stepId}"` : `${by} looks like ${earlier.by}, who already decided step "${stepId}"`;
   return null;
 }
 
@@ -49,8 +51,12 @@ export function timeoutOutcome(policy: Pick<ApprovalPolicy, 'onTimeout'>, step: 
 export function approverProblem(policy: Pick<ApprovalPolicy, 'approvers'>, by: string): string | null {
   if (policy.approvers.length === 0) return null;
   // A list that normalises to nothing fails closed: it was meant to restrict, not to open.
-  const approvers = policy.approvers.map(identityKey).filter(Boolean);
-  return approvers.includes(identityKey(by)) ? null : `${by} is not an approver (allowed: ${policy.approvers.join(', ')})`;
+  const who = identityKey(by);
+  if (who && policy.approvers.some((a) => identityKey(a) === who)) return null;
+  // Only the listed name itself counts: a name that merely renders like it (dotless ı, Cyrillic а) is someone else.
+  const lookalike = policy.approvers.find((a) => identityKey(a) && looksAlike(a, by));
+  const allowed = `(allowed: ${policy.approvers.join(', ')})`;
+  return lookalike ? `${by} is not an approver: the name only looks like ${lookalike} ${allowed}` : `${by} is not an approver ${allowed}`;
 }
 
 /** Where a valid decision leaves its request: rejected at once, approved at N of M, or still counting. */
