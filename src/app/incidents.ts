@@ -1,6 +1,6 @@
 // src/app: what the CLI does, without the terminal: start, read, signal and follow incidents, drills; throws domain errors (errors.ts).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandleWithStartDetails } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, type SignalDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   approveSignal,
   decideUpdate,
@@ -31,26 +31,49 @@ export interface StartOptions {
   eager?: boolean;
 }
 
-/** Opens an incident for a service by name: nothing else about where or how reaches the worker. */
+/** Suffixes tried on a generated id already taken (`-2` … ): more incidents of one symptom a day than that is a typo loop. */
+const GENERATED_ID_TRIES = 50;
+
+/**
+ * Opens an incident for a service by name: nothing else about where or how reaches the worker.
+ * Ids are never reused: Temporal refuses a start on any id it still knows, open or closed, so a
+ * second incident never takes over the first's history, list row or postmortem. A generated id
+ * (`incident-<yyyymmdd>-<slug>`) already taken gets the next free suffix (`-2`, `-3`…); an id the
+ * caller chose is refused.
+ */
 export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string, options: StartOptions = {}): Promise<WorkflowHandleWithStartDetails<IncidentWorkflow>> {
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
-  const id = workflowId ?? parsed.data.incidentId ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
-  try {
-    return await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: id,
-      args: [draft],
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }],
-      memo: { summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger } },
-      ...(options.eager ? { requestEagerStart: true } : {}),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new RequestRefusedError(`an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with --id`);
+  const chosen = workflowId ?? parsed.data.incidentId;
+  const base = chosen ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
+  for (let n = 1; ; n += 1) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    try {
+      return await client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: id,
+        args: [draft],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }],
+        memo: { summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger } },
+        ...(options.eager ? { requestEagerStart: true } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (chosen !== undefined) throw await idTaken(client, id);
+      if (n >= GENERATED_ID_TRIES) throw new RequestRefusedError(`${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`);
     }
-    throw err;
   }
+}
+
+/** Why a chosen id cannot be used: open (follow it) or closed (ids are never reused). */
+async function idTaken(client: Client, id: string): Promise<RequestRefusedError> {
+  const running = await client.workflow.getHandle(id).describe().then((d) => d.status.name === 'RUNNING', () => false);
+  return new RequestRefusedError(
+    running
+      ? `an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with a new --id`
+      : `incident id ${id} was already used by an incident that is closed, and ids are never reused (its postmortem and history stay its own) — start with a new --id, or without --id for a generated one`,
+  );
 }
 
 /** A handle to an incident that exists, or a message that says how to find one. */
@@ -141,6 +164,8 @@ export async function signalIncident<Payload>(client: Client, id: string, signal
 
 export interface IncidentRow {
   incidentId: string;
+  /** The run this row shows: an alert incident's id is reused by the next outage, a run is one incident. */
+  runId: string;
   status: string;
   state: string | null;
   severity: string | null;
@@ -152,7 +177,8 @@ export interface IncidentRow {
 const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
 
 export async function listIncidents(client: Client, options: { all: boolean; severity?: string; cause?: string }): Promise<IncidentRow[]> {
-  const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`];
+  // A run that continued as new is part of the incident its last run shows: one row per incident.
+  const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (!options.all) clauses.push(`ExecutionStatus = 'Running'`);
   if (options.severity) {
     if (!QUOTE_SAFE.test(options.severity)) throw new RequestRefusedError(`bad --severity ${options.severity}`);
@@ -167,6 +193,7 @@ export async function listIncidents(client: Client, options: { all: boolean; sev
     const attributes = execution.typedSearchAttributes;
     rows.push({
       incidentId: execution.workflowId,
+      runId: execution.runId,
       status: execution.status.name,
       state: attributes.get(SEARCH_ATTRIBUTES.state) ?? null,
       severity: attributes.get(SEARCH_ATTRIBUTES.severity) ?? null,
@@ -176,7 +203,5 @@ export async function listIncidents(client: Client, options: { all: boolean; sev
     });
     if (rows.length >= 500) break;
   }
-  // Continue-as-new leaves one closed run per incident: show each incident once, newest run first.
-  const seen = new Set<string>();
-  return rows.filter((r) => (seen.has(r.incidentId) ? false : (seen.add(r.incidentId), true)));
+  return rows;
 }

@@ -113,10 +113,12 @@ export const EnvSchema = z.object({
   RUNBOOK_SLACK_USERS: slackUsers.optional(),
   /** Approval requests to Slack carry Approve / Reject buttons. Default: on when RUNBOOK_SLACK_SIGNING_SECRET is set. */
   RUNBOOK_SLACK_APPROVAL_BUTTONS: bool.optional(),
-  /** Alerts accepted but not yet delivered to Temporal, at most; beyond it the intake answers 503 with Retry-After. */
+  /** Alerts waiting for Temporal to record them, at most; beyond it the intake answers 503 with Retry-After. */
   RUNBOOK_INTAKE_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  /** Tries per accepted alert (the first included, backoff 0.5 s doubling to 8 s) before it counts as failed. */
-  RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Tries per alert while its request waits (the first included, backoff 0.5 s doubling to 4 s); then the request is answered 503. */
+  RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(2),
+  /** gRPC deadline of one try, in ms (the client retries an unreachable server within it): bounds how long a sender waits. */
+  RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Alert incidents run on the drill's compressed timings: honoured only by `runbook dev` on its own local dev server. */
   RUNBOOK_INTAKE_DRILL_TIMINGS: bool.optional(),
   /** Default daily budget of billed probe calls per synthetic-check schedule (`runbook schedule create --billed-per-day`). */

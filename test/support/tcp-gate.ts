@@ -4,12 +4,15 @@ import { createConnection, createServer, type Socket } from 'node:net';
  * A loopback TCP relay in front of a real server that a test can hold: while held, no byte moves
  * either way (calls in flight stall, nothing fails); released, everything goes through as sent.
  * It stands for a Temporal frontend that is slow to answer, without touching the real server.
+ * Cut, it stands for one that is down: every connection is dropped and new ones are reset.
  */
 export interface TcpGate {
   /** host:port to connect to instead of the upstream. */
   address: string;
   hold(): void;
   release(): void;
+  /** Unreachable until `release()`: open connections are dropped, new ones closed on arrival. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,7 @@ export async function startTcpGate(upstream: string): Promise<TcpGate> {
   const [host, port] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
   const sockets = new Set<Socket>();
   let held = false;
+  let cut = false;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -24,6 +28,10 @@ export async function startTcpGate(upstream: string): Promise<TcpGate> {
     if (held) socket.pause();
   };
   const server = createServer((inbound) => {
+    if (cut) {
+      inbound.destroy();
+      return;
+    }
     const outbound = createConnection({ host, port });
     track(inbound);
     track(outbound);
@@ -41,8 +49,13 @@ export async function startTcpGate(upstream: string): Promise<TcpGate> {
       held = true;
       for (const socket of sockets) socket.pause();
     },
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
     release() {
       held = false;
+      cut = false;
       for (const socket of sockets) socket.resume();
     },
     async close() {

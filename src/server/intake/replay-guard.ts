@@ -31,6 +31,11 @@ export class ReplayGuard {
     this.seen.set(key, nowMs + 2 * this.windowMs);
   }
 
+  /** Releases content that was held but not accepted after all (its sender may resend it). */
+  forget(key: string): void {
+    this.seen.delete(key);
+  }
+
   /** True the first time this signed content is presented (and now remembered); false for a replay. */
   firstUse(key: string, nowMs: number): boolean {
     if (this.has(key, nowMs)) return false;

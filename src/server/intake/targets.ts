@@ -1,4 +1,4 @@
-// src/server/intake: what the alert routes check before anything starts — payload schemas, label → (runbook, service), HMAC signatures — and the queue that delivers after the 202.
+// src/server/intake: what the alert routes check before anything starts — payload schemas, label → (runbook, service), HMAC signatures — and the queue that delivers them to Temporal before the answer.
 import type { ServiceCatalog } from '../../activities/catalog.ts';
 import type { AlertTarget } from '../../app/alerts.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';

@@ -18,11 +18,9 @@ import { hookErrorHandler } from '../intake/refusals.ts';
 type RawRequest = FastifyRequest<{ Body: Buffer }>;
 
 /** What a 503 asks the sender to wait (Alertmanager retries 5xx with its own backoff anyway). */
-export const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
-/** Retries of a failed delivery: 0.5 s, doubling, at most 8 s apart. */
-const DELIVERY_BACKOFF = { initialMs: 500, maxMs: 8_000 };
-/** One try's gRPC deadline: a hung connection fails the try (and is retried) instead of holding the queue forever. */
-const DELIVERY_DEADLINE_MS = 15_000;
+export const RETRY_AFTER_SECONDS = 5;
+/** Retries of a failed try while the request waits: 0.5 s, doubling, at most 4 s apart. */
+const DELIVERY_BACKOFF = { initialMs: 500, maxMs: 4_000 };
 
 function parseJson<T extends z.ZodType>(schema: T, raw: Buffer | undefined, what: string): z.infer<T> {
   if (!Buffer.isBuffer(raw)) throw new IntakeRefusal(400, 'a JSON body with Content-Type: application/json');
@@ -39,10 +37,12 @@ function parseJson<T extends z.ZodType>(schema: T, raw: Buffer | undefined, what
 
 /**
  * Machine-facing intake (no session, no CSRF: senders authenticate otherwise). Every alert of a
- * request is checked before any is queued, so a refused request starts nothing; an accepted one
- * is answered 202 at once and delivered in order per incident, retried with backoff. The queue is
- * bounded (RUNBOOK_INTAKE_QUEUE_LIMIT): a request that does not fit is answered 503 with
- * Retry-After and nothing of it is queued. `GET /hooks/status` counts queued, delivered and failed.
+ * request is checked before any is queued, so a refused request starts nothing. Accepted means
+ * recorded: the answer is 202 only once Temporal has taken every alert of the request (its
+ * signal-with-start or signal succeeded); otherwise 503 with Retry-After, so the sender resends —
+ * nothing is acknowledged that a restart of this service could lose. Alerts of one incident are
+ * delivered in arrival order; the queue (RUNBOOK_INTAKE_QUEUE_LIMIT) bounds the alerts waiting for
+ * Temporal, and a request that does not fit is answered 503 at once, nothing of it tried.
  */
 export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const log = (app.log as Logger).child({ component: 'intake' });
@@ -52,17 +52,22 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     attempts: deps.config.RUNBOOK_INTAKE_DELIVERY_ATTEMPTS,
     backoff: DELIVERY_BACKOFF,
     permanent: (err) => err instanceof RequestRefusedError,
+    keepOrder: true,
   });
   app.addHook('onClose', () => queue.drain());
   const taskQueue = deps.config.RUNBOOK_TASK_QUEUE;
   const replays = new ReplayGuard(SIGNATURE_WINDOW_MS);
+  const tryDeadlineMs = deps.config.RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS;
 
   await app.register(async (hooks) => {
     // The raw bytes: signatures are over them, and malformed JSON gets the intake's own answer.
     hooks.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     hooks.setErrorHandler(hookErrorHandler('intake'));
 
-    const accept = (reply: FastifyReply, alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>) => {
+    const retryLater = (reply: FastifyReply, error: string, extra: Record<string, unknown> = {}) =>
+      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error, ...extra });
+
+    const accept = async (reply: FastifyReply, alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>) => {
       const catalog = catalogFromConfig(deps.config);
       const routed = alerts.map((a) => ({ target: targetOf(catalog, a.labels), signal: a.signal }));
       const limit = deps.config.RUNBOOK_INTAKE_QUEUE_LIMIT;
@@ -70,16 +75,27 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       const deliveries = routed.map(({ target, signal }) => ({
         key: `${target.runbook}/${target.service}`,
         about: { fingerprint: signal.fingerprint, status: signal.status },
-        deliver: async () => deps.client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () => deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings)),
+        deliver: async () => deps.client.withDeadline(Date.now() + tryDeadlineMs, () => deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings)),
       }));
-      if (!queue.offer(deliveries)) {
+      const pending = queue.offer(deliveries);
+      if (!pending) {
         const { queued } = queue.snapshot();
         log.warn({ alerts: routed.length, queued, limit }, 'intake queue full: request refused with 503');
-        reply.header('retry-after', String(QUEUE_FULL_RETRY_AFTER_SECONDS));
-        return reply.code(503).send({ error: `intake queue full (${queued} of ${limit} alerts waiting for Temporal): nothing of this request was accepted; retry later` });
+        return retryLater(reply, `intake queue full (${queued} of ${limit} alerts waiting for Temporal): nothing of this request was accepted; retry later`);
       }
-      log.info({ alerts: routed.length, sources: [...new Set(deliveries.map((d) => d.key))] }, 'alerts accepted');
-      return reply.code(202).send({ accepted: routed.length });
+      const outcomes = await pending;
+      const recorded = outcomes.filter((o) => o.delivered).length;
+      const missed = outcomes.flatMap((o) => (o.delivered ? [] : [o]));
+      const sources = [...new Set(deliveries.map((d) => d.key))];
+      if (missed.length === 0) {
+        log.info({ alerts: recorded, sources }, 'alerts recorded');
+        return reply.code(202).send({ accepted: recorded });
+      }
+      log.warn({ alerts: routed.length, recorded, sources }, 'alerts not recorded: request answered with an error');
+      const transient = missed.find((o) => !o.permanent);
+      // A retry can help: the sender resends the whole request (what was recorded may show twice).
+      if (transient) return retryLater(reply, `Temporal did not record ${missed.length} of ${routed.length} alerts (${transient.error}); retry later`, { recorded });
+      throw new IntakeRefusal(422, `the engine refused ${missed.length} of ${routed.length} alerts: ${missed[0]!.error}`);
     };
 
     // Counts only (no alert content); behind the same check as the Alertmanager route.
@@ -91,16 +107,23 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     hooks.post('/hooks/alertmanager', async (request: RawRequest, reply) => {
       verifyBearer(deps.config.RUNBOOK_INTAKE_ALERTMANAGER_TOKEN, request.headers, request.socket.remoteAddress);
       const payload = parseJson(AlertmanagerPayloadSchema, request.body, 'Alertmanager payload');
-      return accept(reply, alertSignalsOf(payload));
+      return await accept(reply, alertSignalsOf(payload));
     });
 
     hooks.post('/hooks/generic', async (request: RawRequest, reply) => {
       const signed = verifySignature(deps.config.RUNBOOK_INTAKE_HMAC_SECRET, request.headers, request.body, Date.now(), replays);
       const body = parseJson(GenericAlertSchema, request.body, 'alert');
-      // Synchronous from the check to here: the same request arriving twice cannot both pass.
-      const answered = accept(reply, [genericSignalOf(body)]);
-      if (reply.statusCode === 202) replays.remember(signed, Date.now());
-      return answered;
+      // Held from the check on, so the same request arriving while this one waits for Temporal is a
+      // replay; released when this one is not accepted, so the sender may resend it.
+      replays.remember(signed, Date.now());
+      let accepted = false;
+      try {
+        const answered = await accept(reply, [genericSignalOf(body)]);
+        accepted = reply.statusCode === 202;
+        return answered;
+      } finally {
+        if (!accepted) replays.forget(signed);
+      }
     });
   });
 }
