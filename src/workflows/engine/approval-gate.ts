@@ -134,12 +134,13 @@ export class ApprovalGate {
     const gated = this.s.lean === true || patched(SECRET_REF_GATE_PATCH);
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
     const accept = (r: ProvidedSecretRef) => (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
-    const already = this.s.secretRefs.find(usable);
+    // The newest reference wins: a human who hands over another key means that one.
+    const already = this.s.secretRefs.findLast(usable);
     if (already && (await accept(already))) return already.ref;
     // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
     let request = this.find(stepId);
     if (!request) {
-      request = this.open({ stepId, description }, provideSecretCommand(this.s.incidentId, stepId), 1);
+      request = this.open({ stepId, description }, provideSecretCommand(this.s.incidentId, stepId), 1, 'secret-ref');
       await this.announce(request);
     }
     const pending = request;
@@ -196,7 +197,7 @@ export class ApprovalGate {
     return superseded > 0 ? { ...asked, stepId: `${asked.stepId}-r${superseded + 1}` } : asked;
   }
 
-  private open(step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>, command: string, required: number): ApprovalRequest {
+  private open(step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>, command: string, required: number, awaits?: 'secret-ref'): ApprovalRequest {
     const request: ApprovalRequest = {
       stepId: step.stepId,
       description: step.description,
@@ -207,6 +208,7 @@ export class ApprovalGate {
       decisions: [],
       outcome: 'pending',
       approveCommand: command,
+      ...(awaits ? { awaits } : {}),
     };
     this.s.approvals.push(request);
     this.ports.timeline.add('approval_requested', `${step.stepId}: ${step.description}`, { stepId: step.stepId, kubectl: step.kubectl, approveCommand: command });
