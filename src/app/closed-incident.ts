@@ -54,5 +54,6 @@ export async function statusOfClosed(handle: IncidentHandle, description: Workfl
     startedAt: description.startTime.toISOString(),
     causes: result?.causes ?? [],
     blocker: null,
+    handedOver: null,
   };
 }

@@ -6,6 +6,7 @@ import { EXIT, reportError } from './errors.ts';
 // the Kubernetes client, and loading every command's dependencies cost most of a one-shot's start-up.
 type CommandModule = { register(program: Command, ctx: CliContext): void };
 const approveAndReject = () => import('./commands/approve.ts');
+const handOver = () => import('./commands/hand-over.ts');
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   dev: () => import('./commands/dev.ts'),
   worker: () => import('./commands/worker.ts'),
@@ -21,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   'root-cause': () => import('./commands/root-cause.ts'),
   resolve: () => import('./commands/resolve.ts'),
   cancel: () => import('./commands/cancel.ts'),
+  verify: handOver,
+  revert: handOver,
   'provide-secret': () => import('./commands/provide-secret.ts'),
   timeline: () => import('./commands/timeline.ts'),
   postmortem: () => import('./commands/postmortem.ts'),

@@ -13,6 +13,11 @@ export const IncidentStateSchema = lazySchema(() => z.enum([
   'mitigated',
   'monitoring',
   'reverting',
+  /**
+   * The plan could not fix the fault (its verification failed, or a step errored): a human owns
+   * the incident. It stays open, protective changes stay in place, real calls keep being watched.
+   */
+  'needs_human',
   'resolved',
   /** Ended without a fault to fix: a false alarm, not an outage, or a plan a human declined. */
   'closed',
@@ -21,8 +26,15 @@ export const IncidentStateSchema = lazySchema(() => z.enum([
 ]));
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
 
-/** The seed runbook's communication status, derived from the engine state. */
-export type CommunicationStatus = 'INVESTIGATING' | 'MITIGATED' | 'RESOLVED' | 'CLOSED';
+/**
+ * What stakeholders read, derived from the engine state: the runbook's INVESTIGATING / MITIGATED /
+ * RESOLVED, plus ESCALATED while a human owns the incident, and the ways an incident ends without a
+ * fix (CLOSED, CANCELLED, FAILED), so nothing unfixed is ever announced as RESOLVED.
+ */
+export const COMMUNICATION_STATUSES = ['INVESTIGATING', 'MITIGATED', 'ESCALATED', 'RESOLVED', 'CLOSED', 'CANCELLED', 'FAILED'] as const;
+export type CommunicationStatus = (typeof COMMUNICATION_STATUSES)[number];
+/** The statuses that end an incident: no next update follows them. */
+export const FINAL_COMMUNICATION_STATUSES: readonly CommunicationStatus[] = ['RESOLVED', 'CLOSED', 'CANCELLED', 'FAILED'];
 export function communicationStatus(state: IncidentState): CommunicationStatus {
   switch (state) {
     case 'investigating':
@@ -34,12 +46,16 @@ export function communicationStatus(state: IncidentState): CommunicationStatus {
     case 'monitoring':
     case 'reverting':
       return 'MITIGATED';
+    case 'needs_human':
+      return 'ESCALATED';
     case 'resolved':
-    case 'cancelled':
-    case 'failed':
       return 'RESOLVED';
     case 'closed':
       return 'CLOSED';
+    case 'cancelled':
+      return 'CANCELLED';
+    case 'failed':
+      return 'FAILED';
   }
 }
 
@@ -196,6 +212,8 @@ export const ApprovalRequestSchema = lazySchema(() => z.object({
   outcome: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'superseded']),
   /** Exact command a human runs to approve. */
   approveCommand: z.string(),
+  /** The step waits for a secret reference, not an approve/reject decision. */
+  awaits: z.literal('secret-ref').optional(),
 }));
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
@@ -213,7 +231,7 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   incidentId: z.string(),
   runbook: z.string(),
   state: IncidentStateSchema,
-  communicationStatus: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED', 'CLOSED']),
+  communicationStatus: z.enum(COMMUNICATION_STATUSES),
   severity: SeveritySchema.nullable(),
   cause: z.string().nullable(),
   rationale: z.string().nullable(),
@@ -228,6 +246,8 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   causes: z.array(CauseChangeSchema).default([]),
   /** Why triage cannot run, while the incident is blocked. */
   blocker: z.string().nullable().default(null),
+  /** Why the engine handed the incident to a human, and since when (state needs_human). */
+  handedOver: z.object({ reason: z.string(), at: z.string() }).nullable().default(null),
 }));
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 

@@ -10,6 +10,7 @@ export * from './errors.ts';
 export * from './incident.ts';
 export * from './notifications.ts';
 export * from './signals.ts';
+export * from './actions.ts';
 export * from './catalog.ts';
 export * from './intake.ts';
 export * from './unknown-keys.ts';

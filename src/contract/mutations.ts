@@ -51,5 +51,11 @@ export const MutationRecordSchema = lazySchema(() => z.object({
   changed: z.boolean(),
   /** Deliberately left in place when the incident ended, and why (e.g. a rotated key is the fix). */
   keptBecause: z.string().optional(),
+  /**
+   * Declared by the runbook: `protective` shields users while the provider fails (fallback) and is
+   * never reverted by the engine while real calls fail; `fix` is the repair itself (a rotated key)
+   * and is never rolled back by the engine, only by a human who chooses to.
+   */
+  purpose: z.enum(['protective', 'fix']).optional(),
 }));
 export type MutationRecord = z.infer<typeof MutationRecordSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IncidentIdSchema, SeveritySchema, StepIdSchema } from './common.ts';
 import { lazySchema } from './lazy-schema.ts';
+import { COMMUNICATION_STATUSES } from './incident.ts';
 
 export const NotificationKindSchema = lazySchema(() => z.enum(['status', 'reminder', 'escalation', 'approval_request']));
 
@@ -9,7 +10,7 @@ export const NotificationMessageSchema = lazySchema(() => z.object({
   incidentId: z.string(),
   kind: NotificationKindSchema,
   severity: SeveritySchema.nullable(),
-  status: z.enum(['INVESTIGATING', 'MITIGATED', 'RESOLVED', 'CLOSED']),
+  status: z.enum(COMMUNICATION_STATUSES),
   title: z.string(),
   impact: z.string(),
   cause: z.string(),

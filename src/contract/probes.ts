@@ -110,6 +110,8 @@ export const DecisionSchema = lazySchema(() => z.object({
   confidence: z.enum(['high', 'medium', 'low']).optional(),
   /** Corroborating observations: they may raise confidence or severity, never change the cause. */
   corroboration: z.array(z.string()).optional(),
+  /** What failed before the re-checks succeeded, when a fault was judged transient (so no record says every probe passed). */
+  transient: z.string().optional(),
 }));
 export type Decision = z.infer<typeof DecisionSchema>;
 

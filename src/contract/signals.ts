@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { ApprovalChannelSchema, FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
 import type { IncidentStatus, TimelineEntry } from './incident.ts';
+import type { ActionAnswer, ActionRequest } from './actions.ts';
 import { lazySchema } from './lazy-schema.ts';
 
 const by = PersonNameSchema;
@@ -52,6 +53,8 @@ export const noteSignal = defineSignal<[z.infer<typeof NoteSchema>]>('note');
 export const setRootCauseSignal = defineSignal<[z.infer<typeof NoteSchema>]>('setRootCause');
 export const resolveSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('resolve');
 export const cancelSignal = defineSignal<[z.infer<typeof ReasonSchema>]>('cancel');
+/** Resolve, cancel, verify again, revert a change: refused at once (validator) when the action table does not allow it. */
+export const actUpdate = defineUpdate<ActionAnswer, [ActionRequest]>('act');
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
 /** A human hands over where a new secret lives (never its value). */
 export const provideSecretRefSignal = defineSignal<[z.infer<typeof SecretRefSignalSchema>]>('provideSecretRef');

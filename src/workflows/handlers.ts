@@ -1,6 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
 import {
   acknowledgeSignal,
+  actUpdate,
   alertSignal,
   approveSignal,
   cancelSignal,
@@ -61,6 +62,17 @@ export function registerIncidentHandlers(incident: Incident): void {
     recorder.add('alert', `${alert.source} alert ${alert.status}: ${alert.summary || alert.labels.alertname || alert.fingerprint} (fingerprint ${alert.fingerprint})${where}`, alert);
     if (alert.status === 'resolved') incident.observer.requestRealCheck(`${alert.source} reports the alert resolved`);
   });
-  setHandler(resolveSignal, ({ by, reason }) => incident.interrupt('resolve', by, reason));
-  setHandler(cancelSignal, ({ by, reason }) => incident.interrupt('cancel', by, reason));
+  // The signals answer nobody: a refused one is recorded on the timeline instead of an error.
+  const actBySignal = (action: 'resolve' | 'cancel', by: string, reason: string) => {
+    const answer = incident.act({ action, by, reason });
+    if (!answer.accepted) recorder.note(`Ignored ${action} from ${by}: ${answer.message}`, { invalid: true, by });
+  };
+  setHandler(resolveSignal, ({ by, reason }) => actBySignal('resolve', by, reason));
+  setHandler(cancelSignal, ({ by, reason }) => actBySignal('cancel', by, reason));
+  setHandler(actUpdate, (req) => incident.act(req), {
+    validator: (req) => {
+      const problem = incident.actionProblem(req);
+      if (problem) throw new Error(problem);
+    },
+  });
 }

@@ -61,6 +61,7 @@ function answerWhileResolving(start: { service: string; runbook?: string; report
     startedAt,
     causes: [],
     blocker: null,
+    handedOver: null,
   }));
 }
 

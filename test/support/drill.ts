@@ -13,7 +13,19 @@ export interface DrillJson {
   timeline: Array<{ at: string; kind: string; message: string }>;
   approvals: Array<{ stepId: string; by: string; decision: string; at: string }>;
   causes: Array<{ cause: string; severity: string; at: string; why: string }>;
-  mutations: Array<{ step: string; target: string; change: string; previous: unknown; appliedAt: string; revertedAt: string | null; keptBecause: string | null; kubectl: string }>;
+  statuses: Array<{ at: string; kind: string | null; status: string; state: string | null }>;
+  mutations: Array<{
+    step: string;
+    target: string;
+    change: string;
+    previous: unknown;
+    appliedAt: string;
+    revertedAt: string | null;
+    keptBecause: string | null;
+    purpose: 'protective' | 'fix' | null;
+    disposition: { outcome: 'reverted' | 'kept' | 'left-for-human' | 'restart'; why: string | null };
+    kubectl: string;
+  }>;
   postmortemPath: string;
 }
 
@@ -22,7 +34,7 @@ export async function runDrillCli(args: string[], env: NodeJS.ProcessEnv = {}): 
   const dataDir = await mkdtemp(join(tmpdir(), 'drill-'));
   const run = await runCli(['drill', ...args, '--auto-approve', '--json'], {
     env: { TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, IDEOGRAM_API_KEY: 'drill-test-key', ...env },
-    timeoutMs: 120_000,
+    timeoutMs: 170_000,
   });
   let json: DrillJson | null;
   try {

@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { cancelSignal } from '../../contract/index.ts';
 import type { CliContext } from '../context.ts';
-import { registerSignalCommand } from '../signal-command.ts';
+import { registerActionCommand } from '../action-command.ts';
 
 export function register(program: Command, ctx: CliContext): void {
-  registerSignalCommand(program, ctx, {
+  registerActionCommand(program, ctx, {
     name: 'cancel',
-    signal: cancelSignal,
-    description: 'Cancel: reverts every applied change first, then closes',
-    text: { argument: 'reason', field: 'reason' },
-    done: (id) => `Cancellation requested for ${id}`,
+    action: 'cancel',
+    description: 'Cancel: reverts every change still applied that was not deliberately kept (fallback too, even if the provider still fails), then closes',
+    argument: 'reason',
   });
 }

@@ -9,6 +9,14 @@ import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { parseOptions, runbookById } from '../shared.ts';
+import type { MutationRecord } from '../../contract/index.ts';
+
+function changeDisposition(m: Pick<MutationRecord, 'revertedAt' | 'keptBecause' | 'op'>, state: string): { outcome: 'reverted' | 'kept' | 'left-for-human' | 'restart'; why: string | null } {
+  if (m.op.kind === 'rollout-restart') return { outcome: 'restart', why: null };
+  if (m.revertedAt) return { outcome: 'reverted', why: null };
+  if (m.keptBecause) return { outcome: 'kept', why: m.keptBecause };
+  return { outcome: 'left-for-human', why: `the incident ended ${state} with the change in place` };
+}
 
 const DrillOptions = z
   .object({
@@ -74,7 +82,12 @@ export function register(program: Command, ctx: CliContext): void {
           timeline: result.timeline.map(({ at, kind, message }) => ({ at, kind, message })),
           approvals: result.approvals.map(({ stepId, by, decision, at }) => ({ stepId, by, decision, at })),
           causes: result.causes,
-          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl }) => ({
+          // What stakeholders were told, and when: every status sent, with the state it was sent in.
+          statuses: result.timeline.flatMap(({ at, kind, data }) => {
+            const d = data as { kind?: string; status?: string; state?: string } | undefined;
+            return kind === 'notification' && d?.status ? [{ at, kind: d.kind ?? null, status: d.status, state: d.state ?? null }] : [];
+          }),
+          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl, purpose, op }) => ({
             step,
             target,
             change,
@@ -82,6 +95,9 @@ export function register(program: Command, ctx: CliContext): void {
             appliedAt,
             revertedAt: revertedAt ?? null,
             keptBecause: keptBecause ?? null,
+            purpose: purpose ?? null,
+            // reverted, kept (why), or left for a human (why): nothing stays in place without a reason.
+            disposition: changeDisposition({ revertedAt, keptBecause, op }, report.state),
             kubectl,
           })),
           postmortemPath: result.postmortemPath,

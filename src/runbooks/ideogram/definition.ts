@@ -3,7 +3,8 @@ import type { CauseDefinition, RunbookDefinition } from '../types.ts';
 import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered, type IdeogramCause } from './decision.ts';
 import { PROVIDER_CONTACT } from './knobs.ts';
 import { IDEOGRAM_PROBE_IDS, ideogramRealProbes, ideogramRecheckProbes, ideogramTriageProbes, statusPageProbe } from './probes.ts';
-import { advisory, closeAsFalseAlarm, closeAsSafetyRejection } from './remediations/advisory.ts';
+import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
+import { advisory, closeAsSafetyRejection } from './remediations/advisory.ts';
 import { remediateAuthFailure } from './remediations/auth-failure.ts';
 import { remediateCreditsExhausted } from './remediations/credits-exhausted.ts';
 import { remediateProviderOutage } from './remediations/provider-outage.ts';
@@ -133,6 +134,7 @@ export const ideogramRunbook: RunbookDefinition = {
     hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null),
     real: ideogramRealProbes,
     healthyCause: 'healthy',
+    certainCauses: ['auth_failure', 'credits_exhausted', 'safety_rejection'],
   },
   classify: (results, history, context) =>
     classifyIdeogram(results, history, { reportedCause: context?.reportedCause, thresholds: context?.thresholds }),

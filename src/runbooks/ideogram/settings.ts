@@ -15,6 +15,10 @@ export const IdeogramSettingsSchema = lazySchema(() => z
     autoApproveP1Fallback: z.boolean().default(false),
     /** How long sustained 429s may last at reduced concurrency before the provider is asked for more. */
     rateLimitWindowMs: z.number().int().positive().default(15 * 60_000),
+    /** How long a rotated key may take to be accepted before the rotation is judged not to work. */
+    keyPropagationMs: z.number().int().positive().default(5 * 60_000),
+    /** How long a confirmed top-up may take to reach the API before it is judged not to work. */
+    topUpPropagationMs: z.number().int().positive().default(2 * 60_000),
   })
   .strict());
 export type IdeogramSettings = z.infer<typeof IdeogramSettingsSchema>;

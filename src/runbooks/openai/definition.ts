@@ -1,4 +1,5 @@
 // src/runbooks/openai: the OpenAI-compatible API runbook — probes, decision table, plans, communication templates, tooling.
+import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
 import type { CauseDefinition, RemediationContext, RemediationOutcome, RunbookDefinition } from '../types.ts';
 import { classifyOpenAi, OPENAI_CAUSES, openAiRecovered, type OpenAiCause } from './decision.ts';
 import { CONCURRENCY, FALLBACK } from './knobs.ts';
@@ -90,10 +91,7 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
     impact: 'No user impact found',
     action: 'Recorded as a false alarm',
     actionItems: ['[Prevention] Review the alert that fired for gaps or noise'],
-    remediate: async (ctx) => {
-      ctx.note('Every probe passed: recorded as a false alarm.');
-      return { resolution: 'closed', summary: 'False alarm: every probe passed.' };
-    },
+    remediate: closeAsFalseAlarm,
   },
 };
 
@@ -107,7 +105,7 @@ export const openaiRunbook: RunbookDefinition = {
   triageProbes: openaiTriageProbes,
   recheck: { ...openaiRecheckProbes, isRecovered: openAiRecovered },
   // Chat and images decide; the status page only hints; healthy means every real call succeeds.
-  evidence: { decisive: [OPENAI_PROBE_IDS.chat, OPENAI_PROBE_IDS.images], hint: openaiStatusPageProbe, hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null), real: openaiRealProbes, healthyCause: 'healthy' },
+  evidence: { decisive: [OPENAI_PROBE_IDS.chat, OPENAI_PROBE_IDS.images], hint: openaiStatusPageProbe, hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null), real: openaiRealProbes, healthyCause: 'healthy', certainCauses: ['auth_failure', 'quota_exhausted'] },
   classify: (results) => classifyOpenAi(results),
   causes: Object.fromEntries((Object.keys(PLANS) as OpenAiCause[]).map((cause) => [cause, { ...OPENAI_CAUSES[cause], ...PLANS[cause] }])),
   settings: openAiSettingsDefinition,

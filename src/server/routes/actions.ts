@@ -6,7 +6,8 @@ import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { requireWorker } from '../../app/workers.ts';
 import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
 import type { Client } from '@temporalio/client';
-import { acknowledgeSignal, cancelSignal, FreeTextSchema, IncidentIdSchema, noteSignal, resolveSignal, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
+import { acknowledgeSignal, FreeTextSchema, IncidentIdSchema, noteSignal, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
+import { act } from '../../app/actions.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
@@ -35,9 +36,12 @@ const SIGNAL_ACTIONS: Array<{ path: string; role: Role; what?: string; send: Sen
   { path: 'ack', role: 'responder', send: (client, id, by) => signalIncident(client, id, acknowledgeSignal, { by }) },
   { path: 'note', role: 'responder', what: 'the note', send: (client, id, by, text) => signalIncident(client, id, noteSignal, { by, text }) },
   { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, by, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
-  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, by, reason) => signalIncident(client, id, resolveSignal, { by, reason }) },
-  { path: 'cancel', role: 'responder', what: 'the reason', send: (client, id, by, reason) => signalIncident(client, id, cancelSignal, { by, reason }) },
+  // Resolve and cancel go through the action table (an update): a state that does not allow them answers 409.
+  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, by, reason) => act(client, id, { action: 'resolve', by, reason }) },
+  { path: 'cancel', role: 'responder', what: 'the reason', send: (client, id, by, reason) => act(client, id, { action: 'cancel', by, reason }) },
+  { path: 'verify', role: 'responder', send: (client, id, by) => act(client, id, { action: 'verify_again', by }) },
 ];
+const RevertForm = z.object({ step: StepIdSchema, reason: FreeTextSchema.optional().transform((c) => c || undefined) });
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, string | undefined> }>;
 
@@ -78,6 +82,16 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const identity = identityOf(request);
     const message = await decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, ...approvalIdentity(identity) });
     request.log.info({ incidentId: id, stepId: form.step, decision: form.decision, user: identity.name, issuer: identity.issuer, subject: identity.subject }, message);
+    return back(reply, id);
+  });
+
+  // Reverting a chosen change while a human owns the incident changes production: approvers only.
+  app.post('/incidents/:id/revert', guarded('approver'), async (request: IdRequest, reply) => {
+    const id = parse(IncidentIdSchema, request.params.id);
+    const form = parse(RevertForm, request.body);
+    const identity = identityOf(request);
+    const message = await act(deps.client, id, { action: 'revert_change', by: identity.name, step: form.step, ...(form.reason ? { reason: form.reason } : {}) });
+    request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
     return back(reply, id);
   });
 

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../app/audit.ts';
-import type { ApprovalRequest, IncidentStatus, TimelineEntry } from '../../contract/index.ts';
+import { actionContextOf, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -50,13 +50,32 @@ ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 <td>${m.revertedAt ? `reverted ${m.revertedAt}` : m.keptBecause ? `kept: ${m.keptBecause}` : 'in place'}</td></tr>`,
       )}</table>`
     : html`<p>No change made.</p>`}</section>
-${responder
-    ? html`<section id="actions"><h2>Act</h2>
-${actionForm(id, 'ack', 'Acknowledge', csrf)}${actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note' })}
-${actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause' })}
-${actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved' })}
-${actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel' })}</section>`
-    : ''}`;
+${responder ? actions(s, identity, csrf) : ''}`;
+}
+
+/** A human owns the incident: why, and the choices the action table offers. */
+function handedOver(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Html {
+  const id = s.incidentId;
+  const inPlace = s.mutations.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
+  const revert = (step: string, change: string, protective: boolean) =>
+    html`<form method="post" action="/incidents/${encodeURIComponent(id)}/revert" class="inline revert">${csrfField(csrf)}<input type="hidden" name="step" value="${step}">
+<button>Revert ${change}</button>${protective ? html` <em>(shields users: they get errors if the provider still fails)</em>` : ''}</form>`;
+  return html`<section id="needs-human" class="flash"><h2>A human owns this incident</h2><p>${s.handedOver?.reason ?? 'The fix did not take.'} (since ${s.handedOver?.at ?? '—'})</p>
+<p>Changes stay in place; real calls keep being watched, and the plan resumes by itself if they succeed.</p>
+${actionForm(id, 'verify', 'Verify again', csrf)}
+${hasRole(identity, 'approver') ? inPlace.map((m) => revert(m.step, m.change, m.purpose === 'protective')) : ''}</section>`;
+}
+
+function actions(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Html {
+  const id = s.incidentId;
+  const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations));
+  const warning = revertWarning(s.mutations);
+  return html`${s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}<section id="actions"><h2>Act</h2>
+${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note' }) : ''}
+${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause' }) : ''}
+${offered.includes('resolve') || offered.includes('cancel') ? html`<p class="warning">Resolve or cancel: ${warning}</p>` : ''}
+${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved' }) : ''}
+${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel' }) : ''}</section>`;
 }
 
 function timelineRow(entry: TimelineEntry): Html {

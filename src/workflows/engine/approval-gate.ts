@@ -13,13 +13,6 @@ import type { IncidentSnapshot } from './snapshot.ts';
  */
 export const SECRET_REF_GATE_PATCH = 'secret-ref-gate';
 
-/**
- * Since this patch a handed-over reference the contract refuses (over 512 characters, a malformed
- * name) is refused before anything else looks at it. Incidents that ran before it replay without
- * the check: the patch marker is written only when a reference is refused.
- */
-export const SECRET_REF_SHAPE_PATCH = 'secret-ref-shape';
-
 const nowIso = () => new Date(Date.now()).toISOString();
 const msUntil = (iso: string) => Math.max(0, Date.parse(iso) - Date.now());
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -141,12 +134,13 @@ export class ApprovalGate {
     const gated = this.s.lean === true || patched(SECRET_REF_GATE_PATCH);
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
     const accept = (r: ProvidedSecretRef) => this.refShapeAllowed(r) && (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
-    const already = this.s.secretRefs.find(usable);
+    // The newest reference wins: a human who hands over another key means that one.
+    const already = this.s.secretRefs.findLast(usable);
     if (already && (await accept(already))) return already.ref;
     // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
     let request = this.find(stepId);
     if (!request) {
-      request = this.open({ stepId, description }, provideSecretCommand(this.s.incidentId, stepId), 1);
+      request = this.open({ stepId, description }, provideSecretCommand(this.s.incidentId, stepId), 1, 'secret-ref');
       await this.announce(request);
     }
     const pending = request;
@@ -179,7 +173,7 @@ export class ApprovalGate {
 
   private refShapeAllowed(provided: ProvidedSecretRef): boolean {
     const parsed = SecretRefSchema.safeParse(provided.ref);
-    if (parsed.success || !patched(SECRET_REF_SHAPE_PATCH)) return true;
+    if (parsed.success) return true;
     return this.refuse(provided, `not a valid secret reference: ${parsed.error.issues.map((i: { message: string }) => i.message).join('; ')}`);
   }
 
@@ -212,7 +206,7 @@ export class ApprovalGate {
     return superseded > 0 ? { ...asked, stepId: `${asked.stepId}-r${superseded + 1}` } : asked;
   }
 
-  private open(step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>, command: string, required: number): ApprovalRequest {
+  private open(step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>, command: string, required: number, awaits?: 'secret-ref'): ApprovalRequest {
     const request: ApprovalRequest = {
       stepId: step.stepId,
       description: step.description,
@@ -223,6 +217,7 @@ export class ApprovalGate {
       decisions: [],
       outcome: 'pending',
       approveCommand: command,
+      ...(awaits ? { awaits } : {}),
     };
     this.s.approvals.push(request);
     this.ports.timeline.add('approval_requested', `${step.stepId}: ${step.description}`, { stepId: step.stepId, kubectl: step.kubectl, approveCommand: command });

@@ -24,6 +24,7 @@ export class Communications implements NotifyPort {
   private readonly s: IncidentSnapshot;
   private readonly runbook: RunbookDefinition;
   private readonly ports: CommunicationsPorts;
+  private inFlight = 0;
 
   constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition, ports: CommunicationsPorts) {
     this.s = snapshot;
@@ -42,6 +43,8 @@ export class Communications implements NotifyPort {
   }
 
   async notify(kind: NotificationMessage['kind'], approval?: NotificationMessage['approval'], escalation?: string): Promise<void> {
+    // The state the message was written for: it may change while the message is being delivered.
+    const state = this.s.state;
     const severity = this.s.decision?.severity ?? null;
     const everyMs = severity ? this.s.input.timings.updateEveryMs[severity] : null;
     if (kind === 'status' || kind === 'reminder') this.s.nextUpdateAt = this.ports.isClosed() ? null : nextUpdateDue(nowIso(), everyMs);
@@ -62,6 +65,7 @@ export class Communications implements NotifyPort {
       mitigated: this.mitigationInPlace(),
     });
     const add = this.ports.timeline.add.bind(this.ports.timeline);
+    this.inFlight += 1;
     try {
       const deliveries = await notifyActivities.notify(message);
       const failed = deliveries.filter((d) => !d.ok);
@@ -69,12 +73,20 @@ export class Communications implements NotifyPort {
       add('notification', failed.length ? `${summary}; failed: ${failed.map((d) => `${d.sink} (${d.error ?? 'error'})`).join(', ')} — retried at the next update` : summary, {
         kind,
         status: message.status,
+        state,
         failed: failed.map((d) => d.sink),
       });
     } catch (err) {
       if (isCancellation(err)) throw err;
       add('notification', `${kind} update could not be sent: ${(err as Error).message} — retried at the next update`, { kind, failed: ['all'] });
+    } finally {
+      this.inFlight -= 1;
     }
+  }
+
+  /** Until no update is being delivered: the closing message must be the last one stakeholders get. */
+  async quiet(): Promise<void> {
+    await condition(() => this.inFlight === 0);
   }
 
   private mitigationInPlace(): boolean {
@@ -87,7 +99,12 @@ export class Communications implements NotifyPort {
     const s = this.s;
     if (s.state === 'resolved') return `Resolved. ${s.summary ?? ''}`.trim();
     if (s.state === 'closed') return `Closed: ${s.summary ?? 'no fault to fix'}`;
-    if (s.state === 'cancelled') return 'Cancelled; every applied change was reverted.';
+    if (s.state === 'cancelled') return `${s.summary ?? 'Cancelled'}. Changes not deliberately kept were reverted.`;
+    if (s.state === 'failed') return `Failed: ${s.summary ?? 'the engine could not go on'}. A human must take over.`;
+    if (s.state === 'needs_human') {
+      const inPlace = s.mutations.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart').map((m) => m.change);
+      return `Escalated to a human: ${s.handedOver?.reason ?? 'the fix did not take'}. ${inPlace.length ? `Still in place: ${inPlace.join(', ')}.` : 'No change is in place.'} Watching real calls.`;
+    }
     const pending = s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
     if (s.state === 'monitoring' && s.monitor) return `${cause?.action ?? 'Monitoring'} (healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks)`;

@@ -15,12 +15,19 @@ export interface ApprovalStep {
   neverAutoApprove?: boolean;
 }
 
+export interface VerifyOptions {
+  /** How long the change may take to work (propagation): failing real calls before then are not a verdict. */
+  graceMs?: number;
+}
+
 export interface MonitorOptions {
   /** Use the billed probe every Nth poll (1: every poll, when only a real call shows the fault). */
   billedEvery?: number;
   /** Escalate once when still unhealthy after this long. */
   escalateAfterMs?: number;
   escalation?: string;
+  /** When still unhealthy after `escalateAfterMs`, the plan has not worked: hand the incident to a human (throws). */
+  handOver?: boolean;
 }
 
 /** The engine primitives a remediation plan is written in. */
@@ -33,7 +40,8 @@ export interface RemediationContext {
   stage<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
   /** Approval gate: true when approved, false when rejected or timed out to reject. */
   approval(step: ApprovalStep): Promise<boolean>;
-  apply(step: string, op: MutationOp): Promise<MutationRecord>;
+  /** `purpose`: protective changes (fallback) and fixes (a rotated key) are never undone by the engine while the provider fails. */
+  apply(step: string, op: MutationOp, options?: { purpose?: MutationRecord['purpose'] }): Promise<MutationRecord>;
   revert(step: string): Promise<void>;
   /** Every change this incident made, in order, reverted or not. */
   ledger(): readonly MutationRecord[];
@@ -43,14 +51,17 @@ export interface RemediationContext {
   keep(step: string, reason: string): void;
   /** Real calls already show the provider healthy (N consecutive successes). */
   providerRecovered(): boolean;
-  /** After a change: `stable` after N real successes, `relapsed` after repeated real failures. */
-  watchAfterChange(): Promise<RecoveryVerdict>;
+  /**
+   * After a change: `stable` after N real successes, `relapsed` after repeated real failures —
+   * judged only once `graceMs` (the time the change needs to take, declared by the plan) is over.
+   */
+  watchAfterChange(options?: VerifyOptions): Promise<RecoveryVerdict>;
   waitForRollout(): Promise<boolean>;
   probe(spec: ProbeSpecInput): Promise<ProbeResult>;
   /** Polls until the provider is healthy for N consecutive checks (continues-as-new on long outages). */
   monitorUntilRecovered(options?: MonitorOptions): Promise<void>;
   /** Checks that the provider is healthy now (judgement v2: by watching real calls, with hysteresis). */
-  verify(): Promise<boolean>;
+  verify(options?: VerifyOptions): Promise<boolean>;
   escalate(reason: string): Promise<void>;
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected instead. */
   awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null>;

@@ -1,6 +1,8 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { ErrorTypes, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import { actionRule, ErrorTypes, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import { actionContext } from './action-context.ts';
+import { HandOver } from './hand-over.ts';
 import { postmortemActivities } from './activities.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
@@ -41,6 +43,7 @@ export class Incident implements JudgedIncident {
   readonly observer: Observer;
   readonly probes: ProbeRunner;
   readonly context: RemediationContext;
+  readonly handOver: HandOver;
   finished = false;
   pollsThisRun = 0;
   private planScope: CancellationScope | null = null;
@@ -60,6 +63,12 @@ export class Incident implements JudgedIncident {
     this.ledger = new MutationLedger(snapshot, recorder);
     this.probes = new ProbeRunner({ engine: this, observer: this.observer, approval: (step) => this.gate.approval(step) });
     this.context = remediationContext({ engine: this, recorder, gate: this.gate, ledger: this.ledger, probes: this.probes });
+    const observer = this.observer;
+    this.handOver = new HandOver({
+      engine: this,
+      ledger: this.ledger,
+      observer: { recovered: () => observer.recovered(), restartJudgement: () => observer.restartJudgement(), get requiredSuccesses() { return observer.required; } },
+    });
   }
 
   // ── the ports the parts see ─────────────────────────────────────────────────────────────────
@@ -126,6 +135,26 @@ export class Incident implements JudgedIncident {
     this.planScope?.cancel();
   }
 
+  /** Why the action table refuses a human action now, or null. */
+  actionProblem(req: ActionRequest): string | null {
+    if (this.recorder.isClosed() || this.s.manualResolution || this.s.cancellation) return `the incident is ${this.s.manualResolution ? 'being resolved' : this.s.cancellation ? 'being cancelled' : this.s.state}: nothing can change it now`;
+    const rule = actionRule(this.s.state, req.action, actionContext(this.s, req.step));
+    if (!rule.allowed) return `${req.action.replace('_', ' ')} is not possible while the incident is ${this.s.state}: ${rule.why}`;
+    if ((this.s.humanRequests?.length ?? 0) >= 5) return 'earlier choices are still being carried out: try again in a moment';
+    return null;
+  }
+
+  /** A human action the validator accepted (resolve, cancel, verify again, revert a change). */
+  act(req: ActionRequest): ActionAnswer {
+    const problem = this.actionProblem(req);
+    if (problem) return { accepted: false, message: problem };
+    if (req.action === 'resolve' || req.action === 'cancel') {
+      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`);
+      return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested: changes not deliberately kept are reverted, then the incident closes` };
+    }
+    return this.handOver.request(req);
+  }
+
   status(): IncidentStatus {
     return this.recorder.status(this.monitorStatus());
   }
@@ -148,6 +177,12 @@ export class Incident implements JudgedIncident {
   async run(): Promise<IncidentResult> {
     this.recorder.open();
     if (!this.s.decision && this.v2) await decide(this);
+    // Resolved or cancelled before any decision (e.g. while blocked): nothing ran, nothing failed.
+    if (!this.s.decision && this.v2 && this.interrupted()) {
+      await this.closeInterrupted();
+      await condition(allHandlersFinished);
+      return this.recorder.result();
+    }
     if (!this.s.decision && !this.v2) {
       const results = await this.probes.triage();
       this.s.decision = this.runbook.classify(results, this.s.probeHistory.slice(0, -1), { reportedCause: this.input.suspectedCause, thresholds: this.input.decisionThresholds });
@@ -202,16 +237,25 @@ export class Incident implements JudgedIncident {
   private async runPlan(): Promise<void> {
     try {
       let outcome: RemediationOutcome | undefined;
+      if (this.s.clearedBeforeChange) outcome = { resolution: 'closed', summary: this.s.clearedBeforeChange };
       while (!outcome) {
         try {
+          if (this.handOver.owned()) await this.waitForHuman();
           outcome = await this.planOnce();
         } catch (err) {
-          if (!this.v2 || !isCancellation(err) || this.interrupted()) throw err;
-          if (this.continueAsNewDue) await this.continueAsNew();
-          const retriage = this.pendingRetriage;
-          if (!retriage) throw err;
-          this.pendingRetriage = null;
-          await CancellationScope.nonCancellable(() => applyRetriage(this, retriage.decision, retriage.why));
+          if (err instanceof ContinueAsNew || err instanceof Interrupted) throw err;
+          if (isCancellation(err)) {
+            if (!this.v2 || this.interrupted()) throw err;
+            if (this.continueAsNewDue) await this.continueAsNew();
+            if (!(await this.retriageIfPending())) throw err;
+          } else if (this.v2 && this.interrupted()) {
+            throw new Interrupted();
+          } else if (this.v2) {
+            // The fix did not take (or a step errored): a human owns it, nothing is undone.
+            await CancellationScope.nonCancellable(() => this.handOver.own(err));
+          } else {
+            throw err;
+          }
         }
       }
       this.s.summary = outcome.summary;
@@ -228,16 +272,40 @@ export class Incident implements JudgedIncident {
     }
   }
 
+  private async retriageIfPending(): Promise<boolean> {
+    const retriage = this.pendingRetriage;
+    if (!retriage) return false;
+    this.pendingRetriage = null;
+    await CancellationScope.nonCancellable(() => applyRetriage(this, retriage.decision, retriage.why));
+    return true;
+  }
+
+  /** In needs_human until a human chooses, real calls recover, a re-triage or continue-as-new is due. */
+  private async waitForHuman(): Promise<void> {
+    for (;;) {
+      const exit = await this.handOver.wait(() => this.continueAsNewDue || this.pendingRetriage !== null);
+      if (exit === 'interrupted') throw new Interrupted();
+      if (exit === 'retry') return;
+      if (this.continueAsNewDue) await this.continueAsNew();
+      if (await this.retriageIfPending()) {
+        this.handOver.release('the incident was re-triaged');
+        return;
+      }
+    }
+  }
+
   private async closeInterrupted(): Promise<void> {
-    await this.ledger.revertAll();
+    await this.ledger.revertAll({ keepKept: this.v2 });
+    const kept = this.ledger.ledger().filter((m) => !m.revertedAt && m.keptBecause && m.op.kind !== 'rollout-restart');
+    const still = kept.length ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}` : '';
     const cancellation = this.s.cancellation;
     if (cancellation) {
-      this.s.summary = `Cancelled by ${cancellation.by}: ${cancellation.reason}`;
+      this.s.summary = `Cancelled by ${cancellation.by}: ${cancellation.reason}${still}`;
       await this.close('cancelled', this.s.summary);
       return;
     }
     const resolution = this.s.manualResolution!;
-    this.s.summary = `Resolved manually by ${resolution.by}: ${resolution.reason}`;
+    this.s.summary = `Resolved manually by ${resolution.by}: ${resolution.reason}${still}`;
     await this.close('resolved', this.s.summary);
   }
 
@@ -259,6 +327,7 @@ export class Incident implements JudgedIncident {
     this.s.nextUpdateAt = null;
     // The closing update is sent here; the update loop must not send it a second time.
     this.s.lastNotifiedVersion = this.s.stateVersion;
+    if (this.v2) await this.comms.quiet();
     await this.comms.notify('status');
     const write = () => postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.recorder.postmortem() });
     if (!this.v2) {

@@ -86,8 +86,17 @@ async function confirmSustained(incident: JudgedIncident, first: Decision, triag
     return first;
   }
   const healthy = final.cause === incident.runbook.evidence.healthyCause;
+  const seenInTriage = triage.filter((r) => !r.ok).map(describeResult).join('; ');
+  if (healthy && incident.runbook.evidence.certainCauses?.includes(first.cause)) {
+    // An answer about us (a rejected key, exhausted credits) is no blip: record it as what it was.
+    const summary = `${first.cause} cleared before any change was made: triage saw ${seenInTriage || first.rationale}; the re-checks succeed (${classes}).`;
+    incident.note(`Not sustained as ${first.cause}, but certain evidence: ${summary}`);
+    incident.s.clearedBeforeChange = summary;
+    return { ...first, rationale: `${first.rationale} — cleared before any change was made (the re-checks succeed).` };
+  }
   incident.note(`Not sustained as ${first.cause}: re-checks show ${classes}${healthy ? ' — a transient fault, nothing is changed' : ''}`);
-  return healthy ? { ...final, rationale: `Triage saw ${first.cause} once, but the re-checks succeed: transient, not sustained. ${final.rationale}` } : final;
+  const transient = `${first.cause} (${seenInTriage || 'a failing probe'})`;
+  return healthy ? { ...final, transient, rationale: `Triage saw ${transient} once, but the re-checks succeed: transient, not sustained. ${final.rationale}` } : final;
 }
 
 /** Triage → (blocked?) → classify provider evidence → confirm when the plan would change production. */

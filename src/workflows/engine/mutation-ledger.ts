@@ -41,7 +41,7 @@ export class MutationLedger {
     return this.s.mutations.findIndex((m) => m.step === step && !m.revertedAt);
   }
 
-  async apply(step: string, op: MutationOp): Promise<MutationRecord> {
+  async apply(step: string, op: MutationOp, options: { purpose?: MutationRecord['purpose'] } = {}): Promise<MutationRecord> {
     const existing = this.s.mutations.find((m) => m.step === step && !m.revertedAt);
     if (existing) return existing;
     if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval') this.timeline.setState('mitigating', step);
@@ -53,7 +53,8 @@ export class MutationLedger {
       anchor: this.anchor(),
       ...this.service(),
     };
-    const record = await this.shielded(() => clusterActivities.applyMutation(request));
+    const applied = await this.shielded(() => clusterActivities.applyMutation(request));
+    const record = options.purpose ? { ...applied, purpose: options.purpose } : applied;
     this.s.mutations.push(record);
     const how = record.mode === 'applied' ? '' : record.mode === 'dry-run' ? ' (server-side dry run: nothing persisted)' : ' (record-only: nothing applied)';
     this.timeline.add('mutation', `${record.change} on ${record.target}${how}`, { mutationId: record.id, step, kubectl: record.kubectl, mode: record.mode, changed: record.changed });
@@ -73,10 +74,10 @@ export class MutationLedger {
     this.timeline.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state`, { mutationId: record.id, step, kubectl: record.revertKubectl });
   }
 
-  /** Restores everything still applied, newest first. */
-  async revertAll(): Promise<void> {
+  /** Restores everything still applied, newest first; `keepKept` leaves what was deliberately kept (a rotated key). */
+  async revertAll(options: { keepKept?: boolean } = {}): Promise<void> {
     for (const record of [...this.s.mutations].reverse()) {
-      if (!record.revertedAt) await this.revert(record.step);
+      if (!record.revertedAt && !(options.keepKept && record.keptBecause)) await this.revert(record.step);
     }
   }
 

@@ -1,10 +1,12 @@
-import { condition, patched } from '@temporalio/workflow';
-import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
-import type { ApprovalStep, MonitorOptions, RecoveryVerdict } from './context.ts';
+import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ErrorTypes, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
+import type { ApprovalStep, MonitorOptions, RecoveryVerdict, VerifyOptions } from './context.ts';
 import { gather } from './evidence.ts';
 import { monitorUntilRecovered, runProbe, runTriage, verifyRecovered } from './monitoring.ts';
 import type { Observer } from './observer.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
+
+const describeDuration = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 /** What the probe runner works through: the incident's probes, its observer, and a human gate. */
 export interface ProbeRunnerPorts {
@@ -44,7 +46,7 @@ export class ProbeRunner {
   }
 
   /** After a change: N consecutive real successes make it stable; `confirmRounds` consecutive failures a relapse. */
-  async watchAfterChange(): Promise<RecoveryVerdict> {
+  async watchAfterChange(options: VerifyOptions = {}): Promise<RecoveryVerdict> {
     if (!this.v2) return (await verifyRecovered(this.engine)) ? 'stable' : 'relapsed';
     // Incidents before the patch waited here for real calls a spent budget could no longer make.
     const askWhenSpent = patched('judge-after-change-without-budget');
@@ -52,7 +54,13 @@ export class ProbeRunner {
     const o = this.observer.state;
     const relapse = this.engine.input.timings.confirmRounds;
     const unjudgeable = () => askWhenSpent && o.budgetSpent === true;
-    await this.observer.attend(() => condition(() => this.observer.recovered() || o.failStreak >= relapse || unjudgeable()));
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0) this.engine.note(`Giving the change ${describeDuration(graceMs)} to take: real calls that fail before then are not a verdict`);
+    await this.observer.attend(async () => {
+      // Within the grace only success (or a spent budget) ends the wait; after it, repeated failures do too.
+      if (graceMs > 0) await condition(() => this.observer.recovered() || unjudgeable(), graceMs);
+      await condition(() => this.observer.recovered() || o.failStreak >= relapse || unjudgeable());
+    });
     if (!this.observer.recovered() && o.failStreak < relapse) {
       const confirmed = await this.ports.approval({
         stepId: 'confirm-stable',
@@ -63,12 +71,13 @@ export class ProbeRunner {
       return confirmed ? 'stable' : 'relapsed';
     }
     const stable = this.observer.recovered();
-    this.engine.note(stable ? `Stable after the change: ${o.realStreak} consecutive real calls succeed` : `Relapse confirmed: ${o.failStreak} consecutive real checks fail after the change`);
+    const failing = graceMs > 0 ? `The change has not taken: ${o.failStreak} consecutive real checks still fail after ${describeDuration(graceMs)} of grace` : `Relapse confirmed: ${o.failStreak} consecutive real checks fail after the change`;
+    this.engine.note(stable ? `Stable after the change: ${o.realStreak} consecutive real calls succeed` : failing);
     return stable ? 'stable' : 'relapsed';
   }
 
-  async verify(): Promise<boolean> {
-    return (await this.watchAfterChange()) === 'stable';
+  async verify(options: VerifyOptions = {}): Promise<boolean> {
+    return (await this.watchAfterChange(options)) === 'stable';
   }
 
   async monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
@@ -85,6 +94,9 @@ export class ProbeRunner {
       // Incidents before the patch took it for a timeout and escalated in a loop once the budget was spent.
       const settled = await observer.attend<boolean | void>(() => (limit === undefined ? condition(settledOrDone) : condition(settledOrDone, limit)));
       if (observer.recovered()) break;
+      if (settled === false && options.handOver) {
+        throw ApplicationFailure.nonRetryable(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`, ErrorTypes.VerificationFailed);
+      }
       if (settled === false || (settled === undefined && !patched('monitor-without-deadline'))) {
         escalated = true;
         await core.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`);

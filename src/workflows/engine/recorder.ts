@@ -165,6 +165,7 @@ export class IncidentRecorder implements TimelinePort {
       startedAt: this.s.startedAt,
       causes: p.causes,
       blocker: p.blocker,
+      handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
     };
   }
 

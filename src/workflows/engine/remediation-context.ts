@@ -28,7 +28,7 @@ export function remediationContext({ engine, recorder, gate, ledger, probes }: R
     escalate: (reason) => engine.escalate(reason),
     approval: (step) => gate.approval(step),
     awaitSecretRef: (stepId, description) => gate.awaitSecretRef(stepId, description),
-    apply: (step, op) => ledger.apply(step, op),
+    apply: (step, op, options) => ledger.apply(step, op, options),
     revert: (step) => ledger.revert(step),
     ledger: () => ledger.ledger(),
     applied: (step) => ledger.applied(step),
@@ -38,8 +38,8 @@ export function remediationContext({ engine, recorder, gate, ledger, probes }: R
     inspectSecret: (ref) => ledger.inspectSecret(ref),
     probe: (spec) => probes.probe(spec),
     providerRecovered: () => probes.providerRecovered(),
-    watchAfterChange: () => probes.watchAfterChange(),
-    verify: () => probes.verify(),
+    watchAfterChange: (options) => probes.watchAfterChange(options),
+    verify: (options) => probes.verify(options),
     monitorUntilRecovered: (options) => probes.monitorUntilRecovered(options),
   };
 }

@@ -45,6 +45,11 @@ export interface EvidencePlan {
   real: ProbeSpecInput[];
   /** The cause `classify` returns when the provider is healthy. */
   healthyCause: string;
+  /**
+   * Causes whose evidence is certain: answers about us (a rejected key, exhausted credits), never
+   * noise. Seen in triage and gone before the confirmation, such a fault is recorded as what it was.
+   */
+  certainCauses?: readonly string[];
 }
 
 /**

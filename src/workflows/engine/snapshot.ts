@@ -87,6 +87,12 @@ export interface IncidentSnapshot {
    * nothing is not sent. Absent: started before, replays as it ran.
    */
   lean?: true;
+  /** The plan could not fix the fault and a human owns the incident (needs_human); null otherwise. */
+  handedOver?: { reason: string; at: string; secretRefsSeen: number } | null;
+  /** Choices a human made while owning the incident, not yet acted on (bounded: one per choice, consumed in order). */
+  humanRequests?: Array<{ action: 'verify_again' | 'revert_change'; by: string; step?: string; reason?: string }>;
+  /** A fault that is certain evidence about us, seen in triage and gone before any change: its summary. */
+  clearedBeforeChange?: string | null;
 }
 
 export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {

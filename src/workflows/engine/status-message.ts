@@ -1,4 +1,4 @@
-import { communicationStatus, terminalSafe, type IncidentState, type NotificationMessage, type Severity } from '../../contract/index.ts';
+import { communicationStatus, FINAL_COMMUNICATION_STATUSES, terminalSafe, type IncidentState, type NotificationMessage, type Severity } from '../../contract/index.ts';
 
 export interface StatusMessageInput {
   incidentId: string;
@@ -46,8 +46,9 @@ function stakeholderStatus(derived: 'INVESTIGATING' | 'MITIGATED', mitigated: bo
 export function renderStatusMessage(input: StatusMessageInput): NotificationMessage {
   const derived = communicationStatus(input.state);
   // Stakeholders hear MITIGATED only while a recorded change is in place, whatever the engine is doing.
-  const ended = derived === 'RESOLVED' || derived === 'CLOSED';
-  const status = ended ? derived : stakeholderStatus(derived, input.mitigated);
+  const ended = FINAL_COMMUNICATION_STATUSES.includes(derived);
+  // A human owns it: ESCALATED whatever is in place, so nobody reads it as handled.
+  const status = ended || derived === 'ESCALATED' ? derived : stakeholderStatus(derived as 'INVESTIGATING' | 'MITIGATED', input.mitigated);
   const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,

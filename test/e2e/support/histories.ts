@@ -5,12 +5,6 @@ import proto from '@temporalio/proto';
 
 /** Histories recorded before judgement v2 (frozen: they prove old incidents still replay). */
 export const HISTORIES_DIR = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
-/** Histories recorded with judgement v2, before the service catalog (frozen). */
-export const JUDGEMENT_V2_HISTORIES_DIR = `${HISTORIES_DIR}v2/`;
-/** Histories recorded with the service catalog, before probe rounds became one activity (frozen). */
-export const CATALOG_HISTORIES_DIR = `${HISTORIES_DIR}catalog/`;
-/** Histories recorded with batched probe rounds, before lean rounds (`lean-rounds`: timing probes, one triage activity) (frozen). */
-export const BATCHED_HISTORIES_DIR = `${HISTORIES_DIR}batched/`;
 /** Histories of the current engine, regenerated with RECORD_HISTORIES=1. */
 export const CURRENT_HISTORIES_DIR = `${HISTORIES_DIR}current/`;
 

@@ -44,6 +44,8 @@ export interface MockActivityOptions {
   postmortemFails?: boolean;
   /** One sink that always fails, to show a broken sink never fails the incident. */
   failingSink?: boolean;
+  /** How many probe calls see the fault whatever `health` says (default: the triage and both confirmation rounds). */
+  faultyProbeCalls?: number;
 }
 
 function describeOp(op: MutationOp): { target: string; change: string; kubectl: string } {
@@ -101,7 +103,7 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     },
     async runProbe(req: { spec: ProbeSpec; target: { apiKeyRef: SecretRef }; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
       const elapsedMs = elapsed();
-      const triage = req.spec.kind === 'download' || triageCalls < TRIAGE_PROBES;
+      const triage = req.spec.kind === 'download' || triageCalls < (options.faultyProbeCalls ?? TRIAGE_PROBES);
       if (triage) triageCalls += 1;
       const recheck = triage ? null : rechecks++;
       const healthy = triage ? false : health({ elapsedMs, recheck: recheck! });

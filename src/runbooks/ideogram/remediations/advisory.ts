@@ -19,8 +19,3 @@ export async function closeAsSafetyRejection(ctx: RemediationContext): Promise<R
   ctx.note('Safety filter rejections (422) are a prompt issue, not an outage: review the prompts that trigger them; nothing to change in the service.');
   return { resolution: 'closed', summary: 'Safety rejections: not an outage. Prompt review recommended.' };
 }
-
-export async function closeAsFalseAlarm(ctx: RemediationContext): Promise<RemediationOutcome> {
-  ctx.note('Every probe passed: recorded as a false alarm (P4). Check monitoring for gaps if the alert repeats.');
-  return { resolution: 'closed', summary: 'False alarm: every probe passed.' };
-}

@@ -14,7 +14,7 @@ export async function remediateCreditsExhausted(ctx: RemediationContext): Promis
     kubectl: kubectlEquivalent(suspend),
   });
   if (pause) {
-    await ctx.apply('pause-batch-jobs', suspend);
+    await ctx.apply('pause-batch-jobs', suspend, { purpose: 'protective' });
     ctx.setState('mitigated', 'batch jobs paused');
   } else {
     ctx.note('Batch jobs keep running by decision: they fail with 402 until credits are back.');
@@ -31,7 +31,7 @@ export async function remediateCreditsExhausted(ctx: RemediationContext): Promis
       if (pause) ctx.keep('pause-batch-jobs', 'top-up not confirmed: batch jobs stay paused until a human resumes them');
       return { resolution: 'closed', summary: 'Credits exhausted; top-up not confirmed. Batch jobs left paused.' };
     }
-    if (await ctx.verify()) break;
+    if (await ctx.verify({ graceMs: ideogramSettings(ctx.input).topUpPropagationMs })) break;
     await ctx.escalate('generation still answers 402 after the confirmed top-up');
   }
   if (pause) {

@@ -31,7 +31,7 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     return { resolution: 'resolved', summary: 'Ideogram recovered before fallback was applied; nothing changed.' };
   }
   await ctx.stage('fallback-enabled', async () => {
-    await ctx.apply('enable-fallback', { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
+    await ctx.apply('enable-fallback', { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' }, { purpose: 'protective' });
     await ctx.apply('restart-for-fallback', { kind: 'rollout-restart', ...deployment });
     await ctx.waitForRollout();
     ctx.setState('mitigated', 'fallback enabled: users get placeholder images');
@@ -72,7 +72,7 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     } else {
       await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off (confirmed by repeated failing real calls): fallback re-enabled, monitoring again`);
     }
-    await ctx.apply(next, { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' });
+    await ctx.apply(next, { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' }, { purpose: 'protective' });
     await ctx.apply(`restart-for-fallback-${cycle + 1}`, { kind: 'rollout-restart', ...deployment });
     await ctx.waitForRollout();
     ctx.setState('mitigated', 'fallback re-enabled after a genuine relapse');

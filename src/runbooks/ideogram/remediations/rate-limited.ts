@@ -19,7 +19,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     return { resolution: 'resolved', summary: 'Rate limiting subsided without a concurrency change.' };
   }
   await ctx.stage('concurrency-reduced', async () => {
-    await ctx.apply('reduce-concurrency', { kind: 'set-env', ...deployment, name: CONCURRENCY, value: REDUCED_CONCURRENCY });
+    await ctx.apply('reduce-concurrency', { kind: 'set-env', ...deployment, name: CONCURRENCY, value: REDUCED_CONCURRENCY }, { purpose: 'protective' });
     await ctx.waitForRollout();
     ctx.setState('mitigated', `${CONCURRENCY}=${REDUCED_CONCURRENCY}`);
   });
@@ -27,6 +27,8 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     billedEvery: 1,
     escalateAfterMs: ideogramSettings(ctx.input).rateLimitWindowMs,
     escalation: `429s persist at ${CONCURRENCY}=${REDUCED_CONCURRENCY}: contact Ideogram for a limit increase (${PROVIDER_CONTACT})`,
+    // The cut did not cure it within the provider's window: a human owns it, the cut stays.
+    handOver: true,
   });
   const restore = await ctx.approval({
     stepId: 'restore-concurrency',

@@ -1,0 +1,33 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { actUpdate, type ActionRequest } from '../contract/index.ts';
+import { RequestRefusedError } from './errors.ts';
+import { incidentHandle } from './incidents.ts';
+import { requireWorker } from './workers.ts';
+
+const verb: Record<ActionRequest['action'], string> = { resolve: 'resolve', cancel: 'cancel', verify_again: 'verify again', revert_change: 'revert a change' };
+
+/**
+ * Resolve, cancel, verify again or revert a chosen change: one update, so an action the incident's
+ * state does not allow is refused at once with the reason (the action table), never turned into a failure.
+ */
+export async function act(client: Client, id: string, request: ActionRequest): Promise<string> {
+  const { handle, running, description } = await incidentHandle(client, id);
+  if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${verb[request.action]}`);
+  // An update waits for a worker indefinitely: without one, say so instead of hanging.
+  await requireWorker(client, description.taskQueue);
+  try {
+    const answer = await handle.executeUpdate(actUpdate, { args: [request] });
+    if (!answer.accepted) throw new RequestRefusedError(answer.message);
+    return answer.message;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new RequestRefusedError(`${verb[request.action]} refused: ${reason}`);
+    }
+    if (err instanceof RequestRefusedError) throw err;
+    if (err instanceof WorkflowNotFoundError || (await incidentHandle(client, id)).running === false) {
+      throw new RequestRefusedError(`incident ${id} is closed: nothing to ${verb[request.action]}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+import { condition } from '@temporalio/workflow';
+import { describeSecretRef, type ActionAnswer, type ActionRequest, type MutationRecord } from '../../contract/index.ts';
+import { failureMessage } from './evidence.ts';
+import type { EngineCore, RunControl } from './ports.ts';
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+/** What the hand-over works through. */
+export interface HandOverPorts {
+  engine: EngineCore & Pick<RunControl, 'interrupted'>;
+  ledger: { ledger(): readonly MutationRecord[]; revert(step: string): Promise<void> };
+  observer: { recovered(): boolean; restartJudgement(): void; requiredSuccesses: number };
+}
+
+/** Why the wait for a human ended. */
+export type HandOverExit = 'interrupted' | 'retry' | 'yield';
+
+export const inPlace = (ledger: readonly MutationRecord[]) => ledger.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
+
+const describeInPlace = (m: MutationRecord) => `${m.change} on ${m.target} (step ${m.step}${m.purpose ? `, ${m.purpose}` : ''})`;
+
+/**
+ * "I could not fix it" never means "I undid the protection and walked away": when a plan's
+ * verification fails or a step errors, the incident stays open in `needs_human`, escalates, keeps
+ * every change in place and waits for a human's choice — or for real calls to recover by themselves.
+ */
+export class HandOver {
+  private readonly ports: HandOverPorts;
+
+  constructor(ports: HandOverPorts) {
+    this.ports = ports;
+  }
+
+  private get s() {
+    return this.ports.engine.s;
+  }
+
+  owned(): boolean {
+    return Boolean(this.s.handedOver);
+  }
+
+  /** The plan failed: hand the incident to a human, with the protection in place. */
+  async own(err: unknown): Promise<void> {
+    const engine = this.ports.engine;
+    const reason = failureMessage(err);
+    // Only new real successes may resume the plan: a plan that fails at once must not loop.
+    this.ports.observer.restartJudgement();
+    this.s.handedOver = { reason, at: nowIso(), secretRefsSeen: this.s.secretRefs.length };
+    this.s.humanRequests = [];
+    engine.setState('needs_human', `the plan could not fix the fault: ${reason}`);
+    const changes = inPlace(this.ports.ledger.ledger());
+    const kept = changes.length ? `Still in place (not reverted while the provider fails): ${changes.map(describeInPlace).join('; ')}.` : 'No change is in place.';
+    const id = this.s.incidentId;
+    await engine.escalate(
+      `the fix did not take and a human owns the incident now: ${reason}. ${kept} Real calls keep being watched; if they recover the plan resumes by itself. ` +
+        `Choose: runbook verify ${id} --by <you> | runbook provide-secret ${id} --ref env:NAME --by <you> | runbook revert ${id} <step> --by <you> | runbook resolve ${id} | runbook cancel ${id}`,
+    );
+  }
+
+  /** verify_again and revert_change (the validator already checked the action table). */
+  request(req: ActionRequest): ActionAnswer {
+    (this.s.humanRequests ??= []).push({ action: req.action as 'verify_again' | 'revert_change', by: req.by, step: req.step, reason: req.reason });
+    this.ports.engine.note(`${req.by} chose ${req.action === 'verify_again' ? 'to verify again' : `to revert ${req.step}`}${req.reason ? `: ${req.reason}` : ''}`, { by: req.by, action: req.action });
+    return { accepted: true, message: req.action === 'verify_again' ? 'verifying again with real calls' : `reverting ${req.step}` };
+  }
+
+  /** Waits in `needs_human` until a human chooses, real calls recover, or the run must yield (`other`). */
+  async wait(other: () => boolean): Promise<HandOverExit> {
+    const engine = this.ports.engine;
+    const observer = this.ports.observer;
+    const requests = () => (this.s.humanRequests ??= []);
+    const newSecret = () => this.s.secretRefs.slice(this.s.handedOver?.secretRefsSeen ?? 0).find((r) => !r.refused);
+    for (;;) {
+      await condition(() => engine.interrupted() || other() || observer.recovered() || requests().length > 0 || newSecret() !== undefined);
+      if (engine.interrupted()) return 'interrupted';
+      if (other()) return 'yield';
+      const next = requests().shift();
+      if (next?.action === 'revert_change' && next.step) {
+        await this.ports.ledger.revert(next.step);
+        engine.note(`Reverted ${next.step} by ${next.by}'s choice; the incident stays with a human`, { by: next.by, step: next.step });
+        continue;
+      }
+      if (next?.action === 'verify_again') return this.release(`${next.by} asked to verify again`);
+      const provided = newSecret();
+      if (provided) return this.release(`${provided.by} handed over ${describeSecretRef(provided.ref)}`);
+      if (observer.recovered()) return this.release(`${observer.requiredSuccesses} consecutive real calls succeed again`);
+    }
+  }
+
+  release(why: string): 'retry' {
+    this.s.handedOver = null;
+    this.s.humanRequests = [];
+    this.ports.engine.setState('mitigating', `resuming the plan: ${why}`);
+    return 'retry';
+  }
+}
