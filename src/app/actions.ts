@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { actUpdate, type ActionRequest } from '../contract/index.ts';
+import { actionContextOf, actionRule, actUpdate, type ActionRequest, type HumanAction } from '../contract/index.ts';
 import { RequestRefusedError } from './errors.ts';
-import { incidentHandle } from './incidents.ts';
+import { incidentHandle, incidentStatus } from './incidents.ts';
 import { requireWorker } from './workers.ts';
 
 const verb: Record<ActionRequest['action'], string> = { resolve: 'resolve', cancel: 'cancel', verify_again: 'verify again', revert_change: 'revert a change' };
@@ -30,4 +30,15 @@ export async function act(client: Client, id: string, request: ActionRequest): P
     }
     throw err;
   }
+}
+
+/**
+ * For actions sent as signals (which answer nobody): refuse at once what the action table does not
+ * allow in the incident's current state. Without a worker to answer, the signal goes as before.
+ */
+export async function requireActionAllowed(client: Client, id: string, action: HumanAction, step?: string): Promise<void> {
+  const status = await incidentStatus(client, id).catch(() => null);
+  if (!status) return;
+  const rule = actionRule(status.state, action, actionContextOf(status.pendingApprovals, status.mutations, step));
+  if (!rule.allowed) throw new RequestRefusedError(`${action.replace('_', ' ')} is not possible while incident ${id} is ${status.state}: ${rule.why}`);
 }

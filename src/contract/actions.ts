@@ -104,3 +104,33 @@ export const ActionRequestSchema = lazySchema(() => z.object({
 }));
 export type ActionRequest = z.infer<typeof ActionRequestSchema>;
 export type ActionAnswer = { accepted: boolean; message: string };
+
+const ACTION_NAMES: Record<HumanAction, string> = {
+  acknowledge: 'acknowledge',
+  note: 'note',
+  root_cause: 'root cause',
+  approve: 'approve',
+  reject: 'reject',
+  provide_secret: 'provide secret',
+  verify_again: 'verify again',
+  revert_change: 'revert a change',
+  resolve: 'resolve',
+  cancel: 'cancel',
+};
+
+/**
+ * The table as people read it (README "Every human action, in every state"): ✓ allowed, – refused,
+ * "if pending" allowed only while a step waits for that answer. Rendered from `actionRule` itself.
+ */
+export function renderActionTable(states: readonly IncidentState[]): string {
+  const idle: ActionContext = { pendingSteps: [], pendingSecretSteps: [], changesInPlace: ['a-change'] };
+  const waiting: ActionContext = { pendingSteps: ['a-step'], pendingSecretSteps: ['a-secret-step'], changesInPlace: ['a-change'] };
+  const cell = (state: IncidentState, action: HumanAction) => {
+    const always = actionRule(state, action, idle).allowed;
+    if (always) return '✓';
+    return actionRule(state, action, waiting).allowed ? 'if pending' : '–';
+  };
+  const header = `| state | ${HUMAN_ACTIONS.map((a) => ACTION_NAMES[a]).join(' | ')} |`;
+  const rule = `|---|${HUMAN_ACTIONS.map(() => ':-:').join('|')}|`;
+  return [header, rule, ...states.map((s) => `| ${s} | ${HUMAN_ACTIONS.map((a) => cell(s, a)).join(' | ')} |`)].join('\n');
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { signalIncident } from '../../app/incidents.ts';
+import { requireActionAllowed } from '../../app/actions.ts';
 import { describeSecretRef, parseSecretRef, provideSecretRefSignal } from '../../contract/index.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -26,6 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(`--ref ${(err as Error).message}`);
       }
       await withClient(ctx, async ({ client }) => {
+        await requireActionAllowed(client, options.id, 'provide_secret', options.step);
         const sent = await signalIncident(client, options.id, provideSecretRefSignal, { by: options.by, stepId: options.step, ref });
         ctx.stdout.write(`Secret reference ${describeSecretRef(ref)} sent to ${options.id} (${options.step})\n`);
         if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the reference is recorded and used once one runs (\`runbook worker\` or \`runbook dev\`)\n`);

@@ -137,7 +137,8 @@ export class Communications implements NotifyPort {
     while (!this.ports.finished()) {
       const due = this.s.nextUpdateAt ? Math.max(0, Date.parse(this.s.nextUpdateAt) - Date.now()) : undefined;
       const changed = due === undefined ? await condition(moved).then(() => true) : await condition(moved, due);
-      if (this.ports.finished()) break;
+      // The closing update is the closer's to send, once: never a second one from here.
+      if (this.ports.finished() || (this.s.engine === 2 && this.ports.isClosed())) break;
       this.s.lastNotifiedVersion = this.s.stateVersion;
       await this.notify(changed ? 'status' : 'reminder');
     }

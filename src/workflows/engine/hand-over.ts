@@ -51,9 +51,16 @@ export class HandOver {
     const changes = inPlace(this.ports.ledger.ledger());
     const kept = changes.length ? `Still in place (not reverted while the provider fails): ${changes.map(describeInPlace).join('; ')}.` : 'No change is in place.';
     const id = this.s.incidentId;
+    const secretStep = this.s.approvals.filter((a) => a.awaits === 'secret-ref').at(-1)?.stepId;
+    const choices = [
+      `runbook verify ${id} --by <you>`,
+      ...(secretStep ? [`runbook provide-secret ${id} ${secretStep} --ref env:NAME --by <you>`] : []),
+      ...(changes.length ? [`runbook revert ${id} <${changes.map((m) => m.step).join('|')}> --by <you>`] : []),
+      `runbook resolve ${id} <reason> --by <you>`,
+      `runbook cancel ${id} <reason> --by <you>`,
+    ];
     await engine.escalate(
-      `the fix did not take and a human owns the incident now: ${reason}. ${kept} Real calls keep being watched; if they recover the plan resumes by itself. ` +
-        `Choose: runbook verify ${id} --by <you> | runbook provide-secret ${id} --ref env:NAME --by <you> | runbook revert ${id} <step> --by <you> | runbook resolve ${id} | runbook cancel ${id}`,
+      `the fix did not take and a human owns the incident now: ${reason}. ${kept} Real calls keep being watched; if they recover the plan resumes by itself. Choose: ${choices.join(' | ')}`,
     );
   }
 

@@ -11,7 +11,7 @@ export const ideogramDrill: DrillProfile = {
     cronJobs: [{ name: 'ideogram-batch', labels: Object.fromEntries(ideogramSettingsOf(service).batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
   }),
   // Compressed time: the 429 window, a new key's and a top-up's time to take, in seconds instead of minutes.
-  compressedSettings: { rateLimitWindowMs: 20_000, keyPropagationMs: 10_000, topUpPropagationMs: 5_000 },
+  compressedSettings: { rateLimitWindowMs: 20_000, keyPropagationMs: 30_000, topUpPropagationMs: 12_000 },
   decisionThresholds: { ...DEFAULT_IDEOGRAM_THRESHOLDS },
   secretSteps: ['new-key-reference'],
 };
