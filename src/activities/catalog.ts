@@ -15,10 +15,9 @@ import {
   type SecretRef,
 } from '../contract/index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
-import type { ApplyMutationRequest } from './kubernetes/index.ts';
+import type { ApplyMutationRequest, RevertMutationRequest } from './kubernetes/index.ts';
 import { runProbeRound } from './probes/index.ts';
 
-type RevertMutationRequest = { record: MutationRecord; dryRun: boolean; anchor: ApplyMutationRequest['anchor'] };
 
 const sameRef = (a: SecretRef, b: SecretRef) => describeSecretRef(a) === describeSecretRef(b);
 

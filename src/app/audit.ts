@@ -165,8 +165,11 @@ function describeActivity(type: string, result: Record<string, unknown> | undefi
     case 'runProbe':
       return { at, runId, kind: 'probe', who: null, what: `probe ${String(result.probe)}: ${result.ok ? 'ok' : 'FAIL'}${result.httpStatus != null ? ` HTTP ${String(result.httpStatus)}` : ''}${result.errorKind ? ` ${String(result.errorKind)}` : ''}`, data: result };
     case 'applyMutation':
+      if (result.drift) return { at, runId, kind: 'mutation', who: null, what: `not applied ${String(result.step)}: ${String(result.change)} was changed by hand since; left as the human set it`, data: { step: result.step, target: result.target, drift: result.drift } };
       return { at, runId, kind: 'mutation', who: null, what: `applied ${String(result.step)}: ${String(result.change)} (${String(result.mode)}) — ${String(result.kubectl)}`, data: { step: result.step, target: result.target, change: result.change, previous: result.previous, kubectl: result.kubectl, mode: result.mode } };
     case 'revertMutation':
+      // A revert that found a value set by hand wrote nothing there: the audit must not say it restored.
+      if (result.drift) return { at, runId, kind: 'revert', who: null, what: `not reverted ${String(result.step)}: ${String(result.change)} was changed by hand since; left as the human set it`, data: { step: result.step, drift: result.drift } };
       return { at, runId, kind: 'revert', who: null, what: `reverted ${String(result.step)}: ${String(result.change)} restored to its prior state`, data: { step: result.step, previous: result.previous, revertKubectl: result.revertKubectl } };
     case 'notify':
       return { at, runId, kind: 'notification', who: null, what: `stakeholder update delivered to ${Array.isArray(result) ? result.length : 0} sink(s)` };

@@ -30,6 +30,27 @@ export type MutationOp = z.infer<typeof MutationOpSchema>;
 export const MutationModeSchema = lazySchema(() => z.enum(['applied', 'dry-run', 'record-only']));
 export type MutationMode = z.infer<typeof MutationModeSchema>;
 
+/**
+ * A knob a human changed since the engine last recorded or set it: the engine did not write it.
+ * `live` and `expected` are for people: a value, `unset`, or for secrets a short digest or the
+ * reference the engine wrote from, never a secret value.
+ */
+export const MutationDriftSchema = lazySchema(() => z.object({
+  at: z.string(),
+  /** Found applying the change (it was not written) or reverting it (the original was not restored). */
+  during: z.enum(['apply', 'revert']),
+  knobs: z.array(z.object({ knob: z.string(), live: z.string(), expected: z.string() })).min(1),
+}));
+export type MutationDrift = z.infer<typeof MutationDriftSchema>;
+
+/**
+ * What an apply or revert does where it finds drift: `report` writes nothing there and returns the
+ * drift (the default: a human chooses), `overwrite` writes anyway (a human approved it), `keep`
+ * leaves the human's value and lets go of the knob (a human chose it).
+ */
+export const DriftChoiceSchema = lazySchema(() => z.enum(['report', 'overwrite', 'keep']));
+export type DriftChoice = z.infer<typeof DriftChoiceSchema>;
+
 export const MutationRecordSchema = lazySchema(() => z.object({
   /** Deterministic (workflow-assigned) so a retried activity recognises its own earlier work. */
   id: z.string(),
@@ -51,6 +72,8 @@ export const MutationRecordSchema = lazySchema(() => z.object({
   changed: z.boolean(),
   /** Deliberately left in place when the incident ended, and why (e.g. a rotated key is the fix). */
   keptBecause: z.string().optional(),
+  /** Set when the last apply or revert found a value a human set and did not write over it. */
+  drift: MutationDriftSchema.optional(),
   /**
    * Declared by the runbook: `protective` shields users while the provider fails (fallback) and is
    * never reverted by the engine while real calls fail; `fix` is the repair itself (a rotated key)

@@ -243,21 +243,59 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
       expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
     });
 
-    it('a value changed by hand after the runbook set it is restored at the last revert, and reported as drift', async () => {
+    it('a value a human set while an incident held the knob is never written over: a joining incident and the last revert report the drift and leave it', async () => {
       const before = await readDeployment();
       const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
-      const records = await Promise.all(['incident-1/fallback', 'incident-2/fallback'].map((id) => apply(op, id)));
-      // `kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=manual -c worker`, as an admin.
-      const patch = { spec: { template: { spec: { containers: [{ name: 'worker', env: [{ name: 'IDEOGRAM_FALLBACK', value: 'manual' }] }] } } } };
+      const first = await apply(op, 'incident-1/fallback');
+      expect(first.drift).toBeUndefined();
+      // `kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=false -c worker`, as an admin.
+      const patch = { spec: { template: { spec: { containers: [{ name: 'worker', env: [{ name: 'IDEOGRAM_FALLBACK', value: 'false' }] }] } } } };
       await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
-      const first = worker();
-      await first.run('revertMutation', { record: records[0]!, dryRun: false, anchor: deployment });
-      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: 'true', worker: 'manual' });
-      const lastOut = worker();
-      await lastOut.run('revertMutation', { record: records[1]!, dryRun: false, anchor: deployment });
-      expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
-      expect(lastOut.logger.lines.filter((l) => l.startsWith('WARN') && l.includes('changed by someone else'))).toEqual([expect.stringContaining('"containers":["worker"]')]);
-      expect(first.logger.lines.some((l) => l.includes('changed by someone else'))).toBe(false);
+
+      const second = await apply(op, 'incident-2/fallback');
+      const workerKnob = `env ${NS}/${DEP}/worker/IDEOGRAM_FALLBACK`;
+      expect(second.drift).toMatchObject({ during: 'apply', knobs: [{ knob: workerKnob, live: "'false'", expected: "'true'" }] });
+      expect(second.changed).toBe(false);
+      expect(second.previous).toEqual(first.previous);
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: 'true', worker: 'false' });
+
+      await revert(first);
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: 'true', worker: 'false' });
+      // The last one out restores the container nobody touched, and reports (and keeps holding) the other.
+      const last = await revert(second);
+      expect(last.revertedAt).toBeUndefined();
+      expect(last.drift).toMatchObject({ during: 'revert', knobs: [{ knob: workerKnob, live: "'false'", expected: "'true'" }] });
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
+      expect(owners((await readDeployment()).metadata!.annotations).map((o) => [o.knob, o.holders])).toEqual([[workerKnob, ['incident-2/fallback']]]);
+      // Retried: still nothing written over the human's value.
+      expect((await revert(second)).drift).toBeDefined();
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
+
+      // A human chose to keep their value: the engine lets go of the knob and writes nothing.
+      const kept = await worker().run('revertMutation', { record: last, dryRun: false, anchor: deployment, onDrift: 'keep' });
+      expect(kept.revertedAt).toBeUndefined();
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
+      expect(owners((await readDeployment()).metadata!.annotations)).toEqual([]);
+      expect(loggers.flatMap((l) => l.lines).filter((l) => l.startsWith('WARN') && l.includes('changed by hand'))).toEqual([
+        expect.stringContaining('not written over'),
+        expect.stringContaining('not restored'),
+        expect.stringContaining('not restored'),
+        expect.stringContaining('left as the human set it'),
+      ]);
+
+      // Another drift, but a human approved restoring the recorded original (the value they kept) over it.
+      const again = await apply(op, 'incident-3/fallback');
+      expect(again.previous).toEqual([{ container: 'api', previous: null }, { container: 'worker', previous: { name: 'IDEOGRAM_FALLBACK', value: 'false' } }]);
+      const manual = { spec: { template: { spec: { containers: [{ name: 'worker', env: [{ name: 'IDEOGRAM_FALLBACK', value: 'manual' }] }] } } } };
+      await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: manual }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+      expect((await revert(again)).drift).toMatchObject({ knobs: [{ knob: workerKnob, live: "'manual'" }] });
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'manual' });
+      const restored = await worker().run('revertMutation', { record: again, dryRun: false, anchor: deployment, onDrift: 'overwrite' });
+      expect(restored.revertedAt).toBeDefined();
+      expect(restored.drift).toBeUndefined();
+      expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
+      expect(owners((await readDeployment()).metadata!.annotations)).toEqual([]);
+      expect(envOf(await readDeployment()).api).toEqual(envOf(before).api);
     });
 
     it('10 concurrent incidents suspending the batch CronJobs restore exactly the prior suspend flags', async () => {

@@ -158,6 +158,95 @@ describe('record-only target: several incidents on one knob', () => {
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, null]);
   });
 
+  /** A human's `kubectl set env` on the model: no owner record changes. */
+  const setByHand = async (container: string, value: string) => {
+    const raw = JSON.parse(await readFile(stateFile, 'utf8')) as ReturnType<typeof model>;
+    const env = raw.deployments['payments/ideogram-service']!.containers.find((c) => c.name === container)!.env;
+    raw.deployments['payments/ideogram-service']!.containers.find((c) => c.name === container)!.env = [...env.filter((e) => e.name !== 'IDEOGRAM_FALLBACK'), { name: 'IDEOGRAM_FALLBACK', value }];
+    await writeFile(stateFile, JSON.stringify(raw));
+  };
+
+  it('an apply over a value a human set writes nothing there and reports the drift; overwrite applies it anyway', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    await apply(fallback, 'a/fallback');
+    await setByHand('api', 'false');
+    const b = await apply(fallback, 'b/fallback');
+    expect(b.changed).toBe(false);
+    expect(b.drift).toMatchObject({ during: 'apply', knobs: [{ knob: 'env payments/ideogram-service/api/IDEOGRAM_FALLBACK', live: "'false'", expected: "'true'" }] });
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['false', 'true']);
+    // Joined without claiming the human's value as its own: a later reader still sees the drift.
+    expect((await apply(fallback, 'c/fallback')).drift).toBeDefined();
+    const forced = await run().run('applyMutation', { mutationId: 'b/fallback', step: 'mitigate', op: fallback, dryRun: false, anchor, onDrift: 'overwrite' });
+    expect(forced.drift).toBeUndefined();
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
+    expect((await apply(fallback, 'd/fallback')).drift).toBeUndefined();
+  });
+
+  it('the last revert over a value a human set leaves it and reports the drift; keep lets go of the knob, untouched', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const [a, b] = [await apply(fallback, 'a/fallback'), await apply(fallback, 'b/fallback')];
+    await setByHand('worker', 'manual');
+    expect((await revert(a)).revertedAt).toBeDefined();
+    const reported = await revert(b);
+    expect(reported.revertedAt).toBeUndefined();
+    expect(reported.drift).toMatchObject({ during: 'revert', knobs: [{ knob: 'env payments/ideogram-service/worker/IDEOGRAM_FALLBACK', live: "'manual'", expected: "'true'" }] });
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
+    const kept = await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'keep' });
+    expect(kept.revertedAt).toBeUndefined();
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
+    expect(model().annotations ?? {}).toEqual({});
+    // Let go: a retried revert finds nothing to hold or to restore.
+    expect((await revert(reported)).drift).toBeUndefined();
+    expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
+  });
+
+  it('a rotated key a human replaced is not restored over; only a digest, never a value, names it', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: { 'ideogram-secrets': { 'api-key': ORIGINAL } } }] });
+    const a = await apply(rotate('api-key', 0), 'a/rotate');
+    const HAND = 'sk-set-by-hand-31415926';
+    const raw = JSON.parse(await readFile(stateFile, 'utf8')) as ReturnType<typeof model>;
+    raw.secrets['payments/ideogram-secrets']!['api-key'] = HAND;
+    await writeFile(stateFile, JSON.stringify(raw));
+    const b = await apply(rotate('api-key', 1), 'b/rotate');
+    expect(b.drift).toMatchObject({ during: 'apply', knobs: [{ live: expect.stringMatching(/^another value \(sha256 [0-9a-f]{12}…\)$/), expected: expect.stringContaining('env:ROTATED_KEY_0') }] });
+    expect(secretOf()!['api-key']).toBe(HAND);
+    await revert(a);
+    const reported = await revert(b);
+    expect(reported.drift?.during).toBe('revert');
+    expect(secretOf()!['api-key']).toBe(HAND);
+    await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'keep' });
+    expect(secretOf()).toEqual({ 'api-key': HAND });
+    expect(model().secretAnnotations ?? {}).toEqual({});
+    expect(model().secretBackups ?? {}).toEqual({});
+    const everything = JSON.stringify([a, b, reported]) + loggers.flatMap((l) => l.lines).join('\n');
+    for (const value of [ORIGINAL, HAND, ...Object.values(rotatedKeys)]) expect(everything).not.toContain(value);
+  });
+
+  it('CronJobs a human resumed while suspended are not suspended again by a joining incident, nor flipped at the last revert unless a human approves', async () => {
+    new RecordOnlyTarget({ stateFile, seed: [seed] });
+    const op: MutationOp = { kind: 'suspend-cronjobs', namespace: 'payments', selector: 'runbook.dev/batch=ideogram' };
+    const a = await apply(op, 'a/pause');
+    const raw = JSON.parse(await readFile(stateFile, 'utf8')) as ReturnType<typeof model>;
+    raw.cronJobs['payments/nightly-batch']!.suspended = false;
+    raw.cronJobs['payments/weekly-batch']!.suspended = false;
+    await writeFile(stateFile, JSON.stringify(raw));
+    const b = await apply(op, 'b/pause');
+    expect(b.drift?.knobs).toEqual(['nightly-batch', 'weekly-batch'].map((name) => ({ knob: `suspend cronjob payments/${name}`, live: 'not suspended', expected: 'suspended' })));
+    expect(b.previous).toEqual(a.previous);
+    const flags = () => Object.values(model().cronJobs).map((j) => j.suspended);
+    expect(flags()).toEqual([false, false]);
+    await revert(a);
+    const reported = await revert(b);
+    expect(reported.drift?.during).toBe('revert');
+    expect(reported.drift?.knobs).toHaveLength(2);
+    expect(flags()).toEqual([false, false]);
+    // A human approved restoring the recorded flags over theirs: weekly-batch was suspended before any incident.
+    const restored = await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'overwrite' });
+    expect(restored.revertedAt).toBeDefined();
+    expect(flags()).toEqual([false, true]);
+    expect(Object.values(model().cronJobs).map((j) => j.annotations)).toEqual([undefined, undefined]);
+  });
+
   it('10 concurrent incidents suspending CronJobs restore exactly the prior flags', async () => {
     new RecordOnlyTarget({ stateFile, seed: [seed] });
     const op: MutationOp = { kind: 'suspend-cronjobs', namespace: 'payments', selector: 'runbook.dev/batch=ideogram' };

@@ -1,6 +1,6 @@
 // src/activities/kubernetes: the remediation activities and their targets (a real cluster or the record-only model), with owner records per knob.
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
-import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
+import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type DriftChoice, type MutationDrift, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { planResume, planSuspend } from './cronjob-knob.ts';
 import { planRevertEnv, planSetEnv } from './env-knob.ts';
@@ -54,6 +54,15 @@ export interface ApplyMutationRequest {
   dryRun: boolean;
   /** CronJob selections keep their prior state on this deployment (as an annotation in a cluster). */
   anchor: Anchor;
+  /** Where a human changed the knob since the engine set it (default `report`: write nothing there). */
+  onDrift?: DriftChoice;
+}
+
+export interface RevertMutationRequest {
+  record: MutationRecord;
+  dryRun: boolean;
+  anchor: Anchor;
+  onDrift?: DriftChoice;
 }
 
 export function createKubernetesActivities(deps: KubeActivityDeps) {
@@ -67,10 +76,11 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
   async function setEnv(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'set-env' }>) {
     // The variable and its owner record change in one guarded write: `previous` is the value before
     // any incident set it, however many incidents hold it now.
-    const { previous, changed } = await target.updateDeployment(op.namespace, op.deployment, (view) => planSetEnv(view, op, req.mutationId), req.dryRun);
+    const { previous, changed, drift } = await target.updateDeployment(op.namespace, op.deployment, (view) => planSetEnv(view, op, req.mutationId, req.onDrift), req.dryRun);
     return {
       previous,
       changed,
+      drift,
       change: `${op.name}=${op.value}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
       kubectl: kubectlEquivalent(op),
@@ -95,6 +105,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     return {
       previous: { restartedAt: state.restartedAt },
       changed,
+      drift: [],
       change: `restartedAt=${at}`,
       target: `deployment/${op.deployment} ${nsFlag(op.namespace)}`,
       kubectl: kubectlEquivalent(op),
@@ -107,10 +118,11 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     const value = await resolveSecret(op.ref, secretDeps);
     // The key and its owner record change in one guarded write: `previous` is the state before any
     // incident rotated it, and its backup is the ownership cycle's (kept in the backup Secret only).
-    const { previous, changed } = await target.updateSecret(op.namespace, op.secretName, (view) => planApplySecret(view, op, value, describeSecretRef(op.ref), req.mutationId), req.dryRun);
+    const { previous, changed, drift } = await target.updateSecret(op.namespace, op.secretName, (view) => planApplySecret(view, op, value, describeSecretRef(op.ref), req.mutationId, req.onDrift), req.dryRun);
     return {
       previous,
       changed,
+      drift: drift ? [drift] : [],
       change: `secret/${op.secretName} key ${op.key} from ${describeSecretRef(op.ref)}`,
       target: `secret/${op.secretName} ${nsFlag(op.namespace)}`,
       kubectl: kubectlEquivalent(op),
@@ -125,9 +137,9 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
   async function suspendCronJobs(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'suspend-cronjobs' }>) {
     // Each job's flag has its own owner record on the job: `suspended` is the flag before any incident.
     // (`req.anchor` only matters for reverting records made before owner records existed.)
-    const claimed: Array<{ name: string; suspended: boolean; changed: boolean }> = [];
+    const claimed: Array<{ name: string; suspended: boolean; changed: boolean; drift?: KnobDrift }> = [];
     for (const job of await target.listCronJobs(op.namespace, op.selector)) {
-      const outcome = await target.updateCronJob(op.namespace, job.name, (view) => planSuspend(op.namespace, view, req.mutationId), req.dryRun);
+      const outcome = await target.updateCronJob(op.namespace, job.name, (view) => planSuspend(op.namespace, view, req.mutationId, req.onDrift), req.dryRun);
       if (outcome) claimed.push(outcome);
     }
     const previous: PreviousCronJobs = claimed.map(({ name, suspended }) => ({ name, suspended }));
@@ -135,6 +147,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     return {
       previous,
       changed: claimed.some((j) => j.changed),
+      drift: claimed.flatMap((j) => (j.drift ? [j.drift] : [])),
       change: `suspend ${names.length} CronJob(s) matching ${op.selector}${names.length ? `: ${names.join(', ')}` : ''}`,
       target: `cronjobs -l ${op.selector} ${nsFlag(op.namespace)}`,
       kubectl: kubectlEquivalent(op),
@@ -158,6 +171,7 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
               ? await applySecret(req, op)
               : await suspendCronJobs(req, op);
       const record: MutationRecord = {
+        ...withDrift(outcome.drift, 'apply', now()),
         id: req.mutationId,
         step: req.step,
         target: outcome.target,
@@ -172,24 +186,23 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       };
       const what = { applied: 'mutation applied', 'dry-run': 'mutation validated by server-side dry run: nothing persisted', 'record-only': 'mutation recorded (record-only: nothing applied)' }[record.mode];
       log.info(what, { mutationId: record.id, step: record.step, target: record.target, change: record.change, mode: record.mode, changed: record.changed, kubectl: record.kubectl });
+      if (record.drift) log.warn('changed by hand since the engine set it: not written over, a human chooses', { mutationId: record.id, drift: record.drift.knobs });
       return record;
     },
 
-    /** Puts back exactly what the record says was there before. Idempotent. */
-    async revertMutation(req: { record: MutationRecord; dryRun: boolean; anchor: Anchor }): Promise<MutationRecord> {
-      const { record } = req;
+    /**
+     * Puts back exactly what the record says was there before. Idempotent. Where a human changed
+     * the knob since the engine set it, `onDrift` decides; unless it is `overwrite`, the record
+     * comes back with its drift and without `revertedAt`.
+     */
+    async revertMutation(req: RevertMutationRequest): Promise<MutationRecord> {
+      const { drift: _earlier, ...record } = req.record;
       const op = record.op;
+      const drift: KnobDrift[] = [];
       if (op.kind === 'set-env') {
         const previous = record.previous as PreviousEnv;
-        const released = await target.updateDeployment(op.namespace, op.deployment, (view) => planRevertEnv(view, op, record.id, previous), req.dryRun);
-        if (released.drifted.length > 0) {
-          log.warn('a variable the runbook set was changed by someone else since; restored the pre-incident value anyway', {
-            mutationId: record.id,
-            target: record.target,
-            variable: op.name,
-            containers: released.drifted.map((d) => d.container),
-          });
-        }
+        const released = await target.updateDeployment(op.namespace, op.deployment, (view) => planRevertEnv(view, op, record.id, previous, req.onDrift), req.dryRun);
+        drift.push(...released.drift);
         if (released.restored.length === 0 && released.released > 0) {
           log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
         }
@@ -201,7 +214,8 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         }
       } else if (op.kind === 'apply-secret') {
         const previous = record.previous as PreviousSecret;
-        const released = await target.updateSecret(op.namespace, op.secretName, (view) => planRevertSecret(view, op, record.id, previous), req.dryRun);
+        const released = await target.updateSecret(op.namespace, op.secretName, (view) => planRevertSecret(view, op, record.id, previous, req.onDrift), req.dryRun);
+        if (released.drift) drift.push(released.drift);
         if (released.stillHeld) {
           log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
         }
@@ -219,14 +233,18 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       } else if (op.kind === 'suspend-cronjobs') {
         const previous = record.previous as PreviousCronJobs;
         const released = [];
-        for (const job of previous) released.push({ name: job.name, ...(await target.updateCronJob(op.namespace, job.name, (view) => planResume(op.namespace, job.name, view, record.id), req.dryRun)) });
-        const drifted = released.filter((j) => j.drifted).map((j) => j.name);
-        if (drifted.length > 0) log.warn('a CronJob the runbook suspended was resumed by someone else since; restored its pre-incident flag anyway', { mutationId: record.id, cronJobs: drifted });
+        for (const job of previous) released.push({ name: job.name, ...(await target.updateCronJob(op.namespace, job.name, (view) => planResume(op.namespace, job.name, view, record.id, req.onDrift), req.dryRun)) });
+        drift.push(...released.flatMap((j) => (j.drift ? [j.drift] : [])));
         // As for env: a record from before owner records keeps its prior state on the anchor deployment.
         if (!released.some((j) => j.held) && (req.dryRun || (await target.loadPriorState(req.anchor.namespace, req.anchor.deployment, record.id)) !== undefined)) {
           for (const job of previous) await target.setCronJobSuspended(op.namespace, job.name, job.suspended, req.dryRun);
           await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
         }
+      }
+      if (drift.length > 0) {
+        const kept = req.onDrift === 'keep';
+        log.warn(kept ? 'changed by hand since the engine set it: left as the human set it, by their choice' : 'changed by hand since the engine set it: not restored, a human chooses', { mutationId: record.id, drift });
+        return { ...record, ...withDrift(drift, 'revert', now()) };
       }
       const reverted = { ...record, revertedAt: now() };
       log.info('mutation reverted', { mutationId: record.id, step: record.step, target: record.target, mode: record.mode });
@@ -258,6 +276,10 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     },
   };
 }
+
+type KnobDrift = MutationDrift['knobs'][number];
+
+const withDrift = (knobs: KnobDrift[], during: MutationDrift['during'], at: string): { drift?: MutationDrift } => (knobs.length > 0 ? { drift: { at, during, knobs } } : {});
 
 function revertEnvKubectl(op: Extract<MutationOp, { kind: 'set-env' }>, previous: PreviousEnv): string {
   return previous

@@ -60,7 +60,7 @@ export class Incident implements JudgedIncident {
     this.budget = new BilledBudget(this);
     this.observer = new Observer(this);
     this.gate = new ApprovalGate(snapshot, { timeline: recorder, notify: this.comms, recovery: this.observer });
-    this.ledger = new MutationLedger(snapshot, recorder);
+    this.ledger = new MutationLedger(snapshot, recorder, (step) => this.gate.approval(step));
     this.probes = new ProbeRunner({ engine: this, observer: this.observer, approval: (step) => this.gate.approval(step) });
     this.context = remediationContext({ engine: this, recorder, gate: this.gate, ledger: this.ledger, probes: this.probes });
     const observer = this.observer;

@@ -3,6 +3,7 @@ import {
   ErrorTypes,
   kubectlEquivalent,
   type DeliveryResult,
+  type DriftChoice,
   type MutationOp,
   type MutationRecord,
   type NotificationMessage,
@@ -18,8 +19,8 @@ export type HealthScript = (moment: { elapsedMs: number; recheck: number }) => b
 
 export type ActivityEvent =
   | { type: 'probe'; probe: string; healthy: boolean; recheck: number | null; elapsedMs: number }
-  | { type: 'apply'; mutationId: string; step: string; elapsedMs: number }
-  | { type: 'revert'; mutationId: string; step: string; elapsedMs: number }
+  | { type: 'apply'; mutationId: string; step: string; elapsedMs: number; onDrift?: DriftChoice }
+  | { type: 'revert'; mutationId: string; step: string; elapsedMs: number; onDrift?: DriftChoice }
   | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number };
 
 /**
@@ -46,7 +47,11 @@ export interface MockActivityOptions {
   failingSink?: boolean;
   /** How many probe calls see the fault whatever `health` says (default: the triage and both confirmation rounds). */
   faultyProbeCalls?: number;
+  /** Steps whose knob a human changed: apply and revert report drift unless told to overwrite. */
+  changedByHand?: { apply?: string[]; revert?: string[] };
 }
+
+const handDrift = (during: 'apply' | 'revert', at: string) => ({ at, during, knobs: [{ knob: 'env prod/image-service/api/FALLBACK', live: "'false'", expected: "'true'" }] });
 
 function describeOp(op: MutationOp): { target: string; change: string; kubectl: string } {
   const kubectl = kubectlEquivalent(op);
@@ -119,8 +124,8 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       }
       return results;
     },
-    async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean }): Promise<MutationRecord> {
-      events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed() });
+    async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean; onDrift?: DriftChoice }): Promise<MutationRecord> {
+      events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed(), ...(req.onDrift ? { onDrift: req.onDrift } : {}) });
       const existing = applied.get(req.mutationId);
       if (existing) return { ...existing, changed: false };
       const { target, change, kubectl } = describeOp(req.op);
@@ -137,11 +142,18 @@ export function createMockActivities(options: MockActivityOptions = {}) {
         changed: true,
       };
       applied.set(req.mutationId, record);
+      const at = new Date(activityInfo().scheduledTimestampMs).toISOString();
+      if (options.changedByHand?.apply?.includes(req.step) && req.onDrift !== 'overwrite') return { ...record, changed: false, drift: handDrift('apply', at) };
       return record;
     },
-    async revertMutation(req: { record: MutationRecord; dryRun: boolean }): Promise<MutationRecord> {
-      events.push({ type: 'revert', mutationId: req.record.id, step: req.record.step, elapsedMs: elapsed() });
-      return { ...req.record, revertedAt: new Date(activityInfo().scheduledTimestampMs).toISOString() };
+    async revertMutation(req: { record: MutationRecord; dryRun: boolean; onDrift?: DriftChoice }): Promise<MutationRecord> {
+      events.push({ type: 'revert', mutationId: req.record.id, step: req.record.step, elapsedMs: elapsed(), ...(req.onDrift ? { onDrift: req.onDrift } : {}) });
+      const { drift: _earlier, ...record } = req.record;
+      const at = new Date(activityInfo().scheduledTimestampMs).toISOString();
+      if (options.changedByHand?.revert?.includes(req.record.step) && req.onDrift !== 'overwrite') return { ...record, drift: handDrift('revert', at) };
+      // A change never applied over the human's value, let go of: nothing is restored.
+      if (req.record.drift?.during === 'apply' && req.onDrift === 'keep') return record;
+      return { ...record, revertedAt: at };
     },
     async waitForRollout(): Promise<{ ready: boolean; reason: string }> {
       return { ready: true, reason: 'all replicas updated' };
