@@ -1,3 +1,4 @@
+// src/runbooks/kit: what every runbook needs and no runbook owns — the plans and helpers runbooks share.
 import type { RemediationContext, RemediationOutcome } from '../types.ts';
 
 /**

@@ -2,12 +2,12 @@
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
 import { actionRule, ErrorTypes, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { actionContext } from './action-context.ts';
+import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
-import { postmortemActivities } from './activities.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
 import type { RemediationContext } from './context.ts';
-import { BilledBudget, failureMessage } from './evidence.ts';
+import { BilledBudget } from './evidence.ts';
 import { applyRetriage, decide, type JudgedIncident } from './judgement.ts';
 import { MutationLedger } from './mutation-ledger.ts';
 import { Observer } from './observer.ts';
@@ -16,8 +16,6 @@ import { IncidentRecorder } from './recorder.ts';
 import { remediationContext } from './remediation-context.ts';
 import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from './runbook.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
-
-const nowIso = () => new Date(Date.now()).toISOString();
 
 /** Thrown into a plan when a human resolves or cancels the incident from outside. */
 class Interrupted extends Error {}
@@ -44,6 +42,7 @@ export class Incident implements JudgedIncident {
   readonly probes: ProbeRunner;
   readonly context: RemediationContext;
   readonly handOver: HandOver;
+  private readonly closing: Closing;
   finished = false;
   pollsThisRun = 0;
   private planScope: CancellationScope | null = null;
@@ -63,6 +62,7 @@ export class Incident implements JudgedIncident {
     this.ledger = new MutationLedger(snapshot, recorder, (step) => this.gate.approval(step));
     this.probes = new ProbeRunner({ engine: this, observer: this.observer, approval: (step) => this.gate.approval(step) });
     this.context = remediationContext({ engine: this, recorder, gate: this.gate, ledger: this.ledger, probes: this.probes });
+    this.closing = new Closing({ engine: this, recorder, comms: this.comms, ledger: this.ledger });
     const observer = this.observer;
     this.handOver = new HandOver({
       engine: this,
@@ -179,7 +179,7 @@ export class Incident implements JudgedIncident {
     if (!this.s.decision && this.v2) await decide(this);
     // Resolved or cancelled before any decision (e.g. while blocked): nothing ran, nothing failed.
     if (!this.s.decision && this.v2 && this.interrupted()) {
-      await this.closeInterrupted();
+      await this.closing.byHuman();
       await condition(allHandlersFinished);
       return this.recorder.result();
     }
@@ -260,15 +260,15 @@ export class Incident implements JudgedIncident {
       }
       this.s.summary = outcome.summary;
       // Nothing was wrong, or nothing was fixed: `closed`, never a `resolved` that did not happen (v2).
-      await this.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
+      await this.closing.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
     } catch (err) {
       if (!isCancellation(err) && !(err instanceof Interrupted)) {
         // Continue-as-new unwinds the run by throwing: pass it on, it is not a failure.
         if (err instanceof ContinueAsNew) throw err;
-        await CancellationScope.nonCancellable(() => this.fail(err));
+        await CancellationScope.nonCancellable(() => this.closing.failed(err));
         return;
       }
-      await CancellationScope.nonCancellable(() => this.closeInterrupted());
+      await CancellationScope.nonCancellable(() => this.closing.byHuman());
     }
   }
 
@@ -291,55 +291,6 @@ export class Incident implements JudgedIncident {
         this.handOver.release('the incident was re-triaged');
         return;
       }
-    }
-  }
-
-  private async closeInterrupted(): Promise<void> {
-    await this.ledger.revertAll({ keepKept: this.v2 });
-    const kept = this.ledger.ledger().filter((m) => !m.revertedAt && m.keptBecause && m.op.kind !== 'rollout-restart');
-    const still = kept.length ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}` : '';
-    const cancellation = this.s.cancellation;
-    if (cancellation) {
-      this.s.summary = `Cancelled by ${cancellation.by}: ${cancellation.reason}${still}`;
-      await this.close('cancelled', this.s.summary);
-      return;
-    }
-    const resolution = this.s.manualResolution!;
-    this.s.summary = `Resolved manually by ${resolution.by}: ${resolution.reason}${still}`;
-    await this.close('resolved', this.s.summary);
-  }
-
-  private async fail(err: unknown): Promise<void> {
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-    this.s.summary = `Remediation failed: ${message}`;
-    await this.escalate(`remediation failed and needs a human: ${message}`);
-    try {
-      await this.ledger.revertAll();
-    } catch (revertError) {
-      this.note(`Could not revert every change: ${(revertError as Error).message} — revert by hand with the kubectl commands in the postmortem`);
-    }
-    await this.close('failed', this.s.summary);
-  }
-
-  private async close(state: 'resolved' | 'closed' | 'cancelled' | 'failed', summary: string): Promise<void> {
-    this.setState(state, summary);
-    this.s.endedAt = nowIso();
-    this.s.nextUpdateAt = null;
-    // The closing update is sent here; the update loop must not send it a second time.
-    this.s.lastNotifiedVersion = this.s.stateVersion;
-    if (this.v2) await this.comms.quiet();
-    await this.comms.notify('status');
-    const write = () => postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: this.recorder.postmortem() });
-    if (!this.v2) {
-      this.s.postmortemPath = (await write()).path;
-      return;
-    }
-    // A postmortem that cannot be written is a fact to record, never a failed remediation.
-    try {
-      this.s.postmortemPath = (await write()).path;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      this.note(`The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`);
     }
   }
 }
