@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Part of `npm test`: the suites that drive real third-party programs get them from Debian's
-// package registry — the browser suite (chromium), the production-topology suite (postgresql) and
-// the Alertmanager suite (prometheus-alertmanager). Missing ones are installed with apt-get when we
-// are root on Debian; otherwise each suite skips itself with a loud warning naming this command.
+// package registry — the browser suite (chromium), the production-topology suite (postgresql), the
+// Alertmanager suite (prometheus-alertmanager) and the alert-rules check (promtool, in prometheus).
+// Missing ones are installed with apt-get when we are root on Debian; otherwise each suite skips itself with a loud warning naming this command.
 import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -11,6 +11,8 @@ const wanted = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || Boolean(process.env.CHROMIUM_PATH) },
   { pkg: 'postgresql', present: hasPostgres },
   { pkg: 'prometheus-alertmanager', present: () => existsSync('/usr/bin/prometheus-alertmanager') },
+  // promtool, which checks the README's alerting rules.
+  { pkg: 'prometheus', present: () => existsSync('/usr/bin/promtool') || Boolean(process.env.PROMTOOL_PATH) },
 ];
 
 if (process.env.RUNBOOK_SKIP_APT === '1') process.exit(0);

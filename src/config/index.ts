@@ -99,6 +99,18 @@ export const EnvSchema = z.object({
   /** The incident console (`runbook serve`, also started by `runbook dev`). */
   RUNBOOK_CONSOLE_PORT: port.default(8780),
   RUNBOOK_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Deadline of the console's Temporal calls for pages and live events: past it, a 503 says Temporal is unreachable instead of a hang. */
+  RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(200).max(60_000).default(3_000),
+  /** Live-event streams one console session may hold open at once; the next one is answered 429. */
+  RUNBOOK_CONSOLE_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(5),
+  /** Bearer token `GET /metrics` (console and worker) requires; without it only loopback scrapers are answered. */
+  RUNBOOK_METRICS_TOKEN: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
+  /** Incident and approval gauges are read from Temporal at most this often, however often /metrics is scraped. */
+  RUNBOOK_METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
+  /** The worker's own /metrics listener (billed probe calls, the Temporal SDK's worker metrics). Unset: none. */
+  RUNBOOK_WORKER_METRICS_PORT: port.optional(),
+  /** Address the worker's /metrics listener binds; anything but loopback needs RUNBOOK_METRICS_TOKEN. */
+  RUNBOOK_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where people reach the console, when behind a proxy (OIDC redirect URI, secure cookies on https). */
   RUNBOOK_CONSOLE_URL: HttpUrlSchema.optional(),
   /** 32 bytes as 64 hex characters: sessions survive a restart and are shared by replicas. Default: random per start. */
@@ -169,7 +181,7 @@ const READ_ELSEWHERE = new Set([
 ]);
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
-const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', 'RUNBOOK_SLACK_SIGNING_SECRET']);
+const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', 'RUNBOOK_SLACK_SIGNING_SECRET', 'RUNBOOK_METRICS_TOKEN']);
 
 function shown(variable: string, value: string | undefined): string {
   if (SECRET_BEARING.has(variable) || RUNBOOK_KEY_REF_VARIABLE.test(variable)) return `${variable} (value not shown)`;

@@ -59,8 +59,11 @@ const TEMPORAL_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | '
 
 let installed = false;
 
-/** Installs one pino logger as the Temporal Runtime logger (worker, workflow `log`, activity `log`). */
-export function installRuntimeLogger(logger: PinoLogger): void {
+/**
+ * Installs one pino logger as the Temporal Runtime logger (worker, workflow `log`, activity `log`),
+ * and with `metricsBindAddress` the SDK's Prometheus exporter there (the worker's /metrics reads it).
+ */
+export function installRuntimeLogger(logger: PinoLogger, metricsBindAddress?: string): void {
   if (installed) return;
   installed = true;
   const level = (logger.level === 'silent' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
@@ -70,6 +73,9 @@ export function installRuntimeLogger(logger: PinoLogger): void {
       const meta: LogMetadata = { ...(entry.meta ?? {}) };
       logger[TEMPORAL_TO_PINO[entry.level]](meta, entry.message);
     }),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(metricsBindAddress ? { metrics: { prometheus: { bindAddress: metricsBindAddress } } } : {}),
+    },
   });
 }

@@ -7,12 +7,17 @@ import fastifySecureSession from '@fastify/secure-session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { OperationFailedError, RequestRefusedError } from '../app/errors.ts';
+import { incidentHandle, incidentStatus, incidentTimeline } from '../app/incidents.ts';
 import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
+import { LivePollers } from './live-events.ts';
+import { createConsoleMetrics } from './metrics.ts';
+import { TemporalHealth, TemporalUnreachableError } from './temporal-health.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDrillRoutes } from './routes/drill.ts';
 import { registerHookRoutes } from './routes/hooks.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerPageRoutes } from './routes/pages.ts';
 import { registerSlackRoutes } from './routes/slack.ts';
 import { registerSseRoutes } from './routes/sse.ts';
@@ -23,13 +28,29 @@ declare module '@fastify/secure-session' {
     identity: ConsoleIdentity;
     /** The OIDC login in flight: PKCE verifier and state, kept only until the callback. */
     oidc: { verifier: string; state: string };
+    /** One sign-in: live streams are counted per session. */
+    sid: string;
   }
 }
 
-export interface ConsoleOptions extends ConsoleDeps {
+export interface ConsoleOptions extends Omit<ConsoleDeps, 'health' | 'live'> {
   /** 32 bytes: sessions are encrypted and authenticated with it. */
   sessionKey: Buffer;
   logger: Logger;
+  /** The Temporal frontend the client talks to, as people should read it in "unreachable" pages. */
+  temporalAddress: string;
+  /** Live events poll each watched incident this often (default 1 s). */
+  livePollMs?: number;
+}
+
+/** Everything one live-events poll reads of an incident, under the console's Temporal deadline. */
+function incidentReader(client: ConsoleDeps['client'], health: TemporalHealth) {
+  return (id: string) =>
+    health.call(async () => {
+      const { running } = await incidentHandle(client, id);
+      const timeline = await incidentTimeline(client, id);
+      return { running, timeline, status: running ? await incidentStatus(client, id) : null };
+    });
 }
 
 /** The console: one Fastify service, its routes grouped by concern (pages, actions, auth, live events). */
@@ -54,6 +75,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.setErrorHandler((err, request, reply) => {
     // The app layer's errors are written for people: show them. A refusal conflicts with the
     // request as made; a failed operation (no worker, no such incident) is the service's problem.
+    if (err instanceof TemporalUnreachableError) {
+      request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
+      return reply.code(503).header('retry-after', '5').type('text/html').send(errorPage('Temporal is unreachable', err.message).text);
+    }
     if (err instanceof RequestRefusedError) return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
     if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message).text);
     const status = (err as { statusCode?: number }).statusCode ?? 500;
@@ -61,14 +86,19 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     return reply.code(status).type('text/html').send(errorPage(status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message).text);
   });
 
-  const deps: ConsoleDeps = options;
+  const health = new TemporalHealth(options.client, options.temporalAddress, options.config.RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS);
+  const live = new LivePollers({ read: incidentReader(options.client, health), intervalMs: options.livePollMs ?? 1_000, log: app.log as Logger });
+  app.addHook('onClose', () => live.close());
+  const deps: ConsoleDeps = { ...options, health, live };
   registerAuthRoutes(app, deps);
   registerPageRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
   // Dev mode only: without drills the routes do not exist (404).
   if (deps.drills) registerDrillRoutes(app, deps.drills);
-  await registerHookRoutes(app, deps);
+  const queue = await registerHookRoutes(app, deps);
   await registerSlackRoutes(app, deps);
+  const registry = createConsoleMetrics({ client: options.client, health, queue, live, refreshSeconds: options.config.RUNBOOK_METRICS_REFRESH_SECONDS, log: app.log as Logger });
+  registerMetricsRoute(app, registry, options.config.RUNBOOK_METRICS_TOKEN);
   return app;
 }

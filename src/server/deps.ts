@@ -3,7 +3,9 @@ import type { ConsoleDrills } from '../app/console-drills.ts';
 import type { AppConfig } from '../config/index.ts';
 import type { IncidentStart } from '../contract/index.ts';
 import type { LoginLinks } from './login-links.ts';
+import type { LivePollers } from './live-events.ts';
 import type { OidcLogin } from './oidc.ts';
+import type { TemporalHealth } from './temporal-health.ts';
 
 /** What every route group needs: the Temporal client and the engine's configuration. */
 export interface ConsoleDeps {
@@ -18,4 +20,8 @@ export interface ConsoleDeps {
   alertTimings?: IncidentStart['timings'];
   /** Dev mode only (`runbook dev`): drills of the built-in scenarios. Null: no Drill page (404). */
   drills: ConsoleDrills | null;
+  /** Every Temporal call of a page or a live stream goes through it: a short deadline, and "unreachable" said as such. */
+  health: TemporalHealth;
+  /** One poll loop per watched incident, shared by its viewers. */
+  live: LivePollers;
 }

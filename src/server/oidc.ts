@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { isLoopback } from '../infra/bearer.ts';
 import { identityProblem } from '../contract/index.ts';
 import { rolesFrom, type ConsoleIdentity, type Role } from './identity.ts';
 
@@ -82,6 +83,4 @@ export class IdentityRefused extends Error {
   }
 }
 
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === '[::1]' || host === 'localhost' || host.startsWith('127.');
-}
+export { isLoopback };

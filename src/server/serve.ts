@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import type { Client } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
 import { ConsoleDrills } from '../app/console-drills.ts';
@@ -67,7 +67,9 @@ export async function startConsole(options: {
   // Without a configured key, sessions end with the process: fine for one local console.
   const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
   const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, ...(timings ? { alertTimings: timings } : {}) });
+  // The address as configured (envconfig), so the "unreachable" page names what an operator set.
+  const temporalAddress = (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(timings ? { alertTimings: timings } : {}) });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -6,6 +6,7 @@ import type { TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
+import { checkWorkerMetricsConfig } from './metrics.ts';
 
 /**
  * Every configuration check the worker makes, done before anything is started: once the Temporal
@@ -14,6 +15,7 @@ import { activityDepsFromConfig } from './deps.ts';
  */
 export function workerPreflight(config: AppConfig): ActivityDeps {
   const deps = activityDepsFromConfig(config);
+  checkWorkerMetricsConfig(config);
   if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
     throw new ConfigError(`RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`);
   }

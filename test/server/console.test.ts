@@ -117,8 +117,8 @@ describe('the incident console over HTTP', () => {
     // The page rendered before the change opens its live stream only now: its first poll already
     // tells it to re-fetch the panel, or the change would stay unseen until the next one.
     const rows = (await incident.query(timelineQuery)).length;
-    const firstPoll = await approver.readStream(`/incidents/${incident.workflowId}/events?after=${rows}&version=${shownVersion}`, (t) => t.includes(': polled'));
-    expect(firstPoll.slice(0, firstPoll.indexOf(': polled'))).toContain('event: status');
+    const firstPoll = await approver.readStream(`/incidents/${incident.workflowId}/events?after=${rows}&version=${shownVersion}`, (t) => t.includes(': poll '));
+    expect(firstPoll.slice(0, firstPoll.indexOf(': poll '))).toContain('event: status');
     expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
     const page = await approver.get(`/incidents/${incident.workflowId}`);
     expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');

@@ -1,5 +1,14 @@
 import { fetch } from 'undici';
 
+/** A response kept open (server-sent events): what arrived so far, a wait for more, and hanging up. */
+export interface OpenStream {
+  status: number;
+  text(): string;
+  /** Resolves with the text once `enough(text)`; rejects after `timeoutMs` naming `what`. */
+  until(enough: (text: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
+  close(): void;
+}
+
 export interface ConsoleResponse {
   status: number;
   location: string | null;
@@ -48,6 +57,56 @@ export class ConsoleSession {
     }
     controller.abort();
     return text;
+  }
+
+  /** Opens a streaming response and keeps reading it in the background until `close()`. */
+  async openStream(path: string): Promise<OpenStream> {
+    const controller = new AbortController();
+    const response = await fetch(new URL(path, this.baseUrl), { signal: controller.signal, headers: { cookie: this.cookieHeader() } });
+    let text = '';
+    let ended = false;
+    const waiters = new Set<() => void>();
+    const notify = () => {
+      for (const waiter of [...waiters]) waiter();
+    };
+    void (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body!) {
+          text += decoder.decode(chunk as Uint8Array, { stream: true });
+          notify();
+        }
+      } catch {
+        // Aborted by close(), or the server hung up: either way the stream is over.
+      }
+      ended = true;
+      notify();
+    })();
+    return {
+      status: response.status,
+      text: () => text,
+      until: (enough, what, timeoutMs = 20_000) =>
+        new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            reject(new Error(`stream ${path}: no ${what} within ${timeoutMs} ms; got: ${text.slice(-400)}`));
+          }, timeoutMs);
+          function check() {
+            if (enough(text)) {
+              clearTimeout(timer);
+              waiters.delete(check);
+              resolve(text);
+            } else if (ended) {
+              clearTimeout(timer);
+              waiters.delete(check);
+              reject(new Error(`stream ${path} ended without ${what}; got: ${text.slice(-400)}`));
+            }
+          }
+          waiters.add(check);
+          check();
+        }),
+      close: () => controller.abort(),
+    };
   }
 
   private cookieHeader(): string {

@@ -3,6 +3,7 @@ import { log } from '@temporalio/activity';
 import { ProbeSpecSchema, timingResult, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
 import type { ClassifyContext, RunbookDefinition } from '../../runbooks/types.ts';
 import { executeProbe, type ProbeExecutorDeps } from './execute.ts';
+import { billedProbeCalls } from './spend.ts';
 
 export type ProbeActivityDeps = ProbeExecutorDeps;
 
@@ -19,6 +20,7 @@ export function createProbeActivities(deps: ProbeActivityDeps) {
     async runProbe(req: RunProbeRequest): Promise<ProbeResult> {
       const spec = ProbeSpecSchema.parse(req.spec);
       const result = await executeProbe(spec, req.target, req.extracted ?? {}, deps);
+      if (result.billed) billedProbeCalls.inc({ host: new URL(req.target.baseUrl).host, probe: result.probe });
       log.info('probe finished', { probe: result.probe, ok: result.ok, httpStatus: result.httpStatus, errorKind: result.errorKind, latencyMs: result.latencyMs });
       return result;
     },

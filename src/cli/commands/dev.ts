@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/index.ts';
 import type { DevServer } from '../../infra/dev-server.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../../infra/temporal-connection.ts';
+import { startWorkerMetrics, type WorkerMetrics } from '../../worker/metrics.ts';
 import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
@@ -65,19 +66,24 @@ export function register(program: Command, ctx: CliContext): void {
       }
       // The console starts before anything says "ready", so a signal after that finds everything up.
       let devConsole: DevConsole | undefined;
+      let metrics: WorkerMetrics | null;
       try {
         devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined) : undefined;
+        metrics = await startWorkerMetrics(config, logger);
       } catch (err) {
+        await devConsole?.stop();
         await server?.stop();
         throw err;
       }
-      ctx.stdout.write(`${banner}${devConsole?.banner ?? ''}Press Ctrl-C to stop.\n`);
+      const metricsBanner = metrics ? `Worker metrics: ${metrics.url}\n` : '';
+      ctx.stdout.write(`${banner}${devConsole?.banner ?? ''}${metricsBanner}Press Ctrl-C to stop.\n`);
       // Only now: the Temporal runtime takes over SIGINT/SIGTERM and keeps the process alive, which
       // during startup would swallow the first signal and hang after an error.
-      installRuntimeLogger(logger);
+      installRuntimeLogger(logger, metrics?.coreBindAddress);
       try {
         await runWorker(config, target, logger, deps);
       } finally {
+        await metrics?.close();
         await devConsole?.stop();
         await server?.stop();
       }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConsoleDeps } from '../deps.ts';
 import { IdentityRefused } from '../oidc.ts';
@@ -10,6 +11,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     if (!identity) return reply.redirect('/login?failed=1');
     request.session.regenerate();
     request.session.set('identity', identity);
+    request.session.set('sid', randomUUID());
     request.log.info({ user: identity.name, issuer: identity.issuer, roles: identity.roles }, 'signed in with a one-time link');
     return reply.redirect('/');
   });
@@ -39,6 +41,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     }
     request.session.regenerate();
     request.session.set('identity', identity);
+    request.session.set('sid', randomUUID());
     request.log.info({ user: identity.name, issuer: identity.issuer, subject: identity.subject, roles: identity.roles }, 'signed in with OIDC');
     return reply.redirect('/');
   });

@@ -44,7 +44,7 @@ function parseJson<T extends z.ZodType>(schema: T, raw: Buffer | undefined, what
  * delivered in arrival order; the queue (RUNBOOK_INTAKE_QUEUE_LIMIT) bounds the alerts waiting for
  * Temporal, and a request that does not fit is answered 503 at once, nothing of it tried.
  */
-export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
+export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<DeliveryQueue> {
   const log = (app.log as Logger).child({ component: 'intake' });
   const queue = new DeliveryQueue({
     log,
@@ -126,4 +126,5 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       }
     });
   });
+  return queue;
 }

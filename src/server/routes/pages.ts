@@ -23,8 +23,10 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
 
   app.get('/', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Querystring: { state?: string; severity?: string; all?: string } }>, reply) => {
     const filters = { state: request.query.state || undefined, severity: request.query.severity || undefined, all: request.query.all === '1' };
-    const rows = (await listIncidents(deps.client, { all: filters.all, severity: filters.severity })).filter((r) => !filters.state || r.state === filters.state);
-    const withStatus = await Promise.all(rows.slice(0, 100).map((row) => listRow(deps, row)));
+    const withStatus = await deps.health.call(async () => {
+      const rows = (await listIncidents(deps.client, { all: filters.all, severity: filters.severity })).filter((r) => !filters.state || r.state === filters.state);
+      return Promise.all(rows.slice(0, 100).map((row) => listRow(deps, row)));
+    });
     return sendHtml(reply, page('Incidents', identityOf(request), incidentList(withStatus, filters), { csrf: reply.generateCsrf(), refreshSeconds: 10, drill: deps.drills !== null }));
   });
 
@@ -41,21 +43,26 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
 
   app.get('/incidents/:id', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const id = request.params.id;
-    const { running } = await incidentHandle(deps.client, id);
-    const [status, timeline, postmortem, audit] = await Promise.all([
-      incidentStatus(deps.client, id),
-      incidentTimeline(deps.client, id),
-      incidentPostmortem(deps.client, id),
-      auditIncident(deps.client, id),
-    ]);
+    const { running, status, timeline, postmortem, audit } = await deps.health.call(async () => {
+      const { running } = await incidentHandle(deps.client, id);
+      const [status, timeline, postmortem, audit] = await Promise.all([
+        incidentStatus(deps.client, id),
+        incidentTimeline(deps.client, id),
+        incidentPostmortem(deps.client, id),
+        auditIncident(deps.client, id),
+      ]);
+      return { running, status, timeline, postmortem, audit };
+    });
     const csrf = reply.generateCsrf();
     const identity = identityOf(request);
     return sendHtml(reply, page(id, identity, incidentPage({ status, running, timeline, postmortem, audit }, identity, csrf), { csrf, drill: deps.drills !== null }));
   });
 
   app.get('/incidents/:id/panel', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-    const { running } = await incidentHandle(deps.client, request.params.id);
-    const status = await incidentStatus(deps.client, request.params.id);
+    const { running, status } = await deps.health.call(async () => ({
+      running: (await incidentHandle(deps.client, request.params.id)).running,
+      status: await incidentStatus(deps.client, request.params.id),
+    }));
     return sendHtml(reply, incidentPanel({ status, running }, identityOf(request), reply.generateCsrf()));
   });
 
@@ -74,7 +81,8 @@ async function listRow(deps: ConsoleDeps, row: Awaited<ReturnType<typeof listInc
     // A list must not fail, or hang, because one incident's worker is busy or gone (a query waits
     // for a worker): those cells stay empty after a short deadline.
     const handle = deps.client.workflow.getHandle(row.incidentId);
-    status = await deps.client.withDeadline(Date.now() + LIST_QUERY_DEADLINE_MS, () => handle.query(statusQuery)).catch(() => null);
+    const deadline = Date.now() + Math.min(LIST_QUERY_DEADLINE_MS, deps.health.timeoutMs);
+    status = await deps.client.withDeadline(deadline, () => handle.query(statusQuery)).catch(() => null);
   }
   return { ...row, owner: status?.owner ?? null, pendingApprovals: status ? status.pendingApprovals.length : null, state: status?.state ?? row.state };
 }

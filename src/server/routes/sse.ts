@@ -1,20 +1,37 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { incidentHandle, incidentStatus, incidentTimeline } from '../../app/incidents.ts';
+import { incidentHandle } from '../../app/incidents.ts';
 import type { ConsoleDeps } from '../deps.ts';
-import { requireRole } from '../guard.ts';
+import { currentIdentity, requireRole } from '../guard.ts';
+import type { LiveUpdate } from '../live-events.ts';
 import { panelVersion } from '../views/panel-version.ts';
 
-const POLL_MS = 1_000;
+type EventsRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; version?: string } }>;
 
 /**
  * Live events of one incident as server-sent events: new timeline entries (`timeline`), a change
- * of state or of pending approvals (`status`, the page re-fetches its panel), and `closed`. The
- * workflow's queries are polled here, once per open page, so browsers never talk to Temporal.
+ * of state or of pending approvals (`status`, the page re-fetches its panel), `closed`, and
+ * `temporal` when the console loses (or regains) its Temporal server. The incident is polled by one
+ * loop shared by all its viewers (LivePollers), so browsers never talk to Temporal and viewers do
+ * not multiply the load. A session holds a bounded number of streams: each open one costs a socket.
  */
 export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
-  app.get('/incidents/:id/events', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; version?: string } }>, reply) => {
+  const limit = deps.config.RUNBOOK_CONSOLE_STREAMS_PER_SESSION;
+  const open = new Map<string, number>();
+
+  app.get('/incidents/:id/events', { preHandler: requireRole('viewer') }, async (request: EventsRequest, reply) => {
     const id = request.params.id;
-    await incidentHandle(deps.client, id);
+    const identity = currentIdentity(request)!;
+    // Sessions signed in before session ids existed fall back to the person.
+    const session = request.session.get('sid') ?? `${identity.issuer}|${identity.subject}`;
+    if ((open.get(session) ?? 0) >= limit) {
+      request.log.warn({ user: identity.name, incidentId: id, limit }, 'live events refused: too many streams in one session');
+      return reply
+        .code(429)
+        .type('text/plain; charset=utf-8')
+        .send(`Too many live views: this session already has ${limit} live incident pages open (RUNBOOK_CONSOLE_STREAMS_PER_SESSION). Close one of them and reload this page.`);
+    }
+    await deps.health.call(() => incidentHandle(deps.client, id));
+    open.set(session, (open.get(session) ?? 0) + 1);
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
@@ -22,34 +39,42 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     let sent = Math.max(0, Number(request.query.after) || 0);
     // The panel the page was rendered with: anything newer, even at the first poll, is sent.
     let shownVersion = request.query.version ?? '';
-    let stopped = false;
-    request.raw.on('close', () => {
-      stopped = true;
-    });
-    while (!stopped) {
-      try {
-        const { running } = await incidentHandle(deps.client, id);
-        const timeline = await incidentTimeline(deps.client, id);
-        for (const entry of timeline.slice(sent)) send('timeline', entry);
-        sent = Math.max(sent, timeline.length);
-        if (!running) {
-          send('closed', { incidentId: id });
-          break;
-        }
-        const status = await incidentStatus(deps.client, id);
-        const version = panelVersion(status);
-        if (version !== shownVersion) {
-          send('status', { state: status.state });
-          shownVersion = version;
-        }
-        // A comment line per poll: proxies see a live stream, and a reader can tell where a poll ends.
-        out.write(': polled\n\n');
-      } catch (err) {
-        // A worker restart or a continue-as-new makes one poll miss: the next one catches up.
-        request.log.debug({ err, incidentId: id }, 'live events: poll missed');
+    let done = false;
+    let unsubscribe: (() => void) | null = null;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      unsubscribe?.();
+      const left = (open.get(session) ?? 1) - 1;
+      if (left > 0) open.set(session, left);
+      else open.delete(session);
+      out.end();
+    };
+    const onUpdate = (update: LiveUpdate) => {
+      if (done) return;
+      if (update.kind === 'temporal') {
+        send('temporal', { up: update.up, message: update.message });
+        return;
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    out.end();
+      const { running, timeline, status } = update.snapshot;
+      for (const entry of timeline.slice(sent)) send('timeline', entry);
+      sent = Math.max(sent, timeline.length);
+      if (!running) {
+        send('closed', { incidentId: id });
+        finish();
+        return;
+      }
+      const version = status ? panelVersion(status) : shownVersion;
+      if (status && version !== shownVersion) {
+        send('status', { state: status.state });
+        shownVersion = version;
+      }
+      // A comment line per poll, numbered by the shared loop: proxies see a live stream, and a reader can tell where a poll ends.
+      out.write(`: poll ${update.seq}\n\n`);
+    };
+    unsubscribe = deps.live.subscribe(id, onUpdate);
+    // A viewer joining a loop that already ended hears `closed` before the subscription is known.
+    if (done) unsubscribe();
+    request.raw.on('close', finish);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The only script the console serves (CSP allows no inline script): the incident page follows its
  * incident over server-sent events — timeline rows are appended, and the status panel (approvals,
- * changes, actions) is re-fetched as a server-rendered fragment when the state changes.
+ * changes, actions) is re-fetched as a server-rendered fragment when the state changes, and a
+ * `temporal` event shows that the console lost (or regained) its Temporal server.
  */
 export const CONSOLE_JS = `
 (() => {
@@ -23,6 +24,13 @@ export const CONSOLE_JS = `
   events.addEventListener('status', async () => {
     const response = await fetch('/incidents/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin' });
     if (response.ok) document.getElementById('panel').innerHTML = await response.text();
+  });
+  // The console lost (or regained) Temporal: say so on the page instead of going quietly stale.
+  events.addEventListener('temporal', (e) => {
+    const news = JSON.parse(e.data);
+    live.textContent = news.message;
+    live.setAttribute('role', 'status');
+    live.className = news.up ? '' : 'lost';
   });
   events.addEventListener('closed', () => {
     events.close();

@@ -12,6 +12,7 @@ table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1p
 section{background:#fff;border:1px solid #e3e5e8;border-radius:6px;padding:.6em 1em;margin:1em 0}
 pre{white-space:pre-wrap;background:#f0f1f3;padding:.6em;border-radius:4px}
 .flash{background:#fff4ce;border:1px solid #e6c200;padding:.5em 1em}
+#live.lost{background:#fde7e9;border:1px solid #b00020;padding:.5em 1em;font-weight:600}
 form.inline{display:inline-flex;gap:.4em;margin:.2em 0}
 button{cursor:pointer}
 .markdown h2{font-size:1.25em;margin:.4em 0}.markdown h3{font-size:1.05em;margin:1em 0 .3em}.markdown code{background:#f0f1f3;padding:0 .25em;border-radius:3px}

@@ -1,0 +1,145 @@
+import type { Client } from '@temporalio/client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { listIncidents } from '../app/incidents.ts';
+import { statusQuery, type IncidentStatus } from '../contract/index.ts';
+import type { DeliveryQueue } from './intake/delivery-queue.ts';
+import type { LivePollers } from './live-events.ts';
+import type { TemporalHealth } from './temporal-health.ts';
+
+/** Status queries at once while reading the open incidents: a burst of incidents must not become a burst of queries. */
+const STATUS_CONCURRENCY = 8;
+/** Open incidents whose approvals are read per refresh, at most (the list itself has every one). */
+const STATUS_READ_LIMIT = 500;
+
+interface IncidentFigures {
+  byStateSeverity: Map<string, { state: string; severity: string; count: number }>;
+  pendingApprovals: number;
+  oldestApprovalAgeSeconds: number;
+  oldestNeedsHumanAgeSeconds: number;
+  statusUnread: number;
+  at: number;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Reads the open incidents from visibility, and each one's approvals from its status query. */
+async function readIncidentFigures(client: Client, health: TemporalHealth): Promise<IncidentFigures> {
+  const rows = await health.call(() => listIncidents(client, { all: false }));
+  const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
+    client.withDeadline(Date.now() + health.timeoutMs, () => client.workflow.getHandle(row.incidentId).query(statusQuery)).catch((): IncidentStatus | null => null),
+  );
+  const now = Date.now();
+  const figures: IncidentFigures = { byStateSeverity: new Map(), pendingApprovals: 0, oldestApprovalAgeSeconds: 0, oldestNeedsHumanAgeSeconds: 0, statusUnread: 0, at: now };
+  const ageOf = (iso: string) => Math.max(0, (now - Date.parse(iso)) / 1000);
+  rows.forEach((row, i) => {
+    const status = i < statuses.length ? statuses[i] : null;
+    if (!status) figures.statusUnread += 1;
+    const state = status?.state ?? row.state ?? 'unknown';
+    const severity = status?.severity ?? row.severity ?? 'none';
+    const key = `${state}\u0000${severity}`;
+    const cell = figures.byStateSeverity.get(key) ?? { state, severity, count: 0 };
+    cell.count += 1;
+    figures.byStateSeverity.set(key, cell);
+    for (const approval of status?.pendingApprovals.filter((a) => a.outcome === 'pending') ?? []) {
+      figures.pendingApprovals += 1;
+      figures.oldestApprovalAgeSeconds = Math.max(figures.oldestApprovalAgeSeconds, ageOf(approval.requestedAt));
+    }
+    if (status?.state === 'needs_human' && status.handedOver) figures.oldestNeedsHumanAgeSeconds = Math.max(figures.oldestNeedsHumanAgeSeconds, ageOf(status.handedOver.at));
+  });
+  return figures;
+}
+
+/**
+ * The console's Prometheus registry. Incident figures come from Temporal at most once per
+ * `refreshSeconds` (a scrape in between is answered from the last reading), so scraping harder
+ * does not load Temporal; the rest are counters this process keeps anyway.
+ */
+export function createConsoleMetrics(options: { client: Client; health: TemporalHealth; queue: DeliveryQueue; live: LivePollers; refreshSeconds: number; log: Logger }): Registry {
+  const { client, health, queue, live, log } = options;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let figures: IncidentFigures | null = null;
+  let lastTry = 0;
+  let reading: Promise<void> | null = null;
+  const refreshErrors = new Counter({ name: 'runbook_incidents_refresh_errors_total', help: 'Readings of the open incidents from Temporal that failed (the gauges keep the last good reading).', registers: [registry] });
+  const fresh = async (): Promise<IncidentFigures | null> => {
+    if (Date.now() - lastTry >= options.refreshSeconds * 1000) {
+      lastTry = Date.now();
+      reading ??= readIncidentFigures(client, health)
+        .then((read) => {
+          figures = read;
+        })
+        .catch((err: unknown) => {
+          refreshErrors.inc();
+          log.warn({ err: (err as Error).message }, 'metrics: open incidents not read');
+        })
+        .finally(() => {
+          reading = null;
+        });
+    }
+    if (reading) await reading;
+    return figures;
+  };
+  const gauge = (name: string, help: string, read: (f: IncidentFigures, g: Gauge) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const f = await fresh();
+        this.reset();
+        if (f) read(f, this);
+      },
+    });
+  gauge('runbook_incidents', 'Open incidents by state and severity (severity "none" before triage decided).', (f, g) => {
+    for (const { state, severity, count } of f.byStateSeverity.values()) g.set({ state, severity }, count);
+  }, ['state', 'severity']);
+  gauge('runbook_approvals_pending', 'Approval steps waiting for a human, over all open incidents.', (f, g) => g.set(f.pendingApprovals));
+  gauge('runbook_approval_oldest_pending_age_seconds', 'Age of the oldest approval still waiting for a human (0: none).', (f, g) => g.set(f.oldestApprovalAgeSeconds));
+  gauge('runbook_incident_needs_human_oldest_age_seconds', 'Time since the engine handed the oldest needs_human incident to a human (0: none).', (f, g) => g.set(f.oldestNeedsHumanAgeSeconds));
+  gauge('runbook_incidents_status_unread', 'Open incidents whose status query went unanswered at the last reading (their approvals are not counted).', (f, g) => g.set(f.statusUnread));
+  gauge('runbook_incidents_read_timestamp_seconds', 'When the incident figures were last read from Temporal.', (f, g) => g.set(f.at / 1000));
+
+  new Gauge({
+    name: 'runbook_temporal_up',
+    help: 'Whether the console reaches its Temporal frontend (1) or not (0).',
+    registers: [registry],
+    async collect() {
+      this.set((await health.check()) ? 1 : 0);
+    },
+  });
+  const intake = (name: string, help: string, read: (s: ReturnType<DeliveryQueue['snapshot']>) => number, type: 'counter' | 'gauge') => {
+    // Counters the queue keeps itself, exposed as what they are: a gauge would hide their resets.
+    const Kind = type === 'counter' ? Counter : Gauge;
+    new Kind({
+      name,
+      help,
+      registers: [registry],
+      collect(this: Counter | Gauge) {
+        this.reset();
+        const value = read(queue.snapshot());
+        if (this instanceof Counter) this.inc(value);
+        else this.set(value);
+      },
+    });
+  };
+  intake('runbook_intake_alerts_accepted_total', 'Alerts Temporal recorded (their request was answered 202).', (s) => s.delivered, 'counter');
+  intake('runbook_intake_alerts_failed_total', 'Alerts not recorded: their request was answered 503 or 422.', (s) => s.failed, 'counter');
+  intake('runbook_intake_delivery_retries_total', 'Deliveries to Temporal tried again after a failed try.', (s) => s.retried, 'counter');
+  intake('runbook_intake_alerts_queued', 'Alerts waiting for Temporal to record them, now.', (s) => s.queued, 'gauge');
+  intake('runbook_intake_queue_limit', 'RUNBOOK_INTAKE_QUEUE_LIMIT.', (s) => s.limit, 'gauge');
+  new Gauge({ name: 'runbook_console_live_streams', help: 'Live-event streams (incident pages) open now.', registers: [registry], collect() { this.set(live.stats().streams); } });
+  new Gauge({ name: 'runbook_console_live_incidents', help: 'Incidents with a live poll loop now (one per incident, whatever the viewers).', registers: [registry], collect() { this.set(live.stats().incidents); } });
+  new Counter({ name: 'runbook_console_live_polls_total', help: 'Polls of incidents for live events: one per interval per watched incident.', registers: [registry], collect() { this.reset(); this.inc(live.stats().polls); } });
+  return registry;
+}

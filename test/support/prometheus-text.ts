@@ -1,0 +1,15 @@
+/** A console's or worker's `GET /metrics`, from this (loopback) machine, with an optional bearer token. */
+export async function scrape(url: string, token?: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return { status: response.status, text: await response.text() };
+}
+
+/**
+ * The value of one sample in Prometheus' text format: `name` with exactly these labels (in the
+ * order prom-client writes them), or null when absent.
+ */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | null {
+  const rendered = Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${rendered} `));
+  return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
