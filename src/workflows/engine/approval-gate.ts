@@ -96,17 +96,23 @@ export class ApprovalGate {
     return { accepted: true, message: `approval ${approvals} of ${request.required} recorded for ${request.stepId}` };
   }
 
-  /** Approval gate: true when approved, false when rejected or timed out to reject. */
+  /** Approval gate: true when approved, false when rejected, timed out to reject, or superseded. */
   async approval(asked: ApprovalStep): Promise<boolean> {
+    return (await this.ask(asked)) === 'approved';
+  }
+
+  /** As `approval`, telling a rejection from a request the evidence overtook. */
+  async ask(asked: ApprovalStep): Promise<'approved' | 'declined' | 'superseded'> {
     const step = this.renumbered(asked);
     let request = this.find(step.stepId);
     if (!request) {
-      request = this.open(step, approveCommand(this.s.incidentId, step.stepId), this.policy.required);
+      const evidence = step.whileRecovered && this.s.observer?.lastRealAt ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${this.s.observer.lastRealAt.slice(11, 19)} UTC)` : '';
+      request = this.open({ ...step, description: `${step.description}${evidence}` }, approveCommand(this.s.incidentId, step.stepId), this.policy.required);
       if (step.autoApproveReason) {
         request.decisions.push({ by: 'policy', decision: 'approved', comment: step.autoApproveReason, at: nowIso() });
         request.outcome = 'approved';
         this.ports.timeline.add('approved', `${step.stepId} approved by policy: ${step.autoApproveReason}`, { stepId: step.stepId, by: 'policy' });
-        return true;
+        return 'approved';
       }
       await this.announce(request);
     }
@@ -123,10 +129,19 @@ export class ApprovalGate {
         this.ports.timeline.add('approved', `${pending.stepId} settled by evidence: ${why}`, { stepId: pending.stepId, by: 'evidence' });
       },
     };
+    // A step given because real calls recovered stands only while they stay recovered.
+    const relapse: Settler = {
+      ready: () => pending.outcome === 'pending' && !recovery.recovered(),
+      acceptable: () => true,
+      settle: () => {
+        pending.outcome = 'superseded';
+        this.ports.timeline.note(`${pending.stepId} superseded: the evidence it was asked on no longer holds (a real call failed again); nothing changed`, { stepId: pending.stepId, superseded: true });
+      },
+    };
     const rule = { outcome: timeoutOutcome(this.policy, step), escalation: this.waitedEscalation(pending.stepId) };
-    const wait = () => this.answered(pending, rule, evidence);
+    const wait = () => this.answered(pending, rule, step.whileRecovered && recovery.recovered() ? relapse : evidence);
     await (byEvidence ? recovery.attend(wait) : wait());
-    return pending.outcome === 'approved';
+    return pending.outcome === 'approved' ? 'approved' : pending.outcome === 'superseded' ? 'superseded' : 'declined';
   }
 
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected (or timed out to reject). */

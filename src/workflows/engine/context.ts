@@ -13,6 +13,11 @@ export interface ApprovalStep {
   orRecovered?: boolean;
   /** A policy of auto-approving on timeout does not apply: only a human can answer. */
   neverAutoApprove?: boolean;
+  /**
+   * Asked because real calls recovered (e.g. turn fallback off): superseded, and `approval` answers
+   * false, as soon as a real call fails again before anyone decides.
+   */
+  whileRecovered?: boolean;
 }
 
 export interface VerifyOptions {
@@ -38,8 +43,10 @@ export interface RemediationContext {
   note(message: string, data?: unknown): void;
   /** Runs `fn` once per incident, even across continue-as-new. */
   stage<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
-  /** Approval gate: true when approved, false when rejected or timed out to reject. */
+  /** Approval gate: true when approved, false when rejected, timed out to reject, or superseded. */
   approval(step: ApprovalStep): Promise<boolean>;
+  /** As `approval`, telling a human's "no" from a request that real calls overtook (`whileRecovered`). */
+  ask(step: ApprovalStep): Promise<'approved' | 'declined' | 'superseded'>;
   /** `purpose`: protective changes (fallback) and fixes (a rotated key) are never undone by the engine while the provider fails. */
   apply(step: string, op: MutationOp, options?: { purpose?: MutationRecord['purpose'] }): Promise<MutationRecord>;
   revert(step: string): Promise<void>;

@@ -27,6 +27,7 @@ export function remediationContext({ engine, recorder, gate, ledger, probes }: R
     stage: (name, fn) => recorder.stage(name, fn),
     escalate: (reason) => engine.escalate(reason),
     approval: (step) => gate.approval(step),
+    ask: (step) => gate.ask(step),
     awaitSecretRef: (stepId, description) => gate.awaitSecretRef(stepId, description),
     apply: (step, op, options) => ledger.apply(step, op, options),
     revert: (step) => ledger.revert(step),

@@ -42,12 +42,15 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     const step = enableStep(cycle);
     if (ctx.applied(step)) {
       await ctx.monitorUntilRecovered();
-      const offApproved = await ctx.approval({
+      const off = await ctx.ask({
         stepId: disableStep(cycle),
         description: `Real calls to Ideogram succeed again: restore ${FALLBACK} to its recorded value and restart deployment/${deployment.deployment}`,
         kubectl: `${setEnvKubectl(ctx, FALLBACK, '<recorded value>')} && ${restartKubectl(ctx)}`,
+        whileRecovered: true,
       });
-      if (!offApproved) {
+      // A real call failed again before anyone decided: fallback stays, and monitoring goes on.
+      if (off === 'superseded') continue;
+      if (off === 'declined') {
         ctx.keep(step, `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, FALLBACK, 'false')}`);
         return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
       }

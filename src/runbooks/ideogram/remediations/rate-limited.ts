@@ -30,12 +30,15 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     // The cut did not cure it within the provider's window: a human owns it, the cut stays.
     handOver: true,
   });
-  const restore = await ctx.approval({
+  const restore = await ctx.ask({
     stepId: 'restore-concurrency',
     description: `429s have stopped: restore ${CONCURRENCY} to its recorded value`,
     kubectl: setEnvKubectl(ctx, CONCURRENCY, '<recorded value>'),
+    whileRecovered: true,
   });
-  if (!restore) {
+  // 429s came back before anyone decided: the cut stays, and the plan watches again.
+  if (restore === 'superseded') return remediateRateLimited(ctx);
+  if (restore === 'declined') {
     ctx.keep('reduce-concurrency', `restoring ${CONCURRENCY} was rejected: left at ${REDUCED_CONCURRENCY} by decision`);
     return { resolution: 'resolved', summary: `Rate limiting over; ${CONCURRENCY} deliberately left at ${REDUCED_CONCURRENCY}.` };
   }
