@@ -3,6 +3,7 @@ import { PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
 import type { ApprovalRequest, IncidentState } from './incident.ts';
 import type { MutationRecord } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
+import { CHOICE_ACTIONS, type HandOverChoices } from './notifications.ts';
 
 /** Everything a human can do to an incident, from the CLI, the console or Slack. */
 export const HUMAN_ACTIONS = ['acknowledge', 'note', 'root_cause', 'approve', 'reject', 'provide_secret', 'verify_again', 'revert_change', 'resolve', 'cancel'] as const;
@@ -92,6 +93,16 @@ export function revertWarning(mutations: readonly MutationRecord[]): string {
 /** The actions offered in a state (for buttons and hints). */
 export function offeredActions(state: IncidentState, context: ActionContext): HumanAction[] {
   return HUMAN_ACTIONS.filter((a) => actionRule(state, a, context).allowed);
+}
+
+/** The choices a hand-over message offers: the table's, for the incident as it stands in needs_human. */
+export function handOverChoices(approvals: readonly ApprovalRequest[], mutations: readonly MutationRecord[]): HandOverChoices {
+  const offered = offeredActions('needs_human', actionContextOf(approvals, mutations));
+  return {
+    actions: CHOICE_ACTIONS.filter((a) => offered.includes(a)),
+    changes: mutations.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart').map((m) => ({ step: m.step, change: m.change, protective: m.purpose === 'protective' })),
+    revertWarning: revertWarning(mutations),
+  };
 }
 
 /** A human action that changes the course of the plan, sent as an update so a refusal answers at once. */

@@ -1,30 +1,21 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 import { statusQuery, type IncidentResult } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
-import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import { CHROMIUM, consolePages, haveChromium, shows } from '../support/browser.ts';
 import { RECOVERED, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
 import { cliEnvironment } from '../support/incident-harness.ts';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
 import { temporalAddress } from '../support/temporal.ts';
-
-/** Debian's Chromium, from the distribution's package registry; never a browser downloaded from elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`\n*** console browser tests SKIPPED: no Chromium at ${CHROMIUM} — install it with \`apt-get install chromium\` (or set CHROMIUM_PATH) ***\n`);
-
-/** Waits until the element shows `text` (Playwright's own waiting; fails at the page's default timeout). */
-const shows = (locator: Locator, text: string | RegExp) => locator.filter({ hasText: text }).first().waitFor();
 
 // One stack for the suite: worker, simulator and the dev-mode console (its Drill page included),
 // plus a second console on the same worker that signs people in with a real OpenID provider.
@@ -36,26 +27,7 @@ let browser: Browser;
 let pending: IncidentHandle;
 let shots: string;
 
-/** A fresh browser (its own cookies) with every dialog recorded: a script that ran would show one. */
-async function newPage(): Promise<{ page: Page; dialogs: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(60_000);
-  const dialogs: string[] = [];
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  return { page, dialogs };
-}
-
-/** Signs `name` in to the dev console with a one-time link, as `runbook dev` prints them. */
-async function signedIn(name: string, role: Role): Promise<{ page: Page; dialogs: string[] }> {
-  const opened = await newPage();
-  const token = ch.console.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
-  await opened.page.goto(new URL(`/login/${token}`, ch.console.url).href);
-  await shows(opened.page.locator('header .who'), `${name} (${role}, local login)`);
-  return opened;
-}
+const { newPage, signedIn } = consolePages(() => browser, () => ch.console);
 
 const incidentUrl = () => new URL(`/incidents/${pending.workflowId}`, ch.console.url).href;
 /** An outage that does not recover by itself. */

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -7,6 +6,7 @@ import { createLogger } from '../../src/infra/logger.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
 import type { Harness } from '../support/incident-harness.ts';
+import { slackClicker, type SlackBlock } from '../support/slack-clicks.ts';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 /**
@@ -19,7 +19,7 @@ const TEAM = 'T0ACME';
 const USERS = { U0BOB: 'bob', U0ALICE: 'alice' };
 const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
 
-type Block = { type: string; block_id?: string; elements?: Array<{ action_id?: string; value?: string; text?: string }> };
+type Block = SlackBlock;
 
 let ch: ConsoleHarness;
 let h: Harness;
@@ -28,7 +28,7 @@ let slack: WebhookReceiver;
 const logLines: string[] = [];
 /** The approval request as the channel shows it: its blocks come back in every click's payload. */
 let posted: { blocks: Block[]; value: string };
-let responses = 0;
+let clicks: ReturnType<typeof slackClicker>;
 
 beforeAll(async () => {
   slack = await startWebhookReceiver();
@@ -39,6 +39,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'debug', format: 'json', destination }),
   });
   ({ h, incident } = ch);
+  clicks = slackClicker({ slack, consoleUrl: () => ch.console.url, secret: SIGNING_SECRET, team: TEAM });
 });
 
 afterAll(async () => {
@@ -55,43 +56,11 @@ async function approvalMessage(incidentId: string): Promise<{ blocks: Block[]; v
   return { blocks, value: buttons.elements![0]!.value! };
 }
 
-/** A click as Slack posts it: its own response_url on the loopback receiver, so each answer can be told apart. */
-function click(user: string, action: 'runbook_approve' | 'runbook_reject', message = posted) {
-  responses += 1;
-  const responsePath = `/actions/${TEAM}/${responses}/response-token-${responses}`;
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), team_id: TEAM },
-    api_app_id: 'A0RUNBOOK',
-    team: { id: TEAM, domain: 'acme' },
-    container: { type: 'message', message_ts: '1764064800.000100', channel_id: 'C0INCIDENTS', is_ephemeral: false },
-    channel: { id: 'C0INCIDENTS', name: 'incidents' },
-    message: { type: 'message', ts: '1764064800.000100', text: 'approval needed', blocks: message.blocks },
-    response_url: slack.url(responsePath),
-    trigger_id: '1.2.3',
-    actions: [{ type: 'button', action_id: action, block_id: 'runbook_approval', value: message.value, action_ts: '1764064860.1' }],
-  };
-  return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), responsePath };
-}
-
-/** Slack's documented signing: `v0=` + hex HMAC-SHA256(secret, `v0:<timestamp>:<raw body>`). */
-function signedHeaders(body: string, options: { secret?: string; timestamp?: number } = {}): Record<string, string> {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
-}
-
-async function post(body: string, headers: Record<string, string>): Promise<{ status: number; error?: string }> {
-  const response = await fetch(new URL('/hooks/slack/interactions', ch.console.url), { method: 'POST', body, headers });
-  const text = await response.text();
-  return { status: response.status, ...(text ? { error: (JSON.parse(text) as { error?: string }).error } : {}) };
-}
-
-/** The one answer the service posted to this click's response_url. */
-async function answerTo(responsePath: string): Promise<Record<string, unknown>> {
-  const [answer] = await slack.waitFor(1, (r) => r.path === responsePath, 30_000);
-  return answer!.json as Record<string, unknown>;
-}
+/** A click on the approval message's Approve or Reject, as Slack posts it. */
+const click = (user: string, action: 'runbook_approve' | 'runbook_reject', message = posted) => clicks.click(user, { actionId: action, value: message.value, blockId: 'runbook_approval' }, message.blocks);
+const signedHeaders = (body: string, options?: { secret?: string; timestamp?: number }) => clicks.signedHeaders(body, options);
+const post = (body: string, headers: Record<string, string>) => clicks.post(body, headers);
+const answerTo = (responsePath: string) => clicks.answerTo(responsePath);
 
 const answered = () => slack.requests.filter((r) => r.path.startsWith('/actions/'));
 

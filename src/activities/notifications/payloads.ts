@@ -1,4 +1,5 @@
 import { SLACK_APPROVAL_ACTIONS, SLACK_APPROVAL_BLOCK_ID, type NotificationMessage, type SlackApprovalValue } from '../../contract/index.ts';
+import { slackChoiceActions } from './slack-choices.ts';
 
 /** Slack reads `<...>` as links and mentions (e.g. `--by <your-name>` would vanish): escape its three control characters. */
 export const slackEscape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -34,7 +35,7 @@ export function slackApprovalActions(incidentId: string, stepId: string): unknow
 }
 
 export interface SlackPayloadOptions {
-  /** Slack interactivity is set up (the service verifies the clicks): approval requests get buttons. */
+  /** Slack interactivity is set up (the service verifies the clicks): approval requests and the hand-over's choices get buttons. */
   approvalButtons?: boolean;
 }
 
@@ -76,6 +77,20 @@ export function slackPayload(message: NotificationMessage, options: SlackPayload
       ),
     });
     if (options.approvalButtons && approveCommand.startsWith('runbook approve ')) blocks.push(slackApprovalActions(message.incidentId, stepId));
+  }
+  if (message.choices) {
+    const { actions, revertWarning } = message.choices;
+    const buttons = options.approvalButtons && actions.length > 0;
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        [
+          `*A human owns this incident${buttons ? ': choose below' : ''}.* Changes stay in place; real calls keep being watched and the plan resumes by itself if they succeed.`,
+          ...(actions.includes('resolve') || actions.includes('cancel') ? [`*Resolve or cancel:* ${slackEscape(revertWarning)}`] : []),
+        ].join('\n'),
+      ),
+    });
+    if (buttons) blocks.push(slackChoiceActions(message.incidentId, message.choices));
   }
   blocks.push({ type: 'context', elements: [mrkdwn(`incident \`${slackEscape(message.incidentId)}\` · ${message.kind}`)] });
   return { text: slackEscape(message.text), blocks };

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsoleDeps } from '../deps.ts';
 import { DeliveryQueue } from '../intake/delivery-queue.ts';
+import { settleChoice } from '../slack/choice.ts';
 import { settleClick } from '../slack/decision.ts';
-import { approvalClickOf } from '../slack/interaction.ts';
+import { slackClickOf } from '../slack/interaction.ts';
 import { ReplayGuard } from '../intake/replay-guard.ts';
 import { SLACK_WINDOW_MS, verifySlackInteraction } from '../slack/verify.ts';
 import { hookErrorHandler } from '../intake/refusals.ts';
@@ -12,9 +13,9 @@ type RawRequest = FastifyRequest<{ Body: Buffer }>;
 
 /**
  * `POST /hooks/slack/interactions`: Slack's interactivity request URL. A click is verified against
- * the raw body, acknowledged at once (Slack wants an answer within 3 s), then decided in order per
- * step; the outcome reaches Slack through the interaction's response_url. A refused request
- * (401/400) signals nothing.
+ * the raw body, acknowledged at once (Slack wants an answer within 3 s), then carried out in order
+ * per step (approvals) or per incident (a hand-over's choices); the outcome reaches Slack through the
+ * interaction's response_url. A refused request (401/400) signals nothing.
  */
 export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const log = (app.log as Logger).child({ component: 'slack' });
@@ -33,13 +34,18 @@ export async function registerSlackRoutes(app: FastifyInstance, deps: ConsoleDep
 
     slack.post('/hooks/slack/interactions', async (request: RawRequest, reply) => {
       verifySlackInteraction(deps.config.RUNBOOK_SLACK_SIGNING_SECRET, request.headers, request.body, Date.now(), replays);
-      const click = approvalClickOf(request.body);
+      const click = slackClickOf(request.body);
       if (!click) return reply.code(200).send();
+      const settle = { client: deps.client, users, log };
+      // Decisions in order per step; a hand-over's choices in order per incident.
       const queued = queue.offer([
-        { key: `${click.incidentId}/${click.stepId}`, about: { fingerprint: click.userId, status: click.decision }, deliver: () => settleClick({ client: deps.client, users, log }, click) },
+        click.kind === 'decision'
+          ? { key: `${click.incidentId}/${click.stepId}`, about: { fingerprint: click.userId, status: click.decision }, deliver: () => settleClick(settle, click) }
+          : { key: `${click.incidentId}/choices`, about: { fingerprint: click.userId, status: click.action }, deliver: () => settleChoice(settle, click) },
       ]);
       if (!queued) return reply.code(503).header('retry-after', '5').send({ error: 'too many Slack decisions waiting; try the button again shortly' });
-      log.info({ incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId }, 'slack click accepted');
+      const what = click.kind === 'decision' ? { stepId: click.stepId, decision: click.decision } : { action: click.action, step: click.step };
+      log.info({ incidentId: click.incidentId, ...what, slackUser: click.userId, slackTeam: click.teamId }, 'slack click accepted');
       return reply.code(200).send();
     });
   });

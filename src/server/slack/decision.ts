@@ -1,45 +1,10 @@
-import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
-import { request, type Dispatcher } from 'undici';
 import { OperationFailedError, RequestRefusedError } from '../../app/errors.ts';
 import { decide, incidentStatus } from '../../app/incidents.ts';
 import { SLACK_APPROVAL_BLOCK_ID } from '../../contract/index.ts';
 import type { SlackClick } from './interaction.ts';
+import { ephemeral, escape, respond, type SlackDecisionDeps } from './respond.ts';
 
-/** Slack reads `<...>` as links and mentions: a person's name is shown as typed. */
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-
-export interface SlackDecisionDeps {
-  client: Client;
-  /** Slack user id → approver identity (RUNBOOK_SLACK_USERS). */
-  users: Readonly<Record<string, string>>;
-  log: Logger;
-  timeoutMs?: number;
-  dispatcher?: Dispatcher;
-}
-
-/** Posts one answer to the interaction's response_url; a failure is logged (host only: the path is a token). */
-async function respond(deps: SlackDecisionDeps, click: SlackClick, body: Record<string, unknown>): Promise<boolean> {
-  const host = new URL(click.responseUrl).host;
-  try {
-    const response = await request(click.responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000),
-      dispatcher: deps.dispatcher,
-    });
-    await response.body.dump();
-    if (response.statusCode >= 200 && response.statusCode < 300) return true;
-    deps.log.warn({ host, status: response.statusCode }, 'Slack refused the answer to an approval click');
-  } catch (err) {
-    deps.log.warn({ host, error: (err as { code?: string }).code ?? (err as Error).name }, 'Slack answer to an approval click not delivered');
-  }
-  return false;
-}
-
-/** Only the person who clicked sees it; the channel's message stays as it was. */
-const ephemeral = (deps: SlackDecisionDeps, click: SlackClick, text: string) => respond(deps, click, { response_type: 'ephemeral', replace_original: false, text });
+export type { SlackDecisionDeps } from './respond.ts';
 
 /** The message as it was, with the decision under it; the buttons stay while the step still waits for more approvals. */
 export function decidedMessage(click: SlackClick, person: string, answer: string, stillPending: boolean): { replace_original: true; text: string; blocks: unknown[] } {

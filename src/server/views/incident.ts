@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../app/audit.ts';
-import { actionContextOf, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
+import { actionContextOf, actionRule, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -43,6 +43,7 @@ ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 <p>Owner: ${s.owner ?? 'nobody yet'}${s.acknowledged ? ' (acknowledged)' : ''} · open since ${s.startedAt} · next stakeholder update due ${s.nextUpdateAt ?? '—'}</p>
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
+${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
 <section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf)) : html`<p>None.</p>`}</section>
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
@@ -53,24 +54,30 @@ ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder ? actions(s, identity, csrf) : ''}`;
 }
 
-/** A human owns the incident: why, and the choices the action table offers. */
+/**
+ * A human owns the incident: why, and the choices the action table offers. First on the page,
+ * under the header: whoever opens it was paged for exactly this.
+ */
 function handedOver(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Html {
   const id = s.incidentId;
+  const context = actionContextOf(s.pendingApprovals, s.mutations);
+  const verify = actionRule(s.state, 'verify_again', context);
   const inPlace = s.mutations.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
   const revert = (step: string, change: string, protective: boolean) =>
-    html`<form method="post" action="/incidents/${encodeURIComponent(id)}/revert" class="inline revert">${csrfField(csrf)}<input type="hidden" name="step" value="${step}">
-<button>Revert ${change}</button>${protective ? html` <em>(shields users: they get errors if the provider still fails)</em>` : ''}</form>`;
-  return html`<section id="needs-human" class="flash"><h2>A human owns this incident</h2><p>${s.handedOver?.reason ?? 'The fix did not take.'} (since ${s.handedOver?.at ?? '—'})</p>
-<p>Changes stay in place; real calls keep being watched, and the plan resumes by itself if they succeed.</p>
-${actionForm(id, 'verify', 'Verify again', csrf)}
-${hasRole(identity, 'approver') ? inPlace.map((m) => revert(m.step, m.change, m.purpose === 'protective')) : ''}</section>`;
+    html`<div><form method="post" action="/incidents/${encodeURIComponent(id)}/revert" class="inline revert">${csrfField(csrf)}<input type="hidden" name="step" value="${step}">
+<button>Revert ${change}</button> <span>${protective ? html`<strong>shields users: once it is reverted, they get errors if the provider still fails</strong>` : 'goes back to its recorded prior value'}</span></form></div>`;
+  return html`<section id="needs-human" class="flash"><h2>A human owns this incident</h2><p><strong>Why:</strong> ${s.handedOver?.reason ?? 'the fix did not take'} <small>(since ${s.handedOver?.at ?? '—'})</small></p>
+<p>Every change stays in place; real calls keep being watched, and the plan resumes by itself if they succeed. Choose:</p>
+${verify.allowed ? html`<div>${actionForm(id, 'verify', 'Verify again', csrf)} <span>${verify.does}</span></div>` : ''}
+${hasRole(identity, 'approver') ? inPlace.map((m) => revert(m.step, m.change, m.purpose === 'protective')) : inPlace.length ? html`<p><em>Only approvers can revert a change.</em></p>` : ''}
+<p>Resolve or cancel under <a href="#actions">Act</a>: ${revertWarning(s.mutations)}</p></section>`;
 }
 
 function actions(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Html {
   const id = s.incidentId;
   const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations));
   const warning = revertWarning(s.mutations);
-  return html`${s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}<section id="actions"><h2>Act</h2>
+  return html`<section id="actions"><h2>Act</h2>
 ${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note' }) : ''}
 ${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause' }) : ''}
 ${offered.includes('resolve') || offered.includes('cancel') ? html`<p class="warning">Resolve or cancel: ${warning}</p>` : ''}

@@ -1,5 +1,5 @@
 import { condition, isCancellation } from '@temporalio/workflow';
-import type { NotificationMessage } from '../../contract/index.ts';
+import { handOverChoices, type NotificationMessage } from '../../contract/index.ts';
 import { notifyActivities } from './activities.ts';
 import type { NotifyPort, TimelinePort } from './ports.ts';
 import type { RunbookDefinition } from './runbook.ts';
@@ -64,6 +64,8 @@ export class Communications implements NotifyPort {
       // Waiting on an approval after mitigation is still MITIGATED for stakeholders.
       mitigated: this.mitigationInPlace(),
     });
+    // The hand-over's escalation offers the human's choices where a channel can show them as buttons.
+    if (kind === 'escalation' && state === 'needs_human') message.choices = handOverChoices(this.s.approvals, this.s.mutations);
     const add = this.ports.timeline.add.bind(this.ports.timeline);
     this.inFlight += 1;
     try {
