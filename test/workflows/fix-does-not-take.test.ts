@@ -97,6 +97,26 @@ describe('when the fix does not take (time-skipping, mocked activities)', () => 
     expect(Date.parse(fallback.revertedAt!)).toBeGreaterThanOrEqual(Date.parse(result.timeline[0]!.at) + 3 * 60 * MIN);
   });
 
+  it('an approval outlives no evidence: turning fallback off is superseded by a relapse before anyone decides, and asked again after real recovery', async () => {
+    const MIN60 = 60 * MIN;
+    // Down, healthy from 1 h (fallback-off is asked), down again from 1.5 h, healthy for good from 3 h.
+    const health = ({ elapsedMs }: { elapsedMs: number }) => (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
+    const run = await startUnit(ctx, unitInput({ service: { ...unitInput().service, settings: { autoApproveP1Fallback: true } } }), { health });
+    const result = await run.during(async () => {
+      const asked = await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'), 'disable-fallback asked', 60_000);
+      expect(asked.pendingApprovals[0]!.description).toMatch(/evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/);
+      // Nobody decides; the provider relapses; the request is superseded and a new one comes only after real recovery.
+      await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback-r2'), 'disable-fallback asked again', 5 * 60_000);
+      await run.handle.executeUpdate(decideUpdate, { args: [{ stepId: 'disable-fallback-r2', by: 'carol', decision: 'approved' }] });
+      expect(await refusal(run.handle.executeUpdate(decideUpdate, { args: [{ stepId: 'disable-fallback', by: 'carol', decision: 'approved' }] }))).toContain('superseded');
+      return run.handle.result();
+    });
+    expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
+    expect(result.timeline.some((e) => e.message.startsWith('disable-fallback superseded: the evidence it was asked on no longer holds'))).toBe(true);
+    const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+    expect(Date.parse(fallback.revertedAt!) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(3 * MIN60);
+  });
+
   it.each([
     ['cancel', 'cancelled', 'CANCELLED'],
     ['resolve', 'resolved', 'RESOLVED'],
