@@ -42,7 +42,9 @@ export class BilledBudget {
     const now = Date.now();
     this.incident.s.billedProbes += calls;
     const at = new Date(now).toISOString();
-    this.incident.s.billedLog = [...this.log.filter((t) => now - Date.parse(t) < HOUR), ...Array.from({ length: calls }, () => at)];
+    // Only the newest `billedProbesPerHour` times can decide canSpend: older ones are not kept.
+    const recent = [...this.log.filter((t) => now - Date.parse(t) < HOUR), ...Array.from({ length: calls }, () => at)];
+    this.incident.s.billedLog = recent.slice(-this.incident.input.billedProbesPerHour);
   }
 }
 

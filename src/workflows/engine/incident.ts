@@ -7,6 +7,7 @@ import { HandOver } from './hand-over.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
 import type { RemediationContext } from './context.ts';
+import { boundSnapshot } from './bounds.ts';
 import { BilledBudget } from './evidence.ts';
 import { applyRetriage, decide, type JudgedIncident } from './judgement.ts';
 import { MutationLedger } from './mutation-ledger.ts';
@@ -169,6 +170,7 @@ export class Incident implements JudgedIncident {
     this.add('note', `History kept bounded: continuing as run ${this.s.run + 1}`);
     this.s.run += 1;
     await condition(allHandlersFinished);
+    boundSnapshot(this.s);
     return continueAsNew<(arg: { continuation: IncidentSnapshot }) => Promise<IncidentResult>>({ continuation: this.s });
   }
 

@@ -9,6 +9,7 @@ import {
   type TimelineEntry,
   type TimelineKind,
 } from '../../contract/index.ts';
+import { appendBounded, boundCauses, boundedEntry } from './bounds.ts';
 import type { TimelinePort } from './ports.ts';
 import { renderPostmortem } from './postmortem.ts';
 import type { RunbookDefinition } from './runbook.ts';
@@ -54,8 +55,10 @@ export class IncidentRecorder implements TimelinePort {
   }
 
   add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
-    const entry: TimelineEntry = { at: nowIso(), kind, message, ...(data === undefined ? {} : { data }) };
-    this.s.timeline.push(entry);
+    // Whatever arrives, the timeline stays within its bounds: it is carried across continue-as-new and answers queries.
+    const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }) });
+    appendBounded(this.s.timeline, entry);
+    if (kind === 'decision' && this.s.causes) this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });
     return entry;
   }

@@ -9,6 +9,7 @@ import type {
   SecretRef,
   TimelineEntry,
 } from '../../contract/index.ts';
+import type { AlertTally } from './alerts.ts';
 
 /** What the observer knows; carried across continue-as-new in the snapshot. */
 export interface ObserverState {
@@ -40,6 +41,7 @@ export interface IncidentSnapshot {
   /** Bumped on every state change; the update loop notifies when it moves. */
   stateVersion: number;
   decision: Decision | null;
+  /** Bounded: first entries, a summary of elided ones, the last entries (appendBounded in bounds.ts). */
   timeline: TimelineEntry[];
   mutations: MutationRecord[];
   approvals: ApprovalRequest[];
@@ -93,6 +95,8 @@ export interface IncidentSnapshot {
   humanRequests?: Array<{ action: 'verify_again' | 'revert_change'; by: string; step?: string; reason?: string }>;
   /** A fault that is certain evidence about us, seen in triage and gone before any change: its summary. */
   clearedBeforeChange?: string | null;
+  /** Alerts received, as counts: the timeline holds the first few of each fingerprint (bounded, see bounds.ts). */
+  alerts?: AlertTally;
 }
 
 export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {
