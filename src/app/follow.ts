@@ -1,4 +1,4 @@
-import { statusQuery, terminalSafe, timelineQuery, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+import { statusQuery, terminalSafe, timelineQuery, unseenEntries, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 
 export interface FollowOptions {
@@ -35,7 +35,7 @@ export function formatEntry(entry: TimelineEntry): string {
  * `start --follow`, `status --follow` and drills. Returns the result when the incident closed.
  */
 export async function followIncident(handle: IncidentHandle, options: FollowOptions): Promise<IncidentResult | null> {
-  let printed = 0;
+  const seen = { count: 0, lastSeq: 0 };
   let tick = 0;
   const handled = new Set<string>();
   const print = (line: string) => {
@@ -48,14 +48,13 @@ export async function followIncident(handle: IncidentHandle, options: FollowOpti
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
       const result = await handle.result();
-      for (const entry of result.timeline.slice(printed)) print(formatEntry(entry));
+      for (const entry of unseenEntries(result.timeline, seen)) print(formatEntry(entry));
       options.statusLine?.(null);
       return result;
     }
     try {
       const timeline = await handle.query(timelineQuery);
-      for (const entry of timeline.slice(printed)) print(formatEntry(entry));
-      printed = Math.max(printed, timeline.length);
+      for (const entry of unseenEntries(timeline, seen)) print(formatEntry(entry));
       if (options.onApproval || options.statusLine) {
         const status = await handle.query(statusQuery);
         options.statusLine?.(describeNow(status, tick++));

@@ -82,7 +82,18 @@ export const TimelineEntrySchema = lazySchema(() => z.object({
   kind: TimelineKindSchema,
   message: z.string(),
   data: z.unknown().optional(),
+  /** Position in the whole incident, 1-based: the timeline is bounded (old entries elided), so followers read by this, not by index. */
+  seq: z.number().int().optional(),
 }));
+
+/** The entries a follower has not seen yet: by `seq` where entries carry one, by position otherwise. */
+export function unseenEntries<T extends { seq?: number }>(timeline: readonly T[], seen: { count: number; lastSeq: number }): T[] {
+  const numbered = timeline.some((e) => e.seq !== undefined);
+  const fresh = numbered ? timeline.filter((e) => (e.seq ?? 0) > seen.lastSeq) : timeline.slice(seen.count);
+  seen.count = Math.max(seen.count, timeline.length);
+  for (const e of timeline) seen.lastSeq = Math.max(seen.lastSeq, e.seq ?? 0);
+  return fresh;
+}
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 export const ApprovalTimeoutOutcomeSchema = lazySchema(() => z.enum(['escalate', 'reject', 'auto-approve']));

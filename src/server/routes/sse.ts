@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { incidentHandle } from '../../app/incidents.ts';
+import { unseenEntries } from '../../contract/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { currentIdentity, requireRole } from '../guard.ts';
 import type { LiveUpdate } from '../live-events.ts';
 import { panelVersion } from '../views/panel-version.ts';
 
-type EventsRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; version?: string } }>;
+type EventsRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; seq?: string; version?: string } }>;
 
 /**
  * Live events of one incident as server-sent events: new timeline entries (`timeline`), a change
@@ -36,7 +37,8 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    let sent = Math.max(0, Number(request.query.after) || 0);
+    // What the page rendered: its row count, and the last entry's sequence number (the timeline is bounded).
+    const sent = { count: Math.max(0, Number(request.query.after) || 0), lastSeq: Math.max(0, Number(request.query.seq) || 0) };
     // The panel the page was rendered with: anything newer, even at the first poll, is sent.
     let shownVersion = request.query.version ?? '';
     let done = false;
@@ -57,8 +59,7 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
         return;
       }
       const { running, timeline, status } = update.snapshot;
-      for (const entry of timeline.slice(sent)) send('timeline', entry);
-      sent = Math.max(sent, timeline.length);
+      for (const entry of unseenEntries(timeline, sent)) send('timeline', entry);
       if (!running) {
         send('closed', { incidentId: id });
         finish();

@@ -10,7 +10,7 @@ export const CONSOLE_JS = `
   if (!live || !live.dataset.incident || !window.EventSource) return;
   const id = live.dataset.incident;
   const rows = document.getElementById('timeline-rows');
-  const events = new EventSource('/incidents/' + encodeURIComponent(id) + '/events?after=' + rows.children.length + '&version=' + encodeURIComponent(live.dataset.version || ''));
+  const events = new EventSource('/incidents/' + encodeURIComponent(id) + '/events?after=' + rows.children.length + '&seq=' + encodeURIComponent(live.dataset.seq || '0') + '&version=' + encodeURIComponent(live.dataset.version || ''));
   events.addEventListener('timeline', (e) => {
     const entry = JSON.parse(e.data);
     const tr = document.createElement('tr');

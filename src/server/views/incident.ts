@@ -91,7 +91,7 @@ function timelineRow(entry: TimelineEntry): Html {
 
 export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
   const id = view.status.incidentId;
-  return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}"></div>
+  return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}"></div>
 <div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>

@@ -56,7 +56,8 @@ export class IncidentRecorder implements TimelinePort {
 
   add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
     // Whatever arrives, the timeline stays within its bounds: it is carried across continue-as-new and answers queries.
-    const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }) });
+    this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
+    const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
     appendBounded(this.s.timeline, entry);
     if (kind === 'decision' && this.s.causes) this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });

@@ -93,6 +93,8 @@ export interface IncidentSnapshot {
   handedOver?: { reason: string; at: string; secretRefsSeen: number } | null;
   /** Choices a human made while owning the incident, not yet acted on (bounded: one per choice, consumed in order). */
   humanRequests?: Array<{ action: 'verify_again' | 'revert_change'; by: string; step?: string; reason?: string }>;
+  /** Timeline entries ever added (the timeline itself is bounded): the next entry's `seq` follows it. */
+  timelineSeq?: number;
   /** A fault that is certain evidence about us, seen in triage and gone before any change: its summary. */
   clearedBeforeChange?: string | null;
   /** Alerts received, as counts: the timeline holds the first few of each fingerprint (bounded, see bounds.ts). */
