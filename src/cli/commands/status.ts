@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
-import { terminalSafe, type IncidentStatus } from '../../contract/index.ts';
+import { actionContextOf, offeredActions, revertWarning, terminalSafe, type HumanAction, type IncidentStatus } from '../../contract/index.ts';
+
+const CHOICE_COMMANDS: Partial<Record<HumanAction, (id: string) => string>> = {
+  verify_again: (id) => `runbook verify ${id} --by <you>`,
+  revert_change: (id) => `runbook revert ${id} <step> --by <you>`,
+  provide_secret: (id) => `runbook provide-secret ${id} <step> --ref env:NAME --by <you>`,
+};
 import { writeJson, type CliContext } from '../context.ts';
 import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
 
@@ -16,6 +22,12 @@ export function formatStatus(s: IncidentStatus): string {
   ];
   if (s.rationale) lines.push(`why: ${s.rationale}`);
   if (s.monitor) lines.push(`monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (${s.monitor.polls} polls)`);
+  if (s.handedOver) {
+    lines.push(`A HUMAN OWNS IT since ${s.handedOver.at}: ${s.handedOver.reason}`);
+    const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations)).filter((a) => ['verify_again', 'revert_change', 'provide_secret'].includes(a));
+    lines.push(`  choose: ${offered.map((a) => CHOICE_COMMANDS[a]!(s.incidentId)).join(' | ')} | runbook resolve|cancel ${s.incidentId} <reason> --by <you>`);
+    lines.push(`  resolve or cancel: ${revertWarning(s.mutations)}`);
+  }
   for (const a of s.pendingApprovals) {
     lines.push(`PENDING ${a.stepId}: ${a.description}`);
     if (a.kubectl) lines.push(`  equivalent: ${a.kubectl}`);

@@ -1,6 +1,6 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { actionRule, ErrorTypes, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import { actionRule, ErrorTypes, revertWarning, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { actionContext } from './action-context.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
@@ -151,7 +151,7 @@ export class Incident implements JudgedIncident {
     if (problem) return { accepted: false, message: problem };
     if (req.action === 'resolve' || req.action === 'cancel') {
       this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`);
-      return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested: changes not deliberately kept are reverted, then the incident closes` };
+      return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}` };
     }
     return this.handOver.request(req);
   }
