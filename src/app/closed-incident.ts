@@ -54,6 +54,7 @@ export async function statusOfClosed(handle: IncidentHandle, description: Workfl
     startedAt: description.startTime.toISOString(),
     causes: result?.causes ?? [],
     blocker: null,
+    alertsReceived: 0,
     handedOver: null,
   };
 }

@@ -27,9 +27,7 @@ export interface DevStartupOptions {
  */
 export async function startOwnedDevServer(options: DevStartupOptions): Promise<DevServer> {
   const { port, uiPort, dataDir, logger } = options;
-  if (uiPort === port) {
-    throw new UsageError(`--ui-port and --port are both ${port}: the Web UI needs a port of its own (or pass --no-ui)`);
-  }
+  checkDevInputs(options);
   prepareDataDir(dataDir);
   requireTemporalBinary();
   const dbFile = join(dataDir, 'temporal.sqlite');
@@ -75,7 +73,16 @@ export async function startOwnedDevServer(options: DevStartupOptions): Promise<D
   });
 }
 
-function prepareDataDir(dataDir: string): void {
+/** The mistakes in `runbook dev`'s own options, refused before anything is created or started. */
+export function checkDevInputs(options: Pick<DevStartupOptions, 'port' | 'uiPort' | 'dataDir'>): void {
+  const { port, uiPort, dataDir } = options;
+  if (uiPort === port) {
+    throw new UsageError(`--ui-port and --port are both ${port}: the Web UI needs a port of its own (or pass --no-ui)`);
+  }
+  checkDataDir(dataDir);
+}
+
+function checkDataDir(dataDir: string): void {
   const notADirectory = `data dir ${dataDir} is not a directory; point --data-dir (or RUNBOOK_DATA_DIR) at a directory`;
   try {
     if (!statSync(dataDir).isDirectory()) throw new UsageError(notADirectory);
@@ -85,6 +92,10 @@ function prepareDataDir(dataDir: string): void {
     if (code === 'ENOTDIR') throw new UsageError(notADirectory);
     if (code !== 'ENOENT') throw new UsageError(`data dir ${dataDir} is not usable: ${(err as Error).message}`);
   }
+}
+
+function prepareDataDir(dataDir: string): void {
+  checkDataDir(dataDir);
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (err) {

@@ -144,11 +144,11 @@ export const EnvSchema = z.object({
   RUNBOOK_OIDC_APPROVER_GROUP: z.string().min(1).default('runbook-approvers'),
 });
 export type AppConfig = z.infer<typeof EnvSchema> & {
-  /** `RUNBOOK_<RUNBOOK>_API_KEY_REF` by its middle part (`OPENAI`): a runbook's own service key reference. */
+  /** `RUNBOOK_<RUNBOOK>_API_KEY_REF` by its middle part (the runbook id, upper-cased): a runbook's own service key reference. */
   RUNBOOK_KEY_REFS: Record<string, SecretRef>;
 };
 
-/** A runbook's own key reference, e.g. RUNBOOK_OPENAI_API_KEY_REF: which runbooks exist is checked where services are built. */
+/** A runbook's own key reference, e.g. RUNBOOK_<RUNBOOK>_API_KEY_REF: which runbooks exist is checked where services are built. */
 export const RUNBOOK_KEY_REF_VARIABLE = /^RUNBOOK_([A-Z0-9_]+)_API_KEY_REF$/;
 
 /**

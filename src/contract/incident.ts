@@ -86,9 +86,12 @@ export const TimelineEntrySchema = lazySchema(() => z.object({
   seq: z.number().int().optional(),
 }));
 
-/** The entries a follower has not seen yet: by `seq` where entries carry one, by position otherwise. */
+/**
+ * The entries a follower has not seen yet: by `seq` where entries carry one, by position otherwise
+ * (and when the follower knows only how many it has seen: `lastSeq` negative).
+ */
 export function unseenEntries<T extends { seq?: number }>(timeline: readonly T[], seen: { count: number; lastSeq: number }): T[] {
-  const numbered = timeline.some((e) => e.seq !== undefined);
+  const numbered = seen.lastSeq >= 0 && timeline.some((e) => e.seq !== undefined);
   const fresh = numbered ? timeline.filter((e) => (e.seq ?? 0) > seen.lastSeq) : timeline.slice(seen.count);
   seen.count = Math.max(seen.count, timeline.length);
   for (const e of timeline) seen.lastSeq = Math.max(seen.lastSeq, e.seq ?? 0);
@@ -257,6 +260,8 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   causes: z.array(CauseChangeSchema).default([]),
   /** Why triage cannot run, while the incident is blocked. */
   blocker: z.string().nullable().default(null),
+  /** Alerts this incident received (the timeline keeps only the first few per fingerprint). */
+  alertsReceived: z.number().int().default(0),
   /** Why the engine handed the incident to a human, and since when (state needs_human). */
   handedOver: z.object({ reason: z.string(), at: z.string() }).nullable().default(null),
 }));

@@ -2,7 +2,7 @@ import { closest, describeSecretRef, type SecretRef, type ServiceTarget } from '
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { defaultRunbookId, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
 
-/** `RUNBOOK_OPENAI_API_KEY_REF`: the variable naming one runbook's own key reference. */
+/** `RUNBOOK_<RUNBOOK>_API_KEY_REF`: the variable naming one runbook's own key reference. */
 export const keyRefVariable = (runbookId: string) => `RUNBOOK_${runbookKeyPart(runbookId)}_API_KEY_REF`;
 const runbookKeyPart = (runbookId: string) => runbookId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
@@ -18,7 +18,7 @@ function requireKnownKeyRefVariables(config: AppConfig): void {
 /**
  * The key reference of a runbook's service built from variables: its own RUNBOOK_<RUNBOOK>_API_KEY_REF,
  * else — for the first registered runbook only — RUNBOOK_API_KEY_REF, else the runbook's default
- * (e.g. env:OPENAI_API_KEY). A shared variable never hands one provider's key to another's host.
+ * (e.g. env:<PROVIDER>_API_KEY). A shared variable never hands one provider's key to another's host.
  */
 export function keyRefFromConfig(config: AppConfig, runbook: RunbookDefinition): SecretRef {
   requireKnownKeyRefVariables(config);

@@ -61,6 +61,7 @@ function answerWhileResolving(start: { service: string; runbook?: string; report
     startedAt,
     causes: [],
     blocker: null,
+    alertsReceived: 0,
     handedOver: null,
   }));
 }

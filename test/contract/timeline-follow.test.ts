@@ -19,4 +19,10 @@ describe('followers of a bounded timeline', () => {
     expect(unseenEntries(old('a', 'b'), seen)).toHaveLength(2);
     expect(unseenEntries(old('a', 'b', 'c'), seen)).toEqual([{ message: 'c' }]);
   });
+
+  it('a follower that knows only how many entries it has seen starts from that position, then follows by sequence', () => {
+    const seen = { count: 2, lastSeq: -1 };
+    expect(unseenEntries([entry(1), entry(2), entry(3)], seen).map((e) => e.seq)).toEqual([3]);
+    expect(unseenEntries([entry(1), entry(3), entry(4)], seen).map((e) => e.seq)).toEqual([4]);
+  });
 });

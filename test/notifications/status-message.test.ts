@@ -23,10 +23,12 @@ const expectedStatus = {
   mitigated: 'MITIGATED',
   monitoring: 'MITIGATED',
   reverting: 'MITIGATED',
+  // A human owns it; nothing unfixed is ever announced as RESOLVED.
+  needs_human: 'ESCALATED',
   resolved: 'RESOLVED',
   closed: 'CLOSED',
-  cancelled: 'RESOLVED',
-  failed: 'RESOLVED',
+  cancelled: 'CANCELLED',
+  failed: 'FAILED',
 } as const;
 
 describe('renderStatusMessage', () => {

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { alertIncidentId } from '../../src/app/alerts.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { timelineQuery, type TimelineEntry } from '../../src/contract/index.ts';
+import { statusQuery, timelineQuery, type TimelineEntry } from '../../src/contract/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
@@ -25,7 +25,9 @@ export interface IntakeHarness {
   incident(): IncidentHandle;
   post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: { accepted?: number; error?: string } }>;
   alertEntries(): Promise<TimelineEntry[]>;
-  /** Polls the timeline until `count` alerts are on it (deliveries happen after the 202). */
+  /** How many alerts the incident received (its timeline keeps the first few of each fingerprint). */
+  alertsReceived(): Promise<number>;
+  /** Polls until the incident received `count` alerts; answers the alert entries its timeline keeps. */
   waitForAlerts(count: number): Promise<TimelineEntry[]>;
   close(): Promise<void>;
 }
@@ -49,6 +51,8 @@ export async function startIntakeHarness(
   const running = await startConsole({ client: serviceClient, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0, ...(options.mode ? { mode: options.mode } : {}) });
   const incident = () => h.client.workflow.getHandle<IncidentWorkflow>(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
   const alertEntries = async () => (await incident().query(timelineQuery)).filter((e) => e.kind === 'alert');
+  // Counted by the incident itself: its timeline keeps only the first few alerts of each fingerprint.
+  const alertsReceived = async () => (await incident().query(statusQuery)).alertsReceived;
   return {
     h,
     console: running,
@@ -60,12 +64,13 @@ export async function startIntakeHarness(
       return { status: response.status, body: (await response.json()) as { accepted?: number; error?: string } };
     },
     alertEntries,
+    alertsReceived,
     async waitForAlerts(count) {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const entries = await alertEntries().catch(() => []);
-        if (entries.length >= count) return entries;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} alerts; ${entries.length} recorded`);
+        const received = await alertsReceived().catch(() => 0);
+        if (received >= count) return alertEntries();
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} alerts; ${received} received`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

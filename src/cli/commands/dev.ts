@@ -11,7 +11,7 @@ import { startWorkerMetrics, type WorkerMetrics } from '../../worker/metrics.ts'
 import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
-import { startOwnedDevServer } from '../dev-startup.ts';
+import { checkDevInputs, startOwnedDevServer } from '../dev-startup.ts';
 import { temporalUnreachable } from '../../app/errors.ts';
 
 const DevOptionsSchema = z.object({
@@ -37,7 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = DevOptionsSchema.parse(raw);
       const config = loadConfig(ctx.env);
-      // Configuration mistakes end dev before it starts a server, a console or the Temporal runtime.
+      const ownServer = { port: options.port ?? config.RUNBOOK_DEV_PORT, uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null, dataDir: options.dataDir ?? config.RUNBOOK_DATA_DIR };
+      // Mistakes in dev's own options, then in the configuration, end dev before it creates or starts anything.
+      if (!temporalAddressConfigured(ctx.env)) checkDevInputs(ownServer);
       const deps = workerPreflight(config);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
 
@@ -50,11 +52,9 @@ export function register(program: Command, ctx: CliContext): void {
         await registerSearchAttributes(target);
         ctx.stderr.write(`Using Temporal at ${target.connectionOptions.address} (namespace ${target.namespace}); no local server started.\n`);
       } else {
-        const dataDir = options.dataDir ?? config.RUNBOOK_DATA_DIR;
+        const dataDir = ownServer.dataDir;
         server = await startOwnedDevServer({
-          port: options.port ?? config.RUNBOOK_DEV_PORT,
-          uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null,
-          dataDir,
+          ...ownServer,
           logger,
           notice: (line) => ctx.stderr.write(`runbook: ${line}\n`),
         });

@@ -38,7 +38,7 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     // What the page rendered: its row count, and the last entry's sequence number (the timeline is bounded).
-    const sent = { count: Math.max(0, Number(request.query.after) || 0), lastSeq: Math.max(0, Number(request.query.seq) || 0) };
+    const sent = { count: Math.max(0, Number(request.query.after) || 0), lastSeq: request.query.seq === undefined ? -1 : Math.max(0, Number(request.query.seq) || 0) };
     // The panel the page was rendered with: anything newer, even at the first poll, is sent.
     let shownVersion = request.query.version ?? '';
     let done = false;

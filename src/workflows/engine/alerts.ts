@@ -2,7 +2,9 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { AlertSignal, TimelineEntry } from '../../contract/index.ts';
 import { cut } from './bounds.ts';
 import type { TimelinePort } from './ports.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import type { AlertTally, IncidentSnapshot } from './snapshot.ts';
+
+export type { AlertTally };
 
 /** How much of each alert the incident keeps; the intake's own limits (50 labels, 500 characters) are wider. */
 export const ALERT_BOUNDS = {
@@ -24,12 +26,6 @@ export const ALERT_BOUNDS = {
 export const HISTORY_BOUNDS = { events: 3_000, bytes: 8 * 1024 * 1024 } as const;
 
 /** What the incident remembers of its alerts: counts and the recent fingerprints, never the alerts. */
-export interface AlertTally {
-  received: number;
-  /** Alerts that went into an earlier entry's repeat count instead of a new timeline entry. */
-  folded: number;
-  fingerprints: Array<{ fingerprint: string; status: AlertSignal['status']; recorded: number; seen: number }>;
-}
 
 /** The alert as the timeline keeps it: the first labels, each cut short; the summary is in the message. */
 export function alertData(alert: AlertSignal): Record<string, unknown> {

@@ -169,6 +169,7 @@ export class IncidentRecorder implements TimelinePort {
       startedAt: this.s.startedAt,
       causes: p.causes,
       blocker: p.blocker,
+      alertsReceived: this.s.alerts?.received ?? this.s.timeline.filter((e) => e.kind === 'alert').length,
       handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
     };
   }

@@ -9,7 +9,14 @@ import type {
   SecretRef,
   TimelineEntry,
 } from '../../contract/index.ts';
-import type { AlertTally } from './alerts.ts';
+
+/** Alerts an incident received, folded per fingerprint (alerts.ts keeps it bounded). */
+export interface AlertTally {
+  received: number;
+  /** Alerts that went into an earlier entry's repeat count instead of a new timeline entry. */
+  folded: number;
+  fingerprints: Array<{ fingerprint: string; status: 'firing' | 'resolved'; recorded: number; seen: number }>;
+}
 
 /** What the observer knows; carried across continue-as-new in the snapshot. */
 export interface ObserverState {
