@@ -107,6 +107,9 @@ export const ROWS: Row[] = [
   config('one key for two providers', 'RUNBOOK_OPENAI_API_KEY_REF', 'env:HARNESS_IDEOGRAM_API_KEY', 'services ideogram-service and openai-service would both send the key at env:HARNESS_IDEOGRAM_API_KEY'),
   config('services file with misspelt policy keys', 'RUNBOOK_SERVICES_FILE', servicesFile('- name: ideogram-service\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ideogram-service}}\n  policy: {aprovers: [bob], requried: 2}\n'), '$[0].policy.aprovers: unknown key — did you mean approvers?; $[0].policy.requried: unknown key — did you mean required?'),
 
+  // The harness sets RUNBOOK_SERVICE_BASE_URL and friends: beside a services file they would do nothing.
+  config('services file beside variables that describe one service', 'RUNBOOK_SERVICES_FILE', servicesFile('- name: ideogram-service\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ideogram-service}}\n'), 'would have no effect — RUNBOOK_SERVICE_BASE_URL: set target.baseUrl on each service in the file instead'),
+
   // ── triage, simulate, drill: refused before any probe, server or simulator ─────────────────
   offline('triage: ftp base URL', ['triage', '--base-url', 'ftp://x.example'], '--base-url: an http:// or https:// URL'),
   offline('triage: javascript status page', ['triage', '--status-page-url', 'javascript:alert(1)'], '--status-page-url: an http:// or https:// URL'),
