@@ -36,6 +36,13 @@ function servicesFile(yaml: string): string {
   return path;
 }
 
+/** A scenario file for a row: written once, when the table is loaded. */
+function scenarioFile(phases: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bad-input-scenario-')), 'scenario.json');
+  writeFileSync(path, JSON.stringify(phases));
+  return path;
+}
+
 const ESC = '\u001b';
 const BEL = '\u0007';
 const ZWJ = '\u200d';
@@ -125,6 +132,8 @@ export const ROWS: Row[] = [
   offline('simulate: scenario and file', ['simulate', '--scenario', 'healthy', '--scenario-file', 'x.json'], 'not both'),
   offline('drill: unknown scenario', ['drill', 'martians'], 'unknown scenario "martians"'),
   offline('drill: no scenario', ['drill'], 'name a scenario'),
+  offline('drill: misspelt key in a scenario file', ['drill', '--scenario-file', scenarioFile([{ requests: 5, legacy: { statsu: 500 } }, { name: 'recovered' }])], '$[0].legacy.statsu: unknown key — did you mean status?'),
+  offline('simulate: misspelt phase key in a scenario file', ['simulate', '--scenario-file', scenarioFile([{ name: 'down', requets: 5 }, {}])], '$[0].requets: unknown key — did you mean requests?'),
   offline('drill: real cluster without dry-run', ['drill', 'outage-500', '--kube-context', 'prod'], '--kube-context needs --dry-run'),
   offline('serve: drill timings for alerts outside runbook dev', ['serve', '--port', '0'], 'RUNBOOK_INTAKE_DRILL_TIMINGS is honoured only by `runbook dev`', { RUNBOOK_INTAKE_DRILL_TIMINGS: 'true' }),
 
