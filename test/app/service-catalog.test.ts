@@ -249,7 +249,7 @@ describe('the catalog guard', () => {
 });
 
 describe('worker start checks its configuration before connecting', () => {
-  it('a postmortem directory that is a file, a bad catalog, or a variable the catalog makes meaningless stops `runbook worker` with exit 2 and says what to do', async () => {
+  it('a postmortem directory that is a file, a bad catalog, or a variable the catalog makes meaningless stops `runbook worker` / `runbook dev` with exit 2 and says what to do', async () => {
     const { runCli } = await import('../support/cli.ts');
     const file = await catalogFile('not-a-dir', 'x');
     const dir = await runCli(['worker'], { env: { RUNBOOK_POSTMORTEM_DIR: file, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
@@ -263,5 +263,9 @@ describe('worker start checks its configuration before connecting', () => {
     const beside = await runCli(['worker'], { env: { RUNBOOK_SERVICES_FILE: good, RUNBOOK_K8S_NAMESPACE: 'prod', TEMPORAL_ADDRESS: '127.0.0.1:1' } });
     expect(beside.code).toBe(2);
     expect(beside.stderr).toContain(`RUNBOOK_SERVICES_FILE ${good} describes every service, so these variables would have no effect — RUNBOOK_K8S_NAMESPACE: set target.kubernetes.namespace on each service in the file instead`);
+    // `runbook dev` checks the same before it starts a server: approvers in neither list would leave nobody.
+    const dev = await runCli(['dev', '--no-ui', '--no-console'], { env: { RUNBOOK_SERVICES_FILE: good, RUNBOOK_APPROVERS: 'sam', TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(dev.code).toBe(2);
+    expect(dev.stderr).toContain("RUNBOOK_APPROVERS (sam) and service ideogram-service's policy.approvers (rita) have nobody in common");
   });
 });
