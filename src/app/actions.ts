@@ -1,10 +1,11 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { actionContextOf, actionRule, actUpdate, type ActionRequest, type HumanAction } from '../contract/index.ts';
-import { RequestRefusedError } from './errors.ts';
+import { noAnswerFromTemporal, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
 import { incidentHandle, incidentStatus } from './incidents.ts';
 import { requireWorker } from './workers.ts';
 
 const verb: Record<ActionRequest['action'], string> = { resolve: 'resolve', cancel: 'cancel', verify_again: 'verify again', revert_change: 'revert a change' };
+const requested: Record<ActionRequest['action'], string> = { resolve: 'the resolution', cancel: 'the cancellation', verify_again: 'the request to verify again', revert_change: 'the revert' };
 
 /**
  * Resolve, cancel, verify again or revert a chosen change: one update, so an action the incident's
@@ -25,6 +26,8 @@ export async function act(client: Client, id: string, request: ActionRequest): P
       throw new RequestRefusedError(`${verb[request.action]} refused: ${reason}`);
     }
     if (err instanceof RequestRefusedError) throw err;
+    // No answer: the update may have been recorded, and saying it was refused would be a guess.
+    if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError(requested[request.action], id, err);
     if (err instanceof WorkflowNotFoundError || (await incidentHandle(client, id)).running === false) {
       throw new RequestRefusedError(`incident ${id} is closed: nothing to ${verb[request.action]}`);
     }

@@ -21,6 +21,46 @@ export class OperationFailedError extends Error {
   }
 }
 
+/** gRPC codes that mean "no answer from the frontend": the server is down, cut off, or too slow. */
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+
+/** The gRPC status code somewhere in an error's cause chain (the client wraps the transport's error). */
+export function grpcCodeOf(err: unknown): number | null {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Temporal gave no answer at all (down, cut off, or past the deadline): not a refusal, not a failure it reported. */
+export function noAnswerFromTemporal(err: unknown): boolean {
+  const code = grpcCodeOf(err);
+  return code === UNAVAILABLE || code === DEADLINE_EXCEEDED;
+}
+
+/**
+ * A change was sent (an approval, a note, a new incident) and Temporal did not answer: it may have
+ * been recorded or not. Saying either would be a guess, and sending it again by another path
+ * could record it twice, so the person is told to look before acting again.
+ */
+export class OutcomeUnknownError extends OperationFailedError {
+  /** What was sent, as the person would name it: "the decision", "the note". */
+  readonly change: string;
+  /** The incident it was for; null for a new incident. */
+  readonly incidentId: string | null;
+  constructor(change: string, incidentId: string | null, cause: unknown) {
+    const look = incidentId ? `\`runbook status ${incidentId}\`` : '`runbook list`';
+    super(`Temporal did not answer: ${change} may or may not have been recorded — check with ${look} before trying again`, { cause });
+    this.name = 'OutcomeUnknownError';
+    this.change = change;
+    this.incidentId = incidentId;
+  }
+}
+
 /** Temporal unreachable: the hint says how to get one. */
 export function temporalUnreachable(address: string, cause?: unknown): OperationFailedError {
   return new OperationFailedError(`Temporal is not reachable at ${address} — start it with \`runbook dev\` or set TEMPORAL_ADDRESS`, { cause });

@@ -17,7 +17,7 @@ import {
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
-import { formatZodError, OperationFailedError, RequestRefusedError } from './errors.ts';
+import { formatZodError, noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
@@ -59,6 +59,7 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
         ...(options.eager ? { requestEagerStart: true } : {}),
       });
     } catch (err) {
+      if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError('the new incident', null, err);
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       if (chosen !== undefined) throw await idTaken(client, id);
       if (n >= GENERATED_ID_TRIES) throw new RequestRefusedError(`${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`);
@@ -144,6 +145,8 @@ export async function decide(client: Client, id: string, input: { stepId: string
       throw new RequestRefusedError(`${input.decision === 'approved' ? 'approval' : 'rejection'} refused: ${reason}`);
     }
     if (err instanceof RequestRefusedError) throw err;
+    // No answer: the update may have been recorded. Sending it again as a signal, or calling it refused, would be a guess.
+    if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError('the decision', id, err);
     // It closed between the check above and the update (e.g. the approval before this one finished it).
     if (err instanceof WorkflowNotFoundError || (await incidentHandle(client, id)).running === false) {
       throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
@@ -154,11 +157,19 @@ export async function decide(client: Client, id: string, input: { stepId: string
   }
 }
 
+/** What a signal records, as the person who sent it would name it. */
+const SIGNALLED: Record<string, string> = { acknowledge: 'the acknowledgement', note: 'the note', setRootCause: 'the root cause', provideSecretRef: 'the secret reference' };
+
 /** Signals are durable, so they are sent without a worker; the answer says whether one will act on it now. */
 export async function signalIncident<Payload>(client: Client, id: string, signal: SignalDefinition<[Payload]>, payload: Payload): Promise<{ taskQueue: string; workerPolling: boolean }> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new RequestRefusedError(`incident ${id} is closed: \`${signal.name}\` changes nothing now`);
-  await handle.signal(signal, payload);
+  try {
+    await handle.signal(signal, payload);
+  } catch (err) {
+    if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError(SIGNALLED[signal.name] ?? `the ${signal.name} signal`, id, err);
+    throw err;
+  }
   return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0 };
 }
 

@@ -1,35 +1,16 @@
 import type { Client } from '@temporalio/client';
-import { OperationFailedError } from '../app/errors.ts';
-
-/** gRPC codes that mean "no answer from the frontend": the server is down, cut off, or too slow. */
-const UNAVAILABLE = 14;
-const DEADLINE_EXCEEDED = 4;
+import { noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError } from '../app/errors.ts';
 
 /** The console cannot reach its Temporal frontend: pages answer 503 with this, not a hang and a 500. */
 export class TemporalUnreachableError extends OperationFailedError {
   readonly address: string;
-  constructor(address: string, cause?: unknown) {
-    super(`Temporal is unreachable at ${address}; the console shows incidents again as soon as it answers (check that the Temporal server is running and reachable from this host)`, { cause });
+  /** `consequence`: what it means for the request, when more than "try again once it answers". */
+  constructor(address: string, cause?: unknown, consequence = 'the console shows incidents again as soon as it answers') {
+    super(`Temporal is unreachable at ${address}; ${consequence} (check that the Temporal server is running and reachable from this host)`, { cause });
     this.name = 'TemporalUnreachableError';
     this.address = address;
   }
 }
-
-/** The gRPC status code somewhere in an error's cause chain (the client wraps the transport's error). */
-export function grpcCodeOf(err: unknown): number | null {
-  let current: unknown = err;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
-}
-
-const isNoAnswer = (err: unknown) => {
-  const code = grpcCodeOf(err);
-  return code === UNAVAILABLE || code === DEADLINE_EXCEEDED;
-};
 
 /**
  * Whether the console's Temporal frontend answers, asked at most once a second however many pages,
@@ -78,11 +59,16 @@ export class TemporalHealth {
       this.last = { up: true, at: Date.now() };
       return value;
     } catch (err) {
-      if (!isNoAnswer(err)) throw err;
+      if (!(err instanceof OutcomeUnknownError) && !noAnswerFromTemporal(err)) throw err;
+      // A change that got no answer may have been recorded: "try again" could record it twice.
+      const unknown = err instanceof OutcomeUnknownError ? `${err.change} may or may not have been recorded: check the ${err.incidentId ? 'incident page' : 'incidents list'}` : null;
       // A frontend that is up answers GetSystemInfo in milliseconds: a second deadline as long as the first would only double the wait.
       const recentlyDown = this.last !== null && !this.last.up && Date.now() - this.last.at < 1_000;
-      if (recentlyDown || !(await this.check(0, Math.min(1_000, this.timeoutMs)))) throw new TemporalUnreachableError(this.address, err);
-      throw new OperationFailedError(`Temporal at ${this.address} did not answer within ${this.timeoutMs} ms although it is up: the server, or the worker answering this incident's queries, is overloaded; retry shortly`, { cause: err });
+      if (recentlyDown || !(await this.check(0, Math.min(1_000, this.timeoutMs)))) {
+        throw new TemporalUnreachableError(this.address, err, unknown ? `${unknown} once it answers` : undefined);
+      }
+      const overloaded = `Temporal at ${this.address} did not answer within ${this.timeoutMs} ms although it is up`;
+      throw new OperationFailedError(unknown ? `${overloaded}: ${unknown} before trying again` : `${overloaded}: the server, or the worker answering this incident's queries, is overloaded; retry shortly`, { cause: err });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeUnknownKey, jsonPath, unknownKeys } from '../contract/index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import type { BuiltinScenarioDefinition, SimulatorProfile } from '../runbooks/types.ts';
 
@@ -83,9 +84,15 @@ export function loadScenarioFile(path: string, profile: SimulatorProfile = defau
 }
 
 export function parseScenarioPhases(raw: unknown, source = 'scenario', profile: SimulatorProfile = defaultProfile()): ScenarioPhase[] {
-  const parsed = z.array(phaseSchema(profile)).min(1, 'at least one phase').safeParse(raw);
+  const schema = z.array(phaseSchema(profile)).min(1, 'at least one phase');
+  // A misspelt key at any depth is named with the one it most likely stands for: `statsu` is `status`.
+  const unknown = unknownKeys(schema, raw);
+  if (unknown.length > 0) {
+    throw new ScenarioFileError(`invalid ${source}: ${unknown.map(describeUnknownKey).join('; ')} — fix or remove the key; ${exampleOf(profile)}`);
+  }
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
     throw new ScenarioFileError(`invalid ${source}: ${problems.join('; ')} — ${exampleOf(profile)}; a phase without durationMs/requests lasts forever`);
   }
   return parsed.data as ScenarioPhase[];

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type ApprovalPolicy, type CatalogEntry } from '../contract/index.ts';
+import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type CatalogEntry } from '../contract/index.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { defaultRunbookId, getRunbook, runbookIds } from '../runbooks/index.ts';
 import { keyRefVariable, serviceFromConfig } from './service-config.ts';
+import { requireNoVariablesWithoutEffect, withAutoApprovalSwitch, withGlobalSwitches } from './file-and-variables.ts';
 
 /** Without a catalog file: one service per runbook, from the RUNBOOK_* variables (the quick start). */
 export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
@@ -46,18 +47,6 @@ function requireOwnKeys(entries: CatalogEntry[]): void {
     }
     byRef.set(ref, entry);
   }
-}
-
-/**
- * A global security switch only ever tightens a service's policy: `RUNBOOK_REQUIRE_VERIFIED_APPROVALS=1`
- * or `RUNBOOK_DRY_RUN=1` means the same with a catalog file as without one.
- */
-export function withGlobalSwitches(policy: ApprovalPolicy, config: AppConfig): ApprovalPolicy {
-  return {
-    ...policy,
-    dryRun: policy.dryRun || config.RUNBOOK_DRY_RUN === true,
-    ...(policy.requireVerifiedApprovals || config.RUNBOOK_REQUIRE_VERIFIED_APPROVALS ? { requireVerifiedApprovals: true } : {}),
-  };
 }
 
 function readCatalogFile(path: string): unknown {
@@ -103,5 +92,7 @@ export function catalogFromConfig(config: AppConfig): ServiceCatalog {
       throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${problems.map((p) => `${where(p.path)}: ${p.message}`).join('; ')} (settings of runbook ${id})`);
     }
   });
-  return new ServiceCatalog(parsed.data.map((entry) => ({ ...entry, policy: withGlobalSwitches(entry.policy, config) })));
+  // The file's own mistakes first: they are what its author is fixing.
+  requireNoVariablesWithoutEffect(config, config.RUNBOOK_SERVICES_FILE);
+  return new ServiceCatalog(parsed.data.map((entry) => withAutoApprovalSwitch({ ...entry, policy: withGlobalSwitches(entry.policy, config, entry.name) }, config)));
 }

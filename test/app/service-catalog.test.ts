@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createCatalogActivities, guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
 import { catalogFromConfig } from '../../src/worker/service-catalog.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { ideogramSettingsOf } from '../../src/runbooks/ideogram/settings.ts';
 import { describeSecretRef, ErrorTypes, secretRefAllowed, type CatalogEntry, type SecretRef, type MutationRecord, type ProbeResult } from '../../src/contract/index.ts';
 
 const entry: CatalogEntry = {
@@ -83,6 +84,70 @@ describe('global security switches only tighten a catalog file', () => {
     const plain = await resolved({}, {});
     expect(plain.dryRun).toBe(false);
     expect(plain.requireVerifiedApprovals).toBeUndefined();
+  });
+});
+
+describe('variables beside a services file: refused when they would do nothing, tighten-only when they are switches', () => {
+  const refused = async (env: NodeJS.ProcessEnv, entries: object[] = [entry]) => {
+    const path = await catalogFile('services.json', JSON.stringify(entries));
+    try {
+      catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: path, ...env }));
+    } catch (err) {
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+      return (err as Error).message;
+    }
+    throw new Error('accepted');
+  };
+  const resolved = async (entries: object[], env: NodeJS.ProcessEnv, name = 'ideogram-service') => {
+    const path = await catalogFile('services.json', JSON.stringify(entries));
+    return createCatalogActivities(catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: path, ...env }))).resolveService({ name });
+  };
+
+  it.each([
+    ['RUNBOOK_SERVICE_BASE_URL', 'https://proxy.example', 'target.baseUrl'],
+    ['RUNBOOK_STATUS_PAGE_URL', 'https://status.example/api/v2/status.json', 'target.statusPageUrl'],
+    ['RUNBOOK_API_HOST', 'proxy.example', 'target.apiHost'],
+    ['RUNBOOK_API_KEY_REF', 'env:OTHER_KEY', 'target.apiKeyRef'],
+    ['RUNBOOK_OPENAI_API_KEY_REF', 'env:OTHER_KEY', 'target.apiKeyRef'],
+    ['RUNBOOK_K8S_NAMESPACE', 'prod', 'target.kubernetes.namespace'],
+    ['RUNBOOK_K8S_DEPLOYMENT', 'api', 'target.kubernetes.deployment'],
+    ['RUNBOOK_K8S_CONTAINER', 'app', 'target.kubernetes.container'],
+    ['RUNBOOK_K8S_SECRET', 's', 'target.settings.secretName'],
+    ['RUNBOOK_K8S_SECRET_KEY', 'k', 'target.settings.secretKey'],
+    ['RUNBOOK_BATCH_SELECTOR', 'a=b', 'target.settings.batchSelector'],
+    ['RUNBOOK_ALLOWED_SECRET_REFS', 'env:*', 'allowedSecretRefs'],
+    ['RUNBOOK_AUTO_APPROVE_P1_FALLBACK', 'true', 'target.settings.autoApproveP1Fallback: true'],
+  ])('%s is refused, saying where it goes in the file (exit 2)', async (variable, value, where) => {
+    const message = await refused({ [variable]: value });
+    expect(message).toContain('describes every service, so these variables would have no effect');
+    expect(message).toContain(`${variable}${variable === 'RUNBOOK_AUTO_APPROVE_P1_FALLBACK' ? '=true' : ''}: set ${where}`);
+    expect(message).not.toContain('OTHER_KEY');
+  });
+
+  it('RUNBOOK_APPROVERS restricts: an approver must be in both lists; a file policy without a list takes the variable\'s', async () => {
+    const policy = (approvers: string[], required = 1) => [{ ...entry, policy: { ...entry.policy, approvers, required } }];
+    expect((await resolved(policy(['rita', 'bob']), { RUNBOOK_APPROVERS: 'RITA, sam' })).policy.approvers).toEqual(['rita']);
+    expect((await resolved(policy([]), { RUNBOOK_APPROVERS: 'sam,tom' })).policy.approvers).toEqual(['sam', 'tom']);
+    // Nobody in common would empty the list, and an empty list means anyone: refused instead.
+    expect(await refused({ RUNBOOK_APPROVERS: 'sam' }, policy(['rita', 'bob']))).toContain(
+      "RUNBOOK_APPROVERS (sam) and service ideogram-service's policy.approvers (rita, bob) have nobody in common, and it needs 1 approval: an approver must be in both lists",
+    );
+    expect(await refused({ RUNBOOK_APPROVERS: 'rita,sam' }, policy(['rita', 'bob'], 2))).toContain('have only rita in common, and it needs 2 approvals');
+  });
+
+  it('RUNBOOK_AUTO_APPROVE_P1_FALLBACK=false turns P1 auto-approval off for every service, however the file says it', async () => {
+    const on = [
+      { ...entry, target: { ...entry.target, settings: { autoApproveP1Fallback: true } } },
+      { ...entry, name: 'legacy-service', target: { ...entry.target, apiKeyRef: { kind: 'env', name: 'LEGACY_KEY' } }, policy: { ...entry.policy, autoApproveP1Fallback: true } },
+    ];
+    const effective = async (env: NodeJS.ProcessEnv, name: string) => {
+      const service = await resolved(on, env, name);
+      return ideogramSettingsOf(service.target, { policy: service.policy }).autoApproveP1Fallback;
+    };
+    expect(await effective({}, 'ideogram-service')).toBe(true);
+    expect(await effective({}, 'legacy-service')).toBe(true);
+    expect(await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'false' }, 'ideogram-service')).toBe(false);
+    expect(await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'no' }, 'legacy-service')).toBe(false);
   });
 });
 
@@ -184,7 +249,7 @@ describe('the catalog guard', () => {
 });
 
 describe('worker start checks its configuration before connecting', () => {
-  it('a postmortem directory that is a file, or a bad catalog, stops `runbook worker` with exit 2 and says what to do', async () => {
+  it('a postmortem directory that is a file, a bad catalog, or a variable the catalog makes meaningless stops `runbook worker` / `runbook dev` with exit 2 and says what to do', async () => {
     const { runCli } = await import('../support/cli.ts');
     const file = await catalogFile('not-a-dir', 'x');
     const dir = await runCli(['worker'], { env: { RUNBOOK_POSTMORTEM_DIR: file, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
@@ -194,5 +259,13 @@ describe('worker start checks its configuration before connecting', () => {
     const catalog = await runCli(['worker'], { env: { RUNBOOK_SERVICES_FILE: bad, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
     expect(catalog.code).toBe(2);
     expect(catalog.stderr).toContain('$[0].target.baseUrl');
+    const good = await catalogFile('services.json', JSON.stringify([entry]));
+    const beside = await runCli(['worker'], { env: { RUNBOOK_SERVICES_FILE: good, RUNBOOK_K8S_NAMESPACE: 'prod', TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(beside.code).toBe(2);
+    expect(beside.stderr).toContain(`RUNBOOK_SERVICES_FILE ${good} describes every service, so these variables would have no effect — RUNBOOK_K8S_NAMESPACE: set target.kubernetes.namespace on each service in the file instead`);
+    // `runbook dev` checks the same before it starts a server: approvers in neither list would leave nobody.
+    const dev = await runCli(['dev', '--no-ui', '--no-console'], { env: { RUNBOOK_SERVICES_FILE: good, RUNBOOK_APPROVERS: 'sam', TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(dev.code).toBe(2);
+    expect(dev.stderr).toContain("RUNBOOK_APPROVERS (sam) and service ideogram-service's policy.approvers (rita) have nobody in common");
   });
 });

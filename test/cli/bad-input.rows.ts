@@ -36,6 +36,13 @@ function servicesFile(yaml: string): string {
   return path;
 }
 
+/** A scenario file for a row: written once, when the table is loaded. */
+function scenarioFile(phases: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bad-input-scenario-')), 'scenario.json');
+  writeFileSync(path, JSON.stringify(phases));
+  return path;
+}
+
 const ESC = '\u001b';
 const BEL = '\u0007';
 const ZWJ = '\u200d';
@@ -107,6 +114,9 @@ export const ROWS: Row[] = [
   config('one key for two providers', 'RUNBOOK_OPENAI_API_KEY_REF', 'env:HARNESS_IDEOGRAM_API_KEY', 'services ideogram-service and openai-service would both send the key at env:HARNESS_IDEOGRAM_API_KEY'),
   config('services file with misspelt policy keys', 'RUNBOOK_SERVICES_FILE', servicesFile('- name: ideogram-service\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ideogram-service}}\n  policy: {aprovers: [bob], requried: 2}\n'), '$[0].policy.aprovers: unknown key — did you mean approvers?; $[0].policy.requried: unknown key — did you mean required?'),
 
+  // The harness sets RUNBOOK_SERVICE_BASE_URL and friends: beside a services file they would do nothing.
+  config('services file beside variables that describe one service', 'RUNBOOK_SERVICES_FILE', servicesFile('- name: ideogram-service\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ideogram-service}}\n'), 'would have no effect — RUNBOOK_SERVICE_BASE_URL: set target.baseUrl on each service in the file instead'),
+
   // ── triage, simulate, drill: refused before any probe, server or simulator ─────────────────
   offline('triage: ftp base URL', ['triage', '--base-url', 'ftp://x.example'], '--base-url: an http:// or https:// URL'),
   offline('triage: javascript status page', ['triage', '--status-page-url', 'javascript:alert(1)'], '--status-page-url: an http:// or https:// URL'),
@@ -122,6 +132,8 @@ export const ROWS: Row[] = [
   offline('simulate: scenario and file', ['simulate', '--scenario', 'healthy', '--scenario-file', 'x.json'], 'not both'),
   offline('drill: unknown scenario', ['drill', 'martians'], 'unknown scenario "martians"'),
   offline('drill: no scenario', ['drill'], 'name a scenario'),
+  offline('drill: misspelt key in a scenario file', ['drill', '--scenario-file', scenarioFile([{ requests: 5, legacy: { statsu: 500 } }, { name: 'recovered' }])], '$[0].legacy.statsu: unknown key — did you mean status?'),
+  offline('simulate: misspelt phase key in a scenario file', ['simulate', '--scenario-file', scenarioFile([{ name: 'down', requets: 5 }, {}])], '$[0].requets: unknown key — did you mean requests?'),
   offline('drill: real cluster without dry-run', ['drill', 'outage-500', '--kube-context', 'prod'], '--kube-context needs --dry-run'),
   offline('serve: drill timings for alerts outside runbook dev', ['serve', '--port', '0'], 'RUNBOOK_INTAKE_DRILL_TIMINGS is honoured only by `runbook dev`', { RUNBOOK_INTAKE_DRILL_TIMINGS: 'true' }),
 

@@ -69,6 +69,16 @@ describe('the console with OpenID Connect', () => {
     expect((await browser.get('/')).location).toBe('/login');
   });
 
+  it.each([
+    ['erin-hidden', 'a name without invisible characters (found U+200B)'],
+    ['erin-cyrillic', 'a name in one script: it mixes Cyrillic and Latin'],
+  ])('refuses %s, whose name would show as erin, with 403 and the reason, and signs nobody in', async (login, reason) => {
+    const { browser, landed } = await signInAs(login);
+    expect(landed.status).toBe(403);
+    expect(landed.body).toContain(`Forbidden: your account name cannot identify you here: ${reason}`);
+    expect((await browser.get('/')).location).toBe('/login');
+  });
+
   it('accepts no local login link once an issuer is configured', async () => {
     expect(ch.console.loginUrl).toBeNull();
     const token = ch.console.loginLinks.issue({ name: 'alice', roles: ['viewer'], issuer: 'local-link', subject: 'alice@test' });

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { alertIncidentId } from '../../src/app/alerts.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -34,17 +34,18 @@ export interface IntakeHarness {
 
 /**
  * The service (console + intake) on a harness worker. `throughGate`: the service reaches Temporal
- * through a TCP relay the test can hold; `mode`: as `runbook dev` on its own dev server would start it.
+ * through a TCP relay the test can hold (and `serviceInterceptors` see its calls, to cut the relay
+ * at a chosen one); `mode`: as `runbook dev` on its own dev server would start it.
  */
 export async function startIntakeHarness(
   env: NodeJS.ProcessEnv = {},
-  options: { throughGate?: boolean; mode?: 'local-dev-server' | 'service'; phases?: ScenarioPhase[] } = {},
+  options: { throughGate?: boolean; mode?: 'local-dev-server' | 'service'; phases?: ScenarioPhase[]; serviceInterceptors?: WorkflowClientInterceptor[] } = {},
 ): Promise<IntakeHarness> {
   const h = await startHarness({ phases: options.phases ?? LASTING_OUTAGE });
   const fullEnv = { ...cliEnvironment(h, temporalAddress()), ...env };
   const gate = options.throughGate ? await startTcpGate(temporalAddress()) : null;
   const gated = gate ? await Connection.connect({ address: gate.address }) : null;
-  const serviceClient = gated ? new Client({ connection: gated, namespace: temporalNamespace() }) : h.client;
+  const serviceClient = gated ? new Client({ connection: gated, namespace: temporalNamespace(), interceptors: { workflow: options.serviceInterceptors ?? [] } }) : h.client;
   const lines: string[] = [];
   const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
   const logger = createLogger({ level: 'debug', format: 'json', destination });

@@ -7,6 +7,15 @@ export const IDP_GROUPS: Record<string, string[]> = {
   erin: ['runbook-approvers'],
   vic: ['runbook-viewers'],
   mallory: ['marketing'],
+  // Approvers whose name at the provider would show as someone else's (below): refused at sign-in.
+  'erin-hidden': ['runbook-approvers'],
+  'erin-cyrillic': ['runbook-approvers'],
+};
+
+/** preferred_username where it is not the account id: "erin" with a zero-width space, "erin" with a Cyrillic е. */
+export const IDP_NAMES: Record<string, string> = {
+  'erin-hidden': 'erin\u200b',
+  'erin-cyrillic': '\u0435rin',
 };
 
 export interface TestIdentityProvider {
@@ -30,7 +39,7 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
   const provider = new Provider(issuer, {
     clients: [{ client_id: 'runbook-console', client_secret: 'console-secret', redirect_uris: [`${consoleUrl}/auth/callback`], token_endpoint_auth_method: 'client_secret_post' }],
-    findAccount: (_ctx, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id, groups: IDP_GROUPS[id] ?? [] }) }),
+    findAccount: (_ctx, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: IDP_NAMES[id] ?? id, groups: IDP_GROUPS[id] ?? [] }) }),
     claims: { openid: ['sub'], profile: ['preferred_username', 'groups'], email: ['email'] },
     conformIdTokenClaims: false,
     pkce: { required: () => true },

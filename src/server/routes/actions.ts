@@ -50,7 +50,11 @@ export function approvalIdentity(identity: ConsoleIdentity) {
   return { by: identity.name, via: { channel: 'console' as const, issuer: identity.issuer, subject: identity.subject } };
 }
 
-/** State-changing requests: each checks the CSRF token and the role before anything reaches Temporal. */
+/**
+ * State-changing requests: each checks the CSRF token and the role before anything reaches Temporal,
+ * then runs under the console's deadline (deps.health): with Temporal gone, a 503 in seconds rather
+ * than the client's ~20 s of retries, and a change that got no answer is said to be unknown, not failed.
+ */
 export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const guarded = (role: Role) => ({ preHandler: [requireRole(role), app.csrfProtection] });
   const back = (reply: FastifyReply, id: string) => reply.redirect(`/incidents/${encodeURIComponent(id)}`, 303);
@@ -61,16 +65,18 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const runbook = getRunbook(form.runbook);
     if (form.cause && !Object.hasOwn(runbook.causes, form.cause)) throw new RequestRefusedError(`unknown cause "${form.cause}" for runbook ${runbook.id}`);
     const service = chooseService(catalogFromConfig(deps.config), runbook.id, form.service);
-    // As `runbook start`: without a worker the incident would sit unprobed.
-    await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
     const identity = identityOf(request);
-    const handle = await startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, {
-      runbook: runbook.id,
-      trigger: 'manual',
-      reporter: identity.name,
-      symptom: form.symptom,
-      suspectedCause: form.cause,
-      service,
+    const handle = await deps.health.call(async () => {
+      // As `runbook start`: without a worker the incident would sit unprobed.
+      await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
+      return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, {
+        runbook: runbook.id,
+        trigger: 'manual',
+        reporter: identity.name,
+        symptom: form.symptom,
+        suspectedCause: form.cause,
+        service,
+      });
     });
     request.log.info({ incidentId: handle.workflowId, user: identity.name, issuer: identity.issuer }, 'incident opened from the console');
     return back(reply, handle.workflowId);
@@ -80,7 +86,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const id = parse(IncidentIdSchema, request.params.id);
     const form = parse(DecideForm, request.body);
     const identity = identityOf(request);
-    const message = await decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, ...approvalIdentity(identity) });
+    const message = await deps.health.call(() => decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, ...approvalIdentity(identity) }));
     request.log.info({ incidentId: id, stepId: form.step, decision: form.decision, user: identity.name, issuer: identity.issuer, subject: identity.subject }, message);
     return back(reply, id);
   });
@@ -90,7 +96,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const id = parse(IncidentIdSchema, request.params.id);
     const form = parse(RevertForm, request.body);
     const identity = identityOf(request);
-    const message = await act(deps.client, id, { action: 'revert_change', by: identity.name, step: form.step, ...(form.reason ? { reason: form.reason } : {}) });
+    const message = await deps.health.call(() => act(deps.client, id, { action: 'revert_change', by: identity.name, step: form.step, ...(form.reason ? { reason: form.reason } : {}) }));
     request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
     return back(reply, id);
   });
@@ -101,7 +107,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
       const identity = identityOf(request);
       // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
       const text = action.what ? parse(nonEmpty(action.what), request.body.text ?? request.body.reason ?? '') : '';
-      await action.send(deps.client, id, identity.name, text);
+      await deps.health.call(() => action.send(deps.client, id, identity.name, text));
       request.log.info({ incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
       return back(reply, id);
     });

@@ -1,5 +1,5 @@
 import { act } from '../../app/actions.ts';
-import { OperationFailedError, RequestRefusedError } from '../../app/errors.ts';
+import { OperationFailedError, OutcomeUnknownError, RequestRefusedError } from '../../app/errors.ts';
 import { SLACK_CHOICE_BLOCK_ID } from '../../contract/index.ts';
 import type { SlackChoiceClick } from './interaction.ts';
 import { ephemeral, escape, respond, type SlackDecisionDeps } from './respond.ts';
@@ -44,6 +44,11 @@ export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceCl
     const known = err instanceof RequestRefusedError || err instanceof OperationFailedError;
     if (known) deps.log.warn({ ...where, by: person, reason: err.message }, 'Slack choice refused');
     else deps.log.error({ ...where, by: person, err }, 'Slack choice failed');
+    // No answer to a choice already sent: "nothing was done" might be false.
+    if (err instanceof OutcomeUnknownError) {
+      await ephemeral(deps, click, err.message);
+      return { outcome: 'unknown' };
+    }
     await ephemeral(deps, click, `Nothing was done (${person} chose ${chose(click)}): ${known ? err.message : 'the service could not reach the incident; its log says why'}`);
     return { outcome: 'refused' };
   }

@@ -1,4 +1,4 @@
-import { OperationFailedError, RequestRefusedError } from '../../app/errors.ts';
+import { OperationFailedError, OutcomeUnknownError, RequestRefusedError } from '../../app/errors.ts';
 import { decide, incidentStatus } from '../../app/incidents.ts';
 import { SLACK_APPROVAL_BLOCK_ID } from '../../contract/index.ts';
 import type { SlackClick } from './interaction.ts';
@@ -42,6 +42,11 @@ export async function settleClick(deps: SlackDecisionDeps, click: SlackClick): P
     const known = err instanceof RequestRefusedError || err instanceof OperationFailedError;
     if (known) deps.log.warn({ ...where, by: person, reason: err.message }, 'Slack decision refused');
     else deps.log.error({ ...where, by: person, err }, 'Slack decision failed');
+    // No answer to a decision already sent: "nothing was recorded" might be false.
+    if (err instanceof OutcomeUnknownError) {
+      await ephemeral(deps, click, err.message);
+      return { outcome: 'unknown' };
+    }
     await ephemeral(deps, click, `Nothing was recorded for ${click.stepId}: ${known ? err.message : 'the service could not reach the incident; its log says why'}`);
     return { outcome: 'refused' };
   }
