@@ -25,17 +25,20 @@ export function registerActionCommand(program: Command, ctx: CliContext, spec: A
       const id = args[0] as string;
       const value = spec.argument ? (args[1] as string) : undefined;
       const raw = args[spec.argument ? 2 : 1] as Record<string, unknown>;
-      const options = parseOptions(
+      // Positional names as the other commands report them: `<text>` for a reason, `<step>` for a change.
+      const positional = spec.argument === 'step' ? 'step' : 'text';
+      const parsed = parseOptions(
         z.object({
           id: IncidentIdSchema,
-          value: spec.argument === 'reason' ? TextArgumentSchema('reason') : spec.argument === 'step' ? StepIdSchema : z.undefined(),
+          [positional]: spec.argument === 'reason' ? TextArgumentSchema('reason') : spec.argument === 'step' ? StepIdSchema : z.undefined(),
           reason: FreeTextSchema.optional(),
           by: PersonSchema,
           json: z.boolean().default(false),
         }),
-        { id, value, by: raw.by ?? '', reason: raw.reason, json: raw.json },
-        ['id', 'value'],
-      );
+        { id, [positional]: value, by: raw.by ?? '', reason: raw.reason, json: raw.json },
+        ['id', positional],
+      ) as { id: string; by: string; reason?: string; json: boolean } & Record<string, string | undefined>;
+      const options = { ...parsed, value: parsed[positional] };
       await withClient(ctx, async ({ client }) => {
         const reason = spec.argument === 'reason' ? options.value : options.reason;
         const message = await act(client, options.id, {

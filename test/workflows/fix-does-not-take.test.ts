@@ -31,7 +31,7 @@ const refusal = (promise: Promise<unknown>) =>
     (err: unknown) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof Error ? err.cause.message : String(err)),
   );
 
-describe('when the fix does not take (time-skipping, mocked activities)', () => {
+describe('when the fix does not take (time-skipping, mocked activities)', { timeout: 180_000 }, () => {
   it('gives a rotated key its propagation grace: a key accepted three minutes late resolves the incident, never rolled back', async () => {
     // The key is applied about 5.5 min in (the approval times out to approved); the provider accepts it at 8 min.
     const run = await startUnit(ctx, unitInput(autoApproving), { fault: 401, health: ({ elapsedMs }) => elapsedMs >= 8 * MIN });
