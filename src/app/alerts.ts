@@ -1,22 +1,22 @@
 // src/app: alerts become incidents — one open incident per (runbook, service), later alerts join it as timeline entries.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alertIncidentId, alertSignal, IncidentStartSchema, type AlertSignal, type IncidentStart, type IntakeTarget } from '../contract/index.ts';
-import { openOrJoinIncident } from '../activities/intake.ts';
+import { currentAlertIncidentId, openOrJoinIncident } from '../activities/intake.ts';
 import { formatZodError, RequestRefusedError } from './errors.ts';
 import type { IncidentWorkflow } from './incident-workflow.ts';
 
 /** Where an alert belongs: the runbook and catalog service its labels name. */
 export type AlertTarget = IntakeTarget;
-export { alertIncidentId };
+export { alertIncidentId, currentAlertIncidentId };
 
 export type AlertOutcome = 'opened-or-joined' | 'recorded' | 'nothing-open';
 
 /**
- * A firing alert opens the incident or joins the open one in one server call (signal-with-start:
- * no lookup race; synthetic checks open incidents the same way). The id of a closed incident is
- * reused by the next outage. A resolved alert never opens anything: it is recorded on the open
- * incident (which re-checks), or dropped. `timings` come from the service's own configuration
- * (production when absent), never from the alert.
+ * A firing alert opens the incident or joins the open one with signal-with-start (no lookup race;
+ * synthetic checks open incidents the same way). A closed incident's id is never reused: the next
+ * outage of the slot gets the next generation's id. A resolved alert never opens anything: it is
+ * recorded on the newest incident if it is open (which re-checks), or dropped. `timings` come from
+ * the service's own configuration (production when absent), never from the alert.
  */
 export async function deliverAlert(
   client: Client,
@@ -25,8 +25,8 @@ export async function deliverAlert(
   alert: AlertSignal,
   timings?: IncidentStart['timings'],
 ): Promise<{ incidentId: string; outcome: AlertOutcome }> {
-  const incidentId = alertIncidentId(target, taskQueue);
   if (alert.status === 'resolved') {
+    const incidentId = await currentAlertIncidentId(client, target, taskQueue);
     try {
       await client.workflow.getHandle<IncidentWorkflow>(incidentId).signal(alertSignal, alert);
       return { incidentId, outcome: 'recorded' };
@@ -39,6 +39,6 @@ export async function deliverAlert(
   const draft: IncidentStart = { runbook: target.runbook, service: target.service, trigger: 'alert', reporter: alert.source, symptom: alert.summary, ...(timings ? { timings } : {}) };
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
-  await openOrJoinIncident(client, taskQueue, { ...draft, runbook: target.runbook, symptom: parsed.data.symptom }, alert);
+  const incidentId = await openOrJoinIncident(client, taskQueue, { ...draft, runbook: target.runbook, symptom: parsed.data.symptom }, alert);
   return { incidentId, outcome: 'opened-or-joined' };
 }

@@ -175,7 +175,7 @@ export async function signalIncident<Payload>(client: Client, id: string, signal
 
 export interface IncidentRow {
   incidentId: string;
-  /** The run this row shows: an alert incident's id is reused by the next outage, a run is one incident. */
+  /** The run this row shows: the runs of one incident (continued as new) share its id. */
   runId: string;
   status: string;
   state: string | null;

@@ -11,13 +11,25 @@ export interface IntakeTarget {
 }
 
 /**
- * The one workflow id of an incident opened by an alert or a synthetic check, per (runbook,
- * service) on this engine. The task queue is part of it: engines sharing a namespace on different
- * task queues are separate engines.
+ * The workflow id of the `generation`-th incident opened by alerts or synthetic checks for
+ * (runbook, service) on this engine: `incident-<runbook>-<service>.<task queue>` for the first,
+ * `incident-<runbook>-<service>-<n>.<task queue>` for later outages, so that no two incidents ever
+ * share an id. The task queue is part of it: engines sharing a namespace on different task queues
+ * are separate engines.
  */
-export function alertIncidentId(target: IntakeTarget, taskQueue: string): string {
-  return `incident-${target.runbook}-${target.service}.${taskQueue}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120);
+export function alertIncidentId(target: IntakeTarget, taskQueue: string, generation = 1): string {
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '-');
+  const head = clean(`incident-${target.runbook}-${target.service}`);
+  const tail = clean(`.${taskQueue}`);
+  if (generation <= 1) return `${head}${tail}`.slice(0, ALERT_INCIDENT_ID_MAX);
+  const suffix = `-${generation}`;
+  // Shortened from the head: the generation and the task queue keep each id distinct.
+  const room = ALERT_INCIDENT_ID_MAX - suffix.length - tail.length;
+  if (room > 0) return `${head.slice(0, room)}${suffix}${tail}`;
+  return `${`${head}${tail}`.slice(0, ALERT_INCIDENT_ID_MAX - suffix.length)}${suffix}`;
 }
+
+const ALERT_INCIDENT_ID_MAX = 120;
 
 /**
  * The incident workflow as the intake starts it (signal-with-start): a start request in, the result

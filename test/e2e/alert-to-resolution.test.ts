@@ -51,8 +51,8 @@ describe('alert → incident → resolution, drill-style (intake, worker, simula
   it('a firing alert opens the incident, a human approves the fallback, the provider recovers, the resolved alert is recorded and the probes resolve it; the postmortem starts with the alert', async () => {
     expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'drill-alert', labels: LABELS, summary: 'Ideogram generate calls failing' }]))).status).toBe(202);
     // Delivered after the 202: the incident exists once the signal-with-start reached the server.
-    const { runId } = await until(() => ih.incident().describe(), () => true, 'the alert incident');
-    const handle = ih.incident();
+    const { runId } = await until(async () => (await ih.incident()).describe(), () => true, 'the alert incident');
+    const handle = await ih.incident();
 
     // The start request holds the compressed clock, chosen by the service (not by the alert).
     const history = await handle.fetchHistory();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
+import { currentAlertIncidentId } from '../../src/app/alerts.ts';
 import { createSyntheticSchedule, prepareSyntheticSchedule } from '../../src/app/schedules.ts';
 import { alertIncidentId, SYNTHETIC_BILLED_MEMO, timelineQuery } from '../../src/contract/index.ts';
 import { historyToJson, maybeRecordHistory } from '../e2e/support/histories.ts';
@@ -21,11 +22,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const id of schedules) await h.client.schedule.getHandle(id).delete().catch(() => undefined);
-  await h.client.workflow.getHandle(incidentId()).terminate('test over').catch(() => undefined);
+  await h.client.workflow.getHandle(await currentAlertIncidentId(h.client, IDEOGRAM, h.taskQueue)).terminate('test over').catch(() => undefined);
   await h.close();
 });
 
-const incidentId = () => alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue);
+const IDEOGRAM = { runbook: 'ideogram', service: 'ideogram-service' };
+/** The first generation: no incident of this slot closes during these tests. */
+const incidentId = () => alertIncidentId(IDEOGRAM, h.taskQueue);
 
 /** A schedule that never fires by itself during the test (24 h): runs are triggered. */
 async function schedule(billedPerDay = 48): Promise<string> {

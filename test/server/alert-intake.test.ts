@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { alertIncidentId } from '../../src/app/alerts.ts';
-import { statusQuery, timelineQuery } from '../../src/contract/index.ts';
+import { alertIncidentId, deliverAlert } from '../../src/app/alerts.ts';
+import { statusQuery, timelineQuery, type AlertSignal } from '../../src/contract/index.ts';
 import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 
 let ih: IntakeHarness;
+const IDEOGRAM = { runbook: 'ideogram', service: 'ideogram-service' };
 
 beforeAll(async () => {
   ih = await startIntakeHarness();
@@ -42,13 +43,13 @@ describe('POST /hooks/alertmanager', () => {
     expect(entry!.message).toContain('alertmanager alert firing: Ideogram generate calls failing (fingerprint fp-first)');
     expect(entry!.data).toMatchObject({ fingerprint: 'fp-first', labels: { severity: 'page', alertname: 'IdeogramDown' }, generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up' });
     // The alert comes first: the signal that started the incident is handled before it runs.
-    const timeline = await until(() => ih.incident().query(timelineQuery), (t) => t.some((e) => e.kind === 'state'), 'the investigating state');
+    const timeline = await until(async () => (await ih.incident()).query(timelineQuery), (t) => t.some((e) => e.kind === 'state'), 'the investigating state');
     expect(timeline[0]!.kind).toBe('alert');
     expect(timeline.find((e) => e.kind === 'state')!.message).toBe('investigating: alert by alertmanager — "Ideogram generate calls failing"');
   });
 
   it('records a burst of 500 alerts for one group on the one open incident, none dropped or doubled', async () => {
-    const before = (await ih.incident().describe()).runId;
+    const before = (await (await ih.incident()).describe()).runId;
     const fingerprints = Array.from({ length: 500 }, (_, i) => `burst-${i}`);
     // Without labels: the first runbook and its only service, the same incident as above.
     const answers = await Promise.all(fingerprints.map((fingerprint) => ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint }]))));
@@ -57,12 +58,12 @@ describe('POST /hooks/alertmanager', () => {
     await ih.waitForAlerts(501);
     expect(await ih.alertsReceived()).toBe(501);
     // The timeline stays bounded: the newest alerts are on it, the rest are counted in an elision summary.
-    const timeline = await ih.incident().query(timelineQuery);
+    const timeline = await (await ih.incident()).query(timelineQuery);
     expect(timeline.length).toBeLessThan(300);
     expect(timeline.some((e) => typeof e.data === 'object' && e.data !== null && 'elided' in e.data)).toBe(true);
     expect(timeline.filter((e) => e.kind === 'alert' && (e.data as { fingerprint: string }).fingerprint.startsWith('burst-')).length).toBeGreaterThan(0);
-    expect((await ih.incident().describe()).runId).toBe(before);
-    const history = await ih.incident().fetchHistory();
+    expect((await (await ih.incident()).describe()).runId).toBe(before);
+    const history = await (await ih.incident()).fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
   });
 
@@ -71,11 +72,11 @@ describe('POST /hooks/alertmanager', () => {
     expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'fp-first', status: 'resolved' }]))).status).toBe(202);
     const entries = await ih.waitForAlerts(recorded + 1);
     expect(entries.at(-1)!.message).toContain('alertmanager alert resolved');
-    const timeline = await ih.incident().query(timelineQuery);
+    const timeline = await (await ih.incident()).query(timelineQuery);
     expect(timeline.some((e) => e.message.startsWith('Re-check requested: alertmanager reports the alert resolved'))).toBe(true);
     // The provider is still down: the probes, not the alert, say whether it is over.
-    expect((await ih.incident().describe()).status.name).toBe('RUNNING');
-    expect((await ih.incident().query(statusQuery)).state).not.toMatch(/resolved|closed/);
+    expect((await (await ih.incident()).describe()).status.name).toBe('RUNNING');
+    expect((await (await ih.incident()).query(statusQuery)).state).not.toMatch(/resolved|closed/);
   });
 
   it('refuses malformed JSON, an unknown runbook or service label, with the reason, starting nothing and logging no body', async () => {
@@ -102,14 +103,60 @@ describe('POST /hooks/alertmanager', () => {
     expect(ih.logText()).not.toContain('fp-secret');
   });
 
-  it('opens a new incident under the same id once the previous one closed', async () => {
-    const closedRun = (await ih.incident().describe()).runId;
-    await ih.incident().terminate('outage over for this test');
+  it('opens the next generation under a new id once the previous incident closed; the closed one keeps its id and history', async () => {
+    const firstId = alertIncidentId(IDEOGRAM, ih.h.taskQueue);
+    const closed = await ih.incident();
+    expect(closed.workflowId).toBe(firstId);
+    const closedRun = (await closed.describe()).runId;
+    await closed.terminate('outage over for this test');
+    const closedEvents = (await closed.fetchHistory()).events!.length;
     expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'fp-next-outage', summary: 'Ideogram down again' }]))).status).toBe(202);
-    // Delivered after the 202: the new run shows up once the signal-with-start reached the server.
-    await until(() => ih.incident().describe(), (d) => d.runId !== closedRun, 'a new run');
+    const secondId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 2);
+    expect(secondId).toBe(`incident-ideogram-ideogram-service-2.${ih.h.taskQueue}`);
+    // Delivered after the 202: the new incident shows up once the signal-with-start reached the server.
+    await until(async () => (await ih.incident()).workflowId, (id) => id === secondId, 'the second generation');
     const entries = await ih.waitForAlerts(1);
     expect(entries.map((e) => (e.data as { fingerprint: string }).fingerprint)).toEqual(['fp-next-outage']);
-    expect((await ih.incident().describe()).runId).not.toBe(closedRun);
+    // The first incident was not started again: same run, closed, its history unchanged.
+    const first = ih.h.client.workflow.getHandle(firstId);
+    expect(await first.describe()).toMatchObject({ runId: closedRun, status: { name: 'TERMINATED' } });
+    expect((await first.fetchHistory()).events).toHaveLength(closedEvents);
+  });
+
+  it('delivers concurrent alerts after a close into one new generation, started once', async () => {
+    const secondId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 2);
+    await ih.h.client.workflow.getHandle(secondId).terminate('second outage over for this test');
+    const alert = (fingerprint: string): AlertSignal => ({ source: 'alertmanager', status: 'firing', fingerprint, summary: 'Ideogram down a third time', labels: {} });
+    // Straight to delivery, all at once: the intake's queue would hand them over one by one.
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, alert(`third-${i}`))));
+    const thirdId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3);
+    expect(new Set(results.map((r) => r.incidentId))).toEqual(new Set([thirdId]));
+    expect((await ih.incident()).workflowId).toBe(thirdId);
+    await ih.waitForAlerts(12);
+    expect(await ih.alertsReceived()).toBe(12);
+    const history = await (await ih.incident()).fetchHistory();
+    expect(history.events!.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
+    expect(await executionExists(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 4))).toBe(false);
+    expect((await ih.h.client.workflow.getHandle(secondId).describe()).status.name).toBe('TERMINATED');
+  });
+
+  it('a process that knows no generation yet walks past the closed ones and joins the open one', async () => {
+    const recorded = await ih.alertsReceived();
+    vi.resetModules();
+    const fresh = await import('../../src/app/alerts.ts');
+    expect(fresh.deliverAlert).not.toBe(deliverAlert);
+    const answer = await fresh.deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, { source: 'alertmanager', status: 'firing', fingerprint: 'fresh-process', summary: 'Ideogram down a third time', labels: {} });
+    expect(answer.incidentId).toBe(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3));
+    expect(await fresh.currentAlertIncidentId(ih.h.client, IDEOGRAM, ih.h.taskQueue)).toBe(answer.incidentId);
+    await ih.waitForAlerts(recorded + 1);
+    expect(await executionExists(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 4))).toBe(false);
+  });
+
+  it('records a resolved alert on the newest generation', async () => {
+    const recorded = await ih.alertsReceived();
+    const answer = await deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, { source: 'alertmanager', status: 'resolved', fingerprint: 'third-0', summary: 'Ideogram down a third time', labels: {} });
+    expect(answer).toEqual({ incidentId: alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3), outcome: 'recorded' });
+    const entries = await ih.waitForAlerts(recorded + 1);
+    expect(entries.at(-1)!.message).toContain('alertmanager alert resolved');
   });
 });

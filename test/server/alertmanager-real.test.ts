@@ -40,17 +40,17 @@ describe.skipIf(!available)('a real Alertmanager delivering to the intake', () =
     const first = await alertsUntil((e) => instancesOf(e, 'firing').has('api-1'), 'the first alert');
     expect(first[0]!.message).toContain('generate failing on api-1');
     expect(first[0]!.data).toMatchObject({ source: 'alertmanager', generatorURL: 'http://prometheus.local/graph?g0.expr=up', labels: { runbook: 'ideogram', service: 'ideogram-service' } });
-    const run = (await ih.incident().describe()).runId;
+    const run = (await (await ih.incident()).describe()).runId;
 
     await am.postAlerts([{ labels: { ...labels, instance: 'api-2' }, annotations: { summary: 'generate failing on api-2' } }]);
     await alertsUntil((e) => instancesOf(e, 'firing').has('api-2'), 'the second alert');
-    expect((await ih.incident().describe()).runId).toBe(run);
+    expect((await (await ih.incident()).describe()).runId).toBe(run);
 
     // An alert whose end lies in the past is resolved: Alertmanager sends a resolved notification.
     await am.postAlerts([{ labels: { ...labels, instance: 'api-1' }, annotations: { summary: 'generate failing on api-1' }, endsAt: new Date(Date.now() - 1000).toISOString() }]);
     await alertsUntil((e) => instancesOf(e, 'resolved').has('api-1'), 'the resolved notification');
-    const history = await ih.incident().fetchHistory();
+    const history = await (await ih.incident()).fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
-    expect((await ih.incident().describe()).status.name).toBe('RUNNING');
+    expect((await (await ih.incident()).describe()).status.name).toBe('RUNNING');
   });
 });

@@ -34,11 +34,11 @@ describe('POST /hooks/generic', () => {
     const [first] = await ih.waitForAlerts(1);
     expect(first!.message).toContain('generic alert firing: synthetic check: generate returns 500 (fingerprint check-1)');
     expect(first!.data).toMatchObject({ source: 'generic', generatorURL: 'https://checks.example/run/1' });
-    const run = (await ih.incident().describe()).runId;
+    const run = (await (await ih.incident()).describe()).runId;
     expect((await postSigned({ summary: 'synthetic check: still 500', id: 'check-2', service: 'ideogram-service' })).status).toBe(202);
     const entries = await ih.waitForAlerts(2);
     expect(entries.map((e) => (e.data as { fingerprint: string }).fingerprint)).toEqual(['check-1', 'check-2']);
-    expect((await ih.incident().describe()).runId).toBe(run);
+    expect((await (await ih.incident()).describe()).runId).toBe(run);
   });
 
   it('refuses a wrong secret, a stale timestamp and missing headers, delivering nothing and logging no secret', async () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
-import { alertIncidentId } from '../../src/app/alerts.ts';
+import { currentAlertIncidentId } from '../../src/app/alerts.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { statusQuery, timelineQuery, type TimelineEntry } from '../../src/contract/index.ts';
@@ -21,8 +21,8 @@ export interface IntakeHarness {
   gate: TcpGate | null;
   /** Every log line the service wrote, as text: refusals must not echo bodies or secrets. */
   logText(): string;
-  /** The incident alerts for the catalog's one service (ideogram-service) open or join. */
-  incident(): IncidentHandle;
+  /** The newest incident alerts for the catalog's one service (ideogram-service) opened or joined. */
+  incident(): Promise<IncidentHandle>;
   post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: { accepted?: number; error?: string } }>;
   alertEntries(): Promise<TimelineEntry[]>;
   /** How many alerts the incident received (its timeline keeps the first few of each fingerprint). */
@@ -50,10 +50,10 @@ export async function startIntakeHarness(
   const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
   const running = await startConsole({ client: serviceClient, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0, ...(options.mode ? { mode: options.mode } : {}) });
-  const incident = () => h.client.workflow.getHandle<IncidentWorkflow>(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
-  const alertEntries = async () => (await incident().query(timelineQuery)).filter((e) => e.kind === 'alert');
+  const incident = async () => h.client.workflow.getHandle<IncidentWorkflow>(await currentAlertIncidentId(h.client, { runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
+  const alertEntries = async () => (await (await incident()).query(timelineQuery)).filter((e) => e.kind === 'alert');
   // Counted by the incident itself: its timeline keeps only the first few alerts of each fingerprint.
-  const alertsReceived = async () => (await incident().query(statusQuery)).alertsReceived;
+  const alertsReceived = async () => (await (await incident()).query(statusQuery)).alertsReceived;
   return {
     h,
     console: running,
@@ -76,7 +76,7 @@ export async function startIntakeHarness(
       }
     },
     async close() {
-      await incident().terminate('test over').catch(() => undefined);
+      await (await incident()).terminate('test over').catch(() => undefined);
       gate?.release();
       await running.close();
       await gated?.close();
