@@ -21,10 +21,10 @@ const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 /** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
-export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
+export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH, prebuilt?: string): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
-    bundleIncidentWorkflows({ workflowsPath, logger: quietLogger }),
+    prebuilt ?? bundleIncidentWorkflows({ workflowsPath, logger: quietLogger }),
   ]);
   // The test server has no ListSearchAttributes, but registers them like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
