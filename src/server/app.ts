@@ -72,15 +72,17 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
 
+  // A page that could not be read for now (Temporal slow or gone) reloads itself; a form post never does.
+  const retryIn = (request: { method: string }) => (request.method === 'GET' ? 5 : undefined);
   app.setErrorHandler((err, request, reply) => {
     // The app layer's errors are written for people: show them. A refusal conflicts with the
     // request as made; a failed operation (no worker, no such incident) is the service's problem.
     if (err instanceof TemporalUnreachableError) {
       request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
-      return reply.code(503).header('retry-after', '5').type('text/html').send(errorPage('Temporal is unreachable', err.message).text);
+      return reply.code(503).header('retry-after', '5').type('text/html').send(errorPage('Temporal is unreachable', err.message, retryIn(request)).text);
     }
     if (err instanceof RequestRefusedError) return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
-    if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message).text);
+    if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message, retryIn(request)).text);
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'console request failed');
     return reply.code(status).type('text/html').send(errorPage(status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message).text);

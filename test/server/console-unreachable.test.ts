@@ -48,6 +48,8 @@ describe('the console while Temporal is unreachable', () => {
       const { value: page, ms } = await timed(() => session.get(path));
       expect(page.status, path).toBe(503);
       expect(page.body).toContain(`Temporal is unreachable at ${address}; `);
+      // The page tries again by itself, so a person (or a browser left open) sees the incident once Temporal is back.
+      expect(page.body).toContain('<meta http-equiv="refresh" content="5">');
       // The 3 s deadline and a 1 s health check, with room for a busy machine: not the client's ~20 s.
       expect(ms, path).toBeLessThan(8_000);
     }

@@ -27,8 +27,8 @@ const record = async (name: string, run: UnitRun, env = ctx.env) => {
 };
 
 /**
- * Tests that skip hours get a time-skipping server of their own: in a loaded full run, a server
- * shared with earlier tests was seen sleeping in real time, and such a test never reached its end.
+ * Tests that skip hours get a time-skipping server of their own: in a loaded full run, on a server
+ * shared with earlier tests, such tests did not reach their end within three minutes.
  */
 async function onOwnServer<T>(fn: (own: { env: TestWorkflowEnvironment; bundle: string }) => Promise<T>): Promise<T> {
   const own = await startTimeSkipping(undefined, ctx.bundle);
@@ -68,8 +68,7 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
         expect(owned.communicationStatus).toBe('ESCALATED');
         expect(owned.handedOver?.reason).toContain('generation still fails with the new key (env:NEW_KEY)');
         expect(owned.mutations.find((m) => m.step === 'apply-new-key')?.revertedAt).toBeUndefined();
-        // Refusals by the action table are checked on a real server (test/cli/hand-over.test.ts): on the
-        // time-skipping server a refused update can leave time skipping held, and later timers never fire.
+        // Refusals by the action table are checked against a real server in test/cli/hand-over.test.ts.
         // Verify again: the plan judges the key again (with its grace) and, still failing, hands it back.
         expect(await run.handle.executeUpdate(actUpdate, { args: [{ action: 'verify_again', by: 'carol' }] })).toMatchObject({ accepted: true });
         await advanceUntil(own.env, run.handle, (s) => s.state !== 'needs_human', 'the plan resumed', 1_000);

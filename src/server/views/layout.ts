@@ -35,9 +35,12 @@ ${identity
 </header><main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
-export function errorPage(title: string, message: string): Html {
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
-<body><h1>${title}</h1><p class="error">${message}</p><p><a href="/">Back to the incidents</a></p></body></html>`;
+/** `retryInSeconds`: a page that could not be read for now tries again by itself (a GET only: nothing is resent). */
+export function errorPage(title: string, message: string, retryInSeconds?: number): Html {
+  const retry = retryInSeconds ? html`<meta http-equiv="refresh" content="${String(retryInSeconds)}">` : '';
+  const again = retryInSeconds ? html`<p>This page tries again every ${String(retryInSeconds)} s.</p>` : '';
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8">${retry}<title>${title}</title></head>
+<body><h1>${title}</h1><p class="error">${message}</p>${again}<p><a href="/">Back to the incidents</a></p></body></html>`;
 }
 
 export const CONSOLE_CSS = STYLE;
