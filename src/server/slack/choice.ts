@@ -2,7 +2,7 @@ import { act } from '../../app/actions.ts';
 import { OperationFailedError, OutcomeUnknownError, RequestRefusedError } from '../../app/errors.ts';
 import { SLACK_CHOICE_BLOCK_ID } from '../../contract/index.ts';
 import type { SlackChoiceClick } from './interaction.ts';
-import { ephemeral, escape, respond, type SlackDecisionDeps } from './respond.ts';
+import { ephemeral, escape, mappedPerson, respond, type SlackDecisionDeps } from './respond.ts';
 
 /** What the person chose, in the words the timeline uses ("bob chose to verify again"). */
 function chose(click: SlackChoiceClick): string {
@@ -25,12 +25,8 @@ export function choiceMessage(click: SlackChoiceClick, person: string, answer: s
  */
 export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceClick): Promise<Record<string, unknown>> {
   const where = { incidentId: click.incidentId, action: click.action, step: click.step, slackUser: click.userId, slackTeam: click.teamId };
-  const person = Object.hasOwn(deps.users, click.userId) ? deps.users[click.userId] : undefined;
-  if (!person) {
-    deps.log.warn(where, 'Slack choice from an unmapped user refused');
-    await ephemeral(deps, click, `Nothing was done: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`);
-    return { outcome: 'unmapped' };
-  }
+  const person = await mappedPerson(deps, click, where, 'Nothing was done');
+  if (person === null) return { outcome: 'unmapped' };
   let answer: string;
   try {
     answer = await act(deps.client, click.incidentId, {

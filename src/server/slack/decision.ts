@@ -2,7 +2,7 @@ import { OperationFailedError, OutcomeUnknownError, RequestRefusedError } from '
 import { decide, incidentStatus } from '../../app/incidents.ts';
 import { SLACK_APPROVAL_BLOCK_ID } from '../../contract/index.ts';
 import type { SlackClick } from './interaction.ts';
-import { ephemeral, escape, respond, type SlackDecisionDeps } from './respond.ts';
+import { ephemeral, escape, mappedPerson, respond, type SlackDecisionDeps } from './respond.ts';
 
 export type { SlackDecisionDeps } from './respond.ts';
 
@@ -24,12 +24,8 @@ export function decidedMessage(click: SlackClick, person: string, answer: string
  */
 export async function settleClick(deps: SlackDecisionDeps, click: SlackClick): Promise<Record<string, unknown>> {
   const where = { incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId };
-  const person = Object.hasOwn(deps.users, click.userId) ? deps.users[click.userId] : undefined;
-  if (!person) {
-    deps.log.warn(where, 'Slack click from an unmapped user refused');
-    await ephemeral(deps, click, `Nothing was recorded: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`);
-    return { outcome: 'unmapped' };
-  }
+  const person = await mappedPerson(deps, click, where, 'Nothing was recorded');
+  if (person === null) return { outcome: 'unmapped' };
   let answer: string;
   try {
     answer = await decide(deps.client, click.incidentId, {

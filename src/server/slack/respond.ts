@@ -41,3 +41,15 @@ export async function respond(deps: SlackDecisionDeps, click: Answerable, body: 
 
 /** Only the person who clicked sees it; the channel's message stays as it was. */
 export const ephemeral = (deps: SlackDecisionDeps, click: Answerable, text: string) => respond(deps, click, { response_type: 'ephemeral', replace_original: false, text });
+
+/**
+ * The person a Slack user is mapped to (RUNBOOK_SLACK_USERS); without a mapping the clicker alone
+ * is told `nothing` happened and why, and the answer is null.
+ */
+export async function mappedPerson(deps: SlackDecisionDeps, click: Answerable & { userId: string }, where: Record<string, unknown>, nothing: string): Promise<string | null> {
+  const person = Object.hasOwn(deps.users, click.userId) ? deps.users[click.userId] : undefined;
+  if (person) return person;
+  deps.log.warn(where, 'Slack click from an unmapped user refused');
+  await ephemeral(deps, click, `${nothing}: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`);
+  return null;
+}

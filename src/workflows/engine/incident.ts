@@ -1,7 +1,6 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { actionRule, ErrorTypes, revertWarning, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
-import { actionContext } from './action-context.ts';
+import { actionContextOf, actionRule, ErrorTypes, revertWarning, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
 import { ApprovalGate } from './approval-gate.ts';
@@ -139,7 +138,7 @@ export class Incident implements JudgedIncident {
   /** Why the action table refuses a human action now, or null. */
   actionProblem(req: ActionRequest): string | null {
     if (this.recorder.isClosed() || this.s.manualResolution || this.s.cancellation) return `the incident is ${this.s.manualResolution ? 'being resolved' : this.s.cancellation ? 'being cancelled' : this.s.state}: nothing can change it now`;
-    const rule = actionRule(this.s.state, req.action, actionContext(this.s, req.step));
+    const rule = actionRule(this.s.state, req.action, actionContextOf(this.s.approvals, this.s.mutations, req.step));
     if (!rule.allowed) return `${req.action.replace('_', ' ')} is not possible while the incident is ${this.s.state}: ${rule.why}`;
     if ((this.s.humanRequests?.length ?? 0) >= 5) return 'earlier choices are still being carried out: try again in a moment';
     return null;
