@@ -3,6 +3,7 @@ import { PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
 import type { ApprovalRequest, IncidentState } from './incident.ts';
 import type { MutationRecord } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
+import { ApprovalViaSchema } from './signals.ts';
 import { CHOICE_ACTIONS, type HandOverChoices } from './notifications.ts';
 
 /** Everything a human can do to an incident, from the CLI, the console or Slack. */
@@ -112,6 +113,8 @@ export const ActionRequestSchema = lazySchema(() => z.object({
   reason: FreeTextSchema.optional(),
   /** The change to revert (revert_change). */
   step: StepIdSchema.optional(),
+  /** Where the choice came from, recorded with it (see ApprovalViaSchema). */
+  via: ApprovalViaSchema.optional(),
 }));
 export type ActionRequest = z.infer<typeof ActionRequestSchema>;
 export type ActionAnswer = { accepted: boolean; message: string };

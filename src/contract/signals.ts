@@ -20,6 +20,12 @@ export const ApprovalViaSchema = lazySchema(() => z.object({
   subject: z.string().max(300).optional(),
 }));
 export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
+
+const CHANNEL_WORDS: Record<ApprovalVia['channel'], string> = { console: 'the console', cli: 'the CLI', slack: 'Slack' };
+/** Where a human's action came from, for timeline text: " via Slack"; empty when unknown. */
+export function viaText(via: ApprovalVia | undefined): string {
+  return via ? ` via ${CHANNEL_WORDS[via.channel]}` : '';
+}
 export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() }));
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = lazySchema(() => z.object({ by }));

@@ -1,6 +1,6 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { actionContextOf, actionRule, ErrorTypes, revertWarning, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import { actionContextOf, actionRule, ErrorTypes, revertWarning, viaText, type ActionAnswer, type ApprovalVia, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
 import { ApprovalGate } from './approval-gate.ts';
@@ -126,12 +126,12 @@ export class Incident implements JudgedIncident {
   }
 
   /** A human resolves or cancels from outside: the plan is cancelled and changes are reverted. */
-  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string): void {
+  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string, via?: ApprovalVia): void {
     const already = kind === 'resolve' ? this.s.manualResolution : this.s.cancellation;
     if (this.recorder.isClosed() || already) return;
     if (kind === 'resolve') this.s.manualResolution = { by, reason };
     else this.s.cancellation = { by, reason };
-    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}: ${reason}`, { by });
+    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, { by, ...(via ? { via } : {}) });
     this.planScope?.cancel();
   }
 
@@ -149,7 +149,7 @@ export class Incident implements JudgedIncident {
     const problem = this.actionProblem(req);
     if (problem) return { accepted: false, message: problem };
     if (req.action === 'resolve' || req.action === 'cancel') {
-      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`);
+      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`, req.via);
       return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}` };
     }
     return this.handOver.request(req);
