@@ -225,7 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else problems.push(`${shown(variable, value)}: ${ref.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
+    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`);
   }
   return { ...parsed.data, RUNBOOK_KEY_REFS: keyRefs };
 }

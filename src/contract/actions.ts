@@ -133,7 +133,7 @@ const ACTION_NAMES: Record<HumanAction, string> = {
 };
 
 /**
- * The table as people read it (README "Every human action, in every state"): ✓ allowed, – refused,
+ * The table as people read it (docs/judgement.md, "Every human action, in every state"): ✓ allowed, – refused,
  * "if pending" allowed only while a step waits for that answer. Rendered from `actionRule` itself.
  */
 export function renderActionTable(states: readonly IncidentState[]): string {
