@@ -20,13 +20,11 @@ const driftText = (drift: MutationDrift) => drift.knobs.map((k) => `${k.knob} is
 export class MutationLedger {
   private readonly s: IncidentSnapshot;
   private readonly timeline: TimelinePort;
-  private readonly v2: boolean;
   private readonly ask: AskHuman | undefined;
 
   constructor(snapshot: IncidentSnapshot, timeline: TimelinePort, ask?: AskHuman) {
     this.s = snapshot;
     this.timeline = timeline;
-    this.v2 = snapshot.engine === 2;
     this.ask = ask;
   }
 
@@ -35,14 +33,14 @@ export class MutationLedger {
     return { namespace: k.namespace, deployment: k.deployment };
   }
 
-  /** Since the catalog only the service's name travels: the worker decides which cluster it is. */
+  /** Only the service's name travels: the worker's catalog decides which cluster and objects it is. */
   private service() {
-    return this.s.serviceName ? { service: this.s.serviceName } : {};
+    return { service: this.s.serviceName };
   }
 
-  /** Before judgement v2 a cancelled plan could cut a change short; since, a change always reaches the ledger. */
+  /** A cancelled plan never cuts a change short: every change it started reaches the ledger. */
   private shielded<T>(fn: () => Promise<T>): Promise<T> {
-    return this.v2 ? CancellationScope.nonCancellable(fn) : fn();
+    return CancellationScope.nonCancellable(fn);
   }
 
   private openIndex(step: string): number {
