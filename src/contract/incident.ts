@@ -115,8 +115,7 @@ export const ApprovalPolicySchema = lazySchema(() => z.object({
   dryRun: z.boolean().default(false),
   /**
    * Only decisions whose identity a sign-in established (`via.channel` console or slack) count;
-   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent in stored
-   * histories (absent: false), so they replay unchanged.
+   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent: false.
    */
   requireVerifiedApprovals: z.boolean().optional(),
 }));
@@ -183,8 +182,7 @@ export const ServiceTargetSchema = lazySchema(() => z.object({
 export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 
 export const IncidentInputSchema = lazySchema(() => z.object({
-  /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
-  runbook: z.string().min(1).optional(),
+  runbook: z.string().min(1),
   trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
   reporter: z.string().min(1),
   symptom: z.string().default(''),

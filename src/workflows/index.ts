@@ -12,7 +12,7 @@ import {
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
-import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
+import { getRunbook } from '../runbooks/index.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -77,7 +77,7 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   const snapshot = 'continuation' in arg ? arg.continuation : await fromCatalog(arg);
   let runbook;
   try {
-    runbook = getRunbook(snapshot.input.runbook ?? defaultRunbookId());
+    runbook = getRunbook(snapshot.input.runbook);
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }

@@ -129,6 +129,7 @@ export async function startHarness(
   const { client, close } = await connectTestClient();
 
   const input = (overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft => ({
+    runbook: 'ideogram',
     trigger: 'drill',
     reporter: 'alice',
     symptom: 'image generation failing',

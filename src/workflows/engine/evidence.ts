@@ -23,7 +23,7 @@ export class BilledBudget {
   }
 
   private get log(): string[] {
-    return (this.incident.s.billedLog ??= []);
+    return this.incident.s.billedLog;
   }
 
   exhausted(): boolean {

@@ -113,7 +113,7 @@ const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause,
 
 function record(incident: JudgedIncident, decision: Decision, why: string): void {
   incident.s.decision = decision;
-  incident.s.causes = [...(incident.s.causes ?? []), causeEntry(decision, why)];
+  incident.s.causes = [...incident.s.causes, causeEntry(decision, why)];
   upsertAttributes([
     { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
     { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },

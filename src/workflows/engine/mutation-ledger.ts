@@ -28,11 +28,6 @@ export class MutationLedger {
     this.ask = ask;
   }
 
-  private anchor() {
-    const k = this.s.input.service.kubernetes;
-    return { namespace: k.namespace, deployment: k.deployment };
-  }
-
   /** Only the service's name travels: the worker's catalog decides which cluster and objects it is. */
   private service() {
     return { service: this.s.serviceName };
@@ -69,7 +64,6 @@ export class MutationLedger {
       step,
       op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
       dryRun: this.s.input.policy.dryRun,
-      anchor: this.anchor(),
       ...this.service(),
     };
   }
@@ -89,7 +83,7 @@ export class MutationLedger {
     }
     // Left as a human set it by their choice: the engine holds nothing there to put back.
     if (record.drift && record.keptBecause) return;
-    const request = { record, dryRun: this.s.input.policy.dryRun, anchor: this.anchor(), ...this.service() };
+    const request = { record, dryRun: this.s.input.policy.dryRun, ...this.service() };
     const result = await this.shielded(() => clusterActivities.revertMutation(request));
     this.s.mutations[index] = result;
     if (result.drift) {
@@ -130,7 +124,7 @@ export class MutationLedger {
         })
       : false;
     const choice: DriftChoice = approved ? 'overwrite' : 'keep';
-    const settled = await this.shielded(() => (applying && approved ? again(choice) : clusterActivities.revertMutation({ record, dryRun: this.s.input.policy.dryRun, anchor: this.anchor(), ...this.service(), onDrift: choice })));
+    const settled = await this.shielded(() => (applying && approved ? again(choice) : clusterActivities.revertMutation({ record, dryRun: this.s.input.policy.dryRun, ...this.service(), onDrift: choice })));
     const result: MutationRecord = { ...settled, ...(record.purpose ? { purpose: record.purpose } : {}) };
     if (approved) {
       this.s.mutations[index] = result;

@@ -59,7 +59,7 @@ export class IncidentRecorder implements TimelinePort {
     this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
     const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
     appendBounded(this.s.timeline, entry);
-    if (kind === 'decision' && this.s.causes) this.s.causes = boundCauses(this.s.causes);
+    if (kind === 'decision') this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });
     return entry;
   }
@@ -110,8 +110,8 @@ export class IncidentRecorder implements TimelinePort {
       severity: d?.severity ?? null,
       cause: d?.cause ?? null,
       rationale: d?.rationale ?? null,
-      causes: this.s.causes ?? [],
-      blocker: this.s.blocker ?? null,
+      causes: this.s.causes,
+      blocker: this.s.blocker,
     };
   }
 

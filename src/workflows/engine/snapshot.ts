@@ -69,14 +69,14 @@ export interface IncidentSnapshot {
   postmortemPath: string | null;
   summary: string | null;
   /** The causes the incident was judged to have, in order. */
-  causes?: CauseChange[];
+  causes: CauseChange[];
   /** Why triage cannot run, while blocked. */
-  blocker?: string | null;
+  blocker: string | null;
   observer?: ObserverState | null;
   /** Times of billed calls in the last hour (the hourly rate limit). */
-  billedLog?: string[];
+  billedLog: string[];
   /** A human-provided reference the probes use instead of the configured key. */
-  probeKeyRef?: SecretRef | null;
+  probeKeyRef: SecretRef | null;
   /** The catalog name: activities resolve the service's URLs, key and cluster objects from it. */
   serviceName: string;
   /** The plan could not fix the fault and a human owns the incident (needs_human); null otherwise. */
