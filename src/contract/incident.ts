@@ -138,8 +138,6 @@ export const IncidentTimingsSchema = lazySchema(() => z.object({
   pollMaxMs: ms(5 * MIN),
   pollBackoff: z.number().min(1).default(1.5),
   healthyChecksRequired: z.number().int().min(1).default(3),
-  /** A billed generate probe at most every Nth poll; the rest hit the status page. */
-  billedProbeEvery: z.number().int().min(1).default(4),
   /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
   rateLimitWindowMs: z.number().int().positive().optional(),
   rolloutTimeoutMs: ms(10 * MIN),

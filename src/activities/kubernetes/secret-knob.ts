@@ -37,10 +37,7 @@ export const secretKnob = (op: ApplySecret) => `secret ${op.namespace}/${op.secr
 /** One backup Secret per secret, with a key per ownership cycle, so RBAC can name it (resourceNames). */
 export const backupSecretName = (secretName: string) => `${secretName}-runbook-backup`;
 
-/**
- * The backup key of the cycle this mutation would start as first holder. Hashed with a prefix so
- * it never collides with a per-incident backup key of a record made before owner records.
- */
+/** The backup key of the cycle this mutation would start as first holder: one key per ownership cycle. */
 export const cycleBackup = (op: ApplySecret, mutationId: string): SecretBackup => ({
   secret: backupSecretName(op.secretName),
   key: `${createHash('sha256').update(`cycle:${mutationId}`).digest('hex').slice(0, 10)}.${op.key}`,
