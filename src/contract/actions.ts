@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
+import { ApprovalViaSchema, PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
 import type { ApprovalRequest, IncidentState } from './incident.ts';
 import type { MutationRecord } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
-import { ApprovalViaSchema } from './signals.ts';
 import { CHOICE_ACTIONS, type HandOverChoices } from './notifications.ts';
 
 /** Everything a human can do to an incident, from the CLI, the console or Slack. */
