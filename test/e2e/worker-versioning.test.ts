@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
+import { createIncidentWorker } from '../../src/worker/create-worker.ts';
+import { currentVersion, makeCurrentVersion } from '../../src/worker/current-version.ts';
+import { deploymentNameOf } from '../../src/worker/deployment.ts';
+import { finishSignal, stepUpdate, type Step, type versionedWorkflow } from '../fixtures/workflows/versioned.ts';
+import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
+
+const { VersioningBehavior } = proto.temporal.api.enums.v1;
+const WORKFLOWS = fileURLToPath(new URL('../fixtures/workflows/versioned.ts', import.meta.url));
+const noop = () => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+const taskQueue = uniqueTaskQueue('versioning');
+const deploymentName = deploymentNameOf({ RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DEPLOYMENT_NAME: undefined });
+const A: WorkerDeploymentVersion = { deploymentName, buildId: 'build-a' };
+const B: WorkerDeploymentVersion = { deploymentName, buildId: 'build-b' };
+
+let client: Client;
+let closeClient: () => Promise<void>;
+let connection: NativeConnection;
+let code: string;
+const running: Array<{ worker: Worker; done: Promise<void> }> = [];
+
+beforeAll(async () => {
+  ({ client, close: closeClient } = await connectTestClient());
+  connection = await connectWorkerConnection();
+  code = await bundleIncidentWorkflows({ workflowsPath: WORKFLOWS, logger: quiet });
+});
+
+afterAll(async () => {
+  for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
+  await Promise.all(running.map(({ done }) => done));
+  await connection?.close();
+  await closeClient?.();
+});
+
+/** A versioned worker of the engine (the production construction), whose activity names it. */
+async function startWorker(version: WorkerDeploymentVersion, name: string): Promise<Worker> {
+  const worker = await createIncidentWorker({
+    connection,
+    namespace: temporalNamespace(),
+    taskQueue,
+    deps: {} as never,
+    activities: { whichWorker: async () => name },
+    workflowBundleCode: code,
+    deployment: version,
+  });
+  running.push({ worker, done: worker.run() });
+  return worker;
+}
+
+async function versioningOf(handle: WorkflowHandle): Promise<{ behavior: number | null; buildId: string | null; runId: string }> {
+  const { raw, runId } = await handle.describe();
+  const info = raw.workflowExecutionInfo?.versioningInfo;
+  return { behavior: info?.behavior ?? null, buildId: info?.deploymentVersion?.buildId ?? null, runId };
+}
+
+/** The open incidents pinned to a version, as an operator lists them before retiring its workers. */
+async function pinnedTo(version: WorkerDeploymentVersion): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `TemporalWorkerDeploymentVersion = '${version.deploymentName}:${version.buildId}' AND ExecutionStatus = 'Running'`;
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  // Visibility lags the execution: the list is read again until it shows the change (or the test times out).
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('Worker Versioning on the dev server: an incident finishes on the build it started on', () => {
+  it('keeps an incident started on build A on A (across continue-as-new) while new incidents start on B once B is current', async () => {
+    await startWorker(A, 'worker A');
+    expect(await makeCurrentVersion(client, A, { onlyIfNone: true })).toEqual({ outcome: 'made-current' });
+    const first = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-first`, args: [null] });
+    expect(await first.executeUpdate(stepUpdate)).toEqual<Step>({ worker: 'worker A', buildId: 'build-a', run: 'first' });
+    expect(await versioningOf(first)).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
+
+    // The deploy: build B starts beside A, and a worker not told to take over leaves A current.
+    await startWorker(B, 'worker B');
+    expect(await makeCurrentVersion(client, B, { onlyIfNone: true })).toEqual({ outcome: 'left', current: A });
+    expect(await makeCurrentVersion(client, B, { onlyIfNone: false })).toEqual({ outcome: 'made-current' });
+    expect(await currentVersion(client, deploymentName)).toEqual(B);
+
+    const second = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-second`, args: [null] });
+    expect(await second.executeUpdate(stepUpdate)).toEqual<Step>({ worker: 'worker B', buildId: 'build-b', run: 'first' });
+    // The incident started on A is still processed by A, though B is current and polling.
+    expect(await first.executeUpdate(stepUpdate)).toEqual<Step>({ worker: 'worker A', buildId: 'build-a', run: 'first' });
+    expect(await eventually(() => pinnedTo(A), (ids) => ids.length === 1)).toEqual([first.workflowId]);
+    expect(await eventually(() => pinnedTo(B), (ids) => ids.length === 1)).toEqual([second.workflowId]);
+
+    await first.signal(finishSignal);
+    await second.signal(finishSignal);
+    expect(await first.result()).toEqual<Step[]>([
+      { worker: 'worker A', buildId: 'build-a', run: 'first' },
+      { worker: 'worker A', buildId: 'build-a', run: 'first' },
+      { worker: 'worker A', buildId: 'build-a', run: 'first' },
+      { worker: 'worker A', buildId: 'build-a', run: 'continued' },
+    ]);
+    expect(await second.result()).toEqual<Step[]>([
+      { worker: 'worker B', buildId: 'build-b', run: 'first' },
+      { worker: 'worker B', buildId: 'build-b', run: 'first' },
+      { worker: 'worker B', buildId: 'build-b', run: 'continued' },
+    ]);
+    // The continued run is a run of its own, pinned to the build its incident started on.
+    const finalFirst = await versioningOf(first);
+    expect(finalFirst.runId).not.toBe(first.firstExecutionRunId);
+    expect(finalFirst).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
+    expect(await versioningOf(second)).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-b' });
+    // Nothing is left pinned to A: its workers may go.
+    expect(await eventually(() => pinnedTo(A), (ids) => ids.length === 0)).toEqual([]);
+  });
+});
