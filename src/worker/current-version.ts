@@ -3,8 +3,12 @@
  * with `temporal worker deployment set-current-version`; `runbook dev` and a worker told to
  * (RUNBOOK_MAKE_CURRENT) set it to their own build, and a first deployment's worker does too.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
+import proto from '@temporalio/proto';
+
+const { TaskQueueType } = proto.temporal.api.enums.v1;
 
 /** The server answered NOT_FOUND (gRPC 5), directly or as the client's wrapped cause. */
 function notFound(err: unknown): boolean {
@@ -38,26 +42,49 @@ export async function currentVersion(client: Client, deploymentName: string): Pr
   return (await routingOf(client, deploymentName)).current;
 }
 
+/**
+ * Waits until the server has seen `version` poll the task queue for workflow and activity tasks. The
+ * server refuses to make a version current while the current one polls a queue it does not yet (its
+ * tasks would go to no worker), and a worker's first polls reach it a moment after the worker starts.
+ */
+export async function untilPolled(client: Client, version: WorkerDeploymentVersion, taskQueue: string, timeoutMs = 60_000): Promise<void> {
+  const wanted = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { versionTaskQueues } = await client.workflowService.describeWorkerDeploymentVersion({ namespace: client.options.namespace, deploymentVersion: version });
+      const polled = (versionTaskQueues ?? []).filter((q) => q.name === taskQueue).map((q) => q.type);
+      if (wanted.every((type) => polled.includes(type))) return;
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the server has not seen build ${version.buildId} of ${version.deploymentName} poll task queue ${taskQueue} within ${timeoutMs / 1000} s`);
+    }
+    await delay(200);
+  }
+}
+
 export type MadeCurrent =
   | { outcome: 'made-current' | 'already-current' }
   /** `onlyIfNone` and another build is current: left as it is. */
   | { outcome: 'left'; current: WorkerDeploymentVersion };
 
 /**
- * Makes `version` its deployment's current version; with `onlyIfNone`, only while the deployment has
- * none (a first deployment has no running incident to protect, and without a current version no
- * versioned worker would get a new one). The version need not be polled yet: its worker is starting.
+ * Makes `version`, whose worker polls `taskQueue`, its deployment's current version; with
+ * `onlyIfNone`, only while the deployment has none (a first deployment has no running incident to
+ * protect, and without a current version no versioned worker would get a new one).
  */
-export async function makeCurrentVersion(client: Client, version: WorkerDeploymentVersion, options: { onlyIfNone: boolean }): Promise<MadeCurrent> {
+export async function makeCurrentVersion(client: Client, version: WorkerDeploymentVersion, options: { onlyIfNone: boolean; taskQueue: string }): Promise<MadeCurrent> {
   const before = await routingOf(client, version.deploymentName);
   if (before.current?.buildId === version.buildId) return { outcome: 'already-current' };
   if (options.onlyIfNone && before.current) return { outcome: 'left', current: before.current };
+  await untilPolled(client, version, options.taskQueue);
   try {
     await client.workflowService.setWorkerDeploymentCurrentVersion({
       namespace: client.options.namespace,
       deploymentName: version.deploymentName,
       buildId: version.buildId,
-      allowNoPollers: true,
       ...(options.onlyIfNone && before.conflictToken ? { conflictToken: before.conflictToken } : {}),
     });
     return { outcome: 'made-current' };

@@ -44,8 +44,8 @@ async function workflowBundleCode(config: AppConfig): Promise<string> {
  * New incidents start on the deployment's current version. A worker becomes it when told to, or when
  * nothing is current yet (a first deployment); otherwise the operator decides (docs/upgrades.md).
  */
-async function takeCurrentVersion(connection: NativeConnection, namespace: string, version: WorkerDeploymentVersion, makeCurrent: boolean, logger: Logger): Promise<boolean> {
-  const result = await makeCurrentVersion(new Client({ connection, namespace }), version, { onlyIfNone: !makeCurrent });
+async function takeCurrentVersion(client: Client, taskQueue: string, version: WorkerDeploymentVersion, makeCurrent: boolean, logger: Logger): Promise<boolean> {
+  const result = await makeCurrentVersion(client, version, { onlyIfNone: !makeCurrent, taskQueue });
   if (result.outcome !== 'left') return true;
   logger.info(
     { deploymentName: version.deploymentName, buildId: version.buildId, currentBuildId: result.current.buildId },
@@ -77,7 +77,17 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
       workflowBundleCode: code,
       deployment: version,
     });
-    const current = await takeCurrentVersion(connection, target.namespace, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger);
+    // Polling first: the server makes a version current only once it has seen it poll.
+    const running = worker.run();
+    let current: boolean;
+    try {
+      const client = new Client({ connection, namespace: target.namespace });
+      current = await takeCurrentVersion(client, config.RUNBOOK_TASK_QUEUE, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger);
+    } catch (err) {
+      worker.shutdown();
+      await running;
+      throw err;
+    }
     logger.info(
       {
         namespace: target.namespace,
@@ -91,7 +101,7 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
       },
       'worker started',
     );
-    await worker.run();
+    await running;
     logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
   } finally {
     await connection.close();

@@ -4,6 +4,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { workflowPollers } from '../../src/app/workers.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { createIncidentWorker } from '../../src/worker/create-worker.ts';
 import { currentVersion, makeCurrentVersion } from '../../src/worker/current-version.ts';
@@ -81,15 +82,17 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe('Worker Versioning on the dev server: an incident finishes on the build it started on', () => {
   it('keeps an incident started on build A on A (across continue-as-new) while new incidents start on B once B is current', async () => {
     await startWorker(A, 'worker A');
-    expect(await makeCurrentVersion(client, A, { onlyIfNone: true })).toEqual({ outcome: 'made-current' });
+    expect(await makeCurrentVersion(client, A, { onlyIfNone: true, taskQueue })).toEqual({ outcome: 'made-current' });
     const first = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-first`, args: [null] });
     expect(await first.executeUpdate(stepUpdate)).toEqual<Step>({ worker: 'worker A', buildId: 'build-a', run: 'first' });
     expect(await versioningOf(first)).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
+    // CLI commands look for a polling worker before they send an update: a versioned one counts.
+    expect(await workflowPollers(client, taskQueue)).toBeGreaterThan(0);
 
     // The deploy: build B starts beside A, and a worker not told to take over leaves A current.
     await startWorker(B, 'worker B');
-    expect(await makeCurrentVersion(client, B, { onlyIfNone: true })).toEqual({ outcome: 'left', current: A });
-    expect(await makeCurrentVersion(client, B, { onlyIfNone: false })).toEqual({ outcome: 'made-current' });
+    expect(await makeCurrentVersion(client, B, { onlyIfNone: true, taskQueue })).toEqual({ outcome: 'left', current: A });
+    expect(await makeCurrentVersion(client, B, { onlyIfNone: false, taskQueue })).toEqual({ outcome: 'made-current' });
     expect(await currentVersion(client, deploymentName)).toEqual(B);
 
     const second = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-second`, args: [null] });
