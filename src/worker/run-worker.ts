@@ -79,14 +79,22 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
     });
     // Polling first: the server makes a version current only once it has seen it poll.
     const running = worker.run();
-    let current: boolean;
+    const client = new Client({ connection, namespace: target.namespace });
+    let current: boolean | 'stopped';
     try {
-      const client = new Client({ connection, namespace: target.namespace });
-      current = await takeCurrentVersion(client, config.RUNBOOK_TASK_QUEUE, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger);
+      // A signal meanwhile stops the worker (the SDK's handling): then there is nothing left to make current.
+      current = await Promise.race([
+        takeCurrentVersion(client, config.RUNBOOK_TASK_QUEUE, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger),
+        running.then(() => 'stopped' as const),
+      ]);
     } catch (err) {
-      worker.shutdown();
-      await running;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
       throw err;
+    }
+    if (current === 'stopped') {
+      logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
+      return;
     }
     logger.info(
       {
