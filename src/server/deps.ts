@@ -5,6 +5,7 @@ import type { IncidentStart } from '../contract/index.ts';
 import type { LoginLinks } from './login-links.ts';
 import type { LivePollers } from './live-events.ts';
 import type { OidcLogin } from './oidc.ts';
+import type { SessionStore } from './sessions.ts';
 import type { TemporalHealth } from './temporal-health.ts';
 
 /** What every route group needs: the Temporal client and the engine's configuration. */
@@ -24,4 +25,6 @@ export interface ConsoleDeps {
   health: TemporalHealth;
   /** One poll loop per watched incident, shared by its viewers. */
   live: LivePollers;
+  /** The server's record of live sign-ins: sign-out and expiry end a session here. */
+  sessions: SessionStore;
 }

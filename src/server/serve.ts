@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
 import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.ts';
 import { ConsoleDrills } from '../app/console-drills.ts';
 import { RequestRefusedError } from '../app/errors.ts';
 import { buildConsole } from './app.ts';
-import { rolesFrom } from './identity.ts';
-import { LoginLinks } from './login-links.ts';
+import { consoleUrl, localIdentity } from './local-identity.ts';
+import { LoginLinks, loginLinkDir } from './login-links.ts';
 import { isLoopback, OidcLogin } from './oidc.ts';
 import { alertTimings, type IntakeMode } from './intake/timings.ts';
 
@@ -18,11 +17,6 @@ export interface RunningConsole {
   loginUrl: string | null;
   loginLinks: LoginLinks;
   close(): Promise<void>;
-}
-
-/** The local OS user, as the one-time link identifies them. */
-export function localUser(env: NodeJS.ProcessEnv): string {
-  return env.USER || env.USERNAME || userInfo().username;
 }
 
 /**
@@ -52,7 +46,7 @@ export async function startConsole(options: {
   }
   if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
   const listenUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const loginLinks = new LoginLinks();
+  const loginLinks = new LoginLinks({ dir: issuer ? null : loginLinkDir(config) });
   const publicUrl = config.RUNBOOK_CONSOLE_URL ?? listenUrl;
   const oidc = issuer
     ? await OidcLogin.discover({
@@ -73,11 +67,10 @@ export async function startConsole(options: {
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = config.RUNBOOK_CONSOLE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const url = consoleUrl(config, host, boundPort);
   let loginUrl: string | null = null;
   if (!issuer) {
-    const user = localUser(options.env);
-    const token = loginLinks.issue({ name: user, roles: rolesFrom('approver'), issuer: 'local-link', subject: `${user}@${hostname()}` });
+    const token = loginLinks.issue(localIdentity(options.env));
     loginUrl = new URL(`/login/${token}`, url).href;
   }
   options.logger.info({ url, oidc: issuer ?? null, alertTimings: timings ? 'drill' : 'production' }, 'incident console listening');

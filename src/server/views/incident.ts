@@ -4,6 +4,7 @@ import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
+import { panelChangedNotice, textField } from './panel-parts.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -15,9 +16,9 @@ export interface IncidentView {
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
-function actionForm(id: string, action: string, label: string, csrf: string, text?: { name: string; placeholder: string }): Html {
+function actionForm(id: string, action: string, label: string, csrf: string, text?: { name: string; placeholder: string; label: string }): Html {
   return html`<form method="post" action="/incidents/${encodeURIComponent(id)}/${action}" class="inline">${csrfField(csrf)}
-${text ? html`<input name="${text.name}" placeholder="${text.placeholder}" required maxlength="2000">` : ''}<button>${label}</button></form>`;
+${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
 function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string): Html {
@@ -25,7 +26,7 @@ function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentit
   // Viewers and responders see what is asked, but no button that would only be refused.
   const buttons = hasRole(identity, 'approver')
     ? html`<form method="post" action="/incidents/${encodeURIComponent(id)}/decide" class="inline approval">${csrfField(csrf)}
-<input type="hidden" name="step" value="${request.stepId}"><input name="comment" placeholder="comment (optional)" maxlength="2000">
+<input type="hidden" name="step" value="${request.stepId}"><input type="hidden" name="requestedAt" value="${request.requestedAt}">${textField({ name: 'comment', placeholder: 'comment (optional)', label: 'Comment', optional: true })}
 <button name="decision" value="approved">Approve</button><button name="decision" value="rejected">Reject</button></form>`
     : html`<p><em>Only approvers can decide this step.</em></p>`;
   return html`<div class="pending" data-step="${request.stepId}"><h3>${request.stepId}</h3><p>${request.description}</p>
@@ -78,11 +79,11 @@ function actions(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Ht
   const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations));
   const warning = revertWarning(s.mutations);
   return html`<section id="actions"><h2>Act</h2>
-${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note' }) : ''}
-${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause' }) : ''}
+${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note', label: 'Note' }) : ''}
+${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause', label: 'Root cause' }) : ''}
 ${offered.includes('resolve') || offered.includes('cancel') ? html`<p class="warning">Resolve or cancel: ${warning}</p>` : ''}
-${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved' }) : ''}
-${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel' }) : ''}</section>`;
+${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved', label: 'Why resolved' }) : ''}
+${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel', label: 'Why cancel' }) : ''}</section>`;
 }
 
 function timelineRow(entry: TimelineEntry): Html {
@@ -92,7 +93,7 @@ function timelineRow(entry: TimelineEntry): Html {
 export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
   const id = view.status.incidentId;
   return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}"></div>
-<div id="panel">${incidentPanel(view, identity, csrf)}</div>
+${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
 <section><h2>Audit trail</h2><table id="audit"><tr><th>At</th><th>Kind</th><th>Who</th><th>What</th></tr>

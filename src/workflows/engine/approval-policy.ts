@@ -21,7 +21,15 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
     const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     return `unknown step "${stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
   }
+  if (request.outcome === 'superseded') {
+    const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
+    return `step "${stepId}" was replaced before this decision arrived (superseded)${pending.length ? `; pending now: ${pending.join(', ')}` : ''} — nothing was decided: read the new request before deciding`;
+  }
   if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
+  // A request re-opened under the same id is another request: a decision on the one the person read does not carry over.
+  if (parsed.data.requestedAt !== undefined && parsed.data.requestedAt !== request.requestedAt) {
+    return `step "${stepId}" was replaced by a new request (asked at ${request.requestedAt}, not ${parsed.data.requestedAt} as on your page) — nothing was decided: read the new request before deciding`;
+  }
   // Only a policy a new incident carries sets this flag, so no recorded history takes this branch:
   // it needs no patch marker (and the update validator, which asks the same, may not write one).
   // Slack joined the verified channels later; no recorded history carries it (the schema refused it).
