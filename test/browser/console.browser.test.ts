@@ -111,6 +111,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     // A responder acts on the incident but is never offered an approval.
     await page.getByPlaceholder('why cancel').fill('opened by the browser test');
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel the incident' }).click();
     await shows(page.locator('#timeline-rows td'), 'Cancellation requested by olivia');
     expect(dialogs).toEqual([]);
     await page.close();
