@@ -20,6 +20,7 @@ import { registerHookRoutes } from './routes/hooks.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerOpenIncidentRoutes } from './routes/open-incident.ts';
 import { registerPageRoutes } from './routes/pages.ts';
+import { registerSecretRefRoutes } from './routes/secret-ref.ts';
 import { registerSlackRoutes } from './routes/slack.ts';
 import { registerSseRoutes } from './routes/sse.ts';
 import { currentIdentity } from './guard.ts';
@@ -131,6 +132,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   registerAuthRoutes(app, deps);
   registerPageRoutes(app, deps);
   registerOpenIncidentRoutes(app, deps);
+  registerSecretRefRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
   // Dev mode only: without drills the routes do not exist (404).

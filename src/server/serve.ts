@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ServiceCatalog } from '../activities/catalog.ts';
 import type { AppConfig } from '../config/index.ts';
 import { ConsoleDrills } from '../app/console-drills.ts';
 import { RequestRefusedError } from '../app/errors.ts';
@@ -35,6 +36,8 @@ export async function startConsole(options: {
   mode?: IntakeMode;
   /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
   devMode?: boolean;
+  /** The worker's own catalog, when the console runs beside it in one process; default: from the configuration. */
+  catalog?: ServiceCatalog;
 }): Promise<RunningConsole> {
   const { config } = options;
   const timings = alertTimings(config, options.mode ?? 'service');
@@ -63,7 +66,7 @@ export async function startConsole(options: {
   const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
   // The address as configured (envconfig), so the "unreachable" page names what an operator set.
   const temporalAddress = (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(timings ? { alertTimings: timings } : {}) });
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(options.catalog ? { catalog: options.catalog } : {}), ...(timings ? { alertTimings: timings } : {}) });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -14,7 +14,8 @@ const enableFallback = (page: Page) => page.locator('.pending[data-step="enable-
 
 describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept, refusals say why', () => {
   beforeAll(async () => {
-    ch = await startConsoleHarness();
+    // The console checks hand-overs against the worker's own catalog (allowedSecretRefs: env:NEW_*).
+    ch = await startConsoleHarness({ shareCatalog: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
 
@@ -126,5 +127,33 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
     await shows(page.locator('h1'), 'Page not found');
     await page.getByRole('link', { name: 'Back to the incidents' }).waitFor();
     await page.close();
+  });
+
+  // Last: the key-revoked outage it plays would reach the other tests' incident too.
+  it('hands over a secret reference from the console, only one the catalog allows and never a value', async () => {
+    // The key stays revoked until the test ends (the built-in auth-401 recovers after a few requests).
+    ch.h.sim.setScenario([{ legacy: { status: 401, body: { error: 'Unauthorized' } }, v3: { status: 401, body: { error: 'Unauthorized' } } }]);
+    const revoked = await ch.h.start({ reporter: 'alice', symptom: '401 on every call', billedProbesPerHour: 100_000 }, `${ch.h.taskQueue}-key-revoked`);
+    try {
+      await ch.h.waitFor(revoked, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'the new-key-reference request');
+      const { page } = await signedIn('dave', 'responder');
+      await page.goto(urlOf(revoked));
+      const form = page.locator('.pending[data-step="new-key-reference"] form.secret-ref');
+      await shows(form, 'never the secret itself');
+      // No field for a secret's value: a reference, named after a pattern the catalog allows.
+      expect(await form.locator('input[type="password"], textarea').count()).toBe(0);
+      const reference = form.getByLabel('Reference matching env:NEW_*');
+      await reference.fill('env:SOMEONE_ELSES_KEY');
+      await form.getByRole('button', { name: 'Hand over the reference' }).click();
+      await shows(page.locator('.error'), 'secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)');
+      await page.goto(urlOf(revoked));
+      await reference.fill('env:NEW_IDEOGRAM_KEY');
+      await form.getByRole('button', { name: 'Hand over the reference' }).click();
+      await shows(page.locator('#timeline-rows td'), 'dave provided a secret reference: env:NEW_IDEOGRAM_KEY');
+      await page.locator('.pending[data-step="apply-new-key"]').waitFor();
+      await page.close();
+    } finally {
+      await revoked.terminate('test over').catch(() => undefined);
+    }
   });
 });

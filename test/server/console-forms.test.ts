@@ -14,7 +14,7 @@ const incidentPath = () => `/incidents/${ch.incident.workflowId}`;
 const escaped = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 beforeAll(async () => {
-  ch = await startConsoleHarness();
+  ch = await startConsoleHarness({ env: { RUNBOOK_TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }, shareCatalog: true });
   console_ = ch.console;
 });
 
@@ -64,7 +64,7 @@ describe('the open form', () => {
     const symptom = 'chat completions <fail> since 10:02';
     const refused = await dave.post('/incidents', { _csrf: csrf, symptom, runbook: 'openai', cause: '', service: 'ideogram-service' });
     expect(refused.status).toBe(409);
-    expect(refused.body).toContain("service ideogram-service is handled by runbook ideogram, not openai: choose runbook ideogram for it, or one of runbook openai&#39;s services (openai-service)");
+    expect(refused.body).toContain('service ideogram-service is handled by runbook ideogram, not openai: choose runbook ideogram for it (runbook openai has no service in the catalog)');
     expect(refused.body).toContain(`>${escaped(symptom)}</textarea>`);
     expect(refused.body).toContain('<option value="openai" selected>openai</option>');
     expect(refused.body).toContain('<option value="ideogram-service" selected>');
@@ -127,5 +127,26 @@ describe('action forms', () => {
     expect(asked.body).toContain('<input type="hidden" name="confirmed" value="yes">');
     expect(asked.body).toContain(`<a href="${incidentPath()}" id="confirm-back">No, back to the incident</a>`);
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
+  });
+});
+
+describe('hand-over of a secret reference, and the link to Temporal', () => {
+  it('refuses a reference the service\'s catalog entry does not allow, or a value, sending nothing', async () => {
+    const dave = await sessionAs('dave', 'responder');
+    const csrf = await dave.csrf(incidentPath());
+    const before = await signalsAndUpdates(ch.incident);
+    const other = await dave.post(`${incidentPath()}/secret-ref`, { _csrf: csrf, step: 'new-key-reference', otherRef: 'env:SOMEONE_ELSES_KEY' });
+    expect(other.status).toBe(409);
+    expect(other.body).toContain('secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)');
+    const value = await dave.post(`${incidentPath()}/secret-ref`, { _csrf: csrf, step: 'new-key-reference', otherRef: 'sk-live-123' });
+    expect(value.status).toBe(409);
+    expect(value.body).toContain('never the value');
+    expect(await signalsAndUpdates(ch.incident)).toEqual(before);
+  });
+
+  it('links the incident to its workflow in Temporal\'s Web UI when RUNBOOK_TEMPORAL_UI_URL is set', async () => {
+    const carol = await sessionAs('carol', 'viewer');
+    const page = await carol.get(incidentPath());
+    expect(page.body).toContain(`<a href="http://127.0.0.1:8233/namespaces/${ch.h.client.options.namespace}/workflows/${ch.incident.workflowId}" id="temporal-ui" rel="noopener noreferrer">Open this incident in Temporal's Web UI</a>`);
   });
 });

@@ -56,6 +56,8 @@ describe('console sessions end on the server', () => {
     const response = await fetch(new URL(incidentPath(), console_.url), { headers: { cookie: await cookieOf(carol) } });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
+    // RUNBOOK_TEMPORAL_UI_URL is unset here: no link to a Web UI nobody configured.
+    expect(await response.text()).not.toContain('temporal-ui');
   });
 
   it('ends the live stream of a signed-out session with a "signed out" event', async () => {

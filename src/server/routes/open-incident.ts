@@ -5,8 +5,7 @@ import { startIncident } from '../../app/incidents.ts';
 import { chooseService } from '../../app/service-catalog.ts';
 import { requireWorker } from '../../app/workers.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
-import type { ConsoleDeps } from '../deps.ts';
+import { consoleCatalog, type ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import { openIncidentForm, type OpenFormChoices, type OpenFormValues } from '../views/forms.ts';
 import { page } from '../views/layout.ts';
@@ -21,7 +20,7 @@ const OpenForm = z.object({
 
 /** The form's choices: every runbook with its causes and the catalog's services it handles. */
 function choices(deps: ConsoleDeps): OpenFormChoices {
-  const catalog = catalogFromConfig(deps.config);
+  const catalog = consoleCatalog(deps);
   const runbooks = runbookIds().map((id) => ({
     id,
     causes: Object.keys(getRunbook(id).causes),
@@ -50,7 +49,7 @@ export function registerOpenIncidentRoutes(app: FastifyInstance, deps: ConsoleDe
       if (!runbookIds().includes(parsed.runbook)) throw new RequestRefusedError(`unknown runbook "${parsed.runbook}" — known: ${runbookIds().join(', ')}`);
       const runbook = getRunbook(parsed.runbook);
       if (parsed.cause && !Object.hasOwn(runbook.causes, parsed.cause)) throw new RequestRefusedError(`unknown cause "${parsed.cause}" for runbook ${runbook.id}`);
-      const service = chooseService(catalogFromConfig(deps.config), runbook.id, parsed.service);
+      const service = chooseService(consoleCatalog(deps), runbook.id, parsed.service);
       handle = await deps.health.call(async () => {
         // As `runbook start`: without a worker the incident would sit unprobed.
         await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);

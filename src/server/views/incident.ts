@@ -5,6 +5,7 @@ import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
 import { panelChangedNotice, textField } from './panel-parts.ts';
+import { secretRefForm, temporalUiLink } from './secret-ref.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -12,6 +13,10 @@ export interface IncidentView {
   timeline: TimelineEntry[];
   postmortem: { markdown: string; final: boolean };
   audit: AuditEntry[];
+  /** The references the catalog allows the incident's service to be handed (patterns such as env:NEW_*). */
+  allowedSecretRefs?: string[];
+  /** The incident in Temporal's Web UI; null when RUNBOOK_TEMPORAL_UI_URL is unset. */
+  temporalUiUrl?: string | null;
 }
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -21,10 +26,12 @@ function actionForm(id: string, action: string, label: string, csrf: string, tex
 ${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
-function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string): Html {
+function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[]): Html {
   const decided = request.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ');
   // Viewers and responders see what is asked, but no button that would only be refused.
-  const buttons = hasRole(identity, 'approver')
+  const buttons = request.awaits === 'secret-ref' && hasRole(identity, 'responder')
+    ? secretRefForm(id, request, allowedSecretRefs, csrf)
+    : hasRole(identity, 'approver')
     ? html`<form method="post" action="/incidents/${encodeURIComponent(id)}/decide" class="inline approval">${csrfField(csrf)}
 <input type="hidden" name="step" value="${request.stepId}"><input type="hidden" name="requestedAt" value="${request.requestedAt}">${textField({ name: 'comment', placeholder: 'comment (optional)', label: 'Comment', optional: true })}
 <button name="decision" value="approved">Approve</button><button name="decision" value="rejected">Reject</button></form>`
@@ -35,7 +42,7 @@ ${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}
 }
 
 /** The part of the page that changes with the state: re-fetched live by the page's script. */
-export function incidentPanel(view: Pick<IncidentView, 'status' | 'running'>, identity: ConsoleIdentity, csrf: string): Html {
+export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>, identity: ConsoleIdentity, csrf: string): Html {
   const s = view.status;
   const id = s.incidentId;
   const responder = hasRole(identity, 'responder') && view.running;
@@ -45,7 +52,7 @@ ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
-<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf)) : html`<p>None.</p>`}</section>
+<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [])) : html`<p>None.</p>`}</section>
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
         (m) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>
@@ -93,7 +100,7 @@ function timelineRow(entry: TimelineEntry): Html {
 export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
   const id = view.status.incidentId;
   return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}"></div>
-${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf)}</div>
+${temporalUiLink(view.temporalUiUrl ?? null)}${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
 <section><h2>Audit trail</h2><table id="audit"><tr><th>At</th><th>Kind</th><th>Who</th><th>What</th></tr>
