@@ -4,7 +4,7 @@ import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
-import { panelChangedNotice, textField } from './panel-parts.ts';
+import { panelChangedNotice, recoveredSinceAsked, textField } from './panel-parts.ts';
 import { secretRefForm, temporalUiLink } from './secret-ref.ts';
 
 export interface IncidentView {
@@ -26,7 +26,7 @@ function actionForm(id: string, action: string, label: string, csrf: string, tex
 ${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
-function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[]): Html {
+function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[], monitor: IncidentStatus['monitor']): Html {
   const decided = request.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ');
   // Viewers and responders see what is asked, but no button that would only be refused.
   const buttons = request.awaits === 'secret-ref' && hasRole(identity, 'responder')
@@ -37,7 +37,7 @@ function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentit
 <button name="decision" value="approved">Approve</button><button name="decision" value="rejected">Reject</button></form>`
     : html`<p><em>Only approvers can decide this step.</em></p>`;
   return html`<div class="pending" data-step="${request.stepId}"><h3>${request.stepId}</h3><p>${request.description}</p>
-${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}
+${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}${recoveredSinceAsked(request, monitor)}
 <p>Needs ${request.required} approval(s); deadline ${request.deadline}${decided ? html`; so far: ${decided}` : ''}</p>${buttons}</div>`;
 }
 
@@ -52,7 +52,7 @@ ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
-<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [])) : html`<p>None.</p>`}</section>
+<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor)) : html`<p>None.</p>`}</section>
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
         (m) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>

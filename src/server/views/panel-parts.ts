@@ -1,4 +1,4 @@
-import { TEXT_MAX } from '../../contract/index.ts';
+import { TEXT_MAX, type ApprovalRequest, type IncidentStatus } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 
 /**
@@ -12,6 +12,18 @@ export function textField(field: { name: string; placeholder: string; label: str
 /** Shown by the page script when the panel changed under a form the person is typing into. */
 export const panelChangedNotice = html`<div id="panel-changed" class="flash" role="status" hidden><p>This incident changed while you were typing: the step your text is for was decided or replaced.
 Your text stays where it is until you choose. <button type="button">Show what changed</button></p></div>`;
+
+/**
+ * A step asked while real calls failed, still pending after they succeed again: the page says so
+ * beside the request, and what approving means now, instead of asking for a fix the evidence overtook.
+ */
+export function recoveredSinceAsked(request: ApprovalRequest, monitor: IncidentStatus['monitor']): Html {
+  if (!monitor || monitor.healthyStreak < monitor.required) return html``;
+  const meaning = /^enable-fallback/.test(request.stepId)
+    ? 'If calls still succeed when you approve, the fallback is not enabled (it would only serve placeholders from a healthy provider) and the incident resolves; nothing changes.'
+    : 'Read the newest timeline entries before deciding: the timeline records what the runbook does with your decision.';
+  return html`<p class="flash recovered">Real calls succeed again since this was asked: ${String(monitor.healthyStreak)} healthy checks in a row (${String(monitor.required)} are needed to call the provider recovered). ${meaning}</p>`;
+}
 
 /** Styles of the forms and notices above, served after the console's stylesheet. */
 export const FORMS_CSS = `
