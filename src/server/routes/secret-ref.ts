@@ -8,7 +8,7 @@ import { identityOf, requireRole } from '../guard.ts';
 import { parseForm } from './form-input.ts';
 
 const SecretRefForm = z.object({
-  step: StepIdSchema,
+  step: z.union([z.literal(''), StepIdSchema]).optional().transform((s) => s || undefined),
   ref: z.string().max(300).optional().transform((r) => r || undefined),
   otherRef: z.string().max(300).optional().transform((r) => r?.trim() || undefined),
 });

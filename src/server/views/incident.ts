@@ -5,7 +5,7 @@ import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
 import { panelChangedNotice, recoveredSinceAsked, textField } from './panel-parts.ts';
-import { secretRefForm, temporalUiLink } from './secret-ref.ts';
+import { handOverWithoutRequest, secretRefForm, temporalUiLink } from './secret-ref.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -52,6 +52,7 @@ ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
+${responder ? handOverWithoutRequest(id, s, view.allowedSecretRefs ?? [], csrf) : ''}
 <section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor)) : html`<p>None.</p>`}</section>
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
