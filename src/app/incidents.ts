@@ -67,6 +67,21 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
   }
 }
 
+/**
+ * An open incident opened today for the same symptom (its generated id, or a suffixed one), if any:
+ * the console offers it before opening a second one.
+ */
+export async function openIncidentForSymptom(client: Client, symptom: string): Promise<string | null> {
+  const base = incidentWorkflowId(new Date(), symptom);
+  for (let n = 1; n <= GENERATED_ID_TRIES; n += 1) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const status = await client.workflow.getHandle(id).describe().then((d) => d.status.name, (err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
+    if (status === null) return null;
+    if (status === 'RUNNING') return id;
+  }
+  return null;
+}
+
 /** Why a chosen id cannot be used: open (follow it) or closed (ids are never reused). */
 async function idTaken(client: Client, id: string): Promise<RequestRefusedError> {
   const running = await client.workflow.getHandle(id).describe().then((d) => d.status.name === 'RUNNING', () => false);

@@ -85,6 +85,31 @@ describe('the open form', () => {
   });
 });
 
+describe('a symptom that already has an open incident', () => {
+  it('links to the open incident instead of opening a second one, unless asked to', async () => {
+    const dave = await sessionAs('dave', 'responder');
+    const symptom = `duplicate check ${Date.now().toString(36)}`;
+    const form = { symptom, runbook: 'ideogram', cause: '', service: 'ideogram-service' };
+    const first = await dave.post('/incidents', { _csrf: await dave.csrf('/incidents/new'), ...form });
+    expect(first.status).toBe(303);
+    const firstId = decodeURIComponent(first.location!.replace('/incidents/', ''));
+    const opened = [firstId];
+    try {
+      const again = await dave.post('/incidents', { _csrf: await dave.csrf('/incidents/new'), ...form });
+      expect(again.status).toBe(409);
+      expect(again.body).toContain(`incident ${firstId} is open for the same symptom`);
+      expect(again.body).toContain(`The open incident: <a href="/incidents/${firstId}">${firstId}</a>`);
+      expect(again.body).toContain(`>${symptom}</textarea>`);
+      const another = await dave.post('/incidents', { _csrf: await dave.csrf('/incidents/new'), ...form, another: 'yes' });
+      expect(another.status).toBe(303);
+      opened.push(decodeURIComponent(another.location!.replace('/incidents/', '')));
+      expect(opened[1]).toBe(`${firstId}-2`);
+    } finally {
+      for (const id of opened) await ch.h.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    }
+  });
+});
+
 describe('action forms', () => {
   it('refuses a 5,000-character note with the limit on a styled page that keeps the note', async () => {
     const dave = await sessionAs('dave', 'responder');

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RequestRefusedError } from '../../app/errors.ts';
-import { startIncident } from '../../app/incidents.ts';
+import { openIncidentForSymptom, startIncident } from '../../app/incidents.ts';
 import { chooseService } from '../../app/service-catalog.ts';
 import { requireWorker } from '../../app/workers.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
@@ -41,7 +41,7 @@ export function registerOpenIncidentRoutes(app: FastifyInstance, deps: ConsoleDe
   app.get('/incidents/new', { preHandler: requireRole('responder') }, (request, reply) => form(request, reply));
 
   app.post('/incidents', { preHandler: [requireRole('responder'), app.csrfProtection] }, async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
-    const typed: OpenFormValues = { symptom: request.body?.symptom, runbook: request.body?.runbook, cause: request.body?.cause, service: request.body?.service };
+    const typed: OpenFormValues = { symptom: request.body?.symptom, runbook: request.body?.runbook, cause: request.body?.cause, service: request.body?.service, another: request.body?.another === 'yes' };
     const identity = identityOf(request);
     let handle;
     try {
@@ -51,6 +51,11 @@ export function registerOpenIncidentRoutes(app: FastifyInstance, deps: ConsoleDe
       if (parsed.cause && !Object.hasOwn(runbook.causes, parsed.cause)) throw new RequestRefusedError(`unknown cause "${parsed.cause}" for runbook ${runbook.id}`);
       const service = chooseService(consoleCatalog(deps), runbook.id, parsed.service);
       handle = await deps.health.call(async () => {
+        // The same symptom already has an open incident today: offer it before opening a second one.
+        const existing = request.body?.another === 'yes' ? null : await openIncidentForSymptom(deps.client, parsed.symptom!);
+        if (existing) {
+          throw new RequestRefusedError(`incident ${existing} is open for the same symptom: follow it there, or tick "open another anyway"`, { existingIncidentId: existing });
+        }
         // As `runbook start`: without a worker the incident would sit unprobed.
         await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
         return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, { runbook: runbook.id, symptom: parsed.symptom!, suspectedCause: parsed.cause, service, trigger: 'manual', reporter: identity.name });

@@ -13,6 +13,8 @@ export interface OpenFormValues {
   runbook?: string;
   cause?: string;
   service?: string;
+  /** Open it even though an incident for the same symptom is open. */
+  another?: boolean;
 }
 
 /** How long free text may be: said beside the field, and the server refuses longer text in the same words. */
@@ -37,6 +39,7 @@ ${existing ? html`<p>The open incident: <a href="/incidents/${encodeURIComponent
 ${choices.runbooks.flatMap((r) => r.causes.map((c) => option(c, `${c} (${r.id})`, values.cause)))}</select></label></p>
 <p><label>Service <select name="service">${option('', "the runbook's only service", values.service)}
 ${choices.runbooks.flatMap((r) => r.services.map((name) => option(name, `${name} (${r.id})`, values.service)))}</select></label></p>
+${existing ? html`<p><label><input type="checkbox" name="another" value="yes"${values.another ? html` checked` : ''}> open another anyway</label></p>` : ''}
 <p><button>Open the incident</button></p></form>`;
 }
 
