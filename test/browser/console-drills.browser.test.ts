@@ -36,7 +36,11 @@ describe.skipIf(!haveChromium)('console drills at human speed, and a request the
     await enable.getByRole('button', { name: 'Approve' }).click();
     await shows(page.locator('#changes td'), 'IDEOGRAM_FALLBACK=true');
     // Released by the decision, the scenario recovers: the plan asks to take the fallback out again.
-    await page.locator('.pending[data-step="disable-fallback"]').getByRole('button', { name: 'Approve' }).click({ timeout: 120_000 });
+    const disable = page.locator('.pending[data-step="disable-fallback"]');
+    await disable.getByRole('button', { name: 'Approve' }).waitFor({ timeout: 120_000 });
+    // Asked because calls succeed: no "recovered since this was asked" beside it.
+    expect(await disable.locator('.recovered').count()).toBe(0);
+    await disable.getByRole('button', { name: 'Approve' }).click();
     await page.locator('#state', { hasText: /^resolved$/ }).waitFor({ timeout: 120_000 });
     await page.close();
   }, 300_000);

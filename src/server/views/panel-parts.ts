@@ -14,15 +14,14 @@ export const panelChangedNotice = html`<div id="panel-changed" class="flash" rol
 Your text stays where it is until you choose. <button type="button">Show what changed</button></p></div>`;
 
 /**
- * A step asked while real calls failed, still pending after they succeed again: the page says so
- * beside the request, and what approving means now, instead of asking for a fix the evidence overtook.
+ * The fallback, asked while real calls failed, still pending after they succeed again: the page
+ * says so beside the request, and what approving means now, instead of asking for a fix the
+ * evidence overtook. Only this step: others (disabling the fallback) are asked because calls succeed.
  */
 export function recoveredSinceAsked(request: ApprovalRequest, monitor: IncidentStatus['monitor']): Html {
-  if (!monitor || monitor.healthyStreak < monitor.required) return html``;
-  const meaning = /^enable-fallback/.test(request.stepId)
-    ? 'If calls still succeed when you approve, the fallback is not enabled (it would only serve placeholders from a healthy provider) and the incident resolves; nothing changes.'
-    : 'Read the newest timeline entries before deciding: the timeline records what the runbook does with your decision.';
-  return html`<p class="flash recovered">Real calls succeed again since this was asked: ${String(monitor.healthyStreak)} healthy checks in a row (${String(monitor.required)} are needed to call the provider recovered). ${meaning}</p>`;
+  if (!monitor || monitor.healthyStreak < monitor.required || !/^enable-fallback(-|$)/.test(request.stepId)) return html``;
+  return html`<p class="flash recovered">Real calls succeed again since this was asked: ${String(monitor.healthyStreak)} healthy checks in a row (${String(monitor.required)} are needed to call the provider recovered).
+If calls still succeed when you approve, the fallback is not enabled (it would only serve placeholders from a healthy provider) and the incident resolves; nothing changes.</p>`;
 }
 
 /** Styles of the forms and notices above, served after the console's stylesheet. */
