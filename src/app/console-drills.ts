@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApprovalRequest, IncidentStatus } from '../contract/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { getRunbook, runbookIds } from '../runbooks/index.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
@@ -69,10 +70,21 @@ export class ConsoleDrills {
       note: (line) => this.logger.info({ runbook: runbook.id, scenario: request.scenario }, line),
       workflowBundleCode,
       eager: false,
+      // People approve at their own pace: the fault lasts until a person decided a step.
+      holdFault: !request.autoApprove,
     });
     this.logger.info({ incidentId: drill.incidentId, runbook: runbook.id, scenario: request.scenario, autoApprove: request.autoApprove, user: request.startedBy }, 'drill started from the console');
     const abort = new AbortController();
-    const done = followIncident(drill.handle, { print: () => undefined, onApproval: (pending) => drill.onApproval(pending), signal: abort.signal, pollMs: 500 })
+    // Steps a person decides (not the drill's own placeholder secret): once one of them is no longer pending, the fault may end.
+    const askedOfPeople = new Set<string>();
+    const onApproval = async (pending: ApprovalRequest) => {
+      if (!secretSteps.includes(pending.stepId)) askedOfPeople.add(pending.stepId);
+      await drill.onApproval(pending);
+    };
+    const onStatus = (status: IncidentStatus) => {
+      if ([...askedOfPeople].some((step) => !status.pendingApprovals.some((a) => a.stepId === step))) drill.releaseFault();
+    };
+    const done = followIncident(drill.handle, { print: () => undefined, onApproval, onStatus, signal: abort.signal, pollMs: 500 })
       .then((result) => {
         if (result) this.logger.info({ incidentId: drill.incidentId, state: result.state, cause: result.cause }, 'drill ended');
       })

@@ -57,6 +57,13 @@ export interface DrillOptions {
   /** An already built workflow bundle (the dev console builds one for all its drills); else the worker bundles at start. */
   workflowBundleCode?: string;
   /**
+   * A built-in scenario whose fault ends after a number of requests keeps failing until
+   * `releaseFault()`: people approving in the console need time, and monitoring's real calls would
+   * otherwise use the fault up before anyone read the request. Released, the scenario's later
+   * phases (its recovery) play.
+   */
+  holdFault?: boolean;
+  /**
    * Start the incident eagerly on the drill's own worker (default). Off for drills others read at
    * once through their own connection (the console): a worker handed its first task eagerly has
    * not been seen polling yet, and the server refuses their queries ("no poller seen") until it has.
@@ -87,6 +94,8 @@ export interface LaunchedDrill {
   onApproval(request: ApprovalRequest): Promise<void>;
   /** Stops the drill's worker, simulator (and dev server, if it started one). */
   stop(): Promise<void>;
+  /** With `holdFault`: the held fault ends and the scenario's recovery plays; otherwise nothing. */
+  releaseFault(): void;
 }
 
 /** Starts what is missing (server, worker, simulator), runs one incident, tears it all down. */
@@ -116,7 +125,16 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
   const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const sim = await startSimulator({ runbook: runbook.id, scenario: options.phases ? undefined : options.scenario, phases: options.phases, latencyScale });
+    const [fault, ...recovery] = scenario?.phases ?? [];
+    let held = options.holdFault && fault?.requests !== undefined && recovery.length > 0;
+    const lasting = held ? [Object.fromEntries(Object.entries(fault!).filter(([key]) => key !== 'requests'))] : undefined;
+    const sim = await startSimulator({ runbook: runbook.id, scenario: options.phases || lasting ? undefined : options.scenario, phases: options.phases ?? lasting, latencyScale });
+    const releaseFault = () => {
+      if (!held) return;
+      held = false;
+      sim.setScenario(recovery);
+      options.note(`scenario ${options.scenario}: the fault ends now that a person decided`);
+    };
     cleanups.push(() => sim.stop());
     let server: DevServer | undefined;
     if (!temporalAddressConfigured(env)) {
@@ -224,7 +242,7 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       cleanups.length = 0;
     };
-    return { incidentId, handle, address, expectedCause: scenario?.expectedCause ?? null, onApproval, stop };
+    return { incidentId, handle, address, expectedCause: scenario?.expectedCause ?? null, onApproval, stop, releaseFault };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw err;

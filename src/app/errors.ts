@@ -7,9 +7,12 @@ import type { ZodError } from 'zod';
 
 /** The request cannot be served as asked (bad input, wrong state): nothing was started or signalled. */
 export class RequestRefusedError extends Error {
-  constructor(message: string) {
+  /** The open incident the refused request duplicates, when there is one: the console links to it. */
+  readonly existingIncidentId: string | null;
+  constructor(message: string, options: { existingIncidentId?: string } = {}) {
     super(message);
     this.name = 'RequestRefusedError';
+    this.existingIncidentId = options.existingIncidentId ?? null;
   }
 }
 
@@ -18,6 +21,16 @@ export class OperationFailedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OperationFailedError';
+  }
+}
+
+/** No incident has this id: the console answers 404, the CLI as any failed operation. */
+export class IncidentNotFoundError extends OperationFailedError {
+  readonly incidentId: string;
+  constructor(incidentId: string) {
+    super(`no incident ${incidentId} — run \`runbook list --all\` to see incidents`);
+    this.name = 'IncidentNotFoundError';
+    this.incidentId = incidentId;
   }
 }
 

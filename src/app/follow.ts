@@ -10,6 +10,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** On a terminal: a live status line (phase, spinner, monitoring counts) under the events. */
   statusLine?: (text: string | null) => void;
+  /** Every status the follower read (once per poll while the incident runs). */
+  onStatus?: (status: IncidentStatus) => void;
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -55,8 +57,9 @@ export async function followIncident(handle: IncidentHandle, options: FollowOpti
     try {
       const timeline = await handle.query(timelineQuery);
       for (const entry of unseenEntries(timeline, seen)) print(formatEntry(entry));
-      if (options.onApproval || options.statusLine) {
+      if (options.onApproval || options.statusLine || options.onStatus) {
         const status = await handle.query(statusQuery);
+        options.onStatus?.(status);
         options.statusLine?.(describeNow(status, tick++));
         for (const request of options.onApproval ? status.pendingApprovals : []) {
           if (handled.has(request.stepId)) continue;

@@ -17,7 +17,7 @@ import {
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
-import { formatZodError, noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
+import { formatZodError, IncidentNotFoundError, noAnswerFromTemporal, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
@@ -62,9 +62,24 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
       if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError('the new incident', null, err);
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       if (chosen !== undefined) throw await idTaken(client, id);
-      if (n >= GENERATED_ID_TRIES) throw new RequestRefusedError(`${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`);
+      if (n >= GENERATED_ID_TRIES) throw new RequestRefusedError(`${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`, { existingIncidentId: base });
     }
   }
+}
+
+/**
+ * An open incident opened today for the same symptom (its generated id, or a suffixed one), if any:
+ * the console offers it before opening a second one.
+ */
+export async function openIncidentForSymptom(client: Client, symptom: string): Promise<string | null> {
+  const base = incidentWorkflowId(new Date(), symptom);
+  for (let n = 1; n <= GENERATED_ID_TRIES; n += 1) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const status = await client.workflow.getHandle(id).describe().then((d) => d.status.name, (err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
+    if (status === null) return null;
+    if (status === 'RUNNING') return id;
+  }
+  return null;
 }
 
 /** Why a chosen id cannot be used: open (follow it) or closed (ids are never reused). */
@@ -74,6 +89,7 @@ async function idTaken(client: Client, id: string): Promise<RequestRefusedError>
     running
       ? `an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with a new --id`
       : `incident id ${id} was already used by an incident that is closed, and ids are never reused (its postmortem and history stay its own) — start with a new --id, or without --id for a generated one`,
+    running ? { existingIncidentId: id } : {},
   );
 }
 
@@ -85,7 +101,7 @@ export async function incidentHandle(client: Client, id: string): Promise<{ hand
     if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new RequestRefusedError(`${id} is a ${description.type} workflow, not an incident`);
     return { handle, running: description.status.name === 'RUNNING', description };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new OperationFailedError(`no incident ${id} — run \`runbook list --all\` to see incidents`);
+    if (err instanceof WorkflowNotFoundError) throw new IncidentNotFoundError(id);
     throw err;
   }
 }
@@ -130,13 +146,13 @@ export function incidentPostmortem(client: Client, id: string): Promise<{ markdo
 }
 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
-export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected'; via?: ApprovalVia }): Promise<string> {
+export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected'; via?: ApprovalVia; requestedAt?: string }): Promise<string> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
   // An update waits for a worker indefinitely: without one, say so instead of hanging.
   await requireWorker(client, description.taskQueue);
   try {
-    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision, via: input.via }] });
+    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision, via: input.via, ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}) }] });
     if (!answer.accepted) throw new RequestRefusedError(answer.message);
     return answer.message;
   } catch (err) {
@@ -152,7 +168,7 @@ export async function decide(client: Client, id: string, input: { stepId: string
       throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
     }
     // Servers without updates: the signal path records invalid decisions on the timeline instead.
-    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment, via: input.via });
+    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment, via: input.via, ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}) });
     return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;
   }
 }

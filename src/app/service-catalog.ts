@@ -1,11 +1,21 @@
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import { RequestRefusedError } from './errors.ts';
 
-/** The service an incident is opened for: named, or the runbook's only one; unknown names exit 2. */
+/**
+ * The service an incident is opened for: named, or the runbook's only one. Unknown names, and a
+ * service another runbook handles (its incident would fail at once), are refused (exit 2, or 409 in the console).
+ */
 export function chooseService(catalog: ServiceCatalog, runbookId: string, name: string | undefined): string {
   const known = catalog.names();
   if (name) {
     if (!known.includes(name)) throw new RequestRefusedError(`unknown service "${name}" — this catalog has: ${known.join(', ')} (RUNBOOK_SERVICES_FILE)`);
+    const handledBy = catalog.require(name).runbook;
+    if (handledBy !== runbookId) {
+      const ours = known.filter((n) => catalog.require(n).runbook === runbookId);
+      throw new RequestRefusedError(
+        `service ${name} is handled by runbook ${handledBy}, not ${runbookId}: choose runbook ${handledBy} for it${ours.length ? `, or one of runbook ${runbookId}'s services (${ours.join(', ')})` : ` (runbook ${runbookId} has no service in the catalog)`}`,
+      );
+    }
     return name;
   }
   const forRunbook = known.filter((n) => catalog.require(n).runbook === runbookId);

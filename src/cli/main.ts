@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   audit: () => import('./commands/audit.ts'),
   drill: () => import('./commands/drill.ts'),
   serve: () => import('./commands/serve.ts'),
+  'login-link': () => import('./commands/login-link.ts'),
   schedule: () => import('./commands/schedule.ts'),
 };
 

@@ -133,7 +133,9 @@ export const EnvSchema = z.object({
   RUNBOOK_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where people reach the console, when behind a proxy (OIDC redirect URI, secure cookies on https). */
   RUNBOOK_CONSOLE_URL: HttpUrlSchema.optional(),
-  /** 32 bytes as 64 hex characters: sessions survive a restart and are shared by replicas. Default: random per start. */
+  /** Temporal's Web UI, e.g. http://127.0.0.1:8233: the incident page links to its workflow there. Unset: no link. */
+  RUNBOOK_TEMPORAL_UI_URL: HttpUrlSchema.optional(),
+  /** 32 bytes as 64 hex characters: the key of the session cookie. Sign-ins themselves are recorded in the console's memory (so that sign-out can end them): a restart signs people out. Default: random per start. */
   RUNBOOK_CONSOLE_SESSION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes), e.g. `openssl rand -hex 32`').optional(),
   /** Shared secret of `POST /hooks/generic` (HMAC-SHA256 signatures); without it that route refuses every request. */
   RUNBOOK_INTAKE_HMAC_SECRET: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),

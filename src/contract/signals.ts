@@ -8,7 +8,11 @@ import { lazySchema } from './lazy-schema.ts';
 const by = PersonNameSchema;
 const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
 
-export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() }));
+/**
+ * `requestedAt`: the request the person read (its requestedAt), when the sender knows it (the
+ * console's form carries it). A decision for a request that is no longer the one pending is refused.
+ */
+export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional(), requestedAt: z.string().max(40).optional() }));
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = lazySchema(() => z.object({ by }));
 export const NoteSchema = lazySchema(() => z.object({ by, text: text('the text') }));

@@ -6,7 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifySecureSession from '@fastify/secure-session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { OperationFailedError, RequestRefusedError } from '../app/errors.ts';
+import { IncidentNotFoundError, OperationFailedError, RequestRefusedError } from '../app/errors.ts';
 import { incidentHandle, incidentStatus, incidentTimeline } from '../app/incidents.ts';
 import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
@@ -18,10 +18,15 @@ import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDrillRoutes } from './routes/drill.ts';
 import { registerHookRoutes } from './routes/hooks.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerOpenIncidentRoutes } from './routes/open-incident.ts';
 import { registerPageRoutes } from './routes/pages.ts';
+import { registerSecretRefRoutes } from './routes/secret-ref.ts';
 import { registerSlackRoutes } from './routes/slack.ts';
 import { registerSseRoutes } from './routes/sse.ts';
+import { currentIdentity } from './guard.ts';
+import { SESSION_TTL_SECONDS, SessionStore } from './sessions.ts';
 import { errorPage } from './views/layout.ts';
+import { keptForm } from './views/refusal.ts';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -33,7 +38,7 @@ declare module '@fastify/secure-session' {
   }
 }
 
-export interface ConsoleOptions extends Omit<ConsoleDeps, 'health' | 'live'> {
+export interface ConsoleOptions extends Omit<ConsoleDeps, 'health' | 'live' | 'sessions'> {
   /** 32 bytes: sessions are encrypted and authenticated with it. */
   sessionKey: Buffer;
   logger: Logger;
@@ -67,33 +72,67 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     key: options.sessionKey,
     cookieName: 'runbook_console',
     // Secure whenever the console is served over TLS; the local console is plain HTTP on loopback.
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 12 * 3600 },
-    expiry: 12 * 3600,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_TTL_SECONDS },
+    expiry: SESSION_TTL_SECONDS,
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+  const sessions = new SessionStore();
+  app.decorateRequest('sessionEnded', false);
+  // A cookie counts only while the server still holds its session: a copy saved before sign-out
+  // (or past its expiry) is treated as no session at all, and is cleared.
+  app.addHook('onRequest', async (request) => {
+    if (request.session.get('identity') && !sessions.isLive(request.session.get('sid'))) {
+      request.session.regenerate();
+      request.session.delete();
+      request.sessionEnded = true;
+    }
+  });
+  // Pages carry a person's view and buttons: after sign-out, Back must ask the server again, never show a copy.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
 
   // A page that could not be read for now (Temporal slow or gone) reloads itself; a form post never does.
   const retryIn = (request: { method: string }) => (request.method === 'GET' ? 5 : undefined);
   app.setErrorHandler((err, request, reply) => {
     // The app layer's errors are written for people: show them. A refusal conflicts with the
-    // request as made; a failed operation (no worker, no such incident) is the service's problem.
+    // request as made; a failed operation (no worker) is the service's problem.
+    const identity = currentIdentity(request);
+    const send = (code: number, title: string, message: string, options: { retryInSeconds?: number; keep?: boolean } = {}) => {
+      const csrf = identity ? reply.generateCsrf() : undefined;
+      const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : null;
+      const incidentId = /^\/incidents\/([^/]+)/.exec(request.url)?.[1];
+      const extra = options.keep && body && csrf ? keptForm(request.url, body, csrf, incidentId ? decodeURIComponent(incidentId) : null) : undefined;
+      return reply.code(code).type('text/html; charset=utf-8').send(errorPage(title, message, { retryInSeconds: options.retryInSeconds, identity, csrf, extra }).text);
+    };
     if (err instanceof TemporalUnreachableError) {
       request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
-      return reply.code(503).header('retry-after', '5').type('text/html').send(errorPage('Temporal is unreachable', err.message, retryIn(request)).text);
+      reply.header('retry-after', '5');
+      return send(503, 'Temporal is unreachable', err.message, { retryInSeconds: retryIn(request), keep: true });
     }
-    if (err instanceof RequestRefusedError) return reply.code(409).type('text/html').send(errorPage('Refused', err.message).text);
-    if (err instanceof OperationFailedError) return reply.code(503).type('text/html').send(errorPage('Not possible right now', err.message, retryIn(request)).text);
+    if (err instanceof IncidentNotFoundError) return send(404, 'No such incident', `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`);
+    if (err instanceof RequestRefusedError) return send(409, 'Refused', err.message, { keep: true });
+    if (err instanceof OperationFailedError) return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'console request failed');
-    return reply.code(status).type('text/html').send(errorPage(status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message).text);
+    return send(status, status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message);
+  });
+  // Browsers get a page; API clients (JSON asked for, or the API's own paths) get JSON.
+  app.setNotFoundHandler((request, reply) => {
+    const wantsJson = /application\/json/.test(request.headers.accept ?? '') || /^\/(hooks|slack|metrics)(\/|$)/.test(request.url);
+    if (wantsJson) return reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 });
+    return reply.code(404).type('text/html; charset=utf-8').send(errorPage('Page not found', `There is no page at ${request.url.split('?')[0]}.`, { identity: currentIdentity(request) }).text);
   });
 
   const health = new TemporalHealth(options.client, options.temporalAddress, options.config.RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS);
   const live = new LivePollers({ read: incidentReader(options.client, health), intervalMs: options.livePollMs ?? 1_000, log: app.log as Logger });
   app.addHook('onClose', () => live.close());
-  const deps: ConsoleDeps = { ...options, health, live };
+  const deps: ConsoleDeps = { ...options, health, live, sessions };
   registerAuthRoutes(app, deps);
   registerPageRoutes(app, deps);
+  registerOpenIncidentRoutes(app, deps);
+  registerSecretRefRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerSseRoutes(app, deps);
   // Dev mode only: without drills the routes do not exist (404).

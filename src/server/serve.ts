@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
 import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ServiceCatalog } from '../activities/catalog.ts';
 import type { AppConfig } from '../config/index.ts';
 import { ConsoleDrills } from '../app/console-drills.ts';
 import { RequestRefusedError } from '../app/errors.ts';
 import { buildConsole } from './app.ts';
-import { rolesFrom } from './identity.ts';
-import { LoginLinks } from './login-links.ts';
+import { consoleUrl, localIdentity } from './local-identity.ts';
+import { LoginLinks, loginLinkDir } from './login-links.ts';
 import { isLoopback, OidcLogin } from './oidc.ts';
 import { alertTimings, type IntakeMode } from './intake/timings.ts';
 
@@ -18,11 +18,6 @@ export interface RunningConsole {
   loginUrl: string | null;
   loginLinks: LoginLinks;
   close(): Promise<void>;
-}
-
-/** The local OS user, as the one-time link identifies them. */
-export function localUser(env: NodeJS.ProcessEnv): string {
-  return env.USER || env.USERNAME || userInfo().username;
 }
 
 /**
@@ -41,6 +36,8 @@ export async function startConsole(options: {
   mode?: IntakeMode;
   /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
   devMode?: boolean;
+  /** The worker's own catalog, when the console runs beside it in one process; default: from the configuration. */
+  catalog?: ServiceCatalog;
 }): Promise<RunningConsole> {
   const { config } = options;
   const timings = alertTimings(config, options.mode ?? 'service');
@@ -52,7 +49,7 @@ export async function startConsole(options: {
   }
   if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
   const listenUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const loginLinks = new LoginLinks();
+  const loginLinks = new LoginLinks({ dir: issuer ? null : loginLinkDir(config) });
   const publicUrl = config.RUNBOOK_CONSOLE_URL ?? listenUrl;
   const oidc = issuer
     ? await OidcLogin.discover({
@@ -69,15 +66,14 @@ export async function startConsole(options: {
   const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
   // The address as configured (envconfig), so the "unreachable" page names what an operator set.
   const temporalAddress = (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(timings ? { alertTimings: timings } : {}) });
+  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(options.catalog ? { catalog: options.catalog } : {}), ...(timings ? { alertTimings: timings } : {}) });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = config.RUNBOOK_CONSOLE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const url = consoleUrl(config, host, boundPort);
   let loginUrl: string | null = null;
   if (!issuer) {
-    const user = localUser(options.env);
-    const token = loginLinks.issue({ name: user, roles: rolesFrom('approver'), issuer: 'local-link', subject: `${user}@${hostname()}` });
+    const token = loginLinks.issue(localIdentity(options.env));
     loginUrl = new URL(`/login/${token}`, url).href;
   }
   options.logger.info({ url, oidc: issuer ?? null, alertTimings: timings ? 'drill' : 'production' }, 'incident console listening');

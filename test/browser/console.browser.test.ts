@@ -111,6 +111,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     // A responder acts on the incident but is never offered an approval.
     await page.getByPlaceholder('why cancel').fill('opened by the browser test');
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel the incident' }).click();
     await shows(page.locator('#timeline-rows td'), 'Cancellation requested by olivia');
     expect(dialogs).toEqual([]);
     await page.close();
@@ -183,7 +184,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
 
   it('starts a drill of a built-in scenario from the Drill page and lands on its incident, which runs to its end', async () => {
     const { page } = await signedIn('olivia', 'responder');
-    await page.getByRole('link', { name: 'Drill' }).click();
+    await page.getByRole('link', { name: 'Drill', exact: true }).click();
     await page.waitForURL(`${ch.console.url}/drill`);
     const scenarios = runbookIds().flatMap((id) => Object.keys(getRunbook(id).tooling.scenarios));
     expect(await page.locator('tr[data-scenario]').count()).toBe(scenarios.length);

@@ -70,6 +70,7 @@ export const ROWS: Row[] = [
   start('unknown cause for the runbook', ['--cause', 'martians'], 'unknown cause "martians" for runbook ideogram'),
   start('prototype key as a cause', ['--cause', '__proto__'], 'unknown cause "__proto__"'),
   start('unknown runbook', ['--runbook', 'nope'], 'unknown runbook "nope" — known: ideogram'),
+  start('service of another runbook', ['--runbook', 'openai', '--service', 'ideogram-service'], 'service ideogram-service is handled by runbook ideogram, not openai: choose runbook ideogram for it, or one of runbook openai\'s services (openai-service)'),
   start('2,000-character id', ['--id', long(2_000, 'a')], '--id: an incident id of at most 120 characters'),
   start('id with spaces', ['--id', 'bad id!'], '--id: an incident id like'),
   start('id with a path', ['--id', '../../etc/passwd'], '--id: an incident id like'),

@@ -159,7 +159,15 @@ describe('the incident console over HTTP', () => {
       expect(page.body).not.toContain('<script>alert');
       expect(page.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
       const cancelCsrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-      const cancelled = await responder.post(`/incidents/${id}/cancel`, { _csrf: cancelCsrf, reason: 'test done' });
+      // Cancel asks first, on a page of its own (no script needed); nothing is sent until confirmed.
+      const before = await signalsAndUpdates(handle);
+      const asked = await responder.post(`/incidents/${id}/cancel`, { _csrf: cancelCsrf, reason: 'test done' });
+      expect(asked.status).toBe(200);
+      expect(asked.body).toContain(`Cancel incident ${id}?`);
+      expect(asked.body).toContain('Reason: test done.');
+      expect(await signalsAndUpdates(handle)).toEqual(before);
+      const confirmCsrf = /name="_csrf" value="([^"]+)"/.exec(asked.body.slice(asked.body.indexOf('id="confirm"')))![1]!;
+      const cancelled = await responder.post(`/incidents/${id}/cancel`, { _csrf: confirmCsrf, reason: 'test done', confirmed: 'yes' });
       expect(cancelled).toMatchObject({ status: 303, location: `/incidents/${id}` });
       // Cancel goes through the action table (an update): the incident ends cancelled, never failed.
       expect(((await handle.result()) as { state: string }).state).toBe('cancelled');

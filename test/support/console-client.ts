@@ -1,4 +1,6 @@
 import { fetch } from 'undici';
+import { rolesFrom, type Role } from '../../src/server/identity.ts';
+import type { RunningConsole } from '../../src/server/serve.ts';
 
 /** A response kept open (server-sent events): what arrived so far, a wait for more, and hanging up. */
 export interface OpenStream {
@@ -113,6 +115,13 @@ export class ConsoleSession {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /** Another client holding the same cookies as this one now: a copy of the cookie jar, saved aside. */
+  copy(): ConsoleSession {
+    const other = new ConsoleSession(this.baseUrl);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    return other;
+  }
+
   /** Signs in through a one-time link, as a person clicking it would. */
   async signIn(loginUrl: string): Promise<ConsoleResponse> {
     return this.get(new URL(loginUrl).pathname);
@@ -128,4 +137,13 @@ export class ConsoleSession {
     }
     return { status: response.status, location: response.headers.get('location'), body: await response.text() };
   }
+}
+
+/** A session signed in to `at` as `name` with `role`, through a one-time link as the console issues them. */
+export async function signedInSession(at: RunningConsole, name: string, role: Role): Promise<ConsoleSession> {
+  const token = at.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
+  const session = new ConsoleSession(at.url);
+  const landed = await session.signIn(new URL(`/login/${token}`, at.url).href);
+  if (landed.status !== 302 || landed.location !== '/') throw new Error(`signing ${name} in failed: ${landed.status} ${landed.location}`);
+  return session;
 }

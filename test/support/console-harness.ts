@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
+import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
 import { temporalAddress } from './temporal.ts';
@@ -27,8 +28,12 @@ export const LASTING_OUTAGE_500 = [outage500];
 export const RECOVERED = [{ name: 'recovered' }];
 
 /** A real worker and simulator (an outage that lasts), the console in front of them (in dev mode if asked), and one incident waiting for approval. */
-export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger; devMode?: boolean } = {}): Promise<ConsoleHarness> {
-  const h = await startHarness({ phases: LASTING_OUTAGE_500, deps: options.deps });
+export async function startConsoleHarness(
+  options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger; devMode?: boolean; shareCatalog?: boolean } = {},
+): Promise<ConsoleHarness> {
+  // shareCatalog: the console offers and checks against the worker's own catalog (the services the harness registers).
+  const catalog = options.shareCatalog ? (options.deps?.catalog ?? new ServiceCatalog([])) : undefined;
+  const h = await startHarness({ phases: LASTING_OUTAGE_500, deps: catalog ? { ...options.deps, catalog } : options.deps });
   // Drills (dev mode) write their postmortems and notifications under the data dir: the harness's own.
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
   const running = await startConsole({
@@ -39,6 +44,7 @@ export async function startConsoleHarness(options: { env?: NodeJS.ProcessEnv; po
     logger: options.logger ?? createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
     port: options.port ?? 0,
     devMode: options.devMode,
+    catalog,
   });
   // Monitoring makes a real check every 500 ms while people click through the pages: the default
   // hourly budget of billed calls would be spent before the test ends the outage.

@@ -61,6 +61,15 @@ describe('approval policy: identities', () => {
     expect(approve(gate({ approvers: ['\u3000'] }), 'bob')).toMatch(/not an approver/);
   });
 
+  it('a decision bound to the request the person read is refused once that request was replaced', () => {
+    expect(approve(gate(), 'bob', { requestedAt: '2026-11-25T00:00:00.000Z' })).toBeNull();
+    expect(approve(gate(), 'bob', { requestedAt: '2026-11-24T23:59:00.000Z' })).toBe(
+      'step "enable-fallback" was replaced by a new request (asked at 2026-11-25T00:00:00.000Z, not 2026-11-24T23:59:00.000Z as on your page) — nothing was decided: read the new request before deciding',
+    );
+    const superseded: ApprovalGateState = { ...gate(), approvals: [{ ...request(), outcome: 'superseded' }, { ...request(), stepId: 'enable-fallback-r2' }] };
+    expect(approve(superseded, 'bob')).toBe('step "enable-fallback" was replaced before this decision arrived (superseded); pending now: enable-fallback-r2 — nothing was decided: read the new request before deciding');
+  });
+
   it('N of M counts distinct people: "Bob" after "bob" is the same approver', () => {
     const g = gate({ required: 2 }, [{ by: 'bob', decision: 'approved', at: '2026-11-25T00:01:00.000Z' }]);
     expect(approve(g, 'Bob')).toMatch(/already decided/);

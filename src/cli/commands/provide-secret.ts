@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { signalIncident } from '../../app/incidents.ts';
-import { requireActionAllowed } from '../../app/actions.ts';
-import { describeSecretRef, parseSecretRef, provideSecretRefSignal } from '../../contract/index.ts';
+import { provideSecretRef } from '../../app/secret-refs.ts';
+import { parseSecretRef } from '../../contract/index.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { IncidentIdSchema, parseOptions, PersonSchema, StepIdSchema, withClient } from '../shared.ts';
@@ -20,16 +19,15 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who provides it (required)')
     .action(async (id: string, step: string, raw: Record<string, unknown>) => {
       const options = parseOptions(Options, { ref: '', by: '', ...raw, id, step }, ['id', 'step']);
-      let ref;
+      // The reference is checked before connecting: a mistyped one is a usage error (exit 2).
       try {
-        ref = parseSecretRef(options.ref);
+        parseSecretRef(options.ref);
       } catch (err) {
         throw new UsageError(`--ref ${(err as Error).message}`);
       }
       await withClient(ctx, async ({ client }) => {
-        await requireActionAllowed(client, options.id, 'provide_secret', options.step);
-        const sent = await signalIncident(client, options.id, provideSecretRefSignal, { by: options.by, stepId: options.step, ref });
-        ctx.stdout.write(`Secret reference ${describeSecretRef(ref)} sent to ${options.id} (${options.step})\n`);
+        const sent = await provideSecretRef(client, options.id, { by: options.by, stepId: options.step, ref: options.ref });
+        ctx.stdout.write(`Secret reference ${sent.described} sent to ${options.id} (${options.step})\n`);
         if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the reference is recorded and used once one runs (\`runbook worker\` or \`runbook dev\`)\n`);
       });
     });

@@ -40,5 +40,5 @@ export function register(program: Command, ctx: CliContext): void {
 
 /** What `serve` and `dev` print: the URL, and in local mode the one-time login link. */
 export function consoleBanner(running: { url: string; loginUrl: string | null }): string {
-  return `Incident console: ${running.url}\n` + (running.loginUrl ? `Sign in (one-time link, this user only): ${running.loginUrl}\n` : 'Sign in with your identity provider.\n');
+  return `Incident console: ${running.url}\n` + (running.loginUrl ? `Sign in (one-time link, this user only): ${running.loginUrl}\nA new link, after sign-out or once this one is used or expired: runbook login-link\n` : 'Sign in with your identity provider.\n');
 }

@@ -1,47 +1,58 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { decide, signalIncident, startIncident } from '../../app/incidents.ts';
-import { chooseService } from '../../app/service-catalog.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
-import { requireWorker } from '../../app/workers.ts';
-import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
+import { decide, incidentStatus, signalIncident } from '../../app/incidents.ts';
 import type { Client } from '@temporalio/client';
-import { acknowledgeSignal, FreeTextSchema, IncidentIdSchema, noteSignal, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
+import { acknowledgeSignal, IncidentIdSchema, noteSignal, revertWarning, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
 import { act } from '../../app/actions.ts';
-import { getRunbook, runbookIds } from '../../runbooks/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import type { ConsoleIdentity, Role } from '../identity.ts';
+import { confirmationPage, type Confirmation } from '../views/confirm.ts';
+import { page } from '../views/layout.ts';
+import { freeText, parseForm } from './form-input.ts';
 
-const nonEmpty = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
-
-/** Form bodies are validated with the contract's own schemas: the console refuses what the CLI refuses. */
-function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'form'));
-  return parsed.data;
-}
-
-const OpenForm = z.object({
-  symptom: nonEmpty('the symptom'),
-  runbook: z.string().default('ideogram'),
-  cause: z.string().max(64).optional().transform((c) => c || undefined),
-  service: z.string().optional().transform((s) => s || undefined),
+const DecideForm = z.object({
+  step: StepIdSchema,
+  /** The request the page showed: an approval lands on that request or on nothing. */
+  requestedAt: z.string().max(40).optional().transform((r) => r || undefined),
+  decision: z.enum(['approved', 'rejected']),
+  comment: freeText('the comment', { required: false }),
+  confirmed: z.literal('yes').optional(),
 });
-const DecideForm = z.object({ step: StepIdSchema, decision: z.enum(['approved', 'rejected']), comment: FreeTextSchema.optional().transform((c) => c || undefined) });
 
 type Send = (client: Client, id: string, by: string, text: string) => Promise<unknown>;
+interface SignalAction {
+  path: string;
+  role: Role;
+  /** The typed text's name in words, when the action carries one. */
+  what?: string;
+  /** Asked again on a page of its own before it is sent. */
+  confirm?: (id: string, text: string, client: Client) => Promise<Omit<Confirmation, 'fields' | 'action'>>;
+  send: Send;
+}
+
 /** The signal actions of an open incident: the same signals and payloads as `runbook ack|note|…`. */
-const SIGNAL_ACTIONS: Array<{ path: string; role: Role; what?: string; send: Send }> = [
+const SIGNAL_ACTIONS: SignalAction[] = [
   { path: 'ack', role: 'responder', send: (client, id, by) => signalIncident(client, id, acknowledgeSignal, { by }) },
   { path: 'note', role: 'responder', what: 'the note', send: (client, id, by, text) => signalIncident(client, id, noteSignal, { by, text }) },
   { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, by, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
   // Resolve and cancel go through the action table (an update): a state that does not allow them answers 409.
   { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, by, reason) => act(client, id, { action: 'resolve', by, reason }) },
-  { path: 'cancel', role: 'responder', what: 'the reason', send: (client, id, by, reason) => act(client, id, { action: 'cancel', by, reason }) },
+  {
+    path: 'cancel',
+    role: 'responder',
+    what: 'the reason',
+    confirm: async (incidentId, reason, client) => ({
+      incidentId,
+      question: `Cancel incident ${incidentId}?`,
+      consequence: `Reason: ${reason}. ${revertWarning((await incidentStatus(client, incidentId)).mutations)}`,
+      confirmLabel: 'Yes, cancel the incident',
+    }),
+    send: (client, id, by, reason) => act(client, id, { action: 'cancel', by, reason }),
+  },
   { path: 'verify', role: 'responder', send: (client, id, by) => act(client, id, { action: 'verify_again', by }) },
 ];
-const RevertForm = z.object({ step: StepIdSchema, reason: FreeTextSchema.optional().transform((c) => c || undefined) });
+const RevertForm = z.object({ step: StepIdSchema, reason: freeText('the reason', { required: false }) });
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, string | undefined> }>;
 
@@ -50,51 +61,50 @@ export function approvalIdentity(identity: ConsoleIdentity) {
   return { by: identity.name, via: { channel: 'console' as const, issuer: identity.issuer, subject: identity.subject } };
 }
 
+/** The form's own fields (no CSRF token, no confirmation), to post again from the confirm page. */
+function formFields(body: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf' && e[0] !== 'confirmed'));
+}
+
 /**
  * State-changing requests: each checks the CSRF token and the role before anything reaches Temporal,
  * then runs under the console's deadline (deps.health): with Temporal gone, a 503 in seconds rather
  * than the client's ~20 s of retries, and a change that got no answer is said to be unknown, not failed.
+ * Reject and Cancel are asked again on a confirm page first (no script needed).
  */
 export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const guarded = (role: Role) => ({ preHandler: [requireRole(role), app.csrfProtection] });
   const back = (reply: FastifyReply, id: string) => reply.redirect(`/incidents/${encodeURIComponent(id)}`, 303);
-
-  app.post('/incidents', guarded('responder'), async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
-    const form = parse(OpenForm, request.body);
-    if (!runbookIds().includes(form.runbook)) throw new RequestRefusedError(`unknown runbook "${form.runbook}"`);
-    const runbook = getRunbook(form.runbook);
-    if (form.cause && !Object.hasOwn(runbook.causes, form.cause)) throw new RequestRefusedError(`unknown cause "${form.cause}" for runbook ${runbook.id}`);
-    const service = chooseService(catalogFromConfig(deps.config), runbook.id, form.service);
-    const identity = identityOf(request);
-    const handle = await deps.health.call(async () => {
-      // As `runbook start`: without a worker the incident would sit unprobed.
-      await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
-      return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, {
-        runbook: runbook.id,
-        trigger: 'manual',
-        reporter: identity.name,
-        symptom: form.symptom,
-        suspectedCause: form.cause,
-        service,
-      });
-    });
-    request.log.info({ incidentId: handle.workflowId, user: identity.name, issuer: identity.issuer }, 'incident opened from the console');
-    return back(reply, handle.workflowId);
-  });
+  const confirmPage = (request: FastifyRequest, reply: FastifyReply, confirmation: Confirmation) => {
+    const csrf = reply.generateCsrf();
+    return reply.type('text/html; charset=utf-8').send(page('Confirm', identityOf(request), confirmationPage(confirmation, csrf), { csrf, drill: deps.drills !== null }).text);
+  };
 
   app.post('/incidents/:id/decide', guarded('approver'), async (request: IdRequest, reply) => {
-    const id = parse(IncidentIdSchema, request.params.id);
-    const form = parse(DecideForm, request.body);
+    const id = parseForm(IncidentIdSchema, request.params.id);
+    const form = parseForm(DecideForm, request.body);
+    if (form.decision === 'rejected' && !form.confirmed) {
+      return confirmPage(request, reply, {
+        incidentId: id,
+        action: request.url,
+        question: `Reject step ${form.step} of ${id}?`,
+        consequence: `The engine does not make this change${form.comment ? ` (your comment: ${form.comment})` : ''}.`,
+        confirmLabel: `Yes, reject ${form.step}`,
+        fields: formFields(request.body),
+      });
+    }
     const identity = identityOf(request);
-    const message = await deps.health.call(() => decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, ...approvalIdentity(identity) }));
+    const message = await deps.health.call(() =>
+      decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, requestedAt: form.requestedAt, ...approvalIdentity(identity) }),
+    );
     request.log.info({ incidentId: id, stepId: form.step, decision: form.decision, user: identity.name, issuer: identity.issuer, subject: identity.subject }, message);
     return back(reply, id);
   });
 
   // Reverting a chosen change while a human owns the incident changes production: approvers only.
   app.post('/incidents/:id/revert', guarded('approver'), async (request: IdRequest, reply) => {
-    const id = parse(IncidentIdSchema, request.params.id);
-    const form = parse(RevertForm, request.body);
+    const id = parseForm(IncidentIdSchema, request.params.id);
+    const form = parseForm(RevertForm, request.body);
     const identity = identityOf(request);
     const message = await deps.health.call(() => act(deps.client, id, { action: 'revert_change', by: identity.name, step: form.step, ...(form.reason ? { reason: form.reason } : {}) }));
     request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
@@ -103,10 +113,14 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   for (const action of SIGNAL_ACTIONS) {
     app.post(`/incidents/:id/${action.path}`, guarded(action.role), async (request: IdRequest, reply) => {
-      const id = parse(IncidentIdSchema, request.params.id);
+      const id = parseForm(IncidentIdSchema, request.params.id);
       const identity = identityOf(request);
       // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
-      const text = action.what ? parse(nonEmpty(action.what), request.body.text ?? request.body.reason ?? '') : '';
+      const text = action.what ? parseForm(freeText(action.what, { required: true }), request.body.text ?? request.body.reason ?? '')! : '';
+      if (action.confirm && request.body.confirmed !== 'yes') {
+        const confirmation = await deps.health.call(() => action.confirm!(id, text, deps.client));
+        return confirmPage(request, reply, { ...confirmation, action: request.url, fields: formFields(request.body) });
+      }
       await deps.health.call(() => action.send(deps.client, id, identity.name, text));
       request.log.info({ incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
       return back(reply, id);

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleDeps } from '../deps.ts';
 import { IdentityRefused } from '../oidc.ts';
 
@@ -11,7 +10,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     if (!identity) return reply.redirect('/login?failed=1');
     request.session.regenerate();
     request.session.set('identity', identity);
-    request.session.set('sid', randomUUID());
+    request.session.set('sid', deps.sessions.open());
     request.log.info({ user: identity.name, issuer: identity.issuer, roles: identity.roles }, 'signed in with a one-time link');
     return reply.redirect('/');
   });
@@ -41,13 +40,22 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     }
     request.session.regenerate();
     request.session.set('identity', identity);
-    request.session.set('sid', randomUUID());
+    request.session.set('sid', deps.sessions.open());
     request.log.info({ user: identity.name, issuer: identity.issuer, subject: identity.subject, roles: identity.roles }, 'signed in with OIDC');
     return reply.redirect('/');
   });
 
-  app.post('/logout', { preHandler: app.csrfProtection }, (request, reply) => {
+  // Signing out ends the session on the server: a saved copy of the cookie no longer works, and
+  // the session's live streams end with a "signed out" event. Without a live session there is nothing to
+  // protect, so the CSRF check applies only to a live one.
+  const csrfIfSignedIn = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (!request.session.get('identity')) return done();
+    app.csrfProtection(request, reply, done);
+  };
+  app.post('/logout', { preHandler: csrfIfSignedIn }, (request, reply) => {
+    const sid = request.session.get('sid');
+    if (sid) deps.sessions.end(sid);
     request.session.delete();
-    return reply.redirect('/login', 303);
+    return reply.redirect('/login?ended=1', 303);
   });
 }

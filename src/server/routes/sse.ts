@@ -22,8 +22,8 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   app.get('/incidents/:id/events', { preHandler: requireRole('viewer') }, async (request: EventsRequest, reply) => {
     const id = request.params.id;
     const identity = currentIdentity(request)!;
-    // Sessions signed in before session ids existed fall back to the person.
-    const session = request.session.get('sid') ?? `${identity.issuer}|${identity.subject}`;
+    // Every live session has an id (the guard let this request through).
+    const session = request.session.get('sid')!;
     if ((open.get(session) ?? 0) >= limit) {
       request.log.warn({ user: identity.name, incidentId: id, limit }, 'live events refused: too many streams in one session');
       return reply
@@ -43,17 +43,29 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     let shownVersion = request.query.version ?? '';
     let done = false;
     let unsubscribe: (() => void) | null = null;
+    let unwatchSession: (() => void) | null = null;
     const finish = () => {
       if (done) return;
       done = true;
       unsubscribe?.();
+      unwatchSession?.();
       const left = (open.get(session) ?? 1) - 1;
       if (left > 0) open.set(session, left);
       else open.delete(session);
       out.end();
     };
+    // Signed out (here or in another tab) or expired: the page says so instead of going quietly stale.
+    const signedOut = () => {
+      if (done) return;
+      send('signed-out', { message: 'Signed out: this page no longer follows the incident. Sign in again to act on it.' });
+      finish();
+    };
     const onUpdate = (update: LiveUpdate) => {
       if (done) return;
+      if (!deps.sessions.isLive(session)) {
+        signedOut();
+        return;
+      }
       if (update.kind === 'temporal') {
         send('temporal', { up: update.up, message: update.message });
         return;
@@ -73,6 +85,7 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
       // A comment line per poll, numbered by the shared loop: proxies see a live stream, and a reader can tell where a poll ends.
       out.write(`: poll ${update.seq}\n\n`);
     };
+    unwatchSession = deps.sessions.onEnd(session, signedOut);
     unsubscribe = deps.live.subscribe(id, onUpdate);
     // A viewer joining a loop that already ended hears `closed` before the subscription is known.
     if (done) unsubscribe();

@@ -1,3 +1,5 @@
+import { PANEL_JS } from './panel-script.ts';
+
 /**
  * The only script the console serves (CSP allows no inline script): the incident page follows its
  * incident over server-sent events — timeline rows are appended, and the status panel (approvals,
@@ -9,6 +11,7 @@ export const CONSOLE_JS = `
   const live = document.getElementById('live');
   if (!live || !live.dataset.incident || !window.EventSource) return;
   const id = live.dataset.incident;
+${PANEL_JS}
   const rows = document.getElementById('timeline-rows');
   const events = new EventSource('/incidents/' + encodeURIComponent(id) + '/events?after=' + rows.children.length + '&seq=' + encodeURIComponent(live.dataset.seq || '0') + '&version=' + encodeURIComponent(live.dataset.version || ''));
   events.addEventListener('timeline', (e) => {
@@ -21,9 +24,10 @@ export const CONSOLE_JS = `
     }
     rows.appendChild(tr);
   });
-  events.addEventListener('status', async () => {
-    const response = await fetch('/incidents/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin' });
-    if (response.ok) document.getElementById('panel').innerHTML = await response.text();
+  events.addEventListener('status', refreshPanel);
+  events.addEventListener('signed-out', (e) => {
+    events.close();
+    signedOut(JSON.parse(e.data).message);
   });
   // The console lost (or regained) Temporal: say so on the page instead of going quietly stale.
   events.addEventListener('temporal', (e) => {

@@ -4,6 +4,8 @@ import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
+import { panelChangedNotice, recoveredSinceAsked, textField } from './panel-parts.ts';
+import { handOverWithoutRequest, secretRefForm, temporalUiLink } from './secret-ref.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -11,30 +13,36 @@ export interface IncidentView {
   timeline: TimelineEntry[];
   postmortem: { markdown: string; final: boolean };
   audit: AuditEntry[];
+  /** The references the catalog allows the incident's service to be handed (patterns such as env:NEW_*). */
+  allowedSecretRefs?: string[];
+  /** The incident in Temporal's Web UI; null when RUNBOOK_TEMPORAL_UI_URL is unset. */
+  temporalUiUrl?: string | null;
 }
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
-function actionForm(id: string, action: string, label: string, csrf: string, text?: { name: string; placeholder: string }): Html {
+function actionForm(id: string, action: string, label: string, csrf: string, text?: { name: string; placeholder: string; label: string }): Html {
   return html`<form method="post" action="/incidents/${encodeURIComponent(id)}/${action}" class="inline">${csrfField(csrf)}
-${text ? html`<input name="${text.name}" placeholder="${text.placeholder}" required maxlength="2000">` : ''}<button>${label}</button></form>`;
+${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
-function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string): Html {
+function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[], monitor: IncidentStatus['monitor']): Html {
   const decided = request.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ');
   // Viewers and responders see what is asked, but no button that would only be refused.
-  const buttons = hasRole(identity, 'approver')
+  const buttons = request.awaits === 'secret-ref' && hasRole(identity, 'responder')
+    ? secretRefForm(id, request, allowedSecretRefs, csrf)
+    : hasRole(identity, 'approver')
     ? html`<form method="post" action="/incidents/${encodeURIComponent(id)}/decide" class="inline approval">${csrfField(csrf)}
-<input type="hidden" name="step" value="${request.stepId}"><input name="comment" placeholder="comment (optional)" maxlength="2000">
+<input type="hidden" name="step" value="${request.stepId}"><input type="hidden" name="requestedAt" value="${request.requestedAt}">${textField({ name: 'comment', placeholder: 'comment (optional)', label: 'Comment', optional: true })}
 <button name="decision" value="approved">Approve</button><button name="decision" value="rejected">Reject</button></form>`
     : html`<p><em>Only approvers can decide this step.</em></p>`;
   return html`<div class="pending" data-step="${request.stepId}"><h3>${request.stepId}</h3><p>${request.description}</p>
-${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}
+${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}${recoveredSinceAsked(request, monitor)}
 <p>Needs ${request.required} approval(s); deadline ${request.deadline}${decided ? html`; so far: ${decided}` : ''}</p>${buttons}</div>`;
 }
 
 /** The part of the page that changes with the state: re-fetched live by the page's script. */
-export function incidentPanel(view: Pick<IncidentView, 'status' | 'running'>, identity: ConsoleIdentity, csrf: string): Html {
+export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>, identity: ConsoleIdentity, csrf: string): Html {
   const s = view.status;
   const id = s.incidentId;
   const responder = hasRole(identity, 'responder') && view.running;
@@ -44,7 +52,8 @@ ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
-<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf)) : html`<p>None.</p>`}</section>
+${responder ? handOverWithoutRequest(id, s, view.allowedSecretRefs ?? [], csrf) : ''}
+<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor)) : html`<p>None.</p>`}</section>
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
         (m) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>
@@ -78,11 +87,11 @@ function actions(s: IncidentStatus, identity: ConsoleIdentity, csrf: string): Ht
   const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations));
   const warning = revertWarning(s.mutations);
   return html`<section id="actions"><h2>Act</h2>
-${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note' }) : ''}
-${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause' }) : ''}
+${offered.includes('acknowledge') ? actionForm(id, 'ack', 'Acknowledge', csrf) : ''}${offered.includes('note') ? actionForm(id, 'note', 'Add note', csrf, { name: 'text', placeholder: 'note', label: 'Note' }) : ''}
+${offered.includes('root_cause') ? actionForm(id, 'root-cause', 'Set root cause', csrf, { name: 'text', placeholder: 'root cause', label: 'Root cause' }) : ''}
 ${offered.includes('resolve') || offered.includes('cancel') ? html`<p class="warning">Resolve or cancel: ${warning}</p>` : ''}
-${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved' }) : ''}
-${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel' }) : ''}</section>`;
+${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { name: 'reason', placeholder: 'why it is resolved', label: 'Why resolved' }) : ''}
+${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel', label: 'Why cancel' }) : ''}</section>`;
 }
 
 function timelineRow(entry: TimelineEntry): Html {
@@ -92,7 +101,7 @@ function timelineRow(entry: TimelineEntry): Html {
 export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
   const id = view.status.incidentId;
   return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}"></div>
-<div id="panel">${incidentPanel(view, identity, csrf)}</div>
+${temporalUiLink(view.temporalUiUrl ?? null)}${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf)}</div>
 <section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
 <section><h2>Audit trail</h2><table id="audit"><tr><th>At</th><th>Kind</th><th>Who</th><th>What</th></tr>

@@ -35,12 +35,16 @@ ${identity
 </header><main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
-/** `retryInSeconds`: a page that could not be read for now tries again by itself (a GET only: nothing is resent). */
-export function errorPage(title: string, message: string, retryInSeconds?: number): Html {
-  const retry = retryInSeconds ? html`<meta http-equiv="refresh" content="${String(retryInSeconds)}">` : '';
-  const again = retryInSeconds ? html`<p>This page tries again every ${String(retryInSeconds)} s.</p>` : '';
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8">${retry}<title>${title}</title></head>
-<body><h1>${title}</h1><p class="error">${message}</p>${again}<p><a href="/">Back to the incidents</a></p></body></html>`;
+/**
+ * A page that says what went wrong, styled as every page. `retryInSeconds`: a page that could not be
+ * read for now tries again by itself (a GET only: nothing is resent). `extra`: e.g. the refused form, kept.
+ */
+export function errorPage(title: string, message: string, options: { retryInSeconds?: number; identity?: ConsoleIdentity | null; csrf?: string; extra?: Html } = {}): Html {
+  const again = options.retryInSeconds ? html`<p>This page tries again every ${String(options.retryInSeconds)} s.</p>` : '';
+  return page(title, options.identity ?? null, html`<p class="error">${message}</p>${again}${options.extra ?? ''}<p><a href="/">Back to the incidents</a></p>`, {
+    csrf: options.csrf,
+    refreshSeconds: options.retryInSeconds,
+  });
 }
 
 export const CONSOLE_CSS = STYLE;

@@ -21,7 +21,15 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
     const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     return `unknown step "${stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
   }
+  if (request.outcome === 'superseded') {
+    const pending = gate.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
+    return `step "${stepId}" was replaced before this decision arrived (superseded)${pending.length ? `; pending now: ${pending.join(', ')}` : ''} — nothing was decided: read the new request before deciding`;
+  }
   if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
+  // A request re-opened under the same id is another request: a decision on the one the person read does not carry over.
+  if (parsed.data.requestedAt !== undefined && parsed.data.requestedAt !== request.requestedAt) {
+    return `step "${stepId}" was replaced by a new request (asked at ${request.requestedAt}, not ${parsed.data.requestedAt} as on your page) — nothing was decided: read the new request before deciding`;
+  }
   // Pure (the update validator asks the same and may write no command): the policy decides alone.
   if (gate.policy.requireVerifiedApprovals && !(via && VERIFIED_APPROVAL_CHANNELS.includes(via.channel))) {
     return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console or a mapped Slack user (policy: verified approvals)`;
