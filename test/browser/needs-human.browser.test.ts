@@ -78,7 +78,7 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
     await page.screenshot({ path: join(shots, 'console-needs-human.png') });
 
     await section.getByRole('button', { name: 'Verify again' }).click();
-    await shows(page.locator('#timeline-rows td'), 'olivia chose to verify again');
+    await shows(page.locator('#timeline-rows td'), 'olivia via the console chose to verify again');
     const timeline = (await owned.query(timelineQuery)).map((e) => e.message);
     expect(timeline.some((m) => m.startsWith('mitigating: resuming the plan: olivia asked to verify again'))).toBe(true);
 

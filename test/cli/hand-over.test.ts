@@ -63,6 +63,9 @@ describe('the human-owned state from the CLI (real processes)', () => {
     const result = await incident.result();
     expect(result.state).toBe('cancelled');
     expect(result.timeline.some((e) => e.message.startsWith("Reverted apply-new-key by carol's choice"))).toBe(true);
+    // Where each choice came from is recorded with it: a name typed on the command line is the CLI's.
+    expect(result.timeline.find((e) => e.message.startsWith('carol via the CLI chose to verify again'))?.data).toMatchObject({ via: { channel: 'cli' } });
+    expect(result.timeline.some((e) => e.message.startsWith('Cancellation requested by carol via the CLI: handed to the vendor'))).toBe(true);
     const after = await cli(['verify', incident.workflowId, '--by', 'carol']);
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('is closed');

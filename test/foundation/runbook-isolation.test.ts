@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runbookIds } from '../../src/runbooks/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const GENERIC = ['workflows', 'contract', 'activities', 'worker', 'app', 'cli', 'simulator', 'config'].map((d) => join(ROOT, 'src', d));
+const GENERIC = ['workflows', 'contract', 'activities', 'worker', 'app', 'cli', 'simulator', 'config', 'server', 'infra'].map((d) => join(ROOT, 'src', d));
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));

@@ -20,7 +20,9 @@ const DecideForm = z.object({
   confirmed: z.literal('yes').optional(),
 });
 
-type Send = (client: Client, id: string, by: string, text: string) => Promise<unknown>;
+/** Who acts, and how the console knows (the act update records `via`; signals carry the name). */
+type Who = ReturnType<typeof approvalIdentity>;
+type Send = (client: Client, id: string, who: Who, text: string) => Promise<unknown>;
 interface SignalAction {
   path: string;
   role: Role;
@@ -33,11 +35,11 @@ interface SignalAction {
 
 /** The signal actions of an open incident: the same signals and payloads as `runbook ack|note|…`. */
 const SIGNAL_ACTIONS: SignalAction[] = [
-  { path: 'ack', role: 'responder', send: (client, id, by) => signalIncident(client, id, acknowledgeSignal, { by }) },
-  { path: 'note', role: 'responder', what: 'the note', send: (client, id, by, text) => signalIncident(client, id, noteSignal, { by, text }) },
-  { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, by, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
+  { path: 'ack', role: 'responder', send: (client, id, { by }) => signalIncident(client, id, acknowledgeSignal, { by }) },
+  { path: 'note', role: 'responder', what: 'the note', send: (client, id, { by }, text) => signalIncident(client, id, noteSignal, { by, text }) },
+  { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, { by }, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
   // Resolve and cancel go through the action table (an update): a state that does not allow them answers 409.
-  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, by, reason) => act(client, id, { action: 'resolve', by, reason }) },
+  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, who, reason) => act(client, id, { action: 'resolve', ...who, reason }) },
   {
     path: 'cancel',
     role: 'responder',
@@ -48,9 +50,9 @@ const SIGNAL_ACTIONS: SignalAction[] = [
       consequence: `Reason: ${reason}. ${revertWarning((await incidentStatus(client, incidentId)).mutations)}`,
       confirmLabel: 'Yes, cancel the incident',
     }),
-    send: (client, id, by, reason) => act(client, id, { action: 'cancel', by, reason }),
+    send: (client, id, who, reason) => act(client, id, { action: 'cancel', ...who, reason }),
   },
-  { path: 'verify', role: 'responder', send: (client, id, by) => act(client, id, { action: 'verify_again', by }) },
+  { path: 'verify', role: 'responder', send: (client, id, who) => act(client, id, { action: 'verify_again', ...who }) },
 ];
 const RevertForm = z.object({ step: StepIdSchema, reason: freeText('the reason', { required: false }) });
 
@@ -106,7 +108,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const id = parseForm(IncidentIdSchema, request.params.id);
     const form = parseForm(RevertForm, request.body);
     const identity = identityOf(request);
-    const message = await deps.health.call(() => act(deps.client, id, { action: 'revert_change', by: identity.name, step: form.step, ...(form.reason ? { reason: form.reason } : {}) }));
+    const message = await deps.health.call(() => act(deps.client, id, { action: 'revert_change', ...approvalIdentity(identity), step: form.step, ...(form.reason ? { reason: form.reason } : {}) }));
     request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
     return back(reply, id);
   });
@@ -121,7 +123,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
         const confirmation = await deps.health.call(() => action.confirm!(id, text, deps.client));
         return confirmPage(request, reply, { ...confirmation, action: request.url, fields: formFields(request.body) });
       }
-      await deps.health.call(() => action.send(deps.client, id, identity.name, text));
+      await deps.health.call(() => action.send(deps.client, id, approvalIdentity(identity), text));
       request.log.info({ incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
       return back(reply, id);
     });
