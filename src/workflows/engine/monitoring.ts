@@ -47,7 +47,7 @@ export async function runTriage(incident: MonitoredIncident): Promise<ProbeResul
   const second = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => runProbe(incident, s, extracted)));
   const results = [...first, ...second];
   for (const r of results) {
-    incident.add('probe', `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`, r);
+    incident.add('probe', `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail}` : ''}`, r);
   }
   incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
   return results;

@@ -182,6 +182,7 @@ export class IncidentRecorder implements TimelinePort {
       startedAt: this.s.startedAt,
       endedAt: this.s.endedAt,
       decision: this.s.decision,
+      causeSummary: p.cause ? (this.runbook.causes[p.cause]?.summary ?? null) : null,
       summary: this.s.summary ?? p.rationale ?? 'Incident in progress.',
       rootCause: this.s.rootCause,
       timeline: this.s.timeline,
