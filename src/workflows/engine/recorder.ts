@@ -171,6 +171,9 @@ export class IncidentRecorder implements TimelinePort {
       blocker: p.blocker,
       alertsReceived: this.s.alerts?.received ?? this.s.timeline.filter((e) => e.kind === 'alert').length,
       handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
+      symptom: this.s.input.symptom,
+      responseDueAt: this.s.acknowledgedBy === null && !this.isClosed() ? (this.s.nextEscalationAt ?? null) : null,
+      endedAt: this.s.endedAt,
     };
   }
 
