@@ -126,6 +126,12 @@ export function digestTimeline(timeline: readonly TimelineEntry[]): DigestRow[] 
   return rows;
 }
 
+/** `2 of 3 healthy checks in a row`, `9 healthy checks in a row (3 needed)`: never "9/3". */
+export function healthText(monitor: { healthyStreak: number; required: number }): string {
+  const { healthyStreak: streak, required } = monitor;
+  return streak >= required ? `${streak} healthy checks in a row (${required} needed)` : `${streak} of ${required} healthy checks in a row`;
+}
+
 /** `14 s`, `3 min 5 s`, `2 h 4 min`, `3 d 2 h`: a duration as people say it, seconds only while they matter. */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

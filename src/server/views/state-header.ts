@@ -1,4 +1,4 @@
-import { humanDuration, type IncidentState, type IncidentStatus, type Severity } from '../../contract/index.ts';
+import { healthText, humanDuration, type IncidentState, type IncidentStatus, type Severity } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { timeEl } from './time.ts';
 
@@ -42,12 +42,6 @@ export function stateBadge(state: IncidentState, id = false): Html {
 }
 
 const CLOSED: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
-
-/** `9 healthy in a row (3 needed)`: never "9/3". */
-export function healthText(monitor: NonNullable<IncidentStatus['monitor']>): string {
-  const { healthyStreak: streak, required } = monitor;
-  return streak >= required ? `${streak} healthy checks in a row (${required} needed)` : `${streak} of ${required} healthy checks in a row`;
-}
 
 /** What the engine is doing or waiting for, in one sentence. */
 function engineLine(s: IncidentStatus, now: number): Html {
