@@ -144,13 +144,8 @@ export function humanDuration(ms: number): string {
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
-/**
- * At most `max` characters of `text` (plus the marker), cut where a reader can tell nothing is
- * broken: after JSON punctuation or at a space, never inside a quoted JSON value; the marker says how
- * long the whole was.
- */
-export function excerpt(text: string, max: number): string {
-  if (text.length <= max) return text;
+/** Where to cut `text` to at most `max` characters: after JSON punctuation or at a space, never inside a quoted JSON value. */
+function cutPoint(text: string, max: number): number {
   let json = false;
   let inString = false;
   let escaped = false;
@@ -166,5 +161,17 @@ export function excerpt(text: string, max: number): string {
     else if (',{}[]'.includes(c)) cut = i + 1;
     else if (c === ' ') cut = i;
   }
-  return `${text.slice(0, cut > 0 ? cut : max).trimEnd()} … (${text.length} characters)`;
+  return cut > 0 ? cut : max;
+}
+
+/** At most `max` characters of `text`, cut where a reader can tell nothing is broken, and a marker saying how long the whole was. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, cutPoint(text, max)).trimEnd()} … (${text.length} characters)`;
+}
+
+/** The same cut with a bare ellipsis: for text that may itself be an excerpt (its length would not be the whole's). */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, cutPoint(text, max)).trimEnd()} …`;
 }

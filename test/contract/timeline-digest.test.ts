@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digestTimeline, excerpt, humanDuration, type ProbeResult, type TimelineEntry } from '../../src/contract/index.ts';
+import { clip, digestTimeline, excerpt, humanDuration, type ProbeResult, type TimelineEntry } from '../../src/contract/index.ts';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 10, 0, second)).toISOString();
 const result = (probe: string, httpStatus: number | null, ok: boolean, more: Partial<ProbeResult> = {}): ProbeResult => ({
@@ -123,6 +123,13 @@ describe('excerpts of long bodies', () => {
         if (typeof value === 'object' && value !== null) expect(endsInString(kept)).toBe(false);
       }),
     );
+  });
+
+  it('clips text that may itself be an excerpt between JSON values, with a bare ellipsis', () => {
+    const body = '{"error":"Too Many Requests","reject_reason":"inflight_limit","retry":1}';
+    expect(clip(body, 60)).toBe('{"error":"Too Many Requests", …');
+    expect(clip(body, 65)).toBe('{"error":"Too Many Requests","reject_reason":"inflight_limit", …');
+    expect(clip(body, 200)).toBe(body);
   });
 
   it('cuts prose at a space', () => {
