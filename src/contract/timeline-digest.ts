@@ -68,6 +68,13 @@ export function summariseResults(results: readonly ResultShape[]): string {
     .join(' · ');
 }
 
+/** The engine's `healthy 4/3` as people count: `healthy, 4 in a row (3 needed)`. */
+function streakWords(verdict: string | null): string | null {
+  const streak = verdict && /^healthy (\d+)\/(\d+)$/.exec(verdict);
+  if (!streak) return verdict;
+  return `healthy, ${healthText({ healthyStreak: Number(streak[1]), required: Number(streak[2]) }).replace(' healthy checks', '')}`;
+}
+
 interface RoundKind {
   label: string;
   /** The verdict the engine recorded with the round ("still failing", "healthy 2/3"), if any. */
@@ -76,7 +83,7 @@ interface RoundKind {
 
 const ROUND_KINDS: Array<{ pattern: RegExp; kind: RoundKind }> = [
   { pattern: /^confirmation \d+: /, kind: { label: 'Confirmation', verdict: () => null } },
-  { pattern: /^real check \d+: /, kind: { label: 'Real check', verdict: (m) => /^real check \d+: ([^(]+?) \(/.exec(m)?.[1] ?? null } },
+  { pattern: /^real check \d+: /, kind: { label: 'Real check', verdict: (m) => streakWords(/^real check \d+: ([^(]+?) \(/.exec(m)?.[1] ?? null) } },
 ];
 
 /** Entries whose message already is the summary (a hint that changed, a monitor poll, a verification): the counter goes, the rest stays. */

@@ -65,11 +65,13 @@ describe('the timeline for people', () => {
       ...confirmation(2, 2),
       realCheck(4, 5, 'still failing', OUTAGE.slice(0, 2)),
       realCheck(9, 9, 'healthy 1/3', [result('legacy_generate', 200, true), result('v3_generate', 200, true)]),
+      realCheck(12, 12, 'healthy 4/3', [result('legacy_generate', 200, true), result('v3_generate', 200, true)]),
     ]);
     expect(rows.map((r) => [r.text, r.count])).toEqual([
       ['Confirmation: legacy_generate, v3_generate: HTTP 503', 2],
       ['Real check: still failing — legacy_generate, v3_generate: HTTP 503', 1],
-      ['Real check: healthy 1/3 — legacy_generate, v3_generate: ok', 1],
+      ['Real check: healthy, 1 of 3 in a row — legacy_generate, v3_generate: ok', 1],
+      ['Real check: healthy, 4 in a row (3 needed) — legacy_generate, v3_generate: ok', 1],
     ]);
   });
 
