@@ -134,6 +134,8 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     await shows(postmortem.locator('li'), /^Severity: P1$/);
     expect(await postmortem.textContent()).not.toMatch(/\[ \]|0h 0m/);
     expect(await fits()).toBeLessThanOrEqual(390);
+    await page.evaluate("document.getElementById('timeline').scrollIntoView()");
+    await page.screenshot({ path: join(shots, 'console-timeline-phone.png') });
     await page.close();
   }, 120_000);
 

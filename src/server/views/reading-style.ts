@@ -31,11 +31,13 @@ time{text-decoration:underline dotted #999;text-underline-offset:2px}
 .folded{display:inline-block;margin-left:.4em;color:#555;font-size:.9em;background:#f0f1f3;border-radius:3px;padding:0 .35em}
 .timeline details{margin-top:.2em}.timeline summary{cursor:pointer;color:#444;font-size:.9em}
 ul.raw{margin:.2em 0;padding-left:1.2em;font-size:.9em;color:#333}ul.raw li{overflow-wrap:anywhere}
-.timeline tr.k-probe td{color:#333}
+.timeline tr.k-probe td{color:#333}.timeline td:nth-child(2){color:#666;font-size:.85em;text-transform:uppercase;letter-spacing:.03em}
 .pending{border-top:1px solid #e3e5e8;padding-top:.3em}
 pre,code{overflow-wrap:anywhere}
 button{font:inherit;padding:.3em .9em;border:1px solid #8a929c;border-radius:4px;background:#fff;color:#1c1e21}
 button:hover{background:#f0f1f3}
+button[value=approved]{background:#1f5fbf;border-color:#1a4f9f;color:#fff;font-weight:600}button[value=approved]:hover{background:#1a4f9f}
+button[value=rejected]{color:#8a0012;border-color:#b00020}
 input:not([type=hidden]):not([type=checkbox]),select,textarea{font:inherit;padding:.3em .5em;border:1px solid #b8bec6;border-radius:4px}
 .scroll{overflow-x:auto;max-width:100%}
 form.inline{flex-wrap:wrap;align-items:center}
@@ -50,7 +52,7 @@ form.inline input:not([type=hidden]):not([type=checkbox]){flex:1 1 12em;min-widt
   section{padding:.5em .7em;margin:.7em 0}
   button,input:not([type=hidden]):not([type=checkbox]),select,textarea{min-height:44px;font-size:16px}
   button{min-width:44px;padding:0 .9em}
-  summary{min-height:44px;display:flex;align-items:center}
+  summary{min-height:44px;line-height:44px}
   form.inline{display:flex;width:100%}
   table.timeline tr,#audit tr,#changes tr{display:block;border-bottom:1px solid #e3e5e8;padding:.3em 0}
   table.timeline td,#audit td,#changes td,#changes th,#audit th{display:inline;border:0;padding:.1em .3em}
