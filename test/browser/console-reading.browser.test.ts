@@ -120,7 +120,7 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
 
     // The provider recovers: the header asks for disable-fallback and never says "Enable fallback" now.
     ch.h.sim.setScenario(RECOVERED);
-    // Rows that only the live stream brings (no reload since the approval): in words, never "4/3".
+    // Rows that only the live stream brings (no reload after the approval): in words, never "4/3".
     await shows(page.locator('#timeline-rows td'), /^Real check: healthy, 1 of 3 in a row — /);
     await shows(page.locator('#next'), 'approve or reject disable-fallback');
     expect(await page.locator('#timeline-rows').innerText()).not.toMatch(/healthy \d+\/\d+/);
