@@ -29,6 +29,7 @@ interface MemoSummary {
   severity?: IncidentStatus['severity'];
   cause?: string | null;
   rationale?: string | null;
+  symptom?: string;
 }
 
 export async function statusOfClosed(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
@@ -56,5 +57,8 @@ export async function statusOfClosed(handle: IncidentHandle, description: Workfl
     blocker: null,
     alertsReceived: 0,
     handedOver: null,
+    symptom: memo.symptom ?? '',
+    responseDueAt: null,
+    endedAt: description.closeTime?.toISOString() ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { statusQuery, terminalSafe, timelineQuery, unseenEntries, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+import { healthText, statusQuery, terminalSafe, timelineQuery, unseenEntries, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 
 export interface FollowOptions {
@@ -23,7 +23,7 @@ export function describeNow(status: IncidentStatus, tick: number): string {
   // A pending approval is what the reader can act on: it comes before the monitoring counts.
   const pending = status.pendingApprovals.map((a) => a.stepId);
   if (pending.length) return `${head}: waiting for ${pending.join(', ')}`;
-  if (status.monitor) return `${head}: provider healthy ${status.monitor.healthyStreak}/${status.monitor.required} checks (poll ${status.monitor.polls})`;
+  if (status.monitor) return `${head}: ${healthText(status.monitor)} (poll ${status.monitor.polls})`;
   return head;
 }
 

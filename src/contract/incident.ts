@@ -260,6 +260,12 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   alertsReceived: z.number().int().default(0),
   /** Why the engine handed the incident to a human, and since when (state needs_human). */
   handedOver: z.object({ reason: z.string(), at: z.string() }).nullable().default(null),
+  /** What the reporter saw, as they said it (empty when none was given). */
+  symptom: z.string().default(''),
+  /** While nobody has acknowledged: when the response time (SLA) runs out and the next on-call is paged. */
+  responseDueAt: z.string().nullable().default(null),
+  /** When the incident ended; null while it is open. */
+  endedAt: z.string().nullable().default(null),
 }));
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 

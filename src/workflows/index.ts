@@ -25,7 +25,7 @@ const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
   ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidIncidentInput);
 
 /** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
-function answerWhileResolving(start: { service: string; runbook?: string; reporter: string }): void {
+function answerWhileResolving(start: { service: string; runbook?: string; reporter: string; symptom: string }): void {
   const startedAt = workflowInfo().startTime.toISOString();
   setHandler(timelineQuery, () => []);
   setHandler(postmortemQuery, () => 'Incident in progress.');
@@ -48,6 +48,9 @@ function answerWhileResolving(start: { service: string; runbook?: string; report
     blocker: null,
     alertsReceived: 0,
     handedOver: null,
+    symptom: start.symptom,
+    responseDueAt: null,
+    endedAt: null,
   }));
 }
 

@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,11 +5,10 @@ import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 import { statusQuery, type IncidentResult } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
-import { CHROMIUM, consolePages, haveChromium, shows } from '../support/browser.ts';
+import { CHROMIUM, consolePages, haveChromium, screenshotDir, shows } from '../support/browser.ts';
 import { RECOVERED, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
 import { cliEnvironment } from '../support/incident-harness.ts';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
@@ -43,8 +40,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     oidcConsole = await startConsole({ client: ch.h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: idp.consolePort });
     // Running as root (CI containers) Chromium needs its sandbox off; the pages are our own.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    // UPDATE_SCREENSHOTS=1 refreshes the pictures in docs/; otherwise they go to a scratch dir.
-    shots = process.env.UPDATE_SCREENSHOTS ? join(PROJECT_ROOT, 'docs') : await mkdtemp(join(tmpdir(), 'console-shots-'));
+    shots = await screenshotDir();
   });
 
   afterAll(async () => {

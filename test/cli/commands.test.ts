@@ -86,8 +86,18 @@ describe('runbook CLI against the dev server (real processes)', () => {
 
   it('timeline, postmortem and audit read the closed incident; audit comes from history', async () => {
     await h.client.workflow.getHandle(id).result();
-    const timeline = JSON.parse((await cli(['timeline', id, '--json'])).stdout) as Array<{ kind: string; message: string }>;
+    const timeline = JSON.parse((await cli(['timeline', id, '--json'])).stdout) as Array<{ at: string; kind: string; message: string }>;
     expect(timeline.some((e) => e.message.includes('Acknowledged by carol'))).toBe(true);
+    // For people: the triage round is one line; --raw has every probe on its own line.
+    const triageProbes = timeline.filter((e) => e.kind === 'probe' && e.at === timeline.find((t) => t.kind === 'probe')!.at);
+    expect(triageProbes.length).toBeGreaterThan(2);
+    const digest = (await cli(['timeline', id])).stdout.split('\n');
+    const rounds = digest.filter((line) => / probe +Probes: /.test(line));
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]).toMatch(/^\d\d:\d\d:\d\dZ {2}probe +Probes: legacy_generate[^:]*: HTTP 500 · .*v3_generate[^:·]*: ok/);
+    expect(digest.length).toBeLessThan(timeline.length);
+    const rawLines = (await cli(['timeline', id, '--raw'])).stdout.trim().split('\n');
+    expect(rawLines).toHaveLength(timeline.length);
     const out = join(await mkdtemp(join(tmpdir(), 'pm-')), 'pm.md');
     expect((await cli(['postmortem', id, '--out', out])).code).toBe(0);
     const postmortem = await readFile(out, 'utf8');

@@ -26,10 +26,11 @@ async function finish(handle: IncidentHandle): Promise<IncidentResult> {
   exported.push(...runs);
   if (result.cause) await maybeRecordHistory(result.cause, runs[0]!);
   // Every cause ends with the seed's postmortem, written to disk as well as returned.
-  expect(result.postmortem).toMatch(/^## Incident: Ideogram Integration .+\n\*\*Date:\*\* \d{4}-\d\d-\d\d \| \*\*Duration:\*\* \d+h \d+m \| \*\*Severity:\*\* P[1-4]/);
+  expect(result.postmortem).toMatch(/^## Incident: Ideogram Integration — .+\n\n- \*\*Date:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC\n- \*\*Duration:\*\* \d+ (s|min|h)\b.*\n- \*\*Severity:\*\* P[1-4]\n/);
   for (const heading of ['### Summary', '### Timeline', '### Root Cause', '### Action Items']) expect(result.postmortem).toContain(heading);
   expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered\n- \d\d:\d\d - Triage started/);
-  expect(result.postmortem).toMatch(/- \[ \] \[(Fix|Prevention)\]/);
+  expect(result.postmortem).toMatch(/\n- \*\*(Fix|Prevention):\*\* /);
+  expect(result.postmortem).not.toContain('[ ]');
   // A fix ends "Resolved"; a false alarm or a prompt problem ends "Closed" (nothing was resolved).
   expect(result.postmortem).toMatch(result.state === 'closed' ? /\n- \d\d:\d\d - Closed: / : /\n- \d\d:\d\d - Resolved: /);
   expect(await readFile(result.postmortemPath!, 'utf8')).toBe(result.postmortem);

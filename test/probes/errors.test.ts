@@ -32,7 +32,13 @@ describe('detail sanitising', () => {
     expect(detail).not.toContain(key);
     expect(detail).toContain('bad key [REDACTED]');
     expect(detail).not.toContain('\n');
-    expect(detail.length).toBeLessThanOrEqual(161);
+    expect(detail.length).toBeLessThanOrEqual(160 + ' … (1000 characters)'.length);
+  });
+
+  it('cuts a long JSON body between values, never inside a quoted one, and says how long it was', () => {
+    const body = JSON.stringify({ error: 'Service Unavailable', message: 'The upstream model servers are overloaded; please retry later. '.repeat(5) });
+    const detail = sanitise(body, []);
+    expect(detail).toBe(`{"error":"Service Unavailable", … (${body.length} characters)`);
   });
 });
 

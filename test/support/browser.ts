@@ -1,12 +1,24 @@
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { RunningConsole } from '../../src/server/serve.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
+import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 
 /** Debian's Chromium, from the distribution's package registry; never a browser downloaded from elsewhere. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`\n*** console browser tests SKIPPED: no Chromium at ${CHROMIUM} — install it with \`apt-get install chromium\` (or set CHROMIUM_PATH) ***\n`);
+
+/** Where the browser tests put their screenshots: docs/images with UPDATE_SCREENSHOTS=1 (the README's pictures), a scratch dir otherwise. */
+export async function screenshotDir(): Promise<string> {
+  if (!process.env.UPDATE_SCREENSHOTS) return mkdtemp(join(tmpdir(), 'console-shots-'));
+  const dir = join(PROJECT_ROOT, 'docs', 'images');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
 
 /** Waits until the element shows `text` (Playwright's own waiting; fails at the page's default timeout). */
 export const shows = (locator: Locator, text: string | RegExp) => locator.filter({ hasText: text }).first().waitFor();

@@ -70,7 +70,7 @@ describe('provider outage on the time-skipping server (mocked activities)', () =
     // Stakeholders heard about it while nothing changed (P1: every 30 min).
     const reminders = run.events.filter((e) => e.type === 'notify' && e.kind === 'reminder');
     expect(reminders.length).toBeGreaterThanOrEqual(20);
-    expect(result.postmortem).toMatch(/\*\*Duration:\*\* 12h/);
+    expect(result.postmortem).toMatch(/\*\*Duration:\*\* 12 h/);
   });
 
   it('does not end early on a flapping recovery: the healthy streak resets', async () => {

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import { describeSecretRef, timingResult, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
+import { describeSecretRef, excerpt, timingResult, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
 import { resolveSecret, type SecretResolverDeps } from '../secrets.ts';
 
 export interface ProbeExecutorDeps {
@@ -169,7 +169,7 @@ function pluck(value: unknown, path: string): unknown {
 export function sanitise(text: string, secrets: string[]): string {
   let clean = text.replace(/\s+/g, ' ').trim();
   for (const secret of secrets) if (secret) clean = clean.split(secret).join('[REDACTED]');
-  return clean.length > DETAIL_MAX ? `${clean.slice(0, DETAIL_MAX)}…` : clean;
+  return excerpt(clean, DETAIL_MAX);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

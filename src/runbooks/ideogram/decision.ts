@@ -1,4 +1,4 @@
-import type { Decision, ProbeResult, Severity } from '../../contract/index.ts';
+import { clip, type Decision, type ProbeResult, type Severity } from '../../contract/index.ts';
 import { IDEOGRAM_PROBE_IDS as P } from './probes.ts';
 
 export const IDEOGRAM_CAUSES = {
@@ -33,7 +33,7 @@ export interface ClassifyContext {
 const GENERATE = [P.legacy, P.v3, P.latency] as const;
 
 function describe(r: ProbeResult): string {
-  const detail = r.detail ? ` ${r.detail.slice(0, 60)}` : '';
+  const detail = r.detail ? ` ${clip(r.detail, 60)}` : '';
   if (r.httpStatus !== null) return `${r.probe} → HTTP ${r.httpStatus}${detail}`;
   if (r.errorKind) return `${r.probe} → ${r.errorKind}${detail}`;
   return `${r.probe} → ${r.ok ? 'ok' : 'failed'}${detail}`;

@@ -1,5 +1,5 @@
 /** The OpenAI-compatible API decision table: pure and total (any results yield a known cause). */
-import type { Decision, ProbeResult, Severity } from '../../contract/index.ts';
+import { clip, type Decision, type ProbeResult, type Severity } from '../../contract/index.ts';
 import { OPENAI_PROBE_IDS as P } from './probes.ts';
 
 const cause = (severity: Severity, summary: string) => ({ severity, summary });
@@ -33,7 +33,7 @@ interface Row {
   match(f: Facts): ProbeResult[] | null;
 }
 
-const describe = (r: ProbeResult) => `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${r.detail.slice(0, 60)}` : ''}`;
+const describe = (r: ProbeResult) => `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${clip(r.detail, 60)}` : ''}`;
 const status = (f: Facts, ...codes: number[]) => f.calls.filter((r) => r.httpStatus !== null && codes.includes(r.httpStatus));
 const quota = (r: ProbeResult) => r.httpStatus === 429 && r.detail.includes('insufficient_quota');
 const serverFailure = (r: ProbeResult) => (r.httpStatus !== null && r.httpStatus >= 500) || r.errorKind === 'reset' || r.errorKind === 'bad_body';

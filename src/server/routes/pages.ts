@@ -13,6 +13,7 @@ import { incidentPage, incidentPanel } from '../views/incident.ts';
 import { CONSOLE_CSS, page } from '../views/layout.ts';
 import { FORMS_CSS } from '../views/panel-parts.ts';
 import { incidentList, type ListRow } from '../views/list.ts';
+import { timelineRows } from '../views/timeline.ts';
 
 const sendHtml = (reply: FastifyReply, body: Html) => reply.type('text/html; charset=utf-8').send(body.text);
 
@@ -55,6 +56,11 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     });
     const allowed = allowedSecretRefs(consoleCatalog(deps), service);
     return sendHtml(reply, incidentPanel({ status, running, allowedSecretRefs: allowed }, identityOf(request), reply.generateCsrf()));
+  });
+
+  app.get('/incidents/:id/timeline', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const timeline = await deps.health.call(() => incidentTimeline(deps.client, request.params.id));
+    return sendHtml(reply, timelineRows(timeline));
   });
 
   app.get('/login', (request: FastifyRequest<{ Querystring: { failed?: string; ended?: string; next?: string } }>, reply) => {

@@ -6,6 +6,9 @@ import { renderMarkdown } from './markdown.ts';
 import { panelVersion } from './panel-version.ts';
 import { panelChangedNotice, recoveredSinceAsked, textField } from './panel-parts.ts';
 import { handOverWithoutRequest, secretRefForm, temporalUiLink } from './secret-ref.ts';
+import { incidentFacts, incidentHeader } from './state-header.ts';
+import { timeEl } from './time.ts';
+import { auditTable, timelineRows } from './timeline.ts';
 
 export interface IncidentView {
   status: IncidentStatus;
@@ -26,7 +29,7 @@ function actionForm(id: string, action: string, label: string, csrf: string, tex
 ${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
-function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[], monitor: IncidentStatus['monitor']): Html {
+function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[], monitor: IncidentStatus['monitor'], now: number): Html {
   const decided = request.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ');
   // Viewers and responders see what is asked, but no button that would only be refused.
   const buttons = request.awaits === 'secret-ref' && hasRole(identity, 'responder')
@@ -38,26 +41,24 @@ function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentit
     : html`<p><em>Only approvers can decide this step.</em></p>`;
   return html`<div class="pending" data-step="${request.stepId}"><h3>${request.stepId}</h3><p>${request.description}</p>
 ${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}${recoveredSinceAsked(request, monitor)}
-<p>Needs ${request.required} approval(s); deadline ${request.deadline}${decided ? html`; so far: ${decided}` : ''}</p>${buttons}</div>`;
+<p>Needs ${request.required} approval(s); deadline ${timeEl(request.deadline, 'in', now)}${decided ? html`; so far: ${decided}` : ''}</p>${buttons}</div>`;
 }
 
 /** The part of the page that changes with the state: re-fetched live by the page's script. */
-export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>, identity: ConsoleIdentity, csrf: string): Html {
+export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>, identity: ConsoleIdentity, csrf: string, now = Date.now()): Html {
   const s = view.status;
   const id = s.incidentId;
   const responder = hasRole(identity, 'responder') && view.running;
-  return html`<section class="header"><p><strong class="sev-${s.severity ?? ''}">${s.severity ?? 'P?'}</strong> ${s.cause ?? 'triage in progress'} — <strong id="state">${s.state}</strong> (${s.communicationStatus})</p>
-${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
-<p>Owner: ${s.owner ?? 'nobody yet'}${s.acknowledged ? ' (acknowledged)' : ''} · open since ${s.startedAt} · next stakeholder update due ${s.nextUpdateAt ?? '—'}</p>
-${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
-${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
+  // The pending action comes right under the header: on a phone it is on the first screen.
+  return html`${incidentHeader(s, now)}
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
 ${responder ? handOverWithoutRequest(id, s, view.allowedSecretRefs ?? [], csrf) : ''}
-<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor)) : html`<p>None.</p>`}</section>
+<section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor, now)) : html`<p>None.</p>`}</section>
+${incidentFacts(s, now)}
 <section id="changes"><h2>Changes</h2>${s.mutations.length
     ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
         (m) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>
-<td>${m.revertedAt ? `reverted ${m.revertedAt}` : m.keptBecause ? `kept: ${m.keptBecause}` : 'in place'}</td></tr>`,
+<td>${m.revertedAt ? html`reverted ${timeEl(m.revertedAt, 'ago', now)}` : m.keptBecause ? `kept: ${m.keptBecause}` : 'in place'}</td></tr>`,
       )}</table>`
     : html`<p>No change made.</p>`}</section>
 ${responder ? actions(s, identity, csrf) : ''}`;
@@ -75,7 +76,7 @@ function handedOver(s: IncidentStatus, identity: ConsoleIdentity, csrf: string):
   const revert = (step: string, change: string, protective: boolean) =>
     html`<div><form method="post" action="/incidents/${encodeURIComponent(id)}/revert" class="inline revert">${csrfField(csrf)}<input type="hidden" name="step" value="${step}">
 <button>Revert ${change}</button> <span>${protective ? html`<strong>shields users: once it is reverted, they get errors if the provider still fails</strong>` : 'goes back to its recorded prior value'}</span></form></div>`;
-  return html`<section id="needs-human" class="flash"><h2>A human owns this incident</h2><p><strong>Why:</strong> ${s.handedOver?.reason ?? 'the fix did not take'} <small>(since ${s.handedOver?.at ?? '—'})</small></p>
+  return html`<section id="needs-human" class="flash"><h2>A human owns this incident</h2><p><strong>Why:</strong> ${s.handedOver?.reason ?? 'the fix did not take'} <small>${s.handedOver ? html`(since ${timeEl(s.handedOver.at, 'ago', Date.now())})` : ''}</small></p>
 <p>Every change stays in place; real calls keep being watched, and the plan resumes by itself if they succeed. Choose:</p>
 ${verify.allowed ? html`<div>${actionForm(id, 'verify', 'Verify again', csrf)} <span>${verify.does}</span></div>` : ''}
 ${hasRole(identity, 'approver') ? inPlace.map((m) => revert(m.step, m.change, m.purpose === 'protective')) : inPlace.length ? html`<p><em>Only approvers can revert a change.</em></p>` : ''}
@@ -94,16 +95,11 @@ ${offered.includes('resolve') ? actionForm(id, 'resolve', 'Resolve', csrf, { nam
 ${offered.includes('cancel') ? actionForm(id, 'cancel', 'Cancel', csrf, { name: 'reason', placeholder: 'why cancel', label: 'Why cancel' }) : ''}</section>`;
 }
 
-function timelineRow(entry: TimelineEntry): Html {
-  return html`<tr><td>${entry.at.slice(11, 19)}</td><td>${entry.kind}</td><td>${entry.message}</td></tr>`;
-}
-
-export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string): Html {
+export function incidentPage(view: IncidentView, identity: ConsoleIdentity, csrf: string, now = Date.now()): Html {
   const id = view.status.incidentId;
-  return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}"></div>
-${temporalUiLink(view.temporalUiUrl ?? null)}${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf)}</div>
-<section><h2>Timeline</h2><table class="timeline"><tbody id="timeline-rows">${view.timeline.map(timelineRow)}</tbody></table></section>
+  return html`<div id="live" data-incident="${view.running ? id : ''}" data-version="${panelVersion(view.status)}" data-seq="${String(view.timeline.at(-1)?.seq ?? 0)}" data-count="${String(view.timeline.length)}"></div>
+${temporalUiLink(view.temporalUiUrl ?? null)}${panelChangedNotice}<div id="panel">${incidentPanel(view, identity, csrf, now)}</div>
+<section id="timeline"><h2>Timeline</h2><p class="muted">One row per probe round; identical rounds are folded, their probes under each row.</p><table class="timeline"><tbody id="timeline-rows">${timelineRows(view.timeline)}</tbody></table></section>
 <section><h2>Postmortem${view.postmortem.final ? '' : ' (draft)'}</h2><article id="postmortem" class="markdown">${renderMarkdown(view.postmortem.markdown)}</article></section>
-<section><h2>Audit trail</h2><table id="audit"><tr><th>At</th><th>Kind</th><th>Who</th><th>What</th></tr>
-${view.audit.map((a) => html`<tr><td>${a.at}</td><td>${a.kind}</td><td>${a.who ?? ''}</td><td>${a.what}</td></tr>`)}</table></section>`;
+<section><h2>Audit trail</h2>${auditTable(view.audit)}</section>`;
 }

@@ -1,6 +1,7 @@
 // src/server/views: server-rendered HTML, every value escaped by the html template tag.
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
+import { READING_CSS } from './reading-style.ts';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1c1e21;background:#f6f7f9}
@@ -8,7 +9,6 @@ header{background:#23272f;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;a
 header a{color:#fff;text-decoration:none}header .who{margin-left:auto;opacity:.85}
 main{padding:1em 1.5em;max-width:1200px}
 table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1px solid #e3e5e8;padding:.35em .6em;text-align:left;vertical-align:top}
-.sev-P1{color:#b00020;font-weight:700}.sev-P2{color:#c75300;font-weight:700}
 section{background:#fff;border:1px solid #e3e5e8;border-radius:6px;padding:.6em 1em;margin:1em 0}
 pre{white-space:pre-wrap;background:#f0f1f3;padding:.6em;border-radius:4px}
 .flash{background:#fff4ce;border:1px solid #e6c200;padding:.5em 1em}
@@ -47,4 +47,4 @@ export function errorPage(title: string, message: string, options: { retryInSeco
   });
 }
 
-export const CONSOLE_CSS = STYLE;
+export const CONSOLE_CSS = STYLE + READING_CSS;

@@ -1,4 +1,7 @@
+import { IncidentStateSchema, SeveritySchema } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
+import { severityBadge, stateBadge } from './state-header.ts';
+import { timeEl } from './time.ts';
 
 export interface ListRow {
   incidentId: string;
@@ -17,9 +20,9 @@ export interface ListFilters {
   all: boolean;
 }
 
-function age(startedAt: string, now: Date): string {
-  const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(startedAt)) / 60_000));
-  return minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
+function stateCell(row: ListRow): Html | string {
+  const state = IncidentStateSchema.safeParse(row.state);
+  return state.success ? stateBadge(state.data) : (row.state ?? row.status.toLowerCase());
 }
 
 const STATES = ['', 'investigating', 'blocked', 'awaiting_approval', 'mitigating', 'mitigated', 'monitoring', 'reverting', 'resolved', 'closed', 'cancelled', 'failed'];
@@ -35,13 +38,13 @@ export function incidentList(rows: ListRow[], filters: ListFilters, now = new Da
 <label>Severity <select name="severity">${options(SEVERITIES, filters.severity)}</select></label>
 <label><input type="checkbox" name="all" value="1" ${filters.all ? html`checked` : ''}> include closed</label>
 <button>Filter</button></form>
-<table id="incidents"><thead><tr><th>Incident</th><th>Severity</th><th>Cause</th><th>State</th><th>Owner</th><th>Age</th><th>Pending approvals</th></tr></thead><tbody>
+<div class="scroll"><table id="incidents"><thead><tr><th>Incident</th><th>Severity</th><th>Cause</th><th>State</th><th>Owner</th><th>Age</th><th>Pending approvals</th></tr></thead><tbody>
 ${rows.length === 0 ? html`<tr><td colspan="7">No incidents match.</td></tr>` : ''}
 ${rows.map(
   (r) => html`<tr><td><a href="/incidents/${encodeURIComponent(r.incidentId)}">${r.incidentId}</a></td>
-<td class="sev-${r.severity ?? ''}">${r.severity ?? '—'}</td><td>${r.cause ?? 'triage'}</td>
-<td>${r.state ?? r.status.toLowerCase()}</td><td>${r.owner ?? '—'}</td><td>${age(r.startedAt, now)}</td>
+<td>${severityBadge(SeveritySchema.safeParse(r.severity).data)}</td><td>${r.cause ?? 'triage'}</td>
+<td>${stateCell(r)}</td><td>${r.owner ?? '—'}</td><td>${timeEl(r.startedAt, 'for', now.getTime())}</td>
 <td>${r.pendingApprovals ?? '—'}</td></tr>`,
 )}
-</tbody></table>`;
+</tbody></table></div>`;
 }

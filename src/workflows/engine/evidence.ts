@@ -105,7 +105,7 @@ export async function gatherAll(incident: ProbeEngine, specs: ProbeSpecInput[], 
 
 export function describeResult(r: ProbeResult): string {
   if (r.source === 'self') return `${r.probe}: not run (${r.blocker ?? r.detail})`;
-  return `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail.slice(0, 100)}` : ''}`;
+  return `${r.probe}: ${r.ok ? 'ok' : 'FAIL'}${r.httpStatus !== null ? ` HTTP ${r.httpStatus}` : ''}${r.errorKind ? ` ${r.errorKind}` : ''} in ${r.latencyMs} ms${r.detail ? ` — ${r.detail}` : ''}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
+import { digestTimeline, humanDuration, markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -6,6 +6,8 @@ export interface PostmortemInput {
   startedAt: string;
   endedAt: string | null;
   decision: Decision | null;
+  /** What the runbook calls the cause ("Ideogram outage"): the root cause until a human names one. */
+  causeSummary?: string | null;
   summary: string;
   rootCause: string | null;
   timeline: TimelineEntry[];
@@ -18,11 +20,6 @@ export interface PostmortemInput {
 }
 
 const hhmm = (iso: string) => iso.slice(11, 16);
-
-function duration(fromIso: string, toIso: string): string {
-  const minutes = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 60_000));
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}
 
 /** The alert that opened the incident (alert intake), recorded before anything else. */
 const openingAlert = (timeline: TimelineEntry[]) => (timeline[0]?.kind === 'alert' ? timeline[0] : undefined);
@@ -40,30 +37,50 @@ function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: s
   return out;
 }
 
+/** Timeline entries the postmortem leaves to the milestones, or out: notifications, decisions, the opening. */
+const told = (e: TimelineEntry, opening: TimelineEntry | undefined) =>
+  e === opening || e.kind === 'notification' || e.kind === 'decision' || (e.kind === 'state' && e.message.includes('investigating'));
+
+/** The timeline as the console digests it: one line per probe round, identical ones folded with their span. */
+function timelineLines(input: PostmortemInput): Array<{ at: string; text: string }> {
+  const opening = openingAlert(input.timeline);
+  const rows = digestTimeline(input.timeline.filter((e) => !told(e, opening))).map((row) => {
+    const text = row.kind === 'state' ? stateMilestone(row.text) : `${labelFor(row.kind)}${row.text}`;
+    return { at: row.at, text: row.count > 1 ? `${text} (${row.count} times, until ${hhmm(row.until)})` : text };
+  });
+  return [...milestones(input.timeline, input.startedAt), ...rows].sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** `[Fix] Raise the top-up` → `**Fix:** Raise the top-up`: the kind in words, not a checkbox. */
+function actionItem(item: string, owner: string | null): string {
+  const kind = /^\[(\w+)\]\s*/.exec(item);
+  const text = kind ? `**${kind[1]}:** ${md(item.slice(kind[0].length))}` : md(item);
+  return `- ${text} (owner: ${owner ? `@${md(owner)}` : 'to be named'}, due: to be set)`;
+}
+
 /** The seed's postmortem template, rendered from the incident's own record. */
 export function renderPostmortem(input: PostmortemInput): string {
   const end = input.endedAt ?? input.timeline.at(-1)?.at ?? input.startedAt;
   const cause = input.decision?.cause ?? 'undetermined';
   const lines: string[] = [
-    `## Incident: ${input.title} ${cause.replace(/_/g, ' ')}`,
-    `**Date:** ${input.startedAt.slice(0, 10)} | **Duration:** ${duration(input.startedAt, end)} | **Severity:** ${input.decision?.severity ?? 'unclassified'}`,
-    `**Incident:** ${input.incidentId} | **Outcome:** ${input.state} | **Owner:** ${input.owner ? `@${md(input.owner)}` : 'unassigned'}`,
+    `## Incident: ${input.title} — ${cause.replace(/_/g, ' ')}`,
+    '',
+    `- **Date:** ${input.startedAt.slice(0, 10)} ${hhmm(input.startedAt)} UTC`,
+    `- **Duration:** ${humanDuration(Date.parse(end) - Date.parse(input.startedAt))}${input.endedAt ? '' : ' so far'}`,
+    `- **Severity:** ${input.decision?.severity ?? 'unclassified'}`,
+    `- **Incident:** ${input.incidentId}`,
+    `- **Outcome:** ${input.state}`,
+    `- **Owner:** ${input.owner ? `@${md(input.owner)}` : 'unassigned'}`,
     '',
     '### Summary',
     md(input.summary),
     '',
     '### Timeline',
   ];
-  const opening = openingAlert(input.timeline);
-  const entries = [
-    ...milestones(input.timeline, input.startedAt).map((m) => ({ at: m.at, text: m.text })),
-    ...input.timeline
-      .filter((e) => e !== opening && e.kind !== 'probe' && e.kind !== 'notification' && !(e.kind === 'state' && e.message.includes('investigating')) && e.kind !== 'decision')
-      .map((e) => ({ at: e.at, text: e.kind === 'state' ? stateMilestone(e.message) : `${labelFor(e)}${e.message}` })),
-  ].sort((a, b) => a.at.localeCompare(b.at));
   // People's text (notes, names, root cause) is inlined: it cannot open a heading or a new timeline line.
-  for (const entry of entries) lines.push(`- ${hhmm(entry.at)} - ${md(entry.text)}`);
-  lines.push('', '### Root Cause', md(input.rootCause ?? input.decision?.rationale ?? 'Not determined.'), '');
+  for (const entry of timelineLines(input)) lines.push(`- ${hhmm(entry.at)} - ${md(entry.text)}`);
+  lines.push('', '### Root Cause', md(input.rootCause ?? input.causeSummary ?? input.decision?.rationale ?? 'Not determined.'), '');
+  if (input.decision) lines.push(`**Evidence:** ${md(input.decision.rationale)}`, '');
   if (input.causes && input.causes.length > 1) {
     lines.push('### Causes (re-triage)');
     for (const c of input.causes) lines.push(`- ${hhmm(c.at)} ${c.severity} ${c.cause}: ${md(c.why)}`);
@@ -78,7 +95,8 @@ export function renderPostmortem(input: PostmortemInput): string {
     lines.push('');
   }
   lines.push('### Action Items');
-  for (const item of input.actionItems) lines.push(`- [ ] ${item} - Owner: ${input.owner ? `@${input.owner}` : 'TBD'} - Due: TBD`);
+  for (const item of input.actionItems) lines.push(actionItem(item, input.owner));
+  if (input.actionItems.length === 0) lines.push('None recorded.');
   return `${lines.join('\n')}\n`;
 }
 
@@ -87,8 +105,8 @@ function stateMilestone(message: string): string {
   return `${message.charAt(0).toUpperCase()}${message.slice(1).replace(/^(\w+)_(\w)/, '$1 $2')}`;
 }
 
-function labelFor(entry: TimelineEntry): string {
-  switch (entry.kind) {
+function labelFor(kind: TimelineEntry['kind']): string {
+  switch (kind) {
     case 'mutation':
       return 'Change applied: ';
     case 'reverted':

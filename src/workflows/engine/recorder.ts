@@ -158,6 +158,9 @@ export class IncidentRecorder implements TimelinePort {
       blocker: p.blocker,
       alertsReceived: this.s.alerts?.received ?? this.s.timeline.filter((e) => e.kind === 'alert').length,
       handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
+      symptom: this.s.input.symptom,
+      responseDueAt: this.s.acknowledgedBy === null && !this.isClosed() ? (this.s.nextEscalationAt ?? null) : null,
+      endedAt: this.s.endedAt,
     };
   }
 
@@ -169,6 +172,7 @@ export class IncidentRecorder implements TimelinePort {
       startedAt: this.s.startedAt,
       endedAt: this.s.endedAt,
       decision: this.s.decision,
+      causeSummary: p.cause ? (this.runbook.causes[p.cause]?.summary ?? null) : null,
       summary: this.s.summary ?? p.rationale ?? 'Incident in progress.',
       rootCause: this.s.rootCause,
       timeline: this.s.timeline,
