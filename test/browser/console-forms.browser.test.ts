@@ -35,7 +35,7 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
     await other.goto(urlOf(ch.incident));
     await other.getByRole('button', { name: 'Acknowledge' }).click();
     // The first tab's panel follows the change by itself, and the text typed there is still there.
-    await shows(typing.locator('#panel .header'), 'Owner: dave (acknowledged)');
+    await shows(typing.locator('#panel'), 'Owner: dave (acknowledged)');
     expect(await enableFallback(typing).getByLabel('Comment (optional)').inputValue()).toBe('checked the vendor status page, go');
     await typing.close();
     await other.close();

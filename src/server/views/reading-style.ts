@@ -60,5 +60,8 @@ form.inline input:not([type=hidden]):not([type=checkbox]){flex:1 1 12em;min-widt
   #audit tr:first-child,#changes tr:first-child{display:none}
   table:not(.timeline):not(#audit){display:block;overflow-x:auto}
   #changes td code{display:block}
+  header>a:first-child{display:none}
+  .pending pre{font-size:13px;padding:.4em .5em}
+  label.field{font-size:0}
 }
 `;
