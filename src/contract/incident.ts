@@ -109,8 +109,6 @@ export const ApprovalPolicySchema = lazySchema(() => z.object({
   allowSelfApproval: z.boolean().default(false),
   timeoutMs: z.number().int().positive().default(30 * 60_000),
   onTimeout: ApprovalTimeoutOutcomeSchema.default('escalate'),
-  /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
-  autoApproveP1Fallback: z.boolean().optional(),
   /** Every Kubernetes call with dryRun=All: validates, persists nothing. */
   dryRun: z.boolean().default(false),
   /**
@@ -138,8 +136,6 @@ export const IncidentTimingsSchema = lazySchema(() => z.object({
   pollMaxMs: ms(5 * MIN),
   pollBackoff: z.number().min(1).default(1.5),
   healthyChecksRequired: z.number().int().min(1).default(3),
-  /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
-  rateLimitWindowMs: z.number().int().positive().optional(),
   rolloutTimeoutMs: ms(10 * MIN),
   /** Continue-as-new after this many monitor polls, keeping each run's history bounded. */
   pollsPerRun: z.number().int().min(1).default(100),
@@ -169,10 +165,6 @@ export const ServiceTargetSchema = lazySchema(() => z.object({
     namespace: z.string().min(1),
     deployment: z.string().min(1),
     container: z.string().optional(),
-    /** Recorded by incidents before runbook settings (a runbook's secret and batch objects): kept so they replay. */
-    secretName: z.string().min(1).optional(),
-    secretKey: z.string().min(1).optional(),
-    batchSelector: z.string().min(1).optional(),
   }),
   /** The runbook's own settings (its schema, in src/runbooks/<id>, validates them). */
   settings: z.record(z.string(), z.unknown()).optional(),

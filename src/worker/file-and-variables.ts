@@ -85,7 +85,5 @@ export function withAutoApprovalSwitch(entry: CatalogEntry, config: AppConfig): 
   return {
     ...entry,
     target: { ...entry.target, settings: { ...entry.target.settings, autoApproveP1Fallback: false } },
-    // Older entries said it in the policy: the runbook reads that only where its settings are silent, but neither may say true.
-    policy: entry.policy.autoApproveP1Fallback === undefined ? entry.policy : { ...entry.policy, autoApproveP1Fallback: false },
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type CatalogEntry } from '../contract/index.ts';
+import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type CatalogEntry, type UnknownKey } from '../contract/index.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { defaultRunbookId, getRunbook, runbookIds } from '../runbooks/index.ts';
 import { keyRefVariable, serviceFromConfig } from './service-config.ts';
@@ -63,6 +63,20 @@ function readCatalogFile(path: string): unknown {
   }
 }
 
+/**
+ * An unknown key, or a setting of the entry's runbook written outside `target.settings` (say
+ * `target.kubernetes.secretName`): that one is named with the place it belongs.
+ */
+function describeCatalogKey(key: UnknownKey, raw: unknown): string {
+  const [index, ...inEntry] = key.path;
+  const entry: unknown = Array.isArray(raw) && typeof index === 'number' ? raw[index] : undefined;
+  const name = String(key.path.at(-1));
+  const value = inEntry.reduce<unknown>((at, part) => (at as Record<string | number, unknown> | undefined)?.[part], entry);
+  const id = (entry as { runbook?: unknown } | undefined)?.runbook ?? defaultRunbookId();
+  if (typeof id !== 'string' || !runbookIds().includes(id) || getRunbook(id).settings.validate({ [name]: value }).length > 0) return describeUnknownKey(key);
+  return `${jsonPath(key.path)}: a setting of runbook ${id} — write it as target.settings.${name}`;
+}
+
 /** The worker's catalog: the file when configured (validated, errors name the path), else from the environment. */
 export function catalogFromConfig(config: AppConfig): ServiceCatalog {
   if (!config.RUNBOOK_SERVICES_FILE) return new ServiceCatalog(entriesFromEnv(config));
@@ -70,7 +84,7 @@ export function catalogFromConfig(config: AppConfig): ServiceCatalog {
   // A misspelt key would otherwise be dropped: `aprovers` silently meaning "anyone may approve".
   const unknown = unknownKeys(ServiceCatalogSchema, raw);
   if (unknown.length > 0) {
-    throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${unknown.map((k) => describeUnknownKey(k)).join('; ')} — fix or remove the key`);
+    throw new ConfigError(`RUNBOOK_SERVICES_FILE ${config.RUNBOOK_SERVICES_FILE}: ${unknown.map((k) => describeCatalogKey(k, raw)).join('; ')} — fix or remove the key`);
   }
   const parsed = ServiceCatalogSchema.safeParse(raw);
   if (!parsed.success) {

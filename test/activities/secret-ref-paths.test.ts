@@ -58,9 +58,10 @@ describe('file references are checked with their symlinks resolved (the activity
       target: {
         baseUrl: 'https://api.example',
         apiKeyRef: { kind: 'env', name: 'KEY' },
-        kubernetes: { namespace: 'payments', deployment: 'svc', secretName: 'svc-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
+        kubernetes: { namespace: 'payments', deployment: 'svc' },
+        settings: { secretName: 'svc-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
       },
-      policy: { approvers: [], required: 1, allowSelfApproval: false, timeoutMs: 60_000, onTimeout: 'escalate', autoApproveP1Fallback: false, dryRun: false },
+      policy: { approvers: [], required: 1, allowSelfApproval: false, timeoutMs: 60_000, onTimeout: 'escalate', dryRun: false },
       allowedSecretRefs: [`file:${root}/allowed/*`],
     };
     return { root, catalog: new ServiceCatalog([entry]) };

@@ -15,9 +15,10 @@ const entry: CatalogEntry = {
     baseUrl: 'https://api.ideogram.ai',
     statusPageUrl: 'https://status.ideogram.ai/api/v2/status.json',
     apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' },
-    kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
+    kubernetes: { namespace: 'payments', deployment: 'ideogram-service' },
+    settings: { secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
   },
-  policy: { approvers: ['rita'], required: 1, allowSelfApproval: false, timeoutMs: 60_000, onTimeout: 'escalate', autoApproveP1Fallback: false, dryRun: false },
+  policy: { approvers: ['rita'], required: 1, allowSelfApproval: false, timeoutMs: 60_000, onTimeout: 'escalate', dryRun: false },
   allowedSecretRefs: ['env:IDEOGRAM_API_KEY_*', 'k8s:payments/ideogram-next#*'],
 };
 
@@ -29,8 +30,10 @@ async function catalogFile(name: string, text: string): Promise<string> {
 
 describe('service catalog file', () => {
   it('loads YAML and JSON catalogs', async () => {
-    const yaml = await catalogFile('services.yaml', `- name: ideogram-service\n  target:\n    baseUrl: https://api.ideogram.ai\n    apiKeyRef: { kind: env, name: IDEOGRAM_API_KEY }\n    kubernetes: { namespace: payments, deployment: ideogram-service, secretName: s, secretKey: k, batchSelector: a=b }\n`);
-    expect(catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: yaml })).resolve('ideogram-service')).toMatchObject({ runbook: 'ideogram', target: { name: 'ideogram-service', baseUrl: 'https://api.ideogram.ai' } });
+    const yaml = await catalogFile('services.yaml', `- name: ideogram-service\n  target:\n    baseUrl: https://api.ideogram.ai\n    apiKeyRef: { kind: env, name: IDEOGRAM_API_KEY }\n    kubernetes: { namespace: payments, deployment: ideogram-service }\n    settings: { secretName: s, secretKey: k, batchSelector: a=b }\n`);
+    const service = catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: yaml })).resolve('ideogram-service');
+    expect(service).toMatchObject({ runbook: 'ideogram', target: { name: 'ideogram-service', baseUrl: 'https://api.ideogram.ai' } });
+    expect(ideogramSettingsOf(service.target)).toMatchObject({ secretName: 's', secretKey: 'k', batchSelector: 'a=b', autoApproveP1Fallback: false });
     const json = await catalogFile('services.json', JSON.stringify([entry]));
     expect(catalogFromConfig(loadConfig({ RUNBOOK_SERVICES_FILE: json })).names()).toEqual(['ideogram-service']);
   });
@@ -44,6 +47,10 @@ describe('service catalog file', () => {
     ['a misspelt Kubernetes field', [{ ...entry, target: { ...entry.target, kubernetes: { ...entry.target.kubernetes, namespce: 'x' } } }], '$[0].target.kubernetes.namespce: unknown key — did you mean namespace?'],
     ['a misspelt key reference field', [{ ...entry, target: { ...entry.target, apiKeyRef: { kind: 'env', nmae: 'X' } } }], '$[0].target.apiKeyRef.nmae: unknown key — did you mean name?'],
     ['a misspelt runbook setting', [{ ...entry, target: { ...entry.target, settings: { secretNme: 'x' } } }], '$[0].target.settings.secretNme: unknown key — did you mean secretName?'],
+    ['a runbook setting among the Kubernetes fields', [{ ...entry, target: { ...entry.target, kubernetes: { ...entry.target.kubernetes, secretName: 'x' } } }], '$[0].target.kubernetes.secretName: a setting of runbook ideogram — write it as target.settings.secretName'],
+    ['a runbook setting in the policy', [{ ...entry, policy: { ...entry.policy, autoApproveP1Fallback: true } }], '$[0].policy.autoApproveP1Fallback: a setting of runbook ideogram — write it as target.settings.autoApproveP1Fallback'],
+    ['another runbook\'s setting', [{ ...entry, runbook: 'openai', policy: { ...entry.policy, autoApproveP1Fallback: true } }], '$[0].policy.autoApproveP1Fallback: unknown key — valid keys here: approvers,'],
+    ['a setting outside settings with a value the runbook refuses', [{ ...entry, target: { ...entry.target, kubernetes: { ...entry.target.kubernetes, batchSelector: 7 } } }], '$[0].target.kubernetes.batchSelector: unknown key — valid keys here: namespace, deployment, container'],
     ['a bad name', [{ ...entry, name: 'Ideogram Service' }], '$[0].name'],
     ['no services', [], 'at least one service'],
     ['an unknown runbook', [{ ...entry, runbook: 'nope' }], 'names runbook "nope", which does not exist'],
@@ -135,19 +142,17 @@ describe('variables beside a services file: refused when they would do nothing, 
     expect(await refused({ RUNBOOK_APPROVERS: 'rita,sam' }, policy(['rita', 'bob'], 2))).toContain('have only rita in common, and it needs 2 approvals');
   });
 
-  it('RUNBOOK_AUTO_APPROVE_P1_FALLBACK=false turns P1 auto-approval off for every service, however the file says it', async () => {
+  it('RUNBOOK_AUTO_APPROVE_P1_FALLBACK=false turns P1 auto-approval off for every service whose settings turn it on', async () => {
     const on = [
-      { ...entry, target: { ...entry.target, settings: { autoApproveP1Fallback: true } } },
-      { ...entry, name: 'legacy-service', target: { ...entry.target, apiKeyRef: { kind: 'env', name: 'LEGACY_KEY' } }, policy: { ...entry.policy, autoApproveP1Fallback: true } },
+      { ...entry, target: { ...entry.target, settings: { ...entry.target.settings, autoApproveP1Fallback: true } } },
+      { ...entry, name: 'quiet-service', target: { ...entry.target, apiKeyRef: { kind: 'env', name: 'QUIET_KEY' }, settings: undefined } },
     ];
-    const effective = async (env: NodeJS.ProcessEnv, name: string) => {
-      const service = await resolved(on, env, name);
-      return ideogramSettingsOf(service.target, { policy: service.policy }).autoApproveP1Fallback;
-    };
-    expect(await effective({}, 'ideogram-service')).toBe(true);
-    expect(await effective({}, 'legacy-service')).toBe(true);
-    expect(await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'false' }, 'ideogram-service')).toBe(false);
-    expect(await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'no' }, 'legacy-service')).toBe(false);
+    const effective = async (env: NodeJS.ProcessEnv, name: string) => ideogramSettingsOf((await resolved(on, env, name)).target);
+    expect(await effective({}, 'ideogram-service')).toMatchObject({ autoApproveP1Fallback: true, batchSelector: 'tier=batch' });
+    expect((await effective({}, 'quiet-service')).autoApproveP1Fallback).toBe(false);
+    // The switch sets the one setting and keeps the others the file gave.
+    expect(await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'false' }, 'ideogram-service')).toMatchObject({ autoApproveP1Fallback: false, batchSelector: 'tier=batch' });
+    expect((await effective({ RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'no' }, 'quiet-service')).autoApproveP1Fallback).toBe(false);
   });
 });
 

@@ -6,7 +6,6 @@ import { approveSignal, timelineQuery } from '../../src/contract/index.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { CHROMIUM, consolePages, haveChromium, screenshotDir, shows } from '../support/browser.ts';
 import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
-import { DRILL_TIMINGS } from '../support/incident-harness.ts';
 
 /** 429s whatever the concurrency: the cut does not cure it, so the plan hands the incident to a human. */
 const RATE_LIMITED: ScenarioPhase[] = [
@@ -57,7 +56,8 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
     const h = ch.h;
     h.sim.setScenario(RATE_LIMITED);
     // Three seconds of 429s at the reduced concurrency and the plan gives up: a human owns it.
-    owned = await h.start({ reporter: 'alice', timings: { ...DRILL_TIMINGS, rateLimitWindowMs: 3_000 }, billedProbesPerHour: 100_000 }, `${h.taskQueue}-owned`);
+    const service = h.input().service;
+    owned = await h.start({ reporter: 'alice', service: { ...service, settings: { ...service.settings, rateLimitWindowMs: 3_000 } }, billedProbesPerHour: 100_000 }, `${h.taskQueue}-owned`);
     await h.waitFor(owned, (s) => s.pendingApprovals.some((a) => a.stepId === 'reduce-concurrency' && a.outcome === 'pending'), 'the reduce-concurrency approval');
     await owned.signal(approveSignal, { stepId: 'reduce-concurrency', by: 'bob' });
     await h.waitFor(owned, (s) => s.state === 'needs_human', 'the hand-over to a human');

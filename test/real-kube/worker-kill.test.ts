@@ -112,7 +112,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
         trigger: 'drill',
         reporter: 'alice',
         symptom: 'generation fails',
-        service: simulatorService(sim, API_KEY_ENV, { namespace: NS, deployment: IDEOGRAM.deployment, secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector }),
+        service: simulatorService(sim, API_KEY_ENV, { namespace: NS, deployment: IDEOGRAM.deployment }, { secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector }),
         policy: { timeoutMs: 600_000 },
         timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
         drill: true,

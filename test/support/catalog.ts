@@ -1,14 +1,23 @@
 import { ApprovalPolicySchema, type CatalogEntryInput, type IncidentInputDraft, type IncidentStart, type ServiceTarget } from '../../src/contract/index.ts';
 
-/** The Ideogram service as tests run it: the simulator's URLs, a key from `apiKeyEnv`, the payments deployment. */
-export function simulatorService(sim: { baseUrl: string; statusPageUrl: string }, apiKeyEnv: string, kubernetes: Partial<ServiceTarget['kubernetes']> = {}): ServiceTarget {
+/**
+ * The Ideogram service as tests run it: the simulator's URLs, a key from `apiKeyEnv`, the payments
+ * deployment, and the runbook's settings naming the secret and batch jobs the test cluster seeds.
+ */
+export function simulatorService(
+  sim: { baseUrl: string; statusPageUrl: string },
+  apiKeyEnv: string,
+  kubernetes: Partial<ServiceTarget['kubernetes']> = {},
+  settings: Record<string, unknown> = {},
+): ServiceTarget {
   return {
     name: 'ideogram-service',
     baseUrl: sim.baseUrl,
     statusPageUrl: sim.statusPageUrl,
     apiHost: 'localhost',
     apiKeyRef: { kind: 'env', name: apiKeyEnv },
-    kubernetes: { namespace: 'payments', deployment: 'ideogram-service', secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram', ...kubernetes },
+    kubernetes: { namespace: 'payments', deployment: 'ideogram-service', ...kubernetes },
+    settings: { secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram', ...settings },
   };
 }
 

@@ -46,7 +46,6 @@ export const DRILL_TIMINGS = {
   pollMaxMs: 200,
   pollBackoff: 1.5,
   healthyChecksRequired: 3,
-  rateLimitWindowMs: 600_000,
   rolloutTimeoutMs: 5_000,
   pollsPerRun: 100,
   probeTimeoutMs: 2_000,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeSignal, approveSignal } from '../../src/contract/index.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
 
 // Its own time-skipping server: a run that outlives its test would stop time for every later one.
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
@@ -17,7 +17,7 @@ afterAll(() => ctx.env.teardown());
 const STEP_MS = 20_000;
 
 /** Nobody at the keyboard: P1 fallback by policy, every other step auto-approved after 10 minutes. */
-const unattended = { policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const, autoApproveP1Fallback: true } };
+const unattended = { policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const }, service: unitServiceWith({ autoApproveP1Fallback: true }) };
 
 describe('a billed budget that runs out while the provider is still down (time-skipping, mocked activities)', () => {
   // Budget 7: the triage spends 2 and the two confirmation rounds 4, so 1 is left, which cannot pay

@@ -9,7 +9,7 @@ import {
   statusQuery,
   timelineQuery,
 } from '../../src/contract/index.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
   });
 
   it('a manual resolve during monitoring reverts what was applied, then resolves', async () => {
-    const run = await startUnit(ctx, unitInput({ policy: { autoApproveP1Fallback: true } }), { health: () => false });
+    const run = await startUnit(ctx, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health: () => false });
     const result = (await run.during(async () => {
       await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring', 5_000);
       await ctx.env.sleep(5 * MIN);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { actUpdate, approveSignal, provideSecretRefSignal, type IncidentResult } from '../../src/contract/index.ts';
 import { exportHistories, maybeRecordHistory } from '../e2e/support/histories.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, type UnitRun } from './support/time-skipping.ts';
+import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith, type UnitRun } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -93,7 +93,7 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
 
   it('marks fallback protective, refuses a chosen revert while the engine still holds the plan, and turns fallback off only after recovery', async () => {
     await onOwnServer(async (own) => {
-      const run = await startUnit(own, unitInput({ ...autoApproving, service: { ...unitInput().service, settings: { autoApproveP1Fallback: true } } }), { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN });
+      const run = await startUnit(own, unitInput({ ...autoApproving, service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN });
       const result = await run.during(async () => {
         await advanceUntil(own.env, run.handle, (s) => s.state === 'monitoring', 'monitoring with fallback on', 5_000);
         return run.handle.result();
@@ -110,7 +110,7 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
       const MIN60 = 60 * MIN;
       // Down, healthy from 1 h (fallback-off is asked), down again from 1.5 h, healthy for good from 3 h.
       const health = ({ elapsedMs }: { elapsedMs: number }) => (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
-      const run = await startUnit(own, unitInput({ service: { ...unitInput().service, settings: { autoApproveP1Fallback: true } } }), { health });
+      const run = await startUnit(own, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health });
       const result = await run.during(async () => {
         const asked = await advanceUntil(own.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'), 'disable-fallback asked', 60_000);
         expect(asked.pendingApprovals[0]!.description).toMatch(/evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/);

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { exportHistories, maybeRecordHistory } from '../e2e/support/histories.ts';
 import type { ActivityEvent } from './support/mock-activities.ts';
-import { HOUR, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { HOUR, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => ctx.env.teardown());
 
 /** Nobody at the keyboard: P1 fallback by policy, every other step auto-approved after 10 minutes. */
-const unattended = { policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const, autoApproveP1Fallback: true } };
+const unattended = { policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const }, service: unitServiceWith({ autoApproveP1Fallback: true }) };
 const applied = (events: ActivityEvent[], prefix: string) => events.filter((e) => e.type === 'apply' && e.step.startsWith(prefix));
 const reverts = (events: ActivityEvent[]) => events.filter((e) => e.type === 'revert');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeSignal } from '../../src/contract/index.ts';
-import { HOUR, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { HOUR, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -11,7 +11,8 @@ afterAll(() => ctx.env.teardown());
 
 /** P1 fallback goes on by policy; turning it off is auto-approved after 10 quiet minutes. */
 const unattended = {
-  policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const, autoApproveP1Fallback: true },
+  policy: { timeoutMs: 10 * MIN, onTimeout: 'auto-approve' as const },
+  service: unitServiceWith({ autoApproveP1Fallback: true }),
 };
 
 describe('provider outage on the time-skipping server (mocked activities)', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledgeSignal } from '../../src/contract/index.ts';
-import { MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -13,7 +13,7 @@ describe('rate limited (time-skipping, mocked activities)', () => {
   it('hands over to a human with the "ask the provider" action when 429s outlast the window, keeps the cut, and restores concurrency once real calls recover', async () => {
     const run = await startUnit(
       ctx,
-      unitInput({ policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' }, timings: { rateLimitWindowMs: 15 * MIN, pollInitialMs: 60_000, pollMaxMs: 3 * MIN } }),
+      unitInput({ service: unitServiceWith({ rateLimitWindowMs: 15 * MIN }), policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' }, timings: { pollInitialMs: 60_000, pollMaxMs: 3 * MIN } }),
       { fault: 429, health: ({ elapsedMs }) => elapsedMs >= 40 * MIN },
     );
     const result = (await run.during(async () => {

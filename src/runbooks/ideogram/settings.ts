@@ -25,27 +25,9 @@ export type IdeogramSettings = z.infer<typeof IdeogramSettingsSchema>;
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-/**
- * Settings of a service. Incidents recorded before runbook settings carry them as fields of the
- * generic input (kubernetes.secretName, policy.autoApproveP1Fallback, timings.rateLimitWindowMs):
- * those fill in whatever `settings` leaves out, so old incidents replay with the values they ran with.
- */
-export function ideogramSettingsOf(service: ServiceTarget, legacy: { policy?: IncidentInput['policy']; timings?: IncidentInput['timings'] } = {}): IdeogramSettings {
-  const k = service.kubernetes;
-  return IdeogramSettingsSchema.parse({
-    ...defined({
-      secretName: k.secretName,
-      secretKey: k.secretKey,
-      batchSelector: k.batchSelector,
-      autoApproveP1Fallback: legacy.policy?.autoApproveP1Fallback,
-      rateLimitWindowMs: legacy.timings?.rateLimitWindowMs,
-    }),
-    ...service.settings,
-  });
-}
-
+export const ideogramSettingsOf = (service: ServiceTarget): IdeogramSettings => IdeogramSettingsSchema.parse(service.settings ?? {});
 /** The incident's settings, as a remediation plan reads them. */
-export const ideogramSettings = (input: IncidentInput): IdeogramSettings => ideogramSettingsOf(input.service, input);
+export const ideogramSettings = (input: IncidentInput): IdeogramSettings => ideogramSettingsOf(input.service);
 
 export const ideogramSettingsDefinition: RunbookSettings = {
   validate: (raw) => {

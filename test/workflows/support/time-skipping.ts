@@ -52,11 +52,18 @@ export function unitInput(overrides: Partial<IncidentInputDraft> = {}): Incident
       baseUrl: 'http://127.0.0.1:9',
       statusPageUrl: 'http://127.0.0.1:9/status.json',
       apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' },
-      kubernetes: { namespace: 'prod', deployment: 'image-service', secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
+      kubernetes: { namespace: 'prod', deployment: 'image-service' },
+      settings: { secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
     },
     policy: { timeoutMs: 24 * HOUR },
     ...overrides,
   };
+}
+
+/** unitInput's service with some of the runbook's own settings changed (the others as unitInput has them). */
+export function unitServiceWith(settings: Record<string, unknown>): ServiceTarget {
+  const { service } = unitInput();
+  return { ...service, settings: { ...service.settings, ...settings } };
 }
 
 export interface UnitRun {
