@@ -86,6 +86,8 @@ export const EnvSchema = z.object({
   RUNBOOK_WORKER_CACHE: z.coerce.number().int().min(0).optional(),
   RUNBOOK_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
   RUNBOOK_WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
+  /** Runbook documents (docs/runbooks.md): every *.yaml / *.yml / *.json here is loaded at start; a bad one stops the worker. */
+  RUNBOOK_RUNBOOKS_DIR: z.string().min(1).optional(),
   /** The service catalog (YAML or JSON): one entry per service; without it, one service from these variables. */
   RUNBOOK_SERVICES_FILE: z.string().min(1).optional(),
   /** Secret references humans may hand over (patterns, comma-separated) for the service built from these variables. */

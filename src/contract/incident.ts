@@ -182,6 +182,19 @@ export const ServiceTargetSchema = lazySchema(() => z.object({
 }));
 export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 
+/**
+ * The runbook document an incident started with (docs/runbooks.md), carried in its input so that
+ * it replays and finishes on that text whatever the worker loads later: its id, version and the
+ * SHA-256 of its text, and the document as the worker validated it (defaults filled in).
+ */
+export const RunbookDocumentPinSchema = lazySchema(() => z.object({
+  id: z.string().min(1),
+  version: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  document: z.unknown(),
+}));
+export type RunbookDocumentPin = z.infer<typeof RunbookDocumentPinSchema>;
+
 export const IncidentInputSchema = lazySchema(() => z.object({
   /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
   runbook: z.string().min(1).optional(),
@@ -201,6 +214,8 @@ export const IncidentInputSchema = lazySchema(() => z.object({
   /** Billed calls per rolling hour: decides how often a real call may be made while monitoring. */
   billedProbesPerHour: z.number().int().min(1).default(40),
   drill: z.boolean().default(false),
+  /** Set when the runbook is a document: the incident is pinned to this exact text. */
+  runbookDocument: RunbookDocumentPinSchema.optional(),
 }));
 export type IncidentInput = z.infer<typeof IncidentInputSchema>;
 export type IncidentInputDraft = z.input<typeof IncidentInputSchema>;

@@ -13,7 +13,9 @@ import {
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
-import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
+import { defaultRunbookId, runbookForIncident } from '../runbooks/index.ts';
+import { documentTimings } from '../runbooks/documents/compile.ts';
+import type { RunbookDocument } from '../runbooks/documents/schema.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -75,8 +77,13 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
     throw ApplicationFailure.nonRetryable(failureMessage(err), ErrorTypes.UnknownService);
   });
+  const pinned = resolved.runbookDocument;
+  // A document's severity table sets the SLAs and update intervals the start request leaves out.
+  const timings = pinned ? withDocumentTimings(pinned.document as RunbookDocument, request.timings, (arg as { timings?: RequestedTimings }).timings) : request.timings;
   const input = IncidentInputSchema.parse({
     ...request,
+    ...(timings ? { timings } : {}),
+    ...(pinned ? { runbookDocument: pinned } : {}),
     runbook: resolved.runbook,
     service: resolved.target,
     policy: resolved.policy,
@@ -85,6 +92,14 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   });
   // The SLA clock starts when the incident was opened (the server accepted the start), not when a worker got to it.
   return { ...freshSnapshot(input, workflowInfo().workflowId, workflowInfo().startTime.toISOString()), serviceName: resolved.name };
+}
+
+type RequestedTimings = { slaMs?: Record<string, number>; updateEveryMs?: Record<string, number | null> };
+
+/** The start request's timings (defaults filled in), with the document's where the request itself named none. */
+function withDocumentTimings(doc: RunbookDocument, parsed: IncidentStart['timings'], raw: RequestedTimings | undefined): IncidentStart['timings'] {
+  const own = documentTimings(doc);
+  return { ...parsed, slaMs: { ...parsed?.slaMs, ...own.slaMs, ...raw?.slaMs }, updateEveryMs: { ...parsed?.updateEveryMs, ...own.updateEveryMs, ...raw?.updateEveryMs } };
 }
 
 /** One durable incident: triage → decide → approve → remediate → monitor → revert → postmortem. */
@@ -114,7 +129,7 @@ export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<Incide
   }
   let runbook;
   try {
-    runbook = getRunbook(snapshot.input.runbook ?? defaultRunbookId());
+    runbook = runbookForIncident(snapshot.input);
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
