@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import('./commands/serve.ts'),
   schedule: () => import('./commands/schedule.ts'),
   lint: () => import('./commands/lint.ts'),
+  test: () => import('./commands/test.ts'),
 };
 
 /**
