@@ -29,6 +29,7 @@ interface MemoSummary {
   severity?: IncidentStatus['severity'];
   cause?: string | null;
   rationale?: string | null;
+  runbookDocument?: IncidentStatus['runbookDocument'];
 }
 
 export async function statusOfClosed(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
@@ -56,5 +57,6 @@ export async function statusOfClosed(handle: IncidentHandle, description: Workfl
     blocker: null,
     alertsReceived: 0,
     handedOver: null,
+    runbookDocument: memo.runbookDocument ?? null,
   };
 }

@@ -195,6 +195,9 @@ export const RunbookDocumentPinSchema = lazySchema(() => z.object({
 }));
 export type RunbookDocumentPin = z.infer<typeof RunbookDocumentPinSchema>;
 
+/** `anthropic v3 (sha256 1f2e3d4c5b6a)`: how people see which document an incident runs. */
+export const describeRunbookDocument = (pin: { id: string; version: number; sha256: string }) => `${pin.id} v${pin.version} (sha256 ${pin.sha256.slice(0, 12)})`;
+
 export const IncidentInputSchema = lazySchema(() => z.object({
   /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
   runbook: z.string().min(1).optional(),
@@ -279,6 +282,8 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   alertsReceived: z.number().int().default(0),
   /** Why the engine handed the incident to a human, and since when (state needs_human). */
   handedOver: z.object({ reason: z.string(), at: z.string() }).nullable().default(null),
+  /** The runbook document the incident is pinned to (null for a runbook compiled into the engine). */
+  runbookDocument: z.object({ id: z.string(), version: z.number().int(), sha256: z.string() }).nullable().default(null),
 }));
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 

@@ -65,6 +65,7 @@ function answerWhileResolving(start: { service: string; runbook?: string; report
     blocker: null,
     alertsReceived: 0,
     handedOver: null,
+    runbookDocument: null,
   }));
 }
 

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../app/audit.ts';
-import { actionContextOf, actionRule, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
+import { actionContextOf, actionRule, describeRunbookDocument, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -41,6 +41,7 @@ export function incidentPanel(view: Pick<IncidentView, 'status' | 'running'>, id
   return html`<section class="header"><p><strong class="sev-${s.severity ?? ''}">${s.severity ?? 'P?'}</strong> ${s.cause ?? 'triage in progress'} — <strong id="state">${s.state}</strong> (${s.communicationStatus})</p>
 ${s.rationale ? html`<p class="rationale">${s.rationale}</p>` : ''}
 <p>Owner: ${s.owner ?? 'nobody yet'}${s.acknowledged ? ' (acknowledged)' : ''} · open since ${s.startedAt} · next stakeholder update due ${s.nextUpdateAt ?? '—'}</p>
+${s.runbookDocument ? html`<p class="runbook-document">Runbook document ${describeRunbookDocument(s.runbookDocument)}</p>` : ''}
 ${s.monitor ? html`<p>Monitoring: provider healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks (poll ${s.monitor.polls})</p>` : ''}
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}</section>
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}

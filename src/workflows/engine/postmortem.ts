@@ -1,4 +1,4 @@
-import { markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
+import { describeRunbookDocument, markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -15,6 +15,8 @@ export interface PostmortemInput {
   actionItems: string[];
   owner: string | null;
   state: string;
+  /** The runbook document the incident ran on, when it is one. */
+  runbookDocument?: { id: string; version: number; sha256: string } | null;
 }
 
 const hhmm = (iso: string) => iso.slice(11, 16);
@@ -48,6 +50,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     `## Incident: ${input.title} ${cause.replace(/_/g, ' ')}`,
     `**Date:** ${input.startedAt.slice(0, 10)} | **Duration:** ${duration(input.startedAt, end)} | **Severity:** ${input.decision?.severity ?? 'unclassified'}`,
     `**Incident:** ${input.incidentId} | **Outcome:** ${input.state} | **Owner:** ${input.owner ? `@${md(input.owner)}` : 'unassigned'}`,
+    ...(input.runbookDocument ? [`**Runbook:** document ${md(describeRunbookDocument(input.runbookDocument))}`] : []),
     '',
     '### Summary',
     md(input.summary),

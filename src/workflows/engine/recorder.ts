@@ -2,7 +2,9 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   communicationStatus,
+  describeRunbookDocument,
   SEARCH_ATTRIBUTES,
+  type RunbookDocumentPin,
   type IncidentResult,
   type IncidentState,
   type IncidentStatus,
@@ -30,6 +32,9 @@ export function upsertAttributes(s: Pick<IncidentSnapshot, 'lean'>, pairs: Searc
 }
 
 /** What every outside view of the incident shares: status(), the memo and result() all start here. */
+/** What people see of a pinned document: never the document itself. */
+const pinOf = (pin: RunbookDocumentPin | undefined) => (pin ? { id: pin.id, version: pin.version, sha256: pin.sha256 } : null);
+
 export interface IncidentProjection {
   runbook: string;
   title: string;
@@ -86,6 +91,7 @@ export class IncidentRecorder implements TimelinePort {
     if (this.s.lean ? this.s.timeline.some((e) => e.kind === 'state') : this.s.timeline.some((e) => e.kind !== 'alert')) return;
     const input = this.s.input;
     this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
+    if (input.runbookDocument) this.add('note', `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`);
     // The start request set it already (runbook start, the console, the intake): lean incidents skip it.
     upsertAttributes(this.s, [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
     this.publish();
@@ -144,6 +150,7 @@ export class IncidentRecorder implements TimelinePort {
       trigger: input.trigger,
       // The memo of an incident started before judgement v2 stays as it was.
       ...(this.s.engine === 2 ? { causes: p.causes.map((c) => c.cause), blocker: p.blocker } : {}),
+      ...(input.runbookDocument ? { runbookDocument: pinOf(input.runbookDocument) } : {}),
     };
     // Lean: a memo that says what the execution's memo says already is not sent again.
     if (this.s.lean && JSON.stringify(workflowInfo().memo?.summary) === JSON.stringify(summary)) return;
@@ -171,6 +178,7 @@ export class IncidentRecorder implements TimelinePort {
       blocker: p.blocker,
       alertsReceived: this.s.alerts?.received ?? this.s.timeline.filter((e) => e.kind === 'alert').length,
       handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
+      runbookDocument: pinOf(this.s.input.runbookDocument),
     };
   }
 
@@ -190,6 +198,7 @@ export class IncidentRecorder implements TimelinePort {
       actionItems: (p.cause ? this.runbook.causes[p.cause]?.actionItems : undefined) ?? [],
       owner: this.s.acknowledgedBy,
       state: p.state,
+      runbookDocument: pinOf(this.s.input.runbookDocument),
     });
   }
 
