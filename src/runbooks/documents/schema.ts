@@ -5,9 +5,13 @@
  * into the engine's RunbookDefinition.
  */
 import { z } from 'zod';
+import { Auth, Id, Text } from './schema-parts.ts';
+import { Step, STEP_LIBRARY } from './schema-plans.ts';
+import { Tooling } from './schema-tooling.ts';
 
-const Id = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, - and _, starting with a letter');
-const Text = z.string().min(1);
+export { STEP_LIBRARY };
+export type { OutcomeShape, StepShape } from './schema-plans.ts';
+
 const Severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const FaultKind = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
 /** A status code or a class of them (`5xx`). */
@@ -40,8 +44,6 @@ const Objects = z
     cronJobs: z.record(Id, z.object({ selector: Text }).strict()).default({}),
   })
   .strict();
-
-const Auth = z.object({ header: Text, prefix: z.string().optional() }).strict();
 
 const HttpProbe = z
   .object({
@@ -126,99 +128,6 @@ const Rule = z
   })
   .strict();
 
-/** What happens when an approval is declined, a secret is not given or a check fails. */
-const Outcome = z.union([
-  z.enum(['continue', 'handOver']),
-  z.object({ resolve: Text }).strict(),
-  z.object({ close: Text }).strict(),
-  z.object({ goto: Id }).strict(),
-]);
-
-export type OutcomeShape = z.infer<typeof Outcome>;
-
-export interface StepShape {
-  note?: string;
-  notify?: string;
-  approve?: { id: string; description: string; then?: StepShape[]; onDecline: OutcomeShape; orRecovered?: boolean; neverAutoApprove?: boolean; autoApproveWhen?: string };
-  askSecret?: { id: string; description: string; onMissing: OutcomeShape };
-  inspectKey?: true;
-  setEnv?: { id: string; name: string; value: string };
-  applySecret?: { id: string; secret: string; from: string };
-  suspendCronJobs?: { id: string; cronJobs: string };
-  restart?: { id: string };
-  waitForRollout?: true;
-  mitigated?: string;
-  reverting?: string;
-  revert?: { step: string; restart?: string };
-  keep?: { step: string; reason: string };
-  verify?: { graceMs?: number; graceSetting?: string; onFail: OutcomeShape };
-  watch?: { graceMs?: number; graceSetting?: string; onRelapse: OutcomeShape };
-  waitForRecovery?: { billedEvery?: number };
-  falseAlarm?: true;
-  resolve?: string;
-  close?: string;
-  goto?: string;
-}
-
-const Grace = { graceMs: z.number().int().positive().optional(), graceSetting: Id.optional() };
-
-/** The engine's step library: a step is an object with exactly one of these keys. No step runs a command. */
-export const STEP_LIBRARY = [
-  'note', 'notify', 'approve', 'askSecret', 'inspectKey', 'setEnv', 'applySecret', 'suspendCronJobs', 'restart', 'waitForRollout',
-  'mitigated', 'reverting', 'revert', 'keep', 'verify', 'watch', 'waitForRecovery', 'falseAlarm', 'resolve', 'close', 'goto',
-] as const;
-
-const Step: z.ZodType<StepShape> = z.lazy(() =>
-  z
-    .object({
-      note: Text.optional(),
-      /** Notifies the escalation channel. */
-      notify: Text.optional(),
-      /** A human approves the change its `then` steps make (rendered as kubectl); declined: `onDecline`. */
-      approve: z
-        .object({
-          id: Id,
-          description: Text,
-          then: z.array(Step).optional(),
-          onDecline: Outcome.default('continue'),
-          /** Also settled when real calls show the provider healthy again. */
-          orRecovered: z.boolean().optional(),
-          neverAutoApprove: z.boolean().optional(),
-          /** A boolean setting: when true, approved without waiting for a human. */
-          autoApproveWhen: Id.optional(),
-        })
-        .strict()
-        .optional(),
-      askSecret: z.object({ id: Id, description: Text, onMissing: Outcome.default({ close: 'No secret reference was provided: nothing changed; handed back to a human.' }) }).strict().optional(),
-      /** Notes whether the service's current key is present and its length (never its value). */
-      inspectKey: z.literal(true).optional(),
-      setEnv: z.object({ id: Id, name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), value: z.string() }).strict().optional(),
-      applySecret: z.object({ id: Id, secret: Id, from: Id }).strict().optional(),
-      suspendCronJobs: z.object({ id: Id, cronJobs: Id }).strict().optional(),
-      /** Rollout restart of the service's deployment, then wait for the rollout. */
-      restart: z.object({ id: Id }).strict().optional(),
-      waitForRollout: z.literal(true).optional(),
-      mitigated: Text.optional(),
-      reverting: Text.optional(),
-      /** Puts back what a step changed (a no-op when it changed nothing); `restart` restarts after. */
-      revert: z.object({ step: Id, restart: Id.optional() }).strict().optional(),
-      keep: z.object({ step: Id, reason: Text }).strict().optional(),
-      /** Real calls succeed (after the grace period the change needs to take). */
-      verify: z.object({ ...Grace, onFail: Outcome.default('handOver') }).strict().optional(),
-      /** After a change: stable after N real successes, or relapsed. */
-      watch: z.object({ ...Grace, onRelapse: Outcome.default('handOver') }).strict().optional(),
-      /** Polls until the provider is healthy for N consecutive real checks. */
-      waitForRecovery: z.object({ billedEvery: z.number().int().min(1).optional() }).strict().optional(),
-      /** Nothing to fix: a false alarm (or a transient fault, recorded as what was seen). */
-      falseAlarm: z.literal(true).optional(),
-      resolve: Text.optional(),
-      close: Text.optional(),
-      goto: Id.optional(),
-    })
-    .strict()
-    .refine((s) => Object.keys(s).length === 1, `a step is an object with exactly one key, one of: ${STEP_LIBRARY.join(', ')}`),
-) as z.ZodType<StepShape>;
-
 const Cause = z
   .object({
     severity: Severity,
@@ -246,61 +155,6 @@ const Evidence = z
     /** Causes whose evidence is certain (answers about us, never noise). */
     certain: z.array(Id).default([]),
     healthyCause: Id,
-  })
-  .strict();
-
-const EndpointSim = z
-  .object({
-    id: Id,
-    kind: z.enum(['api', 'statusPage', 'images']),
-    method: z.enum(['GET', 'POST']),
-    path: Text,
-    /** JSON body fields a request must have (dot paths), or it is a 400. */
-    requires: z.array(Text).optional(),
-    /** Latency the provider documents, [min, max] ms. */
-    latencyMs: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
-    /** The success body; the strings `{{fileUrl}}` and `{{now}}` are filled in. */
-    success: z.unknown().optional(),
-  })
-  .strict();
-
-const Simulator = z
-  .object({
-    name: Text,
-    auth: Auth,
-    unresolvableHost: Text,
-    endpoints: z.array(EndpointSim).min(1),
-    unauthorized: z.object({ status: z.number().int().min(400).max(499), body: z.unknown() }).strict(),
-    inflightLimited: z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()).default({}) }).strict(),
-    /** Error bodies by status (`529`) or class (`5xx`, `4xx`); `{status}` is filled in. */
-    errors: z.record(z.string().regex(/^([1-5][0-9][0-9]|[1-5]xx)$/, 'a status like 529 or a class like 5xx'), z.unknown()),
-  })
-  .strict();
-
-const Scenario = z
-  .object({
-    description: Text,
-    /** Scenario-file phases (README, Scenario files), keyed by the simulator's endpoint ids. */
-    phases: z.array(z.record(z.string(), z.unknown())).min(1),
-    expectedCause: Id,
-    unresolvableHost: z.boolean().optional(),
-  })
-  .strict();
-
-const Tooling = z
-  .object({
-    simulator: Simulator,
-    scenarios: z.record(Id, Scenario),
-    drill: z
-      .object({
-        keyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
-        /** The deployment's environment a drill starts with. */
-        env: z.record(z.string(), z.string()).default({}),
-        /** CronJobs around the deployment a drill starts with, by their labels. */
-        cronJobs: z.array(z.object({ name: Text, labels: z.record(z.string(), z.string()) }).strict()).default([]),
-        compressedSettings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-      })
-      .strict(),
   })
   .strict();
 
