@@ -3,134 +3,47 @@
  * finishes on the text it pinned, a new incident runs the new version, and both histories replay.
  * Real Temporal dev server, real worker, the document's own simulator profile.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ServiceCatalog } from '../../src/activities/catalog.ts';
-import { RecordOnlyTarget } from '../../src/activities/kubernetes/index.ts';
-import { readRunbookDocument } from '../../src/app/runbook-documents.ts';
-import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
-import { approveSignal, ApprovalPolicySchema, INCIDENT_WORKFLOW_TYPE, postmortemQuery, statusQuery, SYNTHETIC_CHECK_WORKFLOW_TYPE, type IncidentResult, type IncidentStatus, type SyntheticCheckInput, type SyntheticCheckResult } from '../../src/contract/index.ts';
-import { registerDocumentRunbook } from '../../src/runbooks/index.ts';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
-import { createIncidentWorker } from '../../src/worker/create-worker.ts';
-import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
+import { postmortemQuery, statusQuery, SYNTHETIC_CHECK_WORKFLOW_TYPE, type IncidentResult, type IncidentStatus, type SyntheticCheckInput, type SyntheticCheckResult } from '../../src/contract/index.ts';
+import { sharedBundle } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
-import { historyToJson, maybeRecordHistory, searchableHistoryText } from './support/histories.ts';
-import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 import { anthropicDocument } from '../runbooks/documents/support.ts';
-
-const KEY_ENV = 'PINNED_TEST_KEY';
+import { startDocumentWorker, registerDocument, type DocumentWorker } from './support/document-worker.ts';
+import { historyToJson, maybeRecordHistory, searchableHistoryText } from './support/histories.ts';
 
 /** The Anthropic document as runbook `pinned`, with its fallback approval saying which version asks. */
-function documentText(version: number): string {
+function version(n: number) {
   const doc = anthropicDocument();
   doc.metadata.id = 'pinned';
-  doc.metadata.version = version;
-  doc.plans.fallback[0].approve.description = `Version ${version} asks: set ANTHROPIC_FALLBACK=true on deployment/{service.deployment}`;
-  return stringify(doc);
+  doc.metadata.version = n;
+  doc.plans.fallback[0].approve.description = `Version ${n} asks: set ANTHROPIC_FALLBACK=true on deployment/{service.deployment}`;
+  return registerDocument(doc);
 }
 
-function register(version: number) {
-  const reading = readRunbookDocument(documentText(version));
-  if (!reading.ok) throw new Error(JSON.stringify(reading.problems));
-  registerDocumentRunbook(reading.pin, { builtin: false });
-  return reading.pin;
-}
-
-let sim: RunningSimulator;
-let client: Awaited<ReturnType<typeof connectTestClient>>;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Awaited<ReturnType<typeof connectWorkerConnection>>;
-const taskQueue = uniqueTaskQueue('pinning');
+let w: DocumentWorker;
 
 beforeAll(async () => {
-  register(1);
+  version(1);
   // Every call fails until the test says otherwise: both incidents wait at their first approval.
-  sim = await startSimulator({ runbook: 'pinned', phases: [{ name: 'outage', models: { status: 500 }, messages: { status: 500 } }], latencyScale: 0 });
-  const catalog = new ServiceCatalog([
-    {
-      name: 'pinned-service',
-      runbook: 'pinned',
-      target: { baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: KEY_ENV }, kubernetes: { namespace: 'default', deployment: 'pinned-service' }, settings: {} },
-      policy: ApprovalPolicySchema.parse({ timeoutMs: 600_000 }),
-      allowedSecretRefs: [],
-    },
-  ]);
-  const env = { [KEY_ENV]: TEST_API_KEY };
-  const dir = await mkdtemp(join(tmpdir(), 'pinning-'));
-  const target = new RecordOnlyTarget({ seed: [{ namespace: 'default', deployment: 'pinned-service', env: { ANTHROPIC_MAX_CONCURRENCY: '8' }, cronJobs: [] }] });
-  connection = await connectWorkerConnection();
-  worker = await createIncidentWorker({
-    connection,
-    namespace: temporalNamespace(),
-    taskQueue,
-    deps: {
-      catalog,
-      probes: { secrets: { env } },
-      kube: { target, clock: () => new Date(), env, rolloutPollMs: 20 },
-      notifications: { slackWebhookUrls: [], webhookUrls: [], file: join(dir, 'notifications.jsonl') },
-      postmortem: { postmortemDir: join(dir, 'postmortems') },
-    },
-    workflowBundleCode: await sharedBundle(),
-  });
-  running = worker.run();
-  client = await connectTestClient();
+  w = await startDocumentWorker('pinned', [{ name: 'outage', models: { status: 500 }, messages: { status: 500 } }]);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await client?.close();
-  await connection?.close();
-  await sim?.stop();
+  await w?.close();
 });
-
-const start = (workflowId: string) =>
-  client.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [{ trigger: 'manual', reporter: 'alice', symptom: 'messages failing', service: 'pinned-service', timings: DRILL_TIMINGS }] });
-
-type Handle = Awaited<ReturnType<typeof start>>;
-
-async function waitFor(handle: Handle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Approves every step as it is asked, until the incident ends. */
-async function approveUntilDone(handle: Handle): Promise<IncidentResult> {
-  const answered = new Set<string>();
-  for (;;) {
-    if ((await handle.describe()).status.name !== 'RUNNING') return handle.result();
-    const status = await handle.query(statusQuery).catch(() => null);
-    for (const pending of status?.pendingApprovals ?? []) {
-      if (answered.has(`${pending.stepId}@${pending.requestedAt}`)) continue;
-      answered.add(`${pending.stepId}@${pending.requestedAt}`);
-      await handle.signal(approveSignal, { stepId: pending.stepId, by: 'bob' });
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const asking = (s: IncidentStatus) => s.pendingApprovals.find((a) => a.stepId === 'enable-fallback')?.description;
 
 describe('runbook documents: an incident is pinned to the text it started with', () => {
   it('a running incident finishes on its version after the document changes; a new incident runs the new one; both histories replay', async () => {
-    const first = await start(`${taskQueue}-first`);
-    const firstAsking = await waitFor(first, (s) => asking(s) !== undefined, 'the first incident to ask for fallback');
+    const first = await w.start(`${w.taskQueue}-first`);
+    const firstAsking = await w.waitFor(first, (s) => asking(s) !== undefined, 'the first incident to ask for fallback');
     expect(asking(firstAsking)).toBe('Version 1 asks: set ANTHROPIC_FALLBACK=true on deployment/pinned-service');
 
-    const v2 = register(2);
-    const second = await start(`${taskQueue}-second`);
-    const secondAsking = await waitFor(second, (s) => asking(s) !== undefined, 'the second incident to ask for fallback');
+    const v2 = version(2);
+    const second = await w.start(`${w.taskQueue}-second`);
+    const secondAsking = await w.waitFor(second, (s) => asking(s) !== undefined, 'the second incident to ask for fallback');
     expect(asking(secondAsking)).toBe('Version 2 asks: set ANTHROPIC_FALLBACK=true on deployment/pinned-service');
     expect(secondAsking.runbookDocument).toEqual({ id: 'pinned', version: 2, sha256: v2.sha256 });
     const firstNow = await first.query(statusQuery);
@@ -138,8 +51,8 @@ describe('runbook documents: an incident is pinned to the text it started with',
     expect(firstNow.runbookDocument!.sha256).not.toBe(v2.sha256);
 
     // The first incident goes on (approvals, monitoring, restore) on version 1 while version 2 is registered.
-    sim.setScenario('healthy');
-    const [firstResult, secondResult] = await Promise.all([approveUntilDone(first), approveUntilDone(second)]);
+    w.sim.setScenario('healthy');
+    const [firstResult, secondResult] = await Promise.all([w.answerUntilDone(first), w.answerUntilDone(second)]);
     expect(firstResult).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     expect(secondResult).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     const asked = (r: IncidentResult) => r.timeline.filter((e) => e.kind === 'approval_requested' && e.message.startsWith('enable-fallback')).map((e) => e.message);
@@ -161,9 +74,9 @@ describe('runbook documents: an incident is pinned to the text it started with',
   });
 
   it('a scheduled synthetic check of a document runbook runs the document its worker loaded', async () => {
-    sim.setScenario('healthy');
-    const input: SyntheticCheckInput = { scheduleId: `${taskQueue}-schedule`, runbook: 'pinned', service: 'pinned-service', billedPerDay: 0 };
-    const result = await client.client.workflow.execute<(i: SyntheticCheckInput) => Promise<SyntheticCheckResult>>(SYNTHETIC_CHECK_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-synthetic`, args: [input] });
+    w.sim.setScenario('healthy');
+    const input: SyntheticCheckInput = { scheduleId: `${w.taskQueue}-schedule`, runbook: 'pinned', service: 'pinned-service', billedPerDay: 0 };
+    const result = await w.client.workflow.execute<(i: SyntheticCheckInput) => Promise<SyntheticCheckResult>>(SYNTHETIC_CHECK_WORKFLOW_TYPE, { taskQueue: w.taskQueue, workflowId: `${w.taskQueue}-synthetic`, args: [input] });
     // No billed budget: the document's free probes only, judged by its decision table.
     expect(result).toMatchObject({ outcome: 'healthy', billed: false, decision: { cause: 'healthy' } });
     expect(result.probes.map((p) => p.probe).sort()).toEqual(['dns', 'list_models', 'status_page']);
