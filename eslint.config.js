@@ -29,6 +29,16 @@ export const workflowRestrictedImports = {
   ],
 };
 
+/**
+ * Every patch is named, with its retirement condition, in src/workflows/patches.ts (docs/upgrades.md):
+ * workflow code reaches the SDK's patching through that registry only.
+ */
+export const patchOutsideRegistry = {
+  name: '@temporalio/workflow',
+  importNames: ['patched', 'deprecatePatch'],
+  message: 'Patches are named in src/workflows/patches.ts: register the patch there and call isPatched / deprecatedPatch with its id.',
+};
+
 /** Client code (CLI, app, bench, test support) may see workflow code's types, never load it. */
 export const clientRestrictedImports = {
   patterns: [
@@ -85,7 +95,11 @@ export default tseslint.config(
   },
   {
     files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
-    ignores: ['src/runbooks/**/*.activity.ts'],
+    ignores: ['src/runbooks/**/*.activity.ts', 'src/workflows/patches.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { ...workflowRestrictedImports, paths: [patchOutsideRegistry] }] },
+  },
+  {
+    files: ['src/workflows/patches.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
   },
   {

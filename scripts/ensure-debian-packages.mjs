@@ -11,7 +11,7 @@ const wanted = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || Boolean(process.env.CHROMIUM_PATH) },
   { pkg: 'postgresql', present: hasPostgres },
   { pkg: 'prometheus-alertmanager', present: () => existsSync('/usr/bin/prometheus-alertmanager') },
-  // promtool, which checks the README's alerting rules.
+  // promtool, which checks the alerting rules in docs/metrics.md.
   { pkg: 'prometheus', present: () => existsSync('/usr/bin/promtool') || Boolean(process.env.PROMTOOL_PATH) },
 ];
 

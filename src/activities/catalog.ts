@@ -63,14 +63,6 @@ export class ServiceCatalog {
     return { baseUrl: target.baseUrl, statusPageUrl: target.statusPageUrl, apiHost: target.apiHost, apiKeyRef: keyRef ?? target.apiKeyRef };
   }
 
-  /** Requests recorded before the catalog carried the target itself: it must be one of ours, exactly. */
-  requireKnownTarget(target: ProbeTarget): void {
-    const known = [...this.entries.values()].some(
-      (e) => e.target.baseUrl === target.baseUrl && (target.statusPageUrl === undefined || e.target.statusPageUrl === target.statusPageUrl) && sameRef(e.target.apiKeyRef, target.apiKeyRef),
-    );
-    if (!known) throw ApplicationFailure.nonRetryable(`probe target ${new URL(target.baseUrl).host} with ${describeSecretRef(target.apiKeyRef)} is not a service in this worker's catalog: nothing sent`, ErrorTypes.ForeignTarget);
-  }
-
   requireAllowedRef(name: string, ref: SecretRef): void {
     const entry = this.require(name);
     // However broad a pattern, another service's own key never goes to this service's host.
@@ -100,9 +92,9 @@ export class ServiceCatalog {
   }
 
   /** A change must stay inside the objects the service's entry names. */
-  requireOwnObjects(name: string | undefined, op: MutationOp): void {
-    const entries = name ? [this.require(name)] : [...this.entries.values()];
-    const ok = entries.some((e) => {
+  requireOwnObjects(name: string, op: MutationOp): void {
+    const e = this.require(name);
+    const ok = ((): boolean => {
       const k8s = e.target.kubernetes;
       // Besides its deployment, a service may change only the objects its runbook's settings name.
       const own = getRunbook(e.runbook).settings.ownObjects({ name: e.name, ...e.target });
@@ -116,9 +108,9 @@ export class ServiceCatalog {
         case 'suspend-cronjobs':
           return own.cronJobSelectors.includes(op.selector);
       }
-    });
-    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside ${name ? `service ${name}` : 'every service'} in this worker's catalog: nothing changed`, ErrorTypes.ForeignTarget);
-    if (op.kind === 'apply-secret' && name) this.requireAllowedRef(name, op.ref);
+    })();
+    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside service ${name} in this worker's catalog: nothing changed`, ErrorTypes.ForeignTarget);
+    if (op.kind === 'apply-secret') this.requireAllowedRef(name, op.ref);
   }
 }
 
@@ -160,12 +152,10 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
 
 interface GuardedProbeRequest {
   spec: ProbeSpecInput;
-  /** The service by name (incidents since the catalog): the target comes from the catalog. */
-  service?: string;
+  /** The service by name: the target comes from the catalog. */
+  service: string;
   /** A human-provided key reference for the probes (checked against allowedSecretRefs). */
   keyRef?: SecretRef;
-  /** Incidents from before the catalog sent the target itself: accepted only if it is ours. */
-  target?: ProbeTarget;
   extracted?: Record<string, string | undefined>;
 }
 
@@ -183,33 +173,26 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
   return {
     ...activities,
     async runProbe(req: GuardedProbeRequest): Promise<ProbeResult> {
-      if (req.service && req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
-      let target: ProbeTarget;
-      if (req.service) target = catalog.probeTarget(req.service, req.keyRef);
-      else if (req.target) {
-        catalog.requireKnownTarget(req.target);
-        target = req.target;
-      } else throw ApplicationFailure.nonRetryable('a probe request names no service', ErrorTypes.ForeignTarget);
-      return activities.runProbe({ spec: req.spec, target, extracted: req.extracted });
+      if (req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
+      return activities.runProbe({ spec: req.spec, target: catalog.probeTarget(req.service, req.keyRef), extracted: req.extracted });
     },
     /**
      * A whole probe round in one activity (one task instead of one per probe): the calls at once, then
      * downloads of the URLs they returned and timings of their latency. Each probe reports its own result.
      */
     async runProbes(req: Omit<GuardedProbeRequest, 'spec'> & { specs: ProbeSpecInput[] }): Promise<ProbeResult[]> {
-      if (!req.service) throw ApplicationFailure.nonRetryable('a probe round names no service', ErrorTypes.ForeignTarget);
       if (req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
       const target = catalog.probeTarget(req.service, req.keyRef);
       const specs = req.specs.map((spec) => ProbeSpecSchema.parse(spec));
       return runProbeRound(specs, (spec, extracted) => activities.runProbe({ spec, target, extracted }), req.extracted);
     },
-    async applyMutation(req: ApplyMutationRequest & { service?: string }): Promise<MutationRecord> {
+    async applyMutation(req: ApplyMutationRequest & { service: string }): Promise<MutationRecord> {
       catalog.requireOwnObjects(req.service, req.op);
       // Checked again where the file is read: a link may have changed since the reference was accepted.
-      if (req.op.kind === 'apply-secret' && req.service) await catalog.requireAllowedResolvedRef(req.service, req.op.ref);
+      if (req.op.kind === 'apply-secret') await catalog.requireAllowedResolvedRef(req.service, req.op.ref);
       return activities.applyMutation(req);
     },
-    async revertMutation(req: RevertMutationRequest & { service?: string }): Promise<MutationRecord> {
+    async revertMutation(req: RevertMutationRequest & { service: string }): Promise<MutationRecord> {
       catalog.requireOwnObjects(req.service, req.record.op);
       return activities.revertMutation(req);
     },

@@ -11,7 +11,6 @@ export const COMPRESSED_TIMINGS = {
   pollMaxMs: 1_500,
   pollBackoff: 1.5,
   healthyChecksRequired: 3,
-  billedProbeEvery: 4,
   rolloutTimeoutMs: 30_000,
   pollsPerRun: 100,
   probeTimeoutMs: 3_000,

@@ -1,7 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import {
-  alertIncidentId,
   SYNTHETIC_CHECK_WORKFLOW_TYPE,
   SyntheticCheckInputSchema,
   SyntheticScheduleMemoSchema,
@@ -28,9 +27,9 @@ export function parseInterval(text: string): number {
 
 export const ScheduleIdPattern = /^[A-Za-z0-9._-]{1,120}$/;
 
-/** The default schedule id per (runbook, service) on this engine, like the alert incident's id. */
+/** The default schedule id per (runbook, service) on this engine: `synthetic-<runbook>-<service>.<task queue>`. */
 export function defaultScheduleId(runbook: string, service: string, taskQueue: string): string {
-  return alertIncidentId({ runbook, service }, taskQueue).replace(/^incident-/, 'synthetic-');
+  return `synthetic-${runbook}-${service}.${taskQueue}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120);
 }
 
 export interface CreateScheduleRequest {

@@ -46,6 +46,7 @@ export function registerActionCommand(program: Command, ctx: CliContext, spec: A
           by: options.by,
           ...(reason ? { reason } : {}),
           ...(spec.argument === 'step' ? { step: options.value } : {}),
+          via: { channel: 'cli' },
         });
         if (options.json) writeJson(ctx, { accepted: true, message });
         else ctx.stdout.write(`${message}\n`);

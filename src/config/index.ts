@@ -21,6 +21,15 @@ const urlList = z
   .string()
   .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
   .pipe(z.array(HttpUrlSchema));
+/**
+ * A deployment name or build id: the server keeps each to (255 - 39) / 2 characters under the production
+ * topology's `limit.maxIDLength` of 255, and reserves a leading `__`.
+ */
+const versionPart = z
+  .string()
+  .min(1)
+  .max(108, 'at most 108 characters')
+  .refine((s) => !s.startsWith('__'), "must not start with '__' (reserved by Temporal)");
 /** `{"U0123ABCD":"rita"}`: Slack user id → the person (as approver lists and the reporter name them). */
 const slackUsers = z.string().transform((s, ctx): Record<string, string> => {
   let value: unknown;
@@ -88,6 +97,17 @@ export const EnvSchema = z.object({
   RUNBOOK_WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
   /** Runbook documents (docs/runbooks.md): every *.yaml / *.yml / *.json here is loaded at start; a bad one stops the worker. */
   RUNBOOK_RUNBOOKS_DIR: z.string().min(1).optional(),
+  /**
+   * Worker Versioning (docs/upgrades.md). The deployment is every worker of one engine; default: the task queue
+   * (with '.' and ':', which the server refuses in the name, as '-'). The build id names the workflow code the
+   * worker runs; default: the package version and a hash of the workflow bundle.
+   */
+  RUNBOOK_DEPLOYMENT_NAME: versionPart
+    .refine((s) => !/[.:]/.test(s), "no '.' or ':' (the server refuses them in a deployment name)")
+    .optional(),
+  RUNBOOK_BUILD_ID: versionPart.optional(),
+  /** The worker makes its build the deployment's current version when it starts (`runbook dev` always does). */
+  RUNBOOK_MAKE_CURRENT: bool.optional(),
   /** The service catalog (YAML or JSON): one entry per service; without it, one service from these variables. */
   RUNBOOK_SERVICES_FILE: z.string().min(1).optional(),
   /** Secret references humans may hand over (patterns, comma-separated) for the service built from these variables. */
@@ -227,7 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else problems.push(`${shown(variable, value)}: ${ref.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
+    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`);
   }
   return { ...parsed.data, RUNBOOK_KEY_REFS: keyRefs };
 }

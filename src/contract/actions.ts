@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
+import { ApprovalViaSchema, PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
 import type { ApprovalRequest, IncidentState } from './incident.ts';
 import type { MutationRecord } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -112,6 +112,8 @@ export const ActionRequestSchema = lazySchema(() => z.object({
   reason: FreeTextSchema.optional(),
   /** The change to revert (revert_change). */
   step: StepIdSchema.optional(),
+  /** Where the choice came from, recorded with it (see ApprovalViaSchema). */
+  via: ApprovalViaSchema.optional(),
 }));
 export type ActionRequest = z.infer<typeof ActionRequestSchema>;
 export type ActionAnswer = { accepted: boolean; message: string };
@@ -130,7 +132,7 @@ const ACTION_NAMES: Record<HumanAction, string> = {
 };
 
 /**
- * The table as people read it (README "Every human action, in every state"): ✓ allowed, – refused,
+ * The table as people read it (docs/judgement.md, "Every human action, in every state"): ✓ allowed, – refused,
  * "if pending" allowed only while a step waits for that answer. Rendered from `actionRule` itself.
  */
 export function renderActionTable(states: readonly IncidentState[]): string {

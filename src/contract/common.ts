@@ -126,3 +126,22 @@ export const ApprovalChannelSchema = lazySchema(() => z.enum(['console', 'cli', 
 export type ApprovalChannel = z.infer<typeof ApprovalChannelSchema>;
 /** Channels whose identity something other than the approver vouched for: a sign-in (console), Slack's request signing (slack). */
 export const VERIFIED_APPROVAL_CHANNELS: readonly ApprovalChannel[] = ['console', 'slack'];
+
+/**
+ * How the approver's name was obtained: `console` carries the identity provider that vouched for
+ * it (issuer + subject); `slack` a Slack click whose request Slack signed (issuer: the team id,
+ * subject: the Slack user id, mapped to `by` by configuration); `cli` is self-declared (`--by`).
+ * Optional: older senders and stored histories have none, and count as self-declared.
+ */
+export const ApprovalViaSchema = lazySchema(() => z.object({
+  channel: ApprovalChannelSchema,
+  issuer: z.string().max(300).optional(),
+  subject: z.string().max(300).optional(),
+}));
+export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
+
+const CHANNEL_WORDS: Record<ApprovalVia['channel'], string> = { console: 'the console', cli: 'the CLI', slack: 'Slack' };
+/** Where a human's action came from, for timeline text: " via Slack"; empty when unknown. */
+export function viaText(via: ApprovalVia | undefined): string {
+  return via ? ` via ${CHANNEL_WORDS[via.channel]}` : '';
+}

@@ -115,8 +115,7 @@ export const ApprovalPolicySchema = lazySchema(() => z.object({
   dryRun: z.boolean().default(false),
   /**
    * Only decisions whose identity a sign-in established (`via.channel` console or slack) count;
-   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent in stored
-   * histories (absent: false), so they replay unchanged.
+   * self-declared ones (`runbook approve --by`, or no `via`) are refused. Absent: false.
    */
   requireVerifiedApprovals: z.boolean().optional(),
 }));
@@ -139,8 +138,6 @@ export const IncidentTimingsSchema = lazySchema(() => z.object({
   pollMaxMs: ms(5 * MIN),
   pollBackoff: z.number().min(1).default(1.5),
   healthyChecksRequired: z.number().int().min(1).default(3),
-  /** A billed generate probe at most every Nth poll; the rest hit the status page. */
-  billedProbeEvery: z.number().int().min(1).default(4),
   /** Recorded by incidents before runbook settings: read only by the runbook that owned it. */
   rateLimitWindowMs: z.number().int().positive().optional(),
   rolloutTimeoutMs: ms(10 * MIN),
@@ -195,12 +192,11 @@ export const RunbookDocumentPinSchema = lazySchema(() => z.object({
 }));
 export type RunbookDocumentPin = z.infer<typeof RunbookDocumentPinSchema>;
 
-/** `anthropic v3 (sha256 1f2e3d4c5b6a)`: how people see which document an incident runs. */
+/** `payments v3 (sha256 1f2e3d4c5b6a)`: how people see which document an incident runs. */
 export const describeRunbookDocument = (pin: { id: string; version: number; sha256: string }) => `${pin.id} v${pin.version} (sha256 ${pin.sha256.slice(0, 12)})`;
 
 export const IncidentInputSchema = lazySchema(() => z.object({
-  /** Absent in inputs recorded before it was set: the workflow fills in the first registered runbook. */
-  runbook: z.string().min(1).optional(),
+  runbook: z.string().min(1),
   trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
   reporter: z.string().min(1),
   symptom: z.string().default(''),

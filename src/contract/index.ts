@@ -22,6 +22,8 @@ export const SEARCH_ATTRIBUTES = {
   severity: defineSearchAttributeKey('IncidentSeverity', 'KEYWORD'),
   cause: defineSearchAttributeKey('IncidentCause', 'KEYWORD'),
   state: defineSearchAttributeKey('IncidentState', 'KEYWORD'),
+  /** The (runbook, service, task queue) slot of an incident opened by alerts or synthetic checks (see incidentSlot). */
+  slot: defineSearchAttributeKey('IncidentSlot', 'KEYWORD'),
 } as const;
 
 /** For `temporal server start-dev --search-attribute` and `operatorService.addSearchAttributes`. */

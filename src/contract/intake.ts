@@ -10,26 +10,42 @@ export interface IntakeTarget {
   service: string;
 }
 
-/**
- * The workflow id of the `generation`-th incident opened by alerts or synthetic checks for
- * (runbook, service) on this engine: `incident-<runbook>-<service>.<task queue>` for the first,
- * `incident-<runbook>-<service>-<n>.<task queue>` for later outages, so that no two incidents ever
- * share an id. The task queue is part of it: engines sharing a namespace on different task queues
- * are separate engines.
- */
-export function alertIncidentId(target: IntakeTarget, taskQueue: string, generation = 1): string {
-  const clean = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '-');
-  const head = clean(`incident-${target.runbook}-${target.service}`);
-  const tail = clean(`.${taskQueue}`);
-  if (generation <= 1) return `${head}${tail}`.slice(0, ALERT_INCIDENT_ID_MAX);
-  const suffix = `-${generation}`;
-  // Shortened from the head: the generation and the task queue keep each id distinct.
-  const room = ALERT_INCIDENT_ID_MAX - suffix.length - tail.length;
-  if (room > 0) return `${head.slice(0, room)}${suffix}${tail}`;
-  return `${`${head}${tail}`.slice(0, ALERT_INCIDENT_ID_MAX - suffix.length)}${suffix}`;
+/** The UTC day of `at` as `yyyymmdd`: the day part of alert incident ids. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-const ALERT_INCIDENT_ID_MAX = 120;
+// Encoded components never contain ':' or '@', so the separators below make ids injective.
+const part = (text: string) => encodeURIComponent(text);
+
+/**
+ * The slot of (runbook, service) on this engine, `<runbook>:<service>@<task queue>`: at most one
+ * open incident per slot. Recorded as the IncidentSlot search attribute, so an incident opened on
+ * an earlier day is found and joined. The task queue is part of it: engines sharing a namespace
+ * on different task queues are separate engines.
+ */
+export function incidentSlot(target: IntakeTarget, taskQueue: string): string {
+  return `${part(target.runbook)}:${part(target.service)}@${part(taskQueue)}`;
+}
+
+/**
+ * The workflow id of the `generation`-th incident that alerts or synthetic checks opened for the
+ * slot on UTC `day` (yyyymmdd): `incident:<runbook>:<service>:<day>-<n>@<task queue>`.
+ * Unique forever: components are percent-encoded and separated by characters the encoding never
+ * leaves, so no two (runbook, service, task queue, day, generation) share an id; and an id carries
+ * the day it was opened on, so once Temporal's retention (at least a day) deletes a closed
+ * incident, its id is never minted again. Manual ids (`incident-…`) cannot contain ':' or '@'.
+ */
+export function alertIncidentId(target: IntakeTarget, taskQueue: string, day: string, generation = 1): string {
+  const [slotHead, queue] = incidentSlot(target, taskQueue).split('@');
+  return `incident:${slotHead}:${day}-${generation}@${queue}`;
+}
+
+/** The day and generation of an id made by alertIncidentId; undefined for any other id. */
+export function alertIncidentGeneration(incidentId: string): { day: string; generation: number } | undefined {
+  const match = /^incident:[^:@]*:[^:@]*:(\d{8})-(\d+)@[^:@]*$/.exec(incidentId);
+  return match ? { day: match[1]!, generation: Number(match[2]) } : undefined;
+}
 
 /**
  * The incident workflow as the intake starts it (signal-with-start): a start request in, the result

@@ -94,8 +94,7 @@ export const ProbeResultSchema = lazySchema(() => z.object({
   /**
    * Whose behaviour this result shows. `provider`: the provider answered, or the network failed on
    * the way. `self`: the probe could not run on our side (secret unreadable, activity failed, budget
-   * spent), which says nothing about the provider. Absent in results recorded before the field
-   * existed, which count as provider evidence.
+   * spent), which says nothing about the provider. Absent counts as provider evidence.
    */
   source: z.enum(['provider', 'self']).optional(),
   /** With `source: self`: what stopped the probe, in words a human can act on. */

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ApprovalChannelSchema, FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
+import { ApprovalViaSchema, FreeTextSchema, PersonNameSchema, SecretRefSchema, StepIdSchema } from './common.ts';
 import type { IncidentStatus, TimelineEntry } from './incident.ts';
 import type { ActionAnswer, ActionRequest } from './actions.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -8,18 +8,6 @@ import { lazySchema } from './lazy-schema.ts';
 const by = PersonNameSchema;
 const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
 
-/**
- * How the approver's name was obtained: `console` carries the identity provider that vouched for
- * it (issuer + subject); `slack` a Slack click whose request Slack signed (issuer: the team id,
- * subject: the Slack user id, mapped to `by` by configuration); `cli` is self-declared (`--by`).
- * Optional: older senders and stored histories have none, and count as self-declared.
- */
-export const ApprovalViaSchema = lazySchema(() => z.object({
-  channel: ApprovalChannelSchema,
-  issuer: z.string().max(300).optional(),
-  subject: z.string().max(300).optional(),
-}));
-export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
 export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional() }));
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = lazySchema(() => z.object({ by }));

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from '../infra/workflow-bundle.ts';
+import { versionedWorkerOptions } from './deployment.ts';
 
 
 export interface IncidentWorkerOptions {
@@ -18,6 +20,8 @@ export interface IncidentWorkerOptions {
   activities?: object;
   overrides?: Partial<WorkerOptions>;
   sizing?: Partial<WorkerSizing>;
+  /** The worker's version (Worker Versioning, its incidents pinned to it); omitted: an unversioned worker. */
+  deployment?: WorkerDeploymentVersion;
 }
 
 export interface WorkerSizing {
@@ -57,6 +61,7 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     // Under load a sticky task may wait longer than the default 10 s without the worker being gone;
     // timing out sends it to the shared queue, where it costs a full replay.
     stickyQueueScheduleToStartTimeout: '30 seconds',
+    ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
     ...(options.workflowBundleCode
       ? { workflowBundle: { code: options.workflowBundleCode } }
       : options.workflowBundlePath

@@ -43,7 +43,7 @@ export function requireNoVariablesWithoutEffect(config: AppConfig, path: string)
   const problems = variablesWithoutEffect(config);
   if (problems.length === 0) return;
   throw new ConfigError(
-    `RUNBOOK_SERVICES_FILE ${path} describes every service, so these variables would have no effect — ${problems.join('; ')}. Unset them (see README, Configuration).`,
+    `RUNBOOK_SERVICES_FILE ${path} describes every service, so these variables would have no effect — ${problems.join('; ')}. Unset them (see docs/configuration.md).`,
   );
 }
 
@@ -70,7 +70,7 @@ function approversInBoth(policy: ApprovalPolicy, global: string[], service: stri
     throw new ConfigError(
       `RUNBOOK_APPROVERS (${global.join(', ')}) and service ${service}'s policy.approvers (${policy.approvers.join(', ')}) have ` +
         `${both.length === 0 ? 'nobody' : `only ${both.join(', ')}`} in common, and it needs ${policy.required} approval${policy.required === 1 ? '' : 's'}: ` +
-        'an approver must be in both lists — add the people to one of them, or unset RUNBOOK_APPROVERS (see README, Configuration)',
+        'an approver must be in both lists — add the people to one of them, or unset RUNBOOK_APPROVERS (see docs/configuration.md)',
     );
   }
   return both;

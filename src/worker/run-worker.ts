@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
-import { NativeConnection } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
+import { Client } from '@temporalio/client';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import type { TemporalTarget } from '../infra/temporal-connection.ts';
@@ -8,6 +11,9 @@ import { loadRunbookDocuments } from '../app/runbook-documents.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
 import { checkWorkerMetricsConfig } from './metrics.ts';
+import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
+import { makeCurrentVersion } from './current-version.ts';
+import { deploymentNameOf, workerVersionOf } from './deployment.ts';
 
 /**
  * Every configuration check the worker makes, done before anything is started: once the Temporal
@@ -19,17 +25,46 @@ export function workerPreflight(config: AppConfig): ActivityDeps {
   loadRunbookDocuments(config.RUNBOOK_RUNBOOKS_DIR);
   const deps = activityDepsFromConfig(config);
   checkWorkerMetricsConfig(config);
+  deploymentNameOf(config);
   if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
     throw new ConfigError(`RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`);
   }
   return deps;
 }
 
+export interface RunWorkerOptions {
+  /** Make this worker's build the deployment's current version (`runbook dev`); default RUNBOOK_MAKE_CURRENT. */
+  makeCurrent?: boolean;
+}
+
+/** The workflow code the worker runs: the prebuilt bundle, or the workflows bundled now. */
+async function workflowBundleCode(config: AppConfig): Promise<string> {
+  if (config.RUNBOOK_WORKFLOW_BUNDLE) return readFile(config.RUNBOOK_WORKFLOW_BUNDLE, 'utf8');
+  return bundleIncidentWorkflows({ logger: Runtime.instance().logger });
+}
+
+/**
+ * New incidents start on the deployment's current version. A worker becomes it when told to, or when
+ * nothing is current yet (a first deployment); otherwise the operator decides (docs/upgrades.md).
+ */
+async function takeCurrentVersion(client: Client, taskQueue: string, version: WorkerDeploymentVersion, makeCurrent: boolean, logger: Logger): Promise<boolean> {
+  const result = await makeCurrentVersion(client, version, { onlyIfNone: !makeCurrent, taskQueue });
+  if (result.outcome !== 'left') return true;
+  logger.info(
+    { deploymentName: version.deploymentName, buildId: version.buildId, currentBuildId: result.current.buildId },
+    `build ${version.buildId} serves the incidents pinned to it; new incidents start on ${result.current.buildId} until ` +
+      `\`temporal worker deployment set-current-version --deployment-name ${version.deploymentName} --build-id ${version.buildId}\``,
+  );
+  return false;
+}
+
 /**
  * Runs the worker until the process is told to stop. The SDK installs its own SIGINT/SIGTERM
  * handling (graceful shutdown, draining in-flight tasks): we deliberately do not override it.
  */
-export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps): Promise<void> {
+export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps, options: RunWorkerOptions = {}): Promise<void> {
+  const code = await workflowBundleCode(config);
+  const version = workerVersionOf(config, code);
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createIncidentWorker({
@@ -42,8 +77,28 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
         ...(config.RUNBOOK_WORKER_ACTIVITY_SLOTS !== undefined ? { maxConcurrentActivityTaskExecutions: config.RUNBOOK_WORKER_ACTIVITY_SLOTS } : {}),
         ...(config.RUNBOOK_WORKER_WORKFLOW_SLOTS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.RUNBOOK_WORKER_WORKFLOW_SLOTS } : {}),
       },
-      workflowBundlePath: config.RUNBOOK_WORKFLOW_BUNDLE,
+      workflowBundleCode: code,
+      deployment: version,
     });
+    // Polling first: the server makes a version current only once it has seen it poll.
+    const running = worker.run();
+    const client = new Client({ connection, namespace: target.namespace });
+    let current: boolean | 'stopped';
+    try {
+      // A signal meanwhile stops the worker (the SDK's handling): then there is nothing left to make current.
+      current = await Promise.race([
+        takeCurrentVersion(client, config.RUNBOOK_TASK_QUEUE, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger),
+        running.then(() => 'stopped' as const),
+      ]);
+    } catch (err) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      throw err;
+    }
+    if (current === 'stopped') {
+      logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
+      return;
+    }
     logger.info(
       {
         namespace: target.namespace,
@@ -51,10 +106,13 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
         address: target.connectionOptions.address,
         remediationTarget: config.RUNBOOK_REMEDIATION_TARGET,
         workflowBundle: config.RUNBOOK_WORKFLOW_BUNDLE ?? null,
+        deploymentName: version.deploymentName,
+        buildId: version.buildId,
+        current,
       },
       'worker started',
     );
-    await worker.run();
+    await running;
     logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
   } finally {
     await connection.close();

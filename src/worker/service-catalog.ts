@@ -43,7 +43,7 @@ function requireOwnKeys(entries: CatalogEntry[]): void {
     if (other) {
       throw new ConfigError(
         `services ${other.name} and ${entry.name} would both send the key at ${ref}, each to its own provider — ` +
-          `give each runbook its own with ${keyRefVariable(other.runbook!)} / ${keyRefVariable(entry.runbook!)} (see README, Configuration)`,
+          `give each runbook its own with ${keyRefVariable(other.runbook!)} / ${keyRefVariable(entry.runbook!)} (see docs/configuration.md)`,
       );
     }
     byRef.set(ref, entry);

@@ -12,7 +12,7 @@ function requireKnownKeyRefVariables(config: AppConfig): void {
   const unknown = Object.keys(config.RUNBOOK_KEY_REFS).map((part) => `RUNBOOK_${part}_API_KEY_REF`).filter((v) => !known.includes(v));
   if (unknown.length === 0) return;
   const problems = unknown.map((v) => `${v}: no runbook has this variable — ${closest(v, known) ? `did you mean ${closest(v, known)}?` : `known: ${known.join(', ')}`}`);
-  throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see README, Configuration).`);
+  throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`);
 }
 
 /**

@@ -74,7 +74,6 @@ export function registerIncidentHandlers(incident: Incident): void {
     s.secretRefs.push({ by, stepId, ref });
     recorder.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, { by, ref: describeSecretRef(ref) });
   }));
-  // New in the alert intake: old histories never received it, so no patch is needed to replay them.
   // A repeat of an alert already on the timeline only counts; a new resolved one asks for a re-check.
   setHandler(alertSignal, bounded((alert) => {
     const recorded = alerts.record(alert, new Date(Date.now()).toISOString());

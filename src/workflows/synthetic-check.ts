@@ -39,7 +39,7 @@ async function probeRound(specs: ProbeSpecInput[], service: string): Promise<Pro
 }
 
 /**
- * One scheduled synthetic check (README: "Scheduled synthetic checks"): the runbook's triage
+ * One scheduled synthetic check (docs/synthetic-checks.md): the runbook's triage
  * probes, its decision table, and on a fault the incident of (runbook, service) opened or joined
  * exactly as an alert would. A healthy check leaves nothing but this history.
  *

@@ -89,8 +89,7 @@ describe('file references are checked with their symlinks resolved (the activity
     };
     const guarded = guardWithCatalog(catalog, inner);
     const op = { kind: 'apply-secret' as const, namespace: 'payments', secretName: 'svc-secrets', key: 'api-key', ref: { kind: 'file' as const, path: `${root}/allowed/link` } };
-    const anchor = { namespace: 'payments', deployment: 'svc' } as never;
-    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op, dryRun: false, anchor, service: 'svc' })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
+    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op, dryRun: false, service: 'svc' })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
     expect(applied).toEqual([]);
   });
 });

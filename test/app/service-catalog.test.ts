@@ -201,7 +201,7 @@ describe('services built from variables each carry their own key', () => {
 });
 
 describe('the catalog guard', () => {
-  const record = (op: MutationRecord['op']) => ({ record: { op } as MutationRecord, dryRun: false, anchor: { namespace: 'payments', deployment: 'ideogram-service' } });
+  const record = (op: MutationRecord['op']) => ({ record: { op } as MutationRecord, dryRun: false });
   const calls: string[] = [];
   const inner = {
     runProbe: async (req: { target: { baseUrl: string } }) => {
@@ -220,9 +220,8 @@ describe('the catalog guard', () => {
   const guarded = guardWithCatalog(new ServiceCatalog([entry]), inner);
   const spec = { kind: 'http' as const, id: 'x', description: 'x', method: 'GET' as const, path: '', timeoutMs: 1_000 };
 
-  it('probes go to the catalog target by name; a foreign target or key reference is refused before anything is sent', async () => {
+  it('probes go to the catalog target by name; an unknown service or a foreign key reference is refused before anything is sent', async () => {
     await guarded.runProbe({ spec, service: 'ideogram-service' });
-    await expect(guarded.runProbe({ spec, target: { baseUrl: 'http://127.0.0.1:9', apiKeyRef: { kind: 'env', name: 'IDEOGRAM_API_KEY' } } })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
     await expect(guarded.runProbe({ spec, service: 'ideogram-service', keyRef: { kind: 'file', path: '/var/run/secrets/token' } })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
     await expect(guarded.runProbe({ spec, service: 'other' })).rejects.toMatchObject({ type: ErrorTypes.UnknownService });
     expect(calls).toEqual(['probe https://api.ideogram.ai']);
@@ -231,10 +230,10 @@ describe('the catalog guard', () => {
   it('changes stay inside the service objects; a rotated key must come from an allowed reference', async () => {
     calls.length = 0;
     const setEnv = { kind: 'set-env' as const, namespace: 'payments', deployment: 'ideogram-service', name: 'X', value: '1' };
-    await guarded.applyMutation({ mutationId: 'i/s', step: 's', op: setEnv, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' });
-    await expect(guarded.applyMutation({ mutationId: 'i/s', step: 's', op: { ...setEnv, deployment: 'billing' }, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
+    await guarded.applyMutation({ mutationId: 'i/s', step: 's', op: setEnv, dryRun: false, service: 'ideogram-service' });
+    await expect(guarded.applyMutation({ mutationId: 'i/s', step: 's', op: { ...setEnv, deployment: 'billing' }, dryRun: false, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
     const rotate = { kind: 'apply-secret' as const, namespace: 'payments', secretName: 'ideogram-secrets', key: 'api-key', ref: { kind: 'file' as const, path: '/etc/shadow' } };
-    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op: rotate, dryRun: false, anchor: record(setEnv).anchor, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
+    await expect(guarded.applyMutation({ mutationId: 'i/k', step: 'k', op: rotate, dryRun: false, service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.SecretRefNotAllowed });
     await expect(guarded.revertMutation({ ...record({ ...setEnv, namespace: 'kube-system' }), service: 'ideogram-service' })).rejects.toMatchObject({ type: ErrorTypes.ForeignTarget });
     expect(calls).toEqual(['apply']);
   });

@@ -43,7 +43,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     oidcConsole = await startConsole({ client: ch.h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: idp.consolePort });
     // Running as root (CI containers) Chromium needs its sandbox off; the pages are our own.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    // UPDATE_SCREENSHOTS=1 refreshes the README's pictures; otherwise they go to a scratch dir.
+    // UPDATE_SCREENSHOTS=1 refreshes the pictures in docs/; otherwise they go to a scratch dir.
     shots = process.env.UPDATE_SCREENSHOTS ? join(PROJECT_ROOT, 'docs') : await mkdtemp(join(tmpdir(), 'console-shots-'));
   });
 

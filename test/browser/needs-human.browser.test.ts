@@ -30,7 +30,7 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
   beforeAll(async () => {
     ch = await startConsoleHarness();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    // UPDATE_SCREENSHOTS=1 refreshes the README's pictures; otherwise they go to a scratch dir.
+    // UPDATE_SCREENSHOTS=1 refreshes the pictures in docs/; otherwise they go to a scratch dir.
     shots = process.env.UPDATE_SCREENSHOTS ? join(PROJECT_ROOT, 'docs') : await mkdtemp(join(tmpdir(), 'console-shots-'));
   });
 

@@ -18,6 +18,19 @@ afterAll(() => h.close());
 
 const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: { ...env, ...extra } });
 
+/** `runbook worker` as a process, once it has logged that it started. */
+async function startCliWorker(taskQueue: string, extra: NodeJS.ProcessEnv = {}) {
+  const child = spawn(NODE, [RUNBOOK_BIN, 'worker'], {
+    env: { ...process.env, ...env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_LOG_FORMAT: 'json', [API_KEY_ENV]: TEST_API_KEY, ...extra },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+  while (!logs.includes('"msg":"worker started"')) await once(child.stderr, 'data');
+  const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
+  return { child, started, logs: () => logs };
+}
+
 async function pending(id: string, step: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     const { stdout, code } = await cli(['status', id, '--json']);
@@ -51,23 +64,23 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     expect((await cli(['postmortem', 'incident-none'])).stderr).toContain('no incident incident-none');
   });
 
-  it('runbook worker serves incidents on the configured task queue and stops cleanly on SIGTERM', async () => {
+  it('runbook worker serves incidents on the configured task queue and stops cleanly on SIGTERM; a later build waits to be made current', async () => {
     h.sim.setScenario('healthy');
     const taskQueue = uniqueTaskQueue('worker-cli');
-    const child = spawn(NODE, [RUNBOOK_BIN, 'worker'], {
-      env: { ...process.env, ...env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_LOG_FORMAT: 'json', [API_KEY_ENV]: TEST_API_KEY },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let logs = '';
-    child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-    while (!logs.includes('"msg":"worker started"')) await once(child.stderr, 'data');
-    const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
-    expect(started).toMatchObject({ namespace: 'default', taskQueue });
+    const first = await startCliWorker(taskQueue);
+    // A first deployment's worker makes its build current: nothing else would start new incidents.
+    expect(first.started).toMatchObject({ namespace: 'default', taskQueue, deploymentName: taskQueue, current: true });
     const result = await h.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] });
     expect(result).toMatchObject({ state: 'closed', cause: 'healthy' });
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(logs).not.toContain(TEST_API_KEY);
+    // Another build of the same deployment serves only what is pinned to it until the operator makes it current.
+    const next = await startCliWorker(taskQueue, { RUNBOOK_BUILD_ID: 'next-build' });
+    expect(next.started).toMatchObject({ deploymentName: taskQueue, buildId: 'next-build', current: false });
+    expect(next.logs()).toContain(`temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id next-build`);
+    for (const worker of [first, next]) {
+      worker.child.kill('SIGTERM');
+      const [code] = (await once(worker.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      expect(worker.logs()).not.toContain(TEST_API_KEY);
+    }
   });
 });

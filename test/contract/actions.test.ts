@@ -40,8 +40,8 @@ describe('the action table: every state × every action', () => {
     expect(revertWarning([key])).toContain('Nothing is reverted');
   });
 
-  it('is rendered in the README from the code, so the two cannot drift apart', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(renderActionTable(STATES));
+  it('is rendered in docs/judgement.md from the code, so the two cannot drift apart', async () => {
+    const page = await readFile(new URL('../../docs/judgement.md', import.meta.url), 'utf8');
+    expect(page).toContain(renderActionTable(STATES));
   });
 });

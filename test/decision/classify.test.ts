@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/contract/index.ts';
-import { classifyIdeogram, IDEOGRAM_CAUSES, IDEOGRAM_DECISION_TABLE, ideogramRecovered } from '../../src/runbooks/ideogram/decision.ts';
+import { classifyIdeogram, IDEOGRAM_CAUSES, IDEOGRAM_DECISION_TABLE } from '../../src/runbooks/ideogram/decision.ts';
 import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
@@ -58,12 +58,6 @@ describe('decision table: one row per case', () => {
   it('the rationale cites the evidence', () => {
     const decision = classifyIdeogram(replace(healthy(), http(P.legacy, 503), http(P.v3, 503)));
     expect(decision.rationale).toContain('HTTP 503');
-  });
-
-  it('recovery: the status page must say none; a generate must succeed', () => {
-    expect(ideogramRecovered(ok(P.statusPage, { extractedField: 'none' }))).toBe(true);
-    expect(ideogramRecovered(ok(P.statusPage, { extractedField: 'major' }))).toBe(false);
-    expect(ideogramRecovered(http(P.legacy, 500))).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { INCIDENT_WORKFLOW_TYPE, provideSecretRefSignal, statusQuery, type IncidentResult } from '../../src/contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, provideSecretRefSignal, statusQuery, type IncidentResult, type IncidentStart } from '../../src/contract/index.ts';
 import { runCli } from '../support/cli.ts';
 import { API_KEY_ENV, cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -32,7 +32,8 @@ afterAll(async () => {
 
 describe("the worker's credentials go only where its own catalog says", () => {
   it('a start request with a foreign URL or secret reference is refused; the listener receives nothing', async () => {
-    const attempts = [
+    // Malformed on purpose: what a caller that ignores the type could send.
+    const attempts: unknown[] = [
       { ...h.startRequest(), service: { ...h.input().service, baseUrl: url } },
       { ...h.startRequest(), baseUrl: url },
       { ...h.startRequest(), policy: { approvers: ['mallory'], allowSelfApproval: true } },
@@ -41,7 +42,7 @@ describe("the worker's credentials go only where its own catalog says", () => {
     ];
     for (const [i, args] of attempts.entries()) {
       const error = await h.client.workflow
-        .execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: h.taskQueue, workflowId: `${h.taskQueue}-exfil-${i}`, args: [args] })
+        .execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: h.taskQueue, workflowId: `${h.taskQueue}-exfil-${i}`, args: [args as IncidentStart] })
         .then(() => null, (err: unknown) => err);
       expect(error, JSON.stringify(args).slice(0, 120)).toBeInstanceOf(WorkflowFailedError);
       expect(((error as WorkflowFailedError).cause as { type?: string }).type).toMatch(/^(InvalidIncidentInput|UnknownService)$/);

@@ -4,7 +4,6 @@ import type proto from '@temporalio/proto';
 import { startIncident } from '../../src/app/incidents.ts';
 import { cancelSignal, timelineQuery, type ProbeResult } from '../../src/contract/index.ts';
 import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
-import { LEAN_ROUNDS_PATCH } from '../../src/workflows/index.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
 import { temporalNamespace } from '../support/temporal.ts';
 
@@ -26,7 +25,7 @@ function untilDecision(events: HistoryEvent[]): HistoryEvent[] {
 }
 
 describe('round trips and billed calls of a triage (dev server, simulator)', () => {
-  it('a triage spends two billed generate calls, one activity, one patch marker, and no upsert that changes nothing', async () => {
+  it('a triage spends two billed generate calls, one activity, no marker, and no upsert that changes nothing', async () => {
     h.sim.reset();
     // Started as `runbook start` and the console start it: the state search attribute and memo set by the request.
     const handle = await startIncident(h.client, h.taskQueue, h.startRequest({ symptom: 'round trips' }), `${h.taskQueue}-round-trips`);
@@ -47,17 +46,13 @@ describe('round trips and billed calls of a triage (dev server, simulator)', () 
     expect(probes.filter((r) => r.billed).map((r) => r.probe).sort()).toEqual([P.legacy, P.v3].sort());
 
     const events = untilDecision((await handle.fetchHistory()).events ?? []);
-    const markers = events.filter((e) => e.markerRecordedEventAttributes);
-    expect(markers).toHaveLength(1);
-    const markerData = Object.values(markers[0]!.markerRecordedEventAttributes!.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString()));
-    expect(markerData.join(' ')).toContain(LEAN_ROUNDS_PATCH);
+    expect(events.filter((e) => e.markerRecordedEventAttributes)).toEqual([]);
     const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(activities).toEqual(['resolveService', 'runProbes']);
-    // The SDK records the patch in TemporalChangeVersion; the start request set IncidentState=investigating,
-    // so the only other upsert is the decision's own.
-    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).map((e) => attributeNames(e).sort())).toEqual([['TemporalChangeVersion'], ['IncidentCause', 'IncidentSeverity']]);
+    // The start request set IncidentState=investigating, so the only upsert is the decision's own.
+    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).map((e) => attributeNames(e).sort())).toEqual([['IncidentCause', 'IncidentSeverity']]);
     expect(events.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toHaveLength(1);
-    process.stdout.write(`events from start to decision (healthy, lean): ${events.length}\n`);
+    process.stdout.write(`events from start to decision (healthy): ${events.length}\n`);
 
     await handle.signal(cancelSignal, { by: 'test', reason: 'done' }).catch(() => undefined);
     await handle.result().catch(() => undefined);

@@ -7,10 +7,10 @@ import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 
 /**
- * The README's alerting rules for the engine itself: the YAML parses, every rule names only
+ * The alerting rules for the engine itself in docs/metrics.md: the YAML parses, every rule names only
  * metrics the engine (or the Temporal SDK) exports, and Prometheus' own `promtool` accepts it.
  */
-const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+const readme = readFileSync(join(PROJECT_ROOT, 'docs', 'metrics.md'), 'utf8');
 const block = /```yaml\n((?:#[^\n]*\n)*groups:\n[\s\S]*?)```/.exec(readme)?.[1];
 const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 
@@ -23,9 +23,9 @@ function exportedNames(dir = join(PROJECT_ROOT, 'src')): string[] {
     .flatMap((e) => [...readFileSync(join(e.parentPath, e.name), 'utf8').matchAll(/['"](runbook_[a-z_]+)['"]/g)].map((m) => m[1]!));
 }
 
-describe('README alerting rules', () => {
+describe('the documented alerting rules', () => {
   it('parse as Prometheus rule groups that use only metrics the engine exports', () => {
-    expect(block, 'a ```yaml block starting with groups: in README.md').toBeDefined();
+    expect(block, 'a ```yaml block starting with groups: in docs/metrics.md').toBeDefined();
     const doc = parse(block!) as { groups: Array<{ name: string; rules: Rule[] }> };
     const rules = doc.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['RunbookApprovalWaitingTooLong', 'RunbookIncidentNeedsHuman', 'RunbookWorkflowTaskFailures', 'RunbookIntakeFailed', 'RunbookTemporalUnreachable']));
@@ -39,7 +39,7 @@ describe('README alerting rules', () => {
 
   it('pass `promtool check rules`', (ctx) => {
     if (!existsSync(PROMTOOL)) {
-      console.warn(`######## promtool not found at ${PROMTOOL}: the README rules were NOT checked by Prometheus. Install it with \`apt-get install prometheus\` (or set PROMTOOL_PATH). ########`);
+      console.warn(`######## promtool not found at ${PROMTOOL}: the documented rules were NOT checked by Prometheus. Install it with \`apt-get install prometheus\` (or set PROMTOOL_PATH). ########`);
       ctx.skip();
     }
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));

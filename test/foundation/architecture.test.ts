@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 
 /**
- * The dependency rules of src/ (README: "Architecture"), checked on the real import graph, type-only
+ * The dependency rules of src/ (docs/architecture.md), checked on the real import graph, type-only
  * imports included: contract ← engine ← runbooks' types ← runbooks; app ← cli; I/O never in workflows.
  */
 // Type-only imports count (tsPreCompilationDeps): a type cycle is still a cycle in the design.

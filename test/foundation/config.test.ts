@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, slackApprovalButtons } from '../../src/config/index.ts';
+import { defaultBuildId, deploymentNameOf, workerVersionOf } from '../../src/worker/deployment.ts';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -79,5 +80,25 @@ describe('configuration', () => {
     expect(loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'env:OPENAI_PROD_KEY' }).RUNBOOK_KEY_REFS).toEqual({ OPENAI: { kind: 'env', name: 'OPENAI_PROD_KEY' } });
     expect(() => loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'sk-live-raw999' })).toThrow(/RUNBOOK_OPENAI_API_KEY_REF \(value not shown\): .*a reference/);
     expect(() => loadConfig({ RUNBOOK_OPENAI_API_KEY_REF: 'sk-live-raw999' })).not.toThrow(/raw999/);
+  });
+
+  it('names the worker\'s version: the task queue\'s deployment and a build id of the workflow code, unless configured', () => {
+    const bundle = 'workflow code';
+    expect(workerVersionOf(loadConfig({}), bundle)).toEqual({ deploymentName: 'runbook-incidents', buildId: defaultBuildId(bundle) });
+    expect(defaultBuildId(bundle, '1.2.3')).toMatch(/^1\.2\.3-[0-9a-f]{12}$/);
+    expect(defaultBuildId(bundle)).toBe(defaultBuildId(bundle));
+    expect(defaultBuildId('other workflow code')).not.toBe(defaultBuildId(bundle));
+    expect(workerVersionOf(loadConfig({ RUNBOOK_DEPLOYMENT_NAME: 'payments-engine', RUNBOOK_BUILD_ID: 'v1.4.0' }), bundle)).toEqual({ deploymentName: 'payments-engine', buildId: 'v1.4.0' });
+    // The server refuses '.' and ':' in a deployment name; a task queue may hold them.
+    expect(deploymentNameOf(loadConfig({ RUNBOOK_TASK_QUEUE: 'runbook.incidents:eu' }))).toBe('runbook-incidents-eu');
+    expect(() => deploymentNameOf(loadConfig({ RUNBOOK_TASK_QUEUE: 'q'.repeat(109) }))).toThrow(/RUNBOOK_TASK_QUEUE .* set RUNBOOK_DEPLOYMENT_NAME/);
+    expect(loadConfig({ RUNBOOK_MAKE_CURRENT: 'true' }).RUNBOOK_MAKE_CURRENT).toBe(true);
+  });
+
+  it('refuses a deployment name or build id the server would refuse, before the worker starts', () => {
+    expect(() => loadConfig({ RUNBOOK_DEPLOYMENT_NAME: 'runbook.prod' })).toThrow(/RUNBOOK_DEPLOYMENT_NAME="runbook.prod": no '.' or ':'/);
+    expect(() => loadConfig({ RUNBOOK_BUILD_ID: '__unversioned__' })).toThrow(/RUNBOOK_BUILD_ID="__unversioned__": must not start with '__'/);
+    expect(() => loadConfig({ RUNBOOK_BUILD_ID: 'b'.repeat(109) })).toThrow(/RUNBOOK_BUILD_ID=.*at most 108 characters/);
+    expect(() => loadConfig({ RUNBOOK_MAKE_CURRENT: 'maybe' })).toThrow(/RUNBOOK_MAKE_CURRENT="maybe"/);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { request } from 'undici';
 import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery } from '../../src/contract/index.ts';
 import { freePort } from '../../src/infra/ports.ts';
@@ -15,6 +16,7 @@ import { DRILL_TIMINGS } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
+import { currentVersion } from '../../src/worker/current-version.ts';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'dev-'));
 const sim = await startSimulator({ scenario: 'outage-500', latencyScale: 0 });
@@ -44,6 +46,12 @@ async function stop(child: ChildProcess): Promise<number | null> {
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
+}
+
+async function pinnedVersion(client: Client, workflowId: string): Promise<{ behavior: string; deploymentName: string; buildId: string }> {
+  const info = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.versioningInfo;
+  const behavior = proto.temporal.api.enums.v1.VersioningBehavior[info?.behavior ?? 0] ?? 'unknown';
+  return { behavior, deploymentName: info?.deploymentVersion?.deploymentName ?? '', buildId: info?.deploymentVersion?.buildId ?? '' };
 }
 
 describe('runbook dev: local server + worker with persistent state', () => {
@@ -83,6 +91,11 @@ describe('runbook dev: local server + worker with persistent state', () => {
       }
     };
     expect((await waiting()).pendingApprovals[0]!.stepId).toBe('enable-fallback');
+    // dev makes its own build current, and the incident is pinned to it.
+    const pinned = await pinnedVersion(client, workflowId);
+    expect(pinned).toMatchObject({ behavior: 'VERSIONING_BEHAVIOR_PINNED', deploymentName: taskQueue });
+    expect(pinned.buildId).toMatch(/^\d+\.\d+\.\d+-[0-9a-f]{12}$/);
+    expect(await currentVersion(client, taskQueue)).toEqual({ deploymentName: taskQueue, buildId: pinned.buildId });
     await connection.close();
     expect(await stop(first.child)).toBe(0);
 
@@ -92,6 +105,8 @@ describe('runbook dev: local server + worker with persistent state', () => {
     try {
       const handle = client.workflow.getHandle<IncidentWorkflow>(workflowId);
       expect((await handle.describe()).status.name).toBe('RUNNING');
+      // The same workflow code is the same build: the restarted worker serves the incident pinned to it.
+      expect(await currentVersion(client, taskQueue)).toEqual({ deploymentName: taskQueue, buildId: pinned.buildId });
       await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       // After the restart it monitors the outage on timers, then asks to turn fallback off.
       for (;;) {

@@ -37,7 +37,7 @@ const service = (name: string) => {
 describe('docker-compose.yml', () => {
   it('has the production-like stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['ideogram-simulator', 'postgresql', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+      ['ideogram-simulator', 'postgresql', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker', 'worker-previous'].sort(),
     );
     expect(service('temporal').environment?.DB).toBe('postgres12');
     expect(service('temporal').environment?.POSTGRES_SEEDS).toBe('postgresql');
@@ -67,12 +67,29 @@ describe('docker-compose.yml', () => {
 
   it('gives the worker only variables the engine reads, and points it at the stack', () => {
     const known = new Set([...Object.keys(EnvSchema.shape), 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'IDEOGRAM_API_KEY']);
+    for (const worker of ['worker', 'worker-previous']) {
+      for (const name of Object.keys(service(worker).environment ?? {})) expect(known, `unknown variable ${name} in ${worker}`).toContain(name);
+    }
     const env = service('worker').environment ?? {};
-    for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.RUNBOOK_SERVICE_BASE_URL).toMatch(/^http:\/\/ideogram-simulator:\d+$/);
     const simulatorPort = String(service('ideogram-simulator').command).match(/--port,(\d+)/)?.[1];
     expect(env.RUNBOOK_SERVICE_BASE_URL).toBe(`http://ideogram-simulator:${simulatorPort}`);
+  });
+
+  it('runs versioned workers: the stack\'s worker makes its build current, the previous build only drains its pinned incidents', () => {
+    const worker = service('worker').environment ?? {};
+    const previous = service('worker-previous');
+    expect(worker).toMatchObject({ RUNBOOK_DEPLOYMENT_NAME: 'runbook-engine', RUNBOOK_MAKE_CURRENT: 'true' });
+    expect(EnvSchema.shape.RUNBOOK_DEPLOYMENT_NAME.safeParse(worker.RUNBOOK_DEPLOYMENT_NAME).success).toBe(true);
+    // Started only on request (the drain profile), from the image tagged before the rebuild, never taking over.
+    expect(previous).toMatchObject({ profiles: ['drain'], image: 'runbook-engine-worker:previous', command: ['worker'] });
+    const { RUNBOOK_MAKE_CURRENT, RUNBOOK_BUILD_ID, ...rest } = previous.environment ?? {};
+    expect(RUNBOOK_MAKE_CURRENT).toBe('false');
+    expect(RUNBOOK_BUILD_ID).toBe('${RUNBOOK_PREVIOUS_BUILD_ID:-}');
+    // Otherwise the same worker: same Temporal, task queue, deployment and services.
+    const { RUNBOOK_MAKE_CURRENT: _current, RUNBOOK_BUILD_ID: _build, ...same } = worker;
+    expect(rest).toEqual(same);
   });
 
   it('builds from a Dockerfile whose entry point and commands exist', async () => {
@@ -83,7 +100,7 @@ describe('docker-compose.yml', () => {
     const sink = { write: () => true } as unknown as CliContext['stdout'];
     const program = await buildProgram({ env: {}, stdout: sink, stderr: sink, stdin: process.stdin });
     const commands = new Set(program.commands.map((c) => c.name()));
-    for (const name of ['worker', 'ideogram-simulator']) {
+    for (const name of ['worker', 'worker-previous', 'ideogram-simulator']) {
       const command = service(name).command;
       const first = Array.isArray(command) ? command[0] : command?.split(' ')[0];
       expect(commands, `${name} runs an unknown CLI command ${first}`).toContain(first);

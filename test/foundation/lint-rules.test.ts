@@ -29,6 +29,17 @@ describe('ESLint guards the workflow sandbox', () => {
     expect(messages.some((m) => m.startsWith('@typescript-eslint/no-restricted-imports'))).toBe(true);
   });
 
+  it('refuses patched() and deprecatePatch() outside the patch registry', async () => {
+    const messages = await lint('src/workflows/lint-probe.ts', "import { deprecatePatch, patched } from '@temporalio/workflow';\nexport const p = [patched, deprecatePatch];\n");
+    expect(messages.filter((m) => m.includes('Patches are named in src/workflows/patches.ts'))).toHaveLength(2);
+  });
+
+  it('lets the patch registry reach the SDK\'s patching, under the sandbox\'s other rules', async () => {
+    const messages = await lint('src/workflows/patches.ts', "import { deprecatePatch, patched } from '@temporalio/workflow';\nimport { readFileSync } from 'node:fs';\nexport const p = [patched, deprecatePatch, readFileSync];\n");
+    expect(messages.join('\n')).not.toContain('Patches are named');
+    expect(messages.join('\n')).toMatch(/Workflow code is deterministic/);
+  });
+
   it('allows type-only activity imports and the workflow SDK', async () => {
     const messages = await lint(
       'src/workflows/lint-probe-ok.ts',

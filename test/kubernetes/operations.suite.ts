@@ -54,8 +54,8 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     });
     const worker = () => activityRunner(deps(h.workerKubeconfig));
     const apply = (r: ReturnType<typeof worker>, op: MutationOp, opts: { mutationId?: string; dryRun?: boolean } = {}) =>
-      r.run('applyMutation', { mutationId: opts.mutationId ?? `incident-${++seq}/step`, step: 'step', op, dryRun: opts.dryRun ?? false, anchor: deployment });
-    const revert = (r: ReturnType<typeof worker>, record: MutationRecord, dryRun = false) => r.run('revertMutation', { record, dryRun, anchor: deployment });
+      r.run('applyMutation', { mutationId: opts.mutationId ?? `incident-${++seq}/step`, step: 'step', op, dryRun: opts.dryRun ?? false });
+    const revert = (r: ReturnType<typeof worker>, record: MutationRecord, dryRun = false) => r.run('revertMutation', { record, dryRun });
 
     const readDeployment = () => apps.readNamespacedDeployment({ namespace: NS, name: DEP });
     const envOf = (d: V1Deployment, container: string) => d.spec!.template!.spec!.containers.find((c) => c.name === container)!.env ?? [];
@@ -182,7 +182,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         expect(record.change).toBe(`restartedAt=${at}`);
         const retry = await r.run(
           'applyMutation',
-          { mutationId: record.id, step: 'step', op, dryRun: false, anchor: deployment },
+          { mutationId: record.id, step: 'step', op, dryRun: false },
           { attempt: 2, scheduledTimestampMs: Date.parse(at!) - 1 },
         );
         expect(retry.changed).toBe(false);
@@ -374,7 +374,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
 
     rolloutIt?.('waits for a restart to roll out, heartbeating', async () => {
       const r = runner();
-      await r.run('applyMutation', { mutationId: 'inc-3/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false, anchor: deployment });
+      await r.run('applyMutation', { mutationId: 'inc-3/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false });
       const result = await r.run('waitForRollout', { ...deployment, timeoutMs: 30_000 });
       expect(result).toMatchObject({ ready: true, reason: `deployment "${DEP}" successfully rolled out` });
       expect(r.heartbeats.length).toBeGreaterThan(0);
@@ -383,7 +383,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     rolloutIt?.('a rollout past its progress deadline fails for good (RolloutFailed)', async () => {
       const r = runner();
       h.rollouts!.setStuck(true);
-      await r.run('applyMutation', { mutationId: 'inc-4/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false, anchor: deployment });
+      await r.run('applyMutation', { mutationId: 'inc-4/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false });
       const failure = await failureOf(r.run('waitForRollout', { ...deployment, timeoutMs: 30_000 }));
       expect(failure).toMatchObject({ type: ErrorTypes.RolloutFailed, nonRetryable: true });
       expect(failure.message).toContain('exceeded its progress deadline');
@@ -393,13 +393,13 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       const r = runner();
       const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
       h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 3 });
-      const record = await r.run('applyMutation', { mutationId: 'inc-409/fallback', step: 'fallback', op, dryRun: false, anchor: deployment });
+      const record = await r.run('applyMutation', { mutationId: 'inc-409/fallback', step: 'fallback', op, dryRun: false });
       expect(record.previous).toEqual([
         { container: 'api', previous: null },
         { container: 'worker', previous: null },
       ]);
       h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 1_000 });
-      const failure = await failureOf(r.run('revertMutation', { record, dryRun: false, anchor: deployment }));
+      const failure = await failureOf(r.run('revertMutation', { record, dryRun: false }));
       expect(failure.nonRetryable).not.toBe(true);
       expect(failure.message).toContain('HTTP 409 on patch deployments "ideogram-service"');
     });
@@ -409,10 +409,10 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         const r = runner();
         const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
         h.injectFault!({ verb: 'patch', resource: 'deployments', status });
-        const failure = await failureOf(r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false, anchor: deployment }));
+        const failure = await failureOf(r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false }));
         expect(failure.nonRetryable).not.toBe(true);
         expect(failure.message).toContain(`HTTP ${status} on patch deployments "ideogram-service"`);
-        const retried = await r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false, anchor: deployment }, { attempt: 2 });
+        const retried = await r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false }, { attempt: 2 });
         expect(retried.previous).toEqual([
           { container: 'api', previous: null },
           { container: 'worker', previous: null },
@@ -425,7 +425,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     faultIt?.('an injected 403 names the verb and resource; an injected 404 names the object', async () => {
       const r = runner();
       h.injectFault!({ verb: 'patch', resource: 'cronjobs', status: 403 });
-      const forbidden = await failureOf(r.run('applyMutation', { mutationId: 'inc-5/pause', step: 'pause', op: { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, dryRun: false, anchor: deployment }));
+      const forbidden = await failureOf(r.run('applyMutation', { mutationId: 'inc-5/pause', step: 'pause', op: { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, dryRun: false }));
       expect(forbidden).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
       expect(forbidden.message).toContain('missing verb "patch" on resource "cronjobs"');
       h.injectFault!({ verb: 'get', resource: 'secrets', name: IDEOGRAM.secret, status: 404 });
@@ -439,7 +439,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       const errors: Error[] = [];
       for (const status of [500, 403, 422]) {
         h.injectFault!({ verb: 'patch', resource: 'secrets', name: IDEOGRAM.secret, status });
-        errors.push(await failureOf(r.run('applyMutation', { mutationId: `inc-8/rotate-${status}`, step: 'rotate', op, dryRun: false, anchor: deployment })));
+        errors.push(await failureOf(r.run('applyMutation', { mutationId: `inc-8/rotate-${status}`, step: 'rotate', op, dryRun: false })));
       }
       expect(errors.map((e) => e.message)).toEqual([
         expect.stringContaining('HTTP 500 on patch secrets "ideogram-secrets"'),
@@ -452,7 +452,7 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
 
     faultIt?.('a slow API server still completes the operation', async () => {
       h.injectFault!({ verb: 'get', resource: 'deployments', delayMs: 200, times: 2 });
-      const record = await runner().run('applyMutation', { mutationId: 'inc-6/concurrency', step: 'c', op: { kind: 'set-env', ...deployment, name: 'IDEOGRAM_CONCURRENCY', value: '3' }, dryRun: false, anchor: deployment });
+      const record = await runner().run('applyMutation', { mutationId: 'inc-6/concurrency', step: 'c', op: { kind: 'set-env', ...deployment, name: 'IDEOGRAM_CONCURRENCY', value: '3' }, dryRun: false });
       expect(record.changed).toBe(true);
     });
   });

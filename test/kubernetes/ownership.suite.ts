@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { createKubernetesTarget, type PreviousSecret } from '../../src/activities/kubernetes/index.ts';
@@ -58,8 +57,8 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
       Object.entries(annotations ?? {})
         .filter(([k]) => k.startsWith(OWNERS_ANNOTATION_PREFIX))
         .map(([, v]) => JSON.parse(v) as { knob: string; holders: string[] });
-    const apply = (op: MutationOp, mutationId: string) => worker().run('applyMutation', { mutationId, step: 'fallback', op, dryRun: false, anchor: deployment });
-    const revert = (record: MutationRecord) => worker().run('revertMutation', { record, dryRun: false, anchor: deployment });
+    const apply = (op: MutationOp, mutationId: string) => worker().run('applyMutation', { mutationId, step: 'fallback', op, dryRun: false });
+    const revert = (record: MutationRecord) => worker().run('revertMutation', { record, dryRun: false });
 
     // Each incident rotates the key to its own value, from its own reference.
     const rotatedKeys: Record<string, string> = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`ROTATED_KEY_${i}`, `sk-rotated-${i}-5e1f0c9a`]));
@@ -97,7 +96,7 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
         const ids = Array.from({ length: count }, (_, i) => `incident-${i + 1}/rotate`);
         const records = await Promise.all(ids.map((id, i) => apply(rotate(key, i), id)));
 
-        const expected = { key, secretExisted: world !== 'secret absent', keyExisted: original !== undefined, owned: true };
+        const expected = { key, secretExisted: world !== 'secret absent', keyExisted: original !== undefined };
         for (const record of records) expect(record.previous).toMatchObject(expected);
         // One backup for the cycle, named by every record (so every revertKubectl restores the original).
         expect(new Set(records.map((r) => JSON.stringify(r.previous))).size).toBe(1);
@@ -147,36 +146,6 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
         for (const value of leakedValues(original ? [original] : [])) expect(everything).not.toContain(value);
       });
     }
-
-    it('a rotation recorded before owner records keeps its own backup, restored only once no owner record holds the key', async () => {
-      const OLD_STYLE_ROTATED = 'sk-rotated-by-an-older-worker';
-      // What an older worker left: the key rotated, the prior state and value in a per-incident backup key.
-      const backup = { secret: BACKUP, key: 'abc123def0.api-key' };
-      const prior = { key: IDEOGRAM.secretKey, secretExisted: true, keyExisted: true, backup };
-      const annotation = `runbook.dev/prior-${createHash('sha256').update(backup.key).digest('hex').slice(0, 12)}`;
-      await core.createNamespacedSecret({
-        namespace: NS,
-        body: { metadata: { name: BACKUP, labels: { 'runbook.dev/backup-of': IDEOGRAM.secret }, annotations: { [annotation]: JSON.stringify(prior) } }, data: { [backup.key]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64') } },
-      });
-      await core.patchNamespacedSecret(
-        { namespace: NS, name: IDEOGRAM.secret, body: { data: { [IDEOGRAM.secretKey]: Buffer.from(OLD_STYLE_ROTATED).toString('base64') } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-      const [a, b] = await Promise.all([apply(rotate(IDEOGRAM.secretKey, 1), 'incident-a/rotate'), apply(rotate(IDEOGRAM.secretKey, 2), 'incident-b/rotate')]);
-      const oldRecord = { ...a!, id: 'incident-old/rotate', previous: prior } as MutationRecord;
-      // Owner records hold the key: the old-style revert leaves it to them, and says so.
-      const early = worker();
-      await early.run('revertMutation', { record: oldRecord, dryRun: false, anchor: deployment });
-      expect(early.logger.lines.filter((l) => l.startsWith('WARN'))).toEqual([expect.stringContaining('revert it again once they have reverted')]);
-      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toMatch(/^sk-rotated-[12]-/);
-      await Promise.all([revert(a!), revert(b!)]);
-      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toBe(OLD_STYLE_ROTATED);
-      // The cycle's backup key is gone, the older one is kept with its annotation.
-      expect((await secretOf(BACKUP))!.data).toEqual({ [backup.key]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64') });
-      await revert(oldRecord);
-      expect((await rawKey(IDEOGRAM.secretKey))!.toString('utf8')).toBe(IDEOGRAM.oldApiKey);
-      expect(await secretOf(BACKUP)).toBeUndefined();
-    });
 
     for (const [count, variable, mitigated] of [
       [2, 'IDEOGRAM_FALLBACK', 'true'],
@@ -272,7 +241,7 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
       expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
 
       // A human chose to keep their value: the engine lets go of the knob and writes nothing.
-      const kept = await worker().run('revertMutation', { record: last, dryRun: false, anchor: deployment, onDrift: 'keep' });
+      const kept = await worker().run('revertMutation', { record: last, dryRun: false, onDrift: 'keep' });
       expect(kept.revertedAt).toBeUndefined();
       expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });
       expect(owners((await readDeployment()).metadata!.annotations)).toEqual([]);
@@ -290,7 +259,7 @@ export function defineOwnershipSuite(name: string, harnessFactory: () => Promise
       await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: manual }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
       expect((await revert(again)).drift).toMatchObject({ knobs: [{ knob: workerKnob, live: "'manual'" }] });
       expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'manual' });
-      const restored = await worker().run('revertMutation', { record: again, dryRun: false, anchor: deployment, onDrift: 'overwrite' });
+      const restored = await worker().run('revertMutation', { record: again, dryRun: false, onDrift: 'overwrite' });
       expect(restored.revertedAt).toBeDefined();
       expect(restored.drift).toBeUndefined();
       expect(await valuesOf('IDEOGRAM_FALLBACK')).toEqual({ api: null, worker: 'false' });

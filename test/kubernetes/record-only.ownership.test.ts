@@ -39,8 +39,8 @@ describe('record-only target: several incidents on one knob', () => {
     loggers.push(runner.logger);
     return runner;
   };
-  const apply = (op: MutationOp, mutationId: string) => run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false, anchor });
-  const revert = (record: MutationRecord) => run().run('revertMutation', { record, dryRun: false, anchor });
+  const apply = (op: MutationOp, mutationId: string) => run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false });
+  const revert = (record: MutationRecord) => run().run('revertMutation', { record, dryRun: false });
   const model = () => new RecordOnlyTarget({ stateFile }).snapshot();
   const envOf = () => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env);
   const valueOf = (name: string) => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env.find((e) => e.name === name)?.value ?? null);
@@ -96,7 +96,7 @@ describe('record-only target: several incidents on one knob', () => {
       new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: world === 'secret absent' ? {} : { 'ideogram-secrets': { 'api-key': ORIGINAL, other: 'untouched' } } }] });
       const before = secretOf();
       const records = await Promise.all(Array.from({ length: count }, (_, i) => apply(rotate(key, i), `incident-${i + 1}/rotate`)));
-      const expected = { key, secretExisted: world !== 'secret absent', keyExisted: world === 'key exists', owned: true };
+      const expected = { key, secretExisted: world !== 'secret absent', keyExisted: world === 'key exists' };
       for (const record of records) expect(record.previous).toMatchObject(expected);
       expect(new Set(records.map((r) => JSON.stringify(r.previous))).size).toBe(1);
       expect(Object.values(model().secretBackups ?? {})).toEqual(world === 'key exists' ? [{ oldValue: ORIGINAL }] : []);
@@ -123,27 +123,6 @@ describe('record-only target: several incidents on one knob', () => {
       for (const value of [ORIGINAL, ...rotated]) expect(everything).not.toContain(value);
     });
   }
-
-  it('a rotation recorded before owner records is restored from its own backup, unless an owner record holds the key now', async () => {
-    new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: { 'ideogram-secrets': { 'api-key': 'sk-old-style-rotated' } } }] });
-    // What an older worker left: the key rotated, its prior value in a per-incident backup key.
-    const backup = { secret: 'ideogram-secrets-runbook-backup', key: 'abc123.api-key' };
-    const prior = { key: 'api-key', secretExisted: true, keyExisted: true, backup };
-    const raw = JSON.parse(await readFile(stateFile, 'utf8')) as { secretBackups?: Record<string, unknown> };
-    raw.secretBackups = { [`payments/${backup.secret}#${backup.key}`]: { prior, oldValue: ORIGINAL } };
-    await writeFile(stateFile, JSON.stringify(raw));
-    const op = rotate('api-key', 0);
-    const oldRecord = { ...(await apply(op, 'probe/rotate')), id: 'old/rotate', previous: prior } as MutationRecord;
-    // An owner record (probe/rotate) holds the key: the old-style revert must not put back its value under it.
-    await revert(oldRecord);
-    expect(secretOf()!['api-key']).toBe(rotatedKeys.ROTATED_KEY_0);
-    const probe = await apply(op, 'probe/rotate');
-    await revert(probe);
-    expect(secretOf()!['api-key']).toBe('sk-old-style-rotated');
-    await revert(oldRecord);
-    expect(secretOf()!['api-key']).toBe(ORIGINAL);
-    expect(model().secretBackups ?? {}).toEqual({});
-  });
 
   it('an intermediate revert leaves the knob mitigated; a retried revert does not release another incident', async () => {
     new RecordOnlyTarget({ stateFile, seed: [seed] });
@@ -176,7 +155,7 @@ describe('record-only target: several incidents on one knob', () => {
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['false', 'true']);
     // Joined without claiming the human's value as its own: a later reader still sees the drift.
     expect((await apply(fallback, 'c/fallback')).drift).toBeDefined();
-    const forced = await run().run('applyMutation', { mutationId: 'b/fallback', step: 'mitigate', op: fallback, dryRun: false, anchor, onDrift: 'overwrite' });
+    const forced = await run().run('applyMutation', { mutationId: 'b/fallback', step: 'mitigate', op: fallback, dryRun: false, onDrift: 'overwrite' });
     expect(forced.drift).toBeUndefined();
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
     expect((await apply(fallback, 'd/fallback')).drift).toBeUndefined();
@@ -191,7 +170,7 @@ describe('record-only target: several incidents on one knob', () => {
     expect(reported.revertedAt).toBeUndefined();
     expect(reported.drift).toMatchObject({ during: 'revert', knobs: [{ knob: 'env payments/ideogram-service/worker/IDEOGRAM_FALLBACK', live: "'manual'", expected: "'true'" }] });
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
-    const kept = await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'keep' });
+    const kept = await run().run('revertMutation', { record: reported, dryRun: false, onDrift: 'keep' });
     expect(kept.revertedAt).toBeUndefined();
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
     expect(model().annotations ?? {}).toEqual({});
@@ -214,7 +193,7 @@ describe('record-only target: several incidents on one knob', () => {
     const reported = await revert(b);
     expect(reported.drift?.during).toBe('revert');
     expect(secretOf()!['api-key']).toBe(HAND);
-    await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'keep' });
+    await run().run('revertMutation', { record: reported, dryRun: false, onDrift: 'keep' });
     expect(secretOf()).toEqual({ 'api-key': HAND });
     expect(model().secretAnnotations ?? {}).toEqual({});
     expect(model().secretBackups ?? {}).toEqual({});
@@ -241,7 +220,7 @@ describe('record-only target: several incidents on one knob', () => {
     expect(reported.drift?.knobs).toHaveLength(2);
     expect(flags()).toEqual([false, false]);
     // A human approved restoring the recorded flags over theirs: weekly-batch was suspended before any incident.
-    const restored = await run().run('revertMutation', { record: reported, dryRun: false, anchor, onDrift: 'overwrite' });
+    const restored = await run().run('revertMutation', { record: reported, dryRun: false, onDrift: 'overwrite' });
     expect(restored.revertedAt).toBeDefined();
     expect(flags()).toEqual([false, true]);
     expect(Object.values(model().cronJobs).map((j) => j.annotations)).toEqual([undefined, undefined]);

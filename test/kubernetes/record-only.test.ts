@@ -31,7 +31,7 @@ describe('record-only target (no cluster)', () => {
 
   const runner = (target: RecordOnlyTarget) => activityRunner({ target, clock: () => new Date('2026-11-25T01:00:00Z'), env: { NEW_IDEOGRAM_KEY: NEW_KEY } });
   const apply = (r: ReturnType<typeof runner>, op: MutationOp, mutationId = `inc/${op.kind}`) =>
-    r.run('applyMutation', { mutationId, step: op.kind, op, dryRun: false, anchor: deployment });
+    r.run('applyMutation', { mutationId, step: op.kind, op, dryRun: false });
 
   it('records the exact change and its kubectl equivalent, says nothing was applied, and reverts against the saved model', async () => {
     const r = runner(new RecordOnlyTarget({ stateFile, seed: [seed] }));
@@ -64,7 +64,7 @@ describe('record-only target (no cluster)', () => {
     expect(model.cronJobs['payments/nightly-batch']!.suspended).toBe(true);
 
     const r2 = runner(reloaded);
-    for (const record of [pause, rotate, fallback]) await r2.run('revertMutation', { record, dryRun: false, anchor: deployment });
+    for (const record of [pause, rotate, fallback]) await r2.run('revertMutation', { record, dryRun: false });
     const after = reloaded.snapshot();
     expect(after.deployments['payments/ideogram-service']!.containers.map((c) => c.env)).toEqual([
       [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }],
@@ -73,7 +73,6 @@ describe('record-only target (no cluster)', () => {
     expect(after.secrets['payments/ideogram-secrets']).toEqual({ 'api-key': OLD_KEY });
     expect(after.cronJobs['payments/nightly-batch']!.suspended).toBe(false);
     expect(after.cronJobs['payments/weekly-batch']!.suspended).toBe(true);
-    expect(after.priorStates ?? {}).toEqual({});
     // Owner records leave with the last holder: nothing of the incident stays in the model.
     expect(after.annotations ?? {}).toEqual({});
     expect(Object.values(after.cronJobs).filter((j) => j.annotations !== undefined)).toEqual([]);

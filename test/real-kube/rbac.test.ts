@@ -26,10 +26,10 @@ async function walkEveryOperation(kubeconfigPath: string): Promise<void> {
   ];
   const records: MutationRecord[] = [];
   for (const [i, op] of ops.entries()) {
-    records.push(await r.run('applyMutation', { mutationId: `rbac-walk/${i}-${op.kind}`, step: op.kind, op, dryRun: false, anchor }));
+    records.push(await r.run('applyMutation', { mutationId: `rbac-walk/${i}-${op.kind}`, step: op.kind, op, dryRun: false }));
   }
   expect(await r.run('waitForRollout', { ...anchor, timeoutMs: 15_000 })).toMatchObject({ ready: true });
-  for (const record of records.reverse()) await r.run('revertMutation', { record, dryRun: false, anchor });
+  for (const record of records.reverse()) await r.run('revertMutation', { record, dryRun: false });
 }
 
 /** The Role of deploy/rbac.yaml with one verb taken out of one rule (the rule dropped if it had only that verb). */
@@ -98,7 +98,7 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: least privilege of 
     const before = await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment });
     const r = activityRunner({ target: createKubernetesTarget({ kubeconfigPath: worker.kubeconfig }), clock: () => new Date(), env: {}, rolloutPollMs: 10 });
     const failure = await failureOf(
-      r.run('applyMutation', { mutationId: 'inc-rbac/fallback', step: 'fallback', op: { kind: 'set-env', ...anchor, name: 'IDEOGRAM_FALLBACK', value: 'true' }, dryRun: false, anchor }),
+      r.run('applyMutation', { mutationId: 'inc-rbac/fallback', step: 'fallback', op: { kind: 'set-env', ...anchor, name: 'IDEOGRAM_FALLBACK', value: 'true' }, dryRun: false }),
     );
     expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
     expect(failure.message).toContain('missing verb "patch" on resource "deployments" (resourceNames: ideogram-service)');

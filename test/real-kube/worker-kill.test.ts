@@ -147,8 +147,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
 
     const after = await readDeployment();
     // Four bumps (see the header): fallback on + owner record (one PATCH), restart, fallback off +
-    // owner record removed (one PATCH), restart. No prior-state annotations any more (they were two
-    // more bumps, saved and cleared); a retry's re-PATCH of an unchanged owner record bumps nothing.
+    // owner record removed (one PATCH), restart; a retry's re-PATCH of an unchanged owner record bumps nothing.
     expect(after.metadata!.generation! - initial.metadata!.generation!).toBe(4);
     expect(templateWithoutRestart(after)).toEqual(templateWithoutRestart(initial));
     expect(after.spec!.template.metadata?.annotations?.[RESTARTED_AT]).toBe(result.mutations[2]!.change.replace('restartedAt=', ''));
@@ -156,7 +155,7 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     expect(ownerAnnotations(after)).toEqual([]);
 
     const writes = await readJsonl<LoggedWrite>(join(dir, 'writes.jsonl'));
-    // Only the owner-aware guarded write and the restart: never the per-mutation prior-state path.
+    // Only the owner-aware guarded write and the restart.
     expect(new Set(writes.map((w) => w.method))).toEqual(new Set(['updateDeployment', 'restart']));
     // The env change that turned fallback on was sent once (a retry finding it in place sends none),
     // with the owner record it claimed; the revert sent the removal once, releasing that record.

@@ -5,7 +5,7 @@ import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { currentAlertIncidentId } from '../../src/app/alerts.ts';
 import { createSyntheticSchedule, prepareSyntheticSchedule } from '../../src/app/schedules.ts';
-import { alertIncidentId, SYNTHETIC_BILLED_MEMO, timelineQuery } from '../../src/contract/index.ts';
+import { alertIncidentId, SYNTHETIC_BILLED_MEMO, timelineQuery, utcDay } from '../../src/contract/index.ts';
 import { historyToJson, maybeRecordHistory } from '../e2e/support/histories.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 const IDEOGRAM = { runbook: 'ideogram', service: 'ideogram-service' };
 /** The first generation: no incident of this slot closes during these tests. */
-const incidentId = () => alertIncidentId(IDEOGRAM, h.taskQueue);
+const incidentId = () => alertIncidentId(IDEOGRAM, h.taskQueue, utcDay(new Date()));
 
 /** A schedule that never fires by itself during the test (24 h): runs are triggered. */
 async function schedule(billedPerDay = 48): Promise<string> {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { alertIncidentId, deliverAlert } from '../../src/app/alerts.ts';
-import { statusQuery, timelineQuery, type AlertSignal } from '../../src/contract/index.ts';
+import { incidentSlot, statusQuery, timelineQuery, utcDay, type AlertSignal } from '../../src/contract/index.ts';
 import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 
 let ih: IntakeHarness;
 const IDEOGRAM = { runbook: 'ideogram', service: 'ideogram-service' };
+/** Today's `generation`-th incident of the Ideogram slot. */
+const generationId = (generation: number) => alertIncidentId(IDEOGRAM, ih.h.taskQueue, utcDay(new Date()), generation);
 
 beforeAll(async () => {
   ih = await startIntakeHarness();
@@ -92,7 +94,7 @@ describe('POST /hooks/alertmanager', () => {
     expect(unknownRunbook).toEqual({ status: 422, body: { error: expect.stringContaining('unknown runbook label "nope"') } });
     const unknownService = await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'fp-ok' }, { fingerprint: 'fp-secret-b', labels: { service: 'billing' } }]));
     expect(unknownService).toEqual({ status: 422, body: { error: expect.stringContaining('unknown service label "billing"') } });
-    expect(await executionExists(alertIncidentId({ runbook: 'nope', service: 'ideogram-service' }, ih.h.taskQueue))).toBe(false);
+    expect(await executionExists(alertIncidentId({ runbook: 'nope', service: 'ideogram-service' }, ih.h.taskQueue, utcDay(new Date())))).toBe(false);
     // A good alert after the refused ones is delivered in order: had any refused alert been queued, it would show first.
     expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'fp-after-refusals' }]))).status).toBe(202);
     const entries = await ih.waitForAlerts(recorded + 1);
@@ -104,15 +106,15 @@ describe('POST /hooks/alertmanager', () => {
   });
 
   it('opens the next generation under a new id once the previous incident closed; the closed one keeps its id and history', async () => {
-    const firstId = alertIncidentId(IDEOGRAM, ih.h.taskQueue);
+    const firstId = generationId(1);
     const closed = await ih.incident();
     expect(closed.workflowId).toBe(firstId);
     const closedRun = (await closed.describe()).runId;
     await closed.terminate('outage over for this test');
     const closedEvents = (await closed.fetchHistory()).events!.length;
     expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'fp-next-outage', summary: 'Ideogram down again' }]))).status).toBe(202);
-    const secondId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 2);
-    expect(secondId).toBe(`incident-ideogram-ideogram-service-2.${ih.h.taskQueue}`);
+    const secondId = generationId(2);
+    expect(secondId).toBe(`incident:ideogram:ideogram-service:${utcDay(new Date())}-2@${ih.h.taskQueue}`);
     // Delivered after the 202: the new incident shows up once the signal-with-start reached the server.
     await until(async () => (await ih.incident()).workflowId, (id) => id === secondId, 'the second generation');
     const entries = await ih.waitForAlerts(1);
@@ -124,19 +126,19 @@ describe('POST /hooks/alertmanager', () => {
   });
 
   it('delivers concurrent alerts after a close into one new generation, started once', async () => {
-    const secondId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 2);
+    const secondId = generationId(2);
     await ih.h.client.workflow.getHandle(secondId).terminate('second outage over for this test');
     const alert = (fingerprint: string): AlertSignal => ({ source: 'alertmanager', status: 'firing', fingerprint, summary: 'Ideogram down a third time', labels: {} });
     // Straight to delivery, all at once: the intake's queue would hand them over one by one.
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, alert(`third-${i}`))));
-    const thirdId = alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3);
+    const thirdId = generationId(3);
     expect(new Set(results.map((r) => r.incidentId))).toEqual(new Set([thirdId]));
     expect((await ih.incident()).workflowId).toBe(thirdId);
     await ih.waitForAlerts(12);
     expect(await ih.alertsReceived()).toBe(12);
     const history = await (await ih.incident()).fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionStartedEventAttributes)).toHaveLength(1);
-    expect(await executionExists(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 4))).toBe(false);
+    expect(await executionExists(generationId(4))).toBe(false);
     expect((await ih.h.client.workflow.getHandle(secondId).describe()).status.name).toBe('TERMINATED');
   });
 
@@ -146,17 +148,42 @@ describe('POST /hooks/alertmanager', () => {
     const fresh = await import('../../src/app/alerts.ts');
     expect(fresh.deliverAlert).not.toBe(deliverAlert);
     const answer = await fresh.deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, { source: 'alertmanager', status: 'firing', fingerprint: 'fresh-process', summary: 'Ideogram down a third time', labels: {} });
-    expect(answer.incidentId).toBe(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3));
+    expect(answer.incidentId).toBe(generationId(3));
     expect(await fresh.currentAlertIncidentId(ih.h.client, IDEOGRAM, ih.h.taskQueue)).toBe(answer.incidentId);
     await ih.waitForAlerts(recorded + 1);
-    expect(await executionExists(alertIncidentId(IDEOGRAM, ih.h.taskQueue, 4))).toBe(false);
+    expect(await executionExists(generationId(4))).toBe(false);
   });
 
   it('records a resolved alert on the newest generation', async () => {
     const recorded = await ih.alertsReceived();
     const answer = await deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, { source: 'alertmanager', status: 'resolved', fingerprint: 'third-0', summary: 'Ideogram down a third time', labels: {} });
-    expect(answer).toEqual({ incidentId: alertIncidentId(IDEOGRAM, ih.h.taskQueue, 3), outcome: 'recorded' });
+    expect(answer).toEqual({ incidentId: generationId(3), outcome: 'recorded' });
     const entries = await ih.waitForAlerts(recorded + 1);
     expect(entries.at(-1)!.message).toContain('alertmanager alert resolved');
+  });
+
+  it('joins an incident opened on an earlier day that is still open, and opens today’s next generation once it closed', async () => {
+    await ih.h.client.workflow.getHandle(generationId(3)).terminate('third outage over for this test');
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const start = { runbook: 'ideogram', service: 'ideogram-service', trigger: 'alert' as const, reporter: 'alertmanager', symptom: 'Ideogram down since yesterday' };
+    const alert = (fingerprint: string): AlertSignal => ({ source: 'alertmanager', status: 'firing', fingerprint, summary: 'Ideogram down since yesterday', labels: {} });
+    const { openOrJoinIncident } = await import('../../src/activities/intake.ts');
+    const yesterdayId = await openOrJoinIncident(ih.h.client, ih.h.taskQueue, start, alert('yesterday'), yesterday);
+    expect(yesterdayId).toBe(alertIncidentId(IDEOGRAM, ih.h.taskQueue, utcDay(yesterday), 1));
+    // A process that knows nothing finds it through visibility, which shows it moments after the start.
+    const slotQuery = `IncidentSlot = '${incidentSlot(IDEOGRAM, ih.h.taskQueue)}' AND ExecutionStatus = 'Running'`;
+    await until(async () => (await ih.h.client.workflow.count(slotQuery)).count, (n) => n === 1, 'visibility to show the open incident');
+    vi.resetModules();
+    const fresh = await import('../../src/app/alerts.ts');
+    expect((await fresh.deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, alert('today'))).incidentId).toBe(yesterdayId);
+    expect(await fresh.currentAlertIncidentId(ih.h.client, IDEOGRAM, ih.h.taskQueue)).toBe(yesterdayId);
+    expect(await executionExists(generationId(4))).toBe(false);
+    // Closed: the next outage gets today's next id. The closed one is never started again (a plain
+    // signal, never signal-with-start, for an earlier day's id), so retention deleting it cannot free its id.
+    const handle = ih.h.client.workflow.getHandle(yesterdayId);
+    await handle.terminate('outage over');
+    const closedRun = (await handle.describe()).runId;
+    expect((await fresh.deliverAlert(ih.h.client, ih.h.taskQueue, IDEOGRAM, alert('after-close'))).incidentId).toBe(generationId(4));
+    expect(await handle.describe()).toMatchObject({ runId: closedRun, status: { name: 'TERMINATED' } });
   });
 });

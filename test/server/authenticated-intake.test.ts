@@ -16,7 +16,7 @@ afterAll(async () => {
 
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
 
-/** Posts `body` signed with `secret` at `timestamp`, as a sender following the README would. */
+/** Posts `body` signed with `secret` at `timestamp`, as a sender following docs/alert-intake.md would. */
 function postSigned(body: object, options: { secret?: string; timestamp?: string; omit?: 'timestamp' | 'signature' } = {}) {
   const raw = JSON.stringify(body);
   const timestamp = options.timestamp ?? nowSeconds();

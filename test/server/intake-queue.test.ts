@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertIncidentId } from '../../src/app/alerts.ts';
+import { utcDay } from '../../src/contract/index.ts';
 import type { DeliveryStats } from '../../src/server/intake/delivery-queue.ts';
 import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../support/intake-harness.ts';
 
@@ -42,7 +43,7 @@ describe('bounded alert intake (RUNBOOK_INTAKE_QUEUE_LIMIT=3)', () => {
     expect(answer.status).toBe(413);
     expect(answer.body.error).toContain('RUNBOOK_INTAKE_QUEUE_LIMIT=3');
     expect(await status()).toMatchObject({ limit: 3, queued: 0, delivered: 0, failed: 0 });
-    await expect(ih.h.client.workflow.getHandle(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, ih.h.taskQueue)).describe()).rejects.toThrow();
+    await expect(ih.h.client.workflow.getHandle(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, ih.h.taskQueue, utcDay(new Date()))).describe()).rejects.toThrow();
   });
 
   it('answers 202 only once Temporal recorded the alert; while Temporal holds the queue full it answers 503 with Retry-After, accepts nothing of that request, and answers the waiting requests once Temporal does', async () => {

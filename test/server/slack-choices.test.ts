@@ -83,7 +83,9 @@ describe('the hand-over’s choices in Slack', { timeout: 120_000 }, () => {
     expect((answer.blocks as SlackBlock[]).some((b) => b.block_id === 'runbook_choices')).toBe(false);
     expect(lastLine(answer)).toContain('bob (<@U0BOB>) chose to verify again via Slack');
     const timeline = await timelineText();
-    expect(timeline).toContain('bob chose to verify again');
+    expect(timeline).toContain('bob via Slack chose to verify again');
+    const entry = (await incident.query(timelineQuery)).find((e) => e.message === 'bob via Slack chose to verify again');
+    expect(entry!.data).toMatchObject({ by: 'bob', via: { channel: 'slack', subject: 'U0BOB' } });
     expect(timeline.some((m) => m.startsWith('mitigating: resuming the plan: bob asked to verify again'))).toBe(true);
     // Still failing with the new key: a second hand-over, with its own buttons.
     expect(choiceButtons(await handOverMessage(2)).length).toBe(4);
@@ -108,6 +110,6 @@ describe('the hand-over’s choices in Slack', { timeout: 120_000 }, () => {
     expect(lastLine(answer)).toContain('bob (<@U0BOB>) chose to cancel the incident via Slack');
     const result = (await incident.result()) as IncidentResult;
     expect(result.state).toBe('cancelled');
-    expect(result.timeline.map((e) => e.message)).toContain('Cancellation requested by bob: chosen in Slack by bob');
+    expect(result.timeline.map((e) => e.message)).toContain('Cancellation requested by bob via Slack: a button in Slack carries no reason');
   });
 });

@@ -46,7 +46,6 @@ export const DRILL_TIMINGS = {
   pollMaxMs: 200,
   pollBackoff: 1.5,
   healthyChecksRequired: 3,
-  billedProbeEvery: 4,
   rateLimitWindowMs: 600_000,
   rolloutTimeoutMs: 5_000,
   pollsPerRun: 100,
@@ -171,6 +170,7 @@ export async function startHarness(
   const { client, close } = await connectTestClient();
 
   const input = (overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft => ({
+    runbook: 'ideogram',
     trigger: 'drill',
     reporter: 'alice',
     symptom: 'image generation failing',

@@ -22,7 +22,9 @@ type Handle = WorkflowHandle<typeof gateWorkflow>;
 /** Runs one gate scenario while `drive` talks to it; the worker stops afterwards. */
 async function runGate(scenario: GateScenario, drive: (h: Handle) => Promise<void> = async () => undefined): Promise<GateOutcome> {
   const taskQueue = uniqueTaskQueue('gate');
-  const worker = await Worker.create({ connection: ctx.env.nativeConnection, taskQueue, activities: {}, workflowBundle: { code: ctx.bundle } });
+  // The catalog allows every reference here: these scenarios are about the gate's own rules.
+  const activities = { checkSecretRef: async () => ({ allowed: true }) };
+  const worker = await Worker.create({ connection: ctx.env.nativeConnection, taskQueue, activities, workflowBundle: { code: ctx.bundle } });
   const handle = await ctx.env.client.workflow.start<typeof gateWorkflow>('gateWorkflow', { taskQueue, workflowId: taskQueue, args: [scenario] });
   return worker.runUntil(async () => {
     await drive(handle);
@@ -44,7 +46,7 @@ const opened = (stepId: string) => (v: GateView) => v.approvals.some((a) => a.st
 const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: { cause?: { message?: string } }) => err.cause?.message ?? String(err));
 const policy = (p: Record<string, unknown>) => unitInput({ reporter: 'Carol', policy: { timeoutMs: 10 * MIN, ...p } });
 
-describe('approval gate alone (time-skipping, no activities)', () => {
+describe('approval gate alone (time-skipping, a catalog that allows every reference)', () => {
   it('N of M distinct approvers; self-approval refused whatever the case; the Nth approval opens the gate', async () => {
     const outcome = await runGate({ input: policy({ approvers: ['alice', 'bob', 'carol'], required: 2 }), step: STEP }, async (h) => {
       await until(h, opened(STEP.stepId), 'request opened');

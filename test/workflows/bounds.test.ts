@@ -24,6 +24,7 @@ const snapshot = (): IncidentSnapshot =>
     IncidentInputSchema.parse({ ...unitInput(), runbook: 'ideogram' }),
     'incident-1',
     at(0),
+    'image-service',
   );
 
 /** The recorder's add, as bounded as the real one (recorder.ts composes the same two functions). */

@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
-import { CURRENT_HISTORIES_DIR, HISTORIES_DIR, historyFromJson, searchableHistoryText } from '../e2e/support/histories.ts';
+import { CURRENT_HISTORIES_DIR, historyFromJson, searchableHistoryText } from '../e2e/support/histories.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 /**
- * Histories recorded from the end-to-end runs (RECORD_HISTORIES=1 npx vitest run test/e2e), one per
- * cause. A workflow change that would break a running incident fails here: put it behind patched().
+ * Every history in test/fixtures/histories/current, recorded with RECORD_HISTORIES=1 by the tests
+ * that run them (test/e2e, test/workflows, test/schedules). A workflow change that fails here would
+ * break incidents already running on a worker.
  */
 async function replayAll(dir: string): Promise<{ files: string[]; failures: string[] }> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
@@ -33,12 +34,6 @@ async function replayAll(dir: string): Promise<{ files: string[]; failures: stri
 
 describe('stored incident histories replay against the current workflow code', () => {
   const causes = Object.keys(getRunbook('ideogram').causes).sort();
-
-  it('incidents started before judgement v2 (one per cause) replay on the old path without nondeterminism', async () => {
-    const { files, failures } = await replayAll(HISTORIES_DIR);
-    expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(causes);
-    expect(failures).toEqual([]);
-  });
 
   it('incidents of the current engine (every cause, a re-triage, a blocked triage, a hand-over to a human, a fault cleared before any change) replay without nondeterminism', async () => {
     const { files, failures } = await replayAll(CURRENT_HISTORIES_DIR);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -16,10 +15,7 @@ import { ErrorTypes } from '../../contract/index.ts';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export const DEFAULT_FIELD_MANAGER = 'runbook-engine';
-const PRIOR_STATE_PREFIX = 'runbook.dev/prior-';
 export const BACKUP_LABEL = 'runbook.dev/backup-of';
-const BACKUP_ANNOTATION_PREFIX = 'runbook.dev/prior-';
-const backupAnnotation = (backup: SecretBackup) => `${BACKUP_ANNOTATION_PREFIX}${createHash('sha256').update(backup.key).digest('hex').slice(0, 12)}`;
 
 export interface KubernetesTargetOptions {
   /** A loaded config; otherwise the default loader (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -31,7 +27,6 @@ export interface KubernetesTargetOptions {
   onConflict?: (call: { verb: string; resource: string; name?: string; namespace: string; round: number }) => void;
 }
 
-const priorStateKey = (mutationId: string) => `${PRIOR_STATE_PREFIX}${createHash('sha256').update(mutationId).digest('hex').slice(0, 12)}`;
 const decode = (data: Record<string, string> | undefined) =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 const encode = (value: string) => Buffer.from(value, 'utf8').toString('base64');
@@ -178,11 +173,6 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
     }
   }
 
-  const mergeSecret = (namespace: string, name: string, data: Record<string, string | null>, dryRun: boolean) =>
-    call({ verb: 'patch', resource: 'secrets', name, namespace }, () =>
-      core.patchNamespacedSecret({ namespace, name, body: { data }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.MergePatch)),
-    );
-
   /** Puts one value (still encoded as read) into the backup Secret, creating it when missing. */
   async function writeBackup(namespace: string, of: string, backup: SecretBackup, encoded: string, dryRun: boolean): Promise<void> {
     for (let round = 1; ; round += 1) {
@@ -218,8 +208,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
         if (present.length > 0) {
           backup = await core.patchNamespacedSecret({ namespace, name: secretName, body: { data: Object.fromEntries(present.map((k) => [k, null])) }, fieldManager }, patchAs(PatchStrategy.MergePatch));
         }
-        const left = Object.keys(backup.data ?? {}).length + Object.keys(backup.metadata?.annotations ?? {}).filter((k) => k.startsWith(BACKUP_ANNOTATION_PREFIX)).length;
-        if (left > 0) continue;
+        if (Object.keys(backup.data ?? {}).length > 0) continue;
         c.verb = 'delete';
         await core.deleteNamespacedSecret({ namespace, name: secretName, body: { preconditions: { resourceVersion: backup.metadata?.resourceVersion } } });
       } catch (err) {
@@ -235,10 +224,6 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
 
     async readDeployment(namespace, deployment) {
       return toState(namespace, deployment, await getDeployment(namespace, deployment));
-    },
-
-    async writeEnv(namespace, deployment, changes, dryRun) {
-      await patchDeployment(namespace, deployment, { spec: { template: { spec: { containers: envPatch(changes) } } } }, dryRun);
     },
 
     async updateDeployment(namespace, deployment, decide, dryRun) {
@@ -347,63 +332,10 @@ export function createKubernetesTarget(options: KubernetesTargetOptions = {}): R
       return edit.result;
     },
 
-    async restoreSecretKey(namespace, name, key, prior, dryRun) {
-      const backup = await getSecret(namespace, prior.backup.secret);
-      const annotation = backupAnnotation(prior.backup);
-      // No recorded prior state left: an earlier revert already finished.
-      if (backup?.metadata?.annotations?.[annotation] === undefined) return;
-      const saved = backup.data?.[prior.backup.key];
-      if (!prior.secretExisted) {
-        if (await getSecret(namespace, name)) {
-          await call({ verb: 'delete', resource: 'secrets', name, namespace }, () => core.deleteNamespacedSecret({ namespace, name, ...dry(dryRun) }));
-        }
-      } else {
-        await mergeSecret(namespace, name, { [key]: prior.keyExisted && saved !== undefined ? saved : null }, dryRun);
-      }
-      const otherBackups = Object.keys(backup.metadata?.annotations ?? {}).filter((k) => k.startsWith(BACKUP_ANNOTATION_PREFIX) && k !== annotation);
-      // Keys of ownership cycles carry no annotation: they keep the backup Secret too.
-      const otherKeys = Object.keys(backup.data ?? {}).filter((k) => k !== prior.backup.key);
-      if (otherBackups.length === 0 && otherKeys.length === 0) {
-        await call({ verb: 'delete', resource: 'secrets', name: prior.backup.secret, namespace }, () =>
-          core.deleteNamespacedSecret({ namespace, name: prior.backup.secret, ...dry(dryRun) }),
-        );
-      } else {
-        await call({ verb: 'patch', resource: 'secrets', name: prior.backup.secret, namespace }, () =>
-          core.patchNamespacedSecret(
-            { namespace, name: prior.backup.secret, body: { metadata: { annotations: { [annotation]: null } }, data: { [prior.backup.key]: null } }, fieldManager, ...dry(dryRun) },
-            patchAs(PatchStrategy.MergePatch),
-          ),
-        );
-      }
-    },
-
     async listCronJobs(namespace, selector) {
       const list = await call({ verb: 'list', resource: 'cronjobs', namespace }, () => batch.listNamespacedCronJob({ namespace, labelSelector: selector }));
       const jobs: PreviousCronJobs = list.items.map((job) => ({ name: job.metadata?.name ?? '', suspended: job.spec?.suspend === true }));
       return jobs.sort((a, b) => a.name.localeCompare(b.name));
-    },
-
-    async setCronJobSuspended(namespace, name, suspended, dryRun) {
-      await call({ verb: 'patch', resource: 'cronjobs', name, namespace }, () =>
-        batch.patchNamespacedCronJob({ namespace, name, body: { spec: { suspend: suspended } }, fieldManager, ...dry(dryRun) }, patchAs(PatchStrategy.StrategicMergePatch)),
-      );
-    },
-
-    async loadPriorState(namespace, deployment, mutationId) {
-      const found = await getDeployment(namespace, deployment);
-      const saved = found.metadata?.annotations?.[priorStateKey(mutationId)];
-      return saved === undefined ? undefined : (JSON.parse(saved) as unknown);
-    },
-
-    async savePriorState(namespace, deployment, mutationId, prior, dryRun) {
-      if (dryRun) return;
-      // Deployment metadata (not the pod template): no rollout, and covered by the same RBAC rule.
-      await patchDeployment(namespace, deployment, { metadata: { annotations: { [priorStateKey(mutationId)]: JSON.stringify(prior) } } }, false);
-    },
-
-    async clearPriorState(namespace, deployment, mutationId, dryRun) {
-      if (dryRun) return;
-      await patchDeployment(namespace, deployment, { metadata: { annotations: { [priorStateKey(mutationId)]: null } } }, false);
     },
   };
 }

@@ -40,20 +40,11 @@ function restoreKeyKubectl(namespace: string, secretName: string, key: string, b
   return `kubectl patch secret ${secretName} -n ${namespace} --type=merge -p "{\\"data\\":{\\"${key}\\":\\"${saved}\\"}}"`;
 }
 
-
-/** Where CronJob prior state is kept: they have no object of their own for it (secrets use their backup Secret). */
-interface Anchor {
-  namespace: string;
-  deployment: string;
-}
-
 export interface ApplyMutationRequest {
   mutationId: string;
   step: string;
   op: MutationOp;
   dryRun: boolean;
-  /** CronJob selections keep their prior state on this deployment (as an annotation in a cluster). */
-  anchor: Anchor;
   /** Where a human changed the knob since the engine set it (default `report`: write nothing there). */
   onDrift?: DriftChoice;
 }
@@ -61,7 +52,6 @@ export interface ApplyMutationRequest {
 export interface RevertMutationRequest {
   record: MutationRecord;
   dryRun: boolean;
-  anchor: Anchor;
   onDrift?: DriftChoice;
 }
 
@@ -136,7 +126,6 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
 
   async function suspendCronJobs(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'suspend-cronjobs' }>) {
     // Each job's flag has its own owner record on the job: `suspended` is the flag before any incident.
-    // (`req.anchor` only matters for reverting records made before owner records existed.)
     const claimed: Array<{ name: string; suspended: boolean; changed: boolean; drift?: KnobDrift }> = [];
     for (const job of await target.listCronJobs(op.namespace, op.selector)) {
       const outcome = await target.updateCronJob(op.namespace, job.name, (view) => planSuspend(op.namespace, view, req.mutationId, req.onDrift), req.dryRun);
@@ -206,11 +195,10 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         if (released.restored.length === 0 && released.released > 0) {
           log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
         }
-        // Held nothing: already reverted, or applied before owner records (its prior state is then a
-        // per-mutation annotation), or a dry run (nothing was claimed; the restore is still validated).
-        if (released.released === 0 && (req.dryRun || (await target.loadPriorState(op.namespace, op.deployment, record.id)) !== undefined)) {
-          await target.writeEnv(op.namespace, op.deployment, previous.map((p) => ({ container: p.container, name: op.name, env: p.previous })), req.dryRun);
-          await target.clearPriorState(op.namespace, op.deployment, record.id, req.dryRun);
+        // A dry run claimed nothing, so it held nothing: the restore is still validated by the server.
+        if (released.released === 0 && req.dryRun) {
+          const env = previous.map((p) => ({ container: p.container, name: op.name, env: p.previous }));
+          await target.updateDeployment(op.namespace, op.deployment, () => ({ env, annotations: {}, result: undefined }), true);
         }
       } else if (op.kind === 'apply-secret') {
         const previous = record.previous as PreviousSecret;
@@ -219,26 +207,14 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         if (released.stillHeld) {
           log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
         }
-        // A record from before owner records has its own backup; it is restored only while no owner record exists for the key.
-        if (!released.held && previous.owned !== true) {
-          if (!released.ownerRecord) await target.restoreSecretKey(op.namespace, op.secretName, op.key, previous, req.dryRun);
-          else {
-            log.warn('this rotation was recorded before owner records and incidents rotating the same key hold it now: its backup is kept; revert it again once they have reverted, or restore the key by hand', {
-              mutationId: record.id,
-              target: record.target,
-              backup: `secret/${previous.backup.secret} key ${previous.backup.key}`,
-            });
-          }
-        }
       } else if (op.kind === 'suspend-cronjobs') {
         const previous = record.previous as PreviousCronJobs;
         const released = [];
         for (const job of previous) released.push({ name: job.name, ...(await target.updateCronJob(op.namespace, job.name, (view) => planResume(op.namespace, job.name, view, record.id, req.onDrift), req.dryRun)) });
         drift.push(...released.flatMap((j) => (j.drift ? [j.drift] : [])));
-        // As for env: a record from before owner records keeps its prior state on the anchor deployment.
-        if (!released.some((j) => j.held) && (req.dryRun || (await target.loadPriorState(req.anchor.namespace, req.anchor.deployment, record.id)) !== undefined)) {
-          for (const job of previous) await target.setCronJobSuspended(op.namespace, job.name, job.suspended, req.dryRun);
-          await target.clearPriorState(req.anchor.namespace, req.anchor.deployment, record.id, req.dryRun);
+        // As for env: a dry run held nothing, and the restore is still validated by the server.
+        if (!released.some((j) => j.held) && req.dryRun) {
+          for (const job of previous) await target.updateCronJob(op.namespace, job.name, () => ({ suspended: job.suspended, annotations: {}, result: undefined }), true);
         }
       }
       if (drift.length > 0) {

@@ -14,24 +14,19 @@ import {
   type RolloutStatus,
   type SecretBackup,
   type SecretEdit,
-  type SecretPrior,
   type SecretView,
 } from './target.ts';
 
 interface Model {
   deployments: Record<string, DeploymentState>;
-  priorStates?: Record<string, unknown>;
   /** Deployment metadata annotations (owner records), by `namespace/name`. */
   annotations?: Record<string, Record<string, string>>;
   secrets: Record<string, Record<string, string>>;
   cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }>;
   /** Secret metadata annotations (owner records), by `namespace/name`. */
   secretAnnotations?: Record<string, Record<string, string>>;
-  /**
-   * Old values of rotated secret keys, as the backup Secret holds them in a cluster, by
-   * `namespace/<backup secret>#<key>`: with `prior` for a rotation recorded before owner records.
-   */
-  secretBackups?: Record<string, { prior?: SecretPrior; oldValue?: string }>;
+  /** Old values of rotated secret keys, as the backup Secret holds them in a cluster, by `namespace/<backup secret>#<key>`. */
+  secretBackups?: Record<string, { oldValue?: string }>;
 }
 
 export interface RecordOnlySeed {
@@ -167,15 +162,6 @@ export class RecordOnlyTarget implements RemediationTarget {
     return structuredClone(this.deploymentOf(this.model, namespace, deployment));
   }
 
-  async writeEnv(namespace: string, deployment: string, changes: EnvChange[], dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      const state = this.deploymentOf(model, namespace, deployment);
-      RecordOnlyTarget.writeEnvTo(state, changes);
-      RecordOnlyTarget.bump(state);
-    });
-  }
-
   async updateDeployment<T>(namespace: string, deployment: string, decide: (view: DeploymentView) => DeploymentEdit<T>, dryRun: boolean): Promise<T> {
     const run = (model: Model) => {
       const state = this.deploymentOf(model, namespace, deployment);
@@ -266,20 +252,6 @@ export class RecordOnlyTarget implements RemediationTarget {
     return dryRun ? run(this.snapshot()) : this.mutate(run);
   }
 
-  async restoreSecretKey(namespace: string, name: string, secretKey: string, prior: SecretPrior, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      const backupId = key(namespace, `${prior.backup.secret}#${prior.backup.key}`);
-      const saved = model.secretBackups?.[backupId];
-      if (!saved) return;
-      const current = model.secrets[key(namespace, name)];
-      if (!prior.secretExisted) delete model.secrets[key(namespace, name)];
-      else if (current && prior.keyExisted && saved.oldValue !== undefined) current[secretKey] = saved.oldValue;
-      else if (current) delete current[secretKey];
-      delete model.secretBackups![backupId];
-    });
-  }
-
   async listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs> {
     this.refresh();
     const wanted = parseSelector(selector);
@@ -287,33 +259,5 @@ export class RecordOnlyTarget implements RemediationTarget {
       .filter(([id, job]) => id.startsWith(`${namespace}/`) && Object.entries(wanted).every(([k, v]) => job.labels[k] === v))
       .map(([id, job]) => ({ name: id.slice(namespace.length + 1), suspended: job.suspended }))
       .sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async loadPriorState(namespace: string, deployment: string, mutationId: string): Promise<unknown> {
-    this.refresh();
-    return this.model.priorStates?.[`${key(namespace, deployment)}#${mutationId}`];
-  }
-
-  async savePriorState(namespace: string, deployment: string, mutationId: string, prior: unknown, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      model.priorStates ??= {};
-      model.priorStates[`${key(namespace, deployment)}#${mutationId}`] = prior;
-    });
-  }
-
-  async clearPriorState(namespace: string, deployment: string, mutationId: string, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      if (model.priorStates) delete model.priorStates[`${key(namespace, deployment)}#${mutationId}`];
-    });
-  }
-
-  async setCronJobSuspended(namespace: string, name: string, suspended: boolean, dryRun: boolean): Promise<void> {
-    if (dryRun) return;
-    await this.mutate((model) => {
-      const job = model.cronJobs[key(namespace, name)];
-      if (job) job.suspended = suspended;
-    });
   }
 }

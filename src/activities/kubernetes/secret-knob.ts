@@ -37,10 +37,7 @@ export const secretKnob = (op: ApplySecret) => `secret ${op.namespace}/${op.secr
 /** One backup Secret per secret, with a key per ownership cycle, so RBAC can name it (resourceNames). */
 export const backupSecretName = (secretName: string) => `${secretName}-runbook-backup`;
 
-/**
- * The backup key of the cycle this mutation would start as first holder. Hashed with a prefix so
- * it never collides with a per-incident backup key of a record made before owner records.
- */
+/** The backup key of the cycle this mutation would start as first holder: one key per ownership cycle. */
 export const cycleBackup = (op: ApplySecret, mutationId: string): SecretBackup => ({
   secret: backupSecretName(op.secretName),
   key: `${createHash('sha256').update(`cycle:${mutationId}`).digest('hex').slice(0, 10)}.${op.key}`,
@@ -65,7 +62,7 @@ export function planApplySecret(
   const existing = read(view, op);
   const mine = cycleBackup(op, mutationId);
   const current = view?.data[op.key];
-  const prior: SecretPrior = { key: op.key, secretExisted: view !== undefined, keyExisted: current !== undefined, backup: mine, owned: true };
+  const prior: SecretPrior = { key: op.key, secretExisted: view !== undefined, keyExisted: current !== undefined, backup: mine };
   // A key a human changed since the holders wrote it is joined (its prior stays known) but not written.
   const drift = existing && onDrift !== 'overwrite' ? driftOf(knob, existing.applied, current) : undefined;
   const { ownership } = claim<SecretPrior, SecretApplied>(existing, knob, prior, drift ? existing!.applied : { ref, digest: secretDigest(knob, value) }, mutationId);
@@ -83,12 +80,10 @@ export function planApplySecret(
 }
 
 export interface SecretRelease {
-  /** This mutation held the key (false: an earlier attempt already released it, or an old-style record). */
+  /** This mutation held the key (false: an earlier attempt already released it). */
   held: boolean;
   /** Others still hold it: the rotated value stays. */
   stillHeld: boolean;
-  /** An owner record for the key exists: an old-style restore must not run. */
-  ownerRecord: boolean;
   /** The last holder found a value a human set: not restored (still held, with `report`). */
   drift?: SecretDrift;
 }
@@ -105,18 +100,18 @@ export function planRevertSecret(view: SecretView | undefined, op: ApplySecret, 
   const existing = read(view, op);
   const step = release(existing, mutationId);
   if (step.kind === 'not-holder') {
-    const cycleOver = previous.owned === true && existing?.original.backup.key !== previous.backup.key;
-    return { data: {}, annotations: {}, dropBackup: cycleOver ? [previous.backup] : [], result: { held: false, stillHeld: false, ownerRecord: existing !== undefined } };
+    const cycleOver = existing?.original.backup.key !== previous.backup.key;
+    return { data: {}, annotations: {}, dropBackup: cycleOver ? [previous.backup] : [], result: { held: false, stillHeld: false } };
   }
   if (step.kind === 'still-held') {
-    return { data: {}, annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, dropBackup: [], result: { held: true, stillHeld: true, ownerRecord: true } };
+    return { data: {}, annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, dropBackup: [], result: { held: true, stillHeld: true } };
   }
   const { original } = step;
   const drift = onDrift === 'overwrite' ? undefined : driftOf(knob, step.applied, view!.data[op.key]);
   // With `keep` the cycle ends with the human's value: its record and its backup of the original go.
-  if (drift && onDrift === 'keep') return { data: {}, annotations: { [ownersAnnotation(knob)]: null }, dropBackup: [original.backup], result: { held: true, stillHeld: false, ownerRecord: true, drift } };
-  if (drift) return { data: {}, annotations: {}, dropBackup: [], result: { held: true, stillHeld: false, ownerRecord: true, drift } };
-  const result = { held: true, stillHeld: false, ownerRecord: true };
+  if (drift && onDrift === 'keep') return { data: {}, annotations: { [ownersAnnotation(knob)]: null }, dropBackup: [original.backup], result: { held: true, stillHeld: false, drift } };
+  if (drift) return { data: {}, annotations: {}, dropBackup: [], result: { held: true, stillHeld: false, drift } };
+  const result = { held: true, stillHeld: false };
   const otherOwners = Object.keys(view!.annotations).some((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX) && k !== ownersAnnotation(knob));
   if (!original.secretExisted && !otherOwners) return { data: {}, annotations: {}, deleteSecret: true, dropBackup: [original.backup], result };
   const annotations = { [ownersAnnotation(knob)]: null };

@@ -40,13 +40,8 @@ export interface SecretPrior {
   key: string;
   secretExisted: boolean;
   keyExisted: boolean;
+  /** The ownership cycle's backup, restored by the last holder only. */
   backup: SecretBackup;
-  /**
-   * Set by rotations under an owner record: the prior state (and `backup`) is the ownership
-   * cycle's, restored by the last holder only. Absent from records made before owner records,
-   * whose backup is their own.
-   */
-  owned?: true;
 }
 
 /** A secret as an owner-aware change sees it. Its values stay inside the activity. */
@@ -116,8 +111,6 @@ export interface RolloutStatus {
 export interface RemediationTarget {
   readonly mode: 'kubernetes' | 'record-only';
   readDeployment(namespace: string, deployment: string): Promise<DeploymentState>;
-  /** Sets (or, with `null`, removes) one variable per container; returns nothing: callers read first. */
-  writeEnv(namespace: string, deployment: string, changes: EnvChange[], dryRun: boolean): Promise<void>;
   /**
    * Read-decide-write as one step against concurrent writers (other workers, other incidents): reads
    * the deployment, lets `decide` (pure, may run several times) plan env and annotation changes,
@@ -138,21 +131,7 @@ export interface RemediationTarget {
    * is retried too). Backups are written before the guarded write and dropped after it.
    */
   updateSecret<T>(namespace: string, name: string, decide: (view: SecretView | undefined) => SecretEdit<T>, dryRun: boolean): Promise<T>;
-  /**
-   * Reverts a rotation recorded before owner records (per-incident backup): puts the key back to
-   * the backed-up value (or removes it; or deletes the secret when the runbook created it), then
-   * drops the backup.
-   */
-  restoreSecretKey(namespace: string, name: string, key: string, prior: SecretPrior, dryRun: boolean): Promise<void>;
   listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs>;
-  /**
-   * Prior state saved before a mutation, next to the deployment it concerns, so a retried or
-   * re-run activity reverts to what was there before the incident, not to its own change.
-   */
-  loadPriorState(namespace: string, deployment: string, mutationId: string): Promise<unknown>;
-  savePriorState(namespace: string, deployment: string, mutationId: string, prior: unknown, dryRun: boolean): Promise<void>;
-  clearPriorState(namespace: string, deployment: string, mutationId: string, dryRun: boolean): Promise<void>;
-  setCronJobSuspended(namespace: string, name: string, suspended: boolean, dryRun: boolean): Promise<void>;
 }
 
 export function mutationMode(target: RemediationTarget, dryRun: boolean): MutationMode {

@@ -81,7 +81,7 @@ export function register(program: Command, ctx: CliContext): void {
       // during startup would swallow the first signal and hang after an error.
       installRuntimeLogger(logger, metrics?.coreBindAddress);
       try {
-        await runWorker(config, target, logger, deps);
+        await runWorker(config, target, logger, deps, { makeCurrent: true });
       } finally {
         await metrics?.close();
         await devConsole?.stop();

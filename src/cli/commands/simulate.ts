@@ -26,7 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '0')
     .option('--scenario <name>', 'built-in scenario (healthy, auth-401, outage-500, ...)')
-    .option('--scenario-file <file>', 'JSON list of phases (see README, Scenario files)')
+    .option('--scenario-file <file>', 'JSON list of phases (see docs/drills.md, Scenario files)')
     .option('--latency-scale <x>', 'multiply every simulated latency (0 = instant)', '1')
     .option('--image-ttl-ms <ms>', 'image URLs expire after this long (default 24 h)')
     .option('--inflight-limit <n>', 'units in flight per API key before the provider answers 429 (default 10)')

@@ -50,9 +50,6 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
       settings: {},
     },
     triageProbes: [...probes.values()],
-    // --- v1-only field the engine type still requires; documents never ran before judgement v2. Delete on merge with the removal of `recheck`.
-    recheck: { cheap: hint, billed: real[0]!, isRecovered: (r) => (r.probe === hint.id ? hintValue(r) === 'none' : r.ok) },
-    // ---
     evidence: { decisive: doc.evidence.decisive, hint, hintValue, real, healthyCause: doc.evidence.healthyCause, certainCauses: doc.evidence.certain },
     classify: (results, _history, context) => {
       const { rule: _rule, ...decision } = classifyByDocument(doc, results, context);

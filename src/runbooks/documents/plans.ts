@@ -132,7 +132,7 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
     if (!(await ctx.verify(graceOf(run, step.verify)))) return outcome(run, step.verify.onFail, 'real calls still fail after the change');
   } else if (step.watch) {
     if ((await ctx.watchAfterChange(graceOf(run, step.watch))) === 'relapsed') return outcome(run, step.watch.onRelapse, 'the fault came back after the change');
-  } else if (step.waitForRecovery) await ctx.monitorUntilRecovered(step.waitForRecovery.billedEvery !== undefined ? { billedEvery: step.waitForRecovery.billedEvery } : {});
+  } else if (step.waitForRecovery) await ctx.monitorUntilRecovered(step.waitForRecovery);
   else if (step.falseAlarm) return { end: await closeAsFalseAlarm(ctx) };
   else if (step.resolve !== undefined) return { end: { resolution: 'resolved', summary: render(run, step.resolve) } };
   else if (step.close !== undefined) return { end: { resolution: 'closed', summary: render(run, step.close) } };

@@ -29,7 +29,7 @@ export interface StepShape {
   keep?: { step: string; reason: string };
   verify?: { graceMs?: number; graceSetting?: string; onFail: OutcomeShape };
   watch?: { graceMs?: number; graceSetting?: string; onRelapse: OutcomeShape };
-  waitForRecovery?: { billedEvery?: number };
+  waitForRecovery?: { escalateAfterMs?: number; escalation?: string; handOver?: boolean };
   falseAlarm?: true;
   resolve?: string;
   close?: string;
@@ -84,7 +84,16 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
       /** After a change: stable after N real successes, or relapsed. */
       watch: z.object({ ...Grace, onRelapse: Outcome.default('handOver') }).strict().optional(),
       /** Polls until the provider is healthy for N consecutive real checks. */
-      waitForRecovery: z.object({ billedEvery: z.number().int().min(1).optional() }).strict().optional(),
+      waitForRecovery: z
+        .object({
+          /** Escalate once when still unhealthy after this long, with `escalation` as the message. */
+          escalateAfterMs: z.number().int().positive().optional(),
+          escalation: Text.optional(),
+          /** Still unhealthy after `escalateAfterMs`: the plan has not worked, a human owns the incident. */
+          handOver: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
       /** Nothing to fix: a false alarm (or a transient fault, recorded as what was seen). */
       falseAlarm: z.literal(true).optional(),
       resolve: Text.optional(),

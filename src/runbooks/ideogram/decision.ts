@@ -288,9 +288,3 @@ export function classifyIdeogram(results: ProbeResult[], history: ProbeResult[][
   // Unreachable: the last row always matches. Kept so the function stays total if rows change.
   return decision('healthy', 'No rule matched the probe results.', results);
 }
-
-/** Monitoring: is the provider healthy again by this one re-check? */
-export function ideogramRecovered(result: ProbeResult): boolean {
-  if (result.probe === P.statusPage) return result.ok && result.extractedField === 'none';
-  return result.ok;
-}

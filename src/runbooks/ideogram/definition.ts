@@ -1,14 +1,13 @@
 // src/runbooks/ideogram: the Ideogram API incident runbook — probes, decision table, one remediation plan per cause, templates.
 import type { CauseDefinition, RunbookDefinition } from '../types.ts';
-import { classifyIdeogram, IDEOGRAM_CAUSES, ideogramRecovered, type IdeogramCause } from './decision.ts';
+import { classifyIdeogram, IDEOGRAM_CAUSES, type IdeogramCause } from './decision.ts';
 import { PROVIDER_CONTACT } from './knobs.ts';
-import { IDEOGRAM_PROBE_IDS, ideogramRealProbes, ideogramRecheckProbes, ideogramTriageProbes, statusPageProbe } from './probes.ts';
+import { IDEOGRAM_PROBE_IDS, ideogramRealProbes, ideogramTriageProbes, statusPageProbe } from './probes.ts';
 import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
 import { advisory, closeAsSafetyRejection } from './remediations/advisory.ts';
 import { remediateAuthFailure } from './remediations/auth-failure.ts';
 import { remediateCreditsExhausted } from './remediations/credits-exhausted.ts';
 import { remediateProviderOutage } from './remediations/provider-outage.ts';
-import { remediateProviderOutageV1 } from './remediations/provider-outage-v1.ts';
 import { remediateRateLimited } from './remediations/rate-limited.ts';
 import { ideogramSettingsDefinition } from './settings.ts';
 import { ideogramDrill } from './tooling/drill.ts';
@@ -38,7 +37,6 @@ const PLANS: Record<IdeogramCause, CausePlan> = {
     actionItems: ['[Fix] Review how long fallback was on and whether users noticed', '[Prevention] Keep the fallback path tested (run `runbook drill outage-500`)'],
     confirm: true,
     remediate: remediateProviderOutage,
-    legacyRemediate: remediateProviderOutageV1,
   },
   rate_limited: {
     impact: 'Part of image generation rejected (429 rate limiting)',
@@ -127,7 +125,6 @@ export const ideogramRunbook: RunbookDefinition = {
   settings: ideogramSettingsDefinition,
   tooling: { simulator: ideogramSimulator, scenarios: ideogramScenarios, drill: ideogramDrill },
   triageProbes: ideogramTriageProbes,
-  recheck: { ...ideogramRecheckProbes, isRecovered: ideogramRecovered },
   evidence: {
     decisive: [IDEOGRAM_PROBE_IDS.legacy, IDEOGRAM_PROBE_IDS.v3],
     hint: statusPageProbe,

@@ -75,9 +75,3 @@ export const ideogramTriageProbes: ProbeSpecInput[] = [
 
 /** Real calls to both endpoints: recovery, relapse and a change of failure class are judged by these. */
 export const ideogramRealProbes: ProbeSpecInput[] = [ideogramTriageProbes[0]!, ideogramTriageProbes[1]!].map((p) => ({ ...p, description: `Real check: ${p.description}` }));
-
-/** Monitoring re-checks before judgement v2: the free status page most of the time, a billed generate now and then. */
-export const ideogramRecheckProbes = {
-  cheap: statusPageProbe,
-  billed: legacyGenerate(IDEOGRAM_PROBE_IDS.legacy, 'recovery check', 'Recovery check: POST /generate'),
-};

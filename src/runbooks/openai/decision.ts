@@ -96,7 +96,3 @@ export function classifyOpenAi(results: ProbeResult[]): Decision {
   return { cause: 'healthy', severity: 'P4', rationale: 'No rule matched the probe results.', evidence: [] };
 }
 
-/** Monitoring before judgement v2: healthy by this one re-check? */
-export function openAiRecovered(result: ProbeResult): boolean {
-  return result.probe === P.statusPage ? result.ok && result.extractedField === 'none' : result.ok;
-}

@@ -1,9 +1,9 @@
 // src/runbooks/openai: the OpenAI-compatible API runbook — probes, decision table, plans, communication templates, tooling.
 import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
 import type { CauseDefinition, RemediationContext, RemediationOutcome, RunbookDefinition } from '../types.ts';
-import { classifyOpenAi, OPENAI_CAUSES, openAiRecovered, type OpenAiCause } from './decision.ts';
+import { classifyOpenAi, OPENAI_CAUSES, type OpenAiCause } from './decision.ts';
 import { CONCURRENCY, FALLBACK } from './knobs.ts';
-import { OPENAI_PROBE_IDS, openaiRealProbes, openaiRecheckProbes, openaiStatusPageProbe, openaiTriageProbes } from './probes.ts';
+import { OPENAI_PROBE_IDS, openaiRealProbes, openaiStatusPageProbe, openaiTriageProbes } from './probes.ts';
 import { turnKnobUntilRecovered } from './remediations/env-knob.ts';
 import { rotateKey } from './remediations/key-rotation.ts';
 import { handleQuotaExhausted } from './remediations/quota.ts';
@@ -75,7 +75,6 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
         value: String(openAiSettings(ctx.input).reducedConcurrency),
         because: 'Sustained 429s',
         restart: false,
-        billedEvery: 1,
         summary: 'Sustained rate limiting: concurrency reduced until the limit lifted.',
       }),
   },
@@ -103,7 +102,6 @@ export const openaiRunbook: RunbookDefinition = {
   title: 'OpenAI-compatible API',
   defaultService: { name: 'openai-service', ...API, apiKeyRef: { kind: 'env', name: 'OPENAI_API_KEY' }, kubernetes: { namespace: 'default', deployment: 'openai-service' }, settings: {} },
   triageProbes: openaiTriageProbes,
-  recheck: { ...openaiRecheckProbes, isRecovered: openAiRecovered },
   // Chat and images decide; the status page only hints; healthy means every real call succeeds.
   evidence: { decisive: [OPENAI_PROBE_IDS.chat, OPENAI_PROBE_IDS.images], hint: openaiStatusPageProbe, hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null), real: openaiRealProbes, healthyCause: 'healthy', certainCauses: ['auth_failure', 'quota_exhausted'] },
   classify: (results) => classifyOpenAi(results),

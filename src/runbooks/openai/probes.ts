@@ -62,4 +62,3 @@ export const openaiTriageProbes: ProbeSpecInput[] = [
 /** Real calls: recovery, relapse and a change of failure class are judged by these. */
 export const openaiRealProbes: ProbeSpecInput[] = [chat('Real check: POST /v1/chat/completions'), images('Real check: POST /v1/images/generations')];
 
-export const openaiRecheckProbes = { cheap: openaiStatusPageProbe, billed: chat('Recovery check: POST /v1/chat/completions') };

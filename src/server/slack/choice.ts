@@ -33,8 +33,9 @@ export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceCl
       action: click.action,
       by: person,
       ...(click.step ? { step: click.step } : {}),
-      // A click carries no text: the timeline and postmortem say where the choice came from.
-      ...(click.action === 'resolve' || click.action === 'cancel' ? { reason: `chosen in Slack by ${person}` } : {}),
+      via: { channel: 'slack', subject: click.userId, ...(click.teamId ? { issuer: click.teamId } : {}) },
+      // A click carries no text: the reason says so, and `via` where the choice came from.
+      ...(click.action === 'resolve' || click.action === 'cancel' ? { reason: 'a button in Slack carries no reason' } : {}),
     });
   } catch (err) {
     const known = err instanceof RequestRefusedError || err instanceof OperationFailedError;

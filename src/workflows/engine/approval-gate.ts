@@ -1,17 +1,10 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { describeSecretRef, SECRET_REF_MAX, SecretRefSchema, type ApprovalAnswer, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal, type SecretRef } from '../../contract/index.ts';
 import { catalogActivities } from './activities.ts';
 import { approvalProblem, approverProblem, tally, timeoutOutcome } from './approval-policy.ts';
 import type { ApprovalStep } from './context.ts';
 import type { NotifyPort, ProvidedSecretRef, RecoveryView, TimelinePort } from './ports.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
-
-/**
- * Since this patch a secret-reference request is an ordinary approval step: it honours the
- * policy's timeout outcome and approvers list. Incidents started before it replay the old rules
- * (one provider, anyone, escalate on every timeout).
- */
-export const SECRET_REF_GATE_PATCH = 'secret-ref-gate';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 const msUntil = (iso: string) => Math.max(0, Date.parse(iso) - Date.now());
@@ -118,7 +111,7 @@ export class ApprovalGate {
     }
     const pending = request;
     const recovery = this.ports.recovery;
-    const byEvidence = this.s.engine === 2 && step.orRecovered === true;
+    const byEvidence = step.orRecovered === true;
     const evidence: Settler = {
       ready: () => byEvidence && pending.outcome === 'pending' && recovery.recovered(),
       acceptable: () => true,
@@ -146,9 +139,8 @@ export class ApprovalGate {
 
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected (or timed out to reject). */
   async awaitSecretRef(stepId: string, description: string): Promise<SecretRef | null> {
-    const gated = this.s.lean === true || patched(SECRET_REF_GATE_PATCH);
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
-    const accept = (r: ProvidedSecretRef) => this.refShapeAllowed(r) && (gated ? this.approverAllowed(r) : true) && this.refAllowed(r);
+    const accept = (r: ProvidedSecretRef) => this.refShapeAllowed(r) && this.approverAllowed(r) && this.refAllowed(r);
     // The newest reference wins: a human who hands over another key means that one.
     const already = this.s.secretRefs.findLast(usable);
     if (already && (await accept(already))) return already.ref;
@@ -170,17 +162,15 @@ export class ApprovalGate {
         accepted = provided.ref;
       },
     };
-    // Nobody can hand over a key on someone's behalf: a timeout never approves a reference request.
-    const rule: TimeoutRule = gated
-      ? { outcome: timeoutOutcome(this.policy, { neverAutoApprove: true }), escalation: this.waitedEscalation(stepId) }
-      : { outcome: 'escalate', escalation: `still waiting for ${stepId}` };
+    // An ordinary approval step otherwise (the policy's approvers and timeout outcome), except that
+    // nobody can hand over a key on someone's behalf: a timeout never approves a reference request.
+    const rule: TimeoutRule = { outcome: timeoutOutcome(this.policy, { neverAutoApprove: true }), escalation: this.waitedEscalation(stepId) };
     await this.answered(pending, rule, handedOver);
     return accepted;
   }
 
-  /** Since the catalog, a reference a human hands over is used only if the worker's catalog allows it. */
+  /** A reference a human hands over is used only if the worker's catalog allows it for this service. */
   async refAllowed(provided: ProvidedSecretRef): Promise<boolean> {
-    if (!this.s.serviceName) return true;
     const { allowed, reason } = await catalogActivities.checkSecretRef({ service: this.s.serviceName, ref: provided.ref });
     if (allowed) return true;
     return this.refuse(provided, reason ?? 'not allowed');
@@ -239,7 +229,7 @@ export class ApprovalGate {
     return request;
   }
 
-  /** Not async on purpose: an extra await here would reorder timers against the update loop's, and old histories would not replay. */
+  /** Not async on purpose: an extra await here would reorder timers against the update loop's, and recorded histories would not replay. */
   private announce(request: ApprovalRequest): Promise<void> {
     this.ports.timeline.setState('awaiting_approval', request.stepId);
     return this.ports.notify.notify('approval_request', { stepId: request.stepId, description: request.description, kubectl: request.kubectl, approveCommand: request.approveCommand });
@@ -254,7 +244,7 @@ export class ApprovalGate {
     while (pending.outcome === 'pending' || settler.ready()) {
       const woke = await condition(() => pending.outcome !== 'pending' || settler.ready(), msUntil(pending.deadline));
       if (settler.ready()) {
-        // Awaited only when it is a promise: workflow code that yields where the old code did not would not replay.
+        // Awaited only when it is a promise: yielding here when nothing is pending would change the order of commands.
         const verdict = settler.acceptable();
         if (!(verdict === true || (verdict !== false && (await verdict)))) continue;
         settler.settle();

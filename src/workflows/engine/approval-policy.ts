@@ -9,7 +9,7 @@ export interface ApprovalGateState {
 
 /**
  * Why a decision may not count, or null when it may. Pure, so the update validator and the
- * signal handler give the same answer. Never throws: an older client's malformed signal is
+ * signal handler give the same answer. Never throws: a client's malformed signal is
  * refused with a message, not allowed to fail the workflow task.
  */
 export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
@@ -22,9 +22,7 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
     return `unknown step "${stepId}" — ${pending.length ? `pending: ${pending.join(', ')}` : 'no approval is pending'}`;
   }
   if (request.outcome !== 'pending') return `step "${stepId}" is already decided (${request.outcome})`;
-  // Only a policy a new incident carries sets this flag, so no recorded history takes this branch:
-  // it needs no patch marker (and the update validator, which asks the same, may not write one).
-  // Slack joined the verified channels later; no recorded history carries it (the schema refused it).
+  // Pure (the update validator asks the same and may write no command): the policy decides alone.
   if (gate.policy.requireVerifiedApprovals && !(via && VERIFIED_APPROVAL_CHANNELS.includes(via.channel))) {
     return `${by} is self-declared: this incident accepts only decisions made by a signed-in person in the incident console or a mapped Slack user (policy: verified approvals)`;
   }

@@ -135,7 +135,7 @@ export const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.strin
  * `data` first, then the timeline keeps fewer entries, until it fits. Returns the size it has.
  */
 export function boundSnapshot(s: IncidentSnapshot, budget: number = BOUNDS.snapshotBytes): number {
-  if (s.causes) s.causes = boundCauses(s.causes);
+  s.causes = boundCauses(s.causes);
   let size = jsonBytes(s);
   if (size <= budget) return size;
   s.timeline = s.timeline.map((e) => (MILESTONES.has(e.kind) || isElision(e) || e.data === undefined ? e : { at: e.at, kind: e.kind, message: e.message }));

@@ -25,11 +25,9 @@ export interface ClosingPorts {
  */
 export class Closing {
   private readonly ports: ClosingPorts;
-  private readonly v2: boolean;
 
   constructor(ports: ClosingPorts) {
     this.ports = ports;
-    this.v2 = ports.engine.s.engine === 2;
   }
 
   private get s() {
@@ -39,7 +37,7 @@ export class Closing {
   /** Resolved or cancelled by a human. */
   async byHuman(): Promise<void> {
     const ledger = this.ports.ledger;
-    await ledger.revertAll({ keepKept: this.v2 });
+    await ledger.revertAll({ keepKept: true });
     const kept = ledger.ledger().filter((m) => !m.revertedAt && m.keptBecause && m.op.kind !== 'rollout-restart');
     const still = kept.length ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}` : '';
     const cancellation = this.s.cancellation;
@@ -53,7 +51,10 @@ export class Closing {
     await this.close('resolved', this.s.summary);
   }
 
-  /** Incidents before the hand-over ended here on any plan error; kept so they replay as they ran. */
+  /**
+   * The engine itself could not go on (a plan error the hand-over could not take, a closing that
+   * failed): escalate, undo what can be undone, and end as failed.
+   */
   async failed(err: unknown): Promise<void> {
     const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
     this.s.summary = `Remediation failed: ${message}`;
@@ -73,13 +74,9 @@ export class Closing {
     this.s.nextUpdateAt = null;
     // The closing update is sent here; the update loop must not send it a second time.
     this.s.lastNotifiedVersion = this.s.stateVersion;
-    if (this.v2) await comms.quiet();
+    await comms.quiet();
     await comms.notify('status');
     const write = () => postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: recorder.postmortem() });
-    if (!this.v2) {
-      this.s.postmortemPath = (await write()).path;
-      return;
-    }
     // A postmortem that cannot be written is a fact to record, never a failed remediation.
     try {
       this.s.postmortemPath = (await write()).path;

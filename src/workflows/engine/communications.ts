@@ -109,8 +109,7 @@ export class Communications implements NotifyPort {
     }
     const pending = s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
-    if (s.state === 'monitoring' && s.monitor) return `${cause?.action ?? 'Monitoring'} (healthy ${s.monitor.healthyStreak}/${s.monitor.required} checks)`;
-    if (s.engine === 2 && s.state === 'monitoring' && !this.mitigationInPlace()) {
+    if (s.state === 'monitoring' && !this.mitigationInPlace()) {
       const declined = s.approvals.filter((a) => a.outcome === 'rejected' || a.outcome === 'timed_out').map((a) => a.stepId);
       return `Monitoring until real calls succeed again; no change is in place${declined.length ? ` (${declined.join(', ')} not approved)` : ''}.`;
     }
@@ -140,7 +139,7 @@ export class Communications implements NotifyPort {
       const due = this.s.nextUpdateAt ? Math.max(0, Date.parse(this.s.nextUpdateAt) - Date.now()) : undefined;
       const changed = due === undefined ? await condition(moved).then(() => true) : await condition(moved, due);
       // The closing update is the closer's to send, once: never a second one from here.
-      if (this.ports.finished() || (this.s.engine === 2 && this.ports.isClosed())) break;
+      if (this.ports.finished() || this.ports.isClosed()) break;
       this.s.lastNotifiedVersion = this.s.stateVersion;
       await this.notify(changed ? 'status' : 'reminder');
     }

@@ -26,8 +26,6 @@ export interface VerifyOptions {
 }
 
 export interface MonitorOptions {
-  /** Use the billed probe every Nth poll (1: every poll, when only a real call shows the fault). */
-  billedEvery?: number;
   /** Escalate once when still unhealthy after this long. */
   escalateAfterMs?: number;
   escalation?: string;
@@ -67,7 +65,7 @@ export interface RemediationContext {
   probe(spec: ProbeSpecInput): Promise<ProbeResult>;
   /** Polls until the provider is healthy for N consecutive checks (continues-as-new on long outages). */
   monitorUntilRecovered(options?: MonitorOptions): Promise<void>;
-  /** Checks that the provider is healthy now (judgement v2: by watching real calls, with hysteresis). */
+  /** Checks that the provider is healthy now: by watching real calls, with hysteresis. */
   verify(options?: VerifyOptions): Promise<boolean>;
   escalate(reason: string): Promise<void>;
   /** Waits for a human to hand over a secret reference; `null` when the step was rejected instead. */

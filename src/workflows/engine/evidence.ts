@@ -1,4 +1,4 @@
-import { isCancellation, patched } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import { decisiveBlocker, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
 import { probeActivities } from './activities.ts';
 import type { EngineCore, ProbeEngine } from './ports.ts';
@@ -23,7 +23,7 @@ export class BilledBudget {
   }
 
   private get log(): string[] {
-    return (this.incident.s.billedLog ??= []);
+    return this.incident.s.billedLog;
   }
 
   exhausted(): boolean {
@@ -68,11 +68,9 @@ function refusedByBudget(incident: ProbeEngine, spec: ProbeSpecInput, priority: 
   return null;
 }
 
-/** Since the catalog only the service's name travels: the worker decides where the probe goes. */
+/** Only the service's name travels: the worker's catalog decides where the probe goes and with which key. */
 function destination(incident: ProbeEngine) {
-  if (incident.s.serviceName) return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
-  const s = incident.input.service;
-  return { target: { baseUrl: s.baseUrl, statusPageUrl: s.statusPageUrl, apiHost: s.apiHost, apiKeyRef: incident.s.probeKeyRef ?? s.apiKeyRef } };
+  return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
 }
 
 /** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
@@ -87,16 +85,12 @@ export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, option
   }
 }
 
-/** Since `batched-probes`: a round is one activity. Budget and failures stay per probe. */
-export const BATCHED_PROBES_PATCH = 'batched-probes';
-
 /**
- * Several probes at once. New incidents send the round as one activity (fewer tasks and history
- * events); incidents recorded before that replay probe by probe.
+ * Several probes at once, as one activity (fewer tasks and history events). Budget and failures
+ * stay per probe.
  */
 export async function gatherAll(incident: ProbeEngine, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
   if (specs.length === 0) return [];
-  if (!incident.s.serviceName || (!incident.s.lean && !patched(BATCHED_PROBES_PATCH))) return Promise.all(specs.map((spec) => gather(incident, spec, options)));
   const results = specs.map((spec) => refusedByBudget(incident, spec, options.priority));
   const toRun = specs.filter((_, i) => results[i] === null);
   let ran: ProbeResult[];
@@ -115,32 +109,11 @@ export function describeResult(r: ProbeResult): string {
 }
 
 /**
- * Incidents recorded before timing probes made the timing call themselves: a billed copy of the
- * call it times, under the timing probe's id. They replay (and go on) with those specs.
- */
-export function specsBeforeTimings(specs: ProbeSpecInput[]): ProbeSpecInput[] {
-  return specs.map((spec) => {
-    if (spec.kind !== 'timing') return spec;
-    const timed = specs.find((s) => s.id === spec.after);
-    return timed ? { ...timed, id: spec.id, description: spec.description } : spec;
-  });
-}
-
-/**
- * The Quick Triage. Lean incidents send it as one activity (the calls at once, then downloads and
- * timings of what they returned); older ones replay it as two rounds, a timing as its own call.
+ * The Quick Triage as one activity: the calls at once, then downloads and timings of what they
+ * returned (a timing probe reads the latency of the call it times instead of paying for another).
  */
 export async function triageRound(incident: ProbeEngine): Promise<ProbeResult[]> {
-  let results: ProbeResult[];
-  if (incident.s.lean) {
-    results = await gatherAll(incident, incident.runbook.triageProbes, { priority: true });
-  } else {
-    const specs = specsBeforeTimings(incident.runbook.triageProbes);
-    const first = await gatherAll(incident, specs.filter((s) => s.kind !== 'download'), { priority: true });
-    const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
-    const second = await gatherAll(incident, specs.filter((s) => s.kind === 'download'), { priority: true, extracted });
-    results = [...first, ...second];
-  }
+  const results = await gatherAll(incident, incident.runbook.triageProbes, { priority: true });
   for (const r of results) incident.add('probe', describeResult(r), r);
   incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
   return results;

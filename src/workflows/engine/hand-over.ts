@@ -1,5 +1,5 @@
 import { condition } from '@temporalio/workflow';
-import { describeSecretRef, type ActionAnswer, type ActionRequest, type MutationRecord } from '../../contract/index.ts';
+import { describeSecretRef, viaText, type ActionAnswer, type ActionRequest, type MutationRecord } from '../../contract/index.ts';
 import { failureMessage } from './evidence.ts';
 import type { EngineCore, RunControl } from './ports.ts';
 
@@ -67,7 +67,8 @@ export class HandOver {
   /** verify_again and revert_change (the validator already checked the action table). */
   request(req: ActionRequest): ActionAnswer {
     (this.s.humanRequests ??= []).push({ action: req.action as 'verify_again' | 'revert_change', by: req.by, step: req.step, reason: req.reason });
-    this.ports.engine.note(`${req.by} chose ${req.action === 'verify_again' ? 'to verify again' : `to revert ${req.step}`}${req.reason ? `: ${req.reason}` : ''}`, { by: req.by, action: req.action });
+    const chose = req.action === 'verify_again' ? 'to verify again' : `to revert ${req.step}`;
+    this.ports.engine.note(`${req.by}${viaText(req.via)} chose ${chose}${req.reason ? `: ${req.reason}` : ''}`, { by: req.by, action: req.action, ...(req.via ? { via: req.via } : {}) });
     return { accepted: true, message: req.action === 'verify_again' ? 'verifying again with real calls' : `reverting ${req.step}` };
   }
 

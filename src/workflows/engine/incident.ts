@@ -1,6 +1,6 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { actionContextOf, actionRule, ErrorTypes, revertWarning, type ActionAnswer, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import { actionContextOf, actionRule, ErrorTypes, revertWarning, viaText, type ActionAnswer, type ApprovalVia, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
 import { ApprovalGate } from './approval-gate.ts';
@@ -31,8 +31,6 @@ const restoreStep = (step: string) => `restore-${step}`;
 export class Incident implements JudgedIncident {
   readonly s: IncidentSnapshot;
   readonly runbook: RunbookDefinition;
-  /** Judgement v2: evidence quality, the observer, confirmation and re-triage (see README). */
-  readonly v2: boolean;
   readonly recorder: IncidentRecorder;
   readonly comms: Communications;
   readonly gate: ApprovalGate;
@@ -52,7 +50,6 @@ export class Incident implements JudgedIncident {
   constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
     this.s = snapshot;
     this.runbook = runbook;
-    this.v2 = snapshot.engine === 2;
     this.recorder = new IncidentRecorder(snapshot, runbook);
     const recorder = this.recorder;
     this.comms = new Communications(snapshot, runbook, { timeline: recorder, isClosed: () => recorder.isClosed(), finished: () => this.finished });
@@ -126,12 +123,12 @@ export class Incident implements JudgedIncident {
   }
 
   /** A human resolves or cancels from outside: the plan is cancelled and changes are reverted. */
-  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string): void {
+  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string, via?: ApprovalVia): void {
     const already = kind === 'resolve' ? this.s.manualResolution : this.s.cancellation;
     if (this.recorder.isClosed() || already) return;
     if (kind === 'resolve') this.s.manualResolution = { by, reason };
     else this.s.cancellation = { by, reason };
-    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}: ${reason}`, { by });
+    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, { by, ...(via ? { via } : {}) });
     this.planScope?.cancel();
   }
 
@@ -149,7 +146,7 @@ export class Incident implements JudgedIncident {
     const problem = this.actionProblem(req);
     if (problem) return { accepted: false, message: problem };
     if (req.action === 'resolve' || req.action === 'cancel') {
-      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`);
+      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`, req.via);
       return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}` };
     }
     return this.handOver.request(req);
@@ -160,7 +157,6 @@ export class Incident implements JudgedIncident {
   }
 
   private monitorStatus(): IncidentStatus['monitor'] {
-    if (!this.v2) return this.s.monitor ? { healthyStreak: this.s.monitor.healthyStreak, required: this.s.monitor.required, polls: this.s.monitor.polls } : null;
     const o = this.s.observer;
     return o ? { healthyStreak: o.realStreak, required: this.observer.required, polls: o.polls } : null;
   }
@@ -177,20 +173,15 @@ export class Incident implements JudgedIncident {
 
   async run(): Promise<IncidentResult> {
     this.recorder.open();
-    if (!this.s.decision && this.v2) await decide(this);
+    if (!this.s.decision) await decide(this);
     // Resolved or cancelled before any decision (e.g. while blocked): nothing ran, nothing failed.
-    if (!this.s.decision && this.v2 && this.interrupted()) {
+    if (!this.s.decision && this.interrupted()) {
       await this.closing.byHuman();
       await condition(allHandlersFinished);
       return this.recorder.result();
     }
-    if (!this.s.decision && !this.v2) {
-      const results = await this.probes.triage();
-      this.s.decision = this.runbook.classify(results, this.s.probeHistory.slice(0, -1), { reportedCause: this.input.suspectedCause, thresholds: this.input.decisionThresholds });
-      this.recorder.decided();
-    }
-    // SLA escalation and stakeholder updates run beside the plan; the observer too (v2).
-    const background = Promise.all([this.comms.slaLoop(), this.comms.updateLoop(), ...(this.v2 ? [this.observer.run()] : [])]);
+    // SLA escalation, stakeholder updates and the observer's real calls run beside the plan.
+    const background = Promise.all([this.comms.slaLoop(), this.comms.updateLoop(), this.observer.run()]);
     let failure: unknown = null;
     try {
       await this.runPlan();
@@ -209,12 +200,11 @@ export class Incident implements JudgedIncident {
   private async planOnce(): Promise<RemediationOutcome> {
     const cause = this.cause;
     if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, ErrorTypes.NoRemediationPlan);
-    const remediate = !this.v2 && cause.legacyRemediate ? cause.legacyRemediate : cause.remediate;
     return CancellationScope.cancellable(async () => {
       this.planScope = CancellationScope.current();
       if (this.interrupted()) throw new Interrupted();
-      const outcome = await remediate(this.context);
-      if (this.v2) await this.settleLeftovers();
+      const outcome = await cause.remediate(this.context);
+      await this.settleLeftovers();
       return outcome;
     });
   }
@@ -246,22 +236,20 @@ export class Incident implements JudgedIncident {
         } catch (err) {
           if (err instanceof ContinueAsNew || err instanceof Interrupted) throw err;
           if (isCancellation(err)) {
-            if (!this.v2 || this.interrupted()) throw err;
+            if (this.interrupted()) throw err;
             if (this.continueAsNewDue) await this.continueAsNew();
             if (!(await this.retriageIfPending())) throw err;
-          } else if (this.v2 && this.interrupted()) {
+          } else if (this.interrupted()) {
             throw new Interrupted();
-          } else if (this.v2) {
+          } else {
             // The fix did not take (or a step errored): a human owns it, nothing is undone.
             await CancellationScope.nonCancellable(() => this.handOver.own(err));
-          } else {
-            throw err;
           }
         }
       }
       this.s.summary = outcome.summary;
-      // Nothing was wrong, or nothing was fixed: `closed`, never a `resolved` that did not happen (v2).
-      await this.closing.close(this.v2 && outcome.resolution === 'closed' ? 'closed' : 'resolved', outcome.summary);
+      // Nothing was wrong, or nothing was fixed: `closed`, never a `resolved` that did not happen.
+      await this.closing.close(outcome.resolution, outcome.summary);
     } catch (err) {
       if (!isCancellation(err) && !(err instanceof Interrupted)) {
         // Continue-as-new unwinds the run by throwing: pass it on, it is not a failure.

@@ -113,8 +113,8 @@ const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause,
 
 function record(incident: JudgedIncident, decision: Decision, why: string): void {
   incident.s.decision = decision;
-  incident.s.causes = [...(incident.s.causes ?? []), causeEntry(decision, why)];
-  upsertAttributes(incident.s, [
+  incident.s.causes = [...incident.s.causes, causeEntry(decision, why)];
+  upsertAttributes([
     { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
     { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
   ]);

@@ -20,29 +20,22 @@ const driftText = (drift: MutationDrift) => drift.knobs.map((k) => `${k.knob} is
 export class MutationLedger {
   private readonly s: IncidentSnapshot;
   private readonly timeline: TimelinePort;
-  private readonly v2: boolean;
   private readonly ask: AskHuman | undefined;
 
   constructor(snapshot: IncidentSnapshot, timeline: TimelinePort, ask?: AskHuman) {
     this.s = snapshot;
     this.timeline = timeline;
-    this.v2 = snapshot.engine === 2;
     this.ask = ask;
   }
 
-  private anchor() {
-    const k = this.s.input.service.kubernetes;
-    return { namespace: k.namespace, deployment: k.deployment };
-  }
-
-  /** Since the catalog only the service's name travels: the worker decides which cluster it is. */
+  /** Only the service's name travels: the worker's catalog decides which cluster and objects it is. */
   private service() {
-    return this.s.serviceName ? { service: this.s.serviceName } : {};
+    return { service: this.s.serviceName };
   }
 
-  /** Before judgement v2 a cancelled plan could cut a change short; since, a change always reaches the ledger. */
+  /** A cancelled plan never cuts a change short: every change it started reaches the ledger. */
   private shielded<T>(fn: () => Promise<T>): Promise<T> {
-    return this.v2 ? CancellationScope.nonCancellable(fn) : fn();
+    return CancellationScope.nonCancellable(fn);
   }
 
   private openIndex(step: string): number {
@@ -71,7 +64,6 @@ export class MutationLedger {
       step,
       op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
       dryRun: this.s.input.policy.dryRun,
-      anchor: this.anchor(),
       ...this.service(),
     };
   }
@@ -91,7 +83,7 @@ export class MutationLedger {
     }
     // Left as a human set it by their choice: the engine holds nothing there to put back.
     if (record.drift && record.keptBecause) return;
-    const request = { record, dryRun: this.s.input.policy.dryRun, anchor: this.anchor(), ...this.service() };
+    const request = { record, dryRun: this.s.input.policy.dryRun, ...this.service() };
     const result = await this.shielded(() => clusterActivities.revertMutation(request));
     this.s.mutations[index] = result;
     if (result.drift) {
@@ -132,7 +124,7 @@ export class MutationLedger {
         })
       : false;
     const choice: DriftChoice = approved ? 'overwrite' : 'keep';
-    const settled = await this.shielded(() => (applying && approved ? again(choice) : clusterActivities.revertMutation({ record, dryRun: this.s.input.policy.dryRun, anchor: this.anchor(), ...this.service(), onDrift: choice })));
+    const settled = await this.shielded(() => (applying && approved ? again(choice) : clusterActivities.revertMutation({ record, dryRun: this.s.input.policy.dryRun, ...this.service(), onDrift: choice })));
     const result: MutationRecord = { ...settled, ...(record.purpose ? { purpose: record.purpose } : {}) };
     if (approved) {
       this.s.mutations[index] = result;

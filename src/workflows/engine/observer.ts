@@ -1,4 +1,4 @@
-import { condition, patched, workflowInfo } from '@temporalio/workflow';
+import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, realRound } from './evidence.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
@@ -121,8 +121,8 @@ export class Observer {
     if (!this.incident.budget.canSpend(evidence.real.length, false)) {
       o.intervalMs = this.backoff();
       // A remainder too small for one real round is as spent as none (an odd remainder of a budget
-      // paid two calls at a time); before the patch such an incident waited with nobody asked.
-      const spent = o.budgetSpent === true || this.incident.budget.exhausted() || (!this.incident.budget.canSpend(evidence.real.length, true) && patched('budget-short-of-a-round'));
+      // paid two calls at a time): otherwise the incident would wait with nobody asked.
+      const spent = o.budgetSpent === true || this.incident.budget.exhausted() || !this.incident.budget.canSpend(evidence.real.length, true);
       if (spent && !o.budgetEscalated) {
         o.budgetEscalated = true;
         await this.incident.escalate('the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it');

@@ -1,8 +1,7 @@
-import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { ErrorTypes, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
 import type { ApprovalStep, MonitorOptions, RecoveryVerdict, VerifyOptions } from './context.ts';
 import { gather } from './evidence.ts';
-import { monitorUntilRecovered, runProbe, runTriage, verifyRecovered } from './monitoring.ts';
 import type { Observer } from './observer.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
 
@@ -15,45 +14,33 @@ export interface ProbeRunnerPorts {
   approval(step: ApprovalStep): Promise<boolean>;
 }
 
-/**
- * The probes and recovery verdicts remediation plans ask for. Judgement v2 judges by the
- * observer's real calls; incidents started before it replay the v1 monitor (monitoring.ts).
- */
+/** The probes and recovery verdicts remediation plans ask for, judged by the observer's real calls. */
 export class ProbeRunner {
   private readonly engine: ProbeEngine & RunControl;
   private readonly observer: ProbeRunnerPorts['observer'];
   private readonly ports: ProbeRunnerPorts;
-  private readonly v2: boolean;
 
   constructor(ports: ProbeRunnerPorts) {
     this.ports = ports;
     this.engine = ports.engine;
     this.observer = ports.observer;
-    this.v2 = ports.engine.s.engine === 2;
   }
 
   probe(spec: ProbeSpecInput, extracted?: Record<string, string | undefined>): Promise<ProbeResult> {
-    return this.v2 ? gather(this.engine, spec, { priority: true, extracted }) : runProbe(this.engine, spec, extracted);
-  }
-
-  /** The v1 Quick Triage (v2 triages in judgement.ts). */
-  triage(): Promise<ProbeResult[]> {
-    return runTriage(this.engine);
+    return gather(this.engine, spec, { priority: true, extracted });
   }
 
   providerRecovered(): boolean {
-    return this.v2 && this.observer.recovered();
+    return this.observer.recovered();
   }
 
   /** After a change: N consecutive real successes make it stable; `confirmRounds` consecutive failures a relapse. */
   async watchAfterChange(options: VerifyOptions = {}): Promise<RecoveryVerdict> {
-    if (!this.v2) return (await verifyRecovered(this.engine)) ? 'stable' : 'relapsed';
-    // Incidents before the patch waited here for real calls a spent budget could no longer make.
-    const askWhenSpent = patched('judge-after-change-without-budget');
     this.observer.restartJudgement();
     const o = this.observer.state;
     const relapse = this.engine.input.timings.confirmRounds;
-    const unjudgeable = () => askWhenSpent && o.budgetSpent === true;
+    // A spent budget can make no more real calls: waiting for them would wait forever, a human is asked.
+    const unjudgeable = () => o.budgetSpent === true;
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0) this.engine.note(`Giving the change ${describeDuration(graceMs)} to take: real calls that fail before then are not a verdict`);
     await this.observer.attend(async () => {
@@ -81,7 +68,6 @@ export class ProbeRunner {
   }
 
   async monitorUntilRecovered(options: MonitorOptions = {}): Promise<void> {
-    if (!this.v2) return monitorUntilRecovered(this.engine, options);
     const observer = this.observer;
     const core = this.engine;
     core.setState('monitoring', `waiting for ${observer.required} consecutive successful real calls`);
@@ -91,13 +77,12 @@ export class ProbeRunner {
       const limit = options.escalateAfterMs && !escalated ? Math.max(0, started + options.escalateAfterMs - Date.now()) : undefined;
       const settledOrDone = () => observer.recovered() || this.engine.budget.exhausted() || observer.state.budgetSpent === true;
       // Without a deadline `condition` resolves to undefined, not true: that is "settled", never a timeout.
-      // Incidents before the patch took it for a timeout and escalated in a loop once the budget was spent.
       const settled = await observer.attend<boolean | void>(() => (limit === undefined ? condition(settledOrDone) : condition(settledOrDone, limit)));
       if (observer.recovered()) break;
       if (settled === false && options.handOver) {
         throw ApplicationFailure.nonRetryable(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`, ErrorTypes.VerificationFailed);
       }
-      if (settled === false || (settled === undefined && !patched('monitor-without-deadline'))) {
+      if (settled === false) {
         escalated = true;
         await core.escalate(options.escalation ?? `still unhealthy after ${Math.round(options.escalateAfterMs! / 60_000)} min of monitoring`);
         continue;

@@ -22,12 +22,12 @@ const nowIso = () => new Date(Date.now()).toISOString();
 const CLOSED_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
 
 /**
- * Search attributes as an upsert. A lean incident sends only the ones whose value differs from
- * what the execution already holds (set at start, or by an earlier upsert): no event that changes nothing.
+ * Search attributes as an upsert: only the ones whose value differs from what the execution already
+ * holds (set at start, or by an earlier upsert), so no history event changes nothing.
  */
-export function upsertAttributes(s: Pick<IncidentSnapshot, 'lean'>, pairs: SearchAttributeUpdatePair[]): void {
+export function upsertAttributes(pairs: SearchAttributeUpdatePair[]): void {
   const attributes = workflowInfo().typedSearchAttributes;
-  const changed = s.lean ? pairs.filter((p) => attributes.get(p.key) !== p.value) : pairs;
+  const changed = pairs.filter((p) => attributes.get(p.key) !== p.value);
   if (changed.length > 0) upsertSearchAttributes(changed);
 }
 
@@ -64,7 +64,7 @@ export class IncidentRecorder implements TimelinePort {
     this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
     const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
     appendBounded(this.s.timeline, entry);
-    if (kind === 'decision' && this.s.causes) this.s.causes = boundCauses(this.s.causes);
+    if (kind === 'decision') this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });
     return entry;
   }
@@ -78,33 +78,20 @@ export class IncidentRecorder implements TimelinePort {
     this.s.state = state;
     this.s.stateVersion += 1;
     this.add('state', `${state}${why ? `: ${why}` : ''}`);
-    upsertAttributes(this.s, [{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
     this.publish();
   }
 
   /** The first entry of a new incident: the state it opens in, as it was reported. */
   open(): void {
-    // A carried-over timeline (continue-as-new) was opened already; the alert that started this
-    // incident may be recorded before it runs (and old histories have no alert entries).
-    // Lean incidents look for the opening state itself: a signal handled before the first run (an
-    // acknowledgement, a note) must not keep the incident from opening.
-    if (this.s.lean ? this.s.timeline.some((e) => e.kind === 'state') : this.s.timeline.some((e) => e.kind !== 'alert')) return;
+    // A carried-over timeline (continue-as-new) was opened already. Signals handled before the first
+    // run (the alert that started it, an acknowledgement, a note) must not keep the incident from opening.
+    if (this.s.timeline.some((e) => e.kind === 'state')) return;
     const input = this.s.input;
     this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
     if (input.runbookDocument) this.add('note', `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`);
-    // The start request set it already (runbook start, the console, the intake): lean incidents skip it.
-    upsertAttributes(this.s, [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
-    this.publish();
-  }
-
-  /** A decision was made (v1): on the timeline, as search attributes, in the memo. */
-  decided(): void {
-    const decision = this.s.decision!;
-    this.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
-    upsertAttributes(this.s, [
-      { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
-      { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
-    ]);
+    // Sent only when the start request did not set it already (runbook start, the console and the intake do).
+    upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
     this.publish();
   }
 
@@ -129,8 +116,8 @@ export class IncidentRecorder implements TimelinePort {
       severity: d?.severity ?? null,
       cause: d?.cause ?? null,
       rationale: d?.rationale ?? null,
-      causes: this.s.causes ?? [],
-      blocker: this.s.blocker ?? null,
+      causes: this.s.causes,
+      blocker: this.s.blocker,
     };
   }
 
@@ -148,12 +135,12 @@ export class IncidentRecorder implements TimelinePort {
       reporter: input.reporter,
       service: input.service.name,
       trigger: input.trigger,
-      // The memo of an incident started before judgement v2 stays as it was.
-      ...(this.s.engine === 2 ? { causes: p.causes.map((c) => c.cause), blocker: p.blocker } : {}),
+      causes: p.causes.map((c) => c.cause),
+      blocker: p.blocker,
       ...(input.runbookDocument ? { runbookDocument: pinOf(input.runbookDocument) } : {}),
     };
-    // Lean: a memo that says what the execution's memo says already is not sent again.
-    if (this.s.lean && JSON.stringify(workflowInfo().memo?.summary) === JSON.stringify(summary)) return;
+    // A memo that says what the execution's memo says already is not sent again.
+    if (JSON.stringify(workflowInfo().memo?.summary) === JSON.stringify(summary)) return;
     upsertMemo({ summary });
   }
 

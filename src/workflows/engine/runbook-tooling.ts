@@ -46,7 +46,7 @@ export interface SimulatorProfile {
 
 export interface BuiltinScenarioDefinition {
   description: string;
-  /** Scenario phases: per endpoint id a behaviour (see README, Scenario files). */
+  /** Scenario phases: per endpoint id a behaviour (see docs/drills.md, Scenario files). */
   phases: Array<Record<string, unknown>>;
   /** What the decision table should conclude (the drill's pass condition). */
   expectedCause: string;

@@ -29,11 +29,9 @@ export interface CauseDefinition {
    */
   confirm?: boolean;
   remediate(ctx: RemediationContext): Promise<RemediationOutcome>;
-  /** The plan as it ran before judgement v2, kept so incidents started then replay unchanged. */
-  legacyRemediate?(ctx: RemediationContext): Promise<RemediationOutcome>;
 }
 
-/** What the engine judges an incident by after triage (judgement v2). */
+/** What the engine judges an incident by after triage: which probes decide, the free hint, the real calls. */
 export interface EvidencePlan {
   /** Probes the decision rests on: when none of them could run, triage is blocked, not guessed. */
   decisive: string[];
@@ -63,13 +61,11 @@ export interface RunbookDefinition {
   defaultService: ServiceTarget;
   /** The Quick Triage probes, run concurrently. */
   triageProbes: ProbeSpecInput[];
-  /** Monitoring re-checks before judgement v2: a free probe most of the time, a billed one now and then. */
-  recheck: { cheap: ProbeSpecInput; billed: ProbeSpecInput; isRecovered(result: ProbeResult): boolean };
   evidence: EvidencePlan;
   /** Decision table: pure, total (never throws). */
   classify(results: ProbeResult[], history?: ProbeResult[][], context?: ClassifyContext): Decision;
   causes: Record<string, CauseDefinition>;
-  /** The runbook's own settings: validated, defaulted, and mapped from what older incidents recorded. */
+  /** The runbook's own settings: validated and defaulted. */
   settings: RunbookSettings;
   /** Outside the workflow: the simulator profile, built-in scenarios and the drill's expectations. */
   tooling: RunbookTooling;

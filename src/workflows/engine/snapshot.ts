@@ -60,15 +60,6 @@ export interface IncidentSnapshot {
   /** Recent probe rounds, for latency percentiles (bounded). */
   probeHistory: ProbeResult[][];
   completedStages: string[];
-  monitor: {
-    healthyStreak: number;
-    polls: number;
-    intervalMs: number;
-    required: number;
-    lastHealthy: boolean | null;
-    startedAt: string;
-    escalated: boolean;
-  } | null;
   secretRefs: Array<{ by: string; stepId?: string; ref: SecretRef; refused?: string }>;
   nextUpdateAt: string | null;
   nextEscalationAt: string | null;
@@ -77,25 +68,17 @@ export interface IncidentSnapshot {
   run: number;
   postmortemPath: string | null;
   summary: string | null;
-  /** 2: judgement v2 (evidence quality, observer, re-triage). Absent: an incident started before it. */
-  engine?: 2;
-  /** The causes the incident was judged to have, in order (v2). */
-  causes?: CauseChange[];
-  /** Why triage cannot run, while blocked (v2). */
-  blocker?: string | null;
+  /** The causes the incident was judged to have, in order. */
+  causes: CauseChange[];
+  /** Why triage cannot run, while blocked. */
+  blocker: string | null;
   observer?: ObserverState | null;
-  /** Times of billed calls in the last hour (v2 rate limit). */
-  billedLog?: string[];
-  /** A human-provided reference the probes use instead of the configured key (v2). */
-  probeKeyRef?: SecretRef | null;
-  /** The catalog name: activities resolve targets from it. Absent: started before the catalog. */
-  serviceName?: string;
-  /**
-   * Since `lean-rounds` (LEAN_ROUNDS_PATCH): a triage round is one activity, timing probes read the
-   * latency of calls the round makes instead of making their own, and an upsert that would change
-   * nothing is not sent. Absent: started before, replays as it ran.
-   */
-  lean?: true;
+  /** Times of billed calls in the last hour (the hourly rate limit). */
+  billedLog: string[];
+  /** A human-provided reference the probes use instead of the configured key. */
+  probeKeyRef: SecretRef | null;
+  /** The catalog name: activities resolve the service's URLs, key and cluster objects from it. */
+  serviceName: string;
   /** The plan could not fix the fault and a human owns the incident (needs_human); null otherwise. */
   handedOver?: { reason: string; at: string; secretRefsSeen: number } | null;
   /** Choices a human made while owning the incident, not yet acted on (bounded: one per choice, consumed in order). */
@@ -108,9 +91,10 @@ export interface IncidentSnapshot {
   alerts?: AlertTally;
 }
 
-export function freshSnapshot(input: IncidentInput, incidentId: string, now: string): IncidentSnapshot {
+export function freshSnapshot(input: IncidentInput, incidentId: string, now: string, serviceName: string): IncidentSnapshot {
   return {
     input,
+    serviceName,
     incidentId,
     startedAt: now,
     endedAt: null,
@@ -127,7 +111,6 @@ export function freshSnapshot(input: IncidentInput, incidentId: string, now: str
     billedProbes: 0,
     probeHistory: [],
     completedStages: [],
-    monitor: null,
     secretRefs: [],
     nextUpdateAt: null,
     nextEscalationAt: null,
@@ -136,7 +119,6 @@ export function freshSnapshot(input: IncidentInput, incidentId: string, now: str
     run: 1,
     postmortemPath: null,
     summary: null,
-    engine: 2,
     causes: [],
     blocker: null,
     observer: null,

@@ -63,13 +63,9 @@ async function pauseHere(method: string): Promise<void> {
   while (!existsSync(join(dir, 'go'))) await new Promise((r) => setTimeout(r, 20));
 }
 
-/**
- * Every method of the target that writes to the cluster: the owner-aware guarded writes the
- * activities use, the restart, and the writes of the pre-owner-record path (a per-mutation
- * prior-state annotation), so a test sees it if that path is ever taken.
- */
+/** The methods of the target that write to the deployment and its CronJobs: the owner-aware guarded writes and the restart. */
 const GUARDED = new Set(['updateDeployment', 'updateCronJob']);
-const WRITES = new Set([...GUARDED, 'restart', 'writeEnv', 'savePriorState', 'clearPriorState', 'setCronJobSuspended', 'backupSecret', 'applySecretKey', 'restoreSecretKey']);
+const WRITES = new Set([...GUARDED, 'restart']);
 
 interface Edit {
   env?: unknown[];

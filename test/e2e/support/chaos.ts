@@ -141,8 +141,8 @@ export async function expireInFlight(client: Client, handle: IncidentHandle, act
 }
 
 export interface LoggedWrite {
-  /** updateDeployment/updateCronJob (guarded, owner-aware) and restart; the others only on the pre-owner-record path. */
-  method: 'updateDeployment' | 'updateCronJob' | 'restart' | 'writeEnv' | 'savePriorState' | 'clearPriorState' | 'setCronJobSuspended' | 'backupSecret' | 'applySecretKey' | 'restoreSecretKey';
+  /** updateDeployment/updateCronJob (guarded, owner-aware) and restart. */
+  method: 'updateDeployment' | 'updateCronJob' | 'restart';
   args: unknown[];
   /** For updateDeployment/updateCronJob: what the written round decided (`null` env / annotation: removed). */
   edit?: {

@@ -3,10 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
-/** Histories recorded before judgement v2 (frozen: they prove old incidents still replay). */
-export const HISTORIES_DIR = fileURLToPath(new URL('../../fixtures/histories/', import.meta.url));
-/** Histories of the current engine, regenerated with RECORD_HISTORIES=1. */
-export const CURRENT_HISTORIES_DIR = `${HISTORIES_DIR}current/`;
+/** Histories of the current engine, regenerated with RECORD_HISTORIES=1 (test/workflows/replay.test.ts replays them). */
+export const CURRENT_HISTORIES_DIR = fileURLToPath(new URL('../../fixtures/histories/current/', import.meta.url));
 
 const History = proto.temporal.api.history.v1.History;
 /** protobufjs' own object form (enums and 64-bit numbers as strings, bytes as base64): JSON that round-trips exactly. */

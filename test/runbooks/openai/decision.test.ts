@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../../src/contract/index.ts';
-import { classifyOpenAi, OPENAI_CAUSES, OPENAI_DECISION_TABLE, openAiRecovered } from '../../../src/runbooks/openai/decision.ts';
+import { classifyOpenAi, OPENAI_CAUSES, OPENAI_DECISION_TABLE } from '../../../src/runbooks/openai/decision.ts';
 import { OPENAI_PROBE_IDS as P } from '../../../src/runbooks/openai/probes.ts';
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({ probe, ok: true, httpStatus: probe === P.dns ? null : 200, errorKind: null, latencyMs: 300, detail: '', billed: false, ...over });
@@ -47,13 +47,6 @@ describe('OpenAI decision table: one row per case', () => {
     expect(classifyOpenAi(outage)).toMatchObject({ cause: 'provider_outage', confidence: 'medium' });
     expect(classifyOpenAi(replace(outage, ok(P.statusPage, { extractedField: 'major' })))).toMatchObject({ cause: 'provider_outage', confidence: 'high' });
     expect(classifyOpenAi(healthy('major'))).toMatchObject({ cause: 'healthy', confidence: 'medium' });
-  });
-
-  it('recovery by one re-check: the status page must say none; a real call must succeed', () => {
-    expect(openAiRecovered(ok(P.statusPage, { extractedField: 'none' }))).toBe(true);
-    expect(openAiRecovered(ok(P.statusPage, { extractedField: 'minor' }))).toBe(false);
-    expect(openAiRecovered(http(P.chat, 500))).toBe(false);
-    expect(openAiRecovered(ok(P.chat))).toBe(true);
   });
 });
 

@@ -43,6 +43,7 @@ export const outageFor = (ms: number) => ({ elapsedMs }: { elapsedMs: number }) 
 /** Production-like timings: the time-skipping server makes hours cheap. */
 export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft & { service: ServiceTarget } {
   return {
+    runbook: 'ideogram',
     trigger: 'alert',
     reporter: 'alice',
     symptom: 'all generations fail',

@@ -15,7 +15,7 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   });
   if (!approved) {
     ctx.note(`Concurrency unchanged by decision: 429s continue; if sustained, ask Ideogram for a higher limit (${PROVIDER_CONTACT}).`);
-    await ctx.monitorUntilRecovered({ billedEvery: 1 });
+    await ctx.monitorUntilRecovered();
     return { resolution: 'resolved', summary: 'Rate limiting subsided without a concurrency change.' };
   }
   await ctx.stage('concurrency-reduced', async () => {
@@ -24,7 +24,6 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     ctx.setState('mitigated', `${CONCURRENCY}=${REDUCED_CONCURRENCY}`);
   });
   await ctx.monitorUntilRecovered({
-    billedEvery: 1,
     escalateAfterMs: ideogramSettings(ctx.input).rateLimitWindowMs,
     escalation: `429s persist at ${CONCURRENCY}=${REDUCED_CONCURRENCY}: contact Ideogram for a limit increase (${PROVIDER_CONTACT})`,
     // The cut did not cure it within the provider's window: a human owns it, the cut stays.

@@ -9,8 +9,6 @@ interface EnvKnobPlan {
   because: string;
   /** The variable is read at start only: restart the deployment after each change. */
   restart: boolean;
-  /** Real calls decide recovery on every poll (a rate limit shows only there). */
-  billedEvery?: number;
   summary: string;
 }
 
@@ -24,7 +22,7 @@ export async function turnKnobUntilRecovered(ctx: RemediationContext, plan: EnvK
   const on = await ctx.approval({ stepId: plan.step, description: `${plan.because}: set ${plan.name}=${plan.value} on deployment/${d.deployment}`, kubectl: `${setEnvKubectl(d, `${plan.name}=${plan.value}`)}${restart}` });
   if (!on) {
     ctx.note(`${plan.name} left unchanged by decision; monitoring until the provider recovers.`);
-    await ctx.monitorUntilRecovered({ billedEvery: plan.billedEvery });
+    await ctx.monitorUntilRecovered();
     return { resolution: 'resolved', summary: `The provider recovered; ${plan.name} was not changed.` };
   }
   await ctx.stage(`${plan.step}-applied`, async () => {
@@ -33,7 +31,7 @@ export async function turnKnobUntilRecovered(ctx: RemediationContext, plan: EnvK
     await ctx.waitForRollout();
     ctx.setState('mitigated', `${plan.name}=${plan.value}`);
   });
-  await ctx.monitorUntilRecovered({ billedEvery: plan.billedEvery });
+  await ctx.monitorUntilRecovered();
   const off = await ctx.approval({ stepId: `restore-${plan.step}`, description: `Real calls succeed again: restore ${plan.name} to its recorded value`, kubectl: `${setEnvKubectl(d, `${plan.name}=<recorded value>`)}${restart}` });
   if (!off) {
     ctx.keep(plan.step, `restoring ${plan.name} was declined: left at ${plan.value}`);
