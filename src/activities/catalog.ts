@@ -14,7 +14,7 @@ import {
   type ResolvedService,
   type SecretRef,
 } from '../contract/index.ts';
-import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
+import { defaultRunbookId, documentPinOf, getRunbook } from '../runbooks/index.ts';
 import type { ApplyMutationRequest, RevertMutationRequest } from './kubernetes/index.ts';
 import { runProbeRound } from './probes/index.ts';
 
@@ -134,7 +134,9 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
       if (req.runbook && req.runbook !== resolved.runbook) {
         throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, ErrorTypes.UnknownService);
       }
-      return resolved;
+      // A document runbook travels with the answer: the incident is pinned to the text loaded now.
+      const runbookDocument = documentPinOf(resolved.runbook);
+      return runbookDocument ? { ...resolved, runbookDocument } : resolved;
     },
     /** Whether a human-provided reference may be used for this service (refused: the reason). */
     async checkSecretRef(req: { service: string; ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {

@@ -30,6 +30,7 @@ interface MemoSummary {
   cause?: string | null;
   rationale?: string | null;
   symptom?: string;
+  runbookDocument?: IncidentStatus['runbookDocument'];
 }
 
 export async function statusOfClosed(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
@@ -60,5 +61,6 @@ export async function statusOfClosed(handle: IncidentHandle, description: Workfl
     symptom: memo.symptom ?? '',
     responseDueAt: null,
     endedAt: description.closeTime?.toISOString() ?? null,
+    runbookDocument: memo.runbookDocument ?? null,
   };
 }

@@ -32,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import('./commands/serve.ts'),
   'login-link': () => import('./commands/login-link.ts'),
   schedule: () => import('./commands/schedule.ts'),
+  lint: () => import('./commands/lint.ts'),
+  test: () => import('./commands/test.ts'),
 };
 
 /**
@@ -59,6 +61,13 @@ export async function buildProgram(ctx: CliContext, only?: string): Promise<Comm
 
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   const first = argv[0];
+  try {
+    // Every command knows the runbook documents (`lint` reads only the files it is given).
+    const { loadRunbookDocuments } = await import('../app/runbook-documents.ts');
+    loadRunbookDocuments(first === 'lint' ? undefined : ctx.env.RUNBOOK_RUNBOOKS_DIR);
+  } catch (err) {
+    return reportError(err, ctx);
+  }
   const program = await buildProgram(ctx, first !== undefined && !first.startsWith('-') ? first : undefined);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -95,6 +95,8 @@ export const EnvSchema = z.object({
   RUNBOOK_WORKER_CACHE: z.coerce.number().int().min(0).optional(),
   RUNBOOK_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
   RUNBOOK_WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
+  /** Runbook documents (docs/runbooks.md): every *.yaml / *.yml / *.json here is loaded at start; a bad one stops the worker. */
+  RUNBOOK_RUNBOOKS_DIR: z.string().min(1).optional(),
   /**
    * Worker Versioning (docs/upgrades.md). The deployment is every worker of one engine; default: the task queue
    * (with '.' and ':', which the server refuses in the name, as '-'). The build id names the workflow code the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeSecretRef, FreeTextSchema, SECRET_REF_MAX, IncidentIdSchema, PersonNameSchema, type SecretRef } from './common.ts';
-import { ApprovalPolicySchema, IncidentTimingsSchema, ServiceTargetSchema, type ApprovalPolicy, type ServiceTarget } from './incident.ts';
+import { ApprovalPolicySchema, IncidentTimingsSchema, ServiceTargetSchema, type ApprovalPolicy, type RunbookDocumentPin, type ServiceTarget } from './incident.ts';
 import { lazySchema } from './lazy-schema.ts';
 
 export const ServiceNameSchema = lazySchema(() => z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name like image-service (lowercase letters, digits, . _ -)'));
@@ -49,6 +49,8 @@ export interface ResolvedService {
   policy: ApprovalPolicy;
   billedProbeBudget?: number;
   billedProbesPerHour?: number;
+  /** The runbook's document, when it is one: pinned into the incident's input. */
+  runbookDocument?: RunbookDocumentPin;
 }
 
 /**

@@ -171,6 +171,22 @@ export const ServiceTargetSchema = lazySchema(() => z.object({
 }));
 export type ServiceTarget = z.infer<typeof ServiceTargetSchema>;
 
+/**
+ * The runbook document an incident started with (docs/runbooks.md), carried in its input so that
+ * it replays and finishes on that text whatever the worker loads later: its id, version and the
+ * SHA-256 of its text, and the document as the worker validated it (defaults filled in).
+ */
+export const RunbookDocumentPinSchema = lazySchema(() => z.object({
+  id: z.string().min(1),
+  version: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  document: z.unknown(),
+}));
+export type RunbookDocumentPin = z.infer<typeof RunbookDocumentPinSchema>;
+
+/** `payments v3 (sha256 1f2e3d4c5b6a)`: how people see which document an incident runs. */
+export const describeRunbookDocument = (pin: { id: string; version: number; sha256: string }) => `${pin.id} v${pin.version} (sha256 ${pin.sha256.slice(0, 12)})`;
+
 export const IncidentInputSchema = lazySchema(() => z.object({
   runbook: z.string().min(1),
   trigger: z.enum(['manual', 'alert', 'drill', 'synthetic']),
@@ -189,6 +205,8 @@ export const IncidentInputSchema = lazySchema(() => z.object({
   /** Billed calls per rolling hour: decides how often a real call may be made while monitoring. */
   billedProbesPerHour: z.number().int().min(1).default(40),
   drill: z.boolean().default(false),
+  /** Set when the runbook is a document: the incident is pinned to this exact text. */
+  runbookDocument: RunbookDocumentPinSchema.optional(),
 }));
 export type IncidentInput = z.infer<typeof IncidentInputSchema>;
 export type IncidentInputDraft = z.input<typeof IncidentInputSchema>;
@@ -258,6 +276,8 @@ export const IncidentStatusSchema = lazySchema(() => z.object({
   responseDueAt: z.string().nullable().default(null),
   /** When the incident ended; null while it is open. */
   endedAt: z.string().nullable().default(null),
+  /** The runbook document the incident is pinned to (null for a runbook compiled into the engine). */
+  runbookDocument: z.object({ id: z.string(), version: z.number().int(), sha256: z.string() }).nullable().default(null),
 }));
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 

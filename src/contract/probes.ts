@@ -19,6 +19,8 @@ export const ProbeSpecSchema = lazySchema(() => z.discriminatedUnion('kind', [
     multipart: z.record(z.string(), z.string()).optional(),
     /** Header that carries the service's API key as is (resolved inside the activity); `auth` for a scheme. */
     authHeader: z.string().optional(),
+    /** Fixed request headers the API requires (e.g. a version header): never a credential, which only `auth` sends. */
+    headers: z.record(z.string(), z.string()).optional(),
     /** How the key is sent: `<header>: <prefix><key>`, e.g. `{header: 'Authorization', prefix: 'Bearer '}`. */
     auth: z.object({ header: z.string().min(1), prefix: z.string().optional() }).optional(),
     /** Costs money at the provider: counted against the incident's probe budget. */

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import type { TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
+import { loadRunbookDocuments } from '../app/runbook-documents.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
 import { checkWorkerMetricsConfig } from './metrics.ts';
@@ -20,6 +21,8 @@ import { deploymentNameOf, workerVersionOf } from './deployment.ts';
  * would leave a process that printed an error and went on running.
  */
 export function workerPreflight(config: AppConfig): ActivityDeps {
+  // The catalog names runbooks: every document is loaded (and a bad one refused) before it is read.
+  loadRunbookDocuments(config.RUNBOOK_RUNBOOKS_DIR);
   const deps = activityDepsFromConfig(config);
   checkWorkerMetricsConfig(config);
   deploymentNameOf(config);

@@ -3,13 +3,14 @@ import { parse as parseYaml } from 'yaml';
 import { ServiceCatalog } from '../activities/catalog.ts';
 import { describeSecretRef, describeUnknownKey, jsonPath, ServiceCatalogSchema, unknownKeys, type CatalogEntry, type UnknownKey } from '../contract/index.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
-import { defaultRunbookId, getRunbook, runbookIds } from '../runbooks/index.ts';
+import { defaultRunbookId, getRunbook, isBuiltinRunbook, runbookIds } from '../runbooks/index.ts';
 import { keyRefVariable, serviceFromConfig } from './service-config.ts';
 import { requireNoVariablesWithoutEffect, withAutoApprovalSwitch, withGlobalSwitches } from './file-and-variables.ts';
 
 /** Without a catalog file: one service per runbook, from the RUNBOOK_* variables (the quick start). */
 export function entriesFromEnv(config: AppConfig): CatalogEntry[] {
-  const entries = runbookIds().map(getRunbook).map((runbook): CatalogEntry => {
+  // A document from RUNBOOK_RUNBOOKS_DIR gets no service from variables: only a catalog file says where its provider is.
+  const entries = runbookIds().filter(isBuiltinRunbook).map(getRunbook).map((runbook): CatalogEntry => {
     const { name, ...target } = serviceFromConfig(config, runbook);
     const keyRef = describeSecretRef(target.apiKeyRef);
     return {

@@ -12,7 +12,9 @@ import {
 } from '../contract/index.ts';
 import { catalogActivities } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { runbookForIncident } from '../runbooks/index.ts';
+import { documentTimings } from '../runbooks/documents/compile.ts';
+import type { RunbookDocument } from '../runbooks/documents/schema.ts';
 import { Incident } from './engine/incident.ts';
 import { registerIncidentHandlers } from './handlers.ts';
 import { freshSnapshot, type IncidentSnapshot } from './engine/snapshot.ts';
@@ -51,6 +53,7 @@ function answerWhileResolving(start: { service: string; runbook?: string; report
     symptom: start.symptom,
     responseDueAt: null,
     endedAt: null,
+    runbookDocument: null,
   }));
 }
 
@@ -63,8 +66,13 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
     throw ApplicationFailure.nonRetryable(failureMessage(err), ErrorTypes.UnknownService);
   });
+  const pinned = resolved.runbookDocument;
+  // A document's severity table sets the SLAs and update intervals the start request leaves out.
+  const timings = pinned ? withDocumentTimings(pinned.document as RunbookDocument, request.timings, (arg as { timings?: RequestedTimings }).timings) : request.timings;
   const input = IncidentInputSchema.parse({
     ...request,
+    ...(timings ? { timings } : {}),
+    ...(pinned ? { runbookDocument: pinned } : {}),
     runbook: resolved.runbook,
     service: resolved.target,
     policy: resolved.policy,
@@ -75,12 +83,20 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   return freshSnapshot(input, workflowInfo().workflowId, workflowInfo().startTime.toISOString(), resolved.name);
 }
 
+type RequestedTimings = { slaMs?: Record<string, number>; updateEveryMs?: Record<string, number | null> };
+
+/** The start request's timings (defaults filled in), with the document's where the request itself named none. */
+function withDocumentTimings(doc: RunbookDocument, parsed: IncidentStart['timings'], raw: RequestedTimings | undefined): IncidentStart['timings'] {
+  const own = documentTimings(doc);
+  return { ...parsed, slaMs: { ...parsed?.slaMs, ...own.slaMs, ...raw?.slaMs }, updateEveryMs: { ...parsed?.updateEveryMs, ...own.updateEveryMs, ...raw?.updateEveryMs } };
+}
+
 /** One durable incident: triage → decide → approve → remediate → monitor → revert → postmortem. */
 export async function incidentWorkflow(arg: IncidentWorkflowArg): Promise<IncidentResult> {
   const snapshot = 'continuation' in arg ? arg.continuation : await fromCatalog(arg);
   let runbook;
   try {
-    runbook = getRunbook(snapshot.input.runbook);
+    runbook = runbookForIncident(snapshot.input);
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }

@@ -12,7 +12,7 @@ import {
   type SyntheticCheckInput,
   type SyntheticCheckResult,
 } from '../contract/index.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { runbookForIncident, runbookIds } from '../runbooks/index.ts';
 import { catalogActivities, probeActivities } from './engine/activities.ts';
 import { failureMessage, unrunnable } from './engine/evidence.ts';
 
@@ -54,14 +54,17 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
     throw ApplicationFailure.nonRetryable(`invalid synthetic check: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidSyntheticCheck);
   }
   const input = parsed.data;
+  // The worker's catalog decides where probes go; a service it does not know (or of another runbook)
+  // fails the check. A document runbook comes with that answer: the check runs the text loaded now.
+  const compiledIn = runbookIds().includes(input.runbook);
+  const resolved = compiledIn ? undefined : await catalogActivities.resolveService({ name: input.service, runbook: input.runbook });
   let runbook;
   try {
-    runbook = getRunbook(input.runbook);
+    runbook = runbookForIncident({ runbook: input.runbook, runbookDocument: resolved?.runbookDocument });
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
-  // The worker's catalog decides where probes go; a service it does not know (or of another runbook) fails the check.
-  await catalogActivities.resolveService({ name: input.service, runbook: runbook.id });
+  if (compiledIn) await catalogActivities.resolveService({ name: input.service, runbook: runbook.id });
 
   const billedSpecs = runbook.triageProbes.filter((p) => p.billed === true);
   const cost = billedSpecs.length;

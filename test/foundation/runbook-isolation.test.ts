@@ -5,7 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadRunbookDocuments } from '../../src/app/runbook-documents.ts';
 import { runbookIds } from '../../src/runbooks/index.ts';
+
+// The built-in documents are runbooks too: no generic file may name them either.
+loadRunbookDocuments();
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const GENERIC = ['workflows', 'contract', 'activities', 'worker', 'app', 'cli', 'simulator', 'config', 'server', 'infra'].map((d) => join(ROOT, 'src', d));

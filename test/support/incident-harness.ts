@@ -74,6 +74,48 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Polls the incident's status until `predicate` holds (or fails after `timeoutMs`). */
+export async function waitForStatus(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 30_000): Promise<IncidentStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Answers every pending approval once (as `answer` says) until the incident ends; its result. */
+export async function answerUntilDone(handle: IncidentHandle, answer: (pending: IncidentStatus['pendingApprovals'][number]) => Promise<void>): Promise<IncidentResult> {
+  // Keyed by request time too: a step asked again (after a relapse, a re-triage) is a new question.
+  const answered = new Set<string>();
+  for (;;) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return handle.result();
+    const status = await handle.query(statusQuery).catch(() => null);
+    for (const pending of status?.pendingApprovals ?? []) {
+      const question = `${pending.stepId}@${pending.requestedAt}`;
+      if (answered.has(question)) continue;
+      answered.add(question);
+      await answer(pending);
+    }
+    // Not tighter: with many incidents, the queries themselves would compete with the workflow tasks.
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Stops what a test started, in order: the worker (if it ran), the client, the connection, the simulator, the files. */
+export async function stopStack(stack: { worker: Worker; running: Promise<void> | undefined; closeClient: () => Promise<void>; connection: NativeConnection; sim: RunningSimulator; dir: string }): Promise<void> {
+  if (stack.running) {
+    stack.worker.shutdown();
+    await stack.running;
+  }
+  await stack.closeClient();
+  await stack.connection.close();
+  await stack.sim.stop();
+  await rm(stack.dir, { recursive: true, force: true });
+}
+
 export async function startHarness(
   options: {
     scenario?: string;
@@ -172,44 +214,15 @@ export async function startHarness(
     async start(overrides = {}, workflowId = `${taskQueue}-incident`) {
       return client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [startRequest(overrides)] });
     },
-    async waitFor(handle, predicate, what) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const status = await handle.query(statusQuery);
-        if (predicate(status)) return status;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-    async approveWhenAsked(handle, by = 'bob') {
-      // Keyed by request time too: a step asked again (after a relapse, a re-triage) is a new question.
-      const answered = new Set<string>();
-      for (;;) {
-        const description = await handle.describe();
-        if (description.status.name !== 'RUNNING') return handle.result();
-        const status = await handle.query(statusQuery).catch(() => null);
-        for (const pending of status?.pendingApprovals ?? []) {
-          const question = `${pending.stepId}@${pending.requestedAt}`;
-          if (answered.has(question)) continue;
-          answered.add(question);
-          if (pending.stepId === 'new-key-reference') await handle.signal(provideSecretRefSignal, { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
-          else await handle.signal(approveSignal, { stepId: pending.stepId, by });
-        }
-        // Not tighter: with many incidents, the queries themselves would compete with the workflow tasks.
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    },
+    waitFor: (handle, predicate, what) => waitForStatus(handle, predicate, what),
+    approveWhenAsked: (handle, by = 'bob') =>
+      answerUntilDone(handle, (pending) =>
+        pending.stepId === 'new-key-reference'
+          ? handle.signal(provideSecretRefSignal, { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } })
+          : handle.signal(approveSignal, { stepId: pending.stepId, by }),
+      ),
     startWorker,
-    async close() {
-      if (running) {
-        worker.shutdown();
-        await running;
-      }
-      await close();
-      await connection.close();
-      await sim.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: () => stopStack({ worker, running, closeClient: close, connection, sim, dir }),
   };
   return harness;
 }

@@ -85,7 +85,7 @@ async function executeHttpProbe(
     return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: no ${spec.urlFrom} configured`, source: 'self' };
   }
   const url = spec.urlFrom === 'statusPageUrl' ? root : new URL(spec.path, root.endsWith('/') ? root : `${root}/`).toString();
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...spec.headers };
   const secrets: string[] = [];
   const auth = spec.auth ?? (spec.authHeader ? { header: spec.authHeader } : undefined);
   // The key goes to the service's own API and nowhere else: not its status page, not an absolute

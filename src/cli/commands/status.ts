@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
-import { actionContextOf, healthText, offeredActions, revertWarning, terminalSafe, type HumanAction, type IncidentStatus } from '../../contract/index.ts';
+import { actionContextOf, describeRunbookDocument, healthText, offeredActions, revertWarning, terminalSafe, type HumanAction, type IncidentStatus } from '../../contract/index.ts';
 
 const CHOICE_COMMANDS: Partial<Record<HumanAction, (id: string) => string>> = {
   verify_again: (id) => `runbook verify ${id} --by <you>`,
@@ -21,6 +21,7 @@ export function formatStatus(s: IncidentStatus): string {
     `owner: ${s.owner ? `@${s.owner}` : 'unassigned'}   next update: ${s.nextUpdateAt ?? '-'}   started: ${s.startedAt}`,
   ];
   if (s.rationale) lines.push(`why: ${s.rationale}`);
+  if (s.runbookDocument) lines.push(`runbook document: ${describeRunbookDocument(s.runbookDocument)}`);
   if (s.monitor) lines.push(`monitoring: ${healthText(s.monitor)} (${s.monitor.polls} polls)`);
   if (s.handedOver) {
     lines.push(`A HUMAN OWNS IT since ${s.handedOver.at}: ${s.handedOver.reason}`);

@@ -1,6 +1,7 @@
 /** The Ideogram runbook's own settings: where its key lives in the cluster, its batch jobs, its policy switches. */
 import { z } from 'zod';
-import { unknownKeyProblem, unknownKeys, type IncidentInput, type ServiceTarget } from '../../contract/index.ts';
+import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
+import { settingsProblems } from '../kit/settings-problems.ts';
 import type { RunbookSettings } from '../types.ts';
 import { lazySchema } from '../../contract/lazy-schema.ts';
 
@@ -30,13 +31,7 @@ export const ideogramSettingsOf = (service: ServiceTarget): IdeogramSettings => 
 export const ideogramSettings = (input: IncidentInput): IdeogramSettings => ideogramSettingsOf(input.service);
 
 export const ideogramSettingsDefinition: RunbookSettings = {
-  validate: (raw) => {
-    // A misspelt setting is named with the one it most likely stands for.
-    const unknown = unknownKeys(IdeogramSettingsSchema, raw ?? {});
-    if (unknown.length > 0) return unknown.map((k) => ({ path: k.path, message: unknownKeyProblem(k) }));
-    const parsed = IdeogramSettingsSchema.safeParse(raw ?? {});
-    return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
-  },
+  validate: (raw) => settingsProblems(IdeogramSettingsSchema, raw),
   fromConfig: (config) =>
     defined({
       secretName: config.RUNBOOK_K8S_SECRET,

@@ -1,6 +1,7 @@
 /** The OpenAI runbook's own settings: where its key lives in the cluster and which batch jobs spend quota. */
 import { z } from 'zod';
-import { unknownKeyProblem, unknownKeys, type IncidentInput, type ServiceTarget } from '../../contract/index.ts';
+import type { IncidentInput, ServiceTarget } from '../../contract/index.ts';
+import { settingsProblems } from '../kit/settings-problems.ts';
 import type { RunbookSettings } from '../types.ts';
 import { lazySchema } from '../../contract/lazy-schema.ts';
 
@@ -20,13 +21,7 @@ export const openAiSettingsOf = (service: ServiceTarget): OpenAiSettings => Open
 export const openAiSettings = (input: IncidentInput): OpenAiSettings => openAiSettingsOf(input.service);
 
 export const openAiSettingsDefinition: RunbookSettings = {
-  validate: (raw) => {
-    // A misspelt setting is named with the one it most likely stands for.
-    const unknown = unknownKeys(OpenAiSettingsSchema, raw ?? {});
-    if (unknown.length > 0) return unknown.map((k) => ({ path: k.path, message: unknownKeyProblem(k) }));
-    const parsed = OpenAiSettingsSchema.safeParse(raw ?? {});
-    return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
-  },
+  validate: (raw) => settingsProblems(OpenAiSettingsSchema, raw),
   // Configured by a catalog file (target.settings); the RUNBOOK_* variables are the first runbook's.
   fromConfig: () => ({}),
   ownObjects: (service) => {

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../app/audit.ts';
-import { actionContextOf, actionRule, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
+import { actionContextOf, actionRule, describeRunbookDocument, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -51,6 +51,7 @@ export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'a
   const responder = hasRole(identity, 'responder') && view.running;
   // The pending action comes right under the header: on a phone it is on the first screen.
   return html`${incidentHeader(s, now)}
+${s.runbookDocument ? html`<p class="runbook-document">Runbook document ${describeRunbookDocument(s.runbookDocument)}</p>` : ''}
 ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
 ${responder ? handOverWithoutRequest(id, s, view.allowedSecretRefs ?? [], csrf) : ''}
 <section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor, now)) : html`<p>None.</p>`}</section>

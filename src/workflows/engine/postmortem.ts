@@ -1,4 +1,4 @@
-import { digestTimeline, humanDuration, markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
+import { describeRunbookDocument, digestTimeline, humanDuration, markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -17,6 +17,8 @@ export interface PostmortemInput {
   actionItems: string[];
   owner: string | null;
   state: string;
+  /** The runbook document the incident ran on, when it is one. */
+  runbookDocument?: { id: string; version: number; sha256: string } | null;
 }
 
 const hhmm = (iso: string) => iso.slice(11, 16);
@@ -71,6 +73,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     `- **Incident:** ${input.incidentId}`,
     `- **Outcome:** ${input.state}`,
     `- **Owner:** ${input.owner ? `@${md(input.owner)}` : 'unassigned'}`,
+    ...(input.runbookDocument ? [`- **Runbook:** document ${md(describeRunbookDocument(input.runbookDocument))}`] : []),
     '',
     '### Summary',
     md(input.summary),

@@ -2,7 +2,9 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   communicationStatus,
+  describeRunbookDocument,
   SEARCH_ATTRIBUTES,
+  type RunbookDocumentPin,
   type IncidentResult,
   type IncidentState,
   type IncidentStatus,
@@ -30,6 +32,9 @@ export function upsertAttributes(pairs: SearchAttributeUpdatePair[]): void {
 }
 
 /** What every outside view of the incident shares: status(), the memo and result() all start here. */
+/** What people see of a pinned document: never the document itself. */
+const pinOf = (pin: RunbookDocumentPin | undefined) => (pin ? { id: pin.id, version: pin.version, sha256: pin.sha256 } : null);
+
 export interface IncidentProjection {
   runbook: string;
   title: string;
@@ -84,6 +89,7 @@ export class IncidentRecorder implements TimelinePort {
     if (this.s.timeline.some((e) => e.kind === 'state')) return;
     const input = this.s.input;
     this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
+    if (input.runbookDocument) this.add('note', `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`);
     // Sent only when the start request did not set it already (runbook start, the console and the intake do).
     upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
     this.publish();
@@ -131,6 +137,7 @@ export class IncidentRecorder implements TimelinePort {
       trigger: input.trigger,
       causes: p.causes.map((c) => c.cause),
       blocker: p.blocker,
+      ...(input.runbookDocument ? { runbookDocument: pinOf(input.runbookDocument) } : {}),
     };
     // A memo that says what the execution's memo says already is not sent again.
     if (JSON.stringify(workflowInfo().memo?.summary) === JSON.stringify(summary)) return;
@@ -161,6 +168,7 @@ export class IncidentRecorder implements TimelinePort {
       symptom: this.s.input.symptom,
       responseDueAt: this.s.acknowledgedBy === null && !this.isClosed() ? (this.s.nextEscalationAt ?? null) : null,
       endedAt: this.s.endedAt,
+      runbookDocument: pinOf(this.s.input.runbookDocument),
     };
   }
 
@@ -181,6 +189,7 @@ export class IncidentRecorder implements TimelinePort {
       actionItems: (p.cause ? this.runbook.causes[p.cause]?.actionItems : undefined) ?? [],
       owner: this.s.acknowledgedBy,
       state: p.state,
+      runbookDocument: pinOf(this.s.input.runbookDocument),
     });
   }
 

@@ -1,0 +1,7 @@
+/** The building blocks every part of the runbook document schema uses. */
+import { z } from 'zod';
+
+export const Id = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, - and _, starting with a letter');
+export const Text = z.string().min(1);
+/** How the service's key is sent: `<header>: <prefix><key>`. */
+export const Auth = z.object({ header: Text, prefix: z.string().optional() }).strict();

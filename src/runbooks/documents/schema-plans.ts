@@ -1,0 +1,106 @@
+/** The plan part of the runbook document format: the engine's step library and the outcomes of a step. */
+import { z } from 'zod';
+import { Id, Text } from './schema-parts.ts';
+
+/** What happens when an approval is declined, a secret is not given or a check fails. */
+export const Outcome = z.union([
+  z.enum(['continue', 'handOver']),
+  z.object({ resolve: Text }).strict(),
+  z.object({ close: Text }).strict(),
+  z.object({ goto: Id }).strict(),
+]);
+
+export type OutcomeShape = z.infer<typeof Outcome>;
+
+export interface StepShape {
+  note?: string;
+  notify?: string;
+  approve?: { id: string; description: string; then?: StepShape[]; onDecline: OutcomeShape; orRecovered?: boolean; neverAutoApprove?: boolean; autoApproveWhen?: string };
+  askSecret?: { id: string; description: string; onMissing: OutcomeShape };
+  inspectKey?: true;
+  setEnv?: { id: string; name: string; value: string };
+  applySecret?: { id: string; secret: string; from: string };
+  suspendCronJobs?: { id: string; cronJobs: string };
+  restart?: { id: string };
+  waitForRollout?: true;
+  mitigated?: string;
+  reverting?: string;
+  revert?: { step: string; restart?: string };
+  keep?: { step: string; reason: string };
+  verify?: { graceMs?: number; graceSetting?: string; onFail: OutcomeShape };
+  watch?: { graceMs?: number; graceSetting?: string; onRelapse: OutcomeShape };
+  waitForRecovery?: { escalateAfterMs?: number; escalation?: string; handOver?: boolean };
+  falseAlarm?: true;
+  resolve?: string;
+  close?: string;
+  goto?: string;
+}
+
+const Grace = { graceMs: z.number().int().positive().optional(), graceSetting: Id.optional() };
+
+/** The engine's step library: a step is an object with exactly one of these keys. No step runs a command. */
+export const STEP_LIBRARY = [
+  'note', 'notify', 'approve', 'askSecret', 'inspectKey', 'setEnv', 'applySecret', 'suspendCronJobs', 'restart', 'waitForRollout',
+  'mitigated', 'reverting', 'revert', 'keep', 'verify', 'watch', 'waitForRecovery', 'falseAlarm', 'resolve', 'close', 'goto',
+] as const;
+
+export const Step: z.ZodType<StepShape> = z.lazy(() =>
+  z
+    .object({
+      note: Text.optional(),
+      /** Notifies the escalation channel. */
+      notify: Text.optional(),
+      /** A human approves the change its `then` steps make (rendered as kubectl); declined: `onDecline`. */
+      approve: z
+        .object({
+          id: Id,
+          description: Text,
+          then: z.array(Step).optional(),
+          onDecline: Outcome.default('continue'),
+          /** Also settled when real calls show the provider healthy again. */
+          orRecovered: z.boolean().optional(),
+          neverAutoApprove: z.boolean().optional(),
+          /** A boolean setting: when true, approved without waiting for a human. */
+          autoApproveWhen: Id.optional(),
+        })
+        .strict()
+        .optional(),
+      askSecret: z.object({ id: Id, description: Text, onMissing: Outcome.default({ close: 'No secret reference was provided: nothing changed; handed back to a human.' }) }).strict().optional(),
+      /** Notes whether the service's current key is present and its length (never its value). */
+      inspectKey: z.literal(true).optional(),
+      setEnv: z.object({ id: Id, name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), value: z.string() }).strict().optional(),
+      applySecret: z.object({ id: Id, secret: Id, from: Id }).strict().optional(),
+      suspendCronJobs: z.object({ id: Id, cronJobs: Id }).strict().optional(),
+      /** Rollout restart of the service's deployment, then wait for the rollout. */
+      restart: z.object({ id: Id }).strict().optional(),
+      waitForRollout: z.literal(true).optional(),
+      mitigated: Text.optional(),
+      reverting: Text.optional(),
+      /** Puts back what a step changed (a no-op when it changed nothing); `restart` restarts after. */
+      revert: z.object({ step: Id, restart: Id.optional() }).strict().optional(),
+      keep: z.object({ step: Id, reason: Text }).strict().optional(),
+      /** Real calls succeed (after the grace period the change needs to take). */
+      verify: z.object({ ...Grace, onFail: Outcome.default('handOver') }).strict().optional(),
+      /** After a change: stable after N real successes, or relapsed. */
+      watch: z.object({ ...Grace, onRelapse: Outcome.default('handOver') }).strict().optional(),
+      /** Polls until the provider is healthy for N consecutive real checks. */
+      waitForRecovery: z
+        .object({
+          /** Escalate once when still unhealthy after this long, with `escalation` as the message. */
+          escalateAfterMs: z.number().int().positive().optional(),
+          escalation: Text.optional(),
+          /** Still unhealthy after `escalateAfterMs`: the plan has not worked, a human owns the incident. */
+          handOver: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+      /** Nothing to fix: a false alarm (or a transient fault, recorded as what was seen). */
+      falseAlarm: z.literal(true).optional(),
+      resolve: Text.optional(),
+      close: Text.optional(),
+      goto: Id.optional(),
+    })
+    .strict()
+    .refine((s) => Object.keys(s).length === 1, `a step is an object with exactly one key, one of: ${STEP_LIBRARY.join(', ')}`),
+) as z.ZodType<StepShape>;
+

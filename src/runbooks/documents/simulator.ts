@@ -1,0 +1,49 @@
+/** A simulator profile written as data (a document's `tooling.simulator`), as the simulator takes it. */
+import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from '../types.ts';
+import type { RunbookDocument } from './schema.ts';
+
+type SimulatorData = RunbookDocument['tooling']['simulator'];
+
+/** Replaces placeholders in every string of a JSON value. */
+function fillDeep(value: unknown, fill: (s: string) => unknown): unknown {
+  if (typeof value === 'string') return fill(value);
+  if (Array.isArray(value)) return value.map((v) => fillDeep(v, fill));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillDeep(v, fill)]));
+  return value;
+}
+
+const pathOf = (body: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), body);
+
+function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
+  if (e.kind !== 'api' || e.method !== 'POST') return { id: e.id, kind: e.kind, method: e.method, path: e.path };
+  return {
+    id: e.id,
+    kind: e.kind,
+    method: e.method,
+    path: e.path,
+    parse: (body): SimulatedRequest | string => {
+      const missing = (e.requires ?? []).filter((p) => pathOf(body, p) === undefined);
+      if (missing.length > 0) return `Invalid request: ${missing.map((p) => `${p}: Field required`).join('; ')}`;
+      return { units: 1, latencyMs: e.latencyMs ?? [100, 500], fields: {} };
+    },
+  };
+}
+
+export function simulatorProfileOf(data: SimulatorData): SimulatorProfile {
+  return {
+    name: data.name,
+    auth: data.auth,
+    unresolvableHost: data.unresolvableHost,
+    endpoints: data.endpoints.map(endpointOf),
+    unauthorized: data.unauthorized,
+    inflightLimited: data.inflightLimited,
+    errorBody: (status) => {
+      const body = data.errors[String(status)] ?? data.errors[`${String(status)[0]}xx`] ?? { error: `HTTP ${status}` };
+      return fillDeep(body, (s) => s.replaceAll('{status}', String(status)));
+    },
+    success: (endpoint, _request, { fileUrl, now }) => {
+      const body = data.endpoints.find((e) => e.id === endpoint)?.success ?? {};
+      return fillDeep(body, (s) => (s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s));
+    },
+  };
+}

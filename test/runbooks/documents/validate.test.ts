@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { describeProblem, validateRunbookDocument } from '../../../src/runbooks/documents/validate.ts';
+import { anthropicDocument } from './support.ts';
+
+/** Every problem of a document, as `runbook lint` prints them. */
+function problems(doc: unknown): string[] {
+  const result = validateRunbookDocument(doc);
+  return result.ok ? [] : result.problems.map(describeProblem);
+}
+
+describe('runbook documents: validation with JSON paths', () => {
+  it('the Anthropic document is valid', () => {
+    expect(problems(anthropicDocument())).toEqual([]);
+  });
+
+  it('a misspelt key is named with its path and the key it stands for', () => {
+    const doc = anthropicDocument();
+    doc.causes.auth_failure.sevrity = doc.causes.auth_failure.severity;
+    delete doc.causes.auth_failure.severity;
+    expect(problems(doc)).toEqual(['$.causes.auth_failure.sevrity: unknown key — did you mean severity?']);
+  });
+
+  it('an unknown step is refused with the step it most likely stands for', () => {
+    const doc = anthropicDocument();
+    doc.plans['rotate-key'][0] = { aprove: { id: 'x', description: 'y' } };
+    expect(problems(doc)).toEqual(['$.plans.rotate-key[0].aprove: unknown key — did you mean approve?']);
+    doc.plans['rotate-key'][0] = { runCommand: 'kubectl delete ns prod' };
+    expect(problems(doc)[0]).toMatch(/^\$\.plans\.rotate-key\[0\]\.runCommand: unknown key — valid keys here: note, notify, approve/);
+  });
+
+  it('a rule below one that always matches, or repeating an earlier condition, can never match', () => {
+    const doc = anthropicDocument();
+    doc.decision.splice(1, 0, { id: 'catch-all', when: { always: true }, cause: 'healthy', rationale: 'x' });
+    expect(problems(doc)).toContain('$.decision[2].when: this rule can never match: rule $.decision[1] (catch-all) above it always matches');
+    const twice = anthropicDocument();
+    twice.decision.splice(3, 0, { ...twice.decision[2], id: 'key-rejected-again' });
+    expect(problems(twice)).toEqual(['$.decision[3].when: this rule can never match: rule key-rejected above it has the same condition']);
+  });
+
+  it('a rule on a probe the document does not have, or a contradiction, can never match', () => {
+    const doc = anthropicDocument();
+    doc.decision[2].when.probes = ['messages', 'list_modles'];
+    expect(problems(doc)).toEqual(['$.decision[2].when.probes[1]: this rule can never match: unknown probe "list_modles" — known: list_models, messages, latency, dns, status_page']);
+    const contradiction = anthropicDocument();
+    contradiction.decision[2].when.ok = true;
+    expect(problems(contradiction)).toEqual(['$.decision[2].when: this rule can never match: a probe that is ok has no fault and no failing status']);
+  });
+
+  it('the last rule must always match, so every triage ends with a cause', () => {
+    const doc = anthropicDocument();
+    doc.decision.pop();
+    expect(problems(doc)).toEqual(['$.decision[10].when: the last rule must be `always: true`, so every triage ends with a cause']);
+  });
+
+  it('a plan that changes production without an approval is refused where the severity requires one', () => {
+    const doc = anthropicDocument();
+    doc.plans.fallback.unshift({ setEnv: { id: 'early', name: 'ANTHROPIC_FALLBACK', value: 'true' } });
+    // Reached through two causes, both P1/P2: each is named.
+    expect(problems(doc)).toEqual([
+      '$.plans.fallback[0]: setEnv changes production without an approval, and cause provider_outage is P1, which requires one: put it in the `then` of an approve step',
+      '$.plans.fallback[0]: setEnv changes production without an approval, and cause overloaded is P2, which requires one: put it in the `then` of an approve step',
+    ]);
+    // P3 needs no approval: the same step in the performance plan is allowed.
+    const p3 = anthropicDocument();
+    p3.plans['check-performance'].unshift({ setEnv: { id: 'early', name: 'ANTHROPIC_FALLBACK', value: 'true' } });
+    expect(problems(p3)).toEqual([]);
+  });
+
+  it('a probe naming a URL of its own, or sending a credential of its own, is refused', () => {
+    const doc = anthropicDocument();
+    doc.probes.triage[1].path = 'https://collector.example/v1/messages';
+    doc.probes.triage[0].path = '//collector.example/v1/models';
+    doc.probes.triage[0].headers = { 'X-Api-Key': 'sk-ant-mine' };
+    expect(problems(doc)).toEqual([
+      "$.probes.triage[0].path: \"//collector.example/v1/models\" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)",
+      "$.probes.triage[0].headers.X-Api-Key: a probe sends no credential of its own: the service's key goes only through `auth` (x-api-key), from the catalog",
+      "$.probes.triage[1].path: \"https://collector.example/v1/messages\" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)",
+    ]);
+  });
+
+  it('plans that lead back to themselves are a cycle', () => {
+    const doc = anthropicDocument();
+    doc.plans['wait-unchanged'][2] = { goto: 'fallback' };
+    expect(problems(doc)).toEqual(['$.plans.wait-unchanged[2].goto: plans form a cycle: fallback → wait-unchanged → fallback']);
+  });
+
+  it('references resolve: plans, causes, objects, settings and an askSecret before the applySecret', () => {
+    const doc = anthropicDocument();
+    doc.causes.healthy.plan = 'false-alarms';
+    doc.plans['rotate-key'][2].approve.then[0].applySecret.secret = 'apiKeys';
+    doc.plans['rotate-key'][1].askSecret.id = 'other-reference';
+    doc.plans.credits[1].approve.description = 'Suspend {settings.batchSelectr}';
+    expect(problems(doc)).toEqual([
+      '$.causes.healthy.plan: unknown plan "false-alarms" — known: rotate-key, credits, credits-not-confirmed, fallback, fallback-kept, wait-unchanged, reduce-concurrency, concurrency-kept, wait-unchanged-limited, check-network, check-performance, false-alarm',
+      '$.plans.rotate-key[2].approve.then[0].applySecret.secret: unknown secret object "apiKeys" — known: apiKey',
+      '$.plans.rotate-key[2].approve.then[0].applySecret.from: "new-key-reference" is not an askSecret step earlier in this plan',
+      '$.plans.credits[1]: unknown setting "batchSelectr" — known: secretName, secretKey, batchSelector, reducedConcurrency, keyPropagationMs, topUpPropagationMs',
+    ]);
+  });
+
+  it('an approval holds only the changes it approves: waiting or ending the plan inside one is refused', () => {
+    const doc = anthropicDocument();
+    doc.plans.fallback[0].approve.then.push({ waitForRecovery: {} });
+    expect(problems(doc)).toEqual([
+      "$.plans.fallback[0].approve.then[3].waitForRecovery: an approval's `then` holds only the changes it approves and their notes (note, setEnv, applySecret, suspendCronJobs, restart, waitForRollout, mitigated, reverting, revert, keep); put waitForRecovery after the approve step",
+    ]);
+  });
+});
