@@ -63,7 +63,7 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   const first = argv[0];
   try {
     // Every command knows the runbook documents (`lint` reads only the files it is given).
-    const { loadRunbookDocuments } = await import('../app/runbook-documents.ts');
+    const { loadRunbookDocuments } = await import('../worker/runbook-documents.ts');
     loadRunbookDocuments(first === 'lint' ? undefined : ctx.env.RUNBOOK_RUNBOOKS_DIR);
   } catch (err) {
     return reportError(err, ctx);

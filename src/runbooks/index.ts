@@ -10,7 +10,7 @@ export type { RunbookDefinition } from './types.ts';
 
 const RUNBOOKS: Record<string, RunbookDefinition> = { [ideogramRunbook.id]: ideogramRunbook, [openaiRunbook.id]: openaiRunbook };
 const COMPILED_IN = new Set(Object.keys(RUNBOOKS));
-/** Documents loaded by this process (src/app/runbook-documents.ts), by runbook id. */
+/** Documents loaded by this process (src/worker/runbook-documents.ts), by runbook id. */
 const DOCUMENTS = new Map<string, { pin: RunbookDocumentPin; builtin: boolean }>();
 
 export function runbookIds(): string[] {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import type { TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
-import { loadRunbookDocuments } from '../app/runbook-documents.ts';
+import { loadRunbookDocuments } from './runbook-documents.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
 import { checkWorkerMetricsConfig } from './metrics.ts';

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRunbookDocuments } from '../../src/app/runbook-documents.ts';
+import { loadRunbookDocuments } from '../../src/worker/runbook-documents.ts';
 import { runbookIds } from '../../src/runbooks/index.ts';
 
 // The built-in documents are runbooks too: no generic file may name them either.

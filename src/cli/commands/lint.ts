@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readRunbookDocumentFile } from '../../app/runbook-documents.ts';
+import { readRunbookDocumentFile } from '../../worker/runbook-documents.ts';
 import { describeProblem } from '../../runbooks/documents/validate.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT, QuietExit } from '../errors.ts';

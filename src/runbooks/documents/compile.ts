@@ -1,3 +1,4 @@
+// src/runbooks/documents: runbooks written as YAML documents — the schema, its validation, and the pure compiler into a RunbookDefinition.
 /**
  * A runbook document compiled into the engine's RunbookDefinition: deterministic and pure, so the
  * workflow compiles the document its incident pinned (docs/runbooks.md). The engine runs it like

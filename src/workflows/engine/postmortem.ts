@@ -6,7 +6,7 @@ export interface PostmortemInput {
   startedAt: string;
   endedAt: string | null;
   decision: Decision | null;
-  /** What the runbook calls the cause ("Ideogram outage"): the root cause until a human names one. */
+  /** What the runbook calls the cause (e.g. "Provider outage"): the root cause until a human names one. */
   causeSummary?: string | null;
   summary: string;
   rootCause: string | null;

@@ -10,7 +10,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { ServiceCatalog } from '../../../src/activities/catalog.ts';
 import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
-import { readRunbookDocument } from '../../../src/app/runbook-documents.ts';
+import { readRunbookDocument } from '../../../src/worker/runbook-documents.ts';
 import type { IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
 import { approveSignal, ApprovalPolicySchema, INCIDENT_WORKFLOW_TYPE, rejectSignal, type IncidentResult, type IncidentStatus, type RunbookDocumentPin } from '../../../src/contract/index.ts';
 import { registerDocumentRunbook } from '../../../src/runbooks/index.ts';
