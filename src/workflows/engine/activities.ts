@@ -9,16 +9,6 @@ export const probeActivities = proxyActivities<Pick<Activities, 'runProbe' | 'ru
   retry: { maximumAttempts: 2, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.SecretNotFound] },
 });
 
-/**
- * The monitor's free hint (a status page), a local activity: a poll that reads it costs one
- * workflow task and a marker instead of a second task and an activity's three events. The hint
- * is never billed, and its own timeout (seconds) keeps it inside the workflow task.
- */
-export const hintActivities = proxyLocalActivities<Pick<Activities, 'runProbe'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.SecretNotFound] },
-});
-
 /** The longest a round can take: its calls at once, then the downloads of what they returned. */
 function roundBoundMs(specs: readonly ProbeSpecInput[], capMs: number | undefined): number {
   const timeout = (s: ProbeSpecInput) => Math.min(s.timeoutMs, capMs ?? s.timeoutMs);

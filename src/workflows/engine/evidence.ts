@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
 import { BUDGET_SPENT, decisiveBlocker, unrunnable, type JudgeRoundsResult, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
-import { hintActivities, judgeActivities, probeActivities } from './activities.ts';
+import { judgeActivities, probeActivities } from './activities.ts';
 import type { EngineCore, ProbeEngine } from './ports.ts';
 
 const HOUR = 3_600_000;
@@ -74,12 +74,12 @@ function destination(incident: ProbeEngine) {
   return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
 }
 
-/** One probe; whatever stops it on our side comes back as `self` evidence with the reason. `local`: the monitor's free hint. */
-export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined>; local?: boolean }): Promise<ProbeResult> {
+/** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
+export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
   const refused = refusedByBudget(incident, spec, options.priority);
   if (refused) return refused;
   try {
-    return await (options.local ? hintActivities : probeActivities).runProbe({ spec: capped(incident, spec), ...destination(incident), extracted: options.extracted });
+    return await probeActivities.runProbe({ spec: capped(incident, spec), ...destination(incident), extracted: options.extracted });
   } catch (err) {
     if (isCancellation(err)) throw err;
     return unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`);

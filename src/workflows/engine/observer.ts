@@ -116,7 +116,7 @@ export class Observer {
     const together = dueAnyway && this.incident.budget.canSpend(evidence.real.length, false);
     // A request that arrives while these calls run asks for the next poll's.
     if (together) this.realCheckRequested = false;
-    const [hint, ...round] = together ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false }) : [await gather(this.incident, evidence.hint, { priority: false, local: !evidence.hint.billed })];
+    const [hint, ...round] = together ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false }) : [await gather(this.incident, evidence.hint, { priority: false })];
     const value = evidence.hintValue(hint!);
     const hintChanged = value !== null && o.lastHint !== null && value !== o.lastHint;
     if (value !== null && value !== o.lastHint) {
