@@ -5,6 +5,7 @@ import { createKubernetesActivities, type KubeActivityDeps } from './kubernetes/
 import { createNotificationActivities, type NotificationDeps } from './notifications/index.ts';
 import { createPostmortemActivities, type PostmortemDeps } from './postmortem.ts';
 import { createProbeActivities, type ProbeActivityDeps } from './probes/index.ts';
+import { createJudgeActivities } from './probes/judge.ts';
 
 /** Everything activities touch in the outside world, injectable so tests point them elsewhere. */
 export interface ActivityDeps {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   const guarded = guardWithCatalog(deps.catalog, { ...createProbeActivities(deps.probes), ...createKubernetesActivities(deps.kube) });
   return {
     ...guarded,
+    ...createJudgeActivities({ runProbes: (req) => guarded.runProbes(req) }),
     ...createCatalogActivities(deps.catalog),
     ...createNotificationActivities(deps.notifications),
     ...createPostmortemActivities(deps.postmortem),

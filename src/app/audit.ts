@@ -95,12 +95,7 @@ export function auditHistory(events: HistoryEvent[], runId: string): AuditEntry[
         const attrs = event.activityTaskCompletedEventAttributes!;
         const origin = scheduled.get(String(attrs.scheduledEventId));
         const [result] = decode(attrs.result) as Array<Record<string, unknown> | undefined>;
-        // A batched probe round answers with one result per probe: each is its own line in the audit.
-        const results = origin?.type === 'runProbes' && Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [result];
-        for (const one of results) {
-          const entry = describeActivity(origin?.type === 'runProbes' ? 'runProbe' : (origin?.type ?? '?'), one, at, runId);
-          if (entry) entries.push(entry);
-        }
+        entries.push(...completedActivity(origin?.type ?? '?', result, at, runId));
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
@@ -157,6 +152,25 @@ function describeSignal(name: string, payload: Record<string, unknown> | undefin
     default:
       return name;
   }
+}
+
+type Round = { at?: string; results?: Array<Record<string, unknown>> };
+
+/** One line per probe of a batched round (`runProbes`), or of the triage and each confirmation round (`judgeRounds`, at the time each ran). */
+function completedActivity(type: string, result: Record<string, unknown> | undefined, at: string, runId: string): AuditEntry[] {
+  const probes = (results: unknown, when: string, prefix = '') =>
+    (Array.isArray(results) ? (results as Array<Record<string, unknown>>) : []).flatMap((one) => {
+      const entry = describeActivity('runProbe', one, when, runId);
+      return entry ? [{ ...entry, what: `${prefix}${entry.what}` }] : [];
+    });
+  if (type === 'runProbes') return probes(result, at);
+  if (type === 'judgeRounds' && result) {
+    const triage = result.triage as Round | undefined;
+    const confirmations = (Array.isArray(result.confirmations) ? result.confirmations : []) as Round[];
+    return [...probes(triage?.results, triage?.at ?? at), ...confirmations.flatMap((r, i) => probes(r.results, r.at ?? at, `confirmation ${i + 1}: `))];
+  }
+  const entry = describeActivity(type, result, at, runId);
+  return entry ? [entry] : [];
 }
 
 function describeActivity(type: string, result: Record<string, unknown> | undefined, at: string, runId: string): AuditEntry | null {

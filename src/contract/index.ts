@@ -4,6 +4,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export * from './common.ts';
 export * from './identity.ts';
 export * from './probes.ts';
+export * from './rounds.ts';
 export * from './mutations.ts';
 export * from './kubectl.ts';
 export * from './errors.ts';

@@ -10,7 +10,7 @@ import {
   type IncidentResult,
   type IncidentStart,
 } from '../contract/index.ts';
-import { catalogActivities } from './engine/activities.ts';
+import { catalogLookups } from './engine/activities.ts';
 import { failureMessage } from './engine/evidence.ts';
 import { runbookForIncident } from '../runbooks/index.ts';
 import { documentTimings } from '../runbooks/documents/compile.ts';
@@ -63,7 +63,7 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   if (!start.success) throw invalid(start.error.issues);
   answerWhileResolving(start.data);
   const { service: name, ...request } = start.data;
-  const resolved = await catalogActivities.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
+  const resolved = await catalogLookups.resolveService({ name, runbook: request.runbook }).catch((err: unknown) => {
     throw ApplicationFailure.nonRetryable(failureMessage(err), ErrorTypes.UnknownService);
   });
   const pinned = resolved.runbookDocument;

@@ -42,6 +42,10 @@ describe('runbook drill: outages and mutations (real processes)', () => {
     expect(entries.filter((e) => e.kind === 'signal' && e.what.startsWith('approved')).map((e) => e.who)).toEqual(['drill-auto', 'drill-auto']);
     expect(entries.some((e) => e.kind === 'mutation' && e.what.includes('IDEOGRAM_FALLBACK=true'))).toBe(true);
     expect(entries.some((e) => e.kind === 'revert' && e.what.includes('enable-fallback'))).toBe(true);
+    // The confirmation rounds ran inside the triage's activity: the audit still lists each round's probes.
+    const confirmations = json!.timeline.filter((e) => e.kind === 'probe' && e.message.startsWith('confirmation ')).length;
+    expect(confirmations).toBeGreaterThan(0);
+    expect(entries.filter((e) => e.kind === 'probe' && e.what.startsWith('confirmation ')).length).toBe(confirmations);
   });
 
   it.each([

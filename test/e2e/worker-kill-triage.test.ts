@@ -75,13 +75,13 @@ describe('SIGKILL of the worker process during triage', () => {
     // The moment: a generate request reached the provider and is not answered yet.
     const inFlight = await until('a generate probe in flight', async () => sim.requests().find((r) => (r.endpoint === 'legacy' || r.endpoint === 'v3') && r.respondedAt === null));
     expect(inFlight.phase).toBe('slow-outage');
-    // A probe round is one activity (runProbes) since probe batching; incidents before it used runProbe.
-    const probes = (await pendingActivities(handle)).filter((a) => a.activityType === 'runProbes' || a.activityType === 'runProbe');
+    // The triage and its confirmation rounds are one activity (judgeRounds).
+    const probes = (await pendingActivities(handle)).filter((a) => a.activityType === 'judgeRounds');
     expect(probes.length).toBeGreaterThan(0);
     await sigkill(first);
     const killedAt = Date.now();
     const second = await startWorker({ dir, taskQueue, bundlePath, env });
-    expect((await expireInFlight(client, handle, ['runProbes', 'runProbe'])).length).toBeGreaterThan(0);
+    expect((await expireInFlight(client, handle, ['judgeRounds'])).length).toBeGreaterThan(0);
 
     const decided = await waitForStatus(handle, pending('enable-fallback'), 'the decision and its fallback approval request');
     expect(decided).toMatchObject({ cause: 'provider_outage', severity: 'P1', blocker: null });

@@ -1,15 +1,12 @@
 import { isCancellation } from '@temporalio/workflow';
-import { decisiveBlocker, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
-import { probeActivities } from './activities.ts';
+import { BUDGET_SPENT, decisiveBlocker, unrunnable, type JudgeRoundsResult, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
+import { judgeActivities, probeActivities } from './activities.ts';
 import type { EngineCore, ProbeEngine } from './ports.ts';
 
 const HOUR = 3_600_000;
 const PROBE_HISTORY_ROUNDS = 20;
 
-/** A probe that could not run on our side: evidence about us, never about the provider. */
-export function unrunnable(probe: string, blocker: string): ProbeResult {
-  return { probe, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `not run: ${blocker}`, source: 'self', blocker };
-}
+export { unrunnable };
 
 /**
  * Billed calls: a hard cap per incident and a rolling hourly rate. The rate decides how often
@@ -28,6 +25,10 @@ export class BilledBudget {
 
   exhausted(): boolean {
     return this.incident.s.billedProbes >= this.incident.input.billedProbeBudget;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.incident.input.billedProbeBudget - this.incident.s.billedProbes);
   }
 
   canSpend(calls: number, priority: boolean): boolean {
@@ -62,7 +63,7 @@ export function failureMessage(err: unknown): string {
 function refusedByBudget(incident: ProbeEngine, spec: ProbeSpecInput, priority: boolean): ProbeResult | null {
   if (!spec.billed) return null;
   if (!incident.budget.canSpend(1, priority)) {
-    return unrunnable(spec.id, incident.budget.exhausted() ? 'the billed probe budget of this incident is spent' : 'the hourly billed-call rate is reached');
+    return unrunnable(spec.id, incident.budget.exhausted() ? BUDGET_SPENT : 'the hourly billed-call rate is reached');
   }
   incident.budget.spend(1);
   return null;
@@ -109,14 +110,40 @@ export function describeResult(r: ProbeResult): string {
 }
 
 /**
- * The Quick Triage as one activity: the calls at once, then downloads and timings of what they
- * returned (a timing probe reads the latency of the call it times instead of paying for another).
+ * The Quick Triage and, when its cause must be confirmed, the confirmation rounds: one activity
+ * (`judgeRounds`), charged to the budget as the rounds it returns say. The triage's probes are on
+ * the timeline at the time they ran; the confirmation rounds are for the caller to read.
  */
-export async function triageRound(incident: ProbeEngine): Promise<ProbeResult[]> {
-  const results = await gatherAll(incident, incident.runbook.triageProbes, { priority: true });
-  for (const r of results) incident.add('probe', describeResult(r), r);
-  incident.s.probeHistory = [...incident.s.probeHistory, results].slice(-PROBE_HISTORY_ROUNDS);
-  return results;
+export async function judgeRounds(incident: ProbeEngine): Promise<JudgeRoundsResult> {
+  const t = incident.input.timings;
+  const billedAllowance = incident.budget.remaining();
+  // The history the decision table reads once this triage is the newest round (see `classify` in judgement.ts).
+  const history = incident.s.probeHistory.slice(-(PROBE_HISTORY_ROUNDS - 1));
+  let judged: JudgeRoundsResult;
+  try {
+    judged = await judgeActivities(incident).judgeRounds({
+      runbook: incident.runbook.id,
+      ...destination(incident),
+      ...(t.probeTimeoutMs ? { probeTimeoutMs: t.probeTimeoutMs } : {}),
+      history,
+      ...(incident.input.suspectedCause ? { reportedCause: incident.input.suspectedCause } : {}),
+      ...(incident.input.decisionThresholds ? { thresholds: incident.input.decisionThresholds } : {}),
+      confirmRounds: t.confirmRounds,
+      confirmIntervalMs: t.confirmIntervalMs,
+      billedAllowance,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Every attempt failed: what reached the provider is unknown, so the billed triage calls count as made.
+    const billed = incident.runbook.triageProbes.filter((p) => p.billed).length;
+    const results = incident.runbook.triageProbes.map((spec) => unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`));
+    judged = { triage: { at: new Date(Date.now()).toISOString(), results, charged: Math.min(billed, billedAllowance) }, confirmations: [] };
+  }
+  const charged = judged.triage.charged + judged.confirmations.reduce((n, r) => n + r.charged, 0);
+  if (charged > 0) incident.budget.spend(charged);
+  for (const r of judged.triage.results) incident.add('probe', describeResult(r), r, judged.triage.at);
+  incident.s.probeHistory = [...incident.s.probeHistory, judged.triage.results].slice(-PROBE_HISTORY_ROUNDS);
+  return judged;
 }
 
 /** Real calls to every endpoint the runbook names, at once. */

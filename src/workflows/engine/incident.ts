@@ -83,8 +83,8 @@ export class Incident implements JudgedIncident {
     return this.s.decision ? this.runbook.causes[this.s.decision.cause] : undefined;
   }
 
-  add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
-    return this.recorder.add(kind, message, data);
+  add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry {
+    return this.recorder.add(kind, message, data, at);
   }
 
   note(message: string, data?: unknown): void {

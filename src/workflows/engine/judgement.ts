@@ -1,6 +1,6 @@
-import { condition, sleep } from '@temporalio/workflow';
-import { describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type ProbeResult } from '../../contract/index.ts';
-import { blockerOf, describeResult, realRound, triageRound } from './evidence.ts';
+import { condition } from '@temporalio/workflow';
+import { confirmationStep, describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type JudgedRound, type JudgeRoundsResult, type ProbeResult } from '../../contract/index.ts';
+import { blockerOf, describeResult, judgeRounds } from './evidence.ts';
 import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
 import { worse } from './observer.ts';
 import { upsertAttributes } from './recorder.ts';
@@ -24,16 +24,16 @@ const classify = (incident: JudgedIncident, results: ProbeResult[]) =>
  * reference or the backoff expires (a key fixed on the worker is picked up then). It never
  * guesses a cause from the rest.
  */
-async function triageUntilEvidence(incident: JudgedIncident): Promise<ProbeResult[]> {
+async function triageUntilEvidence(incident: JudgedIncident): Promise<JudgeRoundsResult> {
   const t = incident.input.timings;
   let waitMs = t.pollInitialMs;
   for (;;) {
-    const results = await triageRound(incident);
-    const blocker = blockerOf(incident, results);
+    const judged = await judgeRounds(incident);
+    const blocker = blockerOf(incident, judged.triage.results);
     if (!blocker) {
       if (incident.s.blocker) incident.note(`Unblocked: the probes run again (${incident.s.blocker} no longer applies)`);
       incident.s.blocker = null;
-      return results;
+      return judged;
     }
     if (incident.s.blocker !== blocker) {
       incident.s.blocker = blocker;
@@ -45,7 +45,7 @@ async function triageUntilEvidence(incident: JudgedIncident): Promise<ProbeResul
     // Any reference not yet adopted or refused counts, also one that arrived while escalating.
     const unconsumed = () => incident.s.secretRefs.find((r) => (r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId) && !r.refused && (!incident.s.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(incident.s.probeKeyRef)));
     await condition(() => unconsumed() !== undefined || incident.interrupted(), waitMs);
-    if (incident.interrupted()) return results;
+    if (incident.interrupted()) return judged;
     const provided = unconsumed();
     if (provided && (await incident.refAllowed(provided))) {
       incident.s.probeKeyRef = provided.ref;
@@ -59,25 +59,25 @@ async function triageUntilEvidence(incident: JudgedIncident): Promise<ProbeResul
 
 /**
  * Sustained means sustained: before a plan that changes production starts, real calls are made
- * again until `confirmRounds` consecutive rounds agree. The decision is what they agree on.
+ * again until `confirmRounds` consecutive rounds agree. The decision is what they agree on. The
+ * rounds ran in the triage's activity; the same stop rule reads them back here, round by round.
  */
-async function confirmSustained(incident: JudgedIncident, first: Decision, triage: ProbeResult[]): Promise<Decision> {
+function confirmSustained(incident: JudgedIncident, first: Decision, triage: ProbeResult[], rounds: JudgedRound[]): Decision {
   const t = incident.input.timings;
-  // Only the free hint carries over: the other triage probes are themselves what is being doubted.
-  const hints = triage.filter((r) => r.probe === incident.runbook.evidence.hint.id);
+  const rule = { decisive: incident.runbook.evidence.decisive, hintId: incident.runbook.evidence.hint.id, confirmRounds: t.confirmRounds, classify: (results: ProbeResult[]) => classify(incident, results) };
   const seen: Decision[] = [first];
-  const maxRounds = t.confirmRounds * 2 + 1;
-  for (let round = 1; round <= maxRounds; round += 1) {
-    await sleep(t.confirmIntervalMs);
-    const results = await realRound(incident, true);
-    for (const r of results) incident.add('probe', `confirmation ${round}: ${describeResult(r)}`, r);
-    if (blockerOf(incident, results)) {
-      incident.note(`Could not confirm (${blockerOf(incident, results)}): going on with the triage decision`);
+  for (const [i, round] of rounds.entries()) {
+    for (const r of round.results) incident.add('probe', `confirmation ${i + 1}: ${describeResult(r)}`, r, round.at);
+    const step = confirmationStep(rule, triage, seen, i + 1, round.results);
+    if (step.blocker) {
+      incident.note(`Could not confirm (${step.blocker}): going on with the triage decision`);
       return seen.at(-1)!;
     }
-    seen.push(classify(incident, [...results, ...hints]));
-    // Agreement among the re-checks themselves: the triage round alone is what is being doubted.
-    if (round >= t.confirmRounds && seen.slice(-t.confirmRounds).every((d) => d.cause === seen.at(-1)!.cause)) break;
+    if (step.over) break;
+  }
+  if (seen.length === 1) {
+    incident.note('Could not confirm (no re-check ran): going on with the triage decision');
+    return first;
   }
   const final = seen.at(-1)!;
   const classes = seen.map((d) => d.cause).join(' → ');
@@ -101,10 +101,11 @@ async function confirmSustained(incident: JudgedIncident, first: Decision, triag
 
 /** Triage → (blocked?) → classify provider evidence → confirm when the plan would change production. */
 export async function decide(incident: JudgedIncident): Promise<void> {
-  const results = await triageUntilEvidence(incident);
+  const judged = await triageUntilEvidence(incident);
   if (incident.interrupted()) return;
+  const results = judged.triage.results;
   let decision = classify(incident, results);
-  if (incident.runbook.causes[decision.cause]?.confirm) decision = await confirmSustained(incident, decision, results);
+  if (incident.runbook.causes[decision.cause]?.confirm) decision = confirmSustained(incident, decision, results, judged.confirmations);
   record(incident, decision, decision.rationale);
   incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
 }

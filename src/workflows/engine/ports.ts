@@ -9,7 +9,8 @@ import type { IncidentSnapshot } from './snapshot.ts';
 
 /** The timeline and the incident's visible state (memo and search attributes follow it). */
 export interface TimelinePort {
-  add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry;
+  /** `at`: when it happened, for evidence an activity gathered before the workflow saw it (default: now). */
+  add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry;
   note(message: string, data?: unknown): void;
   setState(state: IncidentState, why?: string): void;
   /** Re-publishes the memo after a change that is not a state change (a decision). */
@@ -35,6 +36,8 @@ export interface EngineCore extends TimelinePort {
 /** The billed-call budget, as the probe runner and the observer use it. */
 export interface BudgetPort {
   exhausted(): boolean;
+  /** Billed calls the cap still allows (what triage and confirmation, which only answer to the cap, may spend). */
+  remaining(): number;
   canSpend(calls: number, priority: boolean): boolean;
   spend(calls: number): void;
 }

@@ -59,10 +59,10 @@ export class IncidentRecorder implements TimelinePort {
     this.runbook = runbook;
   }
 
-  add(kind: TimelineKind, message: string, data?: unknown): TimelineEntry {
+  add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry {
     // Whatever arrives, the timeline stays within its bounds: it is carried across continue-as-new and answers queries.
     this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
-    const entry = boundedEntry({ at: nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
+    const entry = boundedEntry({ at: at ?? nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
     appendBounded(this.s.timeline, entry);
     if (kind === 'decision') this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });
@@ -92,7 +92,8 @@ export class IncidentRecorder implements TimelinePort {
     if (input.runbookDocument) this.add('note', `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`);
     // Sent only when the start request did not set it already (runbook start, the console and the intake do).
     upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
-    this.publish();
+    // No memo yet: only a closed incident is read from its memo, and every way to close (a decision,
+    // a state change, a human's cancel while blocked) publishes it first.
   }
 
   isClosed(): boolean {

@@ -7,12 +7,14 @@ import {
   type MutationOp,
   type MutationRecord,
   type NotificationMessage,
+  ProbeSpecSchema,
   type ProbeResult,
   type ProbeSpec,
   type ResolvedService,
   type SecretRef,
   timingResult,
 } from '../../../src/contract/index.ts';
+import { createJudgeActivities } from '../../../src/activities/probes/judge.ts';
 
 /** What the fake provider does at a given moment: up (healthy) or down (503 + status page "major"). */
 export type HealthScript = (moment: { elapsedMs: number; recheck: number }) => boolean;
@@ -99,6 +101,8 @@ export function createMockActivities(options: MockActivityOptions = {}) {
   };
 
   const activities = {
+    /** The real triage-and-confirmation activity over these probes; its waits take no time (the test skips time elsewhere). */
+    judgeRounds: (req: Parameters<ReturnType<typeof createJudgeActivities>['judgeRounds']>[0]) => createJudgeActivities({ runProbes: (r) => activities.runProbes({ specs: r.specs.map((spec) => ProbeSpecSchema.parse(spec)) }), sleep: async () => undefined }).judgeRounds(req),
     async resolveService(req: { name: string }): Promise<ResolvedService> {
       if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
       return options.resolved;
