@@ -11,9 +11,35 @@ export const workflowRestrictedImports = {
     },
     {
       group: [
-        'fs', 'fs/*', 'path', 'os', 'http', 'https', 'net', 'dns', 'dns/*', 'child_process', 'crypto',
-        'stream', 'stream/*', 'url', 'util', 'events', 'timers', 'timers/*', 'worker_threads', 'zlib',
-        'tls', 'process', 'buffer', 'readline', 'cluster', 'dgram', 'http2', 'perf_hooks', 'vm',
+        'fs',
+        'fs/*',
+        'path',
+        'os',
+        'http',
+        'https',
+        'net',
+        'dns',
+        'dns/*',
+        'child_process',
+        'crypto',
+        'stream',
+        'stream/*',
+        'url',
+        'util',
+        'events',
+        'timers',
+        'timers/*',
+        'worker_threads',
+        'zlib',
+        'tls',
+        'process',
+        'buffer',
+        'readline',
+        'cluster',
+        'dgram',
+        'http2',
+        'perf_hooks',
+        'vm',
       ],
       message: 'Node built-ins are not available in workflow code: move this into an activity.',
     },
@@ -36,7 +62,8 @@ export const workflowRestrictedImports = {
 export const patchOutsideRegistry = {
   name: '@temporalio/workflow',
   importNames: ['patched', 'deprecatePatch'],
-  message: 'Patches are named in src/workflows/patches.ts: register the patch there and call isPatched / deprecatedPatch with its id.',
+  message:
+    'Patches are named in src/workflows/patches.ts: register the patch there and call isPatched / deprecatedPatch with its id.',
 };
 
 /** Client code (CLI, app, bench, test support) may see workflow code's types, never load it. */
@@ -45,7 +72,8 @@ export const clientRestrictedImports = {
     {
       group: ['**/workflows', '**/workflows/**'],
       allowTypeImports: true,
-      message: 'Clients import workflow code with `import type` only: start it with client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …).',
+      message:
+        'Clients import workflow code with `import type` only: start it with client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …).',
     },
   ],
 };
@@ -53,12 +81,15 @@ export const clientRestrictedImports = {
 /** Signals, queries and updates go through their definitions in src/contract; incident starts are typed. */
 export const typedBoundaryRules = [
   {
-    selector: "CallExpression[callee.property.name=/^(signal|query|executeUpdate|startUpdate)$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+    selector:
+      'CallExpression[callee.property.name=/^(signal|query|executeUpdate|startUpdate)$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]',
     message: 'Send signals, queries and updates through their definitions in src/contract/signals.ts, never by name.',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(start|execute|signalWithStart)$/][arguments.0.name='INCIDENT_WORKFLOW_TYPE']:not([typeArguments])",
-    message: 'Start the incident workflow typed: client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …) (src/app/incident-workflow.ts), no cast.',
+    selector:
+      "CallExpression[callee.property.name=/^(start|execute|signalWithStart)$/][arguments.0.name='INCIDENT_WORKFLOW_TYPE']:not([typeArguments])",
+    message:
+      'Start the incident workflow typed: client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, …) (src/app/incident-workflow.ts), no cast.',
   },
 ];
 
@@ -69,12 +100,15 @@ export const typedBoundaryRules = [
  */
 export const sharedZodRules = [
   {
-    selector: "CallExpression[callee.property.name=/^(email|guid|nanoid|cuid|cuid2|ulid|xid|ksuid|duration|ipv4|ipv6|cidrv4|cidrv6|base64|base64url|e164|creditCard|lowercase|uppercase)$/]",
-    message: "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
+    selector:
+      'CallExpression[callee.property.name=/^(email|guid|nanoid|cuid|cuid2|ulid|xid|ksuid|duration|ipv4|ipv6|cidrv4|cidrv6|base64|base64url|e164|creditCard|lowercase|uppercase)$/]',
+    message:
+      "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
   },
   {
     selector: "CallExpression[callee.object.property.name='iso'][callee.property.name=/^(date|duration)$/]",
-    message: "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
+    message:
+      "zod is shared and frozen in workflows: this format checks with zod's own (frozen) regex. Use .regex(/…/) with a pattern of this module.",
   },
 ];
 
@@ -96,7 +130,12 @@ export default tseslint.config(
   {
     files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
     ignores: ['src/runbooks/**/*.activity.ts', 'src/workflows/patches.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { ...workflowRestrictedImports, paths: [patchOutsideRegistry] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { ...workflowRestrictedImports, paths: [patchOutsideRegistry] },
+      ],
+    },
   },
   {
     files: ['src/workflows/patches.ts'],
@@ -120,7 +159,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false },
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
 );

@@ -38,7 +38,15 @@ import { IncidentTimingsSchema } from '../src/contract/incident.ts';
 import { startIncident } from '../src/app/incidents.ts';
 import { serviceFromConfig } from '../src/worker/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
-import { ApprovalPolicySchema, SEARCH_ATTRIBUTES, decideUpdate, statusQuery, type IncidentResult, type IncidentStart, type IncidentStatus } from '../src/contract/index.ts';
+import {
+  ApprovalPolicySchema,
+  SEARCH_ATTRIBUTES,
+  decideUpdate,
+  statusQuery,
+  type IncidentResult,
+  type IncidentStart,
+  type IncidentStatus,
+} from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
@@ -78,14 +86,18 @@ const CONCURRENCY = Number(args.concurrency);
 const DEADLINE = performance.now() + Number(args['timeout-min']) * 60_000;
 if (!Number.isInteger(N) || N < 1) throw new Error(`--incidents must be a positive integer, got ${args.incidents}`);
 const SERVER_KIND = args.server;
-if (SERVER_KIND !== 'dev' && SERVER_KIND !== 'prod') throw new Error(`--server must be dev or prod, got ${args.server}`);
+if (SERVER_KIND !== 'dev' && SERVER_KIND !== 'prod')
+  throw new Error(`--server must be dev or prod, got ${args.server}`);
 const WORKERS = Number(args.workers);
-if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
+if (!Number.isInteger(WORKERS) || WORKERS < 1)
+  throw new Error(`--workers must be a positive integer, got ${args.workers}`);
 const CACHE = args.cache === undefined ? undefined : Number(args.cache);
-if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1)) throw new Error(`--cache must be a positive integer, got ${args.cache}`);
+if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1))
+  throw new Error(`--cache must be a positive integer, got ${args.cache}`);
 if (args.eager !== 'on' && args.eager !== 'off') throw new Error(`--eager must be on or off, got ${args.eager}`);
 const EAGER = args.eager === 'on';
-if (args.timings !== 'drill' && args.timings !== 'burst') throw new Error(`--timings must be drill or burst, got ${args.timings}`);
+if (args.timings !== 'drill' && args.timings !== 'burst')
+  throw new Error(`--timings must be drill or burst, got ${args.timings}`);
 const PRODUCTION = IncidentTimingsSchema.parse({});
 const TIMINGS =
   args.timings === 'drill'
@@ -142,7 +154,11 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number
 function treeCpuTicks(pid: number): number {
   let children: number[] = [];
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     // No such process any more.
   }
@@ -165,11 +181,27 @@ interface BenchServer {
 
 async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServer> {
   if (kind === 'dev') {
-    const dev = await startDevServer({ uiPort: null, dbFile: join(dir, 'temporal.sqlite'), pidFile: join(dir, 'dev-server.pid') });
-    return { address: dev.address, namespace: dev.namespace, serverPid: dev.serverPid, postgresPid: null, stop: () => dev.stop() };
+    const dev = await startDevServer({
+      uiPort: null,
+      dbFile: join(dir, 'temporal.sqlite'),
+      pidFile: join(dir, 'dev-server.pid'),
+    });
+    return {
+      address: dev.address,
+      namespace: dev.namespace,
+      serverPid: dev.serverPid,
+      postgresPid: null,
+      stop: () => dev.stop(),
+    };
   }
   const prod = await startProductionTopology({ dataDir: join(dir, 'prod') });
-  return { address: prod.address, namespace: prod.namespace, serverPid: prod.server().process.pid, postgresPid: prod.postgres.process.pid, stop: () => prod.stop() };
+  return {
+    address: prod.address,
+    namespace: prod.namespace,
+    serverPid: prod.server().process.pid,
+    postgresPid: prod.postgres.process.pid,
+    stop: () => prod.stop(),
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-load-'));
@@ -184,12 +216,21 @@ try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // The workflow bundle is built in a child process, so webpack does not count in the worker's RSS.
   const bundle = join(dir, 'workflow-bundle.js');
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const sim = await startSimulatorProcess({ dir, phases: OUTAGE, latencyScale: LATENCY_SCALE, inflightLimit: Number(args['provider-inflight-limit']) });
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const sim = await startSimulatorProcess({
+    dir,
+    phases: OUTAGE,
+    latencyScale: LATENCY_SCALE,
+    inflightLimit: Number(args['provider-inflight-limit']),
+  });
   cleanups.push(() => sim.stop());
   const server = await startServer(SERVER_KIND, dir);
   cleanups.push(() => server.stop());
-  log(`${SERVER_KIND} server ${server.address} (server pid ${server.serverPid}${server.postgresPid ? `, postgres pid ${server.postgresPid}` : ''}), simulator ${sim.baseUrl}, ${WORKERS} worker(s)`);
+  log(
+    `${SERVER_KIND} server ${server.address} (server pid ${server.serverPid}${server.postgresPid ? `, postgres pid ${server.postgresPid}` : ''}), simulator ${sim.baseUrl}, ${WORKERS} worker(s)`,
+  );
 
   const config = loadConfig({ RUNBOOK_DATA_DIR: dir, RUNBOOK_NOTIFY_FILE: join(dir, 'notifications.jsonl') });
   const runbook = getRunbook('ideogram');
@@ -205,7 +246,13 @@ try {
     {
       name: serviceName,
       runbook: runbook.id,
-      target: { ...configured, baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV } },
+      target: {
+        ...configured,
+        baseUrl: sim.baseUrl,
+        statusPageUrl: sim.statusPageUrl,
+        apiHost: 'localhost',
+        apiKeyRef: { kind: 'env', name: SERVICE_KEY_ENV },
+      },
       policy: ApprovalPolicySchema.parse({ approvers: [APPROVER], timeoutMs: 60 * 60_000 }),
       // Compressed time makes an hour's worth of real calls in a minute, for every incident.
       billedProbesPerHour: 1_000_000,
@@ -219,7 +266,14 @@ try {
     const workerConnection = await NativeConnection.connect({ address: server.address });
     workerConnections.push(workerConnection);
     cleanups.push(() => workerConnection.close());
-    const worker = await createIncidentWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowBundlePath: bundle, deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } }, ...(CACHE ? { sizing: { maxCachedWorkflows: CACHE } } : {}) });
+    const worker = await createIncidentWorker({
+      connection: workerConnection,
+      namespace: server.namespace,
+      taskQueue,
+      workflowBundlePath: bundle,
+      deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } },
+      ...(CACHE ? { sizing: { maxCachedWorkflows: CACHE } } : {}),
+    });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
@@ -282,7 +336,16 @@ try {
       const id = `bench-load-${tag}-${String(i).padStart(4, '0')}`;
       const handle = await startIncident(client, taskQueue, input, id, { eager: EAGER });
       if (handle.eagerlyStarted) eagerlyStarted += 1;
-      return { id, handle, startTime: NaN, firstRunId: '', decided: false, monitoring: false, approved: new Set<string>(), closed: false };
+      return {
+        id,
+        handle,
+        startTime: NaN,
+        firstRunId: '',
+        decided: false,
+        monitoring: false,
+        approved: new Set<string>(),
+        closed: false,
+      };
     }),
   );
   log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms (${eagerlyStarted} started eagerly)`);
@@ -308,7 +371,9 @@ try {
     for (const request of status.pendingApprovals) {
       if (t.approved.has(request.stepId)) continue;
       try {
-        const answer = await t.handle.executeUpdate(decideUpdate, { args: [{ stepId: request.stepId, by: APPROVER, comment: 'load bench approval', decision: 'approved' }] });
+        const answer = await t.handle.executeUpdate(decideUpdate, {
+          args: [{ stepId: request.stepId, by: APPROVER, comment: 'load bench approval', decision: 'approved' }],
+        });
         if (answer.accepted) {
           t.approved.add(request.stepId);
           approvals += 1;
@@ -323,7 +388,10 @@ try {
   // each incident with a query would make the bench itself the load (a query replays the whole
   // history of an incident the worker's cache has evicted). Only incidents visibly waiting for an
   // approval are queried.
-  interface Visible { state?: string; cause?: string }
+  interface Visible {
+    state?: string;
+    cause?: string;
+  }
   const byId = new Map(tracked.map((t) => [t.id, t]));
   const runningNow = async (): Promise<Map<string, Visible>> => {
     const seen = new Map<string, Visible>();
@@ -351,7 +419,9 @@ try {
     await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
+      log(
+        `decided ${tracked.filter((t) => t.decided).length}/${N}, monitoring ${tracked.filter((t) => t.monitoring).length}/${N}, approvals ${approvals}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
+      );
     }
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
@@ -383,7 +453,9 @@ try {
     );
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`closed ${tracked.filter((t) => t.closed).length}/${N}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
+      log(
+        `closed ${tracked.filter((t) => t.closed).length}/${N}, worker RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
+      );
     }
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
@@ -406,14 +478,22 @@ try {
     let events = 0;
     let runs = 0;
     while (runId) {
-      const history: Awaited<ReturnType<IncidentHandle['fetchHistory']>> = await client.workflow.getHandle<IncidentWorkflow>(t.id, runId).fetchHistory();
+      const history: Awaited<ReturnType<IncidentHandle['fetchHistory']>> = await client.workflow
+        .getHandle<IncidentWorkflow>(t.id, runId)
+        .fetchHistory();
       if (runs === 0) {
         // The decision is the first search-attribute upsert that carries the cause.
-        const decided = (history.events ?? []).findIndex((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[SEARCH_ATTRIBUTES.cause.name]);
+        const decided = (history.events ?? []).findIndex(
+          (e) =>
+            e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[
+              SEARCH_ATTRIBUTES.cause.name
+            ],
+        );
         if (decided >= 0) eventsToDecision.push(decided + 1);
       }
       events += history.events?.length ?? 0;
-      if (args['keep-dir'] && t === tracked[0]) writeFileSync(join(dir, `history-${t.id}-run${runs}.json`), JSON.stringify(history));
+      if (args['keep-dir'] && t === tracked[0])
+        writeFileSync(join(dir, `history-${t.id}-run${runs}.json`), JSON.stringify(history));
       runs += 1;
       const last = history.events?.[history.events.length - 1] ?? null;
       runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -431,12 +511,25 @@ try {
   const resolvedMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - t.startTime] : []));
   const recoveryMs = tracked.flatMap((t) => (t.result?.state === 'resolved' ? [resolvedAt(t) - recoveredEpoch] : []));
   const resolved = tracked.filter((t) => t.result?.state === 'resolved').length;
-  const failed = tracked.filter((t) => t.result?.state !== 'resolved').map((t) => ({ id: t.id, state: t.result?.state ?? null, error: t.error ?? null }));
-  const misclassified = tracked.filter((t) => t.result && t.result.cause !== 'provider_outage').map((t) => ({ id: t.id, cause: t.result!.cause }));
+  const failed = tracked
+    .filter((t) => t.result?.state !== 'resolved')
+    .map((t) => ({ id: t.id, state: t.result?.state ?? null, error: t.error ?? null }));
+  const misclassified = tracked
+    .filter((t) => t.result && t.result.cause !== 'provider_outage')
+    .map((t) => ({ id: t.id, cause: t.result!.cause }));
 
   const final = target.snapshot();
-  const envOf = (m: typeof seeded) => JSON.stringify(Object.fromEntries(Object.entries(m.deployments).map(([k, d]) => [k, (d as { containers: Array<{ name: string; env: unknown }> }).containers.map((c) => [c.name, c.env])])));
-  const cronOf = (m: typeof seeded) => JSON.stringify(Object.fromEntries(Object.entries(m.cronJobs).map(([k, c]) => [k, c.suspended])));
+  const envOf = (m: typeof seeded) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(m.deployments).map(([k, d]) => [
+          k,
+          (d as { containers: Array<{ name: string; env: unknown }> }).containers.map((c) => [c.name, c.env]),
+        ]),
+      ),
+    );
+  const cronOf = (m: typeof seeded) =>
+    JSON.stringify(Object.fromEntries(Object.entries(m.cronJobs).map(([k, c]) => [k, c.suspended])));
   const envIdentical = envOf(seeded) === envOf(final);
   const cronIdentical = cronOf(seeded) === cronOf(final);
   const secretsIdentical = JSON.stringify(seeded.secrets) === JSON.stringify(final.secrets);
@@ -461,18 +554,32 @@ try {
     startToDecisionMs: quantiles(decisionMs),
     openToResolvedMs: quantiles(resolvedMs),
     outageEndToResolvedMs: quantiles(recoveryMs),
-    worker: { rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20), peakRssMb: Math.round(workerPeakRss / 2 ** 20), peakHeapUsedMb: Math.round(workerPeakHeap / 2 ** 20), heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20), maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20), cpuSeconds: Number(workerCpuS.toFixed(1)), cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS) },
+    worker: {
+      rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20),
+      peakRssMb: Math.round(workerPeakRss / 2 ** 20),
+      peakHeapUsedMb: Math.round(workerPeakHeap / 2 ** 20),
+      heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      cpuSeconds: Number(workerCpuS.toFixed(1)),
+      cpuPercentOfOneCore: Math.round((100 * workerCpuS) / wallS),
+    },
     temporalServer: {
       pid: server.serverPid,
       peakRssMb: Math.round(Math.max(serverPeakRssKb, server1?.hwmKb ?? 0) / 1024),
       cpuSeconds: Number(serverCpuS.toFixed(1)),
       cpuPercentOfOneCore: Math.round((100 * serverCpuS) / wallS),
       // The postmaster and its backends alive at the end (the server's connection pools keep them).
-      postgresCpuSeconds: postgres0 !== null && postgres1 !== null ? Number(((postgres1 - postgres0) / CLK_TCK).toFixed(1)) : null,
+      postgresCpuSeconds:
+        postgres0 !== null && postgres1 !== null ? Number(((postgres1 - postgres0) / CLK_TCK).toFixed(1)) : null,
     },
-    simulatorCpuSeconds: simulator0 && simulator1 ? Number(((simulator1.cpuTicks - simulator0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
+    simulatorCpuSeconds:
+      simulator0 && simulator1 ? Number(((simulator1.cpuTicks - simulator0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
     eventsToDecision: { median: quantiles(eventsToDecision).p50, max: quantiles(eventsToDecision).max },
-    historyEventsPerIncident: { median: quantiles(historyEvents).p50, max: quantiles(historyEvents).max, runsMax: Math.max(...runsPerIncident) },
+    historyEventsPerIncident: {
+      median: quantiles(historyEvents).p50,
+      max: quantiles(historyEvents).max,
+      runsMax: Math.max(...runsPerIncident),
+    },
     approvals,
     approvalErrors,
     queryErrors,
@@ -480,23 +587,50 @@ try {
     resolved,
     failed,
     misclassified,
-    cluster: { envIdentical, cronJobsIdentical: cronIdentical, secretsIdentical, asSeeded: clusterAsSeeded, finalEnv: JSON.parse(envOf(final)) as unknown },
+    cluster: {
+      envIdentical,
+      cronJobsIdentical: cronIdentical,
+      secretsIdentical,
+      asSeeded: clusterAsSeeded,
+      finalEnv: JSON.parse(envOf(final)) as unknown,
+    },
   };
 
   const f = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '—');
   const rows: Array<[string, string]> = [
     ['incidents', `${N} (resolved ${resolved}, failed ${failed.length}, misclassified ${misclassified.length})`],
     ['wall time', `${wallS.toFixed(1)} s (outage ended at ${report.outageEndedAfterSeconds} s)`],
-    ['start → decision', `p50 ${f(report.startToDecisionMs.p50)}  p95 ${f(report.startToDecisionMs.p95)}  max ${f(report.startToDecisionMs.max)}`],
-    ['open → resolved', `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`],
-    ['outage end → res.', `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`],
-    ['worker process', `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready; heap used ≤ ${report.worker.peakHeapUsedMb} of ${report.worker.heapLimitMb} MB), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`],
-    ['temporal server', `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`],
+    [
+      'start → decision',
+      `p50 ${f(report.startToDecisionMs.p50)}  p95 ${f(report.startToDecisionMs.p95)}  max ${f(report.startToDecisionMs.max)}`,
+    ],
+    [
+      'open → resolved',
+      `p50 ${f(report.openToResolvedMs.p50)}  p95 ${f(report.openToResolvedMs.p95)}  max ${f(report.openToResolvedMs.max)}`,
+    ],
+    [
+      'outage end → res.',
+      `p50 ${f(report.outageEndToResolvedMs.p50)}  p95 ${f(report.outageEndToResolvedMs.p95)}  max ${f(report.outageEndToResolvedMs.max)}`,
+    ],
+    [
+      'worker process',
+      `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready; heap used ≤ ${report.worker.peakHeapUsedMb} of ${report.worker.heapLimitMb} MB), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`,
+    ],
+    [
+      'temporal server',
+      `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`,
+    ],
     ['eager start', EAGER ? `${eagerlyStarted}/${N} incidents started eagerly` : 'off (--eager off)'],
     ['events → decision', `median ${report.eventsToDecision.median} (max ${report.eventsToDecision.max})`],
-    ['history events', `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`],
+    [
+      'history events',
+      `median ${report.historyEventsPerIncident.median} per incident (max ${report.historyEventsPerIncident.max}, up to ${report.historyEventsPerIncident.runsMax} runs)`,
+    ],
     ['approvals', `${approvals} accepted, ${approvalErrors} refused/failed`],
-    ['cluster as seeded', `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`],
+    [
+      'cluster as seeded',
+      `${clusterAsSeeded ? 'yes' : 'NO'} (env ${envIdentical ? 'identical' : 'DIFFERS'}, cronjobs ${cronIdentical ? 'identical' : 'DIFFER'})`,
+    ],
     ['load average', `${load0} → ${report.loadAverageAtEnd}`],
   ];
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(18)} ${v}\n`);

@@ -17,12 +17,20 @@ const CLI = join(ROOT, 'bin', 'runbook.js');
 // script only runs when BENCH_ALLOW_RESOLVER=1 says that resolver may be asked.
 const hasNslookup = spawnSync('sh', ['-c', 'command -v nslookup'], { encoding: 'utf8' }).status === 0;
 if (hasNslookup && process.env.BENCH_ALLOW_RESOLVER !== '1') {
-  process.stderr.write('nslookup is installed: the seed script would query the system resolver. Set BENCH_ALLOW_RESOLVER=1 to allow it.\n');
+  process.stderr.write(
+    'nslookup is installed: the seed script would query the system resolver. Set BENCH_ALLOW_RESOLVER=1 to allow it.\n',
+  );
   process.exit(2);
 }
 
 const sim = await startSimulator({ latencyScale: LATENCY_SCALE });
-const env = { ...process.env, IDEOGRAM_API_KEY: 'bench-key', IDEOGRAM_BASE_URL: sim.baseUrl, IDEOGRAM_API_HOST: new URL(sim.baseUrl).hostname, NO_COLOR: '1' };
+const env = {
+  ...process.env,
+  IDEOGRAM_API_KEY: 'bench-key',
+  IDEOGRAM_BASE_URL: sim.baseUrl,
+  IDEOGRAM_API_HOST: new URL(sim.baseUrl).hostname,
+  NO_COLOR: '1',
+};
 
 function run(command: string, argv: string[]): Promise<{ ms: number; code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -46,13 +54,19 @@ async function round(command: string, argv: string[]): Promise<Round> {
   sim.reset();
   const { ms, code, out } = await run(command, argv);
   if (code !== 0) throw new Error(`${command} ${argv.join(' ')} exited ${code}:\n${out}`);
-  const requests = sim.requests().map((r) => ({ endpoint: r.endpoint, ms: (r.respondedAt ?? r.arrivedAt) - r.arrivedAt }));
+  const requests = sim
+    .requests()
+    .map((r) => ({ endpoint: r.endpoint, ms: (r.respondedAt ?? r.arrivedAt) - r.arrivedAt }));
   return { ms, requests };
 }
 
 const variants = {
   seed: { label: 'seed script (bash + curl)', command: 'bash', argv: [SCRIPT] },
-  engine: { label: 'runbook triage (node CLI)', command: process.execPath, argv: [CLI, 'triage', '--base-url', sim.baseUrl] },
+  engine: {
+    label: 'runbook triage (node CLI)',
+    command: process.execPath,
+    argv: [CLI, 'triage', '--base-url', sim.baseUrl],
+  },
   startup: { label: 'runbook --help (start-up only)', command: process.execPath, argv: [CLI, '--help'] },
 } as const;
 const rounds: Record<keyof typeof variants, Round[]> = { seed: [], engine: [], startup: [] };
@@ -60,7 +74,8 @@ const rounds: Record<keyof typeof variants, Round[]> = { seed: [], engine: [], s
 // One warm-up each (file-system caches), then interleaved so background load hits all alike.
 for (const v of Object.values(variants)) await round(v.command, [...v.argv]);
 for (let i = 0; i < ITERATIONS; i += 1) {
-  for (const [name, v] of Object.entries(variants)) rounds[name as keyof typeof variants].push(await round(v.command, [...v.argv]));
+  for (const [name, v] of Object.entries(variants))
+    rounds[name as keyof typeof variants].push(await round(v.command, [...v.argv]));
 }
 await sim.stop();
 
@@ -68,7 +83,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const p50 = (xs: number[]) => sorted(xs)[Math.ceil(0.5 * xs.length) - 1]!;
 /** The slowest probe chain of a round: its slowest API call, plus the image download that follows a generate. */
-const chain = (r: Round) => Math.max(0, ...r.requests.filter((q) => q.endpoint !== 'images').map((q) => q.ms)) + Math.max(0, ...r.requests.filter((q) => q.endpoint === 'images').map((q) => q.ms));
+const chain = (r: Round) =>
+  Math.max(0, ...r.requests.filter((q) => q.endpoint !== 'images').map((q) => q.ms)) +
+  Math.max(0, ...r.requests.filter((q) => q.endpoint === 'images').map((q) => q.ms));
 /** What the same calls cost one after another (server side only). */
 const serial = (r: Round) => r.requests.reduce((a, q) => a + q.ms, 0);
 
@@ -89,14 +106,36 @@ const summary = Object.fromEntries(
       },
     ];
   }),
-) as Record<keyof typeof variants, { label: string; n: number; meanMs: number; p50Ms: number; minMs: number; requestsPerRound: number; slowestChainMeanMs: number; serialApiMeanMs: number }>;
+) as Record<
+  keyof typeof variants,
+  {
+    label: string;
+    n: number;
+    meanMs: number;
+    p50Ms: number;
+    minMs: number;
+    requestsPerRound: number;
+    slowestChainMeanMs: number;
+    serialApiMeanMs: number;
+  }
+>;
 
 const load = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-process.stdout.write(`\nseed comparison: whole processes against the simulator (healthy, latency x${LATENCY_SCALE}), n=${ITERATIONS} each, load average ${load}\n`);
-process.stdout.write(`${'variant'.padEnd(32)} ${'mean'.padStart(8)} ${'p50'.padStart(8)} ${'min'.padStart(8)}  API calls  limit: slowest chain  limit: calls in series\n`);
+process.stdout.write(
+  `\nseed comparison: whole processes against the simulator (healthy, latency x${LATENCY_SCALE}), n=${ITERATIONS} each, load average ${load}\n`,
+);
+process.stdout.write(
+  `${'variant'.padEnd(32)} ${'mean'.padStart(8)} ${'p50'.padStart(8)} ${'min'.padStart(8)}  API calls  limit: slowest chain  limit: calls in series\n`,
+);
 for (const s of Object.values(summary)) {
-  process.stdout.write(`${s.label.padEnd(32)} ${`${s.meanMs} ms`.padStart(8)} ${`${s.p50Ms} ms`.padStart(8)} ${`${s.minMs} ms`.padStart(8)}  ${String(s.requestsPerRound).padStart(9)}  ${`${s.slowestChainMeanMs} ms`.padStart(20)}  ${`${s.serialApiMeanMs} ms`.padStart(22)}\n`);
+  process.stdout.write(
+    `${s.label.padEnd(32)} ${`${s.meanMs} ms`.padStart(8)} ${`${s.p50Ms} ms`.padStart(8)} ${`${s.minMs} ms`.padStart(8)}  ${String(s.requestsPerRound).padStart(9)}  ${`${s.slowestChainMeanMs} ms`.padStart(20)}  ${`${s.serialApiMeanMs} ms`.padStart(22)}\n`,
+  );
 }
 const ratio = summary.engine.meanMs / summary.seed.meanMs;
-process.stdout.write(`ratio engine/seed (mean wall time): ${ratio.toFixed(2)}; physical limit (slowest single probe chain, all probes at once): engine ${summary.engine.slowestChainMeanMs} ms, seed ${summary.seed.slowestChainMeanMs} ms; the seed runs its calls in series (${summary.seed.serialApiMeanMs} ms of API time)\n`);
-process.stdout.write(`${JSON.stringify({ bench: 'seed-comparison', latencyScale: LATENCY_SCALE, iterations: ITERATIONS, loadAverage: load, ratioEngineOverSeed: Number(ratio.toFixed(2)), ...summary })}\n`);
+process.stdout.write(
+  `ratio engine/seed (mean wall time): ${ratio.toFixed(2)}; physical limit (slowest single probe chain, all probes at once): engine ${summary.engine.slowestChainMeanMs} ms, seed ${summary.seed.slowestChainMeanMs} ms; the seed runs its calls in series (${summary.seed.serialApiMeanMs} ms of API time)\n`,
+);
+process.stdout.write(
+  `${JSON.stringify({ bench: 'seed-comparison', latencyScale: LATENCY_SCALE, iterations: ITERATIONS, loadAverage: load, ratioEngineOverSeed: Number(ratio.toFixed(2)), ...summary })}\n`,
+);

@@ -16,13 +16,33 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
-export async function startSimulatorProcess(options: { dir: string; phases: ScenarioPhase[]; latencyScale: number; inflightLimit: number }): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(options: {
+  dir: string;
+  phases: ScenarioPhase[];
+  latencyScale: number;
+  inflightLimit: number;
+}): Promise<SimulatorProcess> {
   const scenarioFile = join(options.dir, 'bench-scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(options.phases));
   const bin = join(import.meta.dirname, '..', 'bin', 'runbook.js');
-  const child: ChildProcess = spawn(process.execPath, [bin, 'simulate', '--port', '0', '--scenario-file', scenarioFile, '--latency-scale', String(options.latencyScale), '--inflight-limit', String(options.inflightLimit)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'simulate',
+      '--port',
+      '0',
+      '--scenario-file',
+      scenarioFile,
+      '--latency-scale',
+      String(options.latencyScale),
+      '--inflight-limit',
+      String(options.inflightLimit),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const urls = await new Promise<{ baseUrl: string; statusPageUrl: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`runbook simulate exited (${code}) before listening: ${out}`)));
@@ -38,7 +58,11 @@ export async function startSimulatorProcess(options: { dir: string; phases: Scen
     ...urls,
     pid: child.pid!,
     async setPhases(phases) {
-      const res = await request(`${urls.baseUrl}/__admin/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phases }) });
+      const res = await request(`${urls.baseUrl}/__admin/scenario`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phases }),
+      });
       const body = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`simulator refused the scenario: ${res.statusCode} ${body}`);
     },

@@ -11,7 +11,12 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const LATENCY_SCALE = Number(process.env.BENCH_LATENCY_SCALE ?? 0.05);
 
 const sim = await startSimulator({ latencyScale: LATENCY_SCALE });
-const target: ProbeTarget = { baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: 'BENCH_KEY' } };
+const target: ProbeTarget = {
+  baseUrl: sim.baseUrl,
+  statusPageUrl: sim.statusPageUrl,
+  apiHost: 'localhost',
+  apiKeyRef: { kind: 'env', name: 'BENCH_KEY' },
+};
 const deps = { secrets: { env: { BENCH_KEY: 'bench-key' } } };
 const specs = ideogramTriageProbes.map((p) => ProbeSpecSchema.parse(p));
 
@@ -28,14 +33,24 @@ async function measure(name: string, run: () => Promise<unknown>): Promise<void>
   process.stdout.write(`${name.padEnd(28)} n=${ITERATIONS}  mean ${mean} ms  p50 ${at(0.5)} ms  p95 ${at(0.95)} ms\n`);
 }
 
-process.stdout.write(`quick triage: ${specs.length} probes (${specs.filter((s) => s.kind !== 'timing').length} calls), simulated latency x${LATENCY_SCALE}\n`);
-await measure('concurrent (engine)', () => runProbeRound(specs, (spec, extracted) => executeProbe(spec, target, extracted, deps)));
+process.stdout.write(
+  `quick triage: ${specs.length} probes (${specs.filter((s) => s.kind !== 'timing').length} calls), simulated latency x${LATENCY_SCALE}\n`,
+);
+await measure('concurrent (engine)', () =>
+  runProbeRound(specs, (spec, extracted) => executeProbe(spec, target, extracted, deps)),
+);
 await measure('sequential (seed script)', async () => {
   const extracted: Record<string, string | undefined> = {};
   const done: ProbeResult[] = [];
   for (const spec of specs) {
     // A timing reads the call it times, as in the engine: no call of its own.
-    const result = spec.kind === 'timing' ? timingResult(spec, done.find((r) => r.probe === spec.after)) : await executeProbe(spec, target, extracted, deps);
+    const result =
+      spec.kind === 'timing'
+        ? timingResult(
+            spec,
+            done.find((r) => r.probe === spec.after),
+          )
+        : await executeProbe(spec, target, extracted, deps);
     done.push(result);
     extracted[spec.id] = result.extractedUrl;
   }

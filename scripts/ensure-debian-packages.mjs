@@ -6,7 +6,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const hasPostgres = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+const hasPostgres = () =>
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
 const wanted = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || Boolean(process.env.CHROMIUM_PATH) },
   { pkg: 'postgresql', present: hasPostgres },
@@ -20,7 +22,9 @@ const missing = wanted.filter((w) => !w.present()).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
 const canInstall = process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0;
 if (!canInstall) {
-  console.warn(`[apt] ######## missing ${missing.join(', ')}: their suites will be SKIPPED. Install with \`apt-get install -y ${missing.join(' ')}\`. ########`);
+  console.warn(
+    `[apt] ######## missing ${missing.join(', ')}: their suites will be SKIPPED. Install with \`apt-get install -y ${missing.join(' ')}\`. ########`,
+  );
   process.exit(0);
 }
 console.log(`[apt] installing ${missing.join(', ')} from Debian's registry (once)`);
@@ -30,5 +34,8 @@ if (result.status !== 0) {
   spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
   result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
 }
-if (result.status !== 0) console.warn(`[apt] ######## could not install ${missing.join(', ')}: their suites will be SKIPPED (apt-get exit ${result.status}). ########`);
+if (result.status !== 0)
+  console.warn(
+    `[apt] ######## could not install ${missing.join(', ')}: their suites will be SKIPPED (apt-get exit ${result.status}). ########`,
+  );
 process.exit(0);

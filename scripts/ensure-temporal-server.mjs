@@ -6,11 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 if (process.env.RUNBOOK_SKIP_TEMPORAL_BUILD === '1') {
-  console.warn('[temporal-server] RUNBOOK_SKIP_TEMPORAL_BUILD=1: not building; test/prod-topology runs only if it is already cached.');
+  console.warn(
+    '[temporal-server] RUNBOOK_SKIP_TEMPORAL_BUILD=1: not building; test/prod-topology runs only if it is already cached.',
+  );
   process.exit(0);
 }
 if (spawnSync('go', ['version']).status !== 0) {
-  console.warn('[temporal-server] ######## Go is not installed: the production-topology suite (test/prod-topology) will be SKIPPED. Install Go >= 1.26.8 and run `npm run prod:binaries`. ########');
+  console.warn(
+    '[temporal-server] ######## Go is not installed: the production-topology suite (test/prod-topology) will be SKIPPED. Install Go >= 1.26.8 and run `npm run prod:binaries`. ########',
+  );
   process.exit(0);
 }
 const result = spawnSync('bash', [resolve(import.meta.dirname, 'build-temporal-server.sh')], { stdio: 'inherit' });

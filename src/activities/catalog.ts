@@ -18,7 +18,6 @@ import { defaultRunbookId, documentPinOf, getRunbook } from '../runbooks/index.t
 import type { ApplyMutationRequest, RevertMutationRequest } from './kubernetes/index.ts';
 import { runProbeRound } from './probes/index.ts';
 
-
 const sameRef = (a: SecretRef, b: SecretRef) => describeSecretRef(a) === describeSecretRef(b);
 
 /**
@@ -43,13 +42,24 @@ export class ServiceCatalog {
 
   require(name: string): CatalogEntry & { runbook: string } {
     const entry = this.entries.get(name);
-    if (!entry) throw ApplicationFailure.nonRetryable(`unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`, ErrorTypes.UnknownService);
+    if (!entry)
+      throw ApplicationFailure.nonRetryable(
+        `unknown service "${name}": this worker's catalog has ${this.names().join(', ') || 'no services'}`,
+        ErrorTypes.UnknownService,
+      );
     return entry;
   }
 
   resolve(name: string): ResolvedService {
     const e = this.require(name);
-    return { name: e.name, runbook: e.runbook, target: { name: e.name, ...e.target }, policy: e.policy, billedProbeBudget: e.billedProbeBudget, billedProbesPerHour: e.billedProbesPerHour };
+    return {
+      name: e.name,
+      runbook: e.runbook,
+      target: { name: e.name, ...e.target },
+      policy: e.policy,
+      billedProbeBudget: e.billedProbeBudget,
+      billedProbesPerHour: e.billedProbesPerHour,
+    };
   }
 
   /** A human-provided probe key other than the service's own, with its symlinks resolved. */
@@ -60,15 +70,25 @@ export class ServiceCatalog {
   probeTarget(name: string, keyRef?: SecretRef): ProbeTarget {
     const { target, name: service } = this.require(name);
     if (keyRef && !sameRef(keyRef, target.apiKeyRef)) this.requireAllowedRef(service, keyRef);
-    return { baseUrl: target.baseUrl, statusPageUrl: target.statusPageUrl, apiHost: target.apiHost, apiKeyRef: keyRef ?? target.apiKeyRef };
+    return {
+      baseUrl: target.baseUrl,
+      statusPageUrl: target.statusPageUrl,
+      apiHost: target.apiHost,
+      apiKeyRef: keyRef ?? target.apiKeyRef,
+    };
   }
 
   requireAllowedRef(name: string, ref: SecretRef): void {
     const entry = this.require(name);
     // However broad a pattern, another service's own key never goes to this service's host.
-    const owner = [...this.entries.values()].find((e) => e.name !== name && sameRef(e.target.apiKeyRef, ref) && !sameRef(entry.target.apiKeyRef, ref));
+    const owner = [...this.entries.values()].find(
+      (e) => e.name !== name && sameRef(e.target.apiKeyRef, ref) && !sameRef(entry.target.apiKeyRef, ref),
+    );
     if (owner) {
-      throw ApplicationFailure.nonRetryable(`secret reference ${describeSecretRef(ref)} is the key of service ${owner.name}: it is never sent to service ${name}'s host`, ErrorTypes.SecretRefNotAllowed);
+      throw ApplicationFailure.nonRetryable(
+        `secret reference ${describeSecretRef(ref)} is the key of service ${owner.name}: it is never sent to service ${name}'s host`,
+        ErrorTypes.SecretRefNotAllowed,
+      );
     }
     if (!secretRefAllowed(ref, entry.allowedSecretRefs)) throw notAllowed(name, ref, entry.allowedSecretRefs, '');
   }
@@ -86,9 +106,15 @@ export class ServiceCatalog {
     try {
       real = await realpath(ref.path);
     } catch (err) {
-      throw notAllowed(name, ref, patterns, ` (it cannot be resolved on this worker: ${(err as { code?: string }).code ?? 'unreadable'})`);
+      throw notAllowed(
+        name,
+        ref,
+        patterns,
+        ` (it cannot be resolved on this worker: ${(err as { code?: string }).code ?? 'unreadable'})`,
+      );
     }
-    if (!secretRefAllowed({ kind: 'file', path: real }, patterns)) throw notAllowed(name, ref, patterns, ` (it resolves to ${real})`);
+    if (!secretRefAllowed({ kind: 'file', path: real }, patterns))
+      throw notAllowed(name, ref, patterns, ` (it resolves to ${real})`);
   }
 
   /** A change must stay inside the objects the service's entry names. */
@@ -109,7 +135,11 @@ export class ServiceCatalog {
           return own.cronJobSelectors.includes(op.selector);
       }
     })();
-    if (!ok) throw ApplicationFailure.nonRetryable(`${op.kind} on ${op.namespace} is outside service ${name} in this worker's catalog: nothing changed`, ErrorTypes.ForeignTarget);
+    if (!ok)
+      throw ApplicationFailure.nonRetryable(
+        `${op.kind} on ${op.namespace} is outside service ${name} in this worker's catalog: nothing changed`,
+        ErrorTypes.ForeignTarget,
+      );
     if (op.kind === 'apply-secret') this.requireAllowedRef(name, op.ref);
   }
 }
@@ -132,7 +162,10 @@ export function createCatalogActivities(catalog: ServiceCatalog) {
     async resolveService(req: { name: string; runbook?: string }): Promise<ResolvedService> {
       const resolved = catalog.resolve(req.name);
       if (req.runbook && req.runbook !== resolved.runbook) {
-        throw ApplicationFailure.nonRetryable(`service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`, ErrorTypes.UnknownService);
+        throw ApplicationFailure.nonRetryable(
+          `service ${req.name} is handled by runbook ${resolved.runbook}, not ${req.runbook}`,
+          ErrorTypes.UnknownService,
+        );
       }
       // A document runbook travels with the answer: the incident is pinned to the text loaded now.
       const runbookDocument = documentPinOf(resolved.runbook);
@@ -160,7 +193,11 @@ interface GuardedProbeRequest {
 }
 
 interface Guardable {
-  runProbe(req: { spec: ProbeSpecInput; target: ProbeTarget; extracted?: Record<string, string | undefined> }): Promise<ProbeResult>;
+  runProbe(req: {
+    spec: ProbeSpecInput;
+    target: ProbeTarget;
+    extracted?: Record<string, string | undefined>;
+  }): Promise<ProbeResult>;
   applyMutation(req: ApplyMutationRequest): Promise<MutationRecord>;
   revertMutation(req: RevertMutationRequest): Promise<MutationRecord>;
 }
@@ -174,7 +211,11 @@ export function guardWithCatalog<T extends Guardable>(catalog: ServiceCatalog, a
     ...activities,
     async runProbe(req: GuardedProbeRequest): Promise<ProbeResult> {
       if (req.keyRef) await catalog.requireResolvedKeyRef(req.service, req.keyRef);
-      return activities.runProbe({ spec: req.spec, target: catalog.probeTarget(req.service, req.keyRef), extracted: req.extracted });
+      return activities.runProbe({
+        spec: req.spec,
+        target: catalog.probeTarget(req.service, req.keyRef),
+        extracted: req.extracted,
+      });
     },
     /**
      * A whole probe round in one activity (one task instead of one per probe): the calls at once, then

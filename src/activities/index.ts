@@ -20,7 +20,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const guarded = guardWithCatalog(deps.catalog, { ...createProbeActivities(deps.probes), ...createKubernetesActivities(deps.kube) });
+  const guarded = guardWithCatalog(deps.catalog, {
+    ...createProbeActivities(deps.probes),
+    ...createKubernetesActivities(deps.kube),
+  });
   return {
     ...guarded,
     ...createJudgeActivities({ runProbes: (req) => guarded.runProbes(req) }),

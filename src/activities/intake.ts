@@ -1,5 +1,10 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/common';
 import {
   alertIncidentGeneration,
   alertIncidentId,
@@ -36,7 +41,8 @@ interface SlotMemory {
 }
 const slots = new Map<string, SlotMemory>();
 
-const slotKey = (client: Client, target: IntakeTarget, taskQueue: string) => `${client.options.namespace}/${incidentSlot(target, taskQueue)}`;
+const slotKey = (client: Client, target: IntakeTarget, taskQueue: string) =>
+  `${client.options.namespace}/${incidentSlot(target, taskQueue)}`;
 
 function remember(key: string, incidentId: string, open: boolean): void {
   const parsed = alertIncidentGeneration(incidentId);
@@ -59,7 +65,12 @@ async function signalIfOpen(client: Client, incidentId: string, alert: AlertSign
 }
 
 /** The slot's open incident from an earlier day, as visibility knows it (it lags the server by moments). */
-async function openFromEarlierDay(client: Client, target: IntakeTarget, taskQueue: string, today: string): Promise<string | undefined> {
+async function openFromEarlierDay(
+  client: Client,
+  target: IntakeTarget,
+  taskQueue: string,
+  today: string,
+): Promise<string | undefined> {
   const slot = incidentSlot(target, taskQueue).replace(/'/g, '');
   const query = `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}' AND ${SEARCH_ATTRIBUTES.slot.name} = '${slot}' AND ExecutionStatus = 'Running'`;
   for await (const execution of client.workflow.list({ query })) {
@@ -70,7 +81,13 @@ async function openFromEarlierDay(client: Client, target: IntakeTarget, taskQueu
 }
 
 /** The incident from an earlier day this process last joined, or, when it knows nothing of today, the one visibility shows open. */
-async function earlierOpenIncident(client: Client, target: IntakeTarget, taskQueue: string, today: string, known: SlotMemory | undefined): Promise<string | undefined> {
+async function earlierOpenIncident(
+  client: Client,
+  target: IntakeTarget,
+  taskQueue: string,
+  today: string,
+  known: SlotMemory | undefined,
+): Promise<string | undefined> {
   if (known?.openId && alertIncidentGeneration(known.openId)!.day < today) return known.openId;
   if (known?.day === today) return undefined;
   return openFromEarlierDay(client, target, taskQueue, today);
@@ -86,7 +103,13 @@ async function earlierOpenIncident(client: Client, target: IntakeTarget, taskQue
  * generation, where the first starts it and the others join. The alert intake and synthetic checks
  * both come here, so they land in the same incident.
  */
-export async function openOrJoinIncident(client: Client, taskQueue: string, start: IncidentStart & IntakeTarget, alert: AlertSignal, now = new Date()): Promise<string> {
+export async function openOrJoinIncident(
+  client: Client,
+  taskQueue: string,
+  start: IncidentStart & IntakeTarget,
+  alert: AlertSignal,
+  now = new Date(),
+): Promise<string> {
   const key = slotKey(client, start, taskQueue);
   const today = utcDay(now);
   const known = slots.get(key);
@@ -130,7 +153,12 @@ export async function openOrJoinIncident(client: Client, taskQueue: string, star
  * the next does not exist. When none of today's is running, an incident still open from an earlier
  * day is the one meant.
  */
-export async function currentAlertIncidentId(client: Client, target: IntakeTarget, taskQueue: string, now = new Date()): Promise<string> {
+export async function currentAlertIncidentId(
+  client: Client,
+  target: IntakeTarget,
+  taskQueue: string,
+  now = new Date(),
+): Promise<string> {
   const key = slotKey(client, target, taskQueue);
   const today = utcDay(now);
   const known = slots.get(key);
@@ -138,7 +166,9 @@ export async function currentAlertIncidentId(client: Client, target: IntakeTarge
   for (let generation = known?.day === today ? known.generation : 1; ; generation++) {
     let running: boolean;
     try {
-      running = (await client.workflow.getHandle(alertIncidentId(target, taskQueue, today, generation)).describe()).status.name === 'RUNNING';
+      running =
+        (await client.workflow.getHandle(alertIncidentId(target, taskQueue, today, generation)).describe()).status
+          .name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) break;
       throw err;
@@ -156,7 +186,10 @@ export async function currentAlertIncidentId(client: Client, target: IntakeTarge
 }
 
 const needsClient = () =>
-  ApplicationFailure.nonRetryable('this worker has no Temporal client for synthetic checks (ActivityDeps.intake)', ErrorTypes.IntakeUnavailable);
+  ApplicationFailure.nonRetryable(
+    'this worker has no Temporal client for synthetic checks (ActivityDeps.intake)',
+    ErrorTypes.IntakeUnavailable,
+  );
 
 /** What synthetic checks do outside the workflow: read the schedule's billed ledger, open the incident. */
 export function createIntakeActivities(deps: IntakeDeps | undefined) {
@@ -181,9 +214,18 @@ export function createIntakeActivities(deps: IntakeDeps | undefined) {
     /** The synthetic check's fault as a firing alert: the same incident ids and signal-with-start as the alert intake. */
     async openSyntheticIncident(req: { target: IntakeTarget; alert: AlertSignal }): Promise<{ incidentId: string }> {
       if (!deps) throw needsClient();
-      const draft = { ...req.target, trigger: 'synthetic' as const, reporter: 'synthetic-check', symptom: req.alert.summary };
+      const draft = {
+        ...req.target,
+        trigger: 'synthetic' as const,
+        reporter: 'synthetic-check',
+        symptom: req.alert.summary,
+      };
       const parsed = IncidentStartSchema.safeParse(draft);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid synthetic incident: ${parsed.error.issues.map((i) => i.message).join('; ')}`, ErrorTypes.InvalidIncidentInput);
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `invalid synthetic incident: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+          ErrorTypes.InvalidIncidentInput,
+        );
       const start = { ...draft, symptom: parsed.data.symptom };
       return { incidentId: await openOrJoinIncident(deps.client, deps.taskQueue, start, req.alert) };
     },

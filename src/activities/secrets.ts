@@ -3,7 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes, describeSecretRef, type SecretRef } from '../contract/index.ts';
 
 /** Reads a key from a Kubernetes Secret; injected so this module needs no cluster client. */
-export type KubeSecretReader = (namespace: string | undefined, name: string, key: string) => Promise<string | undefined>;
+export type KubeSecretReader = (
+  namespace: string | undefined,
+  name: string,
+  key: string,
+) => Promise<string | undefined>;
 
 export interface SecretResolverDeps {
   env: NodeJS.ProcessEnv;
@@ -44,7 +48,10 @@ export async function resolveSecret(ref: SecretRef, deps: SecretResolverDeps): P
 }
 
 /** Presence and length only: what the runbook's "Key present / Key length" check reports. */
-export async function inspectSecret(ref: SecretRef, deps: SecretResolverDeps): Promise<{ present: boolean; length: number }> {
+export async function inspectSecret(
+  ref: SecretRef,
+  deps: SecretResolverDeps,
+): Promise<{ present: boolean; length: number }> {
   const value = await readSecret(ref, deps).catch(() => undefined);
   return { present: value !== undefined && value !== '', length: value?.length ?? 0 };
 }

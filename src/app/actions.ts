@@ -4,8 +4,18 @@ import { noAnswerFromTemporal, OutcomeUnknownError, RequestRefusedError } from '
 import { incidentHandle, incidentStatus } from './incidents.ts';
 import { requireWorker } from './workers.ts';
 
-const verb: Record<ActionRequest['action'], string> = { resolve: 'resolve', cancel: 'cancel', verify_again: 'verify again', revert_change: 'revert a change' };
-const requested: Record<ActionRequest['action'], string> = { resolve: 'the resolution', cancel: 'the cancellation', verify_again: 'the request to verify again', revert_change: 'the revert' };
+const verb: Record<ActionRequest['action'], string> = {
+  resolve: 'resolve',
+  cancel: 'cancel',
+  verify_again: 'verify again',
+  revert_change: 'revert a change',
+};
+const requested: Record<ActionRequest['action'], string> = {
+  resolve: 'the resolution',
+  cancel: 'the cancellation',
+  verify_again: 'the request to verify again',
+  revert_change: 'the revert',
+};
 
 /**
  * Resolve, cancel, verify again or revert a chosen change: one update, so an action the incident's
@@ -39,9 +49,17 @@ export async function act(client: Client, id: string, request: ActionRequest): P
  * For actions sent as signals (which answer nobody): refuse at once what the action table does not
  * allow in the incident's current state. Without a worker to answer, the signal goes as before.
  */
-export async function requireActionAllowed(client: Client, id: string, action: HumanAction, step?: string): Promise<void> {
+export async function requireActionAllowed(
+  client: Client,
+  id: string,
+  action: HumanAction,
+  step?: string,
+): Promise<void> {
   const status = await incidentStatus(client, id).catch(() => null);
   if (!status) return;
   const rule = actionRule(status.state, action, actionContextOf(status.pendingApprovals, status.mutations, step));
-  if (!rule.allowed) throw new RequestRefusedError(`${action.replace('_', ' ')} is not possible while incident ${id} is ${status.state}: ${rule.why}`);
+  if (!rule.allowed)
+    throw new RequestRefusedError(
+      `${action.replace('_', ' ')} is not possible while incident ${id} is ${status.state}: ${rule.why}`,
+    );
 }

@@ -1,6 +1,13 @@
 // src/app: alerts become incidents — one open incident per (runbook, service), later alerts join it as timeline entries.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { alertIncidentId, alertSignal, IncidentStartSchema, type AlertSignal, type IncidentStart, type IntakeTarget } from '../contract/index.ts';
+import {
+  alertIncidentId,
+  alertSignal,
+  IncidentStartSchema,
+  type AlertSignal,
+  type IncidentStart,
+  type IntakeTarget,
+} from '../contract/index.ts';
 import { currentAlertIncidentId, openOrJoinIncident } from '../activities/intake.ts';
 import { formatZodError, RequestRefusedError } from './errors.ts';
 import type { IncidentWorkflow } from './incident-workflow.ts';
@@ -36,9 +43,21 @@ export async function deliverAlert(
       throw err;
     }
   }
-  const draft: IncidentStart = { runbook: target.runbook, service: target.service, trigger: 'alert', reporter: alert.source, symptom: alert.summary, ...(timings ? { timings } : {}) };
+  const draft: IncidentStart = {
+    runbook: target.runbook,
+    service: target.service,
+    trigger: 'alert',
+    reporter: alert.source,
+    symptom: alert.summary,
+    ...(timings ? { timings } : {}),
+  };
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
-  const incidentId = await openOrJoinIncident(client, taskQueue, { ...draft, runbook: target.runbook, symptom: parsed.data.symptom }, alert);
+  const incidentId = await openOrJoinIncident(
+    client,
+    taskQueue,
+    { ...draft, runbook: target.runbook, symptom: parsed.data.symptom },
+    alert,
+  );
   return { incidentId, outcome: 'opened-or-joined' };
 }

@@ -1,25 +1,41 @@
 import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { IncidentHandle } from './incident-workflow.ts';
-import { communicationStatus, IncidentStateSchema, type IncidentResult, type IncidentStatus } from '../contract/index.ts';
+import {
+  communicationStatus,
+  IncidentStateSchema,
+  type IncidentResult,
+  type IncidentStatus,
+} from '../contract/index.ts';
 import { OperationFailedError } from './errors.ts';
 
 /**
  * A closed incident's record comes from its history (the result), never from a query: a query
  * would need a worker to replay the whole workflow, and none may be running any more.
  */
-export async function closedResult(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentResult | null> {
+export async function closedResult(
+  handle: IncidentHandle,
+  description: WorkflowExecutionDescription,
+): Promise<IncidentResult | null> {
   try {
     return await handle.result();
   } catch (err) {
     // Terminated, timed out or failed: no result, only the memo (see statusOfClosed).
     if (err instanceof WorkflowFailedError) return null;
-    throw new OperationFailedError(`cannot read the result of ${description.workflowId}: ${(err as Error).message}`, { cause: err });
+    throw new OperationFailedError(`cannot read the result of ${description.workflowId}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
-export async function requireClosedResult(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentResult> {
+export async function requireClosedResult(
+  handle: IncidentHandle,
+  description: WorkflowExecutionDescription,
+): Promise<IncidentResult> {
   const result = await closedResult(handle, description);
-  if (!result) throw new OperationFailedError(`incident ${description.workflowId} ended ${description.status.name} without a record (see \`runbook audit ${description.workflowId}\`)`);
+  if (!result)
+    throw new OperationFailedError(
+      `incident ${description.workflowId} ended ${description.status.name} without a record (see \`runbook audit ${description.workflowId}\`)`,
+    );
   return result;
 }
 
@@ -33,12 +49,22 @@ interface MemoSummary {
   runbookDocument?: IncidentStatus['runbookDocument'];
 }
 
-export async function statusOfClosed(handle: IncidentHandle, description: WorkflowExecutionDescription): Promise<IncidentStatus> {
+export async function statusOfClosed(
+  handle: IncidentHandle,
+  description: WorkflowExecutionDescription,
+): Promise<IncidentStatus> {
   const result = await closedResult(handle, description);
   const memo = ((description.memo ?? {}) as { summary?: MemoSummary }).summary ?? {};
   const memoState = IncidentStateSchema.safeParse(memo.state);
-  const state = result?.state ?? (description.status.name === 'CANCELLED' ? 'cancelled' : memoState.success && ['resolved', 'closed', 'cancelled'].includes(memoState.data) ? memoState.data : 'failed');
-  const owner = result?.timeline.find((e) => e.message.startsWith('Acknowledged by '))?.data as { by?: string } | undefined;
+  const state =
+    result?.state ??
+    (description.status.name === 'CANCELLED'
+      ? 'cancelled'
+      : memoState.success && ['resolved', 'closed', 'cancelled'].includes(memoState.data)
+        ? memoState.data
+        : 'failed');
+  const owner = result?.timeline.find((e) => e.message.startsWith('Acknowledged by '))?.data as
+    { by?: string } | undefined;
   return {
     incidentId: description.workflowId,
     runbook: memo.runbook ?? 'unknown',

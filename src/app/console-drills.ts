@@ -46,16 +46,23 @@ export class ConsoleDrills {
   catalog(): DrillCatalogEntry[] {
     return runbookIds().map((id) => ({
       runbook: id,
-      scenarios: Object.entries(getRunbook(id).tooling.scenarios).map(([name, s]) => ({ name, description: s.description, expectedCause: s.expectedCause })),
+      scenarios: Object.entries(getRunbook(id).tooling.scenarios).map(([name, s]) => ({
+        name,
+        description: s.description,
+        expectedCause: s.expectedCause,
+      })),
     }));
   }
 
   /** Starts a drill; resolves with its incident id once the incident is open. */
   async start(request: DrillRequest): Promise<string> {
-    if (!runbookIds().includes(request.runbook)) throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
+    if (!runbookIds().includes(request.runbook))
+      throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
     const runbook = getRunbook(request.runbook);
     if (!Object.hasOwn(runbook.tooling.scenarios, request.scenario)) {
-      throw new RequestRefusedError(`unknown scenario "${request.scenario}" for runbook ${runbook.id} — built-in: ${Object.keys(runbook.tooling.scenarios).join(', ')}`);
+      throw new RequestRefusedError(
+        `unknown scenario "${request.scenario}" for runbook ${runbook.id} — built-in: ${Object.keys(runbook.tooling.scenarios).join(', ')}`,
+      );
     }
     const secretSteps = runbook.tooling.drill.secretSteps;
     const workflowBundleCode = await this.workflowBundle();
@@ -73,7 +80,16 @@ export class ConsoleDrills {
       // People approve at their own pace: the fault lasts until a person decided a step.
       holdFault: !request.autoApprove,
     });
-    this.logger.info({ incidentId: drill.incidentId, runbook: runbook.id, scenario: request.scenario, autoApprove: request.autoApprove, user: request.startedBy }, 'drill started from the console');
+    this.logger.info(
+      {
+        incidentId: drill.incidentId,
+        runbook: runbook.id,
+        scenario: request.scenario,
+        autoApprove: request.autoApprove,
+        user: request.startedBy,
+      },
+      'drill started from the console',
+    );
     const abort = new AbortController();
     // Steps a person decides (not the drill's own placeholder secret): once one of them is no longer pending, the fault may end.
     const askedOfPeople = new Set<string>();
@@ -82,11 +98,19 @@ export class ConsoleDrills {
       await drill.onApproval(pending);
     };
     const onStatus = (status: IncidentStatus) => {
-      if ([...askedOfPeople].some((step) => !status.pendingApprovals.some((a) => a.stepId === step))) drill.releaseFault();
+      if ([...askedOfPeople].some((step) => !status.pendingApprovals.some((a) => a.stepId === step)))
+        drill.releaseFault();
     };
-    const done = followIncident(drill.handle, { print: () => undefined, onApproval, onStatus, signal: abort.signal, pollMs: 500 })
+    const done = followIncident(drill.handle, {
+      print: () => undefined,
+      onApproval,
+      onStatus,
+      signal: abort.signal,
+      pollMs: 500,
+    })
       .then((result) => {
-        if (result) this.logger.info({ incidentId: drill.incidentId, state: result.state, cause: result.cause }, 'drill ended');
+        if (result)
+          this.logger.info({ incidentId: drill.incidentId, state: result.state, cause: result.cause }, 'drill ended');
       })
       .catch((err: unknown) => this.logger.error({ err, incidentId: drill.incidentId }, 'drill follow failed'))
       .finally(async () => {
@@ -98,8 +122,16 @@ export class ConsoleDrills {
   }
 
   private workflowBundle(): Promise<string> {
-    const log = (level: 'debug' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => this.logger[level]({ ...meta, source: 'workflow-bundler' }, message);
-    const logger = { trace: log('debug'), debug: log('debug'), info: log('debug'), warn: log('warn'), error: log('error'), log: (_level: string, message: string) => log('debug')(message) };
+    const log = (level: 'debug' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) =>
+      this.logger[level]({ ...meta, source: 'workflow-bundler' }, message);
+    const logger = {
+      trace: log('debug'),
+      debug: log('debug'),
+      info: log('debug'),
+      warn: log('warn'),
+      error: log('error'),
+      log: (_level: string, message: string) => log('debug')(message),
+    };
     this.bundle ??= bundleIncidentWorkflows({ logger });
     // A failed build is not kept: the next drill tries again.
     this.bundle.catch(() => {

@@ -5,7 +5,16 @@ import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernet
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
 import { postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
-import { ApprovalPolicySchema, approveSignal, provideSecretRefSignal, rejectSignal, statusQuery, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
+import {
+  ApprovalPolicySchema,
+  approveSignal,
+  provideSecretRefSignal,
+  rejectSignal,
+  statusQuery,
+  type ApprovalRequest,
+  type IncidentResult,
+  type IncidentStart,
+} from '../contract/index.ts';
 import { startDevServer, type DevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
@@ -102,12 +111,27 @@ export interface LaunchedDrill {
 export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, options: DrillOptions): Promise<DrillReport> {
   const drill = await launchDrill(config, env, options);
   try {
-    const result = await followIncident(drill.handle, { print: options.print, statusLine: options.statusLine, onApproval: (request) => drill.onApproval(request) });
+    const result = await followIncident(drill.handle, {
+      print: options.print,
+      statusLine: options.statusLine,
+      onApproval: (request) => drill.onApproval(request),
+    });
     const final = result!;
     const expectedCause = drill.expectedCause;
     // A drill passes when the incident ended as it should: fixed (`resolved`) or found to need no fix (`closed`).
-    const passed = (final.state === 'resolved' || final.state === 'closed') && (expectedCause === null || final.cause === expectedCause);
-    return { incidentId: drill.incidentId, scenario: options.scenario, expectedCause, cause: final.cause, severity: final.severity, state: final.state, passed, result: final };
+    const passed =
+      (final.state === 'resolved' || final.state === 'closed') &&
+      (expectedCause === null || final.cause === expectedCause);
+    return {
+      incidentId: drill.incidentId,
+      scenario: options.scenario,
+      expectedCause,
+      cause: final.cause,
+      severity: final.severity,
+      state: final.state,
+      passed,
+      result: final,
+    };
   } finally {
     await drill.stop();
   }
@@ -118,7 +142,11 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
  * given) and the incident, started. Whoever launches it follows the incident and calls `stop()`:
  * `runbook drill` on its terminal, the dev console in the background while people approve in the browser.
  */
-export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, options: Omit<DrillOptions, 'print' | 'statusLine'>): Promise<LaunchedDrill> {
+export async function launchDrill(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv,
+  options: Omit<DrillOptions, 'print' | 'statusLine'>,
+): Promise<LaunchedDrill> {
   const runbook = getRunbook(options.runbook ?? defaultRunbookId());
   const drill = runbook.tooling.drill;
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
@@ -127,8 +155,15 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
   try {
     const [fault, ...recovery] = scenario?.phases ?? [];
     let held = options.holdFault && fault?.requests !== undefined && recovery.length > 0;
-    const lasting = held ? [Object.fromEntries(Object.entries(fault!).filter(([key]) => key !== 'requests'))] : undefined;
-    const sim = await startSimulator({ runbook: runbook.id, scenario: options.phases || lasting ? undefined : options.scenario, phases: options.phases ?? lasting, latencyScale });
+    const lasting = held
+      ? [Object.fromEntries(Object.entries(fault!).filter(([key]) => key !== 'requests'))]
+      : undefined;
+    const sim = await startSimulator({
+      runbook: runbook.id,
+      scenario: options.phases || lasting ? undefined : options.scenario,
+      phases: options.phases ?? lasting,
+      latencyScale,
+    });
     const releaseFault = () => {
       if (!held) return;
       held = false;
@@ -153,7 +188,15 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
     const service = serviceFromConfig(config, runbook);
     const remediationTarget: RemediationTarget = options.kubeContext
       ? createKubernetesTarget({ context: options.kubeContext })
-      : new RecordOnlyTarget({ seed: [{ namespace: service.kubernetes.namespace, deployment: service.kubernetes.deployment, ...drill.seed(service) }] });
+      : new RecordOnlyTarget({
+          seed: [
+            {
+              namespace: service.kubernetes.namespace,
+              deployment: service.kubernetes.deployment,
+              ...drill.seed(service),
+            },
+          ],
+        });
     // The drill's own worker knows one service: the simulator, under the configured service's name.
     const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
     const port = new URL(sim.baseUrl).port;
@@ -170,14 +213,21 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
           apiKeyRef: { kind: 'env', name: drill.keyEnv },
           settings: { ...configured.settings, ...(options.productionTimings ? {} : drill.compressedSettings) },
         },
-        policy: ApprovalPolicySchema.parse({ dryRun: options.dryRun, timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000 }),
+        policy: ApprovalPolicySchema.parse({
+          dryRun: options.dryRun,
+          timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000,
+        }),
         // Compressed time makes an hour's worth of real calls in a minute.
         ...(options.productionTimings ? {} : { billedProbesPerHour: 100_000 }),
         allowedSecretRefs: [`env:${DRILL_NEW_KEY_ENV}`],
       },
     ]);
     const deps = activityDepsFromConfig(
-      { ...config, RUNBOOK_NOTIFY_FILE: config.RUNBOOK_NOTIFY_FILE ?? join(config.RUNBOOK_DATA_DIR, 'drills', 'notifications.jsonl') },
+      {
+        ...config,
+        RUNBOOK_NOTIFY_FILE:
+          config.RUNBOOK_NOTIFY_FILE ?? join(config.RUNBOOK_DATA_DIR, 'drills', 'notifications.jsonl'),
+      },
       workerEnv,
       remediationTarget,
       catalog,
@@ -220,9 +270,17 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
     const onApproval = async (request: ApprovalRequest) => {
       if (options.autoApprove) {
         if (drill.secretSteps.includes(request.stepId)) {
-          await handle.signal(provideSecretRefSignal, { by: DRILL_APPROVER, stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
+          await handle.signal(provideSecretRefSignal, {
+            by: DRILL_APPROVER,
+            stepId: request.stepId,
+            ref: { kind: 'env', name: DRILL_NEW_KEY_ENV },
+          });
         } else {
-          await handle.signal(approveSignal, { stepId: request.stepId, by: DRILL_APPROVER, comment: 'drill auto-approval' });
+          await handle.signal(approveSignal, {
+            stepId: request.stepId,
+            by: DRILL_APPROVER,
+            comment: 'drill auto-approval',
+          });
         }
         return;
       }
@@ -232,17 +290,33 @@ export async function launchDrill(config: AppConfig, env: NodeJS.ProcessEnv, opt
         return;
       }
       if (drill.secretSteps.includes(request.stepId)) {
-        if (answer === 'approve') await handle.signal(provideSecretRefSignal, { by: env.USER ?? 'operator', stepId: request.stepId, ref: { kind: 'env', name: DRILL_NEW_KEY_ENV } });
+        if (answer === 'approve')
+          await handle.signal(provideSecretRefSignal, {
+            by: env.USER ?? 'operator',
+            stepId: request.stepId,
+            ref: { kind: 'env', name: DRILL_NEW_KEY_ENV },
+          });
         else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
         return;
       }
-      await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
+      await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, {
+        stepId: request.stepId,
+        by: env.USER ?? 'operator',
+      });
     };
     const stop = async () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       cleanups.length = 0;
     };
-    return { incidentId, handle, address, expectedCause: scenario?.expectedCause ?? null, onApproval, stop, releaseFault };
+    return {
+      incidentId,
+      handle,
+      address,
+      expectedCause: scenario?.expectedCause ?? null,
+      onApproval,
+      stop,
+      releaseFault,
+    };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw err;
@@ -261,7 +335,11 @@ async function firstAnswer(handle: IncidentHandle, taskQueue: string): Promise<v
       await handle.query(statusQuery);
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new OperationFailedError(`the drill's worker (task queue ${taskQueue}) did not answer within 30 s: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new OperationFailedError(
+          `the drill's worker (task queue ${taskQueue}) did not answer within 30 s: ${(err as Error).message}`,
+          { cause: err },
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -67,7 +67,10 @@ export class OutcomeUnknownError extends OperationFailedError {
   readonly incidentId: string | null;
   constructor(change: string, incidentId: string | null, cause: unknown) {
     const look = incidentId ? `\`runbook status ${incidentId}\`` : '`runbook list`';
-    super(`Temporal did not answer: ${change} may or may not have been recorded — check with ${look} before trying again`, { cause });
+    super(
+      `Temporal did not answer: ${change} may or may not have been recorded — check with ${look} before trying again`,
+      { cause },
+    );
     this.name = 'OutcomeUnknownError';
     this.change = change;
     this.incidentId = incidentId;
@@ -76,12 +79,17 @@ export class OutcomeUnknownError extends OperationFailedError {
 
 /** Temporal unreachable: the hint says how to get one. */
 export function temporalUnreachable(address: string, cause?: unknown): OperationFailedError {
-  return new OperationFailedError(`Temporal is not reachable at ${address} — start it with \`runbook dev\` or set TEMPORAL_ADDRESS`, { cause });
+  return new OperationFailedError(
+    `Temporal is not reachable at ${address} — start it with \`runbook dev\` or set TEMPORAL_ADDRESS`,
+    { cause },
+  );
 }
 
 /** No worker polls the incident's task queue: queries and updates would wait in silence. */
 export function noWorker(taskQueue: string): OperationFailedError {
-  return new OperationFailedError(`no worker is polling task queue "${taskQueue}" — start one with \`runbook worker\` (or \`runbook dev\` locally), then retry`);
+  return new OperationFailedError(
+    `no worker is polling task queue "${taskQueue}" — start one with \`runbook worker\` (or \`runbook dev\` locally), then retry`,
+  );
 }
 
 export function formatZodError(err: ZodError, what = 'input'): string {

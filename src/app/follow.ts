@@ -1,4 +1,14 @@
-import { healthText, statusQuery, terminalSafe, timelineQuery, unseenEntries, type ApprovalRequest, type IncidentResult, type IncidentStatus, type TimelineEntry } from '../contract/index.ts';
+import {
+  healthText,
+  statusQuery,
+  terminalSafe,
+  timelineQuery,
+  unseenEntries,
+  type ApprovalRequest,
+  type IncidentResult,
+  type IncidentStatus,
+  type TimelineEntry,
+} from '../contract/index.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 
 export interface FollowOptions {

@@ -1,5 +1,11 @@
 // src/app: what the CLI does, without the terminal: start, read, signal and follow incidents, drills; throws domain errors (errors.ts).
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandleWithStartDetails } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandleWithStartDetails,
+} from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   approveSignal,
@@ -17,7 +23,13 @@ import {
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
-import { formatZodError, IncidentNotFoundError, noAnswerFromTemporal, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
+import {
+  formatZodError,
+  IncidentNotFoundError,
+  noAnswerFromTemporal,
+  OutcomeUnknownError,
+  RequestRefusedError,
+} from './errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
@@ -41,11 +53,18 @@ const GENERATED_ID_TRIES = 50;
  * (`incident-<yyyymmdd>-<slug>`) already taken gets the next free suffix (`-2`, `-3`…); an id the
  * caller chose is refused.
  */
-export async function startIncident(client: Client, taskQueue: string, draft: IncidentStart, workflowId?: string, options: StartOptions = {}): Promise<WorkflowHandleWithStartDetails<IncidentWorkflow>> {
+export async function startIncident(
+  client: Client,
+  taskQueue: string,
+  draft: IncidentStart,
+  workflowId?: string,
+  options: StartOptions = {},
+): Promise<WorkflowHandleWithStartDetails<IncidentWorkflow>> {
   const parsed = IncidentStartSchema.safeParse(draft);
   if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'incident'));
   const chosen = workflowId ?? parsed.data.incidentId;
-  const base = chosen ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
+  const base =
+    chosen ?? incidentWorkflowId(new Date(), parsed.data.symptom || parsed.data.suspectedCause || parsed.data.service);
   for (let n = 1; ; n += 1) {
     const id = n === 1 ? base : `${base}-${n}`;
     try {
@@ -55,14 +74,20 @@ export async function startIncident(client: Client, taskQueue: string, draft: In
         args: [draft],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }],
-        memo: { summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger } },
+        memo: {
+          summary: { symptom: parsed.data.symptom, reporter: parsed.data.reporter, trigger: parsed.data.trigger },
+        },
         ...(options.eager ? { requestEagerStart: true } : {}),
       });
     } catch (err) {
       if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError('the new incident', null, err);
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       if (chosen !== undefined) throw await idTaken(client, id);
-      if (n >= GENERATED_ID_TRIES) throw new RequestRefusedError(`${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`, { existingIncidentId: base });
+      if (n >= GENERATED_ID_TRIES)
+        throw new RequestRefusedError(
+          `${GENERATED_ID_TRIES} incidents named ${base} already exist today: start this one with --id`,
+          { existingIncidentId: base },
+        );
     }
   }
 }
@@ -75,7 +100,13 @@ export async function openIncidentForSymptom(client: Client, symptom: string): P
   const base = incidentWorkflowId(new Date(), symptom);
   for (let n = 1; n <= GENERATED_ID_TRIES; n += 1) {
     const id = n === 1 ? base : `${base}-${n}`;
-    const status = await client.workflow.getHandle(id).describe().then((d) => d.status.name, (err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
+    const status = await client.workflow
+      .getHandle(id)
+      .describe()
+      .then(
+        (d) => d.status.name,
+        (err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)),
+      );
     if (status === null) return null;
     if (status === 'RUNNING') return id;
   }
@@ -84,7 +115,13 @@ export async function openIncidentForSymptom(client: Client, symptom: string): P
 
 /** Why a chosen id cannot be used: open (follow it) or closed (ids are never reused). */
 async function idTaken(client: Client, id: string): Promise<RequestRefusedError> {
-  const running = await client.workflow.getHandle(id).describe().then((d) => d.status.name === 'RUNNING', () => false);
+  const running = await client.workflow
+    .getHandle(id)
+    .describe()
+    .then(
+      (d) => d.status.name === 'RUNNING',
+      () => false,
+    );
   return new RequestRefusedError(
     running
       ? `an incident with id ${id} is already running — follow it with \`runbook status ${id} --follow\`, or start another with a new --id`
@@ -94,11 +131,15 @@ async function idTaken(client: Client, id: string): Promise<RequestRefusedError>
 }
 
 /** A handle to an incident that exists, or a message that says how to find one. */
-export async function incidentHandle(client: Client, id: string): Promise<{ handle: IncidentHandle; running: boolean; description: WorkflowExecutionDescription }> {
+export async function incidentHandle(
+  client: Client,
+  id: string,
+): Promise<{ handle: IncidentHandle; running: boolean; description: WorkflowExecutionDescription }> {
   const handle = client.workflow.getHandle<IncidentWorkflow>(id);
   try {
     const description = await handle.describe();
-    if (description.type !== INCIDENT_WORKFLOW_TYPE) throw new RequestRefusedError(`${id} is a ${description.type} workflow, not an incident`);
+    if (description.type !== INCIDENT_WORKFLOW_TYPE)
+      throw new RequestRefusedError(`${id} is a ${description.type} workflow, not an incident`);
     return { handle, running: description.status.name === 'RUNNING', description };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new IncidentNotFoundError(id);
@@ -133,7 +174,12 @@ export function incidentStatus(client: Client, id: string): Promise<IncidentStat
 }
 
 export function incidentTimeline(client: Client, id: string): Promise<TimelineEntry[]> {
-  return readIncident(client, id, (handle) => handle.query(timelineQuery), async (handle, description) => (await requireClosedResult(handle, description)).timeline);
+  return readIncident(
+    client,
+    id,
+    (handle) => handle.query(timelineQuery),
+    async (handle, description) => (await requireClosedResult(handle, description)).timeline,
+  );
 }
 
 export function incidentPostmortem(client: Client, id: string): Promise<{ markdown: string; final: boolean }> {
@@ -141,18 +187,46 @@ export function incidentPostmortem(client: Client, id: string): Promise<{ markdo
     client,
     id,
     async (handle) => ({ markdown: await handle.query(postmortemQuery), final: false }),
-    async (handle, description) => ({ markdown: (await requireClosedResult(handle, description)).postmortem, final: true }),
+    async (handle, description) => ({
+      markdown: (await requireClosedResult(handle, description)).postmortem,
+      final: true,
+    }),
   );
 }
 
 /** Approve or reject with an immediate answer (update + validator); falls back to the signal. */
-export async function decide(client: Client, id: string, input: { stepId: string; by: string; comment?: string; decision: 'approved' | 'rejected'; via?: ApprovalVia; requestedAt?: string }): Promise<string> {
+export async function decide(
+  client: Client,
+  id: string,
+  input: {
+    stepId: string;
+    by: string;
+    comment?: string;
+    decision: 'approved' | 'rejected';
+    via?: ApprovalVia;
+    requestedAt?: string;
+  },
+): Promise<string> {
   const { handle, running, description } = await incidentHandle(client, id);
-  if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
+  if (!running)
+    throw new RequestRefusedError(
+      `incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`,
+    );
   // An update waits for a worker indefinitely: without one, say so instead of hanging.
   await requireWorker(client, description.taskQueue);
   try {
-    const answer = await handle.executeUpdate(decideUpdate, { args: [{ stepId: input.stepId, by: input.by, comment: input.comment, decision: input.decision, via: input.via, ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}) }] });
+    const answer = await handle.executeUpdate(decideUpdate, {
+      args: [
+        {
+          stepId: input.stepId,
+          by: input.by,
+          comment: input.comment,
+          decision: input.decision,
+          via: input.via,
+          ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}),
+        },
+      ],
+    });
     if (!answer.accepted) throw new RequestRefusedError(answer.message);
     return answer.message;
   } catch (err) {
@@ -165,28 +239,50 @@ export async function decide(client: Client, id: string, input: { stepId: string
     if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError('the decision', id, err);
     // It closed between the check above and the update (e.g. the approval before this one finished it).
     if (err instanceof WorkflowNotFoundError || (await incidentHandle(client, id)).running === false) {
-      throw new RequestRefusedError(`incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`);
+      throw new RequestRefusedError(
+        `incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`,
+      );
     }
     // Servers without updates: the signal path records invalid decisions on the timeline instead.
-    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, { stepId: input.stepId, by: input.by, comment: input.comment, via: input.via, ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}) });
+    await handle.signal(input.decision === 'approved' ? approveSignal : rejectSignal, {
+      stepId: input.stepId,
+      by: input.by,
+      comment: input.comment,
+      via: input.via,
+      ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}),
+    });
     return `${input.decision === 'approved' ? 'approval' : 'rejection'} of ${input.stepId} sent as a signal`;
   }
 }
 
 /** What a signal records, as the person who sent it would name it. */
-const SIGNALLED: Record<string, string> = { acknowledge: 'the acknowledgement', note: 'the note', setRootCause: 'the root cause', provideSecretRef: 'the secret reference' };
+const SIGNALLED: Record<string, string> = {
+  acknowledge: 'the acknowledgement',
+  note: 'the note',
+  setRootCause: 'the root cause',
+  provideSecretRef: 'the secret reference',
+};
 
 /** Signals are durable, so they are sent without a worker; the answer says whether one will act on it now. */
-export async function signalIncident<Payload>(client: Client, id: string, signal: SignalDefinition<[Payload]>, payload: Payload): Promise<{ taskQueue: string; workerPolling: boolean }> {
+export async function signalIncident<Payload>(
+  client: Client,
+  id: string,
+  signal: SignalDefinition<[Payload]>,
+  payload: Payload,
+): Promise<{ taskQueue: string; workerPolling: boolean }> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new RequestRefusedError(`incident ${id} is closed: \`${signal.name}\` changes nothing now`);
   try {
     await handle.signal(signal, payload);
   } catch (err) {
-    if (noAnswerFromTemporal(err)) throw new OutcomeUnknownError(SIGNALLED[signal.name] ?? `the ${signal.name} signal`, id, err);
+    if (noAnswerFromTemporal(err))
+      throw new OutcomeUnknownError(SIGNALLED[signal.name] ?? `the ${signal.name} signal`, id, err);
     throw err;
   }
-  return { taskQueue: description.taskQueue, workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0 };
+  return {
+    taskQueue: description.taskQueue,
+    workerPolling: (await workflowPollers(client, description.taskQueue)) !== 0,
+  };
 }
 
 export interface IncidentRow {
@@ -203,7 +299,10 @@ export interface IncidentRow {
 
 const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
 
-export async function listIncidents(client: Client, options: { all: boolean; severity?: string; cause?: string }): Promise<IncidentRow[]> {
+export async function listIncidents(
+  client: Client,
+  options: { all: boolean; severity?: string; cause?: string },
+): Promise<IncidentRow[]> {
   // A run that continued as new is part of the incident its last run shows: one row per incident.
   const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (!options.all) clauses.push(`ExecutionStatus = 'Running'`);

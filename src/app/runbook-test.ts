@@ -22,7 +22,16 @@ export interface ScenarioOutcome {
   error?: string;
 }
 
-export async function testRunbook(config: AppConfig, env: NodeJS.ProcessEnv, options: { runbook: string; scenarios?: string[]; note: (line: string) => void; progress: (outcome: ScenarioOutcome) => void }): Promise<ScenarioOutcome[]> {
+export async function testRunbook(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv,
+  options: {
+    runbook: string;
+    scenarios?: string[];
+    note: (line: string) => void;
+    progress: (outcome: ScenarioOutcome) => void;
+  },
+): Promise<ScenarioOutcome[]> {
   const runbook = getRunbook(options.runbook);
   const names = options.scenarios ?? Object.keys(runbook.tooling.scenarios);
   const server = temporalAddressConfigured(env) ? undefined : await startDevServer({ uiPort: null });
@@ -31,17 +40,45 @@ export async function testRunbook(config: AppConfig, env: NodeJS.ProcessEnv, opt
     // The bundler's progress is noise here; its warnings and errors are not.
     const drop = () => undefined;
     const tell = (message: string) => options.note(`workflow bundler: ${message}`);
-    const workflowBundleCode = await bundleIncidentWorkflows({ logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell } });
+    const workflowBundleCode = await bundleIncidentWorkflows({
+      logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell },
+    });
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of names) {
       const expectedCause = runbook.tooling.scenarios[scenario]!.expectedCause;
       const started = performance.now();
       let outcome: ScenarioOutcome;
       try {
-        const report = await runDrill(config, drillEnv, { runbook: runbook.id, scenario, autoApprove: true, productionTimings: false, dryRun: false, print: () => undefined, note: options.note, workflowBundleCode });
-        outcome = { scenario, expectedCause, cause: report.cause, severity: report.severity, state: report.state, passed: report.passed, seconds: 0 };
+        const report = await runDrill(config, drillEnv, {
+          runbook: runbook.id,
+          scenario,
+          autoApprove: true,
+          productionTimings: false,
+          dryRun: false,
+          print: () => undefined,
+          note: options.note,
+          workflowBundleCode,
+        });
+        outcome = {
+          scenario,
+          expectedCause,
+          cause: report.cause,
+          severity: report.severity,
+          state: report.state,
+          passed: report.passed,
+          seconds: 0,
+        };
       } catch (err) {
-        outcome = { scenario, expectedCause, cause: null, severity: null, state: 'error', passed: false, seconds: 0, error: (err as Error).message };
+        outcome = {
+          scenario,
+          expectedCause,
+          cause: null,
+          severity: null,
+          state: 'error',
+          passed: false,
+          seconds: 0,
+          error: (err as Error).message,
+        };
       }
       outcome.seconds = Math.round((performance.now() - started) / 100) / 10;
       options.progress(outcome);

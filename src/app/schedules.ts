@@ -1,4 +1,11 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import {
   SYNTHETIC_CHECK_WORKFLOW_TYPE,
@@ -49,22 +56,50 @@ export interface PreparedSchedule {
 }
 
 /** Refuses an unknown runbook or service, a bad interval, budget or id, before anything is contacted. */
-export function prepareSyntheticSchedule(taskQueue: string, catalog: ServiceCatalog, request: CreateScheduleRequest): PreparedSchedule {
-  if (!runbookIds().includes(request.runbook)) throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
+export function prepareSyntheticSchedule(
+  taskQueue: string,
+  catalog: ServiceCatalog,
+  request: CreateScheduleRequest,
+): PreparedSchedule {
+  if (!runbookIds().includes(request.runbook))
+    throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
   const service = chooseService(catalog, request.runbook, request.service);
   const owner = catalog.require(service).runbook;
-  if (owner !== request.runbook) throw new RequestRefusedError(`service ${service} is handled by runbook ${owner}, not ${request.runbook}`);
+  if (owner !== request.runbook)
+    throw new RequestRefusedError(`service ${service} is handled by runbook ${owner}, not ${request.runbook}`);
   const everyMs = parseInterval(request.every);
   const scheduleId = request.id ?? defaultScheduleId(request.runbook, service, taskQueue);
-  if (!ScheduleIdPattern.test(scheduleId)) throw new RequestRefusedError(`invalid schedule id "${scheduleId}": letters, digits, dot, dash, underscore, at most 120`);
-  const parsed = SyntheticCheckInputSchema.safeParse({ scheduleId, runbook: request.runbook, service, billedPerDay: request.billedPerDay });
-  if (!parsed.success) throw new RequestRefusedError(`invalid schedule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const memo: SyntheticScheduleMemo = { kind: 'synthetic-check', runbook: request.runbook, service, every: request.every.trim(), billedPerDay: request.billedPerDay, taskQueue };
+  if (!ScheduleIdPattern.test(scheduleId))
+    throw new RequestRefusedError(
+      `invalid schedule id "${scheduleId}": letters, digits, dot, dash, underscore, at most 120`,
+    );
+  const parsed = SyntheticCheckInputSchema.safeParse({
+    scheduleId,
+    runbook: request.runbook,
+    service,
+    billedPerDay: request.billedPerDay,
+  });
+  if (!parsed.success)
+    throw new RequestRefusedError(
+      `invalid schedule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  const memo: SyntheticScheduleMemo = {
+    kind: 'synthetic-check',
+    runbook: request.runbook,
+    service,
+    every: request.every.trim(),
+    billedPerDay: request.billedPerDay,
+    taskQueue,
+  };
   return { scheduleId, everyMs, input: parsed.data, memo };
 }
 
 /** Creates the schedule; an id already taken is refused and nothing changes. */
-export async function createSyntheticSchedule(client: Client, taskQueue: string, prepared: PreparedSchedule): Promise<{ scheduleId: string; input: SyntheticCheckInput }> {
+export async function createSyntheticSchedule(
+  client: Client,
+  taskQueue: string,
+  prepared: PreparedSchedule,
+): Promise<{ scheduleId: string; input: SyntheticCheckInput }> {
   const { scheduleId, everyMs, input, memo } = prepared;
   const { service, runbook } = input;
   try {
@@ -98,29 +133,47 @@ export async function createSyntheticSchedule(client: Client, taskQueue: string,
       state: { note: `synthetic check of ${service} (runbook ${runbook}) every ${memo.every}` },
     });
   } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) throw new RequestRefusedError(`schedule ${scheduleId} already exists: choose another --id, or delete it first`);
+    if (err instanceof ScheduleAlreadyRunning)
+      throw new RequestRefusedError(`schedule ${scheduleId} already exists: choose another --id, or delete it first`);
     throw err;
   }
   return { scheduleId, input };
 }
 
 /** One of this engine's schedules, or a refusal naming what is there instead. */
-async function describeOwn(client: Client, taskQueue: string, scheduleId: string): Promise<{ description: ScheduleDescription; memo: SyntheticScheduleMemo }> {
+async function describeOwn(
+  client: Client,
+  taskQueue: string,
+  scheduleId: string,
+): Promise<{ description: ScheduleDescription; memo: SyntheticScheduleMemo }> {
   let description: ScheduleDescription;
   try {
     description = await client.schedule.getHandle(scheduleId).describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new RequestRefusedError(`no schedule ${scheduleId} — see runbook schedule list`);
+    if (err instanceof ScheduleNotFoundError)
+      throw new RequestRefusedError(`no schedule ${scheduleId} — see runbook schedule list`);
     throw err;
   }
   const memo = SyntheticScheduleMemoSchema.safeParse(description.memo);
-  if (!memo.success || description.action.workflowType !== SYNTHETIC_CHECK_WORKFLOW_TYPE || memo.data.taskQueue !== taskQueue) {
-    throw new RequestRefusedError(`schedule ${scheduleId} is not a synthetic check of this engine (task queue ${taskQueue}): left alone`);
+  if (
+    !memo.success ||
+    description.action.workflowType !== SYNTHETIC_CHECK_WORKFLOW_TYPE ||
+    memo.data.taskQueue !== taskQueue
+  ) {
+    throw new RequestRefusedError(
+      `schedule ${scheduleId} is not a synthetic check of this engine (task queue ${taskQueue}): left alone`,
+    );
   }
   return { description, memo: memo.data };
 }
 
-export async function setSchedulePaused(client: Client, taskQueue: string, scheduleId: string, paused: boolean, by: string): Promise<void> {
+export async function setSchedulePaused(
+  client: Client,
+  taskQueue: string,
+  scheduleId: string,
+  paused: boolean,
+  by: string,
+): Promise<void> {
   await describeOwn(client, taskQueue, scheduleId);
   const handle = client.schedule.getHandle(scheduleId);
   if (paused) await handle.pause(`paused by ${by} (runbook schedule pause)`);
@@ -158,7 +211,8 @@ async function lastResult(client: Client, workflowId: string, runId: string): Pr
   if (status.name !== 'COMPLETED') return status.name.toLowerCase();
   const result = await handle.result();
   const free = result.billed ? '' : ' (free probes only)';
-  if (result.outcome === 'fault') return `fault ${result.decision.severity} ${result.decision.cause} → ${result.incidentId ?? '?'}${free}`;
+  if (result.outcome === 'fault')
+    return `fault ${result.decision.severity} ${result.decision.cause} → ${result.incidentId ?? '?'}${free}`;
   return `${result.outcome}${free}`;
 }
 
@@ -181,8 +235,15 @@ export async function listSyntheticSchedules(client: Client, taskQueue: string):
     const last = description.info.recentActions.at(-1);
     let result: string | null = null;
     if (last) {
-      result = await lastResult(client, last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId).catch((err: unknown) => {
-        throw new OperationFailedError(`cannot read the last check of ${summary.scheduleId}: ${(err as Error).message}`, { cause: err });
+      result = await lastResult(
+        client,
+        last.action.workflow.workflowId,
+        last.action.workflow.firstExecutionRunId,
+      ).catch((err: unknown) => {
+        throw new OperationFailedError(
+          `cannot read the last check of ${summary.scheduleId}: ${(err as Error).message}`,
+          { cause: err },
+        );
       });
     }
     rows.push({

@@ -1,6 +1,12 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ServiceCatalog } from '../activities/catalog.ts';
-import { describeSecretRef, parseSecretRef, provideSecretRefSignal, secretRefAllowed, type SecretRef } from '../contract/index.ts';
+import {
+  describeSecretRef,
+  parseSecretRef,
+  provideSecretRefSignal,
+  secretRefAllowed,
+  type SecretRef,
+} from '../contract/index.ts';
 import { requireActionAllowed } from './actions.ts';
 import { RequestRefusedError } from './errors.ts';
 import { incidentHandle, signalIncident } from './incidents.ts';
@@ -25,7 +31,11 @@ export function allowedSecretRefs(catalog: ServiceCatalog, service: string | nul
  * signal and check as `runbook provide-secret`. With `allowed`, a reference outside it is refused
  * before anything is sent (the worker checks again against its own catalog).
  */
-export async function provideSecretRef(client: Client, id: string, input: { by: string; stepId?: string; ref: string; allowed?: string[] }): Promise<{ taskQueue: string; workerPolling: boolean; described: string }> {
+export async function provideSecretRef(
+  client: Client,
+  id: string,
+  input: { by: string; stepId?: string; ref: string; allowed?: string[] },
+): Promise<{ taskQueue: string; workerPolling: boolean; described: string }> {
   let ref: SecretRef;
   try {
     ref = parseSecretRef(input.ref);
@@ -33,9 +43,15 @@ export async function provideSecretRef(client: Client, id: string, input: { by: 
     throw new RequestRefusedError(`reference ${(err as Error).message}`);
   }
   if (input.allowed && !secretRefAllowed(ref, input.allowed)) {
-    throw new RequestRefusedError(`secret reference ${describeSecretRef(ref).slice(0, 200)} is not one this service allows (allowed: ${input.allowed.join(', ') || 'none'}): choose one of them, or set allowedSecretRefs in the service catalog`);
+    throw new RequestRefusedError(
+      `secret reference ${describeSecretRef(ref).slice(0, 200)} is not one this service allows (allowed: ${input.allowed.join(', ') || 'none'}): choose one of them, or set allowedSecretRefs in the service catalog`,
+    );
   }
   await requireActionAllowed(client, id, 'provide_secret', input.stepId);
-  const sent = await signalIncident(client, id, provideSecretRefSignal, { by: input.by, ...(input.stepId ? { stepId: input.stepId } : {}), ref });
+  const sent = await signalIncident(client, id, provideSecretRefSignal, {
+    by: input.by,
+    ...(input.stepId ? { stepId: input.stepId } : {}),
+    ref,
+  });
   return { ...sent, described: describeSecretRef(ref) };
 }

@@ -8,7 +8,10 @@ import { RequestRefusedError } from './errors.ts';
 export function chooseService(catalog: ServiceCatalog, runbookId: string, name: string | undefined): string {
   const known = catalog.names();
   if (name) {
-    if (!known.includes(name)) throw new RequestRefusedError(`unknown service "${name}" — this catalog has: ${known.join(', ')} (RUNBOOK_SERVICES_FILE)`);
+    if (!known.includes(name))
+      throw new RequestRefusedError(
+        `unknown service "${name}" — this catalog has: ${known.join(', ')} (RUNBOOK_SERVICES_FILE)`,
+      );
     const handledBy = catalog.require(name).runbook;
     if (handledBy !== runbookId) {
       const ours = known.filter((n) => catalog.require(n).runbook === runbookId);
@@ -20,5 +23,7 @@ export function chooseService(catalog: ServiceCatalog, runbookId: string, name: 
   }
   const forRunbook = known.filter((n) => catalog.require(n).runbook === runbookId);
   if (forRunbook.length === 1) return forRunbook[0]!;
-  throw new RequestRefusedError(`name the service with --service: runbook ${runbookId} has ${forRunbook.length ? forRunbook.join(', ') : 'no service in the catalog'}`);
+  throw new RequestRefusedError(
+    `name the service with --service: runbook ${runbookId} has ${forRunbook.length ? forRunbook.join(', ') : 'no service in the catalog'}`,
+  );
 }

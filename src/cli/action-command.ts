@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { act } from '../app/actions.ts';
 import { FreeTextSchema, type ActionRequest } from '../contract/index.ts';
 import { writeJson, type CliContext } from './context.ts';
-import { IncidentIdSchema, parseOptions, PersonSchema, StepIdSchema, TextArgumentSchema, withClient } from './shared.ts';
+import {
+  IncidentIdSchema,
+  parseOptions,
+  PersonSchema,
+  StepIdSchema,
+  TextArgumentSchema,
+  withClient,
+} from './shared.ts';
 
 export interface ActionCommandSpec {
   name: string;
@@ -16,7 +23,11 @@ export interface ActionCommandSpec {
 /** resolve, cancel, verify, revert: one update each, refused at once (exit 2) when the incident's state does not allow it. */
 export function registerActionCommand(program: Command, ctx: CliContext, spec: ActionCommandSpec): void {
   const command = program.command(spec.name).description(spec.description).argument('<id>', 'incident id');
-  if (spec.argument) command.argument(`<${spec.argument}>`, spec.argument === 'step' ? 'the change to revert, as `runbook status <id>` lists it' : 'reason');
+  if (spec.argument)
+    command.argument(
+      `<${spec.argument}>`,
+      spec.argument === 'step' ? 'the change to revert, as `runbook status <id>` lists it' : 'reason',
+    );
   if (spec.argument !== 'reason') command.option('--reason <text>', 'why');
   command
     .option('--by <name>', 'who is acting (recorded in history; required)')
@@ -30,7 +41,12 @@ export function registerActionCommand(program: Command, ctx: CliContext, spec: A
       const parsed = parseOptions(
         z.object({
           id: IncidentIdSchema,
-          [positional]: spec.argument === 'reason' ? TextArgumentSchema('reason') : spec.argument === 'step' ? StepIdSchema : z.undefined(),
+          [positional]:
+            spec.argument === 'reason'
+              ? TextArgumentSchema('reason')
+              : spec.argument === 'step'
+                ? StepIdSchema
+                : z.undefined(),
           reason: FreeTextSchema.optional(),
           by: PersonSchema,
           json: z.boolean().default(false),

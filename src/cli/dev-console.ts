@@ -18,12 +18,25 @@ export interface DevConsole {
 }
 
 /** `ownDevServer`: dev started the local Temporal dev server itself (only then may alert incidents run on drill timings). */
-export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, config: AppConfig, logger: Logger, ownDevServer: boolean): Promise<DevConsole> {
+export async function startDevConsole(
+  ctx: CliContext,
+  env: NodeJS.ProcessEnv,
+  config: AppConfig,
+  logger: Logger,
+  ownDevServer: boolean,
+): Promise<DevConsole> {
   // SIGINT/SIGTERM while the console starts stop it and end dev (exit 130/143), like the server's start.
   return interruptibleStartup(async (signal) => {
     const connected = await connectClient(env);
     try {
-      const running = await startConsole({ client: connected.client, config, env, logger, mode: ownDevServer ? 'local-dev-server' : 'service', devMode: ownDevServer });
+      const running = await startConsole({
+        client: connected.client,
+        config,
+        env,
+        logger,
+        mode: ownDevServer ? 'local-dev-server' : 'service',
+        devMode: ownDevServer,
+      });
       const stop = async () => {
         await running.close();
         await connected.close();
@@ -36,7 +49,9 @@ export async function startDevConsole(ctx: CliContext, env: NodeJS.ProcessEnv, c
     } catch (err) {
       await connected.close();
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      ctx.stderr.write(`runbook: console not started: port ${config.RUNBOOK_CONSOLE_PORT} is taken (choose another with RUNBOOK_CONSOLE_PORT)\n`);
+      ctx.stderr.write(
+        `runbook: console not started: port ${config.RUNBOOK_CONSOLE_PORT} is taken (choose another with RUNBOOK_CONSOLE_PORT)\n`,
+      );
       return { banner: '', stop: async () => undefined };
     }
   });

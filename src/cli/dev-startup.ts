@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { cleanUpLeftovers } from '../infra/dev-leftovers.ts';
 import { PIDFILE_NAME, readPidfile } from '../infra/dev-pidfile.ts';
-import { DevServerAbortedError, PortInUseError, startDevServer, TemporalBinaryNotFoundError, type DevServer } from '../infra/dev-server.ts';
+import {
+  DevServerAbortedError,
+  PortInUseError,
+  startDevServer,
+  TemporalBinaryNotFoundError,
+  type DevServer,
+} from '../infra/dev-server.ts';
 import { findPortOwner } from '../infra/port-owner.ts';
 import { isAlive } from '../infra/processes.ts';
 import { resolveTemporalBinary } from '../infra/temporal-binary.ts';
@@ -62,7 +68,9 @@ export async function startOwnedDevServer(options: DevStartupOptions): Promise<D
       if (err instanceof PortInUseError) throw new UsageError(describePortHolder(err, pidFile));
       if (err instanceof TemporalBinaryNotFoundError) throw new CliError(err.message, EXIT.failure);
       if (err instanceof DevServerAbortedError) throw err;
-      throw new CliError(`could not start the Temporal dev server: ${(err as Error).message}`, EXIT.failure, { cause: err });
+      throw new CliError(`could not start the Temporal dev server: ${(err as Error).message}`, EXIT.failure, {
+        cause: err,
+      });
     }
     // A signal that lands just as the server became ready still means "stop".
     if (signal.aborted) {
@@ -108,7 +116,10 @@ function requireTemporalBinary(): void {
   try {
     found = resolveTemporalBinary('cli');
   } catch (err) {
-    throw new CliError(`${(err as Error).message} (or run \`npm run setup\` to install the project's own)`, EXIT.failure);
+    throw new CliError(
+      `${(err as Error).message} (or run \`npm run setup\` to install the project's own)`,
+      EXIT.failure,
+    );
   }
   if (!found) throw new CliError(new TemporalBinaryNotFoundError().message, EXIT.failure);
 }

@@ -42,7 +42,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
  */
 export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('runbook')
-    .description('Executable incident runbooks on Temporal: probe, decide, ask a human, remediate, monitor, write the postmortem.')
+    .description(
+      'Executable incident runbooks on Temporal: probe, decide, ask a human, remediate, monitor, write the postmortem.',
+    )
     .showHelpAfterError('(run `runbook --help` for usage)')
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),

@@ -7,7 +7,11 @@ import type { CliContext } from './context.ts';
 import { formatOptionError, UsageError } from './errors.ts';
 
 /** Validates a command's options and arguments before anything is started or signalled. */
-export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown, positional: readonly string[] = []): z.infer<T> {
+export function parseOptions<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  positional: readonly string[] = [],
+): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new UsageError(formatOptionError(parsed.error, positional));
   return parsed.data;
@@ -25,7 +29,10 @@ export function runbookById(id: string): RunbookDefinition {
 }
 
 /** Config + a connected client; the connection is closed when `fn` ends. */
-export async function withClient<T>(ctx: CliContext, fn: (connected: ConnectedClient, config: AppConfig) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  ctx: CliContext,
+  fn: (connected: ConnectedClient, config: AppConfig) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(ctx.env);
   // Imported here: commands that never talk to Temporal (triage) start without loading its SDK.
   const { connectClient } = await import('../app/temporal-client.ts');

@@ -25,7 +25,11 @@ export function registerSignalCommand(program: Command, ctx: CliContext, spec: S
     const text = spec.text ? (args[1] as string) : undefined;
     const raw = args[spec.text ? 2 : 1] as Record<string, unknown>;
     const options = parseOptions(
-      z.object({ id: IncidentIdSchema, text: spec.text ? TextArgumentSchema(spec.text.argument) : z.undefined(), by: PersonSchema }),
+      z.object({
+        id: IncidentIdSchema,
+        text: spec.text ? TextArgumentSchema(spec.text.argument) : z.undefined(),
+        by: PersonSchema,
+      }),
       { id, by: raw.by ?? '', text },
       ['id', 'text'],
     );
@@ -33,7 +37,10 @@ export function registerSignalCommand(program: Command, ctx: CliContext, spec: S
       const payload = spec.text ? { by: options.by, [spec.text.field]: options.text } : { by: options.by };
       const sent = await signalIncident(client, options.id, spec.signal, payload);
       ctx.stdout.write(`${spec.done(options.id)}\n`);
-      if (!sent.workerPolling) ctx.stderr.write(`runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the signal is recorded and acted on once one runs (\`runbook worker\` or \`runbook dev\`)\n`);
+      if (!sent.workerPolling)
+        ctx.stderr.write(
+          `runbook: warning: no worker is polling task queue "${sent.taskQueue}" — the signal is recorded and acted on once one runs (\`runbook worker\` or \`runbook dev\`)\n`,
+        );
     });
   });
 }

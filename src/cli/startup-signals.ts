@@ -23,9 +23,13 @@ export async function interruptibleStartup<T>(start: (signal: AbortSignal) => Pr
     return await start(controller.signal);
   } catch (err) {
     if (received) {
-      throw new CliError(`interrupted by ${received} during startup; everything it started is stopped`, 128 + constants.signals[received], {
-        cause: err,
-      });
+      throw new CliError(
+        `interrupted by ${received} during startup; everything it started is stopped`,
+        128 + constants.signals[received],
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   } finally {

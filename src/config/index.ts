@@ -1,7 +1,15 @@
 // src/config: the environment read once and validated (AppConfig); a bad value is a ConfigError (exit 2).
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { HttpUrlSchema, PersonNameSchema, TASK_QUEUE, closest, identityKey, parseSecretRef, type SecretRef } from '../contract/index.ts';
+import {
+  HttpUrlSchema,
+  PersonNameSchema,
+  TASK_QUEUE,
+  closest,
+  identityKey,
+  parseSecretRef,
+  type SecretRef,
+} from '../contract/index.ts';
 import { PROJECT_ROOT } from '../infra/temporal-binary.ts';
 
 /** Invalid configuration: the message names the variable and what it should look like. Exit code 2. */
@@ -19,7 +27,12 @@ const bool = z
 const port = z.coerce.number().int().min(1).max(65535);
 const urlList = z
   .string()
-  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(HttpUrlSchema));
 /**
  * A deployment name or build id: the server keeps each to (255 - 39) / 2 characters under the production
@@ -87,8 +100,15 @@ export const EnvSchema = z.object({
   // ",,," must not silently mean "anyone may approve".
   RUNBOOK_APPROVERS: z
     .string()
-    .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => identityKey(a) !== ''))
-    .pipe(z.array(PersonNameSchema).min(1, 'a comma-separated list of at least one name (unset it to let anyone approve)'))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => identityKey(a) !== ''),
+    )
+    .pipe(
+      z.array(PersonNameSchema).min(1, 'a comma-separated list of at least one name (unset it to let anyone approve)'),
+    )
     .optional(),
   RUNBOOK_AUTO_APPROVE_P1_FALLBACK: bool.optional(),
   /** Worker sizing: incidents kept in memory, concurrent activities, concurrent workflow tasks. */
@@ -113,7 +133,12 @@ export const EnvSchema = z.object({
   /** Secret references humans may hand over (patterns, comma-separated) for the service built from these variables. */
   RUNBOOK_ALLOWED_SECRET_REFS: z
     .string()
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .optional(),
   RUNBOOK_DRY_RUN: bool.optional(),
   /** Approvals must come from a signed-in person in the console or a mapped Slack user; `runbook approve --by` is refused. */
@@ -138,11 +163,17 @@ export const EnvSchema = z.object({
   /** Temporal's Web UI, e.g. http://127.0.0.1:8233: the incident page links to its workflow there. Unset: no link. */
   RUNBOOK_TEMPORAL_UI_URL: HttpUrlSchema.optional(),
   /** 32 bytes as 64 hex characters: the key of the session cookie. Sign-ins themselves are recorded in the console's memory (so that sign-out can end them): a restart signs people out. Default: random per start. */
-  RUNBOOK_CONSOLE_SESSION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes), e.g. `openssl rand -hex 32`').optional(),
+  RUNBOOK_CONSOLE_SESSION_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes), e.g. `openssl rand -hex 32`')
+    .optional(),
   /** Shared secret of `POST /hooks/generic` (HMAC-SHA256 signatures); without it that route refuses every request. */
   RUNBOOK_INTAKE_HMAC_SECRET: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
   /** Bearer token Alertmanager sends to `POST /hooks/alertmanager`; without it only loopback senders are accepted. */
-  RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
+  RUNBOOK_INTAKE_ALERTMANAGER_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters, e.g. `openssl rand -hex 32`')
+    .optional(),
   /** Slack app signing secret: `POST /hooks/slack/interactions` verifies every click with it; without it that route refuses every request. */
   RUNBOOK_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   /** Slack user id → approver identity (JSON object); clicks from anyone else are refused. */
@@ -205,7 +236,17 @@ const READ_ELSEWHERE = new Set([
 ]);
 
 /** Values that may carry a token (webhook URLs) or a key typed where a reference belongs: never echoed. */
-const SECRET_BEARING = new Set(['RUNBOOK_SLACK_WEBHOOK_URL', 'RUNBOOK_WEBHOOK_URL', 'RUNBOOK_API_KEY_REF', 'RUNBOOK_CONSOLE_SESSION_KEY', 'RUNBOOK_OIDC_CLIENT_SECRET', 'RUNBOOK_INTAKE_HMAC_SECRET', 'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN', 'RUNBOOK_SLACK_SIGNING_SECRET', 'RUNBOOK_METRICS_TOKEN']);
+const SECRET_BEARING = new Set([
+  'RUNBOOK_SLACK_WEBHOOK_URL',
+  'RUNBOOK_WEBHOOK_URL',
+  'RUNBOOK_API_KEY_REF',
+  'RUNBOOK_CONSOLE_SESSION_KEY',
+  'RUNBOOK_OIDC_CLIENT_SECRET',
+  'RUNBOOK_INTAKE_HMAC_SECRET',
+  'RUNBOOK_INTAKE_ALERTMANAGER_TOKEN',
+  'RUNBOOK_SLACK_SIGNING_SECRET',
+  'RUNBOOK_METRICS_TOKEN',
+]);
 
 function shown(variable: string, value: string | undefined): string {
   if (SECRET_BEARING.has(variable) || RUNBOOK_KEY_REF_VARIABLE.test(variable)) return `${variable} (value not shown)`;
@@ -235,10 +276,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = unknownVariables(env);
   const parsed = EnvSchema.safeParse(relevant);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? 'environment');
-      return `${shown(variable, env[variable])}: ${issue.message}`;
-    }));
+    problems.push(
+      ...parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'environment');
+        return `${shown(variable, env[variable])}: ${issue.message}`;
+      }),
+    );
   }
   const keyRefs: Record<string, SecretRef> = {};
   for (const [variable, value] of Object.entries(env)) {
@@ -249,7 +292,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else problems.push(`${shown(variable, value)}: ${ref.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`);
+    throw new ConfigError(
+      `invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`,
+    );
   }
   return { ...parsed.data, RUNBOOK_KEY_REFS: keyRefs };
 }

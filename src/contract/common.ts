@@ -7,26 +7,40 @@ export type Severity = z.infer<typeof SeveritySchema>;
 
 /** A longer reference is a mistake or an attack, never a place: it would fill timelines and approval steps. */
 export const SECRET_REF_MAX = 512;
-const refPart = (what: string) => z.string().min(1).max(SECRET_REF_MAX, `${what} of at most ${SECRET_REF_MAX} characters`);
+const refPart = (what: string) =>
+  z.string().min(1).max(SECRET_REF_MAX, `${what} of at most ${SECRET_REF_MAX} characters`);
 
 /**
  * Where a secret lives. Only the reference travels through workflow history; activities resolve
  * the value at the point of use and never return it.
  */
-export const SecretRefSchema = lazySchema(() => z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('env'), name: refPart('a variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
-  z.object({ kind: z.literal('file'), path: refPart('a path') }),
-  z.object({
-    kind: z.literal('k8s'),
-    namespace: refPart('a namespace').optional(),
-    name: refPart('a name'),
-    key: refPart('a key'),
-  }),
-]).refine((ref) => describeSecretRef(ref).length <= SECRET_REF_MAX, `a secret reference of at most ${SECRET_REF_MAX} characters`));
+export const SecretRefSchema = lazySchema(() =>
+  z
+    .discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('env'),
+        name: refPart('a variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+      }),
+      z.object({ kind: z.literal('file'), path: refPart('a path') }),
+      z.object({
+        kind: z.literal('k8s'),
+        namespace: refPart('a namespace').optional(),
+        name: refPart('a name'),
+        key: refPart('a key'),
+      }),
+    ])
+    .refine(
+      (ref) => describeSecretRef(ref).length <= SECRET_REF_MAX,
+      `a secret reference of at most ${SECRET_REF_MAX} characters`,
+    ),
+);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 /** SecretRef's shape, written out: the schema's own length check describes a reference too. */
-type SecretRefShape = { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'k8s'; namespace?: string; name: string; key: string };
+type SecretRefShape =
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'k8s'; namespace?: string; name: string; key: string };
 
 export function describeSecretRef(ref: SecretRefShape): string {
   switch (ref.kind) {
@@ -41,7 +55,8 @@ export function describeSecretRef(ref: SecretRefShape): string {
 
 /** Parses `env:NAME`, `file:/path`, `k8s:[ns/]name#key` — the form people type on the CLI. */
 export function parseSecretRef(text: string): SecretRef {
-  if (text.length > SECRET_REF_MAX) throw new Error(`a secret reference of at most ${SECRET_REF_MAX} characters (this one has ${text.length})`);
+  if (text.length > SECRET_REF_MAX)
+    throw new Error(`a secret reference of at most ${SECRET_REF_MAX} characters (this one has ${text.length})`);
   const [kind, ...rest] = text.split(':');
   const body = rest.join(':');
   if (kind === 'env') return SecretRefSchema.parse({ kind, name: body });
@@ -77,30 +92,44 @@ export const TEXT_MAX = 2_000;
 
 // Control and invisible characters are refused before trimming: a tab or a zero-width joiner must
 // not vanish into an accepted value that shows as someone else's name.
-export const PersonNameSchema = lazySchema(() => z
-  .string()
-  .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
-  .superRefine((s, ctx) => {
-    const problem = identityProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .trim()
-  .min(1, 'who is acting: --by NAME')
-  .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`));
+export const PersonNameSchema = lazySchema(() =>
+  z
+    .string()
+    .refine((s) => !CONTROL_CHARS.test(s), 'a name on one line, without control characters')
+    .superRefine((s, ctx) => {
+      const problem = identityProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .trim()
+    .min(1, 'who is acting: --by NAME')
+    .max(NAME_MAX, `a name of at most ${NAME_MAX} characters`),
+);
 
 /** Notes, comments, reasons, root cause, symptom. */
-export const FreeTextSchema = lazySchema(() => z
-  .string()
-  .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)')
-  .trim()
-  .max(TEXT_MAX, `at most ${TEXT_MAX} characters`));
+export const FreeTextSchema = lazySchema(() =>
+  z
+    .string()
+    .refine((s) => !CONTROL_CHARS.test(s), 'one line of text, without control characters (newline, ESC, BEL, ...)')
+    .trim()
+    .max(TEXT_MAX, `at most ${TEXT_MAX} characters`),
+);
 
-export const IncidentIdSchema = lazySchema(() => z
-  .string()
-  .max(120, 'an incident id of at most 120 characters')
-  .regex(/^[A-Za-z0-9._-]+$/, 'an incident id like incident-20261125-outage (letters, digits, dot, dash, underscore)'));
+export const IncidentIdSchema = lazySchema(() =>
+  z
+    .string()
+    .max(120, 'an incident id of at most 120 characters')
+    .regex(
+      /^[A-Za-z0-9._-]+$/,
+      'an incident id like incident-20261125-outage (letters, digits, dot, dash, underscore)',
+    ),
+);
 
-export const StepIdSchema = lazySchema(() => z.string().max(64, 'a step id of at most 64 characters').regex(/^[a-z0-9-]+$/, 'a step id like enable-fallback'));
+export const StepIdSchema = lazySchema(() =>
+  z
+    .string()
+    .max(64, 'a step id of at most 64 characters')
+    .regex(/^[a-z0-9-]+$/, 'a step id like enable-fallback'),
+);
 
 /** Only http(s): an ftp:// or file:// "service" would make every probe a false incident. */
 export const HttpUrlSchema = lazySchema(() => z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' }));
@@ -108,7 +137,10 @@ export const HttpUrlSchema = lazySchema(() => z.url({ protocol: /^https?$/, mess
 /** Text for a terminal: controls (ESC, BEL, CR, ...) become spaces; newlines survive only if asked for. */
 export function terminalSafe(text: string, keepNewlines = false): string {
   return keepNewlines
-    ? text.split('\n').map((line) => line.replace(CONTROL_CHARS_GLOBAL, ' ')).join('\n')
+    ? text
+        .split('\n')
+        .map((line) => line.replace(CONTROL_CHARS_GLOBAL, ' '))
+        .join('\n')
     : text.replace(CONTROL_CHARS_GLOBAL, ' ');
 }
 
@@ -133,14 +165,20 @@ export const VERIFIED_APPROVAL_CHANNELS: readonly ApprovalChannel[] = ['console'
  * subject: the Slack user id, mapped to `by` by configuration); `cli` is self-declared (`--by`).
  * Optional: older senders and stored histories have none, and count as self-declared.
  */
-export const ApprovalViaSchema = lazySchema(() => z.object({
-  channel: ApprovalChannelSchema,
-  issuer: z.string().max(300).optional(),
-  subject: z.string().max(300).optional(),
-}));
+export const ApprovalViaSchema = lazySchema(() =>
+  z.object({
+    channel: ApprovalChannelSchema,
+    issuer: z.string().max(300).optional(),
+    subject: z.string().max(300).optional(),
+  }),
+);
 export type ApprovalVia = z.infer<typeof ApprovalViaSchema>;
 
-const CHANNEL_WORDS: Record<ApprovalVia['channel'], string> = { console: 'the console', cli: 'the CLI', slack: 'Slack' };
+const CHANNEL_WORDS: Record<ApprovalVia['channel'], string> = {
+  console: 'the console',
+  cli: 'the CLI',
+  slack: 'Slack',
+};
 /** Where a human's action came from, for timeline text: " via Slack"; empty when unknown. */
 export function viaText(via: ApprovalVia | undefined): string {
   return via ? ` via ${CHANNEL_WORDS[via.channel]}` : '';

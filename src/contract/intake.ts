@@ -56,16 +56,18 @@ export type IncidentStarter = (start: IncidentStart) => Promise<IncidentResult>;
 export const SYNTHETIC_CHECK_WORKFLOW_TYPE = 'syntheticCheckWorkflow';
 
 /** What a schedule passes to every synthetic check it starts. */
-export const SyntheticCheckInputSchema = lazySchema(() => z
-  .object({
-    /** The schedule that runs the check: its runs share one daily billed budget. */
-    scheduleId: z.string().min(1).max(200),
-    runbook: z.string().min(1),
-    service: ServiceNameSchema,
-    /** Billed probe calls all runs of the schedule may make per UTC day. */
-    billedPerDay: z.number().int().min(0),
-  })
-  .strict());
+export const SyntheticCheckInputSchema = lazySchema(() =>
+  z
+    .object({
+      /** The schedule that runs the check: its runs share one daily billed budget. */
+      scheduleId: z.string().min(1).max(200),
+      runbook: z.string().min(1),
+      service: ServiceNameSchema,
+      /** Billed probe calls all runs of the schedule may make per UTC day. */
+      billedPerDay: z.number().int().min(0),
+    })
+    .strict(),
+);
 export type SyntheticCheckInput = z.infer<typeof SyntheticCheckInputSchema>;
 
 export interface SyntheticCheckResult {
@@ -87,12 +89,14 @@ export interface SyntheticCheckResult {
 export const SYNTHETIC_BILLED_MEMO = 'syntheticBilled';
 
 /** Memo of a schedule this engine created (how `runbook schedule list` recognises its own). */
-export const SyntheticScheduleMemoSchema = lazySchema(() => z.object({
-  kind: z.literal('synthetic-check'),
-  runbook: z.string(),
-  service: z.string(),
-  every: z.string(),
-  billedPerDay: z.number().int(),
-  taskQueue: z.string(),
-}));
+export const SyntheticScheduleMemoSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('synthetic-check'),
+    runbook: z.string(),
+    service: z.string(),
+    every: z.string(),
+    billedPerDay: z.number().int(),
+    taskQueue: z.string(),
+  }),
+);
 export type SyntheticScheduleMemo = z.infer<typeof SyntheticScheduleMemoSchema>;

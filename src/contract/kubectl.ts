@@ -25,4 +25,5 @@ export const namespaceFlag = (namespace: string): string => `-n ${namespace}`;
 const containerFlag = (container: string | undefined): string => (container ? ` -c ${container}` : '');
 
 /** Quotes a value for a POSIX shell only when it needs it, so plain values read as the runbook writes them. */
-export const shellWord = (value: string): string => (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+export const shellWord = (value: string): string =>
+  /^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;

@@ -45,7 +45,17 @@ export const BUDGET_SPENT = 'the billed probe budget of this incident is spent';
 
 /** A probe that could not run on our side: evidence about us, never about the provider. */
 export function unrunnable(probe: string, blocker: string): ProbeResult {
-  return { probe, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `not run: ${blocker}`, source: 'self', blocker };
+  return {
+    probe,
+    ok: false,
+    billed: false,
+    httpStatus: null,
+    errorKind: null,
+    latencyMs: 0,
+    detail: `not run: ${blocker}`,
+    source: 'self',
+    blocker,
+  };
 }
 
 /** At most this many re-checks: enough for `confirmRounds` agreeing ones after a flip or two. */
@@ -69,11 +79,20 @@ export interface ConfirmationRule {
  * Walks confirmation rounds in order and says, after each, what it showed and whether
  * confirmation is over (blocked, agreed, or out of rounds). `seen` starts with the triage's decision.
  */
-export function confirmationStep(rule: ConfirmationRule, triage: ProbeResult[], seen: Decision[], round: number, results: ProbeResult[]): { blocker: string | null; over: boolean } {
+export function confirmationStep(
+  rule: ConfirmationRule,
+  triage: ProbeResult[],
+  seen: Decision[],
+  round: number,
+  results: ProbeResult[],
+): { blocker: string | null; over: boolean } {
   const blocker = decisiveBlocker(rule.decisive, results);
   if (blocker) return { blocker, over: true };
   // Only the free hint carries over: the other triage probes are themselves what is being doubted.
   const hints = triage.filter((r) => r.probe === rule.hintId);
   seen.push(rule.classify([...results, ...hints]));
-  return { blocker: null, over: confirmationAgreed(seen, round, rule.confirmRounds) || round >= maxConfirmationRounds(rule.confirmRounds) };
+  return {
+    blocker: null,
+    over: confirmationAgreed(seen, round, rule.confirmRounds) || round >= maxConfirmationRounds(rule.confirmRounds),
+  };
 }

@@ -12,26 +12,38 @@ const text = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} mu
  * `requestedAt`: the request the person read (its requestedAt), when the sender knows it (the
  * console's form carries it). A decision for a request that is no longer the one pending is refused.
  */
-export const ApprovalSignalSchema = lazySchema(() => z.object({ stepId: StepIdSchema, by, comment: FreeTextSchema.optional(), via: ApprovalViaSchema.optional(), requestedAt: z.string().max(40).optional() }));
+export const ApprovalSignalSchema = lazySchema(() =>
+  z.object({
+    stepId: StepIdSchema,
+    by,
+    comment: FreeTextSchema.optional(),
+    via: ApprovalViaSchema.optional(),
+    requestedAt: z.string().max(40).optional(),
+  }),
+);
 export type ApprovalSignal = z.infer<typeof ApprovalSignalSchema>;
 export const ByOnlySchema = lazySchema(() => z.object({ by }));
 export const NoteSchema = lazySchema(() => z.object({ by, text: text('the text') }));
 export const ReasonSchema = lazySchema(() => z.object({ by, reason: text('the reason') }));
-export const SecretRefSignalSchema = lazySchema(() => z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema }));
+export const SecretRefSignalSchema = lazySchema(() =>
+  z.object({ by, stepId: StepIdSchema.optional(), ref: SecretRefSchema }),
+);
 
 /**
  * One alert from the intake. Firing alerts open (or join) the incident of their (runbook, service);
  * a resolved one is recorded and asks for a real re-check: the probes decide, never the alert.
  * `synthetic`: a scheduled synthetic check found a fault (always firing).
  */
-export const AlertSignalSchema = lazySchema(() => z.object({
-  source: z.enum(['alertmanager', 'generic', 'synthetic']),
-  status: z.enum(['firing', 'resolved']),
-  fingerprint: z.string().max(200),
-  summary: FreeTextSchema,
-  labels: z.record(z.string(), z.string()),
-  generatorURL: z.string().max(2_000).optional(),
-}));
+export const AlertSignalSchema = lazySchema(() =>
+  z.object({
+    source: z.enum(['alertmanager', 'generic', 'synthetic']),
+    status: z.enum(['firing', 'resolved']),
+    fingerprint: z.string().max(200),
+    summary: FreeTextSchema,
+    labels: z.record(z.string(), z.string()),
+    generatorURL: z.string().max(2_000).optional(),
+  }),
+);
 export type AlertSignal = z.infer<typeof AlertSignalSchema>;
 
 export type ApprovalAnswer = { accepted: boolean; message: string };
@@ -39,7 +51,9 @@ export type ApprovalAnswer = { accepted: boolean; message: string };
 export const approveSignal = defineSignal<[ApprovalSignal]>('approve');
 export const rejectSignal = defineSignal<[ApprovalSignal]>('reject');
 /** Same handler as the signals, with a validator so the CLI gets an immediate answer. */
-export const decideUpdate = defineUpdate<ApprovalAnswer, [ApprovalSignal & { decision: 'approved' | 'rejected' }]>('decide');
+export const decideUpdate = defineUpdate<ApprovalAnswer, [ApprovalSignal & { decision: 'approved' | 'rejected' }]>(
+  'decide',
+);
 export const acknowledgeSignal = defineSignal<[z.infer<typeof ByOnlySchema>]>('acknowledge');
 export const noteSignal = defineSignal<[z.infer<typeof NoteSchema>]>('note');
 export const setRootCauseSignal = defineSignal<[z.infer<typeof NoteSchema>]>('setRootCause');

@@ -33,7 +33,10 @@ interface ResultShape {
 }
 
 const isResult = (value: unknown): value is ResultShape =>
-  typeof value === 'object' && value !== null && typeof (value as ResultShape).probe === 'string' && typeof (value as ResultShape).ok === 'boolean';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ResultShape).probe === 'string' &&
+  typeof (value as ResultShape).ok === 'boolean';
 
 /** The probe results an entry carries: one (a triage or confirmation probe) or a round (a real check). */
 function resultsOf(entry: TimelineEntry): ResultShape[] {
@@ -60,7 +63,8 @@ export function summariseResults(results: readonly ResultShape[]): string {
     if (!group.probes.includes(r.probe)) group.probes.push(r.probe);
     groups.set(key, group);
   }
-  const rank = (key: string, failed: boolean) => (failed && key !== 'not run' ? 0 : key === 'ok' ? 2 : key === 'not run' ? 3 : 1);
+  const rank = (key: string, failed: boolean) =>
+    failed && key !== 'not run' ? 0 : key === 'ok' ? 2 : key === 'not run' ? 3 : 1;
   return [...groups.entries()]
     .map(([key, g], order) => ({ text: `${g.probes.join(', ')}: ${key}`, rank: rank(key, g.failed), order }))
     .sort((a, b) => a.rank - b.rank || a.order - b.order)
@@ -83,7 +87,10 @@ interface RoundKind {
 
 const ROUND_KINDS: Array<{ pattern: RegExp; kind: RoundKind }> = [
   { pattern: /^confirmation \d+: /, kind: { label: 'Confirmation', verdict: () => null } },
-  { pattern: /^real check \d+: /, kind: { label: 'Real check', verdict: (m) => streakWords(/^real check \d+: ([^(]+?) \(/.exec(m)?.[1] ?? null) } },
+  {
+    pattern: /^real check \d+: /,
+    kind: { label: 'Real check', verdict: (m) => streakWords(/^real check \d+: ([^(]+?) \(/.exec(m)?.[1] ?? null) },
+  },
 ];
 
 /** Entries whose message already is the summary (a hint that changed, a monitor poll, a verification): the counter goes, the rest stays. */
@@ -98,8 +105,11 @@ function roundText(entries: TimelineEntry[]): string {
     return `${found.kind.label}: ${verdict ? `${verdict} — ` : ''}${summariseResults(results)}`;
   }
   // Triage rounds (also the repeated ones of a blocked incident) carry plain probe results.
-  if (entries.every((e) => resultsOf(e).length === 1 && e.message.startsWith(`${resultsOf(e)[0]!.probe}:`))) return `Probes: ${summariseResults(results)}`;
-  return entries.length === 1 ? withoutCounter(first.message) : entries.map((e) => withoutCounter(e.message)).join('; ');
+  if (entries.every((e) => resultsOf(e).length === 1 && e.message.startsWith(`${resultsOf(e)[0]!.probe}:`)))
+    return `Probes: ${summariseResults(results)}`;
+  return entries.length === 1
+    ? withoutCounter(first.message)
+    : entries.map((e) => withoutCounter(e.message)).join('; ');
 }
 
 /** The probe entries of one round: consecutive, recorded at one workflow time, of one kind of round. */
@@ -116,7 +126,12 @@ export function digestTimeline(timeline: readonly TimelineEntry[]): DigestRow[] 
     let round = [entry];
     if (entry.kind === 'probe') {
       const key = roundKey(entry);
-      while (i + round.length < timeline.length && timeline[i + round.length]!.kind === 'probe' && roundKey(timeline[i + round.length]!) === key) round = [...round, timeline[i + round.length]!];
+      while (
+        i + round.length < timeline.length &&
+        timeline[i + round.length]!.kind === 'probe' &&
+        roundKey(timeline[i + round.length]!) === key
+      )
+        round = [...round, timeline[i + round.length]!];
     }
     i += round.length;
     const probes = entry.kind === 'probe';
@@ -136,7 +151,9 @@ export function digestTimeline(timeline: readonly TimelineEntry[]): DigestRow[] 
 /** `2 of 3 healthy checks in a row`, `9 healthy checks in a row (3 needed)`: never "9/3". */
 export function healthText(monitor: { healthyStreak: number; required: number }): string {
   const { healthyStreak: streak, required } = monitor;
-  return streak >= required ? `${streak} healthy checks in a row (${required} needed)` : `${streak} of ${required} healthy checks in a row`;
+  return streak >= required
+    ? `${streak} healthy checks in a row (${required} needed)`
+    : `${streak} of ${required} healthy checks in a row`;
 }
 
 /** `14 s`, `3 min 5 s`, `2 h 4 min`, `3 d 2 h`: a duration as people say it, seconds only while they matter. */

@@ -25,9 +25,13 @@ export function unknownKeys(schema: z.ZodType, value: unknown, path: (string | n
     case 'object':
       return unknownObjectKeys(def, value, path);
     case 'array':
-      return Array.isArray(value) ? value.flatMap((item, i) => unknownKeys(def.element as z.ZodType, item, [...path, i])) : [];
+      return Array.isArray(value)
+        ? value.flatMap((item, i) => unknownKeys(def.element as z.ZodType, item, [...path, i]))
+        : [];
     case 'record':
-      return isRecord(value) ? Object.entries(value).flatMap(([k, v]) => unknownKeys(def.valueType as z.ZodType, v, [...path, k])) : [];
+      return isRecord(value)
+        ? Object.entries(value).flatMap(([k, v]) => unknownKeys(def.valueType as z.ZodType, v, [...path, k]))
+        : [];
     case 'optional':
     case 'nullable':
     case 'default':
@@ -86,17 +90,22 @@ export function closest(word: string, candidates: readonly string[]): string | u
     if (!best || distance < best.distance) best = { candidate, distance };
   }
   if (!best) return undefined;
-  return best.distance <= Math.max(2, Math.floor(Math.max(word.length, best.candidate.length) / 4)) ? best.candidate : undefined;
+  return best.distance <= Math.max(2, Math.floor(Math.max(word.length, best.candidate.length) / 4))
+    ? best.candidate
+    : undefined;
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;

@@ -13,7 +13,12 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * with a token configured it must carry `Authorization: Bearer <token>`; without one, only
  * senders on this machine are trusted. `variable` names the setting that lets others in.
  */
-export function bearerRefusal(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, variable: string): string | null {
+export function bearerRefusal(
+  token: string | undefined,
+  headers: IncomingHttpHeaders,
+  remoteAddress: string | undefined,
+  variable: string,
+): string | null {
   if (!token) {
     const peer = (remoteAddress ?? '').replace(/^::ffff:/, '');
     return isLoopback(peer) ? null : `set ${variable} to accept requests from other machines`;

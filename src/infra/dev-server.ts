@@ -98,7 +98,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     mkdirSync(dirname(options.dbFile), { recursive: true });
     // WAL lets readers and the writer work at once; synchronous=NORMAL is durable across process
     // crashes in WAL mode and spares an fsync per transaction (the dev server's bottleneck under load).
-    args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push(
+      '--db-filename',
+      options.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+    );
   }
   options.signal?.throwIfAborted();
 

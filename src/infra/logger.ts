@@ -34,8 +34,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): PinoLogger {
   const destination = options.destination ?? process.stderr;
   const pretty =
-    options.format === 'pretty' ||
-    (options.format !== 'json' && (destination as { isTTY?: boolean }).isTTY === true);
+    options.format === 'pretty' || (options.format !== 'json' && (destination as { isTTY?: boolean }).isTTY === true);
   const base = {
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },

@@ -64,7 +64,9 @@ export async function startSupervised(options: SupervisedOptions): Promise<Super
       if (typeof serverPid === 'number') resolve(serverPid);
       else reject(new Error(`${options.name}: unexpected message from its watchdog`));
     });
-    watchdog.once('exit', (code) => reject(new Error(`${options.name} could not be started (exit code ${code}); is ${options.binary} installed?`)));
+    watchdog.once('exit', (code) =>
+      reject(new Error(`${options.name} could not be started (exit code ${code}); is ${options.binary} installed?`)),
+    );
   });
   let stopping: Promise<void> | undefined;
   const running = () => watchdog.exitCode === null && watchdog.signalCode === null;

@@ -54,9 +54,9 @@ export function resolveTemporalBinary(
 }
 
 /** Shape accepted by @temporalio/testing's `server.executable` option. */
-export function testingExecutable(kind: TemporalBinaryKind):
-  | { type: 'existing-path'; path: string }
-  | { type: 'cached-download' } {
+export function testingExecutable(
+  kind: TemporalBinaryKind,
+): { type: 'existing-path'; path: string } | { type: 'cached-download' } {
   const found = resolveTemporalBinary(kind);
   return found ? { type: 'existing-path', path: found.path } : { type: 'cached-download' };
 }

@@ -10,7 +10,10 @@ export interface TemporalTarget {
  * Temporal connection settings from @temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE and the TOML config file.
  */
-export function loadTemporalTarget(env: NodeJS.ProcessEnv = process.env, fallbackAddress = '127.0.0.1:7233'): TemporalTarget {
+export function loadTemporalTarget(
+  env: NodeJS.ProcessEnv = process.env,
+  fallbackAddress = '127.0.0.1:7233',
+): TemporalTarget {
   const { connectionOptions, namespace } = loadClientConnectConfig({
     overrideEnvVars: env as Record<string, string>,
   });

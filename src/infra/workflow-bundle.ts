@@ -9,7 +9,9 @@ import { bundleWorkflowCode, type BundleOptions, type Logger } from '@temporalio
  * closures of every cached workflow. The SDK freezes what is shared; zod memoises onto schema
  * instances only, which stay each workflow's own (the contract builds them lazily, per workflow).
  */
-export const PRELOADED_WORKFLOW_MODULES: readonly string[] = [fileURLToPath(new URL('../workflows/preload.ts', import.meta.url))];
+export const PRELOADED_WORKFLOW_MODULES: readonly string[] = [
+  fileURLToPath(new URL('../workflows/preload.ts', import.meta.url)),
+];
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,8 +21,14 @@ export function workflowBundlerOptions(): { preloadModules: string[] } {
 }
 
 /** Bundles the incident workflows (or `workflowsPath`) with the shared preloaded modules. */
-export async function bundleIncidentWorkflows(options: { workflowsPath?: string; logger?: Logger } = {}): Promise<string> {
-  const bundle: BundleOptions = { workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, ...workflowBundlerOptions(), ...(options.logger ? { logger: options.logger } : {}) };
+export async function bundleIncidentWorkflows(
+  options: { workflowsPath?: string; logger?: Logger } = {},
+): Promise<string> {
+  const bundle: BundleOptions = {
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+    ...workflowBundlerOptions(),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
   return (await bundleWorkflowCode(bundle)).code;
 }
 
@@ -28,7 +36,10 @@ export async function bundleIncidentWorkflows(options: { workflowsPath?: string;
  * Bundles workflow code once at build time, so a production worker starts without webpack and
  * runs exactly the code that was reviewed (and replay-tested).
  */
-export async function buildWorkflowBundle(workflowsPath: string, outFile: string): Promise<{ outFile: string; bytes: number }> {
+export async function buildWorkflowBundle(
+  workflowsPath: string,
+  outFile: string,
+): Promise<{ outFile: string; bytes: number }> {
   const code = await bundleIncidentWorkflows({ workflowsPath });
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, code, 'utf8');

@@ -8,7 +8,10 @@ import { openaiRunbook } from './openai/definition.ts';
 
 export type { RunbookDefinition } from './types.ts';
 
-const RUNBOOKS: Record<string, RunbookDefinition> = { [ideogramRunbook.id]: ideogramRunbook, [openaiRunbook.id]: openaiRunbook };
+const RUNBOOKS: Record<string, RunbookDefinition> = {
+  [ideogramRunbook.id]: ideogramRunbook,
+  [openaiRunbook.id]: openaiRunbook,
+};
 const COMPILED_IN = new Set(Object.keys(RUNBOOKS));
 /** Documents loaded by this process (src/worker/runbook-documents.ts), by runbook id. */
 const DOCUMENTS = new Map<string, { pin: RunbookDocumentPin; builtin: boolean }>();
@@ -33,7 +36,10 @@ export function getRunbook(id: string): RunbookDefinition {
  * A document never replaces a runbook compiled into the engine.
  */
 export function registerDocumentRunbook(pin: RunbookDocumentPin, options: { builtin: boolean }): RunbookDefinition {
-  if (COMPILED_IN.has(pin.id)) throw new Error(`runbook "${pin.id}" is built into the engine: a document cannot replace it (give the document another metadata.id)`);
+  if (COMPILED_IN.has(pin.id))
+    throw new Error(
+      `runbook "${pin.id}" is built into the engine: a document cannot replace it (give the document another metadata.id)`,
+    );
   const definition = compileRunbookDocument(pin.document as RunbookDocument);
   RUNBOOKS[pin.id] = definition;
   DOCUMENTS.set(pin.id, { pin, builtin: options.builtin });
@@ -54,7 +60,10 @@ export function isBuiltinRunbook(id: string): boolean {
  * The runbook an incident runs: the document it pinned when it has one (the text it started with,
  * whatever this process loaded since), else the registered runbook.
  */
-export function runbookForIncident(input: { runbook?: string; runbookDocument?: RunbookDocumentPin }): RunbookDefinition {
+export function runbookForIncident(input: {
+  runbook?: string;
+  runbookDocument?: RunbookDocumentPin;
+}): RunbookDefinition {
   if (input.runbookDocument) return compileRunbookDocument(input.runbookDocument.document as RunbookDocument);
   return getRunbook(input.runbook ?? defaultRunbookId());
 }

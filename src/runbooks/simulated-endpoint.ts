@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import type { SimulatedEndpoint, SimulatedRequest } from './types.ts';
 
 /** A POST API endpoint: a body the schema refuses is a 400 naming the fields, like a real API's. */
-export function apiEndpoint<S extends z.ZodType>(id: string, path: string, schema: S, toRequest: (body: z.infer<S>) => SimulatedRequest): SimulatedEndpoint {
+export function apiEndpoint<S extends z.ZodType>(
+  id: string,
+  path: string,
+  schema: S,
+  toRequest: (body: z.infer<S>) => SimulatedRequest,
+): SimulatedEndpoint {
   return {
     id,
     kind: 'api',
@@ -11,7 +16,8 @@ export function apiEndpoint<S extends z.ZodType>(id: string, path: string, schem
     path,
     parse: (body) => {
       const parsed = schema.safeParse(body);
-      if (!parsed.success) return `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      if (!parsed.success)
+        return `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       return toRequest(parsed.data);
     },
   };

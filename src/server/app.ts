@@ -60,11 +60,21 @@ function incidentReader(client: ConsoleDeps['client'], health: TemporalHealth) {
 
 /** The console: one Fastify service, its routes grouped by concern (pages, actions, auth, live events). */
 export async function buildConsole(options: ConsoleOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'console' }) as FastifyBaseLogger, trustProxy: false, forceCloseConnections: true });
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'console' }) as FastifyBaseLogger,
+    trustProxy: false,
+    forceCloseConnections: true,
+  });
   const secure = options.publicUrl.startsWith('https:');
   await app.register(fastifyHelmet, {
     // Scripts only from this origin: no inline script can run, even if escaping ever failed.
-    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'form-action': ["'self'"], 'upgrade-insecure-requests': secure ? [] : null } },
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'form-action': ["'self'"],
+        'upgrade-insecure-requests': secure ? [] : null,
+      },
+    },
   });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
@@ -89,7 +99,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   });
   // Pages carry a person's view and buttons: after sign-out, Back must ask the server again, never show a copy.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('cache-control', 'no-store');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+      reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -99,34 +110,76 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     // The app layer's errors are written for people: show them. A refusal conflicts with the
     // request as made; a failed operation (no worker) is the service's problem.
     const identity = currentIdentity(request);
-    const send = (code: number, title: string, message: string, options: { retryInSeconds?: number; keep?: boolean } = {}) => {
+    const send = (
+      code: number,
+      title: string,
+      message: string,
+      options: { retryInSeconds?: number; keep?: boolean } = {},
+    ) => {
       const csrf = identity ? reply.generateCsrf() : undefined;
       const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : null;
       const incidentId = /^\/incidents\/([^/]+)/.exec(request.url)?.[1];
-      const extra = options.keep && body && csrf ? keptForm(request.url, body, csrf, incidentId ? decodeURIComponent(incidentId) : null) : undefined;
-      return reply.code(code).type('text/html; charset=utf-8').send(errorPage(title, message, { retryInSeconds: options.retryInSeconds, identity, csrf, extra }).text);
+      const extra =
+        options.keep && body && csrf
+          ? keptForm(request.url, body, csrf, incidentId ? decodeURIComponent(incidentId) : null)
+          : undefined;
+      return reply
+        .code(code)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(title, message, { retryInSeconds: options.retryInSeconds, identity, csrf, extra }).text);
     };
     if (err instanceof TemporalUnreachableError) {
       request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
       reply.header('retry-after', '5');
       return send(503, 'Temporal is unreachable', err.message, { retryInSeconds: retryIn(request), keep: true });
     }
-    if (err instanceof IncidentNotFoundError) return send(404, 'No such incident', `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`);
+    if (err instanceof IncidentNotFoundError)
+      return send(
+        404,
+        'No such incident',
+        `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`,
+      );
     if (err instanceof RequestRefusedError) return send(409, 'Refused', err.message, { keep: true });
-    if (err instanceof OperationFailedError) return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
+    if (err instanceof OperationFailedError)
+      return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'console request failed');
-    return send(status, status === 403 ? 'Forbidden' : 'Error', status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message);
+    return send(
+      status,
+      status === 403 ? 'Forbidden' : 'Error',
+      status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message,
+    );
   });
   // Browsers get a page; API clients (JSON asked for, or the API's own paths) get JSON.
   app.setNotFoundHandler((request, reply) => {
-    const wantsJson = /application\/json/.test(request.headers.accept ?? '') || /^\/(hooks|slack|metrics)(\/|$)/.test(request.url);
-    if (wantsJson) return reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 });
-    return reply.code(404).type('text/html; charset=utf-8').send(errorPage('Page not found', `There is no page at ${request.url.split('?')[0]}.`, { identity: currentIdentity(request) }).text);
+    const wantsJson =
+      /application\/json/.test(request.headers.accept ?? '') || /^\/(hooks|slack|metrics)(\/|$)/.test(request.url);
+    if (wantsJson)
+      return reply.code(404).send({
+        error: 'Not Found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        statusCode: 404,
+      });
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(
+        errorPage('Page not found', `There is no page at ${request.url.split('?')[0]}.`, {
+          identity: currentIdentity(request),
+        }).text,
+      );
   });
 
-  const health = new TemporalHealth(options.client, options.temporalAddress, options.config.RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS);
-  const live = new LivePollers({ read: incidentReader(options.client, health), intervalMs: options.livePollMs ?? 1_000, log: app.log as Logger });
+  const health = new TemporalHealth(
+    options.client,
+    options.temporalAddress,
+    options.config.RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS,
+  );
+  const live = new LivePollers({
+    read: incidentReader(options.client, health),
+    intervalMs: options.livePollMs ?? 1_000,
+    log: app.log as Logger,
+  });
   app.addHook('onClose', () => live.close());
   const deps: ConsoleDeps = { ...options, health, live, sessions };
   registerAuthRoutes(app, deps);
@@ -139,7 +192,14 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   if (deps.drills) registerDrillRoutes(app, deps.drills);
   const queue = await registerHookRoutes(app, deps);
   await registerSlackRoutes(app, deps);
-  const registry = createConsoleMetrics({ client: options.client, health, queue, live, refreshSeconds: options.config.RUNBOOK_METRICS_REFRESH_SECONDS, log: app.log as Logger });
+  const registry = createConsoleMetrics({
+    client: options.client,
+    health,
+    queue,
+    live,
+    refreshSeconds: options.config.RUNBOOK_METRICS_REFRESH_SECONDS,
+    log: app.log as Logger,
+  });
   registerMetricsRoute(app, registry, options.config.RUNBOOK_METRICS_TOKEN);
   return app;
 }

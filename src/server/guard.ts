@@ -34,8 +34,17 @@ export function requireRole(role: Role) {
       return reply.code(401).type('text/html; charset=utf-8').send(signInNeededPage(request.sessionEnded).text);
     }
     if (!hasRole(identity, role)) {
-      request.log.warn({ user: identity.name, issuer: identity.issuer, role, url: request.url }, 'console request refused: missing role');
-      return reply.code(403).type('text/html; charset=utf-8').send(forbiddenPage(`this needs the ${role} role; you are signed in as ${identity.name} (${identity.roles.at(-1)})`).text);
+      request.log.warn(
+        { user: identity.name, issuer: identity.issuer, role, url: request.url },
+        'console request refused: missing role',
+      );
+      return reply
+        .code(403)
+        .type('text/html; charset=utf-8')
+        .send(
+          forbiddenPage(`this needs the ${role} role; you are signed in as ${identity.name} (${identity.roles.at(-1)})`)
+            .text,
+        );
     }
   };
 }

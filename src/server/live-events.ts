@@ -11,8 +11,7 @@ export interface IncidentSnapshot {
 }
 
 export type LiveUpdate =
-  | { kind: 'poll'; seq: number; snapshot: IncidentSnapshot }
-  | { kind: 'temporal'; up: boolean; message: string };
+  { kind: 'poll'; seq: number; snapshot: IncidentSnapshot } | { kind: 'temporal'; up: boolean; message: string };
 
 type Listener = (update: LiveUpdate) => void;
 
@@ -106,7 +105,11 @@ export class LivePollers {
         } catch (err) {
           if (err instanceof TemporalUnreachableError) {
             if (!loop.temporal || loop.temporal.up) {
-              loop.temporal = { kind: 'temporal', up: false, message: `${err.message}. Live updates pause until then.` };
+              loop.temporal = {
+                kind: 'temporal',
+                up: false,
+                message: `${err.message}. Live updates pause until then.`,
+              };
               this.broadcast(loop, loop.temporal);
             }
           } else {

@@ -14,7 +14,10 @@ export function localIdentity(env: NodeJS.ProcessEnv): ConsoleIdentity {
 }
 
 /** Where the console is reached, as its links name it: RUNBOOK_CONSOLE_URL, else its host and port. */
-export function consoleUrl(config: AppConfig, host = config.RUNBOOK_CONSOLE_HOST, port = config.RUNBOOK_CONSOLE_PORT): string {
+export function consoleUrl(
+  config: AppConfig,
+  host = config.RUNBOOK_CONSOLE_HOST,
+  port = config.RUNBOOK_CONSOLE_PORT,
+): string {
   return config.RUNBOOK_CONSOLE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
-

@@ -21,7 +21,10 @@ const newToken = () => randomBytes(24).toString('base64url');
 export function issueLoginLinkFile(dir: string, identity: ConsoleIdentity, ttlMs = LINK_TTL_MS): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const token = newToken();
-  writeFileSync(join(dir, `${digest(token)}.json`), JSON.stringify({ identity, expires: Date.now() + ttlMs }), { mode: 0o600, flag: 'wx' });
+  writeFileSync(join(dir, `${digest(token)}.json`), JSON.stringify({ identity, expires: Date.now() + ttlMs }), {
+    mode: 0o600,
+    flag: 'wx',
+  });
   return token;
 }
 

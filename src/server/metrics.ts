@@ -35,10 +35,19 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 async function readIncidentFigures(client: Client, health: TemporalHealth): Promise<IncidentFigures> {
   const rows = await health.call(() => listIncidents(client, { all: false }));
   const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    client.withDeadline(Date.now() + health.timeoutMs, () => client.workflow.getHandle(row.incidentId).query(statusQuery)).catch((): IncidentStatus | null => null),
+    client
+      .withDeadline(Date.now() + health.timeoutMs, () => client.workflow.getHandle(row.incidentId).query(statusQuery))
+      .catch((): IncidentStatus | null => null),
   );
   const now = Date.now();
-  const figures: IncidentFigures = { byStateSeverity: new Map(), pendingApprovals: 0, oldestApprovalAgeSeconds: 0, oldestNeedsHumanAgeSeconds: 0, statusUnread: 0, at: now };
+  const figures: IncidentFigures = {
+    byStateSeverity: new Map(),
+    pendingApprovals: 0,
+    oldestApprovalAgeSeconds: 0,
+    oldestNeedsHumanAgeSeconds: 0,
+    statusUnread: 0,
+    at: now,
+  };
   const ageOf = (iso: string) => Math.max(0, (now - Date.parse(iso)) / 1000);
   rows.forEach((row, i) => {
     const status = i < statuses.length ? statuses[i] : null;
@@ -53,7 +62,8 @@ async function readIncidentFigures(client: Client, health: TemporalHealth): Prom
       figures.pendingApprovals += 1;
       figures.oldestApprovalAgeSeconds = Math.max(figures.oldestApprovalAgeSeconds, ageOf(approval.requestedAt));
     }
-    if (status?.state === 'needs_human' && status.handedOver) figures.oldestNeedsHumanAgeSeconds = Math.max(figures.oldestNeedsHumanAgeSeconds, ageOf(status.handedOver.at));
+    if (status?.state === 'needs_human' && status.handedOver)
+      figures.oldestNeedsHumanAgeSeconds = Math.max(figures.oldestNeedsHumanAgeSeconds, ageOf(status.handedOver.at));
   });
   return figures;
 }
@@ -63,14 +73,25 @@ async function readIncidentFigures(client: Client, health: TemporalHealth): Prom
  * `refreshSeconds` (a scrape in between is answered from the last reading), so scraping harder
  * does not load Temporal; the rest are counters this process keeps anyway.
  */
-export function createConsoleMetrics(options: { client: Client; health: TemporalHealth; queue: DeliveryQueue; live: LivePollers; refreshSeconds: number; log: Logger }): Registry {
+export function createConsoleMetrics(options: {
+  client: Client;
+  health: TemporalHealth;
+  queue: DeliveryQueue;
+  live: LivePollers;
+  refreshSeconds: number;
+  log: Logger;
+}): Registry {
   const { client, health, queue, live, log } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let figures: IncidentFigures | null = null;
   let lastTry = 0;
   let reading: Promise<void> | null = null;
-  const refreshErrors = new Counter({ name: 'runbook_incidents_refresh_errors_total', help: 'Readings of the open incidents from Temporal that failed (the gauges keep the last good reading).', registers: [registry] });
+  const refreshErrors = new Counter({
+    name: 'runbook_incidents_refresh_errors_total',
+    help: 'Readings of the open incidents from Temporal that failed (the gauges keep the last good reading).',
+    registers: [registry],
+  });
   const fresh = async (): Promise<IncidentFigures | null> => {
     if (Date.now() - lastTry >= options.refreshSeconds * 1000) {
       lastTry = Date.now();
@@ -101,14 +122,35 @@ export function createConsoleMetrics(options: { client: Client; health: Temporal
         if (f) read(f, this);
       },
     });
-  gauge('runbook_incidents', 'Open incidents by state and severity (severity "none" before triage decided).', (f, g) => {
-    for (const { state, severity, count } of f.byStateSeverity.values()) g.set({ state, severity }, count);
-  }, ['state', 'severity']);
-  gauge('runbook_approvals_pending', 'Approval steps waiting for a human, over all open incidents.', (f, g) => g.set(f.pendingApprovals));
-  gauge('runbook_approval_oldest_pending_age_seconds', 'Age of the oldest approval still waiting for a human (0: none).', (f, g) => g.set(f.oldestApprovalAgeSeconds));
-  gauge('runbook_incident_needs_human_oldest_age_seconds', 'Time since the engine handed the oldest needs_human incident to a human (0: none).', (f, g) => g.set(f.oldestNeedsHumanAgeSeconds));
-  gauge('runbook_incidents_status_unread', 'Open incidents whose status query went unanswered at the last reading (their approvals are not counted).', (f, g) => g.set(f.statusUnread));
-  gauge('runbook_incidents_read_timestamp_seconds', 'When the incident figures were last read from Temporal.', (f, g) => g.set(f.at / 1000));
+  gauge(
+    'runbook_incidents',
+    'Open incidents by state and severity (severity "none" before triage decided).',
+    (f, g) => {
+      for (const { state, severity, count } of f.byStateSeverity.values()) g.set({ state, severity }, count);
+    },
+    ['state', 'severity'],
+  );
+  gauge('runbook_approvals_pending', 'Approval steps waiting for a human, over all open incidents.', (f, g) =>
+    g.set(f.pendingApprovals),
+  );
+  gauge(
+    'runbook_approval_oldest_pending_age_seconds',
+    'Age of the oldest approval still waiting for a human (0: none).',
+    (f, g) => g.set(f.oldestApprovalAgeSeconds),
+  );
+  gauge(
+    'runbook_incident_needs_human_oldest_age_seconds',
+    'Time since the engine handed the oldest needs_human incident to a human (0: none).',
+    (f, g) => g.set(f.oldestNeedsHumanAgeSeconds),
+  );
+  gauge(
+    'runbook_incidents_status_unread',
+    'Open incidents whose status query went unanswered at the last reading (their approvals are not counted).',
+    (f, g) => g.set(f.statusUnread),
+  );
+  gauge('runbook_incidents_read_timestamp_seconds', 'When the incident figures were last read from Temporal.', (f, g) =>
+    g.set(f.at / 1000),
+  );
 
   new Gauge({
     name: 'runbook_temporal_up',
@@ -118,7 +160,12 @@ export function createConsoleMetrics(options: { client: Client; health: Temporal
       this.set((await health.check()) ? 1 : 0);
     },
   });
-  const intake = (name: string, help: string, read: (s: ReturnType<DeliveryQueue['snapshot']>) => number, type: 'counter' | 'gauge') => {
+  const intake = (
+    name: string,
+    help: string,
+    read: (s: ReturnType<DeliveryQueue['snapshot']>) => number,
+    type: 'counter' | 'gauge',
+  ) => {
     // Counters the queue keeps itself, exposed as what they are: a gauge would hide their resets.
     const Kind = type === 'counter' ? Counter : Gauge;
     new Kind({
@@ -133,13 +180,50 @@ export function createConsoleMetrics(options: { client: Client; health: Temporal
       },
     });
   };
-  intake('runbook_intake_alerts_accepted_total', 'Alerts Temporal recorded (their request was answered 202).', (s) => s.delivered, 'counter');
-  intake('runbook_intake_alerts_failed_total', 'Alerts not recorded: their request was answered 503 or 422.', (s) => s.failed, 'counter');
-  intake('runbook_intake_delivery_retries_total', 'Deliveries to Temporal tried again after a failed try.', (s) => s.retried, 'counter');
+  intake(
+    'runbook_intake_alerts_accepted_total',
+    'Alerts Temporal recorded (their request was answered 202).',
+    (s) => s.delivered,
+    'counter',
+  );
+  intake(
+    'runbook_intake_alerts_failed_total',
+    'Alerts not recorded: their request was answered 503 or 422.',
+    (s) => s.failed,
+    'counter',
+  );
+  intake(
+    'runbook_intake_delivery_retries_total',
+    'Deliveries to Temporal tried again after a failed try.',
+    (s) => s.retried,
+    'counter',
+  );
   intake('runbook_intake_alerts_queued', 'Alerts waiting for Temporal to record them, now.', (s) => s.queued, 'gauge');
   intake('runbook_intake_queue_limit', 'RUNBOOK_INTAKE_QUEUE_LIMIT.', (s) => s.limit, 'gauge');
-  new Gauge({ name: 'runbook_console_live_streams', help: 'Live-event streams (incident pages) open now.', registers: [registry], collect() { this.set(live.stats().streams); } });
-  new Gauge({ name: 'runbook_console_live_incidents', help: 'Incidents with a live poll loop now (one per incident, whatever the viewers).', registers: [registry], collect() { this.set(live.stats().incidents); } });
-  new Counter({ name: 'runbook_console_live_polls_total', help: 'Polls of incidents for live events: one per interval per watched incident.', registers: [registry], collect() { this.reset(); this.inc(live.stats().polls); } });
+  new Gauge({
+    name: 'runbook_console_live_streams',
+    help: 'Live-event streams (incident pages) open now.',
+    registers: [registry],
+    collect() {
+      this.set(live.stats().streams);
+    },
+  });
+  new Gauge({
+    name: 'runbook_console_live_incidents',
+    help: 'Incidents with a live poll loop now (one per incident, whatever the viewers).',
+    registers: [registry],
+    collect() {
+      this.set(live.stats().incidents);
+    },
+  });
+  new Counter({
+    name: 'runbook_console_live_polls_total',
+    help: 'Polls of incidents for live events: one per interval per watched incident.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(live.stats().polls);
+    },
+  });
   return registry;
 }

@@ -61,16 +61,26 @@ export class OidcLogin {
    * look-alike scripts) is refused, not cleaned: a cleaned name would be a person the provider never named.
    */
   async finish(callbackUrl: URL, pending: { verifier: string; state: string }): Promise<ConsoleIdentity | null> {
-    const tokens = await oidc.authorizationCodeGrant(this.config, callbackUrl, { pkceCodeVerifier: pending.verifier, expectedState: pending.state });
+    const tokens = await oidc.authorizationCodeGrant(this.config, callbackUrl, {
+      pkceCodeVerifier: pending.verifier,
+      expectedState: pending.state,
+    });
     const claims = tokens.claims();
     if (!claims) return null;
     const groups = claims[this.settings.rolesClaim];
     const list = Array.isArray(groups) ? groups.map(String) : typeof groups === 'string' ? [groups] : [];
-    const highest = (['approver', 'responder', 'viewer'] as const).find((role) => list.includes(this.settings.groups[role]));
+    const highest = (['approver', 'responder', 'viewer'] as const).find((role) =>
+      list.includes(this.settings.groups[role]),
+    );
     if (!highest) return null;
-    const name = [claims.preferred_username, claims.email, claims.sub].find((v): v is string => typeof v === 'string' && v.length > 0)!;
+    const name = [claims.preferred_username, claims.email, claims.sub].find(
+      (v): v is string => typeof v === 'string' && v.length > 0,
+    )!;
     const problem = identityProblem(name);
-    if (problem) throw new IdentityRefused(`your account name cannot identify you here: ${problem}. Ask whoever runs the identity provider to fix the name`);
+    if (problem)
+      throw new IdentityRefused(
+        `your account name cannot identify you here: ${problem}. Ask whoever runs the identity provider to fix the name`,
+      );
     return { name: name.slice(0, 64), roles: rolesFrom(highest), issuer: String(claims.iss), subject: claims.sub };
   }
 }

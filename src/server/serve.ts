@@ -45,9 +45,12 @@ export async function startConsole(options: {
   const port = options.port ?? config.RUNBOOK_CONSOLE_PORT;
   const issuer = config.RUNBOOK_OIDC_ISSUER;
   if (!issuer && !isLoopback(host)) {
-    throw new RequestRefusedError(`RUNBOOK_CONSOLE_HOST=${host}: the console listens beyond this machine only with OpenID Connect (set RUNBOOK_OIDC_ISSUER and RUNBOOK_OIDC_CLIENT_ID)`);
+    throw new RequestRefusedError(
+      `RUNBOOK_CONSOLE_HOST=${host}: the console listens beyond this machine only with OpenID Connect (set RUNBOOK_OIDC_ISSUER and RUNBOOK_OIDC_CLIENT_ID)`,
+    );
   }
-  if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID) throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
+  if (issuer && !config.RUNBOOK_OIDC_CLIENT_ID)
+    throw new RequestRefusedError('RUNBOOK_OIDC_ISSUER is set but RUNBOOK_OIDC_CLIENT_ID is not');
   const listenUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const loginLinks = new LoginLinks({ dir: issuer ? null : loginLinkDir(config) });
   const publicUrl = config.RUNBOOK_CONSOLE_URL ?? listenUrl;
@@ -57,16 +60,35 @@ export async function startConsole(options: {
         clientId: config.RUNBOOK_OIDC_CLIENT_ID!,
         clientSecret: config.RUNBOOK_OIDC_CLIENT_SECRET,
         rolesClaim: config.RUNBOOK_OIDC_ROLES_CLAIM,
-        groups: { viewer: config.RUNBOOK_OIDC_VIEWER_GROUP, responder: config.RUNBOOK_OIDC_RESPONDER_GROUP, approver: config.RUNBOOK_OIDC_APPROVER_GROUP },
+        groups: {
+          viewer: config.RUNBOOK_OIDC_VIEWER_GROUP,
+          responder: config.RUNBOOK_OIDC_RESPONDER_GROUP,
+          approver: config.RUNBOOK_OIDC_APPROVER_GROUP,
+        },
         redirectUri: new URL('/auth/callback', publicUrl).href,
       })
     : null;
   // Without a configured key, sessions end with the process: fine for one local console.
-  const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex') : randomBytes(32);
+  const sessionKey = config.RUNBOOK_CONSOLE_SESSION_KEY
+    ? Buffer.from(config.RUNBOOK_CONSOLE_SESSION_KEY, 'hex')
+    : randomBytes(32);
   const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
   // The address as configured (envconfig), so the "unreachable" page names what an operator set.
-  const temporalAddress = (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
-  const app = await buildConsole({ client: options.client, config, loginLinks, oidc, publicUrl, sessionKey, logger: options.logger, drills, temporalAddress, ...(options.catalog ? { catalog: options.catalog } : {}), ...(timings ? { alertTimings: timings } : {}) });
+  const temporalAddress =
+    (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
+  const app = await buildConsole({
+    client: options.client,
+    config,
+    loginLinks,
+    oidc,
+    publicUrl,
+    sessionKey,
+    logger: options.logger,
+    drills,
+    temporalAddress,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(timings ? { alertTimings: timings } : {}),
+  });
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -76,6 +98,9 @@ export async function startConsole(options: {
     const token = loginLinks.issue(localIdentity(options.env));
     loginUrl = new URL(`/login/${token}`, url).href;
   }
-  options.logger.info({ url, oidc: issuer ?? null, alertTimings: timings ? 'drill' : 'production' }, 'incident console listening');
+  options.logger.info(
+    { url, oidc: issuer ?? null, alertTimings: timings ? 'drill' : 'production' },
+    'incident console listening',
+  );
   return { url, loginUrl, loginLinks, close: () => app.close() };
 }

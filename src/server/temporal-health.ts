@@ -5,8 +5,15 @@ import { noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError } from 
 export class TemporalUnreachableError extends OperationFailedError {
   readonly address: string;
   /** `consequence`: what it means for the request, when more than "try again once it answers". */
-  constructor(address: string, cause?: unknown, consequence = 'the console shows incidents again as soon as it answers') {
-    super(`Temporal is unreachable at ${address}; ${consequence} (check that the Temporal server is running and reachable from this host)`, { cause });
+  constructor(
+    address: string,
+    cause?: unknown,
+    consequence = 'the console shows incidents again as soon as it answers',
+  ) {
+    super(
+      `Temporal is unreachable at ${address}; ${consequence} (check that the Temporal server is running and reachable from this host)`,
+      { cause },
+    );
     this.name = 'TemporalUnreachableError';
     this.address = address;
   }
@@ -40,7 +47,10 @@ export class TemporalHealth {
     if (this.last && Date.now() - this.last.at < maxAgeMs) return this.last.up;
     this.inFlight ??= this.client
       .withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}))
-      .then(() => true, () => false)
+      .then(
+        () => true,
+        () => false,
+      )
       .then((up) => {
         this.last = { up, at: Date.now() };
         this.inFlight = null;
@@ -61,14 +71,22 @@ export class TemporalHealth {
     } catch (err) {
       if (!(err instanceof OutcomeUnknownError) && !noAnswerFromTemporal(err)) throw err;
       // A change that got no answer may have been recorded: "try again" could record it twice.
-      const unknown = err instanceof OutcomeUnknownError ? `${err.change} may or may not have been recorded: check the ${err.incidentId ? 'incident page' : 'incidents list'}` : null;
+      const unknown =
+        err instanceof OutcomeUnknownError
+          ? `${err.change} may or may not have been recorded: check the ${err.incidentId ? 'incident page' : 'incidents list'}`
+          : null;
       // A frontend that is up answers GetSystemInfo in milliseconds: a second deadline as long as the first would only double the wait.
       const recentlyDown = this.last !== null && !this.last.up && Date.now() - this.last.at < 1_000;
       if (recentlyDown || !(await this.check(0, Math.min(1_000, this.timeoutMs)))) {
         throw new TemporalUnreachableError(this.address, err, unknown ? `${unknown} once it answers` : undefined);
       }
       const overloaded = `Temporal at ${this.address} did not answer within ${this.timeoutMs} ms although it is up`;
-      throw new OperationFailedError(unknown ? `${overloaded}: ${unknown} before trying again` : `${overloaded}: the server, or the worker answering this incident's queries, is overloaded; retry shortly`, { cause: err });
+      throw new OperationFailedError(
+        unknown
+          ? `${overloaded}: ${unknown} before trying again`
+          : `${overloaded}: the server, or the worker answering this incident's queries, is overloaded; retry shortly`,
+        { cause: err },
+      );
     }
   }
 }

@@ -9,7 +9,9 @@ export type Fault = z.infer<typeof FaultSchema>;
 
 const LatencySchema = z.union([
   z.number().nonnegative(),
-  z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([a, b]) => a <= b, 'latency range [min, max] with min <= max'),
+  z
+    .tuple([z.number().nonnegative(), z.number().nonnegative()])
+    .refine(([a, b]) => a <= b, 'latency range [min, max] with min <= max'),
 ]);
 
 /** How one endpoint behaves during a phase. Absent fields mean "healthy". */
@@ -32,7 +34,9 @@ export const StatusIndicatorSchema = z.enum(['none', 'minor', 'major', 'critical
 const META_KEYS = ['name', 'durationMs', 'requests', 'dns'] as const;
 
 /** A phase: how long it lasts, and per endpoint id of the runbook's simulator profile, a behaviour. */
-export type ScenarioPhase = { name?: string; durationMs?: number; requests?: number; dns?: 'ok' | 'fail' } & { [endpoint: string]: unknown };
+export type ScenarioPhase = { name?: string; durationMs?: number; requests?: number; dns?: 'ok' | 'fail' } & {
+  [endpoint: string]: unknown;
+};
 
 /** The phase schema of a profile: its endpoint ids are the keys (status pages take an indicator, file downloads `expired`). */
 export function phaseSchema(profile: SimulatorProfile) {
@@ -40,7 +44,10 @@ export function phaseSchema(profile: SimulatorProfile) {
     profile.endpoints.map((e) => [
       e.id,
       (e.kind === 'statusPage'
-        ? EndpointBehaviorSchema.extend({ indicator: StatusIndicatorSchema.optional(), description: z.string().optional() }).strict()
+        ? EndpointBehaviorSchema.extend({
+            indicator: StatusIndicatorSchema.optional(),
+            description: z.string().optional(),
+          }).strict()
         : e.kind === 'images'
           ? EndpointBehaviorSchema.extend({ expired: z.boolean().optional() }).strict()
           : EndpointBehaviorSchema
@@ -60,7 +67,11 @@ export function phaseSchema(profile: SimulatorProfile) {
     .refine((p) => !(p.durationMs && p.requests), 'a phase lasts either durationMs or requests, not both');
 }
 
-export type PhaseBehavior = EndpointBehavior & { indicator?: z.infer<typeof StatusIndicatorSchema>; description?: string; expired?: boolean };
+export type PhaseBehavior = EndpointBehavior & {
+  indicator?: z.infer<typeof StatusIndicatorSchema>;
+  description?: string;
+  expired?: boolean;
+};
 
 /** The behaviour a phase gives an endpoint (absent: healthy). */
 export const behaviorOf = (phase: ScenarioPhase, endpoint: string): PhaseBehavior | undefined =>
@@ -83,17 +94,25 @@ export function loadScenarioFile(path: string, profile: SimulatorProfile = defau
   return parseScenarioPhases(raw, path, profile);
 }
 
-export function parseScenarioPhases(raw: unknown, source = 'scenario', profile: SimulatorProfile = defaultProfile()): ScenarioPhase[] {
+export function parseScenarioPhases(
+  raw: unknown,
+  source = 'scenario',
+  profile: SimulatorProfile = defaultProfile(),
+): ScenarioPhase[] {
   const schema = z.array(phaseSchema(profile)).min(1, 'at least one phase');
   // A misspelt key at any depth is named with the one it most likely stands for: `statsu` is `status`.
   const unknown = unknownKeys(schema, raw);
   if (unknown.length > 0) {
-    throw new ScenarioFileError(`invalid ${source}: ${unknown.map(describeUnknownKey).join('; ')} — fix or remove the key; ${exampleOf(profile)}`);
+    throw new ScenarioFileError(
+      `invalid ${source}: ${unknown.map(describeUnknownKey).join('; ')} — fix or remove the key; ${exampleOf(profile)}`,
+    );
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
-    throw new ScenarioFileError(`invalid ${source}: ${problems.join('; ')} — ${exampleOf(profile)}; a phase without durationMs/requests lasts forever`);
+    throw new ScenarioFileError(
+      `invalid ${source}: ${problems.join('; ')} — ${exampleOf(profile)}; a phase without durationMs/requests lasts forever`,
+    );
   }
   return parsed.data as ScenarioPhase[];
 }
@@ -102,7 +121,11 @@ export function parseScenarioPhases(raw: unknown, source = 'scenario', profile: 
  * A drill runs until the incident ends, and the engine only ends one once real calls succeed: a
  * scenario whose last phase (which lasts forever) still fails the API would never end.
  */
-export function assertDrillEnds(phases: ScenarioPhase[], source: string, profile: SimulatorProfile = defaultProfile()): ScenarioPhase[] {
+export function assertDrillEnds(
+  phases: ScenarioPhase[],
+  source: string,
+  profile: SimulatorProfile = defaultProfile(),
+): ScenarioPhase[] {
   const index = phases.length - 1;
   const last = phases[index]!;
   const problems: string[] = [];
@@ -112,7 +135,10 @@ export function assertDrillEnds(phases: ScenarioPhase[], source: string, profile
     else if (b?.status !== undefined && b.status >= 400) problems.push(`$[${index}].${endpoint}.status: ${b.status}`);
   }
   if (last.dns === 'fail') problems.push(`$[${index}].dns: "fail"`);
-  if (last.durationMs !== undefined || last.requests !== undefined) problems.push(`$[${index}]: the last phase has an end (${last.durationMs !== undefined ? 'durationMs' : 'requests'}) but nothing follows it`);
+  if (last.durationMs !== undefined || last.requests !== undefined)
+    problems.push(
+      `$[${index}]: the last phase has an end (${last.durationMs !== undefined ? 'durationMs' : 'requests'}) but nothing follows it`,
+    );
   if (problems.length > 0) {
     throw new ScenarioFileError(
       `invalid ${source}: ${problems.join('; ')} — the last phase lasts forever, so a drill needs it to serve the API healthily or it would never end. End the scenario with a recovery phase such as {"name": "recovered"} (the status page may keep lying in it).`,
@@ -125,7 +151,12 @@ export function assertDrillEnds(phases: ScenarioPhase[], source: string, profile
 function exampleOf(profile: SimulatorProfile): string {
   const example: Record<string, unknown> = { requests: 10 };
   for (const e of profile.endpoints) {
-    example[e.id] = e.kind === 'statusPage' ? { indicator: 'major' } : e.kind === 'images' ? { expired: true } : { status: 503, latencyMs: [100, 200] };
+    example[e.id] =
+      e.kind === 'statusPage'
+        ? { indicator: 'major' }
+        : e.kind === 'images'
+          ? { expired: true }
+          : { status: 503, latencyMs: [100, 200] };
   }
   return `a scenario file is a JSON list of phases like ${JSON.stringify({ ...example, dns: 'fail' })} (faults: "hang"|"reset"|"html"|"truncated")`;
 }
@@ -133,10 +164,15 @@ function exampleOf(profile: SimulatorProfile): string {
 export type BuiltinScenario = BuiltinScenarioDefinition;
 
 /** A runbook's built-in scenario by name. */
-export function builtinScenario(name: string, scenarios: Record<string, BuiltinScenario> = getRunbook(defaultRunbookId()).tooling.scenarios): BuiltinScenario {
+export function builtinScenario(
+  name: string,
+  scenarios: Record<string, BuiltinScenario> = getRunbook(defaultRunbookId()).tooling.scenarios,
+): BuiltinScenario {
   const scenario = scenarios[name];
   if (!scenario) {
-    throw new ScenarioFileError(`unknown scenario "${name}" — built-in scenarios: ${Object.keys(scenarios).join(', ')}; or pass --scenario-file F`);
+    throw new ScenarioFileError(
+      `unknown scenario "${name}" — built-in scenarios: ${Object.keys(scenarios).join(', ')}; or pass --scenario-file F`,
+    );
   }
   return scenario;
 }

@@ -5,7 +5,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from '../runbooks/types.ts';
-import { behaviorOf, builtinScenario, parseScenarioPhases, type EndpointBehavior, type PhaseBehavior, type ScenarioPhase } from './scenarios.ts';
+import {
+  behaviorOf,
+  builtinScenario,
+  parseScenarioPhases,
+  type EndpointBehavior,
+  type PhaseBehavior,
+  type ScenarioPhase,
+} from './scenarios.ts';
 
 export interface SimulatorOptions {
   /** Whose API to simulate: a runbook's simulator profile and scenarios (default: the first registered runbook). */
@@ -69,7 +76,10 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
 
 function pickLatency(latency: EndpointBehavior['latencyMs'], fallback: [number, number]): number {
   const [min, max] = latency === undefined ? fallback : typeof latency === 'number' ? [latency, latency] : latency;
@@ -96,7 +106,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const hung = new Set<ServerResponse>();
 
   const setScenario = (scenario: string | ScenarioPhase[]) => {
-    phases = typeof scenario === 'string' ? builtinScenario(scenario, tooling.scenarios).phases : parseScenarioPhases(scenario, 'scenario', profile);
+    phases =
+      typeof scenario === 'string'
+        ? builtinScenario(scenario, tooling.scenarios).phases
+        : parseScenarioPhases(scenario, 'scenario', profile);
     phaseIndex = 0;
     phaseStartedAt = now();
     phaseRequests = 0;
@@ -171,7 +184,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   }
 
-  async function applyBehavior(res: ServerResponse, behavior: EndpointBehavior | undefined, fallback: [number, number], record: RecordedRequest): Promise<boolean> {
+  async function applyBehavior(
+    res: ServerResponse,
+    behavior: EndpointBehavior | undefined,
+    fallback: [number, number],
+    record: RecordedRequest,
+  ): Promise<boolean> {
     const delay = pickLatency(behavior?.latencyMs, fallback) * latencyScale;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const fault = behavior?.fault;
@@ -187,12 +205,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         return true;
       case 'html':
         res.writeHead(behavior.status ?? 502, { 'content-type': 'text/html' });
-        res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>');
+        res.end(
+          '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>',
+        );
         return true;
       case 'truncated': {
         // Half of a genuine success body: starts like one, never parses.
         const sample: SimulatedRequest = { units: 1, latencyMs: [0, 0], fields: { prompt: 'x' } };
-        const text = JSON.stringify(profile.success(record.endpoint, sample, { fileUrl: () => `${baseUrl}/files/x`, now: new Date(now()) }));
+        const text = JSON.stringify(
+          profile.success(record.endpoint, sample, { fileUrl: () => `${baseUrl}/files/x`, now: new Date(now()) }),
+        );
         res.writeHead(behavior.status ?? 200, { 'content-type': 'application/json' });
         res.end(text.slice(0, Math.floor(text.length / 2)));
         return true;
@@ -200,21 +222,35 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   }
 
-  async function apiCall(route: SimulatedEndpoint, req: IncomingMessage, res: ServerResponse, raw: Buffer, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
+  async function apiCall(
+    route: SimulatedEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    behavior: PhaseBehavior | undefined,
+    record: RecordedRequest,
+  ): Promise<void> {
     const apiKey = keyOf(req, profile.auth);
-    if (!apiKey || (options.validKeys && !options.validKeys.includes(apiKey))) return send(res, profile.unauthorized.status, profile.unauthorized.body);
-    const parsed = route.parse ? route.parse(await parseBody(req, raw).catch(() => undefined)) : { units: 1, latencyMs: [0, 0] as [number, number], fields: {} };
+    if (!apiKey || (options.validKeys && !options.validKeys.includes(apiKey)))
+      return send(res, profile.unauthorized.status, profile.unauthorized.body);
+    const parsed = route.parse
+      ? route.parse(await parseBody(req, raw).catch(() => undefined))
+      : { units: 1, latencyMs: [0, 0] as [number, number], fields: {} };
     if (typeof parsed === 'string') return send(res, 400, { error: parsed });
 
     const inUse = inflight.get(apiKey) ?? 0;
-    if (inUse + parsed.units > inflightLimit) return send(res, 429, profile.inflightLimited.body, profile.inflightLimited.headers);
+    if (inUse + parsed.units > inflightLimit)
+      return send(res, 429, profile.inflightLimited.body, profile.inflightLimited.headers);
     inflight.set(apiKey, inUse + parsed.units);
     record.admittedAt = preciseNow();
     // The units stay in flight until the connection is done with them: a hung request keeps its slots.
     res.once('close', () => inflight.set(apiKey, (inflight.get(apiKey) ?? parsed.units) - parsed.units));
     if (await applyBehavior(res, behavior, parsed.latencyMs, record)) return;
     if (behavior?.status && behavior.status !== 200) {
-      const headers: Record<string, string> = { ...behavior.headers, ...(behavior.retryAfterSeconds !== undefined ? { 'retry-after': String(behavior.retryAfterSeconds) } : {}) };
+      const headers: Record<string, string> = {
+        ...behavior.headers,
+        ...(behavior.retryAfterSeconds !== undefined ? { 'retry-after': String(behavior.retryAfterSeconds) } : {}),
+      };
       return send(res, behavior.status, behavior.body ?? profile.errorBody(behavior.status), headers);
     }
     const files = profile.endpoints.find((e) => e.kind === 'images');
@@ -232,21 +268,42 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return host && /^[\w.-]+(:\d+)?$/.test(host) ? `http://${host}` : baseUrl;
   }
 
-  async function statusPage(res: ServerResponse, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
+  async function statusPage(
+    res: ServerResponse,
+    behavior: PhaseBehavior | undefined,
+    record: RecordedRequest,
+  ): Promise<void> {
     if (await applyBehavior(res, behavior, [0, 0], record)) return;
-    if (behavior?.status && behavior.status !== 200) return send(res, behavior.status, behavior.body ?? { error: 'status page error' });
+    if (behavior?.status && behavior.status !== 200)
+      return send(res, behavior.status, behavior.body ?? { error: 'status page error' });
     const indicator = behavior?.indicator ?? 'none';
-    const description = behavior?.description ?? (indicator === 'none' ? 'All Systems Operational' : 'Service disruption');
+    const description =
+      behavior?.description ?? (indicator === 'none' ? 'All Systems Operational' : 'Service disruption');
     return send(res, 200, behavior?.body ?? { page: { name: profile.name }, status: { indicator, description } });
   }
 
-  async function image(res: ServerResponse, url: URL, route: SimulatedEndpoint, behavior: PhaseBehavior | undefined, record: RecordedRequest): Promise<void> {
+  async function image(
+    res: ServerResponse,
+    url: URL,
+    route: SimulatedEndpoint,
+    behavior: PhaseBehavior | undefined,
+    record: RecordedRequest,
+  ): Promise<void> {
     if (await applyBehavior(res, behavior, [0, 0], record)) return;
     const id = url.pathname.slice(route.path.length - 1).replace(/\.png$/, '');
     const stored = images.get(id);
-    if (!stored) return sendText(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+    if (!stored)
+      return sendText(
+        res,
+        404,
+        '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+      );
     if (behavior?.expired || now() >= stored.expiresAt) {
-      return sendText(res, 403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      return sendText(
+        res,
+        403,
+        '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+      );
     }
     if (behavior?.status && behavior.status !== 200) return sendText(res, behavior.status, 'error');
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG_1X1.length });
@@ -254,7 +311,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (req.method === 'GET' && url.pathname === '/__admin/requests') return send(res, 200, { phase: phaseName(), requests: recorded });
+    if (req.method === 'GET' && url.pathname === '/__admin/requests')
+      return send(res, 200, { phase: phaseName(), requests: recorded });
     if (req.method === 'POST' && url.pathname === '/__admin/reset') {
       recorded.length = 0;
       return send(res, 200, { ok: true });
@@ -287,7 +345,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
   const nodeLookup: NodeLookup = (hostname, lookupOptions, callback) => {
     lookup(hostname).then(
-      ({ address, family }) => (lookupOptions.all ? callback(null, [{ address, family }]) : callback(null, address, family)),
+      ({ address, family }) =>
+        lookupOptions.all ? callback(null, [{ address, family }]) : callback(null, address, family),
       (err: NodeJS.ErrnoException) => callback(err, ''),
     );
   };
@@ -322,7 +381,8 @@ function redactHeaders(headers: IncomingMessage['headers']): Record<string, stri
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = name === 'api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
+    out[name] =
+      name === 'api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
@@ -338,7 +398,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The endpoint a request is for: exact paths, or prefixes declared with a trailing `*`. */
 function routeOf(profile: SimulatorProfile, method: string, path: string): SimulatedEndpoint | undefined {
-  return profile.endpoints.find((e) => e.method === method && (e.path.endsWith('*') ? path.startsWith(e.path.slice(0, -1)) : path === e.path));
+  return profile.endpoints.find(
+    (e) => e.method === method && (e.path.endsWith('*') ? path.startsWith(e.path.slice(0, -1)) : path === e.path),
+  );
 }
 
 /** The key as the profile says it is sent (`<header>: <prefix><key>`); empty when absent or malformed. */

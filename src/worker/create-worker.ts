@@ -6,7 +6,6 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from '../infra/workflow-bundle.ts';
 import { versionedWorkerOptions } from './deployment.ts';
 
-
 export interface IncidentWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -55,7 +54,15 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     // Synthetic checks open incidents and read their schedule's ledger through a client on the worker's own connection.
-    activities: options.activities ?? createActivities({ intake: { client: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue }, ...options.deps }),
+    activities:
+      options.activities ??
+      createActivities({
+        intake: {
+          client: new Client({ connection: options.connection, namespace: options.namespace }),
+          taskQueue: options.taskQueue,
+        },
+        ...options.deps,
+      }),
     ...DEFAULT_WORKER_SIZING,
     ...options.sizing,
     // Under load a sticky task may wait longer than the default 10 s without the worker being gone;

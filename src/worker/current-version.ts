@@ -24,10 +24,16 @@ interface Routing {
 
 async function routingOf(client: Client, deploymentName: string): Promise<Routing> {
   try {
-    const { workerDeploymentInfo, conflictToken } = await client.workflowService.describeWorkerDeployment({ namespace: client.options.namespace, deploymentName });
+    const { workerDeploymentInfo, conflictToken } = await client.workflowService.describeWorkerDeployment({
+      namespace: client.options.namespace,
+      deploymentName,
+    });
     const current = workerDeploymentInfo?.routingConfig?.currentDeploymentVersion;
     return {
-      current: current?.buildId && current.deploymentName ? { deploymentName: current.deploymentName, buildId: current.buildId } : null,
+      current:
+        current?.buildId && current.deploymentName
+          ? { deploymentName: current.deploymentName, buildId: current.buildId }
+          : null,
       conflictToken: conflictToken ?? undefined,
     };
   } catch (err) {
@@ -47,19 +53,29 @@ export async function currentVersion(client: Client, deploymentName: string): Pr
  * server refuses to make a version current while the current one polls a queue it does not yet (its
  * tasks would go to no worker), and a worker's first polls reach it a moment after the worker starts.
  */
-export async function untilPolled(client: Client, version: WorkerDeploymentVersion, taskQueue: string, timeoutMs = 60_000): Promise<void> {
+export async function untilPolled(
+  client: Client,
+  version: WorkerDeploymentVersion,
+  taskQueue: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const wanted = [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const { versionTaskQueues } = await client.workflowService.describeWorkerDeploymentVersion({ namespace: client.options.namespace, deploymentVersion: version });
+      const { versionTaskQueues } = await client.workflowService.describeWorkerDeploymentVersion({
+        namespace: client.options.namespace,
+        deploymentVersion: version,
+      });
       const polled = (versionTaskQueues ?? []).filter((q) => q.name === taskQueue).map((q) => q.type);
       if (wanted.every((type) => polled.includes(type))) return;
     } catch (err) {
       if (!notFound(err)) throw err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`the server has not seen build ${version.buildId} of ${version.deploymentName} poll task queue ${taskQueue} within ${timeoutMs / 1000} s`);
+      throw new Error(
+        `the server has not seen build ${version.buildId} of ${version.deploymentName} poll task queue ${taskQueue} within ${timeoutMs / 1000} s`,
+      );
     }
     await delay(200);
   }
@@ -75,7 +91,11 @@ export type MadeCurrent =
  * `onlyIfNone`, only while the deployment has none (a first deployment has no running incident to
  * protect, and without a current version no versioned worker would get a new one).
  */
-export async function makeCurrentVersion(client: Client, version: WorkerDeploymentVersion, options: { onlyIfNone: boolean; taskQueue: string }): Promise<MadeCurrent> {
+export async function makeCurrentVersion(
+  client: Client,
+  version: WorkerDeploymentVersion,
+  options: { onlyIfNone: boolean; taskQueue: string },
+): Promise<MadeCurrent> {
   const before = await routingOf(client, version.deploymentName);
   if (before.current?.buildId === version.buildId) return { outcome: 'already-current' };
   if (options.onlyIfNone && before.current) return { outcome: 'left', current: before.current };

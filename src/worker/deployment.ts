@@ -49,7 +49,10 @@ export function deploymentNameOf(config: Pick<AppConfig, 'RUNBOOK_DEPLOYMENT_NAM
 }
 
 export function workerVersionOf(config: AppConfig, workflowBundleCode: string): WorkerDeploymentVersion {
-  return { deploymentName: deploymentNameOf(config), buildId: config.RUNBOOK_BUILD_ID ?? defaultBuildId(workflowBundleCode) };
+  return {
+    deploymentName: deploymentNameOf(config),
+    buildId: config.RUNBOOK_BUILD_ID ?? defaultBuildId(workflowBundleCode),
+  };
 }
 
 export function versionedWorkerOptions(version: WorkerDeploymentVersion): WorkerDeploymentOptions {

@@ -7,7 +7,8 @@ import { catalogFromConfig } from './service-catalog.ts';
 import { ConfigError, postmortemDir, slackApprovalButtons, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {
-  if (config.RUNBOOK_REMEDIATION_TARGET === 'kubernetes') return createKubernetesTarget({ context: config.RUNBOOK_KUBE_CONTEXT });
+  if (config.RUNBOOK_REMEDIATION_TARGET === 'kubernetes')
+    return createKubernetesTarget({ context: config.RUNBOOK_KUBE_CONTEXT });
   return new RecordOnlyTarget({ stateFile: join(config.RUNBOOK_DATA_DIR, 'record-only-cluster.json') });
 }
 
@@ -19,7 +20,9 @@ export function requireWritableDirectory(variable: string, dir: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ConfigError(`${variable} ${dir} is not a writable directory (${e.code ?? e.message}) — point it at a directory the worker can write`);
+    throw new ConfigError(
+      `${variable} ${dir} is not a writable directory (${e.code ?? e.message}) — point it at a directory the worker can write`,
+    );
   }
 }
 
@@ -30,7 +33,10 @@ export function activityDepsFromConfig(
   target: RemediationTarget = remediationTargetFromConfig(config),
   catalog: ServiceCatalog = catalogFromConfig(config),
 ): ActivityDeps {
-  requireWritableDirectory(config.RUNBOOK_POSTMORTEM_DIR ? 'RUNBOOK_POSTMORTEM_DIR' : 'RUNBOOK_DATA_DIR', postmortemDir(config));
+  requireWritableDirectory(
+    config.RUNBOOK_POSTMORTEM_DIR ? 'RUNBOOK_POSTMORTEM_DIR' : 'RUNBOOK_DATA_DIR',
+    postmortemDir(config),
+  );
   const clock = () => new Date();
   return {
     probes: { secrets: { env } },

@@ -33,7 +33,9 @@ function variablesWithoutEffect(config: AppConfig): string[] {
   }
   // Turning auto-approval on is a loosening only the file may do, per service; off is a global switch (below).
   if (config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK === true) {
-    problems.push('RUNBOOK_AUTO_APPROVE_P1_FALLBACK=true: set target.settings.autoApproveP1Fallback: true on the services that should approve P1 fallback automatically (false is accepted: it turns it off for every service)');
+    problems.push(
+      'RUNBOOK_AUTO_APPROVE_P1_FALLBACK=true: set target.settings.autoApproveP1Fallback: true on the services that should approve P1 fallback automatically (false is accepted: it turns it off for every service)',
+    );
   }
   return problems;
 }
@@ -57,7 +59,9 @@ export function withGlobalSwitches(policy: ApprovalPolicy, config: AppConfig, se
     ...policy,
     ...(config.RUNBOOK_APPROVERS ? { approvers: approversInBoth(policy, config.RUNBOOK_APPROVERS, service) } : {}),
     dryRun: policy.dryRun || config.RUNBOOK_DRY_RUN === true,
-    ...(policy.requireVerifiedApprovals || config.RUNBOOK_REQUIRE_VERIFIED_APPROVALS ? { requireVerifiedApprovals: true } : {}),
+    ...(policy.requireVerifiedApprovals || config.RUNBOOK_REQUIRE_VERIFIED_APPROVALS
+      ? { requireVerifiedApprovals: true }
+      : {}),
   };
 }
 
@@ -80,7 +84,9 @@ function approversInBoth(policy: ApprovalPolicy, global: string[], service: stri
 export function withAutoApprovalSwitch(entry: CatalogEntry, config: AppConfig): CatalogEntry {
   if (config.RUNBOOK_AUTO_APPROVE_P1_FALLBACK !== false) return entry;
   // The runbook says which of its settings the variable sets (none, for a runbook without auto-approval).
-  const { autoApproveP1Fallback } = getRunbook(entry.runbook ?? defaultRunbookId()).settings.fromConfig(config) as { autoApproveP1Fallback?: boolean };
+  const { autoApproveP1Fallback } = getRunbook(entry.runbook ?? defaultRunbookId()).settings.fromConfig(config) as {
+    autoApproveP1Fallback?: boolean;
+  };
   if (autoApproveP1Fallback !== false) return entry;
   return {
     ...entry,

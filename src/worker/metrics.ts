@@ -17,7 +17,9 @@ export interface WorkerMetrics {
 export function checkWorkerMetricsConfig(config: AppConfig): void {
   if (config.RUNBOOK_WORKER_METRICS_PORT === undefined) return;
   if (!isLoopback(config.RUNBOOK_WORKER_METRICS_HOST) && !config.RUNBOOK_METRICS_TOKEN) {
-    throw new ConfigError(`RUNBOOK_WORKER_METRICS_HOST=${config.RUNBOOK_WORKER_METRICS_HOST}: the worker's /metrics listens beyond this machine only with RUNBOOK_METRICS_TOKEN set (scrapers send it as a bearer token)`);
+    throw new ConfigError(
+      `RUNBOOK_WORKER_METRICS_HOST=${config.RUNBOOK_WORKER_METRICS_HOST}: the worker's /metrics listens beyond this machine only with RUNBOOK_METRICS_TOKEN set (scrapers send it as a bearer token)`,
+    );
   }
 }
 
@@ -50,10 +52,17 @@ export async function startWorkerMetrics(config: AppConfig, logger: Logger): Pro
   const server: Server = createServer((request, response) => {
     void (async () => {
       if (request.method !== 'GET' || new URL(request.url ?? '/', 'http://x').pathname !== '/metrics') {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the worker serves GET /metrics only\n');
+        response
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('not found: the worker serves GET /metrics only\n');
         return;
       }
-      const refusal = bearerRefusal(config.RUNBOOK_METRICS_TOKEN, request.headers, request.socket.remoteAddress, 'RUNBOOK_METRICS_TOKEN');
+      const refusal = bearerRefusal(
+        config.RUNBOOK_METRICS_TOKEN,
+        request.headers,
+        request.socket.remoteAddress,
+        'RUNBOOK_METRICS_TOKEN',
+      );
       if (refusal) {
         response.writeHead(401, { 'content-type': 'text/plain' }).end(`${refusal}\n`);
         return;
@@ -69,7 +78,9 @@ export async function startWorkerMetrics(config: AppConfig, logger: Logger): Pro
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`RUNBOOK_WORKER_METRICS_PORT=${port} on ${host}: ${code === 'EADDRINUSE' ? 'the port is taken' : (err as Error).message} — choose another port or unset it`);
+    throw new ConfigError(
+      `RUNBOOK_WORKER_METRICS_PORT=${port} on ${host}: ${code === 'EADDRINUSE' ? 'the port is taken' : (err as Error).message} — choose another port or unset it`,
+    );
   }
   const bound = server.address();
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof bound === 'object' && bound ? bound.port : port}/metrics`;

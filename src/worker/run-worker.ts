@@ -27,7 +27,9 @@ export function workerPreflight(config: AppConfig): ActivityDeps {
   checkWorkerMetricsConfig(config);
   deploymentNameOf(config);
   if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
-    throw new ConfigError(`RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`);
+    throw new ConfigError(
+      `RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`,
+    );
   }
   return deps;
 }
@@ -47,7 +49,13 @@ async function workflowBundleCode(config: AppConfig): Promise<string> {
  * New incidents start on the deployment's current version. A worker becomes it when told to, or when
  * nothing is current yet (a first deployment); otherwise the operator decides (docs/upgrades.md).
  */
-async function takeCurrentVersion(client: Client, taskQueue: string, version: WorkerDeploymentVersion, makeCurrent: boolean, logger: Logger): Promise<boolean> {
+async function takeCurrentVersion(
+  client: Client,
+  taskQueue: string,
+  version: WorkerDeploymentVersion,
+  makeCurrent: boolean,
+  logger: Logger,
+): Promise<boolean> {
   const result = await makeCurrentVersion(client, version, { onlyIfNone: !makeCurrent, taskQueue });
   if (result.outcome !== 'left') return true;
   logger.info(
@@ -62,7 +70,13 @@ async function takeCurrentVersion(client: Client, taskQueue: string, version: Wo
  * Runs the worker until the process is told to stop. The SDK installs its own SIGINT/SIGTERM
  * handling (graceful shutdown, draining in-flight tasks): we deliberately do not override it.
  */
-export async function runWorker(config: AppConfig, target: TemporalTarget, logger: Logger, deps: ActivityDeps, options: RunWorkerOptions = {}): Promise<void> {
+export async function runWorker(
+  config: AppConfig,
+  target: TemporalTarget,
+  logger: Logger,
+  deps: ActivityDeps,
+  options: RunWorkerOptions = {},
+): Promise<void> {
   const code = await workflowBundleCode(config);
   const version = workerVersionOf(config, code);
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -74,8 +88,12 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
       deps,
       sizing: {
         ...(config.RUNBOOK_WORKER_CACHE !== undefined ? { maxCachedWorkflows: config.RUNBOOK_WORKER_CACHE } : {}),
-        ...(config.RUNBOOK_WORKER_ACTIVITY_SLOTS !== undefined ? { maxConcurrentActivityTaskExecutions: config.RUNBOOK_WORKER_ACTIVITY_SLOTS } : {}),
-        ...(config.RUNBOOK_WORKER_WORKFLOW_SLOTS !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.RUNBOOK_WORKER_WORKFLOW_SLOTS } : {}),
+        ...(config.RUNBOOK_WORKER_ACTIVITY_SLOTS !== undefined
+          ? { maxConcurrentActivityTaskExecutions: config.RUNBOOK_WORKER_ACTIVITY_SLOTS }
+          : {}),
+        ...(config.RUNBOOK_WORKER_WORKFLOW_SLOTS !== undefined
+          ? { maxConcurrentWorkflowTaskExecutions: config.RUNBOOK_WORKER_WORKFLOW_SLOTS }
+          : {}),
       },
       workflowBundleCode: code,
       deployment: version,
@@ -87,7 +105,13 @@ export async function runWorker(config: AppConfig, target: TemporalTarget, logge
     try {
       // A signal meanwhile stops the worker (the SDK's handling): then there is nothing left to make current.
       current = await Promise.race([
-        takeCurrentVersion(client, config.RUNBOOK_TASK_QUEUE, version, options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false, logger),
+        takeCurrentVersion(
+          client,
+          config.RUNBOOK_TASK_QUEUE,
+          version,
+          options.makeCurrent ?? config.RUNBOOK_MAKE_CURRENT ?? false,
+          logger,
+        ),
         running.then(() => 'stopped' as const),
       ]);
     } catch (err) {

@@ -24,14 +24,28 @@ export type DocumentReading = { ok: true; pin: RunbookDocumentPin } | { ok: fals
 export function readRunbookDocument(text: string): DocumentReading {
   const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (parsed.errors.length > 0) {
-    return { ok: false, problems: parsed.errors.map((e) => ({ path: [], message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}` })) };
+    return {
+      ok: false,
+      problems: parsed.errors.map((e) => ({
+        path: [],
+        message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`,
+      })),
+    };
   }
   const validated = validateRunbookDocument(parsed.toJS());
   if (!validated.ok) return validated;
   const { document } = validated;
   const scenarios = scenarioProblems(document);
   if (scenarios.length > 0) return { ok: false, problems: scenarios };
-  return { ok: true, pin: { id: document.metadata.id, version: document.metadata.version, sha256: createHash('sha256').update(text).digest('hex'), document } };
+  return {
+    ok: true,
+    pin: {
+      id: document.metadata.id,
+      version: document.metadata.version,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      document,
+    },
+  };
 }
 
 /** Scenario phases are keyed by the document's own simulator endpoints: checked as scenario files are. */
@@ -52,7 +66,15 @@ export function readRunbookDocumentFile(path: string): DocumentReading {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return { ok: false, problems: [{ path: [], message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: [],
+          message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message,
+        },
+      ],
+    };
   }
   return readRunbookDocument(text);
 }
@@ -66,8 +88,12 @@ function builtinFiles(): string[] {
 }
 
 function directoryFiles(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`RUNBOOK_RUNBOOKS_DIR ${dir}: no such directory`);
-  return readdirSync(dir).filter(isDocument).sort().map((name) => join(dir, name));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ConfigError(`RUNBOOK_RUNBOOKS_DIR ${dir}: no such directory`);
+  return readdirSync(dir)
+    .filter(isDocument)
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** Reads every file first: one bad document registers none of them. */
@@ -83,7 +109,10 @@ function readAll(files: string[], source: string): RunbookDocumentPin[] {
       pins.push({ file, pin: reading.pin });
     }
   }
-  if (problems.length > 0) throw new ConfigError(`${source}: ${problems.length} problem(s) — ${problems.join('; ')}. Check with \`runbook lint FILE\`.`);
+  if (problems.length > 0)
+    throw new ConfigError(
+      `${source}: ${problems.length} problem(s) — ${problems.join('; ')}. Check with \`runbook lint FILE\`.`,
+    );
   return pins.map((p) => p.pin);
 }
 
@@ -93,8 +122,11 @@ function readAll(files: string[], source: string): RunbookDocumentPin[] {
  */
 export function loadRunbookDocuments(dir?: string): void {
   try {
-    for (const pin of readAll(builtinFiles(), 'built-in runbook documents')) registerDocumentRunbook(pin, { builtin: true });
-    if (dir) for (const pin of readAll(directoryFiles(dir), `RUNBOOK_RUNBOOKS_DIR ${dir}`)) registerDocumentRunbook(pin, { builtin: false });
+    for (const pin of readAll(builtinFiles(), 'built-in runbook documents'))
+      registerDocumentRunbook(pin, { builtin: true });
+    if (dir)
+      for (const pin of readAll(directoryFiles(dir), `RUNBOOK_RUNBOOKS_DIR ${dir}`))
+        registerDocumentRunbook(pin, { builtin: false });
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError((err as Error).message);

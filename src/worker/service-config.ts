@@ -9,10 +9,17 @@ const runbookKeyPart = (runbookId: string) => runbookId.toUpperCase().replace(/[
 /** Every RUNBOOK_<RUNBOOK>_API_KEY_REF must name a runbook: a misspelt one would leave its service on the default key. */
 function requireKnownKeyRefVariables(config: AppConfig): void {
   const known = runbookIds().map(keyRefVariable);
-  const unknown = Object.keys(config.RUNBOOK_KEY_REFS).map((part) => `RUNBOOK_${part}_API_KEY_REF`).filter((v) => !known.includes(v));
+  const unknown = Object.keys(config.RUNBOOK_KEY_REFS)
+    .map((part) => `RUNBOOK_${part}_API_KEY_REF`)
+    .filter((v) => !known.includes(v));
   if (unknown.length === 0) return;
-  const problems = unknown.map((v) => `${v}: no runbook has this variable — ${closest(v, known) ? `did you mean ${closest(v, known)}?` : `known: ${known.join(', ')}`}`);
-  throw new ConfigError(`invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`);
+  const problems = unknown.map(
+    (v) =>
+      `${v}: no runbook has this variable — ${closest(v, known) ? `did you mean ${closest(v, known)}?` : `known: ${known.join(', ')}`}`,
+  );
+  throw new ConfigError(
+    `invalid configuration — ${problems.join('; ')}. Fix or unset the variable (see docs/configuration.md).`,
+  );
 }
 
 /**
@@ -26,7 +33,9 @@ export function keyRefFromConfig(config: AppConfig, runbook: RunbookDefinition):
   if (runbook.id !== defaultRunbookId()) return own ?? runbook.defaultService.apiKeyRef;
   const shared = config.RUNBOOK_API_KEY_REF;
   if (own && shared && describeSecretRef(own) !== describeSecretRef(shared)) {
-    throw new ConfigError(`${keyRefVariable(runbook.id)} and RUNBOOK_API_KEY_REF name different keys for runbook ${runbook.id}: set one of them`);
+    throw new ConfigError(
+      `${keyRefVariable(runbook.id)} and RUNBOOK_API_KEY_REF name different keys for runbook ${runbook.id}: set one of them`,
+    );
   }
   return own ?? shared ?? runbook.defaultService.apiKeyRef;
 }
@@ -39,7 +48,8 @@ export function keyRefFromConfig(config: AppConfig, runbook: RunbookDefinition):
 export function serviceFromConfig(config: AppConfig, runbook: RunbookDefinition): ServiceTarget {
   const d = runbook.defaultService;
   const apiKeyRef = keyRefFromConfig(config, runbook);
-  if (runbook.id !== defaultRunbookId()) return { ...d, apiKeyRef, settings: { ...d.settings, ...runbook.settings.fromConfig(config) } };
+  if (runbook.id !== defaultRunbookId())
+    return { ...d, apiKeyRef, settings: { ...d.settings, ...runbook.settings.fromConfig(config) } };
   return {
     ...d,
     baseUrl: config.RUNBOOK_SERVICE_BASE_URL ?? d.baseUrl,

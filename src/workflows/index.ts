@@ -24,7 +24,10 @@ export { syntheticCheckWorkflow } from './synthetic-check.ts';
 export type IncidentWorkflowArg = IncidentStart | { continuation: IncidentSnapshot };
 
 const invalid = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
-  ApplicationFailure.nonRetryable(`invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidIncidentInput);
+  ApplicationFailure.nonRetryable(
+    `invalid incident input: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    ErrorTypes.InvalidIncidentInput,
+  );
 
 /** Followers may ask before the service is resolved: they see an incident in triage, not an error. */
 function answerWhileResolving(start: { service: string; runbook?: string; reporter: string; symptom: string }): void {
@@ -68,7 +71,13 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
   });
   const pinned = resolved.runbookDocument;
   // A document's severity table sets the SLAs and update intervals the start request leaves out.
-  const timings = pinned ? withDocumentTimings(pinned.document as RunbookDocument, request.timings, (arg as { timings?: RequestedTimings }).timings) : request.timings;
+  const timings = pinned
+    ? withDocumentTimings(
+        pinned.document as RunbookDocument,
+        request.timings,
+        (arg as { timings?: RequestedTimings }).timings,
+      )
+    : request.timings;
   const input = IncidentInputSchema.parse({
     ...request,
     ...(timings ? { timings } : {}),
@@ -86,9 +95,17 @@ async function fromCatalog(arg: unknown): Promise<IncidentSnapshot> {
 type RequestedTimings = { slaMs?: Record<string, number>; updateEveryMs?: Record<string, number | null> };
 
 /** The start request's timings (defaults filled in), with the document's where the request itself named none. */
-function withDocumentTimings(doc: RunbookDocument, parsed: IncidentStart['timings'], raw: RequestedTimings | undefined): IncidentStart['timings'] {
+function withDocumentTimings(
+  doc: RunbookDocument,
+  parsed: IncidentStart['timings'],
+  raw: RequestedTimings | undefined,
+): IncidentStart['timings'] {
   const own = documentTimings(doc);
-  return { ...parsed, slaMs: { ...parsed?.slaMs, ...own.slaMs, ...raw?.slaMs }, updateEveryMs: { ...parsed?.updateEveryMs, ...own.updateEveryMs, ...raw?.updateEveryMs } };
+  return {
+    ...parsed,
+    slaMs: { ...parsed?.slaMs, ...own.slaMs, ...raw?.slaMs },
+    updateEveryMs: { ...parsed?.updateEveryMs, ...own.updateEveryMs, ...raw?.updateEveryMs },
+  };
 }
 
 /** One durable incident: triage → decide → approve → remediate → monitor → revert → postmortem. */

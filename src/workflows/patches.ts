@@ -31,7 +31,9 @@ export const PATCHES = {} as const satisfies Record<string, Patch>;
 
 type Registered = typeof PATCHES;
 export type PatchId = keyof Registered;
-type InStage<Stage extends Patch['stage']> = { [Id in PatchId]: Registered[Id] extends { stage: Stage } ? Id : never }[PatchId];
+type InStage<Stage extends Patch['stage']> = {
+  [Id in PatchId]: Registered[Id] extends { stage: Stage } ? Id : never;
+}[PatchId];
 
 /** Stage 1: whether this run takes the new path (it does, unless its history was made without it). */
 export function isPatched(id: InStage<'patched'>): boolean {

@@ -10,20 +10,51 @@ zod.config(zod.locales.en());
 zod.config({ memoizer: zod.core.memoizer() });
 const warmUp = zod
   .object({
-    text: zod.string().min(1).max(10).regex(/^[a-z]+$/),
+    text: zod
+      .string()
+      .min(1)
+      .max(10)
+      .regex(/^[a-z]+$/),
     url: zod.url().optional(),
     at: zod.iso.datetime().optional(),
     count: zod.number().int().nonnegative().default(0),
     kind: zod.enum(['a', 'b']),
     flag: zod.boolean().nullable(),
-    list: zod.array(zod.discriminatedUnion('type', [zod.object({ type: zod.literal('x') }), zod.object({ type: zod.literal('y'), n: zod.number() })])),
+    list: zod.array(
+      zod.discriminatedUnion('type', [
+        zod.object({ type: zod.literal('x') }),
+        zod.object({ type: zod.literal('y'), n: zod.number() }),
+      ]),
+    ),
     map: zod.record(zod.string(), zod.union([zod.string(), zod.number()])),
-    piped: zod.string().transform((s) => s.length).pipe(zod.number()),
+    piped: zod
+      .string()
+      .transform((s) => s.length)
+      .pipe(zod.number()),
   })
   .strict()
   .superRefine(() => undefined);
-warmUp.safeParse({ text: 'ok', kind: 'a', flag: null, list: [{ type: 'x' }, { type: 'y', n: 1 }], map: { k: 1 }, piped: 'abc', at: '2026-01-01T00:00:00Z' });
-warmUp.safeParse({ text: '', url: 'no', at: 'no', count: -1, kind: 'c', flag: 1, list: [{ type: 'z' }], map: { k: [] }, piped: 1, extra: true });
+warmUp.safeParse({
+  text: 'ok',
+  kind: 'a',
+  flag: null,
+  list: [{ type: 'x' }, { type: 'y', n: 1 }],
+  map: { k: 1 },
+  piped: 'abc',
+  at: '2026-01-01T00:00:00Z',
+});
+warmUp.safeParse({
+  text: '',
+  url: 'no',
+  at: 'no',
+  count: -1,
+  kind: 'c',
+  flag: 1,
+  list: [{ type: 'z' }],
+  map: { k: [] },
+  piped: 1,
+  extra: true,
+});
 void warmUp.keyof();
 
 export const sharedZod = zod;

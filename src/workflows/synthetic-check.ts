@@ -1,4 +1,11 @@
-import { ApplicationFailure, isCancellation, log, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import {
   decisiveBlocker,
@@ -19,12 +26,19 @@ import { failureMessage, unrunnable } from './engine/evidence.ts';
 /** Reading the ledger and opening the incident: transient server errors are retried, a worker without a client is not. */
 const intake = proxyActivities<Pick<Activities, 'billedSpentToday' | 'openSyntheticIncident'>>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.IntakeUnavailable, ErrorTypes.InvalidIncidentInput] },
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '1 second',
+    nonRetryableErrorTypes: [ErrorTypes.IntakeUnavailable, ErrorTypes.InvalidIncidentInput],
+  },
 });
 
 /** The triage round: independent probes in one activity, then the downloads of URLs they returned. */
 async function probeRound(specs: ProbeSpecInput[], service: string): Promise<ProbeResult[]> {
-  const run = async (batch: ProbeSpecInput[], extracted?: Record<string, string | undefined>): Promise<ProbeResult[]> => {
+  const run = async (
+    batch: ProbeSpecInput[],
+    extracted?: Record<string, string | undefined>,
+  ): Promise<ProbeResult[]> => {
     if (batch.length === 0) return [];
     try {
       return await probeActivities.runProbes({ specs: batch, service, extracted });
@@ -35,7 +49,13 @@ async function probeRound(specs: ProbeSpecInput[], service: string): Promise<Pro
   };
   const first = await run(specs.filter((s) => s.kind !== 'download'));
   const extracted = Object.fromEntries(first.map((r) => [r.probe, r.extractedUrl]));
-  return [...first, ...(await run(specs.filter((s) => s.kind === 'download'), extracted))];
+  return [
+    ...first,
+    ...(await run(
+      specs.filter((s) => s.kind === 'download'),
+      extracted,
+    )),
+  ];
 }
 
 /**
@@ -51,13 +71,18 @@ async function probeRound(specs: ProbeSpecInput[], service: string): Promise<Pro
 export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<SyntheticCheckResult> {
   const parsed = SyntheticCheckInputSchema.safeParse(raw);
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid synthetic check: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, ErrorTypes.InvalidSyntheticCheck);
+    throw ApplicationFailure.nonRetryable(
+      `invalid synthetic check: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      ErrorTypes.InvalidSyntheticCheck,
+    );
   }
   const input = parsed.data;
   // The worker's catalog decides where probes go; a service it does not know (or of another runbook)
   // fails the check. A document runbook comes with that answer: the check runs the text loaded now.
   const compiledIn = runbookIds().includes(input.runbook);
-  const resolved = compiledIn ? undefined : await catalogActivities.resolveService({ name: input.service, runbook: input.runbook });
+  const resolved = compiledIn
+    ? undefined
+    : await catalogActivities.resolveService({ name: input.service, runbook: input.runbook });
   let runbook;
   try {
     runbook = runbookForIncident({ runbook: input.runbook, runbookDocument: resolved?.runbookDocument });
@@ -91,8 +116,13 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
   }
   const freeIds = new Set(runbook.triageProbes.filter((p) => p.billed !== true).map((p) => p.id));
   // A download or a timing reads a call of the same round: without that call it has nothing to read.
-  const specs = billed ? runbook.triageProbes : runbook.triageProbes.filter((p) => freeIds.has(p.id) && ((p.kind !== 'download' && p.kind !== 'timing') || freeIds.has(p.after)));
-  if (!billed) note = `${note} (${specs.map((s) => s.id).join(', ') || 'none'}); faults only real calls show cannot be seen until the budget renews`;
+  const specs = billed
+    ? runbook.triageProbes
+    : runbook.triageProbes.filter(
+        (p) => freeIds.has(p.id) && ((p.kind !== 'download' && p.kind !== 'timing') || freeIds.has(p.after)),
+      );
+  if (!billed)
+    note = `${note} (${specs.map((s) => s.id).join(', ') || 'none'}); faults only real calls show cannot be seen until the budget renews`;
 
   const probes = await probeRound(specs, input.service);
   const { cause, severity, rationale } = runbook.classify(probes, []);
@@ -108,9 +138,19 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
       status: 'firing',
       fingerprint: `synthetic:${input.scheduleId}`.slice(0, 200),
       summary: terminalSafe(`Synthetic check ${input.scheduleId}: ${severity} ${cause} — ${rationale}`).slice(0, 1_000),
-      labels: { runbook: runbook.id, service: input.service, schedule: input.scheduleId, cause, severity, billed: String(billed) },
+      labels: {
+        runbook: runbook.id,
+        service: input.service,
+        schedule: input.scheduleId,
+        cause,
+        severity,
+        billed: String(billed),
+      },
     };
-    ({ incidentId } = await intake.openSyntheticIncident({ target: { runbook: runbook.id, service: input.service }, alert }));
+    ({ incidentId } = await intake.openSyntheticIncident({
+      target: { runbook: runbook.id, service: input.service },
+      alert,
+    }));
     log.info(`synthetic check of ${input.service} found ${severity} ${cause}: incident ${incidentId}`);
   }
   return {

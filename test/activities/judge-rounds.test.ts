@@ -3,7 +3,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
 import { createProbeActivities } from '../../src/activities/probes/index.ts';
 import { createJudgeActivities, type RoundRunner } from '../../src/activities/probes/judge.ts';
-import { BUDGET_SPENT, CatalogEntrySchema, type JudgeRoundsRequest, type JudgeRoundsResult } from '../../src/contract/index.ts';
+import {
+  BUDGET_SPENT,
+  CatalogEntrySchema,
+  type JudgeRoundsRequest,
+  type JudgeRoundsResult,
+} from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { catalogFor, simulatorService } from '../support/catalog.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -14,11 +19,23 @@ let runProbes: RoundRunner;
 
 beforeAll(async () => {
   // Down for good: every round sees the same outage, however many requests the test makes.
-  sim = await startSimulator({ phases: [{ name: 'down', legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }], latencyScale: 0 });
-  const { entry } = catalogFor({ trigger: 'manual', reporter: 'test', symptom: 'judge', service: simulatorService(sim, KEY_ENV) });
+  sim = await startSimulator({
+    phases: [{ name: 'down', legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }],
+    latencyScale: 0,
+  });
+  const { entry } = catalogFor({
+    trigger: 'manual',
+    reporter: 'test',
+    symptom: 'judge',
+    service: simulatorService(sim, KEY_ENV),
+  });
   const catalog = new ServiceCatalog([CatalogEntrySchema.parse(entry)]);
   const refuse = () => Promise.reject(new Error('no cluster in this test'));
-  const guarded = guardWithCatalog(catalog, { ...createProbeActivities({ secrets: { env: { [KEY_ENV]: TEST_API_KEY } } }), applyMutation: refuse, revertMutation: refuse });
+  const guarded = guardWithCatalog(catalog, {
+    ...createProbeActivities({ secrets: { env: { [KEY_ENV]: TEST_API_KEY } } }),
+    applyMutation: refuse,
+    revertMutation: refuse,
+  });
   runProbes = (req) => guarded.runProbes(req);
 });
 afterAll(() => sim.stop());
@@ -34,7 +51,8 @@ const request = (overrides: Partial<JudgeRoundsRequest> = {}): JudgeRoundsReques
 });
 
 const billedAtProvider = () => sim.requests().filter((r) => r.endpoint === 'legacy' || r.endpoint === 'v3').length;
-const judge = (runner: RoundRunner, req: JudgeRoundsRequest, env = new MockActivityEnvironment()) => env.run(createJudgeActivities({ runProbes: runner }).judgeRounds, req) as Promise<JudgeRoundsResult>;
+const judge = (runner: RoundRunner, req: JudgeRoundsRequest, env = new MockActivityEnvironment()) =>
+  env.run(createJudgeActivities({ runProbes: runner }).judgeRounds, req) as Promise<JudgeRoundsResult>;
 const charged = (r: JudgeRoundsResult) => r.triage.charged + r.confirmations.reduce((n, c) => n + c.charged, 0);
 
 describe('judgeRounds: the triage and its confirmation rounds as one activity (simulator)', () => {
@@ -43,7 +61,9 @@ describe('judgeRounds: the triage and its confirmation rounds as one activity (s
     const result = await judge(runProbes, request());
     expect(result.confirmations).toHaveLength(2);
     expect(result.confirmations.every((r) => r.results.every((p) => p.httpStatus === 500))).toBe(true);
-    expect(Date.parse(result.confirmations[1]!.at) - Date.parse(result.confirmations[0]!.at)).toBeGreaterThanOrEqual(10);
+    expect(Date.parse(result.confirmations[1]!.at) - Date.parse(result.confirmations[0]!.at)).toBeGreaterThanOrEqual(
+      10,
+    );
     expect(charged(result)).toBe(6);
     expect(billedAtProvider()).toBe(6);
   });
@@ -66,7 +86,11 @@ describe('judgeRounds: the triage and its confirmation rounds as one activity (s
     const beforeRetry = billedAtProvider();
     expect(beforeRetry).toBe(4);
 
-    const result = await judge(runProbes, request(), new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details }));
+    const result = await judge(
+      runProbes,
+      request(),
+      new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details }),
+    );
     expect(result.triage).toEqual((details as JudgeRoundsResult).triage);
     expect(result.confirmations).toHaveLength(2);
     // Sent again: only the two confirmation rounds (the lost one among them); the triage's two calls were not.

@@ -7,7 +7,8 @@ import { isSecretConfigError, resolveSecret } from '../../src/activities/secrets
 import { ErrorTypes } from '../../src/contract/index.ts';
 
 const KEY = 'sk-test-7f3a9c1e';
-const fromEnv = (value: string | undefined) => resolveSecret({ kind: 'env', name: 'IDEOGRAM_API_KEY' }, { env: { IDEOGRAM_API_KEY: value } });
+const fromEnv = (value: string | undefined) =>
+  resolveSecret({ kind: 'env', name: 'IDEOGRAM_API_KEY' }, { env: { IDEOGRAM_API_KEY: value } });
 
 async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await p.then(
@@ -60,7 +61,12 @@ describe('resolveSecret validates what a reference points at', () => {
   });
 
   it('checks values read from Kubernetes too', async () => {
-    const err = await failure(resolveSecret({ kind: 'k8s', namespace: 'prod', name: 's', key: 'k' }, { env: {}, readKubeSecret: async () => `${KEY}\n` }));
+    const err = await failure(
+      resolveSecret(
+        { kind: 'k8s', namespace: 'prod', name: 's', key: 'k' },
+        { env: {}, readKubeSecret: async () => `${KEY}\n` },
+      ),
+    );
     expect(err.message).toContain('k8s:prod/s#k contains whitespace');
   });
 });

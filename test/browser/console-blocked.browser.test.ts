@@ -7,13 +7,19 @@ import { startConsoleHarness, type ConsoleHarness } from '../support/console-har
 let ch: ConsoleHarness;
 let browser: Browser;
 const started: IncidentHandle[] = [];
-const { signedIn } = consolePages(() => browser, () => ch.console);
+const { signedIn } = consolePages(
+  () => browser,
+  () => ch.console,
+);
 const urlOf = (handle: IncidentHandle) => new URL(`/incidents/${handle.workflowId}`, ch.console.url).href;
 
 /** An incident whose probes cannot read their key: triage is blocked until the worker can, or a reference is handed over. */
 async function blockedIncident(name: string): Promise<IncidentHandle> {
   const service = { ...ch.h.input().service, apiKeyRef: { kind: 'env' as const, name: 'KEY_THE_WORKER_CANNOT_READ' } };
-  const handle = await ch.h.start({ reporter: 'alice', symptom: `blocked: ${name}`, service }, `${ch.h.taskQueue}-${name}`);
+  const handle = await ch.h.start(
+    { reporter: 'alice', symptom: `blocked: ${name}`, service },
+    `${ch.h.taskQueue}-${name}`,
+  );
   started.push(handle);
   await ch.h.waitFor(handle, (s) => s.state === 'blocked', 'the blocked state');
   return handle;

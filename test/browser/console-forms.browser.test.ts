@@ -8,7 +8,10 @@ import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../
 let ch: ConsoleHarness;
 let browser: Browser;
 let second: IncidentHandle | undefined;
-const { signedIn } = consolePages(() => browser, () => ch.console);
+const { signedIn } = consolePages(
+  () => browser,
+  () => ch.console,
+);
 const urlOf = (handle: IncidentHandle) => new URL(`/incidents/${handle.workflowId}`, ch.console.url).href;
 const enableFallback = (page: Page) => page.locator('.pending[data-step="enable-fallback"]');
 
@@ -36,14 +39,23 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
     await other.getByRole('button', { name: 'Acknowledge' }).click();
     // The first tab's panel follows the change by itself, and the text typed there is still there.
     await shows(typing.locator('#panel'), 'Owner: dave (acknowledged)');
-    expect(await enableFallback(typing).getByLabel('Comment (optional)').inputValue()).toBe('checked the vendor status page, go');
+    expect(await enableFallback(typing).getByLabel('Comment (optional)').inputValue()).toBe(
+      'checked the vendor status page, go',
+    );
     await typing.close();
     await other.close();
   });
 
   it('in two tabs: when the step being typed for is decided in the other, the panel stays, says so, and the late approval is refused in words with the comment kept', async () => {
-    second = await ch.h.start({ reporter: 'alice', symptom: 'second outage for the two-tab test', billedProbesPerHour: 100_000 }, `${ch.h.taskQueue}-two-tabs`);
-    await ch.h.waitFor(second, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+    second = await ch.h.start(
+      { reporter: 'alice', symptom: 'second outage for the two-tab test', billedProbesPerHour: 100_000 },
+      `${ch.h.taskQueue}-two-tabs`,
+    );
+    await ch.h.waitFor(
+      second,
+      (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+      'the enable-fallback approval',
+    );
     const { page: olivia } = await signedIn('olivia', 'approver');
     await olivia.goto(urlOf(second));
     await enableFallback(olivia).getByLabel('Comment (optional)').fill('my reasons, typed slowly');
@@ -56,7 +68,10 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
     await shows(olivia.locator('#panel-changed'), 'the step your text is for was decided or replaced');
     expect(await enableFallback(olivia).getByLabel('Comment (optional)').inputValue()).toBe('my reasons, typed slowly');
     const before = await signalsAndUpdates(second);
-    const [response] = await Promise.all([olivia.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(olivia).getByRole('button', { name: 'Approve' }).click()]);
+    const [response] = await Promise.all([
+      olivia.waitForResponse((r) => r.url().endsWith('/decide')),
+      enableFallback(olivia).getByRole('button', { name: 'Approve' }).click(),
+    ]);
     expect(response.status()).toBe(409);
     await shows(olivia.locator('.error'), 'step "enable-fallback" is already decided (approved)');
     expect(await olivia.locator('#kept-form textarea[name="comment"]').inputValue()).toBe('my reasons, typed slowly');
@@ -85,7 +100,8 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
 
     // Every text field of the Act row has a label a screen reader (and a person) can read.
-    for (const label of ['Note', 'Root cause', 'Why resolved', 'Why cancel']) await page.locator('#actions').getByLabel(label).waitFor();
+    for (const label of ['Note', 'Root cause', 'Why resolved', 'Why cancel'])
+      await page.locator('#actions').getByLabel(label).waitFor();
     await page.close();
   });
 
@@ -132,10 +148,22 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
   // Last: the key-revoked outage it plays would reach the other tests' incident too.
   it('hands over a secret reference from the console, only one the catalog allows and never a value', async () => {
     // The key stays revoked until the test ends (the built-in auth-401 recovers after a few requests).
-    ch.h.sim.setScenario([{ legacy: { status: 401, body: { error: 'Unauthorized' } }, v3: { status: 401, body: { error: 'Unauthorized' } } }]);
-    const revoked = await ch.h.start({ reporter: 'alice', symptom: '401 on every call', billedProbesPerHour: 100_000 }, `${ch.h.taskQueue}-key-revoked`);
+    ch.h.sim.setScenario([
+      {
+        legacy: { status: 401, body: { error: 'Unauthorized' } },
+        v3: { status: 401, body: { error: 'Unauthorized' } },
+      },
+    ]);
+    const revoked = await ch.h.start(
+      { reporter: 'alice', symptom: '401 on every call', billedProbesPerHour: 100_000 },
+      `${ch.h.taskQueue}-key-revoked`,
+    );
     try {
-      await ch.h.waitFor(revoked, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'the new-key-reference request');
+      await ch.h.waitFor(
+        revoked,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
+        'the new-key-reference request',
+      );
       const { page } = await signedIn('dave', 'responder');
       await page.goto(urlOf(revoked));
       const form = page.locator('.pending[data-step="new-key-reference"] form.secret-ref');
@@ -145,7 +173,10 @@ describe.skipIf(!haveChromium)('console forms in a real browser: typing is kept,
       const reference = form.getByLabel('Reference matching env:NEW_*');
       await reference.fill('env:SOMEONE_ELSES_KEY');
       await form.getByRole('button', { name: 'Hand over the reference' }).click();
-      await shows(page.locator('.error'), 'secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)');
+      await shows(
+        page.locator('.error'),
+        'secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)',
+      );
       await page.goto(urlOf(revoked));
       await reference.fill('env:NEW_IDEOGRAM_KEY');
       await form.getByRole('button', { name: 'Hand over the reference' }).click();

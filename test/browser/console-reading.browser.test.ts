@@ -10,8 +10,19 @@ let ch: ConsoleHarness;
 let browser: Browser;
 let shots: string;
 
-const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York', locale: 'en-US' };
-const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, timezoneId: 'Europe/Berlin', locale: 'en-GB' };
+const DESKTOP: BrowserContextOptions = {
+  viewport: { width: 1280, height: 900 },
+  timezoneId: 'America/New_York',
+  locale: 'en-US',
+};
+const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  timezoneId: 'Europe/Berlin',
+  locale: 'en-GB',
+};
 
 /** Script errors of every page opened: the page's script must run to the end. */
 const scriptErrors: string[] = [];
@@ -21,21 +32,28 @@ async function signedIn(options: BrowserContextOptions): Promise<Page> {
   const page = await browser.newPage(options);
   page.setDefaultTimeout(60_000);
   page.on('pageerror', (error) => scriptErrors.push(error.message));
-  const token = ch.console.loginLinks.issue({ name: 'olivia', roles: rolesFrom('approver'), issuer: 'local-link', subject: 'olivia@test' });
+  const token = ch.console.loginLinks.issue({
+    name: 'olivia',
+    roles: rolesFrom('approver'),
+    issuer: 'local-link',
+    subject: 'olivia@test',
+  });
   await page.goto(new URL(`/login/${token}`, ch.console.url).href);
   await page.waitForURL(`${ch.console.url}/`);
   return page;
 }
 
 const incidentUrl = () => new URL(`/incidents/${ch.incident.workflowId}`, ch.console.url).href;
-const approveButton = (page: Page, step: string) => page.locator(`.pending[data-step="${step}"]`).getByRole('button', { name: 'Approve' });
+const approveButton = (page: Page, step: string) =>
+  page.locator(`.pending[data-step="${step}"]`).getByRole('button', { name: 'Approve' });
 
 /** Buttons on screen narrower or shorter than a fingertip (44 px), by their label. */
 async function smallButtons(page: Page): Promise<string[]> {
   const small: string[] = [];
   for (const control of await page.locator('button:visible, summary:visible').all()) {
     const box = (await control.boundingBox())!;
-    if (box.height < 44 || box.width < 44) small.push(`${(await control.textContent())!.trim()} ${Math.round(box.width)}x${Math.round(box.height)}`);
+    if (box.height < 44 || box.width < 44)
+      small.push(`${(await control.textContent())!.trim()} ${Math.round(box.width)}x${Math.round(box.height)}`);
   }
   return small;
 }
@@ -65,8 +83,14 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     await shows(header.locator('.badge.state'), 'awaiting_approval');
     await shows(header.locator('.symptom'), '“image generation failing”');
     await shows(header.locator('.cause'), 'Cause: provider outage');
-    await shows(header.locator('#next'), /^Waiting for a human: approve or reject enable-fallback — deadline in \d+ (s|min)/);
-    await shows(header.locator('.dues'), /Acknowledge in \d+ (s|min).*response time.*Next stakeholder update in \d+ (s|min)/);
+    await shows(
+      header.locator('#next'),
+      /^Waiting for a human: approve or reject enable-fallback — deadline in \d+ (s|min)/,
+    );
+    await shows(
+      header.locator('.dues'),
+      /Acknowledge in \d+ (s|min).*response time.*Next stakeholder update in \d+ (s|min)/,
+    );
     // Nothing contradicts the state: no "P?", no "triage in progress", no past decision as the plan.
     expect(await header.textContent()).not.toMatch(/P\?|triage in progress|Enable fallback\./);
 
@@ -74,7 +98,9 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     const deadline = header.locator('#next time');
     expect(await deadline.getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     await expect.poll(() => deadline.getAttribute('title')).toMatch(/ (EST|EDT)$/);
-    expect(await page.locator('#facts').textContent()).toMatch(/Opened (just now|\d+ (s|min) ago) \(open for \d+ (s|min)/);
+    expect(await page.locator('#facts').textContent()).toMatch(
+      /Opened (just now|\d+ (s|min) ago) \(open for \d+ (s|min)/,
+    );
 
     // The timeline for people: the triage round in one row, its probes under it, the confirmations folded.
     const timeline = await ch.incident.query(timelineQuery);
@@ -85,10 +111,16 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     await shows(triage, /Probes: legacy_generate, v3_generate.*: HTTP 500/);
     await triage.locator('summary').click();
     await shows(triage.locator('ul.raw li'), /legacy_generate: FAIL HTTP 500/);
-    await shows(rows.filter({ hasText: 'Confirmation: ' }), /Confirmation: legacy_generate, v3_generate: HTTP 500 ×2 over/);
+    await shows(
+      rows.filter({ hasText: 'Confirmation: ' }),
+      /Confirmation: legacy_generate, v3_generate: HTTP 500 ×2 over/,
+    );
     // Timer noise stays out of the audit trail.
     expect(await page.locator('#audit').textContent()).not.toContain('timer fired');
-    await shows(page.locator('section', { has: page.locator('#audit') }).locator('.muted'), /\d+ timer events not shown/);
+    await shows(
+      page.locator('section', { has: page.locator('#audit') }).locator('.muted'),
+      /\d+ timer events not shown/,
+    );
 
     await triage.locator('summary').click();
     await page.evaluate('window.scrollTo(0, 0)');

@@ -5,7 +5,10 @@ import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../
 
 let ch: ConsoleHarness;
 let browser: Browser;
-const { signedIn } = consolePages(() => browser, () => ch.console);
+const { signedIn } = consolePages(
+  () => browser,
+  () => ch.console,
+);
 const incidentUrl = () => new URL(`/incidents/${ch.incident.workflowId}`, ch.console.url).href;
 const enableFallback = '.pending[data-step="enable-fallback"]';
 
@@ -25,7 +28,10 @@ describe.skipIf(!haveChromium)('console sessions in a real browser: sign-out end
     await page.goto(incidentUrl());
     await page.locator(enableFallback).getByRole('button', { name: 'Approve' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await shows(page.locator('#why-sign-in'), 'Your session has ended (you signed out, or it expired). Sign in again to continue.');
+    await shows(
+      page.locator('#why-sign-in'),
+      'Your session has ended (you signed out, or it expired). Sign in again to continue.',
+    );
     await page.goBack();
     await shows(page.locator('h1'), 'Sign in');
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -73,7 +79,10 @@ describe.skipIf(!haveChromium)('console sessions in a real browser: sign-out end
     const before = await signalsAndUpdates(ch.incident);
     await stale.locator(enableFallback).getByRole('button', { name: 'Approve' }).click();
     await shows(stale.locator('h1'), 'Sign in to continue');
-    await shows(stale.locator('#signed-out'), 'Your session has ended (you signed out, or it expired): nothing was sent.');
+    await shows(
+      stale.locator('#signed-out'),
+      'Your session has ended (you signed out, or it expired): nothing was sent.',
+    );
     await stale.getByRole('main').getByRole('link', { name: 'Sign in' }).waitFor();
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
     await noScriptContext.close();

@@ -24,11 +24,16 @@ let browser: Browser;
 let pending: IncidentHandle;
 let shots: string;
 
-const { newPage, signedIn } = consolePages(() => browser, () => ch.console);
+const { newPage, signedIn } = consolePages(
+  () => browser,
+  () => ch.console,
+);
 
 const incidentUrl = () => new URL(`/incidents/${pending.workflowId}`, ch.console.url).href;
 /** An outage that does not recover by itself. */
-const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+const LASTING_OUTAGE: ScenarioPhase[] = [
+  { legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } },
+];
 const enableFallback = (page: Page) => page.locator('.pending[data-step="enable-fallback"]');
 
 describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
@@ -37,7 +42,13 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     ch = await startConsoleHarness({ env: { USER: 'olivia' }, devMode: true });
     idp = await startIdentityProvider();
     const env = { ...cliEnvironment(ch.h, temporalAddress()), RUNBOOK_DATA_DIR: ch.h.dir, ...idp.env };
-    oidcConsole = await startConsole({ client: ch.h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: idp.consolePort });
+    oidcConsole = await startConsole({
+      client: ch.h.client,
+      config: loadConfig(env),
+      env,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      port: idp.consolePort,
+    });
     // Running as root (CI containers) Chromium needs its sandbox off; the pages are our own.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     shots = await screenshotDir();
@@ -91,7 +102,10 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     expect(dialogs).toEqual([]);
     const result = (await ch.incident.result()) as IncidentResult;
     expect(result.state).toBe('resolved');
-    expect(result.approvals.filter((a) => a.by === 'olivia').map((a) => a.stepId)).toEqual(['enable-fallback', 'disable-fallback']);
+    expect(result.approvals.filter((a) => a.by === 'olivia').map((a) => a.stepId)).toEqual([
+      'enable-fallback',
+      'disable-fallback',
+    ]);
     await page.close();
   }, 120_000);
 
@@ -117,15 +131,22 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     // The first incident has been resolved: a new one whose outage lasts, reported by alice.
     beforeAll(async () => {
       ch.h.sim.setScenario(LASTING_OUTAGE);
-      pending = await ch.h.start({ reporter: 'alice', symptom: 'image generation failing again' }, `${ch.h.taskQueue}-pending`);
-      await ch.h.waitFor(pending, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+      pending = await ch.h.start(
+        { reporter: 'alice', symptom: 'image generation failing again' },
+        `${ch.h.taskQueue}-pending`,
+      );
+      await ch.h.waitFor(
+        pending,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+        'the enable-fallback approval',
+      );
     });
 
     afterAll(async () => {
       await pending?.terminate('test over').catch(() => undefined);
     });
 
-    it('signs in with OpenID Connect through the provider\'s own login and consent pages', async () => {
+    it("signs in with OpenID Connect through the provider's own login and consent pages", async () => {
       const { page } = await newPage();
       await page.goto(new URL('/login', oidcConsole.url).href);
       await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
@@ -141,14 +162,17 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
       await page.close();
     });
 
-    it('shows a viewer no Approve button, and refuses the viewer\'s forged approval (valid CSRF token) with 403, signalling nothing', async () => {
+    it("shows a viewer no Approve button, and refuses the viewer's forged approval (valid CSRF token) with 403, signalling nothing", async () => {
       const { page } = await signedIn('carol', 'viewer');
       await page.goto(incidentUrl());
       await shows(enableFallback(page), 'Only approvers can decide this step.');
       expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
       const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
       const before = await signalsAndUpdates(pending);
-      const forged = await page.request.post(`${incidentUrl()}/decide`, { form: { _csrf: csrf, step: 'enable-fallback', decision: 'approved' }, maxRedirects: 0 });
+      const forged = await page.request.post(`${incidentUrl()}/decide`, {
+        form: { _csrf: csrf, step: 'enable-fallback', decision: 'approved' },
+        maxRedirects: 0,
+      });
       expect(forged.status()).toBe(403);
       expect(await signalsAndUpdates(pending)).toEqual(before);
       await page.close();
@@ -158,8 +182,13 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
       const { page } = await signedIn('bob', 'approver');
       await page.goto(incidentUrl());
       const before = await signalsAndUpdates(pending);
-      await enableFallback(page).locator('input[name="_csrf"]').evaluate((input) => input.remove());
-      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
+      await enableFallback(page)
+        .locator('input[name="_csrf"]')
+        .evaluate((input) => input.remove());
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/decide')),
+        enableFallback(page).getByRole('button', { name: 'Approve' }).click(),
+      ]);
       expect(response.status()).toBe(403);
       await shows(page.locator('h1'), 'Forbidden');
       expect(await signalsAndUpdates(pending)).toEqual(before);
@@ -169,7 +198,10 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     it('does not let the reporter approve their own incident', async () => {
       const { page } = await signedIn('alice', 'approver');
       await page.goto(incidentUrl());
-      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decide')), enableFallback(page).getByRole('button', { name: 'Approve' }).click()]);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/decide')),
+        enableFallback(page).getByRole('button', { name: 'Approve' }).click(),
+      ]);
       expect(response.status()).toBe(409);
       await shows(page.locator('.error'), /approval refused|reported/i);
       const status = await pending.query(statusQuery);
@@ -187,7 +219,10 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     await page.screenshot({ path: join(shots, 'console-drill.png') });
 
     const runbook = runbookIds()[0]!;
-    await page.locator(`section[data-runbook="${runbook}"] tr[data-scenario="healthy"]`).getByRole('button', { name: 'Start drill' }).click();
+    await page
+      .locator(`section[data-runbook="${runbook}"] tr[data-scenario="healthy"]`)
+      .getByRole('button', { name: 'Start drill' })
+      .click();
     // The drill's worker bundles the workflows before the incident opens: a slow first start on a busy machine.
     await page.waitForURL(/\/incidents\/incident-\d+-drill-healthy-/, { timeout: 120_000 });
     await shows(page.locator('#timeline-rows td'), 'drill: healthy');

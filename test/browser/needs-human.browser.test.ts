@@ -10,7 +10,11 @@ import { signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../
 /** 429s whatever the concurrency: the cut does not cure it, so the plan hands the incident to a human. */
 const RATE_LIMITED: ScenarioPhase[] = [
   {
-    legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
+    legacy: {
+      status: 429,
+      body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' },
+      retryAfterSeconds: 1,
+    },
     v3: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
   },
 ];
@@ -19,7 +23,10 @@ let ch: ConsoleHarness;
 let browser: Browser;
 let owned: IncidentHandle;
 let shots: string;
-const { signedIn } = consolePages(() => browser, () => ch.console);
+const { signedIn } = consolePages(
+  () => browser,
+  () => ch.console,
+);
 const pageOf = (handle: IncidentHandle) => new URL(`/incidents/${handle.workflowId}`, ch.console.url).href;
 
 describe.skipIf(!haveChromium)('the console when a human owns the incident (real browser)', () => {
@@ -45,7 +52,9 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
     const before = await signalsAndUpdates(ch.incident);
     const forged = await page.request.post(`${pageOf(ch.incident)}/verify`, { form: { _csrf: csrf }, maxRedirects: 0 });
     expect(forged.status()).toBe(409);
-    expect(await forged.text()).toContain('offered only once the engine has handed the incident to a human (needs_human); it is awaiting_approval');
+    expect(await forged.text()).toContain(
+      'offered only once the engine has handed the incident to a human (needs_human); it is awaiting_approval',
+    );
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
     await page.close();
     // Its outage would compete for the simulator with the next incident's 429s.
@@ -57,8 +66,19 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
     h.sim.setScenario(RATE_LIMITED);
     // Three seconds of 429s at the reduced concurrency and the plan gives up: a human owns it.
     const service = h.input().service;
-    owned = await h.start({ reporter: 'alice', service: { ...service, settings: { ...service.settings, rateLimitWindowMs: 3_000 } }, billedProbesPerHour: 100_000 }, `${h.taskQueue}-owned`);
-    await h.waitFor(owned, (s) => s.pendingApprovals.some((a) => a.stepId === 'reduce-concurrency' && a.outcome === 'pending'), 'the reduce-concurrency approval');
+    owned = await h.start(
+      {
+        reporter: 'alice',
+        service: { ...service, settings: { ...service.settings, rateLimitWindowMs: 3_000 } },
+        billedProbesPerHour: 100_000,
+      },
+      `${h.taskQueue}-owned`,
+    );
+    await h.waitFor(
+      owned,
+      (s) => s.pendingApprovals.some((a) => a.stepId === 'reduce-concurrency' && a.outcome === 'pending'),
+      'the reduce-concurrency approval',
+    );
     await owned.signal(approveSignal, { stepId: 'reduce-concurrency', by: 'bob' });
     await h.waitFor(owned, (s) => s.state === 'needs_human', 'the hand-over to a human');
 
@@ -70,13 +90,18 @@ describe.skipIf(!haveChromium)('the console when a human owns the incident (real
     const revert = section.locator('form.revert', { hasText: 'IDEOGRAM_CONCURRENCY=3' });
     await shows(revert, 'shields users: once it is reverted, they get errors if the provider still fails');
     await revert.getByRole('button', { name: 'Revert IDEOGRAM_CONCURRENCY=3' }).waitFor();
-    await shows(page.locator('#actions .warning'), /Resolve or cancel: Reverts IDEOGRAM_CONCURRENCY=3 on .* shields users: if the provider still fails, they get errors once it is reverted\./);
+    await shows(
+      page.locator('#actions .warning'),
+      /Resolve or cancel: Reverts IDEOGRAM_CONCURRENCY=3 on .* shields users: if the provider still fails, they get errors once it is reverted\./,
+    );
     await page.screenshot({ path: join(shots, 'console-needs-human.png') });
 
     await section.getByRole('button', { name: 'Verify again' }).click();
     await shows(page.locator('#timeline-rows td'), 'olivia via the console chose to verify again');
     const timeline = (await owned.query(timelineQuery)).map((e) => e.message);
-    expect(timeline.some((m) => m.startsWith('mitigating: resuming the plan: olivia asked to verify again'))).toBe(true);
+    expect(timeline.some((m) => m.startsWith('mitigating: resuming the plan: olivia asked to verify again'))).toBe(
+      true,
+    );
 
     // Still 429s: the plan hands it back after its window, and the page follows by itself.
     await page.locator('#state', { hasText: /^needs_human$/ }).waitFor();

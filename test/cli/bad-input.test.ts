@@ -22,7 +22,11 @@ beforeAll(async () => {
   // A resolved incident first, then its worker goes away for good.
   const finished = await startHarness({ scenario: 'healthy' });
   closedId = `bad-input-closed-${randomUUID()}`;
-  const result = await finished.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: finished.taskQueue, workflowId: closedId, args: [finished.startRequest({ symptom: 'all fine' })] });
+  const result = await finished.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+    taskQueue: finished.taskQueue,
+    workflowId: closedId,
+    args: [finished.startRequest({ symptom: 'all fine' })],
+  });
   // A false alarm ends `closed`: nothing was wrong, so nothing was resolved.
   expect(result.state).toBe('closed');
   await finished.close();
@@ -33,13 +37,20 @@ beforeAll(async () => {
   await h.waitFor(live, (s) => s.pendingApprovals.some((a) => a.stepId === STEP), `${STEP} pending`);
   // Started on a queue no worker ever polls.
   idleQueue = uniqueTaskQueue('idle');
-  idle = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-${randomUUID()}`, args: [h.startRequest()] });
+  idle = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+    taskQueue: idleQueue,
+    workflowId: `bad-input-idle-${randomUUID()}`,
+    args: [h.startRequest()],
+  });
   idleHistory = (await idle.describe()).historyLength;
 }, 180_000);
 afterAll(() => h?.close());
 
 function fill(text: string): string {
-  return text.replaceAll('{live}', live.workflowId).replaceAll('{idle}', idle.workflowId).replaceAll('{idleQueue}', idleQueue);
+  return text
+    .replaceAll('{live}', live.workflowId)
+    .replaceAll('{idle}', idle.workflowId)
+    .replaceAll('{idleQueue}', idleQueue);
 }
 
 /** Signals are handled in order: once this note is on the timeline, every earlier signal is too. */
@@ -84,7 +95,9 @@ describe('bad input is refused with its exit code and a message, and changes not
     it.each(ROWS.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
       const args = row.args.map(fill);
       if (args[0] === 'start' && !args.includes('--id')) args.push('--id', `bad-input-${randomUUID()}`);
-      const rowEnv = Object.fromEntries(Object.entries(row.env ?? {}).map(([k, v]) => [k, v === undefined ? v : fill(v)]));
+      const rowEnv = Object.fromEntries(
+        Object.entries(row.env ?? {}).map(([k, v]) => [k, v === undefined ? v : fill(v)]),
+      );
       const run = await runCli(args, { env: { ...env, ...rowEnv }, timeoutMs: 30_000 });
       const context = `runbook ${args.join(' ').slice(0, 200)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
       expect(run.code, context).toBe(row.code);
@@ -101,7 +114,11 @@ describe('bad input is refused with its exit code and a message, and changes not
 describe('reading and signalling without a worker', () => {
   it('status, timeline and postmortem of a closed incident come from its history, with no worker anywhere', async () => {
     const cli = (args: string[]) => runCli(args, { env, timeoutMs: 20_000 });
-    const [status, timeline, postmortem] = await Promise.all([cli(['status', closedId, '--json']), cli(['timeline', closedId]), cli(['postmortem', closedId])]);
+    const [status, timeline, postmortem] = await Promise.all([
+      cli(['status', closedId, '--json']),
+      cli(['timeline', closedId]),
+      cli(['postmortem', closedId]),
+    ]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ incidentId: closedId, state: 'closed', pendingApprovals: [] });
     expect(timeline.code, timeline.stderr).toBe(0);
@@ -111,7 +128,11 @@ describe('reading and signalling without a worker', () => {
   });
 
   it('a signal to an incident without a worker is recorded, with a warning that nothing acts on it yet', async () => {
-    const other = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: idleQueue, workflowId: `bad-input-idle-note-${randomUUID()}`, args: [h.startRequest()] });
+    const other = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue: idleQueue,
+      workflowId: `bad-input-idle-note-${randomUUID()}`,
+      args: [h.startRequest()],
+    });
     const before = (await other.describe()).historyLength;
     const run = await runCli(['note', other.workflowId, 'anyone there?', '--by', 'carol'], { env });
     expect(run.code).toBe(0);

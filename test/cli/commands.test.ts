@@ -77,7 +77,15 @@ describe('runbook CLI against the dev server (real processes)', () => {
     expect((await cli(['ack', id, '--by', 'carol'])).code).toBe(0);
     expect((await cli(['note', id, 'routing traffic to V3', '--by', 'carol'])).code).toBe(0);
     expect((await cli(['root-cause', id, 'legacy cluster lost its GPU pool', '--by', 'carol'])).code).toBe(0);
-    const approved = await cli(['approve', id, 'confirm-partial-outage-handled', '--by', 'bob', '--comment', 'checked']);
+    const approved = await cli([
+      'approve',
+      id,
+      'confirm-partial-outage-handled',
+      '--by',
+      'bob',
+      '--comment',
+      'checked',
+    ]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved confirm-partial-outage-handled');
     const again = await cli(['approve', id, 'confirm-partial-outage-handled', '--by', 'dave']);
@@ -86,15 +94,23 @@ describe('runbook CLI against the dev server (real processes)', () => {
 
   it('timeline, postmortem and audit read the closed incident; audit comes from history', async () => {
     await h.client.workflow.getHandle(id).result();
-    const timeline = JSON.parse((await cli(['timeline', id, '--json'])).stdout) as Array<{ at: string; kind: string; message: string }>;
+    const timeline = JSON.parse((await cli(['timeline', id, '--json'])).stdout) as Array<{
+      at: string;
+      kind: string;
+      message: string;
+    }>;
     expect(timeline.some((e) => e.message.includes('Acknowledged by carol'))).toBe(true);
     // For people: the triage round is one line; --raw has every probe on its own line.
-    const triageProbes = timeline.filter((e) => e.kind === 'probe' && e.at === timeline.find((t) => t.kind === 'probe')!.at);
+    const triageProbes = timeline.filter(
+      (e) => e.kind === 'probe' && e.at === timeline.find((t) => t.kind === 'probe')!.at,
+    );
     expect(triageProbes.length).toBeGreaterThan(2);
     const digest = (await cli(['timeline', id])).stdout.split('\n');
     const rounds = digest.filter((line) => / probe +Probes: /.test(line));
     expect(rounds).toHaveLength(1);
-    expect(rounds[0]).toMatch(/^\d\d:\d\d:\d\dZ {2}probe +Probes: legacy_generate[^:]*: HTTP 500 · .*v3_generate[^:·]*: ok/);
+    expect(rounds[0]).toMatch(
+      /^\d\d:\d\d:\d\dZ {2}probe +Probes: legacy_generate[^:]*: HTTP 500 · .*v3_generate[^:·]*: ok/,
+    );
     expect(digest.length).toBeLessThan(timeline.length);
     const rawLines = (await cli(['timeline', id, '--raw'])).stdout.trim().split('\n');
     expect(rawLines).toHaveLength(timeline.length);
@@ -103,8 +119,14 @@ describe('runbook CLI against the dev server (real processes)', () => {
     const postmortem = await readFile(out, 'utf8');
     expect(postmortem).toContain('legacy cluster lost its GPU pool');
     expect(postmortem).toContain('**Owner:** @carol');
-    const audit = JSON.parse((await cli(['audit', id, '--json'])).stdout) as Array<{ kind: string; who: string | null; what: string }>;
-    expect(audit.find((e) => e.kind === 'update' && e.what.startsWith('approved confirm-partial-outage-handled'))).toMatchObject({ who: 'bob' });
+    const audit = JSON.parse((await cli(['audit', id, '--json'])).stdout) as Array<{
+      kind: string;
+      who: string | null;
+      what: string;
+    }>;
+    expect(
+      audit.find((e) => e.kind === 'update' && e.what.startsWith('approved confirm-partial-outage-handled')),
+    ).toMatchObject({ who: 'bob' });
     expect(audit.filter((e) => e.kind === 'signal').map((e) => e.who)).toEqual(['carol', 'carol', 'carol']);
     expect(audit.filter((e) => e.kind === 'probe').length).toBeGreaterThanOrEqual(5);
     expect(audit.at(-1)).toMatchObject({ kind: 'closed', what: 'incident closed: resolved' });
@@ -114,7 +136,10 @@ describe('runbook CLI against the dev server (real processes)', () => {
   });
 
   it('cancel reverts and closes; resolve closes by hand', async () => {
-    for (const [verb, expected] of [['cancel', 'cancelled'], ['resolve', 'resolved']] as const) {
+    for (const [verb, expected] of [
+      ['cancel', 'cancelled'],
+      ['resolve', 'resolved'],
+    ] as const) {
       const other = `${id}-${verb}`;
       expect((await cli(['start', '--id', other, '--symptom', verb])).code).toBe(0);
       await waitForStatus(other, (s) => s.pendingApprovals.length > 0);
@@ -130,7 +155,9 @@ describe('runbook CLI against the dev server (real processes)', () => {
     expect(missing.stderr).toContain('no incident incident-nope — run `runbook list');
     const unreachable = await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('Temporal is not reachable at 127.0.0.1:1 — start it with `runbook dev` or set TEMPORAL_ADDRESS');
+    expect(unreachable.stderr).toContain(
+      'Temporal is not reachable at 127.0.0.1:1 — start it with `runbook dev` or set TEMPORAL_ADDRESS',
+    );
     const badFlag = await cli(['timeline', id, '--yaml']);
     expect(badFlag.code).toBe(2);
     const badRef = await cli(['provide-secret', id, 'new-key-reference', '--ref', 'sk-live-123', '--by', 'bob']);

@@ -7,7 +7,9 @@ import { cliEnvironment, startHarness, type Harness } from '../support/incident-
 import { temporalAddress } from '../support/temporal.ts';
 
 /** The key is revoked and its replacement is rejected too, for as long as the test runs. */
-const NEW_KEY_NEVER_WORKS: ScenarioPhase[] = [{ legacy: { status: 401, body: { error: 'Unauthorized' } }, v3: { status: 401, body: { error: 'Unauthorized' } } }];
+const NEW_KEY_NEVER_WORKS: ScenarioPhase[] = [
+  { legacy: { status: 401, body: { error: 'Unauthorized' } }, v3: { status: 401, body: { error: 'Unauthorized' } } },
+];
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -16,10 +18,25 @@ beforeAll(async () => {
   h = await startHarness({ phases: NEW_KEY_NEVER_WORKS });
   env = cliEnvironment(h, temporalAddress());
   // One second for the new key to be accepted: the hand-over comes soon after it is applied.
-  incident = await h.start({ service: { ...h.input().service, settings: { keyPropagationMs: 1_000 } }, billedProbesPerHour: 100_000 });
-  await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'the new-key-reference request');
-  await incident.signal(provideSecretRefSignal, { by: 'bob', stepId: 'new-key-reference', ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
-  await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'apply-new-key'), 'the apply-new-key approval');
+  incident = await h.start({
+    service: { ...h.input().service, settings: { keyPropagationMs: 1_000 } },
+    billedProbesPerHour: 100_000,
+  });
+  await h.waitFor(
+    incident,
+    (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
+    'the new-key-reference request',
+  );
+  await incident.signal(provideSecretRefSignal, {
+    by: 'bob',
+    stepId: 'new-key-reference',
+    ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+  });
+  await h.waitFor(
+    incident,
+    (s) => s.pendingApprovals.some((a) => a.stepId === 'apply-new-key'),
+    'the apply-new-key approval',
+  );
 }, 120_000);
 afterAll(async () => {
   await incident?.terminate('test over').catch(() => undefined);
@@ -44,7 +61,14 @@ describe('the human-owned state from the CLI (real processes)', () => {
     const status = await cli(['status', incident.workflowId]);
     expect(status.stdout).toContain('needs_human (ESCALATED)');
 
-    const verify = await cli(['verify', incident.workflowId, '--by', 'carol', '--reason', 'the vendor says keys are live']);
+    const verify = await cli([
+      'verify',
+      incident.workflowId,
+      '--by',
+      'carol',
+      '--reason',
+      'the vendor says keys are live',
+    ]);
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toContain('verifying again with real calls');
     // The plan verifies again (1 s of grace), fails again and hands the incident back.
@@ -54,9 +78,21 @@ describe('the human-owned state from the CLI (real processes)', () => {
     const unknown = await cli(['revert', incident.workflowId, 'no-such-step', '--by', 'carol']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no-such-step is not a change in place (in place: apply-new-key)');
-    const revert = await cli(['revert', incident.workflowId, 'apply-new-key', '--by', 'carol', '--reason', 'back to the old key while the vendor looks']);
+    const revert = await cli([
+      'revert',
+      incident.workflowId,
+      'apply-new-key',
+      '--by',
+      'carol',
+      '--reason',
+      'back to the old key while the vendor looks',
+    ]);
     expect(revert.code, revert.stderr).toBe(0);
-    await h.waitFor(incident, (s) => s.mutations.some((m) => m.step === 'apply-new-key' && m.revertedAt), 'the key reverted by choice');
+    await h.waitFor(
+      incident,
+      (s) => s.mutations.some((m) => m.step === 'apply-new-key' && m.revertedAt),
+      'the key reverted by choice',
+    );
 
     const cancel = await cli(['cancel', incident.workflowId, 'handed to the vendor', '--by', 'carol']);
     expect(cancel.code, cancel.stderr).toBe(0);
@@ -64,8 +100,14 @@ describe('the human-owned state from the CLI (real processes)', () => {
     expect(result.state).toBe('cancelled');
     expect(result.timeline.some((e) => e.message.startsWith("Reverted apply-new-key by carol's choice"))).toBe(true);
     // Where each choice came from is recorded with it: a name typed on the command line is the CLI's.
-    expect(result.timeline.find((e) => e.message.startsWith('carol via the CLI chose to verify again'))?.data).toMatchObject({ via: { channel: 'cli' } });
-    expect(result.timeline.some((e) => e.message.startsWith('Cancellation requested by carol via the CLI: handed to the vendor'))).toBe(true);
+    expect(
+      result.timeline.find((e) => e.message.startsWith('carol via the CLI chose to verify again'))?.data,
+    ).toMatchObject({ via: { channel: 'cli' } });
+    expect(
+      result.timeline.some((e) =>
+        e.message.startsWith('Cancellation requested by carol via the CLI: handed to the vendor'),
+      ),
+    ).toBe(true);
     const after = await cli(['verify', incident.workflowId, '--by', 'carol']);
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('is closed');

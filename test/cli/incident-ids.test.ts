@@ -28,7 +28,8 @@ async function rowsOf(id: string, count: number): Promise<IncidentRow[]> {
     expect(listed.code).toBe(0);
     const rows = (JSON.parse(listed.stdout) as IncidentRow[]).filter((r) => r.incidentId === id);
     if (rows.length >= count && rows.every((r) => r.closedAt !== null)) return rows;
-    if (Date.now() > deadline) throw new Error(`list never showed ${count} closed rows for ${id}: ${JSON.stringify(rows)}`);
+    if (Date.now() > deadline)
+      throw new Error(`list never showed ${count} closed rows for ${id}: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -43,9 +44,13 @@ describe('incident ids are never reused', () => {
 
     const again = await cli(['start', '--id', id, '--symptom', 'second outage']);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`incident id ${id} was already used by an incident that is closed, and ids are never reused`);
+    expect(again.stderr).toContain(
+      `incident id ${id} was already used by an incident that is closed, and ids are never reused`,
+    );
     expect(await readFile(first.postmortemPath!, 'utf8')).toContain('**Outcome:** cancelled');
-    expect((await rowsOf(id, 1)).map((r) => r.runId)).toEqual([(await h.client.workflow.getHandle(id).describe()).runId]);
+    expect((await rowsOf(id, 1)).map((r) => r.runId)).toEqual([
+      (await h.client.workflow.getHandle(id).describe()).runId,
+    ]);
   });
 
   it('gives a symptom seen again the same day a new id instead of refusing it', async () => {
@@ -77,7 +82,10 @@ describe('incident ids are never reused', () => {
     expect(result.postmortemPath).not.toBe(first.postmortemPath);
     expect(await readFile(first.postmortemPath!, 'utf8')).toContain('**Outcome:** cancelled');
     expect(await readFile(result.postmortemPath!, 'utf8')).toContain('**Outcome:** resolved');
-    expect((await readdir(join(h.dir, 'postmortems'))).filter((f) => f.startsWith(id)).sort()).toEqual([`${id}.2.md`, `${id}.md`]);
+    expect((await readdir(join(h.dir, 'postmortems'))).filter((f) => f.startsWith(id)).sort()).toEqual([
+      `${id}.2.md`,
+      `${id}.md`,
+    ]);
 
     const rows = await rowsOf(id, 2);
     expect(rows).toHaveLength(2);

@@ -45,7 +45,10 @@ describe('the CLI loads only the command it runs', () => {
     const triage = await modulesLoadedBy(['triage', '--help']);
     expect(triage.some((url) => url.endsWith('/src/cli/commands/triage.ts'))).toBe(true);
     for (const heavy of ['@temporalio/client', '@temporalio/worker', '@kubernetes/client-node', '/fastify/']) {
-      expect(triage.filter((url) => url.includes(heavy)), heavy).toEqual([]);
+      expect(
+        triage.filter((url) => url.includes(heavy)),
+        heavy,
+      ).toEqual([]);
     }
     // The same hook sees them when every command is loaded, so the check above can fail.
     const help = await modulesLoadedBy(['--help']);

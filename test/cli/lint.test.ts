@@ -29,13 +29,23 @@ describe('runbook lint (real processes)', () => {
     unknownStep.plans.fallback[1] = { waitForRecovry: {} };
     const cycle = anthropicDocument();
     cycle.plans['wait-unchanged'][2] = { goto: 'fallback' };
-    const files = [await write('unknown-step.yaml', unknownStep), await write('cycle.yaml', cycle), await write('broken.yaml', 'metadata: [unclosed\n')];
+    const files = [
+      await write('unknown-step.yaml', unknownStep),
+      await write('cycle.yaml', cycle),
+      await write('broken.yaml', 'metadata: [unclosed\n'),
+    ];
     const { code, stdout, stderr } = await runCli(['lint', ANTHROPIC_DOCUMENT, ...files]);
     expect(code).toBe(2);
     expect(stdout).toContain('runbook anthropic version 1');
-    expect(stderr).toContain(`${files[0]}: $.plans.fallback[1].waitForRecovry: unknown key — did you mean waitForRecovery?`);
-    expect(stderr).toContain(`${files[1]}: $.plans.wait-unchanged[2].goto: plans form a cycle: fallback → wait-unchanged → fallback`);
-    expect(stderr).toMatch(new RegExp(`${files[2]!.replaceAll('.', '\\.')}: \\$: not valid YAML: .* at line \\d+, column \\d+$`, 'm'));
+    expect(stderr).toContain(
+      `${files[0]}: $.plans.fallback[1].waitForRecovry: unknown key — did you mean waitForRecovery?`,
+    );
+    expect(stderr).toContain(
+      `${files[1]}: $.plans.wait-unchanged[2].goto: plans form a cycle: fallback → wait-unchanged → fallback`,
+    );
+    expect(stderr).toMatch(
+      new RegExp(`${files[2]!.replaceAll('.', '\\.')}: \\$: not valid YAML: .* at line \\d+, column \\d+$`, 'm'),
+    );
   });
 
   it('a worker refuses a RUNBOOK_RUNBOOKS_DIR with a bad document, naming file and path (exit 2, nothing started)', async () => {
@@ -44,8 +54,12 @@ describe('runbook lint (real processes)', () => {
     doc.metadata.id = 'payments';
     doc.probes.triage[1].path = 'https://collector.example/v1/messages';
     await writeFile(join(bad, 'payments.yaml'), stringify(doc));
-    const { code, stderr } = await runCli(['worker'], { env: { RUNBOOK_RUNBOOKS_DIR: bad, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    const { code, stderr } = await runCli(['worker'], {
+      env: { RUNBOOK_RUNBOOKS_DIR: bad, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    });
     expect(code).toBe(2);
-    expect(stderr).toContain(`payments.yaml: $.probes.triage[1].path: "https://collector.example/v1/messages" is not a path on the catalog entry's base URL`);
+    expect(stderr).toContain(
+      `payments.yaml: $.probes.triage[1].path: "https://collector.example/v1/messages" is not a path on the catalog entry's base URL`,
+    );
   });
 });

@@ -21,13 +21,23 @@ const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { en
 /** `runbook worker` as a process, once it has logged that it started. */
 async function startCliWorker(taskQueue: string, extra: NodeJS.ProcessEnv = {}) {
   const child = spawn(NODE, [RUNBOOK_BIN, 'worker'], {
-    env: { ...process.env, ...env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_LOG_FORMAT: 'json', [API_KEY_ENV]: TEST_API_KEY, ...extra },
+    env: {
+      ...process.env,
+      ...env,
+      RUNBOOK_TASK_QUEUE: taskQueue,
+      RUNBOOK_LOG_FORMAT: 'json',
+      [API_KEY_ENV]: TEST_API_KEY,
+      ...extra,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';
   child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
   while (!logs.includes('"msg":"worker started"')) await once(child.stderr, 'data');
-  const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<string, unknown>;
+  const started = JSON.parse(logs.split('\n').find((l) => l.includes('"msg":"worker started"'))!) as Record<
+    string,
+    unknown
+  >;
   return { child, started, logs: () => logs };
 }
 
@@ -70,12 +80,18 @@ describe('runbook CLI: secrets by reference, reject, the worker (real processes)
     const first = await startCliWorker(taskQueue);
     // A first deployment's worker makes its build current: nothing else would start new incidents.
     expect(first.started).toMatchObject({ namespace: 'default', taskQueue, deploymentName: taskQueue, current: true });
-    const result = await h.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-x`, args: [{ ...h.startRequest(), service: 'ideogram-service' }] });
+    const result = await h.client.workflow.execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: `${taskQueue}-x`,
+      args: [{ ...h.startRequest(), service: 'ideogram-service' }],
+    });
     expect(result).toMatchObject({ state: 'closed', cause: 'healthy' });
     // Another build of the same deployment serves only what is pinned to it until the operator makes it current.
     const next = await startCliWorker(taskQueue, { RUNBOOK_BUILD_ID: 'next-build' });
     expect(next.started).toMatchObject({ deploymentName: taskQueue, buildId: 'next-build', current: false });
-    expect(next.logs()).toContain(`temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id next-build`);
+    expect(next.logs()).toContain(
+      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id next-build`,
+    );
     for (const worker of [first, next]) {
       worker.child.kill('SIGTERM');
       const [code] = (await once(worker.child, 'exit')) as [number | null];

@@ -16,17 +16,42 @@ describe('runbook test (real processes)', () => {
     // A scenario whose declared outcome is wrong: the table must say so.
     doc.tooling.scenarios.timeout.expectedCause = 'overloaded';
     await writeFile(join(dir, 'payments.yaml'), stringify(doc));
-    const env = { RUNBOOK_RUNBOOKS_DIR: dir, TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: await mkdtemp(join(tmpdir(), 'runbook-test-')) };
+    const env = {
+      RUNBOOK_RUNBOOKS_DIR: dir,
+      TEMPORAL_ADDRESS: temporalAddress(),
+      RUNBOOK_DATA_DIR: await mkdtemp(join(tmpdir(), 'runbook-test-')),
+    };
 
-    const { code, stdout, stderr } = await runCli(['test', 'payments', '--scenario', 'healthy', 'timeout', '--json'], { env, timeoutMs: 170_000 });
+    const { code, stdout, stderr } = await runCli(['test', 'payments', '--scenario', 'healthy', 'timeout', '--json'], {
+      env,
+      timeoutMs: 170_000,
+    });
     expect(code, stderr).toBe(3);
-    const report = JSON.parse(stdout) as { runbook: string; passed: boolean; scenarios: Array<Record<string, unknown>> };
+    const report = JSON.parse(stdout) as {
+      runbook: string;
+      passed: boolean;
+      scenarios: Array<Record<string, unknown>>;
+    };
     expect(report).toMatchObject({
       runbook: 'payments',
       passed: false,
       scenarios: [
-        { scenario: 'healthy', expectedCause: 'healthy', cause: 'healthy', severity: 'P4', state: 'closed', passed: true },
-        { scenario: 'timeout', expectedCause: 'overloaded', cause: 'degraded_performance', severity: 'P3', state: 'resolved', passed: false },
+        {
+          scenario: 'healthy',
+          expectedCause: 'healthy',
+          cause: 'healthy',
+          severity: 'P4',
+          state: 'closed',
+          passed: true,
+        },
+        {
+          scenario: 'timeout',
+          expectedCause: 'overloaded',
+          cause: 'degraded_performance',
+          severity: 'P3',
+          state: 'resolved',
+          passed: false,
+        },
       ],
     });
     expect(stderr).toContain('FAIL timeout: degraded_performance → resolved');
@@ -38,6 +63,8 @@ describe('runbook test (real processes)', () => {
     expect(unknownRunbook.stderr).toContain('unknown runbook "payments"');
     const unknownScenario = await runCli(['test', 'anthropic', '--scenario', 'outage-503']);
     expect(unknownScenario.code).toBe(2);
-    expect(unknownScenario.stderr).toContain('unknown scenario "outage-503" for runbook anthropic — declared: healthy, auth-401, credits-400');
+    expect(unknownScenario.stderr).toContain(
+      'unknown scenario "outage-503" for runbook anthropic — declared: healthy, auth-401, credits-400',
+    );
   });
 });

@@ -17,7 +17,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await h.client.schedule.getHandle(id).delete().catch(() => undefined);
+  await h.client.schedule
+    .getHandle(id)
+    .delete()
+    .catch(() => undefined);
   await h.close();
 });
 
@@ -34,7 +37,10 @@ async function exists(scheduleId: string): Promise<boolean> {
 }
 
 /** `schedule list --json`, polled: a new schedule reaches the listing through visibility. */
-async function listed(predicate: (row: ScheduleRow | undefined) => boolean, what: string): Promise<ScheduleRow | undefined> {
+async function listed(
+  predicate: (row: ScheduleRow | undefined) => boolean,
+  what: string,
+): Promise<ScheduleRow | undefined> {
   const rows = await until(
     async () => {
       const run = await cli(['list', '--json']);
@@ -79,7 +85,9 @@ describe('runbook schedule (real processes)', () => {
   it('create, list, pause, unpause, last result, delete', async () => {
     const created = await cli(['create', '--id', id, '--every', '24h', '--billed-per-day', '12']);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toContain(`Created schedule ${id}: ideogram triage of ideogram-service every 24h, 12 billed calls a day.`);
+    expect(created.stdout).toContain(
+      `Created schedule ${id}: ideogram triage of ideogram-service every 24h, 12 billed calls a day.`,
+    );
     expect(created.stdout).toContain('Temporal Web UI Schedules page');
     const duplicate = await cli(['create', '--id', id, '--every', '5m']);
     expect(duplicate.code).toBe(2);
@@ -88,7 +96,15 @@ describe('runbook schedule (real processes)', () => {
     expect((await h.client.schedule.getHandle(id).describe()).memo).toMatchObject({ every: '24h', billedPerDay: 12 });
 
     const row = await listed((r) => r !== undefined, 'the new schedule in the list');
-    expect(row).toMatchObject({ runbook: 'ideogram', service: 'ideogram-service', every: '24h', billedPerDay: 12, paused: false, lastResult: null, lastRunAt: null });
+    expect(row).toMatchObject({
+      runbook: 'ideogram',
+      service: 'ideogram-service',
+      every: '24h',
+      billedPerDay: 12,
+      paused: false,
+      lastResult: null,
+      lastRunAt: null,
+    });
     expect(row!.nextRunAt).not.toBeNull();
     const text = await cli(['list']);
     expect(text.stdout).toMatch(/SCHEDULE\s+RUNBOOK\s+SERVICE\s+EVERY\s+PAUSED\s+LAST RESULT\s+NEXT RUN/);

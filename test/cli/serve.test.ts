@@ -10,8 +10,14 @@ import { NODE, RUNBOOK_BIN, runCli } from '../support/cli.ts';
 import { temporalAddress } from '../support/temporal.ts';
 
 /** Starts `runbook <args>` and reads stdout until the console's login link is printed. */
-async function untilLoginLink(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; exited: Promise<unknown[]>; stdout: string; link: string }> {
-  const child = spawn(NODE, [RUNBOOK_BIN, ...args], { env: { ...process.env, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function untilLoginLink(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; exited: Promise<unknown[]>; stdout: string; link: string }> {
+  const child = spawn(NODE, [RUNBOOK_BIN, ...args], {
+    env: { ...process.env, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit');
   let stdout = '';
   while (!/Sign in .*: (\S+)\n/.test(stdout)) {
@@ -33,7 +39,10 @@ describe('runbook serve (real process)', () => {
 
   it('prints its URL and a one-time link that signs the local user in, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const { child, exited, stdout, link } = await untilLoginLink(['serve', '--port', String(port)], { TEMPORAL_ADDRESS: temporalAddress(), USER: 'olivia' });
+    const { child, exited, stdout, link } = await untilLoginLink(['serve', '--port', String(port)], {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      USER: 'olivia',
+    });
     try {
       expect(stdout).toContain(`Incident console: http://127.0.0.1:${port}`);
       const browser = new ConsoleSession(`http://127.0.0.1:${port}`);
@@ -54,12 +63,15 @@ describe('runbook serve (real process)', () => {
   it('runbook dev serves the console too, printing its URL and a login link', async () => {
     const [grpcPort, consolePort] = [await freePort(), await freePort()];
     const dataDir = await mkdtemp(join(tmpdir(), 'dev-console-'));
-    const { child, exited, stdout, link } = await untilLoginLink(['dev', '--port', String(grpcPort), '--no-ui', '--data-dir', dataDir], {
-      TEMPORAL_ADDRESS: '',
-      RUNBOOK_CONSOLE_PORT: String(consolePort),
-      RUNBOOK_DATA_DIR: dataDir,
-      USER: 'olivia',
-    });
+    const { child, exited, stdout, link } = await untilLoginLink(
+      ['dev', '--port', String(grpcPort), '--no-ui', '--data-dir', dataDir],
+      {
+        TEMPORAL_ADDRESS: '',
+        RUNBOOK_CONSOLE_PORT: String(consolePort),
+        RUNBOOK_DATA_DIR: dataDir,
+        USER: 'olivia',
+      },
+    );
     try {
       expect(stdout).toContain(`Incident console: http://127.0.0.1:${consolePort}`);
       const browser = new ConsoleSession(`http://127.0.0.1:${consolePort}`);

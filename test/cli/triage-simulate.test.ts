@@ -15,7 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => sim.stop());
 
-const env = () => ({ IDEOGRAM_API_KEY: TEST_API_KEY, RUNBOOK_SERVICE_BASE_URL: sim.baseUrl, RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl });
+const env = () => ({
+  IDEOGRAM_API_KEY: TEST_API_KEY,
+  RUNBOOK_SERVICE_BASE_URL: sim.baseUrl,
+  RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl,
+});
 
 describe('runbook triage (real process)', () => {
   it('prints a probe table and exits 0 when healthy', async () => {
@@ -24,16 +28,26 @@ describe('runbook triage (real process)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('=== IDEOGRAM INTEGRATION TRIAGE ===');
-    for (const probe of ['legacy_generate', 'v3_generate', 'dns', 'latency', 'download', 'status_page']) expect(stdout).toContain(probe);
+    for (const probe of ['legacy_generate', 'v3_generate', 'dns', 'latency', 'download', 'status_page'])
+      expect(stdout).toContain(probe);
     expect(stdout).toMatch(/P4 healthy: /);
   });
 
   it('--json prints probes and the decision, and exits 3 when an incident is indicated', async () => {
     sim.setScenario('outage-503');
-    const { code, stdout } = await runCli(['triage', '--json', '--base-url', sim.baseUrl, '--timeout-ms', '3000'], { env: { IDEOGRAM_API_KEY: TEST_API_KEY } });
+    const { code, stdout } = await runCli(['triage', '--json', '--base-url', sim.baseUrl, '--timeout-ms', '3000'], {
+      env: { IDEOGRAM_API_KEY: TEST_API_KEY },
+    });
     expect(code).toBe(3);
-    const parsed = JSON.parse(stdout) as { probes: Array<{ probe: string; httpStatus: number | null }>; decision: Record<string, string> };
-    expect(parsed.decision).toEqual({ cause: 'provider_outage', severity: 'P1', rationale: expect.stringContaining('HTTP 503') });
+    const parsed = JSON.parse(stdout) as {
+      probes: Array<{ probe: string; httpStatus: number | null }>;
+      decision: Record<string, string>;
+    };
+    expect(parsed.decision).toEqual({
+      cause: 'provider_outage',
+      severity: 'P1',
+      rationale: expect.stringContaining('HTTP 503'),
+    });
     expect(parsed.probes.find((p) => p.probe === 'legacy_generate')!.httpStatus).toBe(503);
     expect(stdout).not.toContain(TEST_API_KEY);
   });
@@ -48,7 +62,9 @@ describe('runbook triage (real process)', () => {
 
   it('exits 2 naming the reference when the API key is not configured, sending no generate request', async () => {
     sim.reset();
-    const { code, stdout, stderr } = await runCli(['triage', '--base-url', sim.baseUrl], { env: { IDEOGRAM_API_KEY: '' } });
+    const { code, stdout, stderr } = await runCli(['triage', '--base-url', sim.baseUrl], {
+      env: { IDEOGRAM_API_KEY: '' },
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('secret env:IDEOGRAM_API_KEY is not set or empty');
     expect(stdout).toBe('');
@@ -58,12 +74,18 @@ describe('runbook triage (real process)', () => {
 
 describe('runbook simulate (real process)', () => {
   it('serves the scenario it was given and stops on SIGTERM', async () => {
-    const child = spawn(NODE, [RUNBOOK_BIN, 'simulate', '--scenario', 'auth-401', '--latency-scale', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [RUNBOOK_BIN, 'simulate', '--scenario', 'auth-401', '--latency-scale', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     while (!/listening on (\S+)/.test(out)) await once(child.stdout, 'data');
     const baseUrl = out.match(/listening on (\S+)/)![1]!;
-    const response = await request(`${baseUrl}/generate`, { method: 'POST', headers: { 'Api-Key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ image_request: { prompt: 'x' } }) });
+    const response = await request(`${baseUrl}/generate`, {
+      method: 'POST',
+      headers: { 'Api-Key': 'k', 'content-type': 'application/json' },
+      body: JSON.stringify({ image_request: { prompt: 'x' } }),
+    });
     expect(response.statusCode).toBe(401);
     await response.body.text();
     child.kill('SIGTERM');
@@ -82,14 +104,20 @@ describe('runbook simulate (real process)', () => {
   });
 
   it('--inflight-limit sets the units one key may have in flight before the 429 (a bad value exits 2)', async () => {
-    const child = spawn(NODE, [RUNBOOK_BIN, 'simulate', '--latency-scale', '0', '--inflight-limit', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [RUNBOOK_BIN, 'simulate', '--latency-scale', '0', '--inflight-limit', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     while (!/listening on (\S+)/.test(out)) await once(child.stdout, 'data');
     const baseUrl = out.match(/listening on (\S+)/)![1]!;
     try {
       const generate = async (numImages: number) => {
-        const response = await request(`${baseUrl}/generate`, { method: 'POST', headers: { 'Api-Key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ image_request: { prompt: 'x', num_images: numImages } }) });
+        const response = await request(`${baseUrl}/generate`, {
+          method: 'POST',
+          headers: { 'Api-Key': 'k', 'content-type': 'application/json' },
+          body: JSON.stringify({ image_request: { prompt: 'x', num_images: numImages } }),
+        });
         await response.body.text();
         return response.statusCode;
       };

@@ -12,13 +12,22 @@ describe('runbook drill on a terminal', () => {
   it('shows a live status line and asks at each approval; the answer is sent as the approve signal', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tty-'));
     const child = spawn('script', ['-qfec', `${NODE} ${RUNBOOK_BIN} drill partial-outage`, '/dev/null'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, USER: 'tty-tester', IDEOGRAM_API_KEY: 'tty-key', COLUMNS: '200' },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: temporalAddress(),
+        RUNBOOK_DATA_DIR: dataDir,
+        USER: 'tty-tester',
+        IDEOGRAM_API_KEY: 'tty-key',
+        COLUMNS: '200',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     while (!screen.includes('[a]pprove / [r]eject / [s]kip')) {
-      const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => [null])])) as [Buffer | null];
+      const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => [null])])) as [
+        Buffer | null,
+      ];
       if (chunk === null) throw new Error(`drill ended before asking:\n${screen}`);
     }
     child.stdin.write('a\n');

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdeogramClient, ideogramClientOptionsFromEnv, IdeogramError } from '../../src/runbooks/ideogram/client.activity.ts';
+import {
+  createIdeogramClient,
+  ideogramClientOptionsFromEnv,
+  IdeogramError,
+} from '../../src/runbooks/ideogram/client.activity.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
@@ -15,7 +19,11 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   it('IDEOGRAM_FALLBACK=true serves the seed placeholder without calling the API', async () => {
     sim.setScenario('healthy');
     sim.reset();
-    const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, ...ideogramClientOptionsFromEnv({ IDEOGRAM_FALLBACK: 'true' }) });
+    const client = createIdeogramClient({
+      baseUrl: sim.baseUrl,
+      apiKey: TEST_API_KEY,
+      ...ideogramClientOptionsFromEnv({ IDEOGRAM_FALLBACK: 'true' }),
+    });
     const response = await client.generate(prompt);
     expect(response.data[0]).toEqual({
       url: 'https://placehold.co/1024x1024/333/fff?text=Image%20unavailable',
@@ -30,7 +38,11 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   it('falls back on 5xx', async () => {
     sim.setScenario('outage-503');
     const events: string[] = [];
-    const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, onEvent: (e) => events.push(`${e.type}:${e.status}`) });
+    const client = createIdeogramClient({
+      baseUrl: sim.baseUrl,
+      apiKey: TEST_API_KEY,
+      onEvent: (e) => events.push(`${e.type}:${e.status}`),
+    });
     const response = await client.generate(prompt);
     expect(response.data[0]!.fallback).toBe(true);
     expect(events).toEqual(['fallback:503']);
@@ -39,14 +51,20 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   it('treats a truncated 2xx body as a provider failure and falls back', async () => {
     sim.setScenario([{ legacy: { fault: 'truncated' } }]);
     const events: string[] = [];
-    const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, onEvent: (e) => events.push(`${e.type}:${e.status}`) });
+    const client = createIdeogramClient({
+      baseUrl: sim.baseUrl,
+      apiKey: TEST_API_KEY,
+      onEvent: (e) => events.push(`${e.type}:${e.status}`),
+    });
     expect((await client.generate(prompt)).data[0]!.fallback).toBe(true);
     expect(events).toEqual(['fallback:502']);
   });
 
   it('keeps the key out of error messages even when the provider echoes it', async () => {
     sim.setScenario([{ legacy: { status: 401, body: { error: `invalid key ${TEST_API_KEY}` } } }]);
-    const error = (await createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY }).generate(prompt).catch((e: unknown) => e)) as IdeogramError;
+    const error = (await createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY })
+      .generate(prompt)
+      .catch((e: unknown) => e)) as IdeogramError;
     expect(error.status).toBe(401);
     expect(error.message).toContain('invalid key [REDACTED]');
     expect(`${error.message} ${error.stack ?? ''}`).not.toContain(TEST_API_KEY);
@@ -60,7 +78,17 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   });
 
   it('retries 429 honouring Retry-After, then succeeds when the limit lifts', async () => {
-    sim.setScenario([{ requests: 2, legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 0 } }, {}]);
+    sim.setScenario([
+      {
+        requests: 2,
+        legacy: {
+          status: 429,
+          body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' },
+          retryAfterSeconds: 0,
+        },
+      },
+      {},
+    ]);
     const events: Array<{ type: string; delayMs?: number }> = [];
     const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, onEvent: (e) => events.push(e) });
     const response = await client.generate(prompt);
@@ -69,9 +97,14 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   });
 
   it('gives up on 429 after maxRetries with the provider reason', async () => {
-    sim.setScenario([{ legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' } } }]);
+    sim.setScenario([
+      { legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' } } },
+    ]);
     const client = createIdeogramClient({ baseUrl: sim.baseUrl, apiKey: TEST_API_KEY, maxRetries: 2, retryBaseMs: 1 });
-    await expect(client.generate(prompt)).rejects.toMatchObject({ status: 429, message: expect.stringContaining('inflight_limit') });
+    await expect(client.generate(prompt)).rejects.toMatchObject({
+      status: 429,
+      message: expect.stringContaining('inflight_limit'),
+    });
   });
 
   it.each([
@@ -91,12 +124,18 @@ describe('fallback-aware Ideogram client against the simulator', () => {
   it('keeps at most IDEOGRAM_CONCURRENCY requests in flight (from the simulator’s own record)', async () => {
     const slow = await startSimulator({ latencyScale: 1, phases: [{ legacy: { latencyMs: 40 } }] });
     try {
-      const client = createIdeogramClient({ baseUrl: slow.baseUrl, apiKey: TEST_API_KEY, ...ideogramClientOptionsFromEnv({ IDEOGRAM_CONCURRENCY: '3' }) });
+      const client = createIdeogramClient({
+        baseUrl: slow.baseUrl,
+        apiKey: TEST_API_KEY,
+        ...ideogramClientOptionsFromEnv({ IDEOGRAM_CONCURRENCY: '3' }),
+      });
       await Promise.all(Array.from({ length: 9 }, () => client.generate(prompt)));
       const requests = slow.requests();
       expect(requests).toHaveLength(9);
       const maxInFlight = Math.max(
-        ...requests.map((r) => requests.filter((o) => o.arrivedAt <= r.arrivedAt && (o.respondedAt ?? Infinity) > r.arrivedAt).length),
+        ...requests.map(
+          (r) => requests.filter((o) => o.arrivedAt <= r.arrivedAt && (o.respondedAt ?? Infinity) > r.arrivedAt).length,
+        ),
       );
       expect(maxInFlight).toBeLessThanOrEqual(3);
       expect(maxInFlight).toBeGreaterThan(1);

@@ -28,13 +28,27 @@ describe('lazySchema', () => {
     expect(safeParse({ kind: 'a' }).success).toBe(true);
     expect(z.array(Outer).parse([{ kind: 'a' }])).toEqual([{ kind: 'a' }]);
     expect(Inner.options).toEqual(['a', 'b']);
-    expect(z.discriminatedUnion('kind', [lazySchema(() => z.object({ kind: z.literal('x') })), z.object({ kind: z.literal('y'), n: z.number() })]).parse({ kind: 'y', n: 1 })).toEqual({ kind: 'y', n: 1 });
+    expect(
+      z
+        .discriminatedUnion('kind', [
+          lazySchema(() => z.object({ kind: z.literal('x') })),
+          z.object({ kind: z.literal('y'), n: z.number() }),
+        ])
+        .parse({ kind: 'y', n: 1 }),
+    ).toEqual({ kind: 'y', n: 1 });
   });
 
   it('leaves the contract schemas as they were: defaults, omit, discriminated unions, error paths', () => {
     expect(IncidentTimingsSchema.parse({}).pollInitialMs).toBe(30_000);
     expect(ServiceTargetSchema.omit({ name: true }).safeParse({}).success).toBe(false);
-    const wrong = MutationOpSchema.safeParse({ kind: 'set-env', namespace: 'default', deployment: 'd', container: 'c', name: '', value: 'v' });
+    const wrong = MutationOpSchema.safeParse({
+      kind: 'set-env',
+      namespace: 'default',
+      deployment: 'd',
+      container: 'c',
+      name: '',
+      value: 'v',
+    });
     expect(wrong.success).toBe(false);
     expect(wrong.error!.issues[0]!.path).toEqual(['name']);
   });

@@ -1,10 +1,21 @@
 /* eslint-disable no-control-regex -- these tests are about control characters */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_CHARS, FreeTextSchema, identityKey, NoteSchema, PersonNameSchema, terminalSafe, TEXT_MAX, NAME_MAX } from '../../src/contract/index.ts';
+import {
+  CONTROL_CHARS,
+  FreeTextSchema,
+  identityKey,
+  NoteSchema,
+  PersonNameSchema,
+  terminalSafe,
+  TEXT_MAX,
+  NAME_MAX,
+} from '../../src/contract/index.ts';
 import { renderPostmortem, type PostmortemInput } from '../../src/workflows/engine/postmortem.ts';
 
-const control = fc.oneof(fc.integer({ min: 0x00, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })).map((c) => String.fromCharCode(c));
+const control = fc
+  .oneof(fc.integer({ min: 0x00, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f }))
+  .map((c) => String.fromCharCode(c));
 /** Any text with at least one control character somewhere in it. */
 const withControl = fc.tuple(fc.string(), control, fc.string()).map(([a, c, b]) => `${a}${c}${b}`);
 const anyText = fc.string({ unit: 'binary', maxLength: 300 });
@@ -41,7 +52,9 @@ describe('text inputs (properties)', () => {
   });
 
   it('any name over 64 or note over 2,000 characters (after trimming) is refused', () => {
-    const nonSpace = fc.string({ minLength: 1, maxLength: 1 }).filter((c) => c.trim() === c && c.length === 1 && !CONTROL_CHARS.test(c));
+    const nonSpace = fc
+      .string({ minLength: 1, maxLength: 1 })
+      .filter((c) => c.trim() === c && c.length === 1 && !CONTROL_CHARS.test(c));
     fc.assert(
       fc.property(nonSpace, fc.integer({ min: 1, max: 50 }), (c, extra) => {
         expect(PersonNameSchema.safeParse(c.repeat(NAME_MAX + extra)).success).toBe(false);
@@ -67,7 +80,17 @@ describe('text inputs (properties)', () => {
 
   it('even text that skipped validation (an old client) cannot add lines, headings or controls to the postmortem', () => {
     const baseline = renderPostmortem(baseInput('x', 'x'));
-    const hostile = fc.oneof(anyText, fc.constantFrom('# Root cause: aliens', '\n## Action Items\n- [ ] pay up', '- 09:00 - forged entry', '> quote', '1. list', '```'));
+    const hostile = fc.oneof(
+      anyText,
+      fc.constantFrom(
+        '# Root cause: aliens',
+        '\n## Action Items\n- [ ] pay up',
+        '- 09:00 - forged entry',
+        '> quote',
+        '1. list',
+        '```',
+      ),
+    );
     fc.assert(
       fc.property(hostile, hostile, (message, rootCause) => {
         const md = renderPostmortem(baseInput(message, rootCause));

@@ -1,9 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clip, digestTimeline, excerpt, humanDuration, type ProbeResult, type TimelineEntry } from '../../src/contract/index.ts';
+import {
+  clip,
+  digestTimeline,
+  excerpt,
+  humanDuration,
+  type ProbeResult,
+  type TimelineEntry,
+} from '../../src/contract/index.ts';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 10, 0, second)).toISOString();
-const result = (probe: string, httpStatus: number | null, ok: boolean, more: Partial<ProbeResult> = {}): ProbeResult => ({
+const result = (
+  probe: string,
+  httpStatus: number | null,
+  ok: boolean,
+  more: Partial<ProbeResult> = {},
+): ProbeResult => ({
   probe,
   ok,
   httpStatus,
@@ -16,7 +28,12 @@ const result = (probe: string, httpStatus: number | null, ok: boolean, more: Par
 });
 /** A triage round as the engine records it: one entry per probe, all at one workflow time. */
 const triageRound = (second: number, results: ProbeResult[]): TimelineEntry[] =>
-  results.map((r) => ({ at: at(second), kind: 'probe', message: `${r.probe}: ${r.ok ? 'ok' : 'FAIL'} in ${second} ms`, data: r }));
+  results.map((r) => ({
+    at: at(second),
+    kind: 'probe',
+    message: `${r.probe}: ${r.ok ? 'ok' : 'FAIL'} in ${second} ms`,
+    data: r,
+  }));
 const OUTAGE = [
   result('legacy_generate', 503, false),
   result('v3_generate', 503, false),
@@ -24,13 +41,21 @@ const OUTAGE = [
   result('status_page', 200, true, { extractedField: 'major' }),
   result('download', null, false, { source: 'self', detail: 'skipped: no image URL' }),
 ];
-const BLOCKED = [result('legacy_generate', null, false, { source: 'self', blocker: 'secret unreadable' }), result('status_page', 200, true, { extractedField: 'none' })];
+const BLOCKED = [
+  result('legacy_generate', null, false, { source: 'self', blocker: 'secret unreadable' }),
+  result('status_page', 200, true, { extractedField: 'none' }),
+];
 
 describe('the timeline for people', () => {
   it('summarises a probe round in one row: failures first, then what was read, what passed, what did not run', () => {
     const rows = digestTimeline(triageRound(1, OUTAGE));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'probe', probes: true, count: 1, text: 'Probes: legacy_generate, v3_generate: HTTP 503 · status_page: major · dns: ok · download: not run' });
+    expect(rows[0]).toMatchObject({
+      kind: 'probe',
+      probes: true,
+      count: 1,
+      text: 'Probes: legacy_generate, v3_generate: HTTP 503 · status_page: major · dns: ok · download: not run',
+    });
     expect(rows[0]!.entries).toHaveLength(OUTAGE.length);
   });
 
@@ -58,8 +83,18 @@ describe('the timeline for people', () => {
 
   it('reads confirmations and real checks with their verdict, without the counters that differ each round', () => {
     const confirmation = (round: number, second: number) =>
-      OUTAGE.slice(0, 2).map((r): TimelineEntry => ({ at: at(second), kind: 'probe', message: `confirmation ${round}: ${r.probe}: FAIL HTTP 503`, data: r }));
-    const realCheck = (poll: number, second: number, verdict: string, results: ProbeResult[]): TimelineEntry => ({ at: at(second), kind: 'probe', message: `real check ${poll}: ${verdict} (cited)`, data: { results } });
+      OUTAGE.slice(0, 2).map((r): TimelineEntry => ({
+        at: at(second),
+        kind: 'probe',
+        message: `confirmation ${round}: ${r.probe}: FAIL HTTP 503`,
+        data: r,
+      }));
+    const realCheck = (poll: number, second: number, verdict: string, results: ProbeResult[]): TimelineEntry => ({
+      at: at(second),
+      kind: 'probe',
+      message: `real check ${poll}: ${verdict} (cited)`,
+      data: { results },
+    });
     const rows = digestTimeline([
       ...confirmation(1, 1),
       ...confirmation(2, 2),
@@ -80,17 +115,27 @@ describe('the timeline for people', () => {
       { at: at(1), kind: 'probe', message: 'monitor poll 3 (status_page): still failing HTTP 200 indicator=major' },
       { at: at(4), kind: 'probe', message: 'monitor poll 4 (status_page): still failing HTTP 200 indicator=major' },
     ]);
-    expect(rows.map((r) => [r.text, r.count])).toEqual([['monitor poll (status_page): still failing HTTP 200 indicator=major', 2]]);
+    expect(rows.map((r) => [r.text, r.count])).toEqual([
+      ['monitor poll (status_page): still failing HTTP 200 indicator=major', 2],
+    ]);
   });
 
   it('for any timeline: every entry in exactly one row, in order; no two neighbouring rows say the same; other entries keep their words', () => {
     const kinds = ['state', 'note', 'notification', 'approved'] as const;
-    const other = fc.record({ kind: fc.constantFrom(...kinds), message: fc.constantFrom('a', 'b', 'status update sent') });
+    const other = fc.record({
+      kind: fc.constantFrom(...kinds),
+      message: fc.constantFrom('a', 'b', 'status update sent'),
+    });
     const round = fc.subarray(OUTAGE.concat(BLOCKED), { minLength: 1 });
-    const piece = fc.oneof(other.map((o) => ({ other: o })), round.map((r) => ({ round: r })));
+    const piece = fc.oneof(
+      other.map((o) => ({ other: o })),
+      round.map((r) => ({ round: r })),
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
-        const timeline = pieces.flatMap((p, i): TimelineEntry[] => ('round' in p ? triageRound(i, p.round) : [{ at: at(i), ...p.other }]));
+        const timeline = pieces.flatMap((p, i): TimelineEntry[] =>
+          'round' in p ? triageRound(i, p.round) : [{ at: at(i), ...p.other }],
+        );
         const rows = digestTimeline(timeline);
         expect(rows.flatMap((r) => r.entries)).toEqual(timeline);
         for (const [i, row] of rows.entries()) {
@@ -141,6 +186,14 @@ describe('excerpts of long bodies', () => {
 
 describe('durations as people say them', () => {
   it('keeps seconds while they matter', () => {
-    expect([0, 14_400, 65_000, 3_600_000, 3_660_000, 90_000_000, 200_000_000].map(humanDuration)).toEqual(['0 s', '14 s', '1 min 5 s', '1 h', '1 h 1 min', '25 h', '2 d 7 h']);
+    expect([0, 14_400, 65_000, 3_600_000, 3_660_000, 90_000_000, 200_000_000].map(humanDuration)).toEqual([
+      '0 s',
+      '14 s',
+      '1 min 5 s',
+      '1 h',
+      '1 h 1 min',
+      '25 h',
+      '2 d 7 h',
+    ]);
   });
 });

@@ -15,7 +15,8 @@ describe('followers of a bounded timeline', () => {
 
   it('read entries without a sequence number (older incidents) by position', () => {
     const seen = { count: 0, lastSeq: 0 };
-    const old = (...messages: string[]): Array<{ message: string; seq?: number }> => messages.map((message) => ({ message }));
+    const old = (...messages: string[]): Array<{ message: string; seq?: number }> =>
+      messages.map((message) => ({ message }));
     expect(unseenEntries(old('a', 'b'), seen)).toHaveLength(2);
     expect(unseenEntries(old('a', 'b', 'c'), seen)).toEqual([{ message: 'c' }]);
   });

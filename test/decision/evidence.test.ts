@@ -44,28 +44,56 @@ describe('decision table: evidence quality', () => {
   });
 
   it('a red status page corroborates an outage (high confidence) and raises a partial outage to P1', () => {
-    expect(classifyIdeogram([http(P.legacy, 500), http(P.v3, 500), ok(P.dns), page('major')])).toMatchObject({ cause: 'provider_outage', confidence: 'high' });
+    expect(classifyIdeogram([http(P.legacy, 500), http(P.v3, 500), ok(P.dns), page('major')])).toMatchObject({
+      cause: 'provider_outage',
+      confidence: 'high',
+    });
     const partial = classifyIdeogram([http(P.legacy, 500), ok(P.v3), ok(P.dns), page('major')]);
     expect(partial).toMatchObject({ cause: 'partial_outage', severity: 'P1' });
-    expect(classifyIdeogram([http(P.legacy, 500), ok(P.v3), ok(P.dns), page('none')])).toMatchObject({ cause: 'partial_outage', severity: 'P2' });
+    expect(classifyIdeogram([http(P.legacy, 500), ok(P.v3), ok(P.dns), page('none')])).toMatchObject({
+      cause: 'partial_outage',
+      severity: 'P2',
+    });
   });
 
   it('a failing DNS probe does not make it a DNS incident when the API answered over HTTP', () => {
-    const d = classifyIdeogram([http(P.legacy, 500), http(P.v3, 500), ok(P.dns, { ok: false, errorKind: 'dns' }), page('major')]);
+    const d = classifyIdeogram([
+      http(P.legacy, 500),
+      http(P.v3, 500),
+      ok(P.dns, { ok: false, errorKind: 'dns' }),
+      page('major'),
+    ]);
     expect(d.cause).toBe('provider_outage');
     expect(d.corroboration!.join(' ')).toMatch(/DNS is not what fails/);
-    const dns = classifyIdeogram([ok(P.legacy, { ok: false, httpStatus: null, errorKind: 'timeout' }), ok(P.dns, { ok: false, errorKind: 'dns' })]);
+    const dns = classifyIdeogram([
+      ok(P.legacy, { ok: false, httpStatus: null, errorKind: 'timeout' }),
+      ok(P.dns, { ok: false, errorKind: 'dns' }),
+    ]);
     expect(dns.cause).toBe('network_dns');
   });
 
   it('a 200 with a broken body on every endpoint is an outage; on one endpoint a partial outage', () => {
-    const bad = (probe: string) => ok(probe, { ok: false, httpStatus: 200, errorKind: 'bad_body', detail: 'HTTP 200 with HTML page instead of JSON' });
+    const bad = (probe: string) =>
+      ok(probe, {
+        ok: false,
+        httpStatus: 200,
+        errorKind: 'bad_body',
+        detail: 'HTTP 200 with HTML page instead of JSON',
+      });
     expect(classifyIdeogram([bad(P.legacy), bad(P.v3), ok(P.dns)]).cause).toBe('provider_outage');
     expect(classifyIdeogram([bad(P.legacy), ok(P.v3), ok(P.dns)]).cause).toBe('partial_outage');
   });
 
   it('results recorded before the source field existed still count as provider evidence', () => {
-    const legacy = (probe: string, status: number): ProbeResult => ({ probe, ok: false, httpStatus: status, errorKind: null, latencyMs: 5, detail: '', billed: true });
+    const legacy = (probe: string, status: number): ProbeResult => ({
+      probe,
+      ok: false,
+      httpStatus: status,
+      errorKind: null,
+      latencyMs: 5,
+      detail: '',
+      billed: true,
+    });
     expect(classifyIdeogram([legacy(P.legacy, 401), legacy(P.v3, 401)]).cause).toBe('auth_failure');
   });
 });

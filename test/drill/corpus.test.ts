@@ -29,7 +29,8 @@ const CORPUS: Array<[string, Expectation]> = [
 ];
 
 const fallbackOn = (json: DrillJson) => json.mutations.filter((m) => /^enable-fallback(-\d+)?$/.test(m.step));
-const relapses = (json: DrillJson) => json.timeline.filter((e) => e.kind === 'escalation' && e.message.startsWith('genuine relapse')).length;
+const relapses = (json: DrillJson) =>
+  json.timeline.filter((e) => e.kind === 'escalation' && e.message.startsWith('genuine relapse')).length;
 
 describe('scenario corpus: messy outages as drills (real processes, simulator, record-only target)', () => {
   it.each(CORPUS)('%s', async (name, expected) => {
@@ -43,7 +44,10 @@ describe('scenario corpus: messy outages as drills (real processes, simulator, r
     // Every change reverted, or deliberately kept with a reason; restarts are not state to restore.
     const changes = json!.mutations.filter((m) => !m.change.startsWith('restartedAt'));
     expect(changes.length > 0).toBe(expected.mutates);
-    for (const m of changes) expect(m.revertedAt !== null || (m.keptBecause ?? '').length > 0, `${m.step} neither reverted nor kept`).toBe(true);
+    for (const m of changes)
+      expect(m.revertedAt !== null || (m.keptBecause ?? '').length > 0, `${m.step} neither reverted nor kept`).toBe(
+        true,
+      );
 
     // No more fallback flips than genuine relapses: on once, and once more per confirmed relapse.
     expect(fallbackOn(json!).length).toBeLessThanOrEqual(1 + relapses(json!));
@@ -52,7 +56,9 @@ describe('scenario corpus: messy outages as drills (real processes, simulator, r
     const offAt = json!.timeline.findIndex((e) => e.kind === 'reverted' && e.message.includes('IDEOGRAM_FALLBACK'));
     if (offAt >= 0) {
       const before = json!.timeline.slice(0, offAt).filter((e) => e.message.startsWith('real check'));
-      expect(before.at(-1)?.message ?? '', 'the last real check before fallback-off').toMatch(/healthy 3\/3|healthy [4-9]/);
+      expect(before.at(-1)?.message ?? '', 'the last real check before fallback-off').toMatch(
+        /healthy 3\/3|healthy [4-9]/,
+      );
     }
   });
 
@@ -69,7 +75,7 @@ describe('scenario corpus: messy outages as drills (real processes, simulator, r
     expect(json!.timeline.some((e) => e.message.startsWith('Not sustained as rate_limited'))).toBe(true);
   });
 
-  it('a provider answering in 36-45 s (over production\'s 30 s P95, under 50 s) is degraded_performance, P2, as in production', async () => {
+  it("a provider answering in 36-45 s (over production's 30 s P95, under 50 s) is degraded_performance, P2, as in production", async () => {
     const { code, json, stderr } = await runDrillCli(['--scenario-file', scenario('slower-than-production-threshold')]);
     expect(code, stderr.slice(-2_000)).toBe(0);
     expect(json).toMatchObject({ cause: 'degraded_performance', severity: 'P2', mutations: [] });

@@ -3,7 +3,8 @@ import { runDrillCli } from '../support/drill.ts';
 
 /** The second runbook, end to end: `runbook drill --runbook openai <scenario> --auto-approve` as a real process. */
 describe('runbook drill --runbook openai (real processes)', () => {
-  const drill = (scenario: string) => runDrillCli(['--runbook', 'openai', scenario], { OPENAI_API_KEY: 'sk-drill-test' });
+  const drill = (scenario: string) =>
+    runDrillCli(['--runbook', 'openai', scenario], { OPENAI_API_KEY: 'sk-drill-test' });
 
   it('outage-500: fallback on while every endpoint fails, off once real calls succeed', async () => {
     const { code, json, stderr } = await drill('outage-500');
@@ -11,11 +12,14 @@ describe('runbook drill --runbook openai (real processes)', () => {
     expect(json).toMatchObject({ cause: 'provider_outage', severity: 'P1', state: 'resolved' });
     expect(json!.approvals.map((a) => a.stepId)).toEqual(['enable-fallback', 'restore-enable-fallback']);
     const fallback = json!.mutations.find((m) => m.step === 'enable-fallback')!;
-    expect(fallback).toMatchObject({ change: 'OPENAI_FALLBACK=true', kubectl: 'kubectl set env deployment/openai-service OPENAI_FALLBACK=true -n default' });
+    expect(fallback).toMatchObject({
+      change: 'OPENAI_FALLBACK=true',
+      kubectl: 'kubectl set env deployment/openai-service OPENAI_FALLBACK=true -n default',
+    });
     expect(fallback.revertedAt).not.toBeNull();
   });
 
-  it('auth-401: a new key (Authorization: Bearer) goes into the runbook\'s secret and stays', async () => {
+  it("auth-401: a new key (Authorization: Bearer) goes into the runbook's secret and stays", async () => {
     const { code, json, stderr } = await drill('auth-401');
     expect(code, stderr).toBe(0);
     expect(json).toMatchObject({ cause: 'auth_failure', state: 'resolved' });

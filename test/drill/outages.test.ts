@@ -15,7 +15,9 @@ afterAll(() => receiver.close());
 
 describe('runbook drill: outages and mutations (real processes)', () => {
   it('outage-500: a whole game day, JSON on stdout only, postmortem with the real timeline, webhook sequence in order', async () => {
-    const { code, json, stdout } = await runDrillCli(['outage-500'], { RUNBOOK_WEBHOOK_URL: receiver.url('/hooks/T000/secret-path') });
+    const { code, json, stdout } = await runDrillCli(['outage-500'], {
+      RUNBOOK_WEBHOOK_URL: receiver.url('/hooks/T000/secret-path'),
+    });
     expect(code).toBe(0);
     expect(stdout.trim().startsWith('{')).toBe(true);
     expect(json).toMatchObject({ scenario: 'outage-500', cause: 'provider_outage', severity: 'P1', state: 'resolved' });
@@ -23,10 +25,15 @@ describe('runbook drill: outages and mutations (real processes)', () => {
       ['enable-fallback', 'drill-auto'],
       ['disable-fallback', 'drill-auto'],
     ]);
-    expect(json!.mutations[0]).toMatchObject({ step: 'enable-fallback', change: 'IDEOGRAM_FALLBACK=true', kubectl: 'kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n default' });
+    expect(json!.mutations[0]).toMatchObject({
+      step: 'enable-fallback',
+      change: 'IDEOGRAM_FALLBACK=true',
+      kubectl: 'kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n default',
+    });
     expect(json!.mutations[0]!.revertedAt).not.toBeNull();
     const postmortem = await readFile(json!.postmortemPath, 'utf8');
-    for (const entry of json!.timeline.filter((e) => e.kind === 'mutation' || e.kind === 'reverted')) expect(postmortem).toContain(entry.message);
+    for (const entry of json!.timeline.filter((e) => e.kind === 'mutation' || e.kind === 'reverted'))
+      expect(postmortem).toContain(entry.message);
 
     const statuses = receiver.delivered().map((r) => (r.json as { status: string }).status);
     expect(statuses[0]).toBe('INVESTIGATING');
@@ -34,16 +41,23 @@ describe('runbook drill: outages and mutations (real processes)', () => {
     expect(statuses).toContain('MITIGATED');
     expect(statuses.indexOf('MITIGATED')).toBeLessThan(statuses.lastIndexOf('RESOLVED'));
     expect(statuses.slice(statuses.indexOf('MITIGATED')).includes('INVESTIGATING')).toBe(false);
-    expect(receiver.delivered().every((r) => (r.json as { incidentId: string }).incidentId === json!.incidentId)).toBe(true);
+    expect(receiver.delivered().every((r) => (r.json as { incidentId: string }).incidentId === json!.incidentId)).toBe(
+      true,
+    );
 
     // The audit trail of the drill, read back from history.
     const audit = await runCli(['audit', json!.incidentId, '--json'], { env: { TEMPORAL_ADDRESS: temporalAddress() } });
     const entries = JSON.parse(audit.stdout) as Array<{ kind: string; who: string | null; what: string }>;
-    expect(entries.filter((e) => e.kind === 'signal' && e.what.startsWith('approved')).map((e) => e.who)).toEqual(['drill-auto', 'drill-auto']);
+    expect(entries.filter((e) => e.kind === 'signal' && e.what.startsWith('approved')).map((e) => e.who)).toEqual([
+      'drill-auto',
+      'drill-auto',
+    ]);
     expect(entries.some((e) => e.kind === 'mutation' && e.what.includes('IDEOGRAM_FALLBACK=true'))).toBe(true);
     expect(entries.some((e) => e.kind === 'revert' && e.what.includes('enable-fallback'))).toBe(true);
     // The confirmation rounds ran inside the triage's activity: the audit still lists each round's probes.
-    const confirmations = json!.timeline.filter((e) => e.kind === 'probe' && e.message.startsWith('confirmation ')).length;
+    const confirmations = json!.timeline.filter(
+      (e) => e.kind === 'probe' && e.message.startsWith('confirmation '),
+    ).length;
     expect(confirmations).toBeGreaterThan(0);
     expect(entries.filter((e) => e.kind === 'probe' && e.what.startsWith('confirmation ')).length).toBe(confirmations);
   });

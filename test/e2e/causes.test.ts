@@ -26,13 +26,18 @@ async function finish(handle: IncidentHandle): Promise<IncidentResult> {
   exported.push(...runs);
   if (result.cause) await maybeRecordHistory(result.cause, runs[0]!);
   // Every cause ends with the seed's postmortem, written to disk as well as returned.
-  expect(result.postmortem).toMatch(/^## Incident: Ideogram Integration — .+\n\n- \*\*Date:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC\n- \*\*Duration:\*\* \d+ (s|min|h)\b.*\n- \*\*Severity:\*\* P[1-4]\n/);
-  for (const heading of ['### Summary', '### Timeline', '### Root Cause', '### Action Items']) expect(result.postmortem).toContain(heading);
+  expect(result.postmortem).toMatch(
+    /^## Incident: Ideogram Integration — .+\n\n- \*\*Date:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC\n- \*\*Duration:\*\* \d+ (s|min|h)\b.*\n- \*\*Severity:\*\* P[1-4]\n/,
+  );
+  for (const heading of ['### Summary', '### Timeline', '### Root Cause', '### Action Items'])
+    expect(result.postmortem).toContain(heading);
   expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered\n- \d\d:\d\d - Triage started/);
   expect(result.postmortem).toMatch(/\n- \*\*(Fix|Prevention):\*\* /);
   expect(result.postmortem).not.toContain('[ ]');
   // A fix ends "Resolved"; a false alarm or a prompt problem ends "Closed" (nothing was resolved).
-  expect(result.postmortem).toMatch(result.state === 'closed' ? /\n- \d\d:\d\d - Closed: / : /\n- \d\d:\d\d - Resolved: /);
+  expect(result.postmortem).toMatch(
+    result.state === 'closed' ? /\n- \d\d:\d\d - Closed: / : /\n- \d\d:\d\d - Resolved: /,
+  );
   expect(await readFile(result.postmortemPath!, 'utf8')).toBe(result.postmortem);
   return result;
 }
@@ -67,7 +72,9 @@ describe('every cause, end to end on the dev server against the simulator and th
       { container: 'worker', previous: { name: 'IDEOGRAM_CONCURRENCY', value: '8' } },
     ]);
     expect(reduce.revertedAt).toBeDefined();
-    expect(deployment().containers.every((c) => c.env.find((e) => e.name === 'IDEOGRAM_CONCURRENCY')?.value === '8')).toBe(true);
+    expect(
+      deployment().containers.every((c) => c.env.find((e) => e.name === 'IDEOGRAM_CONCURRENCY')?.value === '8'),
+    ).toBe(true);
     expect(result.approvals.map((a) => a.stepId)).toEqual(['reduce-concurrency', 'restore-concurrency']);
   });
 
@@ -112,14 +119,26 @@ describe('every cause, end to end on the dev server against the simulator and th
     h.sim.setScenario('healthy');
     n += 1;
     const input = h.input();
-    const handle = await h.start({ service: { ...input.service, baseUrl: `http://${h.sim.unresolvableHost}:${new URL(h.sim.baseUrl).port}`, apiHost: h.sim.unresolvableHost } }, `${h.taskQueue}-dns-${n}`);
+    const handle = await h.start(
+      {
+        service: {
+          ...input.service,
+          baseUrl: `http://${h.sim.unresolvableHost}:${new URL(h.sim.baseUrl).port}`,
+          apiHost: h.sim.unresolvableHost,
+        },
+      },
+      `${h.taskQueue}-dns-${n}`,
+    );
     const result = await finish(handle);
     expect(result).toMatchObject({ state: 'resolved', cause: 'network_dns', severity: 'P1' });
     expect(result.approvals.map((a) => a.stepId)).toEqual(['confirm-network-fixed']);
   });
 
   it('quality_regression: reported by a human, checked, confirmed', async () => {
-    const result = await runScenario('healthy', { suspectedCause: 'quality_regression', symptom: 'images look washed out' });
+    const result = await runScenario('healthy', {
+      suspectedCause: 'quality_regression',
+      symptom: 'images look washed out',
+    });
     expect(result).toMatchObject({ state: 'resolved', cause: 'quality_regression', severity: 'P3' });
     expect(result.timeline.some((e) => e.message.includes('magic_prompt'))).toBe(true);
   });

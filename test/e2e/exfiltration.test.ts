@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { INCIDENT_WORKFLOW_TYPE, provideSecretRefSignal, statusQuery, type IncidentResult, type IncidentStart } from '../../src/contract/index.ts';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  provideSecretRefSignal,
+  statusQuery,
+  type IncidentResult,
+  type IncidentStart,
+} from '../../src/contract/index.ts';
 import { runCli } from '../support/cli.ts';
 import { API_KEY_ENV, cliEnvironment, startHarness, type Harness } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
@@ -42,10 +48,19 @@ describe("the worker's credentials go only where its own catalog says", () => {
     ];
     for (const [i, args] of attempts.entries()) {
       const error = await h.client.workflow
-        .execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: h.taskQueue, workflowId: `${h.taskQueue}-exfil-${i}`, args: [args as IncidentStart] })
-        .then(() => null, (err: unknown) => err);
+        .execute<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+          taskQueue: h.taskQueue,
+          workflowId: `${h.taskQueue}-exfil-${i}`,
+          args: [args as IncidentStart],
+        })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
       expect(error, JSON.stringify(args).slice(0, 120)).toBeInstanceOf(WorkflowFailedError);
-      expect(((error as WorkflowFailedError).cause as { type?: string }).type).toMatch(/^(InvalidIncidentInput|UnknownService)$/);
+      expect(((error as WorkflowFailedError).cause as { type?: string }).type).toMatch(
+        /^(InvalidIncidentInput|UnknownService)$/,
+      );
     }
     expect(received).toEqual([]);
   });
@@ -60,12 +75,30 @@ describe("the worker's credentials go only where its own catalog says", () => {
 
   it('a secret reference a human hands over is used only if the catalog allows it: the service-account token is refused', async () => {
     const handle = await h.start({}, `${h.taskQueue}-refs`);
-    await h.waitFor(handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'the new key request');
-    await handle.signal(provideSecretRefSignal, { by: 'bob', stepId: 'new-key-reference', ref: { kind: 'file', path: '/var/run/secrets/kubernetes.io/serviceaccount/token' } });
-    const refused = await h.waitFor(handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'still waiting');
+    await h.waitFor(
+      handle,
+      (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
+      'the new key request',
+    );
+    await handle.signal(provideSecretRefSignal, {
+      by: 'bob',
+      stepId: 'new-key-reference',
+      ref: { kind: 'file', path: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+    });
+    const refused = await h.waitFor(
+      handle,
+      (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
+      'still waiting',
+    );
     expect(refused.mutations).toEqual([]);
     const result: IncidentResult = await h.approveWhenAsked(handle);
-    expect(result.timeline.some((e) => e.message.startsWith('Refused the reference from bob (file:/var/run/secrets/kubernetes.io/serviceaccount/token)'))).toBe(true);
+    expect(
+      result.timeline.some((e) =>
+        e.message.startsWith(
+          'Refused the reference from bob (file:/var/run/secrets/kubernetes.io/serviceaccount/token)',
+        ),
+      ),
+    ).toBe(true);
     const applied = result.mutations.find((m) => m.step === 'apply-new-key')!;
     expect(applied.op).toMatchObject({ kind: 'apply-secret', ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
     expect((await handle.query(statusQuery).catch(() => null))?.state ?? result.state).toBe('resolved');

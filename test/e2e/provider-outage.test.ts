@@ -31,7 +31,9 @@ describe('provider outage, end to end (dev server, simulator, record-only target
       ['restart-for-fallback', 'restartedAt', false],
       ['restart-after-fallback-1', 'restartedAt', false],
     ]);
-    expect(result.mutations[0]!.kubectl).toBe('kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n payments');
+    expect(result.mutations[0]!.kubectl).toBe(
+      'kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n payments',
+    );
     expect(result.mutations[0]!.previous).toEqual([
       { container: 'api', previous: null },
       { container: 'worker', previous: null },
@@ -44,7 +46,16 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     const kinds = result.timeline.map((e) => e.kind);
     expect(kinds.filter((k) => k === 'probe').length).toBeGreaterThanOrEqual(6);
     const states = result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
-    expect(states).toEqual(['investigating', 'awaiting_approval', 'mitigating', 'mitigated', 'monitoring', 'awaiting_approval', 'reverting', 'resolved']);
+    expect(states).toEqual([
+      'investigating',
+      'awaiting_approval',
+      'mitigating',
+      'mitigated',
+      'monitoring',
+      'awaiting_approval',
+      'reverting',
+      'resolved',
+    ]);
     const monitorPolls = result.timeline.filter((e) => e.message.startsWith('real check'));
     expect(monitorPolls.some((e) => e.message.includes('still failing'))).toBe(true);
     expect(monitorPolls.at(-1)!.message).toContain('healthy 3/3');
@@ -65,6 +76,8 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     const notifications = await h.notifications();
     expect(notifications.map((n) => n.status)).toContain('MITIGATED');
     expect(notifications.at(-1)).toMatchObject({ status: 'RESOLVED', kind: 'status' });
-    expect(notifications.find((n) => n.kind === 'approval_request')!.text).toContain(`runbook approve ${handle.workflowId} enable-fallback --by <your-name>`);
+    expect(notifications.find((n) => n.kind === 'approval_request')!.text).toContain(
+      `runbook approve ${handle.workflowId} enable-fallback --by <your-name>`,
+    );
   });
 });

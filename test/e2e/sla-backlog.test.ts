@@ -14,11 +14,16 @@ const BACKLOG_MS = 1_500;
 
 /** Workflow time is the workflow task's start time in milliseconds, as the SDK truncates it. */
 const ms = (t: Timestamp | null | undefined) => Number(t!.seconds) * 1000 + Math.floor((t!.nanos ?? 0) / 1e6);
-const durationMs = (d: Duration | null | undefined) => Number(d!.seconds ?? 0) * 1000 + Math.floor((d!.nanos ?? 0) / 1e6);
+const durationMs = (d: Duration | null | undefined) =>
+  Number(d!.seconds ?? 0) * 1000 + Math.floor((d!.nanos ?? 0) / 1e6);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ scenario: 'outage-503', deferWorker: true, timings: { slaMs: { ...DRILL_TIMINGS.slaMs, P1: SLA_P1_MS } } });
+  h = await startHarness({
+    scenario: 'outage-503',
+    deferWorker: true,
+    timings: { slaMs: { ...DRILL_TIMINGS.slaMs, P1: SLA_P1_MS } },
+  });
 });
 afterAll(() => h.close());
 
@@ -32,7 +37,10 @@ describe('the SLA clock under a backlog (dev server, no worker at first)', () =>
     const deadline = Date.now() + 30_000;
     for (;;) {
       const events = (await handle.fetchHistory()).events ?? [];
-      expect(events.some((e) => e.workflowTaskStartedEventAttributes), 'a workflow task started without a worker').toBe(false);
+      expect(
+        events.some((e) => e.workflowTaskStartedEventAttributes),
+        'a workflow task started without a worker',
+      ).toBe(false);
       if (Date.now() >= opened + BACKLOG_MS) break;
       if (Date.now() > deadline) throw new Error('the backlog never reached its length');
       await new Promise((r) => setTimeout(r, 50));
@@ -54,7 +62,8 @@ describe('the SLA clock under a backlog (dev server, no worker at first)', () =>
     let taskTime = 0;
     for (const e of events) {
       if (e.workflowTaskStartedEventAttributes) taskTime = ms(e.eventTime);
-      if (e.timerStartedEventAttributes) fireTimes.push(taskTime + durationMs(e.timerStartedEventAttributes.startToFireTimeout));
+      if (e.timerStartedEventAttributes)
+        fireTimes.push(taskTime + durationMs(e.timerStartedEventAttributes.startToFireTimeout));
     }
     expect(fireTimes).toContain(opened + SLA_P1_MS);
     expect(fireTimes).not.toContain(firstRun + SLA_P1_MS);

@@ -17,7 +17,18 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/index
 import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 import { connectTestClient, uniqueTaskQueue } from '../support/temporal.ts';
-import { expireInFlight, killAllWorkers, pending, pendingActivities, readJsonl, sigkill, startWorker, until, waitForStatus, type LoggedWrite } from './support/chaos.ts';
+import {
+  expireInFlight,
+  killAllWorkers,
+  pending,
+  pendingActivities,
+  readJsonl,
+  sigkill,
+  startWorker,
+  until,
+  waitForStatus,
+  type LoggedWrite,
+} from './support/chaos.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const API_KEY_ENV = 'KILL_TEST_IDEOGRAM_API_KEY';
@@ -73,7 +84,9 @@ describe('SIGKILL of the worker process during triage', () => {
     });
 
     // The moment: a generate request reached the provider and is not answered yet.
-    const inFlight = await until('a generate probe in flight', async () => sim.requests().find((r) => (r.endpoint === 'legacy' || r.endpoint === 'v3') && r.respondedAt === null));
+    const inFlight = await until('a generate probe in flight', async () =>
+      sim.requests().find((r) => (r.endpoint === 'legacy' || r.endpoint === 'v3') && r.respondedAt === null),
+    );
     expect(inFlight.phase).toBe('slow-outage');
     // The triage and its confirmation rounds are one activity (judgeRounds).
     const probes = (await pendingActivities(handle)).filter((a) => a.activityType === 'judgeRounds');
@@ -83,20 +96,38 @@ describe('SIGKILL of the worker process during triage', () => {
     const second = await startWorker({ dir, taskQueue, bundlePath, env });
     expect((await expireInFlight(client, handle, ['judgeRounds'])).length).toBeGreaterThan(0);
 
-    const decided = await waitForStatus(handle, pending('enable-fallback'), 'the decision and its fallback approval request');
+    const decided = await waitForStatus(
+      handle,
+      pending('enable-fallback'),
+      'the decision and its fallback approval request',
+    );
     expect(decided).toMatchObject({ cause: 'provider_outage', severity: 'P1', blocker: null });
     // The probes that decided it ran again, on the new worker, after the kill.
-    const retried = sim.requests().filter((r) => (r.endpoint === 'legacy' || r.endpoint === 'v3') && r.arrivedAt > killedAt);
+    const retried = sim
+      .requests()
+      .filter((r) => (r.endpoint === 'legacy' || r.endpoint === 'v3') && r.arrivedAt > killedAt);
     expect(retried.length).toBeGreaterThanOrEqual(2);
     const history = await handle.fetchHistory();
-    const probeStarts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    const probeStarts = (history.events ?? []).filter(
+      (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+    );
     expect(probeStarts.length).toBeGreaterThan(0);
-    expect(probeStarts.every((e) => e.activityTaskStartedEventAttributes!.identity!.startsWith(`${second.pid}@`))).toBe(true);
+    expect(probeStarts.every((e) => e.activityTaskStartedEventAttributes!.identity!.startsWith(`${second.pid}@`))).toBe(
+      true,
+    );
 
     await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
     await waitForStatus(handle, (s) => s.state === 'monitoring', 'monitoring with fallback on');
     // Recovered, and fast again (at latencyScale 1 a healthy generate call would take 6–12 s).
-    sim.setScenario([{ name: 'recovered', legacy: { latencyMs: 0 }, v3: { latencyMs: 0 }, statusPage: { latencyMs: 0 }, images: { latencyMs: 0 } }]);
+    sim.setScenario([
+      {
+        name: 'recovered',
+        legacy: { latencyMs: 0 },
+        v3: { latencyMs: 0 },
+        statusPage: { latencyMs: 0 },
+        images: { latencyMs: 0 },
+      },
+    ]);
     await waitForStatus(handle, pending('disable-fallback'), 'the disable-fallback approval request');
     await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
     const result = await handle.result();
@@ -112,7 +143,12 @@ describe('SIGKILL of the worker process during triage', () => {
     // Each change went out once, from the new worker: the fallback and its owner record in one
     // guarded write, the restart, the fallback removed with its owner record, the last restart.
     expect(writes.map((w) => [w.method, w.activity, w.pid, w.edit?.env])).toEqual([
-      ['updateDeployment', 'applyMutation', second.pid, [{ container: 'api', name: 'IDEOGRAM_FALLBACK', env: { name: 'IDEOGRAM_FALLBACK', value: 'true' } }]],
+      [
+        'updateDeployment',
+        'applyMutation',
+        second.pid,
+        [{ container: 'api', name: 'IDEOGRAM_FALLBACK', env: { name: 'IDEOGRAM_FALLBACK', value: 'true' } }],
+      ],
       ['restart', 'applyMutation', second.pid, undefined],
       ['updateDeployment', 'revertMutation', second.pid, [{ container: 'api', name: 'IDEOGRAM_FALLBACK', env: null }]],
       ['restart', 'applyMutation', second.pid, undefined],

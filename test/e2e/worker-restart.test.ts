@@ -5,12 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  approveSignal,
-  INCIDENT_WORKFLOW_TYPE,
-  statusQuery,
-  type IncidentStatus,
-} from '../../src/contract/index.ts';
+import { approveSignal, INCIDENT_WORKFLOW_TYPE, statusQuery, type IncidentStatus } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { waitForQuiet } from './support/chaos.ts';
 import { DRILL_TIMINGS, sharedBundle } from '../support/incident-harness.ts';
@@ -24,7 +19,14 @@ const WORKER_SCRIPT = fileURLToPath(new URL('./support/worker-process.ts', impor
 /** Unique per run: only the worker process knows it; the histories are searched for it. */
 const API_KEY = `sk-restart-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 
-const OUTAGE = [{ name: 'outage', legacy: { status: 503, body: { error: 'Service Unavailable' } }, v3: { status: 503, body: { error: 'Service Unavailable' } }, statusPage: { indicator: 'major' as const } }];
+const OUTAGE = [
+  {
+    name: 'outage',
+    legacy: { status: 503, body: { error: 'Service Unavailable' } },
+    v3: { status: 503, body: { error: 'Service Unavailable' } },
+    statusPage: { indicator: 'major' as const },
+  },
+];
 
 let dir: string;
 let sim: RunningSimulator;
@@ -60,7 +62,12 @@ async function startWorker(): Promise<ChildProcess> {
       TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE: bundlePath,
       RESTART_TEST_API_KEY: API_KEY,
-      WORKER_CATALOG: catalogFor({ trigger: 'drill', reporter: 'alice', service: simulatorService(sim, 'RESTART_TEST_API_KEY'), policy: { timeoutMs: 600_000 } }).catalogJson,
+      WORKER_CATALOG: catalogFor({
+        trigger: 'drill',
+        reporter: 'alice',
+        service: simulatorService(sim, 'RESTART_TEST_API_KEY'),
+        policy: { timeoutMs: 600_000 },
+      }).catalogJson,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,7 +78,9 @@ async function startWorker(): Promise<ChildProcess> {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('READY')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready: ${stderr.slice(-2000)}`)),
+    );
   });
   return child;
 }
@@ -83,20 +92,28 @@ async function kill(child: ChildProcess): Promise<void> {
   expect(child.signalCode).toBe('SIGKILL');
 }
 
-async function waitFor(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
+async function waitFor(
+  handle: IncidentHandle,
+  predicate: (s: IncidentStatus) => boolean,
+  what: string,
+): Promise<IncidentStatus> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const status = await handle.query(statusQuery).catch(() => null);
     if (status && predicate(status)) return status;
     if (Date.now() > deadline) {
       const history = await handle.fetchHistory();
-      const tail = (history.events ?? []).slice(-8).map((e) => `${String(e.eventType)} ${JSON.stringify(e.activityTaskScheduledEventAttributes?.activityType ?? e.timerStartedEventAttributes?.startToFireTimeout ?? '')}`);
+      const tail = (history.events ?? [])
+        .slice(-8)
+        .map(
+          (e) =>
+            `${String(e.eventType)} ${JSON.stringify(e.activityTaskScheduledEventAttributes?.activityType ?? e.timerStartedEventAttributes?.startToFireTimeout ?? '')}`,
+        );
       throw new Error(`timed out waiting for ${what}; state ${status?.state}; last events:\n${tail.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
 
 const pending = (stepId: string) => (s: IncidentStatus) => s.pendingApprovals.some((a) => a.stepId === stepId);
 
@@ -141,12 +158,19 @@ describe('SIGKILL of the worker process (dev server, real activities, simulator,
       ['restart-for-fallback', true],
       ['restart-after-fallback-1', true],
     ]);
-    const applied = (await readFile(join(dir, 'apply.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { mutationId: string; pid: number });
+    const applied = (await readFile(join(dir, 'apply.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { mutationId: string; pid: number });
     expect(applied.map((a) => a.mutationId)).toEqual(result.mutations.map((m) => m.id));
     expect(new Set(applied.map((a) => a.pid)).size).toBe(2);
 
-    const cluster = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as { deployments: Record<string, { containers: Array<{ env: Array<{ name: string; value: string }> }> }> };
-    expect(cluster.deployments['payments/ideogram-service']!.containers[0]!.env).toEqual([{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }]);
+    const cluster = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as {
+      deployments: Record<string, { containers: Array<{ env: Array<{ name: string; value: string }> }> }>;
+    };
+    expect(cluster.deployments['payments/ideogram-service']!.containers[0]!.env).toEqual([
+      { name: 'IDEOGRAM_CONCURRENCY', value: '8' },
+    ]);
 
     for (const run of await exportHistories(client, handle)) {
       const text = searchableHistoryText(run.json);

@@ -13,7 +13,13 @@ import { createIncidentWorker } from '../../src/worker/create-worker.ts';
 import { currentVersion, makeCurrentVersion } from '../../src/worker/current-version.ts';
 import { deploymentNameOf } from '../../src/worker/deployment.ts';
 import { finishSignal, stepUpdate, type Step, type versionedWorkflow } from '../fixtures/workflows/versioned.ts';
-import { connectTestClient, connectWorkerConnection, temporalAddress, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
+import {
+  connectTestClient,
+  connectWorkerConnection,
+  temporalAddress,
+  temporalNamespace,
+  uniqueTaskQueue,
+} from '../support/temporal.ts';
 
 const { VersioningBehavior } = proto.temporal.api.enums.v1;
 const WORKFLOWS = fileURLToPath(new URL('../fixtures/workflows/versioned.ts', import.meta.url));
@@ -59,7 +65,9 @@ async function startWorker(version: WorkerDeploymentVersion, name: string): Prom
   return worker;
 }
 
-async function versioningOf(handle: WorkflowHandle): Promise<{ behavior: number | null; buildId: string | null; runId: string }> {
+async function versioningOf(
+  handle: WorkflowHandle,
+): Promise<{ behavior: number | null; buildId: string | null; runId: string }> {
   const { raw, runId } = await handle.describe();
   const info = raw.workflowExecutionInfo?.versioningInfo;
   return { behavior: info?.behavior ?? null, buildId: info?.deploymentVersion?.buildId ?? null, runId };
@@ -74,15 +82,31 @@ async function pinnedTo(version: WorkerDeploymentVersion): Promise<string[]> {
 }
 
 /** A step as the worker of build A or B takes it. */
-const on = (build: 'A' | 'B', run: Step['run'] = 'first'): Step => ({ worker: `worker ${build}`, buildId: `build-${build.toLowerCase()}`, run });
+const on = (build: 'A' | 'B', run: Step['run'] = 'first'): Step => ({
+  worker: `worker ${build}`,
+  buildId: `build-${build.toLowerCase()}`,
+  run,
+});
 
 /** The operator's move of a running incident onto another build (docs/upgrades.md), with the project's own CLI. */
 async function moveTo(version: WorkerDeploymentVersion, workflowId: string): Promise<void> {
   const cli = resolveTemporalBinary('cli');
   if (!cli) throw new Error('no temporal CLI: run npm run setup');
   await promisify(execFile)(cli.path, [
-    'workflow', 'update-options', '--address', temporalAddress(), '--namespace', temporalNamespace(), '--workflow-id', workflowId,
-    '--versioning-override-behavior', 'pinned', '--versioning-override-deployment-name', version.deploymentName, '--versioning-override-build-id', version.buildId,
+    'workflow',
+    'update-options',
+    '--address',
+    temporalAddress(),
+    '--namespace',
+    temporalNamespace(),
+    '--workflow-id',
+    workflowId,
+    '--versioning-override-behavior',
+    'pinned',
+    '--versioning-override-deployment-name',
+    version.deploymentName,
+    '--versioning-override-build-id',
+    version.buildId,
   ]);
 }
 
@@ -99,27 +123,55 @@ describe('Worker Versioning on the dev server: an incident finishes on the build
   it('keeps an incident started on build A on A (across continue-as-new) while new incidents start on B once B is current; an operator can move one to B', async () => {
     await startWorker(A, 'worker A');
     expect(await makeCurrentVersion(client, A, { onlyIfNone: true, taskQueue })).toEqual({ outcome: 'made-current' });
-    const first = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-first`, args: [null] });
+    const first = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', {
+      taskQueue,
+      workflowId: `${taskQueue}-first`,
+      args: [null],
+    });
     expect(await first.executeUpdate(stepUpdate)).toEqual(on('A'));
-    expect(await versioningOf(first)).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
+    expect(await versioningOf(first)).toMatchObject({
+      behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
+      buildId: 'build-a',
+    });
     // A second incident on A: the one an operator moves (a patch that must reach running incidents).
-    const moved = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-moved`, args: [null] });
+    const moved = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', {
+      taskQueue,
+      workflowId: `${taskQueue}-moved`,
+      args: [null],
+    });
     expect(await moved.executeUpdate(stepUpdate)).toEqual(on('A'));
     // CLI commands look for a polling worker before they send an update: a versioned one counts.
     expect(await workflowPollers(client, taskQueue)).toBeGreaterThan(0);
 
     // The deploy: build B starts beside A, and a worker not told to take over leaves A current.
     await startWorker(B, 'worker B');
-    expect(await makeCurrentVersion(client, B, { onlyIfNone: true, taskQueue })).toEqual({ outcome: 'left', current: A });
+    expect(await makeCurrentVersion(client, B, { onlyIfNone: true, taskQueue })).toEqual({
+      outcome: 'left',
+      current: A,
+    });
     expect(await makeCurrentVersion(client, B, { onlyIfNone: false, taskQueue })).toEqual({ outcome: 'made-current' });
     expect(await currentVersion(client, deploymentName)).toEqual(B);
 
-    const second = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', { taskQueue, workflowId: `${taskQueue}-second`, args: [null] });
+    const second = await client.workflow.start<typeof versionedWorkflow>('versionedWorkflow', {
+      taskQueue,
+      workflowId: `${taskQueue}-second`,
+      args: [null],
+    });
     expect(await second.executeUpdate(stepUpdate)).toEqual(on('B'));
     // The incident started on A is still processed by A, though B is current and polling.
     expect(await first.executeUpdate(stepUpdate)).toEqual(on('A'));
-    expect(await eventually(() => pinnedTo(A), (ids) => ids.length === 2)).toEqual([first.workflowId, moved.workflowId].sort());
-    expect(await eventually(() => pinnedTo(B), (ids) => ids.length === 1)).toEqual([second.workflowId]);
+    expect(
+      await eventually(
+        () => pinnedTo(A),
+        (ids) => ids.length === 2,
+      ),
+    ).toEqual([first.workflowId, moved.workflowId].sort());
+    expect(
+      await eventually(
+        () => pinnedTo(B),
+        (ids) => ids.length === 1,
+      ),
+    ).toEqual([second.workflowId]);
 
     // Moved onto B, the incident's next steps (and its continue-as-new) run there.
     await moveTo(B, moved.workflowId);
@@ -135,8 +187,16 @@ describe('Worker Versioning on the dev server: an incident finishes on the build
     const finalFirst = await versioningOf(first);
     expect(finalFirst.runId).not.toBe(first.firstExecutionRunId);
     expect(finalFirst).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
-    expect(await versioningOf(second)).toMatchObject({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-b' });
+    expect(await versioningOf(second)).toMatchObject({
+      behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
+      buildId: 'build-b',
+    });
     // Nothing is left pinned to A: its workers may go.
-    expect(await eventually(() => pinnedTo(A), (ids) => ids.length === 0)).toEqual([]);
+    expect(
+      await eventually(
+        () => pinnedTo(A),
+        (ids) => ids.length === 0,
+      ),
+    ).toEqual([]);
   });
 });

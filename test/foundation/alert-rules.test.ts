@@ -14,13 +14,21 @@ const readme = readFileSync(join(PROJECT_ROOT, 'docs', 'metrics.md'), 'utf8');
 const block = /```yaml\n((?:#[^\n]*\n)*groups:\n[\s\S]*?)```/.exec(readme)?.[1];
 const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 
-interface Rule { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
 
 /** Every metric name `prom-client` registers under src/ (`name: 'runbook_…'`). */
 function exportedNames(dir = join(PROJECT_ROOT, 'src')): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .flatMap((e) => [...readFileSync(join(e.parentPath, e.name), 'utf8').matchAll(/['"](runbook_[a-z_]+)['"]/g)].map((m) => m[1]!));
+    .flatMap((e) =>
+      [...readFileSync(join(e.parentPath, e.name), 'utf8').matchAll(/['"](runbook_[a-z_]+)['"]/g)].map((m) => m[1]!),
+    );
 }
 
 describe('the documented alerting rules', () => {
@@ -28,7 +36,15 @@ describe('the documented alerting rules', () => {
     expect(block, 'a ```yaml block starting with groups: in docs/metrics.md').toBeDefined();
     const doc = parse(block!) as { groups: Array<{ name: string; rules: Rule[] }> };
     const rules = doc.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['RunbookApprovalWaitingTooLong', 'RunbookIncidentNeedsHuman', 'RunbookWorkflowTaskFailures', 'RunbookIntakeFailed', 'RunbookTemporalUnreachable']));
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'RunbookApprovalWaitingTooLong',
+        'RunbookIncidentNeedsHuman',
+        'RunbookWorkflowTaskFailures',
+        'RunbookIntakeFailed',
+        'RunbookTemporalUnreachable',
+      ]),
+    );
     const known = new Set([...exportedNames(), 'temporal_workflow_task_execution_failed']);
     for (const rule of rules) {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
@@ -39,7 +55,9 @@ describe('the documented alerting rules', () => {
 
   it('pass `promtool check rules`', (ctx) => {
     if (!existsSync(PROMTOOL)) {
-      console.warn(`######## promtool not found at ${PROMTOOL}: the documented rules were NOT checked by Prometheus. Install it with \`apt-get install prometheus\` (or set PROMTOOL_PATH). ########`);
+      console.warn(
+        `######## promtool not found at ${PROMTOOL}: the documented rules were NOT checked by Prometheus. Install it with \`apt-get install prometheus\` (or set PROMTOOL_PATH). ########`,
+      );
       ctx.skip();
     }
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));

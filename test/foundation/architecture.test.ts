@@ -11,22 +11,43 @@ import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 // Type-only imports count (tsPreCompilationDeps): a type cycle is still a cycle in the design.
 const previousCwd = process.cwd();
 process.chdir(PROJECT_ROOT);
-const cruised = (await cruise(['src'], { tsPreCompilationDeps: true, doNotFollow: { path: 'node_modules' }, exclude: { path: 'node_modules' } }, undefined, { tsConfig: { fileName: join(PROJECT_ROOT, 'tsconfig.json') } })).output as ICruiseResult;
+const cruised = (
+  await cruise(
+    ['src'],
+    { tsPreCompilationDeps: true, doNotFollow: { path: 'node_modules' }, exclude: { path: 'node_modules' } },
+    undefined,
+    { tsConfig: { fileName: join(PROJECT_ROOT, 'tsconfig.json') } },
+  )
+).output as ICruiseResult;
 process.chdir(previousCwd);
 const local = (path: string) => path.replace(/^src\//, '');
 /** Module → the modules of src it imports, paths relative to src/. */
 const imports: Record<string, string[]> = Object.fromEntries(
-  cruised.modules.filter((m) => m.source.startsWith('src/')).map((m) => [local(m.source), m.dependencies.filter((d) => d.resolved.startsWith('src/')).map((d) => local(d.resolved))]),
+  cruised.modules
+    .filter((m) => m.source.startsWith('src/'))
+    .map((m) => [
+      local(m.source),
+      m.dependencies.filter((d) => d.resolved.startsWith('src/')).map((d) => local(d.resolved)),
+    ]),
 );
-const unresolved = cruised.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
-const cycles = cruised.modules.flatMap((m) => m.dependencies.filter((d) => d.circular).map((d) => `${local(m.source)} → ${local(d.resolved)}`));
+const unresolved = cruised.modules.flatMap((m) =>
+  m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`),
+);
+const cycles = cruised.modules.flatMap((m) =>
+  m.dependencies.filter((d) => d.circular).map((d) => `${local(m.source)} → ${local(d.resolved)}`),
+);
 
 /** Every import from a module under `from` into a module under `into`, as `importer → imported`. */
 function importsBetween(from: string | ((path: string) => boolean), into: (path: string) => boolean): string[] {
   const inFrom = typeof from === 'string' ? (path: string) => path.startsWith(from) : from;
-  return Object.entries(imports).flatMap(([importer, deps]) => (inFrom(importer) ? deps.filter(into).map((dep) => `${importer} → ${dep}`) : []));
+  return Object.entries(imports).flatMap(([importer, deps]) =>
+    inFrom(importer) ? deps.filter(into).map((dep) => `${importer} → ${dep}`) : [],
+  );
 }
-const under = (...folders: string[]) => (path: string) => folders.some((folder) => path.startsWith(folder));
+const under =
+  (...folders: string[]) =>
+  (path: string) =>
+    folders.some((folder) => path.startsWith(folder));
 
 describe('architecture of src/', () => {
   it('reads the whole source tree (a broken resolution would hide imports)', () => {
@@ -39,10 +60,12 @@ describe('architecture of src/', () => {
   });
 
   it('nothing under workflows, contract, activities or worker imports the app or the CLI', () => {
-    expect(importsBetween(under('workflows/', 'contract/', 'activities/', 'worker/'), under('app/', 'cli/'))).toEqual([]);
+    expect(importsBetween(under('workflows/', 'contract/', 'activities/', 'worker/'), under('app/', 'cli/'))).toEqual(
+      [],
+    );
   });
 
-  it('the app layer never imports the CLI: the CLI maps the app\'s errors to exit codes', () => {
+  it("the app layer never imports the CLI: the CLI maps the app's errors to exit codes", () => {
     expect(importsBetween('app/', under('cli/'))).toEqual([]);
   });
 
@@ -56,7 +79,9 @@ describe('architecture of src/', () => {
 
   it('every folder of source files says its role in a one-line header (its index.ts, or its main file)', () => {
     const src = join(PROJECT_ROOT, 'src');
-    const folders = readdirSync(src, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name));
+    const folders = readdirSync(src, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(e.parentPath, e.name));
     const unlabelled = folders.filter((dir) => {
       const header = `// ${relative(PROJECT_ROOT, dir)}: `;
       const sources = readdirSync(dir).filter((file) => file.endsWith('.ts'));

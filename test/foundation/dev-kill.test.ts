@@ -24,7 +24,10 @@ import { uniqueTaskQueue } from '../support/temporal.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'dev-kill-'));
-const sim = await startSimulator({ phases: [{ name: 'outage', legacy: { status: 503 }, v3: { status: 503 }, statusPage: { indicator: 'major' } }], latencyScale: 0 });
+const sim = await startSimulator({
+  phases: [{ name: 'outage', legacy: { status: 503 }, v3: { status: 503 }, statusPage: { indicator: 'major' } }],
+  latencyScale: 0,
+});
 const spawned: ChildProcess[] = [];
 const serverPids: number[] = [];
 afterAll(async () => {
@@ -34,7 +37,11 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 45_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -53,9 +60,20 @@ interface Dev {
 
 async function startDev(port: number, taskQueue: string): Promise<Dev> {
   const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--no-ui', '--data-dir', dataDir], {
-    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '',
+    env: {
+      ...process.env,
+      RUNBOOK_TASK_QUEUE: taskQueue,
+      RUNBOOK_DATA_DIR: dataDir,
+      RUNBOOK_LOG_FORMAT: 'json',
+      RUNBOOK_LOG_LEVEL: 'warn',
+      IDEOGRAM_API_KEY: TEST_API_KEY,
+      TEMPORAL_ADDRESS: '',
       // The worker's catalog (built from these): the simulator is the service under care.
-      RUNBOOK_SERVICE_BASE_URL: sim.baseUrl, RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl, RUNBOOK_API_HOST: 'localhost', RUNBOOK_BATCH_SELECTOR: 'app=batch' },
+      RUNBOOK_SERVICE_BASE_URL: sim.baseUrl,
+      RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl,
+      RUNBOOK_API_HOST: 'localhost',
+      RUNBOOK_BATCH_SELECTOR: 'app=batch',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
@@ -63,7 +81,9 @@ async function startDev(port: number, taskQueue: string): Promise<Dev> {
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   while (!output.includes('Press Ctrl-C to stop.')) {
-    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [null])])) as [Buffer | null];
+    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [null])])) as [
+      Buffer | null,
+    ];
     if (chunk === null) throw new Error(`runbook dev exited early: ${output}`);
   }
   const pidfile = readPidfile(join(dataDir, PIDFILE_NAME));
@@ -74,7 +94,12 @@ async function startDev(port: number, taskQueue: string): Promise<Dev> {
   return { child, pidfile, client: new Client({ connection, namespace: 'default' }), close: () => connection.close() };
 }
 
-async function statusOf(dev: Dev, workflowId: string, predicate: (s: IncidentStatus) => boolean, what: string): Promise<IncidentStatus> {
+async function statusOf(
+  dev: Dev,
+  workflowId: string,
+  predicate: (s: IncidentStatus) => boolean,
+  what: string,
+): Promise<IncidentStatus> {
   const handle = dev.client.workflow.getHandle<IncidentWorkflow>(workflowId);
   return until(what, async () => {
     const status = await handle.query(statusQuery).catch(() => undefined);
@@ -82,7 +107,8 @@ async function statusOf(dev: Dev, workflowId: string, predicate: (s: IncidentSta
   });
 }
 
-const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined));
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
 
 describe('kill -9 of the dev server: a running incident continues on its SQLite data dir', () => {
   it('survives a SIGKILL of the Temporal server while awaiting approval, then a SIGKILL of runbook dev while monitoring', async () => {
@@ -104,13 +130,21 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
         },
       ],
     });
-    await statusOf(dev, workflowId, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the fallback approval request');
+    await statusOf(
+      dev,
+      workflowId,
+      (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+      'the fallback approval request',
+    );
 
     // 1. The Temporal server dies by SIGKILL: its watchdog exits with it; the owner is killed too.
     await dev.close();
     const first = dev.pidfile;
     process.kill(first.serverPid, 'SIGKILL');
-    await until('the killed server and its watchdog to be gone', () => !isAlive(first.serverPid) && !isAlive(first.watchdogPid));
+    await until(
+      'the killed server and its watchdog to be gone',
+      () => !isAlive(first.serverPid) && !isAlive(first.watchdogPid),
+    );
     dev.child.kill('SIGKILL');
     await exited(dev.child);
     expect(dev.child.signalCode).toBe('SIGKILL');
@@ -123,7 +157,12 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
     expect(afterServerKill.pendingApprovals.map((a) => a.stepId)).toEqual(['enable-fallback']);
     expect(afterServerKill.cause).toBe('provider_outage');
     await handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
-    await statusOf(dev, workflowId, (s) => s.state === 'monitoring' && (s.monitor?.polls ?? 0) >= 1, 'monitoring with fallback on');
+    await statusOf(
+      dev,
+      workflowId,
+      (s) => s.state === 'monitoring' && (s.monitor?.polls ?? 0) >= 1,
+      'monitoring with fallback on',
+    );
 
     // 2. `runbook dev` dies by SIGKILL: no handler runs, its watchdog stops the server.
     await dev.close();
@@ -131,7 +170,10 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
     dev.child.kill('SIGKILL');
     await exited(dev.child);
     expect(dev.child.signalCode).toBe('SIGKILL');
-    await until('the watchdog to take the server down', () => !isAlive(second.serverPid) && !isAlive(second.watchdogPid));
+    await until(
+      'the watchdog to take the server down',
+      () => !isAlive(second.serverPid) && !isAlive(second.watchdogPid),
+    );
     await until('the port to be free', async () => !(await portInUse(port)));
     sim.setScenario('healthy');
 
@@ -140,7 +182,12 @@ describe('kill -9 of the dev server: a running incident continues on its SQLite 
       handle = dev.client.workflow.getHandle<IncidentWorkflow>(workflowId);
       const afterDevKill = await handle.query(statusQuery);
       expect(afterDevKill.mutations.map((m) => m.step)).toEqual(['enable-fallback', 'restart-for-fallback']);
-      await statusOf(dev, workflowId, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'), 'the disable-fallback approval request');
+      await statusOf(
+        dev,
+        workflowId,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'),
+        'the disable-fallback approval request',
+      );
       await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
       const result = await handle.result();
       expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });

@@ -20,9 +20,13 @@ afterAll(async () => {
 
 /** A process whose command line reads like `argv`, so it can stand in for a server or an owner. */
 async function fakeProcess(...argv: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)', '--', ...argv], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)', '--', ...argv],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   children.push(child);
   await once(child.stdout!, 'data');
   return child;
@@ -40,7 +44,16 @@ function fixture(fields: Partial<DevPidfile>): { pidFile: string; dbFile: string
   const dbFile = join(dir, 'temporal.sqlite');
   const pidFile = join(dir, 'temporal-server.pid');
   mkdirSync(dir, { recursive: true });
-  writePidfile(pidFile, { serverPid: 1, watchdogPid: 1, ownerPid: 1, port: 7233, uiPort: 8233, dbFile, startedAt: new Date().toISOString(), ...fields });
+  writePidfile(pidFile, {
+    serverPid: 1,
+    watchdogPid: 1,
+    ownerPid: 1,
+    port: 7233,
+    uiPort: 8233,
+    dbFile,
+    startedAt: new Date().toISOString(),
+    ...fields,
+  });
   return { pidFile, dbFile };
 }
 

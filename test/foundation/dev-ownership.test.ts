@@ -53,7 +53,9 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 20
 /** PIDs of live processes whose command line mentions `needle`. */
 async function processesMentioning(needle: string): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
-  return pids.filter((pid) => pid !== process.pid && isAlive(pid) && (commandLine(pid)?.some((a) => a.includes(needle)) ?? false));
+  return pids.filter(
+    (pid) => pid !== process.pid && isAlive(pid) && (commandLine(pid)?.some((a) => a.includes(needle)) ?? false),
+  );
 }
 
 interface RunningDev {
@@ -64,10 +66,14 @@ interface RunningDev {
 }
 
 function spawnDev(dataDir: string, port: number, uiPort: number): RunningDev {
-  const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], {
-    env: { ...process.env, RUNBOOK_LOG_FORMAT: 'json', ...devEnv(dataDir) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    NODE,
+    [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir],
+    {
+      env: { ...process.env, RUNBOOK_LOG_FORMAT: 'json', ...devEnv(dataDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   started.push(child);
   let stdout = '';
   let stderr = '';
@@ -79,10 +85,15 @@ function spawnDev(dataDir: string, port: number, uiPort: number): RunningDev {
 }
 
 async function untilReady(dev: RunningDev): Promise<void> {
-  await eventually(`runbook dev ready (stdout: ${dev.stdout()} stderr: ${dev.stderr()})`, () => {
-    if (dev.child.exitCode !== null) throw new Error(`runbook dev exited early with ${dev.child.exitCode}: ${dev.stderr()}`);
-    return dev.stdout().includes('Web UI:');
-  }, 60_000);
+  await eventually(
+    `runbook dev ready (stdout: ${dev.stdout()} stderr: ${dev.stderr()})`,
+    () => {
+      if (dev.child.exitCode !== null)
+        throw new Error(`runbook dev exited early with ${dev.child.exitCode}: ${dev.stderr()}`);
+      return dev.stdout().includes('Web UI:');
+    },
+    60_000,
+  );
 }
 
 async function stopDev(dev: RunningDev): Promise<number | null> {
@@ -110,7 +121,10 @@ describe('runbook dev refuses bad input before starting anything', () => {
   it('UI port equal to the gRPC port: exit 2, no data dir, no server', async () => {
     const dataDir = newDataDir();
     const port = await freePort();
-    const run = await runCli(['dev', '--port', String(port), '--ui-port', String(port), '--data-dir', dataDir], { env: devEnv(dataDir), timeoutMs: 20_000 });
+    const run = await runCli(['dev', '--port', String(port), '--ui-port', String(port), '--data-dir', dataDir], {
+      env: devEnv(dataDir),
+      timeoutMs: 20_000,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`both ${port}`);
     expect(existsSync(dataDir)).toBe(false);
@@ -120,10 +134,13 @@ describe('runbook dev refuses bad input before starting anything', () => {
   it('data dir that is a file: exit 2 naming it, nothing started', async () => {
     const file = join(root, 'not-a-dir');
     writeFileSync(file, 'x');
-    const run = await runCli(['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', file], {
-      env: devEnv(file),
-      timeoutMs: 20_000,
-    });
+    const run = await runCli(
+      ['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', file],
+      {
+        env: devEnv(file),
+        timeoutMs: 20_000,
+      },
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`data dir ${file} is not a directory`);
     expect(await processesMentioning(file)).toEqual([]);
@@ -133,7 +150,10 @@ describe('runbook dev refuses bad input before starting anything', () => {
     const dataDir = newDataDir();
     const [port, uiPort] = [await freePort(), await freePort()];
     await listen(port);
-    const grpc = await runCli(['dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], { env: devEnv(dataDir), timeoutMs: 20_000 });
+    const grpc = await runCli(['dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], {
+      env: devEnv(dataDir),
+      timeoutMs: 20_000,
+    });
     expect(grpc.code).toBe(2);
     // The listener is this test process: found through /proc, named by PID.
     expect(grpc.stderr).toContain(`gRPC port ${port} is already in use by another process (PID ${process.pid}`);
@@ -142,7 +162,10 @@ describe('runbook dev refuses bad input before starting anything', () => {
 
     const otherPort = await freePort();
     await listen(uiPort);
-    const ui = await runCli(['dev', '--port', String(otherPort), '--ui-port', String(uiPort), '--data-dir', dataDir], { env: devEnv(dataDir), timeoutMs: 20_000 });
+    const ui = await runCli(['dev', '--port', String(otherPort), '--ui-port', String(uiPort), '--data-dir', dataDir], {
+      env: devEnv(dataDir),
+      timeoutMs: 20_000,
+    });
     expect(ui.code).toBe(2);
     expect(ui.stderr).toContain(`Web UI port ${uiPort} is already in use`);
     expect(ui.stderr).toContain('--ui-port');
@@ -153,21 +176,29 @@ describe('runbook dev refuses bad input before starting anything', () => {
   it('another Temporal server on the port (the shared test server): refused, not attached to', async () => {
     const dataDir = newDataDir();
     const busyPort = Number(temporalAddress().split(':').at(-1));
-    const run = await runCli(['dev', '--port', String(busyPort), '--ui-port', String(await freePort()), '--data-dir', dataDir], {
-      env: devEnv(dataDir),
-      timeoutMs: 20_000,
-    });
+    const run = await runCli(
+      ['dev', '--port', String(busyPort), '--ui-port', String(await freePort()), '--data-dir', dataDir],
+      {
+        env: devEnv(dataDir),
+        timeoutMs: 20_000,
+      },
+    );
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`gRPC port ${busyPort} is already in use by another process \\(PID \\d+: a Temporal dev server`));
+    expect(run.stderr).toMatch(
+      new RegExp(`gRPC port ${busyPort} is already in use by another process \\(PID \\d+: a Temporal dev server`),
+    );
     expect(run.stdout).not.toContain('Temporal dev server:');
   });
 
   it('missing Temporal binary: exit 1 promptly with what to do', async () => {
     const dataDir = newDataDir();
-    const run = await runCli(['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', dataDir], {
-      env: { ...devEnv(dataDir), TEMPORAL_CLI_PATH: join(root, 'no-such-temporal') },
-      timeoutMs: 20_000,
-    });
+    const run = await runCli(
+      ['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', dataDir],
+      {
+        env: { ...devEnv(dataDir), TEMPORAL_CLI_PATH: join(root, 'no-such-temporal') },
+        timeoutMs: 20_000,
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('TEMPORAL_CLI_PATH');
     expect(run.stderr).toContain('npm run setup');
@@ -182,26 +213,39 @@ describe('runbook dev owns its Temporal server', () => {
     const first = spawnDev(dataDir, port, uiPort);
     await untilReady(first);
     const firstPidfile = pidfileOf(dataDir);
-    expect(firstPidfile).toMatchObject({ port, uiPort, ownerPid: first.child.pid, dbFile: join(dataDir, 'temporal.sqlite') });
+    expect(firstPidfile).toMatchObject({
+      port,
+      uiPort,
+      ownerPid: first.child.pid,
+      dbFile: join(dataDir, 'temporal.sqlite'),
+    });
     expect(isAlive(firstPidfile.serverPid)).toBe(true);
     expect(commandLine(firstPidfile.serverPid)).toContain('start-dev');
 
     // A second `runbook dev` on the same data dir while the first lives: refused, first untouched.
-    const intruder = await runCli(['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', dataDir], {
-      env: devEnv(dataDir),
-      timeoutMs: 30_000,
-    });
+    const intruder = await runCli(
+      ['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', dataDir],
+      {
+        env: devEnv(dataDir),
+        timeoutMs: 30_000,
+      },
+    );
     expect(intruder.code).toBe(2);
     expect(intruder.stderr).toContain(`in use by a running \`runbook dev\` (PID ${first.child.pid}`);
     expect(isAlive(firstPidfile.serverPid)).toBe(true);
 
     first.child.kill('SIGKILL');
     await first.exit;
-    await eventually(`server PID ${firstPidfile.serverPid} gone after kill -9 of runbook dev`, () => !isAlive(firstPidfile.serverPid));
+    await eventually(
+      `server PID ${firstPidfile.serverPid} gone after kill -9 of runbook dev`,
+      () => !isAlive(firstPidfile.serverPid),
+    );
 
     const second = spawnDev(dataDir, port, uiPort);
     await untilReady(second);
-    expect(second.stdout()).toContain(`Temporal dev server: 127.0.0.1:${port} (namespace default, state in ${join(dataDir, 'temporal.sqlite')})`);
+    expect(second.stdout()).toContain(
+      `Temporal dev server: 127.0.0.1:${port} (namespace default, state in ${join(dataDir, 'temporal.sqlite')})`,
+    );
     expect(second.stdout()).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
     const secondPidfile = pidfileOf(dataDir);
     expect(secondPidfile.ownerPid).toBe(second.child.pid);
@@ -221,7 +265,8 @@ describe('runbook dev owns its Temporal server', () => {
     await untilReady(third);
     // stderr and stdout are separate pipes: the notice may arrive after the ready banner is read.
     const notice = `Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`;
-    if (orphanAliveAtNextStart) await eventually('the leftover notice on stderr', () => third.stderr().includes(notice));
+    if (orphanAliveAtNextStart)
+      await eventually('the leftover notice on stderr', () => third.stderr().includes(notice));
     expect(isAlive(secondPidfile.serverPid)).toBe(false);
     const thirdPidfile = pidfileOf(dataDir);
 

@@ -25,18 +25,39 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function startDev(port: number, uiPort: number, taskQueue: string): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(NODE, [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], {
-    env: { ...process.env, RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: dataDir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_LOG_LEVEL: 'warn', IDEOGRAM_API_KEY: TEST_API_KEY, TEMPORAL_ADDRESS: '',
-      // The worker's catalog (built from these): the simulator is the service under care.
-      RUNBOOK_SERVICE_BASE_URL: sim.baseUrl, RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl, RUNBOOK_API_HOST: 'localhost', RUNBOOK_BATCH_SELECTOR: 'app=batch' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startDev(
+  port: number,
+  uiPort: number,
+  taskQueue: string,
+): Promise<{ child: ChildProcess; output: string }> {
+  const child = spawn(
+    NODE,
+    [RUNBOOK_BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir],
+    {
+      env: {
+        ...process.env,
+        RUNBOOK_TASK_QUEUE: taskQueue,
+        RUNBOOK_DATA_DIR: dataDir,
+        RUNBOOK_LOG_FORMAT: 'json',
+        RUNBOOK_LOG_LEVEL: 'warn',
+        IDEOGRAM_API_KEY: TEST_API_KEY,
+        TEMPORAL_ADDRESS: '',
+        // The worker's catalog (built from these): the simulator is the service under care.
+        RUNBOOK_SERVICE_BASE_URL: sim.baseUrl,
+        RUNBOOK_STATUS_PAGE_URL: sim.statusPageUrl,
+        RUNBOOK_API_HOST: 'localhost',
+        RUNBOOK_BATCH_SELECTOR: 'app=batch',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', () => undefined);
   while (!output.includes('Web UI:')) {
-    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [null])])) as [Buffer | null];
+    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [null])])) as [
+      Buffer | null,
+    ];
     if (chunk === null) throw new Error(`runbook dev exited early: ${output}`);
   }
   return { child, output };
@@ -48,10 +69,17 @@ async function stop(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
-async function pinnedVersion(client: Client, workflowId: string): Promise<{ behavior: string; deploymentName: string; buildId: string }> {
+async function pinnedVersion(
+  client: Client,
+  workflowId: string,
+): Promise<{ behavior: string; deploymentName: string; buildId: string }> {
   const info = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.versioningInfo;
   const behavior = proto.temporal.api.enums.v1.VersioningBehavior[info?.behavior ?? 0] ?? 'unknown';
-  return { behavior, deploymentName: info?.deploymentVersion?.deploymentName ?? '', buildId: info?.deploymentVersion?.buildId ?? '' };
+  return {
+    behavior,
+    deploymentName: info?.deploymentVersion?.deploymentName ?? '',
+    buildId: info?.deploymentVersion?.buildId ?? '',
+  };
 }
 
 describe('runbook dev: local server + worker with persistent state', () => {

@@ -36,7 +36,15 @@ interface Dev {
 }
 
 async function spawnDev(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Dev> {
-  const args = ['dev', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--data-dir', dataDir];
+  const args = [
+    'dev',
+    '--port',
+    String(await freePort()),
+    '--ui-port',
+    String(await freePort()),
+    '--data-dir',
+    dataDir,
+  ];
   const child = spawn(NODE, [RUNBOOK_BIN, ...args], {
     env: {
       ...process.env,
@@ -54,7 +62,9 @@ async function spawnDev(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<D
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => output, exit };
 }
 
@@ -67,11 +77,14 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 60
 }
 
 /** The exit, or 'hung' when the process is still there after `ms` (the bug this file is about). */
-const exitWithin = (dev: Dev, ms: number) => Promise.race([dev.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms))]);
+const exitWithin = (dev: Dev, ms: number) =>
+  Promise.race([dev.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms))]);
 
 async function processesMentioning(needle: string): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
-  return pids.filter((pid) => pid !== process.pid && isAlive(pid) && (commandLine(pid)?.some((a) => a.includes(needle)) ?? false));
+  return pids.filter(
+    (pid) => pid !== process.pid && isAlive(pid) && (commandLine(pid)?.some((a) => a.includes(needle)) ?? false),
+  );
 }
 
 describe('runbook dev fails loudly', () => {

@@ -5,10 +5,17 @@ import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 
 /** The README and every page under docs/, with each relative link (markdown links and images) they hold. */
 function pages(): Array<{ file: string; links: string[] }> {
-  const files = ['README.md', ...readdirSync(join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const files = [
+    'README.md',
+    ...readdirSync(join(PROJECT_ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join('docs', f)),
+  ];
   return files.map((file) => {
     const text = readFileSync(join(PROJECT_ROOT, file), 'utf8');
-    const links = [...text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    const links = [...text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1]!)
+      .filter((l) => !/^[a-z]+:/.test(l));
     return { file, links };
   });
 }
@@ -17,10 +24,12 @@ describe('the README and docs/', () => {
   it('link only to files that exist, and the README links every docs page', () => {
     const all = pages();
     for (const { file, links } of all) {
-      for (const link of links) expect(existsSync(join(PROJECT_ROOT, dirname(file), link)), `${file} links ${link}`).toBe(true);
+      for (const link of links)
+        expect(existsSync(join(PROJECT_ROOT, dirname(file), link)), `${file} links ${link}`).toBe(true);
     }
     const readmeLinks = new Set(all.find((p) => p.file === 'README.md')!.links);
-    for (const { file } of all.filter((p) => p.file !== 'README.md')) expect(readmeLinks.has(file), `README links ${file}`).toBe(true);
+    for (const { file } of all.filter((p) => p.file !== 'README.md'))
+      expect(readmeLinks.has(file), `README links ${file}`).toBe(true);
   });
 
   it('keep the README to one screen of reference: what it is, a picture, the two commands, the architecture, links', () => {

@@ -7,7 +7,9 @@ import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 const eslint = new ESLint({
   cwd: PROJECT_ROOT,
   overrideConfig: {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/*/lint-probe*.ts', 'src/*/*/lint-probe*.ts'] } } },
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['src/*/lint-probe*.ts', 'src/*/*/lint-probe*.ts'] } },
+    },
   },
 });
 
@@ -30,12 +32,18 @@ describe('ESLint guards the workflow sandbox', () => {
   });
 
   it('refuses patched() and deprecatePatch() outside the patch registry', async () => {
-    const messages = await lint('src/workflows/lint-probe.ts', "import { deprecatePatch, patched } from '@temporalio/workflow';\nexport const p = [patched, deprecatePatch];\n");
+    const messages = await lint(
+      'src/workflows/lint-probe.ts',
+      "import { deprecatePatch, patched } from '@temporalio/workflow';\nexport const p = [patched, deprecatePatch];\n",
+    );
     expect(messages.filter((m) => m.includes('Patches are named in src/workflows/patches.ts'))).toHaveLength(2);
   });
 
-  it('lets the patch registry reach the SDK\'s patching, under the sandbox\'s other rules', async () => {
-    const messages = await lint('src/workflows/patches.ts', "import { deprecatePatch, patched } from '@temporalio/workflow';\nimport { readFileSync } from 'node:fs';\nexport const p = [patched, deprecatePatch, readFileSync];\n");
+  it("lets the patch registry reach the SDK's patching, under the sandbox's other rules", async () => {
+    const messages = await lint(
+      'src/workflows/patches.ts',
+      "import { deprecatePatch, patched } from '@temporalio/workflow';\nimport { readFileSync } from 'node:fs';\nexport const p = [patched, deprecatePatch, readFileSync];\n",
+    );
     expect(messages.join('\n')).not.toContain('Patches are named');
     expect(messages.join('\n')).toMatch(/Workflow code is deterministic/);
   });
@@ -49,22 +57,41 @@ describe('ESLint guards the workflow sandbox', () => {
   });
 
   it('allows the same imports outside workflow code', async () => {
-    const messages = await lint('src/activities/lint-probe.ts', "import { request } from 'undici';\nexport const r = request;\n");
+    const messages = await lint(
+      'src/activities/lint-probe.ts',
+      "import { request } from 'undici';\nexport const r = request;\n",
+    );
     expect(messages).toEqual([]);
   });
 
-  it.each(['z.string().email()', 'z.iso.date()', 'z.string().uuid().or(z.string().ipv4())'])('refuses %s in workflow code: zod is shared and frozen there, and these formats use its own regexes', async (schema) => {
-    const messages = await lint('src/workflows/lint-probe.ts', `import { z } from 'zod';\nexport const s = ${schema};\n`);
-    expect(messages.join('\n')).toMatch(/zod is shared and frozen in workflows/);
-  });
+  it.each(['z.string().email()', 'z.iso.date()', 'z.string().uuid().or(z.string().ipv4())'])(
+    'refuses %s in workflow code: zod is shared and frozen there, and these formats use its own regexes',
+    async (schema) => {
+      const messages = await lint(
+        'src/workflows/lint-probe.ts',
+        `import { z } from 'zod';\nexport const s = ${schema};\n`,
+      );
+      expect(messages.join('\n')).toMatch(/zod is shared and frozen in workflows/);
+    },
+  );
 
   it('allows zod formats outside workflow code, and .regex() in it', async () => {
-    expect(await lint('src/activities/lint-probe.ts', "import { z } from 'zod';\nexport const s = z.string().email();\n")).toEqual([]);
-    expect(await lint('src/contract/lint-probe.ts', "import { z } from 'zod';\nexport const s = z.string().regex(/^[^@]+@[^@]+$/).or(z.iso.datetime());\n")).toEqual([]);
+    expect(
+      await lint('src/activities/lint-probe.ts', "import { z } from 'zod';\nexport const s = z.string().email();\n"),
+    ).toEqual([]);
+    expect(
+      await lint(
+        'src/contract/lint-probe.ts',
+        "import { z } from 'zod';\nexport const s = z.string().regex(/^[^@]+@[^@]+$/).or(z.iso.datetime());\n",
+      ),
+    ).toEqual([]);
   });
 
   it('flags floating promises', async () => {
-    const messages = await lint('src/activities/lint-probe-float.ts', 'async function f() { return 1; }\nexport function g() { f(); }\n');
+    const messages = await lint(
+      'src/activities/lint-probe-float.ts',
+      'async function f() { return 1; }\nexport function g() { f(); }\n',
+    );
     expect(messages.join('\n')).toMatch(/no-floating-promises/);
   });
 });
@@ -72,7 +99,10 @@ describe('ESLint guards the workflow sandbox', () => {
 describe('ESLint keeps the Temporal boundaries typed', () => {
   it('rejects a signal, query or update sent by name', async () => {
     for (const call of ["h.signal('approve', {})", 'h.query(`status`)', "h.executeUpdate('decide', { args: [] })"]) {
-      const messages = await lint('src/app/lint-probe.ts', `declare const h: { signal(...a: unknown[]): void; query(...a: unknown[]): void; executeUpdate(...a: unknown[]): void };\nexport const r = () => ${call};\n`);
+      const messages = await lint(
+        'src/app/lint-probe.ts',
+        `declare const h: { signal(...a: unknown[]): void; query(...a: unknown[]): void; executeUpdate(...a: unknown[]): void };\nexport const r = () => ${call};\n`,
+      );
       expect(messages.join('\n')).toMatch(/through their definitions in src\/contract/);
     }
   });
@@ -85,7 +115,19 @@ describe('ESLint keeps the Temporal boundaries typed', () => {
   });
 
   it('lets clients import workflow code as types only', async () => {
-    expect((await lint('src/app/lint-probe.ts', "import { incidentWorkflow } from '../workflows/index.ts';\nexport const w = incidentWorkflow;\n")).join('\n')).toMatch(/import type/);
-    expect(await lint('src/app/lint-probe-ok.ts', "import type { incidentWorkflow } from '../workflows/index.ts';\nexport type W = typeof incidentWorkflow;\n")).toEqual([]);
+    expect(
+      (
+        await lint(
+          'src/app/lint-probe.ts',
+          "import { incidentWorkflow } from '../workflows/index.ts';\nexport const w = incidentWorkflow;\n",
+        )
+      ).join('\n'),
+    ).toMatch(/import type/);
+    expect(
+      await lint(
+        'src/app/lint-probe-ok.ts',
+        "import type { incidentWorkflow } from '../workflows/index.ts';\nexport type W = typeof incidentWorkflow;\n",
+      ),
+    ).toEqual([]);
   });
 });

@@ -12,14 +12,28 @@ import { runbookIds } from '../../src/runbooks/index.ts';
 loadRunbookDocuments();
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const GENERIC = ['workflows', 'contract', 'activities', 'worker', 'app', 'cli', 'simulator', 'config', 'server', 'infra'].map((d) => join(ROOT, 'src', d));
+const GENERIC = [
+  'workflows',
+  'contract',
+  'activities',
+  'worker',
+  'app',
+  'cli',
+  'simulator',
+  'config',
+  'server',
+  'infra',
+].map((d) => join(ROOT, 'src', d));
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 /** Word match, case-insensitive: `ideogram` in `IDEOGRAM_API_KEY` or `ideogram-service` counts; `openaiish` does not. */
-const mentions = (text: string, id: string) => new RegExp(`(^|[^a-z0-9])${id.replace(/[^a-z0-9]/gi, '\\$&')}($|[^a-z0-9])`, 'i').test(text);
+const mentions = (text: string, id: string) =>
+  new RegExp(`(^|[^a-z0-9])${id.replace(/[^a-z0-9]/gi, '\\$&')}($|[^a-z0-9])`, 'i').test(text);
 
 describe('runbook isolation', () => {
   it('has at least one registered runbook to look for', () => {

@@ -36,7 +36,11 @@ describe('prebuilt workflow bundle (production mode)', () => {
     const { client, close } = await connectTestClient();
     try {
       const result = await worker.runUntil(async () => {
-        const handle = await client.workflow.start<typeof pingWorkflow>('pingWorkflow', { taskQueue, workflowId: taskQueue, args: ['bundle'] });
+        const handle = await client.workflow.start<typeof pingWorkflow>('pingWorkflow', {
+          taskQueue,
+          workflowId: taskQueue,
+          args: ['bundle'],
+        });
         await handle.signal(continueSignal);
         return handle.result();
       });
@@ -49,23 +53,48 @@ describe('prebuilt workflow bundle (production mode)', () => {
 
   it('evaluates zod once per workflow thread, shared by every cached incident, and its schemas still build, parse and refuse inside workflows', async () => {
     const fixture = fileURLToPath(new URL('../fixtures/workflows/shared-zod.ts', import.meta.url));
-    const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined };
+    const quiet = {
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      log: () => undefined,
+    };
     const run = async (code: string) => {
       const taskQueue = uniqueTaskQueue('zod');
       const connection = await connectWorkerConnection();
-      const worker = await createIncidentWorker({ connection, namespace: temporalNamespace(), taskQueue, deps: activityDepsFromConfig(loadConfig({})), workflowBundleCode: code });
+      const worker = await createIncidentWorker({
+        connection,
+        namespace: temporalNamespace(),
+        taskQueue,
+        deps: activityDepsFromConfig(loadConfig({})),
+        workflowBundleCode: code,
+      });
       const { client, close } = await connectTestClient();
       try {
         return await worker.runUntil(
-          Promise.all([1, 2].map((n) => client.workflow.execute<typeof sharedZodWorkflow>('sharedZodWorkflow', { taskQueue, workflowId: `${taskQueue}-${n}` }))),
+          Promise.all(
+            [1, 2].map((n) =>
+              client.workflow.execute<typeof sharedZodWorkflow>('sharedZodWorkflow', {
+                taskQueue,
+                workflowId: `${taskQueue}-${n}`,
+              }),
+            ),
+          ),
         );
       } finally {
         await close();
         await connection.close();
       }
     };
-    const expected = { parsed: { to: 'oncall@example.com', at: '2026-12-03T00:00:00Z', page: 'https://status.example.com' }, issue: expect.stringMatching(/^to: Invalid email/) };
-    expect(await run(await bundleIncidentWorkflows({ workflowsPath: fixture, logger: quiet }))).toEqual([1, 2].map(() => ({ shared: true, ...expected })));
+    const expected = {
+      parsed: { to: 'oncall@example.com', at: '2026-12-03T00:00:00Z', page: 'https://status.example.com' },
+      issue: expect.stringMatching(/^to: Invalid email/),
+    };
+    expect(await run(await bundleIncidentWorkflows({ workflowsPath: fixture, logger: quiet }))).toEqual(
+      [1, 2].map(() => ({ shared: true, ...expected })),
+    );
     // Without the preload each workflow evaluates its own zod: the control that makes `shared` mean something.
     const unshared = (await bundleWorkflowCode({ workflowsPath: fixture, logger: quiet })).code;
     expect(await run(unshared)).toEqual([1, 2].map(() => ({ shared: false, ...expected })));

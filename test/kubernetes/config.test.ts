@@ -20,15 +20,21 @@ afterAll(async () => {
 
 describe('remediation target from configuration', () => {
   it('RUNBOOK_REMEDIATION_TARGET=kubernetes uses the default kubeconfig and RUNBOOK_KUBE_CONTEXT', async () => {
-    const target = remediationTargetFromConfig(loadConfig({ RUNBOOK_REMEDIATION_TARGET: 'kubernetes', RUNBOOK_KUBE_CONTEXT: 'test' }));
+    const target = remediationTargetFromConfig(
+      loadConfig({ RUNBOOK_REMEDIATION_TARGET: 'kubernetes', RUNBOOK_KUBE_CONTEXT: 'test' }),
+    );
     expect(target.mode).toBe('kubernetes');
-    expect((await target.readDeployment(IDEOGRAM.namespace, IDEOGRAM.deployment)).containers.map((c) => c.name)).toEqual(['api', 'worker']);
+    expect(
+      (await target.readDeployment(IDEOGRAM.namespace, IDEOGRAM.deployment)).containers.map((c) => c.name),
+    ).toEqual(['api', 'worker']);
   });
 
   it('an unknown context is a clear error naming the contexts that exist', () => {
-    expect(() => remediationTargetFromConfig(loadConfig({ RUNBOOK_REMEDIATION_TARGET: 'kubernetes', RUNBOOK_KUBE_CONTEXT: 'prod-eu' }))).toThrow(
-      'kube context "prod-eu" not found in the kubeconfig (RUNBOOK_KUBE_CONTEXT) — available: test',
-    );
+    expect(() =>
+      remediationTargetFromConfig(
+        loadConfig({ RUNBOOK_REMEDIATION_TARGET: 'kubernetes', RUNBOOK_KUBE_CONTEXT: 'prod-eu' }),
+      ),
+    ).toThrow('kube context "prod-eu" not found in the kubeconfig (RUNBOOK_KUBE_CONTEXT) — available: test');
   });
 
   it('record-only is the default and keeps its model under RUNBOOK_DATA_DIR', () => {

@@ -43,7 +43,11 @@ export function activityRunner(deps: KubeActivityDeps) {
   const activities = createKubernetesActivities(deps);
   const logger = new CapturingLogger();
   const heartbeats: unknown[] = [];
-  function run<K extends keyof KubeActivities>(name: K, req: Parameters<KubeActivities[K]>[0], info: Partial<Info> = {}): ReturnType<KubeActivities[K]> {
+  function run<K extends keyof KubeActivities>(
+    name: K,
+    req: Parameters<KubeActivities[K]>[0],
+    info: Partial<Info> = {},
+  ): ReturnType<KubeActivities[K]> {
     const env = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: Date.now(), ...info }, { logger });
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
     const fn = activities[name] as (r: typeof req) => ReturnType<KubeActivities[K]>;
@@ -66,7 +70,9 @@ export const RBAC_PATH = resolve(import.meta.dirname, '../../deploy/rbac.yaml');
 
 /** The rules of the worker's Role in deploy/rbac.yaml: tests run under exactly these. */
 export function workerRoleRules(): PolicyRule[] {
-  const docs = parseAllDocuments(readFileSync(RBAC_PATH, 'utf8')).map((d) => d.toJS() as { kind: string; rules?: PolicyRule[] });
+  const docs = parseAllDocuments(readFileSync(RBAC_PATH, 'utf8')).map(
+    (d) => d.toJS() as { kind: string; rules?: PolicyRule[] },
+  );
   const role = docs.find((d) => d.kind === 'Role');
   if (!role?.rules) throw new Error(`${RBAC_PATH} has no Role with rules`);
   return role.rules;

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
-import { createKubernetesTarget, type KubeActivityDeps, type PreviousSecret } from '../../src/activities/kubernetes/index.ts';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import {
+  createKubernetesTarget,
+  type KubeActivityDeps,
+  type PreviousSecret,
+} from '../../src/activities/kubernetes/index.ts';
 import { ErrorTypes, type MutationOp, type MutationRecord } from '../../src/contract/index.ts';
 import { IDEOGRAM } from '../support/kube-api-server/seed.ts';
 import { activityRunner, failureOf } from './helpers.ts';
@@ -20,7 +32,14 @@ export interface KubeSuiteHarness {
   /** (Re)creates the seed world in `IDEOGRAM.namespace`: deployment, secret, labelled CronJobs. */
   seed(): Promise<void>;
   /** Test server only: make the next matching request fail or answer late. */
-  injectFault?(fault: { verb?: string; resource?: string; name?: string; status?: number; delayMs?: number; times?: number }): void;
+  injectFault?(fault: {
+    verb?: string;
+    resource?: string;
+    name?: string;
+    status?: number;
+    delayMs?: number;
+    times?: number;
+  }): void;
   /** A rollout controller runs: waitForRollout can complete, and this makes rollouts stall. */
   rollouts?: { setStuck(stuck: boolean): void };
   stop(): Promise<void>;
@@ -37,7 +56,11 @@ export interface KubeSuiteFeatures {
   rolloutController: boolean;
 }
 
-export function defineKubeOperationSuite(name: string, harnessFactory: () => Promise<KubeSuiteHarness>, features: KubeSuiteFeatures): void {
+export function defineKubeOperationSuite(
+  name: string,
+  harnessFactory: () => Promise<KubeSuiteHarness>,
+  features: KubeSuiteFeatures,
+): void {
   describe(`Kubernetes remediation operations (${name})`, () => {
     let h: KubeSuiteHarness;
     let apps: AppsV1Api;
@@ -53,23 +76,42 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       ...overrides,
     });
     const worker = () => activityRunner(deps(h.workerKubeconfig));
-    const apply = (r: ReturnType<typeof worker>, op: MutationOp, opts: { mutationId?: string; dryRun?: boolean } = {}) =>
-      r.run('applyMutation', { mutationId: opts.mutationId ?? `incident-${++seq}/step`, step: 'step', op, dryRun: opts.dryRun ?? false });
-    const revert = (r: ReturnType<typeof worker>, record: MutationRecord, dryRun = false) => r.run('revertMutation', { record, dryRun });
+    const apply = (
+      r: ReturnType<typeof worker>,
+      op: MutationOp,
+      opts: { mutationId?: string; dryRun?: boolean } = {},
+    ) =>
+      r.run('applyMutation', {
+        mutationId: opts.mutationId ?? `incident-${++seq}/step`,
+        step: 'step',
+        op,
+        dryRun: opts.dryRun ?? false,
+      });
+    const revert = (r: ReturnType<typeof worker>, record: MutationRecord, dryRun = false) =>
+      r.run('revertMutation', { record, dryRun });
 
     const readDeployment = () => apps.readNamespacedDeployment({ namespace: NS, name: DEP });
-    const envOf = (d: V1Deployment, container: string) => d.spec!.template!.spec!.containers.find((c) => c.name === container)!.env ?? [];
+    const envOf = (d: V1Deployment, container: string) =>
+      d.spec!.template!.spec!.containers.find((c) => c.name === container)!.env ?? [];
     const readSecret = async (secret: string) => {
       try {
         const s = await core.readNamespacedSecret({ namespace: NS, name: secret });
-        return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+        return Object.fromEntries(
+          Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        );
       } catch {
         return undefined;
       }
     };
     const suspendedFlags = async () =>
-      Object.fromEntries((await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name!, j.spec!.suspend === true]));
-    const priorStateAnnotations = (d: V1Deployment) => Object.keys(d.metadata?.annotations ?? {}).filter((k) => k.startsWith('runbook.dev/'));
+      Object.fromEntries(
+        (await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [
+          j.metadata!.name!,
+          j.spec!.suspend === true,
+        ]),
+      );
+    const priorStateAnnotations = (d: V1Deployment) =>
+      Object.keys(d.metadata?.annotations ?? {}).filter((k) => k.startsWith('runbook.dev/'));
 
     beforeAll(async () => {
       h = await harnessFactory();
@@ -88,7 +130,12 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         const r = worker();
         const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
         const record = await apply(r, op);
-        expect(record).toMatchObject({ mode: 'applied', changed: true, change: 'IDEOGRAM_FALLBACK=true', target: `deployment/${DEP} -n ${NS}` });
+        expect(record).toMatchObject({
+          mode: 'applied',
+          changed: true,
+          change: 'IDEOGRAM_FALLBACK=true',
+          target: `deployment/${DEP} -n ${NS}`,
+        });
         expect(record.kubectl).toBe(`kubectl set env deployment/${DEP} IDEOGRAM_FALLBACK=true -n ${NS}`);
         expect(record.previous).toEqual([
           { container: 'api', previous: null },
@@ -144,28 +191,62 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       it('replaces a valueFrom variable with a literal cleanly in one container, and restores the valueFrom', async () => {
         const before = await readDeployment();
         const r = worker();
-        const record = await apply(r, { kind: 'set-env', ...deployment, container: 'api', name: 'IDEOGRAM_API_KEY', value: 'placeholder' });
+        const record = await apply(r, {
+          kind: 'set-env',
+          ...deployment,
+          container: 'api',
+          name: 'IDEOGRAM_API_KEY',
+          value: 'placeholder',
+        });
         expect(record.kubectl).toBe(`kubectl set env deployment/${DEP} IDEOGRAM_API_KEY=placeholder -c api -n ${NS}`);
         const revertPrefix = `kubectl patch deployment/${DEP} -n ${NS} --type=strategic -p '`;
         expect(record.revertKubectl!.startsWith(revertPrefix)).toBe(true);
         expect(JSON.parse(record.revertKubectl!.slice(revertPrefix.length, -1))).toEqual({
-          spec: { template: { spec: { containers: [{ name: 'api', env: [{ name: 'IDEOGRAM_API_KEY', value: null, valueFrom: { secretKeyRef: { name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } } }] }] } } },
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: 'api',
+                    env: [
+                      {
+                        name: 'IDEOGRAM_API_KEY',
+                        value: null,
+                        valueFrom: { secretKeyRef: { name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } },
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
         });
         const after = await readDeployment();
-        expect(envOf(after, 'api').find((e) => e.name === 'IDEOGRAM_API_KEY')).toEqual({ name: 'IDEOGRAM_API_KEY', value: 'placeholder' });
+        expect(envOf(after, 'api').find((e) => e.name === 'IDEOGRAM_API_KEY')).toEqual({
+          name: 'IDEOGRAM_API_KEY',
+          value: 'placeholder',
+        });
         expect(envOf(after, 'worker')).toEqual(envOf(before, 'worker'));
         await revert(r, record);
         expect((await readDeployment()).spec!.template).toEqual(before.spec!.template);
       });
 
       it('quotes values for the shell in the kubectl equivalent', async () => {
-        const record = await apply(worker(), { kind: 'set-env', ...deployment, container: 'api', name: 'GREETING', value: "it's on" });
+        const record = await apply(worker(), {
+          kind: 'set-env',
+          ...deployment,
+          container: 'api',
+          name: 'GREETING',
+          value: "it's on",
+        });
         expect(record.kubectl).toBe(`kubectl set env deployment/${DEP} 'GREETING=it'\\''s on' -c api -n ${NS}`);
         expect(envOf(await readDeployment(), 'api')).toContainEqual({ name: 'GREETING', value: "it's on" });
       });
 
       it('names a container that does not exist as not found', async () => {
-        const failure = await failureOf(apply(worker(), { kind: 'set-env', ...deployment, container: 'sidecar', name: 'X', value: '1' }));
+        const failure = await failureOf(
+          apply(worker(), { kind: 'set-env', ...deployment, container: 'sidecar', name: 'X', value: '1' }),
+        );
         expect(failure).toMatchObject({ type: ErrorTypes.KubernetesNotFound, nonRetryable: true });
         expect(failure.message).toContain('container "sidecar"');
       });
@@ -176,7 +257,11 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         const r = worker();
         const op: MutationOp = { kind: 'rollout-restart', ...deployment };
         const record = await apply(r, op);
-        expect(record).toMatchObject({ changed: true, kubectl: `kubectl rollout restart deployment/${DEP} -n ${NS}`, previous: { restartedAt: null } });
+        expect(record).toMatchObject({
+          changed: true,
+          kubectl: `kubectl rollout restart deployment/${DEP} -n ${NS}`,
+          previous: { restartedAt: null },
+        });
         const after = await readDeployment();
         const at = after.spec!.template!.metadata!.annotations!['kubectl.kubernetes.io/restartedAt'];
         expect(record.change).toBe(`restartedAt=${at}`);
@@ -190,11 +275,16 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
       });
 
       it('refuses a paused deployment with DeploymentPaused', async () => {
-        await apps.patchNamespacedDeployment({ namespace: NS, name: DEP, body: { spec: { paused: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        await apps.patchNamespacedDeployment(
+          { namespace: NS, name: DEP, body: { spec: { paused: true } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
         const failure = await failureOf(apply(worker(), { kind: 'rollout-restart', ...deployment }));
         expect(failure).toMatchObject({ type: ErrorTypes.DeploymentPaused, nonRetryable: true });
         expect(failure.message).toContain('paused');
-        expect((await readDeployment()).spec!.template!.metadata!.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
+        expect(
+          (await readDeployment()).spec!.template!.metadata!.annotations?.['kubectl.kubernetes.io/restartedAt'],
+        ).toBeUndefined();
       });
 
       it('reads the deployment state without the values of secret-sourced variables', async () => {
@@ -208,7 +298,13 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     });
 
     describe('apply secret (create secret --dry-run=client | apply)', () => {
-      const op: MutationOp = { kind: 'apply-secret', namespace: NS, secretName: IDEOGRAM.secret, key: IDEOGRAM.secretKey, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } };
+      const op: MutationOp = {
+        kind: 'apply-secret',
+        namespace: NS,
+        secretName: IDEOGRAM.secret,
+        key: IDEOGRAM.secretKey,
+        ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+      };
 
       it('sets the key from a reference, backs the old value up in-cluster, and restores it on revert', async () => {
         const r = worker();
@@ -217,10 +313,20 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         expect(record.change).toBe(`secret/${IDEOGRAM.secret} key ${IDEOGRAM.secretKey} from env:NEW_IDEOGRAM_KEY`);
         // The prior state lives with the backup, not on the deployment: an unreverted rotation leaves it untouched.
         expect(priorStateAnnotations(await readDeployment())).toEqual([]);
-        expect(record.kubectl).toContain(`kubectl create secret generic ${IDEOGRAM.secret} --from-literal=${IDEOGRAM.secretKey}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply`);
-        expect(await readSecret(IDEOGRAM.secret)).toEqual({ [IDEOGRAM.secretKey]: NEW_KEY, 'webhook-token': 'whk-untouched' });
+        expect(record.kubectl).toContain(
+          `kubectl create secret generic ${IDEOGRAM.secret} --from-literal=${IDEOGRAM.secretKey}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply`,
+        );
+        expect(await readSecret(IDEOGRAM.secret)).toEqual({
+          [IDEOGRAM.secretKey]: NEW_KEY,
+          'webhook-token': 'whk-untouched',
+        });
         const previous = record.previous as PreviousSecret;
-        expect(previous).toMatchObject({ key: IDEOGRAM.secretKey, secretExisted: true, keyExisted: true, backup: { secret: `${IDEOGRAM.secret}-runbook-backup` } });
+        expect(previous).toMatchObject({
+          key: IDEOGRAM.secretKey,
+          secretExisted: true,
+          keyExisted: true,
+          backup: { secret: `${IDEOGRAM.secret}-runbook-backup` },
+        });
         expect(await readSecret(previous.backup.secret)).toEqual({ [previous.backup.key]: IDEOGRAM.oldApiKey });
         const backup = await core.readNamespacedSecret({ namespace: NS, name: previous.backup.secret });
         expect(backup.metadata!.labels).toEqual({ 'runbook.dev/backup-of': IDEOGRAM.secret });
@@ -231,14 +337,25 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         expect(await readSecret(previous.backup.secret)).toEqual({ [previous.backup.key]: IDEOGRAM.oldApiKey });
 
         const reverted = await revert(r, record);
-        expect(await readSecret(IDEOGRAM.secret)).toEqual({ [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey, 'webhook-token': 'whk-untouched' });
+        expect(await readSecret(IDEOGRAM.secret)).toEqual({
+          [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey,
+          'webhook-token': 'whk-untouched',
+        });
         expect(await readSecret(previous.backup.secret)).toBeUndefined();
         expect(priorStateAnnotations(await readDeployment())).toEqual([]);
         await revert(r, record);
-        expect(await readSecret(IDEOGRAM.secret)).toEqual({ [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey, 'webhook-token': 'whk-untouched' });
+        expect(await readSecret(IDEOGRAM.secret)).toEqual({
+          [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey,
+          'webhook-token': 'whk-untouched',
+        });
 
         const everything = JSON.stringify([record, again, reverted]) + r.logger.lines.join('\n');
-        for (const value of [NEW_KEY, IDEOGRAM.oldApiKey, Buffer.from(NEW_KEY).toString('base64'), Buffer.from(IDEOGRAM.oldApiKey).toString('base64')]) {
+        for (const value of [
+          NEW_KEY,
+          IDEOGRAM.oldApiKey,
+          Buffer.from(NEW_KEY).toString('base64'),
+          Buffer.from(IDEOGRAM.oldApiKey).toString('base64'),
+        ]) {
           expect(everything).not.toContain(value);
         }
       });
@@ -249,7 +366,10 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         expect(added.previous).toMatchObject({ secretExisted: true, keyExisted: false });
         expect((await readSecret(IDEOGRAM.secret))?.['fallback-key']).toBe(NEW_KEY);
         await revert(r, added);
-        expect(await readSecret(IDEOGRAM.secret)).toEqual({ [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey, 'webhook-token': 'whk-untouched' });
+        expect(await readSecret(IDEOGRAM.secret)).toEqual({
+          [IDEOGRAM.secretKey]: IDEOGRAM.oldApiKey,
+          'webhook-token': 'whk-untouched',
+        });
 
         await core.deleteNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret });
         const created = await apply(r, op);
@@ -262,16 +382,31 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
 
       it('reports "Key present / Key length" of a secret reference, never the value', async () => {
         const r = worker();
-        const inspected = await r.run('inspectSecretRef', { ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } });
-        expect(inspected).toEqual({ present: true, length: IDEOGRAM.oldApiKey.length, ref: `k8s:${NS}/${IDEOGRAM.secret}#${IDEOGRAM.secretKey}` });
-        expect(await r.run('inspectSecretRef', { ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: 'missing' } })).toMatchObject({ present: false, length: 0 });
+        const inspected = await r.run('inspectSecretRef', {
+          ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: IDEOGRAM.secretKey },
+        });
+        expect(inspected).toEqual({
+          present: true,
+          length: IDEOGRAM.oldApiKey.length,
+          ref: `k8s:${NS}/${IDEOGRAM.secret}#${IDEOGRAM.secretKey}`,
+        });
+        expect(
+          await r.run('inspectSecretRef', {
+            ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: 'missing' },
+          }),
+        ).toMatchObject({ present: false, length: 0 });
       });
     });
 
     describe('suspend and resume CronJobs by label', () => {
       it('suspends the selected jobs and restores exactly the prior suspend flags', async () => {
         const before = await suspendedFlags();
-        expect(before).toEqual({ 'nightly-batch': false, 'thumbnail-backfill': false, 'weekly-report': true, 'unrelated-cleanup': false });
+        expect(before).toEqual({
+          'nightly-batch': false,
+          'thumbnail-backfill': false,
+          'weekly-report': true,
+          'unrelated-cleanup': false,
+        });
         const r = worker();
         const op: MutationOp = { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector };
         const record = await apply(r, op, { mutationId: 'inc-9/pause-batch' });
@@ -284,7 +419,12 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
         expect(record.revertKubectl).toBe(
           `kubectl patch cronjob/nightly-batch -n ${NS} -p '{"spec":{"suspend":false}}' && kubectl patch cronjob/thumbnail-backfill -n ${NS} -p '{"spec":{"suspend":false}}'`,
         );
-        expect(await suspendedFlags()).toEqual({ 'nightly-batch': true, 'thumbnail-backfill': true, 'weekly-report': true, 'unrelated-cleanup': false });
+        expect(await suspendedFlags()).toEqual({
+          'nightly-batch': true,
+          'thumbnail-backfill': true,
+          'weekly-report': true,
+          'unrelated-cleanup': false,
+        });
         const again = await apply(r, op, { mutationId: 'inc-9/pause-batch' });
         expect(again.changed).toBe(false);
         expect(again.previous).toEqual(record.previous);
@@ -305,7 +445,13 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
           { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' },
           { kind: 'set-env', ...deployment, container: 'api', name: 'IDEOGRAM_API_KEY', value: 'x' },
           { kind: 'rollout-restart', ...deployment },
-          { kind: 'apply-secret', namespace: NS, secretName: IDEOGRAM.secret, key: IDEOGRAM.secretKey, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } },
+          {
+            kind: 'apply-secret',
+            namespace: NS,
+            secretName: IDEOGRAM.secret,
+            key: IDEOGRAM.secretKey,
+            ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+          },
           { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector },
         ];
         for (const op of ops) {
@@ -325,34 +471,46 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     describe('errors', () => {
       it('RBAC denial is KubernetesForbidden naming the missing verb and resource', async () => {
         const r = activityRunner(deps(h.deniedKubeconfig));
-        const failure = await failureOf(apply(r, { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' }));
+        const failure = await failureOf(
+          apply(r, { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' }),
+        );
         expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('missing verb "get" on resource "deployments"');
-        const listFailure = await failureOf(apply(r, { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, { dryRun: true }));
+        const listFailure = await failureOf(
+          apply(r, { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, { dryRun: true }),
+        );
         expect(listFailure.message).toContain('missing verb "list" on resource "cronjobs"');
       });
 
       it('an unaccepted token (401) is KubernetesForbidden too: a human must fix the credentials', async () => {
-        const failure = await failureOf(activityRunner(deps(h.unauthenticatedKubeconfig)).run('readDeploymentState', deployment));
+        const failure = await failureOf(
+          activityRunner(deps(h.unauthenticatedKubeconfig)).run('readDeploymentState', deployment),
+        );
         expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('HTTP 401 Unauthorized');
       });
 
       it('the worker Role cannot touch other deployments: forbidden, not not-found', async () => {
-        const failure = await failureOf(apply(worker(), { kind: 'rollout-restart', namespace: NS, deployment: 'billing-service' }));
+        const failure = await failureOf(
+          apply(worker(), { kind: 'rollout-restart', namespace: NS, deployment: 'billing-service' }),
+        );
         expect(failure).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
         expect(failure.message).toContain('deployments "billing-service"');
       });
 
       it('a missing object is KubernetesNotFound naming it', async () => {
         const r = activityRunner(deps(h.adminKubeconfig));
-        const failure = await failureOf(apply(r, { kind: 'set-env', namespace: NS, deployment: 'no-such-service', name: 'A', value: '1' }));
+        const failure = await failureOf(
+          apply(r, { kind: 'set-env', namespace: NS, deployment: 'no-such-service', name: 'A', value: '1' }),
+        );
         expect(failure).toMatchObject({ type: ErrorTypes.KubernetesNotFound, nonRetryable: true });
         expect(failure.message).toContain('deployments "no-such-service" in namespace payments');
       });
 
       it('an unreachable API server is a retryable error', async () => {
-        const failure = await failureOf(activityRunner(deps(h.unreachableKubeconfig)).run('readDeploymentState', deployment));
+        const failure = await failureOf(
+          activityRunner(deps(h.unreachableKubeconfig)).run('readDeploymentState', deployment),
+        );
         expect(failure.nonRetryable).not.toBe(true);
         expect(failure.message).toContain('Kubernetes API unreachable on get deployments "ideogram-service"');
       });
@@ -367,14 +525,24 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     afterAll(async () => h?.stop());
     beforeEach(async () => h.seed());
     const runner = () =>
-      activityRunner({ target: createKubernetesTarget({ kubeconfigPath: h.workerKubeconfig }), clock: () => new Date(), env: { NEW_IDEOGRAM_KEY: NEW_KEY }, rolloutPollMs: 10 });
+      activityRunner({
+        target: createKubernetesTarget({ kubeconfigPath: h.workerKubeconfig }),
+        clock: () => new Date(),
+        env: { NEW_IDEOGRAM_KEY: NEW_KEY },
+        rolloutPollMs: 10,
+      });
 
     const rolloutIt = features.rolloutController ? it : undefined;
     const faultIt = features.faults ? it : undefined;
 
     rolloutIt?.('waits for a restart to roll out, heartbeating', async () => {
       const r = runner();
-      await r.run('applyMutation', { mutationId: 'inc-3/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false });
+      await r.run('applyMutation', {
+        mutationId: 'inc-3/restart',
+        step: 'restart',
+        op: { kind: 'rollout-restart', ...deployment },
+        dryRun: false,
+      });
       const result = await r.run('waitForRollout', { ...deployment, timeoutMs: 30_000 });
       expect(result).toMatchObject({ ready: true, reason: `deployment "${DEP}" successfully rolled out` });
       expect(r.heartbeats.length).toBeGreaterThan(0);
@@ -383,76 +551,130 @@ export function defineKubeOperationSuite(name: string, harnessFactory: () => Pro
     rolloutIt?.('a rollout past its progress deadline fails for good (RolloutFailed)', async () => {
       const r = runner();
       h.rollouts!.setStuck(true);
-      await r.run('applyMutation', { mutationId: 'inc-4/restart', step: 'restart', op: { kind: 'rollout-restart', ...deployment }, dryRun: false });
+      await r.run('applyMutation', {
+        mutationId: 'inc-4/restart',
+        step: 'restart',
+        op: { kind: 'rollout-restart', ...deployment },
+        dryRun: false,
+      });
       const failure = await failureOf(r.run('waitForRollout', { ...deployment, timeoutMs: 30_000 }));
       expect(failure).toMatchObject({ type: ErrorTypes.RolloutFailed, nonRetryable: true });
       expect(failure.message).toContain('exceeded its progress deadline');
     });
 
-    faultIt?.('a 409 Conflict on the guarded write is re-read and retried inside the activity; a persistent one fails retryably', async () => {
-      const r = runner();
-      const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
-      h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 3 });
-      const record = await r.run('applyMutation', { mutationId: 'inc-409/fallback', step: 'fallback', op, dryRun: false });
-      expect(record.previous).toEqual([
-        { container: 'api', previous: null },
-        { container: 'worker', previous: null },
-      ]);
-      h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 1_000 });
-      const failure = await failureOf(r.run('revertMutation', { record, dryRun: false }));
-      expect(failure.nonRetryable).not.toBe(true);
-      expect(failure.message).toContain('HTTP 409 on patch deployments "ideogram-service"');
-    });
+    faultIt?.(
+      'a 409 Conflict on the guarded write is re-read and retried inside the activity; a persistent one fails retryably',
+      async () => {
+        const r = runner();
+        const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
+        h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 3 });
+        const record = await r.run('applyMutation', {
+          mutationId: 'inc-409/fallback',
+          step: 'fallback',
+          op,
+          dryRun: false,
+        });
+        expect(record.previous).toEqual([
+          { container: 'api', previous: null },
+          { container: 'worker', previous: null },
+        ]);
+        h.injectFault!({ verb: 'patch', resource: 'deployments', status: 409, times: 1_000 });
+        const failure = await failureOf(r.run('revertMutation', { record, dryRun: false }));
+        expect(failure.nonRetryable).not.toBe(true);
+        expect(failure.message).toContain('HTTP 409 on patch deployments "ideogram-service"');
+      },
+    );
 
     for (const status of [429, 500, 503]) {
       faultIt?.(`HTTP ${status} is retryable, and the retry completes the change`, async () => {
         const r = runner();
         const op: MutationOp = { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' };
         h.injectFault!({ verb: 'patch', resource: 'deployments', status });
-        const failure = await failureOf(r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false }));
+        const failure = await failureOf(
+          r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false }),
+        );
         expect(failure.nonRetryable).not.toBe(true);
         expect(failure.message).toContain(`HTTP ${status} on patch deployments "ideogram-service"`);
-        const retried = await r.run('applyMutation', { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false }, { attempt: 2 });
+        const retried = await r.run(
+          'applyMutation',
+          { mutationId: `inc-${status}/fallback`, step: 'fallback', op, dryRun: false },
+          { attempt: 2 },
+        );
         expect(retried.previous).toEqual([
           { container: 'api', previous: null },
           { container: 'worker', previous: null },
         ]);
         const state = await r.run('readDeploymentState', deployment);
-        expect(state.containers.every((c) => c.env.some((e) => e.name === 'IDEOGRAM_FALLBACK' && e.value === 'true'))).toBe(true);
+        expect(
+          state.containers.every((c) => c.env.some((e) => e.name === 'IDEOGRAM_FALLBACK' && e.value === 'true')),
+        ).toBe(true);
       });
     }
 
     faultIt?.('an injected 403 names the verb and resource; an injected 404 names the object', async () => {
       const r = runner();
       h.injectFault!({ verb: 'patch', resource: 'cronjobs', status: 403 });
-      const forbidden = await failureOf(r.run('applyMutation', { mutationId: 'inc-5/pause', step: 'pause', op: { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector }, dryRun: false }));
+      const forbidden = await failureOf(
+        r.run('applyMutation', {
+          mutationId: 'inc-5/pause',
+          step: 'pause',
+          op: { kind: 'suspend-cronjobs', namespace: NS, selector: IDEOGRAM.batchSelector },
+          dryRun: false,
+        }),
+      );
       expect(forbidden).toMatchObject({ type: ErrorTypes.KubernetesForbidden, nonRetryable: true });
       expect(forbidden.message).toContain('missing verb "patch" on resource "cronjobs"');
       h.injectFault!({ verb: 'get', resource: 'secrets', name: IDEOGRAM.secret, status: 404 });
-      const inspected = await r.run('inspectSecretRef', { ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } });
+      const inspected = await r.run('inspectSecretRef', {
+        ref: { kind: 'k8s', namespace: NS, name: IDEOGRAM.secret, key: IDEOGRAM.secretKey },
+      });
       expect(inspected).toMatchObject({ present: false, length: 0 });
     });
 
     faultIt?.('a failing secret write names the call, never the value', async () => {
       const r = runner();
-      const op: MutationOp = { kind: 'apply-secret', namespace: NS, secretName: IDEOGRAM.secret, key: IDEOGRAM.secretKey, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } };
+      const op: MutationOp = {
+        kind: 'apply-secret',
+        namespace: NS,
+        secretName: IDEOGRAM.secret,
+        key: IDEOGRAM.secretKey,
+        ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+      };
       const errors: Error[] = [];
       for (const status of [500, 403, 422]) {
         h.injectFault!({ verb: 'patch', resource: 'secrets', name: IDEOGRAM.secret, status });
-        errors.push(await failureOf(r.run('applyMutation', { mutationId: `inc-8/rotate-${status}`, step: 'rotate', op, dryRun: false })));
+        errors.push(
+          await failureOf(
+            r.run('applyMutation', { mutationId: `inc-8/rotate-${status}`, step: 'rotate', op, dryRun: false }),
+          ),
+        );
       }
       expect(errors.map((e) => e.message)).toEqual([
         expect.stringContaining('HTTP 500 on patch secrets "ideogram-secrets"'),
         expect.stringContaining('Kubernetes refused to patch secrets "ideogram-secrets"'),
         expect.stringContaining('Kubernetes rejected patch secrets "ideogram-secrets"'),
       ]);
-      const everything = JSON.stringify(errors.map((e) => ({ message: e.message, stack: e.stack, cause: String((e as { cause?: unknown }).cause) }))) + r.logger.lines.join('\n');
-      for (const value of [NEW_KEY, Buffer.from(NEW_KEY).toString('base64'), IDEOGRAM.oldApiKey, Buffer.from(IDEOGRAM.oldApiKey).toString('base64')]) expect(everything).not.toContain(value);
+      const everything =
+        JSON.stringify(
+          errors.map((e) => ({ message: e.message, stack: e.stack, cause: String((e as { cause?: unknown }).cause) })),
+        ) + r.logger.lines.join('\n');
+      for (const value of [
+        NEW_KEY,
+        Buffer.from(NEW_KEY).toString('base64'),
+        IDEOGRAM.oldApiKey,
+        Buffer.from(IDEOGRAM.oldApiKey).toString('base64'),
+      ])
+        expect(everything).not.toContain(value);
     });
 
     faultIt?.('a slow API server still completes the operation', async () => {
       h.injectFault!({ verb: 'get', resource: 'deployments', delayMs: 200, times: 2 });
-      const record = await runner().run('applyMutation', { mutationId: 'inc-6/concurrency', step: 'c', op: { kind: 'set-env', ...deployment, name: 'IDEOGRAM_CONCURRENCY', value: '3' }, dryRun: false });
+      const record = await runner().run('applyMutation', {
+        mutationId: 'inc-6/concurrency',
+        step: 'c',
+        op: { kind: 'set-env', ...deployment, name: 'IDEOGRAM_CONCURRENCY', value: '3' },
+        dryRun: false,
+      });
       expect(record.changed).toBe(true);
     });
   });

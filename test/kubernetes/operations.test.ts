@@ -24,7 +24,10 @@ async function testServerHarness(): Promise<KubeSuiteHarness> {
   });
   const unreachable = await server.kubeconfigFor('worker-token', IDEOGRAM.namespace);
   const unreachablePath = `${unreachable}.unreachable.yaml`;
-  await writeFile(unreachablePath, (await readFile(unreachable, 'utf8')).replace(server.url, `http://127.0.0.1:${await closedPort()}`));
+  await writeFile(
+    unreachablePath,
+    (await readFile(unreachable, 'utf8')).replace(server.url, `http://127.0.0.1:${await closedPort()}`),
+  );
   return {
     workerKubeconfig: await server.kubeconfigFor('worker-token', IDEOGRAM.namespace),
     adminKubeconfig: server.kubeconfigPath,

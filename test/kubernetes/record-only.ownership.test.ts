@@ -31,23 +31,47 @@ describe('record-only target: several incidents on one knob', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const rotatedKeys: Record<string, string> = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`ROTATED_KEY_${i}`, `sk-rotated-${i}-77c1d2e3`]));
+  const rotatedKeys: Record<string, string> = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`ROTATED_KEY_${i}`, `sk-rotated-${i}-77c1d2e3`]),
+  );
   let loggers: CapturingLogger[] = [];
   /** A fresh target on the shared file per activity: as if every incident ran on its own worker. */
   const run = () => {
-    const runner = activityRunner({ target: new RecordOnlyTarget({ stateFile }), clock: () => new Date(), env: rotatedKeys });
+    const runner = activityRunner({
+      target: new RecordOnlyTarget({ stateFile }),
+      clock: () => new Date(),
+      env: rotatedKeys,
+    });
     loggers.push(runner.logger);
     return runner;
   };
-  const apply = (op: MutationOp, mutationId: string) => run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false });
+  const apply = (op: MutationOp, mutationId: string) =>
+    run().run('applyMutation', { mutationId, step: 'mitigate', op, dryRun: false });
   const revert = (record: MutationRecord) => run().run('revertMutation', { record, dryRun: false });
   const model = () => new RecordOnlyTarget({ stateFile }).snapshot();
   const envOf = () => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env);
-  const valueOf = (name: string) => model().deployments['payments/ideogram-service']!.containers.map((c) => c.env.find((e) => e.name === name)?.value ?? null);
+  const valueOf = (name: string) =>
+    model().deployments['payments/ideogram-service']!.containers.map(
+      (c) => c.env.find((e) => e.name === name)?.value ?? null,
+    );
 
   for (const [count, op, expectedPrevious] of [
-    [2, fallback, [{ container: 'api', previous: null }, { container: 'worker', previous: null }]],
-    [10, fallback, [{ container: 'api', previous: null }, { container: 'worker', previous: null }]],
+    [
+      2,
+      fallback,
+      [
+        { container: 'api', previous: null },
+        { container: 'worker', previous: null },
+      ],
+    ],
+    [
+      10,
+      fallback,
+      [
+        { container: 'api', previous: null },
+        { container: 'worker', previous: null },
+      ],
+    ],
     [
       10,
       { kind: 'set-env', ...anchor, name: 'IDEOGRAM_CONCURRENCY', value: '2' },
@@ -60,7 +84,9 @@ describe('record-only target: several incidents on one knob', () => {
     it(`${count} concurrent incidents setting ${op.name} record the true original, stay mitigated until the last revert, which restores it exactly`, async () => {
       new RecordOnlyTarget({ stateFile, seed: [seed] });
       const before = envOf();
-      const records = await Promise.all(Array.from({ length: count }, (_, i) => apply(op, `incident-${i + 1}/mitigate`)));
+      const records = await Promise.all(
+        Array.from({ length: count }, (_, i) => apply(op, `incident-${i + 1}/mitigate`)),
+      );
       for (const record of records) expect(record.previous).toEqual(expectedPrevious);
       expect(records.filter((r) => r.changed)).toHaveLength(1);
       expect(valueOf(op.name)).toEqual([op.value, op.value]);
@@ -70,7 +96,9 @@ describe('record-only target: several incidents on one knob', () => {
       // Interleaved and concurrent, with one revert retried.
       await Promise.all([...order, order[0]!].map((record) => revert(record)));
       expect(valueOf(op.name)).toEqual([op.value, op.value]);
-      const holders = Object.values(model().annotations!['payments/ideogram-service']!).map((v) => (JSON.parse(v) as { holders: string[] }).holders);
+      const holders = Object.values(model().annotations!['payments/ideogram-service']!).map(
+        (v) => (JSON.parse(v) as { holders: string[] }).holders,
+      );
       expect(holders).toEqual([[last.id], [last.id]]);
 
       await revert(last);
@@ -82,7 +110,13 @@ describe('record-only target: several incidents on one knob', () => {
   }
 
   const ORIGINAL = 'sk-original-9a8b7c6d';
-  const rotate = (key: string, i: number): MutationOp => ({ kind: 'apply-secret', namespace: 'payments', secretName: 'ideogram-secrets', key, ref: { kind: 'env', name: `ROTATED_KEY_${i}` } });
+  const rotate = (key: string, i: number): MutationOp => ({
+    kind: 'apply-secret',
+    namespace: 'payments',
+    secretName: 'ideogram-secrets',
+    key,
+    ref: { kind: 'env', name: `ROTATED_KEY_${i}` },
+  });
   const secretOf = () => model().secrets['payments/ideogram-secrets'];
 
   for (const [count, key, world] of [
@@ -93,13 +127,26 @@ describe('record-only target: several incidents on one knob', () => {
   ] as const) {
     it(`${count} concurrent rotations of one key (${world}) record the true prior, keep a rotated value until the last revert, which restores it exactly`, async () => {
       loggers = [];
-      new RecordOnlyTarget({ stateFile, seed: [{ ...seed, secrets: world === 'secret absent' ? {} : { 'ideogram-secrets': { 'api-key': ORIGINAL, other: 'untouched' } } }] });
+      new RecordOnlyTarget({
+        stateFile,
+        seed: [
+          {
+            ...seed,
+            secrets:
+              world === 'secret absent' ? {} : { 'ideogram-secrets': { 'api-key': ORIGINAL, other: 'untouched' } },
+          },
+        ],
+      });
       const before = secretOf();
-      const records = await Promise.all(Array.from({ length: count }, (_, i) => apply(rotate(key, i), `incident-${i + 1}/rotate`)));
+      const records = await Promise.all(
+        Array.from({ length: count }, (_, i) => apply(rotate(key, i), `incident-${i + 1}/rotate`)),
+      );
       const expected = { key, secretExisted: world !== 'secret absent', keyExisted: world === 'key exists' };
       for (const record of records) expect(record.previous).toMatchObject(expected);
       expect(new Set(records.map((r) => JSON.stringify(r.previous))).size).toBe(1);
-      expect(Object.values(model().secretBackups ?? {})).toEqual(world === 'key exists' ? [{ oldValue: ORIGINAL }] : []);
+      expect(Object.values(model().secretBackups ?? {})).toEqual(
+        world === 'key exists' ? [{ oldValue: ORIGINAL }] : [],
+      );
       const rotated = new Set(Object.values(rotatedKeys));
       expect(rotated.has(secretOf()![key]!)).toBe(true);
       const annotations = JSON.stringify(model().secretAnnotations);
@@ -108,7 +155,9 @@ describe('record-only target: several incidents on one knob', () => {
       const last = order.pop()!;
       await Promise.all([...order, order[0]!].map((record) => revert(record)));
       expect(rotated.has(secretOf()![key]!)).toBe(true);
-      const holders = Object.values(model().secretAnnotations!['payments/ideogram-secrets']!).map((v) => (JSON.parse(v) as { holders: string[] }).holders);
+      const holders = Object.values(model().secretAnnotations!['payments/ideogram-secrets']!).map(
+        (v) => (JSON.parse(v) as { holders: string[] }).holders,
+      );
       expect(holders).toEqual([[last.id]]);
 
       await revert(last);
@@ -141,7 +190,10 @@ describe('record-only target: several incidents on one knob', () => {
   const setByHand = async (container: string, value: string) => {
     const raw = JSON.parse(await readFile(stateFile, 'utf8')) as ReturnType<typeof model>;
     const env = raw.deployments['payments/ideogram-service']!.containers.find((c) => c.name === container)!.env;
-    raw.deployments['payments/ideogram-service']!.containers.find((c) => c.name === container)!.env = [...env.filter((e) => e.name !== 'IDEOGRAM_FALLBACK'), { name: 'IDEOGRAM_FALLBACK', value }];
+    raw.deployments['payments/ideogram-service']!.containers.find((c) => c.name === container)!.env = [
+      ...env.filter((e) => e.name !== 'IDEOGRAM_FALLBACK'),
+      { name: 'IDEOGRAM_FALLBACK', value },
+    ];
     await writeFile(stateFile, JSON.stringify(raw));
   };
 
@@ -151,11 +203,20 @@ describe('record-only target: several incidents on one knob', () => {
     await setByHand('api', 'false');
     const b = await apply(fallback, 'b/fallback');
     expect(b.changed).toBe(false);
-    expect(b.drift).toMatchObject({ during: 'apply', knobs: [{ knob: 'env payments/ideogram-service/api/IDEOGRAM_FALLBACK', live: "'false'", expected: "'true'" }] });
+    expect(b.drift).toMatchObject({
+      during: 'apply',
+      knobs: [{ knob: 'env payments/ideogram-service/api/IDEOGRAM_FALLBACK', live: "'false'", expected: "'true'" }],
+    });
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['false', 'true']);
     // Joined without claiming the human's value as its own: a later reader still sees the drift.
     expect((await apply(fallback, 'c/fallback')).drift).toBeDefined();
-    const forced = await run().run('applyMutation', { mutationId: 'b/fallback', step: 'mitigate', op: fallback, dryRun: false, onDrift: 'overwrite' });
+    const forced = await run().run('applyMutation', {
+      mutationId: 'b/fallback',
+      step: 'mitigate',
+      op: fallback,
+      dryRun: false,
+      onDrift: 'overwrite',
+    });
     expect(forced.drift).toBeUndefined();
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
     expect((await apply(fallback, 'd/fallback')).drift).toBeUndefined();
@@ -168,7 +229,10 @@ describe('record-only target: several incidents on one knob', () => {
     expect((await revert(a)).revertedAt).toBeDefined();
     const reported = await revert(b);
     expect(reported.revertedAt).toBeUndefined();
-    expect(reported.drift).toMatchObject({ during: 'revert', knobs: [{ knob: 'env payments/ideogram-service/worker/IDEOGRAM_FALLBACK', live: "'manual'", expected: "'true'" }] });
+    expect(reported.drift).toMatchObject({
+      during: 'revert',
+      knobs: [{ knob: 'env payments/ideogram-service/worker/IDEOGRAM_FALLBACK', live: "'manual'", expected: "'true'" }],
+    });
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual([null, 'manual']);
     const kept = await run().run('revertMutation', { record: reported, dryRun: false, onDrift: 'keep' });
     expect(kept.revertedAt).toBeUndefined();
@@ -187,7 +251,15 @@ describe('record-only target: several incidents on one knob', () => {
     raw.secrets['payments/ideogram-secrets']!['api-key'] = HAND;
     await writeFile(stateFile, JSON.stringify(raw));
     const b = await apply(rotate('api-key', 1), 'b/rotate');
-    expect(b.drift).toMatchObject({ during: 'apply', knobs: [{ live: expect.stringMatching(/^another value \(sha256 [0-9a-f]{12}…\)$/), expected: expect.stringContaining('env:ROTATED_KEY_0') }] });
+    expect(b.drift).toMatchObject({
+      during: 'apply',
+      knobs: [
+        {
+          live: expect.stringMatching(/^another value \(sha256 [0-9a-f]{12}…\)$/),
+          expected: expect.stringContaining('env:ROTATED_KEY_0'),
+        },
+      ],
+    });
     expect(secretOf()!['api-key']).toBe(HAND);
     await revert(a);
     const reported = await revert(b);
@@ -210,7 +282,13 @@ describe('record-only target: several incidents on one knob', () => {
     raw.cronJobs['payments/weekly-batch']!.suspended = false;
     await writeFile(stateFile, JSON.stringify(raw));
     const b = await apply(op, 'b/pause');
-    expect(b.drift?.knobs).toEqual(['nightly-batch', 'weekly-batch'].map((name) => ({ knob: `suspend cronjob payments/${name}`, live: 'not suspended', expected: 'suspended' })));
+    expect(b.drift?.knobs).toEqual(
+      ['nightly-batch', 'weekly-batch'].map((name) => ({
+        knob: `suspend cronjob payments/${name}`,
+        live: 'not suspended',
+        expected: 'suspended',
+      })),
+    );
     expect(b.previous).toEqual(a.previous);
     const flags = () => Object.values(model().cronJobs).map((j) => j.suspended);
     expect(flags()).toEqual([false, false]);
@@ -230,7 +308,11 @@ describe('record-only target: several incidents on one knob', () => {
     new RecordOnlyTarget({ stateFile, seed: [seed] });
     const op: MutationOp = { kind: 'suspend-cronjobs', namespace: 'payments', selector: 'runbook.dev/batch=ideogram' };
     const records = await Promise.all(Array.from({ length: 10 }, (_, i) => apply(op, `incident-${i + 1}/pause`)));
-    for (const record of records) expect(record.previous).toEqual([{ name: 'nightly-batch', suspended: false }, { name: 'weekly-batch', suspended: true }]);
+    for (const record of records)
+      expect(record.previous).toEqual([
+        { name: 'nightly-batch', suspended: false },
+        { name: 'weekly-batch', suspended: true },
+      ]);
     const order = shuffled(records, 5);
     const last = order.pop()!;
     await Promise.all([...order, order[2]!].map((record) => revert(record)));
@@ -244,7 +326,9 @@ describe('record-only target: several incidents on one knob', () => {
 
   it('a change waits for the lock another process holds on the model file, then builds on what that process wrote', async () => {
     new RecordOnlyTarget({ stateFile, seed: [seed] });
-    const other = spawn(process.execPath, [resolve(import.meta.dirname, 'fixtures/hold-model-lock.ts'), stateFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const other = spawn(process.execPath, [resolve(import.meta.dirname, 'fixtures/hold-model-lock.ts'), stateFile], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines: string[] = [];
     other.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
     while (!lines.includes('locked')) await once(other.stdout, 'data');
@@ -264,20 +348,32 @@ describe('record-only target: several incidents on one knob', () => {
     const before = envOf();
     const script = resolve(import.meta.dirname, 'fixtures/record-only-worker.ts');
     const worker = async (action: 'apply' | 'revert', input: string) =>
-      JSON.parse((await promisify(execFile)(process.execPath, [script, stateFile, action, input])).stdout) as MutationRecord[];
-    const applied = (await Promise.all([0, 1, 2].map((p) => worker('apply', [1, 2, 3].map((i) => `incident-${p}-${i}/fallback`).join(','))))).flat();
+      JSON.parse(
+        (await promisify(execFile)(process.execPath, [script, stateFile, action, input])).stdout,
+      ) as MutationRecord[];
+    const applied = (
+      await Promise.all(
+        [0, 1, 2].map((p) => worker('apply', [1, 2, 3].map((i) => `incident-${p}-${i}/fallback`).join(','))),
+      )
+    ).flat();
     expect(applied).toHaveLength(9);
-    for (const record of applied) expect(record.previous).toEqual([{ container: 'api', previous: null }, { container: 'worker', previous: null }]);
+    for (const record of applied)
+      expect(record.previous).toEqual([
+        { container: 'api', previous: null },
+        { container: 'worker', previous: null },
+      ]);
     expect(applied.filter((r) => r.changed)).toHaveLength(1);
 
     const order = shuffled(applied, 11);
     const last = order.pop()!;
     const batches = [order.slice(0, 4), order.slice(4)];
-    const files = await Promise.all(batches.map(async (batch, i) => {
-      const file = join(dir, `revert-${i}.json`);
-      await writeFile(file, JSON.stringify(batch));
-      return file;
-    }));
+    const files = await Promise.all(
+      batches.map(async (batch, i) => {
+        const file = join(dir, `revert-${i}.json`);
+        await writeFile(file, JSON.stringify(batch));
+        return file;
+      }),
+    );
     await Promise.all(files.map((file) => worker('revert', file)));
     expect(valueOf('IDEOGRAM_FALLBACK')).toEqual(['true', 'true']);
     await revert(last);

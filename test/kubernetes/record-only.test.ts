@@ -29,7 +29,8 @@ describe('record-only target (no cluster)', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const runner = (target: RecordOnlyTarget) => activityRunner({ target, clock: () => new Date('2026-11-25T01:00:00Z'), env: { NEW_IDEOGRAM_KEY: NEW_KEY } });
+  const runner = (target: RecordOnlyTarget) =>
+    activityRunner({ target, clock: () => new Date('2026-11-25T01:00:00Z'), env: { NEW_IDEOGRAM_KEY: NEW_KEY } });
   const apply = (r: ReturnType<typeof runner>, op: MutationOp, mutationId = `inc/${op.kind}`) =>
     r.run('applyMutation', { mutationId, step: op.kind, op, dryRun: false });
 
@@ -37,8 +38,18 @@ describe('record-only target (no cluster)', () => {
     const r = runner(new RecordOnlyTarget({ stateFile, seed: [seed] }));
     const fallback = await apply(r, { kind: 'set-env', ...deployment, name: 'IDEOGRAM_FALLBACK', value: 'true' });
     const restart = await apply(r, { kind: 'rollout-restart', ...deployment });
-    const rotate = await apply(r, { kind: 'apply-secret', namespace: 'payments', secretName: 'ideogram-secrets', key: 'api-key', ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } });
-    const pause = await apply(r, { kind: 'suspend-cronjobs', namespace: 'payments', selector: 'runbook.dev/batch=ideogram' });
+    const rotate = await apply(r, {
+      kind: 'apply-secret',
+      namespace: 'payments',
+      secretName: 'ideogram-secrets',
+      key: 'api-key',
+      ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+    });
+    const pause = await apply(r, {
+      kind: 'suspend-cronjobs',
+      namespace: 'payments',
+      selector: 'runbook.dev/batch=ideogram',
+    });
     const records = [fallback, restart, rotate, pause];
     expect(records.map((m) => m.mode)).toEqual(['record-only', 'record-only', 'record-only', 'record-only']);
     expect(records.map((m) => m.kubectl)).toEqual([
@@ -52,14 +63,25 @@ describe('record-only target (no cluster)', () => {
       { name: 'nightly-batch', suspended: false },
       { name: 'weekly-batch', suspended: true },
     ]);
-    expect(r.logger.lines.filter((l) => l.includes('mutation recorded (record-only: nothing applied)'))).toHaveLength(4);
-    expect(r.logger.lines.join('\n')).toContain('"kubectl":"kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n payments"');
-    expect(await r.run('waitForRollout', { ...deployment, timeoutMs: 1_000 })).toEqual({ ready: true, reason: 'record-only: nothing was rolled out' });
+    expect(r.logger.lines.filter((l) => l.includes('mutation recorded (record-only: nothing applied)'))).toHaveLength(
+      4,
+    );
+    expect(r.logger.lines.join('\n')).toContain(
+      '"kubectl":"kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true -n payments"',
+    );
+    expect(await r.run('waitForRollout', { ...deployment, timeoutMs: 1_000 })).toEqual({
+      ready: true,
+      reason: 'record-only: nothing was rolled out',
+    });
 
     // A new worker process sees the same model: the state file is the record-only "cluster".
     const reloaded = new RecordOnlyTarget({ stateFile, seed: [seed] });
     const model = reloaded.snapshot();
-    expect(model.deployments['payments/ideogram-service']!.containers.map((c) => c.env.find((e) => e.name === 'IDEOGRAM_FALLBACK')?.value)).toEqual(['true', 'true']);
+    expect(
+      model.deployments['payments/ideogram-service']!.containers.map(
+        (c) => c.env.find((e) => e.name === 'IDEOGRAM_FALLBACK')?.value,
+      ),
+    ).toEqual(['true', 'true']);
     expect(model.secrets['payments/ideogram-secrets']).toEqual({ 'api-key': NEW_KEY });
     expect(model.cronJobs['payments/nightly-batch']!.suspended).toBe(true);
 

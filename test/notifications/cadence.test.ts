@@ -33,7 +33,10 @@ describe('due-update cadence on the time-skipping server', () => {
     [env, receiver, workflowBundle] = await Promise.all([
       TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
       startWebhookReceiver(),
-      bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./fixtures/cadence-workflow.ts', import.meta.url)), logger: quietLogger }),
+      bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('./fixtures/cadence-workflow.ts', import.meta.url)),
+        logger: quietLogger,
+      }),
     ]);
   });
   afterAll(async () => {
@@ -46,22 +49,36 @@ describe('due-update cadence on the time-skipping server', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createNotificationActivities({ slackWebhookUrls: [], webhookUrls: [receiver.url(path)], attempts: 1, timeoutMs: 2_000 }),
+      activities: createNotificationActivities({
+        slackWebhookUrls: [],
+        webhookUrls: [receiver.url(path)],
+        attempts: 1,
+        timeoutMs: 2_000,
+      }),
     });
     const updates = await worker.runUntil(
-      env.client.workflow.execute<typeof cadenceWorkflow>('cadenceWorkflow', { taskQueue, workflowId: taskQueue, args: [args] }),
+      env.client.workflow.execute<typeof cadenceWorkflow>('cadenceWorkflow', {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [args],
+      }),
     );
-    const bodies = receiver.requests.filter((r) => r.path === path).map((r) => r.json as { status: string; nextUpdateAt: string | null; text: string });
+    const bodies = receiver.requests
+      .filter((r) => r.path === path)
+      .map((r) => r.json as { status: string; nextUpdateAt: string | null; text: string });
     return { updates, bodies };
   }
 
   it('sends a reminder each time a P1 update falls due, 30 minutes apart, with no state change', async () => {
     const { updates, bodies } = await runIncident({ severity: 'P1', cadence: CADENCE, reminders: 3 }, '/p1');
     expect(updates.map((u) => u.kind)).toEqual(['status', 'reminder', 'reminder', 'reminder', 'status']);
-    for (const update of updates.slice(0, 4)) expect(Date.parse(update.nextUpdateAt!) - Date.parse(update.sentAt)).toBe(30 * MIN);
+    for (const update of updates.slice(0, 4))
+      expect(Date.parse(update.nextUpdateAt!) - Date.parse(update.sentAt)).toBe(30 * MIN);
     for (let i = 1; i <= 3; i += 1) expectSentWhenDue(updates[i]!.sentAt, updates[i - 1]!.nextUpdateAt!);
     expect(bodies.map((b) => b.status)).toEqual(['MITIGATED', 'MITIGATED', 'MITIGATED', 'MITIGATED', 'RESOLVED']);
-    expect(bodies.slice(1, 4).every((b) => b.text.endsWith('Scheduled update: no change since the last update.'))).toBe(true);
+    expect(bodies.slice(1, 4).every((b) => b.text.endsWith('Scheduled update: no change since the last update.'))).toBe(
+      true,
+    );
     expect(bodies[0]!.text).toContain(`Next update: ${updates[0]!.nextUpdateAt!.slice(11, 16)} UTC`);
     expect(bodies.at(-1)).toMatchObject({ nextUpdateAt: null });
     expect(updates.flatMap((u) => u.deliveries).every((d) => d.ok)).toBe(true);
@@ -86,7 +103,9 @@ describe('due-update cadence on the time-skipping server', () => {
     receiver.failNext(1);
     const { updates, bodies } = await runIncident({ severity: 'P2', cadence: CADENCE, reminders: 2 }, '/p2');
     expect(updates.map((u) => u.kind)).toEqual(['status', 'reminder', 'reminder', 'status']);
-    expect(updates[0]!.deliveries).toEqual([{ sink: `webhook:${new URL(receiver.baseUrl).host}`, ok: false, error: 'HTTP 500' }]);
+    expect(updates[0]!.deliveries).toEqual([
+      { sink: `webhook:${new URL(receiver.baseUrl).host}`, ok: false, error: 'HTTP 500' },
+    ]);
     expect(updates.slice(1).every((u) => u.deliveries[0]!.ok)).toBe(true);
     expect(Date.parse(updates[0]!.nextUpdateAt!) - Date.parse(updates[0]!.sentAt)).toBe(HOUR);
     expectSentWhenDue(updates[1]!.sentAt, updates[0]!.nextUpdateAt!);

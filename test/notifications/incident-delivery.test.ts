@@ -30,7 +30,12 @@ describe('stakeholder updates from a real incident (dev server, simulator, loopb
       deps: {
         notifications: {
           slackWebhookUrls: [slack.url(`/services/${TOKEN}`)],
-          webhookUrls: [webhook.url(`/hooks/${TOKEN}`), failing.url(`/hooks/${TOKEN}`), hanging.url(`/hooks/${TOKEN}`), refused.url(`/hooks/${TOKEN}`)],
+          webhookUrls: [
+            webhook.url(`/hooks/${TOKEN}`),
+            failing.url(`/hooks/${TOKEN}`),
+            hanging.url(`/hooks/${TOKEN}`),
+            refused.url(`/hooks/${TOKEN}`),
+          ],
           attempts: 2,
           retryDelayMs: 1,
           timeoutMs: 300,
@@ -58,17 +63,27 @@ describe('stakeholder updates from a real incident (dev server, simulator, loopb
     expect(statuses).toContain('MITIGATED');
     expect(statuses.indexOf('MITIGATED')).toBeGreaterThan(0);
     const approvals = bodies.filter((b) => b.text.includes('Approval needed:'));
-    expect(approvals[0]!.text).toContain(`Approve with: runbook approve ${handle.workflowId} enable-fallback --by <your-name>`);
-    expect(approvals[0]!.text).toContain('kubectl equivalent: kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true');
+    expect(approvals[0]!.text).toContain(
+      `Approve with: runbook approve ${handle.workflowId} enable-fallback --by <your-name>`,
+    );
+    expect(approvals[0]!.text).toContain(
+      'kubectl equivalent: kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true',
+    );
 
     // Slack saw the same sequence (its copy escaped for mrkdwn).
-    expect(slack.requests.map((r) => unescapeSlack((r.json as { text: string }).text))).toEqual(bodies.map((b) => b.text));
+    expect(slack.requests.map((r) => unescapeSlack((r.json as { text: string }).text))).toEqual(
+      bodies.map((b) => b.text),
+    );
 
     // The broken sinks were tried for every update and each failure is on the timeline, by host only.
     expect(failing.requests).toHaveLength(notes.length * 2);
     expect(hanging.requests).toHaveLength(notes.length * 2);
     for (const note of notes) {
-      expect((note.data as { failed: string[] }).failed).toEqual([`webhook:${hostOf(failing)}`, `webhook:${hostOf(hanging)}`, `webhook:${hostOf(refused)}`]);
+      expect((note.data as { failed: string[] }).failed).toEqual([
+        `webhook:${hostOf(failing)}`,
+        `webhook:${hostOf(hanging)}`,
+        `webhook:${hostOf(refused)}`,
+      ]);
       expect(note.message).toContain('HTTP 500');
       expect(note.message).toContain('timeout after 300 ms');
       expect(note.message).toContain('connection refused');

@@ -4,8 +4,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { createNotificationActivities, WEBHOOK_PAYLOAD_KEYS, type NotificationDeps } from '../../src/activities/notifications/index.ts';
-import { ErrorTypes, type DeliveryResult, type IncidentState, type NotificationMessage } from '../../src/contract/index.ts';
+import {
+  createNotificationActivities,
+  WEBHOOK_PAYLOAD_KEYS,
+  type NotificationDeps,
+} from '../../src/activities/notifications/index.ts';
+import {
+  ErrorTypes,
+  type DeliveryResult,
+  type IncidentState,
+  type NotificationMessage,
+} from '../../src/contract/index.ts';
 import { renderStatusMessage, type StatusMessageInput } from '../../src/workflows/engine/status-message.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -16,7 +25,8 @@ const APPROVE = 'runbook approve incident-20261125-outage enable-fallback --by <
 
 function capturingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => void lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    void lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
   return {
     lines,
     log,
@@ -60,8 +70,17 @@ const incidentSequence: NotificationMessage[] = [
       },
     }),
   ),
-  ...(['mitigating', 'mitigated', 'monitoring'] as IncidentState[]).map((state) => renderStatusMessage(input({ state, owner: 'alice', action: 'Fallback enabled, monitoring for resolution' }))),
-  renderStatusMessage(input({ kind: 'reminder', state: 'monitoring', owner: 'alice', action: 'Fallback enabled, monitoring for resolution' })),
+  ...(['mitigating', 'mitigated', 'monitoring'] as IncidentState[]).map((state) =>
+    renderStatusMessage(input({ state, owner: 'alice', action: 'Fallback enabled, monitoring for resolution' })),
+  ),
+  renderStatusMessage(
+    input({
+      kind: 'reminder',
+      state: 'monitoring',
+      owner: 'alice',
+      action: 'Fallback enabled, monitoring for resolution',
+    }),
+  ),
   renderStatusMessage(input({ state: 'resolved', owner: 'alice', action: 'Fallback disabled', nextUpdateAt: null })),
 ];
 
@@ -81,8 +100,15 @@ describe('notification sinks', () => {
   });
 
   const notifier = (deps: Partial<NotificationDeps>) => {
-    const { notify } = createNotificationActivities({ slackWebhookUrls: [], webhookUrls: [], timeoutMs: 2_000, retryDelayMs: 1, ...deps });
-    return (message: NotificationMessage): Promise<DeliveryResult[]> => new MockActivityEnvironment(undefined, { logger }).run(notify, message);
+    const { notify } = createNotificationActivities({
+      slackWebhookUrls: [],
+      webhookUrls: [],
+      timeoutMs: 2_000,
+      retryDelayMs: 1,
+      ...deps,
+    });
+    return (message: NotificationMessage): Promise<DeliveryResult[]> =>
+      new MockActivityEnvironment(undefined, { logger }).run(notify, message);
   };
 
   it('posts Block Kit with a plain-text fallback to Slack', async () => {
@@ -95,7 +121,10 @@ describe('notification sinks', () => {
     const body = request!.json as { text: string; blocks: { type: string; text?: { type: string; text: string } }[] };
     // Slack would swallow `<your-name>` as a link: the fallback text carries it escaped.
     expect(body.text).toBe(approval.text.replaceAll('<', '&lt;').replaceAll('>', '&gt;'));
-    expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'P1 INCIDENT: Ideogram Integration' } });
+    expect(body.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'P1 INCIDENT: Ideogram Integration' },
+    });
     expect(body.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
     const blockText = JSON.stringify(body.blocks);
     expect(blockText).toContain('IDEOGRAM_FALLBACK=true');
@@ -107,16 +136,32 @@ describe('notification sinks', () => {
     const notify = notifier({ slackWebhookUrls: [slack.url()], slackApprovalButtons: true });
     await notify(incidentSequence[2]!);
     await notify(incidentSequence[0]!);
-    type Block = { type: string; block_id?: string; elements?: Array<{ action_id: string; value: string; style: string }> };
+    type Block = {
+      type: string;
+      block_id?: string;
+      elements?: Array<{ action_id: string; value: string; style: string }>;
+    };
     const [approval, status] = slack.requests.map((r) => (r.json as { blocks: Block[] }).blocks);
     expect(approval!.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions', 'context']);
     const actions = approval!.find((b) => b.type === 'actions')!;
     expect(actions.block_id).toBe('runbook_approval');
-    expect(actions.elements!.map((e) => [e.action_id, e.style])).toEqual([['runbook_approve', 'primary'], ['runbook_reject', 'danger']]);
-    for (const e of actions.elements!) expect(JSON.parse(e.value)).toEqual({ incidentId: 'incident-20261125-outage', stepId: 'enable-fallback' });
+    expect(actions.elements!.map((e) => [e.action_id, e.style])).toEqual([
+      ['runbook_approve', 'primary'],
+      ['runbook_reject', 'danger'],
+    ]);
+    for (const e of actions.elements!)
+      expect(JSON.parse(e.value)).toEqual({ incidentId: 'incident-20261125-outage', stepId: 'enable-fallback' });
     expect(status!.some((b) => b.type === 'actions')).toBe(false);
     // A secret-reference request needs a reference, not a click: no buttons.
-    const secretRequest = { ...incidentSequence[2]!, approval: { ...incidentSequence[2]!.approval!, stepId: 'new-key-reference', approveCommand: 'runbook provide-secret incident-20261125-outage new-key-reference --ref env:NEW_KEY --by <your-name>' } };
+    const secretRequest = {
+      ...incidentSequence[2]!,
+      approval: {
+        ...incidentSequence[2]!.approval!,
+        stepId: 'new-key-reference',
+        approveCommand:
+          'runbook provide-secret incident-20261125-outage new-key-reference --ref env:NEW_KEY --by <your-name>',
+      },
+    };
     await notify(secretRequest);
     expect((slack.requests[2]!.json as { blocks: Block[] }).blocks.some((b) => b.type === 'actions')).toBe(false);
   });
@@ -149,7 +194,11 @@ describe('notification sinks', () => {
 
   it('delivers a whole incident to every sink at once, in order', async () => {
     const file = join(dir, 'drill', 'notifications.jsonl');
-    const notify = notifier({ slackWebhookUrls: [slack.url()], webhookUrls: [webhook.url('/a'), webhook.url('/b')], file });
+    const notify = notifier({
+      slackWebhookUrls: [slack.url()],
+      webhookUrls: [webhook.url('/a'), webhook.url('/b')],
+      file,
+    });
     for (const message of incidentSequence) {
       const results = await notify(message);
       expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
@@ -161,13 +210,20 @@ describe('notification sinks', () => {
       ]);
     }
     const expected = incidentSequence.map((m) => [m.kind, m.status]);
-    expect(slack.requests.map((r) => (r.json as { text: string }).text.split('\n')[1])).toEqual(incidentSequence.map((m) => `Status: ${m.status}`));
+    expect(slack.requests.map((r) => (r.json as { text: string }).text.split('\n')[1])).toEqual(
+      incidentSequence.map((m) => `Status: ${m.status}`),
+    );
     for (const path of ['/a', '/b']) {
-      const bodies = webhook.requests.filter((r) => r.path === path).map((r) => r.json as { status: string; text: string });
+      const bodies = webhook.requests
+        .filter((r) => r.path === path)
+        .map((r) => r.json as { status: string; text: string });
       expect(bodies.map((b) => b.status)).toEqual(incidentSequence.map((m) => m.status));
       expect(bodies.map((b) => b.text)).toEqual(incidentSequence.map((m) => m.text));
     }
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as NotificationMessage & { at: string });
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as NotificationMessage & { at: string });
     expect(lines.map((l) => [l.kind, l.status])).toEqual(expected);
     expect(lines.every((l) => !Number.isNaN(Date.parse(l.at)))).toBe(true);
     expect(lines.find((l) => l.kind === 'approval_request')!.text).toContain(APPROVE);
@@ -176,7 +232,10 @@ describe('notification sinks', () => {
   it('stamps file lines with the injected clock', async () => {
     const file = join(dir, 'n.jsonl');
     await notifier({ file, clock: () => new Date('2030-01-02T03:04:05.000Z') })(incidentSequence[0]!);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ at: '2030-01-02T03:04:05.000Z', incidentId: 'incident-20261125-outage' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      at: '2030-01-02T03:04:05.000Z',
+      incidentId: 'incident-20261125-outage',
+    });
   });
 
   it('writes the plain text to the terminal when the file is "-"', async () => {
@@ -188,7 +247,9 @@ describe('notification sinks', () => {
 
   it('records a 500 as a failed delivery after its quick retries, without throwing, while other sinks succeed', async () => {
     slack.setMode('fail');
-    const results = await notifier({ slackWebhookUrls: [slack.url()], webhookUrls: [webhook.url()], attempts: 3 })(incidentSequence[0]!);
+    const results = await notifier({ slackWebhookUrls: [slack.url()], webhookUrls: [webhook.url()], attempts: 3 })(
+      incidentSequence[0]!,
+    );
     expect(results).toEqual([
       { sink: `slack:${new URL(slack.baseUrl).host}`, ok: false, error: 'HTTP 500 (after 3 attempts)' },
       { sink: `webhook:${new URL(webhook.baseUrl).host}`, ok: true },
@@ -208,7 +269,9 @@ describe('notification sinks', () => {
   it('records a hung receiver as a timeout', async () => {
     webhook.setMode('hang');
     const results = await notifier({ webhookUrls: [webhook.url()], timeoutMs: 150, attempts: 2 })(incidentSequence[0]!);
-    expect(results).toEqual([{ sink: `webhook:${new URL(webhook.baseUrl).host}`, ok: false, error: 'timeout after 150 ms (after 2 attempts)' }]);
+    expect(results).toEqual([
+      { sink: `webhook:${new URL(webhook.baseUrl).host}`, ok: false, error: 'timeout after 150 ms (after 2 attempts)' },
+    ]);
     expect(webhook.requests).toHaveLength(2);
   });
 
@@ -231,18 +294,27 @@ describe('notification sinks', () => {
     const hookUrl = webhook.url(`/hooks/${WEBHOOK_TOKEN}`);
     webhook.setMode('fail');
     const results: DeliveryResult[] = [];
-    for (const message of incidentSequence) results.push(...(await notifier({ slackWebhookUrls: [slackUrl], webhookUrls: [hookUrl], attempts: 1 })(message)));
+    for (const message of incidentSequence)
+      results.push(...(await notifier({ slackWebhookUrls: [slackUrl], webhookUrls: [hookUrl], attempts: 1 })(message)));
     await webhook.close();
     results.push(...(await notifier({ webhookUrls: [hookUrl], attempts: 1 })(incidentSequence[0]!)));
-    const everythingVisible = JSON.stringify({ results, logs: logger.lines, bodies: [...slack.requests, ...webhook.requests].map((r) => r.body) });
+    const everythingVisible = JSON.stringify({
+      results,
+      logs: logger.lines,
+      bodies: [...slack.requests, ...webhook.requests].map((r) => r.body),
+    });
     expect(results.some((r) => !r.ok)).toBe(true);
     expect(logger.lines.some((l) => l.includes('notification attempt failed'))).toBe(true);
-    for (const secret of [SLACK_TOKEN, WEBHOOK_TOKEN, '/services/', '/hooks/']) expect(everythingVisible).not.toContain(secret);
+    for (const secret of [SLACK_TOKEN, WEBHOOK_TOKEN, '/services/', '/hooks/'])
+      expect(everythingVisible).not.toContain(secret);
   });
 
   it('rejects a malformed message as a non-retryable bug', async () => {
     const bad = { ...incidentSequence[0]!, status: 'UNKNOWN' } as unknown as NotificationMessage;
-    await expect(notifier({ webhookUrls: [webhook.url()] })(bad)).rejects.toMatchObject({ type: ErrorTypes.InvalidNotification, nonRetryable: true });
+    await expect(notifier({ webhookUrls: [webhook.url()] })(bad)).rejects.toMatchObject({
+      type: ErrorTypes.InvalidNotification,
+      nonRetryable: true,
+    });
     expect(webhook.requests).toHaveLength(0);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentStateSchema, NotificationMessageSchema, SeveritySchema } from '../../src/contract/index.ts';
-import { nextUpdateDue, nextUpdateDueFor, renderStatusMessage, type StatusMessageInput } from '../../src/workflows/engine/status-message.ts';
+import {
+  nextUpdateDue,
+  nextUpdateDueFor,
+  renderStatusMessage,
+  type StatusMessageInput,
+} from '../../src/workflows/engine/status-message.ts';
 
 const base: StatusMessageInput = {
   incidentId: 'incident-20261125-provider-outage',
@@ -46,7 +51,13 @@ describe('renderStatusMessage', () => {
       ].join('\n'),
     );
     expect(NotificationMessageSchema.parse(message)).toEqual(message);
-    expect(message).toMatchObject({ status: 'INVESTIGATING', owner: '@alice', severity: 'P1', kind: 'status', nextUpdateAt: base.nextUpdateAt });
+    expect(message).toMatchObject({
+      status: 'INVESTIGATING',
+      owner: '@alice',
+      severity: 'P1',
+      kind: 'status',
+      nextUpdateAt: base.nextUpdateAt,
+    });
     expect(message.approval).toBeUndefined();
   });
 
@@ -64,7 +75,9 @@ describe('renderStatusMessage', () => {
   });
 
   it.each(SeveritySchema.options)('heads the message with severity %s', (severity) => {
-    expect(renderStatusMessage({ ...base, severity }).text.split('\n')[0]).toBe(`${severity} INCIDENT: Ideogram Integration`);
+    expect(renderStatusMessage({ ...base, severity }).text.split('\n')[0]).toBe(
+      `${severity} INCIDENT: Ideogram Integration`,
+    );
   });
 
   it('marks an unclassified incident P? and an unacknowledged one unassigned', () => {
@@ -79,8 +92,12 @@ describe('renderStatusMessage', () => {
   });
 
   it('says when no update is scheduled', () => {
-    expect(renderStatusMessage({ ...base, state: 'resolved', nextUpdateAt: null }).text).toContain('Next update: none (resolved)');
-    expect(renderStatusMessage({ ...base, severity: 'P4', nextUpdateAt: null }).text).toContain('Next update: on the next change');
+    expect(renderStatusMessage({ ...base, state: 'resolved', nextUpdateAt: null }).text).toContain(
+      'Next update: none (resolved)',
+    );
+    expect(renderStatusMessage({ ...base, severity: 'P4', nextUpdateAt: null }).text).toContain(
+      'Next update: on the next change',
+    );
   });
 
   it('keeps every template field on one line, so the seven-line shape holds', () => {
@@ -92,7 +109,12 @@ describe('renderStatusMessage', () => {
   });
 
   it('adds the reason to an escalation after the template', () => {
-    const message = renderStatusMessage({ ...base, kind: 'escalation', owner: null, escalation: 'P1 not acknowledged within 15 min — page the next on-call' });
+    const message = renderStatusMessage({
+      ...base,
+      kind: 'escalation',
+      owner: null,
+      escalation: 'P1 not acknowledged within 15 min — page the next on-call',
+    });
     const lines = message.text.split('\n');
     expect(lines[0]).toBe('P1 INCIDENT: Ideogram Integration');
     expect(lines.slice(7)).toEqual(['', 'ESCALATION: P1 not acknowledged within 15 min — page the next on-call']);
@@ -126,7 +148,11 @@ describe('renderStatusMessage', () => {
     const message = renderStatusMessage({
       ...base,
       kind: 'approval_request',
-      approval: { stepId: 'rotate-key', description: 'Rotate the API key', approveCommand: 'runbook approve x rotate-key --by <your-name>' },
+      approval: {
+        stepId: 'rotate-key',
+        description: 'Rotate the API key',
+        approveCommand: 'runbook approve x rotate-key --by <your-name>',
+      },
     });
     expect(message.text).not.toContain('kubectl');
     expect(message.text).toContain('Approve with: runbook approve x rotate-key --by <your-name>');

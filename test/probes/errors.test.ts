@@ -36,7 +36,10 @@ describe('detail sanitising', () => {
   });
 
   it('cuts a long JSON body between values, never inside a quoted one, and says how long it was', () => {
-    const body = JSON.stringify({ error: 'Service Unavailable', message: 'The upstream model servers are overloaded; please retry later. '.repeat(5) });
+    const body = JSON.stringify({
+      error: 'Service Unavailable',
+      message: 'The upstream model servers are overloaded; please retry later. '.repeat(5),
+    });
     const detail = sanitise(body, []);
     expect(detail).toBe(`{"error":"Service Unavailable", … (${body.length} characters)`);
   });
@@ -46,7 +49,9 @@ describe('multipart encoding', () => {
   it('produces a body a standard parser reads back field by field', async () => {
     const boundary = '----test-boundary';
     const body = encodeMultipart({ prompt: 'triage test', rendering_speed: 'FLASH' }, boundary);
-    const form = await new Response(body, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }).formData();
+    const form = await new Response(body, {
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    }).formData();
     expect(Object.fromEntries(form.entries())).toEqual({ prompt: 'triage test', rendering_speed: 'FLASH' });
   });
 });

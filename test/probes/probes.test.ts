@@ -16,7 +16,11 @@ let target: ProbeTarget;
 
 beforeAll(async () => {
   sim = await startSimulator({ latencyScale: 0 });
-  target = { baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' } };
+  target = {
+    baseUrl: sim.baseUrl,
+    statusPageUrl: sim.statusPageUrl,
+    apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' },
+  };
 });
 afterAll(() => sim.stop());
 
@@ -26,9 +30,16 @@ const fastProbes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, ti
 
 describe('triage probes against the simulator', () => {
   it('run concurrently: every independent probe request arrives before the first response is sent', async () => {
-    const slow = await startSimulator({ latencyScale: 1, phases: [{ legacy: { latencyMs: 500 }, v3: { latencyMs: 500 }, statusPage: { latencyMs: 500 } }] });
+    const slow = await startSimulator({
+      latencyScale: 1,
+      phases: [{ legacy: { latencyMs: 500 }, v3: { latencyMs: 500 }, statusPage: { latencyMs: 500 } }],
+    });
     try {
-      const report = await runTriage(ideogramRunbook, { ...target, baseUrl: slow.baseUrl, statusPageUrl: slow.statusPageUrl, apiHost: 'localhost' }, deps);
+      const report = await runTriage(
+        ideogramRunbook,
+        { ...target, baseUrl: slow.baseUrl, statusPageUrl: slow.statusPageUrl, apiHost: 'localhost' },
+        deps,
+      );
       expect(report.decision.cause).toBe('healthy');
       const requests = slow.requests();
       const independent = requests.filter((r) => r.endpoint !== 'images');
@@ -46,31 +57,57 @@ describe('triage probes against the simulator', () => {
 
   it('reports a healthy provider with status page, download and DNS', async () => {
     sim.setScenario('healthy');
-    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, {
+      probes: fastProbes,
+    });
     expect(probes.every((p) => p.ok)).toBe(true);
     expect(byId(probes, P.statusPage).extractedField).toBe('none');
     expect(byId(probes, P.download).detail).toMatch(/downloaded \d+ bytes/);
-    expect(probes.filter((p) => p.billed).map((p) => p.probe).sort()).toEqual([P.legacy, P.v3].sort());
+    expect(
+      probes
+        .filter((p) => p.billed)
+        .map((p) => p.probe)
+        .sort(),
+    ).toEqual([P.legacy, P.v3].sort());
     expect(decision).toMatchObject({ cause: 'healthy', severity: 'P4' });
   });
 
-  it('spends two billed generate calls: the latency is the legacy call\'s own recorded time, as evidence', async () => {
+  it("spends two billed generate calls: the latency is the legacy call's own recorded time, as evidence", async () => {
     sim.setScenario('healthy');
     sim.reset();
-    const { probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
-    const perEndpoint = Object.fromEntries(['legacy', 'v3', 'statusPage', 'images'].map((e) => [e, sim.requests().filter((r) => r.endpoint === e).length]));
+    const { probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, {
+      probes: fastProbes,
+    });
+    const perEndpoint = Object.fromEntries(
+      ['legacy', 'v3', 'statusPage', 'images'].map((e) => [e, sim.requests().filter((r) => r.endpoint === e).length]),
+    );
     expect(perEndpoint).toEqual({ legacy: 1, v3: 1, statusPage: 1, images: 1 });
     const legacy = byId(probes, P.legacy);
-    expect(byId(probes, P.latency)).toMatchObject({ ok: true, httpStatus: 200, billed: false, source: 'provider', latencyMs: legacy.latencyMs });
-    expect(byId(probes, P.latency).detail).toBe(`${P.legacy} took ${legacy.latencyMs} ms: ${legacy.detail}`.slice(0, 160));
+    expect(byId(probes, P.latency)).toMatchObject({
+      ok: true,
+      httpStatus: 200,
+      billed: false,
+      source: 'provider',
+      latencyMs: legacy.latencyMs,
+    });
+    expect(byId(probes, P.latency).detail).toBe(
+      `${P.legacy} took ${legacy.latencyMs} ms: ${legacy.detail}`.slice(0, 160),
+    );
   });
 
   it('a failing timed call is the latency evidence too: same status, no second call', async () => {
     sim.setScenario('outage-500');
     sim.reset();
-    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, {
+      probes: fastProbes,
+    });
     expect(sim.requests().filter((r) => r.endpoint === 'legacy')).toHaveLength(1);
-    expect(byId(probes, P.latency)).toMatchObject({ ok: false, httpStatus: 500, billed: false, latencyMs: byId(probes, P.legacy).latencyMs });
+    expect(byId(probes, P.latency)).toMatchObject({
+      ok: false,
+      httpStatus: 500,
+      billed: false,
+      latencyMs: byId(probes, P.legacy).latencyMs,
+    });
     expect(decision.cause).toBe('provider_outage');
   });
 
@@ -78,7 +115,13 @@ describe('triage probes against the simulator', () => {
     sim.reset();
     const timing = ProbeSpecSchema.parse(fastProbes.find((p) => p.id === P.latency));
     const [result] = await runProbeRound([timing], (spec, extracted) => executeProbe(spec, target, extracted, deps));
-    expect(result).toMatchObject({ probe: P.latency, ok: false, billed: false, source: 'self', blocker: `${P.legacy} is not in this round` });
+    expect(result).toMatchObject({
+      probe: P.latency,
+      ok: false,
+      billed: false,
+      source: 'self',
+      blocker: `${P.legacy} is not in this round`,
+    });
     expect(sim.requests()).toHaveLength(0);
   });
 
@@ -94,7 +137,9 @@ describe('triage probes against the simulator', () => {
     ['timeout', 'degraded_performance', 'P2'],
   ])('scenario %s → %s (%s)', async (scenario, cause, severity) => {
     sim.setScenario(scenario);
-    const { decision, probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, { probes: fastProbes });
+    const { decision, probes } = await runTriage(ideogramRunbook, { ...target, apiHost: 'localhost' }, deps, {
+      probes: fastProbes,
+    });
     expect(decision.cause).toBe(cause);
     expect(decision.severity).toBe(severity);
     expect(decision.rationale.length).toBeGreaterThan(20);
@@ -103,7 +148,12 @@ describe('triage probes against the simulator', () => {
   });
 
   it('classifies DNS failure from an unresolvable host', async () => {
-    const { probes, decision } = await runTriage(ideogramRunbook, { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}` }, deps, { probes: fastProbes });
+    const { probes, decision } = await runTriage(
+      ideogramRunbook,
+      { ...target, baseUrl: `http://${sim.unresolvableHost}:${new URL(sim.baseUrl).port}` },
+      deps,
+      { probes: fastProbes },
+    );
     expect(byId(probes, P.dns)).toMatchObject({ ok: false, errorKind: 'dns' });
     expect(byId(probes, P.legacy).errorKind).toBe('dns');
     expect(decision.cause).toBe('network_dns');
@@ -123,7 +173,10 @@ describe('triage probes against the simulator', () => {
 
   it('classifies a refused connection as connect', async () => {
     const { runProbe } = createProbeActivities(deps);
-    const result = await new MockActivityEnvironment().run(runProbe, { spec: fastProbes[0]!, target: { ...target, baseUrl: 'http://127.0.0.1:1' } });
+    const result = await new MockActivityEnvironment().run(runProbe, {
+      spec: fastProbes[0]!,
+      target: { ...target, baseUrl: 'http://127.0.0.1:1' },
+    });
     expect(result).toMatchObject({ ok: false, errorKind: 'connect', httpStatus: null });
   });
 
@@ -132,11 +185,16 @@ describe('triage probes against the simulator', () => {
     const logger = new DefaultLogger('TRACE', (entry) => entries.push(entry));
     sim.setScenario([{ legacy: { status: 401, body: { error: `bad key ${TEST_API_KEY}` } } }]);
     const { runProbe } = createProbeActivities(deps);
-    const result = (await new MockActivityEnvironment(undefined, { logger }).run(runProbe, { spec: fastProbes[0]!, target })) as ProbeResult;
+    const result = (await new MockActivityEnvironment(undefined, { logger }).run(runProbe, {
+      spec: fastProbes[0]!,
+      target,
+    })) as ProbeResult;
     expect(result.httpStatus).toBe(401);
     expect(result.detail).toContain('[REDACTED]');
     expect(entries.length).toBeGreaterThan(0);
-    expect(JSON.stringify({ result, entries }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(TEST_API_KEY);
+    expect(
+      JSON.stringify({ result, entries }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    ).not.toContain(TEST_API_KEY);
   });
 
   it('reports an unreadable key as evidence about us (source: self), naming the reference, without calling the provider', async () => {
@@ -154,16 +212,29 @@ describe('every probe checks what it got, not just the status code', () => {
   const check = async (phase: Record<string, unknown>) => {
     const sim2 = await startSimulator({ latencyScale: 0, phases: [phase] });
     try {
-      return await runTriage(ideogramRunbook, { ...target, baseUrl: sim2.baseUrl, statusPageUrl: sim2.statusPageUrl, apiHost: 'localhost' }, deps, { probes: fastProbes });
+      return await runTriage(
+        ideogramRunbook,
+        { ...target, baseUrl: sim2.baseUrl, statusPageUrl: sim2.statusPageUrl, apiHost: 'localhost' },
+        deps,
+        { probes: fastProbes },
+      );
     } finally {
       await sim2.stop();
     }
   };
 
   it.each([
-    ['a 200 with an HTML error page', { legacy: { fault: 'html', status: 200 }, v3: { fault: 'html', status: 200 } }, /HTML page instead of JSON/],
+    [
+      'a 200 with an HTML error page',
+      { legacy: { fault: 'html', status: 200 }, v3: { fault: 'html', status: 200 } },
+      /HTML page instead of JSON/,
+    ],
     ['a 200 with a truncated JSON body', { legacy: { fault: 'truncated' }, v3: { fault: 'truncated' } }, /truncated/],
-    ['a 200 with JSON lacking the image URL', { legacy: { body: { created: 'now', data: [] } }, v3: { body: { created: 'now', data: [] } } }, /lacks data\.0\.url/],
+    [
+      'a 200 with JSON lacking the image URL',
+      { legacy: { body: { created: 'now', data: [] } }, v3: { body: { created: 'now', data: [] } } },
+      /lacks data\.0\.url/,
+    ],
     ['a 200 with an empty JSON string', { legacy: { body: '' }, v3: { body: '' } }, /lacks data\.0\.url/],
   ])('%s fails both generate endpoints as bad_body: an outage, not healthy', async (_name, phase, detail) => {
     const report = await check(phase);
@@ -181,7 +252,7 @@ describe('every probe checks what it got, not just the status code', () => {
   });
 });
 
-describe('the API key goes only to the service\'s own host', () => {
+describe("the API key goes only to the service's own host", () => {
   it('a probe naming another host (absolute path, or the status page) is refused before any request carries the key', async () => {
     const seen: Array<{ host: string | undefined; auth: string | undefined }> = [];
     const { createServer } = await import('node:http');
@@ -192,8 +263,22 @@ describe('the API key goes only to the service\'s own host', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const otherUrl = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
     try {
-      const target: ProbeTarget = { baseUrl: 'http://localhost:9', statusPageUrl: `${otherUrl}/status.json`, apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' } };
-      const spec = (over: object) => ProbeSpecSchema.parse({ kind: 'http', id: 'leak', description: 'x', method: 'GET', path: 'v1/x', authHeader: 'Api-Key', timeoutMs: 2_000, ...over });
+      const target: ProbeTarget = {
+        baseUrl: 'http://localhost:9',
+        statusPageUrl: `${otherUrl}/status.json`,
+        apiKeyRef: { kind: 'env', name: 'PROBE_TEST_KEY' },
+      };
+      const spec = (over: object) =>
+        ProbeSpecSchema.parse({
+          kind: 'http',
+          id: 'leak',
+          description: 'x',
+          method: 'GET',
+          path: 'v1/x',
+          authHeader: 'Api-Key',
+          timeoutMs: 2_000,
+          ...over,
+        });
       const absolute = await executeProbe(spec({ path: `${otherUrl}/steal` }), target, {}, deps);
       const statusPage = await executeProbe(spec({ urlFrom: 'statusPageUrl' }), target, {}, deps);
       for (const result of [absolute, statusPage]) {
@@ -203,7 +288,20 @@ describe('the API key goes only to the service\'s own host', () => {
       }
       expect(seen).toEqual([]);
       // Without a key the same status page is fetched as usual.
-      const plain = await executeProbe(ProbeSpecSchema.parse({ kind: 'http', id: 'status', description: 'x', method: 'GET', path: '', urlFrom: 'statusPageUrl', timeoutMs: 2_000 }), target, {}, deps);
+      const plain = await executeProbe(
+        ProbeSpecSchema.parse({
+          kind: 'http',
+          id: 'status',
+          description: 'x',
+          method: 'GET',
+          path: '',
+          urlFrom: 'statusPageUrl',
+          timeoutMs: 2_000,
+        }),
+        target,
+        {},
+        deps,
+      );
       expect(plain.httpStatus).toBe(200);
       expect(seen).toEqual([{ host: expect.stringContaining('127.0.0.1'), auth: undefined }]);
     } finally {

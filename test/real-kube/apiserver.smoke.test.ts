@@ -93,6 +93,8 @@ describe.runIf(binaries !== undefined)('real kube-apiserver (smoke)', () => {
       },
     });
     // RBAC is informer-driven: the new binding takes a moment to apply.
-    await expect.poll(async () => (await saApps.listNamespacedDeployment({ namespace })).items.length, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(async () => (await saApps.listNamespacedDeployment({ namespace })).items.length, { timeout: 10_000 })
+      .toBe(0);
   });
 });

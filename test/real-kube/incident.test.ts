@@ -13,7 +13,8 @@ const NS = IDEOGRAM.namespace;
 function templateWithoutRestart(d: V1Deployment) {
   const template = structuredClone(d.spec!.template);
   delete template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
-  if (template.metadata?.annotations && Object.keys(template.metadata.annotations).length === 0) delete template.metadata.annotations;
+  if (template.metadata?.annotations && Object.keys(template.metadata.annotations).length === 0)
+    delete template.metadata.annotations;
   return template;
 }
 
@@ -41,7 +42,10 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: whole incident unde
     apps = kc.makeApiClient(AppsV1Api);
     core = kc.makeApiClient(CoreV1Api);
     batch = kc.makeApiClient(BatchV1Api);
-    h = await startHarness({ target: createKubernetesTarget({ kubeconfigPath: worker.kubeconfig }), inflightLimit: 1_000 });
+    h = await startHarness({
+      target: createKubernetesTarget({ kubeconfigPath: worker.kubeconfig }),
+      inflightLimit: 1_000,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -53,7 +57,10 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: whole incident unde
   it('a provider outage (503) resolves; the deployment ends as it began but for the restart annotation', async () => {
     const initial = await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment });
     const secretBefore = (await core.readNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret })).data;
-    const flagsBefore = (await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name, j.spec!.suspend]);
+    const flagsBefore = (await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [
+      j.metadata!.name,
+      j.spec!.suspend,
+    ]);
 
     h.sim.setScenario('outage-503');
     const result = await h.approveWhenAsked(await h.start({}, `${h.taskQueue}-outage-503`));
@@ -72,25 +79,37 @@ describe.runIf(binaries !== undefined)('real kube-apiserver: whole incident unde
     expect(after.spec!.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
     // ... and everything else is back: env of both containers (the valueFrom too), replicas, no prior-state annotations.
     expect(templateWithoutRestart(after)).toEqual(templateWithoutRestart(initial));
-    expect(after.spec!.template.spec!.containers.map((c) => [c.name, c.env])).toEqual(initial.spec!.template.spec!.containers.map((c) => [c.name, c.env]));
+    expect(after.spec!.template.spec!.containers.map((c) => [c.name, c.env])).toEqual(
+      initial.spec!.template.spec!.containers.map((c) => [c.name, c.env]),
+    );
     expect(after.spec!.replicas).toBe(initial.spec!.replicas);
     expect(after.metadata!.annotations ?? {}).toEqual(initial.metadata!.annotations ?? {});
     expect((await core.readNamespacedSecret({ namespace: NS, name: IDEOGRAM.secret })).data).toEqual(secretBefore);
-    expect((await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name, j.spec!.suspend])).toEqual(flagsBefore);
+    expect(
+      (await batch.listNamespacedCronJob({ namespace: NS })).items.map((j) => [j.metadata!.name, j.spec!.suspend]),
+    ).toEqual(flagsBefore);
   });
 
-  it.each([2, 10])('%i concurrent incidents on one deployment: each records the true original, and the env ends exactly as it began', async (n) => {
-    const envOf = async () => (await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })).spec!.template.spec!.containers.map((c) => ({ name: c.name, env: c.env ?? [] }));
-    const before = await envOf();
-    const results = await concurrentOutages(h, n);
-    for (const result of results) {
-      expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
-      const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
-      expect((fallback.previous as Array<{ previous: unknown }>).every((c) => c.previous === null)).toBe(true);
-      expect(fallback.revertedAt).toBeDefined();
-    }
-    expect(await envOf()).toEqual(before);
-    const annotations = (await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })).metadata!.annotations ?? {};
-    expect(Object.keys(annotations).filter((k) => k.startsWith('runbook.dev/owners.'))).toEqual([]);
-  }, 240_000);
+  it.each([2, 10])(
+    '%i concurrent incidents on one deployment: each records the true original, and the env ends exactly as it began',
+    async (n) => {
+      const envOf = async () =>
+        (
+          await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })
+        ).spec!.template.spec!.containers.map((c) => ({ name: c.name, env: c.env ?? [] }));
+      const before = await envOf();
+      const results = await concurrentOutages(h, n);
+      for (const result of results) {
+        expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
+        const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+        expect((fallback.previous as Array<{ previous: unknown }>).every((c) => c.previous === null)).toBe(true);
+        expect(fallback.revertedAt).toBeDefined();
+      }
+      expect(await envOf()).toEqual(before);
+      const annotations =
+        (await apps.readNamespacedDeployment({ namespace: NS, name: IDEOGRAM.deployment })).metadata!.annotations ?? {};
+      expect(Object.keys(annotations).filter((k) => k.startsWith('runbook.dev/owners.'))).toEqual([]);
+    },
+    240_000,
+  );
 });

@@ -38,12 +38,17 @@ export async function createAll(kube: RealKube, manifests: Manifest[]): Promise<
     const path = collection[m.kind];
     if (!path) throw new Error(`unexpected kind ${m.kind} in ${RBAC_PATH}`);
     const r = await kube.request('POST', path(m.metadata.namespace ?? IDEOGRAM.namespace), m);
-    if (r.status !== 201 && r.status !== 409) throw new Error(`create ${m.kind}/${m.metadata.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 201 && r.status !== 409)
+      throw new Error(`create ${m.kind}/${m.metadata.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   }
 }
 
 /** Asks the real RBAC authorizer (SubjectAccessReview) whether `user` may do `verb` on the object. */
-export async function allowed(kube: RealKube, user: string, attrs: { verb: string; group: string; resource: string; name?: string; namespace?: string }): Promise<boolean> {
+export async function allowed(
+  kube: RealKube,
+  user: string,
+  attrs: { verb: string; group: string; resource: string; name?: string; namespace?: string },
+): Promise<boolean> {
   const r = await kube.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
@@ -54,7 +59,12 @@ export async function allowed(kube: RealKube, user: string, attrs: { verb: strin
 }
 
 /** RBAC is informer-driven: a new binding applies a moment after it is stored. */
-export async function waitUntilAllowed(kube: RealKube, user: string, attrs: Parameters<typeof allowed>[2], timeoutMs = 15_000): Promise<void> {
+export async function waitUntilAllowed(
+  kube: RealKube,
+  user: string,
+  attrs: Parameters<typeof allowed>[2],
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await allowed(kube, user, attrs))) {
     if (Date.now() > deadline) throw new Error(`RBAC never allowed ${user} to ${attrs.verb} ${attrs.resource}`);
@@ -62,14 +72,18 @@ export async function waitUntilAllowed(kube: RealKube, user: string, attrs: Para
   }
 }
 
-export const serviceAccountUser = (name: string, namespace: string = IDEOGRAM.namespace) => `system:serviceaccount:${namespace}:${name}`;
+export const serviceAccountUser = (name: string, namespace: string = IDEOGRAM.namespace) =>
+  `system:serviceaccount:${namespace}:${name}`;
 
 /**
  * Applies deploy/rbac.yaml as written (optionally with the Role's rules changed and everything
  * renamed), mints a token for its ServiceAccount and returns a kubeconfig for it, once RBAC
  * applies the binding.
  */
-export async function bindWorker(kube: RealKube, options: { suffix?: string; rules?: (rules: PolicyRule[]) => PolicyRule[] } = {}): Promise<{ kubeconfig: string; user: string }> {
+export async function bindWorker(
+  kube: RealKube,
+  options: { suffix?: string; rules?: (rules: PolicyRule[]) => PolicyRule[] } = {},
+): Promise<{ kubeconfig: string; user: string }> {
   const rename = (name: string) => (options.suffix ? `${name}-${options.suffix}` : name);
   const manifests = (await rbacManifest()).map((m) => {
     const copy = structuredClone(m);
@@ -89,7 +103,12 @@ export async function bindWorker(kube: RealKube, options: { suffix?: string; rul
   // Any one grant of the Role shows the binding is in effect.
   const granted = manifests.find((m) => m.kind === 'Role')?.rules?.[0];
   if (!granted) throw new Error(`${RBAC_PATH} has no Role with rules`);
-  await waitUntilAllowed(kube, user, { verb: granted.verbs[0]!, group: granted.apiGroups[0]!, resource: granted.resources[0]!, name: granted.resourceNames?.[0] });
+  await waitUntilAllowed(kube, user, {
+    verb: granted.verbs[0]!,
+    group: granted.apiGroups[0]!,
+    resource: granted.resources[0]!,
+    name: granted.resourceNames?.[0],
+  });
   return { kubeconfig: await kube.writeKubeconfig(token, account.metadata.name), user };
 }
 
@@ -100,7 +119,9 @@ export async function unreachableKubeconfig(kube: RealKube, kubeconfigPath: stri
   const { port } = probe.address() as { port: number };
   await new Promise<void>((done) => probe.close(() => done()));
   const path = `${kubeconfigPath}.unreachable`;
-  await writeFile(path, (await readFile(kubeconfigPath, 'utf8')).replace(kube.server, `https://127.0.0.1:${port}`), { mode: 0o600 });
+  await writeFile(path, (await readFile(kubeconfigPath, 'utf8')).replace(kube.server, `https://127.0.0.1:${port}`), {
+    mode: 0o600,
+  });
   return path;
 }
 
@@ -126,7 +147,12 @@ export interface StatusWriter {
  * only ever writes `/status`; everything the code under test reads back besides status is the real
  * apiserver's own doing.
  */
-export function startStatusWriter(kube: RealKube, namespace: string = IDEOGRAM.namespace, name: string = IDEOGRAM.deployment, everyMs = 40): StatusWriter {
+export function startStatusWriter(
+  kube: RealKube,
+  namespace: string = IDEOGRAM.namespace,
+  name: string = IDEOGRAM.deployment,
+  everyMs = 40,
+): StatusWriter {
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`;
   let stuck = false;
   let stopped = false;
@@ -140,14 +166,23 @@ export function startStatusWriter(kube: RealKube, namespace: string = IDEOGRAM.n
     const want = d.spec.replicas ?? 1;
     const now = new Date().toISOString();
     d.status = stuck
-      ? {
+      ? ({
           observedGeneration: generation,
           replicas: want,
           updatedReplicas: 0,
           readyReplicas: want,
           availableReplicas: want,
-          conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet has timed out progressing.`, lastUpdateTime: now, lastTransitionTime: now }],
-        } as DeploymentObject['status']
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: `ReplicaSet has timed out progressing.`,
+              lastUpdateTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+        } as DeploymentObject['status'])
       : ({
           observedGeneration: generation,
           replicas: want,
@@ -155,13 +190,28 @@ export function startStatusWriter(kube: RealKube, namespace: string = IDEOGRAM.n
           readyReplicas: want,
           availableReplicas: want,
           conditions: [
-            { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet has successfully progressed.', lastUpdateTime: now, lastTransitionTime: now },
+            {
+              type: 'Available',
+              status: 'True',
+              reason: 'MinimumReplicasAvailable',
+              message: 'Deployment has minimum availability.',
+              lastUpdateTime: now,
+              lastTransitionTime: now,
+            },
+            {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+              message: 'ReplicaSet has successfully progressed.',
+              lastUpdateTime: now,
+              lastTransitionTime: now,
+            },
           ],
         } as DeploymentObject['status']);
     const put = await kube.request('PUT', `${path}/status`, d);
     // A 409 (the spec changed meanwhile) is retried on the next pass, as a controller would.
-    if (put.status !== 200 && put.status !== 409) throw new Error(`PUT ${path}/status: HTTP ${put.status} ${JSON.stringify(put.body)}`);
+    if (put.status !== 200 && put.status !== 409)
+      throw new Error(`PUT ${path}/status: HTTP ${put.status} ${JSON.stringify(put.body)}`);
     return false;
   }
 
@@ -183,7 +233,10 @@ export function startStatusWriter(kube: RealKube, namespace: string = IDEOGRAM.n
     async caughtUp(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!(await reconcile())) {
-        if (Date.now() > deadline) throw new Error(`status of deployment/${name} never caught up with its spec: ${String(lastError ?? 'no error')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `status of deployment/${name} never caught up with its spec: ${String(lastError ?? 'no error')}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

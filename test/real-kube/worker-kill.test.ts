@@ -48,23 +48,37 @@ import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-wo
 
 const NS = IDEOGRAM.namespace;
 const API_KEY_ENV = 'KILL_TEST_IDEOGRAM_API_KEY';
-const OUTAGE = [{ name: 'outage', legacy: { status: 503, body: { error: 'Service Unavailable' } }, v3: { status: 503, body: { error: 'Service Unavailable' } }, statusPage: { indicator: 'major' as const } }];
+const OUTAGE = [
+  {
+    name: 'outage',
+    legacy: { status: 503, body: { error: 'Service Unavailable' } },
+    v3: { status: 503, body: { error: 'Service Unavailable' } },
+    statusPage: { indicator: 'major' as const },
+  },
+];
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 function templateWithoutRestart(d: V1Deployment) {
   const template = structuredClone(d.spec!.template);
   delete template.metadata?.annotations?.[RESTARTED_AT];
-  if (template.metadata?.annotations && Object.keys(template.metadata.annotations).length === 0) delete template.metadata.annotations;
+  if (template.metadata?.annotations && Object.keys(template.metadata.annotations).length === 0)
+    delete template.metadata.annotations;
   return template;
 }
 
-const FALLBACK_ON = ['api', 'worker'].map((container) => ({ container, name: 'IDEOGRAM_FALLBACK', env: { name: 'IDEOGRAM_FALLBACK', value: 'true' } }));
+const FALLBACK_ON = ['api', 'worker'].map((container) => ({
+  container,
+  name: 'IDEOGRAM_FALLBACK',
+  env: { name: 'IDEOGRAM_FALLBACK', value: 'true' },
+}));
 const FALLBACK_OFF = ['api', 'worker'].map((container) => ({ container, name: 'IDEOGRAM_FALLBACK', env: null }));
-const ownerAnnotations = (d: V1Deployment) => Object.keys(d.metadata?.annotations ?? {}).filter((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX));
+const ownerAnnotations = (d: V1Deployment) =>
+  Object.keys(d.metadata?.annotations ?? {}).filter((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX));
 /** A write as the tests compare it: what, where, by whom, and which env changes it carried (if any). */
 const summary = (w: LoggedWrite) => [w.method, w.activity, w.pid, w.edit?.env?.length ?? null];
 
-const fallbackEnv = (d: V1Deployment) => d.spec!.template.spec!.containers.map((c) => c.env?.find((e) => e.name === 'IDEOGRAM_FALLBACK')?.value ?? null);
+const fallbackEnv = (d: V1Deployment) =>
+  d.spec!.template.spec!.containers.map((c) => c.env?.find((e) => e.name === 'IDEOGRAM_FALLBACK')?.value ?? null);
 
 describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real kube-apiserver', () => {
   let kube: RealKube;
@@ -109,16 +123,22 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     const dir = await mkdtemp(join(root, `${name}-`));
     const taskQueue = uniqueTaskQueue(`kill-${name}`);
     const draft = catalogFor({
-        trigger: 'drill',
-        reporter: 'alice',
-        symptom: 'generation fails',
-        service: simulatorService(sim, API_KEY_ENV, { namespace: NS, deployment: IDEOGRAM.deployment }, { secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector }),
-        policy: { timeoutMs: 600_000 },
-        timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
-        drill: true,
-      });
+      trigger: 'drill',
+      reporter: 'alice',
+      symptom: 'generation fails',
+      service: simulatorService(
+        sim,
+        API_KEY_ENV,
+        { namespace: NS, deployment: IDEOGRAM.deployment },
+        { secretName: IDEOGRAM.secret, secretKey: IDEOGRAM.secretKey, batchSelector: IDEOGRAM.batchSelector },
+      ),
+      policy: { timeoutMs: 600_000 },
+      timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
+      drill: true,
+    });
     const env = { KUBECONFIG_PATH: kubeconfig, [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };
-    const worker = (extra: Record<string, string> = {}) => startWorker({ dir, taskQueue, bundlePath, env: { ...env, ...extra } });
+    const worker = (extra: Record<string, string> = {}) =>
+      startWorker({ dir, taskQueue, bundlePath, env: { ...env, ...extra } });
     const start = (): Promise<IncidentHandle> =>
       client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
         taskQueue,
@@ -129,7 +149,12 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
   }
 
   /** What every case proves once the incident is over. */
-  async function expectAppliedOnceRevertedOnce(result: IncidentResult, dir: string, initial: V1Deployment, options: { killedIn?: 'enable-fallback' | 'restart-for-fallback' }) {
+  async function expectAppliedOnceRevertedOnce(
+    result: IncidentResult,
+    dir: string,
+    initial: V1Deployment,
+    options: { killedIn?: 'enable-fallback' | 'restart-for-fallback' },
+  ) {
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     expect(result.mutations.map((m) => [m.step, m.op.kind, m.changed, m.mode])).toEqual([
       // `changed` says whether that (last) attempt wrote: a retry finding the killed attempt's change in place did not.
@@ -150,7 +175,9 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     // owner record removed (one PATCH), restart; a retry's re-PATCH of an unchanged owner record bumps nothing.
     expect(after.metadata!.generation! - initial.metadata!.generation!).toBe(4);
     expect(templateWithoutRestart(after)).toEqual(templateWithoutRestart(initial));
-    expect(after.spec!.template.metadata?.annotations?.[RESTARTED_AT]).toBe(result.mutations[2]!.change.replace('restartedAt=', ''));
+    expect(after.spec!.template.metadata?.annotations?.[RESTARTED_AT]).toBe(
+      result.mutations[2]!.change.replace('restartedAt=', ''),
+    );
     expect(after.metadata!.annotations ?? {}).toEqual(initial.metadata!.annotations ?? {});
     expect(ownerAnnotations(after)).toEqual([]);
 
@@ -159,9 +186,13 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
     expect(new Set(writes.map((w) => w.method))).toEqual(new Set(['updateDeployment', 'restart']));
     // The env change that turned fallback on was sent once (a retry finding it in place sends none),
     // with the owner record it claimed; the revert sent the removal once, releasing that record.
-    const fallbackOn = writes.filter((w) => w.method === 'updateDeployment' && w.activity === 'applyMutation' && (w.edit?.env?.length ?? 0) > 0);
+    const fallbackOn = writes.filter(
+      (w) => w.method === 'updateDeployment' && w.activity === 'applyMutation' && (w.edit?.env?.length ?? 0) > 0,
+    );
     expect(fallbackOn.map((w) => w.edit!.env)).toEqual([FALLBACK_ON]);
-    const fallbackOff = writes.filter((w) => w.method === 'updateDeployment' && w.activity === 'revertMutation' && (w.edit?.env?.length ?? 0) > 0);
+    const fallbackOff = writes.filter(
+      (w) => w.method === 'updateDeployment' && w.activity === 'revertMutation' && (w.edit?.env?.length ?? 0) > 0,
+    );
     expect(fallbackOff.map((w) => w.edit!.env)).toEqual([FALLBACK_OFF]);
     // One owner record per knob, i.e. per container; each claimed with the true original, each released.
     const owners = Object.entries(fallbackOn[0]!.edit!.annotations);
@@ -212,7 +243,9 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
       ['restart', 'applyMutation', second.pid, null],
     ]);
     expect(writes[1]!.edit!.annotations).toEqual(writes[0]!.edit!.annotations);
-    const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter((a) => a.mutationId === paused.mutationId);
+    const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter(
+      (a) => a.mutationId === paused.mutationId,
+    );
     expect(attempts.map((a) => [a.activity, a.attempt, a.pid])).toEqual([
       ['applyMutation', 1, first.pid],
       ['applyMutation', 2, second.pid],
@@ -253,7 +286,9 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
       ['restart', 'applyMutation', second.pid, null],
     ]);
     // ...though it did run, on the new worker.
-    const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter((a) => a.mutationId === paused.mutationId);
+    const attempts = (await readJsonl<LoggedActivity>(join(c.dir, 'activities.jsonl'))).filter(
+      (a) => a.mutationId === paused.mutationId,
+    );
     expect(attempts.map((a) => [a.activity, a.attempt, a.pid])).toEqual([
       ['applyMutation', 1, first.pid],
       ['revertMutation', 1, first.pid],

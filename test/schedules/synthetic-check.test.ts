@@ -21,8 +21,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of schedules) await h.client.schedule.getHandle(id).delete().catch(() => undefined);
-  await h.client.workflow.getHandle(await currentAlertIncidentId(h.client, IDEOGRAM, h.taskQueue)).terminate('test over').catch(() => undefined);
+  for (const id of schedules)
+    await h.client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
+  await h.client.workflow
+    .getHandle(await currentAlertIncidentId(h.client, IDEOGRAM, h.taskQueue))
+    .terminate('test over')
+    .catch(() => undefined);
   await h.close();
 });
 
@@ -32,7 +39,13 @@ const incidentId = () => alertIncidentId(IDEOGRAM, h.taskQueue, utcDay(new Date(
 
 /** A schedule that never fires by itself during the test (24 h): runs are triggered. */
 async function schedule(billedPerDay = 48): Promise<string> {
-  const prepared = prepareSyntheticSchedule(h.taskQueue, catalog, { id: `synthetic-test-${randomUUID()}`, runbook: 'ideogram', service: 'ideogram-service', every: '24h', billedPerDay });
+  const prepared = prepareSyntheticSchedule(h.taskQueue, catalog, {
+    id: `synthetic-test-${randomUUID()}`,
+    runbook: 'ideogram',
+    service: 'ideogram-service',
+    every: '24h',
+    billedPerDay,
+  });
   const { scheduleId } = await createSyntheticSchedule(h.client, h.taskQueue, prepared);
   schedules.push(scheduleId);
   return scheduleId;
@@ -61,8 +74,21 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
     h.sim.setScenario('healthy');
     const id = await schedule();
     const run = await triggerRun(h.client, id);
-    expect(run.result).toMatchObject({ outcome: 'healthy', billed: true, incidentId: null, note: null, decision: { cause: 'healthy' } });
-    expect(run.result.probes.map((p) => p.probe).sort()).toEqual(['dns', 'download', 'latency', 'legacy_generate', 'status_page', 'v3_generate']);
+    expect(run.result).toMatchObject({
+      outcome: 'healthy',
+      billed: true,
+      incidentId: null,
+      note: null,
+      decision: { cause: 'healthy' },
+    });
+    expect(run.result.probes.map((p) => p.probe).sort()).toEqual([
+      'dns',
+      'download',
+      'latency',
+      'legacy_generate',
+      'status_page',
+      'v3_generate',
+    ]);
     expect(run.result.budget).toMatchObject({ spentBefore: 0, perDay: 48, thisRun: 2 });
     expect(await incidentExists()).toBe(false);
     await record('synthetic-check-healthy', run.workflowId, run.runId);
@@ -87,7 +113,11 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
     const callsBefore = generateCalls();
     const second = await triggerRun(h.client, id);
     expect(generateCalls()).toBe(callsBefore);
-    expect(second.result).toMatchObject({ outcome: 'healthy', billed: false, budget: { spentBefore: 2, perDay: 2, thisRun: 0 } });
+    expect(second.result).toMatchObject({
+      outcome: 'healthy',
+      billed: false,
+      budget: { spentBefore: 2, perDay: 2, thisRun: 0 },
+    });
     expect(second.result.note).toContain('daily billed budget spent (2 of 2 billed calls used');
     expect(second.result.note).toContain('free probes only (dns, status_page)');
     expect(second.result.probes.map((p) => p.probe).sort()).toEqual(['dns', 'status_page']);
@@ -100,22 +130,43 @@ describe('scheduled synthetic checks (Temporal Schedule, real worker, simulator)
     const id = await schedule();
     expect(await incidentExists()).toBe(false);
     const first = await triggerRun(h.client, id);
-    expect(first.result).toMatchObject({ outcome: 'fault', billed: true, incidentId: incidentId(), decision: { cause: 'provider_outage', severity: 'P1' } });
+    expect(first.result).toMatchObject({
+      outcome: 'fault',
+      billed: true,
+      incidentId: incidentId(),
+      decision: { cause: 'provider_outage', severity: 'P1' },
+    });
     const incident = h.client.workflow.getHandle<IncidentWorkflow>(incidentId());
     const described = await incident.describe();
     expect(described.status.name).toBe('RUNNING');
     expect((described.memo?.summary as { trigger?: string }).trigger).toBe('synthetic');
-    const opened = await until(() => incident.query(timelineQuery), (t) => t.some((e) => e.kind === 'state'), 'the incident to start');
-    expect(opened.find((e) => e.kind === 'state')!.message).toMatch(/^investigating: synthetic by synthetic-check — "Synthetic check .*P1 provider_outage/);
+    const opened = await until(
+      () => incident.query(timelineQuery),
+      (t) => t.some((e) => e.kind === 'state'),
+      'the incident to start',
+    );
+    expect(opened.find((e) => e.kind === 'state')!.message).toMatch(
+      /^investigating: synthetic by synthetic-check — "Synthetic check .*P1 provider_outage/,
+    );
 
     const second = await triggerRun(h.client, id);
     expect(second.result).toMatchObject({ outcome: 'fault', incidentId: incidentId() });
     // No second workflow: the same run of the same incident holds both checks' alerts.
     expect((await incident.describe()).runId).toBe(described.runId);
-    const alerts = await until(() => incident.query(timelineQuery), (t) => t.filter((e) => e.kind === 'alert').length >= 2, 'both synthetic alerts');
+    const alerts = await until(
+      () => incident.query(timelineQuery),
+      (t) => t.filter((e) => e.kind === 'alert').length >= 2,
+      'both synthetic alerts',
+    );
     const synthetic = alerts.filter((e) => e.kind === 'alert');
     expect(synthetic).toHaveLength(2);
-    expect(synthetic.every((e) => e.message.startsWith('synthetic alert firing: Synthetic check') && (e.data as { fingerprint: string }).fingerprint === `synthetic:${id}`)).toBe(true);
+    expect(
+      synthetic.every(
+        (e) =>
+          e.message.startsWith('synthetic alert firing: Synthetic check') &&
+          (e.data as { fingerprint: string }).fingerprint === `synthetic:${id}`,
+      ),
+    ).toBe(true);
     await record('synthetic-check-fault', first.workflowId, first.runId);
   });
 });

@@ -16,23 +16,29 @@ let cutOnUpdate = false;
 
 beforeAll(async () => {
   // A deadline shorter than the default 3 s, so ten refusals fit in the test's time.
-  ih = await startIntakeHarness({ RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS: '1500' }, {
-    throughGate: true,
-    serviceInterceptors: [
-      {
-        startUpdate: (input, next) => {
-          if (cutOnUpdate) ih.gate!.cut();
-          return next(input);
+  ih = await startIntakeHarness(
+    { RUNBOOK_CONSOLE_TEMPORAL_TIMEOUT_MS: '1500' },
+    {
+      throughGate: true,
+      serviceInterceptors: [
+        {
+          startUpdate: (input, next) => {
+            if (cutOnUpdate) ih.gate!.cut();
+            return next(input);
+          },
         },
-      },
-    ],
-  });
+      ],
+    },
+  );
   const incident = await ih.h.start({ reporter: 'alice', symptom: 'images fail while the console loses Temporal' });
   incidentId = incident.workflowId;
 });
 
 afterAll(async () => {
-  await ih?.h.client.workflow.getHandle(incidentId).terminate('test over').catch(() => undefined);
+  await ih?.h.client.workflow
+    .getHandle(incidentId)
+    .terminate('test over')
+    .catch(() => undefined);
   await ih?.close();
 });
 
@@ -44,7 +50,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 
 describe('console actions while Temporal is unreachable', () => {
   it('a decision sent as Temporal goes may or may not be recorded, and says so; then every POST answers 503 naming the address within seconds', async () => {
-    const token = ih.console.loginLinks.issue({ name: 'rita', roles: rolesFrom('approver'), issuer: 'local-link', subject: 'rita@test' });
+    const token = ih.console.loginLinks.issue({
+      name: 'rita',
+      roles: rolesFrom('approver'),
+      issuer: 'local-link',
+      subject: 'rita@test',
+    });
     const session = new ConsoleSession(ih.console.url);
     await session.signIn(new URL(`/login/${token}`, ih.console.url).href);
     // From a page that needs no Temporal call: the token is the session's, whatever the page.
@@ -53,10 +64,14 @@ describe('console actions while Temporal is unreachable', () => {
 
     // Temporal goes just as the decision is sent: the console found the incident, then heard nothing.
     cutOnUpdate = true;
-    const { value: unknown, ms } = await timed(() => session.post(`/incidents/${incidentId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' }));
+    const { value: unknown, ms } = await timed(() =>
+      session.post(`/incidents/${incidentId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' }),
+    );
     cutOnUpdate = false;
     expect(unknown.status).toBe(503);
-    expect(unknown.body).toContain(`Temporal is unreachable at ${address}; the decision may or may not have been recorded: check the incident page`);
+    expect(unknown.body).toContain(
+      `Temporal is unreachable at ${address}; the decision may or may not have been recorded: check the incident page`,
+    );
     // The deadline and a 1 s health check, with room for a busy machine: not the client's ~20 s.
     expect(ms).toBeLessThan(8_000);
 

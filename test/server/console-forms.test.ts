@@ -11,7 +11,8 @@ let console_: RunningConsole;
 const sessionAs = (name: string, role: Role) => signedInSession(console_, name, role);
 
 const incidentPath = () => `/incidents/${ch.incident.workflowId}`;
-const escaped = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escaped = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 beforeAll(async () => {
   ch = await startConsoleHarness({ env: { RUNBOOK_TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }, shareCatalog: true });
@@ -47,7 +48,7 @@ describe('error pages', () => {
 });
 
 describe('the open form', () => {
-  it('defaults to the catalog\'s first runbook and requires one: the server does not guess', async () => {
+  it("defaults to the catalog's first runbook and requires one: the server does not guess", async () => {
     const dave = await sessionAs('dave', 'responder');
     const form = await dave.get('/incidents/new');
     expect(form.body).toContain('<option value="ideogram" selected>ideogram</option>');
@@ -62,9 +63,17 @@ describe('the open form', () => {
     const dave = await sessionAs('dave', 'responder');
     const csrf = await dave.csrf('/incidents/new');
     const symptom = 'chat completions <fail> since 10:02';
-    const refused = await dave.post('/incidents', { _csrf: csrf, symptom, runbook: 'openai', cause: '', service: 'ideogram-service' });
+    const refused = await dave.post('/incidents', {
+      _csrf: csrf,
+      symptom,
+      runbook: 'openai',
+      cause: '',
+      service: 'ideogram-service',
+    });
     expect(refused.status).toBe(409);
-    expect(refused.body).toContain('service ideogram-service is handled by runbook ideogram, not openai: choose runbook ideogram for it (runbook openai has no service in the catalog)');
+    expect(refused.body).toContain(
+      'service ideogram-service is handled by runbook ideogram, not openai: choose runbook ideogram for it (runbook openai has no service in the catalog)',
+    );
     expect(refused.body).toContain(`>${escaped(symptom)}</textarea>`);
     expect(refused.body).toContain('<option value="openai" selected>openai</option>');
     expect(refused.body).toContain('<option value="ideogram-service" selected>');
@@ -78,7 +87,13 @@ describe('the open form', () => {
     expect(form.body).not.toContain('maxlength');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
     const symptom = 'x'.repeat(5_000);
-    const refused = await dave.post('/incidents', { _csrf: csrf, symptom, runbook: 'ideogram', cause: '', service: '' });
+    const refused = await dave.post('/incidents', {
+      _csrf: csrf,
+      symptom,
+      runbook: 'ideogram',
+      cause: '',
+      service: '',
+    });
     expect(refused.status).toBe(409);
     expect(refused.body).toContain(`the symptom is 5000 characters long; the limit is ${TEXT_MAX} characters`);
     expect(refused.body).toContain(`>${symptom}</textarea>`);
@@ -100,12 +115,20 @@ describe('a symptom that already has an open incident', () => {
       expect(again.body).toContain(`incident ${firstId} is open for the same symptom`);
       expect(again.body).toContain(`The open incident: <a href="/incidents/${firstId}">${firstId}</a>`);
       expect(again.body).toContain(`>${symptom}</textarea>`);
-      const another = await dave.post('/incidents', { _csrf: await dave.csrf('/incidents/new'), ...form, another: 'yes' });
+      const another = await dave.post('/incidents', {
+        _csrf: await dave.csrf('/incidents/new'),
+        ...form,
+        another: 'yes',
+      });
       expect(another.status).toBe(303);
       opened.push(decodeURIComponent(another.location!.replace('/incidents/', '')));
       expect(opened[1]).toBe(`${firstId}-2`);
     } finally {
-      for (const id of opened) await ch.h.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      for (const id of opened)
+        await ch.h.client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined);
     }
   });
 });
@@ -128,14 +151,25 @@ describe('action forms', () => {
   it('binds an approval to the request the page showed: one for a replaced request is refused (409, in words), the comment kept', async () => {
     const bob = await sessionAs('bob', 'approver');
     const page = await bob.get(incidentPath());
-    const requestedAt = /name="step" value="enable-fallback"><input type="hidden" name="requestedAt" value="([^"]+)"/.exec(page.body)?.[1];
+    const requestedAt =
+      /name="step" value="enable-fallback"><input type="hidden" name="requestedAt" value="([^"]+)"/.exec(
+        page.body,
+      )?.[1];
     const status = await ch.incident.query(statusQuery);
     expect(requestedAt).toBe(status.pendingApprovals.find((a) => a.stepId === 'enable-fallback')!.requestedAt);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const stale = '2026-01-01T00:00:00.000Z';
-    const refused = await bob.post(`${incidentPath()}/decide`, { _csrf: csrf, step: 'enable-fallback', requestedAt: stale, decision: 'approved', comment: 'looks right to me' });
+    const refused = await bob.post(`${incidentPath()}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      requestedAt: stale,
+      decision: 'approved',
+      comment: 'looks right to me',
+    });
     expect(refused.status).toBe(409);
-    expect(refused.body).toContain(`step &quot;enable-fallback&quot; was replaced by a new request (asked at ${requestedAt}, not ${stale} as on your page) — nothing was decided`);
+    expect(refused.body).toContain(
+      `step &quot;enable-fallback&quot; was replaced by a new request (asked at ${requestedAt}, not ${stale} as on your page) — nothing was decided`,
+    );
     expect(refused.body).toContain('>looks right to me</textarea>');
     const after = await ch.incident.query(statusQuery);
     expect(after.pendingApprovals.find((a) => a.stepId === 'enable-fallback')?.decisions).toEqual([]);
@@ -145,7 +179,12 @@ describe('action forms', () => {
     const bob = await sessionAs('bob', 'approver');
     const csrf = await bob.csrf(incidentPath());
     const before = await signalsAndUpdates(ch.incident);
-    const asked = await bob.post(`${incidentPath()}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'rejected', comment: 'wait for the vendor' });
+    const asked = await bob.post(`${incidentPath()}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'rejected',
+      comment: 'wait for the vendor',
+    });
     expect(asked.status).toBe(200);
     expect(asked.body).toContain(`Reject step enable-fallback of ${ch.incident.workflowId}?`);
     expect(asked.body).toContain('<input type="hidden" name="comment" value="wait for the vendor">');
@@ -156,22 +195,34 @@ describe('action forms', () => {
 });
 
 describe('hand-over of a secret reference, and the link to Temporal', () => {
-  it('refuses a reference the service\'s catalog entry does not allow, or a value, sending nothing', async () => {
+  it("refuses a reference the service's catalog entry does not allow, or a value, sending nothing", async () => {
     const dave = await sessionAs('dave', 'responder');
     const csrf = await dave.csrf(incidentPath());
     const before = await signalsAndUpdates(ch.incident);
-    const other = await dave.post(`${incidentPath()}/secret-ref`, { _csrf: csrf, step: 'new-key-reference', otherRef: 'env:SOMEONE_ELSES_KEY' });
+    const other = await dave.post(`${incidentPath()}/secret-ref`, {
+      _csrf: csrf,
+      step: 'new-key-reference',
+      otherRef: 'env:SOMEONE_ELSES_KEY',
+    });
     expect(other.status).toBe(409);
-    expect(other.body).toContain('secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)');
-    const value = await dave.post(`${incidentPath()}/secret-ref`, { _csrf: csrf, step: 'new-key-reference', otherRef: 'sk-live-123' });
+    expect(other.body).toContain(
+      'secret reference env:SOMEONE_ELSES_KEY is not one this service allows (allowed: env:NEW_*)',
+    );
+    const value = await dave.post(`${incidentPath()}/secret-ref`, {
+      _csrf: csrf,
+      step: 'new-key-reference',
+      otherRef: 'sk-live-123',
+    });
     expect(value.status).toBe(409);
     expect(value.body).toContain('never the value');
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
   });
 
-  it('links the incident to its workflow in Temporal\'s Web UI when RUNBOOK_TEMPORAL_UI_URL is set', async () => {
+  it("links the incident to its workflow in Temporal's Web UI when RUNBOOK_TEMPORAL_UI_URL is set", async () => {
     const carol = await sessionAs('carol', 'viewer');
     const page = await carol.get(incidentPath());
-    expect(page.body).toContain(`<a href="http://127.0.0.1:8233/namespaces/${ch.h.client.options.namespace}/workflows/${ch.incident.workflowId}" id="temporal-ui" rel="noopener noreferrer">Open this incident in Temporal's Web UI</a>`);
+    expect(page.body).toContain(
+      `<a href="http://127.0.0.1:8233/namespaces/${ch.h.client.options.namespace}/workflows/${ch.incident.workflowId}" id="temporal-ui" rel="noopener noreferrer">Open this incident in Temporal's Web UI</a>`,
+    );
   });
 });

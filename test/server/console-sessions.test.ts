@@ -43,7 +43,11 @@ describe('console sessions end on the server', () => {
     expect(signIn.body).toContain('<code>runbook login-link</code> prints a new one');
 
     const before = await signalsAndUpdates(ch.incident);
-    const approval = await savedForAction.post(`${incidentPath()}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    const approval = await savedForAction.post(`${incidentPath()}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'approved',
+    });
     expect(approval.status).toBe(401);
     expect(approval.body).toContain('<link rel="stylesheet" href="/static/console.css">');
     expect(approval.body).toContain('Your session has ended (you signed out, or it expired): nothing was sent.');
@@ -75,7 +79,12 @@ describe('console sessions end on the server', () => {
   });
 
   it('`runbook login-link` prints a new one-time link the running console accepts, once', async () => {
-    const env = { ...cliEnvironment(ch.h, temporalAddress()), RUNBOOK_DATA_DIR: ch.h.dir, RUNBOOK_CONSOLE_URL: console_.url, USER: 'olivia' };
+    const env = {
+      ...cliEnvironment(ch.h, temporalAddress()),
+      RUNBOOK_DATA_DIR: ch.h.dir,
+      RUNBOOK_CONSOLE_URL: console_.url,
+      USER: 'olivia',
+    };
     const run = await runCli(['login-link'], { env });
     expect(run.code, run.stderr).toBe(0);
     const link = /(http:\/\/\S+\/login\/[A-Za-z0-9_-]+)/.exec(run.stdout)?.[1];
@@ -85,7 +94,9 @@ describe('console sessions end on the server', () => {
     expect((await olivia.get('/')).body).toContain('olivia (approver, local login)');
     expect(await new ConsoleSession(console_.url).signIn(link!)).toMatchObject({ location: '/login?failed=1' });
 
-    const refused = await runCli(['login-link'], { env: { ...env, RUNBOOK_OIDC_ISSUER: 'https://idp.example', RUNBOOK_OIDC_CLIENT_ID: 'console' } });
+    const refused = await runCli(['login-link'], {
+      env: { ...env, RUNBOOK_OIDC_ISSUER: 'https://idp.example', RUNBOOK_OIDC_CLIENT_ID: 'console' },
+    });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('login links are for the local console only');
   });

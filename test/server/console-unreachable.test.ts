@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ih?.h.client.workflow.getHandle(incidentId).terminate('test over').catch(() => undefined);
+  await ih?.h.client.workflow
+    .getHandle(incidentId)
+    .terminate('test over')
+    .catch(() => undefined);
   await ih?.close();
 });
 
@@ -32,7 +35,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 
 describe('the console while Temporal is unreachable', () => {
   it('answers 503 "Temporal is unreachable at <address>" within seconds, tells live viewers, reports runbook_temporal_up 0, and recovers', async () => {
-    const token = ih.console.loginLinks.issue({ name: 'carol', roles: rolesFrom('viewer'), issuer: 'local-link', subject: 'carol@test' });
+    const token = ih.console.loginLinks.issue({
+      name: 'carol',
+      roles: rolesFrom('viewer'),
+      issuer: 'local-link',
+      subject: 'carol@test',
+    });
     const session = new ConsoleSession(ih.console.url);
     await session.signIn(new URL(`/login/${token}`, ih.console.url).href);
     const metricsUrl = new URL('/metrics', ih.console.url).href;

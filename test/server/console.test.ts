@@ -10,12 +10,20 @@ import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { ConsoleSession } from '../support/console-client.ts';
-import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, waitForSignal, type ConsoleHarness } from '../support/console-harness.ts';
+import {
+  firstUpdateInput,
+  signalsAndUpdates,
+  startConsoleHarness,
+  waitForSignal,
+  type ConsoleHarness,
+} from '../support/console-harness.ts';
 import { cliEnvironment, type Harness } from '../support/incident-harness.ts';
 import { temporalAddress } from '../support/temporal.ts';
 
 /** The outage of the first incident recovers after a while; later incidents need one that lasts. */
-const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+const LASTING_OUTAGE: ScenarioPhase[] = [
+  { legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } },
+];
 
 let ch: ConsoleHarness;
 let h: Harness;
@@ -55,11 +63,16 @@ describe('the incident console over HTTP', () => {
 
   it('lists the open incident with its severity, cause and pending approval count; an incident whose worker is gone does not hold the list up', async () => {
     // Nothing polls this queue: a status query to it would wait for a worker that never comes.
-    await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue: `${h.taskQueue}-no-worker`, workflowId: `${h.taskQueue}-orphan`, args: [h.startRequest()] });
+    await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue: `${h.taskQueue}-no-worker`,
+      workflowId: `${h.taskQueue}-orphan`,
+      args: [h.startRequest()],
+    });
     const session = await sessionAs('carol', 'viewer');
     let body = '';
     // Visibility is eventually consistent: the list shows the incident once the store caught up.
-    for (let i = 0; i < 200 && !body.includes(`>${incident.workflowId}<`); i++) body = (await session.get('/?state=awaiting_approval')).body;
+    for (let i = 0; i < 200 && !body.includes(`>${incident.workflowId}<`); i++)
+      body = (await session.get('/?state=awaiting_approval')).body;
     expect(body).toContain(`>${incident.workflowId}<`);
     const row = body.slice(body.indexOf(`>${incident.workflowId}<`)).split('</tr>')[0]!;
     expect(row).toContain('P1');
@@ -83,14 +96,21 @@ describe('the incident console over HTTP', () => {
     expect(page.body).toContain('kubectl set env deployment/ideogram-service IDEOGRAM_FALLBACK=true');
     expect(page.body).not.toContain('>Approve<');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const forged = await viewer.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    const forged = await viewer.post(`/incidents/${incident.workflowId}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'approved',
+    });
     expect(forged.status).toBe(403);
     expect(await signalsAndUpdates(incident)).toEqual([]);
   });
 
   it('refuses a POST without the CSRF token, signalling nothing', async () => {
     const approver = await sessionAs('bob', 'approver');
-    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, { step: 'enable-fallback', decision: 'approved' });
+    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, {
+      step: 'enable-fallback',
+      decision: 'approved',
+    });
     expect(response.status).toBe(403);
     expect(await signalsAndUpdates(incident)).toEqual([]);
   });
@@ -98,7 +118,11 @@ describe('the incident console over HTTP', () => {
   it('does not let the reporter approve their own incident from the console either', async () => {
     const reporter = await sessionAs('Alice', 'approver');
     const csrf = await reporter.csrf(`/incidents/${incident.workflowId}`);
-    const response = await reporter.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    const response = await reporter.post(`/incidents/${incident.workflowId}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'approved',
+    });
     expect(response.status).toBe(409);
     expect(response.body).toMatch(/approval refused|reported/i);
     const status = await incident.query(statusQuery);
@@ -110,30 +134,61 @@ describe('the incident console over HTTP', () => {
     const before = await approver.get(`/incidents/${incident.workflowId}`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(before.body)![1]!;
     const shownVersion = /data-version="([^"]+)"/.exec(before.body)![1]!;
-    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved', comment: 'fallback is safe' });
+    const response = await approver.post(`/incidents/${incident.workflowId}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'approved',
+      comment: 'fallback is safe',
+    });
     expect(response).toMatchObject({ status: 303, location: `/incidents/${incident.workflowId}` });
     const status = await h.waitFor(incident, (s) => s.mutations.length > 0, 'the fallback change');
     expect(status.mutations[0]!.change).toContain('IDEOGRAM_FALLBACK=true');
     // The page rendered before the change opens its live stream only now: its first poll already
     // tells it to re-fetch the panel, or the change would stay unseen until the next one.
     const rows = (await incident.query(timelineQuery)).length;
-    const firstPoll = await approver.readStream(`/incidents/${incident.workflowId}/events?after=${rows}&version=${shownVersion}`, (t) => t.includes(': poll '));
+    const firstPoll = await approver.readStream(
+      `/incidents/${incident.workflowId}/events?after=${rows}&version=${shownVersion}`,
+      (t) => t.includes(': poll '),
+    );
     expect(firstPoll.slice(0, firstPoll.indexOf(': poll '))).toContain('event: status');
-    expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' } });
+    expect(await firstUpdateInput(incident)).toMatchObject({
+      stepId: 'enable-fallback',
+      by: 'bob',
+      decision: 'approved',
+      via: { channel: 'console', issuer: 'local-link', subject: 'bob@test' },
+    });
     const page = await approver.get(`/incidents/${incident.workflowId}`);
     expect(page.body).toContain('enable-fallback approved by bob: fallback is safe');
   });
 
-  it('under the verified-approvals policy, refuses a self-declared CLI approval and takes the console\'s', async () => {
+  it("under the verified-approvals policy, refuses a self-declared CLI approval and takes the console's", async () => {
     h.sim.setScenario(LASTING_OUTAGE);
-    const verified = await h.start({ reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } }, `${h.taskQueue}-verified`);
+    const verified = await h.start(
+      { reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } },
+      `${h.taskQueue}-verified`,
+    );
     try {
-      await h.waitFor(verified, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+      await h.waitFor(
+        verified,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+        'the enable-fallback approval',
+      );
       // Exactly what `runbook approve <id> enable-fallback --by bob` sends.
-      await expect(decide(h.client, verified.workflowId, { stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'cli' } })).rejects.toThrow(/self-declared/);
+      await expect(
+        decide(h.client, verified.workflowId, {
+          stepId: 'enable-fallback',
+          by: 'bob',
+          decision: 'approved',
+          via: { channel: 'cli' },
+        }),
+      ).rejects.toThrow(/self-declared/);
       const approver = await sessionAs('bob', 'approver');
       const csrf = await approver.csrf(`/incidents/${verified.workflowId}`);
-      const response = await approver.post(`/incidents/${verified.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+      const response = await approver.post(`/incidents/${verified.workflowId}/decide`, {
+        _csrf: csrf,
+        step: 'enable-fallback',
+        decision: 'approved',
+      });
       expect(response.status).toBe(303);
       await h.waitFor(verified, (s) => s.mutations.length > 0, 'the fallback change after the verified approval');
     } finally {
@@ -146,7 +201,13 @@ describe('the incident console over HTTP', () => {
     const responder = await sessionAs('dave', 'responder');
     const csrf = await responder.csrf('/incidents/new');
     const symptom = '<script>alert("x")</script> images fail';
-    const opened = await responder.post('/incidents', { _csrf: csrf, symptom, runbook: 'ideogram', cause: '', service: '' });
+    const opened = await responder.post('/incidents', {
+      _csrf: csrf,
+      symptom,
+      runbook: 'ideogram',
+      cause: '',
+      service: '',
+    });
     expect(opened.status).toBe(303);
     const id = decodeURIComponent(opened.location!.replace('/incidents/', ''));
     const handle = h.client.workflow.getHandle(id);
@@ -166,8 +227,14 @@ describe('the incident console over HTTP', () => {
       expect(asked.body).toContain(`Cancel incident ${id}?`);
       expect(asked.body).toContain('Reason: test done.');
       expect(await signalsAndUpdates(handle)).toEqual(before);
-      const confirmCsrf = /name="_csrf" value="([^"]+)"/.exec(asked.body.slice(asked.body.indexOf('id="confirm"')))![1]!;
-      const cancelled = await responder.post(`/incidents/${id}/cancel`, { _csrf: confirmCsrf, reason: 'test done', confirmed: 'yes' });
+      const confirmCsrf = /name="_csrf" value="([^"]+)"/.exec(
+        asked.body.slice(asked.body.indexOf('id="confirm"')),
+      )![1]!;
+      const cancelled = await responder.post(`/incidents/${id}/cancel`, {
+        _csrf: confirmCsrf,
+        reason: 'test done',
+        confirmed: 'yes',
+      });
       expect(cancelled).toMatchObject({ status: 303, location: `/incidents/${id}` });
       // Cancel goes through the action table (an update): the incident ends cancelled, never failed.
       expect(((await handle.result()) as { state: string }).state).toBe('cancelled');
@@ -178,17 +245,19 @@ describe('the incident console over HTTP', () => {
 });
 
 describe('the rendered postmortem', () => {
-  it('renders the markdown (headings, lists) and keeps people\'s <script> and javascript: links inert', async () => {
+  it("renders the markdown (headings, lists) and keeps people's <script> and javascript: links inert", async () => {
     h.sim.setScenario(LASTING_OUTAGE);
     const pm = await h.start({ reporter: 'alice' }, `${h.taskQueue}-postmortem`);
     try {
       const responder = await sessionAs('dave', 'responder');
       const csrf = await responder.csrf(`/incidents/${pm.workflowId}`);
-      const note = '<script>alert("pm")</script> see [x](javascript:alert(1)) and [runbook](https://example.com/runbook)';
+      const note =
+        '<script>alert("pm")</script> see [x](javascript:alert(1)) and [runbook](https://example.com/runbook)';
       expect((await responder.post(`/incidents/${pm.workflowId}/note`, { _csrf: csrf, text: note })).status).toBe(303);
       await waitForSignal(pm, 'note');
       let body = '';
-      for (let i = 0; i < 200 && !body.includes('alert(&quot;pm&quot;)'); i++) body = (await responder.get(`/incidents/${pm.workflowId}`)).body;
+      for (let i = 0; i < 200 && !body.includes('alert(&quot;pm&quot;)'); i++)
+        body = (await responder.get(`/incidents/${pm.workflowId}`)).body;
       const postmortem = body.slice(body.indexOf('<article id="postmortem"'), body.indexOf('</article>'));
       expect(postmortem).toMatch(/<h2>Incident: /);
       expect(postmortem).toContain('<h3>Timeline</h3>');
@@ -209,13 +278,22 @@ describe('the Drill page', () => {
     const responder = await sessionAs('dave', 'responder');
     expect((await responder.get('/drill')).status).toBe(404);
     const csrf = await responder.csrf('/incidents/new');
-    expect((await responder.post('/drill', { _csrf: csrf, runbook: 'ideogram', scenario: 'healthy' })).status).toBe(404);
+    expect((await responder.post('/drill', { _csrf: csrf, runbook: 'ideogram', scenario: 'healthy' })).status).toBe(
+      404,
+    );
     expect((await responder.get('/')).body).not.toContain('href="/drill"');
   });
 
   it('in dev mode lists every built-in scenario of every runbook, for responders, and refuses bad or unauthorised starts', async () => {
     const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir };
-    const dev = await startConsole({ client: h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: 0, devMode: true });
+    const dev = await startConsole({
+      client: h.client,
+      config: loadConfig(env),
+      env,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      port: 0,
+      devMode: true,
+    });
     try {
       const responder = await sessionAs('dave', 'responder', dev);
       const list = await responder.get('/');
@@ -224,11 +302,17 @@ describe('the Drill page', () => {
       expect(drillPage.status).toBe(200);
       for (const id of runbookIds()) {
         for (const scenario of Object.keys(getRunbook(id).tooling.scenarios)) {
-          expect(drillPage.body).toContain(`<input type="hidden" name="runbook" value="${id}"><input type="hidden" name="scenario" value="${scenario}">`);
+          expect(drillPage.body).toContain(
+            `<input type="hidden" name="runbook" value="${id}"><input type="hidden" name="scenario" value="${scenario}">`,
+          );
         }
       }
       const csrf = /name="_csrf" value="([^"]+)"/.exec(drillPage.body)![1]!;
-      const unknown = await responder.post('/drill', { _csrf: csrf, runbook: 'ideogram', scenario: 'no-such-scenario' });
+      const unknown = await responder.post('/drill', {
+        _csrf: csrf,
+        runbook: 'ideogram',
+        scenario: 'no-such-scenario',
+      });
       expect(unknown.status).toBe(409);
       expect(unknown.body).toContain('unknown scenario');
       expect((await responder.post('/drill', { runbook: 'ideogram', scenario: 'healthy' })).status).toBe(403);
@@ -237,7 +321,9 @@ describe('the Drill page', () => {
       expect((await viewer.get('/drill')).status).toBe(403);
       expect((await viewer.get('/')).body).not.toContain('href="/drill"');
       const viewerCsrf = await viewer.csrf('/');
-      expect((await viewer.post('/drill', { _csrf: viewerCsrf, runbook: 'ideogram', scenario: 'healthy' })).status).toBe(403);
+      expect(
+        (await viewer.post('/drill', { _csrf: viewerCsrf, runbook: 'ideogram', scenario: 'healthy' })).status,
+      ).toBe(403);
     } finally {
       await dev.close();
     }

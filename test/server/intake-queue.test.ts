@@ -12,7 +12,10 @@ import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../sup
 let ih: IntakeHarness;
 
 beforeAll(async () => {
-  ih = await startIntakeHarness({ RUNBOOK_INTAKE_QUEUE_LIMIT: '3', RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS: '60000' }, { throughGate: true });
+  ih = await startIntakeHarness(
+    { RUNBOOK_INTAKE_QUEUE_LIMIT: '3', RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS: '60000' },
+    { throughGate: true },
+  );
 });
 
 afterAll(async () => {
@@ -35,15 +38,25 @@ async function untilStatus(done: (s: DeliveryStats) => boolean, what: string): P
   }
 }
 
-const fingerprints = (entries: Array<{ data?: unknown }>) => entries.map((e) => (e.data as { fingerprint: string }).fingerprint);
+const fingerprints = (entries: Array<{ data?: unknown }>) =>
+  entries.map((e) => (e.data as { fingerprint: string }).fingerprint);
 
 describe('bounded alert intake (RUNBOOK_INTAKE_QUEUE_LIMIT=3)', () => {
   it('refuses a request with more alerts than the queue holds (413), starting nothing', async () => {
-    const answer = await ih.post('/hooks/alertmanager', alertmanagerBody(['a', 'b', 'c', 'd'].map((f) => ({ fingerprint: `too-many-${f}` }))));
+    const answer = await ih.post(
+      '/hooks/alertmanager',
+      alertmanagerBody(['a', 'b', 'c', 'd'].map((f) => ({ fingerprint: `too-many-${f}` }))),
+    );
     expect(answer.status).toBe(413);
     expect(answer.body.error).toContain('RUNBOOK_INTAKE_QUEUE_LIMIT=3');
     expect(await status()).toMatchObject({ limit: 3, queued: 0, delivered: 0, failed: 0 });
-    await expect(ih.h.client.workflow.getHandle(alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, ih.h.taskQueue, utcDay(new Date()))).describe()).rejects.toThrow();
+    await expect(
+      ih.h.client.workflow
+        .getHandle(
+          alertIncidentId({ runbook: 'ideogram', service: 'ideogram-service' }, ih.h.taskQueue, utcDay(new Date())),
+        )
+        .describe(),
+    ).rejects.toThrow();
   });
 
   it('answers 202 only once Temporal recorded the alert; while Temporal holds the queue full it answers 503 with Retry-After, accepts nothing of that request, and answers the waiting requests once Temporal does', async () => {
@@ -57,8 +70,15 @@ describe('bounded alert intake (RUNBOOK_INTAKE_QUEUE_LIMIT=3)', () => {
     let held1Answered = false;
     void held1.then(() => (held1Answered = true));
     await untilStatus((s) => s.queued === 1, 'held-1 to be queued');
-    const held2 = ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'held-2' }, { fingerprint: 'held-3' }]));
-    expect(await untilStatus((s) => s.queued === 3, 'held-2 and held-3 to be queued')).toMatchObject({ limit: 3, delivered: 1, failed: 0 });
+    const held2 = ih.post(
+      '/hooks/alertmanager',
+      alertmanagerBody([{ fingerprint: 'held-2' }, { fingerprint: 'held-3' }]),
+    );
+    expect(await untilStatus((s) => s.queued === 3, 'held-2 and held-3 to be queued')).toMatchObject({
+      limit: 3,
+      delivered: 1,
+      failed: 0,
+    });
 
     const refused = await fetch(new URL('/hooks/alertmanager', ih.console.url), {
       method: 'POST',
@@ -67,7 +87,9 @@ describe('bounded alert intake (RUNBOOK_INTAKE_QUEUE_LIMIT=3)', () => {
     });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
-    expect(((await refused.json()) as { error: string }).error).toMatch(/^intake queue full \(3 of 3 alerts waiting for Temporal\): nothing of this request was accepted/);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /^intake queue full \(3 of 3 alerts waiting for Temporal\): nothing of this request was accepted/,
+    );
     expect(ih.logText()).toContain('intake queue full: request refused with 503');
     // Its signal is still held on the way to Temporal: no answer yet.
     expect(held1Answered).toBe(false);
@@ -79,7 +101,15 @@ describe('bounded alert intake (RUNBOOK_INTAKE_QUEUE_LIMIT=3)', () => {
     expect(await status()).toMatchObject({ queued: 0, delivered: 4, failed: 0, lastFailure: null });
 
     // Room again: the sender's retry (Alertmanager resends on 5xx) is accepted and recorded once.
-    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'refused-when-full' }]))).status).toBe(202);
-    expect(fingerprints(await ih.waitForAlerts(5))).toEqual(['open', 'held-1', 'held-2', 'held-3', 'refused-when-full']);
+    expect(
+      (await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'refused-when-full' }]))).status,
+    ).toBe(202);
+    expect(fingerprints(await ih.waitForAlerts(5))).toEqual([
+      'open',
+      'held-1',
+      'held-2',
+      'held-3',
+      'refused-when-full',
+    ]);
   });
 });

@@ -9,7 +9,10 @@ import { alertmanagerBody, startIntakeHarness, type IntakeHarness } from '../sup
 let ih: IntakeHarness;
 
 beforeAll(async () => {
-  ih = await startIntakeHarness({ RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS: '1500', RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: '2' }, { throughGate: true });
+  ih = await startIntakeHarness(
+    { RUNBOOK_INTAKE_DELIVERY_TIMEOUT_MS: '1500', RUNBOOK_INTAKE_DELIVERY_ATTEMPTS: '2' },
+    { throughGate: true },
+  );
 });
 
 afterAll(async () => {
@@ -22,11 +25,14 @@ async function status(): Promise<DeliveryStats> {
   return ((await response.json()) as { queue: DeliveryStats }).queue;
 }
 
-const fingerprints = (entries: Array<{ data?: unknown }>) => entries.map((e) => (e.data as { fingerprint: string }).fingerprint);
+const fingerprints = (entries: Array<{ data?: unknown }>) =>
+  entries.map((e) => (e.data as { fingerprint: string }).fingerprint);
 
 describe('alert intake while Temporal is unreachable', () => {
-  it('answers 503 with Retry-After instead of 202, loses nothing, and records the sender\'s retry once Temporal is back', async () => {
-    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'before-outage' }]))).status).toBe(202);
+  it("answers 503 with Retry-After instead of 202, loses nothing, and records the sender's retry once Temporal is back", async () => {
+    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'before-outage' }]))).status).toBe(
+      202,
+    );
     await ih.waitForAlerts(1);
 
     ih.gate!.cut();
@@ -41,17 +47,26 @@ describe('alert intake while Temporal is unreachable', () => {
     expect(answer.error).toMatch(/^Temporal did not record 1 of 1 alerts \(.+\); retry later$/);
     expect(answer.recorded).toBe(0);
     // Counted as not delivered, never as delivered; the sender was told, so nothing is lost.
-    expect(await status()).toMatchObject({ queued: 0, delivered: 1, retried: 1, failed: 1, lastFailure: { fingerprint: 'during-outage', attempts: 2 } });
+    expect(await status()).toMatchObject({
+      queued: 0,
+      delivered: 1,
+      retried: 1,
+      failed: 1,
+      lastFailure: { fingerprint: 'during-outage', attempts: 2 },
+    });
     expect(ih.logText()).toContain('alerts not recorded: request answered with an error');
 
     ih.gate!.release();
     // Alertmanager's resend after a 5xx: it may take a few while the client reconnects.
     const deadline = Date.now() + 60_000;
     let resent = await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'during-outage' }]));
-    while (resent.status === 503 && Date.now() < deadline) resent = await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'during-outage' }]));
+    while (resent.status === 503 && Date.now() < deadline)
+      resent = await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'during-outage' }]));
     expect(resent).toEqual({ status: 202, body: { accepted: 1 } });
     // A later alert marks the end: anything recorded before it shows up ahead of it, once.
-    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'after-outage' }]))).status).toBe(202);
+    expect((await ih.post('/hooks/alertmanager', alertmanagerBody([{ fingerprint: 'after-outage' }]))).status).toBe(
+      202,
+    );
     expect(fingerprints(await ih.waitForAlerts(3))).toEqual(['before-outage', 'during-outage', 'after-outage']);
     expect(await status()).toMatchObject({ queued: 0, delivered: 3 });
   });

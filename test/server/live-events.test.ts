@@ -26,7 +26,12 @@ afterAll(async () => {
 });
 
 async function viewer(name: string): Promise<ConsoleSession> {
-  const token = ch.console.loginLinks.issue({ name, roles: rolesFrom('viewer'), issuer: 'local-link', subject: `${name}@test` });
+  const token = ch.console.loginLinks.issue({
+    name,
+    roles: rolesFrom('viewer'),
+    issuer: 'local-link',
+    subject: `${name}@test`,
+  });
   const session = new ConsoleSession(ch.console.url);
   expect((await session.signIn(new URL(`/login/${token}`, ch.console.url).href)).status).toBe(302);
   return session;
@@ -58,7 +63,9 @@ describe('live events of one incident, watched by many', () => {
 
       const sixth = await sessions[0]!.openStream(path);
       expect(sixth.status).toBe(429);
-      expect(await sixth.until((t) => t.length > 0, 'body')).toMatch(/^Too many live views: this session already has 5 live incident pages open/);
+      expect(await sixth.until((t) => t.length > 0, 'body')).toMatch(
+        /^Too many live views: this session already has 5 live incident pages open/,
+      );
       // Another session of the same console is not affected.
       const other = await (await viewer('frank')).openStream(path);
       expect(other.status).toBe(200);
@@ -70,7 +77,8 @@ describe('live events of one incident, watched by many', () => {
       await Promise.all(streams.map((s) => s.until((t) => pollsIn(t).includes(start + 3), `poll ${start + 3}`)));
       const after = (await scrape(metricsUrl())).text;
       // One loop: every viewer saw the same numbered polls, and three of them cost three polls, not 45.
-      for (const s of streams) expect(pollsIn(s.text())).toEqual(expect.arrayContaining([start + 1, start + 2, start + 3]));
+      for (const s of streams)
+        expect(pollsIn(s.text())).toEqual(expect.arrayContaining([start + 1, start + 2, start + 3]));
       const polls = sample(after, 'runbook_console_live_polls_total')! - before;
       expect(polls).toBeGreaterThanOrEqual(2);
       expect(polls).toBeLessThanOrEqual(4);
@@ -97,7 +105,9 @@ describe('GET /metrics on the console', () => {
     const first = await scrape(metricsUrl());
     expect(first.status).toBe(200);
     // Other test files share the Temporal server: at least this harness's incident, waiting for approval.
-    expect(sample(first.text, 'runbook_incidents', { state: 'awaiting_approval', severity: 'P1' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(first.text, 'runbook_incidents', { state: 'awaiting_approval', severity: 'P1' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(first.text, 'runbook_approvals_pending')).toBeGreaterThanOrEqual(1);
     expect(sample(first.text, 'runbook_approval_oldest_pending_age_seconds')).toBeGreaterThan(0);
     expect(sample(first.text, 'runbook_temporal_up')).toBe(1);
@@ -112,8 +122,19 @@ describe('GET /metrics on the console', () => {
 
   it('with RUNBOOK_METRICS_TOKEN, answers only a scraper that sends it', async () => {
     const token = 'metrics-token-0123456789';
-    const env = { ...cliEnvironment(ch.h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: ch.h.dir, RUNBOOK_METRICS_TOKEN: token };
-    const guarded = await startConsole({ client: ch.h.client, config: loadConfig(env), env, logger: createLogger({ level: 'silent', format: 'json' }), port: 0 });
+    const env = {
+      ...cliEnvironment(ch.h, temporalAddress()),
+      USER: 'alice',
+      RUNBOOK_DATA_DIR: ch.h.dir,
+      RUNBOOK_METRICS_TOKEN: token,
+    };
+    const guarded = await startConsole({
+      client: ch.h.client,
+      config: loadConfig(env),
+      env,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      port: 0,
+    });
     try {
       const url = new URL('/metrics', guarded.url).href;
       expect(await scrape(url)).toEqual({ status: 401, text: 'missing Authorization: Bearer header\n' });

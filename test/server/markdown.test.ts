@@ -4,7 +4,34 @@ import { renderMarkdown } from '../../src/server/views/markdown.ts';
 import { renderPostmortem } from '../../src/workflows/engine/postmortem.ts';
 
 /** The tags markdown-it makes of markdown (no raw HTML gets through with `html: false`). */
-const MARKDOWN_TAGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'ul', 'ol', 'li', 'a', 'code', 'pre', 'em', 'strong', 'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 's', 'img']);
+const MARKDOWN_TAGS = new Set([
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'p',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'code',
+  'pre',
+  'em',
+  'strong',
+  'blockquote',
+  'hr',
+  'br',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  's',
+  'img',
+]);
 const tagsOf = (out: string) => [...out.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9-]*)/g)].map((m) => m[1]!.toLowerCase());
 const urlsOf = (out: string) => [...out.matchAll(/(?:href|src)="([^"]*)"/g)].map((m) => m[1]!);
 
@@ -51,8 +78,18 @@ describe('postmortem markdown rendering', () => {
   });
 
   it('whatever people write into a note or the root cause, the rendered postmortem has only markdown tags and no script URL', () => {
-    const risky = fc.constantFrom('<script>alert(1)</script>', '[x](javascript:alert(1))', '<javascript:alert(1)>', '<a href="javascript:x">y</a>', '![i](javascript:x)', '[z](  javascript:x)', '`<b>`');
-    const text = fc.array(fc.oneof(risky, fc.string({ maxLength: 20 })), { maxLength: 6 }).map((parts) => parts.join(' '));
+    const risky = fc.constantFrom(
+      '<script>alert(1)</script>',
+      '[x](javascript:alert(1))',
+      '<javascript:alert(1)>',
+      '<a href="javascript:x">y</a>',
+      '![i](javascript:x)',
+      '[z](  javascript:x)',
+      '`<b>`',
+    );
+    const text = fc
+      .array(fc.oneof(risky, fc.string({ maxLength: 20 })), { maxLength: 6 })
+      .map((parts) => parts.join(' '));
     fc.assert(
       fc.property(text, text, (note, rootCause) => {
         const out = renderMarkdown(postmortemWith(note, rootCause)).text;

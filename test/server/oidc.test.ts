@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleSession, type ConsoleResponse } from '../support/console-client.ts';
-import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import {
+  firstUpdateInput,
+  signalsAndUpdates,
+  startConsoleHarness,
+  type ConsoleHarness,
+} from '../support/console-harness.ts';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
 
 let ch: ConsoleHarness;
@@ -46,9 +51,16 @@ describe('the console with OpenID Connect', () => {
     expect(page.body).toContain(`erin (approver, ${issuer})`);
     expect(page.body).toContain('>Approve<');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const approved = await browser.post(`/incidents/${ch.incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'approved' });
+    const approved = await browser.post(`/incidents/${ch.incident.workflowId}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'approved',
+    });
     expect(approved.status).toBe(303);
-    expect(await firstUpdateInput(ch.incident)).toMatchObject({ by: 'erin', via: { channel: 'console', issuer, subject: 'erin' } });
+    expect(await firstUpdateInput(ch.incident)).toMatchObject({
+      by: 'erin',
+      via: { channel: 'console', issuer, subject: 'erin' },
+    });
   });
 
   it('gives a member of the viewers group no Approve button and a 403 for a forged approval', async () => {
@@ -58,7 +70,11 @@ describe('the console with OpenID Connect', () => {
     expect(page.body).not.toContain('>Approve<');
     const before = await signalsAndUpdates(ch.incident);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const forged = await browser.post(`/incidents/${ch.incident.workflowId}/decide`, { _csrf: csrf, step: 'enable-fallback', decision: 'rejected' });
+    const forged = await browser.post(`/incidents/${ch.incident.workflowId}/decide`, {
+      _csrf: csrf,
+      step: 'enable-fallback',
+      decision: 'rejected',
+    });
     expect(forged.status).toBe(403);
     expect(await signalsAndUpdates(ch.incident)).toEqual(before);
   });
@@ -72,16 +88,24 @@ describe('the console with OpenID Connect', () => {
   it.each([
     ['erin-hidden', 'a name without invisible characters (found U+200B)'],
     ['erin-cyrillic', 'a name in one script: it mixes Cyrillic and Latin'],
-  ])('refuses %s, whose name would show as erin, with 403 and the reason, and signs nobody in', async (login, reason) => {
-    const { browser, landed } = await signInAs(login);
-    expect(landed.status).toBe(403);
-    expect(landed.body).toContain(`Forbidden: your account name cannot identify you here: ${reason}`);
-    expect((await browser.get('/')).location).toBe('/login');
-  });
+  ])(
+    'refuses %s, whose name would show as erin, with 403 and the reason, and signs nobody in',
+    async (login, reason) => {
+      const { browser, landed } = await signInAs(login);
+      expect(landed.status).toBe(403);
+      expect(landed.body).toContain(`Forbidden: your account name cannot identify you here: ${reason}`);
+      expect((await browser.get('/')).location).toBe('/login');
+    },
+  );
 
   it('accepts no local login link once an issuer is configured', async () => {
     expect(ch.console.loginUrl).toBeNull();
-    const token = ch.console.loginLinks.issue({ name: 'alice', roles: ['viewer'], issuer: 'local-link', subject: 'alice@test' });
+    const token = ch.console.loginLinks.issue({
+      name: 'alice',
+      roles: ['viewer'],
+      issuer: 'local-link',
+      subject: 'alice@test',
+    });
     const response = await new ConsoleSession(consoleUrl).get(`/login/${token}`);
     expect(response.location).toBe('/login?failed=1');
   });

@@ -4,7 +4,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../src/contract/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
-import { firstUpdateInput, signalsAndUpdates, startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import {
+  firstUpdateInput,
+  signalsAndUpdates,
+  startConsoleHarness,
+  type ConsoleHarness,
+} from '../support/console-harness.ts';
 import type { Harness } from '../support/incident-harness.ts';
 import { slackClicker, type SlackBlock } from '../support/slack-clicks.ts';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -17,7 +22,9 @@ import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from
 const SIGNING_SECRET = 'slack-signing-secret-3b9d71e04c';
 const TEAM = 'T0ACME';
 const USERS = { U0BOB: 'bob', U0ALICE: 'alice' };
-const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+const LASTING_OUTAGE: ScenarioPhase[] = [
+  { legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } },
+];
 
 type Block = SlackBlock;
 
@@ -32,10 +39,18 @@ let clicks: ReturnType<typeof slackClicker>;
 
 beforeAll(async () => {
   slack = await startWebhookReceiver();
-  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (logLines.push(chunk.toString()), done()) });
+  const destination = new Writable({
+    write: (chunk: Buffer, _encoding, done) => (logLines.push(chunk.toString()), done()),
+  });
   ch = await startConsoleHarness({
     env: { RUNBOOK_SLACK_SIGNING_SECRET: SIGNING_SECRET, RUNBOOK_SLACK_USERS: JSON.stringify(USERS) },
-    deps: { notifications: { slackWebhookUrls: [slack.url('/services/T0ACME/B0HOOK/webhook-token')], webhookUrls: [], slackApprovalButtons: true } },
+    deps: {
+      notifications: {
+        slackWebhookUrls: [slack.url('/services/T0ACME/B0HOOK/webhook-token')],
+        webhookUrls: [],
+        slackApprovalButtons: true,
+      },
+    },
     logger: createLogger({ level: 'debug', format: 'json', destination }),
   });
   ({ h, incident } = ch);
@@ -49,7 +64,8 @@ afterAll(async () => {
 
 /** The approval request for `incidentId` that the worker posted to the Slack webhook. */
 async function approvalMessage(incidentId: string): Promise<{ blocks: Block[]; value: string }> {
-  const isRequest = (r: ReceivedRequest) => r.path.startsWith('/services/') && r.body.includes('runbook_approval') && r.body.includes(incidentId);
+  const isRequest = (r: ReceivedRequest) =>
+    r.path.startsWith('/services/') && r.body.includes('runbook_approval') && r.body.includes(incidentId);
   const [request] = await slack.waitFor(1, isRequest, 30_000);
   const blocks = (request!.json as { blocks: Block[] }).blocks;
   const buttons = blocks.find((b) => b.block_id === 'runbook_approval')!;
@@ -57,8 +73,10 @@ async function approvalMessage(incidentId: string): Promise<{ blocks: Block[]; v
 }
 
 /** A click on the approval message's Approve or Reject, as Slack posts it. */
-const click = (user: string, action: 'runbook_approve' | 'runbook_reject', message = posted) => clicks.click(user, { actionId: action, value: message.value, blockId: 'runbook_approval' }, message.blocks);
-const signedHeaders = (body: string, options?: { secret?: string; timestamp?: number }) => clicks.signedHeaders(body, options);
+const click = (user: string, action: 'runbook_approve' | 'runbook_reject', message = posted) =>
+  clicks.click(user, { actionId: action, value: message.value, blockId: 'runbook_approval' }, message.blocks);
+const signedHeaders = (body: string, options?: { secret?: string; timestamp?: number }) =>
+  clicks.signedHeaders(body, options);
 const post = (body: string, headers: Record<string, string>) => clicks.post(body, headers);
 const answerTo = (responsePath: string) => clicks.answerTo(responsePath);
 
@@ -68,7 +86,10 @@ describe('Slack approvals', () => {
   it('posts the approval request with Approve / Reject buttons naming the incident and step', async () => {
     posted = await approvalMessage(incident.workflowId);
     expect(JSON.parse(posted.value)).toEqual({ incidentId: incident.workflowId, stepId: 'enable-fallback' });
-    expect(posted.blocks.find((b) => b.block_id === 'runbook_approval')!.elements!.map((e) => e.action_id)).toEqual(['runbook_approve', 'runbook_reject']);
+    expect(posted.blocks.find((b) => b.block_id === 'runbook_approval')!.elements!.map((e) => e.action_id)).toEqual([
+      'runbook_approve',
+      'runbook_reject',
+    ]);
   });
 
   it('refuses a wrong secret, a stale or future timestamp and a missing signature with 401, signalling nothing', async () => {
@@ -121,7 +142,12 @@ describe('Slack approvals', () => {
     expect(JSON.stringify(blocks.at(-1))).toContain('*Approved* `enable-fallback` by bob (<@U0BOB>) via Slack');
     // The rest of the message stays as the channel saw it.
     expect(blocks.slice(0, -1)).toEqual(posted.blocks.filter((b) => b.block_id !== 'runbook_approval'));
-    expect(await firstUpdateInput(incident)).toMatchObject({ stepId: 'enable-fallback', by: 'bob', decision: 'approved', via: { channel: 'slack', subject: 'U0BOB', issuer: TEAM } });
+    expect(await firstUpdateInput(incident)).toMatchObject({
+      stepId: 'enable-fallback',
+      by: 'bob',
+      decision: 'approved',
+      via: { channel: 'slack', subject: 'U0BOB', issuer: TEAM },
+    });
     const status = await h.waitFor(incident, (s) => s.mutations.length > 0, 'the fallback change');
     expect(status.mutations[0]!.change).toContain('IDEOGRAM_FALLBACK=true');
   });
@@ -134,9 +160,12 @@ describe('Slack approvals', () => {
     expect(await signalsAndUpdates(incident)).toEqual(before);
   });
 
-  it('counts a Slack click as verified under RUNBOOK_REQUIRE_VERIFIED_APPROVALS\' policy', async () => {
+  it("counts a Slack click as verified under RUNBOOK_REQUIRE_VERIFIED_APPROVALS' policy", async () => {
     h.sim.setScenario(LASTING_OUTAGE);
-    const verified = await h.start({ reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } }, `${h.taskQueue}-verified`);
+    const verified = await h.start(
+      { reporter: 'alice', policy: { timeoutMs: 600_000, requireVerifiedApprovals: true } },
+      `${h.taskQueue}-verified`,
+    );
     try {
       const message = await approvalMessage(verified.workflowId);
       const { body, responsePath } = click('U0BOB', 'runbook_approve', message);

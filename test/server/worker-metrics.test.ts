@@ -25,14 +25,23 @@ beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}/metrics`;
   worker = spawn(NODE, [RUNBOOK_BIN, 'worker'], {
-    env: { ...process.env, ...cliEnvironment(h, temporalAddress()), RUNBOOK_TASK_QUEUE: taskQueue, RUNBOOK_DATA_DIR: h.dir, RUNBOOK_LOG_FORMAT: 'json', RUNBOOK_WORKER_METRICS_PORT: String(port), [API_KEY_ENV]: 'sk-worker-metrics-test' },
+    env: {
+      ...process.env,
+      ...cliEnvironment(h, temporalAddress()),
+      RUNBOOK_TASK_QUEUE: taskQueue,
+      RUNBOOK_DATA_DIR: h.dir,
+      RUNBOOK_LOG_FORMAT: 'json',
+      RUNBOOK_WORKER_METRICS_PORT: String(port),
+      [API_KEY_ENV]: 'sk-worker-metrics-test',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   // The worker prints its metrics URL once the listener is bound.
   const deadline = Date.now() + 60_000;
   while (!stderr.includes(`Worker metrics: ${url}`)) {
-    if (worker.exitCode !== null || Date.now() > deadline) throw new Error(`runbook worker did not start its metrics listener: ${stderr}`);
+    if (worker.exitCode !== null || Date.now() > deadline)
+      throw new Error(`runbook worker did not start its metrics listener: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 });
@@ -42,20 +51,29 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('the worker\'s /metrics', () => {
-  it('counts billed probe calls by provider host and probe, next to the Temporal SDK\'s worker metrics', async () => {
-    const incident = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `${taskQueue}-incident`, args: [h.startRequest({ reporter: 'alice', symptom: 'images fail' })] });
+describe("the worker's /metrics", () => {
+  it("counts billed probe calls by provider host and probe, next to the Temporal SDK's worker metrics", async () => {
+    const incident = await h.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: `${taskQueue}-incident`,
+      args: [h.startRequest({ reporter: 'alice', symptom: 'images fail' })],
+    });
     try {
       const host = new URL(h.sim.baseUrl).host;
       // The worker bundles its workflows before its first task: on a busy machine that takes a while.
       const deadline = Date.now() + 100_000;
       let text = '';
       // Triage makes the billed generate calls; the counter moves as they return.
-      while (!(sample(text, 'runbook_probe_billed_calls_total', { host, probe: 'legacy_generate' }) ?? 0) && Date.now() < deadline) {
+      while (
+        !(sample(text, 'runbook_probe_billed_calls_total', { host, probe: 'legacy_generate' }) ?? 0) &&
+        Date.now() < deadline
+      ) {
         text = (await scrape(url)).text;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(sample(text, 'runbook_probe_billed_calls_total', { host, probe: 'legacy_generate' })).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'runbook_probe_billed_calls_total', { host, probe: 'legacy_generate' }),
+      ).toBeGreaterThanOrEqual(1);
       // The status page is free: never counted.
       expect(text).not.toContain('probe="status_page"');
       expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);

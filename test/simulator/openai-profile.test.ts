@@ -9,7 +9,11 @@ beforeAll(async () => {
 afterAll(() => sim.stop());
 
 const chat = (headers: Record<string, string>) =>
-  fetch(`${sim.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+  fetch(`${sim.baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+  });
 
 describe('simulator with the OpenAI profile', () => {
   it('takes the key only as Authorization: Bearer <key>', async () => {
@@ -31,7 +35,9 @@ describe('simulator with the OpenAI profile', () => {
     expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(await limited.json()).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
     sim.setScenario('quota-429');
-    expect(await (await chat({ authorization: 'Bearer sk-test' })).json()).toMatchObject({ error: { code: 'insufficient_quota' } });
+    expect(await (await chat({ authorization: 'Bearer sk-test' })).json()).toMatchObject({
+      error: { code: 'insufficient_quota' },
+    });
   });
 
   it('serves its own routes: the model list, image generation with downloadable URLs, a Statuspage page; Ideogram routes are 404', async () => {
@@ -41,11 +47,17 @@ describe('simulator with the OpenAI profile', () => {
     sim.setScenario('healthy');
     const models = await fetch(`${sim.baseUrl}/v1/models`, { headers: { authorization: 'Bearer sk-test' } });
     expect(await models.json()).toMatchObject({ object: 'list' });
-    const images = await fetch(`${sim.baseUrl}/v1/images/generations`, { method: 'POST', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a lighthouse', n: 2 }) });
+    const images = await fetch(`${sim.baseUrl}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a lighthouse', n: 2 }),
+    });
     const { data } = (await images.json()) as { data: Array<{ url: string }> };
     expect(data).toHaveLength(2);
     expect((await fetch(data[0]!.url)).status).toBe(200);
     expect((await fetch(`${sim.baseUrl}/generate`, { method: 'POST', headers: { 'api-key': 'k' } })).status).toBe(404);
-    expect(sim.requests().map((r) => r.endpoint)).toEqual(expect.arrayContaining(['statusPage', 'models', 'images', 'files', 'other']));
+    expect(sim.requests().map((r) => r.endpoint)).toEqual(
+      expect.arrayContaining(['statusPage', 'models', 'images', 'files', 'other']),
+    );
   });
 });

@@ -5,7 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertDrillEnds, parseScenarioPhases, ScenarioFileError, type ScenarioPhase } from '../../src/simulator/scenarios.ts';
+import {
+  assertDrillEnds,
+  parseScenarioPhases,
+  ScenarioFileError,
+  type ScenarioPhase,
+} from '../../src/simulator/scenarios.ts';
 
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -22,16 +27,31 @@ const behaviourFields = {
 };
 const behaviour = fc.record(behaviourFields, { requiredKeys: [] });
 const statusPage = fc.record(
-  { ...behaviourFields, indicator: fc.constantFrom('none', 'minor', 'major', 'critical'), description: fc.string({ maxLength: 20 }) },
+  {
+    ...behaviourFields,
+    indicator: fc.constantFrom('none', 'minor', 'major', 'critical'),
+    description: fc.string({ maxLength: 20 }),
+  },
   { requiredKeys: [] },
 );
 const images = fc.record({ ...behaviourFields, expired: fc.boolean() }, { requiredKeys: [] });
-const end = fc.oneof(fc.constant({}), fc.record({ durationMs: fc.integer({ min: 1, max: 1e9 }) }), fc.record({ requests: fc.integer({ min: 1, max: 1e6 }) }));
+const end = fc.oneof(
+  fc.constant({}),
+  fc.record({ durationMs: fc.integer({ min: 1, max: 1e9 }) }),
+  fc.record({ requests: fc.integer({ min: 1, max: 1e6 }) }),
+);
 /** Any phase the schema accepts. */
 const phase = fc
   .tuple(
     fc.record(
-      { name: fc.string({ maxLength: 20 }), legacy: behaviour, v3: behaviour, statusPage, images, dns: fc.constantFrom('ok', 'fail') },
+      {
+        name: fc.string({ maxLength: 20 }),
+        legacy: behaviour,
+        v3: behaviour,
+        statusPage,
+        images,
+        dns: fc.constantFrom('ok', 'fail'),
+      },
       { requiredKeys: [] },
     ),
     end,
@@ -43,7 +63,10 @@ const healthyPhase = fc
     {
       name: fc.string({ maxLength: 20 }),
       legacy: fc.record({ status: fc.integer({ min: 100, max: 399 }), latencyMs: latency }, { requiredKeys: [] }),
-      v3: fc.record({ status: fc.integer({ min: 100, max: 399 }), body: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+      v3: fc.record(
+        { status: fc.integer({ min: 100, max: 399 }), body: fc.jsonValue({ maxDepth: 1 }) },
+        { requiredKeys: [] },
+      ),
       statusPage,
       images,
       dns: fc.constant('ok'),
@@ -51,7 +74,9 @@ const healthyPhase = fc
     { requiredKeys: [] },
   )
   .map((p) => json(p) as ScenarioPhase);
-const scenarioFile = fc.tuple(fc.array(phase, { maxLength: 4 }), fc.oneof(phase, healthyPhase)).map(([head, last]) => [...head, last]);
+const scenarioFile = fc
+  .tuple(fc.array(phase, { maxLength: 4 }), fc.oneof(phase, healthyPhase))
+  .map(([head, last]) => [...head, last]);
 
 function refusal(run: () => unknown): ScenarioFileError {
   try {
@@ -64,14 +89,42 @@ function refusal(run: () => unknown): ScenarioFileError {
 }
 
 /** The "$…: message" problems of a refusal, before the trailing hint. */
-const problems = (err: Error) => err.message.replace(/^invalid [^:]*: /, '').split(' — ')[0]!.split('; ');
+const problems = (err: Error) =>
+  err.message
+    .replace(/^invalid [^:]*: /, '')
+    .split(' — ')[0]!
+    .split('; ');
 
 /** One wrong value at a known place, and the JSON path the error must name. */
 const corruption: fc.Arbitrary<{ path: readonly string[]; value: unknown }> = fc.oneof(
-  fc.record({ path: fc.constant(['legacy', 'status']), value: fc.oneof(fc.integer({ min: 600 }), fc.integer({ max: 99 }), fc.constant(200.5), fc.constant('503'), fc.constant(null)) }),
-  fc.record({ path: fc.constantFrom(['v3', 'fault'], ['legacy', 'fault']), value: fc.oneof(fc.string().filter((s) => !['hang', 'reset', 'html', 'truncated'].includes(s)), fc.integer()) }),
-  fc.record({ path: fc.constantFrom(['v3', 'latencyMs'], ['statusPage', 'latencyMs']), value: fc.oneof(fc.integer({ max: -1 }), fc.tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })).map(([a, b]) => [a + b, a])) }),
-  fc.record({ path: fc.constant(['durationMs']), value: fc.oneof(fc.integer({ max: 0 }), fc.constant(1.5), fc.constant('10')) }),
+  fc.record({
+    path: fc.constant(['legacy', 'status']),
+    value: fc.oneof(
+      fc.integer({ min: 600 }),
+      fc.integer({ max: 99 }),
+      fc.constant(200.5),
+      fc.constant('503'),
+      fc.constant(null),
+    ),
+  }),
+  fc.record({
+    path: fc.constantFrom(['v3', 'fault'], ['legacy', 'fault']),
+    value: fc.oneof(
+      fc.string().filter((s) => !['hang', 'reset', 'html', 'truncated'].includes(s)),
+      fc.integer(),
+    ),
+  }),
+  fc.record({
+    path: fc.constantFrom(['v3', 'latencyMs'], ['statusPage', 'latencyMs']),
+    value: fc.oneof(
+      fc.integer({ max: -1 }),
+      fc.tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })).map(([a, b]) => [a + b, a]),
+    ),
+  }),
+  fc.record({
+    path: fc.constant(['durationMs']),
+    value: fc.oneof(fc.integer({ max: 0 }), fc.constant(1.5), fc.constant('10')),
+  }),
   fc.record({ path: fc.constant(['requests']), value: fc.oneof(fc.integer({ max: 0 }), fc.constant(true)) }),
   fc.record({ path: fc.constant(['dns']), value: fc.string().filter((s) => s !== 'ok' && s !== 'fail') }),
   fc.record({ path: fc.constant(['statusPage', 'indicator']), value: fc.constantFrom('red', 'MAJOR', '', 3) }),
@@ -80,7 +133,8 @@ const corruption: fc.Arbitrary<{ path: readonly string[]; value: unknown }> = fc
   fc.record({ path: fc.constant(['legacy']), value: fc.constantFrom('down', 503, null, [] as unknown[]) }),
 );
 
-const jsonPath = (path: readonly (string | number)[]) => `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
+const jsonPath = (path: readonly (string | number)[]) =>
+  `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
 
 describe('scenario files (properties)', () => {
   it('any JSON the schema describes loads, unchanged', () => {
@@ -130,32 +184,50 @@ describe('scenario files (properties)', () => {
 
         const both = json(file) as unknown as Record<string, unknown>[];
         Object.assign(both[index]!, { durationMs: 10, requests: 10 });
-        expect(problems(refusal(() => parseScenarioPhases(both)))).toContain(`$[${index}]: a phase lasts either durationMs or requests, not both`);
+        expect(problems(refusal(() => parseScenarioPhases(both)))).toContain(
+          `$[${index}]: a phase lasts either durationMs or requests, not both`,
+        );
       }),
       { numRuns: 200 },
     );
     fc.assert(
-      fc.property(fc.jsonValue().filter((v) => !Array.isArray(v)), (value) => {
-        expect(problems(refusal(() => parseScenarioPhases(value))).every((p) => p.startsWith('$:'))).toBe(true);
-      }),
+      fc.property(
+        fc.jsonValue().filter((v) => !Array.isArray(v)),
+        (value) => {
+          expect(problems(refusal(() => parseScenarioPhases(value))).every((p) => p.startsWith('$:'))).toBe(true);
+        },
+      ),
     );
     expect(problems(refusal(() => parseScenarioPhases([])))).toEqual(['$: at least one phase']);
   });
 
   it('any JSON value at all either loads or is refused with paths starting with $', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.array(fc.dictionary(fc.constantFrom('name', 'legacy', 'v3', 'dns', 'durationMs', 'requests', 'x'), fc.jsonValue({ maxDepth: 2 })))), (value) => {
-        let loaded: ScenarioPhase[] | undefined;
-        try {
-          loaded = parseScenarioPhases(value);
-        } catch (err) {
-          expect(err).toBeInstanceOf(ScenarioFileError);
-          // Unknown keys are arbitrary text (they may hold "; " or ": "), so only the first problem is parsed.
-          expect((err as Error).message).toMatch(/^invalid scenario: \$(\[\d+\]|\.[A-Za-z][A-Za-z0-9]*)*(: |\.[^]*: unknown key — )/);
-          return;
-        }
-        expect(loaded).toEqual(value);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }),
+          fc.array(
+            fc.dictionary(
+              fc.constantFrom('name', 'legacy', 'v3', 'dns', 'durationMs', 'requests', 'x'),
+              fc.jsonValue({ maxDepth: 2 }),
+            ),
+          ),
+        ),
+        (value) => {
+          let loaded: ScenarioPhase[] | undefined;
+          try {
+            loaded = parseScenarioPhases(value);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ScenarioFileError);
+            // Unknown keys are arbitrary text (they may hold "; " or ": "), so only the first problem is parsed.
+            expect((err as Error).message).toMatch(
+              /^invalid scenario: \$(\[\d+\]|\.[A-Za-z][A-Za-z0-9]*)*(: |\.[^]*: unknown key — )/,
+            );
+            return;
+          }
+          expect(loaded).toEqual(value);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -167,7 +239,9 @@ describe('scenario files (properties)', () => {
       fc.property(scenarioFile, (file) => {
         const last = file.at(-1)!;
         const fails =
-          [last.legacy, last.v3].map((b) => b as { fault?: string; status?: number } | undefined).some((b) => b?.fault !== undefined || (b?.status !== undefined && b.status >= 400)) ||
+          [last.legacy, last.v3]
+            .map((b) => b as { fault?: string; status?: number } | undefined)
+            .some((b) => b?.fault !== undefined || (b?.status !== undefined && b.status >= 400)) ||
           last.dns === 'fail' ||
           last.durationMs !== undefined ||
           last.requests !== undefined;
@@ -194,7 +268,9 @@ describe('scenario files (properties)', () => {
       fc.property(fc.array(phase, { minLength: 1, maxLength: 5 }), (head) => {
         const file = [...head, { name: 'recovered' }];
         expect(assertDrillEnds(file, 'f.json')).toBe(file);
-        expect(() => assertDrillEnds([...file, { name: 'down again', legacy: { status: 500 } }], 'f.json')).toThrow(`$[${file.length}].legacy.status: 500`);
+        expect(() => assertDrillEnds([...file, { name: 'down again', legacy: { status: 500 } }], 'f.json')).toThrow(
+          `$[${file.length}].legacy.status: 500`,
+        );
       }),
     );
   });

@@ -34,32 +34,54 @@ describe('scenario files refuse unknown keys', () => {
     for (const id of runbookIds()) {
       const { scenarios, simulator } = getRunbook(id).tooling;
       for (const [name, scenario] of Object.entries(scenarios)) {
-        expect(() => parseScenarioPhases(scenario.phases, `${id} scenario ${name}`, simulator), `${id}/${name}`).not.toThrow();
+        expect(
+          () => parseScenarioPhases(scenario.phases, `${id} scenario ${name}`, simulator),
+          `${id}/${name}`,
+        ).not.toThrow();
       }
     }
   });
 
   it.each([
     ['an endpoint field', [{ legacy: { statsu: 500 } }, {}], '$[0].legacy.statsu: unknown key — did you mean status?'],
-    ['a phase field', [{ name: 'down', durationMS: 1000 }, {}], '$[0].durationMS: unknown key — did you mean durationMs?'],
+    [
+      'a phase field',
+      [{ name: 'down', durationMS: 1000 }, {}],
+      '$[0].durationMS: unknown key — did you mean durationMs?',
+    ],
     ['an endpoint id', [{}, { lagecy: { status: 500 } }, {}], '$[1].lagecy: unknown key — did you mean legacy?'],
-    ['a status page field', [{ statusPage: { indicatr: 'major' } }], '$[0].statusPage.indicatr: unknown key — did you mean indicator?'],
+    [
+      'a status page field',
+      [{ statusPage: { indicatr: 'major' } }],
+      '$[0].statusPage.indicatr: unknown key — did you mean indicator?',
+    ],
     ['an image field', [{ images: { expird: true } }], '$[0].images.expird: unknown key — did you mean expired?'],
-    ['a key with nothing close', [{ v3: { zzzzzzzz: 1 } }], '$[0].v3.zzzzzzzz: unknown key — valid keys here: status, body, latencyMs, fault, retryAfterSeconds, headers'],
+    [
+      'a key with nothing close',
+      [{ v3: { zzzzzzzz: 1 } }],
+      '$[0].v3.zzzzzzzz: unknown key — valid keys here: status, body, latencyMs, fault, retryAfterSeconds, headers',
+    ],
   ])('names %s with its JSON path and the closest valid key', (_what, phases, message) => {
     expect(refusal(() => parseScenarioPhases(phases, 'f.json')).message).toContain(`invalid f.json: ${message}`);
   });
 
   it('names every unknown key of a file, and says what a phase looks like', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'scenario-')), 'typos.json');
-    await writeFile(path, JSON.stringify([{ requests: 5, legacy: { statsu: 500 }, v3: { fualt: 'reset' } }, { name: 'recovered' }]));
+    await writeFile(
+      path,
+      JSON.stringify([{ requests: 5, legacy: { statsu: 500 }, v3: { fualt: 'reset' } }, { name: 'recovered' }]),
+    );
     const message = refusal(() => loadScenarioFile(path)).message;
-    expect(message).toContain(`invalid ${path}: $[0].legacy.statsu: unknown key — did you mean status?; $[0].v3.fualt: unknown key — did you mean fault?`);
+    expect(message).toContain(
+      `invalid ${path}: $[0].legacy.statsu: unknown key — did you mean status?; $[0].v3.fualt: unknown key — did you mean fault?`,
+    );
     expect(message).toContain('fix or remove the key; a scenario file is a JSON list of phases like');
   });
 
-  it('uses the runbook\'s own profile: an Ideogram endpoint in an OpenAI scenario is unknown', () => {
+  it("uses the runbook's own profile: an Ideogram endpoint in an OpenAI scenario is unknown", () => {
     const openai = getRunbook('openai').tooling.simulator;
-    expect(refusal(() => parseScenarioPhases([{ legacy: { status: 500 } }], 'f.json', openai)).message).toMatch(/\$\[0\]\.legacy: unknown key/);
+    expect(refusal(() => parseScenarioPhases([{ legacy: { status: 500 } }], 'f.json', openai)).message).toMatch(
+      /\$\[0\]\.legacy: unknown key/,
+    );
   });
 });

@@ -17,7 +17,11 @@ const ok = { prompt: 'a lighthouse', model: 'V_2_TURBO', magic_prompt_option: 'O
 async function postV3(fields: Record<string, string>, key = TEST_API_KEY) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  const response = await request(`${sim.baseUrl}/v1/ideogram-v3/generate`, { method: 'POST', headers: { 'Api-Key': key }, body: form });
+  const response = await request(`${sim.baseUrl}/v1/ideogram-v3/generate`, {
+    method: 'POST',
+    headers: { 'Api-Key': key },
+    body: form,
+  });
   return { status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> };
 }
 
@@ -29,12 +33,23 @@ describe('Ideogram simulator: the documented API', () => {
     const body = json as { created: string; data: Array<Record<string, unknown>> };
     expect(Number.isNaN(Date.parse(body.created))).toBe(false);
     expect(body.data).toHaveLength(2);
-    expect(body.data[0]).toMatchObject({ prompt: 'a lighthouse', resolution: '1024x1024', is_image_safe: true, seed: 42, style_type: 'REALISTIC' });
+    expect(body.data[0]).toMatchObject({
+      prompt: 'a lighthouse',
+      resolution: '1024x1024',
+      is_image_safe: true,
+      seed: 42,
+      style_type: 'REALISTIC',
+    });
     expect(String(body.data[0]!.url)).toMatch(new RegExp(`^${sim.baseUrl}/images/`));
   });
 
   it('accepts multipart on V3 with its own field names (magic_prompt, rendering_speed)', async () => {
-    const { status, json } = await postV3({ prompt: 'triage test', rendering_speed: 'FLASH', magic_prompt: 'OFF', aspect_ratio: '16x9' });
+    const { status, json } = await postV3({
+      prompt: 'triage test',
+      rendering_speed: 'FLASH',
+      magic_prompt: 'OFF',
+      aspect_ratio: '16x9',
+    });
     expect(status).toBe(200);
     expect((json.data as unknown[]).length).toBe(1);
     const bad = await postV3({ prompt: 'x', rendering_speed: 'LUDICROUS' });
@@ -58,7 +73,10 @@ describe('Ideogram simulator: the documented API', () => {
 
   it('returns an empty URL when the image is not safe', async () => {
     const { json } = await postLegacy(sim.baseUrl, { ...ok, prompt: 'something unsafe' });
-    expect((json as { data: Array<{ url: string; is_image_safe: boolean }> }).data[0]).toMatchObject({ url: '', is_image_safe: false });
+    expect((json as { data: Array<{ url: string; is_image_safe: boolean }> }).data[0]).toMatchObject({
+      url: '',
+      is_image_safe: false,
+    });
   });
 
   it.each([
@@ -90,7 +108,9 @@ describe('Ideogram simulator: the documented API', () => {
     const down = (await (await request(sim.statusPageUrl)).body.json()) as { status: { indicator: string } };
     expect(down.status.indicator).toBe('major');
     sim.setScenario('healthy');
-    const up = (await (await request(sim.statusPageUrl)).body.json()) as { status: { indicator: string; description: string } };
+    const up = (await (await request(sim.statusPageUrl)).body.json()) as {
+      status: { indicator: string; description: string };
+    };
     expect(up.status).toEqual({ indicator: 'none', description: 'All Systems Operational' });
   });
 
@@ -105,7 +125,10 @@ describe('Ideogram simulator: the documented API', () => {
   });
 
   it('switches scenario through the admin endpoint', async () => {
-    const res = await request(`${sim.adminUrl}/scenario`, { method: 'POST', body: JSON.stringify({ name: 'auth-401' }) });
+    const res = await request(`${sim.adminUrl}/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'auth-401' }),
+    });
     expect(res.statusCode).toBe(200);
     await res.body.text();
     expect((await postLegacy(sim.baseUrl, ok)).status).toBe(401);
@@ -204,7 +227,10 @@ describe('Ideogram simulator: limits, expiry, phases', () => {
   });
 
   it('advances phases by request count (an outage that recovers)', async () => {
-    const phased = await startSimulator({ latencyScale: 0, phases: [{ requests: 2, legacy: { status: 503 } }, { name: 'up' }] });
+    const phased = await startSimulator({
+      latencyScale: 0,
+      phases: [{ requests: 2, legacy: { status: 503 } }, { name: 'up' }],
+    });
     try {
       const statuses = [];
       for (let i = 0; i < 4; i += 1) statuses.push((await postLegacy(phased.baseUrl, ok)).status);

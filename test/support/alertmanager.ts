@@ -14,7 +14,14 @@ export const alertmanagerAvailable = (): boolean => existsSync(ALERTMANAGER_BIN)
 export interface RunningAlertmanager {
   url: string;
   /** Posts alerts to Alertmanager's own API, as Prometheus would. */
-  postAlerts(alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; endsAt?: string; generatorURL?: string }>): Promise<void>;
+  postAlerts(
+    alerts: Array<{
+      labels: Record<string, string>;
+      annotations?: Record<string, string>;
+      endsAt?: string;
+      generatorURL?: string;
+    }>,
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +51,13 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     ALERTMANAGER_BIN,
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -64,8 +77,13 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
   return {
     url,
     async postAlerts(alerts) {
-      const response = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
-      if (!response.ok) throw new Error(`Alertmanager refused the alerts: HTTP ${response.status} ${await response.text()}`);
+      const response = await fetch(`${url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alerts),
+      });
+      if (!response.ok)
+        throw new Error(`Alertmanager refused the alerts: HTTP ${response.status} ${await response.text()}`);
     },
     stop,
   };
@@ -75,7 +93,10 @@ async function waitUntilReady(url: string, child: ChildProcess, stderr: () => st
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Alertmanager exited (${child.exitCode}): ${stderr()}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`Alertmanager not ready after 20 s: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 50));

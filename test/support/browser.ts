@@ -10,7 +10,10 @@ import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 /** Debian's Chromium, from the distribution's package registry; never a browser downloaded from elsewhere. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`\n*** console browser tests SKIPPED: no Chromium at ${CHROMIUM} — install it with \`apt-get install chromium\` (or set CHROMIUM_PATH) ***\n`);
+if (!haveChromium)
+  console.warn(
+    `\n*** console browser tests SKIPPED: no Chromium at ${CHROMIUM} — install it with \`apt-get install chromium\` (or set CHROMIUM_PATH) ***\n`,
+  );
 
 /** Where the browser tests put their screenshots: docs/images with UPDATE_SCREENSHOTS=1 (the README's pictures), a scratch dir otherwise. */
 export async function screenshotDir(): Promise<string> {
@@ -40,7 +43,12 @@ export function consolePages(browser: () => Browser, console: () => RunningConso
   /** Signs `name` in to the dev console with a one-time link, as `runbook dev` prints them. */
   async function signedIn(name: string, role: Role): Promise<{ page: Page; dialogs: string[] }> {
     const opened = await newPage();
-    const token = console().loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
+    const token = console().loginLinks.issue({
+      name,
+      roles: rolesFrom(role),
+      issuer: 'local-link',
+      subject: `${name}@test`,
+    });
     await opened.page.goto(new URL(`/login/${token}`, console().url).href);
     await shows(opened.page.locator('header .who'), `${name} (${role}, local login)`);
     return opened;

@@ -1,4 +1,10 @@
-import { ApprovalPolicySchema, type CatalogEntryInput, type IncidentInputDraft, type IncidentStart, type ServiceTarget } from '../../src/contract/index.ts';
+import {
+  ApprovalPolicySchema,
+  type CatalogEntryInput,
+  type IncidentInputDraft,
+  type IncidentStart,
+  type ServiceTarget,
+} from '../../src/contract/index.ts';
 
 /**
  * The Ideogram service as tests run it: the simulator's URLs, a key from `apiKeyEnv`, the payments
@@ -17,7 +23,12 @@ export function simulatorService(
     apiHost: 'localhost',
     apiKeyRef: { kind: 'env', name: apiKeyEnv },
     kubernetes: { namespace: 'payments', deployment: 'ideogram-service', ...kubernetes },
-    settings: { secretName: 'ideogram-secrets', secretKey: 'api-key', batchSelector: 'runbook.dev/batch=ideogram', ...settings },
+    settings: {
+      secretName: 'ideogram-secrets',
+      secretKey: 'api-key',
+      batchSelector: 'runbook.dev/batch=ideogram',
+      ...settings,
+    },
   };
 }
 
@@ -25,9 +36,21 @@ export function simulatorService(
  * Tests describe the service inline; a worker only knows its catalog. This splits a draft into
  * the start request (by name) and the catalog a worker process gets in WORKER_CATALOG.
  */
-export function catalogFor(draft: Omit<IncidentInputDraft, 'runbook'> & { runbook?: string; service: ServiceTarget }): { start: IncidentStart; entry: CatalogEntryInput; catalogJson: string } {
+export function catalogFor(draft: Omit<IncidentInputDraft, 'runbook'> & { runbook?: string; service: ServiceTarget }): {
+  start: IncidentStart;
+  entry: CatalogEntryInput;
+  catalogJson: string;
+} {
   const { service, policy, billedProbeBudget, billedProbesPerHour, ...request } = draft;
   const { name, ...target } = service;
-  const entry: CatalogEntryInput = { name, runbook: draft.runbook ?? 'ideogram', target, policy: ApprovalPolicySchema.parse(policy ?? {}), billedProbeBudget, billedProbesPerHour, allowedSecretRefs: ['env:NEW_*'] };
+  const entry: CatalogEntryInput = {
+    name,
+    runbook: draft.runbook ?? 'ideogram',
+    target,
+    policy: ApprovalPolicySchema.parse(policy ?? {}),
+    billedProbeBudget,
+    billedProbesPerHour,
+    allowedSecretRefs: ['env:NEW_*'],
+  };
   return { start: { ...request, service: name }, entry, catalogJson: JSON.stringify([entry]) };
 }

@@ -12,7 +12,10 @@ export interface CliRun {
 }
 
 /** Runs `runbook <args>` as a real process, the way a person would. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; node?: string; timeoutMs?: number; input?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; node?: string; timeoutMs?: number; input?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(options.node ?? NODE, [RUNBOOK_BIN, ...args], {
       cwd: PROJECT_ROOT,
@@ -25,7 +28,11 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; node?
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`runbook ${args.join(' ')} did not finish in ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `runbook ${args.join(' ')} did not finish in ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     // 'close', not 'exit': the process may be gone while its last output is still in the pipes.

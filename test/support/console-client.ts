@@ -36,7 +36,11 @@ export class ConsoleSession {
 
   /** A form POST; pass `_csrf` yourself (or leave it out to forge one). */
   async post(path: string, form: Record<string, string>): Promise<ConsoleResponse> {
-    return this.send(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    return this.send(path, {
+      method: 'POST',
+      body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   }
 
   /** The CSRF token the page at `path` renders into its forms. */
@@ -50,7 +54,10 @@ export class ConsoleSession {
   /** Reads a streaming response (server-sent events) until `enough` says so, then hangs up. */
   async readStream(path: string, enough: (text: string) => boolean): Promise<string> {
     const controller = new AbortController();
-    const response = await fetch(new URL(path, this.baseUrl), { signal: controller.signal, headers: { cookie: this.cookieHeader() } });
+    const response = await fetch(new URL(path, this.baseUrl), {
+      signal: controller.signal,
+      headers: { cookie: this.cookieHeader() },
+    });
     const decoder = new TextDecoder();
     let text = '';
     for await (const chunk of response.body!) {
@@ -64,7 +71,10 @@ export class ConsoleSession {
   /** Opens a streaming response and keeps reading it in the background until `close()`. */
   async openStream(path: string): Promise<OpenStream> {
     const controller = new AbortController();
-    const response = await fetch(new URL(path, this.baseUrl), { signal: controller.signal, headers: { cookie: this.cookieHeader() } });
+    const response = await fetch(new URL(path, this.baseUrl), {
+      signal: controller.signal,
+      headers: { cookie: this.cookieHeader() },
+    });
     let text = '';
     let ended = false;
     const waiters = new Set<() => void>();
@@ -127,8 +137,15 @@ export class ConsoleSession {
     return this.get(new URL(loginUrl).pathname);
   }
 
-  private async send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<ConsoleResponse> {
-    const response = await fetch(new URL(path, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}) } });
+  private async send(
+    path: string,
+    init: { method: string; body?: string; headers?: Record<string, string> },
+  ): Promise<ConsoleResponse> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      ...init,
+      redirect: 'manual',
+      headers: { ...init.headers, ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}) },
+    });
     const set = response.headers.getSetCookie();
     for (const c of set) {
       const pair = c.split(';')[0]!;
@@ -144,6 +161,7 @@ export async function signedInSession(at: RunningConsole, name: string, role: Ro
   const token = at.loginLinks.issue({ name, roles: rolesFrom(role), issuer: 'local-link', subject: `${name}@test` });
   const session = new ConsoleSession(at.url);
   const landed = await session.signIn(new URL(`/login/${token}`, at.url).href);
-  if (landed.status !== 302 || landed.location !== '/') throw new Error(`signing ${name} in failed: ${landed.status} ${landed.location}`);
+  if (landed.status !== 302 || landed.location !== '/')
+    throw new Error(`signing ${name} in failed: ${landed.status} ${landed.location}`);
   return session;
 }

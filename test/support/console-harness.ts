@@ -29,11 +29,21 @@ export const RECOVERED = [{ name: 'recovered' }];
 
 /** A real worker and simulator (an outage that lasts), the console in front of them (in dev mode if asked), and one incident waiting for approval. */
 export async function startConsoleHarness(
-  options: { env?: NodeJS.ProcessEnv; port?: number; deps?: Partial<ActivityDeps>; logger?: Logger; devMode?: boolean; shareCatalog?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    port?: number;
+    deps?: Partial<ActivityDeps>;
+    logger?: Logger;
+    devMode?: boolean;
+    shareCatalog?: boolean;
+  } = {},
 ): Promise<ConsoleHarness> {
   // shareCatalog: the console offers and checks against the worker's own catalog (the services the harness registers).
   const catalog = options.shareCatalog ? (options.deps?.catalog ?? new ServiceCatalog([])) : undefined;
-  const h = await startHarness({ phases: LASTING_OUTAGE_500, deps: catalog ? { ...options.deps, catalog } : options.deps });
+  const h = await startHarness({
+    phases: LASTING_OUTAGE_500,
+    deps: catalog ? { ...options.deps, catalog } : options.deps,
+  });
   // Drills (dev mode) write their postmortems and notifications under the data dir: the harness's own.
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
   const running = await startConsole({
@@ -41,15 +51,25 @@ export async function startConsoleHarness(
     config: loadConfig(env),
     env,
     // DEBUG_CONSOLE_LOG=error (or info, debug) shows the console's log, e.g. why a page answered 500.
-    logger: options.logger ?? createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
+    logger:
+      options.logger ??
+      createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
     port: options.port ?? 0,
     devMode: options.devMode,
     catalog,
   });
   // Monitoring makes a real check every 500 ms while people click through the pages: the default
   // hourly budget of billed calls would be spent before the test ends the outage.
-  const incident = await h.start({ reporter: 'alice', symptom: 'image generation failing', billedProbesPerHour: 100_000 });
-  await h.waitFor(incident, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'the enable-fallback approval');
+  const incident = await h.start({
+    reporter: 'alice',
+    symptom: 'image generation failing',
+    billedProbesPerHour: 100_000,
+  });
+  await h.waitFor(
+    incident,
+    (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+    'the enable-fallback approval',
+  );
   return {
     h,
     console: running,
@@ -66,7 +86,8 @@ export async function startConsoleHarness(
 export async function signalsAndUpdates(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? []).flatMap((e) => {
-    if (e.workflowExecutionSignaledEventAttributes) return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName}`];
+    if (e.workflowExecutionSignaledEventAttributes)
+      return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName}`];
     if (e.workflowExecutionUpdateAcceptedEventAttributes) return ['update'];
     return [];
   });
@@ -88,5 +109,9 @@ export async function waitForSignal(handle: WorkflowHandle, signal: string): Pro
 export async function firstUpdateInput(handle: WorkflowHandle): Promise<unknown> {
   const history = await handle.fetchHistory();
   const accepted = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
-  return JSON.parse(Buffer.from(accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!.data!).toString());
+  return JSON.parse(
+    Buffer.from(
+      accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!.data!,
+    ).toString(),
+  );
 }

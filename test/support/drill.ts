@@ -30,7 +30,10 @@ export interface DrillJson {
 }
 
 /** `runbook drill ... --json` as a real process on the shared test server (no dev server of its own). */
-export async function runDrillCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun & { json: DrillJson | null }> {
+export async function runDrillCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun & { json: DrillJson | null }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'drill-'));
   const run = await runCli(['drill', ...args, '--auto-approve', '--json'], {
     env: { TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, IDEOGRAM_API_KEY: 'drill-test-key', ...env },

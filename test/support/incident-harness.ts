@@ -75,7 +75,12 @@ export interface Harness {
 }
 
 /** Polls the incident's status until `predicate` holds (or fails after `timeoutMs`). */
-export async function waitForStatus(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 30_000): Promise<IncidentStatus> {
+export async function waitForStatus(
+  handle: IncidentHandle,
+  predicate: (s: IncidentStatus) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<IncidentStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await handle.query(statusQuery);
@@ -86,7 +91,10 @@ export async function waitForStatus(handle: IncidentHandle, predicate: (s: Incid
 }
 
 /** Answers every pending approval once (as `answer` says) until the incident ends; its result. */
-export async function answerUntilDone(handle: IncidentHandle, answer: (pending: IncidentStatus['pendingApprovals'][number]) => Promise<void>): Promise<IncidentResult> {
+export async function answerUntilDone(
+  handle: IncidentHandle,
+  answer: (pending: IncidentStatus['pendingApprovals'][number]) => Promise<void>,
+): Promise<IncidentResult> {
   // Keyed by request time too: a step asked again (after a relapse, a re-triage) is a new question.
   const answered = new Set<string>();
   for (;;) {
@@ -105,7 +113,14 @@ export async function answerUntilDone(handle: IncidentHandle, answer: (pending: 
 }
 
 /** Stops what a test started, in order: the worker (if it ran), the client, the connection, the simulator, the files. */
-export async function stopStack(stack: { worker: Worker; running: Promise<void> | undefined; closeClient: () => Promise<void>; connection: NativeConnection; sim: RunningSimulator; dir: string }): Promise<void> {
+export async function stopStack(stack: {
+  worker: Worker;
+  running: Promise<void> | undefined;
+  closeClient: () => Promise<void>;
+  connection: NativeConnection;
+  sim: RunningSimulator;
+  dir: string;
+}): Promise<void> {
   if (stack.running) {
     stack.worker.shutdown();
     await stack.running;
@@ -130,7 +145,12 @@ export async function startHarness(
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'incident-'));
-  const sim = await startSimulator({ scenario: options.scenario, phases: options.phases, latencyScale: 0, inflightLimit: options.inflightLimit });
+  const sim = await startSimulator({
+    scenario: options.scenario,
+    phases: options.phases,
+    latencyScale: 0,
+    inflightLimit: options.inflightLimit,
+  });
   const target =
     options.target ??
     new RecordOnlyTarget({
@@ -160,7 +180,13 @@ export async function startHarness(
   };
   const taskQueue = uniqueTaskQueue('incident');
   const connection: NativeConnection = await connectWorkerConnection();
-  const worker: Worker = await createIncidentWorker({ connection, namespace: temporalNamespace(), taskQueue, deps, workflowBundleCode: await sharedBundle() });
+  const worker: Worker = await createIncidentWorker({
+    connection,
+    namespace: temporalNamespace(),
+    taskQueue,
+    deps,
+    workflowBundleCode: await sharedBundle(),
+  });
   let running: Promise<void> | undefined;
   const startWorker = () => {
     running ??= worker.run();
@@ -192,7 +218,15 @@ export async function startHarness(
       name = registered.size === 0 ? service.name : `${service.name}-${registered.size + 1}`;
       registered.set(key, name);
       const { name: _ignored, ...target } = service;
-      catalog.add({ name, runbook: draft.runbook ?? 'ideogram', target, policy: ApprovalPolicySchema.parse(policy ?? {}), billedProbeBudget, billedProbesPerHour, allowedSecretRefs: ['env:NEW_*'] });
+      catalog.add({
+        name,
+        runbook: draft.runbook ?? 'ideogram',
+        target,
+        policy: ApprovalPolicySchema.parse(policy ?? {}),
+        billedProbeBudget,
+        billedProbesPerHour,
+        allowedSecretRefs: ['env:NEW_*'],
+      });
     }
     return { ...request, service: name };
   };
@@ -209,16 +243,27 @@ export async function startHarness(
     startRequest,
     async notifications() {
       const text = await readFile(notifyFile, 'utf8').catch(() => '');
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as NotificationMessage);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as NotificationMessage);
     },
     async start(overrides = {}, workflowId = `${taskQueue}-incident`) {
-      return client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [startRequest(overrides)] });
+      return client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId,
+        args: [startRequest(overrides)],
+      });
     },
     waitFor: (handle, predicate, what) => waitForStatus(handle, predicate, what),
     approveWhenAsked: (handle, by = 'bob') =>
       answerUntilDone(handle, (pending) =>
         pending.stepId === 'new-key-reference'
-          ? handle.signal(provideSecretRefSignal, { by, stepId: pending.stepId, ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' } })
+          ? handle.signal(provideSecretRefSignal, {
+              by,
+              stepId: pending.stepId,
+              ref: { kind: 'env', name: 'NEW_IDEOGRAM_KEY' },
+            })
           : handle.signal(approveSignal, { stepId: pending.stepId, by }),
       ),
     startWorker,

@@ -12,7 +12,9 @@ import { startTcpGate, type TcpGate } from './tcp-gate.ts';
 import { temporalAddress, temporalNamespace } from './temporal.ts';
 
 /** An outage that lasts: alert incidents stay open while a test looks at them. */
-const LASTING_OUTAGE: ScenarioPhase[] = [{ legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } }];
+const LASTING_OUTAGE: ScenarioPhase[] = [
+  { legacy: { status: 500 }, v3: { status: 500 }, statusPage: { indicator: 'major' } },
+];
 
 export interface IntakeHarness {
   h: Harness;
@@ -23,7 +25,11 @@ export interface IntakeHarness {
   logText(): string;
   /** The newest incident alerts for the catalog's one service (ideogram-service) opened or joined. */
   incident(): Promise<IncidentHandle>;
-  post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: { accepted?: number; error?: string } }>;
+  post(
+    path: string,
+    body: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: { accepted?: number; error?: string } }>;
   alertEntries(): Promise<TimelineEntry[]>;
   /** How many alerts the incident received (its timeline keeps the first few of each fingerprint). */
   alertsReceived(): Promise<number>;
@@ -39,18 +45,41 @@ export interface IntakeHarness {
  */
 export async function startIntakeHarness(
   env: NodeJS.ProcessEnv = {},
-  options: { throughGate?: boolean; mode?: 'local-dev-server' | 'service'; phases?: ScenarioPhase[]; serviceInterceptors?: WorkflowClientInterceptor[] } = {},
+  options: {
+    throughGate?: boolean;
+    mode?: 'local-dev-server' | 'service';
+    phases?: ScenarioPhase[];
+    serviceInterceptors?: WorkflowClientInterceptor[];
+  } = {},
 ): Promise<IntakeHarness> {
   const h = await startHarness({ phases: options.phases ?? LASTING_OUTAGE });
   const fullEnv = { ...cliEnvironment(h, temporalAddress()), ...env };
   const gate = options.throughGate ? await startTcpGate(temporalAddress()) : null;
   const gated = gate ? await Connection.connect({ address: gate.address }) : null;
-  const serviceClient = gated ? new Client({ connection: gated, namespace: temporalNamespace(), interceptors: { workflow: options.serviceInterceptors ?? [] } }) : h.client;
+  const serviceClient = gated
+    ? new Client({
+        connection: gated,
+        namespace: temporalNamespace(),
+        interceptors: { workflow: options.serviceInterceptors ?? [] },
+      })
+    : h.client;
   const lines: string[] = [];
-  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+  const destination = new Writable({
+    write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
+  });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
-  const running = await startConsole({ client: serviceClient, config: loadConfig(fullEnv), env: fullEnv, logger, port: 0, ...(options.mode ? { mode: options.mode } : {}) });
-  const incident = async () => h.client.workflow.getHandle<IncidentWorkflow>(await currentAlertIncidentId(h.client, { runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue));
+  const running = await startConsole({
+    client: serviceClient,
+    config: loadConfig(fullEnv),
+    env: fullEnv,
+    logger,
+    port: 0,
+    ...(options.mode ? { mode: options.mode } : {}),
+  });
+  const incident = async () =>
+    h.client.workflow.getHandle<IncidentWorkflow>(
+      await currentAlertIncidentId(h.client, { runbook: 'ideogram', service: 'ideogram-service' }, h.taskQueue),
+    );
   const alertEntries = async () => (await (await incident()).query(timelineQuery)).filter((e) => e.kind === 'alert');
   // Counted by the incident itself: its timeline keeps only the first few alerts of each fingerprint.
   const alertsReceived = async () => (await (await incident()).query(statusQuery)).alertsReceived;
@@ -61,7 +90,11 @@ export async function startIntakeHarness(
     logText: () => lines.join(''),
     incident,
     async post(path, body, headers = {}) {
-      const response = await fetch(new URL(path, running.url), { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+      const response = await fetch(new URL(path, running.url), {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
       return { status: response.status, body: (await response.json()) as { accepted?: number; error?: string } };
     },
     alertEntries,
@@ -87,7 +120,14 @@ export async function startIntakeHarness(
 }
 
 /** An Alertmanager v4 webhook body with these alerts (the fields Alertmanager sends). */
-export function alertmanagerBody(alerts: Array<{ status?: 'firing' | 'resolved'; labels?: Record<string, string>; summary?: string; fingerprint: string }>): string {
+export function alertmanagerBody(
+  alerts: Array<{
+    status?: 'firing' | 'resolved';
+    labels?: Record<string, string>;
+    summary?: string;
+    fingerprint: string;
+  }>,
+): string {
   return JSON.stringify({
     version: '4',
     groupKey: '{}:{alertname="IdeogramDown"}',

@@ -38,8 +38,18 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   const issuer = `http://127.0.0.1:${idpPort}`;
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: 'runbook-console', client_secret: 'console-secret', redirect_uris: [`${consoleUrl}/auth/callback`], token_endpoint_auth_method: 'client_secret_post' }],
-    findAccount: (_ctx, id: string) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: IDP_NAMES[id] ?? id, groups: IDP_GROUPS[id] ?? [] }) }),
+    clients: [
+      {
+        client_id: 'runbook-console',
+        client_secret: 'console-secret',
+        redirect_uris: [`${consoleUrl}/auth/callback`],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
+    findAccount: (_ctx, id: string) => ({
+      accountId: id,
+      claims: () => ({ sub: id, preferred_username: IDP_NAMES[id] ?? id, groups: IDP_GROUPS[id] ?? [] }),
+    }),
     claims: { openid: ['sub'], profile: ['preferred_username', 'groups'], email: ['email'] },
     conformIdTokenClaims: false,
     pkce: { required: () => true },
@@ -51,7 +61,11 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
     issuer,
     consolePort,
     consoleUrl,
-    env: { RUNBOOK_OIDC_ISSUER: issuer, RUNBOOK_OIDC_CLIENT_ID: 'runbook-console', RUNBOOK_OIDC_CLIENT_SECRET: 'console-secret' },
+    env: {
+      RUNBOOK_OIDC_ISSUER: issuer,
+      RUNBOOK_OIDC_CLIENT_ID: 'runbook-console',
+      RUNBOOK_OIDC_CLIENT_SECRET: 'console-secret',
+    },
     close: () => server.close(),
   };
 }

@@ -9,7 +9,12 @@ export async function scrape(url: string, token?: string): Promise<{ status: num
  * order prom-client writes them), or null when absent.
  */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | null {
-  const rendered = Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  const rendered =
+    Object.keys(labels).length === 0
+      ? ''
+      : `{${Object.entries(labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',')}}`;
   const line = text.split('\n').find((l) => l.startsWith(`${name}${rendered} `));
   return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
 }

@@ -92,7 +92,11 @@ export function realKubeBinaries(): RealKubeBinaries | undefined {
   const root = defaultCacheRoot();
   if (!existsSync(root)) return undefined;
   const pinned = process.env.RUNBOOK_KUBE_VERSION;
-  const versions = pinned ? [pinned] : readdirSync(root).filter((v) => /^v\d+\.\d+\.\d+$/.test(v)).sort(byVersionDesc);
+  const versions = pinned
+    ? [pinned]
+    : readdirSync(root)
+        .filter((v) => /^v\d+\.\d+\.\d+$/.test(v))
+        .sort(byVersionDesc);
   for (const v of versions) {
     const found = binariesIn(join(root, v, 'bin'));
     if (found) return found;
@@ -269,9 +273,23 @@ export async function startRealKube(opts: StartRealKubeOptions = {}): Promise<Re
     const certPath = join(dir, 'serving.crt');
     const keyPath = join(dir, 'serving.key');
     await execFileP('openssl', [
-      'req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=real-kube-apiserver',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc',
+      'req',
+      '-x509',
+      '-nodes',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=real-kube-apiserver',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc',
     ]);
     const caPem = await readFile(certPath, 'utf8');
 
@@ -348,7 +366,11 @@ export async function startRealKube(opts: StartRealKubeOptions = {}): Promise<Re
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem, 'runbook-admin', adminToken), { mode: 0o600 });
 
-    const request = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
+    const request = async (
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: unknown }> => {
       const r = await doRequest(method, `${server}${path}`, body, caPem, adminToken);
       let parsed: unknown = r.text;
       try {

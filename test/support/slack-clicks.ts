@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookReceiver } from './webhook-receiver.ts';
 
-export type SlackButton = { action_id?: string; value?: string; text?: { text: string } | string; confirm?: { text: { text: string } } };
+export type SlackButton = {
+  action_id?: string;
+  value?: string;
+  text?: { text: string } | string;
+  confirm?: { text: { text: string } };
+};
 export type SlackBlock = { type: string; block_id?: string; text?: { text: string }; elements?: SlackButton[] };
 
 /**
@@ -9,7 +14,12 @@ export type SlackBlock = { type: string; block_id?: string; text?: { text: strin
  * v0:timestamp:body with HMAC-SHA256 under the app's signing secret, each with its own response_url
  * on the loopback "Slack" so every answer can be told apart.
  */
-export function slackClicker(options: { slack: WebhookReceiver; consoleUrl: () => string; secret: string; team: string }) {
+export function slackClicker(options: {
+  slack: WebhookReceiver;
+  consoleUrl: () => string;
+  secret: string;
+  team: string;
+}) {
   const { slack, secret, team } = options;
   let responses = 0;
 
@@ -27,7 +37,15 @@ export function slackClicker(options: { slack: WebhookReceiver; consoleUrl: () =
       message: { type: 'message', ts: '1764064800.000100', text: 'incident update', blocks },
       response_url: slack.url(responsePath),
       trigger_id: '1.2.3',
-      actions: [{ type: 'button', action_id: button.actionId, block_id: button.blockId, value: button.value, action_ts: '1764064860.1' }],
+      actions: [
+        {
+          type: 'button',
+          action_id: button.actionId,
+          block_id: button.blockId,
+          value: button.value,
+          action_ts: '1764064860.1',
+        },
+      ],
     };
     return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), responsePath };
   }
@@ -35,12 +53,22 @@ export function slackClicker(options: { slack: WebhookReceiver; consoleUrl: () =
   /** Slack's documented signing: `v0=` + hex HMAC-SHA256(secret, `v0:<timestamp>:<raw body>`). */
   function signedHeaders(body: string, over: { secret?: string; timestamp?: number } = {}): Record<string, string> {
     const timestamp = String(over.timestamp ?? Math.floor(Date.now() / 1000));
-    const signature = `v0=${createHmac('sha256', over.secret ?? secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-    return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
+    const signature = `v0=${createHmac('sha256', over.secret ?? secret)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex')}`;
+    return {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+    };
   }
 
   async function post(body: string, headers: Record<string, string>): Promise<{ status: number; error?: string }> {
-    const response = await fetch(new URL('/hooks/slack/interactions', options.consoleUrl()), { method: 'POST', body, headers });
+    const response = await fetch(new URL('/hooks/slack/interactions', options.consoleUrl()), {
+      method: 'POST',
+      body,
+      headers,
+    });
     const text = await response.text();
     return { status: response.status, ...(text ? { error: (JSON.parse(text) as { error?: string }).error } : {}) };
   }
@@ -52,7 +80,11 @@ export function slackClicker(options: { slack: WebhookReceiver; consoleUrl: () =
   }
 
   /** Clicks, signed, and returns the service's answer to it. */
-  async function clickAndAnswer(user: string, button: { actionId: string; value: string; blockId: string }, blocks: SlackBlock[]): Promise<Record<string, unknown>> {
+  async function clickAndAnswer(
+    user: string,
+    button: { actionId: string; value: string; blockId: string },
+    blocks: SlackBlock[],
+  ): Promise<Record<string, unknown>> {
     const { body, responsePath } = click(user, button, blocks);
     const posted = await post(body, signedHeaders(body));
     if (posted.status !== 200) throw new Error(`the click was answered ${posted.status}: ${posted.error}`);

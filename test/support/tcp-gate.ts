@@ -17,7 +17,10 @@ export interface TcpGate {
 }
 
 export async function startTcpGate(upstream: string): Promise<TcpGate> {
-  const [host, port] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    upstream.slice(0, upstream.lastIndexOf(':')),
+    Number(upstream.slice(upstream.lastIndexOf(':') + 1)),
+  ];
   const sockets = new Set<Socket>();
   let held = false;
   let cut = false;

@@ -98,7 +98,11 @@ export async function startWebhookReceiver(options: { mode?: ReceiverMode } = {}
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`webhook receiver: expected ${count} matching requests within ${timeoutMs} ms, got ${requests.filter(filter).length}`));
+          reject(
+            new Error(
+              `webhook receiver: expected ${count} matching requests within ${timeoutMs} ms, got ${requests.filter(filter).length}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -11,7 +11,8 @@ beforeAll(async () => {
 afterAll(() => ctx.env.teardown());
 
 /** Real calls of the observer: generate probes after triage (the status page is the free hint). */
-const real = (events: ActivityEvent[]) => events.filter((e) => e.type === 'probe' && e.recheck !== null && e.probe !== 'status_page');
+const real = (events: ActivityEvent[]) =>
+  events.filter((e) => e.type === 'probe' && e.recheck !== null && e.probe !== 'status_page');
 const realCalls = (events: ActivityEvent[]) => real(events).length;
 const lastRealCall = (events: ActivityEvent[]) => Math.max(0, ...real(events).map((e) => e.elapsedMs));
 
@@ -22,12 +23,20 @@ describe('an alert signal (time-skipping, mocked activities)', () => {
     const input = unitInput({ billedProbesPerHour: 100_000, billedProbeBudget: 100_000 });
     const run = await startUnit(ctx, input, { health: () => false, statusPage: () => 'major' });
     await run.during(async () => {
-      await run.handle.signal(alertSignal, { source: 'alertmanager', status: 'firing', fingerprint: 'fp-1', summary: 'generate failing', labels: { alertname: 'Down' } });
+      await run.handle.signal(alertSignal, {
+        source: 'alertmanager',
+        status: 'firing',
+        fingerprint: 'fp-1',
+        summary: 'generate failing',
+        labels: { alertname: 'Down' },
+      });
       await advanceUntil(ctx.env, run.handle, (s) => s.pendingApprovals.length > 0, 'an approval request', MIN);
       // Quiet: only the free status page has been polled for more than 5 minutes.
       const quiet = () => {
         const last = run.events.at(-1)!;
-        return last.type === 'probe' && last.probe === 'status_page' && last.elapsedMs - lastRealCall(run.events) > 5 * MIN;
+        return (
+          last.type === 'probe' && last.probe === 'status_page' && last.elapsedMs - lastRealCall(run.events) > 5 * MIN
+        );
       };
       await advanceUntil(ctx.env, run.handle, quiet, 'the quiet phase', MIN);
       const quietSince = run.events.at(-1)!.elapsedMs;
@@ -35,7 +44,13 @@ describe('an alert signal (time-skipping, mocked activities)', () => {
       await ctx.env.sleep(MIN);
       expect(realCalls(run.events)).toBe(settled);
 
-      await run.handle.signal(alertSignal, { source: 'alertmanager', status: 'resolved', fingerprint: 'fp-1', summary: 'generate failing', labels: { alertname: 'Down' } });
+      await run.handle.signal(alertSignal, {
+        source: 'alertmanager',
+        status: 'resolved',
+        fingerprint: 'fp-1',
+        summary: 'generate failing',
+        labels: { alertname: 'Down' },
+      });
       await advanceUntil(ctx.env, run.handle, () => realCalls(run.events) > settled, 'the requested real call', 10_000);
       const timeline = await run.handle.query(timelineQuery);
       const alerts = timeline.filter((e) => e.kind === 'alert');
@@ -44,8 +59,16 @@ describe('an alert signal (time-skipping, mocked activities)', () => {
       const signalledAt = Date.parse(alerts[1]!.at) - (await run.handle.describe()).startTime.getTime();
       expect(signalledAt).toBeGreaterThan(quietSince);
       expect(lastRealCall(run.events) - signalledAt).toBeLessThanOrEqual(40_000);
-      expect(alerts.map((e) => e.message)).toEqual(['alertmanager alert firing: generate failing (fingerprint fp-1)', 'alertmanager alert resolved: generate failing (fingerprint fp-1)']);
-      expect(timeline.some((e) => e.message === 'Re-check requested: alertmanager reports the alert resolved; the next poll makes real calls')).toBe(true);
+      expect(alerts.map((e) => e.message)).toEqual([
+        'alertmanager alert firing: generate failing (fingerprint fp-1)',
+        'alertmanager alert resolved: generate failing (fingerprint fp-1)',
+      ]);
+      expect(
+        timeline.some(
+          (e) =>
+            e.message === 'Re-check requested: alertmanager reports the alert resolved; the next poll makes real calls',
+        ),
+      ).toBe(true);
       expect((await run.handle.describe()).status.name).toBe('RUNNING');
     });
   });

@@ -5,7 +5,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { decideUpdate, provideSecretRefSignal, rejectSignal } from '../../src/contract/index.ts';
 import { uniqueTaskQueue } from '../support/temporal.ts';
-import { gateViewQuery, recoveredSignal, type gateWorkflow, type GateOutcome, type GateScenario, type GateView } from './fixtures/gate-workflow.ts';
+import {
+  gateViewQuery,
+  recoveredSignal,
+  type gateWorkflow,
+  type GateOutcome,
+  type GateScenario,
+  type GateView,
+} from './fixtures/gate-workflow.ts';
 import { MIN, startTimeSkipping, unitInput } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
@@ -20,12 +27,24 @@ const SECRET = { stepId: 'new-key-reference', description: 'Send the reference o
 type Handle = WorkflowHandle<typeof gateWorkflow>;
 
 /** Runs one gate scenario while `drive` talks to it; the worker stops afterwards. */
-async function runGate(scenario: GateScenario, drive: (h: Handle) => Promise<void> = async () => undefined): Promise<GateOutcome> {
+async function runGate(
+  scenario: GateScenario,
+  drive: (h: Handle) => Promise<void> = async () => undefined,
+): Promise<GateOutcome> {
   const taskQueue = uniqueTaskQueue('gate');
   // The catalog allows every reference here: these scenarios are about the gate's own rules.
   const activities = { checkSecretRef: async () => ({ allowed: true }) };
-  const worker = await Worker.create({ connection: ctx.env.nativeConnection, taskQueue, activities, workflowBundle: { code: ctx.bundle } });
-  const handle = await ctx.env.client.workflow.start<typeof gateWorkflow>('gateWorkflow', { taskQueue, workflowId: taskQueue, args: [scenario] });
+  const worker = await Worker.create({
+    connection: ctx.env.nativeConnection,
+    taskQueue,
+    activities,
+    workflowBundle: { code: ctx.bundle },
+  });
+  const handle = await ctx.env.client.workflow.start<typeof gateWorkflow>('gateWorkflow', {
+    taskQueue,
+    workflowId: taskQueue,
+    args: [scenario],
+  });
   return worker.runUntil(async () => {
     await drive(handle);
     return handle.result();
@@ -42,20 +61,32 @@ async function until(h: Handle, predicate: (v: GateView) => boolean, what: strin
   throw new Error(`never reached: ${what}`);
 }
 
-const opened = (stepId: string) => (v: GateView) => v.approvals.some((a) => a.stepId === stepId && a.outcome === 'pending');
-const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: { cause?: { message?: string } }) => err.cause?.message ?? String(err));
+const opened = (stepId: string) => (v: GateView) =>
+  v.approvals.some((a) => a.stepId === stepId && a.outcome === 'pending');
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (err: { cause?: { message?: string } }) => err.cause?.message ?? String(err),
+  );
 const policy = (p: Record<string, unknown>) => unitInput({ reporter: 'Carol', policy: { timeoutMs: 10 * MIN, ...p } });
 
 describe('approval gate alone (time-skipping, a catalog that allows every reference)', () => {
   it('N of M distinct approvers; self-approval refused whatever the case; the Nth approval opens the gate', async () => {
-    const outcome = await runGate({ input: policy({ approvers: ['alice', 'bob', 'carol'], required: 2 }), step: STEP }, async (h) => {
-      await until(h, opened(STEP.stepId), 'request opened');
-      const decide = (by: string) => h.executeUpdate(decideUpdate, { args: [{ stepId: STEP.stepId, by, decision: 'approved' }] });
-      expect(await refusal(decide('CAROL'))).toMatch(/CAROL reported this incident and may not approve/);
-      expect(await decide('bob')).toEqual({ accepted: true, message: 'approval 1 of 2 recorded for enable-fallback' });
-      expect(await refusal(decide('BOB'))).toMatch(/already decided/);
-      expect(await decide('alice')).toEqual({ accepted: true, message: 'approved enable-fallback' });
-    });
+    const outcome = await runGate(
+      { input: policy({ approvers: ['alice', 'bob', 'carol'], required: 2 }), step: STEP },
+      async (h) => {
+        await until(h, opened(STEP.stepId), 'request opened');
+        const decide = (by: string) =>
+          h.executeUpdate(decideUpdate, { args: [{ stepId: STEP.stepId, by, decision: 'approved' }] });
+        expect(await refusal(decide('CAROL'))).toMatch(/CAROL reported this incident and may not approve/);
+        expect(await decide('bob')).toEqual({
+          accepted: true,
+          message: 'approval 1 of 2 recorded for enable-fallback',
+        });
+        expect(await refusal(decide('BOB'))).toMatch(/already decided/);
+        expect(await decide('alice')).toEqual({ accepted: true, message: 'approved enable-fallback' });
+      },
+    );
     expect(outcome.approved).toBe(true);
     expect(outcome.approvals[0]!.decisions.map((d) => d.by)).toEqual(['bob', 'alice']);
     expect(outcome.timeline.map((e) => e.kind)).toEqual(['approval_requested', 'state', 'note', 'approved']);
@@ -74,17 +105,26 @@ describe('approval gate alone (time-skipping, a catalog that allows every refere
   it.each([
     ['escalate', false],
     ['auto-approve', true],
-  ] as const)('timeout → %s (neverAutoApprove %s) escalates at every timeout until a human decides', async (onTimeout, neverAutoApprove) => {
-    const outcome = await runGate({ input: policy({ onTimeout }), step: { ...STEP, neverAutoApprove } }, async (h) => {
-      await until(h, opened(STEP.stepId), 'request opened');
-      await ctx.env.sleep(25 * MIN);
-      await until(h, (v) => v.escalations.length === 2, 'two escalations');
-      await h.signal(rejectSignal, { stepId: STEP.stepId, by: 'bob', comment: 'not now' });
-    });
-    expect(outcome.escalations).toEqual(['approval of enable-fallback has waited 10 min', 'approval of enable-fallback has waited 10 min']);
-    expect(outcome.approved).toBe(false);
-    expect(outcome.approvals[0]!.decisions.map((d) => [d.by, d.decision])).toEqual([['bob', 'rejected']]);
-  });
+  ] as const)(
+    'timeout → %s (neverAutoApprove %s) escalates at every timeout until a human decides',
+    async (onTimeout, neverAutoApprove) => {
+      const outcome = await runGate(
+        { input: policy({ onTimeout }), step: { ...STEP, neverAutoApprove } },
+        async (h) => {
+          await until(h, opened(STEP.stepId), 'request opened');
+          await ctx.env.sleep(25 * MIN);
+          await until(h, (v) => v.escalations.length === 2, 'two escalations');
+          await h.signal(rejectSignal, { stepId: STEP.stepId, by: 'bob', comment: 'not now' });
+        },
+      );
+      expect(outcome.escalations).toEqual([
+        'approval of enable-fallback has waited 10 min',
+        'approval of enable-fallback has waited 10 min',
+      ]);
+      expect(outcome.approved).toBe(false);
+      expect(outcome.approvals[0]!.decisions.map((d) => [d.by, d.decision])).toEqual([['bob', 'rejected']]);
+    },
+  );
 
   it('a step that real calls may settle is approved by evidence when the provider recovers', async () => {
     const outcome = await runGate({ input: policy({}), step: { ...STEP, orRecovered: true } }, async (h) => {
@@ -107,27 +147,39 @@ describe('secret-reference requests go through the same gate', () => {
   });
 
   it('timeout → auto-approve never invents a reference: it escalates, and the approver who hands one over settles it', async () => {
-    const outcome = await runGate({ input: policy({ onTimeout: 'auto-approve' }), step: SECRET, secret: true }, async (h) => {
-      await until(h, opened(SECRET.stepId), 'request opened');
-      await ctx.env.sleep(15 * MIN);
-      await until(h, (v) => v.escalations.length === 1, 'one escalation');
-      await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
-    });
+    const outcome = await runGate(
+      { input: policy({ onTimeout: 'auto-approve' }), step: SECRET, secret: true },
+      async (h) => {
+        await until(h, opened(SECRET.stepId), 'request opened');
+        await ctx.env.sleep(15 * MIN);
+        await until(h, (v) => v.escalations.length === 1, 'one escalation');
+        await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
+      },
+    );
     expect(outcome.escalations).toEqual(['approval of new-key-reference has waited 10 min']);
     expect(outcome.ref).toEqual(ref('NEW_KEY'));
     expect(outcome.approvals[0]!.decisions.map((d) => [d.by, d.comment])).toEqual([['bob', 'env:NEW_KEY']]);
   });
 
   it('only a named approver may hand over a reference; a refused one is on the timeline and changes nothing', async () => {
-    const outcome = await runGate({ input: policy({ approvers: ['alice', 'bob'] }), step: SECRET, secret: true }, async (h) => {
-      await until(h, opened(SECRET.stepId), 'request opened');
-      await h.signal(provideSecretRefSignal, { by: 'mallory', stepId: SECRET.stepId, ref: ref('EVIL_KEY') });
-      await until(h, (v) => v.timeline.some((e) => e.message.startsWith('Refused the reference from mallory')), 'mallory refused');
-      expect((await h.query(gateViewQuery)).approvals[0]!.outcome).toBe('pending');
-      await h.signal(provideSecretRefSignal, { by: 'Bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
-    });
+    const outcome = await runGate(
+      { input: policy({ approvers: ['alice', 'bob'] }), step: SECRET, secret: true },
+      async (h) => {
+        await until(h, opened(SECRET.stepId), 'request opened');
+        await h.signal(provideSecretRefSignal, { by: 'mallory', stepId: SECRET.stepId, ref: ref('EVIL_KEY') });
+        await until(
+          h,
+          (v) => v.timeline.some((e) => e.message.startsWith('Refused the reference from mallory')),
+          'mallory refused',
+        );
+        expect((await h.query(gateViewQuery)).approvals[0]!.outcome).toBe('pending');
+        await h.signal(provideSecretRefSignal, { by: 'Bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
+      },
+    );
     expect(outcome.ref).toEqual(ref('NEW_KEY'));
-    expect(outcome.timeline.find((e) => e.message.startsWith('Refused'))!.message).toBe('Refused the reference from mallory (env:EVIL_KEY): mallory is not an approver (allowed: alice, bob)');
+    expect(outcome.timeline.find((e) => e.message.startsWith('Refused'))!.message).toBe(
+      'Refused the reference from mallory (env:EVIL_KEY): mallory is not an approver (allowed: alice, bob)',
+    );
     expect(outcome.approvals[0]!.decisions.map((d) => d.by)).toEqual(['Bob']);
   });
 
@@ -136,11 +188,17 @@ describe('secret-reference requests go through the same gate', () => {
     const outcome = await runGate({ input: policy({}), step: SECRET, secret: true }, async (h) => {
       await until(h, opened(SECRET.stepId), 'request opened');
       await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: long });
-      await until(h, (v) => v.timeline.some((e) => e.message.startsWith('Refused the reference from bob')), 'long reference refused');
+      await until(
+        h,
+        (v) => v.timeline.some((e) => e.message.startsWith('Refused the reference from bob')),
+        'long reference refused',
+      );
       await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
     });
     const refused = outcome.timeline.find((e) => e.message.startsWith('Refused'))!.message;
-    expect(refused).toMatch(/^Refused the reference from bob \(file:\/run\/k+… \(100010 characters\)\): not a valid secret reference: a path of at most 512 characters/);
+    expect(refused).toMatch(
+      /^Refused the reference from bob \(file:\/run\/k+… \(100010 characters\)\): not a valid secret reference: a path of at most 512 characters/,
+    );
     expect(refused.length).toBeLessThan(400);
     expect(outcome.ref).toEqual(ref('NEW_KEY'));
     expect(outcome.approvals[0]!.decisions.map((d) => d.comment)).toEqual(['env:NEW_KEY']);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApprovalPolicySchema, type ApprovalRequest, type ApprovalSignal } from '../../src/contract/index.ts';
-import { approvalProblem, approverProblem, tally, timeoutOutcome, type ApprovalGateState } from '../../src/workflows/engine/approval-policy.ts';
+import {
+  approvalProblem,
+  approverProblem,
+  tally,
+  timeoutOutcome,
+  type ApprovalGateState,
+} from '../../src/workflows/engine/approval-policy.ts';
 
 const request = (decisions: ApprovalRequest['decisions'] = [], required = 1): ApprovalRequest => ({
   stepId: 'enable-fallback',
@@ -13,7 +19,11 @@ const request = (decisions: ApprovalRequest['decisions'] = [], required = 1): Ap
   approveCommand: 'runbook approve x enable-fallback --by <your-name>',
 });
 
-const gate = (policy: Partial<ApprovalGateState['policy']> = {}, decisions: ApprovalRequest['decisions'] = [], reporter = 'rita'): ApprovalGateState => ({
+const gate = (
+  policy: Partial<ApprovalGateState['policy']> = {},
+  decisions: ApprovalRequest['decisions'] = [],
+  reporter = 'rita',
+): ApprovalGateState => ({
   approvals: [request(decisions, policy.required ?? 1)],
   policy: ApprovalPolicySchema.parse(policy),
   reporter,
@@ -23,22 +33,32 @@ const approve = (g: ApprovalGateState, by: unknown, extra: Partial<ApprovalSigna
   approvalProblem(g, { stepId: 'enable-fallback', by: by as string, ...extra }, 'approved');
 
 describe('approval policy: identities', () => {
-  it('with verified approvals required, refuses self-declared decisions and accepts the console\'s', () => {
+  it("with verified approvals required, refuses self-declared decisions and accepts the console's", () => {
     const g = gate({ requireVerifiedApprovals: true });
     expect(approve(g, 'bob')).toMatch(/bob is self-declared/);
     expect(approve(g, 'bob', { via: { channel: 'cli' } })).toMatch(/self-declared/);
-    expect(approvalProblem(g, { stepId: 'enable-fallback', by: 'bob', via: { channel: 'cli' } }, 'rejected')).toMatch(/self-declared/);
-    expect(approve(g, 'bob', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-1' } })).toBeNull();
+    expect(approvalProblem(g, { stepId: 'enable-fallback', by: 'bob', via: { channel: 'cli' } }, 'rejected')).toMatch(
+      /self-declared/,
+    );
+    expect(
+      approve(g, 'bob', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-1' } }),
+    ).toBeNull();
     // Verified or not, the other rules still hold.
-    expect(approve(g, 'rita', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-2' } })).toMatch(/may not approve its own remediation/);
+    expect(approve(g, 'rita', { via: { channel: 'console', issuer: 'https://idp.example', subject: 'u-2' } })).toMatch(
+      /may not approve its own remediation/,
+    );
     expect(approve(gate(), 'bob', { via: { channel: 'cli' } })).toBeNull();
   });
 
   it('counts a Slack click (signed by Slack, user mapped by configuration) as verified, under the same rules', () => {
     const g = gate({ requireVerifiedApprovals: true, approvers: ['bob', 'rita'] });
     expect(approve(g, 'bob', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0BOB' } })).toBeNull();
-    expect(approve(g, 'rita', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0RITA' } })).toMatch(/may not approve its own remediation/);
-    expect(approve(g, 'carol', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0CAROL' } })).toMatch(/carol is not an approver/);
+    expect(approve(g, 'rita', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0RITA' } })).toMatch(
+      /may not approve its own remediation/,
+    );
+    expect(approve(g, 'carol', { via: { channel: 'slack', issuer: 'T0TEAM', subject: 'U0CAROL' } })).toMatch(
+      /carol is not an approver/,
+    );
   });
 
   it.each(['Rita', 'RITA', ' rita ', 'ｒｉｔａ', 'ＲＩＴＡ'])('the reporter "rita" cannot self-approve as %j', (by) => {
@@ -66,8 +86,16 @@ describe('approval policy: identities', () => {
     expect(approve(gate(), 'bob', { requestedAt: '2026-11-24T23:59:00.000Z' })).toBe(
       'step "enable-fallback" was replaced by a new request (asked at 2026-11-25T00:00:00.000Z, not 2026-11-24T23:59:00.000Z as on your page) — nothing was decided: read the new request before deciding',
     );
-    const superseded: ApprovalGateState = { ...gate(), approvals: [{ ...request(), outcome: 'superseded' }, { ...request(), stepId: 'enable-fallback-r2' }] };
-    expect(approve(superseded, 'bob')).toBe('step "enable-fallback" was replaced before this decision arrived (superseded); pending now: enable-fallback-r2 — nothing was decided: read the new request before deciding');
+    const superseded: ApprovalGateState = {
+      ...gate(),
+      approvals: [
+        { ...request(), outcome: 'superseded' },
+        { ...request(), stepId: 'enable-fallback-r2' },
+      ],
+    };
+    expect(approve(superseded, 'bob')).toBe(
+      'step "enable-fallback" was replaced before this decision arrived (superseded); pending now: enable-fallback-r2 — nothing was decided: read the new request before deciding',
+    );
   });
 
   it('N of M counts distinct people: "Bob" after "bob" is the same approver', () => {
@@ -104,14 +132,19 @@ describe('approval policy: identities', () => {
     expect(approve(gate(), by)).toMatch(why);
   });
 
-  it.each(['rıta', 'rɩta', 'ritɑ', 'rita\u3000', 'ｒıｔａ'])('a name rendering like the reporter "rita" is the reporter: %j', (by) => {
-    expect(approve(gate(), by)).toMatch(/may not approve its own remediation \(policy: no self-approval\)/);
-  });
+  it.each(['rıta', 'rɩta', 'ritɑ', 'rita\u3000', 'ｒıｔａ'])(
+    'a name rendering like the reporter "rita" is the reporter: %j',
+    (by) => {
+      expect(approve(gate(), by)).toMatch(/may not approve its own remediation \(policy: no self-approval\)/);
+    },
+  );
 
-  it('a signed-in account whose name differs from a listed approver\'s only by a dotless ı is not that approver', () => {
+  it("a signed-in account whose name differs from a listed approver's only by a dotless ı is not that approver", () => {
     const g = gate({ approvers: ['erin'], requireVerifiedApprovals: true }, [], 'alice');
     const console = { channel: 'console' as const, issuer: 'https://idp.example', subject: 'u-evil' };
-    expect(approve(g, 'erın', { via: console })).toBe('erın is not an approver: the name only looks like erin (allowed: erin)');
+    expect(approve(g, 'erın', { via: console })).toBe(
+      'erın is not an approver: the name only looks like erin (allowed: erin)',
+    );
     expect(approve(g, 'ERIN', { via: console })).toBeNull();
     expect(approverProblem(ApprovalPolicySchema.parse({ approvers: ['bob'] }), 'b0b')).toMatch(/only looks like bob/);
   });
@@ -128,8 +161,16 @@ describe('approval policy: counting and timeouts', () => {
 
   it('N of M: pending until the Nth distinct approval, approved at it; one rejection decides at once', () => {
     expect(tally(request([approved('bob')], 2), 'approved')).toEqual({ outcome: 'pending', approvals: 1 });
-    expect(tally(request([approved('bob'), approved('carol')], 2), 'approved')).toEqual({ outcome: 'approved', approvals: 2 });
-    expect(tally(request([approved('bob'), { by: 'carol', decision: 'rejected', at: '2026-11-25T00:02:00.000Z' }], 2), 'rejected')).toEqual({ outcome: 'rejected', approvals: 1 });
+    expect(tally(request([approved('bob'), approved('carol')], 2), 'approved')).toEqual({
+      outcome: 'approved',
+      approvals: 2,
+    });
+    expect(
+      tally(
+        request([approved('bob'), { by: 'carol', decision: 'rejected', at: '2026-11-25T00:02:00.000Z' }], 2),
+        'rejected',
+      ),
+    ).toEqual({ outcome: 'rejected', approvals: 1 });
   });
 
   it.each([

@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertSignal, TimelineEntry, TimelineKind } from '../../src/contract/index.ts';
 import { ALERT_BOUNDS, AlertRecorder } from '../../src/workflows/engine/alerts.ts';
-import { appendBounded, BOUNDS, boundCauses, boundedEntry, boundSnapshot, isElision, jsonBytes, makeRoomForSecretRef } from '../../src/workflows/engine/bounds.ts';
+import {
+  appendBounded,
+  BOUNDS,
+  boundCauses,
+  boundedEntry,
+  boundSnapshot,
+  isElision,
+  jsonBytes,
+  makeRoomForSecretRef,
+} from '../../src/workflows/engine/bounds.ts';
 import { freshSnapshot, type IncidentSnapshot } from '../../src/workflows/engine/snapshot.ts';
 import { IncidentInputSchema } from '../../src/contract/index.ts';
 import { unitInput } from './support/time-skipping.ts';
 
 const at = (i: number) => new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
-const entry = (i: number, kind: TimelineKind = 'note', data?: unknown): TimelineEntry => ({ at: at(i), kind, message: `${kind} ${i}`, ...(data === undefined ? {} : { data }) });
+const entry = (i: number, kind: TimelineKind = 'note', data?: unknown): TimelineEntry => ({
+  at: at(i),
+  kind,
+  message: `${kind} ${i}`,
+  ...(data === undefined ? {} : { data }),
+});
 
 /** The intake's widest alert: 50 labels, keys of 100 and values of 500 characters, long summary and URL. */
 const wideAlert = (fingerprint: string, status: AlertSignal['status'] = 'firing'): AlertSignal => ({
@@ -15,7 +29,9 @@ const wideAlert = (fingerprint: string, status: AlertSignal['status'] = 'firing'
   status,
   fingerprint,
   summary: 's'.repeat(2_000),
-  labels: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${String(i).padStart(2, '0')}${'k'.repeat(98)}`, 'v'.repeat(500)])),
+  labels: Object.fromEntries(
+    Array.from({ length: 50 }, (_, i) => [`${String(i).padStart(2, '0')}${'k'.repeat(98)}`, 'v'.repeat(500)]),
+  ),
   generatorURL: `http://prometheus/${'u'.repeat(1_980)}`,
 });
 
@@ -41,12 +57,16 @@ describe('timeline bounds', () => {
     const timeline: TimelineEntry[] = [];
     for (let i = 0; i < 10_000; i += 1) appendBounded(timeline, entry(i, i % 2 ? 'alert' : 'probe'));
     expect(timeline).toHaveLength(BOUNDS.head + 1 + BOUNDS.tail);
-    expect(timeline.slice(0, BOUNDS.head).map((e) => e.message)).toEqual(Array.from({ length: BOUNDS.head }, (_, i) => entry(i, i % 2 ? 'alert' : 'probe').message));
+    expect(timeline.slice(0, BOUNDS.head).map((e) => e.message)).toEqual(
+      Array.from({ length: BOUNDS.head }, (_, i) => entry(i, i % 2 ? 'alert' : 'probe').message),
+    );
     expect(timeline.at(-1)!.message).toBe('alert 9999');
     const marker = timeline[BOUNDS.head]!;
     expect(isElision(marker)).toBe(true);
     const elided = 10_000 - BOUNDS.head - BOUNDS.tail;
-    expect(marker.message).toBe(`${elided} timeline entries elided to keep the incident bounded (${elided / 2} probes, ${elided / 2} alerts), ${at(BOUNDS.head)} to ${at(10_000 - BOUNDS.tail - 1)}`);
+    expect(marker.message).toBe(
+      `${elided} timeline entries elided to keep the incident bounded (${elided / 2} probes, ${elided / 2} alerts), ${at(BOUNDS.head)} to ${at(10_000 - BOUNDS.tail - 1)}`,
+    );
   });
 
   it('elides routine entries before milestones', () => {
@@ -55,15 +75,38 @@ describe('timeline bounds', () => {
     appendBounded(timeline, entry(1_000, 'decision'));
     appendBounded(timeline, entry(1_001, 'mutation'));
     for (let i = 2_000; i < 5_000; i += 1) appendBounded(timeline, entry(i, 'alert'));
-    expect(timeline.filter((e) => e.kind === 'decision' || e.kind === 'mutation').map((e) => e.message)).toEqual(['decision 1000', 'mutation 1001']);
+    expect(timeline.filter((e) => e.kind === 'decision' || e.kind === 'mutation').map((e) => e.message)).toEqual([
+      'decision 1000',
+      'mutation 1001',
+    ]);
     expect(timeline.find(isElision)!.data.elided.byKind).toEqual({ alert: 3_000 - (BOUNDS.tail - 2) });
   });
 
   it('cuts messages and trims data: long strings, many keys, deep nesting', () => {
-    const e = boundedEntry({ at: at(0), kind: 'note', message: 'm'.repeat(5_000), data: { text: 'x'.repeat(5_000), list: Array.from({ length: 100 }, (_, i) => i), deep: { a: { b: { c: { d: 1 } } } } } });
+    const e = boundedEntry({
+      at: at(0),
+      kind: 'note',
+      message: 'm'.repeat(5_000),
+      data: {
+        text: 'x'.repeat(5_000),
+        list: Array.from({ length: 100 }, (_, i) => i),
+        deep: { a: { b: { c: { d: 1 } } } },
+      },
+    });
     expect(e.message).toHaveLength(BOUNDS.messageChars);
-    expect(e.data).toEqual({ text: `${'x'.repeat(BOUNDS.strings - 1)}…`, list: [...Array.from({ length: BOUNDS.items }, (_, i) => i), `… ${100 - BOUNDS.items} more`], deep: { a: { b: { c: '{…}' } } } });
-    const huge = boundedEntry({ at: at(0), kind: 'note', message: 'm', data: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, Array.from({ length: 20 }, () => 'y'.repeat(300))])) });
+    expect(e.data).toEqual({
+      text: `${'x'.repeat(BOUNDS.strings - 1)}…`,
+      list: [...Array.from({ length: BOUNDS.items }, (_, i) => i), `… ${100 - BOUNDS.items} more`],
+      deep: { a: { b: { c: '{…}' } } },
+    });
+    const huge = boundedEntry({
+      at: at(0),
+      kind: 'note',
+      message: 'm',
+      data: Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [`k${i}`, Array.from({ length: 20 }, () => 'y'.repeat(300))]),
+      ),
+    });
     expect(JSON.stringify(huge.data).length).toBeLessThanOrEqual(BOUNDS.dataBytes);
   });
 });
@@ -77,7 +120,9 @@ describe('alerts', () => {
     expect(alerts.record(wideAlert('fp-1', 'resolved'), at(100))).toBe(true);
     const entries = s.timeline.filter((e) => e.kind === 'alert');
     expect(entries).toHaveLength(ALERT_BOUNDS.perFingerprint + 1);
-    expect(entries[ALERT_BOUNDS.perFingerprint - 1]!.message).toMatch(new RegExp(`— repeated ${1_000 - ALERT_BOUNDS.perFingerprint} more times, last at ${at(99)}$`));
+    expect(entries[ALERT_BOUNDS.perFingerprint - 1]!.message).toMatch(
+      new RegExp(`— repeated ${1_000 - ALERT_BOUNDS.perFingerprint} more times, last at ${at(99)}$`),
+    );
     expect(s.alerts).toMatchObject({ received: 1_001, folded: 1_000 - ALERT_BOUNDS.perFingerprint });
     const data = entries[0]!.data as { labels: Record<string, string>; labelsOmitted: number };
     expect(Object.keys(data.labels)).toHaveLength(ALERT_BOUNDS.labels);
@@ -100,7 +145,16 @@ describe('alerts', () => {
 describe('snapshot before continue-as-new', () => {
   it('drops routine data, then keeps fewer entries, until it fits the budget', () => {
     const s = snapshot();
-    for (let i = 0; i < 1_000; i += 1) appendBounded(s.timeline, boundedEntry(entry(i, i % 10 ? 'probe' : 'state', { detail: 'd'.repeat(300), more: Array.from({ length: 20 }, () => 'e'.repeat(60)) })));
+    for (let i = 0; i < 1_000; i += 1)
+      appendBounded(
+        s.timeline,
+        boundedEntry(
+          entry(i, i % 10 ? 'probe' : 'state', {
+            detail: 'd'.repeat(300),
+            more: Array.from({ length: 20 }, () => 'e'.repeat(60)),
+          }),
+        ),
+      );
     const before = jsonBytes(s);
     const size = boundSnapshot(s, 100_000);
     expect(before).toBeGreaterThan(250_000);
@@ -119,7 +173,11 @@ describe('snapshot before continue-as-new', () => {
   it('makes room for a secret reference by forgetting refused ones, keeping the hand-over count right', () => {
     const s = snapshot();
     const ref = { kind: 'env' as const, name: 'K' };
-    s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({ by: `p${i}`, ref, ...(i < 2 ? { refused: 'no' } : {}) }));
+    s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({
+      by: `p${i}`,
+      ref,
+      ...(i < 2 ? { refused: 'no' } : {}),
+    }));
     s.handedOver = { reason: 'r', at: at(0), secretRefsSeen: 5 };
     expect(makeRoomForSecretRef(s)).toBe(true);
     expect(s.secretRefs).toHaveLength(BOUNDS.secretRefs - 1);

@@ -9,7 +9,14 @@ import {
   statusQuery,
   timelineQuery,
 } from '../../src/contract/index.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith } from './support/time-skipping.ts';
+import {
+  advanceUntil,
+  MIN,
+  startTimeSkipping,
+  startUnit,
+  unitInput,
+  unitServiceWith,
+} from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -20,9 +27,15 @@ afterAll(() => ctx.env.teardown());
 describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked activities)', () => {
   it('escalates a P1 every 15 min until acknowledged; cancel reverts every applied change; a broken sink never fails the incident', async () => {
     const run = await startUnit(ctx, unitInput(), { health: () => false, failingSink: true });
-    const result = (await run.during(async () => {
+    const result = await run.during(async () => {
       const h = run.handle;
-      await advanceUntil(ctx.env, h, (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'), 'fallback requested', 5_000);
+      await advanceUntil(
+        ctx.env,
+        h,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'enable-fallback'),
+        'fallback requested',
+        5_000,
+      );
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       await advanceUntil(ctx.env, h, (s) => s.state === 'monitoring', 'monitoring');
       await ctx.env.sleep(50 * MIN);
@@ -41,24 +54,35 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
       const later = await h.query(timelineQuery);
       expect(later.filter((e) => e.kind === 'escalation')).toHaveLength(3);
       const status = await h.query(statusQuery);
-      expect(status).toMatchObject({ owner: 'dana', acknowledged: true, state: 'monitoring', communicationStatus: 'MITIGATED' });
+      expect(status).toMatchObject({
+        owner: 'dana',
+        acknowledged: true,
+        state: 'monitoring',
+        communicationStatus: 'MITIGATED',
+      });
       expect(status.nextUpdateAt).not.toBeNull();
 
       await h.signal(cancelSignal, { by: 'dana', reason: 'drill over' });
       return h.result();
-    }));
+    });
 
     expect(result.state).toBe('cancelled');
-    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
+    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual([
+      'enable-fallback',
+    ]);
     expect(result.mutations.find((m) => m.step === 'enable-fallback')!.revertedAt).toBeDefined();
-    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe('cancelled: Cancelled by dana: drill over');
+    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe(
+      'cancelled: Cancelled by dana: drill over',
+    );
 
     // Status at every change, escalations, and reminders every 30 min while nothing changed.
     const kinds = run.events.filter((e) => e.type === 'notify').map((e) => e.type === 'notify' && e.kind);
     expect(kinds.filter((k) => k === 'escalation')).toHaveLength(3);
     expect(kinds.filter((k) => k === 'reminder').length).toBeGreaterThanOrEqual(3);
     expect(kinds.filter((k) => k === 'approval_request')).toHaveLength(1);
-    const failed = result.timeline.filter((e) => e.kind === 'notification' && e.message.includes('failed: webhook:127.0.0.1 (HTTP 500)'));
+    const failed = result.timeline.filter(
+      (e) => e.kind === 'notification' && e.message.includes('failed: webhook:127.0.0.1 (HTTP 500)'),
+    );
     expect(failed.length).toBe(kinds.length);
 
     expect(result.postmortem).toContain('### Root Cause\nprovider database failover');
@@ -66,16 +90,22 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
   });
 
   it('a manual resolve during monitoring reverts what was applied, then resolves', async () => {
-    const run = await startUnit(ctx, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health: () => false });
-    const result = (await run.during(async () => {
+    const run = await startUnit(ctx, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), {
+      health: () => false,
+    });
+    const result = await run.during(async () => {
       await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring', 5_000);
       await ctx.env.sleep(5 * MIN);
       await run.handle.signal(resolveSignal, { by: 'dana', reason: 'provider confirmed the fix' });
       return run.handle.result();
-    }));
+    });
     expect(result.state).toBe('resolved');
-    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual(['enable-fallback']);
-    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe('resolved: Resolved manually by dana: provider confirmed the fix');
+    expect(run.events.filter((e) => e.type === 'revert').map((e) => e.type === 'revert' && e.step)).toEqual([
+      'enable-fallback',
+    ]);
+    expect(result.timeline.filter((e) => e.kind === 'state').at(-1)!.message).toBe(
+      'resolved: Resolved manually by dana: provider confirmed the fix',
+    );
     expect(result.postmortem).toContain('Resolved manually by dana');
   });
 });

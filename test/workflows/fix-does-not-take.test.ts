@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { actUpdate, approveSignal, provideSecretRefSignal, type IncidentResult } from '../../src/contract/index.ts';
 import { exportHistories, maybeRecordHistory } from '../e2e/support/histories.ts';
-import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput, unitServiceWith, type UnitRun } from './support/time-skipping.ts';
+import {
+  advanceUntil,
+  MIN,
+  startTimeSkipping,
+  startUnit,
+  unitInput,
+  unitServiceWith,
+  type UnitRun,
+} from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -13,17 +21,30 @@ afterAll(() => ctx.env.teardown());
 /** Approvals time out to approved after 5 min: the plan's own steps go ahead without a human in these tests. */
 const autoApproving = { policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' as const } };
 
-const statusesSent = (result: IncidentResult) => result.timeline.filter((e) => e.kind === 'notification').map((e) => (e.data as { status: string }).status);
-const statesOf = (result: IncidentResult) => result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
+const statusesSent = (result: IncidentResult) =>
+  result.timeline.filter((e) => e.kind === 'notification').map((e) => (e.data as { status: string }).status);
+const statesOf = (result: IncidentResult) =>
+  result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
 
 async function handOverNewKey(run: UnitRun, env = ctx.env): Promise<void> {
-  await advanceUntil(env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'), 'the new-key-reference request', 5_000);
-  await run.handle.signal(provideSecretRefSignal, { by: 'bob', stepId: 'new-key-reference', ref: { kind: 'env', name: 'NEW_KEY' } });
+  await advanceUntil(
+    env,
+    run.handle,
+    (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
+    'the new-key-reference request',
+    5_000,
+  );
+  await run.handle.signal(provideSecretRefSignal, {
+    by: 'bob',
+    stepId: 'new-key-reference',
+    ref: { kind: 'env', name: 'NEW_KEY' },
+  });
 }
 
 /** RECORD_HISTORIES=1 stores the run for the replay test. */
 const record = async (name: string, run: UnitRun, env = ctx.env) => {
-  if (process.env.RECORD_HISTORIES === '1') await maybeRecordHistory(name, (await exportHistories(env.client, run.handle))[0]!);
+  if (process.env.RECORD_HISTORIES === '1')
+    await maybeRecordHistory(name, (await exportHistories(env.client, run.handle))[0]!);
 };
 
 /**
@@ -42,7 +63,10 @@ async function onOwnServer<T>(fn: (own: { env: TestWorkflowEnvironment; bundle: 
 describe('when the fix does not take (time-skipping, mocked activities)', { timeout: 180_000 }, () => {
   it('gives a rotated key its propagation grace: a key accepted three minutes late resolves the incident, never rolled back', async () => {
     // The key is applied about 5.5 min in (the approval times out to approved); the provider accepts it at 8 min.
-    const run = await startUnit(ctx, unitInput(autoApproving), { fault: 401, health: ({ elapsedMs }) => elapsedMs >= 8 * MIN });
+    const run = await startUnit(ctx, unitInput(autoApproving), {
+      fault: 401,
+      health: ({ elapsedMs }) => elapsedMs >= 8 * MIN,
+    });
     const result = await run.during(async () => {
       await handOverNewKey(run);
       const done = await run.handle.result();
@@ -70,10 +94,16 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
         expect(owned.mutations.find((m) => m.step === 'apply-new-key')?.revertedAt).toBeUndefined();
         // Refusals by the action table are checked against a real server in test/cli/hand-over.test.ts.
         // Verify again: the plan judges the key again (with its grace) and, still failing, hands it back.
-        expect(await run.handle.executeUpdate(actUpdate, { args: [{ action: 'verify_again', by: 'carol' }] })).toMatchObject({ accepted: true });
+        expect(
+          await run.handle.executeUpdate(actUpdate, { args: [{ action: 'verify_again', by: 'carol' }] }),
+        ).toMatchObject({ accepted: true });
         await advanceUntil(own.env, run.handle, (s) => s.state !== 'needs_human', 'the plan resumed', 1_000);
         await advanceUntil(own.env, run.handle, (s) => s.state === 'needs_human', 'needs_human again', 30_000);
-        expect(await run.handle.executeUpdate(actUpdate, { args: [{ action: 'cancel', by: 'carol', reason: 'moving to the vendor ticket' }] })).toMatchObject({ accepted: true });
+        expect(
+          await run.handle.executeUpdate(actUpdate, {
+            args: [{ action: 'cancel', by: 'carol', reason: 'moving to the vendor ticket' }],
+          }),
+        ).toMatchObject({ accepted: true });
         const done = await run.handle.result();
         await record('auth-needs-human-cancelled', run, own.env);
         return done;
@@ -93,7 +123,11 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
 
   it('marks fallback protective, refuses a chosen revert while the engine still holds the plan, and turns fallback off only after recovery', async () => {
     await onOwnServer(async (own) => {
-      const run = await startUnit(own, unitInput({ ...autoApproving, service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN });
+      const run = await startUnit(
+        own,
+        unitInput({ ...autoApproving, service: unitServiceWith({ autoApproveP1Fallback: true }) }),
+        { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN },
+      );
       const result = await run.during(async () => {
         await advanceUntil(own.env, run.handle, (s) => s.state === 'monitoring', 'monitoring with fallback on', 5_000);
         return run.handle.result();
@@ -101,7 +135,9 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
       expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
       const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
       expect(fallback.purpose).toBe('protective');
-      expect(Date.parse(fallback.revertedAt!)).toBeGreaterThanOrEqual(Date.parse(result.timeline[0]!.at) + 3 * 60 * MIN);
+      expect(Date.parse(fallback.revertedAt!)).toBeGreaterThanOrEqual(
+        Date.parse(result.timeline[0]!.at) + 3 * 60 * MIN,
+      );
     });
   });
 
@@ -109,21 +145,46 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
     await onOwnServer(async (own) => {
       const MIN60 = 60 * MIN;
       // Down, healthy from 1 h (fallback-off is asked), down again from 1.5 h, healthy for good from 3 h.
-      const health = ({ elapsedMs }: { elapsedMs: number }) => (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
-      const run = await startUnit(own, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), { health });
+      const health = ({ elapsedMs }: { elapsedMs: number }) =>
+        (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
+      const run = await startUnit(own, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), {
+        health,
+      });
       const result = await run.during(async () => {
-        const asked = await advanceUntil(own.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'), 'disable-fallback asked', 60_000);
-        expect(asked.pendingApprovals[0]!.description).toMatch(/evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/);
+        const asked = await advanceUntil(
+          own.env,
+          run.handle,
+          (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'),
+          'disable-fallback asked',
+          60_000,
+        );
+        expect(asked.pendingApprovals[0]!.description).toMatch(
+          /evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/,
+        );
         // Nobody decides; the provider relapses; the request is superseded and a new one comes only after real recovery.
-        await advanceUntil(own.env, run.handle, (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback-r2'), 'disable-fallback asked again', 5 * 60_000);
+        await advanceUntil(
+          own.env,
+          run.handle,
+          (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback-r2'),
+          'disable-fallback asked again',
+          5 * 60_000,
+        );
         // A late approval of the superseded step counts for nothing; the new one turns fallback off.
         await run.handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'carol' });
         await run.handle.signal(approveSignal, { stepId: 'disable-fallback-r2', by: 'carol' });
         return run.handle.result();
       });
       expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
-      expect(result.timeline.some((e) => e.message.startsWith('disable-fallback superseded: the evidence it was asked on no longer holds'))).toBe(true);
-      expect(result.timeline.some((e) => e.message.startsWith('Ignored approval from carol: ') && e.message.includes('superseded'))).toBe(true);
+      expect(
+        result.timeline.some((e) =>
+          e.message.startsWith('disable-fallback superseded: the evidence it was asked on no longer holds'),
+        ),
+      ).toBe(true);
+      expect(
+        result.timeline.some(
+          (e) => e.message.startsWith('Ignored approval from carol: ') && e.message.includes('superseded'),
+        ),
+      ).toBe(true);
       const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
       expect(Date.parse(fallback.revertedAt!) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(3 * MIN60);
     });
@@ -132,19 +193,24 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
   it.each([
     ['cancel', 'cancelled', 'CANCELLED'],
     ['resolve', 'resolved', 'RESOLVED'],
-  ] as const)('a human’s %s on a blocked incident (the worker cannot read its key) ends it %s, never failed', async (action, state, status) => {
-    const run = await startUnit(ctx, unitInput(), { keyUnreadable: () => true });
-    const result = await run.during(async () => {
-      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'blocked', 'blocked', 5_000);
-      await run.handle.executeUpdate(actUpdate, { args: [{ action, by: 'carol', reason: 'the key was fixed by hand' }] });
-      const done = await run.handle.result();
-      if (action === 'cancel') await record('blocked-cancelled', run);
-      return done;
-    });
-    expect(result.state).toBe(state);
-    expect(result.timeline.map((e) => e.message).join('\n')).not.toMatch(/remediation failed|no plan for cause/);
-    expect(statusesSent(result).at(-1)).toBe(status);
-  });
+  ] as const)(
+    'a human’s %s on a blocked incident (the worker cannot read its key) ends it %s, never failed',
+    async (action, state, status) => {
+      const run = await startUnit(ctx, unitInput(), { keyUnreadable: () => true });
+      const result = await run.during(async () => {
+        await advanceUntil(ctx.env, run.handle, (s) => s.state === 'blocked', 'blocked', 5_000);
+        await run.handle.executeUpdate(actUpdate, {
+          args: [{ action, by: 'carol', reason: 'the key was fixed by hand' }],
+        });
+        const done = await run.handle.result();
+        if (action === 'cancel') await record('blocked-cancelled', run);
+        return done;
+      });
+      expect(result.state).toBe(state);
+      expect(result.timeline.map((e) => e.message).join('\n')).not.toMatch(/remediation failed|no plan for cause/);
+      expect(statusesSent(result).at(-1)).toBe(status);
+    },
+  );
 
   it('records a certain fault gone before any change as what it was: 402 in triage, healthy re-checks → closed as credits_exhausted with its action items', async () => {
     const run = await startUnit(ctx, unitInput(), { fault: 402, faultyProbeCalls: 5, health: () => true });

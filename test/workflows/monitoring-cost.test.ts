@@ -11,26 +11,40 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.env.teardown());
 
-const millis = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-const kind = (e: HistoryEvent) => Object.keys(e).find((k) => k.endsWith('EventAttributes'))!.replace(/EventAttributes$/, '');
+const millis = (e: HistoryEvent) =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+const kind = (e: HistoryEvent) =>
+  Object.keys(e)
+    .find((k) => k.endsWith('EventAttributes'))!
+    .replace(/EventAttributes$/, '');
 
 describe('what an open incident costs in history while it monitors (time-skipping, production timings)', () => {
   it('an hour of a sustained outage with fallback on: the events of that hour, counted from the history', async () => {
     const run = await startUnit(
       ctx,
-      unitInput({ policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' }, service: { ...unitInput().service, settings: { autoApproveP1Fallback: true } } }),
+      unitInput({
+        policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' },
+        service: { ...unitInput().service, settings: { autoApproveP1Fallback: true } },
+      }),
       { health: outageFor(4 * HOUR) },
     );
     const result = await run.during(() => run.handle.result());
     expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
     // The first run: the hour lies before its continue-as-new.
-    const events = (await ctx.env.client.workflow.getHandle(run.handle.workflowId, run.handle.firstExecutionRunId).fetchHistory()).events ?? [];
+    const events =
+      (await ctx.env.client.workflow.getHandle(run.handle.workflowId, run.handle.firstExecutionRunId).fetchHistory())
+        .events ?? [];
     // The second hour after the start: fallback is on, the provider still down, nobody is asked anything.
     const start = millis(events[0]!);
     const hour = events.filter((e) => millis(e) >= start + HOUR && millis(e) < start + 2 * HOUR);
-    const counts = hour.reduce<Record<string, number>>((acc, e) => ({ ...acc, [kind(e)]: (acc[kind(e)] ?? 0) + 1 }), {});
+    const counts = hour.reduce<Record<string, number>>(
+      (acc, e) => ({ ...acc, [kind(e)]: (acc[kind(e)] ?? 0) + 1 }),
+      {},
+    );
     process.stdout.write(`events in the second hour of monitoring: ${hour.length} ${JSON.stringify(counts)}\n`);
-    const reads = hour.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : []));
+    const reads = hour.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
+    );
     process.stdout.write(`probe reads in that hour: ${reads.filter((r) => r !== 'notify').join(', ')}\n`);
     // One probe activity per poll: the hint alone (runProbe), or a real check with the hint along (runProbes).
     const polls = counts.timerFired ?? 0;

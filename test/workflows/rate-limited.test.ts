@@ -13,26 +13,38 @@ describe('rate limited (time-skipping, mocked activities)', () => {
   it('hands over to a human with the "ask the provider" action when 429s outlast the window, keeps the cut, and restores concurrency once real calls recover', async () => {
     const run = await startUnit(
       ctx,
-      unitInput({ service: unitServiceWith({ rateLimitWindowMs: 15 * MIN }), policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' }, timings: { pollInitialMs: 60_000, pollMaxMs: 3 * MIN } }),
+      unitInput({
+        service: unitServiceWith({ rateLimitWindowMs: 15 * MIN }),
+        policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' },
+        timings: { pollInitialMs: 60_000, pollMaxMs: 3 * MIN },
+      }),
       { fault: 429, health: ({ elapsedMs }) => elapsedMs >= 40 * MIN },
     );
-    const result = (await run.during(async () => {
+    const result = await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       return run.handle.result();
-    }));
+    });
 
     expect(result).toMatchObject({ state: 'resolved', cause: 'rate_limited', severity: 'P2' });
     const start = Date.parse(result.timeline[0]!.at);
     const escalations = result.timeline.filter((e) => e.kind === 'escalation');
     expect(escalations).toHaveLength(1);
-    expect(escalations[0]!.message).toContain('the fix did not take and a human owns the incident now: 429s persist at IDEOGRAM_CONCURRENCY=3: contact Ideogram for a limit increase (partnership@ideogram.ai)');
-    expect(escalations[0]!.message).toContain('Still in place (not reverted while the provider fails): IDEOGRAM_CONCURRENCY=3');
+    expect(escalations[0]!.message).toContain(
+      'the fix did not take and a human owns the incident now: 429s persist at IDEOGRAM_CONCURRENCY=3: contact Ideogram for a limit increase (partnership@ideogram.ai)',
+    );
+    expect(escalations[0]!.message).toContain(
+      'Still in place (not reverted while the provider fails): IDEOGRAM_CONCURRENCY=3',
+    );
     expect(Date.parse(escalations[0]!.at) - start).toBeGreaterThanOrEqual(15 * MIN);
     // A human owned it until real calls recovered; the plan then resumed by itself.
     const states = result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
     expect(states.indexOf('needs_human')).toBeGreaterThan(states.indexOf('monitoring'));
-    expect(states.slice(states.indexOf('needs_human') + 1)).toEqual(expect.arrayContaining(['mitigating', 'reverting', 'resolved']));
-    const statuses = result.timeline.filter((e) => e.kind === 'notification').map((e) => (e.data as { status: string }).status);
+    expect(states.slice(states.indexOf('needs_human') + 1)).toEqual(
+      expect.arrayContaining(['mitigating', 'reverting', 'resolved']),
+    );
+    const statuses = result.timeline
+      .filter((e) => e.kind === 'notification')
+      .map((e) => (e.data as { status: string }).status);
     expect(statuses).toContain('ESCALATED');
     expect(statuses.at(-1)).toBe('RESOLVED');
     // While a verdict is awaited every poll makes real calls to both endpoints: the status page cannot see a rate limit.
@@ -40,7 +52,9 @@ describe('rate limited (time-skipping, mocked activities)', () => {
     const legacy = rechecks.filter((e) => e.type === 'probe' && e.probe === 'legacy_generate').length;
     expect(legacy).toBeGreaterThan(10);
     expect(rechecks.filter((e) => e.type === 'probe' && e.probe === 'v3_generate').length).toBe(legacy);
-    expect(rechecks.filter((e) => e.type === 'probe' && e.probe === 'status_page').length).toBeGreaterThanOrEqual(legacy - 4);
+    expect(rechecks.filter((e) => e.type === 'probe' && e.probe === 'status_page').length).toBeGreaterThanOrEqual(
+      legacy - 4,
+    );
     const reduce = result.mutations.find((m) => m.step === 'reduce-concurrency')!;
     expect(reduce.change).toBe('IDEOGRAM_CONCURRENCY=3');
     expect(reduce.revertedAt).toBeDefined();

@@ -38,8 +38,12 @@ const isSlaTimer = (e: HistoryEvent) => {
 async function slaClock(run: UnitRun) {
   const events = (await run.handle.fetchHistory()).events ?? [];
   const started = events.filter(isSlaTimer).map((e) => e.timerStartedEventAttributes!.timerId!);
-  const fired = events.filter((e) => e.timerFiredEventAttributes && started.includes(e.timerFiredEventAttributes.timerId!)).length;
-  const cancelled = events.filter((e) => e.timerCanceledEventAttributes && started.includes(e.timerCanceledEventAttributes.timerId!)).length;
+  const fired = events.filter(
+    (e) => e.timerFiredEventAttributes && started.includes(e.timerFiredEventAttributes.timerId!),
+  ).length;
+  const cancelled = events.filter(
+    (e) => e.timerCanceledEventAttributes && started.includes(e.timerCanceledEventAttributes.timerId!),
+  ).length;
   const timeline = await run.handle.query(timelineQuery);
   const escalations = timeline.filter((e) => e.kind === 'escalation' && e.message.includes('not acknowledged')).length;
   return { started: started.length, fired, cancelled, escalations, events: events.length, timeline };
@@ -70,7 +74,10 @@ describe('the SLA clock and acknowledgement (time-skipping, mocked activities)',
     expect(clock).toMatchObject({ started: 0, fired: 0, cancelled: 0, escalations: 0 });
     // The acknowledgement came first, and the incident still opened (state, search attribute, memo).
     expect(clock.timeline.filter((e) => e.kind === 'state')[0]!.message).toMatch(/^investigating: alert by alice/);
-    expect((await run.handle.describe()).memo?.summary).toMatchObject({ runbook: 'ideogram', cause: 'provider_outage' });
+    expect((await run.handle.describe()).memo?.summary).toMatchObject({
+      runbook: 'ideogram',
+      cause: 'provider_outage',
+    });
   });
 
   it('acknowledged after the decision, before the SLA: its one timer is cancelled and never fires', async () => {

@@ -30,19 +30,39 @@ export function planSuspend(
   const drifted = existing !== undefined && view.suspended !== existing.applied && onDrift !== 'overwrite';
   const { ownership } = claim<boolean>(existing, knob, view.suspended, drifted ? existing.applied : true, mutationId);
   const annotations = { [ownersAnnotation(knob)]: JSON.stringify(ownership) };
-  if (drifted) return { annotations, result: { name: view.name, suspended: ownership.original, changed: false, drift: { knob, live: flag(view.suspended), expected: flag(existing.applied) } } };
-  return { ...(view.suspended ? {} : { suspended: true }), annotations, result: { name: view.name, suspended: ownership.original, changed: !view.suspended } };
+  if (drifted)
+    return {
+      annotations,
+      result: {
+        name: view.name,
+        suspended: ownership.original,
+        changed: false,
+        drift: { knob, live: flag(view.suspended), expected: flag(existing.applied) },
+      },
+    };
+  return {
+    ...(view.suspended ? {} : { suspended: true }),
+    annotations,
+    result: { name: view.name, suspended: ownership.original, changed: !view.suspended },
+  };
 }
 
 /**
  * Leaves the flag; the last holder out puts the original back, unless a human flipped it since:
  * then, as for env knobs, `report` keeps holding it, `keep` lets go of it, `overwrite` restores anyway.
  */
-export function planResume(namespace: string, name: string, view: CronJobView | undefined, mutationId: string, onDrift: DriftChoice = 'report'): CronJobEdit<{ held: boolean; drift?: SuspendDrift }> {
+export function planResume(
+  namespace: string,
+  name: string,
+  view: CronJobView | undefined,
+  mutationId: string,
+  onDrift: DriftChoice = 'report',
+): CronJobEdit<{ held: boolean; drift?: SuspendDrift }> {
   const knob = suspendKnob(namespace, name);
   const step = release<boolean>(readOwnership(view?.annotations, knob), mutationId);
   if (!view || step.kind === 'not-holder') return { annotations: {}, result: { held: false } };
-  if (step.kind === 'still-held') return { annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, result: { held: true } };
+  if (step.kind === 'still-held')
+    return { annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, result: { held: true } };
   if (view.suspended !== step.applied && onDrift !== 'overwrite') {
     const drift = { knob, live: flag(view.suspended), expected: flag(step.applied) };
     return { annotations: onDrift === 'keep' ? { [ownersAnnotation(knob)]: null } : {}, result: { held: true, drift } };

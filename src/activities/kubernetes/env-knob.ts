@@ -7,15 +7,21 @@ type SetEnv = Extract<MutationOp, { kind: 'set-env' }>;
 type Value = EnvVarState | null;
 
 /** Knobs are per container: an incident changing one container and one changing all of them share it there. */
-export const envKnob = (op: SetEnv, container: string) => `env ${op.namespace}/${op.deployment}/${container}/${op.name}`;
+export const envKnob = (op: SetEnv, container: string) =>
+  `env ${op.namespace}/${op.deployment}/${container}/${op.name}`;
 
 const sameValue = (a: Value, b: Value) =>
-  a === null || b === null ? a === b : a.value === b.value && JSON.stringify(a.valueFrom) === JSON.stringify(b.valueFrom);
+  a === null || b === null
+    ? a === b
+    : a.value === b.value && JSON.stringify(a.valueFrom) === JSON.stringify(b.valueFrom);
 
 function targetContainers(view: DeploymentView, op: SetEnv) {
   const containers = op.container ? view.containers.filter((c) => c.name === op.container) : view.containers;
   if (op.container && containers.length === 0) {
-    throw ApplicationFailure.nonRetryable(`container "${op.container}" not found in deployment/${op.deployment} -n ${op.namespace}`, ErrorTypes.KubernetesNotFound);
+    throw ApplicationFailure.nonRetryable(
+      `container "${op.container}" not found in deployment/${op.deployment} -n ${op.namespace}`,
+      ErrorTypes.KubernetesNotFound,
+    );
   }
   return containers;
 }
@@ -39,7 +45,12 @@ export interface EnvDrift {
  * known) and reports the drift; `applied` keeps what the engine wrote, so every later reader
  * sees the drift too.
  */
-export function planSetEnv(view: DeploymentView, op: SetEnv, mutationId: string, onDrift: DriftChoice = 'report'): DeploymentEdit<{ previous: PreviousEnv; changed: boolean; drift: EnvDrift[] }> {
+export function planSetEnv(
+  view: DeploymentView,
+  op: SetEnv,
+  mutationId: string,
+  onDrift: DriftChoice = 'report',
+): DeploymentEdit<{ previous: PreviousEnv; changed: boolean; drift: EnvDrift[] }> {
   const desired: EnvVarState = { name: op.name, value: op.value };
   const env: EnvChange[] = [];
   const annotations: Record<string, string> = {};
@@ -74,7 +85,13 @@ export interface EnvRelease {
  * stays held and the drift is returned for a human to choose, with `keep` the knob is let go with
  * the human's value in place, with `overwrite` the original is restored anyway.
  */
-export function planRevertEnv(view: DeploymentView, op: SetEnv, mutationId: string, previous: PreviousEnv, onDrift: DriftChoice = 'report'): DeploymentEdit<EnvRelease> {
+export function planRevertEnv(
+  view: DeploymentView,
+  op: SetEnv,
+  mutationId: string,
+  previous: PreviousEnv,
+  onDrift: DriftChoice = 'report',
+): DeploymentEdit<EnvRelease> {
   const env: EnvChange[] = [];
   const annotations: Record<string, string | null> = {};
   const outcome: EnvRelease = { released: 0, restored: [], drift: [] };

@@ -31,7 +31,10 @@ async function acquire(lock: string, timeoutMs: number): Promise<void> {
       rmSync(lock, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`record-only model ${lock} stayed locked for ${timeoutMs} ms (by pid ${holder || 'unknown'}); will retry`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `record-only model ${lock} stayed locked for ${timeoutMs} ms (by pid ${holder || 'unknown'}); will retry`,
+      );
     await delay(Math.random() * Math.min(2 ** round, 50));
   }
 }

@@ -1,13 +1,31 @@
 // src/activities/kubernetes: the remediation activities and their targets (a real cluster or the record-only model), with owner records per knob.
 import { ApplicationFailure, Context, log, heartbeat, sleep } from '@temporalio/activity';
-import { ErrorTypes, describeSecretRef, kubectlEquivalent, namespaceFlag as nsFlag, shellWord, type DriftChoice, type MutationDrift, type MutationOp, type MutationRecord, type SecretRef } from '../../contract/index.ts';
+import {
+  ErrorTypes,
+  describeSecretRef,
+  kubectlEquivalent,
+  namespaceFlag as nsFlag,
+  shellWord,
+  type DriftChoice,
+  type MutationDrift,
+  type MutationOp,
+  type MutationRecord,
+  type SecretRef,
+} from '../../contract/index.ts';
 import { inspectSecret, resolveSecret } from '../secrets.ts';
 import { planResume, planSuspend } from './cronjob-knob.ts';
 import { planRevertEnv, planSetEnv } from './env-knob.ts';
 import { planApplySecret, planRevertSecret } from './secret-knob.ts';
 export { backupSecretName } from './secret-knob.ts';
 import { RecordOnlyTarget } from './record-only.ts';
-import { mutationMode, type PreviousCronJobs, type PreviousEnv, type RemediationTarget, type SecretBackup, type SecretPrior } from './target.ts';
+import {
+  mutationMode,
+  type PreviousCronJobs,
+  type PreviousEnv,
+  type RemediationTarget,
+  type SecretBackup,
+  type SecretPrior,
+} from './target.ts';
 
 export interface KubeActivityDeps {
   target: RemediationTarget;
@@ -19,7 +37,14 @@ export interface KubeActivityDeps {
 }
 
 export { RecordOnlyTarget } from './record-only.ts';
-export type { RemediationTarget, DeploymentState, PreviousEnv, PreviousCronJobs, SecretBackup, SecretPrior } from './target.ts';
+export type {
+  RemediationTarget,
+  DeploymentState,
+  PreviousEnv,
+  PreviousCronJobs,
+  SecretBackup,
+  SecretPrior,
+} from './target.ts';
 export { createKubernetesTarget, type KubernetesTargetOptions } from './cluster.ts';
 
 export type PreviousSecret = SecretPrior;
@@ -60,13 +85,19 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
   const now = () => deps.clock().toISOString();
   const secretDeps = {
     env: deps.env,
-    readKubeSecret: (namespace: string | undefined, name: string, key: string) => target.readSecretKey(namespace ?? 'default', name, key),
+    readKubeSecret: (namespace: string | undefined, name: string, key: string) =>
+      target.readSecretKey(namespace ?? 'default', name, key),
   };
 
   async function setEnv(req: ApplyMutationRequest, op: Extract<MutationOp, { kind: 'set-env' }>) {
     // The variable and its owner record change in one guarded write: `previous` is the value before
     // any incident set it, however many incidents hold it now.
-    const { previous, changed, drift } = await target.updateDeployment(op.namespace, op.deployment, (view) => planSetEnv(view, op, req.mutationId, req.onDrift), req.dryRun);
+    const { previous, changed, drift } = await target.updateDeployment(
+      op.namespace,
+      op.deployment,
+      (view) => planSetEnv(view, op, req.mutationId, req.onDrift),
+      req.dryRun,
+    );
     return {
       previous,
       changed,
@@ -89,7 +120,11 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     // A restart is an event, not a state: a retry of this activity must not restart twice, so an
     // earlier attempt's annotation (set after this activity was first scheduled) counts as done.
     const firstScheduled = earlierAttemptsSince();
-    const changed = !(firstScheduled !== undefined && state.restartedAt !== null && Date.parse(state.restartedAt) >= firstScheduled);
+    const changed = !(
+      firstScheduled !== undefined &&
+      state.restartedAt !== null &&
+      Date.parse(state.restartedAt) >= firstScheduled
+    );
     const at = changed ? now() : state.restartedAt!;
     if (changed) await target.restart(op.namespace, op.deployment, at, _req.dryRun);
     return {
@@ -108,7 +143,12 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     const value = await resolveSecret(op.ref, secretDeps);
     // The key and its owner record change in one guarded write: `previous` is the state before any
     // incident rotated it, and its backup is the ownership cycle's (kept in the backup Secret only).
-    const { previous, changed, drift } = await target.updateSecret(op.namespace, op.secretName, (view) => planApplySecret(view, op, value, describeSecretRef(op.ref), req.mutationId, req.onDrift), req.dryRun);
+    const { previous, changed, drift } = await target.updateSecret(
+      op.namespace,
+      op.secretName,
+      (view) => planApplySecret(view, op, value, describeSecretRef(op.ref), req.mutationId, req.onDrift),
+      req.dryRun,
+    );
     return {
       previous,
       changed,
@@ -128,7 +168,12 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     // Each job's flag has its own owner record on the job: `suspended` is the flag before any incident.
     const claimed: Array<{ name: string; suspended: boolean; changed: boolean; drift?: KnobDrift }> = [];
     for (const job of await target.listCronJobs(op.namespace, op.selector)) {
-      const outcome = await target.updateCronJob(op.namespace, job.name, (view) => planSuspend(op.namespace, view, req.mutationId, req.onDrift), req.dryRun);
+      const outcome = await target.updateCronJob(
+        op.namespace,
+        job.name,
+        (view) => planSuspend(op.namespace, view, req.mutationId, req.onDrift),
+        req.dryRun,
+      );
       if (outcome) claimed.push(outcome);
     }
     const previous: PreviousCronJobs = claimed.map(({ name, suspended }) => ({ name, suspended }));
@@ -140,10 +185,11 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       change: `suspend ${names.length} CronJob(s) matching ${op.selector}${names.length ? `: ${names.join(', ')}` : ''}`,
       target: `cronjobs -l ${op.selector} ${nsFlag(op.namespace)}`,
       kubectl: kubectlEquivalent(op),
-      revertKubectl: previous
-        .filter((j) => !j.suspended)
-        .map((j) => `kubectl patch cronjob/${j.name} ${nsFlag(op.namespace)} -p '{"spec":{"suspend":false}}'`)
-        .join(' && ') || undefined,
+      revertKubectl:
+        previous
+          .filter((j) => !j.suspended)
+          .map((j) => `kubectl patch cronjob/${j.name} ${nsFlag(op.namespace)} -p '{"spec":{"suspend":false}}'`)
+          .join(' && ') || undefined,
     };
   }
 
@@ -173,9 +219,25 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
         mode: mutationMode(target, req.dryRun),
         changed: outcome.changed,
       };
-      const what = { applied: 'mutation applied', 'dry-run': 'mutation validated by server-side dry run: nothing persisted', 'record-only': 'mutation recorded (record-only: nothing applied)' }[record.mode];
-      log.info(what, { mutationId: record.id, step: record.step, target: record.target, change: record.change, mode: record.mode, changed: record.changed, kubectl: record.kubectl });
-      if (record.drift) log.warn('changed by hand since the engine set it: not written over, a human chooses', { mutationId: record.id, drift: record.drift.knobs });
+      const what = {
+        applied: 'mutation applied',
+        'dry-run': 'mutation validated by server-side dry run: nothing persisted',
+        'record-only': 'mutation recorded (record-only: nothing applied)',
+      }[record.mode];
+      log.info(what, {
+        mutationId: record.id,
+        step: record.step,
+        target: record.target,
+        change: record.change,
+        mode: record.mode,
+        changed: record.changed,
+        kubectl: record.kubectl,
+      });
+      if (record.drift)
+        log.warn('changed by hand since the engine set it: not written over, a human chooses', {
+          mutationId: record.id,
+          drift: record.drift.knobs,
+        });
       return record;
     },
 
@@ -190,52 +252,109 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
       const drift: KnobDrift[] = [];
       if (op.kind === 'set-env') {
         const previous = record.previous as PreviousEnv;
-        const released = await target.updateDeployment(op.namespace, op.deployment, (view) => planRevertEnv(view, op, record.id, previous, req.onDrift), req.dryRun);
+        const released = await target.updateDeployment(
+          op.namespace,
+          op.deployment,
+          (view) => planRevertEnv(view, op, record.id, previous, req.onDrift),
+          req.dryRun,
+        );
         drift.push(...released.drift);
         if (released.restored.length === 0 && released.released > 0) {
-          log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
+          log.info('other incidents still rely on this change: it stays until the last of them reverts', {
+            mutationId: record.id,
+            target: record.target,
+            change: record.change,
+          });
         }
         // A dry run claimed nothing, so it held nothing: the restore is still validated by the server.
         if (released.released === 0 && req.dryRun) {
           const env = previous.map((p) => ({ container: p.container, name: op.name, env: p.previous }));
-          await target.updateDeployment(op.namespace, op.deployment, () => ({ env, annotations: {}, result: undefined }), true);
+          await target.updateDeployment(
+            op.namespace,
+            op.deployment,
+            () => ({ env, annotations: {}, result: undefined }),
+            true,
+          );
         }
       } else if (op.kind === 'apply-secret') {
         const previous = record.previous as PreviousSecret;
-        const released = await target.updateSecret(op.namespace, op.secretName, (view) => planRevertSecret(view, op, record.id, previous, req.onDrift), req.dryRun);
+        const released = await target.updateSecret(
+          op.namespace,
+          op.secretName,
+          (view) => planRevertSecret(view, op, record.id, previous, req.onDrift),
+          req.dryRun,
+        );
         if (released.drift) drift.push(released.drift);
         if (released.stillHeld) {
-          log.info('other incidents still rely on this change: it stays until the last of them reverts', { mutationId: record.id, target: record.target, change: record.change });
+          log.info('other incidents still rely on this change: it stays until the last of them reverts', {
+            mutationId: record.id,
+            target: record.target,
+            change: record.change,
+          });
         }
       } else if (op.kind === 'suspend-cronjobs') {
         const previous = record.previous as PreviousCronJobs;
         const released = [];
-        for (const job of previous) released.push({ name: job.name, ...(await target.updateCronJob(op.namespace, job.name, (view) => planResume(op.namespace, job.name, view, record.id, req.onDrift), req.dryRun)) });
+        for (const job of previous)
+          released.push({
+            name: job.name,
+            ...(await target.updateCronJob(
+              op.namespace,
+              job.name,
+              (view) => planResume(op.namespace, job.name, view, record.id, req.onDrift),
+              req.dryRun,
+            )),
+          });
         drift.push(...released.flatMap((j) => (j.drift ? [j.drift] : [])));
         // As for env: a dry run held nothing, and the restore is still validated by the server.
         if (!released.some((j) => j.held) && req.dryRun) {
-          for (const job of previous) await target.updateCronJob(op.namespace, job.name, () => ({ suspended: job.suspended, annotations: {}, result: undefined }), true);
+          for (const job of previous)
+            await target.updateCronJob(
+              op.namespace,
+              job.name,
+              () => ({ suspended: job.suspended, annotations: {}, result: undefined }),
+              true,
+            );
         }
       }
       if (drift.length > 0) {
         const kept = req.onDrift === 'keep';
-        log.warn(kept ? 'changed by hand since the engine set it: left as the human set it, by their choice' : 'changed by hand since the engine set it: not restored, a human chooses', { mutationId: record.id, drift });
+        log.warn(
+          kept
+            ? 'changed by hand since the engine set it: left as the human set it, by their choice'
+            : 'changed by hand since the engine set it: not restored, a human chooses',
+          { mutationId: record.id, drift },
+        );
         return { ...record, ...withDrift(drift, 'revert', now()) };
       }
       const reverted = { ...record, revertedAt: now() };
-      log.info('mutation reverted', { mutationId: record.id, step: record.step, target: record.target, mode: record.mode });
+      log.info('mutation reverted', {
+        mutationId: record.id,
+        step: record.step,
+        target: record.target,
+        mode: record.mode,
+      });
       return reverted;
     },
 
     /** `kubectl rollout status`: waits for the new ReplicaSet, heartbeating; a stuck rollout fails for good. */
-    async waitForRollout(req: { namespace: string; deployment: string; timeoutMs: number }): Promise<{ ready: boolean; reason: string }> {
+    async waitForRollout(req: {
+      namespace: string;
+      deployment: string;
+      timeoutMs: number;
+    }): Promise<{ ready: boolean; reason: string }> {
       const deadline = deps.clock().getTime() + req.timeoutMs;
       for (;;) {
         const status = await target.rolloutStatus(req.namespace, req.deployment);
         heartbeat(status.reason);
-        if (status.failed) throw ApplicationFailure.nonRetryable(`rollout of deployment/${req.deployment} failed: ${status.reason}`, ErrorTypes.RolloutFailed);
+        if (status.failed)
+          throw ApplicationFailure.nonRetryable(
+            `rollout of deployment/${req.deployment} failed: ${status.reason}`,
+            ErrorTypes.RolloutFailed,
+          );
         if (status.done) return { ready: true, reason: status.reason };
-        if (deps.clock().getTime() >= deadline) return { ready: false, reason: `timed out after ${req.timeoutMs} ms: ${status.reason}` };
+        if (deps.clock().getTime() >= deadline)
+          return { ready: false, reason: `timed out after ${req.timeoutMs} ms: ${status.reason}` };
         await sleep(deps.rolloutPollMs ?? 1_000);
       }
     },
@@ -243,7 +362,13 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
     async readDeploymentState(req: { namespace: string; deployment: string }) {
       const state = await target.readDeployment(req.namespace, req.deployment);
       // Values sourced from secrets stay where they are; literal values are configuration.
-      return { ...state, containers: state.containers.map((c) => ({ name: c.name, env: c.env.map((e) => (e.valueFrom ? { name: e.name, valueFrom: 'secret/configmap reference' } : e)) })) };
+      return {
+        ...state,
+        containers: state.containers.map((c) => ({
+          name: c.name,
+          env: c.env.map((e) => (e.valueFrom ? { name: e.name, valueFrom: 'secret/configmap reference' } : e)),
+        })),
+      };
     },
 
     /** "Key present / Key length": never the value. */
@@ -255,14 +380,23 @@ export function createKubernetesActivities(deps: KubeActivityDeps) {
 
 type KnobDrift = MutationDrift['knobs'][number];
 
-const withDrift = (knobs: KnobDrift[], during: MutationDrift['during'], at: string): { drift?: MutationDrift } => (knobs.length > 0 ? { drift: { at, during, knobs } } : {});
+const withDrift = (knobs: KnobDrift[], during: MutationDrift['during'], at: string): { drift?: MutationDrift } =>
+  knobs.length > 0 ? { drift: { at, during, knobs } } : {};
 
 function revertEnvKubectl(op: Extract<MutationOp, { kind: 'set-env' }>, previous: PreviousEnv): string {
   return previous
     .map(({ container, previous: p }) => {
       if (p?.valueFrom !== undefined) {
         // `kubectl set env --from` would rename the variable; a strategic merge patch restores it exactly.
-        const patch = { spec: { template: { spec: { containers: [{ name: container, env: [{ name: op.name, value: null, valueFrom: p.valueFrom }] }] } } } };
+        const patch = {
+          spec: {
+            template: {
+              spec: {
+                containers: [{ name: container, env: [{ name: op.name, value: null, valueFrom: p.valueFrom }] }],
+              },
+            },
+          },
+        };
         return `kubectl patch deployment/${op.deployment} ${nsFlag(op.namespace)} --type=strategic -p ${shellWord(JSON.stringify(patch))}`;
       }
       const assignment = p === null ? `${op.name}-` : shellWord(`${op.name}=${p.value ?? ''}`);

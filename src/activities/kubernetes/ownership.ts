@@ -22,9 +22,13 @@ export interface Ownership<T, A = T> {
 export const OWNERS_ANNOTATION_PREFIX = 'runbook.dev/owners.';
 
 /** Annotation names allow 63 characters after the prefix: the knob is hashed, and spelled out in the value. */
-export const ownersAnnotation = (knob: string) => `${OWNERS_ANNOTATION_PREFIX}${createHash('sha256').update(knob).digest('hex').slice(0, 16)}`;
+export const ownersAnnotation = (knob: string) =>
+  `${OWNERS_ANNOTATION_PREFIX}${createHash('sha256').update(knob).digest('hex').slice(0, 16)}`;
 
-export function readOwnership<T, A = T>(annotations: Record<string, string> | undefined, knob: string): Ownership<T, A> | undefined {
+export function readOwnership<T, A = T>(
+  annotations: Record<string, string> | undefined,
+  knob: string,
+): Ownership<T, A> | undefined {
   const raw = annotations?.[ownersAnnotation(knob)];
   return raw === undefined ? undefined : (JSON.parse(raw) as Ownership<T, A>);
 }
@@ -36,7 +40,13 @@ export interface Claim<T, A = T> {
 }
 
 /** Takes (or joins) ownership; `current` is only recorded when nobody holds the knob yet. */
-export function claim<T, A = T>(existing: Ownership<T, A> | undefined, knob: string, current: T, applied: A, mutationId: string): Claim<T, A> {
+export function claim<T, A = T>(
+  existing: Ownership<T, A> | undefined,
+  knob: string,
+  current: T,
+  applied: A,
+  mutationId: string,
+): Claim<T, A> {
   if (!existing) return { ownership: { knob, original: current, applied, holders: [mutationId] }, joined: true };
   if (existing.holders.includes(mutationId)) return { ownership: { ...existing, applied }, joined: false };
   return { ownership: { ...existing, applied, holders: [...existing.holders, mutationId] }, joined: true };

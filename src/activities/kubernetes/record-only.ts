@@ -22,7 +22,10 @@ interface Model {
   /** Deployment metadata annotations (owner records), by `namespace/name`. */
   annotations?: Record<string, Record<string, string>>;
   secrets: Record<string, Record<string, string>>;
-  cronJobs: Record<string, { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }>;
+  cronJobs: Record<
+    string,
+    { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }
+  >;
   /** Secret metadata annotations (owner records), by `namespace/name`. */
   secretAnnotations?: Record<string, Record<string, string>>;
   /** Old values of rotated secret keys, as the backup Secret holds them in a cluster, by `namespace/<backup secret>#<key>`. */
@@ -84,7 +87,8 @@ export class RecordOnlyTarget implements RemediationTarget {
         })),
       };
     }
-    for (const [name, data] of Object.entries(seed.secrets ?? {})) this.model.secrets[key(seed.namespace, name)] ??= { ...data };
+    for (const [name, data] of Object.entries(seed.secrets ?? {}))
+      this.model.secrets[key(seed.namespace, name)] ??= { ...data };
     for (const job of seed.cronJobs ?? []) {
       this.model.cronJobs[key(seed.namespace, job.name)] ??= { labels: job.labels, suspended: job.suspended ?? false };
     }
@@ -162,7 +166,12 @@ export class RecordOnlyTarget implements RemediationTarget {
     return structuredClone(this.deploymentOf(this.model, namespace, deployment));
   }
 
-  async updateDeployment<T>(namespace: string, deployment: string, decide: (view: DeploymentView) => DeploymentEdit<T>, dryRun: boolean): Promise<T> {
+  async updateDeployment<T>(
+    namespace: string,
+    deployment: string,
+    decide: (view: DeploymentView) => DeploymentEdit<T>,
+    dryRun: boolean,
+  ): Promise<T> {
     const run = (model: Model) => {
       const state = this.deploymentOf(model, namespace, deployment);
       const annotations = (model.annotations ??= {})[key(namespace, deployment)] ?? {};
@@ -178,10 +187,17 @@ export class RecordOnlyTarget implements RemediationTarget {
     return dryRun ? run(structuredClone(this.snapshot())) : this.mutate(run);
   }
 
-  async updateCronJob<T>(namespace: string, name: string, decide: (view: CronJobView | undefined) => CronJobEdit<T>, dryRun: boolean): Promise<T> {
+  async updateCronJob<T>(
+    namespace: string,
+    name: string,
+    decide: (view: CronJobView | undefined) => CronJobEdit<T>,
+    dryRun: boolean,
+  ): Promise<T> {
     const run = (model: Model) => {
       const job = model.cronJobs[key(namespace, name)];
-      const edit = decide(job ? { name, suspended: job.suspended, annotations: { ...(job.annotations ?? {}) } } : undefined);
+      const edit = decide(
+        job ? { name, suspended: job.suspended, annotations: { ...(job.annotations ?? {}) } } : undefined,
+      );
       if (dryRun || !job) return edit.result;
       if (edit.suspended !== undefined) job.suspended = edit.suspended;
       const annotations = job.annotations ?? {};
@@ -217,7 +233,12 @@ export class RecordOnlyTarget implements RemediationTarget {
     return found ? { ...found } : undefined;
   }
 
-  async updateSecret<T>(namespace: string, name: string, decide: (view: SecretView | undefined) => SecretEdit<T>, dryRun: boolean): Promise<T> {
+  async updateSecret<T>(
+    namespace: string,
+    name: string,
+    decide: (view: SecretView | undefined) => SecretEdit<T>,
+    dryRun: boolean,
+  ): Promise<T> {
     const run = (model: Model) => {
       const id = key(namespace, name);
       const data = model.secrets[id];
@@ -226,7 +247,8 @@ export class RecordOnlyTarget implements RemediationTarget {
       if (dryRun) return edit.result;
       const backups = (model.secretBackups ??= {});
       const backupId = (b: SecretBackup) => key(namespace, `${b.secret}#${b.key}`);
-      if (edit.backup && data?.[edit.backup.key] !== undefined) backups[backupId(edit.backup.to)] = { oldValue: data[edit.backup.key] };
+      if (edit.backup && data?.[edit.backup.key] !== undefined)
+        backups[backupId(edit.backup.to)] = { oldValue: data[edit.backup.key] };
       if (edit.deleteSecret) {
         delete model.secrets[id];
         delete model.secretAnnotations?.[id];
@@ -238,7 +260,10 @@ export class RecordOnlyTarget implements RemediationTarget {
         }
         if (edit.restore) {
           const saved = backups[backupId(edit.restore.from)]?.oldValue;
-          if (saved === undefined) throw new Error(`the backup of key "${edit.restore.key}" of secret ${name} -n ${namespace} is missing: restore the key by hand`);
+          if (saved === undefined)
+            throw new Error(
+              `the backup of key "${edit.restore.key}" of secret ${name} -n ${namespace} is missing: restore the key by hand`,
+            );
           next[edit.restore.key] = saved;
         }
         model.secrets[id] = next;
@@ -256,7 +281,9 @@ export class RecordOnlyTarget implements RemediationTarget {
     this.refresh();
     const wanted = parseSelector(selector);
     return Object.entries(this.model.cronJobs)
-      .filter(([id, job]) => id.startsWith(`${namespace}/`) && Object.entries(wanted).every(([k, v]) => job.labels[k] === v))
+      .filter(
+        ([id, job]) => id.startsWith(`${namespace}/`) && Object.entries(wanted).every(([k, v]) => job.labels[k] === v),
+      )
       .map(([id, job]) => ({ name: id.slice(namespace.length + 1), suspended: job.suspended }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }

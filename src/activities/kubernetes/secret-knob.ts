@@ -28,7 +28,11 @@ export interface SecretDrift {
 function driftOf(knob: string, applied: SecretApplied, live: string | undefined): SecretDrift | undefined {
   const digest = secretDigest(knob, live);
   if (applied.digest === undefined || digest === applied.digest) return undefined;
-  return { knob, live: digest === undefined ? 'unset' : `another value (sha256 ${digest}…)`, expected: `the value from ${applied.ref} (sha256 ${applied.digest}…)` };
+  return {
+    knob,
+    live: digest === undefined ? 'unset' : `another value (sha256 ${digest}…)`,
+    expected: `the value from ${applied.ref} (sha256 ${applied.digest}…)`,
+  };
 }
 
 /** The knob is one key of one secret; its owner record lives on that secret. */
@@ -43,7 +47,8 @@ export const cycleBackup = (op: ApplySecret, mutationId: string): SecretBackup =
   key: `${createHash('sha256').update(`cycle:${mutationId}`).digest('hex').slice(0, 10)}.${op.key}`,
 });
 
-const read = (view: SecretView | undefined, op: ApplySecret) => readOwnership<SecretPrior, SecretApplied>(view?.annotations, secretKnob(op));
+const read = (view: SecretView | undefined, op: ApplySecret) =>
+  readOwnership<SecretPrior, SecretApplied>(view?.annotations, secretKnob(op));
 
 /**
  * Writes the key and claims it. The first holder records the true prior state and has the old
@@ -62,13 +67,29 @@ export function planApplySecret(
   const existing = read(view, op);
   const mine = cycleBackup(op, mutationId);
   const current = view?.data[op.key];
-  const prior: SecretPrior = { key: op.key, secretExisted: view !== undefined, keyExisted: current !== undefined, backup: mine };
+  const prior: SecretPrior = {
+    key: op.key,
+    secretExisted: view !== undefined,
+    keyExisted: current !== undefined,
+    backup: mine,
+  };
   // A key a human changed since the holders wrote it is joined (its prior stays known) but not written.
   const drift = existing && onDrift !== 'overwrite' ? driftOf(knob, existing.applied, current) : undefined;
-  const { ownership } = claim<SecretPrior, SecretApplied>(existing, knob, prior, drift ? existing!.applied : { ref, digest: secretDigest(knob, value) }, mutationId);
+  const { ownership } = claim<SecretPrior, SecretApplied>(
+    existing,
+    knob,
+    prior,
+    drift ? existing!.applied : { ref, digest: secretDigest(knob, value) },
+    mutationId,
+  );
   const first = ownership.original.backup.key === mine.key;
   if (drift) {
-    return { data: {}, annotations: { [ownersAnnotation(knob)]: JSON.stringify(ownership) }, dropBackup: first ? [] : [mine], result: { previous: ownership.original, changed: false, drift } };
+    return {
+      data: {},
+      annotations: { [ownersAnnotation(knob)]: JSON.stringify(ownership) },
+      dropBackup: first ? [] : [mine],
+      result: { previous: ownership.original, changed: false, drift },
+    };
   }
   return {
     data: current === value ? {} : { [op.key]: value },
@@ -95,26 +116,63 @@ export interface SecretRelease {
  * backup of its ended cycle is gone. A value a human wrote since is handled as for env knobs:
  * `report` keeps holding it, `keep` ends the cycle with the human's value, `overwrite` restores.
  */
-export function planRevertSecret(view: SecretView | undefined, op: ApplySecret, mutationId: string, previous: SecretPrior, onDrift: DriftChoice = 'report'): SecretEdit<SecretRelease> {
+export function planRevertSecret(
+  view: SecretView | undefined,
+  op: ApplySecret,
+  mutationId: string,
+  previous: SecretPrior,
+  onDrift: DriftChoice = 'report',
+): SecretEdit<SecretRelease> {
   const knob = secretKnob(op);
   const existing = read(view, op);
   const step = release(existing, mutationId);
   if (step.kind === 'not-holder') {
     const cycleOver = existing?.original.backup.key !== previous.backup.key;
-    return { data: {}, annotations: {}, dropBackup: cycleOver ? [previous.backup] : [], result: { held: false, stillHeld: false } };
+    return {
+      data: {},
+      annotations: {},
+      dropBackup: cycleOver ? [previous.backup] : [],
+      result: { held: false, stillHeld: false },
+    };
   }
   if (step.kind === 'still-held') {
-    return { data: {}, annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) }, dropBackup: [], result: { held: true, stillHeld: true } };
+    return {
+      data: {},
+      annotations: { [ownersAnnotation(knob)]: JSON.stringify(step.ownership) },
+      dropBackup: [],
+      result: { held: true, stillHeld: true },
+    };
   }
   const { original } = step;
   const drift = onDrift === 'overwrite' ? undefined : driftOf(knob, step.applied, view!.data[op.key]);
   // With `keep` the cycle ends with the human's value: its record and its backup of the original go.
-  if (drift && onDrift === 'keep') return { data: {}, annotations: { [ownersAnnotation(knob)]: null }, dropBackup: [original.backup], result: { held: true, stillHeld: false, drift } };
+  if (drift && onDrift === 'keep')
+    return {
+      data: {},
+      annotations: { [ownersAnnotation(knob)]: null },
+      dropBackup: [original.backup],
+      result: { held: true, stillHeld: false, drift },
+    };
   if (drift) return { data: {}, annotations: {}, dropBackup: [], result: { held: true, stillHeld: false, drift } };
   const result = { held: true, stillHeld: false };
-  const otherOwners = Object.keys(view!.annotations).some((k) => k.startsWith(OWNERS_ANNOTATION_PREFIX) && k !== ownersAnnotation(knob));
-  if (!original.secretExisted && !otherOwners) return { data: {}, annotations: {}, deleteSecret: true, dropBackup: [original.backup], result };
+  const otherOwners = Object.keys(view!.annotations).some(
+    (k) => k.startsWith(OWNERS_ANNOTATION_PREFIX) && k !== ownersAnnotation(knob),
+  );
+  if (!original.secretExisted && !otherOwners)
+    return { data: {}, annotations: {}, deleteSecret: true, dropBackup: [original.backup], result };
   const annotations = { [ownersAnnotation(knob)]: null };
-  if (original.keyExisted) return { data: {}, annotations, restore: { key: op.key, from: original.backup }, dropBackup: [original.backup], result };
-  return { data: view!.data[op.key] === undefined ? {} : { [op.key]: null }, annotations, dropBackup: [original.backup], result };
+  if (original.keyExisted)
+    return {
+      data: {},
+      annotations,
+      restore: { key: op.key, from: original.backup },
+      dropBackup: [original.backup],
+      result,
+    };
+  return {
+    data: view!.data[op.key] === undefined ? {} : { [op.key]: null },
+    annotations,
+    dropBackup: [original.backup],
+    result,
+  };
 }

@@ -117,9 +117,19 @@ export interface RemediationTarget {
    * and writes both together only if nobody wrote in between, re-reading and deciding again if
    * someone did (optimistic concurrency on the resourceVersion in a cluster).
    */
-  updateDeployment<T>(namespace: string, deployment: string, decide: (view: DeploymentView) => DeploymentEdit<T>, dryRun: boolean): Promise<T>;
+  updateDeployment<T>(
+    namespace: string,
+    deployment: string,
+    decide: (view: DeploymentView) => DeploymentEdit<T>,
+    dryRun: boolean,
+  ): Promise<T>;
   /** The same for one CronJob (`undefined` when it no longer exists). */
-  updateCronJob<T>(namespace: string, name: string, decide: (view: CronJobView | undefined) => CronJobEdit<T>, dryRun: boolean): Promise<T>;
+  updateCronJob<T>(
+    namespace: string,
+    name: string,
+    decide: (view: CronJobView | undefined) => CronJobEdit<T>,
+    dryRun: boolean,
+  ): Promise<T>;
   restart(namespace: string, deployment: string, at: string, dryRun: boolean): Promise<void>;
   rolloutStatus(namespace: string, deployment: string): Promise<RolloutStatus>;
   /** The decoded data of a secret, or undefined when it does not exist. Stays inside the activity. */
@@ -130,7 +140,12 @@ export interface RemediationTarget {
    * sees `undefined` when the secret does not exist (a write then creates it; losing that race
    * is retried too). Backups are written before the guarded write and dropped after it.
    */
-  updateSecret<T>(namespace: string, name: string, decide: (view: SecretView | undefined) => SecretEdit<T>, dryRun: boolean): Promise<T>;
+  updateSecret<T>(
+    namespace: string,
+    name: string,
+    decide: (view: SecretView | undefined) => SecretEdit<T>,
+    dryRun: boolean,
+  ): Promise<T>;
   listCronJobs(namespace: string, selector: string): Promise<PreviousCronJobs>;
 }
 

@@ -4,7 +4,12 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { request, type Dispatcher } from 'undici';
-import { ErrorTypes, NotificationMessageSchema, type DeliveryResult, type NotificationMessage } from '../../contract/index.ts';
+import {
+  ErrorTypes,
+  NotificationMessageSchema,
+  type DeliveryResult,
+  type NotificationMessage,
+} from '../../contract/index.ts';
 import { slackPayload, webhookPayload } from './payloads.ts';
 
 export { slackApprovalActions, slackPayload, webhookPayload, WEBHOOK_PAYLOAD_KEYS } from './payloads.ts';
@@ -49,7 +54,10 @@ export function createNotificationActivities(deps: NotificationDeps) {
   const clock = deps.clock ?? (() => new Date());
   const writeTerminal = deps.writeTerminal ?? ((text: string) => process.stderr.write(text));
 
-  async function postOnce(url: string, body: string): Promise<{ ok: true } | { ok: false; error: string; retry: boolean }> {
+  async function postOnce(
+    url: string,
+    body: string,
+  ): Promise<{ ok: true } | { ok: false; error: string; retry: boolean }> {
     try {
       const response = await request(url, {
         method: 'POST',
@@ -115,7 +123,9 @@ export function createNotificationActivities(deps: NotificationDeps) {
         );
       }
       const deliveries = await Promise.all([
-        ...deps.slackWebhookUrls.map((url) => post(sinkName('slack', url), url, slackPayload(message, { approvalButtons: deps.slackApprovalButtons }))),
+        ...deps.slackWebhookUrls.map((url) =>
+          post(sinkName('slack', url), url, slackPayload(message, { approvalButtons: deps.slackApprovalButtons })),
+        ),
         ...deps.webhookUrls.map((url) => post(sinkName('webhook', url), url, webhookPayload(message))),
         ...(deps.file ? [writeLocal(deps.file, message)] : []),
       ]);

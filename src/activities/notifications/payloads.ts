@@ -1,14 +1,26 @@
-import { SLACK_APPROVAL_ACTIONS, SLACK_APPROVAL_BLOCK_ID, type NotificationMessage, type SlackApprovalValue } from '../../contract/index.ts';
+import {
+  SLACK_APPROVAL_ACTIONS,
+  SLACK_APPROVAL_BLOCK_ID,
+  type NotificationMessage,
+  type SlackApprovalValue,
+} from '../../contract/index.ts';
 import { slackChoiceActions } from './slack-choices.ts';
 
 /** Slack reads `<...>` as links and mentions (e.g. `--by <your-name>` would vanish): escape its three control characters. */
-export const slackEscape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+export const slackEscape = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** Slack caps section text at 3000 characters and header text at 150. */
 const cap = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: cap(text, 3000) });
 
-const button = (text: string, actionId: string, value: string, style: 'primary' | 'danger') => ({ type: 'button', action_id: actionId, text: { type: 'plain_text', text }, style, value });
+const button = (text: string, actionId: string, value: string, style: 'primary' | 'danger') => ({
+  type: 'button',
+  action_id: actionId,
+  text: { type: 'plain_text', text },
+  style,
+  value,
+});
 
 /**
  * Approve / Reject for an approval step (not for a secret-reference request: that needs a reference,
@@ -40,7 +52,10 @@ export interface SlackPayloadOptions {
 }
 
 /** Slack incoming webhook: Block Kit for the channel, the plain template text as the notification fallback. */
-export function slackPayload(message: NotificationMessage, options: SlackPayloadOptions = {}): { text: string; blocks: unknown[] } {
+export function slackPayload(
+  message: NotificationMessage,
+  options: SlackPayloadOptions = {},
+): { text: string; blocks: unknown[] } {
   const headline = message.text.split('\n')[0] ?? '';
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: cap(headline, 150) } }];
   if (message.kind === 'escalation') {
@@ -60,7 +75,9 @@ export function slackPayload(message: NotificationMessage, options: SlackPayload
     {
       type: 'section',
       text: mrkdwn(
-        [`*Impact:* ${message.impact}`, `*Cause:* ${message.cause}`, `*Action:* ${message.action}`].map(slackEscape).join('\n'),
+        [`*Impact:* ${message.impact}`, `*Cause:* ${message.cause}`, `*Action:* ${message.action}`]
+          .map(slackEscape)
+          .join('\n'),
       ),
     },
   );
@@ -76,7 +93,8 @@ export function slackPayload(message: NotificationMessage, options: SlackPayload
         ].join('\n'),
       ),
     });
-    if (options.approvalButtons && approveCommand.startsWith('runbook approve ')) blocks.push(slackApprovalActions(message.incidentId, stepId));
+    if (options.approvalButtons && approveCommand.startsWith('runbook approve '))
+      blocks.push(slackApprovalActions(message.incidentId, stepId));
   }
   if (message.choices) {
     const { actions, revertWarning } = message.choices;
@@ -86,18 +104,33 @@ export function slackPayload(message: NotificationMessage, options: SlackPayload
       text: mrkdwn(
         [
           `*A human owns this incident${buttons ? ': choose below' : ''}.* Changes stay in place; real calls keep being watched and the plan resumes by itself if they succeed.`,
-          ...(actions.includes('resolve') || actions.includes('cancel') ? [`*Resolve or cancel:* ${slackEscape(revertWarning)}`] : []),
+          ...(actions.includes('resolve') || actions.includes('cancel')
+            ? [`*Resolve or cancel:* ${slackEscape(revertWarning)}`]
+            : []),
         ].join('\n'),
       ),
     });
     if (buttons) blocks.push(slackChoiceActions(message.incidentId, message.choices));
   }
-  blocks.push({ type: 'context', elements: [mrkdwn(`incident \`${slackEscape(message.incidentId)}\` · ${message.kind}`)] });
+  blocks.push({
+    type: 'context',
+    elements: [mrkdwn(`incident \`${slackEscape(message.incidentId)}\` · ${message.kind}`)],
+  });
   return { text: slackEscape(message.text), blocks };
 }
 
 /** The generic webhook's documented body: exactly these keys, in this order. */
-export const WEBHOOK_PAYLOAD_KEYS = ['incidentId', 'severity', 'status', 'impact', 'cause', 'action', 'nextUpdateAt', 'owner', 'text'] as const;
+export const WEBHOOK_PAYLOAD_KEYS = [
+  'incidentId',
+  'severity',
+  'status',
+  'impact',
+  'cause',
+  'action',
+  'nextUpdateAt',
+  'owner',
+  'text',
+] as const;
 
 export function webhookPayload(message: NotificationMessage): Record<(typeof WEBHOOK_PAYLOAD_KEYS)[number], unknown> {
   return {

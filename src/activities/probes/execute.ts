@@ -2,7 +2,15 @@ import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import { describeSecretRef, excerpt, timingResult, type ProbeErrorKind, type ProbeResult, type ProbeSpec, type ProbeTarget } from '../../contract/index.ts';
+import {
+  describeSecretRef,
+  excerpt,
+  timingResult,
+  type ProbeErrorKind,
+  type ProbeResult,
+  type ProbeSpec,
+  type ProbeTarget,
+} from '../../contract/index.ts';
 import { resolveSecret, type SecretResolverDeps } from '../secrets.ts';
 
 export interface ProbeExecutorDeps {
@@ -28,7 +36,10 @@ export async function executeProbe(
       apiKey = await resolveSecret(target.apiKeyRef, deps.secrets);
     } catch (err) {
       // Our own failure, not the provider's: evidence about us, never fed to the decision table.
-      return selfResult(spec.id, `the worker cannot read ${describeSecretRef(target.apiKeyRef)}: ${(err as Error).message}`);
+      return selfResult(
+        spec.id,
+        `the worker cannot read ${describeSecretRef(target.apiKeyRef)}: ${(err as Error).message}`,
+      );
     }
   }
   const started = performance.now();
@@ -41,14 +52,33 @@ export async function executeProbe(
       case 'dns': {
         const host = target.apiHost ?? new URL(target.baseUrl).hostname;
         const { address } = await withTimeout((deps.dnsLookup ?? lookup)(host), spec.timeoutMs);
-        return { ...base, ok: true, httpStatus: null, errorKind: null, latencyMs: elapsed(), detail: `${host} → ${address}` };
+        return {
+          ...base,
+          ok: true,
+          httpStatus: null,
+          errorKind: null,
+          latencyMs: elapsed(),
+          detail: `${host} → ${address}`,
+        };
       }
       case 'download': {
         const url = extracted[spec.after];
         if (!url) {
-          return { ...base, ok: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: ${spec.after} returned no image URL`, source: 'self' };
+          return {
+            ...base,
+            ok: false,
+            httpStatus: null,
+            errorKind: null,
+            latencyMs: 0,
+            detail: `skipped: ${spec.after} returned no image URL`,
+            source: 'self',
+          };
         }
-        const response = await request(url, { method: 'GET', signal: AbortSignal.timeout(spec.timeoutMs), dispatcher: deps.dispatcher });
+        const response = await request(url, {
+          method: 'GET',
+          signal: AbortSignal.timeout(spec.timeoutMs),
+          dispatcher: deps.dispatcher,
+        });
         const body = Buffer.from(await response.body.arrayBuffer());
         const ok = response.statusCode >= 200 && response.statusCode < 300;
         return {
@@ -64,13 +94,32 @@ export async function executeProbe(
         return await executeHttpProbe(spec, target, deps, started, apiKey);
     }
   } catch (err) {
-    return { ...base, billed: spec.billed, ok: false, httpStatus: null, errorKind: classifyTransportError(err), latencyMs: elapsed(), detail: describeError(err), source: 'provider' };
+    return {
+      ...base,
+      billed: spec.billed,
+      ok: false,
+      httpStatus: null,
+      errorKind: classifyTransportError(err),
+      latencyMs: elapsed(),
+      detail: describeError(err),
+      source: 'provider',
+    };
   }
 }
 
 /** A probe that could not run on our side: no statement about the provider either way. */
 export function selfResult(probe: string, blocker: string): ProbeResult {
-  return { probe, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `not run: ${sanitise(blocker, [])}`, source: 'self', blocker: sanitise(blocker, []) };
+  return {
+    probe,
+    ok: false,
+    billed: false,
+    httpStatus: null,
+    errorKind: null,
+    latencyMs: 0,
+    detail: `not run: ${sanitise(blocker, [])}`,
+    source: 'self',
+    blocker: sanitise(blocker, []),
+  };
 }
 
 async function executeHttpProbe(
@@ -82,16 +131,29 @@ async function executeHttpProbe(
 ): Promise<ProbeResult> {
   const root = spec.urlFrom === 'statusPageUrl' ? target.statusPageUrl : target.baseUrl;
   if (!root) {
-    return { probe: spec.id, ok: false, billed: false, httpStatus: null, errorKind: null, latencyMs: 0, detail: `skipped: no ${spec.urlFrom} configured`, source: 'self' };
+    return {
+      probe: spec.id,
+      ok: false,
+      billed: false,
+      httpStatus: null,
+      errorKind: null,
+      latencyMs: 0,
+      detail: `skipped: no ${spec.urlFrom} configured`,
+      source: 'self',
+    };
   }
-  const url = spec.urlFrom === 'statusPageUrl' ? root : new URL(spec.path, root.endsWith('/') ? root : `${root}/`).toString();
+  const url =
+    spec.urlFrom === 'statusPageUrl' ? root : new URL(spec.path, root.endsWith('/') ? root : `${root}/`).toString();
   const headers: Record<string, string> = { ...spec.headers };
   const secrets: string[] = [];
   const auth = spec.auth ?? (spec.authHeader ? { header: spec.authHeader } : undefined);
   // The key goes to the service's own API and nowhere else: not its status page, not an absolute
   // path a probe spec (or a tampered history) names on another host.
   if (auth && apiKey !== undefined && new URL(url).origin !== new URL(target.baseUrl).origin) {
-    return selfResult(spec.id, `refused to send ${describeSecretRef(target.apiKeyRef)} to ${new URL(url).host}: the key goes only to ${new URL(target.baseUrl).host}`);
+    return selfResult(
+      spec.id,
+      `refused to send ${describeSecretRef(target.apiKeyRef)} to ${new URL(url).host}: the key goes only to ${new URL(target.baseUrl).host}`,
+    );
   }
   if (auth && apiKey !== undefined) {
     headers[auth.header] = `${auth.prefix ?? ''}${apiKey}`;
@@ -117,19 +179,43 @@ async function executeHttpProbe(
   const text = await response.body.text();
   const latencyMs = Math.round(performance.now() - started);
   const status = response.statusCode;
-  const result: ProbeResult = { probe: spec.id, billed: spec.billed, ok: status >= 200 && status < 300, httpStatus: status, errorKind: null, latencyMs, detail: sanitise(text, secrets), source: 'provider' };
+  const result: ProbeResult = {
+    probe: spec.id,
+    billed: spec.billed,
+    ok: status >= 200 && status < 300,
+    httpStatus: status,
+    errorKind: null,
+    latencyMs,
+    detail: sanitise(text, secrets),
+    source: 'provider',
+  };
   const isJson = (response.headers['content-type'] ?? '').toString().includes('application/json');
   if (result.ok && (spec.extractUrl || spec.extractField || spec.expectJson)) {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      const what = text.trim() === '' ? 'empty body' : /<html/i.test(text) ? 'HTML page instead of JSON' : 'unparseable (truncated?) JSON';
-      return { ...result, ok: false, errorKind: 'bad_body', detail: `HTTP ${status} with ${what}: ${sanitise(text.replace(/<[^>]+>/g, ' '), secrets)}` };
+      const what =
+        text.trim() === ''
+          ? 'empty body'
+          : /<html/i.test(text)
+            ? 'HTML page instead of JSON'
+            : 'unparseable (truncated?) JSON';
+      return {
+        ...result,
+        ok: false,
+        errorKind: 'bad_body',
+        detail: `HTTP ${status} with ${what}: ${sanitise(text.replace(/<[^>]+>/g, ' '), secrets)}`,
+      };
     }
     const missing = (spec.expectJson ?? []).filter((path) => isAbsent(pluck(json, path)));
     if (missing.length > 0) {
-      return { ...result, ok: false, errorKind: 'bad_body', detail: `HTTP ${status} but the JSON lacks ${missing.join(', ')}: ${sanitise(text, secrets)}` };
+      return {
+        ...result,
+        ok: false,
+        errorKind: 'bad_body',
+        detail: `HTTP ${status} but the JSON lacks ${missing.join(', ')}: ${sanitise(text, secrets)}`,
+      };
     }
     if (spec.extractUrl) {
       const value = pluck(json, spec.extractUrl);
@@ -149,7 +235,8 @@ async function executeHttpProbe(
 
 export function encodeMultipart(fields: Record<string, string>, boundary: string): string {
   const parts = Object.entries(fields).map(
-    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n\r\n${value}\r\n`,
+    ([name, value]) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n\r\n${value}\r\n`,
   );
   return `${parts.join('')}--${boundary}--\r\n`;
 }
@@ -174,7 +261,10 @@ export function sanitise(text: string, secrets: string[]): string {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    const timer = setTimeout(
+      () => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: 'ETIMEDOUT' })),
+      ms,
+    );
     promise.then(
       (v) => {
         clearTimeout(timer);
@@ -204,7 +294,12 @@ function errorCodes(err: unknown): string[] {
 export function classifyTransportError(err: unknown): ProbeErrorKind | null {
   const codes = errorCodes(err).join(' ');
   if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL/.test(codes)) return 'dns';
-  if (/TimeoutError|AbortError|ETIMEDOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CONNECT_TIMEOUT|timed out|aborted/.test(codes)) return 'timeout';
+  if (
+    /TimeoutError|AbortError|ETIMEDOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_CONNECT_TIMEOUT|timed out|aborted/.test(
+      codes,
+    )
+  )
+    return 'timeout';
   if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(codes)) return 'connect';
   if (/ERR_TLS|CERT_|SSL|EPROTO|DEPTH_ZERO/.test(codes)) return 'tls';
   if (/ECONNRESET|UND_ERR_SOCKET|EPIPE|other side closed|socket hang up/.test(codes)) return 'reset';

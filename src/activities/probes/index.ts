@@ -1,6 +1,14 @@
 // src/activities/probes: runs a runbook's probe specs (data) against the service and classifies what came back.
 import { log } from '@temporalio/activity';
-import { ProbeSpecSchema, timingResult, type Decision, type ProbeResult, type ProbeSpec, type ProbeSpecInput, type ProbeTarget } from '../../contract/index.ts';
+import {
+  ProbeSpecSchema,
+  timingResult,
+  type Decision,
+  type ProbeResult,
+  type ProbeSpec,
+  type ProbeSpecInput,
+  type ProbeTarget,
+} from '../../contract/index.ts';
 import type { ClassifyContext, RunbookDefinition } from '../../runbooks/types.ts';
 import { executeProbe, type ProbeExecutorDeps } from './execute.ts';
 import { billedProbeCalls } from './spend.ts';
@@ -21,7 +29,13 @@ export function createProbeActivities(deps: ProbeActivityDeps) {
       const spec = ProbeSpecSchema.parse(req.spec);
       const result = await executeProbe(spec, req.target, req.extracted ?? {}, deps);
       if (result.billed) billedProbeCalls.inc({ host: new URL(req.target.baseUrl).host, probe: result.probe });
-      log.info('probe finished', { probe: result.probe, ok: result.ok, httpStatus: result.httpStatus, errorKind: result.errorKind, latencyMs: result.latencyMs });
+      log.info('probe finished', {
+        probe: result.probe,
+        ok: result.ok,
+        httpStatus: result.httpStatus,
+        errorKind: result.errorKind,
+        latencyMs: result.latencyMs,
+      });
       return result;
     },
   };
@@ -43,7 +57,12 @@ export interface TriageOptions {
  * The Quick Triage without a workflow (`runbook triage`): every independent probe at once, then
  * the probes that need an earlier one's output (downloads), then the runbook's decision table.
  */
-export async function runTriage(runbook: RunbookDefinition, target: ProbeTarget, deps: ProbeActivityDeps, options: TriageOptions = {}): Promise<TriageReport> {
+export async function runTriage(
+  runbook: RunbookDefinition,
+  target: ProbeTarget,
+  deps: ProbeActivityDeps,
+  options: TriageOptions = {},
+): Promise<TriageReport> {
   const specs: ProbeSpec[] = (options.probes ?? runbook.triageProbes).map((p) => ProbeSpecSchema.parse(p));
   const results = await runProbeRound(specs, (spec, extracted) => executeProbe(spec, target, extracted, deps));
   return { probes: results, decision: runbook.classify(results, [], options.classifyContext) };
@@ -62,7 +81,10 @@ export async function runProbeRound(
   const calls = specs.filter((s) => s.kind !== 'download' && s.kind !== 'timing');
   const callResults = await Promise.all(calls.map((s) => run(s, extracted)));
   const byId = new Map(callResults.map((r) => [r.probe, r]));
-  const urls = { ...extracted, ...Object.fromEntries(callResults.filter((r) => r.extractedUrl).map((r) => [r.probe, r.extractedUrl])) };
+  const urls = {
+    ...extracted,
+    ...Object.fromEntries(callResults.filter((r) => r.extractedUrl).map((r) => [r.probe, r.extractedUrl])),
+  };
   const downloads = await Promise.all(specs.filter((s) => s.kind === 'download').map((s) => run(s, urls)));
   for (const r of downloads) byId.set(r.probe, r);
   return specs.map((s) => (s.kind === 'timing' ? timingResult(s, byId.get(s.after)) : byId.get(s.id)!));

@@ -16,7 +16,11 @@ import {
 import { getRunbook } from '../../runbooks/index.ts';
 
 /** One probe round at the service, through the worker's catalog (the guarded `runProbes`). */
-export type RoundRunner = (req: { specs: ProbeSpecInput[]; service: string; keyRef?: SecretRef }) => Promise<ProbeResult[]>;
+export type RoundRunner = (req: {
+  specs: ProbeSpecInput[];
+  service: string;
+  keyRef?: SecretRef;
+}) => Promise<ProbeResult[]>;
 
 /** What an attempt heartbeats: the rounds it finished, so a retry resumes after them. */
 interface Progress {
@@ -58,7 +62,9 @@ export function createJudgeActivities({ runProbes, sleep }: JudgeActivityDeps) {
 
       const round = async (specs: ProbeSpecInput[]): Promise<JudgedRound> => {
         const at = new Date().toISOString();
-        const capped = specs.map((s) => (req.probeTimeoutMs ? { ...s, timeoutMs: Math.min(s.timeoutMs, req.probeTimeoutMs) } : s));
+        const capped = specs.map((s) =>
+          req.probeTimeoutMs ? { ...s, timeoutMs: Math.min(s.timeoutMs, req.probeTimeoutMs) } : s,
+        );
         // Charged before it is sent, as the workflow's budget does: a billed call the budget cannot pay is not made.
         let charged = 0;
         const refused = capped.map((spec) => {
@@ -69,7 +75,11 @@ export function createJudgeActivities({ runProbes, sleep }: JudgeActivityDeps) {
           return null;
         });
         const toRun = capped.filter((_, i) => refused[i] === null);
-        const ran = await runOrRefuse(runProbes, { specs: toRun, service: req.service, ...(req.keyRef ? { keyRef: req.keyRef } : {}) });
+        const ran = await runOrRefuse(runProbes, {
+          specs: toRun,
+          service: req.service,
+          ...(req.keyRef ? { keyRef: req.keyRef } : {}),
+        });
         const results = refused.map((r) => r ?? ran.shift()!);
         return { at, results, charged };
       };
@@ -78,22 +88,30 @@ export function createJudgeActivities({ runProbes, sleep }: JudgeActivityDeps) {
         progress.triage ??= await round(runbook.triageProbes);
         ctx.heartbeat(snapshot());
         const triage = progress.triage.results;
-        const classify = (results: ProbeResult[]) => runbook.classify(results, req.history, { reportedCause: req.reportedCause, thresholds: req.thresholds });
+        const classify = (results: ProbeResult[]) =>
+          runbook.classify(results, req.history, { reportedCause: req.reportedCause, thresholds: req.thresholds });
         if (decisiveBlocker(runbook.evidence.decisive, triage)) return { triage: progress.triage, confirmations: [] };
         const first = classify(triage);
         if (!runbook.causes[first.cause]?.confirm) return { triage: progress.triage, confirmations: [] };
-        const rule = { decisive: runbook.evidence.decisive, hintId: runbook.evidence.hint.id, confirmRounds: req.confirmRounds, classify };
+        const rule = {
+          decisive: runbook.evidence.decisive,
+          hintId: runbook.evidence.hint.id,
+          confirmRounds: req.confirmRounds,
+          classify,
+        };
         const seen: Decision[] = [first];
         // Rounds a previous attempt recorded count as they were: the stop rule continues from them.
         for (const [i, done] of progress.confirmations.entries()) {
-          if (confirmationStep(rule, triage, seen, i + 1, done.results).over) return { triage: progress.triage, confirmations: progress.confirmations };
+          if (confirmationStep(rule, triage, seen, i + 1, done.results).over)
+            return { triage: progress.triage, confirmations: progress.confirmations };
         }
         for (let n = progress.confirmations.length + 1; ; n += 1) {
           await (sleep ?? ((ms: number) => ctx.sleep(ms)))(req.confirmIntervalMs);
           const next = await round(runbook.evidence.real);
           progress.confirmations.push(next);
           ctx.heartbeat(snapshot());
-          if (confirmationStep(rule, triage, seen, n, next.results).over) return { triage: progress.triage, confirmations: progress.confirmations };
+          if (confirmationStep(rule, triage, seen, n, next.results).over)
+            return { triage: progress.triage, confirmations: progress.confirmations };
         }
       } finally {
         clearInterval(ticker);

@@ -18,7 +18,9 @@ export function register(program: Command, ctx: CliContext): void {
     const name = decision === 'approved' ? 'approve' : 'reject';
     program
       .command(name)
-      .description(`${decision === 'approved' ? 'Approve' : 'Reject'} a pending step; says at once if the step is unknown, already decided or not allowed`)
+      .description(
+        `${decision === 'approved' ? 'Approve' : 'Reject'} a pending step; says at once if the step is unknown, already decided or not allowed`,
+      )
       .argument('<id>', 'incident id')
       .argument('<step>', 'step id, as `runbook status <id>` shows it')
       // Validated by the schema, not commander: missing <id> <step> are reported before a missing --by.
@@ -28,7 +30,13 @@ export function register(program: Command, ctx: CliContext): void {
       .action(async (id: string, step: string, raw: Record<string, unknown>) => {
         const options = parseOptions(DecisionOptions, { ...raw, by: raw.by ?? '', id, step }, ['id', 'step']);
         await withClient(ctx, async ({ client }) => {
-          const message = await decide(client, options.id, { stepId: options.step, by: options.by, comment: options.comment, decision, via: { channel: 'cli' } });
+          const message = await decide(client, options.id, {
+            stepId: options.step,
+            by: options.by,
+            comment: options.comment,
+            decision,
+            via: { channel: 'cli' },
+          });
           if (options.json) writeJson(ctx, { accepted: true, message });
           else ctx.stdout.write(`${message}\n`);
         });

@@ -6,7 +6,8 @@ export function register(program: Command, ctx: CliContext): void {
   registerActionCommand(program, ctx, {
     name: 'cancel',
     action: 'cancel',
-    description: 'Cancel: reverts every change still applied that was not deliberately kept (fallback too, even if the provider still fails), then closes',
+    description:
+      'Cancel: reverts every change still applied that was not deliberately kept (fallback too, even if the provider still fails), then closes',
     argument: 'reason',
   });
 }

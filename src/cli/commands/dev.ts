@@ -37,7 +37,11 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = DevOptionsSchema.parse(raw);
       const config = loadConfig(ctx.env);
-      const ownServer = { port: options.port ?? config.RUNBOOK_DEV_PORT, uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null, dataDir: options.dataDir ?? config.RUNBOOK_DATA_DIR };
+      const ownServer = {
+        port: options.port ?? config.RUNBOOK_DEV_PORT,
+        uiPort: options.ui ? (options.uiPort ?? config.RUNBOOK_UI_PORT) : null,
+        dataDir: options.dataDir ?? config.RUNBOOK_DATA_DIR,
+      };
       // Mistakes in dev's own options, then in the configuration, end dev before it creates or starts anything.
       if (!temporalAddressConfigured(ctx.env)) checkDevInputs(ownServer);
       const deps = workerPreflight(config);
@@ -50,7 +54,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (temporalAddressConfigured(ctx.env)) {
         target = loadTemporalTarget(ctx.env);
         await registerSearchAttributes(target);
-        ctx.stderr.write(`Using Temporal at ${target.connectionOptions.address} (namespace ${target.namespace}); no local server started.\n`);
+        ctx.stderr.write(
+          `Using Temporal at ${target.connectionOptions.address} (namespace ${target.namespace}); no local server started.\n`,
+        );
       } else {
         const dataDir = ownServer.dataDir;
         server = await startOwnedDevServer({
@@ -68,7 +74,9 @@ export function register(program: Command, ctx: CliContext): void {
       let devConsole: DevConsole | undefined;
       let metrics: WorkerMetrics | null;
       try {
-        devConsole = options.console ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined) : undefined;
+        devConsole = options.console
+          ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined)
+          : undefined;
         metrics = await startWorkerMetrics(config, logger);
       } catch (err) {
         await devConsole?.stop();

@@ -11,7 +11,10 @@ import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { parseOptions, runbookById } from '../shared.ts';
 import type { MutationRecord } from '../../contract/index.ts';
 
-function changeDisposition(m: Pick<MutationRecord, 'revertedAt' | 'keptBecause' | 'op'>, state: string): { outcome: 'reverted' | 'kept' | 'left-for-human' | 'restart'; why: string | null } {
+function changeDisposition(
+  m: Pick<MutationRecord, 'revertedAt' | 'keptBecause' | 'op'>,
+  state: string,
+): { outcome: 'reverted' | 'kept' | 'left-for-human' | 'restart'; why: string | null } {
   if (m.op.kind === 'rollout-restart') return { outcome: 'restart', why: null };
   if (m.revertedAt) return { outcome: 'reverted', why: null };
   if (m.keptBecause) return { outcome: 'kept', why: m.keptBecause };
@@ -29,14 +32,25 @@ const DrillOptions = z
     json: z.boolean().default(false),
     runbook: z.string().optional(),
   })
-  .refine((o) => o.scenario || o.scenarioFile, { message: 'name a scenario (runbook drill --help lists the built-in ones) or pass --scenario-file F' })
-  .refine((o) => !o.kubeContext || o.dryRun, { message: '--kube-context needs --dry-run: a drill never changes a real cluster' });
+  .refine((o) => o.scenario || o.scenarioFile, {
+    message: 'name a scenario (runbook drill --help lists the built-in ones) or pass --scenario-file F',
+  })
+  .refine((o) => !o.kubeContext || o.dryRun, {
+    message: '--kube-context needs --dry-run: a drill never changes a real cluster',
+  });
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('drill')
-    .description("Game day in one command: dev server + worker + the runbook's API simulator, one incident end to end, compressed timings")
-    .argument('[scenario]', `built-in scenario: ${runbookIds().map((id) => `${id}: ${Object.keys(getRunbook(id).tooling.scenarios).join(', ')}`).join('; ')}`)
+    .description(
+      "Game day in one command: dev server + worker + the runbook's API simulator, one incident end to end, compressed timings",
+    )
+    .argument(
+      '[scenario]',
+      `built-in scenario: ${runbookIds()
+        .map((id) => `${id}: ${Object.keys(getRunbook(id).tooling.scenarios).join(', ')}`)
+        .join('; ')}`,
+    )
     .option('--runbook <id>', `runbook to drill: ${runbookIds().join(', ')} (default: the first)`)
     .option('--scenario-file <file>', 'JSON phases instead of a built-in scenario')
     .option('--auto-approve', 'approve every step as the identity drill-auto')
@@ -49,13 +63,22 @@ export function register(program: Command, ctx: CliContext): void {
       const runbook = runbookById(options.runbook ?? defaultRunbookId());
       const builtin = Object.keys(runbook.tooling.scenarios);
       if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
-        throw new UsageError(`unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`);
+        throw new UsageError(
+          `unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`,
+        );
       }
       const profile = runbook.tooling.simulator;
-      const phases = options.scenarioFile ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile) : undefined;
+      const phases = options.scenarioFile
+        ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile)
+        : undefined;
       const config = loadConfig(ctx.env);
       // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
-      installRuntimeLogger(createLogger({ level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn', format: config.RUNBOOK_LOG_FORMAT }));
+      installRuntimeLogger(
+        createLogger({
+          level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn',
+          format: config.RUNBOOK_LOG_FORMAT,
+        }),
+      );
       const out = (line: string) => (options.json ? ctx.stderr : ctx.stdout).write(`${line}\n`);
       const interactive = !options.autoApprove && Boolean(ctx.stdin.isTTY);
       const report = await runDrill(config, ctx.env, {
@@ -85,21 +108,25 @@ export function register(program: Command, ctx: CliContext): void {
           // What stakeholders were told, and when: every status sent, with the state it was sent in.
           statuses: result.timeline.flatMap(({ at, kind, data }) => {
             const d = data as { kind?: string; status?: string; state?: string } | undefined;
-            return kind === 'notification' && d?.status ? [{ at, kind: d.kind ?? null, status: d.status, state: d.state ?? null }] : [];
+            return kind === 'notification' && d?.status
+              ? [{ at, kind: d.kind ?? null, status: d.status, state: d.state ?? null }]
+              : [];
           }),
-          mutations: result.mutations.map(({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl, purpose, op }) => ({
-            step,
-            target,
-            change,
-            previous,
-            appliedAt,
-            revertedAt: revertedAt ?? null,
-            keptBecause: keptBecause ?? null,
-            purpose: purpose ?? null,
-            // reverted, kept (why), or left for a human (why): nothing stays in place without a reason.
-            disposition: changeDisposition({ revertedAt, keptBecause, op }, report.state),
-            kubectl,
-          })),
+          mutations: result.mutations.map(
+            ({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl, purpose, op }) => ({
+              step,
+              target,
+              change,
+              previous,
+              appliedAt,
+              revertedAt: revertedAt ?? null,
+              keptBecause: keptBecause ?? null,
+              purpose: purpose ?? null,
+              // reverted, kept (why), or left for a human (why): nothing stays in place without a reason.
+              disposition: changeDisposition({ revertedAt, keptBecause, op }, report.state),
+              kubectl,
+            }),
+          ),
           postmortemPath: result.postmortemPath,
         });
       } else {
@@ -107,7 +134,9 @@ export function register(program: Command, ctx: CliContext): void {
           `\nDrill ${report.scenario}: ${report.severity} ${report.cause} → ${report.state}` +
             (result.causes.length > 1 ? ` (causes: ${result.causes.map((c) => c.cause).join(' → ')})` : '') +
             `${report.expectedCause && report.cause !== report.expectedCause ? ` (expected ${report.expectedCause})` : ''}\n` +
-            (result.mutations.length ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n` : '') +
+            (result.mutations.length
+              ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n`
+              : '') +
             `Postmortem: ${result.postmortemPath}\n`,
         );
       }

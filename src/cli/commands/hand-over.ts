@@ -12,7 +12,8 @@ export function register(program: Command, ctx: CliContext): void {
   registerActionCommand(program, ctx, {
     name: 'revert',
     action: 'revert_change',
-    description: 'Revert one change you choose to its recorded prior state (needs_human only), e.g. fallback while the provider still fails',
+    description:
+      'Revert one change you choose to its recorded prior state (needs_human only), e.g. fallback while the provider still fails',
     argument: 'step',
   });
 }

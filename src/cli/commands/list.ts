@@ -8,7 +8,10 @@ import { parseOptions, withClient } from '../shared.ts';
 const ListOptions = z.object({
   all: z.boolean().default(false),
   severity: SeveritySchema.optional(),
-  cause: z.string().regex(/^[a-z_]+$/, 'a cause like provider_outage').optional(),
+  cause: z
+    .string()
+    .regex(/^[a-z_]+$/, 'a cause like provider_outage')
+    .optional(),
   json: z.boolean().default(false),
 });
 
@@ -29,9 +32,27 @@ export function register(program: Command, ctx: CliContext): void {
           ctx.stdout.write(options.all ? 'No incidents.\n' : 'No open incidents. (--all shows closed ones)\n');
           return;
         }
-        const table = [['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'STARTED'], ...rows.map((r) => [r.incidentId, r.severity ?? '-', r.cause ?? '-', r.state ?? r.status.toLowerCase(), r.startedAt.slice(0, 16).replace('T', ' ')])];
+        const table = [
+          ['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'STARTED'],
+          ...rows.map((r) => [
+            r.incidentId,
+            r.severity ?? '-',
+            r.cause ?? '-',
+            r.state ?? r.status.toLowerCase(),
+            r.startedAt.slice(0, 16).replace('T', ' '),
+          ]),
+        ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        ctx.stdout.write(`${table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+        ctx.stdout.write(
+          `${table
+            .map((row) =>
+              row
+                .map((c, i) => c.padEnd(widths[i]!))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n')}\n`,
+        );
       });
     });
 }

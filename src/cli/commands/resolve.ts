@@ -6,7 +6,8 @@ export function register(program: Command, ctx: CliContext): void {
   registerActionCommand(program, ctx, {
     name: 'resolve',
     action: 'resolve',
-    description: 'Resolve by hand: reverts every change still applied that was not deliberately kept, then closes (even if the provider still fails)',
+    description:
+      'Resolve by hand: reverts every change still applied that was not deliberately kept, then closes (even if the provider still fails)',
     argument: 'reason',
   });
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createSyntheticSchedule, deleteSyntheticSchedule, listSyntheticSchedules, prepareSyntheticSchedule, setSchedulePaused } from '../../app/schedules.ts';
+import {
+  createSyntheticSchedule,
+  deleteSyntheticSchedule,
+  listSyntheticSchedules,
+  prepareSyntheticSchedule,
+  setSchedulePaused,
+} from '../../app/schedules.ts';
 import { loadConfig } from '../../config/index.ts';
 import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
@@ -8,20 +14,31 @@ import { writeJson, type CliContext } from '../context.ts';
 import { parseOptions, withClient } from '../shared.ts';
 
 const CreateOptions = z.object({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'letters, digits, dot, dash, underscore, at most 120').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,120}$/, 'letters, digits, dot, dash, underscore, at most 120')
+    .optional(),
   runbook: z.string().min(1).optional(),
   service: z.string().optional(),
   every: z.string({ error: 'required, e.g. --every 5m' }),
-  billedPerDay: z.coerce.number({ error: 'a whole number of billed calls' }).int('a whole number of billed calls').min(0, 'at least 0').optional(),
+  billedPerDay: z.coerce
+    .number({ error: 'a whole number of billed calls' })
+    .int('a whole number of billed calls')
+    .min(0, 'at least 0')
+    .optional(),
   json: z.boolean().default(false),
 });
-const IdArgument = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'a schedule id (runbook schedule list)') });
+const IdArgument = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'a schedule id (runbook schedule list)'),
+});
 const JsonOption = z.object({ json: z.boolean().default(false) });
 
 export function register(program: Command, ctx: CliContext): void {
   const schedule = program
     .command('schedule')
-    .description('Scheduled synthetic checks: a Temporal Schedule runs the runbook triage every N minutes and opens an incident on a fault');
+    .description(
+      'Scheduled synthetic checks: a Temporal Schedule runs the runbook triage every N minutes and opens an incident on a fault',
+    );
 
   schedule
     .command('create')
@@ -30,13 +47,19 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--runbook <id>', "runbook definition (default: the service's runbook, or the first registered)")
     .option('--service <name>', "the service, by its name in the catalog (default: the runbook's only service)")
     .option('--every <interval>', 'how often: 5m, 90m, 1h (1m to 24h)')
-    .option('--billed-per-day <n>', 'billed probe calls per UTC day for all runs (default RUNBOOK_SYNTHETIC_BILLED_PER_DAY, 48)')
+    .option(
+      '--billed-per-day <n>',
+      'billed probe calls per UTC day for all runs (default RUNBOOK_SYNTHETIC_BILLED_PER_DAY, 48)',
+    )
     .option('--json', 'print {"scheduleId", "input"}')
     .action(async (raw: unknown) => {
       const options = parseOptions(CreateOptions, raw);
       const config = loadConfig(ctx.env);
       const catalog = catalogFromConfig(config);
-      const named = options.service && catalog.names().includes(options.service) ? catalog.require(options.service).runbook : undefined;
+      const named =
+        options.service && catalog.names().includes(options.service)
+          ? catalog.require(options.service).runbook
+          : undefined;
       const prepared = prepareSyntheticSchedule(config.RUNBOOK_TASK_QUEUE, catalog, {
         id: options.id,
         runbook: options.runbook ?? named ?? defaultRunbookId(),
@@ -63,18 +86,41 @@ export function register(program: Command, ctx: CliContext): void {
       await withClient(ctx, async ({ client }, config) => {
         const rows = await listSyntheticSchedules(client, config.RUNBOOK_TASK_QUEUE);
         if (options.json) return writeJson(ctx, rows);
-        if (rows.length === 0) return void ctx.stdout.write('No synthetic-check schedules. Create one: runbook schedule create --every 5m\n');
+        if (rows.length === 0)
+          return void ctx.stdout.write(
+            'No synthetic-check schedules. Create one: runbook schedule create --every 5m\n',
+          );
         const time = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
         const table = [
           ['SCHEDULE', 'RUNBOOK', 'SERVICE', 'EVERY', 'PAUSED', 'LAST RESULT', 'NEXT RUN'],
-          ...rows.map((r) => [r.scheduleId, r.runbook, r.service, r.every, r.paused ? 'yes' : 'no', r.lastResult ? `${r.lastResult} (${time(r.lastRunAt)})` : '-', time(r.nextRunAt)]),
+          ...rows.map((r) => [
+            r.scheduleId,
+            r.runbook,
+            r.service,
+            r.every,
+            r.paused ? 'yes' : 'no',
+            r.lastResult ? `${r.lastResult} (${time(r.lastRunAt)})` : '-',
+            time(r.nextRunAt),
+          ]),
         ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        ctx.stdout.write(`${table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+        ctx.stdout.write(
+          `${table
+            .map((row) =>
+              row
+                .map((c, i) => c.padEnd(widths[i]!))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n')}\n`,
+        );
       });
     });
 
-  for (const [name, paused] of [['pause', true], ['unpause', false]] as const) {
+  for (const [name, paused] of [
+    ['pause', true],
+    ['unpause', false],
+  ] as const) {
     schedule
       .command(`${name} <id>`)
       .description(paused ? 'Pause a schedule (no checks run until unpaused)' : 'Resume a paused schedule')
@@ -98,5 +144,6 @@ export function register(program: Command, ctx: CliContext): void {
       });
     });
 
-  for (const command of schedule.commands) command.exitOverride().showHelpAfterError(`(run \`runbook schedule ${command.name()} --help\` for usage)`);
+  for (const command of schedule.commands)
+    command.exitOverride().showHelpAfterError(`(run \`runbook schedule ${command.name()} --help\` for usage)`);
 }

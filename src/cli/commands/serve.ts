@@ -17,9 +17,14 @@ const ServeOptions = z.object({
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('The incident console: a web page to open, follow and approve incidents (local login link, or OpenID Connect)')
+    .description(
+      'The incident console: a web page to open, follow and approve incidents (local login link, or OpenID Connect)',
+    )
     .option('--port <port>', 'port (default: RUNBOOK_CONSOLE_PORT or 8780)')
-    .option('--host <address>', 'address to bind (default: RUNBOOK_CONSOLE_HOST or 127.0.0.1; others need RUNBOOK_OIDC_ISSUER)')
+    .option(
+      '--host <address>',
+      'address to bind (default: RUNBOOK_CONSOLE_HOST or 127.0.0.1; others need RUNBOOK_OIDC_ISSUER)',
+    )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(ServeOptions, raw);
       const config = loadConfig(ctx.env);
@@ -28,7 +33,14 @@ export function register(program: Command, ctx: CliContext): void {
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
       const connected = await connectClient(ctx.env);
       try {
-        const running = await startConsole({ client: connected.client, config, env: ctx.env, logger, port: options.port, host: options.host });
+        const running = await startConsole({
+          client: connected.client,
+          config,
+          env: ctx.env,
+          logger,
+          port: options.port,
+          host: options.host,
+        });
         ctx.stdout.write(consoleBanner(running));
         await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
         await running.close();
@@ -40,5 +52,10 @@ export function register(program: Command, ctx: CliContext): void {
 
 /** What `serve` and `dev` print: the URL, and in local mode the one-time login link. */
 export function consoleBanner(running: { url: string; loginUrl: string | null }): string {
-  return `Incident console: ${running.url}\n` + (running.loginUrl ? `Sign in (one-time link, this user only): ${running.loginUrl}\nA new link, after sign-out or once this one is used or expired: runbook login-link\n` : 'Sign in with your identity provider.\n');
+  return (
+    `Incident console: ${running.url}\n` +
+    (running.loginUrl
+      ? `Sign in (one-time link, this user only): ${running.loginUrl}\nA new link, after sign-out or once this one is used or expired: runbook login-link\n`
+      : 'Sign in with your identity provider.\n')
+  );
 }

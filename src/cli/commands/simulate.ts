@@ -21,7 +21,9 @@ const SimulateOptionsSchema = z
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('simulate')
-    .description("Run a runbook's API simulator (its endpoints, status page, expiring file URLs, scenarios) until Ctrl-C")
+    .description(
+      "Run a runbook's API simulator (its endpoints, status page, expiring file URLs, scenarios) until Ctrl-C",
+    )
     .option('--runbook <id>', 'whose API to simulate (default: the first registered runbook)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '0')
@@ -33,7 +35,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = parseOptions(SimulateOptionsSchema, raw);
       const runbook = runbookById(options.runbook ?? defaultRunbookId());
-      const phases = options.scenarioFile ? loadScenarioFile(options.scenarioFile, runbook.tooling.simulator) : undefined;
+      const phases = options.scenarioFile
+        ? loadScenarioFile(options.scenarioFile, runbook.tooling.simulator)
+        : undefined;
       const simulator = await startSimulator({
         runbook: runbook.id,
         host: options.host,
@@ -44,8 +48,12 @@ export function register(program: Command, ctx: CliContext): void {
         imageTtlMs: options.imageTtlMs,
         inflightLimit: options.inflightLimit,
       });
-      ctx.stdout.write(`${runbook.tooling.simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`);
-      ctx.stdout.write(`status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`);
+      ctx.stdout.write(
+        `${runbook.tooling.simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`,
+      );
+      ctx.stdout.write(
+        `status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

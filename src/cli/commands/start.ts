@@ -41,10 +41,15 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(StartOptions, { ...raw, reporter: raw.reporter ?? ctx.env.USER ?? 'unknown' });
       const catalog = catalogFromConfig(loadConfig(ctx.env));
-      const named = options.service && catalog.names().includes(options.service) ? catalog.require(options.service).runbook : undefined;
+      const named =
+        options.service && catalog.names().includes(options.service)
+          ? catalog.require(options.service).runbook
+          : undefined;
       const runbook = runbookById(options.runbook ?? named ?? defaultRunbookId());
       if (options.cause && !Object.hasOwn(runbook.causes, options.cause)) {
-        throw new UsageError(`unknown cause "${options.cause}" for runbook ${runbook.id} — one of: ${Object.keys(runbook.causes).join(', ')}`);
+        throw new UsageError(
+          `unknown cause "${options.cause}" for runbook ${runbook.id} — one of: ${Object.keys(runbook.causes).join(', ')}`,
+        );
       }
       const service = chooseService(catalog, runbook.id, options.service);
       await withClient(ctx, async ({ client }, config) => {
@@ -67,7 +72,10 @@ export function register(program: Command, ctx: CliContext): void {
         else ctx.stdout.write(`Opened ${handle.workflowId}. Follow it: runbook status ${handle.workflowId} --follow\n`);
         if (options.follow) {
           const result = await followIncident(handle, { print: (line) => ctx.stderr.write(`${line}\n`) });
-          if (result) ctx.stderr.write(`Incident ${handle.workflowId} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`);
+          if (result)
+            ctx.stderr.write(
+              `Incident ${handle.workflowId} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`,
+            );
         }
       });
     });

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { followIncident } from '../../app/follow.ts';
 import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
-import { actionContextOf, describeRunbookDocument, healthText, offeredActions, revertWarning, terminalSafe, type HumanAction, type IncidentStatus } from '../../contract/index.ts';
+import {
+  actionContextOf,
+  describeRunbookDocument,
+  healthText,
+  offeredActions,
+  revertWarning,
+  terminalSafe,
+  type HumanAction,
+  type IncidentStatus,
+} from '../../contract/index.ts';
 
 const CHOICE_COMMANDS: Partial<Record<HumanAction, (id: string) => string>> = {
   verify_again: (id) => `runbook verify ${id} --by <you>`,
@@ -13,7 +22,12 @@ const CHOICE_COMMANDS: Partial<Record<HumanAction, (id: string) => string>> = {
 import { writeJson, type CliContext } from '../context.ts';
 import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
 
-const StatusOptions = z.object({ id: IncidentIdSchema, follow: z.boolean().default(false), json: z.boolean().default(false), by: PersonSchema.optional() });
+const StatusOptions = z.object({
+  id: IncidentIdSchema,
+  follow: z.boolean().default(false),
+  json: z.boolean().default(false),
+  by: PersonSchema.optional(),
+});
 
 export function formatStatus(s: IncidentStatus): string {
   const lines = [
@@ -25,8 +39,12 @@ export function formatStatus(s: IncidentStatus): string {
   if (s.monitor) lines.push(`monitoring: ${healthText(s.monitor)} (${s.monitor.polls} polls)`);
   if (s.handedOver) {
     lines.push(`A HUMAN OWNS IT since ${s.handedOver.at}: ${s.handedOver.reason}`);
-    const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations)).filter((a) => ['verify_again', 'revert_change', 'provide_secret'].includes(a));
-    lines.push(`  choose: ${offered.map((a) => CHOICE_COMMANDS[a]!(s.incidentId)).join(' | ')} | runbook resolve|cancel ${s.incidentId} <reason> --by <you>`);
+    const offered = offeredActions(s.state, actionContextOf(s.pendingApprovals, s.mutations)).filter((a) =>
+      ['verify_again', 'revert_change', 'provide_secret'].includes(a),
+    );
+    lines.push(
+      `  choose: ${offered.map((a) => CHOICE_COMMANDS[a]!(s.incidentId)).join(' | ')} | runbook resolve|cancel ${s.incidentId} <reason> --by <you>`,
+    );
     lines.push(`  resolve or cancel: ${revertWarning(s.mutations)}`);
   }
   for (const a of s.pendingApprovals) {
@@ -34,7 +52,8 @@ export function formatStatus(s: IncidentStatus): string {
     if (a.kubectl) lines.push(`  equivalent: ${a.kubectl}`);
     lines.push(`  approve: ${a.approveCommand}`);
   }
-  for (const m of s.mutations) lines.push(`change ${m.step}: ${m.change} on ${m.target} (${m.mode}${m.revertedAt ? ', reverted' : ''})`);
+  for (const m of s.mutations)
+    lines.push(`change ${m.step}: ${m.change} on ${m.target} (${m.mode}${m.revertedAt ? ', reverted' : ''})`);
   // Names, notes and probe details come from other people and other servers: no raw ESC/BEL here.
   return `${lines.map((line) => terminalSafe(line)).join('\n')}\n`;
 }
@@ -58,7 +77,9 @@ export function register(program: Command, ctx: CliContext): void {
         const abort = new AbortController();
         const stop = () => {
           abort.abort();
-          ctx.stderr.write(`\nStopped following; ${options.id} keeps running. Re-attach: runbook status ${options.id} --follow\n`);
+          ctx.stderr.write(
+            `\nStopped following; ${options.id} keeps running. Re-attach: runbook status ${options.id} --follow\n`,
+          );
         };
         process.once('SIGINT', stop);
         try {
@@ -72,12 +93,19 @@ export function register(program: Command, ctx: CliContext): void {
               ? async (request) => {
                   const answer = await askApproval(ctx, request);
                   if (answer === 'skip') return;
-                  const message = await decide(client, options.id, { stepId: request.stepId, by, decision: answer === 'approve' ? 'approved' : 'rejected' }).catch((err: Error) => err.message);
+                  const message = await decide(client, options.id, {
+                    stepId: request.stepId,
+                    by,
+                    decision: answer === 'approve' ? 'approved' : 'rejected',
+                  }).catch((err: Error) => err.message);
                   ctx.stderr.write(`${message}\n`);
                 }
               : undefined,
           });
-          if (result) ctx.stdout.write(`${options.id} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`);
+          if (result)
+            ctx.stdout.write(
+              `${options.id} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`,
+            );
         } finally {
           process.removeListener('SIGINT', stop);
         }

@@ -8,19 +8,26 @@ import { IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
 
 /** `10:00:02Z  probe   Confirmation: … (3 times over 4 s)`: one line per row of the digest. */
 export function formatDigestRow(row: DigestRow): string {
-  const folded = row.count > 1 ? ` (${row.count} times over ${humanDuration(Date.parse(row.until) - Date.parse(row.at))})` : '';
+  const folded =
+    row.count > 1 ? ` (${row.count} times over ${humanDuration(Date.parse(row.until) - Date.parse(row.at))})` : '';
   return terminalSafe(`${row.at.slice(11, 19)}Z  ${row.kind.padEnd(18)} ${row.text}${folded}`);
 }
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('timeline')
-    .description("The incident's timeline (workflow time, UTC): one line per probe round, identical rounds folded; --raw for every entry")
+    .description(
+      "The incident's timeline (workflow time, UTC): one line per probe round, identical rounds folded; --raw for every entry",
+    )
     .argument('<id>', 'incident id')
     .option('--raw', 'every entry as recorded, every probe on its own line')
     .option('--json', 'print the entries as JSON')
     .action(async (id: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(z.object({ id: IncidentIdSchema, raw: z.boolean().default(false), json: z.boolean().default(false) }), { ...raw, id }, ['id']);
+      const options = parseOptions(
+        z.object({ id: IncidentIdSchema, raw: z.boolean().default(false), json: z.boolean().default(false) }),
+        { ...raw, id },
+        ['id'],
+      );
       await withClient(ctx, async ({ client }) => {
         const timeline = await incidentTimeline(client, options.id);
         if (options.json) return writeJson(ctx, timeline);

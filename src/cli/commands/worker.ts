@@ -9,7 +9,9 @@ import type { CliContext } from '../context.ts';
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('worker')
-    .description('Run the incident worker alone against the configured Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...)')
+    .description(
+      'Run the incident worker alone against the configured Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...)',
+    )
     .action(async () => {
       const config = loadConfig(ctx.env);
       // Configuration mistakes end the command before the Temporal runtime (which keeps the process alive) exists.

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { portInUse } from '../ports.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { INTERNAL_PORT_VARIABLES, type ServerEndpoints } from './settings.ts';
-import { ensureTemporalServer, setupSchemas, startTemporalServer, type RunningTemporalServer } from './temporal-server.ts';
+import {
+  ensureTemporalServer,
+  setupSchemas,
+  startTemporalServer,
+  type RunningTemporalServer,
+} from './temporal-server.ts';
 
 export interface ProductionTopology {
   /** The frontend, as workers and clients reach it (TEMPORAL_ADDRESS). */
@@ -44,7 +49,11 @@ export async function startProductionTopology(options: ProductionTopologyOptions
   const binaries = ensureTemporalServer();
   mkdirSync(options.dataDir, { recursive: true });
   const taken = new Set<number>();
-  const postgres = await startPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.postgresPort ?? (await freeLowPort(taken)), onOutput: (line) => options.onOutput?.('postgres', line) });
+  const postgres = await startPostgres({
+    dataDir: join(options.dataDir, 'postgres'),
+    port: options.postgresPort ?? (await freeLowPort(taken)),
+    onOutput: (line) => options.onOutput?.('postgres', line),
+  });
   try {
     setupSchemas(binaries, postgres);
     const internalPorts: Record<string, number> = {};
@@ -56,7 +65,13 @@ export async function startProductionTopology(options: ProductionTopologyOptions
       bindIp: '127.0.0.1',
       internalPorts,
     };
-    const start = () => startTemporalServer({ binaries, endpoints, namespace: options.namespace, onOutput: (line) => options.onOutput?.('temporal-server', line) });
+    const start = () =>
+      startTemporalServer({
+        binaries,
+        endpoints,
+        namespace: options.namespace,
+        onOutput: (line) => options.onOutput?.('temporal-server', line),
+      });
     let server = await start();
     return {
       address: server.address,

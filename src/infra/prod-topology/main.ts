@@ -15,8 +15,12 @@ const env = workerConnectionEnvironment(topology.address, topology.namespace);
 process.stdout.write(
   [
     `Temporal server on PostgreSQL: ${topology.address} (namespace ${topology.namespace}); PostgreSQL on ${topology.postgres.host}:${topology.postgres.port}, data in ${dataDir}`,
-    `Workers and the CLI connect with: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    `  e.g. ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} npx runbook worker`,
+    `Workers and the CLI connect with: ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+    `  e.g. ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} npx runbook worker`,
     'Ctrl-C stops the server, then PostgreSQL.',
     '',
   ].join('\n'),

@@ -6,7 +6,9 @@ import { PERSISTENCE } from './settings.ts';
 
 export class PostgresNotInstalledError extends Error {
   constructor() {
-    super('PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/*/bin: install them with `apt-get install postgresql`');
+    super(
+      'PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/*/bin: install them with `apt-get install postgresql`',
+    );
     this.name = 'PostgresNotInstalledError';
   }
 }
@@ -21,7 +23,8 @@ export function findPostgres(): PostgresBinaries | null {
   const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    for (const version of readdirSync(debian).sort((a, b) => Number(b) - Number(a))) dirs.push(join(debian, version, 'bin'));
+    for (const version of readdirSync(debian).sort((a, b) => Number(b) - Number(a)))
+      dirs.push(join(debian, version, 'bin'));
   }
   for (const dir of dirs) {
     const initdb = join(dir, 'initdb');
@@ -38,7 +41,10 @@ function runAs(): { uid?: number; gid?: number } {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
   const gid = id('-g');
-  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root, and there is no `postgres` user to run PostgreSQL as: create one (apt-get install postgresql does) or run as a normal user');
+  if (!Number.isInteger(uid) || uid <= 0)
+    throw new Error(
+      'running as root, and there is no `postgres` user to run PostgreSQL as: create one (apt-get install postgresql does) or run as a normal user',
+    );
   return { uid, gid };
 }
 
@@ -50,7 +56,11 @@ export interface RunningPostgres {
 }
 
 /** A private PostgreSQL cluster in `dataDir` (created on first use) listening on loopback only. */
-export async function startPostgres(options: { dataDir: string; port: number; onOutput?: (line: string) => void }): Promise<RunningPostgres> {
+export async function startPostgres(options: {
+  dataDir: string;
+  port: number;
+  onOutput?: (line: string) => void;
+}): Promise<RunningPostgres> {
   const binaries = findPostgres();
   if (!binaries) throw new PostgresNotInstalledError();
   const user = runAs();
@@ -59,7 +69,18 @@ export async function startPostgres(options: { dataDir: string; port: number; on
     name: 'postgres',
     binary: binaries.postgres,
     // No Unix socket: the cluster is reached over loopback TCP only, like a networked database.
-    args: ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    args: [
+      '-D',
+      options.dataDir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+    ],
     ...user,
     graceMs: 15_000,
     onOutput: options.onOutput,
@@ -89,7 +110,10 @@ function initialise(binaries: PostgresBinaries, dataDir: string, user: { uid?: n
     );
     if (result.status !== 0) {
       const output = (result.stderr || result.stdout || String(result.error)).trim();
-      const hint = user.uid !== undefined && /permission denied/i.test(output) ? ` — PostgreSQL runs as the postgres user here: every directory above ${dataDir} must be traversable by it (chmod o+x)` : '';
+      const hint =
+        user.uid !== undefined && /permission denied/i.test(output)
+          ? ` — PostgreSQL runs as the postgres user here: every directory above ${dataDir} must be traversable by it (chmod o+x)`
+          : '';
       throw new Error(`initdb failed for ${dataDir}: ${output}${hint}`);
     }
   } finally {
@@ -98,12 +122,21 @@ function initialise(binaries: PostgresBinaries, dataDir: string, user: { uid?: n
 }
 
 /** Until it answers queries (a TCP connect succeeds while it still says "starting up"). */
-async function waitUntilAccepting(binaries: PostgresBinaries, port: number, timeoutMs: number, owner: SupervisedProcess): Promise<void> {
+async function waitUntilAccepting(
+  binaries: PostgresBinaries,
+  port: number,
+  timeoutMs: number,
+  owner: SupervisedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const ready = () => spawnSync(binaries.pgIsReady, ['-h', '127.0.0.1', '-p', String(port), '-U', PERSISTENCE.user, '-t', '2']).status === 0;
+  const ready = () =>
+    spawnSync(binaries.pgIsReady, ['-h', '127.0.0.1', '-p', String(port), '-U', PERSISTENCE.user, '-t', '2']).status ===
+    0;
   while (!ready()) {
-    if (!owner.running()) throw new Error(`postgres exited before it accepted connections on 127.0.0.1:${port}:\n${owner.recentOutput()}`);
-    if (Date.now() > deadline) throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (!owner.running())
+      throw new Error(`postgres exited before it accepted connections on 127.0.0.1:${port}:\n${owner.recentOutput()}`);
+    if (Date.now() > deadline)
+      throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -50,7 +50,13 @@ export function serverEnvironment(endpoints: ServerEndpoints): Record<string, st
 }
 
 /** Variables whose values differ between a container network and loopback (hosts, ports). */
-export const PLACEMENT_VARIABLES = new Set(['DB_PORT', 'POSTGRES_SEEDS', 'BIND_ON_IP', 'FRONTEND_GRPC_PORT', 'TEMPORAL_BROADCAST_ADDRESS']);
+export const PLACEMENT_VARIABLES = new Set([
+  'DB_PORT',
+  'POSTGRES_SEEDS',
+  'BIND_ON_IP',
+  'FRONTEND_GRPC_PORT',
+  'TEMPORAL_BROADCAST_ADDRESS',
+]);
 
 /** The other services' ports, as the embedded template names them (a native run needs free ones). */
 export const INTERNAL_PORT_VARIABLES = [

@@ -21,7 +21,11 @@ export interface TemporalServerBinaries {
 export function temporalServerBinaries(): TemporalServerBinaries {
   const root = process.env.RUNBOOK_TEMPORAL_CACHE ?? join(homedir(), '.cache/runbook-engine/temporal');
   const dir = join(root, `v${TEMPORAL_SERVER_VERSION}`);
-  return { server: join(dir, 'bin/temporal-server'), sqlTool: join(dir, 'bin/temporal-sql-tool'), schemaDir: join(dir, 'schema/postgresql/v12') };
+  return {
+    server: join(dir, 'bin/temporal-server'),
+    sqlTool: join(dir, 'bin/temporal-sql-tool'),
+    schemaDir: join(dir, 'schema/postgresql/v12'),
+  };
 }
 
 export function temporalServerBuilt(): boolean {
@@ -32,8 +36,14 @@ export function temporalServerBuilt(): boolean {
 /** Builds the server from the Go module proxy when it is not cached yet (minutes, once). */
 export function ensureTemporalServer(): TemporalServerBinaries {
   if (!temporalServerBuilt()) {
-    const result = spawnSync('bash', [BUILD_SCRIPT], { stdio: 'inherit', env: { ...process.env, RUNBOOK_TEMPORAL_SERVER_VERSION: `v${TEMPORAL_SERVER_VERSION}` } });
-    if (result.status !== 0) throw new Error(`building the Temporal server failed (exit ${result.status}); run scripts/build-temporal-server.sh to see why (it needs Go >= 1.26.8)`);
+    const result = spawnSync('bash', [BUILD_SCRIPT], {
+      stdio: 'inherit',
+      env: { ...process.env, RUNBOOK_TEMPORAL_SERVER_VERSION: `v${TEMPORAL_SERVER_VERSION}` },
+    });
+    if (result.status !== 0)
+      throw new Error(
+        `building the Temporal server failed (exit ${result.status}); run scripts/build-temporal-server.sh to see why (it needs Go >= 1.26.8)`,
+      );
   }
   return temporalServerBinaries();
 }
@@ -43,12 +53,24 @@ export function ensureTemporalServer(): TemporalServerBinaries {
  * server's own tool and versioned schema (idempotent: a second run applies nothing).
  */
 export function setupSchemas(binaries: TemporalServerBinaries, postgres: { host: string; port: number }): void {
-  const base = ['--plugin', PERSISTENCE.plugin, '--endpoint', postgres.host, '--port', String(postgres.port), '--user', PERSISTENCE.user];
+  const base = [
+    '--plugin',
+    PERSISTENCE.plugin,
+    '--endpoint',
+    postgres.host,
+    '--port',
+    String(postgres.port),
+    '--user',
+    PERSISTENCE.user,
+  ];
   // The password travels in the environment, never in argv (visible in `ps`).
   const env = { ...process.env, SQL_PASSWORD: PERSISTENCE.password };
   const tool = (args: string[], allowFailure = false) => {
     const result = spawnSync(binaries.sqlTool, [...base, ...args], { encoding: 'utf8', env });
-    if (result.status !== 0 && !allowFailure) throw new Error(`temporal-sql-tool ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    if (result.status !== 0 && !allowFailure)
+      throw new Error(
+        `temporal-sql-tool ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
     return result;
   };
   for (const [database, schema] of [
@@ -58,7 +80,9 @@ export function setupSchemas(binaries: TemporalServerBinaries, postgres: { host:
     const created = tool(['--database', database, 'create-database'], true);
     const existed = created.status !== 0;
     if (existed && !/already exists/i.test(created.stderr + created.stdout)) {
-      throw new Error(`temporal-sql-tool create-database ${database} failed: ${(created.stderr || created.stdout).trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(
+        `temporal-sql-tool create-database ${database} failed: ${(created.stderr || created.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
     if (!existed) tool(['--database', database, 'setup-schema', '--version', '0.0']);
     tool(['--database', database, 'update-schema', '--schema-dir', join(binaries.schemaDir, schema, 'versioned')]);
@@ -105,7 +129,12 @@ export async function startTemporalServer(options: {
 }
 
 /** The server creates no namespace of its own: register it (and our search attributes) once ready. */
-async function registerNamespace(address: string, namespace: string, server: SupervisedProcess, timeoutMs = 120_000): Promise<void> {
+async function registerNamespace(
+  address: string,
+  namespace: string,
+  server: SupervisedProcess,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!server.running()) throw new Error(`temporal-server exited before it was ready:\n${server.recentOutput()}`);
@@ -114,7 +143,10 @@ async function registerNamespace(address: string, namespace: string, server: Sup
       try {
         await connection.workflowService.describeNamespace({ namespace }).catch(async (err: { code?: number }) => {
           if (err.code !== 5) throw err;
-          await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(3 * 24 * 3600) } });
+          await connection.workflowService.registerNamespace({
+            namespace,
+            workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(3 * 24 * 3600) },
+          });
         });
         const existing = await connection.operatorService.listSearchAttributes({ namespace });
         const missing = SEARCH_ATTRIBUTE_REGISTRATIONS.filter((sa) => !(sa.name in (existing.customAttributes ?? {})));
@@ -130,7 +162,8 @@ async function registerNamespace(address: string, namespace: string, server: Sup
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`temporal-server not ready at ${address} after ${timeoutMs} ms`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`temporal-server not ready at ${address} after ${timeoutMs} ms`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -138,7 +171,10 @@ async function registerNamespace(address: string, namespace: string, server: Sup
 
 /** `Keyword` → the API's INDEXED_VALUE_TYPE_KEYWORD, from the SDK's own protos. */
 function searchAttributeType(type: string): proto.temporal.api.enums.v1.IndexedValueType {
-  const value = proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type.toUpperCase()}` as keyof typeof proto.temporal.api.enums.v1.IndexedValueType];
+  const value =
+    proto.temporal.api.enums.v1.IndexedValueType[
+      `INDEXED_VALUE_TYPE_${type.toUpperCase()}` as keyof typeof proto.temporal.api.enums.v1.IndexedValueType
+    ];
   if (value === undefined) throw new Error(`unknown search attribute type ${type}`);
   return value;
 }

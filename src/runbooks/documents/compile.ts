@@ -20,7 +20,18 @@ function probeSpec(doc: RunbookDocument, p: DocumentProbe): ProbeSpecInput {
       return { kind, ...rest, ...(authenticated ? { auth: doc.auth } : {}) };
     }
     case 'statusPage':
-      return { kind: 'http', id: p.id, description: p.description, method: 'GET', path: '', urlFrom: 'statusPageUrl', billed: false, timeoutMs: p.timeoutMs, extractField: 'status.indicator', expectJson: ['status.indicator'] };
+      return {
+        kind: 'http',
+        id: p.id,
+        description: p.description,
+        method: 'GET',
+        path: '',
+        urlFrom: 'statusPageUrl',
+        billed: false,
+        timeoutMs: p.timeoutMs,
+        extractField: 'status.indicator',
+        expectJson: ['status.indicator'],
+      };
     case 'dns':
       return { kind: 'dns', id: p.id, description: p.description, timeoutMs: p.timeoutMs };
     case 'timing':
@@ -31,12 +42,18 @@ function probeSpec(doc: RunbookDocument, p: DocumentProbe): ProbeSpecInput {
 }
 
 /** Every askSecret step: a drill hands these a rotated key instead of an approval. */
-const secretSteps = (doc: RunbookDocument) => Object.values(doc.plans).flatMap((steps) => stepsOf(steps, []).flatMap(({ step }) => (step.askSecret ? [step.askSecret.id] : [])));
+const secretSteps = (doc: RunbookDocument) =>
+  Object.values(doc.plans).flatMap((steps) =>
+    stepsOf(steps, []).flatMap(({ step }) => (step.askSecret ? [step.askSecret.id] : [])),
+  );
 
 export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition {
   const probes = new Map(doc.probes.triage.map((p) => [p.id, probeSpec(doc, p)]));
   const hint = probes.get(doc.evidence.hint)!;
-  const real = doc.evidence.real.map((id) => ({ ...probes.get(id)!, description: `Real check: ${probes.get(id)!.description}` }));
+  const real = doc.evidence.real.map((id) => ({
+    ...probes.get(id)!,
+    description: `Real check: ${probes.get(id)!.description}`,
+  }));
   const hintValue = (r: ProbeResult) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null);
   return {
     id: doc.metadata.id,
@@ -51,7 +68,14 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
       settings: {},
     },
     triageProbes: [...probes.values()],
-    evidence: { decisive: doc.evidence.decisive, hint, hintValue, real, healthyCause: doc.evidence.healthyCause, certainCauses: doc.evidence.certain },
+    evidence: {
+      decisive: doc.evidence.decisive,
+      hint,
+      hintValue,
+      real,
+      healthyCause: doc.evidence.healthyCause,
+      certainCauses: doc.evidence.certain,
+    },
     classify: (results, _history, context) => {
       const { rule: _rule, ...decision } = classifyByDocument(doc, results, context);
       return decision;
@@ -59,7 +83,15 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
     causes: Object.fromEntries(
       Object.entries(doc.causes).map(([id, c]) => [
         id,
-        { severity: c.severity, summary: c.summary, impact: c.impact, action: c.action, actionItems: c.actionItems, ...(c.confirm ? { confirm: true } : {}), remediate: (ctx) => runDocumentPlan(doc, c.plan, ctx) },
+        {
+          severity: c.severity,
+          summary: c.summary,
+          impact: c.impact,
+          action: c.action,
+          actionItems: c.actionItems,
+          ...(c.confirm ? { confirm: true } : {}),
+          remediate: (ctx) => runDocumentPlan(doc, c.plan, ctx),
+        },
       ]),
     ),
     settings: documentSettings(doc),
@@ -78,10 +110,15 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
 }
 
 /** The severity table's SLAs and update intervals as the engine's timings (ms). */
-export function documentTimings(doc: RunbookDocument): { slaMs: Record<string, number>; updateEveryMs: Record<string, number> } {
+export function documentTimings(doc: RunbookDocument): {
+  slaMs: Record<string, number>;
+  updateEveryMs: Record<string, number>;
+} {
   const levels = Object.entries(doc.severities);
   return {
     slaMs: Object.fromEntries(levels.map(([p, s]) => [p, s.responseMinutes * 60_000])),
-    updateEveryMs: Object.fromEntries(levels.filter(([, s]) => s.updateEveryMinutes !== undefined).map(([p, s]) => [p, s.updateEveryMinutes! * 60_000])),
+    updateEveryMs: Object.fromEntries(
+      levels.filter(([, s]) => s.updateEveryMinutes !== undefined).map(([p, s]) => [p, s.updateEveryMinutes! * 60_000]),
+    ),
   };
 }

@@ -3,9 +3,11 @@ import type { Decision, ProbeResult } from '../../contract/index.ts';
 import type { ClassifyContext } from '../types.ts';
 import type { ConditionShape, RunbookDocument } from './schema.ts';
 
-const describe = (r: ProbeResult) => `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${r.detail.slice(0, 60)}` : ''}`;
+const describe = (r: ProbeResult) =>
+  `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${r.detail.slice(0, 60)}` : ''}`;
 
-const statusMatches = (status: number, wanted: number | string) => (typeof wanted === 'number' ? status === wanted : String(Math.floor(status / 100)) === wanted[0]);
+const statusMatches = (status: number, wanted: number | string) =>
+  typeof wanted === 'number' ? status === wanted : String(Math.floor(status / 100)) === wanted[0];
 
 function holds(c: ConditionShape, r: ProbeResult, thresholds: Record<string, number>): boolean {
   if (c.status && !(r.httpStatus !== null && c.status.some((s) => statusMatches(r.httpStatus!, s)))) return false;
@@ -13,12 +15,17 @@ function holds(c: ConditionShape, r: ProbeResult, thresholds: Record<string, num
   if (c.ok !== undefined && r.ok !== c.ok) return false;
   if (c.answered !== undefined && (r.httpStatus !== null) !== c.answered) return false;
   if (c.bodyContains !== undefined && !r.detail.includes(c.bodyContains)) return false;
-  if (c.latencyOver !== undefined && !(r.latencyMs > (thresholds[c.latencyOver] ?? Number.POSITIVE_INFINITY))) return false;
+  if (c.latencyOver !== undefined && !(r.latencyMs > (thresholds[c.latencyOver] ?? Number.POSITIVE_INFINITY)))
+    return false;
   return true;
 }
 
 /** The results a condition rests on when it holds; null when it does not. */
-export function evaluate(c: ConditionShape, results: ProbeResult[], thresholds: Record<string, number>): ProbeResult[] | null {
+export function evaluate(
+  c: ConditionShape,
+  results: ProbeResult[],
+  thresholds: Record<string, number>,
+): ProbeResult[] | null {
   if (c.always) return results;
   if (c.all) {
     const parts = c.all.map((sub) => evaluate(sub, results, thresholds));
@@ -39,16 +46,26 @@ export function evaluate(c: ConditionShape, results: ProbeResult[], thresholds: 
 }
 
 /** The status page corroborates (confidence), never changes the cause the API answers gave. */
-function confidence(doc: RunbookDocument, cause: string, results: ProbeResult[]): Pick<Decision, 'confidence' | 'corroboration'> {
+function confidence(
+  doc: RunbookDocument,
+  cause: string,
+  results: ProbeResult[],
+): Pick<Decision, 'confidence' | 'corroboration'> {
   const page = results.find((r) => r.probe === doc.evidence.hint && r.ok)?.extractedField;
-  if (page === undefined) return { confidence: 'medium', corroboration: ['status page unavailable: judged by the API answers alone'] };
+  if (page === undefined)
+    return { confidence: 'medium', corroboration: ['status page unavailable: judged by the API answers alone'] };
   const faulty = cause !== doc.evidence.healthyCause;
-  if (faulty === (page !== 'none')) return { confidence: 'high', corroboration: [`status page reports "${page}": corroborates`] };
+  if (faulty === (page !== 'none'))
+    return { confidence: 'high', corroboration: [`status page reports "${page}": corroborates`] };
   return { confidence: 'medium', corroboration: [`status page reports "${page}": the API answers decide`] };
 }
 
 /** The first rule that holds decides: its cause, the cause's severity, its rationale with the evidence cited. */
-export function classifyByDocument(doc: RunbookDocument, all: ProbeResult[], context: ClassifyContext = {}): Decision & { rule: string } {
+export function classifyByDocument(
+  doc: RunbookDocument,
+  all: ProbeResult[],
+  context: ClassifyContext = {},
+): Decision & { rule: string } {
   // A probe that could not run on our side says nothing about the provider.
   const results = all.filter((r) => r.source !== 'self' && !r.detail.startsWith('skipped'));
   const thresholds = { ...doc.thresholds, ...context.thresholds };
@@ -57,9 +74,22 @@ export function classifyByDocument(doc: RunbookDocument, all: ProbeResult[], con
     if (!evidence) continue;
     const cited = evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
     const cause = doc.causes[rule.cause]!;
-    return { rule: rule.id, cause: rule.cause, severity: cause.severity, rationale: rule.rationale.replaceAll('{evidence}', cited), evidence: evidence.map(describe), ...confidence(doc, rule.cause, results) };
+    return {
+      rule: rule.id,
+      cause: rule.cause,
+      severity: cause.severity,
+      rationale: rule.rationale.replaceAll('{evidence}', cited),
+      evidence: evidence.map(describe),
+      ...confidence(doc, rule.cause, results),
+    };
   }
   // Unreachable for a validated document (its last rule always matches); kept so classify stays total.
   const healthy = doc.evidence.healthyCause;
-  return { rule: '(none)', cause: healthy, severity: doc.causes[healthy]?.severity ?? 'P4', rationale: 'No rule matched the probe results.', evidence: [] };
+  return {
+    rule: '(none)',
+    cause: healthy,
+    severity: doc.causes[healthy]?.severity ?? 'P4',
+    rationale: 'No rule matched the probe results.',
+    evidence: [],
+  };
 }

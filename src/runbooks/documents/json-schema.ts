@@ -5,7 +5,12 @@ import { RunbookDocumentSchema } from './schema.ts';
 export function runbookJsonSchema(): Record<string, unknown> {
   // `input`: what an author writes (keys with defaults are optional); strict objects forbid other keys.
   const schema = z.toJSONSchema(RunbookDocumentSchema, { io: 'input', target: 'draft-7' });
-  return { ...schema, $id: 'https://runbook-engine.dev/runbook.schema.json', title: 'Runbook document (runbook/v1)', description: 'An executable incident runbook: see docs/runbooks.md.' };
+  return {
+    ...schema,
+    $id: 'https://runbook-engine.dev/runbook.schema.json',
+    title: 'Runbook document (runbook/v1)',
+    description: 'An executable incident runbook: see docs/runbooks.md.',
+  };
 }
 
 export const runbookJsonSchemaText = () => `${JSON.stringify(runbookJsonSchema(), null, 2)}\n`;

@@ -6,7 +6,14 @@
  * after continue-as-new or a re-triage repeats nothing.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { describeSecretRef, ErrorTypes, kubectlEquivalent, type KubeDeploymentRef, type MutationOp, type SecretRef } from '../../contract/index.ts';
+import {
+  describeSecretRef,
+  ErrorTypes,
+  kubectlEquivalent,
+  type KubeDeploymentRef,
+  type MutationOp,
+  type SecretRef,
+} from '../../contract/index.ts';
 import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
 import type { RemediationContext, RemediationOutcome } from '../types.ts';
 import type { OutcomeShape, RunbookDocument, StepShape } from './schema.ts';
@@ -28,8 +35,16 @@ const NEXT: StepResult = { next: true };
 function render(run: PlanRun, text: string): string {
   const service = run.ctx.input.service;
   return text
-    .replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) => (run.settings[name] === undefined ? m : String(run.settings[name])))
-    .replace(/\{service\.(name|namespace|deployment)\}/g, (_, key: string) => (key === 'name' ? service.name : key === 'namespace' ? service.kubernetes.namespace : service.kubernetes.deployment));
+    .replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) =>
+      run.settings[name] === undefined ? m : String(run.settings[name]),
+    )
+    .replace(/\{service\.(name|namespace|deployment)\}/g, (_, key: string) =>
+      key === 'name'
+        ? service.name
+        : key === 'namespace'
+          ? service.kubernetes.namespace
+          : service.kubernetes.deployment,
+    );
 }
 
 function deploymentOf(ctx: RemediationContext): KubeDeploymentRef {
@@ -46,9 +61,20 @@ function opOf(run: PlanRun, step: StepShape): MutationOp | null {
   if (step.restart) return { kind: 'rollout-restart', ...d };
   if (step.applySecret) {
     const secret = run.doc.objects.secrets[step.applySecret.secret]!;
-    return { kind: 'apply-secret', namespace: d.namespace, secretName: render(run, secret.name), key: render(run, secret.key), ref: run.secrets.get(step.applySecret.from) ?? PLACEHOLDER_REF };
+    return {
+      kind: 'apply-secret',
+      namespace: d.namespace,
+      secretName: render(run, secret.name),
+      key: render(run, secret.key),
+      ref: run.secrets.get(step.applySecret.from) ?? PLACEHOLDER_REF,
+    };
   }
-  if (step.suspendCronJobs) return { kind: 'suspend-cronjobs', namespace: d.namespace, selector: render(run, run.doc.objects.cronJobs[step.suspendCronJobs.cronJobs]!.selector) };
+  if (step.suspendCronJobs)
+    return {
+      kind: 'suspend-cronjobs',
+      namespace: d.namespace,
+      selector: render(run, run.doc.objects.cronJobs[step.suspendCronJobs.cronJobs]!.selector),
+    };
   return null;
 }
 
@@ -59,7 +85,9 @@ function kubectlOf(run: PlanRun, steps: readonly StepShape[]): string | undefine
     if (op) return [kubectlEquivalent(op)];
     if (step.revert) {
       const open = run.ctx.ledger().find((m) => m.step === step.revert!.step && !m.revertedAt);
-      const restart = step.revert.restart ? [kubectlEquivalent({ kind: 'rollout-restart', ...deploymentOf(run.ctx) })] : [];
+      const restart = step.revert.restart
+        ? [kubectlEquivalent({ kind: 'rollout-restart', ...deploymentOf(run.ctx) })]
+        : [];
       return [...(open?.revertKubectl ? [open.revertKubectl] : []), ...restart];
     }
     return [];
@@ -116,7 +144,9 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
     run.secrets.set(step.askSecret.id, ref);
   } else if (step.inspectKey) {
     const current = await ctx.inspectSecret(ctx.input.service.apiKeyRef);
-    ctx.note(`Current key present: ${current.present ? 'yes' : 'no'}, length ${current.length} (${describeSecretRef(ctx.input.service.apiKeyRef)})`);
+    ctx.note(
+      `Current key present: ${current.present ? 'yes' : 'no'}, length ${current.length} (${describeSecretRef(ctx.input.service.apiKeyRef)})`,
+    );
   } else if (step.waitForRollout) await ctx.waitForRollout();
   else if (step.mitigated !== undefined) ctx.setState('mitigated', render(run, step.mitigated));
   else if (step.reverting !== undefined) ctx.setState('reverting', render(run, step.reverting));
@@ -129,9 +159,11 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
     }
   } else if (step.keep) ctx.keep(step.keep.step, render(run, step.keep.reason));
   else if (step.verify) {
-    if (!(await ctx.verify(graceOf(run, step.verify)))) return outcome(run, step.verify.onFail, 'real calls still fail after the change');
+    if (!(await ctx.verify(graceOf(run, step.verify))))
+      return outcome(run, step.verify.onFail, 'real calls still fail after the change');
   } else if (step.watch) {
-    if ((await ctx.watchAfterChange(graceOf(run, step.watch))) === 'relapsed') return outcome(run, step.watch.onRelapse, 'the fault came back after the change');
+    if ((await ctx.watchAfterChange(graceOf(run, step.watch))) === 'relapsed')
+      return outcome(run, step.watch.onRelapse, 'the fault came back after the change');
   } else if (step.waitForRecovery) await ctx.monitorUntilRecovered(step.waitForRecovery);
   else if (step.falseAlarm) return { end: await closeAsFalseAlarm(ctx) };
   else if (step.resolve !== undefined) return { end: { resolution: 'resolved', summary: render(run, step.resolve) } };
@@ -141,7 +173,11 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
 }
 
 /** Runs a plan of the document to its end (a validated plan always ends with a terminal step). */
-export async function runDocumentPlan(doc: RunbookDocument, planId: string, ctx: RemediationContext): Promise<RemediationOutcome> {
+export async function runDocumentPlan(
+  doc: RunbookDocument,
+  planId: string,
+  ctx: RemediationContext,
+): Promise<RemediationOutcome> {
   const run: PlanRun = { doc, ctx, settings: settingsOf(doc, ctx.input.service), secrets: new Map() };
   let current = planId;
   // Validation refuses cycles, so this follows at most as many plans as the document has.
@@ -158,5 +194,8 @@ export async function runDocumentPlan(doc: RunbookDocument, planId: string, ctx:
     if (next === null) break;
     current = next;
   }
-  throw ApplicationFailure.nonRetryable(`plan ${planId} of runbook ${doc.metadata.id} ended without an outcome`, ErrorTypes.NoRemediationPlan);
+  throw ApplicationFailure.nonRetryable(
+    `plan ${planId} of runbook ${doc.metadata.id} ended without an outcome`,
+    ErrorTypes.NoRemediationPlan,
+  );
 }

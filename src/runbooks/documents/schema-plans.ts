@@ -15,7 +15,15 @@ export type OutcomeShape = z.infer<typeof Outcome>;
 export interface StepShape {
   note?: string;
   notify?: string;
-  approve?: { id: string; description: string; then?: StepShape[]; onDecline: OutcomeShape; orRecovered?: boolean; neverAutoApprove?: boolean; autoApproveWhen?: string };
+  approve?: {
+    id: string;
+    description: string;
+    then?: StepShape[];
+    onDecline: OutcomeShape;
+    orRecovered?: boolean;
+    neverAutoApprove?: boolean;
+    autoApproveWhen?: string;
+  };
   askSecret?: { id: string; description: string; onMissing: OutcomeShape };
   inspectKey?: true;
   setEnv?: { id: string; name: string; value: string };
@@ -40,8 +48,27 @@ const Grace = { graceMs: z.number().int().positive().optional(), graceSetting: I
 
 /** The engine's step library: a step is an object with exactly one of these keys. No step runs a command. */
 export const STEP_LIBRARY = [
-  'note', 'notify', 'approve', 'askSecret', 'inspectKey', 'setEnv', 'applySecret', 'suspendCronJobs', 'restart', 'waitForRollout',
-  'mitigated', 'reverting', 'revert', 'keep', 'verify', 'watch', 'waitForRecovery', 'falseAlarm', 'resolve', 'close', 'goto',
+  'note',
+  'notify',
+  'approve',
+  'askSecret',
+  'inspectKey',
+  'setEnv',
+  'applySecret',
+  'suspendCronJobs',
+  'restart',
+  'waitForRollout',
+  'mitigated',
+  'reverting',
+  'revert',
+  'keep',
+  'verify',
+  'watch',
+  'waitForRecovery',
+  'falseAlarm',
+  'resolve',
+  'close',
+  'goto',
 ] as const;
 
 export const Step: z.ZodType<StepShape> = z.lazy(() =>
@@ -65,10 +92,26 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
         })
         .strict()
         .optional(),
-      askSecret: z.object({ id: Id, description: Text, onMissing: Outcome.default({ close: 'No secret reference was provided: nothing changed; handed back to a human.' }) }).strict().optional(),
+      askSecret: z
+        .object({
+          id: Id,
+          description: Text,
+          onMissing: Outcome.default({
+            close: 'No secret reference was provided: nothing changed; handed back to a human.',
+          }),
+        })
+        .strict()
+        .optional(),
       /** Notes whether the service's current key is present and its length (never its value). */
       inspectKey: z.literal(true).optional(),
-      setEnv: z.object({ id: Id, name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), value: z.string() }).strict().optional(),
+      setEnv: z
+        .object({
+          id: Id,
+          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+          value: z.string(),
+        })
+        .strict()
+        .optional(),
       applySecret: z.object({ id: Id, secret: Id, from: Id }).strict().optional(),
       suspendCronJobs: z.object({ id: Id, cronJobs: Id }).strict().optional(),
       /** Rollout restart of the service's deployment, then wait for the rollout. */
@@ -80,9 +123,15 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
       revert: z.object({ step: Id, restart: Id.optional() }).strict().optional(),
       keep: z.object({ step: Id, reason: Text }).strict().optional(),
       /** Real calls succeed (after the grace period the change needs to take). */
-      verify: z.object({ ...Grace, onFail: Outcome.default('handOver') }).strict().optional(),
+      verify: z
+        .object({ ...Grace, onFail: Outcome.default('handOver') })
+        .strict()
+        .optional(),
       /** After a change: stable after N real successes, or relapsed. */
-      watch: z.object({ ...Grace, onRelapse: Outcome.default('handOver') }).strict().optional(),
+      watch: z
+        .object({ ...Grace, onRelapse: Outcome.default('handOver') })
+        .strict()
+        .optional(),
       /** Polls until the provider is healthy for N consecutive real checks. */
       waitForRecovery: z
         .object({
@@ -101,6 +150,8 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
       goto: Id.optional(),
     })
     .strict()
-    .refine((s) => Object.keys(s).length === 1, `a step is an object with exactly one key, one of: ${STEP_LIBRARY.join(', ')}`),
+    .refine(
+      (s) => Object.keys(s).length === 1,
+      `a step is an object with exactly one key, one of: ${STEP_LIBRARY.join(', ')}`,
+    ),
 ) as z.ZodType<StepShape>;
-

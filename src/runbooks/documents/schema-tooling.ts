@@ -26,7 +26,10 @@ const Simulator = z
     unauthorized: z.object({ status: z.number().int().min(400).max(499), body: z.unknown() }).strict(),
     inflightLimited: z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()).default({}) }).strict(),
     /** Error bodies by status (`529`) or class (`5xx`, `4xx`); `{status}` is filled in. */
-    errors: z.record(z.string().regex(/^([1-5][0-9][0-9]|[1-5]xx)$/, 'a status like 529 or a class like 5xx'), z.unknown()),
+    errors: z.record(
+      z.string().regex(/^([1-5][0-9][0-9]|[1-5]xx)$/, 'a status like 529 or a class like 5xx'),
+      z.unknown(),
+    ),
   })
   .strict();
 
@@ -56,4 +59,3 @@ export const Tooling = z
       .strict(),
   })
   .strict();
-

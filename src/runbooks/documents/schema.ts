@@ -69,11 +69,33 @@ const HttpProbe = z
   .strict();
 
 /** The catalog entry's status page, Statuspage format: its indicator is a hint. */
-const StatusPageProbe = z.object({ kind: z.literal('statusPage'), id: Id, description: Text.default('Provider status page, Statuspage format (free)'), timeoutMs: z.number().int().positive().default(5_000) }).strict();
-const DnsProbe = z.object({ kind: z.literal('dns'), id: Id, description: Text.default('DNS resolution of the API host'), timeoutMs: z.number().int().positive().default(5_000) }).strict();
+const StatusPageProbe = z
+  .object({
+    kind: z.literal('statusPage'),
+    id: Id,
+    description: Text.default('Provider status page, Statuspage format (free)'),
+    timeoutMs: z.number().int().positive().default(5_000),
+  })
+  .strict();
+const DnsProbe = z
+  .object({
+    kind: z.literal('dns'),
+    id: Id,
+    description: Text.default('DNS resolution of the API host'),
+    timeoutMs: z.number().int().positive().default(5_000),
+  })
+  .strict();
 /** The time another probe's call took: no call of its own. */
 const TimingProbe = z.object({ kind: z.literal('timing'), id: Id, description: Text, of: Id }).strict();
-const DownloadProbe = z.object({ kind: z.literal('download'), id: Id, description: Text, of: Id, timeoutMs: z.number().int().positive().default(15_000) }).strict();
+const DownloadProbe = z
+  .object({
+    kind: z.literal('download'),
+    id: Id,
+    description: Text,
+    of: Id,
+    timeoutMs: z.number().int().positive().default(15_000),
+  })
+  .strict();
 
 const Probe = z.discriminatedUnion('kind', [HttpProbe, StatusPageProbe, DnsProbe, TimingProbe, DownloadProbe]);
 

@@ -8,7 +8,8 @@ import type { RunbookDocument } from './schema.ts';
 export function settingsSchema(doc: RunbookDocument) {
   const shape = Object.fromEntries(
     Object.entries(doc.settings).map(([name, s]) => {
-      const type: z.ZodType = s.type === 'string' ? z.string().min(1) : s.type === 'integer' ? z.number().int() : z.boolean();
+      const type: z.ZodType =
+        s.type === 'string' ? z.string().min(1) : s.type === 'integer' ? z.number().int() : z.boolean();
       return [name, type.default(s.default)];
     }),
   );
@@ -21,7 +22,10 @@ export function settingsOf(doc: RunbookDocument, service: ServiceTarget): Record
   return { ...defaults, ...(service.settings as Record<string, string | number | boolean> | undefined) };
 }
 
-const fill = (text: string, settings: Record<string, unknown>) => text.replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) => (settings[name] === undefined ? m : String(settings[name])));
+const fill = (text: string, settings: Record<string, unknown>) =>
+  text.replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) =>
+    settings[name] === undefined ? m : String(settings[name]),
+  );
 
 export function documentSettings(doc: RunbookDocument): RunbookSettings {
   return {

@@ -8,11 +8,18 @@ type SimulatorData = RunbookDocument['tooling']['simulator'];
 function fillDeep(value: unknown, fill: (s: string) => unknown): unknown {
   if (typeof value === 'string') return fill(value);
   if (Array.isArray(value)) return value.map((v) => fillDeep(v, fill));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillDeep(v, fill)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillDeep(v, fill)]));
   return value;
 }
 
-const pathOf = (body: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), body);
+const pathOf = (body: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined),
+      body,
+    );
 
 function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
   if (e.kind !== 'api' || e.method !== 'POST') return { id: e.id, kind: e.kind, method: e.method, path: e.path };
@@ -43,7 +50,9 @@ export function simulatorProfileOf(data: SimulatorData): SimulatorProfile {
     },
     success: (endpoint, _request, { fileUrl, now }) => {
       const body = data.endpoints.find((e) => e.id === endpoint)?.success ?? {};
-      return fillDeep(body, (s) => (s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s));
+      return fillDeep(body, (s) =>
+        s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s,
+      );
     },
   };
 }

@@ -15,7 +15,8 @@ export function stepsOf(steps: readonly StepShape[], path: (string | number)[], 
   ]);
 }
 
-const outcomePlan = (o: OutcomeShape | undefined): string | undefined => (typeof o === 'object' && 'goto' in o ? o.goto : undefined);
+const outcomePlan = (o: OutcomeShape | undefined): string | undefined =>
+  typeof o === 'object' && 'goto' in o ? o.goto : undefined;
 
 /** Plans a step leads to, with the path (inside the step) that names each. */
 export function planReferences(step: StepShape): Array<{ plan: string | undefined; path: (string | number)[] }> {

@@ -19,35 +19,61 @@ export type Validated = { ok: true; document: RunbookDocument } | { ok: false; p
 
 export function validateRunbookDocument(raw: unknown): Validated {
   const unknown = unknownKeys(RunbookDocumentSchema, raw);
-  if (unknown.length > 0) return { ok: false, problems: unknown.map((k) => ({ path: k.path, message: unknownKeyProblem(k) })) };
+  if (unknown.length > 0)
+    return { ok: false, problems: unknown.map((k) => ({ path: k.path, message: unknownKeyProblem(k) })) };
   const parsed = RunbookDocumentSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message })) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => ({
+        path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+        message: i.message,
+      })),
+    };
   const problems = semanticProblems(parsed.data);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, document: parsed.data };
 }
 
 function semanticProblems(doc: RunbookDocument): DocumentProblem[] {
-  return [...probeProblems(doc), ...evidenceProblems(doc), ...decisionProblems(doc), ...causeProblems(doc), ...planProblems(doc), ...cycleProblems(doc), ...scenarioProblems(doc)];
+  return [
+    ...probeProblems(doc),
+    ...evidenceProblems(doc),
+    ...decisionProblems(doc),
+    ...causeProblems(doc),
+    ...planProblems(doc),
+    ...cycleProblems(doc),
+    ...scenarioProblems(doc),
+  ];
 }
 
-const known = (what: string, name: string, names: string[]) => `unknown ${what} "${name}" — known: ${names.join(', ') || 'none'}`;
+const known = (what: string, name: string, names: string[]) =>
+  `unknown ${what} "${name}" — known: ${names.join(', ') || 'none'}`;
 
 function probeProblems(doc: RunbookDocument): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const ids = doc.probes.triage.map((p) => p.id);
   doc.probes.triage.forEach((probe, i) => {
     const at = ['probes', 'triage', i];
-    if (ids.indexOf(probe.id) !== i) problems.push({ path: [...at, 'id'], message: `probe id "${probe.id}" is used twice` });
+    if (ids.indexOf(probe.id) !== i)
+      problems.push({ path: [...at, 'id'], message: `probe id "${probe.id}" is used twice` });
     if (probe.kind === 'http' && !/^\/(?!\/)[^\s?#]*(\?[^\s#]*)?$/.test(probe.path)) {
-      problems.push({ path: [...at, 'path'], message: `"${probe.path}" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)` });
+      problems.push({
+        path: [...at, 'path'],
+        message: `"${probe.path}" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)`,
+      });
     }
     const credentialHeaders = [doc.auth.header.toLowerCase(), 'authorization', 'cookie', 'proxy-authorization'];
     if (probe.kind === 'http') {
       for (const name of Object.keys(probe.headers ?? {})) {
-        if (credentialHeaders.includes(name.toLowerCase())) problems.push({ path: [...at, 'headers', name], message: `a probe sends no credential of its own: the service's key goes only through \`auth\` (${doc.auth.header}), from the catalog` });
+        if (credentialHeaders.includes(name.toLowerCase()))
+          problems.push({
+            path: [...at, 'headers', name],
+            message: `a probe sends no credential of its own: the service's key goes only through \`auth\` (${doc.auth.header}), from the catalog`,
+          });
       }
     }
-    if ((probe.kind === 'timing' || probe.kind === 'download') && !ids.includes(probe.of)) problems.push({ path: [...at, 'of'], message: known('probe', probe.of, ids) });
+    if ((probe.kind === 'timing' || probe.kind === 'download') && !ids.includes(probe.of))
+      problems.push({ path: [...at, 'of'], message: known('probe', probe.of, ids) });
   });
   return problems;
 }
@@ -57,42 +83,80 @@ function evidenceProblems(doc: RunbookDocument): DocumentProblem[] {
   const ids = doc.probes.triage.map((p) => p.id);
   const causes = Object.keys(doc.causes);
   const e = doc.evidence;
-  [...e.decisive.map((id, i) => ['decisive', i, id] as const), ...e.real.map((id, i) => ['real', i, id] as const)].forEach(([key, i, id]) => {
+  [
+    ...e.decisive.map((id, i) => ['decisive', i, id] as const),
+    ...e.real.map((id, i) => ['real', i, id] as const),
+  ].forEach(([key, i, id]) => {
     if (!ids.includes(id)) problems.push({ path: ['evidence', key, i], message: known('probe', id, ids) });
   });
   const hint = doc.probes.triage.find((p) => p.id === e.hint);
-  if (!hint || hint.kind !== 'statusPage') problems.push({ path: ['evidence', 'hint'], message: `the hint must be a statusPage probe — ${known('statusPage probe', e.hint, doc.probes.triage.filter((p) => p.kind === 'statusPage').map((p) => p.id))}` });
+  if (!hint || hint.kind !== 'statusPage')
+    problems.push({
+      path: ['evidence', 'hint'],
+      message: `the hint must be a statusPage probe — ${known(
+        'statusPage probe',
+        e.hint,
+        doc.probes.triage.filter((p) => p.kind === 'statusPage').map((p) => p.id),
+      )}`,
+    });
   e.real.forEach((id, i) => {
     const p = doc.probes.triage.find((q) => q.id === id);
-    if (p && p.kind !== 'http') problems.push({ path: ['evidence', 'real', i], message: `real calls are http probes; "${id}" is ${p.kind}` });
+    if (p && p.kind !== 'http')
+      problems.push({ path: ['evidence', 'real', i], message: `real calls are http probes; "${id}" is ${p.kind}` });
   });
   e.certain.forEach((c, i) => {
     if (!causes.includes(c)) problems.push({ path: ['evidence', 'certain', i], message: known('cause', c, causes) });
   });
-  if (!causes.includes(e.healthyCause)) problems.push({ path: ['evidence', 'healthyCause'], message: known('cause', e.healthyCause, causes) });
+  if (!causes.includes(e.healthyCause))
+    problems.push({ path: ['evidence', 'healthyCause'], message: known('cause', e.healthyCause, causes) });
   return problems;
 }
 
 /** Why a condition can never hold, or null. */
-function neverMatches(c: ConditionShape, doc: RunbookDocument, path: (string | number)[], problems: DocumentProblem[]): void {
+function neverMatches(
+  c: ConditionShape,
+  doc: RunbookDocument,
+  path: (string | number)[],
+  problems: DocumentProblem[],
+): void {
   const ids = doc.probes.triage.map((p) => p.id);
   const combinators = ['always', 'all', 'any', 'not'].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
-  const matchKeys = ['probes', 'every', 'status', 'fault', 'ok', 'answered', 'bodyContains', 'latencyOver'].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
+  const matchKeys = ['probes', 'every', 'status', 'fault', 'ok', 'answered', 'bodyContains', 'latencyOver'].filter(
+    (k) => (c as Record<string, unknown>)[k] !== undefined,
+  );
   if (combinators.length > 1 || (combinators.length === 1 && matchKeys.length > 0)) {
-    problems.push({ path, message: `a condition is one of always, all, any, not, or a match; this one mixes ${[...combinators, ...matchKeys].join(', ')}` });
+    problems.push({
+      path,
+      message: `a condition is one of always, all, any, not, or a match; this one mixes ${[...combinators, ...matchKeys].join(', ')}`,
+    });
     return;
   }
   c.all?.forEach((sub, i) => neverMatches(sub, doc, [...path, 'all', i], problems));
   c.any?.forEach((sub, i) => neverMatches(sub, doc, [...path, 'any', i], problems));
   if (c.not) neverMatches(c.not, doc, [...path, 'not'], problems);
   c.probes?.forEach((id, i) => {
-    if (!ids.includes(id)) problems.push({ path: [...path, 'probes', i], message: `this rule can never match: ${known('probe', id, ids)}` });
+    if (!ids.includes(id))
+      problems.push({ path: [...path, 'probes', i], message: `this rule can never match: ${known('probe', id, ids)}` });
   });
-  if (c.latencyOver !== undefined && doc.thresholds[c.latencyOver] === undefined) problems.push({ path: [...path, 'latencyOver'], message: known('threshold', c.latencyOver, Object.keys(doc.thresholds)) });
+  if (c.latencyOver !== undefined && doc.thresholds[c.latencyOver] === undefined)
+    problems.push({
+      path: [...path, 'latencyOver'],
+      message: known('threshold', c.latencyOver, Object.keys(doc.thresholds)),
+    });
   const failingStatus = c.status?.some((s) => (typeof s === 'number' ? s >= 400 : s === '4xx' || s === '5xx'));
-  if (c.ok === true && (c.fault || failingStatus)) problems.push({ path, message: 'this rule can never match: a probe that is ok has no fault and no failing status' });
-  if (c.status && c.fault && !c.fault.includes('bad_body')) problems.push({ path, message: 'this rule can never match: a result with an HTTP status has no network fault (only bad_body comes with one)' });
-  if (c.answered === false && (c.status || c.bodyContains)) problems.push({ path, message: 'this rule can never match: a probe without an HTTP answer has no status or body' });
+  if (c.ok === true && (c.fault || failingStatus))
+    problems.push({
+      path,
+      message: 'this rule can never match: a probe that is ok has no fault and no failing status',
+    });
+  if (c.status && c.fault && !c.fault.includes('bad_body'))
+    problems.push({
+      path,
+      message:
+        'this rule can never match: a result with an HTTP status has no network fault (only bad_body comes with one)',
+    });
+  if (c.answered === false && (c.status || c.bodyContains))
+    problems.push({ path, message: 'this rule can never match: a probe without an HTTP answer has no status or body' });
 }
 
 function decisionProblems(doc: RunbookDocument): DocumentProblem[] {
@@ -101,41 +165,75 @@ function decisionProblems(doc: RunbookDocument): DocumentProblem[] {
   const seen = new Map<string, number>();
   doc.decision.forEach((rule, i) => {
     const at = ['decision', i];
-    if (!causes.includes(rule.cause)) problems.push({ path: [...at, 'cause'], message: known('cause', rule.cause, causes) });
+    if (!causes.includes(rule.cause))
+      problems.push({ path: [...at, 'cause'], message: known('cause', rule.cause, causes) });
     const always = doc.decision.findIndex((r) => r.when.always === true);
-    if (always >= 0 && always < i) problems.push({ path: [...at, 'when'], message: `this rule can never match: rule ${jsonPath(['decision', always])} (${doc.decision[always]!.id}) above it always matches` });
+    if (always >= 0 && always < i)
+      problems.push({
+        path: [...at, 'when'],
+        message: `this rule can never match: rule ${jsonPath(['decision', always])} (${doc.decision[always]!.id}) above it always matches`,
+      });
     const key = JSON.stringify(rule.when);
     const earlier = seen.get(key);
-    if (earlier !== undefined) problems.push({ path: [...at, 'when'], message: `this rule can never match: rule ${doc.decision[earlier]!.id} above it has the same condition` });
+    if (earlier !== undefined)
+      problems.push({
+        path: [...at, 'when'],
+        message: `this rule can never match: rule ${doc.decision[earlier]!.id} above it has the same condition`,
+      });
     else seen.set(key, i);
     neverMatches(rule.when, doc, [...at, 'when'], problems);
   });
-  if (doc.decision.at(-1)?.when.always !== true) problems.push({ path: ['decision', doc.decision.length - 1, 'when'], message: 'the last rule must be `always: true`, so every triage ends with a cause' });
+  if (doc.decision.at(-1)?.when.always !== true)
+    problems.push({
+      path: ['decision', doc.decision.length - 1, 'when'],
+      message: 'the last rule must be `always: true`, so every triage ends with a cause',
+    });
   return problems;
 }
 
 function causeProblems(doc: RunbookDocument): DocumentProblem[] {
   const plans = Object.keys(doc.plans);
-  return Object.entries(doc.causes).flatMap(([id, cause]) => (plans.includes(cause.plan) ? [] : [{ path: ['causes', id, 'plan'], message: known('plan', cause.plan, plans) }]));
+  return Object.entries(doc.causes).flatMap(([id, cause]) =>
+    plans.includes(cause.plan) ? [] : [{ path: ['causes', id, 'plan'], message: known('plan', cause.plan, plans) }],
+  );
 }
 
 /** Steps that change production. A revert puts back the recorded state of a change already approved: not among them. */
 const MUTATING = ['setEnv', 'applySecret', 'suspendCronJobs', 'restart'] as const;
 const TERMINAL = ['resolve', 'close', 'goto', 'falseAlarm'] as const;
 /** What an approval's `then` may hold: it runs once per incident, so nothing that waits on or ends the plan. */
-const IN_APPROVAL = ['note', 'setEnv', 'applySecret', 'suspendCronJobs', 'restart', 'waitForRollout', 'mitigated', 'reverting', 'revert', 'keep'] as const;
+const IN_APPROVAL = [
+  'note',
+  'setEnv',
+  'applySecret',
+  'suspendCronJobs',
+  'restart',
+  'waitForRollout',
+  'mitigated',
+  'reverting',
+  'revert',
+  'keep',
+] as const;
 
 function planProblems(doc: RunbookDocument): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const settings = Object.keys(doc.settings);
   for (const [planId, steps] of Object.entries(doc.plans)) {
     const last = steps.at(-1)!;
-    if (!TERMINAL.some((k) => last[k] !== undefined)) problems.push({ path: ['plans', planId, steps.length - 1], message: `a plan ends with one of ${TERMINAL.join(', ')}` });
+    if (!TERMINAL.some((k) => last[k] !== undefined))
+      problems.push({
+        path: ['plans', planId, steps.length - 1],
+        message: `a plan ends with one of ${TERMINAL.join(', ')}`,
+      });
     const stepIds = new Map<string, string>();
     for (const { step, path, approved } of stepsOf(steps, ['plans', planId])) {
       stepProblems(doc, step, path, stepIds, settings, problems);
       const kind = Object.keys(step)[0]!;
-      if (approved && !(IN_APPROVAL as readonly string[]).includes(kind)) problems.push({ path: [...path, kind], message: `an approval's \`then\` holds only the changes it approves and their notes (${IN_APPROVAL.join(', ')}); put ${kind} after the approve step` });
+      if (approved && !(IN_APPROVAL as readonly string[]).includes(kind))
+        problems.push({
+          path: [...path, kind],
+          message: `an approval's \`then\` holds only the changes it approves and their notes (${IN_APPROVAL.join(', ')}); put ${kind} after the approve step`,
+        });
     }
   }
   // Severities that require an approval: every change their causes' plans make (and the plans those reach) is approved first.
@@ -144,40 +242,103 @@ function planProblems(doc: RunbookDocument): DocumentProblem[] {
     for (const planId of reachablePlans(doc, cause.plan)) {
       for (const { step, path, approved } of stepsOf(doc.plans[planId] ?? [], ['plans', planId])) {
         const kind = MUTATING.find((k) => step[k] !== undefined);
-        if (kind && !approved) problems.push({ path, message: `${kind} changes production without an approval, and cause ${causeId} is ${cause.severity}, which requires one: put it in the \`then\` of an approve step` });
+        if (kind && !approved)
+          problems.push({
+            path,
+            message: `${kind} changes production without an approval, and cause ${causeId} is ${cause.severity}, which requires one: put it in the \`then\` of an approve step`,
+          });
       }
     }
   }
   return problems;
 }
 
-function stepProblems(doc: RunbookDocument, step: StepShape, path: (string | number)[], stepIds: Map<string, string>, settings: string[], problems: DocumentProblem[]): void {
+function stepProblems(
+  doc: RunbookDocument,
+  step: StepShape,
+  path: (string | number)[],
+  stepIds: Map<string, string>,
+  settings: string[],
+  problems: DocumentProblem[],
+): void {
   const plans = Object.keys(doc.plans);
-  const own = step.approve?.id ?? step.askSecret?.id ?? step.setEnv?.id ?? step.applySecret?.id ?? step.suspendCronJobs?.id ?? step.restart?.id;
+  const own =
+    step.approve?.id ??
+    step.askSecret?.id ??
+    step.setEnv?.id ??
+    step.applySecret?.id ??
+    step.suspendCronJobs?.id ??
+    step.restart?.id;
   const kind = Object.keys(step)[0]!;
   if (own !== undefined) {
     const other = stepIds.get(own);
     // An approval and the change it approves may share an id; two changes may not.
-    if (other !== undefined && other !== 'approve' && kind !== 'approve') problems.push({ path: [...path, kind, 'id'], message: `step id "${own}" is used twice in this plan` });
+    if (other !== undefined && other !== 'approve' && kind !== 'approve')
+      problems.push({ path: [...path, kind, 'id'], message: `step id "${own}" is used twice in this plan` });
     stepIds.set(own, kind);
   }
-  if (step.goto !== undefined && !plans.includes(step.goto)) problems.push({ path: [...path, 'goto'], message: known('plan', step.goto, plans) });
-  if (step.applySecret && doc.objects.secrets[step.applySecret.secret] === undefined) problems.push({ path: [...path, 'applySecret', 'secret'], message: known('secret object', step.applySecret.secret, Object.keys(doc.objects.secrets)) });
-  if (step.applySecret && stepIds.get(step.applySecret.from) !== 'askSecret') problems.push({ path: [...path, 'applySecret', 'from'], message: `"${step.applySecret.from}" is not an askSecret step earlier in this plan` });
-  if (step.suspendCronJobs && doc.objects.cronJobs[step.suspendCronJobs.cronJobs] === undefined) problems.push({ path: [...path, 'suspendCronJobs', 'cronJobs'], message: known('cronJobs object', step.suspendCronJobs.cronJobs, Object.keys(doc.objects.cronJobs)) });
-  for (const [key, value] of [['verify', step.verify], ['watch', step.watch]] as const) {
-    if (value?.graceSetting !== undefined && doc.settings[value.graceSetting]?.type !== 'integer') problems.push({ path: [...path, key, 'graceSetting'], message: known('integer setting', value.graceSetting, settings.filter((s) => doc.settings[s]!.type === 'integer')) });
+  if (step.goto !== undefined && !plans.includes(step.goto))
+    problems.push({ path: [...path, 'goto'], message: known('plan', step.goto, plans) });
+  if (step.applySecret && doc.objects.secrets[step.applySecret.secret] === undefined)
+    problems.push({
+      path: [...path, 'applySecret', 'secret'],
+      message: known('secret object', step.applySecret.secret, Object.keys(doc.objects.secrets)),
+    });
+  if (step.applySecret && stepIds.get(step.applySecret.from) !== 'askSecret')
+    problems.push({
+      path: [...path, 'applySecret', 'from'],
+      message: `"${step.applySecret.from}" is not an askSecret step earlier in this plan`,
+    });
+  if (step.suspendCronJobs && doc.objects.cronJobs[step.suspendCronJobs.cronJobs] === undefined)
+    problems.push({
+      path: [...path, 'suspendCronJobs', 'cronJobs'],
+      message: known('cronJobs object', step.suspendCronJobs.cronJobs, Object.keys(doc.objects.cronJobs)),
+    });
+  for (const [key, value] of [
+    ['verify', step.verify],
+    ['watch', step.watch],
+  ] as const) {
+    if (value?.graceSetting !== undefined && doc.settings[value.graceSetting]?.type !== 'integer')
+      problems.push({
+        path: [...path, key, 'graceSetting'],
+        message: known(
+          'integer setting',
+          value.graceSetting,
+          settings.filter((s) => doc.settings[s]!.type === 'integer'),
+        ),
+      });
   }
   if (step.approve?.autoApproveWhen !== undefined && doc.settings[step.approve.autoApproveWhen]?.type !== 'boolean') {
-    problems.push({ path: [...path, 'approve', 'autoApproveWhen'], message: known('boolean setting', step.approve.autoApproveWhen, settings.filter((s) => doc.settings[s]!.type === 'boolean')) });
+    problems.push({
+      path: [...path, 'approve', 'autoApproveWhen'],
+      message: known(
+        'boolean setting',
+        step.approve.autoApproveWhen,
+        settings.filter((s) => doc.settings[s]!.type === 'boolean'),
+      ),
+    });
   }
-  for (const ref of planReferences(step)) if (ref.plan !== undefined && !plans.includes(ref.plan)) problems.push({ path: [...path, ...ref.path], message: known('plan', ref.plan, plans) });
+  for (const ref of planReferences(step))
+    if (ref.plan !== undefined && !plans.includes(ref.plan))
+      problems.push({ path: [...path, ...ref.path], message: known('plan', ref.plan, plans) });
   for (const text of templatesOf(step)) {
-    for (const name of text.matchAll(/\{settings\.([^}]+)\}/g)) if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
+    for (const name of text.matchAll(/\{settings\.([^}]+)\}/g))
+      if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
   }
 }
 
-const templatesOf = (step: StepShape): string[] => [step.note, step.notify, step.approve?.description, step.askSecret?.description, step.setEnv?.value, step.mitigated, step.resolve, step.close, step.keep?.reason].filter((t): t is string => t !== undefined);
+const templatesOf = (step: StepShape): string[] =>
+  [
+    step.note,
+    step.notify,
+    step.approve?.description,
+    step.askSecret?.description,
+    step.setEnv?.value,
+    step.mitigated,
+    step.resolve,
+    step.close,
+    step.keep?.reason,
+  ].filter((t): t is string => t !== undefined);
 
 /** The plans a plan reaches through goto and outcomes, itself included. */
 export function reachablePlans(doc: RunbookDocument, start: string): string[] {
@@ -185,7 +346,8 @@ export function reachablePlans(doc: RunbookDocument, start: string): string[] {
   const visit = (id: string) => {
     if (seen.includes(id) || !doc.plans[id]) return;
     seen.push(id);
-    for (const { step } of stepsOf(doc.plans[id]!, [])) for (const ref of planReferences(step)) if (ref.plan) visit(ref.plan);
+    for (const { step } of stepsOf(doc.plans[id]!, []))
+      for (const ref of planReferences(step)) if (ref.plan) visit(ref.plan);
   };
   visit(start);
   return seen;
@@ -204,7 +366,11 @@ function cycleProblems(doc: RunbookDocument): DocumentProblem[] {
           const members = trail.slice(trail.indexOf(ref.plan));
           // One cycle is reported once, wherever the walk entered it.
           const key = [...members].sort().join(' ');
-          if (!reported.has(key)) problems.push({ path: [...path, ...ref.path], message: `plans form a cycle: ${[...members, ref.plan].join(' → ')}` });
+          if (!reported.has(key))
+            problems.push({
+              path: [...path, ...ref.path],
+              message: `plans form a cycle: ${[...members, ref.plan].join(' → ')}`,
+            });
           reported.add(key);
         } else {
           walk(ref.plan, [...trail, ref.plan]);
@@ -218,5 +384,9 @@ function cycleProblems(doc: RunbookDocument): DocumentProblem[] {
 
 function scenarioProblems(doc: RunbookDocument): DocumentProblem[] {
   const causes = Object.keys(doc.causes);
-  return Object.entries(doc.tooling.scenarios).flatMap(([name, s]) => (causes.includes(s.expectedCause) ? [] : [{ path: ['tooling', 'scenarios', name, 'expectedCause'], message: known('cause', s.expectedCause, causes) }]));
+  return Object.entries(doc.tooling.scenarios).flatMap(([name, s]) =>
+    causes.includes(s.expectedCause)
+      ? []
+      : [{ path: ['tooling', 'scenarios', name, 'expectedCause'], message: known('cause', s.expectedCause, causes) }],
+  );
 }

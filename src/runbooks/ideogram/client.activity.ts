@@ -69,7 +69,9 @@ export function fallbackResponse(): GenerateResponse {
 }
 
 /** Reads the knobs the runbook turns, from a service's environment. */
-export function ideogramClientOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<IdeogramClientOptions, 'fallback' | 'concurrency'> {
+export function ideogramClientOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+): Pick<IdeogramClientOptions, 'fallback' | 'concurrency'> {
   const concurrency = Number(env.IDEOGRAM_CONCURRENCY);
   return {
     fallback: env.IDEOGRAM_FALLBACK === 'true',
@@ -129,7 +131,9 @@ export function createIdeogramClient(options: IdeogramClientOptions) {
     // Providers sometimes echo the request; the key must not travel on in an error message.
     const error = new IdeogramError(response.statusCode, message.split(options.apiKey).join('[REDACTED]'));
     const retryAfter = Number(response.headers['retry-after']);
-    return Promise.reject(Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined }));
+    return Promise.reject(
+      Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined }),
+    );
   }
 
   return {

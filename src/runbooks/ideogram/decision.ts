@@ -65,7 +65,9 @@ function corroborate(d: Decision, f: Facts): Decision {
     notes.push('status page unavailable: judged by the API answers alone');
     if (faulty) confidence = 'medium';
   } else if (faulty && indicator === 'none') {
-    notes.push('status page says all systems operational (it is updated by hand and often late): the API answers decide');
+    notes.push(
+      'status page says all systems operational (it is updated by hand and often late): the API answers decide',
+    );
     confidence = 'medium';
   } else if (!faulty && d.cause === 'healthy' && indicator !== 'none') {
     notes.push(`status page reports "${indicator}" but every real call succeeds: no fault on our path`);
@@ -77,8 +79,12 @@ function corroborate(d: Decision, f: Facts): Decision {
       notes.push('severity raised to P1: the provider itself reports a major outage');
     }
   }
-  if (f.dnsProbeFailed && !f.dnsFailed) notes.push('our DNS probe failed, yet the API answered over HTTP: DNS is not what fails');
-  if (f.unrunnable.length > 0) notes.push(`not evidence (could not run on our side): ${f.unrunnable.map((r) => `${r.probe} (${r.blocker ?? r.detail})`).join('; ')}`);
+  if (f.dnsProbeFailed && !f.dnsFailed)
+    notes.push('our DNS probe failed, yet the API answered over HTTP: DNS is not what fails');
+  if (f.unrunnable.length > 0)
+    notes.push(
+      `not evidence (could not run on our side): ${f.unrunnable.map((r) => `${r.probe} (${r.blocker ?? r.detail})`).join('; ')}`,
+    );
   return { ...d, severity, confidence, corroboration: notes };
 }
 
@@ -117,7 +123,8 @@ interface DecisionRow {
 
 /** Evidence in a sentence: `legacy_generate: HTTP 401 (...); v3_generate: HTTP 401 (...)`, kept short for Slack. */
 const cite = (evidence: ProbeResult[]) => evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
-const serverFailure = (r: ProbeResult) => (r.httpStatus !== null && r.httpStatus >= 500) || r.errorKind === 'reset' || r.errorKind === 'bad_body';
+const serverFailure = (r: ProbeResult) =>
+  (r.httpStatus !== null && r.httpStatus >= 500) || r.errorKind === 'reset' || r.errorKind === 'bad_body';
 const connectFailure = (r: ProbeResult) => r.errorKind === 'connect' || r.errorKind === 'tls';
 const nonEmpty = (evidence: ProbeResult[], rationale: (e: ProbeResult[]) => string): Match | null =>
   evidence.length > 0 ? { rationale: rationale(evidence), evidence } : null;
@@ -142,12 +149,21 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
   {
     cause: 'auth_failure',
     when: 'a generate probe answers 401 or 403',
-    match: (f) => nonEmpty(f.withStatus(401, 403), (e) => `Ideogram rejects the API key (${cite(e)}): key revoked or misconfigured. Rotate it (see "Auth Failure").`),
+    match: (f) =>
+      nonEmpty(
+        f.withStatus(401, 403),
+        (e) =>
+          `Ideogram rejects the API key (${cite(e)}): key revoked or misconfigured. Rotate it (see "Auth Failure").`,
+      ),
   },
   {
     cause: 'credits_exhausted',
     when: 'a generate probe answers 402',
-    match: (f) => nonEmpty(f.withStatus(402), (e) => `Ideogram answers 402 (${cite(e)}): credits are exhausted. Top up immediately and pause batch jobs.`),
+    match: (f) =>
+      nonEmpty(
+        f.withStatus(402),
+        (e) => `Ideogram answers 402 (${cite(e)}): credits are exhausted. Top up immediately and pause batch jobs.`,
+      ),
   },
   {
     cause: 'network_dns',
@@ -155,7 +171,10 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
     match: (f) => {
       const failures = f.apis.filter(connectFailure);
       return f.apis.length > 0 && failures.length === f.apis.length
-        ? { rationale: `Connections to the API fail (${failures.map((r) => r.errorKind).join(', ')}) while DNS resolves: a network path problem.`, evidence: failures }
+        ? {
+            rationale: `Connections to the API fail (${failures.map((r) => r.errorKind).join(', ')}) while DNS resolves: a network path problem.`,
+            evidence: failures,
+          }
         : null;
     },
   },
@@ -179,7 +198,10 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
       const failing = f.apis.filter(serverFailure);
       const working = f.apis.filter((r) => r.ok);
       return failing.length > 0 && working.length > 0
-        ? { rationale: `${cite(failing)} while ${working.map((r) => r.probe).join(', ')} works: partial outage. Route traffic to the working endpoint.`, evidence: f.apis }
+        ? {
+            rationale: `${cite(failing)} while ${working.map((r) => r.probe).join(', ')} works: partial outage. Route traffic to the working endpoint.`,
+            evidence: f.apis,
+          }
         : null;
     },
   },
@@ -194,7 +216,8 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
     match: (f) =>
       nonEmpty(
         f.generates.filter((r) => r.errorKind === 'timeout'),
-        (e) => `Generate calls time out (${e.map((r) => r.probe).join(', ')}) while DNS resolves: network or Ideogram performance issue.`,
+        (e) =>
+          `Generate calls time out (${e.map((r) => r.probe).join(', ')}) while DNS resolves: network or Ideogram performance issue.`,
       ),
   },
   {
@@ -211,14 +234,21 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
   {
     cause: 'safety_rejection',
     when: 'a generate probe answers 422 (and nothing above matched)',
-    match: (f) => nonEmpty(f.withStatus(422), (e) => `Requests fail the safety filter (${cite(e)}): a prompt issue, not an outage. Review the prompts.`),
+    match: (f) =>
+      nonEmpty(
+        f.withStatus(422),
+        (e) => `Requests fail the safety filter (${cite(e)}): a prompt issue, not an outage. Review the prompts.`,
+      ),
   },
   {
     cause: 'download_failure',
     when: 'generation works but downloading the returned image URL fails',
     match: (f) =>
       f.download && !f.download.ok && !f.download.detail.startsWith('skipped') && f.generates.some((r) => r.ok)
-        ? { rationale: `Generation works but the image URL download fails (${describe(f.download)}): URLs may have expired.`, evidence: [f.download] }
+        ? {
+            rationale: `Generation works but the image URL download fails (${describe(f.download)}): URLs may have expired.`,
+            evidence: [f.download],
+          }
         : null,
   },
   {
@@ -226,7 +256,11 @@ export const IDEOGRAM_DECISION_TABLE: readonly DecisionRow[] = [
     when: 'a human reports degraded quality (probes cannot see it)',
     match: (f) =>
       f.reportedCause === 'quality_regression'
-        ? { rationale: 'Probes are healthy but a human reports bad quality: check model version, style params and magic_prompt setting.', evidence: f.generates }
+        ? {
+            rationale:
+              'Probes are healthy but a human reports bad quality: check model version, style params and magic_prompt setting.',
+            evidence: f.generates,
+          }
         : null,
   },
   {
@@ -253,16 +287,21 @@ const isProviderEvidence = (r: ProbeResult) => r.source !== 'self';
 function gatherFacts(all: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Facts {
   const results = all.filter(isProviderEvidence);
   const byId = new Map(results.map((r) => [r.probe, r]));
-  const generates = GENERATE.map((id) => byId.get(id)).filter((r): r is ProbeResult => r !== undefined && !r.detail.startsWith('skipped'));
+  const generates = GENERATE.map((id) => byId.get(id)).filter(
+    (r): r is ProbeResult => r !== undefined && !r.detail.startsWith('skipped'),
+  );
   const apis = [byId.get(P.legacy), byId.get(P.v3)].filter((r): r is ProbeResult => r !== undefined);
   const dns = byId.get(P.dns);
   const dnsProbeFailed = dns !== undefined && !dns.ok;
-  const samples = [...history.flat().filter(isProviderEvidence), ...results].filter((r) => (GENERATE as readonly string[]).includes(r.probe) && r.ok).map((r) => r.latencyMs);
+  const samples = [...history.flat().filter(isProviderEvidence), ...results]
+    .filter((r) => (GENERATE as readonly string[]).includes(r.probe) && r.ok)
+    .map((r) => r.latencyMs);
   return {
     results,
     generates,
     apis,
-    dnsFailed: generates.some((r) => r.errorKind === 'dns') || (dnsProbeFailed && !generates.some((r) => r.httpStatus !== null)),
+    dnsFailed:
+      generates.some((r) => r.errorKind === 'dns') || (dnsProbeFailed && !generates.some((r) => r.httpStatus !== null)),
     dnsProbeFailed,
     statusPage: byId.get(P.statusPage),
     unrunnable: all.filter((r) => !isProviderEvidence(r) && !r.detail.startsWith('skipped')),
@@ -279,7 +318,11 @@ function gatherFacts(all: ProbeResult[], history: ProbeResult[][], context: Clas
  * Classifies one triage round with `IDEOGRAM_DECISION_TABLE`. Pure and total: any set of results
  * (even empty or nonsensical) yields a known cause.
  */
-export function classifyIdeogram(results: ProbeResult[], history: ProbeResult[][] = [], context: ClassifyContext = {}): Decision {
+export function classifyIdeogram(
+  results: ProbeResult[],
+  history: ProbeResult[][] = [],
+  context: ClassifyContext = {},
+): Decision {
   const facts = gatherFacts(results, history, context);
   for (const row of IDEOGRAM_DECISION_TABLE) {
     const match = row.match(facts);

@@ -42,7 +42,11 @@ export const statusPageProbe: ProbeSpecInput = {
 };
 
 export const ideogramTriageProbes: ProbeSpecInput[] = [
-  legacyGenerate(IDEOGRAM_PROBE_IDS.legacy, 'triage test', 'API connectivity and auth: POST /generate (V_2_TURBO, magic prompt OFF)'),
+  legacyGenerate(
+    IDEOGRAM_PROBE_IDS.legacy,
+    'triage test',
+    'API connectivity and auth: POST /generate (V_2_TURBO, magic prompt OFF)',
+  ),
   {
     kind: 'http',
     id: IDEOGRAM_PROBE_IDS.v3,
@@ -74,4 +78,7 @@ export const ideogramTriageProbes: ProbeSpecInput[] = [
 ];
 
 /** Real calls to both endpoints: recovery, relapse and a change of failure class are judged by these. */
-export const ideogramRealProbes: ProbeSpecInput[] = [ideogramTriageProbes[0]!, ideogramTriageProbes[1]!].map((p) => ({ ...p, description: `Real check: ${p.description}` }));
+export const ideogramRealProbes: ProbeSpecInput[] = [ideogramTriageProbes[0]!, ideogramTriageProbes[1]!].map((p) => ({
+  ...p,
+  description: `Real check: ${p.description}`,
+}));

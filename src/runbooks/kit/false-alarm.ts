@@ -8,8 +8,13 @@ import type { RemediationContext, RemediationOutcome } from '../types.ts';
 export async function closeAsFalseAlarm(ctx: RemediationContext): Promise<RemediationOutcome> {
   const seen = ctx.decision.transient;
   if (seen) {
-    ctx.note(`Transient: triage saw ${seen}, the re-checks succeed; recorded as a transient fault (P4), nothing changed. Check monitoring if it repeats.`);
-    return { resolution: 'closed', summary: `Transient fault: triage saw ${seen}; the re-checks succeed, nothing was changed.` };
+    ctx.note(
+      `Transient: triage saw ${seen}, the re-checks succeed; recorded as a transient fault (P4), nothing changed. Check monitoring if it repeats.`,
+    );
+    return {
+      resolution: 'closed',
+      summary: `Transient fault: triage saw ${seen}; the re-checks succeed, nothing was changed.`,
+    };
   }
   ctx.note('Every probe passed: recorded as a false alarm (P4). Check monitoring for gaps if the alert repeats.');
   return { resolution: 'closed', summary: 'False alarm: every probe passed.' };

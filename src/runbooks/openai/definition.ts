@@ -15,14 +15,25 @@ import { openaiSimulator } from './tooling/simulator.ts';
 type CausePlan = Omit<CauseDefinition, 'severity' | 'summary'>;
 
 /** Causes answered by checks a human performs: the checks go on the timeline, a human confirms. */
-const checks = (stepId: string, items: string[], done: string) => async (ctx: RemediationContext): Promise<RemediationOutcome> => {
-  for (const item of items) ctx.note(`Check: ${item}`);
-  const confirmed = await ctx.approval({ stepId, description: `Confirm the checks were done: ${items.join('; ')}` });
-  return confirmed ? { resolution: 'resolved', summary: done } : { resolution: 'closed', summary: 'The checks were declined; closed without confirmation.' };
-};
+const checks =
+  (stepId: string, items: string[], done: string) =>
+  async (ctx: RemediationContext): Promise<RemediationOutcome> => {
+    for (const item of items) ctx.note(`Check: ${item}`);
+    const confirmed = await ctx.approval({ stepId, description: `Confirm the checks were done: ${items.join('; ')}` });
+    return confirmed
+      ? { resolution: 'resolved', summary: done }
+      : { resolution: 'closed', summary: 'The checks were declined; closed without confirmation.' };
+  };
 
 /** A cause whose plan is a list of checks: template lines, then the checks and what confirming them means. */
-const advisory = (impact: string, action: string, actionItems: string[], stepId: string, items: string[], done: string): CausePlan => ({ impact, action, actionItems, remediate: checks(stepId, items, done) });
+const advisory = (
+  impact: string,
+  action: string,
+  actionItems: string[],
+  stepId: string,
+  items: string[],
+  done: string,
+): CausePlan => ({ impact, action, actionItems, remediate: checks(stepId, items, done) });
 
 const PLANS: Record<OpenAiCause, CausePlan> = {
   network_dns: advisory(
@@ -36,24 +47,40 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
   auth_failure: {
     impact: 'AI features unavailable for users (API key rejected)',
     action: 'Rotating the API key: new key → secret → restart → verify',
-    actionItems: ['[Fix] Revoke the old key everywhere it was used', '[Prevention] Alert on 401 rates; keep keys only in the secret manager'],
+    actionItems: [
+      '[Fix] Revoke the old key everywhere it was used',
+      '[Prevention] Alert on 401 rates; keep keys only in the secret manager',
+    ],
     confirm: true,
     remediate: rotateKey,
   },
   quota_exhausted: {
     impact: 'AI features unavailable (quota exhausted: 429 insufficient_quota)',
     action: 'Batch jobs paused; waiting for the quota to be raised',
-    actionItems: ['[Fix] Raise the usage limit or enable auto-recharge', '[Prevention] Alert on spend before the limit'],
+    actionItems: [
+      '[Fix] Raise the usage limit or enable auto-recharge',
+      '[Prevention] Alert on spend before the limit',
+    ],
     confirm: true,
     remediate: handleQuotaExhausted,
   },
   provider_outage: {
     impact: 'AI features unavailable; users get the fallback while it is on',
     action: 'Fallback enabled, monitoring the provider for recovery',
-    actionItems: ['[Fix] Review how long fallback was on', '[Prevention] Keep the fallback path tested (runbook drill --runbook openai outage-500)'],
+    actionItems: [
+      '[Fix] Review how long fallback was on',
+      '[Prevention] Keep the fallback path tested (runbook drill --runbook openai outage-500)',
+    ],
     confirm: true,
     remediate: (ctx) =>
-      turnKnobUntilRecovered(ctx, { step: 'enable-fallback', name: FALLBACK, value: 'true', because: 'Every endpoint fails', restart: true, summary: 'Provider outage: fallback served users until real calls succeeded again.' }),
+      turnKnobUntilRecovered(ctx, {
+        step: 'enable-fallback',
+        name: FALLBACK,
+        value: 'true',
+        because: 'Every endpoint fails',
+        restart: true,
+        summary: 'Provider outage: fallback served users until real calls succeeded again.',
+      }),
   },
   partial_outage: advisory(
     'One endpoint failing; features using it fail',
@@ -66,7 +93,10 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
   rate_limited: {
     impact: 'Part of the requests rejected (429 rate limiting)',
     action: 'Concurrency reduced, watching the 429 rate and x-ratelimit-* headers',
-    actionItems: ['[Fix] Ask for a higher rate-limit tier if 429s recur', '[Prevention] Client-side limits honouring retry-after'],
+    actionItems: [
+      '[Fix] Ask for a higher rate-limit tier if 429s recur',
+      '[Prevention] Client-side limits honouring retry-after',
+    ],
     confirm: true,
     remediate: (ctx) =>
       turnKnobUntilRecovered(ctx, {
@@ -83,7 +113,11 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
     'Investigating latency (network or provider performance)',
     ['[Fix] Tune client timeouts and streaming', '[Prevention] Alert on P95 latency'],
     'confirm-performance-handled',
-    ['Compare latency across models', 'Check the network path and the status page', 'Enable fallback if timeouts persist'],
+    [
+      'Compare latency across models',
+      'Check the network path and the status page',
+      'Enable fallback if timeouts persist',
+    ],
     'Degraded performance investigated and handled.',
   ),
   healthy: {
@@ -95,17 +129,36 @@ const PLANS: Record<OpenAiCause, CausePlan> = {
 };
 
 /** Where the API is by default; a catalog entry (or the RUNBOOK_* variables) says otherwise. */
-const API = { baseUrl: 'https://api.openai.com', statusPageUrl: 'https://status.openai.com/api/v2/status.json', apiHost: 'api.openai.com' };
+const API = {
+  baseUrl: 'https://api.openai.com',
+  statusPageUrl: 'https://status.openai.com/api/v2/status.json',
+  apiHost: 'api.openai.com',
+};
 
 export const openaiRunbook: RunbookDefinition = {
   id: 'openai',
   title: 'OpenAI-compatible API',
-  defaultService: { name: 'openai-service', ...API, apiKeyRef: { kind: 'env', name: 'OPENAI_API_KEY' }, kubernetes: { namespace: 'default', deployment: 'openai-service' }, settings: {} },
+  defaultService: {
+    name: 'openai-service',
+    ...API,
+    apiKeyRef: { kind: 'env', name: 'OPENAI_API_KEY' },
+    kubernetes: { namespace: 'default', deployment: 'openai-service' },
+    settings: {},
+  },
   triageProbes: openaiTriageProbes,
   // Chat and images decide; the status page only hints; healthy means every real call succeeds.
-  evidence: { decisive: [OPENAI_PROBE_IDS.chat, OPENAI_PROBE_IDS.images], hint: openaiStatusPageProbe, hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null), real: openaiRealProbes, healthyCause: 'healthy', certainCauses: ['auth_failure', 'quota_exhausted'] },
+  evidence: {
+    decisive: [OPENAI_PROBE_IDS.chat, OPENAI_PROBE_IDS.images],
+    hint: openaiStatusPageProbe,
+    hintValue: (r) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null),
+    real: openaiRealProbes,
+    healthyCause: 'healthy',
+    certainCauses: ['auth_failure', 'quota_exhausted'],
+  },
   classify: (results) => classifyOpenAi(results),
-  causes: Object.fromEntries((Object.keys(PLANS) as OpenAiCause[]).map((cause) => [cause, { ...OPENAI_CAUSES[cause], ...PLANS[cause] }])),
+  causes: Object.fromEntries(
+    (Object.keys(PLANS) as OpenAiCause[]).map((cause) => [cause, { ...OPENAI_CAUSES[cause], ...PLANS[cause] }]),
+  ),
   settings: openAiSettingsDefinition,
   tooling: { simulator: openaiSimulator, scenarios: openaiScenarios, drill: openaiDrill },
 };

@@ -10,5 +10,7 @@ export function deploymentOf(ctx: RemediationContext): KubeDeploymentRef {
   return { namespace: k.namespace, deployment: k.deployment, ...(k.container ? { container: k.container } : {}) };
 }
 
-export const setEnvKubectl = (d: KubeDeploymentRef, assignment: string) => `kubectl set env deployment/${d.deployment} ${assignment}${d.container ? ` -c ${d.container}` : ''} -n ${d.namespace}`;
-export const restartKubectl = (d: KubeDeploymentRef) => `kubectl rollout restart deployment/${d.deployment} -n ${d.namespace}`;
+export const setEnvKubectl = (d: KubeDeploymentRef, assignment: string) =>
+  `kubectl set env deployment/${d.deployment} ${assignment}${d.container ? ` -c ${d.container}` : ''} -n ${d.namespace}`;
+export const restartKubectl = (d: KubeDeploymentRef) =>
+  `kubectl rollout restart deployment/${d.deployment} -n ${d.namespace}`;

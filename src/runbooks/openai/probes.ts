@@ -39,7 +39,18 @@ const images = (description: string): ProbeSpecInput => ({
 });
 
 /** The Statuspage JSON (free): its indicator is a hint, never enough on its own. */
-export const openaiStatusPageProbe: ProbeSpecInput = { kind: 'http', id: OPENAI_PROBE_IDS.statusPage, description: 'Provider status page, Statuspage format (free)', method: 'GET', path: '', urlFrom: 'statusPageUrl', billed: false, timeoutMs: 5_000, extractField: 'status.indicator', expectJson: ['status.indicator'] };
+export const openaiStatusPageProbe: ProbeSpecInput = {
+  kind: 'http',
+  id: OPENAI_PROBE_IDS.statusPage,
+  description: 'Provider status page, Statuspage format (free)',
+  method: 'GET',
+  path: '',
+  urlFrom: 'statusPageUrl',
+  billed: false,
+  timeoutMs: 5_000,
+  extractField: 'status.indicator',
+  expectJson: ['status.indicator'],
+};
 
 export const openaiTriageProbes: ProbeSpecInput[] = [
   {
@@ -60,5 +71,7 @@ export const openaiTriageProbes: ProbeSpecInput[] = [
 ];
 
 /** Real calls: recovery, relapse and a change of failure class are judged by these. */
-export const openaiRealProbes: ProbeSpecInput[] = [chat('Real check: POST /v1/chat/completions'), images('Real check: POST /v1/images/generations')];
-
+export const openaiRealProbes: ProbeSpecInput[] = [
+  chat('Real check: POST /v1/chat/completions'),
+  images('Real check: POST /v1/images/generations'),
+];

@@ -31,16 +31,27 @@ export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
 
 /** What a timeline entry and a symptom may hold: one line, bounded. */
 export function oneLine(text: string, max = 2_000): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, max);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+      .trim()
+      .slice(0, max)
+  );
 }
 
 function boundedLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).slice(0, 50).map(([k, v]) => [oneLine(k, 100), oneLine(v, 500)]));
+  return Object.fromEntries(
+    Object.entries(labels)
+      .slice(0, 50)
+      .map(([k, v]) => [oneLine(k, 100), oneLine(v, 500)]),
+  );
 }
 
 /** One signal per alert: its summary (else description, else alert name), fingerprint, labels and source link. */
-export function alertSignalsOf(payload: AlertmanagerPayload): Array<{ labels: Record<string, string>; signal: AlertSignal }> {
+export function alertSignalsOf(
+  payload: AlertmanagerPayload,
+): Array<{ labels: Record<string, string>; signal: AlertSignal }> {
   return payload.alerts.map((alert) => ({
     labels: alert.labels,
     signal: {

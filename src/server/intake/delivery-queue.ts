@@ -52,7 +52,13 @@ export interface DeliveryStats {
 export class DeliveryQueue {
   private readonly chains = new Map<string, Promise<DeliveryOutcome>>();
   private readonly o: DeliveryQueueOptions;
-  private readonly stats: Omit<DeliveryStats, 'limit'> = { queued: 0, delivered: 0, retried: 0, failed: 0, lastFailure: null };
+  private readonly stats: Omit<DeliveryStats, 'limit'> = {
+    queued: 0,
+    delivered: 0,
+    retried: 0,
+    failed: 0,
+    lastFailure: null,
+  };
 
   constructor(options: DeliveryQueueOptions) {
     this.o = options;
@@ -99,7 +105,10 @@ export class DeliveryQueue {
   private fail({ key, about }: Delivery, attempts: number, error: string, permanent: boolean): DeliveryOutcome {
     this.stats.failed += 1;
     this.stats.lastFailure = { at: new Date().toISOString(), key, fingerprint: about.fingerprint, attempts, error };
-    this.o.log.error({ key, ...about, attempts, error }, permanent ? `${this.what} refused by the engine` : `${this.what} not delivered`);
+    this.o.log.error(
+      { key, ...about, attempts, error },
+      permanent ? `${this.what} refused by the engine` : `${this.what} not delivered`,
+    );
     return { delivered: false, permanent, error };
   }
 

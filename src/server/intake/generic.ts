@@ -20,8 +20,15 @@ export const GenericAlertSchema = z
   .strict();
 export type GenericAlert = z.infer<typeof GenericAlertSchema>;
 
-export function genericSignalOf(body: GenericAlert): { labels: Record<string, string | undefined>; signal: AlertSignal } {
-  const labels = { ...body.labels, ...(body.runbook ? { runbook: body.runbook } : {}), ...(body.service ? { service: body.service } : {}) };
+export function genericSignalOf(body: GenericAlert): {
+  labels: Record<string, string | undefined>;
+  signal: AlertSignal;
+} {
+  const labels = {
+    ...body.labels,
+    ...(body.runbook ? { runbook: body.runbook } : {}),
+    ...(body.service ? { service: body.service } : {}),
+  };
   return {
     labels,
     signal: {
@@ -29,7 +36,11 @@ export function genericSignalOf(body: GenericAlert): { labels: Record<string, st
       status: body.status,
       fingerprint: oneLine(body.id ?? createHash('sha256').update(body.summary).digest('hex').slice(0, 16), 200),
       summary: oneLine(body.summary),
-      labels: Object.fromEntries(Object.entries(labels).slice(0, 50).map(([k, v]) => [oneLine(k, 100), oneLine(v ?? '', 500)])),
+      labels: Object.fromEntries(
+        Object.entries(labels)
+          .slice(0, 50)
+          .map(([k, v]) => [oneLine(k, 100), oneLine(v ?? '', 500)]),
+      ),
       ...(body.url ? { generatorURL: body.url } : {}),
     },
   };

@@ -17,7 +17,9 @@ export class ReplayGuard {
   /** The content a signature vouches for: the signed timestamp and the SHA-256 of the raw body. */
   static keyOf(timestamp: string, rawBody: Buffer | undefined): string {
     // As a number: Slack's verifier signs Number(timestamp), so "0017…" and "17…" are one signed request.
-    return `${Number(timestamp)}:${createHash('sha256').update(rawBody ?? Buffer.alloc(0)).digest('hex')}`;
+    return `${Number(timestamp)}:${createHash('sha256')
+      .update(rawBody ?? Buffer.alloc(0))
+      .digest('hex')}`;
   }
 
   /** Whether this signed content was accepted before, within its window. */

@@ -27,19 +27,33 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  * the replay key, for the caller to remember once it accepted the alert: a request refused for
  * another reason (a full queue) may be sent again as it was.
  */
-export function verifySignature(secret: string | undefined, headers: IncomingHttpHeaders, rawBody: Buffer | undefined, nowMs: number, replays: ReplayGuard): string {
+export function verifySignature(
+  secret: string | undefined,
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer | undefined,
+  nowMs: number,
+  replays: ReplayGuard,
+): string {
   if (!secret) throw new IntakeRefusal(503, 'the generic intake is not configured: set RUNBOOK_INTAKE_HMAC_SECRET');
   const timestamp = header(headers, TIMESTAMP_HEADER);
   const signature = header(headers, SIGNATURE_HEADER);
-  if (!timestamp || !signature) throw new IntakeRefusal(400, `missing ${!timestamp ? TIMESTAMP_HEADER : SIGNATURE_HEADER} header`);
+  if (!timestamp || !signature)
+    throw new IntakeRefusal(400, `missing ${!timestamp ? TIMESTAMP_HEADER : SIGNATURE_HEADER} header`);
   if (!/^\d{1,12}$/.test(timestamp)) throw new IntakeRefusal(400, `${TIMESTAMP_HEADER} must be Unix seconds`);
-  if (!SIGNATURE_FORM.test(signature)) throw new IntakeRefusal(400, `malformed ${SIGNATURE_HEADER} header: expected sha256=<64 hex digits>`);
-  if (Math.abs(nowMs - Number(timestamp) * 1000) > SIGNATURE_WINDOW_MS) throw new IntakeRefusal(401, `${TIMESTAMP_HEADER} is outside the 5-minute window: refused as a possible replay`);
+  if (!SIGNATURE_FORM.test(signature))
+    throw new IntakeRefusal(400, `malformed ${SIGNATURE_HEADER} header: expected sha256=<64 hex digits>`);
+  if (Math.abs(nowMs - Number(timestamp) * 1000) > SIGNATURE_WINDOW_MS)
+    throw new IntakeRefusal(401, `${TIMESTAMP_HEADER} is outside the 5-minute window: refused as a possible replay`);
   const expected = Buffer.from(signBody(secret, timestamp, rawBody ?? Buffer.alloc(0)));
   const given = Buffer.from(`sha256=${signature.slice('sha256='.length).toLowerCase()}`);
   // Constant time: how much of a guess matched must not show in the answer time.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new IntakeRefusal(401, 'signature does not match');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new IntakeRefusal(401, 'signature does not match');
   const key = ReplayGuard.keyOf(timestamp, rawBody);
-  if (replays.has(key, nowMs)) throw new IntakeRefusal(409, 'this signed alert was already accepted (replay): sign each new delivery with a fresh timestamp');
+  if (replays.has(key, nowMs))
+    throw new IntakeRefusal(
+      409,
+      'this signed alert was already accepted (replay): sign each new delivery with a fresh timestamp',
+    );
   return key;
 }

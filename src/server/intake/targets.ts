@@ -19,15 +19,25 @@ export class IntakeRefusal extends Error {
 export function targetOf(catalog: ServiceCatalog, labels: Record<string, string | undefined>): AlertTarget {
   const known = catalog.names();
   const service = labels.service;
-  if (service !== undefined && !known.includes(service)) throw new IntakeRefusal(422, `unknown service label "${service}": the catalog has ${known.join(', ') || 'no service'}`);
+  if (service !== undefined && !known.includes(service))
+    throw new IntakeRefusal(
+      422,
+      `unknown service label "${service}": the catalog has ${known.join(', ') || 'no service'}`,
+    );
   const runbook = labels.runbook ?? (service ? catalog.require(service).runbook : runbookIds()[0]!);
-  if (!runbookIds().includes(runbook)) throw new IntakeRefusal(422, `unknown runbook label "${runbook}": known runbooks are ${runbookIds().join(', ')}`);
+  if (!runbookIds().includes(runbook))
+    throw new IntakeRefusal(422, `unknown runbook label "${runbook}": known runbooks are ${runbookIds().join(', ')}`);
   if (service) {
     const owner = catalog.require(service).runbook;
-    if (owner !== runbook) throw new IntakeRefusal(422, `service "${service}" belongs to runbook ${owner}, not ${runbook}`);
+    if (owner !== runbook)
+      throw new IntakeRefusal(422, `service "${service}" belongs to runbook ${owner}, not ${runbook}`);
     return { runbook, service };
   }
   const forRunbook = known.filter((n) => catalog.require(n).runbook === getRunbook(runbook).id);
-  if (forRunbook.length !== 1) throw new IntakeRefusal(422, `add a service label: runbook ${runbook} has ${forRunbook.length ? forRunbook.join(', ') : 'no service in the catalog'}`);
+  if (forRunbook.length !== 1)
+    throw new IntakeRefusal(
+      422,
+      `add a service label: runbook ${runbook} has ${forRunbook.length ? forRunbook.join(', ') : 'no service in the catalog'}`,
+    );
   return { runbook, service: forRunbook[0]! };
 }

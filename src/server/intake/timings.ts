@@ -15,7 +15,9 @@ export type IntakeMode = 'local-dev-server' | 'service';
 export function alertTimings(config: AppConfig, mode: IntakeMode): IncidentStart['timings'] | undefined {
   if (!config.RUNBOOK_INTAKE_DRILL_TIMINGS) return undefined;
   if (mode !== 'local-dev-server') {
-    throw new RequestRefusedError('RUNBOOK_INTAKE_DRILL_TIMINGS is honoured only by `runbook dev` running its own local Temporal dev server (no TEMPORAL_ADDRESS); unset it for this service');
+    throw new RequestRefusedError(
+      'RUNBOOK_INTAKE_DRILL_TIMINGS is honoured only by `runbook dev` running its own local Temporal dev server (no TEMPORAL_ADDRESS); unset it for this service',
+    );
   }
   return COMPRESSED_TIMINGS;
 }

@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { decide, incidentStatus, signalIncident } from '../../app/incidents.ts';
 import type { Client } from '@temporalio/client';
-import { acknowledgeSignal, IncidentIdSchema, noteSignal, revertWarning, setRootCauseSignal, StepIdSchema } from '../../contract/index.ts';
+import {
+  acknowledgeSignal,
+  IncidentIdSchema,
+  noteSignal,
+  revertWarning,
+  setRootCauseSignal,
+  StepIdSchema,
+} from '../../contract/index.ts';
 import { act } from '../../app/actions.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
@@ -14,7 +21,11 @@ import { freeText, parseForm } from './form-input.ts';
 const DecideForm = z.object({
   step: StepIdSchema,
   /** The request the page showed: an approval lands on that request or on nothing. */
-  requestedAt: z.string().max(40).optional().transform((r) => r || undefined),
+  requestedAt: z
+    .string()
+    .max(40)
+    .optional()
+    .transform((r) => r || undefined),
   decision: z.enum(['approved', 'rejected']),
   comment: freeText('the comment', { required: false }),
   confirmed: z.literal('yes').optional(),
@@ -35,11 +46,30 @@ interface SignalAction {
 
 /** The signal actions of an open incident: the same signals and payloads as `runbook ack|note|…`. */
 const SIGNAL_ACTIONS: SignalAction[] = [
-  { path: 'ack', role: 'responder', send: (client, id, { by }) => signalIncident(client, id, acknowledgeSignal, { by }) },
-  { path: 'note', role: 'responder', what: 'the note', send: (client, id, { by }, text) => signalIncident(client, id, noteSignal, { by, text }) },
-  { path: 'root-cause', role: 'responder', what: 'the root cause', send: (client, id, { by }, text) => signalIncident(client, id, setRootCauseSignal, { by, text }) },
+  {
+    path: 'ack',
+    role: 'responder',
+    send: (client, id, { by }) => signalIncident(client, id, acknowledgeSignal, { by }),
+  },
+  {
+    path: 'note',
+    role: 'responder',
+    what: 'the note',
+    send: (client, id, { by }, text) => signalIncident(client, id, noteSignal, { by, text }),
+  },
+  {
+    path: 'root-cause',
+    role: 'responder',
+    what: 'the root cause',
+    send: (client, id, { by }, text) => signalIncident(client, id, setRootCauseSignal, { by, text }),
+  },
   // Resolve and cancel go through the action table (an update): a state that does not allow them answers 409.
-  { path: 'resolve', role: 'responder', what: 'the reason', send: (client, id, who, reason) => act(client, id, { action: 'resolve', ...who, reason }) },
+  {
+    path: 'resolve',
+    role: 'responder',
+    what: 'the reason',
+    send: (client, id, who, reason) => act(client, id, { action: 'resolve', ...who, reason }),
+  },
   {
     path: 'cancel',
     role: 'responder',
@@ -60,12 +90,19 @@ type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, s
 
 /** The approval record names who, and how the console knows: never a name typed into a box. */
 export function approvalIdentity(identity: ConsoleIdentity) {
-  return { by: identity.name, via: { channel: 'console' as const, issuer: identity.issuer, subject: identity.subject } };
+  return {
+    by: identity.name,
+    via: { channel: 'console' as const, issuer: identity.issuer, subject: identity.subject },
+  };
 }
 
 /** The form's own fields (no CSRF token, no confirmation), to post again from the confirm page. */
 function formFields(body: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf' && e[0] !== 'confirmed'));
+  return Object.fromEntries(
+    Object.entries(body).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf' && e[0] !== 'confirmed',
+    ),
+  );
 }
 
 /**
@@ -79,7 +116,12 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   const back = (reply: FastifyReply, id: string) => reply.redirect(`/incidents/${encodeURIComponent(id)}`, 303);
   const confirmPage = (request: FastifyRequest, reply: FastifyReply, confirmation: Confirmation) => {
     const csrf = reply.generateCsrf();
-    return reply.type('text/html; charset=utf-8').send(page('Confirm', identityOf(request), confirmationPage(confirmation, csrf), { csrf, drill: deps.drills !== null }).text);
+    return reply.type('text/html; charset=utf-8').send(
+      page('Confirm', identityOf(request), confirmationPage(confirmation, csrf), {
+        csrf,
+        drill: deps.drills !== null,
+      }).text,
+    );
   };
 
   app.post('/incidents/:id/decide', guarded('approver'), async (request: IdRequest, reply) => {
@@ -97,9 +139,25 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     }
     const identity = identityOf(request);
     const message = await deps.health.call(() =>
-      decide(deps.client, id, { stepId: form.step, comment: form.comment, decision: form.decision, requestedAt: form.requestedAt, ...approvalIdentity(identity) }),
+      decide(deps.client, id, {
+        stepId: form.step,
+        comment: form.comment,
+        decision: form.decision,
+        requestedAt: form.requestedAt,
+        ...approvalIdentity(identity),
+      }),
     );
-    request.log.info({ incidentId: id, stepId: form.step, decision: form.decision, user: identity.name, issuer: identity.issuer, subject: identity.subject }, message);
+    request.log.info(
+      {
+        incidentId: id,
+        stepId: form.step,
+        decision: form.decision,
+        user: identity.name,
+        issuer: identity.issuer,
+        subject: identity.subject,
+      },
+      message,
+    );
     return back(reply, id);
   });
 
@@ -108,7 +166,14 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const id = parseForm(IncidentIdSchema, request.params.id);
     const form = parseForm(RevertForm, request.body);
     const identity = identityOf(request);
-    const message = await deps.health.call(() => act(deps.client, id, { action: 'revert_change', ...approvalIdentity(identity), step: form.step, ...(form.reason ? { reason: form.reason } : {}) }));
+    const message = await deps.health.call(() =>
+      act(deps.client, id, {
+        action: 'revert_change',
+        ...approvalIdentity(identity),
+        step: form.step,
+        ...(form.reason ? { reason: form.reason } : {}),
+      }),
+    );
     request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
     return back(reply, id);
   });
@@ -118,13 +183,18 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
       const id = parseForm(IncidentIdSchema, request.params.id);
       const identity = identityOf(request);
       // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
-      const text = action.what ? parseForm(freeText(action.what, { required: true }), request.body.text ?? request.body.reason ?? '')! : '';
+      const text = action.what
+        ? parseForm(freeText(action.what, { required: true }), request.body.text ?? request.body.reason ?? '')!
+        : '';
       if (action.confirm && request.body.confirmed !== 'yes') {
         const confirmation = await deps.health.call(() => action.confirm!(id, text, deps.client));
         return confirmPage(request, reply, { ...confirmation, action: request.url, fields: formFields(request.body) });
       }
       await deps.health.call(() => action.send(deps.client, id, approvalIdentity(identity), text));
-      request.log.info({ incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer }, 'signal sent from the console');
+      request.log.info(
+        { incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer },
+        'signal sent from the console',
+      );
       return back(reply, id);
     });
   }

@@ -11,7 +11,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     request.session.regenerate();
     request.session.set('identity', identity);
     request.session.set('sid', deps.sessions.open());
-    request.log.info({ user: identity.name, issuer: identity.issuer, roles: identity.roles }, 'signed in with a one-time link');
+    request.log.info(
+      { user: identity.name, issuer: identity.issuer, roles: identity.roles },
+      'signed in with a one-time link',
+    );
     return reply.redirect('/');
   });
 
@@ -41,7 +44,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     request.session.regenerate();
     request.session.set('identity', identity);
     request.session.set('sid', deps.sessions.open());
-    request.log.info({ user: identity.name, issuer: identity.issuer, subject: identity.subject, roles: identity.roles }, 'signed in with OIDC');
+    request.log.info(
+      { user: identity.name, issuer: identity.issuer, subject: identity.subject, roles: identity.roles },
+      'signed in with OIDC',
+    );
     return reply.redirect('/');
   });
 

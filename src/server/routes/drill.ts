@@ -24,14 +24,20 @@ export function registerDrillRoutes(app: FastifyInstance, drills: ConsoleDrills)
 
   app.get('/drill', { preHandler: requireRole('responder') }, async (request, reply) => {
     const csrf = reply.generateCsrf();
-    return reply.type('text/html; charset=utf-8').send(page('Drill', identityOf(request), drillPage(drills.catalog(), csrf), { csrf, drill: true }).text);
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(page('Drill', identityOf(request), drillPage(drills.catalog(), csrf), { csrf, drill: true }).text);
   });
 
-  app.post('/drill', { preHandler: [requireRole('responder'), app.csrfProtection] }, async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
-    const parsed = DrillForm.safeParse(request.body ?? {});
-    if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'form'));
-    const identity = identityOf(request);
-    const incidentId = await drills.start({ ...parsed.data, startedBy: identity.name });
-    return reply.redirect(`/incidents/${encodeURIComponent(incidentId)}`, 303);
-  });
+  app.post(
+    '/drill',
+    { preHandler: [requireRole('responder'), app.csrfProtection] },
+    async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
+      const parsed = DrillForm.safeParse(request.body ?? {});
+      if (!parsed.success) throw new RequestRefusedError(formatZodError(parsed.error, 'form'));
+      const identity = identityOf(request);
+      const incidentId = await drills.start({ ...parsed.data, startedBy: identity.name });
+      return reply.redirect(`/incidents/${encodeURIComponent(incidentId)}`, 303);
+    },
+  );
 }

@@ -13,7 +13,10 @@ export function freeText(what: string, options: { required: boolean }) {
     .transform((value, ctx) => {
       const text = value ?? '';
       if (text.trim().length > TEXT_MAX) {
-        ctx.addIssue({ code: 'custom', message: `${what} is ${text.trim().length} characters long; the limit is ${TEXT_MAX} characters — shorten it and send again` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} is ${text.trim().length} characters long; the limit is ${TEXT_MAX} characters — shorten it and send again`,
+        });
         return z.NEVER;
       }
       if (options.required && !text.trim()) {
@@ -32,7 +35,9 @@ export function parseForm<T extends z.ZodType>(schema: T, raw: unknown): z.infer
   if (!parsed.success) {
     // Messages written here for people (the limit, an empty field) need no field path before them.
     const own = parsed.error.issues.every((i) => i.code === 'custom');
-    throw new RequestRefusedError(own ? parsed.error.issues.map((i) => i.message).join('; ') : formatZodError(parsed.error, 'form'));
+    throw new RequestRefusedError(
+      own ? parsed.error.issues.map((i) => i.message).join('; ') : formatZodError(parsed.error, 'form'),
+    );
   }
   return parsed.data;
 }

@@ -65,23 +65,39 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     hooks.setErrorHandler(hookErrorHandler('intake'));
 
     const retryLater = (reply: FastifyReply, error: string, extra: Record<string, unknown> = {}) =>
-      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error, ...extra });
+      reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({ error, ...extra });
 
-    const accept = async (reply: FastifyReply, alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>) => {
+    const accept = async (
+      reply: FastifyReply,
+      alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>,
+    ) => {
       const catalog = catalogFromConfig(deps.config);
       const routed = alerts.map((a) => ({ target: targetOf(catalog, a.labels), signal: a.signal }));
       const limit = deps.config.RUNBOOK_INTAKE_QUEUE_LIMIT;
-      if (routed.length > limit) throw new IntakeRefusal(413, `${routed.length} alerts in one request, more than the queue holds (RUNBOOK_INTAKE_QUEUE_LIMIT=${limit}); set Alertmanager's max_alerts below it`);
+      if (routed.length > limit)
+        throw new IntakeRefusal(
+          413,
+          `${routed.length} alerts in one request, more than the queue holds (RUNBOOK_INTAKE_QUEUE_LIMIT=${limit}); set Alertmanager's max_alerts below it`,
+        );
       const deliveries = routed.map(({ target, signal }) => ({
         key: `${target.runbook}/${target.service}`,
         about: { fingerprint: signal.fingerprint, status: signal.status },
-        deliver: async () => deps.client.withDeadline(Date.now() + tryDeadlineMs, () => deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings)),
+        deliver: async () =>
+          deps.client.withDeadline(Date.now() + tryDeadlineMs, () =>
+            deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings),
+          ),
       }));
       const pending = queue.offer(deliveries);
       if (!pending) {
         const { queued } = queue.snapshot();
         log.warn({ alerts: routed.length, queued, limit }, 'intake queue full: request refused with 503');
-        return retryLater(reply, `intake queue full (${queued} of ${limit} alerts waiting for Temporal): nothing of this request was accepted; retry later`);
+        return retryLater(
+          reply,
+          `intake queue full (${queued} of ${limit} alerts waiting for Temporal): nothing of this request was accepted; retry later`,
+        );
       }
       const outcomes = await pending;
       const recorded = outcomes.filter((o) => o.delivered).length;
@@ -94,8 +110,16 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       log.warn({ alerts: routed.length, recorded, sources }, 'alerts not recorded: request answered with an error');
       const transient = missed.find((o) => !o.permanent);
       // A retry can help: the sender resends the whole request (what was recorded may show twice).
-      if (transient) return retryLater(reply, `Temporal did not record ${missed.length} of ${routed.length} alerts (${transient.error}); retry later`, { recorded });
-      throw new IntakeRefusal(422, `the engine refused ${missed.length} of ${routed.length} alerts: ${missed[0]!.error}`);
+      if (transient)
+        return retryLater(
+          reply,
+          `Temporal did not record ${missed.length} of ${routed.length} alerts (${transient.error}); retry later`,
+          { recorded },
+        );
+      throw new IntakeRefusal(
+        422,
+        `the engine refused ${missed.length} of ${routed.length} alerts: ${missed[0]!.error}`,
+      );
     };
 
     // Counts only (no alert content); behind the same check as the Alertmanager route.
@@ -111,7 +135,13 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
     });
 
     hooks.post('/hooks/generic', async (request: RawRequest, reply) => {
-      const signed = verifySignature(deps.config.RUNBOOK_INTAKE_HMAC_SECRET, request.headers, request.body, Date.now(), replays);
+      const signed = verifySignature(
+        deps.config.RUNBOOK_INTAKE_HMAC_SECRET,
+        request.headers,
+        request.body,
+        Date.now(),
+        replays,
+      );
       const body = parseJson(GenericAlertSchema, request.body, 'alert');
       // Held from the check on, so the same request arriving while this one waits for Temporal is a
       // replay; released when this one is not accepted, so the sender may resend it.

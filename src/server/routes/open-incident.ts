@@ -14,8 +14,15 @@ import { freeText, parseForm } from './form-input.ts';
 const OpenForm = z.object({
   symptom: freeText('the symptom', { required: true }),
   runbook: z.string({ error: 'choose a runbook' }).min(1, 'choose a runbook'),
-  cause: z.string().max(64).optional().transform((c) => c || undefined),
-  service: z.string().optional().transform((s) => s || undefined),
+  cause: z
+    .string()
+    .max(64)
+    .optional()
+    .transform((c) => c || undefined),
+  service: z
+    .string()
+    .optional()
+    .transform((s) => s || undefined),
 });
 
 /** The form's choices: every runbook with its causes and the catalog's services it handles. */
@@ -32,39 +39,77 @@ function choices(deps: ConsoleDeps): OpenFormChoices {
 
 /** Opening an incident from the console: the same checks as `runbook start`, and a refusal that keeps the form as typed. */
 export function registerOpenIncidentRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
-  const form = (request: FastifyRequest, reply: FastifyReply, values?: OpenFormValues, refusal?: RequestRefusedError) => {
+  const form = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values?: OpenFormValues,
+    refusal?: RequestRefusedError,
+  ) => {
     const csrf = reply.generateCsrf();
-    const body = openIncidentForm(choices(deps), csrf, values, refusal && { message: refusal.message, existingIncidentId: refusal.existingIncidentId });
-    return reply.type('text/html; charset=utf-8').send(page('Open an incident', identityOf(request), body, { csrf, drill: deps.drills !== null }).text);
+    const body = openIncidentForm(
+      choices(deps),
+      csrf,
+      values,
+      refusal && { message: refusal.message, existingIncidentId: refusal.existingIncidentId },
+    );
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(page('Open an incident', identityOf(request), body, { csrf, drill: deps.drills !== null }).text);
   };
 
   app.get('/incidents/new', { preHandler: requireRole('responder') }, (request, reply) => form(request, reply));
 
-  app.post('/incidents', { preHandler: [requireRole('responder'), app.csrfProtection] }, async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
-    const typed: OpenFormValues = { symptom: request.body?.symptom, runbook: request.body?.runbook, cause: request.body?.cause, service: request.body?.service, another: request.body?.another === 'yes' };
-    const identity = identityOf(request);
-    let handle;
-    try {
-      const parsed = parseForm(OpenForm, request.body ?? {});
-      if (!runbookIds().includes(parsed.runbook)) throw new RequestRefusedError(`unknown runbook "${parsed.runbook}" — known: ${runbookIds().join(', ')}`);
-      const runbook = getRunbook(parsed.runbook);
-      if (parsed.cause && !Object.hasOwn(runbook.causes, parsed.cause)) throw new RequestRefusedError(`unknown cause "${parsed.cause}" for runbook ${runbook.id}`);
-      const service = chooseService(consoleCatalog(deps), runbook.id, parsed.service);
-      handle = await deps.health.call(async () => {
-        // The same symptom already has an open incident today: offer it before opening a second one.
-        const existing = request.body?.another === 'yes' ? null : await openIncidentForSymptom(deps.client, parsed.symptom!);
-        if (existing) {
-          throw new RequestRefusedError(`incident ${existing} is open for the same symptom: follow it there, or tick "open another anyway"`, { existingIncidentId: existing });
-        }
-        // As `runbook start`: without a worker the incident would sit unprobed.
-        await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
-        return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, { runbook: runbook.id, symptom: parsed.symptom!, suspectedCause: parsed.cause, service, trigger: 'manual', reporter: identity.name });
-      });
-    } catch (err) {
-      if (!(err instanceof RequestRefusedError)) throw err;
-      return form(request, reply.code(409), typed, err);
-    }
-    request.log.info({ incidentId: handle.workflowId, user: identity.name, issuer: identity.issuer }, 'incident opened from the console');
-    return reply.redirect(`/incidents/${encodeURIComponent(handle.workflowId)}`, 303);
-  });
+  app.post(
+    '/incidents',
+    { preHandler: [requireRole('responder'), app.csrfProtection] },
+    async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
+      const typed: OpenFormValues = {
+        symptom: request.body?.symptom,
+        runbook: request.body?.runbook,
+        cause: request.body?.cause,
+        service: request.body?.service,
+        another: request.body?.another === 'yes',
+      };
+      const identity = identityOf(request);
+      let handle;
+      try {
+        const parsed = parseForm(OpenForm, request.body ?? {});
+        if (!runbookIds().includes(parsed.runbook))
+          throw new RequestRefusedError(`unknown runbook "${parsed.runbook}" — known: ${runbookIds().join(', ')}`);
+        const runbook = getRunbook(parsed.runbook);
+        if (parsed.cause && !Object.hasOwn(runbook.causes, parsed.cause))
+          throw new RequestRefusedError(`unknown cause "${parsed.cause}" for runbook ${runbook.id}`);
+        const service = chooseService(consoleCatalog(deps), runbook.id, parsed.service);
+        handle = await deps.health.call(async () => {
+          // The same symptom already has an open incident today: offer it before opening a second one.
+          const existing =
+            request.body?.another === 'yes' ? null : await openIncidentForSymptom(deps.client, parsed.symptom!);
+          if (existing) {
+            throw new RequestRefusedError(
+              `incident ${existing} is open for the same symptom: follow it there, or tick "open another anyway"`,
+              { existingIncidentId: existing },
+            );
+          }
+          // As `runbook start`: without a worker the incident would sit unprobed.
+          await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
+          return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, {
+            runbook: runbook.id,
+            symptom: parsed.symptom!,
+            suspectedCause: parsed.cause,
+            service,
+            trigger: 'manual',
+            reporter: identity.name,
+          });
+        });
+      } catch (err) {
+        if (!(err instanceof RequestRefusedError)) throw err;
+        return form(request, reply.code(409), typed, err);
+      }
+      request.log.info(
+        { incidentId: handle.workflowId, user: identity.name, issuer: identity.issuer },
+        'incident opened from the console',
+      );
+      return reply.redirect(`/incidents/${encodeURIComponent(handle.workflowId)}`, 303);
+    },
+  );
 }

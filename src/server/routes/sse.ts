@@ -6,7 +6,10 @@ import { currentIdentity, requireRole } from '../guard.ts';
 import type { LiveUpdate } from '../live-events.ts';
 import { panelVersion } from '../views/panel-version.ts';
 
-type EventsRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; seq?: string; version?: string } }>;
+type EventsRequest = FastifyRequest<{
+  Params: { id: string };
+  Querystring: { after?: string; seq?: string; version?: string };
+}>;
 
 /**
  * Live events of one incident as server-sent events: new timeline entries (`timeline`), a change
@@ -25,11 +28,16 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     // Every live session has an id (the guard let this request through).
     const session = request.session.get('sid')!;
     if ((open.get(session) ?? 0) >= limit) {
-      request.log.warn({ user: identity.name, incidentId: id, limit }, 'live events refused: too many streams in one session');
+      request.log.warn(
+        { user: identity.name, incidentId: id, limit },
+        'live events refused: too many streams in one session',
+      );
       return reply
         .code(429)
         .type('text/plain; charset=utf-8')
-        .send(`Too many live views: this session already has ${limit} live incident pages open (RUNBOOK_CONSOLE_STREAMS_PER_SESSION). Close one of them and reload this page.`);
+        .send(
+          `Too many live views: this session already has ${limit} live incident pages open (RUNBOOK_CONSOLE_STREAMS_PER_SESSION). Close one of them and reload this page.`,
+        );
     }
     await deps.health.call(() => incidentHandle(deps.client, id));
     open.set(session, (open.get(session) ?? 0) + 1);
@@ -38,7 +46,10 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     // What the page rendered: its row count, and the last entry's sequence number (the timeline is bounded).
-    const sent = { count: Math.max(0, Number(request.query.after) || 0), lastSeq: request.query.seq === undefined ? -1 : Math.max(0, Number(request.query.seq) || 0) };
+    const sent = {
+      count: Math.max(0, Number(request.query.after) || 0),
+      lastSeq: request.query.seq === undefined ? -1 : Math.max(0, Number(request.query.seq) || 0),
+    };
     // The panel the page was rendered with: anything newer, even at the first poll, is sent.
     let shownVersion = request.query.version ?? '';
     let done = false;
@@ -57,7 +68,9 @@ export function registerSseRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     // Signed out (here or in another tab) or expired: the page says so instead of going quietly stale.
     const signedOut = () => {
       if (done) return;
-      send('signed-out', { message: 'Signed out: this page no longer follows the incident. Sign in again to act on it.' });
+      send('signed-out', {
+        message: 'Signed out: this page no longer follows the incident. Sign in again to act on it.',
+      });
       finish();
     };
     const onUpdate = (update: LiveUpdate) => {

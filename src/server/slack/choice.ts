@@ -12,9 +12,16 @@ function chose(click: SlackChoiceClick): string {
 }
 
 /** The message as it was, its choice buttons replaced by who chose what: the choice is made, and others see it. */
-export function choiceMessage(click: SlackChoiceClick, person: string, answer: string): { replace_original: true; text: string; blocks: unknown[] } {
+export function choiceMessage(
+  click: SlackChoiceClick,
+  person: string,
+  answer: string,
+): { replace_original: true; text: string; blocks: unknown[] } {
   const line = `:ballot_box_with_check: ${escape(person)} (<@${click.userId}>) chose ${escape(chose(click))} via Slack — ${escape(answer)}`;
-  const blocks = [...click.blocks.filter((b) => b.block_id !== SLACK_CHOICE_BLOCK_ID), { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }];
+  const blocks = [
+    ...click.blocks.filter((b) => b.block_id !== SLACK_CHOICE_BLOCK_ID),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: line }] },
+  ];
   return { replace_original: true, text: `${person} chose ${chose(click)} on incident ${click.incidentId}`, blocks };
 }
 
@@ -24,7 +31,13 @@ export function choiceMessage(click: SlackChoiceClick, person: string, answer: s
  * the message was posted) is told to the clicker alone; a choice made replaces the buttons.
  */
 export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceClick): Promise<Record<string, unknown>> {
-  const where = { incidentId: click.incidentId, action: click.action, step: click.step, slackUser: click.userId, slackTeam: click.teamId };
+  const where = {
+    incidentId: click.incidentId,
+    action: click.action,
+    step: click.step,
+    slackUser: click.userId,
+    slackTeam: click.teamId,
+  };
   const person = await mappedPerson(deps, click, where, 'Nothing was done');
   if (person === null) return { outcome: 'unmapped' };
   let answer: string;
@@ -35,7 +48,9 @@ export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceCl
       ...(click.step ? { step: click.step } : {}),
       via: { channel: 'slack', subject: click.userId, ...(click.teamId ? { issuer: click.teamId } : {}) },
       // A click carries no text: the reason says so, and `via` where the choice came from.
-      ...(click.action === 'resolve' || click.action === 'cancel' ? { reason: 'a button in Slack carries no reason' } : {}),
+      ...(click.action === 'resolve' || click.action === 'cancel'
+        ? { reason: 'a button in Slack carries no reason' }
+        : {}),
     });
   } catch (err) {
     const known = err instanceof RequestRefusedError || err instanceof OperationFailedError;
@@ -46,7 +61,11 @@ export async function settleChoice(deps: SlackDecisionDeps, click: SlackChoiceCl
       await ephemeral(deps, click, err.message);
       return { outcome: 'unknown' };
     }
-    await ephemeral(deps, click, `Nothing was done (${person} chose ${chose(click)}): ${known ? err.message : 'the service could not reach the incident; its log says why'}`);
+    await ephemeral(
+      deps,
+      click,
+      `Nothing was done (${person} chose ${chose(click)}): ${known ? err.message : 'the service could not reach the incident; its log says why'}`,
+    );
     return { outcome: 'refused' };
   }
   deps.log.info({ ...where, by: person }, answer);

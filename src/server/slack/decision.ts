@@ -7,14 +7,27 @@ import { ephemeral, escape, mappedPerson, respond, type SlackDecisionDeps } from
 export type { SlackDecisionDeps } from './respond.ts';
 
 /** The message as it was, with the decision under it; the buttons stay while the step still waits for more approvals. */
-export function decidedMessage(click: SlackClick, person: string, answer: string, stillPending: boolean): { replace_original: true; text: string; blocks: unknown[] } {
+export function decidedMessage(
+  click: SlackClick,
+  person: string,
+  answer: string,
+  stillPending: boolean,
+): { replace_original: true; text: string; blocks: unknown[] } {
   const isButtons = (b: Record<string, unknown>) => b.block_id === SLACK_APPROVAL_BLOCK_ID;
   const buttons = click.blocks.find(isButtons);
   const verb = click.decision === 'approved' ? 'Approved' : 'Rejected';
   const icon = click.decision === 'approved' ? ':white_check_mark:' : ':x:';
   const line = `${icon} *${verb}* \`${click.stepId}\` by ${escape(person)} (<@${click.userId}>) via Slack${stillPending ? ` — ${escape(answer)}` : ''}`;
-  const blocks = [...click.blocks.filter((b) => !isButtons(b)), { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }, ...(stillPending && buttons ? [buttons] : [])];
-  return { replace_original: true, text: `${click.stepId} ${click.decision} by ${person} on incident ${click.incidentId}`, blocks };
+  const blocks = [
+    ...click.blocks.filter((b) => !isButtons(b)),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: line }] },
+    ...(stillPending && buttons ? [buttons] : []),
+  ];
+  return {
+    replace_original: true,
+    text: `${click.stepId} ${click.decision} by ${person} on incident ${click.incidentId}`,
+    blocks,
+  };
 }
 
 /**
@@ -23,7 +36,13 @@ export function decidedMessage(click: SlackClick, person: string, answer: string
  * updated in place on success, an ephemeral reason to the clicker otherwise.
  */
 export async function settleClick(deps: SlackDecisionDeps, click: SlackClick): Promise<Record<string, unknown>> {
-  const where = { incidentId: click.incidentId, stepId: click.stepId, decision: click.decision, slackUser: click.userId, slackTeam: click.teamId };
+  const where = {
+    incidentId: click.incidentId,
+    stepId: click.stepId,
+    decision: click.decision,
+    slackUser: click.userId,
+    slackTeam: click.teamId,
+  };
   const person = await mappedPerson(deps, click, where, 'Nothing was recorded');
   if (person === null) return { outcome: 'unmapped' };
   let answer: string;
@@ -43,7 +62,11 @@ export async function settleClick(deps: SlackDecisionDeps, click: SlackClick): P
       await ephemeral(deps, click, err.message);
       return { outcome: 'unknown' };
     }
-    await ephemeral(deps, click, `Nothing was recorded for ${click.stepId}: ${known ? err.message : 'the service could not reach the incident; its log says why'}`);
+    await ephemeral(
+      deps,
+      click,
+      `Nothing was recorded for ${click.stepId}: ${known ? err.message : 'the service could not reach the incident; its log says why'}`,
+    );
     return { outcome: 'refused' };
   }
   deps.log.info({ ...where, by: person }, answer);

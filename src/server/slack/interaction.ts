@@ -1,15 +1,27 @@
 import { z } from 'zod';
 import { formatZodError } from '../../app/errors.ts';
-import { HttpUrlSchema, SLACK_APPROVAL_ACTIONS, SLACK_CHOICE_ACTIONS, SlackApprovalValueSchema, SlackChoiceValueSchema, type HandOverChoices } from '../../contract/index.ts';
+import {
+  HttpUrlSchema,
+  SLACK_APPROVAL_ACTIONS,
+  SLACK_CHOICE_ACTIONS,
+  SlackApprovalValueSchema,
+  SlackChoiceValueSchema,
+  type HandOverChoices,
+} from '../../contract/index.ts';
 import { IntakeRefusal } from '../intake/targets.ts';
 
 /** The part of Slack's `block_actions` interaction payload the buttons need; Slack sends more. */
 const BlockActionsSchema = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().regex(/^[A-Z0-9]+$/, 'a Slack user id'), team_id: z.string().optional() }),
-  team: z.object({ id: z.string().min(1) }).nullable().optional(),
+  team: z
+    .object({ id: z.string().min(1) })
+    .nullable()
+    .optional(),
   response_url: HttpUrlSchema,
-  message: z.object({ text: z.string().optional(), blocks: z.array(z.record(z.string(), z.unknown())).optional() }).optional(),
+  message: z
+    .object({ text: z.string().optional(), blocks: z.array(z.record(z.string(), z.unknown())).optional() })
+    .optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })),
 });
 
@@ -41,12 +53,17 @@ export interface SlackChoiceClick extends ClickOrigin {
   step: string | undefined;
 }
 
-const DECISIONS: Record<string, SlackClick['decision']> = { [SLACK_APPROVAL_ACTIONS.approve]: 'approved', [SLACK_APPROVAL_ACTIONS.reject]: 'rejected' };
+const DECISIONS: Record<string, SlackClick['decision']> = {
+  [SLACK_APPROVAL_ACTIONS.approve]: 'approved',
+  [SLACK_APPROVAL_ACTIONS.reject]: 'rejected',
+};
 
 /** The choice an action id stands for: a Revert button's id carries its step after a colon, to stay unique in its block. */
 function choiceOf(actionId: string): SlackChoiceClick['action'] | undefined {
   const base = actionId.split(':')[0]!;
-  return (Object.keys(SLACK_CHOICE_ACTIONS) as Array<SlackChoiceClick['action']>).find((a) => SLACK_CHOICE_ACTIONS[a] === base && (base === actionId || a === 'revert_change'));
+  return (Object.keys(SLACK_CHOICE_ACTIONS) as Array<SlackChoiceClick['action']>).find(
+    (a) => SLACK_CHOICE_ACTIONS[a] === base && (base === actionId || a === 'revert_change'),
+  );
 }
 
 function buttonValue<T extends z.ZodType>(schema: T, raw: string | undefined): z.infer<T> {
@@ -66,7 +83,8 @@ function buttonValue<T extends z.ZodType>(schema: T, raw: string | undefined): z
  * for an interaction that is not one of ours (other buttons, shortcuts): those are acknowledged and ignored.
  */
 export function slackClickOf(rawBody: Buffer | undefined): SlackClick | SlackChoiceClick | null {
-  if (!Buffer.isBuffer(rawBody)) throw new IntakeRefusal(400, 'a form body (application/x-www-form-urlencoded) with a payload field');
+  if (!Buffer.isBuffer(rawBody))
+    throw new IntakeRefusal(400, 'a form body (application/x-www-form-urlencoded) with a payload field');
   const payload = new URLSearchParams(rawBody.toString('utf8')).get('payload');
   if (payload === null) throw new IntakeRefusal(400, 'missing payload field');
   let value: unknown;
@@ -89,12 +107,23 @@ export function slackClickOf(rawBody: Buffer | undefined): SlackClick | SlackCho
   const approval = interaction.actions.find((a) => Object.hasOwn(DECISIONS, a.action_id));
   if (approval) {
     const step = buttonValue(SlackApprovalValueSchema, approval.value);
-    return { kind: 'decision', decision: DECISIONS[approval.action_id]!, stepId: step.stepId, ...origin(step.incidentId) };
+    return {
+      kind: 'decision',
+      decision: DECISIONS[approval.action_id]!,
+      stepId: step.stepId,
+      ...origin(step.incidentId),
+    };
   }
   const choice = interaction.actions.find((a) => choiceOf(a.action_id));
   if (!choice) return null;
   const action = choiceOf(choice.action_id)!;
   const target = buttonValue(SlackChoiceValueSchema, choice.value);
-  if (action === 'revert_change' && !target.step) throw new IntakeRefusal(400, 'a Revert button value names the step to revert');
-  return { kind: 'choice', action, step: action === 'revert_change' ? target.step : undefined, ...origin(target.incidentId) };
+  if (action === 'revert_change' && !target.step)
+    throw new IntakeRefusal(400, 'a Revert button value names the step to revert');
+  return {
+    kind: 'choice',
+    action,
+    step: action === 'revert_change' ? target.step : undefined,
+    ...origin(target.incidentId),
+  };
 }

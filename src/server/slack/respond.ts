@@ -20,7 +20,11 @@ export interface Answerable {
 }
 
 /** Posts one answer to the interaction's response_url; a failure is logged (host only: the path is a token). */
-export async function respond(deps: SlackDecisionDeps, click: Answerable, body: Record<string, unknown>): Promise<boolean> {
+export async function respond(
+  deps: SlackDecisionDeps,
+  click: Answerable,
+  body: Record<string, unknown>,
+): Promise<boolean> {
   const host = new URL(click.responseUrl).host;
   try {
     const response = await request(click.responseUrl, {
@@ -34,22 +38,35 @@ export async function respond(deps: SlackDecisionDeps, click: Answerable, body: 
     if (response.statusCode >= 200 && response.statusCode < 300) return true;
     deps.log.warn({ host, status: response.statusCode }, 'Slack refused the answer to a click');
   } catch (err) {
-    deps.log.warn({ host, error: (err as { code?: string }).code ?? (err as Error).name }, 'Slack answer to a click not delivered');
+    deps.log.warn(
+      { host, error: (err as { code?: string }).code ?? (err as Error).name },
+      'Slack answer to a click not delivered',
+    );
   }
   return false;
 }
 
 /** Only the person who clicked sees it; the channel's message stays as it was. */
-export const ephemeral = (deps: SlackDecisionDeps, click: Answerable, text: string) => respond(deps, click, { response_type: 'ephemeral', replace_original: false, text });
+export const ephemeral = (deps: SlackDecisionDeps, click: Answerable, text: string) =>
+  respond(deps, click, { response_type: 'ephemeral', replace_original: false, text });
 
 /**
  * The person a Slack user is mapped to (RUNBOOK_SLACK_USERS); without a mapping the clicker alone
  * is told `nothing` happened and why, and the answer is null.
  */
-export async function mappedPerson(deps: SlackDecisionDeps, click: Answerable & { userId: string }, where: Record<string, unknown>, nothing: string): Promise<string | null> {
+export async function mappedPerson(
+  deps: SlackDecisionDeps,
+  click: Answerable & { userId: string },
+  where: Record<string, unknown>,
+  nothing: string,
+): Promise<string | null> {
   const person = Object.hasOwn(deps.users, click.userId) ? deps.users[click.userId] : undefined;
   if (person) return person;
   deps.log.warn(where, 'Slack click from an unmapped user refused');
-  await ephemeral(deps, click, `${nothing}: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`);
+  await ephemeral(
+    deps,
+    click,
+    `${nothing}: your Slack user ${click.userId} is not mapped to an approver. Ask whoever runs the runbook service to add it to RUNBOOK_SLACK_USERS.`,
+  );
   return null;
 }

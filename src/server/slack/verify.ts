@@ -23,15 +23,23 @@ const SLACK_SIGNATURE = /^v0=[0-9a-f]{64}$/;
  * what it leaves open is checked here: the header's exact form (Bolt reads only the hash after the
  * first `=`), a timestamp far ahead, a replay within the window.
  */
-export function verifySlackInteraction(secret: string | undefined, headers: IncomingHttpHeaders, rawBody: Buffer | undefined, nowMs: number, replays: ReplayGuard): void {
+export function verifySlackInteraction(
+  secret: string | undefined,
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer | undefined,
+  nowMs: number,
+  replays: ReplayGuard,
+): void {
   if (!secret) throw new IntakeRefusal(503, 'Slack interactivity is not configured: set RUNBOOK_SLACK_SIGNING_SECRET');
   const signature = header(headers, SLACK_SIGNATURE_HEADER);
   const timestamp = header(headers, SLACK_TIMESTAMP_HEADER);
   if (!signature) throw new IntakeRefusal(401, `missing ${SLACK_SIGNATURE_HEADER} header`);
   if (!timestamp) throw new IntakeRefusal(401, `missing ${SLACK_TIMESTAMP_HEADER} header`);
-  if (!SLACK_SIGNATURE.test(signature)) throw new IntakeRefusal(401, `malformed ${SLACK_SIGNATURE_HEADER} header: expected v0=<64 hex digits>`);
+  if (!SLACK_SIGNATURE.test(signature))
+    throw new IntakeRefusal(401, `malformed ${SLACK_SIGNATURE_HEADER} header: expected v0=<64 hex digits>`);
   if (!/^\d{1,12}$/.test(timestamp)) throw new IntakeRefusal(401, `${SLACK_TIMESTAMP_HEADER} must be Unix seconds`);
-  if (Number(timestamp) * 1000 - nowMs > SLACK_WINDOW_MS) throw new IntakeRefusal(401, `${SLACK_TIMESTAMP_HEADER} is more than 5 minutes ahead of this server's clock`);
+  if (Number(timestamp) * 1000 - nowMs > SLACK_WINDOW_MS)
+    throw new IntakeRefusal(401, `${SLACK_TIMESTAMP_HEADER} is more than 5 minutes ahead of this server's clock`);
   try {
     verifySlackRequest({
       signingSecret: secret,
@@ -41,7 +49,11 @@ export function verifySlackInteraction(secret: string | undefined, headers: Inco
     });
   } catch (err) {
     // Bolt's reasons: stale timestamp, unknown signature version, signature mismatch. None quotes the secret.
-    throw new IntakeRefusal(401, `Slack signature refused: ${(err as Error).message.replace(/^Failed to verify authenticity: /, '')}`);
+    throw new IntakeRefusal(
+      401,
+      `Slack signature refused: ${(err as Error).message.replace(/^Failed to verify authenticity: /, '')}`,
+    );
   }
-  if (!replays.firstUse(ReplayGuard.keyOf(timestamp, rawBody), nowMs)) throw new IntakeRefusal(401, 'Slack signature refused: this signed request was already received (replay)');
+  if (!replays.firstUse(ReplayGuard.keyOf(timestamp, rawBody), nowMs))
+    throw new IntakeRefusal(401, 'Slack signature refused: this signed request was already received (replay)');
 }

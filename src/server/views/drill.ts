@@ -10,7 +10,9 @@ ${catalog.map(
   (entry) => html`<section class="drill-runbook" data-runbook="${entry.runbook}"><h2>Runbook ${entry.runbook}</h2>
 <table><tr><th>Scenario</th><th>What happens</th><th>Expected cause</th><th></th></tr>
 ${entry.scenarios.map(
-  (s) => html`<tr data-scenario="${s.name}"><td><strong>${s.name}</strong></td><td>${s.description}</td><td><code>${s.expectedCause}</code></td>
+  (
+    s,
+  ) => html`<tr data-scenario="${s.name}"><td><strong>${s.name}</strong></td><td>${s.description}</td><td><code>${s.expectedCause}</code></td>
 <td><form method="post" action="/drill" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <input type="hidden" name="runbook" value="${entry.runbook}"><input type="hidden" name="scenario" value="${s.name}">
 <label><input type="checkbox" name="autoApprove" value="1"> auto-approve</label><button>Start drill</button></form></td></tr>`,

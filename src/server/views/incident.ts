@@ -1,5 +1,14 @@
 import type { AuditEntry } from '../../app/audit.ts';
-import { actionContextOf, actionRule, describeRunbookDocument, offeredActions, revertWarning, type ApprovalRequest, type IncidentStatus, type TimelineEntry } from '../../contract/index.ts';
+import {
+  actionContextOf,
+  actionRule,
+  describeRunbookDocument,
+  offeredActions,
+  revertWarning,
+  type ApprovalRequest,
+  type IncidentStatus,
+  type TimelineEntry,
+} from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { hasRole, type ConsoleIdentity } from '../identity.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -24,28 +33,48 @@ export interface IncidentView {
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
-function actionForm(id: string, action: string, label: string, csrf: string, text?: { name: string; placeholder: string; label: string }): Html {
+function actionForm(
+  id: string,
+  action: string,
+  label: string,
+  csrf: string,
+  text?: { name: string; placeholder: string; label: string },
+): Html {
   return html`<form method="post" action="/incidents/${encodeURIComponent(id)}/${action}" class="inline">${csrfField(csrf)}
 ${text ? textField(text) : ''}<button>${label}</button></form>`;
 }
 
-function approval(id: string, request: ApprovalRequest, identity: ConsoleIdentity, csrf: string, allowedSecretRefs: string[], monitor: IncidentStatus['monitor'], now: number): Html {
+function approval(
+  id: string,
+  request: ApprovalRequest,
+  identity: ConsoleIdentity,
+  csrf: string,
+  allowedSecretRefs: string[],
+  monitor: IncidentStatus['monitor'],
+  now: number,
+): Html {
   const decided = request.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ');
   // Viewers and responders see what is asked, but no button that would only be refused.
-  const buttons = request.awaits === 'secret-ref' && hasRole(identity, 'responder')
-    ? secretRefForm(id, request, allowedSecretRefs, csrf)
-    : hasRole(identity, 'approver')
-    ? html`<form method="post" action="/incidents/${encodeURIComponent(id)}/decide" class="inline approval">${csrfField(csrf)}
+  const buttons =
+    request.awaits === 'secret-ref' && hasRole(identity, 'responder')
+      ? secretRefForm(id, request, allowedSecretRefs, csrf)
+      : hasRole(identity, 'approver')
+        ? html`<form method="post" action="/incidents/${encodeURIComponent(id)}/decide" class="inline approval">${csrfField(csrf)}
 <input type="hidden" name="step" value="${request.stepId}"><input type="hidden" name="requestedAt" value="${request.requestedAt}">${textField({ name: 'comment', placeholder: 'comment (optional)', label: 'Comment', optional: true })}
 <button name="decision" value="approved">Approve</button><button name="decision" value="rejected">Reject</button></form>`
-    : html`<p><em>Only approvers can decide this step.</em></p>`;
+        : html`<p><em>Only approvers can decide this step.</em></p>`;
   return html`<div class="pending" data-step="${request.stepId}"><h3>${request.stepId}</h3><p>${request.description}</p>
 ${request.kubectl ? html`<pre>${request.kubectl}</pre>` : ''}${recoveredSinceAsked(request, monitor)}
 <p>Needs ${request.required} approval(s); deadline ${timeEl(request.deadline, 'in', now)}${decided ? html`; so far: ${decided}` : ''}</p>${buttons}</div>`;
 }
 
 /** The part of the page that changes with the state: re-fetched live by the page's script. */
-export function incidentPanel(view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>, identity: ConsoleIdentity, csrf: string, now = Date.now()): Html {
+export function incidentPanel(
+  view: Pick<IncidentView, 'status' | 'running' | 'allowedSecretRefs'>,
+  identity: ConsoleIdentity,
+  csrf: string,
+  now = Date.now(),
+): Html {
   const s = view.status;
   const id = s.incidentId;
   const responder = hasRole(identity, 'responder') && view.running;
@@ -56,12 +85,16 @@ ${responder && s.state === 'needs_human' ? handedOver(s, identity, csrf) : ''}
 ${responder ? handOverWithoutRequest(id, s, view.allowedSecretRefs ?? [], csrf) : ''}
 <section id="approvals"><h2>Pending approvals</h2>${s.pendingApprovals.length ? s.pendingApprovals.map((r) => approval(id, r, identity, csrf, view.allowedSecretRefs ?? [], s.monitor, now)) : html`<p>None.</p>`}</section>
 ${incidentFacts(s, now)}
-<section id="changes"><h2>Changes</h2>${s.mutations.length
-    ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
-        (m) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>
+<section id="changes"><h2>Changes</h2>${
+    s.mutations.length
+      ? html`<table><tr><th>Target</th><th>Change</th><th>kubectl</th><th>Revert</th></tr>${s.mutations.map(
+          (
+            m,
+          ) => html`<tr><td>${m.target}</td><td>${m.change}${m.mode === 'applied' ? '' : html` <em>(${m.mode})</em>`}</td><td><code>${m.kubectl}</code></td>
 <td>${m.revertedAt ? html`reverted ${timeEl(m.revertedAt, 'ago', now)}` : m.keptBecause ? `kept: ${m.keptBecause}` : 'in place'}</td></tr>`,
-      )}</table>`
-    : html`<p>No change made.</p>`}</section>
+        )}</table>`
+      : html`<p>No change made.</p>`
+  }</section>
 ${responder ? actions(s, identity, csrf) : ''}`;
 }
 

@@ -20,7 +20,12 @@ button{cursor:pointer}
 `;
 
 /** Every page: the header with who is signed in (and, in dev mode, the Drill link for responders), and the content. */
-export function page(title: string, identity: ConsoleIdentity | null, body: Html, options: { csrf?: string; refreshSeconds?: number; drill?: boolean } = {}): Html {
+export function page(
+  title: string,
+  identity: ConsoleIdentity | null,
+  body: Html,
+  options: { csrf?: string; refreshSeconds?: number; drill?: boolean } = {},
+): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} — runbook console</title>
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
@@ -28,10 +33,12 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <link rel="stylesheet" href="/static/console.css">
 <script src="/static/console.js" defer></script></head>
 <body><header><a href="/"><strong>runbook console</strong></a><a href="/">Incidents</a><a href="/incidents/new">Open an incident</a>${options.drill && hasRole(identity, 'responder') ? html`<a href="/drill">Drill</a>` : ''}
-${identity
+${
+  identity
     ? html`<span class="who">${identity.name} (${identity.roles.at(-1)}, ${identity.issuer === 'local-link' ? 'local login' : identity.issuer})</span>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.csrf ?? ''}"><button>Sign out</button></form>`
-    : html`<span class="who"><a href="/login">Sign in</a></span>`}
+    : html`<span class="who"><a href="/login">Sign in</a></span>`
+}
 </header><main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
@@ -39,12 +46,23 @@ ${identity
  * A page that says what went wrong, styled as every page. `retryInSeconds`: a page that could not be
  * read for now tries again by itself (a GET only: nothing is resent). `extra`: e.g. the refused form, kept.
  */
-export function errorPage(title: string, message: string, options: { retryInSeconds?: number; identity?: ConsoleIdentity | null; csrf?: string; extra?: Html } = {}): Html {
-  const again = options.retryInSeconds ? html`<p>This page tries again every ${String(options.retryInSeconds)} s.</p>` : '';
-  return page(title, options.identity ?? null, html`<p class="error">${message}</p>${again}${options.extra ?? ''}<p><a href="/">Back to the incidents</a></p>`, {
-    csrf: options.csrf,
-    refreshSeconds: options.retryInSeconds,
-  });
+export function errorPage(
+  title: string,
+  message: string,
+  options: { retryInSeconds?: number; identity?: ConsoleIdentity | null; csrf?: string; extra?: Html } = {},
+): Html {
+  const again = options.retryInSeconds
+    ? html`<p>This page tries again every ${String(options.retryInSeconds)} s.</p>`
+    : '';
+  return page(
+    title,
+    options.identity ?? null,
+    html`<p class="error">${message}</p>${again}${options.extra ?? ''}<p><a href="/">Back to the incidents</a></p>`,
+    {
+      csrf: options.csrf,
+      refreshSeconds: options.retryInSeconds,
+    },
+  );
 }
 
 export const CONSOLE_CSS = STYLE + READING_CSS;

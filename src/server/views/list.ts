@@ -25,11 +25,26 @@ function stateCell(row: ListRow): Html | string {
   return state.success ? stateBadge(state.data) : (row.state ?? row.status.toLowerCase());
 }
 
-const STATES = ['', 'investigating', 'blocked', 'awaiting_approval', 'mitigating', 'mitigated', 'monitoring', 'reverting', 'resolved', 'closed', 'cancelled', 'failed'];
+const STATES = [
+  '',
+  'investigating',
+  'blocked',
+  'awaiting_approval',
+  'mitigating',
+  'mitigated',
+  'monitoring',
+  'reverting',
+  'resolved',
+  'closed',
+  'cancelled',
+  'failed',
+];
 const SEVERITIES = ['', 'P1', 'P2', 'P3', 'P4'];
 
 function options(values: string[], selected: string | undefined): Html[] {
-  return values.map((v) => html`<option value="${v}" ${v === (selected ?? '') ? html`selected` : ''}>${v || 'any'}</option>`);
+  return values.map(
+    (v) => html`<option value="${v}" ${v === (selected ?? '') ? html`selected` : ''}>${v || 'any'}</option>`,
+  );
 }
 
 export function incidentList(rows: ListRow[], filters: ListFilters, now = new Date()): Html {

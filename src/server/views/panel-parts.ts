@@ -19,7 +19,8 @@ Your text stays where it is until you choose. <button type="button">Show what ch
  * evidence overtook. Only this step: others (disabling the fallback) are asked because calls succeed.
  */
 export function recoveredSinceAsked(request: ApprovalRequest, monitor: IncidentStatus['monitor']): Html {
-  if (!monitor || monitor.healthyStreak < monitor.required || !/^enable-fallback(-|$)/.test(request.stepId)) return html``;
+  if (!monitor || monitor.healthyStreak < monitor.required || !/^enable-fallback(-|$)/.test(request.stepId))
+    return html``;
   return html`<p class="flash recovered">Real calls succeed again since this was asked: ${String(monitor.healthyStreak)} healthy checks in a row (${String(monitor.required)} are needed to call the provider recovered).
 If calls still succeed when you approve, the fallback is not enabled (it would only serve placeholders from a healthy provider) and the incident resolves; nothing changes.</p>`;
 }

@@ -9,6 +9,13 @@ import type { IncidentStatus } from '../../contract/index.ts';
  * typed into an approval form (the page shows the count as of its last change).
  */
 export function panelVersion(status: IncidentStatus): string {
-  const shown = [status.state, status.severity, status.owner, status.pendingApprovals, status.mutations, status.monitor && { healthyStreak: status.monitor.healthyStreak, required: status.monitor.required }];
+  const shown = [
+    status.state,
+    status.severity,
+    status.owner,
+    status.pendingApprovals,
+    status.mutations,
+    status.monitor && { healthyStreak: status.monitor.healthyStreak, required: status.monitor.required },
+  ];
   return createHash('sha256').update(JSON.stringify(shown)).digest('base64url').slice(0, 16);
 }

@@ -9,7 +9,10 @@ const TYPED = new Set(['text', 'reason', 'comment', 'symptom']);
  * hidden fields, so it can be sent again (or copied) instead of being lost with the page.
  */
 export function keptForm(action: string, body: Record<string, unknown>, csrf: string, incidentId: string | null): Html {
-  const fields = Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== '_csrf' && entry[0] !== 'confirmed');
+  const fields = Object.entries(body).filter(
+    (entry): entry is [string, string] =>
+      typeof entry[1] === 'string' && entry[0] !== '_csrf' && entry[0] !== 'confirmed',
+  );
   const typed = fields.filter(([name]) => TYPED.has(name));
   const hidden = fields.filter(([name]) => !TYPED.has(name));
   return html`<section id="kept-form"><h2>What you sent, kept</h2>

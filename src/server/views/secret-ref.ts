@@ -6,10 +6,16 @@ import { html, type Html } from '../html.ts';
  * the service catalog allows — never the secret itself. The same signal as `runbook provide-secret`.
  * Exact references are offered as choices; a pattern (env:NEW_*) takes a name that matches it.
  */
-export function secretRefForm(id: string, request: Pick<ApprovalRequest, 'stepId'> | null, allowed: string[], csrf: string): Html {
+export function secretRefForm(
+  id: string,
+  request: Pick<ApprovalRequest, 'stepId'> | null,
+  allowed: string[],
+  csrf: string,
+): Html {
   const exact = allowed.filter((p) => !p.includes('*'));
   const patterns = allowed.filter((p) => p.includes('*'));
-  if (!allowed.length) return html`<p class="flash">This service's catalog entry allows no secret reference (allowedSecretRefs): nothing can be handed over here.</p>`;
+  if (!allowed.length)
+    return html`<p class="flash">This service's catalog entry allows no secret reference (allowedSecretRefs): nothing can be handed over here.</p>`;
   return html`<form method="post" action="/incidents/${encodeURIComponent(id)}/secret-ref" class="secret-ref"><input type="hidden" name="_csrf" value="${csrf}">
 ${request ? html`<input type="hidden" name="step" value="${request.stepId}">` : ''}
 <p>Hand over <strong>where</strong> the new secret lives (a reference the catalog allows), never the secret itself.</p>
@@ -32,5 +38,7 @@ export function handOverWithoutRequest(id: string, status: IncidentStatus, allow
 
 /** The incident's workflow in Temporal's Web UI; nothing when RUNBOOK_TEMPORAL_UI_URL is unset. */
 export function temporalUiLink(url: string | null): Html {
-  return url ? html`<p class="temporal-ui"><a href="${url}" id="temporal-ui" rel="noopener noreferrer">Open this incident in Temporal's Web UI</a></p>` : html``;
+  return url
+    ? html`<p class="temporal-ui"><a href="${url}" id="temporal-ui" rel="noopener noreferrer">Open this incident in Temporal's Web UI</a></p>`
+    : html``;
 }

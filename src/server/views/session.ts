@@ -12,5 +12,9 @@ export function signInNeededPage(ended: boolean): Html {
 }
 
 export function forbiddenPage(why: string): Html {
-  return page('Forbidden', null, html`<p class="error">Forbidden: ${why}.</p><p><a href="/">Back to the incidents</a></p>`);
+  return page(
+    'Forbidden',
+    null,
+    html`<p class="error">Forbidden: ${why}.</p><p><a href="/">Back to the incidents</a></p>`,
+  );
 }

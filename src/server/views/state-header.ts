@@ -1,4 +1,10 @@
-import { healthText, humanDuration, type IncidentState, type IncidentStatus, type Severity } from '../../contract/index.ts';
+import {
+  healthText,
+  humanDuration,
+  type IncidentState,
+  type IncidentStatus,
+  type Severity,
+} from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { timeEl } from './time.ts';
 
@@ -30,7 +36,8 @@ const STATE: Record<IncidentState, { shape: string; tone: 'act' | 'work' | 'calm
 };
 
 export function severityBadge(severity: Severity | null | undefined): Html {
-  if (!severity) return html`<span class="badge sev sev-none" title="Severity not known until triage decides"><span aria-hidden="true">?</span> unclassified</span>`;
+  if (!severity)
+    return html`<span class="badge sev sev-none" title="Severity not known until triage decides"><span aria-hidden="true">?</span> unclassified</span>`;
   const s = SEVERITY[severity];
   return html`<span class="badge sev sev-${severity}"><span aria-hidden="true">${s.shape}</span> ${severity} ${s.words}</span>`;
 }
@@ -51,7 +58,8 @@ function engineLine(s: IncidentStatus, now: number): Html {
     const first = decide[0]!;
     return html`<strong>Waiting for a human:</strong> approve or reject <a href="#approvals">${decide.map((a) => a.stepId).join(', ')}</a> — deadline ${timeEl(first.deadline, 'in', now)}.`;
   }
-  if (secret) return html`<strong>Waiting for a human:</strong> hand over a secret reference for <a href="#approvals">${secret.stepId}</a> — deadline ${timeEl(secret.deadline, 'in', now)}.`;
+  if (secret)
+    return html`<strong>Waiting for a human:</strong> hand over a secret reference for <a href="#approvals">${secret.stepId}</a> — deadline ${timeEl(secret.deadline, 'in', now)}.`;
   switch (s.state) {
     case 'needs_human':
       return html`<strong>A human owns this incident:</strong> choose what happens <a href="#needs-human">below</a>; real calls are still watched.`;
@@ -75,8 +83,12 @@ function engineLine(s: IncidentStatus, now: number): Html {
 function dueLine(s: IncidentStatus, now: number): Html | '' {
   if (CLOSED.includes(s.state)) return '';
   const parts: Html[] = [];
-  if (s.responseDueAt) parts.push(html`<span class="due">Acknowledge ${timeEl(s.responseDueAt, 'in', now)} (response time), or the next on-call is paged</span>`);
-  if (s.nextUpdateAt) parts.push(html`<span class="due">Next stakeholder update ${timeEl(s.nextUpdateAt, 'in', now)}</span>`);
+  if (s.responseDueAt)
+    parts.push(
+      html`<span class="due">Acknowledge ${timeEl(s.responseDueAt, 'in', now)} (response time), or the next on-call is paged</span>`,
+    );
+  if (s.nextUpdateAt)
+    parts.push(html`<span class="due">Next stakeholder update ${timeEl(s.nextUpdateAt, 'in', now)}</span>`);
   return parts.length ? html`<p class="dues">${parts.map((p, i) => html`${i ? ' · ' : ''}${p}`)}</p>` : '';
 }
 
@@ -86,7 +98,13 @@ function dueLine(s: IncidentStatus, now: number): Html | '' {
  * repeats a past decision as if it were the plan now (the triage rationale is under Details).
  */
 export function incidentHeader(s: IncidentStatus, now: number): Html {
-  const cause = s.cause ? s.cause.replace(/_/g, ' ') : s.state === 'blocked' ? 'not known: triage is blocked' : CLOSED.includes(s.state) ? 'not determined' : 'not known yet (triage running)';
+  const cause = s.cause
+    ? s.cause.replace(/_/g, ' ')
+    : s.state === 'blocked'
+      ? 'not known: triage is blocked'
+      : CLOSED.includes(s.state)
+        ? 'not determined'
+        : 'not known yet (triage running)';
   return html`<section class="header tone-${STATE[s.state]?.tone ?? 'work'}" id="summary">
 <p class="badges">${severityBadge(s.severity)} ${stateBadge(s.state, true)} <span class="told">stakeholders told: ${s.communicationStatus}</span></p>
 ${s.symptom ? html`<p class="symptom">“${s.symptom}”</p>` : ''}
@@ -98,7 +116,9 @@ ${dueLine(s, now)}</section>`;
 /** The facts under the pending action: who, since when, monitoring, and why triage decided what it did. */
 export function incidentFacts(s: IncidentStatus, now: number): Html {
   const opened = html`Opened ${timeEl(s.startedAt, 'ago', now)}`;
-  const span = s.endedAt ? html`lasted ${humanDuration(Date.parse(s.endedAt) - Date.parse(s.startedAt))}` : html`open for ${timeEl(s.startedAt, 'for', now)}`;
+  const span = s.endedAt
+    ? html`lasted ${humanDuration(Date.parse(s.endedAt) - Date.parse(s.startedAt))}`
+    : html`open for ${timeEl(s.startedAt, 'for', now)}`;
   return html`<section id="facts"><h2>Details</h2>
 <p>${opened} (${span}) · Owner: ${s.owner ?? 'nobody yet'}${s.acknowledged ? ' (acknowledged)' : ''}${s.monitor ? html` · Real calls: ${healthText(s.monitor)}, poll ${String(s.monitor.polls)}` : ''}</p>
 ${s.blocker ? html`<p class="flash">Blocked: ${s.blocker}</p>` : ''}

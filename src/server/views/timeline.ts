@@ -4,7 +4,10 @@ import { html, type Html } from '../html.ts';
 import { clockEl } from './time.ts';
 
 function digestRow(row: DigestRow): Html {
-  const folded = row.count > 1 ? html` <span class="folded">×${String(row.count)} over ${humanDuration(Date.parse(row.until) - Date.parse(row.at))}</span>` : '';
+  const folded =
+    row.count > 1
+      ? html` <span class="folded">×${String(row.count)} over ${humanDuration(Date.parse(row.until) - Date.parse(row.at))}</span>`
+      : '';
   const raw =
     row.probes || row.count > 1
       ? html`<details><summary>${row.entries.length === 1 ? 'as recorded' : `all ${row.entries.length} entries`}</summary><ul class="raw">${row.entries.map((e) => html`<li>${clockEl(e.at)} ${e.message}</li>`)}</ul></details>`

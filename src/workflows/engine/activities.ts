@@ -12,7 +12,8 @@ export const probeActivities = proxyActivities<Pick<Activities, 'runProbe' | 'ru
 /** The longest a round can take: its calls at once, then the downloads of what they returned. */
 function roundBoundMs(specs: readonly ProbeSpecInput[], capMs: number | undefined): number {
   const timeout = (s: ProbeSpecInput) => Math.min(s.timeoutMs, capMs ?? s.timeoutMs);
-  const longest = (kinds: (k: ProbeSpecInput['kind']) => boolean) => Math.max(0, ...specs.filter((s) => kinds(s.kind)).map(timeout));
+  const longest = (kinds: (k: ProbeSpecInput['kind']) => boolean) =>
+    Math.max(0, ...specs.filter((s) => kinds(s.kind)).map(timeout));
   return longest((k) => k !== 'download' && k !== 'timing') + longest((k) => k === 'download');
 }
 
@@ -25,10 +26,16 @@ const ROUND_SLACK_MS = 30_000;
  * are neither made nor charged twice). It may take every round its stop rule allows, each after
  * the confirmation interval, and no longer.
  */
-export function judgeActivities(incident: { runbook: RunbookDefinition; input: { timings: { probeTimeoutMs?: number; confirmRounds: number; confirmIntervalMs: number } } }) {
+export function judgeActivities(incident: {
+  runbook: RunbookDefinition;
+  input: { timings: { probeTimeoutMs?: number; confirmRounds: number; confirmIntervalMs: number } };
+}) {
   const { probeTimeoutMs, confirmRounds, confirmIntervalMs } = incident.input.timings;
   const { triageProbes, evidence } = incident.runbook;
-  const boundMs = roundBoundMs(triageProbes, probeTimeoutMs) + maxConfirmationRounds(confirmRounds) * (confirmIntervalMs + roundBoundMs(evidence.real, probeTimeoutMs)) + ROUND_SLACK_MS;
+  const boundMs =
+    roundBoundMs(triageProbes, probeTimeoutMs) +
+    maxConfirmationRounds(confirmRounds) * (confirmIntervalMs + roundBoundMs(evidence.real, probeTimeoutMs)) +
+    ROUND_SLACK_MS;
   return proxyActivities<Pick<Activities, 'judgeRounds'>>({
     startToCloseTimeout: boundMs,
     heartbeatTimeout: '10 seconds',
@@ -37,14 +44,21 @@ export function judgeActivities(incident: { runbook: RunbookDefinition; input: {
 }
 
 /** Cluster changes: idempotent, so transient API errors are retried; permission and lookup errors are not. */
-export const clusterActivities = proxyActivities<Pick<Activities, 'applyMutation' | 'revertMutation' | 'readDeploymentState' | 'inspectSecretRef'>>({
+export const clusterActivities = proxyActivities<
+  Pick<Activities, 'applyMutation' | 'revertMutation' | 'readDeploymentState' | 'inspectSecretRef'>
+>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 6,
-    nonRetryableErrorTypes: [ErrorTypes.KubernetesForbidden, ErrorTypes.KubernetesNotFound, ErrorTypes.DeploymentPaused, ErrorTypes.SecretNotFound],
+    nonRetryableErrorTypes: [
+      ErrorTypes.KubernetesForbidden,
+      ErrorTypes.KubernetesNotFound,
+      ErrorTypes.DeploymentPaused,
+      ErrorTypes.SecretNotFound,
+    ],
   },
 });
 
@@ -52,7 +66,11 @@ export const clusterActivities = proxyActivities<Pick<Activities, 'applyMutation
 export const rolloutActivities = proxyActivities<Pick<Activities, 'waitForRollout'>>({
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [ErrorTypes.RolloutFailed, ErrorTypes.KubernetesForbidden, ErrorTypes.KubernetesNotFound] },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [ErrorTypes.RolloutFailed, ErrorTypes.KubernetesForbidden, ErrorTypes.KubernetesNotFound],
+  },
 });
 
 /** Notifications report their own sink failures as data; the activity only fails on bugs. */

@@ -34,7 +34,11 @@ export function alertData(alert: AlertSignal): Record<string, unknown> {
     source: alert.source,
     status: alert.status,
     fingerprint: cut(alert.fingerprint, 200),
-    labels: Object.fromEntries(labels.slice(0, ALERT_BOUNDS.labels).map(([k, v]) => [cut(k, ALERT_BOUNDS.labelKey), cut(v, ALERT_BOUNDS.labelValue)])),
+    labels: Object.fromEntries(
+      labels
+        .slice(0, ALERT_BOUNDS.labels)
+        .map(([k, v]) => [cut(k, ALERT_BOUNDS.labelKey), cut(v, ALERT_BOUNDS.labelValue)]),
+    ),
     ...(labels.length > ALERT_BOUNDS.labels ? { labelsOmitted: labels.length - ALERT_BOUNDS.labels } : {}),
     ...(alert.generatorURL ? { generatorURL: cut(alert.generatorURL, ALERT_BOUNDS.url) } : {}),
   };
@@ -71,7 +75,8 @@ export class AlertRecorder {
     tally.received += 1;
     const fingerprint = cut(alert.fingerprint, 200);
     const at = tally.fingerprints.findIndex((f) => f.fingerprint === fingerprint);
-    const known = at >= 0 ? tally.fingerprints.splice(at, 1)[0]! : { fingerprint, status: alert.status, recorded: 0, seen: 0 };
+    const known =
+      at >= 0 ? tally.fingerprints.splice(at, 1)[0]! : { fingerprint, status: alert.status, recorded: 0, seen: 0 };
     if (known.status !== alert.status) Object.assign(known, { status: alert.status, recorded: 0 });
     known.seen += 1;
     // Most recently seen last: the first one is the one to forget.
@@ -103,5 +108,9 @@ export class AlertRecorder {
 /** History grows with every signal: past these bounds (or when Temporal suggests it) the run continues as new. */
 export function historyTooLong(): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength >= HISTORY_BOUNDS.events || info.historySize >= HISTORY_BOUNDS.bytes;
+  return (
+    info.continueAsNewSuggested ||
+    info.historyLength >= HISTORY_BOUNDS.events ||
+    info.historySize >= HISTORY_BOUNDS.bytes
+  );
 }

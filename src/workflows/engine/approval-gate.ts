@@ -1,5 +1,14 @@
 import { condition } from '@temporalio/workflow';
-import { describeSecretRef, SECRET_REF_MAX, SecretRefSchema, type ApprovalAnswer, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal, type SecretRef } from '../../contract/index.ts';
+import {
+  describeSecretRef,
+  SECRET_REF_MAX,
+  SecretRefSchema,
+  type ApprovalAnswer,
+  type ApprovalPolicy,
+  type ApprovalRequest,
+  type ApprovalSignal,
+  type SecretRef,
+} from '../../contract/index.ts';
 import { catalogActivities } from './activities.ts';
 import { approvalProblem, approverProblem, tally, timeoutOutcome } from './approval-policy.ts';
 import type { ApprovalStep } from './context.ts';
@@ -59,7 +68,11 @@ export class ApprovalGate {
 
   /** Why a decision may not count, or null; the update validator and the signals ask the same. */
   problem(signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
-    return approvalProblem({ approvals: this.s.approvals, policy: this.policy, reporter: this.s.input.reporter }, signal, decision);
+    return approvalProblem(
+      { approvals: this.s.approvals, policy: this.policy, reporter: this.s.input.reporter },
+      signal,
+      decision,
+    );
   }
 
   /** One handler for approve/reject signals and the decide update. */
@@ -67,25 +80,44 @@ export class ApprovalGate {
     const { add, note } = this.timeline();
     const problem = this.problem(signal, decision);
     if (problem) {
-      note(`Ignored ${decision === 'approved' ? 'approval' : 'rejection'} from ${String(signal.by)}: ${problem}`, { invalid: true, stepId: signal.stepId, by: signal.by });
+      note(`Ignored ${decision === 'approved' ? 'approval' : 'rejection'} from ${String(signal.by)}: ${problem}`, {
+        invalid: true,
+        stepId: signal.stepId,
+        by: signal.by,
+      });
       return { accepted: false, message: problem };
     }
     const request = this.s.approvals.find((a) => a.stepId === signal.stepId)!;
-    request.decisions.push({ by: signal.by, decision, comment: signal.comment, at: nowIso(), ...(signal.via ? { via: signal.via } : {}) });
+    request.decisions.push({
+      by: signal.by,
+      decision,
+      comment: signal.comment,
+      at: nowIso(),
+      ...(signal.via ? { via: signal.via } : {}),
+    });
     const { outcome, approvals } = tally(request, decision);
     const comment = signal.comment ? `: ${signal.comment}` : '';
     if (outcome === 'rejected') {
       request.outcome = 'rejected';
-      add('rejected', `${request.stepId} rejected by ${signal.by}${comment}`, { stepId: request.stepId, by: signal.by });
+      add('rejected', `${request.stepId} rejected by ${signal.by}${comment}`, {
+        stepId: request.stepId,
+        by: signal.by,
+      });
       return { accepted: true, message: `rejected ${request.stepId}` };
     }
     if (outcome === 'approved') {
       request.outcome = 'approved';
-      const by = request.decisions.filter((d) => d.decision === 'approved').map((d) => d.by).join(', ');
+      const by = request.decisions
+        .filter((d) => d.decision === 'approved')
+        .map((d) => d.by)
+        .join(', ');
       add('approved', `${request.stepId} approved by ${by}${comment}`, { stepId: request.stepId, by: signal.by });
       return { accepted: true, message: `approved ${request.stepId}` };
     }
-    note(`${signal.by} approved ${request.stepId} (${approvals} of ${request.required} needed)`, { stepId: request.stepId, by: signal.by });
+    note(`${signal.by} approved ${request.stepId} (${approvals} of ${request.required} needed)`, {
+      stepId: request.stepId,
+      by: signal.by,
+    });
     return { accepted: true, message: `approval ${approvals} of ${request.required} recorded for ${request.stepId}` };
   }
 
@@ -99,12 +131,22 @@ export class ApprovalGate {
     const step = this.renumbered(asked);
     let request = this.find(step.stepId);
     if (!request) {
-      const evidence = step.whileRecovered && this.s.observer?.lastRealAt ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${this.s.observer.lastRealAt.slice(11, 19)} UTC)` : '';
-      request = this.open({ ...step, description: `${step.description}${evidence}` }, approveCommand(this.s.incidentId, step.stepId), this.policy.required);
+      const evidence =
+        step.whileRecovered && this.s.observer?.lastRealAt
+          ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${this.s.observer.lastRealAt.slice(11, 19)} UTC)`
+          : '';
+      request = this.open(
+        { ...step, description: `${step.description}${evidence}` },
+        approveCommand(this.s.incidentId, step.stepId),
+        this.policy.required,
+      );
       if (step.autoApproveReason) {
         request.decisions.push({ by: 'policy', decision: 'approved', comment: step.autoApproveReason, at: nowIso() });
         request.outcome = 'approved';
-        this.ports.timeline.add('approved', `${step.stepId} approved by policy: ${step.autoApproveReason}`, { stepId: step.stepId, by: 'policy' });
+        this.ports.timeline.add('approved', `${step.stepId} approved by policy: ${step.autoApproveReason}`, {
+          stepId: step.stepId,
+          by: 'policy',
+        });
         return 'approved';
       }
       await this.announce(request);
@@ -119,7 +161,10 @@ export class ApprovalGate {
         const why = `${recovery.required} consecutive real calls succeed`;
         pending.decisions.push({ by: 'evidence', decision: 'approved', comment: why, at: nowIso() });
         pending.outcome = 'approved';
-        this.ports.timeline.add('approved', `${pending.stepId} settled by evidence: ${why}`, { stepId: pending.stepId, by: 'evidence' });
+        this.ports.timeline.add('approved', `${pending.stepId} settled by evidence: ${why}`, {
+          stepId: pending.stepId,
+          by: 'evidence',
+        });
       },
     };
     // A step given because real calls recovered stands only while they stay recovered.
@@ -128,7 +173,10 @@ export class ApprovalGate {
       acceptable: () => true,
       settle: () => {
         pending.outcome = 'superseded';
-        this.ports.timeline.note(`${pending.stepId} superseded: the evidence it was asked on no longer holds (a real call failed again); nothing changed`, { stepId: pending.stepId, superseded: true });
+        this.ports.timeline.note(
+          `${pending.stepId} superseded: the evidence it was asked on no longer holds (a real call failed again); nothing changed`,
+          { stepId: pending.stepId, superseded: true },
+        );
       },
     };
     const rule = { outcome: timeoutOutcome(this.policy, step), escalation: this.waitedEscalation(pending.stepId) };
@@ -158,20 +206,31 @@ export class ApprovalGate {
       settle: () => {
         const provided = this.s.secretRefs.find(usable)!;
         pending.outcome = 'approved';
-        pending.decisions.push({ by: provided.by, decision: 'approved', comment: describeSecretRef(provided.ref), at: nowIso() });
+        pending.decisions.push({
+          by: provided.by,
+          decision: 'approved',
+          comment: describeSecretRef(provided.ref),
+          at: nowIso(),
+        });
         accepted = provided.ref;
       },
     };
     // An ordinary approval step otherwise (the policy's approvers and timeout outcome), except that
     // nobody can hand over a key on someone's behalf: a timeout never approves a reference request.
-    const rule: TimeoutRule = { outcome: timeoutOutcome(this.policy, { neverAutoApprove: true }), escalation: this.waitedEscalation(stepId) };
+    const rule: TimeoutRule = {
+      outcome: timeoutOutcome(this.policy, { neverAutoApprove: true }),
+      escalation: this.waitedEscalation(stepId),
+    };
     await this.answered(pending, rule, handedOver);
     return accepted;
   }
 
   /** A reference a human hands over is used only if the worker's catalog allows it for this service. */
   async refAllowed(provided: ProvidedSecretRef): Promise<boolean> {
-    const { allowed, reason } = await catalogActivities.checkSecretRef({ service: this.s.serviceName, ref: provided.ref });
+    const { allowed, reason } = await catalogActivities.checkSecretRef({
+      service: this.s.serviceName,
+      ref: provided.ref,
+    });
     if (allowed) return true;
     return this.refuse(provided, reason ?? 'not allowed');
   }
@@ -179,7 +238,10 @@ export class ApprovalGate {
   private refShapeAllowed(provided: ProvidedSecretRef): boolean {
     const parsed = SecretRefSchema.safeParse(provided.ref);
     if (parsed.success) return true;
-    return this.refuse(provided, `not a valid secret reference: ${parsed.error.issues.map((i: { message: string }) => i.message).join('; ')}`);
+    return this.refuse(
+      provided,
+      `not a valid secret reference: ${parsed.error.issues.map((i: { message: string }) => i.message).join('; ')}`,
+    );
   }
 
   private approverAllowed(provided: ProvidedSecretRef): boolean {
@@ -192,7 +254,10 @@ export class ApprovalGate {
     const ref = describeSecretRef(provided.ref);
     // An overlong reference is named by its start: the timeline is for people, not for the payload.
     const shown = ref.length > SECRET_REF_MAX ? `${ref.slice(0, 80)}… (${ref.length} characters)` : ref;
-    this.ports.timeline.note(`Refused the reference from ${provided.by} (${shown}): ${why}`, { by: provided.by, refused: true });
+    this.ports.timeline.note(`Refused the reference from ${provided.by} (${shown}): ${why}`, {
+      by: provided.by,
+      refused: true,
+    });
     return false;
   }
 
@@ -207,11 +272,18 @@ export class ApprovalGate {
 
   /** A request superseded by a re-triage is closed: asking again (a later plan) opens a new one. */
   private renumbered(asked: ApprovalStep): ApprovalStep {
-    const superseded = this.s.approvals.filter((a) => a.outcome === 'superseded' && (a.stepId === asked.stepId || a.stepId.startsWith(`${asked.stepId}-r`))).length;
+    const superseded = this.s.approvals.filter(
+      (a) => a.outcome === 'superseded' && (a.stepId === asked.stepId || a.stepId.startsWith(`${asked.stepId}-r`)),
+    ).length;
     return superseded > 0 ? { ...asked, stepId: `${asked.stepId}-r${superseded + 1}` } : asked;
   }
 
-  private open(step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>, command: string, required: number, awaits?: 'secret-ref'): ApprovalRequest {
+  private open(
+    step: Pick<ApprovalStep, 'stepId' | 'description' | 'kubectl'>,
+    command: string,
+    required: number,
+    awaits?: 'secret-ref',
+  ): ApprovalRequest {
     const request: ApprovalRequest = {
       stepId: step.stepId,
       description: step.description,
@@ -225,14 +297,23 @@ export class ApprovalGate {
       ...(awaits ? { awaits } : {}),
     };
     this.s.approvals.push(request);
-    this.ports.timeline.add('approval_requested', `${step.stepId}: ${step.description}`, { stepId: step.stepId, kubectl: step.kubectl, approveCommand: command });
+    this.ports.timeline.add('approval_requested', `${step.stepId}: ${step.description}`, {
+      stepId: step.stepId,
+      kubectl: step.kubectl,
+      approveCommand: command,
+    });
     return request;
   }
 
   /** Not async on purpose: an extra await here would reorder timers against the update loop's, and recorded histories would not replay. */
   private announce(request: ApprovalRequest): Promise<void> {
     this.ports.timeline.setState('awaiting_approval', request.stepId);
-    return this.ports.notify.notify('approval_request', { stepId: request.stepId, description: request.description, kubectl: request.kubectl, approveCommand: request.approveCommand });
+    return this.ports.notify.notify('approval_request', {
+      stepId: request.stepId,
+      description: request.description,
+      kubectl: request.kubectl,
+      approveCommand: request.approveCommand,
+    });
   }
 
   private waitedEscalation(stepId: string): string {
@@ -259,11 +340,17 @@ export class ApprovalGate {
     const { add } = this.timeline();
     if (rule.outcome === 'reject') {
       pending.outcome = 'timed_out';
-      add('rejected', `${pending.stepId} timed out without a decision: rejected by policy`, { stepId: pending.stepId, by: 'policy:timeout' });
+      add('rejected', `${pending.stepId} timed out without a decision: rejected by policy`, {
+        stepId: pending.stepId,
+        by: 'policy:timeout',
+      });
     } else if (rule.outcome === 'auto-approve') {
       pending.decisions.push({ by: 'policy:timeout', decision: 'approved', at: nowIso() });
       pending.outcome = 'approved';
-      add('approved', `${pending.stepId} approved by policy after the approval timeout`, { stepId: pending.stepId, by: 'policy:timeout' });
+      add('approved', `${pending.stepId} approved by policy after the approval timeout`, {
+        stepId: pending.stepId,
+        by: 'policy:timeout',
+      });
     } else {
       pending.deadline = later(this.policy.timeoutMs);
       await this.ports.notify.escalate(rule.escalation);

@@ -1,4 +1,12 @@
-import { ApprovalSignalSchema, identityKey, looksAlike, VERIFIED_APPROVAL_CHANNELS, type ApprovalPolicy, type ApprovalRequest, type ApprovalSignal } from '../../contract/index.ts';
+import {
+  ApprovalSignalSchema,
+  identityKey,
+  looksAlike,
+  VERIFIED_APPROVAL_CHANNELS,
+  type ApprovalPolicy,
+  type ApprovalRequest,
+  type ApprovalSignal,
+} from '../../contract/index.ts';
 
 export interface ApprovalGateState {
   approvals: ApprovalRequest[];
@@ -12,9 +20,14 @@ export interface ApprovalGateState {
  * signal handler give the same answer. Never throws: a client's malformed signal is
  * refused with a message, not allowed to fail the workflow task.
  */
-export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
+export function approvalProblem(
+  gate: ApprovalGateState,
+  signal: ApprovalSignal,
+  decision: 'approved' | 'rejected',
+): string | null {
   const parsed = ApprovalSignalSchema.safeParse(signal);
-  if (!parsed.success) return `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; ')}`;
+  if (!parsed.success)
+    return `malformed ${decision} signal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; ')}`;
   const { stepId, by, via } = parsed.data;
   const request = gate.approvals.find((a) => a.stepId === stepId);
   if (!request) {
@@ -44,12 +57,18 @@ export function approvalProblem(gate: ApprovalGateState, signal: ApprovalSignal,
       : `${by} looks like ${gate.reporter}, who reported this incident and may not approve its own remediation (policy: no self-approval)`;
   }
   const earlier = request.decisions.find((d) => looksAlike(d.by, by));
-  if (earlier) return identityKey(earlier.by) === identityKey(by) ? `${by} already decided step "${stepId}"` : `${by} looks like ${earlier.by}, who already decided step "${stepId}"`;
+  if (earlier)
+    return identityKey(earlier.by) === identityKey(by)
+      ? `${by} already decided step "${stepId}"`
+      : `${by} looks like ${earlier.by}, who already decided step "${stepId}"`;
   return null;
 }
 
 /** What a request's timeout does: the policy's answer, except that some steps only a human may approve. */
-export function timeoutOutcome(policy: Pick<ApprovalPolicy, 'onTimeout'>, step: { neverAutoApprove?: boolean }): ApprovalPolicy['onTimeout'] {
+export function timeoutOutcome(
+  policy: Pick<ApprovalPolicy, 'onTimeout'>,
+  step: { neverAutoApprove?: boolean },
+): ApprovalPolicy['onTimeout'] {
   return step.neverAutoApprove && policy.onTimeout === 'auto-approve' ? 'escalate' : policy.onTimeout;
 }
 
@@ -62,11 +81,16 @@ export function approverProblem(policy: Pick<ApprovalPolicy, 'approvers'>, by: s
   // Only the listed name itself counts: a name that merely renders like it (dotless ı, Cyrillic а) is someone else.
   const lookalike = policy.approvers.find((a) => identityKey(a) && looksAlike(a, by));
   const allowed = `(allowed: ${policy.approvers.join(', ')})`;
-  return lookalike ? `${by} is not an approver: the name only looks like ${lookalike} ${allowed}` : `${by} is not an approver ${allowed}`;
+  return lookalike
+    ? `${by} is not an approver: the name only looks like ${lookalike} ${allowed}`
+    : `${by} is not an approver ${allowed}`;
 }
 
 /** Where a valid decision leaves its request: rejected at once, approved at N of M, or still counting. */
-export function tally(request: Pick<ApprovalRequest, 'decisions' | 'required'>, decision: 'approved' | 'rejected'): { outcome: 'approved' | 'rejected' | 'pending'; approvals: number } {
+export function tally(
+  request: Pick<ApprovalRequest, 'decisions' | 'required'>,
+  decision: 'approved' | 'rejected',
+): { outcome: 'approved' | 'rejected' | 'pending'; approvals: number } {
   const approvals = request.decisions.filter((d) => d.decision === 'approved').length;
   if (decision === 'rejected') return { outcome: 'rejected', approvals };
   return { outcome: approvals >= request.required ? 'approved' : 'pending', approvals };

@@ -25,7 +25,16 @@ export const BOUNDS = {
 } as const;
 
 /** Kinds that tell the incident's story: elided only when nothing else is left to elide. */
-const MILESTONES: ReadonlySet<TimelineKind> = new Set(['state', 'decision', 'approval_requested', 'approved', 'rejected', 'mutation', 'reverted', 'escalation']);
+const MILESTONES: ReadonlySet<TimelineKind> = new Set([
+  'state',
+  'decision',
+  'approval_requested',
+  'approved',
+  'rejected',
+  'mutation',
+  'reverted',
+  'escalation',
+]);
 
 export interface Elision {
   total: number;
@@ -37,7 +46,8 @@ export interface Elision {
 export const isElision = (e: TimelineEntry): e is TimelineEntry & { data: { elided: Elision } } =>
   typeof e.data === 'object' && e.data !== null && 'elided' in e.data;
 
-const plural = (n: number, kind: string) => `${n} ${kind === 'approval_requested' ? 'approval request' : kind}${n === 1 ? '' : 's'}`;
+const plural = (n: number, kind: string) =>
+  `${n} ${kind === 'approval_requested' ? 'approval request' : kind}${n === 1 ? '' : 's'}`;
 
 export function elisionMessage(e: Elision): string {
   const kinds = Object.entries(e.byKind)
@@ -49,7 +59,11 @@ export function elisionMessage(e: Elision): string {
 export const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Long strings cut, long lists and objects shortened, deep nesting dropped: `data` is for people. */
-export function trimData(value: unknown, limits: { strings: number; items: number; depth: number } = BOUNDS, depth = 0): unknown {
+export function trimData(
+  value: unknown,
+  limits: { strings: number; items: number; depth: number } = BOUNDS,
+  depth = 0,
+): unknown {
   if (typeof value === 'string') return cut(value, limits.strings);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= limits.depth) return Array.isArray(value) ? `[${value.length} items]` : '{…}';
@@ -78,7 +92,11 @@ export function boundedEntry(entry: TimelineEntry): TimelineEntry {
  * elided, then at most `tail` entries. Routine entries (alerts, probes, notes, notifications) go
  * first, oldest first; milestones only when nothing routine is left outside the newest `recent`.
  */
-export function appendBounded(timeline: TimelineEntry[], entry: TimelineEntry, limits: { head: number; tail: number; recent: number } = BOUNDS): void {
+export function appendBounded(
+  timeline: TimelineEntry[],
+  entry: TimelineEntry,
+  limits: { head: number; tail: number; recent: number } = BOUNDS,
+): void {
   timeline.push(entry);
   while (timeline.length > limits.head + 1 + limits.tail) elideOne(timeline, limits);
 }
@@ -88,7 +106,12 @@ function elideOne(timeline: TimelineEntry[], limits: { head: number; recent: num
   if (at < 0) {
     at = Math.min(limits.head, timeline.length - 1);
     const first = timeline[at]!.at;
-    timeline.splice(at, 0, { at: first, kind: 'note', message: '', data: { elided: { total: 0, byKind: {}, from: first, to: first } } });
+    timeline.splice(at, 0, {
+      at: first,
+      kind: 'note',
+      message: '',
+      data: { elided: { total: 0, byKind: {}, from: first, to: first } },
+    });
   }
   const marker = timeline[at]!;
   const end = Math.max(at + 2, timeline.length - limits.recent);
@@ -138,7 +161,9 @@ export function boundSnapshot(s: IncidentSnapshot, budget: number = BOUNDS.snaps
   s.causes = boundCauses(s.causes);
   let size = jsonBytes(s);
   if (size <= budget) return size;
-  s.timeline = s.timeline.map((e) => (MILESTONES.has(e.kind) || isElision(e) || e.data === undefined ? e : { at: e.at, kind: e.kind, message: e.message }));
+  s.timeline = s.timeline.map((e) =>
+    MILESTONES.has(e.kind) || isElision(e) || e.data === undefined ? e : { at: e.at, kind: e.kind, message: e.message },
+  );
   size = jsonBytes(s);
   for (let keep: number = BOUNDS.tail; size > budget && keep >= 10; keep = Math.floor(keep / 2)) {
     const previous = s.timeline.find(isElision)?.data.elided;
@@ -157,12 +182,18 @@ function mergeElision(timeline: TimelineEntry[], previous: Elision, head: number
   const marker = timeline.find(isElision);
   if (!marker) {
     const e = { ...previous, byKind: { ...previous.byKind } };
-    timeline.splice(Math.min(head, timeline.length), 0, { at: e.from, kind: 'note', message: elisionMessage(e), data: { elided: e } });
+    timeline.splice(Math.min(head, timeline.length), 0, {
+      at: e.from,
+      kind: 'note',
+      message: elisionMessage(e),
+      data: { elided: e },
+    });
     return;
   }
   const e = marker.data.elided;
   e.total += previous.total;
-  for (const [kind, n] of Object.entries(previous.byKind) as Array<[TimelineKind, number]>) e.byKind[kind] = (e.byKind[kind] ?? 0) + n;
+  for (const [kind, n] of Object.entries(previous.byKind) as Array<[TimelineKind, number]>)
+    e.byKind[kind] = (e.byKind[kind] ?? 0) + n;
   if (previous.from < e.from) e.from = previous.from;
   if (previous.to > e.to) e.to = previous.to;
   marker.message = elisionMessage(e);

@@ -39,7 +39,9 @@ export class Closing {
     const ledger = this.ports.ledger;
     await ledger.revertAll({ keepKept: true });
     const kept = ledger.ledger().filter((m) => !m.revertedAt && m.keptBecause && m.op.kind !== 'rollout-restart');
-    const still = kept.length ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}` : '';
+    const still = kept.length
+      ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}`
+      : '';
     const cancellation = this.s.cancellation;
     if (cancellation) {
       this.s.summary = `Cancelled by ${cancellation.by}: ${cancellation.reason}${still}`;
@@ -56,13 +58,20 @@ export class Closing {
    * failed): escalate, undo what can be undone, and end as failed.
    */
   async failed(err: unknown): Promise<void> {
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    const message =
+      err instanceof Error
+        ? err.cause instanceof Error
+          ? `${err.message}: ${err.cause.message}`
+          : err.message
+        : String(err);
     this.s.summary = `Remediation failed: ${message}`;
     await this.ports.engine.escalate(`remediation failed and needs a human: ${message}`);
     try {
       await this.ports.ledger.revertAll();
     } catch (revertError) {
-      this.ports.engine.note(`Could not revert every change: ${(revertError as Error).message} — revert by hand with the kubectl commands in the postmortem`);
+      this.ports.engine.note(
+        `Could not revert every change: ${(revertError as Error).message} — revert by hand with the kubectl commands in the postmortem`,
+      );
     }
     await this.close('failed', this.s.summary);
   }
@@ -76,13 +85,16 @@ export class Closing {
     this.s.lastNotifiedVersion = this.s.stateVersion;
     await comms.quiet();
     await comms.notify('status');
-    const write = () => postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: recorder.postmortem() });
+    const write = () =>
+      postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: recorder.postmortem() });
     // A postmortem that cannot be written is a fact to record, never a failed remediation.
     try {
       this.s.postmortemPath = (await write()).path;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      engine.note(`The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`);
+      engine.note(
+        `The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`,
+      );
     }
   }
 }

@@ -42,12 +42,17 @@ export class Communications implements NotifyPort {
     await this.notify('escalation', undefined, reason);
   }
 
-  async notify(kind: NotificationMessage['kind'], approval?: NotificationMessage['approval'], escalation?: string): Promise<void> {
+  async notify(
+    kind: NotificationMessage['kind'],
+    approval?: NotificationMessage['approval'],
+    escalation?: string,
+  ): Promise<void> {
     // The state the message was written for: it may change while the message is being delivered.
     const state = this.s.state;
     const severity = this.s.decision?.severity ?? null;
     const everyMs = severity ? this.s.input.timings.updateEveryMs[severity] : null;
-    if (kind === 'status' || kind === 'reminder') this.s.nextUpdateAt = this.ports.isClosed() ? null : nextUpdateDue(nowIso(), everyMs);
+    if (kind === 'status' || kind === 'reminder')
+      this.s.nextUpdateAt = this.ports.isClosed() ? null : nextUpdateDue(nowIso(), everyMs);
     const message = renderStatusMessage({
       incidentId: this.s.incidentId,
       title: this.runbook.title,
@@ -65,22 +70,32 @@ export class Communications implements NotifyPort {
       mitigated: this.mitigationInPlace(),
     });
     // The hand-over's escalation offers the human's choices where a channel can show them as buttons.
-    if (kind === 'escalation' && state === 'needs_human') message.choices = handOverChoices(this.s.approvals, this.s.mutations);
+    if (kind === 'escalation' && state === 'needs_human')
+      message.choices = handOverChoices(this.s.approvals, this.s.mutations);
     const add = this.ports.timeline.add.bind(this.ports.timeline);
     this.inFlight += 1;
     try {
       const deliveries = await notifyActivities.notify(message);
       const failed = deliveries.filter((d) => !d.ok);
       const summary = `${kind} update sent (${message.status})${deliveries.length ? `: ${deliveries.filter((d) => d.ok).length}/${deliveries.length} sinks ok` : ''}`;
-      add('notification', failed.length ? `${summary}; failed: ${failed.map((d) => `${d.sink} (${d.error ?? 'error'})`).join(', ')} — retried at the next update` : summary, {
-        kind,
-        status: message.status,
-        state,
-        failed: failed.map((d) => d.sink),
-      });
+      add(
+        'notification',
+        failed.length
+          ? `${summary}; failed: ${failed.map((d) => `${d.sink} (${d.error ?? 'error'})`).join(', ')} — retried at the next update`
+          : summary,
+        {
+          kind,
+          status: message.status,
+          state,
+          failed: failed.map((d) => d.sink),
+        },
+      );
     } catch (err) {
       if (isCancellation(err)) throw err;
-      add('notification', `${kind} update could not be sent: ${(err as Error).message} — retried at the next update`, { kind, failed: ['all'] });
+      add('notification', `${kind} update could not be sent: ${(err as Error).message} — retried at the next update`, {
+        kind,
+        failed: ['all'],
+      });
     } finally {
       this.inFlight -= 1;
     }
@@ -110,7 +125,9 @@ export class Communications implements NotifyPort {
     const pending = s.approvals.filter((a) => a.outcome === 'pending').map((a) => a.stepId);
     if (pending.length) return `Waiting for approval: ${pending.join(', ')}. ${cause?.action ?? ''}`.trim();
     if (s.state === 'monitoring' && !this.mitigationInPlace()) {
-      const declined = s.approvals.filter((a) => a.outcome === 'rejected' || a.outcome === 'timed_out').map((a) => a.stepId);
+      const declined = s.approvals
+        .filter((a) => a.outcome === 'rejected' || a.outcome === 'timed_out')
+        .map((a) => a.stepId);
       return `Monitoring until real calls succeed again; no change is in place${declined.length ? ` (${declined.join(', ')} not approved)` : ''}.`;
     }
     if (s.state === 'blocked') return `Triage blocked: ${s.blocker ?? 'probes cannot run'}`;
@@ -128,7 +145,9 @@ export class Communications implements NotifyPort {
       const stop = await condition(() => this.ports.finished() || this.s.acknowledgedBy !== null, waitMs);
       if (stop) break;
       this.s.nextEscalationAt = new Date(Date.now() + t.escalationEveryMs).toISOString();
-      await this.escalate(`${severity} not acknowledged within its response time (${Math.round(t.slaMs[severity] / 60_000)} min SLA) — page the next on-call`);
+      await this.escalate(
+        `${severity} not acknowledged within its response time (${Math.round(t.slaMs[severity] / 60_000)} min SLA) — page the next on-call`,
+      );
     }
   }
 

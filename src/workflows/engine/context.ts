@@ -1,4 +1,13 @@
-import type { Decision, IncidentInput, IncidentState, MutationOp, MutationRecord, ProbeResult, ProbeSpecInput, SecretRef } from '../../contract/index.ts';
+import type {
+  Decision,
+  IncidentInput,
+  IncidentState,
+  MutationOp,
+  MutationRecord,
+  ProbeResult,
+  ProbeSpecInput,
+  SecretRef,
+} from '../../contract/index.ts';
 
 /** After a change: real calls stayed healthy, or the fault came back (confirmed). */
 export type RecoveryVerdict = 'stable' | 'relapsed';

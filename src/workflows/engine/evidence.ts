@@ -1,5 +1,12 @@
 import { isCancellation } from '@temporalio/workflow';
-import { BUDGET_SPENT, decisiveBlocker, unrunnable, type JudgeRoundsResult, type ProbeResult, type ProbeSpecInput } from '../../contract/index.ts';
+import {
+  BUDGET_SPENT,
+  decisiveBlocker,
+  unrunnable,
+  type JudgeRoundsResult,
+  type ProbeResult,
+  type ProbeSpecInput,
+} from '../../contract/index.ts';
 import { judgeActivities, probeActivities } from './activities.ts';
 import type { EngineCore, ProbeEngine } from './ports.ts';
 
@@ -75,11 +82,19 @@ function destination(incident: ProbeEngine) {
 }
 
 /** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
-export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
+export async function gather(
+  incident: ProbeEngine,
+  spec: ProbeSpecInput,
+  options: { priority: boolean; extracted?: Record<string, string | undefined> },
+): Promise<ProbeResult> {
   const refused = refusedByBudget(incident, spec, options.priority);
   if (refused) return refused;
   try {
-    return await probeActivities.runProbe({ spec: capped(incident, spec), ...destination(incident), extracted: options.extracted });
+    return await probeActivities.runProbe({
+      spec: capped(incident, spec),
+      ...destination(incident),
+      extracted: options.extracted,
+    });
   } catch (err) {
     if (isCancellation(err)) throw err;
     return unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`);
@@ -90,13 +105,21 @@ export async function gather(incident: ProbeEngine, spec: ProbeSpecInput, option
  * Several probes at once, as one activity (fewer tasks and history events). Budget and failures
  * stay per probe.
  */
-export async function gatherAll(incident: ProbeEngine, specs: ProbeSpecInput[], options: { priority: boolean; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
+export async function gatherAll(
+  incident: ProbeEngine,
+  specs: ProbeSpecInput[],
+  options: { priority: boolean; extracted?: Record<string, string | undefined> },
+): Promise<ProbeResult[]> {
   if (specs.length === 0) return [];
   const results = specs.map((spec) => refusedByBudget(incident, spec, options.priority));
   const toRun = specs.filter((_, i) => results[i] === null);
   let ran: ProbeResult[];
   try {
-    ran = await probeActivities.runProbes({ specs: toRun.map((spec) => capped(incident, spec)), ...destination(incident), extracted: options.extracted });
+    ran = await probeActivities.runProbes({
+      specs: toRun.map((spec) => capped(incident, spec)),
+      ...destination(incident),
+      extracted: options.extracted,
+    });
   } catch (err) {
     if (isCancellation(err)) throw err;
     ran = toRun.map((spec) => unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`));
@@ -136,8 +159,13 @@ export async function judgeRounds(incident: ProbeEngine): Promise<JudgeRoundsRes
     if (isCancellation(err)) throw err;
     // Every attempt failed: what reached the provider is unknown, so the billed triage calls count as made.
     const billed = incident.runbook.triageProbes.filter((p) => p.billed).length;
-    const results = incident.runbook.triageProbes.map((spec) => unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`));
-    judged = { triage: { at: new Date(Date.now()).toISOString(), results, charged: Math.min(billed, billedAllowance) }, confirmations: [] };
+    const results = incident.runbook.triageProbes.map((spec) =>
+      unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`),
+    );
+    judged = {
+      triage: { at: new Date(Date.now()).toISOString(), results, charged: Math.min(billed, billedAllowance) },
+      confirmations: [],
+    };
   }
   const charged = judged.triage.charged + judged.confirmations.reduce((n, r) => n + r.charged, 0);
   if (charged > 0) incident.budget.spend(charged);

@@ -1,5 +1,11 @@
 import { condition } from '@temporalio/workflow';
-import { describeSecretRef, viaText, type ActionAnswer, type ActionRequest, type MutationRecord } from '../../contract/index.ts';
+import {
+  describeSecretRef,
+  viaText,
+  type ActionAnswer,
+  type ActionRequest,
+  type MutationRecord,
+} from '../../contract/index.ts';
 import { failureMessage } from './evidence.ts';
 import type { EngineCore, RunControl } from './ports.ts';
 
@@ -15,9 +21,11 @@ export interface HandOverPorts {
 /** Why the wait for a human ended. */
 export type HandOverExit = 'interrupted' | 'retry' | 'yield';
 
-export const inPlace = (ledger: readonly MutationRecord[]) => ledger.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
+export const inPlace = (ledger: readonly MutationRecord[]) =>
+  ledger.filter((m) => !m.revertedAt && m.op.kind !== 'rollout-restart');
 
-const describeInPlace = (m: MutationRecord) => `${m.change} on ${m.target} (step ${m.step}${m.purpose ? `, ${m.purpose}` : ''})`;
+const describeInPlace = (m: MutationRecord) =>
+  `${m.change} on ${m.target} (step ${m.step}${m.purpose ? `, ${m.purpose}` : ''})`;
 
 /**
  * "I could not fix it" never means "I undid the protection and walked away": when a plan's
@@ -49,7 +57,9 @@ export class HandOver {
     this.s.humanRequests = [];
     engine.setState('needs_human', `the plan could not fix the fault: ${reason}`);
     const changes = inPlace(this.ports.ledger.ledger());
-    const kept = changes.length ? `Still in place (not reverted while the provider fails): ${changes.map(describeInPlace).join('; ')}.` : 'No change is in place.';
+    const kept = changes.length
+      ? `Still in place (not reverted while the provider fails): ${changes.map(describeInPlace).join('; ')}.`
+      : 'No change is in place.';
     const id = this.s.incidentId;
     const secretStep = this.s.approvals.filter((a) => a.awaits === 'secret-ref').at(-1)?.stepId;
     const choices = [
@@ -66,10 +76,22 @@ export class HandOver {
 
   /** verify_again and revert_change (the validator already checked the action table). */
   request(req: ActionRequest): ActionAnswer {
-    (this.s.humanRequests ??= []).push({ action: req.action as 'verify_again' | 'revert_change', by: req.by, step: req.step, reason: req.reason });
+    (this.s.humanRequests ??= []).push({
+      action: req.action as 'verify_again' | 'revert_change',
+      by: req.by,
+      step: req.step,
+      reason: req.reason,
+    });
     const chose = req.action === 'verify_again' ? 'to verify again' : `to revert ${req.step}`;
-    this.ports.engine.note(`${req.by}${viaText(req.via)} chose ${chose}${req.reason ? `: ${req.reason}` : ''}`, { by: req.by, action: req.action, ...(req.via ? { via: req.via } : {}) });
-    return { accepted: true, message: req.action === 'verify_again' ? 'verifying again with real calls' : `reverting ${req.step}` };
+    this.ports.engine.note(`${req.by}${viaText(req.via)} chose ${chose}${req.reason ? `: ${req.reason}` : ''}`, {
+      by: req.by,
+      action: req.action,
+      ...(req.via ? { via: req.via } : {}),
+    });
+    return {
+      accepted: true,
+      message: req.action === 'verify_again' ? 'verifying again with real calls' : `reverting ${req.step}`,
+    };
   }
 
   /** Waits in `needs_human` until a human chooses, real calls recover, or the run must yield (`other`). */
@@ -79,19 +101,26 @@ export class HandOver {
     const requests = () => (this.s.humanRequests ??= []);
     const newSecret = () => this.s.secretRefs.slice(this.s.handedOver?.secretRefsSeen ?? 0).find((r) => !r.refused);
     for (;;) {
-      await condition(() => engine.interrupted() || other() || observer.recovered() || requests().length > 0 || newSecret() !== undefined);
+      await condition(
+        () =>
+          engine.interrupted() || other() || observer.recovered() || requests().length > 0 || newSecret() !== undefined,
+      );
       if (engine.interrupted()) return 'interrupted';
       if (other()) return 'yield';
       const next = requests().shift();
       if (next?.action === 'revert_change' && next.step) {
         await this.ports.ledger.revert(next.step);
-        engine.note(`Reverted ${next.step} by ${next.by}'s choice; the incident stays with a human`, { by: next.by, step: next.step });
+        engine.note(`Reverted ${next.step} by ${next.by}'s choice; the incident stays with a human`, {
+          by: next.by,
+          step: next.step,
+        });
         continue;
       }
       if (next?.action === 'verify_again') return this.release(`${next.by} asked to verify again`);
       const provided = newSecret();
       if (provided) return this.release(`${provided.by} handed over ${describeSecretRef(provided.ref)}`);
-      if (observer.recovered()) return this.release(`${observer.requiredSuccesses} consecutive real calls succeed again`);
+      if (observer.recovered())
+        return this.release(`${observer.requiredSuccesses} consecutive real calls succeed again`);
     }
   }
 

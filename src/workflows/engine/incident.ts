@@ -1,6 +1,28 @@
 // src/workflows/engine: the runbook-agnostic incident engine — timeline, triage, approvals, remediation ledger, monitoring, postmortem.
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, continueAsNew, isCancellation } from '@temporalio/workflow';
-import { actionContextOf, actionRule, ErrorTypes, revertWarning, viaText, type ActionAnswer, type ApprovalVia, type ActionRequest, type Decision, type IncidentResult, type IncidentStatus, type TimelineEntry, type TimelineKind } from '../../contract/index.ts';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+} from '@temporalio/workflow';
+import {
+  actionContextOf,
+  actionRule,
+  ErrorTypes,
+  revertWarning,
+  viaText,
+  type ActionAnswer,
+  type ApprovalVia,
+  type ActionRequest,
+  type Decision,
+  type IncidentResult,
+  type IncidentStatus,
+  type TimelineEntry,
+  type TimelineKind,
+} from '../../contract/index.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
 import { ApprovalGate } from './approval-gate.ts';
@@ -52,19 +74,39 @@ export class Incident implements JudgedIncident {
     this.runbook = runbook;
     this.recorder = new IncidentRecorder(snapshot, runbook);
     const recorder = this.recorder;
-    this.comms = new Communications(snapshot, runbook, { timeline: recorder, isClosed: () => recorder.isClosed(), finished: () => this.finished });
+    this.comms = new Communications(snapshot, runbook, {
+      timeline: recorder,
+      isClosed: () => recorder.isClosed(),
+      finished: () => this.finished,
+    });
     this.budget = new BilledBudget(this);
     this.observer = new Observer(this);
     this.gate = new ApprovalGate(snapshot, { timeline: recorder, notify: this.comms, recovery: this.observer });
     this.ledger = new MutationLedger(snapshot, recorder, (step) => this.gate.approval(step));
-    this.probes = new ProbeRunner({ engine: this, observer: this.observer, approval: (step) => this.gate.approval(step) });
-    this.context = remediationContext({ engine: this, recorder, gate: this.gate, ledger: this.ledger, probes: this.probes });
+    this.probes = new ProbeRunner({
+      engine: this,
+      observer: this.observer,
+      approval: (step) => this.gate.approval(step),
+    });
+    this.context = remediationContext({
+      engine: this,
+      recorder,
+      gate: this.gate,
+      ledger: this.ledger,
+      probes: this.probes,
+    });
     this.closing = new Closing({ engine: this, recorder, comms: this.comms, ledger: this.ledger });
     const observer = this.observer;
     this.handOver = new HandOver({
       engine: this,
       ledger: this.ledger,
-      observer: { recovered: () => observer.recovered(), restartJudgement: () => observer.restartJudgement(), get requiredSuccesses() { return observer.required; } },
+      observer: {
+        recovered: () => observer.recovered(),
+        restartJudgement: () => observer.restartJudgement(),
+        get requiredSuccesses() {
+          return observer.required;
+        },
+      },
     });
   }
 
@@ -128,16 +170,22 @@ export class Incident implements JudgedIncident {
     if (this.recorder.isClosed() || already) return;
     if (kind === 'resolve') this.s.manualResolution = { by, reason };
     else this.s.cancellation = { by, reason };
-    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, { by, ...(via ? { via } : {}) });
+    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, {
+      by,
+      ...(via ? { via } : {}),
+    });
     this.planScope?.cancel();
   }
 
   /** Why the action table refuses a human action now, or null. */
   actionProblem(req: ActionRequest): string | null {
-    if (this.recorder.isClosed() || this.s.manualResolution || this.s.cancellation) return `the incident is ${this.s.manualResolution ? 'being resolved' : this.s.cancellation ? 'being cancelled' : this.s.state}: nothing can change it now`;
+    if (this.recorder.isClosed() || this.s.manualResolution || this.s.cancellation)
+      return `the incident is ${this.s.manualResolution ? 'being resolved' : this.s.cancellation ? 'being cancelled' : this.s.state}: nothing can change it now`;
     const rule = actionRule(this.s.state, req.action, actionContextOf(this.s.approvals, this.s.mutations, req.step));
-    if (!rule.allowed) return `${req.action.replace('_', ' ')} is not possible while the incident is ${this.s.state}: ${rule.why}`;
-    if ((this.s.humanRequests?.length ?? 0) >= 5) return 'earlier choices are still being carried out: try again in a moment';
+    if (!rule.allowed)
+      return `${req.action.replace('_', ' ')} is not possible while the incident is ${this.s.state}: ${rule.why}`;
+    if ((this.s.humanRequests?.length ?? 0) >= 5)
+      return 'earlier choices are still being carried out: try again in a moment';
     return null;
   }
 
@@ -147,7 +195,10 @@ export class Incident implements JudgedIncident {
     if (problem) return { accepted: false, message: problem };
     if (req.action === 'resolve' || req.action === 'cancel') {
       this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`, req.via);
-      return { accepted: true, message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}` };
+      return {
+        accepted: true,
+        message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}`,
+      };
     }
     return this.handOver.request(req);
   }
@@ -166,7 +217,9 @@ export class Incident implements JudgedIncident {
     this.s.run += 1;
     await condition(allHandlersFinished);
     boundSnapshot(this.s);
-    return continueAsNew<(arg: { continuation: IncidentSnapshot }) => Promise<IncidentResult>>({ continuation: this.s });
+    return continueAsNew<(arg: { continuation: IncidentSnapshot }) => Promise<IncidentResult>>({
+      continuation: this.s,
+    });
   }
 
   // ── the run ─────────────────────────────────────────────────────────────────────────────────
@@ -199,7 +252,11 @@ export class Incident implements JudgedIncident {
   /** One plan run, cancellable from outside; re-triage and continue-as-new restart it. */
   private async planOnce(): Promise<RemediationOutcome> {
     const cause = this.cause;
-    if (!cause) throw ApplicationFailure.nonRetryable(`runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`, ErrorTypes.NoRemediationPlan);
+    if (!cause)
+      throw ApplicationFailure.nonRetryable(
+        `runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`,
+        ErrorTypes.NoRemediationPlan,
+      );
     return CancellationScope.cancellable(async () => {
       this.planScope = CancellationScope.current();
       if (this.interrupted()) throw new Interrupted();

@@ -1,5 +1,14 @@
 import { condition } from '@temporalio/workflow';
-import { confirmationStep, describeSecretRef, SEARCH_ATTRIBUTES, type CauseChange, type Decision, type JudgedRound, type JudgeRoundsResult, type ProbeResult } from '../../contract/index.ts';
+import {
+  confirmationStep,
+  describeSecretRef,
+  SEARCH_ATTRIBUTES,
+  type CauseChange,
+  type Decision,
+  type JudgedRound,
+  type JudgeRoundsResult,
+  type ProbeResult,
+} from '../../contract/index.ts';
 import { blockerOf, describeResult, judgeRounds } from './evidence.ts';
 import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
 import { worse } from './observer.ts';
@@ -16,7 +25,10 @@ export interface JudgedIncident extends ProbeEngine, RunControl {
 export const PROBE_CREDENTIALS_STEP = 'probe-credentials';
 
 const classify = (incident: JudgedIncident, results: ProbeResult[]) =>
-  incident.runbook.classify(results, incident.s.probeHistory.slice(0, -1), { reportedCause: incident.input.suspectedCause, thresholds: incident.input.decisionThresholds });
+  incident.runbook.classify(results, incident.s.probeHistory.slice(0, -1), {
+    reportedCause: incident.input.suspectedCause,
+    thresholds: incident.input.decisionThresholds,
+  });
 
 /**
  * Triage until there is provider evidence to decide on. While the decisive probes cannot run, the
@@ -31,7 +43,8 @@ async function triageUntilEvidence(incident: JudgedIncident): Promise<JudgeRound
     const judged = await judgeRounds(incident);
     const blocker = blockerOf(incident, judged.triage.results);
     if (!blocker) {
-      if (incident.s.blocker) incident.note(`Unblocked: the probes run again (${incident.s.blocker} no longer applies)`);
+      if (incident.s.blocker)
+        incident.note(`Unblocked: the probes run again (${incident.s.blocker} no longer applies)`);
       incident.s.blocker = null;
       return judged;
     }
@@ -43,7 +56,13 @@ async function triageUntilEvidence(incident: JudgedIncident): Promise<JudgeRound
       );
     }
     // Any reference not yet adopted or refused counts, also one that arrived while escalating.
-    const unconsumed = () => incident.s.secretRefs.find((r) => (r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId) && !r.refused && (!incident.s.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(incident.s.probeKeyRef)));
+    const unconsumed = () =>
+      incident.s.secretRefs.find(
+        (r) =>
+          (r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId) &&
+          !r.refused &&
+          (!incident.s.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(incident.s.probeKeyRef)),
+      );
     await condition(() => unconsumed() !== undefined || incident.interrupted(), waitMs);
     if (incident.interrupted()) return judged;
     const provided = unconsumed();
@@ -62,9 +81,19 @@ async function triageUntilEvidence(incident: JudgedIncident): Promise<JudgeRound
  * again until `confirmRounds` consecutive rounds agree. The decision is what they agree on. The
  * rounds ran in the triage's activity; the same stop rule reads them back here, round by round.
  */
-function confirmSustained(incident: JudgedIncident, first: Decision, triage: ProbeResult[], rounds: JudgedRound[]): Decision {
+function confirmSustained(
+  incident: JudgedIncident,
+  first: Decision,
+  triage: ProbeResult[],
+  rounds: JudgedRound[],
+): Decision {
   const t = incident.input.timings;
-  const rule = { decisive: incident.runbook.evidence.decisive, hintId: incident.runbook.evidence.hint.id, confirmRounds: t.confirmRounds, classify: (results: ProbeResult[]) => classify(incident, results) };
+  const rule = {
+    decisive: incident.runbook.evidence.decisive,
+    hintId: incident.runbook.evidence.hint.id,
+    confirmRounds: t.confirmRounds,
+    classify: (results: ProbeResult[]) => classify(incident, results),
+  };
   const seen: Decision[] = [first];
   for (const [i, round] of rounds.entries()) {
     for (const r of round.results) incident.add('probe', `confirmation ${i + 1}: ${describeResult(r)}`, r, round.at);
@@ -82,11 +111,16 @@ function confirmSustained(incident: JudgedIncident, first: Decision, triage: Pro
   const final = seen.at(-1)!;
   const classes = seen.map((d) => d.cause).join(' → ');
   if (final.cause === first.cause) {
-    incident.note(`Confirmed sustained: ${seen.length - 1} re-checks over ${Math.round(((seen.length - 1) * t.confirmIntervalMs) / 1000)} s still show ${first.cause} (${classes})`);
+    incident.note(
+      `Confirmed sustained: ${seen.length - 1} re-checks over ${Math.round(((seen.length - 1) * t.confirmIntervalMs) / 1000)} s still show ${first.cause} (${classes})`,
+    );
     return first;
   }
   const healthy = final.cause === incident.runbook.evidence.healthyCause;
-  const seenInTriage = triage.filter((r) => !r.ok).map(describeResult).join('; ');
+  const seenInTriage = triage
+    .filter((r) => !r.ok)
+    .map(describeResult)
+    .join('; ');
   if (healthy && incident.runbook.evidence.certainCauses?.includes(first.cause)) {
     // An answer about us (a rejected key, exhausted credits) is no blip: record it as what it was.
     const summary = `${first.cause} cleared before any change was made: triage saw ${seenInTriage || first.rationale}; the re-checks succeed (${classes}).`;
@@ -94,9 +128,17 @@ function confirmSustained(incident: JudgedIncident, first: Decision, triage: Pro
     incident.s.clearedBeforeChange = summary;
     return { ...first, rationale: `${first.rationale} — cleared before any change was made (the re-checks succeed).` };
   }
-  incident.note(`Not sustained as ${first.cause}: re-checks show ${classes}${healthy ? ' — a transient fault, nothing is changed' : ''}`);
+  incident.note(
+    `Not sustained as ${first.cause}: re-checks show ${classes}${healthy ? ' — a transient fault, nothing is changed' : ''}`,
+  );
   const transient = `${first.cause} (${seenInTriage || 'a failing probe'})`;
-  return healthy ? { ...final, transient, rationale: `Triage saw ${transient} once, but the re-checks succeed: transient, not sustained. ${final.rationale}` } : final;
+  return healthy
+    ? {
+        ...final,
+        transient,
+        rationale: `Triage saw ${transient} once, but the re-checks succeed: transient, not sustained. ${final.rationale}`,
+      }
+    : final;
 }
 
 /** Triage → (blocked?) → classify provider evidence → confirm when the plan would change production. */
@@ -105,12 +147,18 @@ export async function decide(incident: JudgedIncident): Promise<void> {
   if (incident.interrupted()) return;
   const results = judged.triage.results;
   let decision = classify(incident, results);
-  if (incident.runbook.causes[decision.cause]?.confirm) decision = confirmSustained(incident, decision, results, judged.confirmations);
+  if (incident.runbook.causes[decision.cause]?.confirm)
+    decision = confirmSustained(incident, decision, results, judged.confirmations);
   record(incident, decision, decision.rationale);
   incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
 }
 
-const causeEntry = (d: Decision, why: string): CauseChange => ({ cause: d.cause, severity: d.severity, at: new Date(Date.now()).toISOString(), why });
+const causeEntry = (d: Decision, why: string): CauseChange => ({
+  cause: d.cause,
+  severity: d.severity,
+  at: new Date(Date.now()).toISOString(),
+  why,
+});
 
 function record(incident: JudgedIncident, decision: Decision, why: string): void {
   incident.s.decision = decision;
@@ -133,11 +181,20 @@ export async function applyRetriage(incident: JudgedIncident, next: Decision, wh
   const decision: Decision = { ...next, severity };
   for (const request of incident.s.approvals.filter((a) => a.outcome === 'pending')) {
     request.outcome = 'superseded';
-    incident.note(`${request.stepId} superseded: the incident is now ${next.cause}`, { stepId: request.stepId, superseded: true });
+    incident.note(`${request.stepId} superseded: the incident is now ${next.cause}`, {
+      stepId: request.stepId,
+      superseded: true,
+    });
   }
   record(incident, decision, why);
-  incident.add('decision', `re-triage: ${old.severity} ${old.cause} → ${severity} ${next.cause}: ${why}`, { ...decision, previous: { cause: old.cause, severity: old.severity }, retriage: true });
+  incident.add('decision', `re-triage: ${old.severity} ${old.cause} → ${severity} ${next.cause}: ${why}`, {
+    ...decision,
+    previous: { cause: old.cause, severity: old.severity },
+    retriage: true,
+  });
   incident.observer.restartJudgement();
   incident.s.stateVersion += 1;
-  await incident.escalate(`the incident changed nature: ${old.cause} → ${next.cause} (${severity}); moving to the ${next.cause} plan`);
+  await incident.escalate(
+    `the incident changed nature: ${old.cause} → ${next.cause} (${severity}); moving to the ${next.cause} plan`,
+  );
 }

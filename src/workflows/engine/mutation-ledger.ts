@@ -10,7 +10,8 @@ const nowIso = () => new Date(Date.now()).toISOString();
 /** Asks a human (the approval gate): absent, drift is left as the human set it without asking. */
 export type AskHuman = (step: ApprovalStep) => Promise<boolean>;
 
-const driftText = (drift: MutationDrift) => drift.knobs.map((k) => `${k.knob} is ${k.live} (set by hand), the engine expected ${k.expected}`).join('; ');
+const driftText = (drift: MutationDrift) =>
+  drift.knobs.map((k) => `${k.knob} is ${k.live} (set by hand), the engine expected ${k.expected}`).join('; ');
 
 /**
  * Every change the incident makes to production, with its recorded prior state: apply, revert,
@@ -42,18 +43,27 @@ export class MutationLedger {
     return this.s.mutations.findIndex((m) => m.step === step && !m.revertedAt);
   }
 
-  async apply(step: string, op: MutationOp, options: { purpose?: MutationRecord['purpose'] } = {}): Promise<MutationRecord> {
+  async apply(
+    step: string,
+    op: MutationOp,
+    options: { purpose?: MutationRecord['purpose'] } = {},
+  ): Promise<MutationRecord> {
     const existing = this.s.mutations.find((m) => m.step === step && !m.revertedAt);
     // Drift still unsettled (the run was interrupted while a human was asked): ask again.
-    if (existing?.drift?.during === 'apply' && !existing.keptBecause) return this.settleDrift(step, (onDrift) => clusterActivities.applyMutation({ ...this.applyRequest(step, op), onDrift }));
+    if (existing?.drift?.during === 'apply' && !existing.keptBecause)
+      return this.settleDrift(step, (onDrift) =>
+        clusterActivities.applyMutation({ ...this.applyRequest(step, op), onDrift }),
+      );
     if (existing) return existing;
-    if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval') this.timeline.setState('mitigating', step);
+    if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval')
+      this.timeline.setState('mitigating', step);
     const request = this.applyRequest(step, op);
     const applied = await this.shielded(() => clusterActivities.applyMutation(request));
     const record = options.purpose ? { ...applied, purpose: options.purpose } : applied;
     // Recorded before a human is asked about drift: the mutation holds the knob, so it must be in the ledger.
     this.s.mutations.push(record);
-    if (record.drift) return this.settleDrift(step, (onDrift) => clusterActivities.applyMutation({ ...request, onDrift }));
+    if (record.drift)
+      return this.settleDrift(step, (onDrift) => clusterActivities.applyMutation({ ...request, onDrift }));
     this.recordApplied(record);
     return record;
   }
@@ -69,8 +79,19 @@ export class MutationLedger {
   }
 
   private recordApplied(record: MutationRecord, why = ''): void {
-    const how = record.mode === 'applied' ? '' : record.mode === 'dry-run' ? ' (server-side dry run: nothing persisted)' : ' (record-only: nothing applied)';
-    this.timeline.add('mutation', `${record.change} on ${record.target}${how}${why}`, { mutationId: record.id, step: record.step, kubectl: record.kubectl, mode: record.mode, changed: record.changed });
+    const how =
+      record.mode === 'applied'
+        ? ''
+        : record.mode === 'dry-run'
+          ? ' (server-side dry run: nothing persisted)'
+          : ' (record-only: nothing applied)';
+    this.timeline.add('mutation', `${record.change} on ${record.target}${how}${why}`, {
+      mutationId: record.id,
+      step: record.step,
+      kubectl: record.kubectl,
+      mode: record.mode,
+      changed: record.changed,
+    });
   }
 
   async revert(step: string): Promise<void> {
@@ -87,14 +108,20 @@ export class MutationLedger {
     const result = await this.shielded(() => clusterActivities.revertMutation(request));
     this.s.mutations[index] = result;
     if (result.drift) {
-      await this.settleDrift(step, (onDrift) => clusterActivities.revertMutation({ ...request, record: result, onDrift }));
+      await this.settleDrift(step, (onDrift) =>
+        clusterActivities.revertMutation({ ...request, record: result, onDrift }),
+      );
       return;
     }
     this.recordReverted(result);
   }
 
   private recordReverted(record: MutationRecord, why = ''): void {
-    this.timeline.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state${why}`, { mutationId: record.id, step: record.step, kubectl: record.revertKubectl });
+    this.timeline.add('reverted', `${record.change} on ${record.target} reverted to the recorded prior state${why}`, {
+      mutationId: record.id,
+      step: record.step,
+      kubectl: record.revertKubectl,
+    });
   }
 
   /**
@@ -103,14 +130,21 @@ export class MutationLedger {
    * (`again` with `overwrite`: the change on apply, the recorded original on revert), reject leaves
    * the human's value and lets go of the knob; the record is then kept, with the drift as the reason.
    */
-  private async settleDrift(step: string, again: (onDrift: DriftChoice) => Promise<MutationRecord>): Promise<MutationRecord> {
+  private async settleDrift(
+    step: string,
+    again: (onDrift: DriftChoice) => Promise<MutationRecord>,
+  ): Promise<MutationRecord> {
     const index = this.openIndex(step);
     const record = this.s.mutations[index]!;
     const applying = record.drift!.during === 'apply';
     const found = driftText(record.drift!);
     const stepId = this.driftStep(step);
     if (!this.s.approvals.some((a) => a.stepId === stepId)) {
-      this.timeline.note(`drift: ${found}: left as the human set it`, { mutationId: record.id, step, drift: record.drift });
+      this.timeline.note(`drift: ${found}: left as the human set it`, {
+        mutationId: record.id,
+        step,
+        drift: record.drift,
+      });
     }
     const before = this.s.state;
     const approved = this.ask
@@ -124,7 +158,16 @@ export class MutationLedger {
         })
       : false;
     const choice: DriftChoice = approved ? 'overwrite' : 'keep';
-    const settled = await this.shielded(() => (applying && approved ? again(choice) : clusterActivities.revertMutation({ record, dryRun: this.s.input.policy.dryRun, ...this.service(), onDrift: choice })));
+    const settled = await this.shielded(() =>
+      applying && approved
+        ? again(choice)
+        : clusterActivities.revertMutation({
+            record,
+            dryRun: this.s.input.policy.dryRun,
+            ...this.service(),
+            onDrift: choice,
+          }),
+    );
     const result: MutationRecord = { ...settled, ...(record.purpose ? { purpose: record.purpose } : {}) };
     if (approved) {
       this.s.mutations[index] = result;
@@ -139,9 +182,13 @@ export class MutationLedger {
       const reason = `drift: ${found}: left as the human set it (${stepId} ${this.ask ? 'rejected' : 'not asked'})`;
       const { revertedAt: _released, ...kept } = result;
       this.s.mutations[index] = { ...kept, drift: record.drift, keptBecause: reason };
-      this.timeline.note(`Not ${applying ? 'applied' : 'reverted'} over the human's value: ${record.change} on ${record.target} — ${reason}`, { mutationId: record.id, step, keptBecause: reason });
+      this.timeline.note(
+        `Not ${applying ? 'applied' : 'reverted'} over the human's value: ${record.change} on ${record.target} — ${reason}`,
+        { mutationId: record.id, step, keptBecause: reason },
+      );
     }
-    if (this.s.state === 'awaiting_approval' && before !== 'awaiting_approval') this.timeline.setState(before, `${stepId} settled`);
+    if (this.s.state === 'awaiting_approval' && before !== 'awaiting_approval')
+      this.timeline.setState(before, `${stepId} settled`);
     return this.s.mutations[index]!;
   }
 
@@ -157,7 +204,8 @@ export class MutationLedger {
   /** Restores everything still applied, newest first; `keepKept` leaves what was deliberately kept (a rotated key). */
   async revertAll(options: { keepKept?: boolean } = {}): Promise<void> {
     for (const record of [...this.s.mutations].reverse()) {
-      if (!record.revertedAt && !(options.keepKept && record.keptBecause) && !(record.drift && record.keptBecause)) await this.revert(record.step);
+      if (!record.revertedAt && !(options.keepKept && record.keptBecause) && !(record.drift && record.keptBecause))
+        await this.revert(record.step);
     }
   }
 
@@ -175,7 +223,11 @@ export class MutationLedger {
     const record = this.s.mutations[index]!;
     if (record.keptBecause === reason) return;
     this.s.mutations[index] = { ...record, keptBecause: reason };
-    this.timeline.note(`Kept in place: ${record.change} on ${record.target} — ${reason}`, { mutationId: record.id, step, keptBecause: reason });
+    this.timeline.note(`Kept in place: ${record.change} on ${record.target} — ${reason}`, {
+      mutationId: record.id,
+      step,
+      keptBecause: reason,
+    });
   }
 
   /** Temporary changes nobody reverted or kept (a restart is not a change to undo). */
@@ -185,7 +237,11 @@ export class MutationLedger {
 
   async waitForRollout(): Promise<boolean> {
     const k = this.s.input.service.kubernetes;
-    const { ready, reason } = await rolloutActivities.waitForRollout({ namespace: k.namespace, deployment: k.deployment, timeoutMs: this.s.input.timings.rolloutTimeoutMs });
+    const { ready, reason } = await rolloutActivities.waitForRollout({
+      namespace: k.namespace,
+      deployment: k.deployment,
+      timeoutMs: this.s.input.timings.rolloutTimeoutMs,
+    });
     this.timeline.note(`Rollout of deployment/${k.deployment}: ${ready ? 'complete' : 'not complete'} (${reason})`);
     return ready;
   }

@@ -103,7 +103,13 @@ export class Observer {
     const o = this.state;
     const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
     const building = o.realStreak > 0 && o.realStreak < this.required;
-    return this.realCheckRequested || this.attentive > 0 || building || o.candidate !== null || sinceReal >= this.incident.input.timings.realCheckEveryMs;
+    return (
+      this.realCheckRequested ||
+      this.attentive > 0 ||
+      building ||
+      o.candidate !== null ||
+      sinceReal >= this.incident.input.timings.realCheckEveryMs
+    );
   }
 
   private async poll(): Promise<void> {
@@ -116,11 +122,17 @@ export class Observer {
     const together = dueAnyway && this.incident.budget.canSpend(evidence.real.length, false);
     // A request that arrives while these calls run asks for the next poll's.
     if (together) this.realCheckRequested = false;
-    const [hint, ...round] = together ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false }) : [await gather(this.incident, evidence.hint, { priority: false })];
+    const [hint, ...round] = together
+      ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false })
+      : [await gather(this.incident, evidence.hint, { priority: false })];
     const value = evidence.hintValue(hint!);
     const hintChanged = value !== null && o.lastHint !== null && value !== o.lastHint;
     if (value !== null && value !== o.lastHint) {
-      this.incident.add('probe', `hint ${hint!.probe}: ${o.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`, { probe: hint!.probe, hint: value });
+      this.incident.add(
+        'probe',
+        `hint ${hint!.probe}: ${o.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
+        { probe: hint!.probe, hint: value },
+      );
       o.lastHint = value;
     }
     if (together) {
@@ -135,10 +147,15 @@ export class Observer {
       o.intervalMs = this.backoff();
       // A remainder too small for one real round is as spent as none (an odd remainder of a budget
       // paid two calls at a time): otherwise the incident would wait with nobody asked.
-      const spent = o.budgetSpent === true || this.incident.budget.exhausted() || !this.incident.budget.canSpend(evidence.real.length, true);
+      const spent =
+        o.budgetSpent === true ||
+        this.incident.budget.exhausted() ||
+        !this.incident.budget.canSpend(evidence.real.length, true);
       if (spent && !o.budgetEscalated) {
         o.budgetEscalated = true;
-        await this.incident.escalate('the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it');
+        await this.incident.escalate(
+          'the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it',
+        );
       }
       if (spent) o.budgetSpent = true;
       return;
@@ -159,12 +176,16 @@ export class Observer {
     if (blocker) {
       if (o.blocker !== blocker) {
         o.blocker = blocker;
-        await this.incident.escalate(`real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`);
+        await this.incident.escalate(
+          `real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`,
+        );
       }
       return;
     }
     o.blocker = null;
-    const verdict = this.incident.runbook.classify([...round, hint], [], { thresholds: this.incident.input.decisionThresholds });
+    const verdict = this.incident.runbook.classify([...round, hint], [], {
+      thresholds: this.incident.input.decisionThresholds,
+    });
     const healthy = verdict.cause === this.incident.runbook.evidence.healthyCause;
     const current = this.incident.decision;
     if (healthy) {
@@ -181,22 +202,38 @@ export class Observer {
     o.lastClass = verdict.cause;
     const cited = round.map(describeResult).join('; ');
     if (healthy) {
-      this.incident.add('probe', `real check ${o.polls}: healthy ${o.realStreak}/${this.required} (${cited})`, { realStreak: o.realStreak, results: round });
+      this.incident.add('probe', `real check ${o.polls}: healthy ${o.realStreak}/${this.required} (${cited})`, {
+        realStreak: o.realStreak,
+        results: round,
+      });
     } else if (changed || verdict.cause !== current.cause) {
-      this.incident.add('probe', `real check ${o.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`, { class: verdict.cause, results: round });
+      this.incident.add(
+        'probe',
+        `real check ${o.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
+        { class: verdict.cause, results: round },
+      );
     }
     if (healthy || verdict.cause === current.cause) {
       o.candidate = null;
       return;
     }
     if (RANK[verdict.severity] < RANK[current.severity]) {
-      if (changed) this.incident.note(`Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`);
+      if (changed)
+        this.incident.note(
+          `Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`,
+        );
       o.candidate = null;
       return;
     }
-    o.candidate = o.candidate?.cause === verdict.cause ? { cause: verdict.cause, count: o.candidate.count + 1 } : { cause: verdict.cause, count: 1 };
+    o.candidate =
+      o.candidate?.cause === verdict.cause
+        ? { cause: verdict.cause, count: o.candidate.count + 1 }
+        : { cause: verdict.cause, count: 1 };
     if (o.candidate.count >= t.confirmRounds) {
-      this.incident.requestRetriage(verdict, `${o.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`);
+      this.incident.requestRetriage(
+        verdict,
+        `${o.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
+      );
       o.candidate = null;
     }
   }

@@ -3,7 +3,14 @@
  * the composition (incident.ts), so src/workflows has no import cycles and each part can be
  * built alone in a test.
  */
-import type { Decision, IncidentInput, IncidentState, NotificationMessage, TimelineEntry, TimelineKind } from '../../contract/index.ts';
+import type {
+  Decision,
+  IncidentInput,
+  IncidentState,
+  NotificationMessage,
+  TimelineEntry,
+  TimelineKind,
+} from '../../contract/index.ts';
 import type { RunbookDefinition } from './runbook.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
 
@@ -19,7 +26,11 @@ export interface TimelinePort {
 
 /** Telling people: stakeholder updates and pages. */
 export interface NotifyPort {
-  notify(kind: NotificationMessage['kind'], approval?: NotificationMessage['approval'], escalation?: string): Promise<void>;
+  notify(
+    kind: NotificationMessage['kind'],
+    approval?: NotificationMessage['approval'],
+    escalation?: string,
+  ): Promise<void>;
   escalate(reason: string): Promise<void>;
 }
 

@@ -1,4 +1,13 @@
-import { describeRunbookDocument, digestTimeline, humanDuration, markdownInline as md, type CauseChange, type Decision, type MutationRecord, type TimelineEntry } from '../../contract/index.ts';
+import {
+  describeRunbookDocument,
+  digestTimeline,
+  humanDuration,
+  markdownInline as md,
+  type CauseChange,
+  type Decision,
+  type MutationRecord,
+  type TimelineEntry,
+} from '../../contract/index.ts';
 
 export interface PostmortemInput {
   title: string;
@@ -29,7 +38,9 @@ const openingAlert = (timeline: TimelineEntry[]) => (timeline[0]?.kind === 'aler
 /** Milestones the seed's template asks for, found in the timeline; an alert-opened incident names its alert first. */
 function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: string; text: string }> {
   const opening = openingAlert(timeline);
-  const out: Array<{ at: string; text: string }> = [{ at: startedAt, text: opening ? `First alert triggered: ${opening.message}` : 'First alert triggered' }];
+  const out: Array<{ at: string; text: string }> = [
+    { at: startedAt, text: opening ? `First alert triggered: ${opening.message}` : 'First alert triggered' },
+  ];
   const first = (predicate: (e: TimelineEntry) => boolean) => timeline.find(predicate);
   const triage = first((e) => e.kind === 'state' && e.message.includes('investigating'));
   if (triage) out.push({ at: triage.at, text: 'Triage started' });
@@ -41,7 +52,10 @@ function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: s
 
 /** Timeline entries the postmortem leaves to the milestones, or out: notifications, decisions, the opening. */
 const told = (e: TimelineEntry, opening: TimelineEntry | undefined) =>
-  e === opening || e.kind === 'notification' || e.kind === 'decision' || (e.kind === 'state' && e.message.includes('investigating'));
+  e === opening ||
+  e.kind === 'notification' ||
+  e.kind === 'decision' ||
+  (e.kind === 'state' && e.message.includes('investigating'));
 
 /** The timeline as the console digests it: one line per probe round, identical ones folded with their span. */
 function timelineLines(input: PostmortemInput): Array<{ at: string; text: string }> {
@@ -82,7 +96,12 @@ export function renderPostmortem(input: PostmortemInput): string {
   ];
   // People's text (notes, names, root cause) is inlined: it cannot open a heading or a new timeline line.
   for (const entry of timelineLines(input)) lines.push(`- ${hhmm(entry.at)} - ${md(entry.text)}`);
-  lines.push('', '### Root Cause', md(input.rootCause ?? input.causeSummary ?? input.decision?.rationale ?? 'Not determined.'), '');
+  lines.push(
+    '',
+    '### Root Cause',
+    md(input.rootCause ?? input.causeSummary ?? input.decision?.rationale ?? 'Not determined.'),
+    '',
+  );
   if (input.decision) lines.push(`**Evidence:** ${md(input.decision.rationale)}`, '');
   if (input.causes && input.causes.length > 1) {
     lines.push('### Causes (re-triage)');
@@ -92,7 +111,11 @@ export function renderPostmortem(input: PostmortemInput): string {
   if (input.mutations.length > 0) {
     lines.push('### Changes Made');
     for (const m of input.mutations) {
-      const fate = m.revertedAt ? `, reverted ${hhmm(m.revertedAt)}` : m.keptBecause ? `, kept: ${m.keptBecause}` : ', still in place';
+      const fate = m.revertedAt
+        ? `, reverted ${hhmm(m.revertedAt)}`
+        : m.keptBecause
+          ? `, kept: ${m.keptBecause}`
+          : ', still in place';
       lines.push(`- ${hhmm(m.appliedAt)} \`${m.kubectl}\` (${m.mode}${fate})`);
     }
     lines.push('');

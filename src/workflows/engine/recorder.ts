@@ -33,7 +33,8 @@ export function upsertAttributes(pairs: SearchAttributeUpdatePair[]): void {
 
 /** What every outside view of the incident shares: status(), the memo and result() all start here. */
 /** What people see of a pinned document: never the document itself. */
-const pinOf = (pin: RunbookDocumentPin | undefined) => (pin ? { id: pin.id, version: pin.version, sha256: pin.sha256 } : null);
+const pinOf = (pin: RunbookDocumentPin | undefined) =>
+  pin ? { id: pin.id, version: pin.version, sha256: pin.sha256 } : null;
 
 export interface IncidentProjection {
   runbook: string;
@@ -62,7 +63,13 @@ export class IncidentRecorder implements TimelinePort {
   add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry {
     // Whatever arrives, the timeline stays within its bounds: it is carried across continue-as-new and answers queries.
     this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
-    const entry = boundedEntry({ at: at ?? nowIso(), kind, message, ...(data === undefined ? {} : { data }), seq: this.s.timelineSeq });
+    const entry = boundedEntry({
+      at: at ?? nowIso(),
+      kind,
+      message,
+      ...(data === undefined ? {} : { data }),
+      seq: this.s.timelineSeq,
+    });
     appendBounded(this.s.timeline, entry);
     if (kind === 'decision') this.s.causes = boundCauses(this.s.causes);
     log.info('timeline', { incidentId: this.s.incidentId, kind, message });
@@ -88,8 +95,15 @@ export class IncidentRecorder implements TimelinePort {
     // run (the alert that started it, an acknowledgement, a note) must not keep the incident from opening.
     if (this.s.timeline.some((e) => e.kind === 'state')) return;
     const input = this.s.input;
-    this.add('state', `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`);
-    if (input.runbookDocument) this.add('note', `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`);
+    this.add(
+      'state',
+      `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`,
+    );
+    if (input.runbookDocument)
+      this.add(
+        'note',
+        `Runbook document ${describeRunbookDocument(input.runbookDocument)}: this incident runs on this text to its end`,
+      );
     // Sent only when the start request did not set it already (runbook start, the console and the intake do).
     upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
     // No memo yet: only a closed incident is read from its memo, and every way to close (a decision,

@@ -58,7 +58,10 @@ export interface DrillProfile {
   /** The environment variable the drill's worker reads the key from (a placeholder when unset). */
   keyEnv: string;
   /** The deployment the record-only target starts with: its env and the CronJobs around it. */
-  seed(service: ServiceTarget): { env: Record<string, string>; cronJobs: Array<{ name: string; labels: Record<string, string> }> };
+  seed(service: ServiceTarget): {
+    env: Record<string, string>;
+    cronJobs: Array<{ name: string; labels: Record<string, string> }>;
+  };
   /** Settings for compressed drill time (e.g. a shorter rate-limit window). */
   compressedSettings: Record<string, unknown>;
   /**

@@ -91,7 +91,12 @@ export interface IncidentSnapshot {
   alerts?: AlertTally;
 }
 
-export function freshSnapshot(input: IncidentInput, incidentId: string, now: string, serviceName: string): IncidentSnapshot {
+export function freshSnapshot(
+  input: IncidentInput,
+  incidentId: string,
+  now: string,
+  serviceName: string,
+): IncidentSnapshot {
   return {
     input,
     serviceName,

@@ -1,4 +1,11 @@
-import { communicationStatus, FINAL_COMMUNICATION_STATUSES, terminalSafe, type IncidentState, type NotificationMessage, type Severity } from '../../contract/index.ts';
+import {
+  communicationStatus,
+  FINAL_COMMUNICATION_STATUSES,
+  terminalSafe,
+  type IncidentState,
+  type NotificationMessage,
+  type Severity,
+} from '../../contract/index.ts';
 
 export interface StatusMessageInput {
   incidentId: string;
@@ -38,7 +45,10 @@ const oneLine = (text: string) => terminalSafe(text.replace(/\s*\n\s*/g, ' ')).t
  * While the incident is open, stakeholders hear MITIGATED exactly when a recorded change is in
  * place; callers that do not say (undefined) keep the engine state's own status.
  */
-function stakeholderStatus(derived: 'INVESTIGATING' | 'MITIGATED', mitigated: boolean | undefined): 'INVESTIGATING' | 'MITIGATED' {
+function stakeholderStatus(
+  derived: 'INVESTIGATING' | 'MITIGATED',
+  mitigated: boolean | undefined,
+): 'INVESTIGATING' | 'MITIGATED' {
   if (mitigated === undefined) return derived;
   return mitigated ? 'MITIGATED' : 'INVESTIGATING';
 }
@@ -48,7 +58,10 @@ export function renderStatusMessage(input: StatusMessageInput): NotificationMess
   // Stakeholders hear MITIGATED only while a recorded change is in place, whatever the engine is doing.
   const ended = FINAL_COMMUNICATION_STATUSES.includes(derived);
   // A human owns it: ESCALATED whatever is in place, so nobody reads it as handled.
-  const status = ended || derived === 'ESCALATED' ? derived : stakeholderStatus(derived as 'INVESTIGATING' | 'MITIGATED', input.mitigated);
+  const status =
+    ended || derived === 'ESCALATED'
+      ? derived
+      : stakeholderStatus(derived as 'INVESTIGATING' | 'MITIGATED', input.mitigated);
   const owner = input.owner ? `@${oneLine(input.owner).replace(/^@/, '')}` : 'unassigned';
   const lines = [
     `${input.severity ?? 'P?'} INCIDENT: ${oneLine(input.title)}`,

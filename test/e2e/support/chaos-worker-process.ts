@@ -25,7 +25,11 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities/index.ts';
 import { processWorkerDeps } from './process-worker-deps.ts';
-import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../../../src/activities/kubernetes/index.ts';
+import {
+  createKubernetesTarget,
+  RecordOnlyTarget,
+  type RemediationTarget,
+} from '../../../src/activities/kubernetes/index.ts';
 import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
 
 function requireEnv(name: string): string {
@@ -38,13 +42,21 @@ const dir = requireEnv('WORKER_DIR');
 const pauseIn = process.env.PAUSE_IN as 'applyMutation' | 'revertMutation' | undefined;
 /** PAUSE_METHOD=updateDeployment|restart|...: pause only after that kind of write (default: the first write). */
 const pauseMethod = process.env.PAUSE_METHOD;
-const log = (file: string, entry: object) => appendFileSync(join(dir, file), `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
+const log = (file: string, entry: object) =>
+  appendFileSync(join(dir, file), `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
 
 const inner: RemediationTarget = process.env.KUBECONFIG_PATH
   ? createKubernetesTarget({ kubeconfigPath: process.env.KUBECONFIG_PATH })
   : new RecordOnlyTarget({
       stateFile: join(dir, 'cluster.json'),
-      seed: [{ namespace: 'payments', deployment: 'ideogram-service', containers: ['api'], env: { IDEOGRAM_CONCURRENCY: '8' } }],
+      seed: [
+        {
+          namespace: 'payments',
+          deployment: 'ideogram-service',
+          containers: ['api'],
+          env: { IDEOGRAM_CONCURRENCY: '8' },
+        },
+      ],
     });
 
 /** Which mutation activity the current call runs in. */
@@ -56,7 +68,11 @@ async function pauseHere(method: string): Promise<void> {
   if (pauseMethod && method !== pauseMethod) return;
   try {
     // 'wx': exclusive, so only the first worker (of those sharing WORKER_DIR) ever pauses.
-    writeFileSync(join(dir, 'paused.json'), JSON.stringify({ pid: process.pid, activity: at.activity, method, mutationId: at.mutationId }), { flag: 'wx' });
+    writeFileSync(
+      join(dir, 'paused.json'),
+      JSON.stringify({ pid: process.pid, activity: at.activity, method, mutationId: at.mutationId }),
+      { flag: 'wx' },
+    );
   } catch {
     return;
   }
@@ -85,17 +101,33 @@ const target = new Proxy(inner, {
     const fn = value as (...args: unknown[]) => Promise<unknown>;
     if (typeof prop !== 'string' || !WRITES.has(prop)) return fn.bind(obj);
     if (GUARDED.has(prop)) {
-      return async (namespace: string, name: string, decide: (view: unknown) => Edit & { result: unknown }, dryRun: boolean) => {
+      return async (
+        namespace: string,
+        name: string,
+        decide: (view: unknown) => Edit & { result: unknown },
+        dryRun: boolean,
+      ) => {
         // The decision may run several times (a lost race re-reads and decides again): the last one is what was written.
         let last: { view: unknown; edit: Edit } | undefined;
-        const result = await fn.call(obj, namespace, name, (view: unknown) => {
-          const edit = decide(view);
-          last = { view, edit };
-          return edit;
-        }, dryRun);
+        const result = await fn.call(
+          obj,
+          namespace,
+          name,
+          (view: unknown) => {
+            const edit = decide(view);
+            last = { view, edit };
+            return edit;
+          },
+          dryRun,
+        );
         if (last && sends(prop, last.view, last.edit)) {
           const { env, suspended, annotations } = last.edit;
-          log('writes.jsonl', { method: prop, args: [namespace, name, dryRun], edit: { env, suspended, annotations }, activity: current.getStore()?.activity ?? null });
+          log('writes.jsonl', {
+            method: prop,
+            args: [namespace, name, dryRun],
+            edit: { env, suspended, annotations },
+            activity: current.getStore()?.activity ?? null,
+          });
           await pauseHere(prop);
         }
         return result;
@@ -113,11 +145,19 @@ const target = new Proxy(inner, {
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const activities = createActivities(deps);
 const applyMutation: typeof activities.applyMutation = (req) => {
-  log('activities.jsonl', { activity: 'applyMutation', mutationId: req.mutationId, attempt: Context.current().info.attempt });
+  log('activities.jsonl', {
+    activity: 'applyMutation',
+    mutationId: req.mutationId,
+    attempt: Context.current().info.attempt,
+  });
   return current.run({ activity: 'applyMutation', mutationId: req.mutationId }, () => activities.applyMutation(req));
 };
 const revertMutation: typeof activities.revertMutation = (req) => {
-  log('activities.jsonl', { activity: 'revertMutation', mutationId: req.record.id, attempt: Context.current().info.attempt });
+  log('activities.jsonl', {
+    activity: 'revertMutation',
+    mutationId: req.record.id,
+    attempt: Context.current().info.attempt,
+  });
   return current.run({ activity: 'revertMutation', mutationId: req.record.id }, () => activities.revertMutation(req));
 };
 

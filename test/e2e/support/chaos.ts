@@ -48,7 +48,9 @@ export async function startWorker(options: WorkerOptions): Promise<ChildProcess>
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('READY')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready: ${stderr.slice(-2000)}`)),
+    );
   });
   return child;
 }
@@ -67,7 +69,12 @@ export async function sigkill(child: ChildProcess): Promise<void> {
   expect(child.signalCode).toBe('SIGKILL');
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 45_000, everyMs = 25): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 45_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -77,16 +84,29 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   }
 }
 
-export async function waitForStatus(handle: IncidentHandle, predicate: (s: IncidentStatus) => boolean, what: string, timeoutMs = 45_000): Promise<IncidentStatus> {
+export async function waitForStatus(
+  handle: IncidentHandle,
+  predicate: (s: IncidentStatus) => boolean,
+  what: string,
+  timeoutMs = 45_000,
+): Promise<IncidentStatus> {
   let last: IncidentStatus | null = null;
   try {
-    return await until(what, async () => {
-      last = await handle.query(statusQuery).catch(() => null);
-      return last && predicate(last) ? last : undefined;
-    }, timeoutMs, 50);
+    return await until(
+      what,
+      async () => {
+        last = await handle.query(statusQuery).catch(() => null);
+        return last && predicate(last) ? last : undefined;
+      },
+      timeoutMs,
+      50,
+    );
   } catch (err) {
     const s = last as IncidentStatus | null;
-    throw new Error(`${(err as Error).message}; state ${s?.state}, pending ${JSON.stringify(s?.pendingApprovals.map((a) => a.stepId))}`, { cause: err });
+    throw new Error(
+      `${(err as Error).message}; state ${s?.state}, pending ${JSON.stringify(s?.pendingApprovals.map((a) => a.stepId))}`,
+      { cause: err },
+    );
   }
 }
 
@@ -126,8 +146,15 @@ export async function pendingActivities(handle: IncidentHandle): Promise<Pending
  * the path it takes after the full timeout. The new timeout also bounds the retry, so it must be
  * long enough for one attempt to succeed.
  */
-export async function expireInFlight(client: Client, handle: IncidentHandle, activityTypes?: string[], startToCloseSeconds = 10): Promise<PendingActivity[]> {
-  const inFlight = (await pendingActivities(handle)).filter((a) => !activityTypes || activityTypes.includes(a.activityType));
+export async function expireInFlight(
+  client: Client,
+  handle: IncidentHandle,
+  activityTypes?: string[],
+  startToCloseSeconds = 10,
+): Promise<PendingActivity[]> {
+  const inFlight = (await pendingActivities(handle)).filter(
+    (a) => !activityTypes || activityTypes.includes(a.activityType),
+  );
   for (const a of inFlight) {
     await client.workflowService.updateActivityOptions({
       namespace: client.options.namespace,
@@ -162,18 +189,29 @@ export interface LoggedActivity {
 
 export async function readJsonl<T>(path: string): Promise<T[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** Resolves with paused.json once a worker stopped inside the hooked activity. */
-export async function waitForPause(dir: string, timeoutMs = 45_000): Promise<{ pid: number; activity: string; method: string; mutationId: string }> {
+export async function waitForPause(
+  dir: string,
+  timeoutMs = 45_000,
+): Promise<{ pid: number; activity: string; method: string; mutationId: string }> {
   const path = join(dir, 'paused.json');
   return until(
     'a worker to pause inside the hooked activity',
     async () => {
       if (!existsSync(path)) return undefined;
       try {
-        return JSON.parse(await readFile(path, 'utf8')) as { pid: number; activity: string; method: string; mutationId: string };
+        return JSON.parse(await readFile(path, 'utf8')) as {
+          pid: number;
+          activity: string;
+          method: string;
+          mutationId: string;
+        };
       } catch {
         return undefined; // still being written
       }

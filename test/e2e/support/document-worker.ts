@@ -12,13 +12,32 @@ import { ServiceCatalog } from '../../../src/activities/catalog.ts';
 import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
 import { readRunbookDocument } from '../../../src/worker/runbook-documents.ts';
 import type { IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
-import { approveSignal, ApprovalPolicySchema, INCIDENT_WORKFLOW_TYPE, rejectSignal, type IncidentResult, type IncidentStatus, type RunbookDocumentPin } from '../../../src/contract/index.ts';
+import {
+  approveSignal,
+  ApprovalPolicySchema,
+  INCIDENT_WORKFLOW_TYPE,
+  rejectSignal,
+  type IncidentResult,
+  type IncidentStatus,
+  type RunbookDocumentPin,
+} from '../../../src/contract/index.ts';
 import { registerDocumentRunbook } from '../../../src/runbooks/index.ts';
 import { startSimulator, type RunningSimulator, type ScenarioPhase } from '../../../src/simulator/index.ts';
 import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
-import { answerUntilDone, DRILL_TIMINGS, sharedBundle, stopStack, waitForStatus } from '../../support/incident-harness.ts';
+import {
+  answerUntilDone,
+  DRILL_TIMINGS,
+  sharedBundle,
+  stopStack,
+  waitForStatus,
+} from '../../support/incident-harness.ts';
 import { TEST_API_KEY } from '../../support/simulator.ts';
-import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../../support/temporal.ts';
+import {
+  connectTestClient,
+  connectWorkerConnection,
+  temporalNamespace,
+  uniqueTaskQueue,
+} from '../../support/temporal.ts';
 
 const KEY_ENV = 'DOCUMENT_TEST_KEY';
 
@@ -51,14 +70,30 @@ export async function startDocumentWorker(runbook: string, phases: ScenarioPhase
     {
       name: service,
       runbook,
-      target: { baseUrl: sim.baseUrl, statusPageUrl: sim.statusPageUrl, apiHost: 'localhost', apiKeyRef: { kind: 'env', name: KEY_ENV }, kubernetes: { namespace: 'default', deployment: service }, settings: {} },
+      target: {
+        baseUrl: sim.baseUrl,
+        statusPageUrl: sim.statusPageUrl,
+        apiHost: 'localhost',
+        apiKeyRef: { kind: 'env', name: KEY_ENV },
+        kubernetes: { namespace: 'default', deployment: service },
+        settings: {},
+      },
       policy: ApprovalPolicySchema.parse({ timeoutMs: 600_000 }),
       allowedSecretRefs: [],
     },
   ]);
   const env = { [KEY_ENV]: TEST_API_KEY };
   const dir = await mkdtemp(join(tmpdir(), 'document-worker-'));
-  const target = new RecordOnlyTarget({ seed: [{ namespace: 'default', deployment: service, env: {}, cronJobs: [{ name: 'batch', labels: { 'runbook.dev/batch': 'anthropic' } }] }] });
+  const target = new RecordOnlyTarget({
+    seed: [
+      {
+        namespace: 'default',
+        deployment: service,
+        env: {},
+        cronJobs: [{ name: 'batch', labels: { 'runbook.dev/batch': 'anthropic' } }],
+      },
+    ],
+  });
   const taskQueue = uniqueTaskQueue(runbook);
   const connection: NativeConnection = await connectWorkerConnection();
   const worker: Worker = await createIncidentWorker({
@@ -82,9 +117,19 @@ export async function startDocumentWorker(runbook: string, phases: ScenarioPhase
     sim,
     target,
     start: (workflowId) =>
-      client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId, args: [{ trigger: 'manual', reporter: 'alice', symptom: 'calls failing', service, timings: DRILL_TIMINGS }] }),
+      client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId,
+        args: [{ trigger: 'manual', reporter: 'alice', symptom: 'calls failing', service, timings: DRILL_TIMINGS }],
+      }),
     waitFor: (handle, predicate, what) => waitForStatus(handle, predicate, what, 60_000),
-    answerUntilDone: (handle, decide = () => 'approve') => answerUntilDone(handle, (pending) => handle.signal(decide(pending.stepId) === 'approve' ? approveSignal : rejectSignal, { stepId: pending.stepId, by: 'bob' })),
+    answerUntilDone: (handle, decide = () => 'approve') =>
+      answerUntilDone(handle, (pending) =>
+        handle.signal(decide(pending.stepId) === 'approve' ? approveSignal : rejectSignal, {
+          stepId: pending.stepId,
+          by: 'bob',
+        }),
+      ),
     close: () => stopStack({ worker, running, closeClient: close, connection, sim, dir }),
   };
 }

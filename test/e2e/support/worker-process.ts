@@ -22,7 +22,9 @@ const dir = requireEnv('WORKER_DIR');
 const applyLog = join(dir, 'apply.jsonl');
 const target = new RecordOnlyTarget({
   stateFile: join(dir, 'cluster.json'),
-  seed: [{ namespace: 'payments', deployment: 'ideogram-service', containers: ['api'], env: { IDEOGRAM_CONCURRENCY: '8' } }],
+  seed: [
+    { namespace: 'payments', deployment: 'ideogram-service', containers: ['api'], env: { IDEOGRAM_CONCURRENCY: '8' } },
+  ],
 });
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const activities = createActivities(deps);

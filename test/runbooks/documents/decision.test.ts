@@ -9,32 +9,83 @@ const validated = validateRunbookDocument(anthropicDocument());
 if (!validated.ok) throw new Error('the Anthropic document is invalid');
 const doc: RunbookDocument = validated.document;
 
-const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({ probe, ok: true, httpStatus: probe === 'dns' ? null : 200, errorKind: null, latencyMs: 300, detail: '', billed: false, ...over });
-const http = (probe: string, status: number, detail = ''): ProbeResult => ok(probe, { ok: status < 300, httpStatus: status, detail });
-const transport = (probe: string, errorKind: ProbeResult['errorKind']): ProbeResult => ok(probe, { ok: false, httpStatus: null, errorKind });
+const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
+  probe,
+  ok: true,
+  httpStatus: probe === 'dns' ? null : 200,
+  errorKind: null,
+  latencyMs: 300,
+  detail: '',
+  billed: false,
+  ...over,
+});
+const http = (probe: string, status: number, detail = ''): ProbeResult =>
+  ok(probe, { ok: status < 300, httpStatus: status, detail });
+const transport = (probe: string, errorKind: ProbeResult['errorKind']): ProbeResult =>
+  ok(probe, { ok: false, httpStatus: null, errorKind });
 /** A healthy round; a changed `messages` result changes the timing probe that reads it too. */
 function round(page = 'none', ...changes: ProbeResult[]): ProbeResult[] {
-  const base = [ok('list_models'), ok('messages'), ok('latency'), ok('dns'), ok('status_page', { extractedField: page })];
+  const base = [
+    ok('list_models'),
+    ok('messages'),
+    ok('latency'),
+    ok('dns'),
+    ok('status_page', { extractedField: page }),
+  ];
   return base.map((r) => {
-    const change = changes.find((c) => c.probe === r.probe) ?? (r.probe === 'latency' ? changes.find((c) => c.probe === 'messages') : undefined);
+    const change =
+      changes.find((c) => c.probe === r.probe) ??
+      (r.probe === 'latency' ? changes.find((c) => c.probe === 'messages') : undefined);
     return change ? { ...change, probe: r.probe } : r;
   });
 }
 const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
-const CREDITS = '{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}';
+const CREDITS =
+  '{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}';
 
 describe('the Anthropic document decision table', () => {
   it.each<[string, ProbeResult[], string, string, string]>([
-    ['401 on both calls', round('none', http('list_models', 401), http('messages', 401)), 'key-rejected', 'auth_failure', 'P1'],
+    [
+      '401 on both calls',
+      round('none', http('list_models', 401), http('messages', 401)),
+      'key-rejected',
+      'auth_failure',
+      'P1',
+    ],
     ['403 on messages only', round('none', http('messages', 403)), 'key-rejected', 'auth_failure', 'P1'],
     ['400 credit balance too low', round('none', http('messages', 400, CREDITS)), 'credits', 'credits_exhausted', 'P1'],
-    ['400 for another reason', round('none', http('messages', 400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}')), 'unexplained', 'degraded_performance', 'P3'],
+    [
+      '400 for another reason',
+      round(
+        'none',
+        http(
+          'messages',
+          400,
+          '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}',
+        ),
+      ),
+      'unexplained',
+      'degraded_performance',
+      'P3',
+    ],
     ['429 rate_limit_error', round('none', http('messages', 429)), 'rate-limit', 'rate_limited', 'P2'],
     ['529 overloaded_error', round('minor', http('messages', 529, OVERLOADED)), 'overloaded', 'overloaded', 'P2'],
     ['500 api_error', round('major', http('messages', 500)), 'server-errors', 'provider_outage', 'P1'],
     ['a reset connection', round('none', transport('messages', 'reset')), 'server-errors', 'provider_outage', 'P1'],
-    ['the host does not resolve', round('none', transport('list_models', 'dns'), transport('messages', 'dns'), transport('dns', 'dns')), 'dns-error', 'network_dns', 'P1'],
-    ['connection refused everywhere', round('none', transport('list_models', 'connect'), transport('messages', 'connect')), 'unreachable', 'network_dns', 'P1'],
+    [
+      'the host does not resolve',
+      round('none', transport('list_models', 'dns'), transport('messages', 'dns'), transport('dns', 'dns')),
+      'dns-error',
+      'network_dns',
+      'P1',
+    ],
+    [
+      'connection refused everywhere',
+      round('none', transport('list_models', 'connect'), transport('messages', 'connect')),
+      'unreachable',
+      'network_dns',
+      'P1',
+    ],
     ['slow answers', round('none', ok('messages', { latencyMs: 25_000 })), 'slow', 'degraded_performance', 'P3'],
     ['timeouts', round('none', transport('messages', 'timeout')), 'timeout', 'degraded_performance', 'P3'],
     ['all fine', round(), 'healthy', 'healthy', 'P4'],
@@ -45,7 +96,10 @@ describe('the Anthropic document decision table', () => {
   it('a threshold a drill scales overrides the document default', () => {
     const results = round('none', ok('messages', { latencyMs: 5_000 }));
     expect(classifyByDocument(doc, results).cause).toBe('healthy');
-    expect(classifyByDocument(doc, results, { thresholds: { slowMs: 2_000 } })).toMatchObject({ rule: 'slow', cause: 'degraded_performance' });
+    expect(classifyByDocument(doc, results, { thresholds: { slowMs: 2_000 } })).toMatchObject({
+      rule: 'slow',
+      cause: 'degraded_performance',
+    });
   });
 
   it('cites the evidence in the rationale; the status page corroborates but never decides', () => {
@@ -57,7 +111,16 @@ describe('the Anthropic document decision table', () => {
   });
 
   it('a probe that could not run on our side says nothing about the provider', () => {
-    const blocked = round('none', ok('messages', { ok: false, httpStatus: null, source: 'self', detail: 'secret unreadable', blocker: 'secret unreadable' }));
+    const blocked = round(
+      'none',
+      ok('messages', {
+        ok: false,
+        httpStatus: null,
+        source: 'self',
+        detail: 'secret unreadable',
+        blocker: 'secret unreadable',
+      }),
+    );
     expect(classifyByDocument(doc, blocked).cause).toBe('healthy');
   });
 });

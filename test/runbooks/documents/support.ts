@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const ANTHROPIC_DOCUMENT = fileURLToPath(new URL('../../../src/runbooks/anthropic/runbook.yaml', import.meta.url));
+export const ANTHROPIC_DOCUMENT = fileURLToPath(
+  new URL('../../../src/runbooks/anthropic/runbook.yaml', import.meta.url),
+);
 export const anthropicText = () => readFileSync(ANTHROPIC_DOCUMENT, 'utf8');
 
 /** A fresh copy to change: `Record<string, any>` so a test may write anywhere in it. */

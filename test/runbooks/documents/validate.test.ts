@@ -25,31 +25,43 @@ describe('runbook documents: validation with JSON paths', () => {
     doc.plans['rotate-key'][0] = { aprove: { id: 'x', description: 'y' } };
     expect(problems(doc)).toEqual(['$.plans.rotate-key[0].aprove: unknown key — did you mean approve?']);
     doc.plans['rotate-key'][0] = { runCommand: 'kubectl delete ns prod' };
-    expect(problems(doc)[0]).toMatch(/^\$\.plans\.rotate-key\[0\]\.runCommand: unknown key — valid keys here: note, notify, approve/);
+    expect(problems(doc)[0]).toMatch(
+      /^\$\.plans\.rotate-key\[0\]\.runCommand: unknown key — valid keys here: note, notify, approve/,
+    );
   });
 
   it('a rule below one that always matches, or repeating an earlier condition, can never match', () => {
     const doc = anthropicDocument();
     doc.decision.splice(1, 0, { id: 'catch-all', when: { always: true }, cause: 'healthy', rationale: 'x' });
-    expect(problems(doc)).toContain('$.decision[2].when: this rule can never match: rule $.decision[1] (catch-all) above it always matches');
+    expect(problems(doc)).toContain(
+      '$.decision[2].when: this rule can never match: rule $.decision[1] (catch-all) above it always matches',
+    );
     const twice = anthropicDocument();
     twice.decision.splice(3, 0, { ...twice.decision[2], id: 'key-rejected-again' });
-    expect(problems(twice)).toEqual(['$.decision[3].when: this rule can never match: rule key-rejected above it has the same condition']);
+    expect(problems(twice)).toEqual([
+      '$.decision[3].when: this rule can never match: rule key-rejected above it has the same condition',
+    ]);
   });
 
   it('a rule on a probe the document does not have, or a contradiction, can never match', () => {
     const doc = anthropicDocument();
     doc.decision[2].when.probes = ['messages', 'list_modles'];
-    expect(problems(doc)).toEqual(['$.decision[2].when.probes[1]: this rule can never match: unknown probe "list_modles" — known: list_models, messages, latency, dns, status_page']);
+    expect(problems(doc)).toEqual([
+      '$.decision[2].when.probes[1]: this rule can never match: unknown probe "list_modles" — known: list_models, messages, latency, dns, status_page',
+    ]);
     const contradiction = anthropicDocument();
     contradiction.decision[2].when.ok = true;
-    expect(problems(contradiction)).toEqual(['$.decision[2].when: this rule can never match: a probe that is ok has no fault and no failing status']);
+    expect(problems(contradiction)).toEqual([
+      '$.decision[2].when: this rule can never match: a probe that is ok has no fault and no failing status',
+    ]);
   });
 
   it('the last rule must always match, so every triage ends with a cause', () => {
     const doc = anthropicDocument();
     doc.decision.pop();
-    expect(problems(doc)).toEqual(['$.decision[10].when: the last rule must be `always: true`, so every triage ends with a cause']);
+    expect(problems(doc)).toEqual([
+      '$.decision[10].when: the last rule must be `always: true`, so every triage ends with a cause',
+    ]);
   });
 
   it('a plan that changes production without an approval is refused where the severity requires one', () => {
@@ -72,16 +84,18 @@ describe('runbook documents: validation with JSON paths', () => {
     doc.probes.triage[0].path = '//collector.example/v1/models';
     doc.probes.triage[0].headers = { 'X-Api-Key': 'sk-ant-mine' };
     expect(problems(doc)).toEqual([
-      "$.probes.triage[0].path: \"//collector.example/v1/models\" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)",
+      '$.probes.triage[0].path: "//collector.example/v1/models" is not a path on the catalog entry\'s base URL: a probe names no URL or host of its own (write it like /v1/messages)',
       "$.probes.triage[0].headers.X-Api-Key: a probe sends no credential of its own: the service's key goes only through `auth` (x-api-key), from the catalog",
-      "$.probes.triage[1].path: \"https://collector.example/v1/messages\" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)",
+      '$.probes.triage[1].path: "https://collector.example/v1/messages" is not a path on the catalog entry\'s base URL: a probe names no URL or host of its own (write it like /v1/messages)',
     ]);
   });
 
   it('plans that lead back to themselves are a cycle', () => {
     const doc = anthropicDocument();
     doc.plans['wait-unchanged'][2] = { goto: 'fallback' };
-    expect(problems(doc)).toEqual(['$.plans.wait-unchanged[2].goto: plans form a cycle: fallback → wait-unchanged → fallback']);
+    expect(problems(doc)).toEqual([
+      '$.plans.wait-unchanged[2].goto: plans form a cycle: fallback → wait-unchanged → fallback',
+    ]);
   });
 
   it('references resolve: plans, causes, objects, settings and an askSecret before the applySecret', () => {

@@ -72,16 +72,35 @@ export const ADMIN_TOKEN = 'admin-token';
 const GROUP_OF: Record<string, string> = { deployments: 'apps', cronjobs: 'batch', secrets: '' };
 
 function parseRoute(pathname: string): Route | undefined {
-  const m = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)\/namespaces\/([^/]+)\/(deployments|cronjobs|secrets)(?:\/([^/]+))?$/.exec(pathname);
+  const m =
+    /^\/(?:api\/v1|apis\/(apps|batch)\/v1)\/namespaces\/([^/]+)\/(deployments|cronjobs|secrets)(?:\/([^/]+))?$/.exec(
+      pathname,
+    );
   if (!m) return undefined;
   const resource = m[3] as Route['resource'];
   const group = m[1] ?? '';
   if (GROUP_OF[resource] !== group) return undefined;
   const kind = resource === 'deployments' ? 'Deployment' : resource === 'cronjobs' ? 'CronJob' : 'Secret';
-  return { group, resource, kind, apiVersion: group ? `${group}/v1` : 'v1', namespace: decodeURIComponent(m[2]!), name: m[4] ? decodeURIComponent(m[4]) : undefined };
+  return {
+    group,
+    resource,
+    kind,
+    apiVersion: group ? `${group}/v1` : 'v1',
+    namespace: decodeURIComponent(m[2]!),
+    name: m[4] ? decodeURIComponent(m[4]) : undefined,
+  };
 }
 
-const status = (code: number, reason: string, message: string, details?: Obj) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
+const status = (code: number, reason: string, message: string, details?: Obj) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  ...(details ? { details } : {}),
+  code,
+});
 
 class HttpError extends Error {
   readonly code: number;
@@ -95,7 +114,10 @@ class HttpError extends Error {
 
 const qualified = (r: Route) => (r.group ? `${r.resource}.${r.group}` : r.resource);
 const notFound = (r: Route, name: string) =>
-  new HttpError(404, status(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource }));
+  new HttpError(
+    404,
+    status(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource }),
+  );
 
 function allowed(rules: PolicyRule[] | undefined, verb: string, r: Route): boolean {
   if (!rules) return true;
@@ -110,11 +132,21 @@ function allowed(rules: PolicyRule[] | undefined, verb: string, r: Route): boole
 
 export async function startTestKubeApiServer(options: TestKubeApiServerOptions = {}) {
   const identities: Record<string, Identity> = { [ADMIN_TOKEN]: { user: 'kubernetes-admin' }, ...options.identities };
-  const store: Record<Route['resource'], Map<string, Obj>> = { deployments: new Map(), cronjobs: new Map(), secrets: new Map() };
+  const store: Record<Route['resource'], Map<string, Obj>> = {
+    deployments: new Map(),
+    cronjobs: new Map(),
+    secrets: new Map(),
+  };
   /** Per secret: field manager → data keys it owns. */
   type Owners = Map<string, { operation: 'Apply' | 'Update'; keys: Set<string> }>;
   const owners = new Map<string, Owners>();
-  const copyOwners = (key: string): Owners => new Map([...(owners.get(key) ?? new Map<string, never>())].map(([m, o]) => [m, { operation: o.operation, keys: new Set<string>(o.keys) }]));
+  const copyOwners = (key: string): Owners =>
+    new Map(
+      [...(owners.get(key) ?? new Map<string, never>())].map(([m, o]) => [
+        m,
+        { operation: o.operation, keys: new Set<string>(o.keys) },
+      ]),
+    );
   const rollouts = new Map<string, { template: string; stuck: boolean; stalledTicks: number }>();
   const faults: Fault[] = [];
   const namespaces = new Set<string>(['default']);
@@ -131,12 +163,23 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
           const field = `spec.template.spec.containers[${i}].env[${j}].valueFrom`;
           throw new HttpError(
             422,
-            status(422, 'Invalid', `Deployment.apps "${d.metadata.name}" is invalid: ${field}: Invalid value: "": may not be specified when \`value\` is not empty`, {
-              name: d.metadata.name,
-              group: 'apps',
-              kind: 'Deployment',
-              causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "": may not be specified when `value` is not empty', field }],
-            }),
+            status(
+              422,
+              'Invalid',
+              `Deployment.apps "${d.metadata.name}" is invalid: ${field}: Invalid value: "": may not be specified when \`value\` is not empty`,
+              {
+                name: d.metadata.name,
+                group: 'apps',
+                kind: 'Deployment',
+                causes: [
+                  {
+                    reason: 'FieldValueInvalid',
+                    message: 'Invalid value: "": may not be specified when `value` is not empty',
+                    field,
+                  },
+                ],
+              },
+            ),
           );
         }
       }),
@@ -144,15 +187,34 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
   }
 
   /** Server-side apply of a Secret's data, tracking which manager owns which key. */
-  function applySecret(key: string, current: Obj | undefined, applied: Obj, manager: string, force: boolean): { next: Obj; owners: Owners } {
+  function applySecret(
+    key: string,
+    current: Obj | undefined,
+    applied: Obj,
+    manager: string,
+    force: boolean,
+  ): { next: Obj; owners: Owners } {
     const managers = copyOwners(key);
     const data: Obj = { ...(current?.data ?? {}) };
     const appliedData: Obj = { ...(applied.data ?? {}) };
-    for (const [k, v] of Object.entries(applied.stringData ?? {})) appliedData[k] = Buffer.from(String(v)).toString('base64');
-    const conflicts = [...managers].filter(([m, o]) => m !== manager && [...o.keys].some((k) => k in appliedData && data[k] !== appliedData[k]));
+    for (const [k, v] of Object.entries(applied.stringData ?? {}))
+      appliedData[k] = Buffer.from(String(v)).toString('base64');
+    const conflicts = [...managers].filter(
+      ([m, o]) => m !== manager && [...o.keys].some((k) => k in appliedData && data[k] !== appliedData[k]),
+    );
     if (conflicts.length > 0 && !force) {
-      const fields = conflicts.flatMap(([m, o]) => [...o.keys].filter((k) => k in appliedData).map((k) => `conflict with "${m}" using v1: .data.${k}`));
-      throw new HttpError(409, status(409, 'Conflict', `Apply failed with ${fields.length} conflict${fields.length > 1 ? 's' : ''}: ${fields.join('\n')}`, { causes: [] }));
+      const fields = conflicts.flatMap(([m, o]) =>
+        [...o.keys].filter((k) => k in appliedData).map((k) => `conflict with "${m}" using v1: .data.${k}`),
+      );
+      throw new HttpError(
+        409,
+        status(
+          409,
+          'Conflict',
+          `Apply failed with ${fields.length} conflict${fields.length > 1 ? 's' : ''}: ${fields.join('\n')}`,
+          { causes: [] },
+        ),
+      );
     }
     for (const [m, o] of managers) if (m !== manager) for (const k of Object.keys(appliedData)) o.keys.delete(k);
     const mine = managers.get(manager)?.keys ?? new Set<string>();
@@ -162,8 +224,15 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     }
     Object.assign(data, appliedData);
     managers.set(manager, { operation: 'Apply', keys: new Set(Object.keys(appliedData)) });
-    const base = current ?? { apiVersion: 'v1', kind: 'Secret', metadata: { name: applied.metadata?.name }, type: applied.type ?? 'Opaque' };
-    const labels = applied.metadata?.labels ? { ...base.metadata.labels, ...applied.metadata.labels } : base.metadata.labels;
+    const base = current ?? {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: applied.metadata?.name },
+      type: applied.type ?? 'Opaque',
+    };
+    const labels = applied.metadata?.labels
+      ? { ...base.metadata.labels, ...applied.metadata.labels }
+      : base.metadata.labels;
     return { next: { ...base, metadata: { ...base.metadata, ...(labels ? { labels } : {}) }, data }, owners: managers };
   }
 
@@ -175,53 +244,107 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     if (r.resource === 'deployments') {
       // As the real deployment strategy (PrepareForUpdate): annotation changes bump generation too.
       const specChanged = JSON.stringify(before?.spec) !== JSON.stringify(after.spec);
-      const sortedAnnotations = (o: Obj | undefined) => JSON.stringify(Object.entries(o?.metadata?.annotations ?? {}).sort());
+      const sortedAnnotations = (o: Obj | undefined) =>
+        JSON.stringify(Object.entries(o?.metadata?.annotations ?? {}).sort());
       const annotationsChanged = sortedAnnotations(before) !== sortedAnnotations(after);
       meta.generation = (before?.metadata?.generation ?? 0) + (specChanged || annotationsChanged || !before ? 1 : 0);
     } else if (r.resource === 'cronjobs') {
-      meta.generation = (before?.metadata?.generation ?? 0) + (JSON.stringify(before?.spec) !== JSON.stringify(after.spec) || !before ? 1 : 0);
+      meta.generation =
+        (before?.metadata?.generation ?? 0) +
+        (JSON.stringify(before?.spec) !== JSON.stringify(after.spec) || !before ? 1 : 0);
     }
     const status = r.resource === 'secrets' ? undefined : (before?.status ?? after.status ?? {});
     return { apiVersion: r.apiVersion, kind: r.kind, ...after, metadata: meta, ...(status ? { status } : {}) };
   }
 
-  async function handle(req: IncomingMessage, url: URL, r: Route, verb: string, identity: Identity): Promise<{ code: number; body: Obj }> {
+  async function handle(
+    req: IncomingMessage,
+    url: URL,
+    r: Route,
+    verb: string,
+    identity: Identity,
+  ): Promise<{ code: number; body: Obj }> {
     const query = Object.fromEntries(url.searchParams);
     const dryRun = query.dryRun;
-    if (dryRun !== undefined && dryRun !== 'All') throw new HttpError(400, status(400, 'BadRequest', `dryRun must be "All", got "${dryRun}"`));
+    if (dryRun !== undefined && dryRun !== 'All')
+      throw new HttpError(400, status(400, 'BadRequest', `dryRun must be "All", got "${dryRun}"`));
     if (!allowed(identity.rules, verb, r)) {
       const group = r.group;
       const subject = r.name ? `${qualified(r)} "${r.name}" is forbidden` : `${qualified(r)} is forbidden`;
       throw new HttpError(
         403,
-        status(403, 'Forbidden', `${subject}: User "${identity.user}" cannot ${verb} resource "${r.resource}" in API group "${group}" in the namespace "${r.namespace}"`, {
-          ...(r.name ? { name: r.name } : {}),
-          group,
-          kind: r.resource,
-        }),
+        status(
+          403,
+          'Forbidden',
+          `${subject}: User "${identity.user}" cannot ${verb} resource "${r.resource}" in API group "${group}" in the namespace "${r.namespace}"`,
+          {
+            ...(r.name ? { name: r.name } : {}),
+            group,
+            kind: r.resource,
+          },
+        ),
       );
     }
     const items = store[r.resource];
     const raw = ['PATCH', 'POST', 'PUT', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : '';
     if (verb === 'list') {
-      const wanted = (query.labelSelector ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]);
+      const wanted = (query.labelSelector ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((p) => p.split('=') as [string, string]);
       // Field selectors: only `metadata.name=<name>`, the one every resource supports.
-      const fields = (query.fieldSelector ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]);
+      const fields = (query.fieldSelector ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((p) => p.split('=') as [string, string]);
       const unsupported = fields.find(([f]) => f !== 'metadata.name');
-      if (unsupported) throw new HttpError(400, status(400, 'BadRequest', `"${unsupported[0]}" is not a known field selector: only "metadata.name", "metadata.namespace"`));
+      if (unsupported)
+        throw new HttpError(
+          400,
+          status(
+            400,
+            'BadRequest',
+            `"${unsupported[0]}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+          ),
+        );
       const list = [...items.values()].filter(
-        (o) => o.metadata.namespace === r.namespace && wanted.every(([k, v]) => o.metadata.labels?.[k] === v) && fields.every(([, v]) => o.metadata.name === v),
+        (o) =>
+          o.metadata.namespace === r.namespace &&
+          wanted.every(([k, v]) => o.metadata.labels?.[k] === v) &&
+          fields.every(([, v]) => o.metadata.name === v),
       );
-      return { code: 200, body: { apiVersion: r.apiVersion, kind: `${r.kind}List`, metadata: { resourceVersion: String(resourceVersion) }, items: list } };
+      return {
+        code: 200,
+        body: {
+          apiVersion: r.apiVersion,
+          kind: `${r.kind}List`,
+          metadata: { resourceVersion: String(resourceVersion) },
+          items: list,
+        },
+      };
     }
     if (verb === 'create') {
       const body = JSON.parse(raw) as Obj;
       const name = body.metadata?.name as string;
-      if (items.has(id(r.namespace, name))) throw new HttpError(409, status(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, { name, group: r.group, kind: r.resource }));
+      if (items.has(id(r.namespace, name)))
+        throw new HttpError(
+          409,
+          status(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, {
+            name,
+            group: r.group,
+            kind: r.resource,
+          }),
+        );
       const created = stamp(r, name, undefined, body);
       if (dryRun !== 'All') {
         items.set(id(r.namespace, name), created);
-        if (r.resource === 'secrets' && query.fieldManager) owners.set(id(r.namespace, name), new Map([[query.fieldManager, { operation: 'Update' as const, keys: new Set(Object.keys(created.data ?? {})) }]]));
+        if (r.resource === 'secrets' && query.fieldManager)
+          owners.set(
+            id(r.namespace, name),
+            new Map([
+              [query.fieldManager, { operation: 'Update' as const, keys: new Set(Object.keys(created.data ?? {})) }],
+            ]),
+          );
       }
       return { code: 201, body: created };
     }
@@ -235,32 +358,54 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     if (verb === 'delete') {
       if (!current) throw notFound(r, name);
       // As in kube-apiserver: DeleteOptions.preconditions.resourceVersion must match (optimistic concurrency).
-      const expected = raw.trim() ? ((JSON.parse(raw) as Obj).preconditions?.resourceVersion as string | undefined) : undefined;
+      const expected = raw.trim()
+        ? ((JSON.parse(raw) as Obj).preconditions?.resourceVersion as string | undefined)
+        : undefined;
       if (expected !== undefined && expected !== current.metadata.resourceVersion) {
         throw new HttpError(
           409,
-          status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": the ResourceVersion in the precondition (${expected}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`, {
-            name,
-            group: r.group,
-            // Unlike a patch's conflict, a delete's names the kind.
-            kind: r.kind,
-          }),
+          status(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualified(r)} "${name}": the ResourceVersion in the precondition (${expected}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`,
+            {
+              name,
+              group: r.group,
+              // Unlike a patch's conflict, a delete's names the kind.
+              kind: r.kind,
+            },
+          ),
         );
       }
       if (dryRun !== 'All') {
         items.delete(key);
         owners.delete(key);
       }
-      return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: r.group, kind: r.resource, uid: current.metadata.uid } } };
+      return {
+        code: 200,
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: { name, group: r.group, kind: r.resource, uid: current.metadata.uid },
+        },
+      };
     }
-    if (verb !== 'patch') throw new HttpError(405, status(405, 'MethodNotAllowed', `${req.method} is not supported here`));
+    if (verb !== 'patch')
+      throw new HttpError(405, status(405, 'MethodNotAllowed', `${req.method} is not supported here`));
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     let next: Obj;
     let nextOwners = owners.get(key);
     if (contentType === 'application/apply-patch+yaml') {
       const applied = parseYaml(raw) as Obj;
-      if (!query.fieldManager) throw new HttpError(400, status(400, 'BadRequest', 'PATCH requests with apply content type require fieldManager'));
-      if (r.resource !== 'secrets') throw new HttpError(415, status(415, 'UnsupportedMediaType', 'this test server applies only Secrets'));
+      if (!query.fieldManager)
+        throw new HttpError(
+          400,
+          status(400, 'BadRequest', 'PATCH requests with apply content type require fieldManager'),
+        );
+      if (r.resource !== 'secrets')
+        throw new HttpError(415, status(415, 'UnsupportedMediaType', 'this test server applies only Secrets'));
       ({ next, owners: nextOwners } = applySecret(key, current, applied, query.fieldManager, query.force === 'true'));
     } else {
       if (!current) throw notFound(r, name);
@@ -270,20 +415,33 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
       if (expected !== undefined && expected !== current.metadata.resourceVersion) {
         throw new HttpError(
           409,
-          status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-            name,
-            group: r.group,
-            kind: r.resource,
-          }),
+          status(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualified(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+            {
+              name,
+              group: r.group,
+              kind: r.resource,
+            },
+          ),
         );
       }
       if (contentType === 'application/strategic-merge-patch+json') {
-        if (r.resource === 'secrets') throw new HttpError(415, status(415, 'UnsupportedMediaType', 'strategic merge patch of Secrets is not used'));
+        if (r.resource === 'secrets')
+          throw new HttpError(415, status(415, 'UnsupportedMediaType', 'strategic merge patch of Secrets is not used'));
         next = strategicMergePatch(current, patch) as Obj;
       } else if (contentType === 'application/merge-patch+json') {
         next = jsonMergePatch(current, patch) as Obj;
       } else {
-        throw new HttpError(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got "${contentType}")`));
+        throw new HttpError(
+          415,
+          status(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got "${contentType}")`,
+          ),
+        );
       }
       if (r.resource === 'secrets' && query.fieldManager) {
         nextOwners = copyOwners(key);
@@ -305,7 +463,10 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
   }
 
   function matchFault(verb: string, r: Route): Fault | undefined {
-    const index = faults.findIndex((f) => (!f.verb || f.verb === verb) && (!f.resource || f.resource === r.resource) && (!f.name || f.name === r.name));
+    const index = faults.findIndex(
+      (f) =>
+        (!f.verb || f.verb === verb) && (!f.resource || f.resource === r.resource) && (!f.name || f.name === r.name),
+    );
     if (index < 0) return undefined;
     const fault = faults[index]!;
     fault.times = (fault.times ?? 1) - 1;
@@ -327,20 +488,56 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
         const exists = namespaces.has(body.metadata?.name);
         namespaces.add(body.metadata?.name);
         return exists
-          ? send(409, status(409, 'AlreadyExists', `namespaces "${body.metadata?.name}" already exists`, { name: body.metadata?.name, kind: 'namespaces' }))
-          : send(201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: body.metadata?.name }, status: { phase: 'Active' } });
+          ? send(
+              409,
+              status(409, 'AlreadyExists', `namespaces "${body.metadata?.name}" already exists`, {
+                name: body.metadata?.name,
+                kind: 'namespaces',
+              }),
+            )
+          : send(201, {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: body.metadata?.name },
+              status: { phase: 'Active' },
+            });
       }
       if (!r) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
-      const verb = { GET: r.name ? 'get' : 'list', PATCH: 'patch', POST: 'create', DELETE: 'delete', PUT: 'update' }[req.method ?? ''] ?? 'unknown';
-      const record = { verb, resource: r.resource, namespace: r.namespace, name: r.name, contentType: req.headers['content-type'], query: Object.fromEntries(url.searchParams) };
+      const verb =
+        { GET: r.name ? 'get' : 'list', PATCH: 'patch', POST: 'create', DELETE: 'delete', PUT: 'update' }[
+          req.method ?? ''
+        ] ?? 'unknown';
+      const record = {
+        verb,
+        resource: r.resource,
+        namespace: r.namespace,
+        name: r.name,
+        contentType: req.headers['content-type'],
+        query: Object.fromEntries(url.searchParams),
+      };
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const identity = token ? identities[token] : undefined;
       if (!identity) return send(401, status(401, 'Unauthorized', 'Unauthorized'), record);
       const fault = matchFault(verb, r);
       if (fault?.delayMs) await new Promise((done) => setTimeout(done, fault.delayMs));
       if (fault?.status) {
-        const reasons: Record<number, string> = { 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable' };
-        return send(fault.status, status(fault.status, reasons[fault.status] ?? 'Unknown', `injected fault: ${reasons[fault.status] ?? fault.status}`), record);
+        const reasons: Record<number, string> = {
+          403: 'Forbidden',
+          404: 'NotFound',
+          409: 'Conflict',
+          429: 'TooManyRequests',
+          500: 'InternalError',
+          503: 'ServiceUnavailable',
+        };
+        return send(
+          fault.status,
+          status(
+            fault.status,
+            reasons[fault.status] ?? 'Unknown',
+            `injected fault: ${reasons[fault.status] ?? fault.status}`,
+          ),
+          record,
+        );
       }
       try {
         const { code, body } = await handle(req, url, r, verb, identity);
@@ -407,7 +604,8 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const interval = options.controllerIntervalMs === null ? undefined : setInterval(tick, options.controllerIntervalMs ?? 10);
+  const interval =
+    options.controllerIntervalMs === null ? undefined : setInterval(tick, options.controllerIntervalMs ?? 10);
   const dir = await mkdtemp(join(tmpdir(), 'kube-api-'));
 
   async function kubeconfigFor(token: string, namespace = 'default'): Promise<string> {
@@ -426,7 +624,13 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
   }
 
   function put(resource: Route['resource'], obj: Obj): void {
-    const r: Route = { group: GROUP_OF[resource]!, resource, kind: '', apiVersion: '', namespace: obj.metadata.namespace };
+    const r: Route = {
+      group: GROUP_OF[resource]!,
+      resource,
+      kind: '',
+      apiVersion: '',
+      namespace: obj.metadata.namespace,
+    };
     r.kind = resource === 'deployments' ? 'Deployment' : resource === 'cronjobs' ? 'CronJob' : 'Secret';
     r.apiVersion = r.group ? `${r.group}/v1` : 'v1';
     const key = id(obj.metadata.namespace, obj.metadata.name);
@@ -434,7 +638,14 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     store[resource].set(key, stamped);
     if (resource === 'deployments') {
       const want = stamped.spec.replicas ?? 1;
-      stamped.status = { observedGeneration: stamped.metadata.generation, replicas: want, updatedReplicas: want, availableReplicas: want, readyReplicas: want, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] };
+      stamped.status = {
+        observedGeneration: stamped.metadata.generation,
+        replicas: want,
+        updatedReplicas: want,
+        availableReplicas: want,
+        readyReplicas: want,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+      };
       rollouts.set(key, { template: JSON.stringify(stamped.spec.template), stuck: false, stalledTicks: 0 });
     }
   }
@@ -452,10 +663,18 @@ export async function startTestKubeApiServer(options: TestKubeApiServerOptions =
     /** Decoded data of a secret (test assertions only). */
     secretData: (namespace: string, name: string): Record<string, string> | undefined => {
       const s = store.secrets.get(id(namespace, name));
-      return s ? Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
+      return s
+        ? Object.fromEntries(
+            Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [
+              k,
+              Buffer.from(v, 'base64').toString('utf8'),
+            ]),
+          )
+        : undefined;
     },
     secret: (namespace: string, name: string) => structuredClone(store.secrets.get(id(namespace, name))),
-    secretOwners: (namespace: string, name: string) => Object.fromEntries([...(owners.get(id(namespace, name)) ?? [])].map(([m, o]) => [m, [...o.keys].sort()])),
+    secretOwners: (namespace: string, name: string) =>
+      Object.fromEntries([...(owners.get(id(namespace, name)) ?? [])].map(([m, o]) => [m, [...o.keys].sort()])),
     setSecretOwner: (namespace: string, name: string, manager: string, keys: string[]) => {
       const map = owners.get(id(namespace, name)) ?? new Map();
       map.set(manager, { operation: 'Update', keys: new Set(keys) });
@@ -493,4 +712,3 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
-

@@ -16,7 +16,13 @@ export function jsonMergePatch(target: Json, patch: Json): Json {
 }
 
 /** Lists merged by a key (patchMergeKey in the Kubernetes API types), by field name. */
-const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', env: 'name', volumes: 'name', ports: 'containerPort' };
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  ports: 'containerPort',
+};
 
 /**
  * Strategic merge patch as the apiserver applies it to Deployments/CronJobs: like a merge patch,

@@ -1,4 +1,13 @@
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1CronJob, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1CronJob,
+  type V1Deployment,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import type { TestKubeApiServer } from './index.ts';
 
 export const IDEOGRAM = {
@@ -16,13 +25,30 @@ export const IDEOGRAM = {
  * the key from the secret through valueFrom), its secret, and labelled CronJobs, one of which is
  * already suspended, plus one with another label.
  */
-export function ideogramObjects(namespace: string = IDEOGRAM.namespace): { deployment: V1Deployment; secret: V1Secret; cronJobs: V1CronJob[] } {
-  const keyFromSecret = { name: 'IDEOGRAM_API_KEY', valueFrom: { secretKeyRef: { name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } } };
+export function ideogramObjects(namespace: string = IDEOGRAM.namespace): {
+  deployment: V1Deployment;
+  secret: V1Secret;
+  cronJobs: V1CronJob[];
+} {
+  const keyFromSecret = {
+    name: 'IDEOGRAM_API_KEY',
+    valueFrom: { secretKeyRef: { name: IDEOGRAM.secret, key: IDEOGRAM.secretKey } },
+  };
   const cron = (name: string, suspend: boolean, labels: Record<string, string>): V1CronJob => ({
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name, namespace, labels },
-    spec: { schedule: '0 2 * * *', suspend, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'batch', image: 'registry.example/batch:1' }] } } } } },
+    spec: {
+      schedule: '0 2 * * *',
+      suspend,
+      jobTemplate: {
+        spec: {
+          template: {
+            spec: { restartPolicy: 'Never', containers: [{ name: 'batch', image: 'registry.example/batch:1' }] },
+          },
+        },
+      },
+    },
   });
   return {
     deployment: {
@@ -37,8 +63,20 @@ export function ideogramObjects(namespace: string = IDEOGRAM.namespace): { deplo
           metadata: { labels: { app: IDEOGRAM.deployment } },
           spec: {
             containers: [
-              { name: 'api', image: 'registry.example/ideogram-service:1.4.2', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }, { name: 'LOG_LEVEL', value: 'info' }, keyFromSecret] },
-              { name: 'worker', image: 'registry.example/ideogram-worker:1.4.2', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '4' }, keyFromSecret] },
+              {
+                name: 'api',
+                image: 'registry.example/ideogram-service:1.4.2',
+                env: [
+                  { name: 'IDEOGRAM_CONCURRENCY', value: '8' },
+                  { name: 'LOG_LEVEL', value: 'info' },
+                  keyFromSecret,
+                ],
+              },
+              {
+                name: 'worker',
+                image: 'registry.example/ideogram-worker:1.4.2',
+                env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '4' }, keyFromSecret],
+              },
             ],
           },
         },
@@ -49,7 +87,10 @@ export function ideogramObjects(namespace: string = IDEOGRAM.namespace): { deplo
       kind: 'Secret',
       metadata: { name: IDEOGRAM.secret, namespace },
       type: 'Opaque',
-      data: { [IDEOGRAM.secretKey]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64'), 'webhook-token': Buffer.from('whk-untouched').toString('base64') },
+      data: {
+        [IDEOGRAM.secretKey]: Buffer.from(IDEOGRAM.oldApiKey).toString('base64'),
+        'webhook-token': Buffer.from('whk-untouched').toString('base64'),
+      },
     },
     cronJobs: [
       cron('nightly-batch', false, { 'runbook.dev/batch': 'ideogram' }),
@@ -73,7 +114,10 @@ export function seedIdeogram(server: TestKubeApiServer, namespace: string = IDEO
  * Seeds any API server (a real kube-apiserver too) through the API with an admin kubeconfig:
  * removes what a previous test left (including the runbook's backup secret), then creates the world.
  */
-export async function seedIdeogramThroughApi(adminKubeconfigPath: string, namespace: string = IDEOGRAM.namespace): Promise<void> {
+export async function seedIdeogramThroughApi(
+  adminKubeconfigPath: string,
+  namespace: string = IDEOGRAM.namespace,
+): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(adminKubeconfigPath);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -87,8 +131,10 @@ export async function seedIdeogramThroughApi(adminKubeconfigPath: string, namesp
     if (!(err instanceof ApiException && err.code === 409)) throw err;
   });
   await apps.deleteNamespacedDeployment({ namespace, name: IDEOGRAM.deployment }).catch(ignoreMissing);
-  for (const name of [IDEOGRAM.secret, `${IDEOGRAM.secret}-runbook-backup`]) await core.deleteNamespacedSecret({ namespace, name }).catch(ignoreMissing);
-  for (const job of cronJobs) await batch.deleteNamespacedCronJob({ namespace, name: job.metadata!.name! }).catch(ignoreMissing);
+  for (const name of [IDEOGRAM.secret, `${IDEOGRAM.secret}-runbook-backup`])
+    await core.deleteNamespacedSecret({ namespace, name }).catch(ignoreMissing);
+  for (const job of cronJobs)
+    await batch.deleteNamespacedCronJob({ namespace, name: job.metadata!.name! }).catch(ignoreMissing);
   await apps.createNamespacedDeployment({ namespace, body: deployment });
   await core.createNamespacedSecret({ namespace, body: secret, fieldManager: 'kubectl-client-side-apply' });
   for (const job of cronJobs) await batch.createNamespacedCronJob({ namespace, body: job });

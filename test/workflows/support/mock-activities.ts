@@ -53,7 +53,11 @@ export interface MockActivityOptions {
   changedByHand?: { apply?: string[]; revert?: string[] };
 }
 
-const handDrift = (during: 'apply' | 'revert', at: string) => ({ at, during, knobs: [{ knob: 'env prod/image-service/api/FALLBACK', live: "'false'", expected: "'true'" }] });
+const handDrift = (during: 'apply' | 'revert', at: string) => ({
+  at,
+  during,
+  knobs: [{ knob: 'env prod/image-service/api/FALLBACK', live: "'false'", expected: "'true'" }],
+});
 
 function describeOp(op: MutationOp): { target: string; change: string; kubectl: string } {
   const kubectl = kubectlEquivalent(op);
@@ -63,7 +67,11 @@ function describeOp(op: MutationOp): { target: string; change: string; kubectl: 
     case 'rollout-restart':
       return { target: `deployment/${op.deployment} -n ${op.namespace}`, change: 'restartedAt', kubectl };
     case 'apply-secret':
-      return { target: `secret/${op.secretName} -n ${op.namespace}`, change: `secret/${op.secretName} key ${op.key}`, kubectl };
+      return {
+        target: `secret/${op.secretName} -n ${op.namespace}`,
+        change: `secret/${op.secretName} key ${op.key}`,
+        kubectl,
+      };
     case 'suspend-cronjobs':
       return { target: `cronjobs -l ${op.selector} -n ${op.namespace}`, change: 'suspend=true', kubectl };
   }
@@ -90,27 +98,56 @@ export function createMockActivities(options: MockActivityOptions = {}) {
   const probeResult = (spec: ProbeSpec, healthy: boolean, elapsedMs: number): ProbeResult => {
     const base = { probe: spec.id, errorKind: null, latencyMs: 120, billed: spec.billed };
     if (spec.kind === 'dns') return { ...base, ok: true, httpStatus: null, detail: '127.0.0.1' };
-    if (spec.kind === 'download') return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
-    if (spec.id === 'status_page') return { ...base, ok: true, httpStatus: 200, detail: '', extractedField: options.statusPage?.({ elapsedMs, healthy }) ?? (healthy ? 'none' : 'major') };
+    if (spec.kind === 'download')
+      return { ...base, ok: false, httpStatus: null, detail: 'skipped: no image URL to download' };
+    if (spec.id === 'status_page')
+      return {
+        ...base,
+        ok: true,
+        httpStatus: 200,
+        detail: '',
+        extractedField: options.statusPage?.({ elapsedMs, healthy }) ?? (healthy ? 'none' : 'major'),
+      };
     if (spec.kind === 'http' && (spec.auth ?? spec.authHeader) && options.keyUnreadable?.({ elapsedMs })) {
       const blocker = 'the worker cannot read env:UNIT_TEST_KEY: secret env:UNIT_TEST_KEY is not set or empty';
-      return { ...base, billed: false, ok: false, httpStatus: null, detail: `not run: ${blocker}`, source: 'self', blocker };
+      return {
+        ...base,
+        billed: false,
+        ok: false,
+        httpStatus: null,
+        detail: `not run: ${blocker}`,
+        source: 'self',
+        blocker,
+      };
     }
     const fault = typeof options.fault === 'function' ? options.fault({ elapsedMs }) : (options.fault ?? 503);
-    return healthy ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' } : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : `HTTP ${fault}` };
+    return healthy
+      ? { ...base, ok: true, httpStatus: 200, detail: 'image generated' }
+      : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : `HTTP ${fault}` };
   };
 
   const activities = {
     /** The real triage-and-confirmation activity over these probes; its waits take no time (the test skips time elsewhere). */
-    judgeRounds: (req: Parameters<ReturnType<typeof createJudgeActivities>['judgeRounds']>[0]) => createJudgeActivities({ runProbes: (r) => activities.runProbes({ specs: r.specs.map((spec) => ProbeSpecSchema.parse(spec)) }), sleep: async () => undefined }).judgeRounds(req),
+    judgeRounds: (req: Parameters<ReturnType<typeof createJudgeActivities>['judgeRounds']>[0]) =>
+      createJudgeActivities({
+        runProbes: (r) => activities.runProbes({ specs: r.specs.map((spec) => ProbeSpecSchema.parse(spec)) }),
+        sleep: async () => undefined,
+      }).judgeRounds(req),
     async resolveService(req: { name: string }): Promise<ResolvedService> {
-      if (!options.resolved || options.resolved.name !== req.name) throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
+      if (!options.resolved || options.resolved.name !== req.name)
+        throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
       return options.resolved;
     },
     async checkSecretRef(req: { ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {
-      return req.ref.kind === 'env' && req.ref.name.startsWith('NEW_') ? { allowed: true } : { allowed: false, reason: 'not in allowedSecretRefs (env:NEW_*)' };
+      return req.ref.kind === 'env' && req.ref.name.startsWith('NEW_')
+        ? { allowed: true }
+        : { allowed: false, reason: 'not in allowedSecretRefs (env:NEW_*)' };
     },
-    async runProbe(req: { spec: ProbeSpec; target: { apiKeyRef: SecretRef }; extracted?: Record<string, string | undefined> }): Promise<ProbeResult> {
+    async runProbe(req: {
+      spec: ProbeSpec;
+      target: { apiKeyRef: SecretRef };
+      extracted?: Record<string, string | undefined>;
+    }): Promise<ProbeResult> {
       const elapsedMs = elapsed();
       const triage = req.spec.kind === 'download' || triageCalls < (options.faultyProbeCalls ?? TRIAGE_PROBES);
       if (triage) triageCalls += 1;
@@ -119,17 +156,45 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       events.push({ type: 'probe', probe: req.spec.id, healthy, recheck, elapsedMs });
       return probeResult(req.spec, healthy, elapsedMs);
     },
-    async runProbes(req: { specs: ProbeSpec[]; extracted?: Record<string, string | undefined> }): Promise<ProbeResult[]> {
+    async runProbes(req: {
+      specs: ProbeSpec[];
+      extracted?: Record<string, string | undefined>;
+    }): Promise<ProbeResult[]> {
       const results: ProbeResult[] = [];
       for (const spec of req.specs) {
         // As the real round does: a timing reads the call it times, in the same round, and makes none.
-        if (spec.kind === 'timing') results.push(timingResult(spec, results.find((r) => r.probe === spec.after)));
-        else results.push(await activities.runProbe({ spec, target: { apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' } }, extracted: req.extracted }));
+        if (spec.kind === 'timing')
+          results.push(
+            timingResult(
+              spec,
+              results.find((r) => r.probe === spec.after),
+            ),
+          );
+        else
+          results.push(
+            await activities.runProbe({
+              spec,
+              target: { apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' } },
+              extracted: req.extracted,
+            }),
+          );
       }
       return results;
     },
-    async applyMutation(req: { mutationId: string; step: string; op: MutationOp; dryRun: boolean; onDrift?: DriftChoice }): Promise<MutationRecord> {
-      events.push({ type: 'apply', mutationId: req.mutationId, step: req.step, elapsedMs: elapsed(), ...(req.onDrift ? { onDrift: req.onDrift } : {}) });
+    async applyMutation(req: {
+      mutationId: string;
+      step: string;
+      op: MutationOp;
+      dryRun: boolean;
+      onDrift?: DriftChoice;
+    }): Promise<MutationRecord> {
+      events.push({
+        type: 'apply',
+        mutationId: req.mutationId,
+        step: req.step,
+        elapsedMs: elapsed(),
+        ...(req.onDrift ? { onDrift: req.onDrift } : {}),
+      });
       const existing = applied.get(req.mutationId);
       if (existing) return { ...existing, changed: false };
       const { target, change, kubectl } = describeOp(req.op);
@@ -147,14 +212,26 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       };
       applied.set(req.mutationId, record);
       const at = new Date(activityInfo().scheduledTimestampMs).toISOString();
-      if (options.changedByHand?.apply?.includes(req.step) && req.onDrift !== 'overwrite') return { ...record, changed: false, drift: handDrift('apply', at) };
+      if (options.changedByHand?.apply?.includes(req.step) && req.onDrift !== 'overwrite')
+        return { ...record, changed: false, drift: handDrift('apply', at) };
       return record;
     },
-    async revertMutation(req: { record: MutationRecord; dryRun: boolean; onDrift?: DriftChoice }): Promise<MutationRecord> {
-      events.push({ type: 'revert', mutationId: req.record.id, step: req.record.step, elapsedMs: elapsed(), ...(req.onDrift ? { onDrift: req.onDrift } : {}) });
+    async revertMutation(req: {
+      record: MutationRecord;
+      dryRun: boolean;
+      onDrift?: DriftChoice;
+    }): Promise<MutationRecord> {
+      events.push({
+        type: 'revert',
+        mutationId: req.record.id,
+        step: req.record.step,
+        elapsedMs: elapsed(),
+        ...(req.onDrift ? { onDrift: req.onDrift } : {}),
+      });
       const { drift: _earlier, ...record } = req.record;
       const at = new Date(activityInfo().scheduledTimestampMs).toISOString();
-      if (options.changedByHand?.revert?.includes(req.record.step) && req.onDrift !== 'overwrite') return { ...record, drift: handDrift('revert', at) };
+      if (options.changedByHand?.revert?.includes(req.record.step) && req.onDrift !== 'overwrite')
+        return { ...record, drift: handDrift('revert', at) };
       // A change never applied over the human's value, let go of: nothing is restored.
       if (req.record.drift?.during === 'apply' && req.onDrift === 'keep') return record;
       return { ...record, revertedAt: at };
@@ -163,7 +240,11 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       return { ready: true, reason: 'all replicas updated' };
     },
     async readDeploymentState(req: { namespace: string; deployment: string }) {
-      return { namespace: req.namespace, deployment: req.deployment, containers: [{ name: 'api', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }] }] };
+      return {
+        namespace: req.namespace,
+        deployment: req.deployment,
+        containers: [{ name: 'api', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }] }],
+      };
     },
     async inspectSecretRef(): Promise<{ present: boolean; length: number; ref: string }> {
       return { present: true, length: 32, ref: 'env:TEST' };

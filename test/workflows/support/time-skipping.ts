@@ -21,7 +21,10 @@ const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 /** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
-export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH, prebuilt?: string): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
+export async function startTimeSkipping(
+  workflowsPath = WORKFLOWS_PATH,
+  prebuilt?: string,
+): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
     prebuilt ?? bundleIncidentWorkflows({ workflowsPath, logger: quietLogger }),
@@ -29,7 +32,12 @@ export async function startTimeSkipping(workflowsPath = WORKFLOWS_PATH, prebuilt
   // The test server has no ListSearchAttributes, but registers them like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [sa.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [
+        sa.name,
+        proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
   });
   return { env, bundle };
 }
@@ -38,10 +46,15 @@ export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 
 /** The provider stays down for this long after the incident opens, then recovers for good. */
-export const outageFor = (ms: number) => ({ elapsedMs }: { elapsedMs: number }) => elapsedMs >= ms;
+export const outageFor =
+  (ms: number) =>
+  ({ elapsedMs }: { elapsedMs: number }) =>
+    elapsedMs >= ms;
 
 /** Production-like timings: the time-skipping server makes hours cheap. */
-export function unitInput(overrides: Partial<IncidentInputDraft> = {}): IncidentInputDraft & { service: ServiceTarget } {
+export function unitInput(
+  overrides: Partial<IncidentInputDraft> = {},
+): IncidentInputDraft & { service: ServiceTarget } {
   return {
     runbook: 'ideogram',
     trigger: 'alert',
@@ -82,7 +95,14 @@ export async function startUnit(
   const taskQueue = uniqueTaskQueue('unit');
   // The workflow learns its service from the worker: the inline service and policy become the mock catalog's entry.
   const { service, policy, billedProbeBudget, billedProbesPerHour, ...request } = input;
-  const resolved = { name: service.name, runbook: input.runbook ?? 'ideogram', target: service, policy: ApprovalPolicySchema.parse(policy ?? {}), billedProbeBudget, billedProbesPerHour };
+  const resolved = {
+    name: service.name,
+    runbook: input.runbook ?? 'ideogram',
+    target: service,
+    policy: ApprovalPolicySchema.parse(policy ?? {}),
+    billedProbeBudget,
+    billedProbesPerHour,
+  };
   const { activities, events } = createMockActivities({ ...mock, resolved });
   const worker = await Worker.create({
     connection: ctx.env.nativeConnection,
@@ -90,7 +110,11 @@ export async function startUnit(
     activities,
     workflowBundle: { code: ctx.bundle },
   });
-  const handle = await ctx.env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, { taskQueue, workflowId: `incident-${taskQueue}`, args: [{ ...request, service: service.name }] });
+  const handle = await ctx.env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: `incident-${taskQueue}`,
+    args: [{ ...request, service: service.name }],
+  });
   // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
   const during = <T>(fn: () => Promise<T>) =>
     worker.runUntil(fn).finally(() => handle.terminate('test finished').catch(() => undefined));

@@ -7,7 +7,9 @@ import { ideogramSettings } from '../settings.ts';
 export async function remediateCreditsExhausted(ctx: RemediationContext): Promise<RemediationOutcome> {
   const k = { ...ctx.input.service.kubernetes, ...ideogramSettings(ctx.input) };
   const suspend: MutationOp = { kind: 'suspend-cronjobs', namespace: k.namespace, selector: k.batchSelector };
-  ctx.note('Top up now: log into ideogram.ai > Settings > API Beta, check the balance, raise the auto top-up amount or add credits.');
+  ctx.note(
+    'Top up now: log into ideogram.ai > Settings > API Beta, check the balance, raise the auto top-up amount or add credits.',
+  );
   const pause = await ctx.approval({
     stepId: 'pause-batch-jobs',
     description: `Suspend the batch CronJobs matching ${k.batchSelector} until credits are back (which were already suspended is recorded)`,
@@ -28,7 +30,8 @@ export async function remediateCreditsExhausted(ctx: RemediationContext): Promis
     });
     if (!confirmed) {
       ctx.note('Top-up not confirmed: batch jobs stay paused for a human to resume.');
-      if (pause) ctx.keep('pause-batch-jobs', 'top-up not confirmed: batch jobs stay paused until a human resumes them');
+      if (pause)
+        ctx.keep('pause-batch-jobs', 'top-up not confirmed: batch jobs stay paused until a human resumes them');
       return { resolution: 'closed', summary: 'Credits exhausted; top-up not confirmed. Batch jobs left paused.' };
     }
     if (await ctx.verify({ graceMs: ideogramSettings(ctx.input).topUpPropagationMs })) break;
@@ -38,5 +41,9 @@ export async function remediateCreditsExhausted(ctx: RemediationContext): Promis
     ctx.setState('reverting', 'resume batch jobs');
     await ctx.revert('pause-batch-jobs');
   }
-  return { resolution: 'resolved', summary: 'Credits exhausted: batch jobs paused, credits topped up, generation verified, batch jobs resumed as they were.' };
+  return {
+    resolution: 'resolved',
+    summary:
+      'Credits exhausted: batch jobs paused, credits topped up, generation verified, batch jobs resumed as they were.',
+  };
 }

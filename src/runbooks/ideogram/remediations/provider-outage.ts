@@ -14,7 +14,10 @@ const disableStep = (cycle: number) => (cycle === 1 ? 'disable-fallback' : `disa
  */
 export async function remediateProviderOutage(ctx: RemediationContext): Promise<RemediationOutcome> {
   const deployment = deploymentOf(ctx);
-  const autoApprove = ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback ? 'P1 outage: the policy enables fallback without waiting for a human' : undefined;
+  const autoApprove =
+    ctx.decision.severity === 'P1' && ideogramSettings(ctx.input).autoApproveP1Fallback
+      ? 'P1 outage: the policy enables fallback without waiting for a human'
+      : undefined;
   const fallbackApproved = await ctx.approval({
     stepId: 'enable-fallback',
     description: `Enable fallback mode (placeholder images) on deployment/${deployment.deployment} and restart it`,
@@ -27,11 +30,17 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
     return { resolution: 'resolved', summary: 'Ideogram recovered on its own; fallback was not enabled.' };
   }
   if (!ctx.applied('enable-fallback') && ctx.providerRecovered()) {
-    ctx.note('Real calls already succeed again: fallback not applied (it would only serve placeholders from a healthy provider).');
+    ctx.note(
+      'Real calls already succeed again: fallback not applied (it would only serve placeholders from a healthy provider).',
+    );
     return { resolution: 'resolved', summary: 'Ideogram recovered before fallback was applied; nothing changed.' };
   }
   await ctx.stage('fallback-enabled', async () => {
-    await ctx.apply('enable-fallback', { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' }, { purpose: 'protective' });
+    await ctx.apply(
+      'enable-fallback',
+      { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' },
+      { purpose: 'protective' },
+    );
     await ctx.apply('restart-for-fallback', { kind: 'rollout-restart', ...deployment });
     await ctx.waitForRollout();
     ctx.setState('mitigated', 'fallback enabled: users get placeholder images');
@@ -51,7 +60,10 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
       // A real call failed again before anyone decided: fallback stays, and monitoring goes on.
       if (off === 'superseded') continue;
       if (off === 'declined') {
-        ctx.keep(step, `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, FALLBACK, 'false')}`);
+        ctx.keep(
+          step,
+          `turning fallback off was rejected (${disableStep(cycle)}): turn it off later with ${setEnvKubectl(ctx, FALLBACK, 'false')}`,
+        );
         return { resolution: 'resolved', summary: 'Ideogram recovered; fallback deliberately left on.' };
       }
       ctx.setState('reverting', 'fallback off');
@@ -60,20 +72,35 @@ export async function remediateProviderOutage(ctx: RemediationContext): Promise<
       await ctx.waitForRollout();
     }
     if ((await ctx.watchAfterChange()) === 'stable') {
-      return { resolution: 'resolved', summary: 'Ideogram outage: fallback served placeholder images until real calls succeeded again, then was turned off and generation stayed healthy.' };
+      return {
+        resolution: 'resolved',
+        summary:
+          'Ideogram outage: fallback served placeholder images until real calls succeeded again, then was turned off and generation stayed healthy.',
+      };
     }
     const relapses = cycle;
     const next = enableStep(cycle + 1);
     if (relapses > ctx.input.timings.maxAutoRelapses) {
-      await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off: automatic re-enabling stops after ${ctx.input.timings.maxAutoRelapses}, a human decides`);
-      const again = await ctx.approval({ stepId: next, description: `Ideogram relapsed again (${relapses} times): re-enable fallback`, kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}` });
+      await ctx.escalate(
+        `genuine relapse ${relapses} after fallback was turned off: automatic re-enabling stops after ${ctx.input.timings.maxAutoRelapses}, a human decides`,
+      );
+      const again = await ctx.approval({
+        stepId: next,
+        description: `Ideogram relapsed again (${relapses} times): re-enable fallback`,
+        kubectl: `${setEnvKubectl(ctx, FALLBACK, 'true')} && ${restartKubectl(ctx)}`,
+      });
       if (!again) {
         ctx.note('Fallback stays off by decision while Ideogram relapses; monitoring until it is healthy.');
         await ctx.monitorUntilRecovered();
-        return { resolution: 'resolved', summary: `Ideogram relapsed ${relapses} times; fallback was left off by decision and the provider recovered.` };
+        return {
+          resolution: 'resolved',
+          summary: `Ideogram relapsed ${relapses} times; fallback was left off by decision and the provider recovered.`,
+        };
       }
     } else {
-      await ctx.escalate(`genuine relapse ${relapses} after fallback was turned off (confirmed by repeated failing real calls): fallback re-enabled, monitoring again`);
+      await ctx.escalate(
+        `genuine relapse ${relapses} after fallback was turned off (confirmed by repeated failing real calls): fallback re-enabled, monitoring again`,
+      );
     }
     await ctx.apply(next, { kind: 'set-env', ...deployment, name: FALLBACK, value: 'true' }, { purpose: 'protective' });
     await ctx.apply(`restart-for-fallback-${cycle + 1}`, { kind: 'rollout-restart', ...deployment });

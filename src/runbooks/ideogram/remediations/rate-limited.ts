@@ -14,12 +14,18 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
     kubectl: setEnvKubectl(ctx, CONCURRENCY, REDUCED_CONCURRENCY),
   });
   if (!approved) {
-    ctx.note(`Concurrency unchanged by decision: 429s continue; if sustained, ask Ideogram for a higher limit (${PROVIDER_CONTACT}).`);
+    ctx.note(
+      `Concurrency unchanged by decision: 429s continue; if sustained, ask Ideogram for a higher limit (${PROVIDER_CONTACT}).`,
+    );
     await ctx.monitorUntilRecovered();
     return { resolution: 'resolved', summary: 'Rate limiting subsided without a concurrency change.' };
   }
   await ctx.stage('concurrency-reduced', async () => {
-    await ctx.apply('reduce-concurrency', { kind: 'set-env', ...deployment, name: CONCURRENCY, value: REDUCED_CONCURRENCY }, { purpose: 'protective' });
+    await ctx.apply(
+      'reduce-concurrency',
+      { kind: 'set-env', ...deployment, name: CONCURRENCY, value: REDUCED_CONCURRENCY },
+      { purpose: 'protective' },
+    );
     await ctx.waitForRollout();
     ctx.setState('mitigated', `${CONCURRENCY}=${REDUCED_CONCURRENCY}`);
   });
@@ -39,10 +45,16 @@ export async function remediateRateLimited(ctx: RemediationContext): Promise<Rem
   if (restore === 'superseded') return remediateRateLimited(ctx);
   if (restore === 'declined') {
     ctx.keep('reduce-concurrency', `restoring ${CONCURRENCY} was rejected: left at ${REDUCED_CONCURRENCY} by decision`);
-    return { resolution: 'resolved', summary: `Rate limiting over; ${CONCURRENCY} deliberately left at ${REDUCED_CONCURRENCY}.` };
+    return {
+      resolution: 'resolved',
+      summary: `Rate limiting over; ${CONCURRENCY} deliberately left at ${REDUCED_CONCURRENCY}.`,
+    };
   }
   ctx.setState('reverting', `restore ${CONCURRENCY}`);
   await ctx.revert('reduce-concurrency');
   await ctx.waitForRollout();
-  return { resolution: 'resolved', summary: `Sustained 429s: ${CONCURRENCY} reduced to ${REDUCED_CONCURRENCY} until the limit lifted, then restored.` };
+  return {
+    resolution: 'resolved',
+    summary: `Sustained 429s: ${CONCURRENCY} reduced to ${REDUCED_CONCURRENCY} until the limit lifted, then restored.`,
+  };
 }

@@ -25,7 +25,15 @@ export const ideogramScenarios: Record<string, BuiltinScenarioDefinition> = {
   healthy: { description: 'everything works', phases: [{ name: 'healthy' }], expectedCause: 'healthy' },
   'auth-401': {
     description: 'the key is revoked: 401 on both endpoints through triage, accepted again once a new key is in place',
-    phases: [{ name: 'auth-401', requests: 8, legacy: down(401, { error: 'Unauthorized' }), v3: down(401, { error: 'Unauthorized' }) }, { name: 'new-key-accepted' }],
+    phases: [
+      {
+        name: 'auth-401',
+        requests: 8,
+        legacy: down(401, { error: 'Unauthorized' }),
+        v3: down(401, { error: 'Unauthorized' }),
+      },
+      { name: 'new-key-accepted' },
+    ],
     expectedCause: 'auth_failure',
   },
   'credits-402': {
@@ -58,15 +66,31 @@ export const ideogramScenarios: Record<string, BuiltinScenarioDefinition> = {
       {
         name: 'rate-limit-429',
         requests: 14,
-        legacy: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
-        v3: { status: 429, body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' }, retryAfterSeconds: 1 },
+        legacy: {
+          status: 429,
+          body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' },
+          retryAfterSeconds: 1,
+        },
+        v3: {
+          status: 429,
+          body: { error: 'Too Many Requests', reject_reason: 'inflight_limit' },
+          retryAfterSeconds: 1,
+        },
       },
       { name: 'recovered' },
     ],
     expectedCause: 'rate_limited',
   },
-  'outage-500': { description: 'provider outage: 500 on all requests, then recovery', phases: outage(500), expectedCause: 'provider_outage' },
-  'outage-503': { description: 'provider outage: 503 on all requests, then recovery', phases: outage(503), expectedCause: 'provider_outage' },
+  'outage-500': {
+    description: 'provider outage: 500 on all requests, then recovery',
+    phases: outage(500),
+    expectedCause: 'provider_outage',
+  },
+  'outage-503': {
+    description: 'provider outage: 503 on all requests, then recovery',
+    phases: outage(503),
+    expectedCause: 'provider_outage',
+  },
   timeout: {
     description: 'generate calls hang past the probe timeout (DNS fine)',
     phases: [{ name: 'timeout', legacy: { fault: 'hang' }, v3: { fault: 'hang' } }],
@@ -94,4 +118,3 @@ export const ideogramScenarios: Record<string, BuiltinScenarioDefinition> = {
     expectedCause: 'partial_outage',
   },
 };
-

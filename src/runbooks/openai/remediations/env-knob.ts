@@ -19,7 +19,11 @@ interface EnvKnobPlan {
 export async function turnKnobUntilRecovered(ctx: RemediationContext, plan: EnvKnobPlan): Promise<RemediationOutcome> {
   const d = deploymentOf(ctx);
   const restart = plan.restart ? ` && ${restartKubectl(d)}` : '';
-  const on = await ctx.approval({ stepId: plan.step, description: `${plan.because}: set ${plan.name}=${plan.value} on deployment/${d.deployment}`, kubectl: `${setEnvKubectl(d, `${plan.name}=${plan.value}`)}${restart}` });
+  const on = await ctx.approval({
+    stepId: plan.step,
+    description: `${plan.because}: set ${plan.name}=${plan.value} on deployment/${d.deployment}`,
+    kubectl: `${setEnvKubectl(d, `${plan.name}=${plan.value}`)}${restart}`,
+  });
   if (!on) {
     ctx.note(`${plan.name} left unchanged by decision; monitoring until the provider recovers.`);
     await ctx.monitorUntilRecovered();
@@ -32,7 +36,11 @@ export async function turnKnobUntilRecovered(ctx: RemediationContext, plan: EnvK
     ctx.setState('mitigated', `${plan.name}=${plan.value}`);
   });
   await ctx.monitorUntilRecovered();
-  const off = await ctx.approval({ stepId: `restore-${plan.step}`, description: `Real calls succeed again: restore ${plan.name} to its recorded value`, kubectl: `${setEnvKubectl(d, `${plan.name}=<recorded value>`)}${restart}` });
+  const off = await ctx.approval({
+    stepId: `restore-${plan.step}`,
+    description: `Real calls succeed again: restore ${plan.name} to its recorded value`,
+    kubectl: `${setEnvKubectl(d, `${plan.name}=<recorded value>`)}${restart}`,
+  });
   if (!off) {
     ctx.keep(plan.step, `restoring ${plan.name} was declined: left at ${plan.value}`);
     return { resolution: 'resolved', summary: `${plan.summary} ${plan.name} deliberately left at ${plan.value}.` };

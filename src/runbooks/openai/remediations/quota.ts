@@ -16,7 +16,11 @@ export async function handleQuotaExhausted(ctx: RemediationContext): Promise<Rem
     ctx.setState('mitigated', 'batch jobs paused');
   }
   // Real calls succeeding again (the quota was raised, or a monthly limit reset) settle the step too.
-  const raised = await ctx.approval({ stepId: 'confirm-quota-raised', description: 'Confirm the quota or credit was raised', orRecovered: true });
+  const raised = await ctx.approval({
+    stepId: 'confirm-quota-raised',
+    description: 'Confirm the quota or credit was raised',
+    orRecovered: true,
+  });
   if (!raised || !(await ctx.verify())) {
     if (paused) ctx.keep('pause-batch-jobs', 'quota not confirmed: batch jobs stay paused until a human resumes them');
     return { resolution: 'closed', summary: 'Quota exhausted; not confirmed raised. Handed back to a human.' };
@@ -25,5 +29,8 @@ export async function handleQuotaExhausted(ctx: RemediationContext): Promise<Rem
     ctx.setState('reverting', 'resume batch jobs');
     await ctx.revert('pause-batch-jobs');
   }
-  return { resolution: 'resolved', summary: 'Quota exhausted: batch jobs paused, quota raised, real calls verified, batch jobs resumed as they were.' };
+  return {
+    resolution: 'resolved',
+    summary: 'Quota exhausted: batch jobs paused, quota raised, real calls verified, batch jobs resumed as they were.',
+  };
 }

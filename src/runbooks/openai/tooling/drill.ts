@@ -7,7 +7,16 @@ export const openaiDrill: DrillProfile = {
   keyEnv: 'OPENAI_API_KEY',
   seed: (service) => ({
     env: { [CONCURRENCY]: '8' },
-    cronJobs: [{ name: 'openai-batch', labels: Object.fromEntries(openAiSettingsOf(service).batchSelector.split(',').map((kv) => kv.split('=') as [string, string])) }],
+    cronJobs: [
+      {
+        name: 'openai-batch',
+        labels: Object.fromEntries(
+          openAiSettingsOf(service)
+            .batchSelector.split(',')
+            .map((kv) => kv.split('=') as [string, string]),
+        ),
+      },
+    ],
   }),
   compressedSettings: {},
   // No latency rule in this runbook's decision table: nothing to scale.
