@@ -168,24 +168,32 @@ export function humanDuration(ms: number): string {
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
-/** Where to cut `text` to at most `max` characters: after JSON punctuation or at a space, never inside a quoted JSON value. */
+/**
+ * Where to cut `text` to at most `max` characters: after JSON punctuation outside a quoted value,
+ * unless that would drop much of what fits; then at the last space, inside a quoted value too. A
+ * long message (`"Your credit balance is too low …"`) keeps its words: it is what people and
+ * decision rules read.
+ */
 function cutPoint(text: string, max: number): number {
   let json = false;
   let inString = false;
   let escaped = false;
-  let cut = 0;
+  let structural = 0;
+  let space = 0;
   for (let i = 0; i < max; i += 1) {
     const c = text[i]!;
     if (!json && (c === '{' || c === '[')) json = true;
+    if (c === ' ') space = i;
     if (inString) {
       if (escaped) escaped = false;
       else if (c === '\\') escaped = true;
       else if (c === '"') inString = false;
     } else if (json && c === '"') inString = true;
-    else if (',{}[]'.includes(c)) cut = i + 1;
-    else if (c === ' ') cut = i;
+    else if (',{}[]'.includes(c)) structural = i + 1;
   }
-  return cut > 0 ? cut : max;
+  if (structural >= max * 0.6) return structural;
+  const best = Math.max(structural, space);
+  return best > 0 ? best : max;
 }
 
 /** At most `max` characters of `text`, cut where a reader can tell nothing is broken, and a marker saying how long the whole was. */

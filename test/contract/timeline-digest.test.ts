@@ -153,7 +153,7 @@ describe('excerpts of long bodies', () => {
   /** Whether the end of serialised JSON `prefix` lies inside a quoted string: an odd number of unescaped quotes before it. */
   const endsInString = (prefix: string) => (prefix.match(/(?<!\\)(?:\\\\)*"/g)?.length ?? 0) % 2 === 1;
 
-  it('never cuts a JSON body inside a quoted value, stays within its length and says how long the whole was', () => {
+  it('never cuts a JSON body inside a word, stays within its length and says how long the whole was', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer({ min: 8, max: 200 }), (value, max) => {
         const text = JSON.stringify(value);
@@ -167,7 +167,8 @@ describe('excerpts of long bodies', () => {
         const kept = cut.slice(0, -marker.length);
         expect(kept.length).toBeLessThanOrEqual(max);
         expect(text.startsWith(kept)).toBe(true);
-        if (typeof value === 'object' && value !== null) expect(endsInString(kept)).toBe(false);
+        // Inside a quoted value only at a space: a word is never cut in two.
+        if (typeof value === 'object' && value !== null && endsInString(kept)) expect(text[kept.length]).toBe(' ');
       }),
     );
   });
@@ -177,6 +178,20 @@ describe('excerpts of long bodies', () => {
     expect(clip(body, 60)).toBe('{"error":"Too Many Requests", …');
     expect(clip(body, 65)).toBe('{"error":"Too Many Requests","reject_reason":"inflight_limit", …');
     expect(clip(body, 200)).toBe(body);
+  });
+
+  it('keeps the words of a long message rather than dropping the whole value', () => {
+    const body = JSON.stringify({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message:
+          'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+      },
+    });
+    const cut = excerpt(body, 160);
+    expect(cut).toContain('Your credit balance is too low');
+    expect(cut).toMatch(/ … \(\d+ characters\)$/);
   });
 
   it('cuts prose at a space', () => {

@@ -64,7 +64,7 @@ describe('provider outage, end to end (dev server, simulator, record-only target
     expect(after.containers).toEqual(before.containers);
     expect(after.restartedAt).not.toBeNull();
 
-    expect(result.postmortem).toContain('## Incident: Ideogram Integration provider outage');
+    expect(result.postmortem).toContain('## Incident: Ideogram Integration — provider outage');
     expect(result.postmortem).toMatch(/\*\*Severity:\*\* P1/);
     expect(result.postmortem).toMatch(/- \d\d:\d\d - First alert triggered/);
     expect(result.postmortem).toMatch(/- \d\d:\d\d - Mitigated: fallback enabled/);
