@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Ideogram runbook's "Quick Triage (Run These First)" script, copied verbatim from
-# /work/shared/ideogram-incident-runbook.txt. Only the endpoint changed: https://api.ideogram.ai is
+# src/runbooks/ideogram/runbook-page.txt. Only the endpoint changed: https://api.ideogram.ai is
 # now ${IDEOGRAM_BASE_URL} and the host name api.ideogram.ai is now ${IDEOGRAM_API_HOST}, so that
 # `npm run bench` can point it at the simulator. (The script has no status-page check.)
 set -euo pipefail

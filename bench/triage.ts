@@ -1,5 +1,5 @@
-// `npm run bench`: wall time of the Quick Triage, concurrent (as the engine runs it) vs the seed
-// script's one-after-another, against the simulator with provider-like latencies scaled 1:20.
+// `npm run bench`: wall time of the Quick Triage, concurrent (as the engine runs it) vs the runbook
+// page's script one after another, against the simulator with provider-like latencies scaled 1:20.
 import { performance } from 'node:perf_hooks';
 import { executeProbe } from '../src/activities/probes/execute.ts';
 import { runProbeRound } from '../src/activities/probes/index.ts';

@@ -16,7 +16,7 @@ afterAll(() => sim.stop());
 const prompt = { prompt: 'a fox', model: 'V_2_TURBO', magic_prompt_option: 'OFF' as const };
 
 describe('fallback-aware Ideogram client against the simulator', () => {
-  it('IDEOGRAM_FALLBACK=true serves the seed placeholder without calling the API', async () => {
+  it('IDEOGRAM_FALLBACK=true serves the runbook page’s placeholder without calling the API', async () => {
     sim.setScenario('healthy');
     sim.reset();
     const client = createIdeogramClient({

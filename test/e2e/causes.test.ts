@@ -25,7 +25,7 @@ async function finish(handle: IncidentHandle): Promise<IncidentResult> {
   const runs = await exportHistories(h.client, handle);
   exported.push(...runs);
   if (result.cause) await maybeRecordHistory(result.cause, runs[0]!);
-  // Every cause ends with the seed's postmortem, written to disk as well as returned.
+  // Every cause ends with the postmortem of the runbook page's template, written to disk as well as returned.
   expect(result.postmortem).toMatch(
     /^## Incident: Ideogram Integration — .+\n\n- \*\*Date:\*\* \d{4}-\d\d-\d\d \d\d:\d\d UTC\n- \*\*Duration:\*\* \d+ (s|min|h)\b.*\n- \*\*Severity:\*\* P[1-4]\n/,
   );

@@ -53,7 +53,7 @@ export class IdeogramError extends Error {
   }
 }
 
-/** The seed's placeholder, verbatim. */
+/** The runbook page's placeholder (runbook-page.txt), verbatim. */
 export function fallbackResponse(): GenerateResponse {
   return {
     data: [

@@ -18,7 +18,7 @@ export const IDEOGRAM_CAUSES = {
 export type IdeogramCause = keyof typeof IDEOGRAM_CAUSES;
 
 export interface IdeogramThresholds {
-  /** P95 generate latency above this is degraded performance (the seed: 30 s). */
+  /** P95 generate latency above this is degraded performance (the runbook page: 30 s). */
   slowP95Ms: number;
 }
 
@@ -116,7 +116,7 @@ interface Match {
 
 interface DecisionRow {
   cause: IdeogramCause;
-  /** The row's condition, as the seed's decision tree states it. */
+  /** The row's condition, as the runbook page's decision tree states it. */
   when: string;
   match(f: Facts): Match | null;
 }
@@ -130,7 +130,7 @@ const nonEmpty = (evidence: ProbeResult[], rationale: (e: ProbeResult[]) => stri
   evidence.length > 0 ? { rationale: rationale(evidence), evidence } : null;
 
 /**
- * The seed's decision tree as a table: rows in priority order, the first that matches wins, the
+ * The runbook page's decision tree (runbook-page.txt) as a table: rows in priority order, the first that matches wins, the
  * last always matches. DNS comes first because it explains every other failure; auth and credits
  * before outages because a 401/402 is certain while a 5xx may be ours.
  */

@@ -1,7 +1,7 @@
 import type { ProbeSpecInput } from '../../contract/index.ts';
 
 /**
- * The seed's Quick Triage, as data. Generate calls cost credits: they are marked billed. The seed's
+ * The runbook page's Quick Triage (runbook-page.txt), as data. Generate calls cost credits: they are marked billed. The page's
  * step 4 ("Measure latency") makes a third generate call only to time it; here it reads the time of
  * step 1's call, which every probe result records, so a triage spends two billed calls, not three.
  */

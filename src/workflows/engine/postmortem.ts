@@ -35,7 +35,7 @@ const hhmm = (iso: string) => iso.slice(11, 16);
 /** The alert that opened the incident (alert intake), recorded before anything else. */
 const openingAlert = (timeline: TimelineEntry[]) => (timeline[0]?.kind === 'alert' ? timeline[0] : undefined);
 
-/** Milestones the seed's template asks for, found in the timeline; an alert-opened incident names its alert first. */
+/** Milestones the postmortem template asks for, found in the timeline; an alert-opened incident names its alert first. */
 function milestones(timeline: TimelineEntry[], startedAt: string): Array<{ at: string; text: string }> {
   const opening = openingAlert(timeline);
   const out: Array<{ at: string; text: string }> = [
@@ -74,7 +74,7 @@ function actionItem(item: string, owner: string | null): string {
   return `- ${text} (owner: ${owner ? `@${md(owner)}` : 'to be named'}, due: to be set)`;
 }
 
-/** The seed's postmortem template, rendered from the incident's own record. */
+/** The postmortem template, rendered from the incident's own record. */
 export function renderPostmortem(input: PostmortemInput): string {
   const end = input.endedAt ?? input.timeline.at(-1)?.at ?? input.startedAt;
   const cause = input.decision?.cause ?? 'undetermined';
