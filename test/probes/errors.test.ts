@@ -35,13 +35,21 @@ describe('detail sanitising', () => {
     expect(detail.length).toBeLessThanOrEqual(160 + ' … (1000 characters)'.length);
   });
 
-  it('cuts a long JSON body between values, never inside a quoted one, and says how long it was', () => {
+  it('cuts a long JSON body at a word, keeping the message people and decision rules read, and says how long it was', () => {
     const body = JSON.stringify({
       error: 'Service Unavailable',
       message: 'The upstream model servers are overloaded; please retry later. '.repeat(5),
     });
     const detail = sanitise(body, []);
-    expect(detail).toBe(`{"error":"Service Unavailable", … (${body.length} characters)`);
+    const marker = ` … (${body.length} characters)`;
+    expect(detail.endsWith(marker)).toBe(true);
+    const kept = detail.slice(0, -marker.length);
+    expect(
+      kept.startsWith('{"error":"Service Unavailable","message":"The upstream model servers are overloaded;'),
+    ).toBe(true);
+    expect(kept.length).toBeLessThanOrEqual(160);
+    // Never inside a word: what follows the cut is a space.
+    expect(body[kept.length]).toBe(' ');
   });
 });
 
