@@ -43,3 +43,16 @@ export async function withClient<T>(
     await connected.close();
   }
 }
+
+/** Rows as aligned columns (two spaces apart, no trailing blanks), one line each. */
+export function formatColumns(table: string[][]): string {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return `${table
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
+}

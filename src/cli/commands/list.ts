@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listIncidents } from '../../app/incidents.ts';
 import { SeveritySchema } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { parseOptions, withClient } from '../shared.ts';
+import { formatColumns, parseOptions, withClient } from '../shared.ts';
 
 const ListOptions = z.object({
   all: z.boolean().default(false),
@@ -42,17 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
             r.startedAt.slice(0, 16).replace('T', ' '),
           ]),
         ];
-        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        ctx.stdout.write(
-          `${table
-            .map((row) =>
-              row
-                .map((c, i) => c.padEnd(widths[i]!))
-                .join('  ')
-                .trimEnd(),
-            )
-            .join('\n')}\n`,
-        );
+        ctx.stdout.write(formatColumns(table));
       });
     });
 }

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/index.ts';
 import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { parseOptions, withClient } from '../shared.ts';
+import { formatColumns, parseOptions, withClient } from '../shared.ts';
 
 const CreateOptions = z.object({
   id: z
@@ -103,17 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
             time(r.nextRunAt),
           ]),
         ];
-        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        ctx.stdout.write(
-          `${table
-            .map((row) =>
-              row
-                .map((c, i) => c.padEnd(widths[i]!))
-                .join('  ')
-                .trimEnd(),
-            )
-            .join('\n')}\n`,
-        );
+        ctx.stdout.write(formatColumns(table));
       });
     });
 
