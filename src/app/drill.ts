@@ -20,6 +20,7 @@ import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 import { builtinScenario, startSimulator, type ScenarioPhase } from '../simulator/index.ts';
 import { createIncidentWorker } from '../worker/create-worker.ts';
+import { checkWorkflowBundleConfig, configuredWorkflowBundle } from '../worker/run-worker.ts';
 import { activityDepsFromConfig } from '../worker/deps.ts';
 import { OperationFailedError } from './errors.ts';
 import { followIncident } from './follow.ts';
@@ -32,7 +33,7 @@ export const DRILL_APPROVER = 'drill-auto';
 export const DRILL_REPORTER = 'drill';
 const DRILL_NEW_KEY_ENV = 'RUNBOOK_DRILL_NEW_KEY';
 
-export { COMPRESSED_TIMINGS };
+export { checkWorkflowBundleConfig, COMPRESSED_TIMINGS };
 
 /**
  * Simulated provider latencies run at 1:20, and every latency threshold with them. A drill's
@@ -151,6 +152,7 @@ export async function launchDrill(
   const drill = runbook.tooling.drill;
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
   const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
+  checkWorkflowBundleConfig(config);
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     const [fault, ...recovery] = scenario?.phases ?? [];
@@ -240,7 +242,8 @@ export async function launchDrill(
       namespace: target.namespace,
       taskQueue,
       deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } },
-      workflowBundleCode: options.workflowBundleCode,
+      // The reviewed bundle a production worker runs (RUNBOOK_WORKFLOW_BUNDLE) is the one drilled.
+      workflowBundleCode: options.workflowBundleCode ?? (await configuredWorkflowBundle(config)),
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -8,6 +8,7 @@ import { startDevServer } from '../infra/dev-server.ts';
 import { temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
 import { getRunbook } from '../runbooks/index.ts';
+import { configuredWorkflowBundle } from '../worker/run-worker.ts';
 import { runDrill } from './drill.ts';
 
 export interface ScenarioOutcome {
@@ -40,9 +41,11 @@ export async function testRunbook(
     // The bundler's progress is noise here; its warnings and errors are not.
     const drop = () => undefined;
     const tell = (message: string) => options.note(`workflow bundler: ${message}`);
-    const workflowBundleCode = await bundleIncidentWorkflows({
-      logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell },
-    });
+    const workflowBundleCode =
+      (await configuredWorkflowBundle(config)) ??
+      (await bundleIncidentWorkflows({
+        logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell },
+      }));
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of names) {
       const expectedCause = runbook.tooling.scenarios[scenario]!.expectedCause;

@@ -26,11 +26,7 @@ export function workerPreflight(config: AppConfig): ActivityDeps {
   const deps = activityDepsFromConfig(config);
   checkWorkerMetricsConfig(config);
   deploymentNameOf(config);
-  if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
-    throw new ConfigError(
-      `RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`,
-    );
-  }
+  checkWorkflowBundleConfig(config);
   return deps;
 }
 
@@ -39,10 +35,24 @@ export interface RunWorkerOptions {
   makeCurrent?: boolean;
 }
 
+/** A configured prebuilt bundle must exist: refused before anything starts. */
+export function checkWorkflowBundleConfig(config: Pick<AppConfig, 'RUNBOOK_WORKFLOW_BUNDLE'>): void {
+  if (config.RUNBOOK_WORKFLOW_BUNDLE && !existsSync(config.RUNBOOK_WORKFLOW_BUNDLE)) {
+    throw new ConfigError(
+      `RUNBOOK_WORKFLOW_BUNDLE ${config.RUNBOOK_WORKFLOW_BUNDLE}: no such file — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`,
+    );
+  }
+}
+
+/** The prebuilt bundle when one is configured (`npm run build:workflows`), else undefined. */
+export async function configuredWorkflowBundle(config: Pick<AppConfig, 'RUNBOOK_WORKFLOW_BUNDLE'>) {
+  checkWorkflowBundleConfig(config);
+  return config.RUNBOOK_WORKFLOW_BUNDLE ? readFile(config.RUNBOOK_WORKFLOW_BUNDLE, 'utf8') : undefined;
+}
+
 /** The workflow code the worker runs: the prebuilt bundle, or the workflows bundled now. */
 async function workflowBundleCode(config: AppConfig): Promise<string> {
-  if (config.RUNBOOK_WORKFLOW_BUNDLE) return readFile(config.RUNBOOK_WORKFLOW_BUNDLE, 'utf8');
-  return bundleIncidentWorkflows({ logger: Runtime.instance().logger });
+  return (await configuredWorkflowBundle(config)) ?? bundleIncidentWorkflows({ logger: Runtime.instance().logger });
 }
 
 /**

@@ -312,6 +312,12 @@ export const ROWS: Row[] = [
     '$[0].requets: unknown key — did you mean requests?',
   ),
   offline(
+    'drill: a prebuilt workflow bundle that is not there',
+    ['drill', 'outage-500'],
+    'RUNBOOK_WORKFLOW_BUNDLE /nonexistent/workflows.js: no such file',
+    { RUNBOOK_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' },
+  ),
+  offline(
     'drill: real cluster without dry-run',
     ['drill', 'outage-500', '--kube-context', 'prod'],
     '--kube-context needs --dry-run',

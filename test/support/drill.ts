@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun } from './cli.ts';
 import { temporalAddress } from './temporal.ts';
+import { workflowBundlePath } from './workflow-bundle.ts';
 
 export interface DrillJson {
   incidentId: string;
@@ -36,7 +37,13 @@ export async function runDrillCli(
 ): Promise<CliRun & { json: DrillJson | null }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'drill-'));
   const run = await runCli(['drill', ...args, '--auto-approve', '--json'], {
-    env: { TEMPORAL_ADDRESS: temporalAddress(), RUNBOOK_DATA_DIR: dataDir, IDEOGRAM_API_KEY: 'drill-test-key', ...env },
+    env: {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      RUNBOOK_DATA_DIR: dataDir,
+      RUNBOOK_WORKFLOW_BUNDLE: workflowBundlePath(),
+      IDEOGRAM_API_KEY: 'drill-test-key',
+      ...env,
+    },
     timeoutMs: 170_000,
   });
   let json: DrillJson | null;

@@ -21,19 +21,12 @@ import {
 } from '../../src/contract/index.ts';
 import { startSimulator, type RunningSimulator, type ScenarioPhase } from '../../src/simulator/index.ts';
 import { createIncidentWorker } from '../../src/worker/create-worker.ts';
-import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
+import { sharedBundle } from './workflow-bundle.ts';
 import { TEST_API_KEY } from './simulator.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from './temporal.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
-let bundle: Promise<string> | undefined;
-/** One webpack bundle per test file, shared by its workers. */
-export function sharedBundle(): Promise<string> {
-  bundle ??= bundleIncidentWorkflows({ logger: quietLogger });
-  return bundle;
-}
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+export { sharedBundle };
 
 export const API_KEY_ENV = 'HARNESS_IDEOGRAM_API_KEY';
 

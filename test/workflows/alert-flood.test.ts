@@ -15,7 +15,7 @@ import {
   type IncidentStatus,
 } from '../../src/contract/index.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
-import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
+import { sharedBundle } from '../support/workflow-bundle.ts';
 import { temporalAddress, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 import { createMockActivities } from './support/mock-activities.ts';
 import { HOUR, unitInput } from './support/time-skipping.ts';
@@ -25,8 +25,6 @@ const ALERTS = 20_000;
 /** Alerts at the intake's widest (50 labels: keys of 100, values of 500 characters): 30 kB each. */
 const WIDE = 300;
 const BATCH = 200;
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
@@ -58,7 +56,7 @@ beforeAll(async () => {
   [connection, workerConnection, bundle] = await Promise.all([
     Connection.connect({ address: temporalAddress() }),
     NativeConnection.connect({ address: temporalAddress() }),
-    bundleIncidentWorkflows({ logger: quietLogger }),
+    sharedBundle(),
   ]);
   client = new Client({ connection, namespace: temporalNamespace() });
 });

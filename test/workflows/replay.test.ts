@@ -1,13 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
+import { sharedBundle } from '../support/workflow-bundle.ts';
 import { getRunbook } from '../../src/runbooks/index.ts';
 import { CURRENT_HISTORIES_DIR, historyFromJson, searchableHistoryText } from '../e2e/support/histories.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 /**
  * Every history in test/fixtures/histories/current, recorded with RECORD_HISTORIES=1 by the tests
@@ -16,7 +13,7 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
  */
 async function replayAll(dir: string): Promise<{ files: string[]; failures: string[] }> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  const code = await bundleIncidentWorkflows({ logger: quietLogger });
+  const code = await sharedBundle();
   const histories = await Promise.all(
     files.map(async (file) => ({
       workflowId: file,

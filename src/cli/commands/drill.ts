@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { runDrill } from '../../app/drill.ts';
+import { checkWorkflowBundleConfig, runDrill } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { defaultRunbookId, getRunbook, runbookIds } from '../../runbooks/index.ts';
@@ -72,6 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
         ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile)
         : undefined;
       const config = loadConfig(ctx.env);
+      checkWorkflowBundleConfig(config);
       // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
       installRuntimeLogger(
         createLogger({

@@ -14,6 +14,7 @@ import proto from '@temporalio/proto';
 import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
 import { bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../../src/infra/workflow-bundle.ts';
 import { uniqueTaskQueue } from '../../support/temporal.ts';
+import { sharedBundle } from '../../support/workflow-bundle.ts';
 import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
 
@@ -27,7 +28,10 @@ export async function startTimeSkipping(
 ): Promise<{ env: TestWorkflowEnvironment; bundle: string }> {
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testingExecutable('test-server') } }),
-    prebuilt ?? bundleIncidentWorkflows({ workflowsPath, logger: quietLogger }),
+    prebuilt ??
+      (workflowsPath === WORKFLOWS_PATH
+        ? sharedBundle()
+        : bundleIncidentWorkflows({ workflowsPath, logger: quietLogger })),
   ]);
   // The test server has no ListSearchAttributes, but registers them like a real cluster.
   await env.connection.operatorService.addSearchAttributes({
