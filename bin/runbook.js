@@ -14,8 +14,8 @@ if (major >= 22 && process.features?.typescript) {
   // V8's code cache (and the stripped TypeScript) on disk: a one-shot command starts ~30 % sooner.
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off; a cache that cannot be written is simply not used.
   enableCompileCache?.();
-  const { main } = await import(entry);
-  process.exitCode = await main(process.argv.slice(2));
+  const { runAsProcess } = await import(entry);
+  process.exitCode = await runAsProcess(process.argv.slice(2));
 } else {
   let bundledNode;
   try {

@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
-import { postmortemDir, type AppConfig } from '../config/index.ts';
+import { ConfigError, postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
 import {
   ApprovalPolicySchema,
@@ -138,6 +138,17 @@ export async function runDrill(config: AppConfig, env: NodeJS.ProcessEnv, option
   }
 }
 
+/** The cluster a drill runs against, or a refusal before anything starts (exit 2). */
+function kubernetesTargetFor(context: string): RemediationTarget {
+  try {
+    return createKubernetesTarget({ context });
+  } catch (err) {
+    throw new ConfigError(
+      `--kube-context ${context}: ${(err as Error).message} — point KUBECONFIG at a kubeconfig that has this context`,
+    );
+  }
+}
+
 /**
  * The first half of a drill: simulator, worker (record-only target unless a kube context is
  * given) and the incident, started. Whoever launches it follows the incident and calls `stop()`:
@@ -153,6 +164,7 @@ export async function launchDrill(
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
   const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
   checkWorkflowBundleConfig(config);
+  const cluster = options.kubeContext ? kubernetesTargetFor(options.kubeContext) : undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     const [fault, ...recovery] = scenario?.phases ?? [];
@@ -188,17 +200,17 @@ export async function launchDrill(
     }
     workerEnv[DRILL_NEW_KEY_ENV] ??= 'drill-rotated-key';
     const service = serviceFromConfig(config, runbook);
-    const remediationTarget: RemediationTarget = options.kubeContext
-      ? createKubernetesTarget({ context: options.kubeContext })
-      : new RecordOnlyTarget({
-          seed: [
-            {
-              namespace: service.kubernetes.namespace,
-              deployment: service.kubernetes.deployment,
-              ...drill.seed(service),
-            },
-          ],
-        });
+    const remediationTarget: RemediationTarget =
+      cluster ??
+      new RecordOnlyTarget({
+        seed: [
+          {
+            namespace: service.kubernetes.namespace,
+            deployment: service.kubernetes.deployment,
+            ...drill.seed(service),
+          },
+        ],
+      });
     // The drill's own worker knows one service: the simulator, under the configured service's name.
     const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
     const port = new URL(sim.baseUrl).port;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.ts';
 import { EXIT, reportError } from './errors.ts';
+import { releaseForProcessEnd } from '../infra/process-end.ts';
 // Each command is imported only when it runs: `runbook triage` needs neither the Temporal SDK nor
 // the Kubernetes client, and loading every command's dependencies cost most of a one-shot's start-up.
 type CommandModule = { register(program: Command, ctx: CliContext): void };
@@ -86,6 +87,13 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   }
 }
 
+/** `runbook` as a process: the command, then the SDK runtime released so the process ends. */
+export async function runAsProcess(argv: string[]): Promise<number> {
+  const code = await main(argv);
+  await releaseForProcessEnd();
+  return code;
+}
+
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runAsProcess(process.argv.slice(2));
 }

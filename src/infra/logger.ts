@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { releaseAtProcessEnd } from './process-end.ts';
 
 /** Keys whose values are secrets wherever they appear in a log record. */
 export const REDACTED_PATHS = [
@@ -67,6 +68,9 @@ export function installRuntimeLogger(logger: PinoLogger, metricsBindAddress?: st
   installed = true;
   const level = (logger.level === 'silent' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
   const temporalLevel: LogLevel = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level) ? level : 'INFO';
+  // The runtime ends itself when its last connection closes; a command that failed before opening
+  // one would otherwise never exit, the runtime's log forwarding holding the event loop.
+  releaseAtProcessEnd(async () => Runtime._instance?.shutdown());
   Runtime.install({
     logger: new DefaultLogger(temporalLevel, (entry) => {
       const meta: LogMetadata = { ...(entry.meta ?? {}) };

@@ -43,6 +43,13 @@ function scenarioFile(phases: unknown): string {
   return path;
 }
 
+/** A kubeconfig with no contexts: written once, when the table is loaded. */
+function emptyKubeconfig(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bad-input-kube-')), 'config');
+  writeFileSync(path, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  return path;
+}
+
 const ESC = '\u001b';
 const BEL = '\u0007';
 const ZWJ = '\u200d';
@@ -316,6 +323,18 @@ export const ROWS: Row[] = [
     ['drill', 'outage-500'],
     'RUNBOOK_WORKFLOW_BUNDLE /nonexistent/workflows.js: no such file',
     { RUNBOOK_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' },
+  ),
+  offline(
+    'drill: a kubeconfig that is not there (refused, and the process ends)',
+    ['drill', 'outage-500', '--kube-context', 'prod', '--dry-run'],
+    '--kube-context prod: ENOENT',
+    { KUBECONFIG: '/nonexistent/kubeconfig' },
+  ),
+  offline(
+    'drill: a context the kubeconfig does not have',
+    ['drill', 'outage-500', '--kube-context', 'prod', '--dry-run'],
+    'kube context "prod" not found in the kubeconfig',
+    { KUBECONFIG: emptyKubeconfig() },
   ),
   offline(
     'drill: real cluster without dry-run',
