@@ -29,7 +29,7 @@ export type {
   SecretBackup,
   SecretPrior,
 } from './target.ts';
-export { createKubernetesTarget, type KubernetesTargetOptions } from './cluster.ts';
+export { createKubernetesTarget, type KubernetesTargetOptions } from './cluster/index.ts';
 export type { ApplyMutationRequest, RevertMutationRequest } from './mutations/index.ts';
 
 export type PreviousSecret = SecretPrior;
