@@ -1,4 +1,4 @@
-// src/activities/kubernetes/mutations: one handler per kind of change (apply, revert, the revert's kubectl text), and the record every apply and revert returns.
+// src/activities/kubernetes/mutations: one handler per kind of change, and the record each apply or revert returns.
 import { log } from '@temporalio/activity';
 import {
   kubectlEquivalent,
@@ -17,7 +17,7 @@ import { suspendCronJobsHandler } from './suspend-cronjobs.ts';
 export type { MutationContext } from './handler.ts';
 
 /** Every kind the contract defines has its handler here: a kind without one does not compile. */
-const handlers: { [K in MutationKind]: MutationHandler<K> } = {
+export const mutationHandlers: { [K in MutationKind]: MutationHandler<K> } = {
   'set-env': setEnvHandler,
   'rollout-restart': rolloutRestartHandler,
   'apply-secret': applySecretHandler,
@@ -25,7 +25,7 @@ const handlers: { [K in MutationKind]: MutationHandler<K> } = {
 };
 
 /** The handler of `op`'s kind (TypeScript cannot correlate the kind with its handler; the mapped type above does). */
-const handlerOf = (op: MutationOp) => handlers[op.kind] as MutationHandler<MutationKind>;
+const handlerOf = (op: MutationOp) => mutationHandlers[op.kind] as MutationHandler<MutationKind>;
 
 export interface ApplyMutationRequest extends ApplyStep {
   step: string;
