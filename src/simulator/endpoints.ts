@@ -99,7 +99,10 @@ async function apiCall(
   );
 }
 
-/** A new image URL, valid for the image TTL, on the host the client reached us by (so it works behind Docker's service names too). */
+/**
+ * A new image URL, valid for the image TTL, on the host the client reached us by (so it works
+ * behind Docker's service names too).
+ */
 function signedImageUrl(state: SimulatorState, req: IncomingMessage): string {
   const files = state.profile.endpoints.find((e) => e.kind === 'images');
   const id = randomBytes(8).toString('hex');

@@ -8,7 +8,10 @@ function pickLatency(latency: EndpointBehavior['latencyMs'], fallback: [number, 
   return min === max ? min : min + Math.random() * (max - min);
 }
 
-/** Waits the phase's latency, then plays its fault if it has one; true when the fault answered (or hung) the request. */
+/**
+ * Waits the phase's latency, then plays its fault if it has one; true when the fault answered (or
+ * hung) the request.
+ */
 export async function applyBehavior(
   state: SimulatorState,
   res: ServerResponse,

@@ -29,7 +29,10 @@ export async function waitForRollout(
   }
 }
 
-/** The deployment as the engine may show it: values sourced from secrets stay where they are; literal values are configuration. */
+/**
+ * The deployment as the engine may show it: values sourced from secrets stay where they are;
+ * literal values are configuration.
+ */
 export async function readDeploymentState(req: { namespace: string; deployment: string }, target: RemediationTarget) {
   const state = await target.readDeployment(req.namespace, req.deployment);
   return {

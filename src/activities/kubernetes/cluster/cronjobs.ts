@@ -10,7 +10,8 @@ export function cronJobOperations(api: KubeApi): CronJobOperations {
   return {
     async updateCronJob(namespace, name, decide, dryRun) {
       const c: Call = { verb: 'patch', resource: 'cronjobs', name, namespace };
-      // The Role grants list, not get, on CronJobs (their names are only known at run time): read one by field selector.
+      // The Role grants list, not get, on CronJobs (their names are only known at run time): read
+      // one by field selector.
       const read = async () =>
         (
           await api.call({ verb: 'list', resource: 'cronjobs', namespace }, () =>

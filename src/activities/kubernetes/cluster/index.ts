@@ -1,4 +1,4 @@
-// src/activities/kubernetes/cluster: the remediation target on a real cluster, by resource (deployments, secrets, CronJobs), every owner record update a guarded write.
+// src/activities/kubernetes/cluster: the remediation target on a real cluster, one file per kind of resource.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RemediationTarget } from '../target.ts';
 import { DEFAULT_FIELD_MANAGER, makeKubeApi, type ConflictListener } from './api.ts';

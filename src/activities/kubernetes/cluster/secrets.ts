@@ -109,7 +109,10 @@ async function deleteUnlessWritten({ api, namespace, name, dryRun }: SecretWrite
   }
 }
 
-/** A secret created meanwhile by another writer is a 409 AlreadyExists: the guarded write re-reads and decides again. */
+/**
+ * A secret created meanwhile by another writer is a 409 AlreadyExists: the guarded write re-reads
+ * and decides again.
+ */
 async function createSecret(
   { api, namespace, name, dryRun }: SecretWrite,
   data: Record<string, string | null>,
