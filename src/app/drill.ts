@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
-import { createKubernetesTarget } from '../activities/kubernetes/cluster.ts';
+import { createKubernetesTarget } from '../activities/kubernetes/cluster/index.ts';
 import { ConfigError, postmortemDir, type AppConfig } from '../config/index.ts';
 import { ServiceCatalog } from '../activities/catalog.ts';
 import {

@@ -1,23 +1,26 @@
-import type { MutationOp } from './mutations.ts';
+import type { MutationKind, MutationOp, MutationOpOf } from './mutations.ts';
 
 /**
- * The kubectl command a human would type for a change: one pure renderer, so the approval text a
- * plan shows and the equivalent the target records cannot drift apart. No I/O: workflow code and
- * activities both import it.
+ * The kubectl command a human would type for each kind of change: one pure renderer per kind (a kind
+ * without one does not compile), so the approval text a plan shows and the equivalent the target
+ * records cannot drift apart. No I/O: workflow code and activities both import it.
  */
+const renderers: { [K in MutationKind]: (op: MutationOpOf<K>) => string } = {
+  'set-env': (op) =>
+    `kubectl set env deployment/${op.deployment} ${shellWord(`${op.name}=${op.value}`)}${containerFlag(op.container)} ${namespaceFlag(op.namespace)}`,
+  'rollout-restart': (op) => `kubectl rollout restart deployment/${op.deployment} ${namespaceFlag(op.namespace)}`,
+  // Server-side apply with our field manager: it takes the key over from whoever wrote it last,
+  // as the target's guarded write does. The value stays in the shell variable, never in the text.
+  'apply-secret': (op) =>
+    `kubectl create secret generic ${op.secretName} --from-literal=${op.key}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply --server-side --force-conflicts --field-manager=runbook-engine ${namespaceFlag(op.namespace)} -f -`,
+  'suspend-cronjobs': (op) =>
+    `kubectl get cronjob -l ${op.selector} ${namespaceFlag(op.namespace)} -o name | xargs -I{} kubectl patch {} ${namespaceFlag(op.namespace)} -p '{"spec":{"suspend":true}}'`,
+};
+
 export function kubectlEquivalent(op: MutationOp): string {
-  switch (op.kind) {
-    case 'set-env':
-      return `kubectl set env deployment/${op.deployment} ${shellWord(`${op.name}=${op.value}`)}${containerFlag(op.container)} ${namespaceFlag(op.namespace)}`;
-    case 'rollout-restart':
-      return `kubectl rollout restart deployment/${op.deployment} ${namespaceFlag(op.namespace)}`;
-    case 'apply-secret':
-      // Server-side apply with our field manager: it takes the key over from whoever wrote it last,
-      // as the target's guarded write does. The value stays in the shell variable, never in the text.
-      return `kubectl create secret generic ${op.secretName} --from-literal=${op.key}="$NEW_KEY" --dry-run=client -o yaml | kubectl apply --server-side --force-conflicts --field-manager=runbook-engine ${namespaceFlag(op.namespace)} -f -`;
-    case 'suspend-cronjobs':
-      return `kubectl get cronjob -l ${op.selector} ${namespaceFlag(op.namespace)} -o name | xargs -I{} kubectl patch {} ${namespaceFlag(op.namespace)} -p '{"spec":{"suspend":true}}'`;
-  }
+  // TypeScript cannot correlate `op.kind` with the renderer it picks; the mapped type above does.
+  const render = renderers[op.kind] as (op: MutationOp) => string;
+  return render(op);
 }
 
 export const namespaceFlag = (namespace: string): string => `-n ${namespace}`;

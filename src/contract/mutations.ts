@@ -30,6 +30,9 @@ export const MutationOpSchema = lazySchema(() =>
   ]),
 );
 export type MutationOp = z.infer<typeof MutationOpSchema>;
+export type MutationKind = MutationOp['kind'];
+/** The change of one kind, e.g. `MutationOpOf<'set-env'>`. */
+export type MutationOpOf<K extends MutationKind> = Extract<MutationOp, { kind: K }>;
 
 export const MutationModeSchema = lazySchema(() => z.enum(['applied', 'dry-run', 'record-only']));
 export type MutationMode = z.infer<typeof MutationModeSchema>;

@@ -2,54 +2,29 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { withFileLock } from './file-lock.ts';
 import {
+  applyAnnotations,
+  key,
+  deploymentIn,
+  bumpGeneration,
+  modelledDeployment,
+  writeEnv,
+  writeSecretEdit,
+  type Model,
+  type RecordOnlySeed,
+} from './record-only-model.ts';
+import {
   parseSelector,
   type CronJobEdit,
   type CronJobView,
   type DeploymentEdit,
   type DeploymentState,
   type DeploymentView,
-  type EnvChange,
   type PreviousCronJobs,
   type RemediationTarget,
   type RolloutStatus,
-  type SecretBackup,
   type SecretEdit,
   type SecretView,
 } from './target.ts';
-
-interface Model {
-  deployments: Record<string, DeploymentState>;
-  /** Deployment metadata annotations (owner records), by `namespace/name`. */
-  annotations?: Record<string, Record<string, string>>;
-  secrets: Record<string, Record<string, string>>;
-  cronJobs: Record<
-    string,
-    { labels: Record<string, string>; suspended: boolean; annotations?: Record<string, string> }
-  >;
-  /** Secret metadata annotations (owner records), by `namespace/name`. */
-  secretAnnotations?: Record<string, Record<string, string>>;
-  /** Old values of rotated secret keys, as the backup Secret holds them in a cluster, by `namespace/<backup secret>#<key>`. */
-  secretBackups?: Record<string, { oldValue?: string }>;
-}
-
-export interface RecordOnlySeed {
-  namespace: string;
-  deployment: string;
-  containers?: string[];
-  env?: Record<string, string>;
-  cronJobs?: Array<{ name: string; labels: Record<string, string>; suspended?: boolean }>;
-  /** Secrets in the same namespace, by name (values stay in the model file, like in a cluster). */
-  secrets?: Record<string, Record<string, string>>;
-}
-
-const key = (namespace: string, name: string) => `${namespace}/${name}`;
-
-function applyAnnotations(target: Record<string, string>, changes: Record<string, string | null>): void {
-  for (const [name, value] of Object.entries(changes)) {
-    if (value === null) delete target[name];
-    else target[name] = value;
-  }
-}
 
 /**
  * No cluster: every change is computed and recorded against a model of the deployment, so the
@@ -72,15 +47,7 @@ export class RecordOnlyTarget implements RemediationTarget {
     const id = key(seed.namespace, seed.deployment);
     if (!this.model.deployments[id]) {
       this.model.deployments[id] = {
-        namespace: seed.namespace,
-        deployment: seed.deployment,
-        paused: false,
-        generation: 1,
-        observedGeneration: 1,
-        replicas: 2,
-        updatedReplicas: 2,
-        availableReplicas: 2,
-        restartedAt: null,
+        ...modelledDeployment(seed.namespace, seed.deployment, 2),
         containers: (seed.containers ?? [seed.deployment]).map((name) => ({
           name,
           env: Object.entries(seed.env ?? {}).map(([n, value]) => ({ name: n, value })),
@@ -129,41 +96,9 @@ export class RecordOnlyTarget implements RemediationTarget {
     });
   }
 
-  private deploymentOf(model: Model, namespace: string, deployment: string): DeploymentState {
-    const id = key(namespace, deployment);
-    // An unseen deployment is modelled on first use: record-only never fails for lack of a cluster.
-    model.deployments[id] ??= {
-      namespace,
-      deployment,
-      paused: false,
-      generation: 1,
-      observedGeneration: 1,
-      replicas: 1,
-      updatedReplicas: 1,
-      availableReplicas: 1,
-      restartedAt: null,
-      containers: [{ name: deployment, env: [] }],
-    };
-    return model.deployments[id]!;
-  }
-
-  private static bump(state: DeploymentState): void {
-    state.generation += 1;
-    state.observedGeneration = state.generation;
-  }
-
-  private static writeEnvTo(state: DeploymentState, changes: EnvChange[]): void {
-    for (const change of changes) {
-      const container = state.containers.find((c) => c.name === change.container);
-      if (!container) continue;
-      container.env = container.env.filter((e) => e.name !== change.name);
-      if (change.env) container.env.push(structuredClone(change.env));
-    }
-  }
-
   async readDeployment(namespace: string, deployment: string): Promise<DeploymentState> {
     this.refresh();
-    return structuredClone(this.deploymentOf(this.model, namespace, deployment));
+    return structuredClone(deploymentIn(this.model, namespace, deployment));
   }
 
   async updateDeployment<T>(
@@ -173,15 +108,15 @@ export class RecordOnlyTarget implements RemediationTarget {
     dryRun: boolean,
   ): Promise<T> {
     const run = (model: Model) => {
-      const state = this.deploymentOf(model, namespace, deployment);
+      const state = deploymentIn(model, namespace, deployment);
       const annotations = (model.annotations ??= {})[key(namespace, deployment)] ?? {};
       const edit = decide({ ...structuredClone(state), annotations: { ...annotations } });
       if (dryRun || (edit.env.length === 0 && Object.keys(edit.annotations).length === 0)) return edit.result;
-      RecordOnlyTarget.writeEnvTo(state, edit.env);
+      writeEnv(state, edit.env);
       applyAnnotations(annotations, edit.annotations);
       if (Object.keys(annotations).length > 0) model.annotations![key(namespace, deployment)] = annotations;
       else delete model.annotations![key(namespace, deployment)];
-      RecordOnlyTarget.bump(state);
+      bumpGeneration(state);
       return edit.result;
     };
     return dryRun ? run(structuredClone(this.snapshot())) : this.mutate(run);
@@ -212,9 +147,9 @@ export class RecordOnlyTarget implements RemediationTarget {
   async restart(namespace: string, deployment: string, at: string, dryRun: boolean): Promise<void> {
     if (dryRun) return;
     await this.mutate((model) => {
-      const state = this.deploymentOf(model, namespace, deployment);
+      const state = deploymentIn(model, namespace, deployment);
       state.restartedAt = at;
-      RecordOnlyTarget.bump(state);
+      bumpGeneration(state);
     });
   }
 
@@ -242,36 +177,9 @@ export class RecordOnlyTarget implements RemediationTarget {
     const run = (model: Model) => {
       const id = key(namespace, name);
       const data = model.secrets[id];
-      const annotations = { ...(model.secretAnnotations?.[id] ?? {}) };
+      const annotations = model.secretAnnotations?.[id] ?? {};
       const edit = decide(data ? { data: { ...data }, annotations: { ...annotations } } : undefined);
-      if (dryRun) return edit.result;
-      const backups = (model.secretBackups ??= {});
-      const backupId = (b: SecretBackup) => key(namespace, `${b.secret}#${b.key}`);
-      if (edit.backup && data?.[edit.backup.key] !== undefined)
-        backups[backupId(edit.backup.to)] = { oldValue: data[edit.backup.key] };
-      if (edit.deleteSecret) {
-        delete model.secrets[id];
-        delete model.secretAnnotations?.[id];
-      } else if (data || Object.keys(edit.data).length > 0 || Object.keys(edit.annotations).length > 0) {
-        const next = { ...(data ?? {}) };
-        for (const [k, v] of Object.entries(edit.data)) {
-          if (v === null) delete next[k];
-          else next[k] = v;
-        }
-        if (edit.restore) {
-          const saved = backups[backupId(edit.restore.from)]?.oldValue;
-          if (saved === undefined)
-            throw new Error(
-              `the backup of key "${edit.restore.key}" of secret ${name} -n ${namespace} is missing: restore the key by hand`,
-            );
-          next[edit.restore.key] = saved;
-        }
-        model.secrets[id] = next;
-        applyAnnotations(annotations, edit.annotations);
-        if (Object.keys(annotations).length > 0) (model.secretAnnotations ??= {})[id] = annotations;
-        else delete model.secretAnnotations?.[id];
-      }
-      for (const b of edit.dropBackup) delete backups[backupId(b)];
+      if (!dryRun) writeSecretEdit(model, namespace, name, edit);
       return edit.result;
     };
     return dryRun ? run(this.snapshot()) : this.mutate(run);
