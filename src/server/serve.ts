@@ -36,8 +36,8 @@ export async function startConsole(options: {
   mode?: IntakeMode;
   /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
   devMode?: boolean;
-  /** The worker's own catalog, when the console runs beside it in one process; default: from the configuration. */
-  catalog?: ServiceCatalog;
+  /** The service catalog the process built once (beside a worker: the worker's own). */
+  catalog: ServiceCatalog;
 }): Promise<RunningConsole> {
   const { config } = options;
   const timings = alertTimings(config, options.mode ?? 'service');
@@ -86,7 +86,7 @@ export async function startConsole(options: {
     logger: options.logger,
     drills,
     temporalAddress,
-    ...(options.catalog ? { catalog: options.catalog } : {}),
+    catalog: options.catalog,
     ...(timings ? { alertTimings: timings } : {}),
   });
   await app.listen({ host, port });

@@ -5,6 +5,7 @@ import { INCIDENT_WORKFLOW_TYPE, statusQuery, timelineQuery } from '../../src/co
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
@@ -289,6 +290,7 @@ describe('the Drill page', () => {
     const dev = await startConsole({
       client: h.client,
       config: loadConfig(env),
+      catalog: catalogFromConfig(loadConfig(env)),
       env,
       logger: createLogger({ level: 'silent', format: 'json' }),
       port: 0,

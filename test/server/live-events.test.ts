@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { rolesFrom } from '../../src/server/identity.ts';
 import { startConsole } from '../../src/server/serve.ts';
@@ -131,6 +132,7 @@ describe('GET /metrics on the console', () => {
     const guarded = await startConsole({
       client: ch.h.client,
       config: loadConfig(env),
+      catalog: catalogFromConfig(loadConfig(env)),
       env,
       logger: createLogger({ level: 'silent', format: 'json' }),
       port: 0,

@@ -75,7 +75,7 @@ export function register(program: Command, ctx: CliContext): void {
       let metrics: WorkerMetrics | null;
       try {
         devConsole = options.console
-          ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined)
+          ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined, deps.catalog)
           : undefined;
         metrics = await startWorkerMetrics(config, logger);
       } catch (err) {

@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import { deliverAlert } from '../../app/alerts.ts';
 import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
 import type { AlertSignal } from '../../contract/index.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { AlertmanagerPayloadSchema, alertSignalsOf } from '../intake/alertmanager.ts';
 import { verifyBearer } from '../intake/bearer.ts';
@@ -74,8 +73,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       reply: FastifyReply,
       alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>,
     ) => {
-      const catalog = catalogFromConfig(deps.config);
-      const routed = alerts.map((a) => ({ target: targetOf(catalog, a.labels), signal: a.signal }));
+      const routed = alerts.map((a) => ({ target: targetOf(deps.catalog, a.labels), signal: a.signal }));
       const limit = deps.config.RUNBOOK_INTAKE_QUEUE_LIMIT;
       if (routed.length > limit)
         throw new IntakeRefusal(

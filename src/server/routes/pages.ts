@@ -10,7 +10,7 @@ import {
   listIncidents,
 } from '../../app/incidents.ts';
 import { statusQuery, type IncidentStatus } from '../../contract/index.ts';
-import { consoleCatalog, type ConsoleDeps } from '../deps.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { currentIdentity, identityOf, requireRole } from '../guard.ts';
 import type { Html } from '../html.ts';
 import { CONSOLE_JS } from '../views/client-script.ts';
@@ -77,7 +77,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
         timeline,
         postmortem,
         audit,
-        allowedSecretRefs: allowedSecretRefs(consoleCatalog(deps), service),
+        allowedSecretRefs: allowedSecretRefs(deps.catalog, service),
         temporalUiUrl: temporalUiUrl(deps, id),
       };
       return sendHtml(
@@ -99,7 +99,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
           status: await incidentStatus(deps.client, request.params.id),
         };
       });
-      const allowed = allowedSecretRefs(consoleCatalog(deps), service);
+      const allowed = allowedSecretRefs(deps.catalog, service);
       return sendHtml(
         reply,
         incidentPanel({ status, running, allowedSecretRefs: allowed }, identityOf(request), reply.generateCsrf()),
