@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { listIncidents } from '../app/incidents.ts';
-import { statusQuery, type IncidentStatus } from '../contract/index.ts';
+import { statusWithin } from '../app/incident-view.ts';
 import type { DeliveryQueue } from './intake/delivery-queue.ts';
 import type { LivePollers } from './live-events.ts';
 import type { TemporalHealth } from './temporal-health.ts';
@@ -35,9 +35,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 async function readIncidentFigures(client: Client, health: TemporalHealth): Promise<IncidentFigures> {
   const rows = await health.call(() => listIncidents(client, { all: false }));
   const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    client
-      .withDeadline(Date.now() + health.timeoutMs, () => client.workflow.getHandle(row.incidentId).query(statusQuery))
-      .catch((): IncidentStatus | null => null),
+    statusWithin(client, row.incidentId, health.timeoutMs),
   );
   const now = Date.now();
   const figures: IncidentFigures = {

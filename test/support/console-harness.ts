@@ -1,4 +1,4 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
@@ -83,6 +83,24 @@ export async function startConsoleHarness(
       await h.close();
     },
   };
+}
+
+/** One more console on a harness's Temporal and worker, as `runbook serve` starts it: its own client, variables or dev mode. */
+export function startConsoleOn(
+  h: Harness,
+  options: { client?: Client; env?: NodeJS.ProcessEnv; devMode?: boolean } = {},
+): Promise<RunningConsole> {
+  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
+  const config = loadConfig(env);
+  return startConsole({
+    client: options.client ?? h.client,
+    config,
+    catalog: catalogFromConfig(config),
+    env,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    port: 0,
+    devMode: options.devMode,
+  });
 }
 
 /** The signals and updates an incident received, from its history: what reached the workflow at all. */
