@@ -12,7 +12,7 @@ import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { LivePollers } from './live-events.ts';
 import { createConsoleMetrics } from './metrics.ts';
-import { TemporalHealth, TemporalUnreachableError } from './temporal-health.ts';
+import { TemporalHealth, TemporalUnreachableError } from '../app/temporal-health.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDrillRoutes } from './routes/drill.ts';

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { TemporalClient } from '../app/temporal-client.ts';
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import type { ConsoleDrills } from '../app/console-drills.ts';
 import type { AppConfig } from '../config/index.ts';
@@ -7,11 +7,11 @@ import type { LoginLinks } from './login-links.ts';
 import type { LivePollers } from './live-events.ts';
 import type { OidcLogin } from './oidc.ts';
 import type { SessionStore } from './sessions.ts';
-import type { TemporalHealth } from './temporal-health.ts';
+import type { TemporalHealth } from '../app/temporal-health.ts';
 
 /** What every route group needs: the Temporal client and the engine's configuration. */
 export interface ConsoleDeps {
-  client: Client;
+  client: TemporalClient;
   config: AppConfig;
   loginLinks: LoginLinks;
   /** Null: local mode, one-time login links only. */

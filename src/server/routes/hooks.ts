@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { deliverAlert } from '../../app/alerts.ts';
+import { deliverAlertWithin } from '../../app/alerts.ts';
 import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
 import type { AlertSignal } from '../../contract/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
@@ -83,10 +83,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       const deliveries = routed.map(({ target, signal }) => ({
         key: `${target.runbook}/${target.service}`,
         about: { fingerprint: signal.fingerprint, status: signal.status },
-        deliver: async () =>
-          deps.client.withDeadline(Date.now() + tryDeadlineMs, () =>
-            deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings),
-          ),
+        deliver: () => deliverAlertWithin(tryDeadlineMs, deps.client, taskQueue, target, signal, deps.alertTimings),
       }));
       const pending = queue.offer(deliveries);
       if (!pending) {
