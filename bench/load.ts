@@ -36,7 +36,7 @@ import { ServiceCatalog } from '../src/activities/catalog.ts';
 import { COMPRESSED_TIMINGS } from '../src/app/drill.ts';
 import { IncidentTimingsSchema } from '../src/contract/incident.ts';
 import { startIncident } from '../src/app/incidents.ts';
-import { serviceFromConfig } from '../src/worker/service-config.ts';
+import { serviceFromConfig } from '../src/config/service-config.ts';
 import { loadConfig, postmortemDir } from '../src/config/index.ts';
 import {
   ApprovalPolicySchema,

@@ -61,3 +61,11 @@ export async function deliverAlert(
   );
   return { incidentId, outcome: 'opened-or-joined' };
 }
+
+/** One try of `deliverAlert` that gives up after `timeoutMs` (the intake retries, and answers 503 when none got through). */
+export function deliverAlertWithin(
+  timeoutMs: number,
+  ...[client, ...rest]: Parameters<typeof deliverAlert>
+): ReturnType<typeof deliverAlert> {
+  return client.withDeadline(Date.now() + timeoutMs, () => deliverAlert(client, ...rest));
+}

@@ -31,7 +31,14 @@ export async function requireClosedResult(
   handle: IncidentHandle,
   description: WorkflowExecutionDescription,
 ): Promise<IncidentResult> {
-  const result = await closedResult(handle, description);
+  return requireRecord(await closedResult(handle, description), description);
+}
+
+/** A closed incident's result, or why there is none to show (terminated, timed out, failed). */
+export function requireRecord(
+  result: IncidentResult | null,
+  description: WorkflowExecutionDescription,
+): IncidentResult {
   if (!result)
     throw new OperationFailedError(
       `incident ${description.workflowId} ended ${description.status.name} without a record (see \`runbook audit ${description.workflowId}\`)`,
@@ -53,7 +60,11 @@ export async function statusOfClosed(
   handle: IncidentHandle,
   description: WorkflowExecutionDescription,
 ): Promise<IncidentStatus> {
-  const result = await closedResult(handle, description);
+  return closedStatus(description, await closedResult(handle, description));
+}
+
+/** A closed incident's status from its result, or from its memo when it has none. */
+export function closedStatus(description: WorkflowExecutionDescription, result: IncidentResult | null): IncidentStatus {
   const memo = ((description.memo ?? {}) as { summary?: MemoSummary }).summary ?? {};
   const memoState = IncidentStateSchema.safeParse(memo.state);
   const state =

@@ -5,6 +5,7 @@ import { getRunbook, runbookIds } from '../runbooks/index.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
 import { launchDrill, type LaunchedDrill } from './drill.ts';
 import { RequestRefusedError } from './errors.ts';
+import { requireRunbook } from './service-catalog.ts';
 import { followIncident } from './follow.ts';
 
 export interface DrillCatalogEntry {
@@ -56,9 +57,7 @@ export class ConsoleDrills {
 
   /** Starts a drill; resolves with its incident id once the incident is open. */
   async start(request: DrillRequest): Promise<string> {
-    if (!runbookIds().includes(request.runbook))
-      throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
-    const runbook = getRunbook(request.runbook);
+    const runbook = requireRunbook(request.runbook);
     if (!Object.hasOwn(runbook.tooling.scenarios, request.scenario)) {
       throw new RequestRefusedError(
         `unknown scenario "${request.scenario}" for runbook ${runbook.id} — built-in: ${Object.keys(runbook.tooling.scenarios).join(', ')}`,

@@ -26,7 +26,7 @@ import { OperationFailedError } from './errors.ts';
 import { followIncident } from './follow.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 import { startIncident } from './incidents.ts';
-import { serviceFromConfig } from '../worker/service-config.ts';
+import { serviceFromConfig } from '../config/service-config.ts';
 import { COMPRESSED_TIMINGS } from './drill-timings.ts';
 
 export const DRILL_APPROVER = 'drill-auto';

@@ -16,6 +16,16 @@ export class RequestRefusedError extends Error {
   }
 }
 
+/** A runbook id no registered runbook has: refused the same way everywhere (exit 2, a 4xx in the console and intake). */
+export class UnknownRunbookError extends RequestRefusedError {
+  readonly runbook: string;
+  constructor(runbook: string, known: readonly string[]) {
+    super(`unknown runbook "${runbook}" — known: ${known.join(', ')}`);
+    this.name = 'UnknownRunbookError';
+    this.runbook = runbook;
+  }
+}
+
 /** The request was valid but could not be carried out (Temporal, a worker or a record is missing). */
 export class OperationFailedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -9,7 +9,9 @@ import {
   type IncidentStatus,
   type TimelineEntry,
 } from '../contract/index.ts';
+import type { Client } from '@temporalio/client';
 import type { IncidentHandle } from './incident-workflow.ts';
+import { incidentHandle } from './incidents.ts';
 
 export interface FollowOptions {
   /** One line per timeline event. */
@@ -84,4 +86,13 @@ export async function followIncident(handle: IncidentHandle, options: FollowOpti
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** `followIncident` for an incident named by id (`runbook start --follow`, `runbook status --follow`). */
+export async function followIncidentById(
+  client: Client,
+  id: string,
+  options: FollowOptions,
+): Promise<IncidentResult | null> {
+  return followIncident((await incidentHandle(client, id)).handle, options);
 }

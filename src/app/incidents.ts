@@ -151,17 +151,17 @@ export async function incidentHandle(
  * An open incident is read by query; one that closed before the query could be answered (a drill's
  * worker stops as its incident closes) is read from its history instead of failing.
  */
-async function readIncident<T>(
+export async function readIncident<T>(
   client: Client,
   id: string,
-  open: (handle: IncidentHandle) => Promise<T>,
+  open: (handle: IncidentHandle, description: WorkflowExecutionDescription) => Promise<T>,
   closed: (handle: IncidentHandle, description: WorkflowExecutionDescription) => Promise<T>,
 ): Promise<T> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) return closed(handle, description);
   try {
     await requireWorker(client, description.taskQueue);
-    return await open(handle);
+    return await open(handle, description);
   } catch (err) {
     const now = await incidentHandle(client, id);
     if (now.running) throw err;

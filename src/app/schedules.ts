@@ -14,9 +14,8 @@ import {
   type SyntheticCheckInput,
   type SyntheticScheduleMemo,
 } from '../contract/index.ts';
-import { runbookIds } from '../runbooks/index.ts';
 import { OperationFailedError, RequestRefusedError } from './errors.ts';
-import { chooseService } from './service-catalog.ts';
+import { chooseService, runbookFor } from './service-catalog.ts';
 import type { SyntheticCheckWorkflow } from './incident-workflow.ts';
 
 const MINUTE = 60_000;
@@ -41,7 +40,8 @@ export function defaultScheduleId(runbook: string, service: string, taskQueue: s
 
 export interface CreateScheduleRequest {
   id?: string;
-  runbook: string;
+  /** Default: the named service's runbook, else the first registered. */
+  runbook?: string;
   service?: string;
   every: string;
   billedPerDay: number;
@@ -61,21 +61,17 @@ export function prepareSyntheticSchedule(
   catalog: ServiceCatalog,
   request: CreateScheduleRequest,
 ): PreparedSchedule {
-  if (!runbookIds().includes(request.runbook))
-    throw new RequestRefusedError(`unknown runbook "${request.runbook}" — known: ${runbookIds().join(', ')}`);
-  const service = chooseService(catalog, request.runbook, request.service);
-  const owner = catalog.require(service).runbook;
-  if (owner !== request.runbook)
-    throw new RequestRefusedError(`service ${service} is handled by runbook ${owner}, not ${request.runbook}`);
+  const runbook = runbookFor(catalog, request.runbook, request.service).id;
+  const service = chooseService(catalog, runbook, request.service);
   const everyMs = parseInterval(request.every);
-  const scheduleId = request.id ?? defaultScheduleId(request.runbook, service, taskQueue);
+  const scheduleId = request.id ?? defaultScheduleId(runbook, service, taskQueue);
   if (!ScheduleIdPattern.test(scheduleId))
     throw new RequestRefusedError(
       `invalid schedule id "${scheduleId}": letters, digits, dot, dash, underscore, at most 120`,
     );
   const parsed = SyntheticCheckInputSchema.safeParse({
     scheduleId,
-    runbook: request.runbook,
+    runbook: runbook,
     service,
     billedPerDay: request.billedPerDay,
   });
@@ -85,7 +81,7 @@ export function prepareSyntheticSchedule(
     );
   const memo: SyntheticScheduleMemo = {
     kind: 'synthetic-check',
-    runbook: request.runbook,
+    runbook: runbook,
     service,
     every: request.every.trim(),
     billedPerDay: request.billedPerDay,

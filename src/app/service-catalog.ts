@@ -1,5 +1,22 @@
 import type { ServiceCatalog } from '../activities/catalog.ts';
-import { RequestRefusedError } from './errors.ts';
+import { defaultRunbookId, getRunbook, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
+import { RequestRefusedError, UnknownRunbookError } from './errors.ts';
+
+/** A registered runbook by id, or the one refusal every caller reports (UnknownRunbookError). */
+export function requireRunbook(id: string): RunbookDefinition {
+  if (!runbookIds().includes(id)) throw new UnknownRunbookError(id, runbookIds());
+  return getRunbook(id);
+}
+
+/** The runbook a request means: the one it names, else the named service's, else the first registered. */
+export function runbookFor(
+  catalog: ServiceCatalog,
+  runbook: string | undefined,
+  service: string | undefined,
+): RunbookDefinition {
+  const owner = service && catalog.names().includes(service) ? catalog.require(service).runbook : undefined;
+  return requireRunbook(runbook ?? owner ?? defaultRunbookId());
+}
 
 /**
  * The service an incident is opened for: named, or the runbook's only one. Unknown names, and a

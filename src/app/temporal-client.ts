@@ -2,8 +2,19 @@ import { Client, Connection } from '@temporalio/client';
 import { temporalUnreachable } from './errors.ts';
 import { loadTemporalTarget, type TemporalTarget } from '../infra/temporal-connection.ts';
 
+/**
+ * The Temporal client the app's use cases take. Front ends (CLI, console) hold one and pass it to
+ * src/app; they never call Temporal with it themselves (the architecture test checks).
+ */
+export type TemporalClient = Client;
+
+/** The frontend address a client talks to, as configured (envconfig): what an "unreachable" message names. */
+export function temporalAddressOf(client: TemporalClient): string | undefined {
+  return (client.connection as Partial<Connection>).options?.address;
+}
+
 export interface ConnectedClient {
-  client: Client;
+  client: TemporalClient;
   target: TemporalTarget;
   close(): Promise<void>;
 }

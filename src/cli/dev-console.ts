@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { connectClient } from '../app/temporal-client.ts';
+import type { ServiceCatalog } from '../activities/catalog.ts';
 import type { AppConfig } from '../config/index.ts';
 import { startConsole } from '../server/serve.ts';
 import { consoleBanner } from './commands/serve.ts';
@@ -17,13 +18,17 @@ export interface DevConsole {
   stop(): Promise<void>;
 }
 
-/** `ownDevServer`: dev started the local Temporal dev server itself (only then may alert incidents run on drill timings). */
+/**
+ * `ownDevServer`: dev started the local Temporal dev server itself (only then may alert incidents run on drill timings).
+ * `catalog`: the worker's own, so the console offers and checks exactly the services the worker serves.
+ */
 export async function startDevConsole(
   ctx: CliContext,
   env: NodeJS.ProcessEnv,
   config: AppConfig,
   logger: Logger,
   ownDevServer: boolean,
+  catalog: ServiceCatalog,
 ): Promise<DevConsole> {
   // SIGINT/SIGTERM while the console starts stop it and end dev (exit 130/143), like the server's start.
   return interruptibleStartup(async (signal) => {
@@ -36,6 +41,7 @@ export async function startDevConsole(
         logger,
         mode: ownDevServer ? 'local-dev-server' : 'service',
         devMode: ownDevServer,
+        catalog,
       });
       const stop = async () => {
         await running.close();

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { ConnectedClient } from '../app/temporal-client.ts';
 import { loadConfig, type AppConfig } from '../config/index.ts';
 import { FreeTextSchema, IncidentIdSchema, PersonNameSchema, StepIdSchema } from '../contract/index.ts';
-import { getRunbook, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
 import type { CliContext } from './context.ts';
 import { formatOptionError, UsageError } from './errors.ts';
 
@@ -22,11 +21,6 @@ export { IncidentIdSchema, StepIdSchema };
 export const PersonSchema = PersonNameSchema;
 /** A required free-text argument (note, reason, root cause). */
 export const TextArgumentSchema = (what: string) => FreeTextSchema.pipe(z.string().min(1, `${what} must not be empty`));
-
-export function runbookById(id: string): RunbookDefinition {
-  if (!runbookIds().includes(id)) throw new UsageError(`unknown runbook "${id}" — known: ${runbookIds().join(', ')}`);
-  return getRunbook(id);
-}
 
 /** Config + a connected client; the connection is closed when `fn` ends. */
 export async function withClient<T>(

@@ -7,12 +7,12 @@ import fastifySecureSession from '@fastify/secure-session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { IncidentNotFoundError, OperationFailedError, RequestRefusedError } from '../app/errors.ts';
-import { incidentHandle, incidentStatus, incidentTimeline } from '../app/incidents.ts';
+import { readIncidentView } from '../app/incident-view.ts';
 import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { LivePollers } from './live-events.ts';
 import { createConsoleMetrics } from './metrics.ts';
-import { TemporalHealth, TemporalUnreachableError } from './temporal-health.ts';
+import { TemporalHealth, TemporalUnreachableError } from '../app/temporal-health.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerDrillRoutes } from './routes/drill.ts';
@@ -52,9 +52,8 @@ export interface ConsoleOptions extends Omit<ConsoleDeps, 'health' | 'live' | 's
 function incidentReader(client: ConsoleDeps['client'], health: TemporalHealth) {
   return (id: string) =>
     health.call(async () => {
-      const { running } = await incidentHandle(client, id);
-      const timeline = await incidentTimeline(client, id);
-      return { running, timeline, status: running ? await incidentStatus(client, id) : null };
+      const { running, timeline, status } = await readIncidentView(client, id, ['timeline']);
+      return { running, timeline, status: running ? status : null };
     });
 }
 

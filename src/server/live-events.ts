@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { IncidentStatus, TimelineEntry } from '../contract/index.ts';
-import { TemporalUnreachableError } from './temporal-health.ts';
+import { TemporalUnreachableError } from '../app/temporal-health.ts';
 
 /** What one poll of an incident read: every viewer of the incident gets the same. */
 export interface IncidentSnapshot {

@@ -1,11 +1,11 @@
-import type { Client } from '@temporalio/client';
+import type { TemporalClient } from '../app/temporal-client.ts';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { listIncidents } from '../app/incidents.ts';
-import { statusQuery, type IncidentStatus } from '../contract/index.ts';
+import { statusWithin } from '../app/incident-view.ts';
 import type { DeliveryQueue } from './intake/delivery-queue.ts';
 import type { LivePollers } from './live-events.ts';
-import type { TemporalHealth } from './temporal-health.ts';
+import type { TemporalHealth } from '../app/temporal-health.ts';
 
 /** Status queries at once while reading the open incidents: a burst of incidents must not become a burst of queries. */
 const STATUS_CONCURRENCY = 8;
@@ -32,12 +32,10 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 }
 
 /** Reads the open incidents from visibility, and each one's approvals from its status query. */
-async function readIncidentFigures(client: Client, health: TemporalHealth): Promise<IncidentFigures> {
+async function readIncidentFigures(client: TemporalClient, health: TemporalHealth): Promise<IncidentFigures> {
   const rows = await health.call(() => listIncidents(client, { all: false }));
   const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    client
-      .withDeadline(Date.now() + health.timeoutMs, () => client.workflow.getHandle(row.incidentId).query(statusQuery))
-      .catch((): IncidentStatus | null => null),
+    statusWithin(client, row.incidentId, health.timeoutMs),
   );
   const now = Date.now();
   const figures: IncidentFigures = {
@@ -74,7 +72,7 @@ async function readIncidentFigures(client: Client, health: TemporalHealth): Prom
  * does not load Temporal; the rest are counters this process keeps anyway.
  */
 export function createConsoleMetrics(options: {
-  client: Client;
+  client: TemporalClient;
   health: TemporalHealth;
   queue: DeliveryQueue;
   live: LivePollers;

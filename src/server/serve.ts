@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, Connection } from '@temporalio/client';
+import { temporalAddressOf, type TemporalClient } from '../app/temporal-client.ts';
 import type { Logger } from 'pino';
 import type { ServiceCatalog } from '../activities/catalog.ts';
 import type { AppConfig } from '../config/index.ts';
@@ -26,7 +26,7 @@ export interface RunningConsole {
  * so nobody on the network reaches a console that trusts whoever holds a link.
  */
 export async function startConsole(options: {
-  client: Client;
+  client: TemporalClient;
   config: AppConfig;
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -36,8 +36,8 @@ export async function startConsole(options: {
   mode?: IntakeMode;
   /** Started by `runbook dev`: the Drill page runs drills on the same (local) Temporal server. */
   devMode?: boolean;
-  /** The worker's own catalog, when the console runs beside it in one process; default: from the configuration. */
-  catalog?: ServiceCatalog;
+  /** The service catalog the process built once (beside a worker: the worker's own). */
+  catalog: ServiceCatalog;
 }): Promise<RunningConsole> {
   const { config } = options;
   const timings = alertTimings(config, options.mode ?? 'service');
@@ -74,8 +74,7 @@ export async function startConsole(options: {
     : randomBytes(32);
   const drills = options.devMode ? new ConsoleDrills({ config, env: options.env, logger: options.logger }) : null;
   // The address as configured (envconfig), so the "unreachable" page names what an operator set.
-  const temporalAddress =
-    (options.client.connection as Partial<Connection>).options?.address ?? 'the configured address (TEMPORAL_ADDRESS)';
+  const temporalAddress = temporalAddressOf(options.client) ?? 'the configured address (TEMPORAL_ADDRESS)';
   const app = await buildConsole({
     client: options.client,
     config,
@@ -86,7 +85,7 @@ export async function startConsole(options: {
     logger: options.logger,
     drills,
     temporalAddress,
-    ...(options.catalog ? { catalog: options.catalog } : {}),
+    catalog: options.catalog,
     ...(timings ? { alertTimings: timings } : {}),
   });
   await app.listen({ host, port });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities/index.ts';
 import { createKubernetesTarget, RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
 import type { ServiceCatalog } from '../activities/catalog.ts';
-import { catalogFromConfig } from './service-catalog.ts';
+import { catalogFromConfig } from '../config/service-catalog.ts';
 import { ConfigError, postmortemDir, slackApprovalButtons, type AppConfig } from '../config/index.ts';
 
 export function remediationTargetFromConfig(config: AppConfig): RemediationTarget {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCatalogActivities, guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
-import { catalogFromConfig } from '../../src/worker/service-catalog.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { ideogramSettingsOf } from '../../src/runbooks/ideogram/settings.ts';
 import {

@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { IncidentHandle } from '../../src/app/incident-workflow.ts';
 import { statusQuery, type IncidentResult } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
@@ -45,6 +46,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     oidcConsole = await startConsole({
       client: ch.h.client,
       config: loadConfig(env),
+      catalog: catalogFromConfig(loadConfig(env)),
       env,
       logger: createLogger({ level: 'silent', format: 'json' }),
       port: idp.consolePort,

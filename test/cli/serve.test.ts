@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/infra/ports.ts';
 import { ConsoleSession } from '../support/console-client.ts';
+import { alertmanagerBody } from '../support/intake-harness.ts';
 import { NODE, RUNBOOK_BIN, runCli } from '../support/cli.ts';
 import { temporalAddress } from '../support/temporal.ts';
 
@@ -81,6 +82,38 @@ describe('runbook serve (real process)', () => {
       child.kill('SIGTERM');
       await exited;
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the services file once: pages and alerts use the catalog of its start until it restarts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'serve-catalog-'));
+    const servicesFile = join(dir, 'services.yaml');
+    const service = (name: string) =>
+      `- name: ${name}\n  runbook: ideogram\n  target: {baseUrl: https://api.ideogram.ai, apiKeyRef: {kind: env, name: IDEOGRAM_API_KEY}, kubernetes: {namespace: payments, deployment: ${name}}}\n`;
+    await writeFile(servicesFile, service('alpha-service'));
+    const port = await freePort();
+    const env = { TEMPORAL_ADDRESS: temporalAddress(), USER: 'olivia', RUNBOOK_SERVICES_FILE: servicesFile };
+    const { child, exited, link } = await untilLoginLink(['serve', '--port', String(port)], env);
+    try {
+      const browser = new ConsoleSession(`http://127.0.0.1:${port}`);
+      await browser.signIn(link);
+      expect((await browser.get('/incidents/new')).body).toContain('alpha-service');
+      await writeFile(servicesFile, service('beta-service'));
+      const form = (await browser.get('/incidents/new')).body;
+      expect(form).toContain('alpha-service');
+      expect(form).not.toContain('beta-service');
+      // The intake routes by the same catalog: the service the file names now is not known to it.
+      const alert = await fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: alertmanagerBody([{ labels: { service: 'beta-service' }, fingerprint: 'fp-beta' }]),
+      });
+      expect(alert.status).toBe(422);
+      expect(await alert.json()).toEqual({ error: expect.stringContaining('the catalog has alpha-service') });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

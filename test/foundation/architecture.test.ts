@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 
 /**
  * The dependency rules of src/ (docs/architecture.md), checked on the real import graph, type-only
- * imports included: contract ← engine ← runbooks' types ← runbooks; app ← cli; I/O never in workflows.
+ * imports included: contract ← engine ← runbooks' types ← runbooks; app ← cli, server; I/O never in workflows.
  */
 // Type-only imports count (tsPreCompilationDeps): a type cycle is still a cycle in the design.
 const previousCwd = process.cwd();
@@ -49,6 +49,14 @@ const under =
   (path: string) =>
     folders.some((folder) => path.startsWith(folder));
 
+/** The TypeScript sources under folders of src/, as paths relative to src/. */
+const sourcesUnder = (...folders: string[]) =>
+  Object.keys(imports).filter((path) => folders.some((folder) => path.startsWith(`${folder}/`)));
+
+/** A line that imports the Temporal client or calls it: what only src/app (and the worker, infra) may do. */
+const TEMPORAL_CALL =
+  /@temporalio\/client|\.workflow\.|\.schedule\.(create|getHandle|list)\(|workflowService|operatorService|withDeadline\(|getHandle\(|executeUpdate\(|signalWithStart\(|fetchHistory\(|\.describe\(\)/;
+
 describe('architecture of src/', () => {
   it('reads the whole source tree (a broken resolution would hide imports)', () => {
     expect(unresolved).toEqual([]);
@@ -67,6 +75,41 @@ describe('architecture of src/', () => {
 
   it("the app layer never imports the CLI: the CLI maps the app's errors to exit codes", () => {
     expect(importsBetween('app/', under('cli/'))).toEqual([]);
+  });
+
+  it('the CLI and the console take the catalog and the use cases from src/app and src/config, never from the worker', () => {
+    // Only running a worker in this process (`runbook worker`, `runbook dev`) and loading the runbook
+    // documents every command knows (`runbook lint`, the CLI's start) reach into src/worker.
+    const allowed = new Set([
+      'cli/commands/worker.ts → worker/run-worker.ts',
+      'cli/commands/worker.ts → worker/metrics.ts',
+      'cli/commands/dev.ts → worker/run-worker.ts',
+      'cli/commands/dev.ts → worker/metrics.ts',
+      'cli/commands/lint.ts → worker/runbook-documents.ts',
+      'cli/main.ts → worker/runbook-documents.ts',
+    ]);
+    expect(importsBetween(under('cli/', 'server/'), under('worker/')).filter((edge) => !allowed.has(edge))).toEqual([]);
+  });
+
+  it('the CLI and the console reach Temporal only through src/app: no Temporal client of their own, no call of it', () => {
+    const offenders = sourcesUnder('cli', 'server').flatMap((file) =>
+      readFileSync(join(PROJECT_ROOT, 'src', file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (TEMPORAL_CALL.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('recognises a Temporal call or import in a front end', () => {
+    for (const line of [
+      "import type { Client } from '@temporalio/client';",
+      'const handle = deps.client.workflow.getHandle(id);',
+      'await client.withDeadline(deadline, () => handle.query(statusQuery));',
+      'await client.workflowService.getSystemInfo({});',
+      'const description = await handle.describe();',
+    ])
+      expect(line).toMatch(TEMPORAL_CALL);
+    expect('const list = await listIncidents(deps.client, filters);').not.toMatch(TEMPORAL_CALL);
   });
 
   it('the contract imports nothing from the rest of src', () => {

@@ -126,7 +126,7 @@ describe('POST /hooks/alertmanager', () => {
     );
     expect(unknownRunbook).toEqual({
       status: 422,
-      body: { error: expect.stringContaining('unknown runbook label "nope"') },
+      body: { error: expect.stringContaining('runbook label: unknown runbook "nope" — known: ') },
     });
     const unknownService = await ih.post(
       '/hooks/alertmanager',

@@ -59,6 +59,15 @@ describe('the open form', () => {
     expect(refused.body).toContain('>no runbook chosen</textarea>');
   });
 
+  it('refuses an unknown runbook as `runbook start` does (the same words), keeping what was typed', async () => {
+    const dave = await sessionAs('dave', 'responder');
+    const csrf = await dave.csrf('/incidents/new');
+    const refused = await dave.post('/incidents', { _csrf: csrf, symptom: 'a runbook nobody wrote', runbook: 'nope' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('unknown runbook &quot;nope&quot; — known: ');
+    expect(refused.body).toContain('>a runbook nobody wrote</textarea>');
+  });
+
   it('refuses a service another runbook handles, in words, keeping what was typed (as `runbook start` does)', async () => {
     const dave = await sessionAs('dave', 'responder');
     const csrf = await dave.csrf('/incidents/new');

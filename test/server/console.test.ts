@@ -1,24 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
-import { decide } from '../../src/app/incidents.ts';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { decide, listIncidents } from '../../src/app/incidents.ts';
 import { INCIDENT_WORKFLOW_TYPE, statusQuery, timelineQuery } from '../../src/contract/index.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/infra/logger.ts';
 import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
-import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
+import type { RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { ConsoleSession } from '../support/console-client.ts';
 import {
   firstUpdateInput,
   signalsAndUpdates,
   startConsoleHarness,
+  startConsoleOn,
   waitForSignal,
   type ConsoleHarness,
 } from '../support/console-harness.ts';
-import { cliEnvironment, type Harness } from '../support/incident-harness.ts';
-import { temporalAddress } from '../support/temporal.ts';
+import type { Harness } from '../support/incident-harness.ts';
 
 /** The outage of the first incident recovers after a while; later incidents need one that lasts. */
 const LASTING_OUTAGE: ScenarioPhase[] = [
@@ -244,6 +242,45 @@ describe('the incident console over HTTP', () => {
   });
 });
 
+describe('reading an incident page', () => {
+  it('describes the incident once and asks each of its queries once per render', async () => {
+    const calls: string[] = [];
+    const counting = new Client({
+      connection: h.client.connection,
+      namespace: h.client.options.namespace,
+      interceptors: {
+        workflow: [
+          {
+            describe: (input, next) => (calls.push(`describe ${input.workflowExecution.workflowId}`), next(input)),
+            query: (input, next) => (calls.push(`query ${input.queryType}`), next(input)),
+          },
+        ],
+      },
+    });
+    const reader = await startConsoleOn(h, { client: counting });
+    try {
+      // The audit reads the incident's runs from visibility: wait until it lists the incident.
+      const listed = Date.now() + 20_000;
+      while (!(await listIncidents(h.client, { all: true })).some((r) => r.incidentId === incident.workflowId)) {
+        if (Date.now() > listed) throw new Error(`visibility does not list ${incident.workflowId}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const viewer = await sessionAs('vera', 'viewer', reader);
+      calls.length = 0;
+      const page = await viewer.get(`/incidents/${incident.workflowId}`);
+      expect(page.status).toBe(200);
+      expect(calls.sort()).toEqual([
+        `describe ${incident.workflowId}`,
+        'query postmortem',
+        'query status',
+        'query timeline',
+      ]);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('the rendered postmortem', () => {
   it("renders the markdown (headings, lists) and keeps people's <script> and javascript: links inert", async () => {
     h.sim.setScenario(LASTING_OUTAGE);
@@ -285,15 +322,7 @@ describe('the Drill page', () => {
   });
 
   it('in dev mode lists every built-in scenario of every runbook, for responders, and refuses bad or unauthorised starts', async () => {
-    const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir };
-    const dev = await startConsole({
-      client: h.client,
-      config: loadConfig(env),
-      env,
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      port: 0,
-      devMode: true,
-    });
+    const dev = await startConsoleOn(h, { devMode: true });
     try {
       const responder = await sessionAs('dave', 'responder', dev);
       const list = await responder.get('/');

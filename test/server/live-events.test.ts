@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/infra/logger.ts';
 import { rolesFrom } from '../../src/server/identity.ts';
-import { startConsole } from '../../src/server/serve.ts';
 import { ConsoleSession, type OpenStream } from '../support/console-client.ts';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
-import { cliEnvironment } from '../support/incident-harness.ts';
+import { startConsoleHarness, startConsoleOn, type ConsoleHarness } from '../support/console-harness.ts';
 import { sample, scrape } from '../support/prometheus-text.ts';
-import { temporalAddress } from '../support/temporal.ts';
 
 /**
  * Many viewers of one incident: the console polls it once per interval whatever their number,
@@ -122,19 +117,7 @@ describe('GET /metrics on the console', () => {
 
   it('with RUNBOOK_METRICS_TOKEN, answers only a scraper that sends it', async () => {
     const token = 'metrics-token-0123456789';
-    const env = {
-      ...cliEnvironment(ch.h, temporalAddress()),
-      USER: 'alice',
-      RUNBOOK_DATA_DIR: ch.h.dir,
-      RUNBOOK_METRICS_TOKEN: token,
-    };
-    const guarded = await startConsole({
-      client: ch.h.client,
-      config: loadConfig(env),
-      env,
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      port: 0,
-    });
+    const guarded = await startConsoleOn(ch.h, { env: { RUNBOOK_METRICS_TOKEN: token } });
     try {
       const url = new URL('/metrics', guarded.url).href;
       expect(await scrape(url)).toEqual({ status: 401, text: 'missing Authorization: Bearer header\n' });

@@ -1,10 +1,11 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
 import { temporalAddress } from './temporal.ts';
@@ -46,9 +47,10 @@ export async function startConsoleHarness(
   });
   // Drills (dev mode) write their postmortems and notifications under the data dir: the harness's own.
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
+  const config = loadConfig(env);
   const running = await startConsole({
     client: h.client,
-    config: loadConfig(env),
+    config,
     env,
     // DEBUG_CONSOLE_LOG=error (or info, debug) shows the console's log, e.g. why a page answered 500.
     logger:
@@ -56,7 +58,8 @@ export async function startConsoleHarness(
       createLogger({ level: (process.env.DEBUG_CONSOLE_LOG as 'error' | undefined) ?? 'silent', format: 'json' }),
     port: options.port ?? 0,
     devMode: options.devMode,
-    catalog,
+    // Otherwise the console's own, built from the configuration as `runbook serve` builds it.
+    catalog: catalog ?? catalogFromConfig(config),
   });
   // Monitoring makes a real check every 500 ms while people click through the pages: the default
   // hourly budget of billed calls would be spent before the test ends the outage.
@@ -80,6 +83,24 @@ export async function startConsoleHarness(
       await h.close();
     },
   };
+}
+
+/** One more console on a harness's Temporal and worker, as `runbook serve` starts it: its own client, variables or dev mode. */
+export function startConsoleOn(
+  h: Harness,
+  options: { client?: Client; env?: NodeJS.ProcessEnv; devMode?: boolean } = {},
+): Promise<RunningConsole> {
+  const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
+  const config = loadConfig(env);
+  return startConsole({
+    client: options.client ?? h.client,
+    config,
+    catalog: catalogFromConfig(config),
+    env,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    port: 0,
+    devMode: options.devMode,
+  });
 }
 
 /** The signals and updates an incident received, from its history: what reached the workflow at all. */

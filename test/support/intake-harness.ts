@@ -3,6 +3,7 @@ import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/
 import { currentAlertIncidentId } from '../../src/app/alerts.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { statusQuery, timelineQuery, type TimelineEntry } from '../../src/contract/index.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
@@ -68,9 +69,11 @@ export async function startIntakeHarness(
     write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
   });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
+  const config = loadConfig(fullEnv);
   const running = await startConsole({
     client: serviceClient,
-    config: loadConfig(fullEnv),
+    config,
+    catalog: catalogFromConfig(config),
     env: fullEnv,
     logger,
     port: 0,

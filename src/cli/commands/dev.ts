@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { ensureSearchAttributes } from '../../app/search-attributes.ts';
+import { registerSearchAttributes } from '../../app/search-attributes.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { DevServer } from '../../infra/dev-server.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
@@ -12,7 +11,6 @@ import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { checkDevInputs, startOwnedDevServer } from '../dev-startup.ts';
-import { temporalUnreachable } from '../../app/errors.ts';
 
 const DevOptionsSchema = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),
@@ -75,7 +73,7 @@ export function register(program: Command, ctx: CliContext): void {
       let metrics: WorkerMetrics | null;
       try {
         devConsole = options.console
-          ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined)
+          ? await startDevConsole(ctx, clientEnv, config, logger, server !== undefined, deps.catalog)
           : undefined;
         metrics = await startWorkerMetrics(config, logger);
       } catch (err) {
@@ -96,19 +94,4 @@ export function register(program: Command, ctx: CliContext): void {
         await server?.stop();
       }
     });
-}
-
-async function registerSearchAttributes(target: TemporalTarget): Promise<void> {
-  const { address, tls, apiKey, metadata } = target.connectionOptions;
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address, tls, apiKey, metadata, connectTimeout: 5_000 });
-  } catch (err) {
-    throw temporalUnreachable(address, err);
-  }
-  try {
-    await ensureSearchAttributes(connection, target.namespace);
-  } finally {
-    await connection.close();
-  }
 }

@@ -8,7 +8,8 @@ import { assertDrillEnds, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
-import { parseOptions, runbookById } from '../shared.ts';
+import { parseOptions } from '../shared.ts';
+import { requireRunbook } from '../../app/service-catalog.ts';
 import type { MutationRecord } from '../../contract/index.ts';
 
 function changeDisposition(
@@ -60,7 +61,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object at the end (logs go to stderr)')
     .action(async (scenario: string | undefined, raw: Record<string, unknown>) => {
       const options = parseOptions(DrillOptions, { ...raw, scenario });
-      const runbook = runbookById(options.runbook ?? defaultRunbookId());
+      const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
       const builtin = Object.keys(runbook.tooling.scenarios);
       if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
         throw new UsageError(

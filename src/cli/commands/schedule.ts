@@ -8,8 +8,7 @@ import {
   setSchedulePaused,
 } from '../../app/schedules.ts';
 import { loadConfig } from '../../config/index.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
-import { defaultRunbookId } from '../../runbooks/index.ts';
+import { catalogFromConfig } from '../../config/service-catalog.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { formatColumns, parseOptions, withClient } from '../shared.ts';
 
@@ -55,14 +54,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = parseOptions(CreateOptions, raw);
       const config = loadConfig(ctx.env);
-      const catalog = catalogFromConfig(config);
-      const named =
-        options.service && catalog.names().includes(options.service)
-          ? catalog.require(options.service).runbook
-          : undefined;
-      const prepared = prepareSyntheticSchedule(config.RUNBOOK_TASK_QUEUE, catalog, {
+      const prepared = prepareSyntheticSchedule(config.RUNBOOK_TASK_QUEUE, catalogFromConfig(config), {
         id: options.id,
-        runbook: options.runbook ?? named ?? defaultRunbookId(),
+        runbook: options.runbook,
         service: options.service,
         every: options.every,
         billedPerDay: options.billedPerDay ?? config.RUNBOOK_SYNTHETIC_BILLED_PER_DAY,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectClient } from '../../app/temporal-client.ts';
 import { loadConfig } from '../../config/index.ts';
+import { catalogFromConfig } from '../../config/service-catalog.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { alertTimings } from '../../server/intake/timings.ts';
 import { startConsole } from '../../server/serve.ts';
@@ -30,6 +31,8 @@ export function register(program: Command, ctx: CliContext): void {
       const config = loadConfig(ctx.env);
       // Refused before connecting: drill timings for alerts belong to `runbook dev` on its own dev server.
       alertTimings(config, 'service');
+      // Read once: pages and alerts use this catalog until the console restarts.
+      const catalog = catalogFromConfig(config);
       const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
       const connected = await connectClient(ctx.env);
       try {
@@ -40,6 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
           logger,
           port: options.port,
           host: options.host,
+          catalog,
         });
         ctx.stdout.write(consoleBanner(running));
         await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

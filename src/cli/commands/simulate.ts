@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { loadScenarioFile, startSimulator } from '../../simulator/index.ts';
 import type { CliContext } from '../context.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
-import { parseOptions, runbookById } from '../shared.ts';
+import { parseOptions } from '../shared.ts';
+import { requireRunbook } from '../../app/service-catalog.ts';
 
 const SimulateOptionsSchema = z
   .object({
@@ -34,7 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--inflight-limit <n>', 'units in flight per API key before the provider answers 429 (default 10)')
     .action(async (raw: unknown) => {
       const options = parseOptions(SimulateOptionsSchema, raw);
-      const runbook = runbookById(options.runbook ?? defaultRunbookId());
+      const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
       const phases = options.scenarioFile
         ? loadScenarioFile(options.scenarioFile, runbook.tooling.simulator)
         : undefined;

@@ -1,17 +1,13 @@
 // src/cli/commands: one file per `runbook` subcommand, each registering itself on the program.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { followIncident } from '../../app/follow.ts';
-import { startIncident } from '../../app/incidents.ts';
-import { chooseService } from '../../app/service-catalog.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
+import { followIncidentById } from '../../app/follow.ts';
+import { openIncident, prepareIncident } from '../../app/open-incident.ts';
+import { catalogFromConfig } from '../../config/service-catalog.ts';
 import { loadConfig } from '../../config/index.ts';
-import { requireWorker } from '../../app/workers.ts';
 import { FreeTextSchema } from '../../contract/index.ts';
-import { defaultRunbookId } from '../../runbooks/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
-import { IncidentIdSchema, parseOptions, PersonSchema, runbookById, withClient } from '../shared.ts';
+import { IncidentIdSchema, parseOptions, PersonSchema, withClient } from '../shared.ts';
 
 const StartOptions = z.object({
   symptom: FreeTextSchema.default(''),
@@ -40,41 +36,28 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print {"incidentId"}')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(StartOptions, { ...raw, reporter: raw.reporter ?? ctx.env.USER ?? 'unknown' });
-      const catalog = catalogFromConfig(loadConfig(ctx.env));
-      const named =
-        options.service && catalog.names().includes(options.service)
-          ? catalog.require(options.service).runbook
-          : undefined;
-      const runbook = runbookById(options.runbook ?? named ?? defaultRunbookId());
-      if (options.cause && !Object.hasOwn(runbook.causes, options.cause)) {
-        throw new UsageError(
-          `unknown cause "${options.cause}" for runbook ${runbook.id} — one of: ${Object.keys(runbook.causes).join(', ')}`,
-        );
-      }
-      const service = chooseService(catalog, runbook.id, options.service);
+      // Checked before connecting: a bad runbook, cause or service starts nothing.
+      const prepared = prepareIncident(catalogFromConfig(loadConfig(ctx.env)), {
+        runbook: options.runbook,
+        service: options.service,
+        trigger: options.trigger,
+        reporter: options.reporter ?? 'unknown',
+        symptom: options.symptom,
+        suspectedCause: options.cause,
+      });
       await withClient(ctx, async ({ client }, config) => {
-        // Without a worker the incident would sit unprobed while the person waits for news.
-        await requireWorker(client, config.RUNBOOK_TASK_QUEUE);
-        const handle = await startIncident(
-          client,
-          config.RUNBOOK_TASK_QUEUE,
-          {
-            runbook: runbook.id,
-            trigger: options.trigger,
-            reporter: options.reporter ?? 'unknown',
-            symptom: options.symptom,
-            suspectedCause: options.cause,
-            service,
-          },
-          options.id,
-        );
-        if (options.json) writeJson(ctx, { incidentId: handle.workflowId });
-        else ctx.stdout.write(`Opened ${handle.workflowId}. Follow it: runbook status ${handle.workflowId} --follow\n`);
+        const { incidentId } = await openIncident(client, config.RUNBOOK_TASK_QUEUE, prepared, {
+          incidentId: options.id,
+        });
+        if (options.json) writeJson(ctx, { incidentId });
+        else ctx.stdout.write(`Opened ${incidentId}. Follow it: runbook status ${incidentId} --follow\n`);
         if (options.follow) {
-          const result = await followIncident(handle, { print: (line) => ctx.stderr.write(`${line}\n`) });
+          const result = await followIncidentById(client, incidentId, {
+            print: (line) => ctx.stderr.write(`${line}\n`),
+          });
           if (result)
             ctx.stderr.write(
-              `Incident ${handle.workflowId} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`,
+              `Incident ${incidentId} ${result.state}. Postmortem: ${result.postmortemPath ?? '(not written)'}\n`,
             );
         }
       });

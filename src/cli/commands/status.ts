@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { followIncident } from '../../app/follow.ts';
-import { decide, incidentHandle, incidentStatus } from '../../app/incidents.ts';
+import { followIncidentById } from '../../app/follow.ts';
+import { decide, incidentStatus } from '../../app/incidents.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
 import {
   actionContextOf,
@@ -73,7 +73,6 @@ export function register(program: Command, ctx: CliContext): void {
         if (options.json && !options.follow) return writeJson(ctx, status);
         ctx.stdout.write(formatStatus(status));
         if (!options.follow) return;
-        const { handle } = await incidentHandle(client, options.id);
         const abort = new AbortController();
         const stop = () => {
           abort.abort();
@@ -85,7 +84,7 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           const by = options.by ?? ctx.env.USER ?? 'operator';
           const interactive = Boolean(ctx.stdin.isTTY);
-          const result = await followIncident(handle, {
+          const result = await followIncidentById(client, options.id, {
             print: (line) => ctx.stdout.write(`${line}\n`),
             signal: abort.signal,
             statusLine: terminalStatusLine(ctx),

@@ -5,7 +5,8 @@ import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
-import { parseOptions, runbookById } from '../shared.ts';
+import { parseOptions } from '../shared.ts';
+import { requireRunbook } from '../../app/service-catalog.ts';
 
 const TestOptions = z.object({ scenario: z.array(z.string().min(1)).optional(), json: z.boolean().default(false) });
 
@@ -45,7 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the outcomes as JSON')
     .action(async (id: string, raw: Record<string, unknown>) => {
       const options = parseOptions(TestOptions, raw);
-      const runbook = runbookById(id);
+      const runbook = requireRunbook(id);
       const known = Object.keys(runbook.tooling.scenarios);
       const unknown = (options.scenario ?? []).filter((s) => !known.includes(s));
       if (unknown.length > 0)

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runTriage } from '../../activities/probes/index.ts';
 import { isSecretConfigError } from '../../activities/secrets.ts';
-import { keyRefVariable, serviceFromConfig } from '../../worker/service-config.ts';
+import { keyRefVariable, serviceFromConfig } from '../../config/service-config.ts';
 import { loadConfig } from '../../config/index.ts';
 import { decisiveBlocker, HttpUrlSchema, type ProbeResult } from '../../contract/index.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
-import { parseOptions, runbookById } from '../shared.ts';
+import { parseOptions } from '../shared.ts';
+import { requireRunbook } from '../../app/service-catalog.ts';
 
 const TriageOptionsSchema = z.object({
   baseUrl: HttpUrlSchema.optional(),
@@ -35,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (raw: unknown) => {
       const options = parseOptions(TriageOptionsSchema, raw);
       const config = loadConfig(ctx.env);
-      const runbook = runbookById(options.runbook ?? defaultRunbookId());
+      const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
       const service = serviceFromConfig(config, runbook);
       const keyVariable = runbook.id === defaultRunbookId() ? 'RUNBOOK_API_KEY_REF' : keyRefVariable(runbook.id);
       const probes = runbook.triageProbes.map((p) =>

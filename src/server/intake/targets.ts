@@ -1,7 +1,9 @@
 // src/server/intake: what the alert routes check before anything starts — payload schemas, label → (runbook, service), HMAC signatures — and the queue that delivers them to Temporal before the answer.
 import type { ServiceCatalog } from '../../activities/catalog.ts';
 import type { AlertTarget } from '../../app/alerts.ts';
-import { getRunbook, runbookIds } from '../../runbooks/index.ts';
+import { UnknownRunbookError } from '../../app/errors.ts';
+import { requireRunbook } from '../../app/service-catalog.ts';
+import { runbookIds } from '../../runbooks/index.ts';
 
 /** A request the intake refuses before anything starts: the status and a reason for the sender. */
 export class IntakeRefusal extends Error {
@@ -25,15 +27,19 @@ export function targetOf(catalog: ServiceCatalog, labels: Record<string, string 
       `unknown service label "${service}": the catalog has ${known.join(', ') || 'no service'}`,
     );
   const runbook = labels.runbook ?? (service ? catalog.require(service).runbook : runbookIds()[0]!);
-  if (!runbookIds().includes(runbook))
-    throw new IntakeRefusal(422, `unknown runbook label "${runbook}": known runbooks are ${runbookIds().join(', ')}`);
+  try {
+    requireRunbook(runbook);
+  } catch (err) {
+    if (err instanceof UnknownRunbookError) throw new IntakeRefusal(422, `runbook label: ${err.message}`);
+    throw err;
+  }
   if (service) {
     const owner = catalog.require(service).runbook;
     if (owner !== runbook)
       throw new IntakeRefusal(422, `service "${service}" belongs to runbook ${owner}, not ${runbook}`);
     return { runbook, service };
   }
-  const forRunbook = known.filter((n) => catalog.require(n).runbook === getRunbook(runbook).id);
+  const forRunbook = known.filter((n) => catalog.require(n).runbook === runbook);
   if (forRunbook.length !== 1)
     throw new IntakeRefusal(
       422,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { decide, incidentStatus, signalIncident } from '../../app/incidents.ts';
-import type { Client } from '@temporalio/client';
+import type { TemporalClient } from '../../app/temporal-client.ts';
 import {
   acknowledgeSignal,
   IncidentIdSchema,
@@ -33,14 +33,14 @@ const DecideForm = z.object({
 
 /** Who acts, and how the console knows (the act update records `via`; signals carry the name). */
 type Who = ReturnType<typeof approvalIdentity>;
-type Send = (client: Client, id: string, who: Who, text: string) => Promise<unknown>;
+type Send = (client: TemporalClient, id: string, who: Who, text: string) => Promise<unknown>;
 interface SignalAction {
   path: string;
   role: Role;
   /** The typed text's name in words, when the action carries one. */
   what?: string;
   /** Asked again on a page of its own before it is sent. */
-  confirm?: (id: string, text: string, client: Client) => Promise<Omit<Confirmation, 'fields' | 'action'>>;
+  confirm?: (id: string, text: string, client: TemporalClient) => Promise<Omit<Confirmation, 'fields' | 'action'>>;
   send: Send;
 }
 

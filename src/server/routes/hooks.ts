@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { deliverAlert } from '../../app/alerts.ts';
+import { deliverAlertWithin } from '../../app/alerts.ts';
 import { formatZodError, RequestRefusedError } from '../../app/errors.ts';
 import type { AlertSignal } from '../../contract/index.ts';
-import { catalogFromConfig } from '../../worker/service-catalog.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { AlertmanagerPayloadSchema, alertSignalsOf } from '../intake/alertmanager.ts';
 import { verifyBearer } from '../intake/bearer.ts';
@@ -74,8 +73,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       reply: FastifyReply,
       alerts: Array<{ labels: Record<string, string | undefined>; signal: AlertSignal }>,
     ) => {
-      const catalog = catalogFromConfig(deps.config);
-      const routed = alerts.map((a) => ({ target: targetOf(catalog, a.labels), signal: a.signal }));
+      const routed = alerts.map((a) => ({ target: targetOf(deps.catalog, a.labels), signal: a.signal }));
       const limit = deps.config.RUNBOOK_INTAKE_QUEUE_LIMIT;
       if (routed.length > limit)
         throw new IntakeRefusal(
@@ -85,10 +83,7 @@ export async function registerHookRoutes(app: FastifyInstance, deps: ConsoleDeps
       const deliveries = routed.map(({ target, signal }) => ({
         key: `${target.runbook}/${target.service}`,
         about: { fingerprint: signal.fingerprint, status: signal.status },
-        deliver: async () =>
-          deps.client.withDeadline(Date.now() + tryDeadlineMs, () =>
-            deliverAlert(deps.client, taskQueue, target, signal, deps.alertTimings),
-          ),
+        deliver: () => deliverAlertWithin(tryDeadlineMs, deps.client, taskQueue, target, signal, deps.alertTimings),
       }));
       const pending = queue.offer(deliveries);
       if (!pending) {

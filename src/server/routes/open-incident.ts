@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RequestRefusedError } from '../../app/errors.ts';
-import { openIncidentForSymptom, startIncident } from '../../app/incidents.ts';
-import { chooseService } from '../../app/service-catalog.ts';
-import { requireWorker } from '../../app/workers.ts';
+import { openIncident, prepareIncident } from '../../app/open-incident.ts';
 import { getRunbook, runbookIds } from '../../runbooks/index.ts';
-import { consoleCatalog, type ConsoleDeps } from '../deps.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import { openIncidentForm, type OpenFormChoices, type OpenFormValues } from '../views/forms.ts';
 import { page } from '../views/layout.ts';
@@ -27,7 +25,7 @@ const OpenForm = z.object({
 
 /** The form's choices: every runbook with its causes and the catalog's services it handles. */
 function choices(deps: ConsoleDeps): OpenFormChoices {
-  const catalog = consoleCatalog(deps);
+  const catalog = deps.catalog;
   const runbooks = runbookIds().map((id) => ({
     id,
     causes: Object.keys(getRunbook(id).causes),
@@ -71,45 +69,32 @@ export function registerOpenIncidentRoutes(app: FastifyInstance, deps: ConsoleDe
         another: request.body?.another === 'yes',
       };
       const identity = identityOf(request);
-      let handle;
+      let opened;
       try {
         const parsed = parseForm(OpenForm, request.body ?? {});
-        if (!runbookIds().includes(parsed.runbook))
-          throw new RequestRefusedError(`unknown runbook "${parsed.runbook}" — known: ${runbookIds().join(', ')}`);
-        const runbook = getRunbook(parsed.runbook);
-        if (parsed.cause && !Object.hasOwn(runbook.causes, parsed.cause))
-          throw new RequestRefusedError(`unknown cause "${parsed.cause}" for runbook ${runbook.id}`);
-        const service = chooseService(consoleCatalog(deps), runbook.id, parsed.service);
-        handle = await deps.health.call(async () => {
-          // The same symptom already has an open incident today: offer it before opening a second one.
-          const existing =
-            request.body?.another === 'yes' ? null : await openIncidentForSymptom(deps.client, parsed.symptom!);
-          if (existing) {
-            throw new RequestRefusedError(
-              `incident ${existing} is open for the same symptom: follow it there, or tick "open another anyway"`,
-              { existingIncidentId: existing },
-            );
-          }
-          // As `runbook start`: without a worker the incident would sit unprobed.
-          await requireWorker(deps.client, deps.config.RUNBOOK_TASK_QUEUE);
-          return startIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, {
-            runbook: runbook.id,
-            symptom: parsed.symptom!,
-            suspectedCause: parsed.cause,
-            service,
-            trigger: 'manual',
-            reporter: identity.name,
-          });
+        const prepared = prepareIncident(deps.catalog, {
+          runbook: parsed.runbook,
+          service: parsed.service,
+          symptom: parsed.symptom!,
+          suspectedCause: parsed.cause,
+          trigger: 'manual',
+          reporter: identity.name,
         });
+        opened = await deps.health.call(() =>
+          openIncident(deps.client, deps.config.RUNBOOK_TASK_QUEUE, prepared, {
+            // The same symptom already has an open incident today: offer it before opening a second one.
+            refuseSameSymptom: request.body?.another !== 'yes',
+          }),
+        );
       } catch (err) {
         if (!(err instanceof RequestRefusedError)) throw err;
         return form(request, reply.code(409), typed, err);
       }
       request.log.info(
-        { incidentId: handle.workflowId, user: identity.name, issuer: identity.issuer },
+        { incidentId: opened.incidentId, user: identity.name, issuer: identity.issuer },
         'incident opened from the console',
       );
-      return reply.redirect(`/incidents/${encodeURIComponent(handle.workflowId)}`, 303);
+      return reply.redirect(`/incidents/${encodeURIComponent(opened.incidentId)}`, 303);
     },
   );
 }

@@ -1,16 +1,10 @@
 // src/server/routes: the console's routes by concern — pages, actions, auth, live events.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditIncident } from '../../app/audit.ts';
-import { allowedSecretRefs, serviceOf } from '../../app/secret-refs.ts';
-import {
-  incidentHandle,
-  incidentPostmortem,
-  incidentStatus,
-  incidentTimeline,
-  listIncidents,
-} from '../../app/incidents.ts';
-import { statusQuery, type IncidentStatus } from '../../contract/index.ts';
-import { consoleCatalog, type ConsoleDeps } from '../deps.ts';
+import { allowedSecretRefs } from '../../app/secret-refs.ts';
+import { incidentTimeline } from '../../app/incidents.ts';
+import { listIncidentsWithStatus, readIncidentView, type IncidentListRow } from '../../app/incident-view.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { currentIdentity, identityOf, requireRole } from '../guard.ts';
 import type { Html } from '../html.ts';
 import { CONSOLE_JS } from '../views/client-script.ts';
@@ -37,12 +31,14 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
         severity: request.query.severity || undefined,
         all: request.query.all === '1',
       };
-      const withStatus = await deps.health.call(async () => {
-        const rows = (await listIncidents(deps.client, { all: filters.all, severity: filters.severity })).filter(
-          (r) => !filters.state || r.state === filters.state,
-        );
-        return Promise.all(rows.slice(0, 100).map((row) => listRow(deps, row)));
-      });
+      const rows = await deps.health.call(() =>
+        listIncidentsWithStatus(deps.client, filters, {
+          limit: LIST_LIMIT,
+          // A list must not fail, or hang, because one incident's worker is busy or gone: those cells stay empty.
+          timeoutMs: Math.min(LIST_QUERY_DEADLINE_MS, deps.health.timeoutMs),
+        }),
+      );
+      const withStatus = rows.map(listRow);
       return sendHtml(
         reply,
         page('Incidents', identityOf(request), incidentList(withStatus, filters), {
@@ -59,25 +55,18 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     { preHandler: requireRole('viewer') },
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const id = request.params.id;
-      const { running, service, status, timeline, postmortem, audit } = await deps.health.call(async () => {
-        const { running, description } = await incidentHandle(deps.client, id);
-        const [status, timeline, postmortem, audit] = await Promise.all([
-          incidentStatus(deps.client, id),
-          incidentTimeline(deps.client, id),
-          incidentPostmortem(deps.client, id),
-          auditIncident(deps.client, id),
-        ]);
-        return { running, service: serviceOf(description), status, timeline, postmortem, audit };
-      });
+      const [incident, audit] = await deps.health.call(() =>
+        Promise.all([readIncidentView(deps.client, id, ['timeline', 'postmortem']), auditIncident(deps.client, id)]),
+      );
       const csrf = reply.generateCsrf();
       const identity = identityOf(request);
       const view = {
-        status,
-        running,
-        timeline,
-        postmortem,
+        status: incident.status,
+        running: incident.running,
+        timeline: incident.timeline,
+        postmortem: incident.postmortem,
         audit,
-        allowedSecretRefs: allowedSecretRefs(consoleCatalog(deps), service),
+        allowedSecretRefs: allowedSecretRefs(deps.catalog, incident.service),
         temporalUiUrl: temporalUiUrl(deps, id),
       };
       return sendHtml(
@@ -91,15 +80,10 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
     '/incidents/:id/panel',
     { preHandler: requireRole('viewer') },
     async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const { running, service, status } = await deps.health.call(async () => {
-        const { running, description } = await incidentHandle(deps.client, request.params.id);
-        return {
-          running,
-          service: serviceOf(description),
-          status: await incidentStatus(deps.client, request.params.id),
-        };
-      });
-      const allowed = allowedSecretRefs(consoleCatalog(deps), service);
+      const { running, service, status } = await deps.health.call(() =>
+        readIncidentView(deps.client, request.params.id),
+      );
+      const allowed = allowedSecretRefs(deps.catalog, service);
       return sendHtml(
         reply,
         incidentPanel({ status, running, allowedSecretRefs: allowed }, identityOf(request), reply.generateCsrf()),
@@ -149,21 +133,15 @@ function temporalUiUrl(deps: ConsoleDeps, id: string): string | null {
 }
 
 const LIST_QUERY_DEADLINE_MS = 1_500;
+/** Rows the list shows (and status queries it makes) at most. */
+const LIST_LIMIT = 100;
 
 /** A visibility row, with owner and pending approvals from the status query while the incident runs. */
-async function listRow(deps: ConsoleDeps, row: Awaited<ReturnType<typeof listIncidents>>[number]): Promise<ListRow> {
-  let status: IncidentStatus | null = null;
-  if (row.status === 'RUNNING') {
-    // A list must not fail, or hang, because one incident's worker is busy or gone (a query waits
-    // for a worker): those cells stay empty after a short deadline.
-    const handle = deps.client.workflow.getHandle(row.incidentId);
-    const deadline = Date.now() + Math.min(LIST_QUERY_DEADLINE_MS, deps.health.timeoutMs);
-    status = await deps.client.withDeadline(deadline, () => handle.query(statusQuery)).catch(() => null);
-  }
+function listRow({ current, ...row }: IncidentListRow): ListRow {
   return {
     ...row,
-    owner: status?.owner ?? null,
-    pendingApprovals: status ? status.pendingApprovals.length : null,
-    state: status?.state ?? row.state,
+    owner: current?.owner ?? null,
+    pendingApprovals: current ? current.pendingApprovals.length : null,
+    state: current?.state ?? row.state,
   };
 }

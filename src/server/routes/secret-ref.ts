@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RequestRefusedError } from '../../app/errors.ts';
 import { allowedSecretRefs, incidentService, provideSecretRef } from '../../app/secret-refs.ts';
 import { IncidentIdSchema, StepIdSchema } from '../../contract/index.ts';
-import { consoleCatalog, type ConsoleDeps } from '../deps.ts';
+import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import { parseForm } from './form-input.ts';
 
@@ -40,7 +40,7 @@ export function registerSecretRefRoutes(app: FastifyInstance, deps: ConsoleDeps)
         throw new RequestRefusedError('choose an allowed reference, or name one that matches an allowed pattern');
       const identity = identityOf(request);
       const sent = await deps.health.call(async () => {
-        const allowed = allowedSecretRefs(consoleCatalog(deps), await incidentService(deps.client, id));
+        const allowed = allowedSecretRefs(deps.catalog, await incidentService(deps.client, id));
         return provideSecretRef(deps.client, id, { by: identity.name, stepId: form.step, ref, allowed });
       });
       request.log.info(

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { TemporalClient } from '../../app/temporal-client.ts';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 
@@ -6,7 +6,7 @@ import { request, type Dispatcher } from 'undici';
 export const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 export interface SlackDecisionDeps {
-  client: Client;
+  client: TemporalClient;
   /** Slack user id → approver identity (RUNBOOK_SLACK_USERS). */
   users: Readonly<Record<string, string>>;
   log: Logger;

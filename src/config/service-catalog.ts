@@ -10,7 +10,7 @@ import {
   type CatalogEntry,
   type UnknownKey,
 } from '../contract/index.ts';
-import { ConfigError, type AppConfig } from '../config/index.ts';
+import { ConfigError, type AppConfig } from './index.ts';
 import { defaultRunbookId, getRunbook, isBuiltinRunbook, runbookIds } from '../runbooks/index.ts';
 import { keyRefVariable, serviceFromConfig } from './service-config.ts';
 import { requireNoVariablesWithoutEffect, withAutoApprovalSwitch, withGlobalSwitches } from './file-and-variables.ts';

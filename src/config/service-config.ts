@@ -1,5 +1,5 @@
 import { closest, describeSecretRef, type SecretRef, type ServiceTarget } from '../contract/index.ts';
-import { ConfigError, type AppConfig } from '../config/index.ts';
+import { ConfigError, type AppConfig } from './index.ts';
 import { defaultRunbookId, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
 
 /** `RUNBOOK_<RUNBOOK>_API_KEY_REF`: the variable naming one runbook's own key reference. */

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError } from '../app/errors.ts';
+import { noAnswerFromTemporal, OperationFailedError, OutcomeUnknownError } from './errors.ts';
 
 /** The console cannot reach its Temporal frontend: pages answer 503 with this, not a hang and a 500. */
 export class TemporalUnreachableError extends OperationFailedError {

@@ -5,7 +5,7 @@
  * a file it can only tighten what the file says, never loosen it and never be ignored.
  */
 import { identityKey, type ApprovalPolicy, type CatalogEntry } from '../contract/index.ts';
-import { ConfigError, type AppConfig } from '../config/index.ts';
+import { ConfigError, type AppConfig } from './index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
 
 /** Variables that describe the one service built without a file, and where each goes in the file. */
