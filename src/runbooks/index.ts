@@ -4,13 +4,11 @@ import type { RunbookDefinition } from './types.ts';
 import { compileRunbookDocument } from './documents/compile.ts';
 import type { RunbookDocument } from './documents/schema.ts';
 import { ideogramRunbook } from './ideogram/definition.ts';
-import { openaiRunbook } from './openai/definition.ts';
 
 export type { RunbookDefinition } from './types.ts';
 
 const RUNBOOKS: Record<string, RunbookDefinition> = {
   [ideogramRunbook.id]: ideogramRunbook,
-  [openaiRunbook.id]: openaiRunbook,
 };
 const COMPILED_IN = new Set(Object.keys(RUNBOOKS));
 /** Documents loaded by this process (src/worker/runbook-documents.ts), by runbook id. */

@@ -1,15 +1,20 @@
 /** A document's decision table as the engine's `classify`: pure and total (the last rule always matches). */
-import type { Decision, ProbeResult } from '../../contract/index.ts';
+import { clip, type Decision, type ProbeResult } from '../../contract/index.ts';
 import type { ClassifyContext } from '../types.ts';
-import type { ConditionShape, RunbookDocument } from './schema.ts';
+import type { ConditionShape, DocumentRule, ResultMatchShape, RunbookDocument } from './schema.ts';
 
 const describe = (r: ProbeResult) =>
-  `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${r.detail.slice(0, 60)}` : ''}`;
+  `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${clip(r.detail, 60)}` : ''}`;
 
 const statusMatches = (status: number, wanted: number | string) =>
   typeof wanted === 'number' ? status === wanted : String(Math.floor(status / 100)) === wanted[0];
 
-function holds(c: ConditionShape, r: ProbeResult, thresholds: Record<string, number>): boolean {
+function holds(
+  c: ResultMatchShape & Pick<ConditionShape, 'either'>,
+  r: ProbeResult,
+  thresholds: Record<string, number>,
+): boolean {
+  if (c.either && !c.either.some((alternative) => holds(alternative, r, thresholds))) return false;
   if (c.status && !(r.httpStatus !== null && c.status.some((s) => statusMatches(r.httpStatus!, s)))) return false;
   if (c.fault && !(r.errorKind !== null && c.fault.includes(r.errorKind))) return false;
   if (c.ok !== undefined && r.ok !== c.ok) return false;
@@ -45,6 +50,14 @@ export function evaluate(
   return matching.length > 0 ? matching : null;
 }
 
+/** The results a rule cites: those its `cite` selects (in round order), else those its condition matched. */
+function cited(rule: DocumentRule, matched: ProbeResult[], results: ProbeResult[], thresholds: Record<string, number>) {
+  if (!rule.cite) return matched;
+  return results.filter((r) =>
+    rule.cite!.some((m) => (m.probes === undefined || m.probes.includes(r.probe)) && holds(m, r, thresholds)),
+  );
+}
+
 /** The status page corroborates (confidence), never changes the cause the API answers gave. */
 function confidence(
   doc: RunbookDocument,
@@ -70,15 +83,17 @@ export function classifyByDocument(
   const results = all.filter((r) => r.source !== 'self' && !r.detail.startsWith('skipped'));
   const thresholds = { ...doc.thresholds, ...context.thresholds };
   for (const rule of doc.decision) {
-    const evidence = evaluate(rule.when, results, thresholds);
-    if (!evidence) continue;
-    const cited = evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
+    const matched = evaluate(rule.when, results, thresholds);
+    if (!matched) continue;
+    const evidence = cited(rule, matched, results, thresholds);
+    const quoted = evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
     const cause = doc.causes[rule.cause]!;
     return {
       rule: rule.id,
       cause: rule.cause,
       severity: cause.severity,
-      rationale: rule.rationale.replaceAll('{evidence}', cited),
+      // A function, so a `$` in a probe's body is quoted as it is, never read as a replacement pattern.
+      rationale: rule.rationale.replaceAll('{evidence}', () => quoted),
       evidence: evidence.map(describe),
       ...confidence(doc, rule.cause, results),
     };

@@ -99,13 +99,8 @@ const DownloadProbe = z
 
 const Probe = z.discriminatedUnion('kind', [HttpProbe, StatusPageProbe, DnsProbe, TimingProbe, DownloadProbe]);
 
-export interface ConditionShape {
-  always?: true;
-  all?: ConditionShape[];
-  any?: ConditionShape[];
-  not?: ConditionShape;
-  probes?: string[];
-  every?: boolean;
+/** What one probe result must show: every field given must hold. */
+export interface ResultMatchShape {
   status?: Array<number | string>;
   fault?: string[];
   ok?: boolean;
@@ -113,6 +108,30 @@ export interface ConditionShape {
   bodyContains?: string;
   latencyOver?: string;
 }
+
+export interface ConditionShape extends ResultMatchShape {
+  always?: true;
+  all?: ConditionShape[];
+  any?: ConditionShape[];
+  not?: ConditionShape;
+  probes?: string[];
+  every?: boolean;
+  either?: ResultMatchShape[];
+}
+
+const resultMatchFields = {
+  status: z.array(StatusMatch).min(1).optional(),
+  fault: z.array(FaultKind).min(1).optional(),
+  ok: z.boolean().optional(),
+  /** Got an HTTP answer (any status). */
+  answered: z.boolean().optional(),
+  bodyContains: Text.optional(),
+  /** Name of a threshold (`thresholds`): latency strictly above it. */
+  latencyOver: Id.optional(),
+};
+
+/** One alternative of `either`: a result holds when it shows one of them (e.g. a 5xx, or a reset). */
+const ResultMatch = z.object(resultMatchFields).strict();
 
 /**
  * One condition over the round's provider evidence. Combinators (`all`, `any`, `not`, `always`) or a
@@ -128,14 +147,9 @@ const Condition: z.ZodType<ConditionShape> = z.lazy(() =>
       not: Condition.optional(),
       probes: z.array(Id).min(1).optional(),
       every: z.boolean().optional(),
-      status: z.array(StatusMatch).min(1).optional(),
-      fault: z.array(FaultKind).min(1).optional(),
-      ok: z.boolean().optional(),
-      /** Got an HTTP answer (any status). */
-      answered: z.boolean().optional(),
-      bodyContains: Text.optional(),
-      /** Name of a threshold (`thresholds`): latency strictly above it. */
-      latencyOver: Id.optional(),
+      ...resultMatchFields,
+      /** Besides the fields above, the result shows at least one of these. */
+      either: z.array(ResultMatch).min(1).optional(),
     })
     .strict(),
 ) as z.ZodType<ConditionShape>;
@@ -145,8 +159,13 @@ const Rule = z
     id: Id,
     when: Condition,
     cause: Id,
-    /** `{evidence}` is replaced by the matching probe results. */
+    /** `{evidence}` is replaced by the cited probe results. */
     rationale: Text,
+    /**
+     * The results cited as evidence, when they are not those the condition matched: every result of
+     * the round (in round order) that one of these matches (`probes` and the result fields) selects.
+     */
+    cite: z.array(Condition).min(1).optional(),
   })
   .strict();
 

@@ -121,9 +121,17 @@ function neverMatches(
 ): void {
   const ids = doc.probes.triage.map((p) => p.id);
   const combinators = ['always', 'all', 'any', 'not'].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
-  const matchKeys = ['probes', 'every', 'status', 'fault', 'ok', 'answered', 'bodyContains', 'latencyOver'].filter(
-    (k) => (c as Record<string, unknown>)[k] !== undefined,
-  );
+  const matchKeys = [
+    'probes',
+    'every',
+    'status',
+    'fault',
+    'ok',
+    'answered',
+    'bodyContains',
+    'latencyOver',
+    'either',
+  ].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
   if (combinators.length > 1 || (combinators.length === 1 && matchKeys.length > 0)) {
     problems.push({
       path,
@@ -182,6 +190,18 @@ function decisionProblems(doc: RunbookDocument): DocumentProblem[] {
       });
     else seen.set(key, i);
     neverMatches(rule.when, doc, [...at, 'when'], problems);
+    rule.cite?.forEach((match, j) => {
+      const path = [...at, 'cite', j];
+      const combinator = ['always', 'all', 'any', 'not', 'every'].find(
+        (k) => (match as Record<string, unknown>)[k] !== undefined,
+      );
+      if (combinator)
+        problems.push({
+          path,
+          message: `cite selects results by probes and result fields; ${combinator} has no place here`,
+        });
+      else neverMatches(match, doc, path, problems);
+    });
   });
   if (doc.decision.at(-1)?.when.always !== true)
     problems.push({
@@ -324,6 +344,9 @@ function stepProblems(
   for (const text of templatesOf(step)) {
     for (const name of text.matchAll(/\{settings\.([^}]+)\}/g))
       if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
+    for (const name of text.matchAll(/\{secrets\.([^}]+)\}/g))
+      if (stepIds.get(name[1]!) !== 'askSecret')
+        problems.push({ path, message: `"{secrets.${name[1]!}}" names no askSecret step earlier in this plan` });
   }
 }
 
@@ -338,6 +361,10 @@ const templatesOf = (step: StepShape): string[] =>
     step.resolve,
     step.close,
     step.keep?.reason,
+    step.revert?.reverting,
+    ...[step.approve?.onDecline, step.askSecret?.onMissing, step.verify?.onFail, step.watch?.onRelapse].flatMap((o) =>
+      typeof o === 'object' ? Object.values(o) : [],
+    ),
   ].filter((t): t is string => t !== undefined);
 
 /** The plans a plan reaches through goto and outcomes, itself included. */
