@@ -7,15 +7,17 @@
 import { z } from 'zod';
 import { Auth, Id, Text } from './schema-parts.ts';
 import { Step, STEP_LIBRARY } from './schema-plans.ts';
+import { Corroboration, Rule, Severity } from './schema-decision.ts';
 import { Tooling } from './schema-tooling.ts';
 
 export { STEP_LIBRARY };
 export type { OutcomeShape, StepShape } from './schema-plans.ts';
-
-const Severity = z.enum(['P1', 'P2', 'P3', 'P4']);
-const FaultKind = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
-/** A status code or a class of them (`5xx`). */
-const StatusMatch = z.union([z.number().int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]);
+export type {
+  ConditionShape,
+  CorroborationRowShape,
+  LatencyPercentileShape,
+  ResultMatchShape,
+} from './schema-decision.ts';
 
 const SeverityLevel = z
   .object({
@@ -99,76 +101,6 @@ const DownloadProbe = z
 
 const Probe = z.discriminatedUnion('kind', [HttpProbe, StatusPageProbe, DnsProbe, TimingProbe, DownloadProbe]);
 
-/** What one probe result must show: every field given must hold. */
-export interface ResultMatchShape {
-  status?: Array<number | string>;
-  fault?: string[];
-  ok?: boolean;
-  answered?: boolean;
-  bodyContains?: string;
-  latencyOver?: string;
-}
-
-export interface ConditionShape extends ResultMatchShape {
-  always?: true;
-  all?: ConditionShape[];
-  any?: ConditionShape[];
-  not?: ConditionShape;
-  probes?: string[];
-  every?: boolean;
-  either?: ResultMatchShape[];
-}
-
-const resultMatchFields = {
-  status: z.array(StatusMatch).min(1).optional(),
-  fault: z.array(FaultKind).min(1).optional(),
-  ok: z.boolean().optional(),
-  /** Got an HTTP answer (any status). */
-  answered: z.boolean().optional(),
-  bodyContains: Text.optional(),
-  /** Name of a threshold (`thresholds`): latency strictly above it. */
-  latencyOver: Id.optional(),
-};
-
-/** One alternative of `either`: a result holds when it shows one of them (e.g. a 5xx, or a reset). */
-const ResultMatch = z.object(resultMatchFields).strict();
-
-/**
- * One condition over the round's provider evidence. Combinators (`all`, `any`, `not`, `always`) or a
- * match: the results of `probes` (default: every probe) of which some (or, with `every`, all) have
- * the listed status, fault, outcome, body text or latency above a threshold.
- */
-const Condition: z.ZodType<ConditionShape> = z.lazy(() =>
-  z
-    .object({
-      always: z.literal(true).optional(),
-      all: z.array(Condition).min(1).optional(),
-      any: z.array(Condition).min(1).optional(),
-      not: Condition.optional(),
-      probes: z.array(Id).min(1).optional(),
-      every: z.boolean().optional(),
-      ...resultMatchFields,
-      /** Besides the fields above, the result shows at least one of these. */
-      either: z.array(ResultMatch).min(1).optional(),
-    })
-    .strict(),
-) as z.ZodType<ConditionShape>;
-
-const Rule = z
-  .object({
-    id: Id,
-    when: Condition,
-    cause: Id,
-    /** `{evidence}` is replaced by the cited probe results. */
-    rationale: Text,
-    /**
-     * The results cited as evidence, when they are not those the condition matched: every result of
-     * the round (in round order) that one of these matches (`probes` and the result fields) selects.
-     */
-    cite: z.array(Condition).min(1).optional(),
-  })
-  .strict();
-
 const Cause = z
   .object({
     severity: Severity,
@@ -236,6 +168,7 @@ export const RunbookDocumentSchema = z
     evidence: Evidence,
     /** Ordered: the first rule that matches decides; the last must be `always`. */
     decision: z.array(Rule).min(1),
+    corroboration: Corroboration.prefault({}),
     causes: z.record(Id, Cause),
     plans: z.record(Id, z.array(Step).min(1)),
     tooling: Tooling,

@@ -96,7 +96,7 @@ describe('the Anthropic document decision table', () => {
   it('a threshold a drill scales overrides the document default', () => {
     const results = round('none', ok('messages', { latencyMs: 5_000 }));
     expect(classifyByDocument(doc, results).cause).toBe('healthy');
-    expect(classifyByDocument(doc, results, { thresholds: { slowMs: 2_000 } })).toMatchObject({
+    expect(classifyByDocument(doc, results, [], { thresholds: { slowMs: 2_000 } })).toMatchObject({
       rule: 'slow',
       cause: 'degraded_performance',
     });
