@@ -31,11 +31,24 @@ const SeverityLevel = z
   })
   .strict();
 
+/**
+ * The variables that may set a built-in document's setting for the service built from RUNBOOK_*
+ * variables, with their types: names of cluster objects and a policy switch, never a credential.
+ */
+export const SETTING_VARIABLES = {
+  RUNBOOK_K8S_SECRET: 'string',
+  RUNBOOK_K8S_SECRET_KEY: 'string',
+  RUNBOOK_BATCH_SELECTOR: 'string',
+  RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'boolean',
+} as const;
+
 const Setting = z
   .object({
     type: z.enum(['string', 'integer', 'boolean']),
     default: z.union([z.string(), z.number(), z.boolean()]),
     description: Text,
+    /** The variable that sets it for the service built from RUNBOOK_* variables. */
+    variable: z.enum(Object.keys(SETTING_VARIABLES) as [keyof typeof SETTING_VARIABLES]).optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@
  * never loop; probes that stay inside the catalog entry. Every problem carries its JSON path.
  */
 import { jsonPath, unknownKeyProblem, unknownKeys } from '../../contract/index.ts';
-import { RunbookDocumentSchema, type RunbookDocument, type StepShape } from './schema.ts';
+import { RunbookDocumentSchema, SETTING_VARIABLES, type RunbookDocument, type StepShape } from './schema.ts';
 import { planReferences, stepsOf } from './steps.ts';
 import { corroborationProblems, decisionProblems } from './validate-decision.ts';
 import { known, type DocumentProblem } from './validate-parts.ts';
@@ -36,6 +36,7 @@ export function validateRunbookDocument(raw: unknown): Validated {
 function semanticProblems(doc: RunbookDocument): DocumentProblem[] {
   return [
     ...probeProblems(doc),
+    ...settingProblems(doc),
     ...evidenceProblems(doc),
     ...decisionProblems(doc),
     ...corroborationProblems(doc),
@@ -107,6 +108,20 @@ function evidenceProblems(doc: RunbookDocument): DocumentProblem[] {
   if (!causes.includes(e.healthyCause))
     problems.push({ path: ['evidence', 'healthyCause'], message: known('cause', e.healthyCause, causes) });
   return problems;
+}
+
+/** A setting read from a variable has the variable's type. */
+function settingProblems(doc: RunbookDocument): DocumentProblem[] {
+  return Object.entries(doc.settings).flatMap(([name, s]) =>
+    s.variable !== undefined && SETTING_VARIABLES[s.variable] !== s.type
+      ? [
+          {
+            path: ['settings', name, 'variable'],
+            message: `${s.variable} is a ${SETTING_VARIABLES[s.variable]}; this setting is ${s.type === 'integer' ? 'an' : 'a'} ${s.type}`,
+          },
+        ]
+      : [],
+  );
 }
 
 function causeProblems(doc: RunbookDocument): DocumentProblem[] {

@@ -147,4 +147,16 @@ describe('runbook documents: validation with JSON paths', () => {
       '$.plans.rotate-key[0]: "{secrets.the-new-key}" names no askSecret step earlier in this plan',
     ]);
   });
+
+  it('a setting read from a variable has its type, and only service variables may set one', () => {
+    const doc = anthropicDocument();
+    doc.settings.batchSelector.variable = 'RUNBOOK_BATCH_SELECTOR';
+    expect(problems(doc)).toEqual([]);
+    doc.settings.reducedConcurrency.variable = 'RUNBOOK_K8S_SECRET';
+    expect(problems(doc)).toEqual([
+      '$.settings.reducedConcurrency.variable: RUNBOOK_K8S_SECRET is a string; this setting is an integer',
+    ]);
+    doc.settings.reducedConcurrency.variable = 'RUNBOOK_SLACK_BOT_TOKEN';
+    expect(problems(doc)[0]).toMatch(/^\$\.settings\.reducedConcurrency\.variable: /);
+  });
 });

@@ -6,7 +6,9 @@ import type { ProbeResult } from '../../../src/contract/index.ts';
 import { classifyByDocument } from '../../../src/runbooks/documents/decision.ts';
 import type { RunbookDocument } from '../../../src/runbooks/documents/schema.ts';
 import { validateRunbookDocument } from '../../../src/runbooks/documents/validate.ts';
+import { compileRunbookDocument } from '../../../src/runbooks/documents/compile.ts';
 import { classifyIdeogram } from '../../../src/runbooks/ideogram/decision.ts';
+import { ideogramRunbook } from '../../../src/runbooks/ideogram/definition.ts';
 import { anthropicDocument } from '../documents/support.ts';
 
 /**
@@ -84,5 +86,32 @@ describe('the Ideogram decision table as a document', () => {
       'status page says all systems operational (it is updated by hand and often late)',
       'status page unavailable',
     ]);
+  });
+
+  it("has the compiled runbook's causes, templates, probes, evidence and settings", () => {
+    const compiled = compileRunbookDocument(doc);
+    const templates = (r: typeof compiled) =>
+      Object.fromEntries(Object.entries(r.causes).map(([id, { remediate: _plan, ...c }]) => [id, c]));
+    expect(templates(compiled)).toEqual(templates(ideogramRunbook));
+    const { authHeader: _header, ...legacy } = ideogramRunbook.triageProbes[0]! as { authHeader?: string };
+    expect(compiled.triageProbes[0]).toEqual({ ...legacy, auth: { header: 'Api-Key' } });
+    expect(compiled.triageProbes.map((p) => [p.id, p.kind, p.description])).toEqual(
+      ideogramRunbook.triageProbes.map((p) => [p.id, p.kind, p.description]),
+    );
+    expect(compiled.evidence.real.map((p) => p.description)).toEqual(
+      ideogramRunbook.evidence.real.map((p) => p.description),
+    );
+    expect(compiled.defaultService).toEqual(ideogramRunbook.defaultService);
+    const config = {
+      RUNBOOK_K8S_SECRET: 'img-secrets',
+      RUNBOOK_BATCH_SELECTOR: 'team=img',
+      RUNBOOK_AUTO_APPROVE_P1_FALLBACK: false,
+    };
+    expect(compiled.settings.fromConfig(config)).toEqual(ideogramRunbook.settings.fromConfig(config));
+    const service = { ...ideogramRunbook.defaultService, settings: { secretName: 's', batchSelector: 'a=b' } };
+    expect(compiled.settings.ownObjects(service)).toEqual(ideogramRunbook.settings.ownObjects(service));
+    expect(compiled.settings.validate({ secretNme: 'x' })).toEqual(
+      ideogramRunbook.settings.validate({ secretNme: 'x' }),
+    );
   });
 });
