@@ -129,7 +129,7 @@ export default tseslint.config(
   },
   {
     files: ['src/workflows/**/*.ts', 'src/runbooks/**/*.ts', 'src/contract/**/*.ts'],
-    ignores: ['src/runbooks/**/*.activity.ts', 'src/workflows/patches.ts'],
+    ignores: ['src/workflows/patches.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

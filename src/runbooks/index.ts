@@ -2,15 +2,13 @@
 import type { RunbookDocumentPin } from '../contract/index.ts';
 import type { RunbookDefinition } from './types.ts';
 import { compileRunbookDocument } from './documents/compile.ts';
-import type { RunbookDocument } from './documents/schema.ts';
+import { RunbookDocumentSchema, type RunbookDocument } from './documents/schema.ts';
 import { ideogramRunbook } from './ideogram/definition.ts';
-import { openaiRunbook } from './openai/definition.ts';
 
 export type { RunbookDefinition } from './types.ts';
 
 const RUNBOOKS: Record<string, RunbookDefinition> = {
   [ideogramRunbook.id]: ideogramRunbook,
-  [openaiRunbook.id]: openaiRunbook,
 };
 const COMPILED_IN = new Set(Object.keys(RUNBOOKS));
 /** Documents loaded by this process (src/worker/runbook-documents.ts), by runbook id. */
@@ -64,6 +62,7 @@ export function runbookForIncident(input: {
   runbook?: string;
   runbookDocument?: RunbookDocumentPin;
 }): RunbookDefinition {
-  if (input.runbookDocument) return compileRunbookDocument(input.runbookDocument.document as RunbookDocument);
+  // A pinned document may lack optional sections a later format added: parsing fills their defaults.
+  if (input.runbookDocument) return compileRunbookDocument(RunbookDocumentSchema.parse(input.runbookDocument.document));
   return getRunbook(input.runbook ?? defaultRunbookId());
 }

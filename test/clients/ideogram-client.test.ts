@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createIdeogramClient,
-  ideogramClientOptionsFromEnv,
-  IdeogramError,
-} from '../../src/runbooks/ideogram/client.activity.ts';
+import { createIdeogramClient, ideogramClientOptionsFromEnv, IdeogramError } from '../../clients/ideogram-client.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 

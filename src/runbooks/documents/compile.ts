@@ -76,8 +76,8 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
       healthyCause: doc.evidence.healthyCause,
       certainCauses: doc.evidence.certain,
     },
-    classify: (results, _history, context) => {
-      const { rule: _rule, ...decision } = classifyByDocument(doc, results, context);
+    classify: (results, history, context) => {
+      const { rule: _rule, ...decision } = classifyByDocument(doc, results, history, context);
       return decision;
     },
     causes: Object.fromEntries(

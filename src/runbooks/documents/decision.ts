@@ -1,87 +1,79 @@
 /** A document's decision table as the engine's `classify`: pure and total (the last rule always matches). */
-import type { Decision, ProbeResult } from '../../contract/index.ts';
+import { clip, type Decision, type ProbeResult } from '../../contract/index.ts';
 import type { ClassifyContext } from '../types.ts';
-import type { ConditionShape, RunbookDocument } from './schema.ts';
+import { evaluate, holds, type Findings, type Round } from './conditions.ts';
+import { corroborate } from './corroboration.ts';
+import type { DocumentRule, RunbookDocument } from './schema.ts';
 
-const describe = (r: ProbeResult) =>
-  `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${r.detail.slice(0, 60)}` : ''}`;
+export const describeResult = (r: ProbeResult) =>
+  `${r.probe} → ${r.httpStatus !== null ? `HTTP ${r.httpStatus}` : (r.errorKind ?? (r.ok ? 'ok' : 'failed'))}${r.detail ? ` ${clip(r.detail, 60)}` : ''}`;
 
-const statusMatches = (status: number, wanted: number | string) =>
-  typeof wanted === 'number' ? status === wanted : String(Math.floor(status / 100)) === wanted[0];
+/** A probe that could not run on our side (an unreadable secret, a spent budget) says nothing about the provider. */
+export const isProviderEvidence = (r: ProbeResult) => r.source !== 'self' && !r.detail.startsWith('skipped');
 
-function holds(c: ConditionShape, r: ProbeResult, thresholds: Record<string, number>): boolean {
-  if (c.status && !(r.httpStatus !== null && c.status.some((s) => statusMatches(r.httpStatus!, s)))) return false;
-  if (c.fault && !(r.errorKind !== null && c.fault.includes(r.errorKind))) return false;
-  if (c.ok !== undefined && r.ok !== c.ok) return false;
-  if (c.answered !== undefined && (r.httpStatus !== null) !== c.answered) return false;
-  if (c.bodyContains !== undefined && !r.detail.includes(c.bodyContains)) return false;
-  if (c.latencyOver !== undefined && !(r.latencyMs > (thresholds[c.latencyOver] ?? Number.POSITIVE_INFINITY)))
-    return false;
-  return true;
+/** The results a rule cites: those its `cite` selects (in round order), else those its condition matched. */
+function cited(rule: DocumentRule, matched: ProbeResult[], round: Round): ProbeResult[] {
+  if (!rule.cite) return matched;
+  return round.results.filter((r) =>
+    rule.cite!.some((m) => (m.probes === undefined || m.probes.includes(r.probe)) && holds(m, r, round.thresholds)),
+  );
 }
 
-/** The results a condition rests on when it holds; null when it does not. */
-export function evaluate(
-  c: ConditionShape,
-  results: ProbeResult[],
-  thresholds: Record<string, number>,
-): ProbeResult[] | null {
-  if (c.always) return results;
-  if (c.all) {
-    const parts = c.all.map((sub) => evaluate(sub, results, thresholds));
-    return parts.every((p) => p !== null) ? [...new Set(parts.flatMap((p) => p!))] : null;
-  }
-  if (c.any) {
-    for (const sub of c.any) {
-      const found = evaluate(sub, results, thresholds);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (c.not) return evaluate(c.not, results, thresholds) === null ? [] : null;
-  const selected = c.probes ? results.filter((r) => c.probes!.includes(r.probe)) : results;
-  if (c.every) return selected.length > 0 && selected.every((r) => holds(c, r, thresholds)) ? selected : null;
-  const matching = selected.filter((r) => holds(c, r, thresholds));
-  return matching.length > 0 ? matching : null;
-}
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
-/** The status page corroborates (confidence), never changes the cause the API answers gave. */
-function confidence(
-  doc: RunbookDocument,
-  cause: string,
-  results: ProbeResult[],
-): Pick<Decision, 'confidence' | 'corroboration'> {
-  const page = results.find((r) => r.probe === doc.evidence.hint && r.ok)?.extractedField;
-  if (page === undefined)
-    return { confidence: 'medium', corroboration: ['status page unavailable: judged by the API answers alone'] };
-  const faulty = cause !== doc.evidence.healthyCause;
-  if (faulty === (page !== 'none'))
-    return { confidence: 'high', corroboration: [`status page reports "${page}": corroborates`] };
-  return { confidence: 'medium', corroboration: [`status page reports "${page}": the API answers decide`] };
+/**
+ * The rationale with its placeholders filled: `{evidence}` and every named match `{name}` (the first
+ * three results), their `.probes`, `.faults` and `.count`; `{percentile}`, `{samples}` and
+ * `{threshold}` of a latency percentile (seconds); `{statusPage}`, the indicator read this round.
+ */
+function rationaleOf(rule: DocumentRule, evidence: ProbeResult[], findings: Findings, round: Round, hint: string) {
+  const groups = new Map([['evidence', evidence], ...findings.named]);
+  const page = round.results.find((r) => r.probe === hint)?.extractedField ?? 'not checked';
+  const p = findings.percentile;
+  // A function replacer, so a `$` in a probe's body is quoted as it is, never read as a replacement pattern.
+  return rule.rationale.replace(
+    /\{([A-Za-z][A-Za-z0-9_-]*)(?:\.(probes|faults|count))?\}/g,
+    (m, name: string, part) => {
+      if (name === 'statusPage' && part === undefined) return page;
+      if (p && part === undefined && name === 'percentile') return seconds(p.valueMs);
+      if (p && part === undefined && name === 'samples') return String(p.samples);
+      if (p && part === undefined && name === 'threshold') return seconds(p.thresholdMs);
+      const group = groups.get(name);
+      if (!group) return m;
+      if (part === 'probes') return group.map((r) => r.probe).join(', ');
+      if (part === 'faults') return group.map((r) => r.errorKind ?? 'failed').join(', ');
+      if (part === 'count') return String(group.length);
+      return group.slice(0, 3).map(describeResult).join('; ') || 'no probe detail';
+    },
+  );
 }
 
 /** The first rule that holds decides: its cause, the cause's severity, its rationale with the evidence cited. */
 export function classifyByDocument(
   doc: RunbookDocument,
   all: ProbeResult[],
+  history: ProbeResult[][] = [],
   context: ClassifyContext = {},
 ): Decision & { rule: string } {
-  // A probe that could not run on our side says nothing about the provider.
-  const results = all.filter((r) => r.source !== 'self' && !r.detail.startsWith('skipped'));
-  const thresholds = { ...doc.thresholds, ...context.thresholds };
+  const round: Round = {
+    results: all.filter(isProviderEvidence),
+    history: history.map((earlier) => earlier.filter(isProviderEvidence)),
+    thresholds: { ...doc.thresholds, ...context.thresholds },
+    ...(context.reportedCause !== undefined ? { reportedCause: context.reportedCause } : {}),
+  };
   for (const rule of doc.decision) {
-    const evidence = evaluate(rule.when, results, thresholds);
-    if (!evidence) continue;
-    const cited = evidence.slice(0, 3).map(describe).join('; ') || 'no probe detail';
+    const findings: Findings = { named: new Map() };
+    const matched = evaluate(rule.when, round, findings);
+    if (!matched) continue;
+    const evidence = cited(rule, matched, round);
     const cause = doc.causes[rule.cause]!;
-    return {
-      rule: rule.id,
+    const decision: Decision = {
       cause: rule.cause,
       severity: cause.severity,
-      rationale: rule.rationale.replaceAll('{evidence}', cited),
-      evidence: evidence.map(describe),
-      ...confidence(doc, rule.cause, results),
+      rationale: rationaleOf(rule, evidence, findings, round, doc.evidence.hint),
+      evidence: evidence.map(describeResult),
     };
+    return { rule: rule.id, ...corroborate(doc, decision, all, round) };
   }
   // Unreachable for a validated document (its last rule always matches); kept so classify stays total.
   const healthy = doc.evidence.healthyCause;

@@ -31,10 +31,14 @@ interface PlanRun {
 type StepResult = { next: true } | { end: RemediationOutcome } | { goto: string };
 const NEXT: StepResult = { next: true };
 
-/** Fills `{settings.x}` and `{service.name|namespace|deployment}`. */
+/** Fills `{settings.x}`, `{service.name|namespace|deployment}` and `{secrets.<askSecret id>}` (the reference handed over, never a value). */
 function render(run: PlanRun, text: string): string {
   const service = run.ctx.input.service;
   return text
+    .replace(/\{secrets\.([A-Za-z0-9_-]+)\}/g, (m, id: string) => {
+      const ref = run.secrets.get(id);
+      return ref ? describeSecretRef(ref) : m;
+    })
     .replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) =>
       run.settings[name] === undefined ? m : String(run.settings[name]),
     )
@@ -98,6 +102,7 @@ function kubectlOf(run: PlanRun, steps: readonly StepShape[]): string | undefine
 function outcome(run: PlanRun, o: OutcomeShape, why: string): StepResult {
   if (o === 'continue') return NEXT;
   if (o === 'handOver') throw ApplicationFailure.nonRetryable(why, ErrorTypes.VerificationFailed);
+  if ('handOver' in o) throw ApplicationFailure.nonRetryable(render(run, o.handOver), ErrorTypes.VerificationFailed);
   if ('goto' in o) return { goto: o.goto };
   if ('resolve' in o) return { end: { resolution: 'resolved', summary: render(run, o.resolve) } };
   return { end: { resolution: 'closed', summary: render(run, o.close) } };
@@ -152,6 +157,8 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
   else if (step.reverting !== undefined) ctx.setState('reverting', render(run, step.reverting));
   else if (step.revert) {
     const wasApplied = ctx.applied(step.revert.step);
+    if (wasApplied && step.revert.reverting !== undefined)
+      ctx.setState('reverting', render(run, step.revert.reverting));
     await ctx.revert(step.revert.step);
     if (wasApplied && step.revert.restart) {
       await ctx.apply(step.revert.restart, { kind: 'rollout-restart', ...deploymentOf(ctx) });

@@ -5,6 +5,8 @@ import { Id, Text } from './schema-parts.ts';
 /** What happens when an approval is declined, a secret is not given or a check fails. */
 export const Outcome = z.union([
   z.enum(['continue', 'handOver']),
+  /** Hands the incident to a human with this message. */
+  z.object({ handOver: Text }).strict(),
   z.object({ resolve: Text }).strict(),
   z.object({ close: Text }).strict(),
   z.object({ goto: Id }).strict(),
@@ -33,7 +35,7 @@ export interface StepShape {
   waitForRollout?: true;
   mitigated?: string;
   reverting?: string;
-  revert?: { step: string; restart?: string };
+  revert?: { step: string; restart?: string; reverting?: string };
   keep?: { step: string; reason: string };
   verify?: { graceMs?: number; graceSetting?: string; onFail: OutcomeShape };
   watch?: { graceMs?: number; graceSetting?: string; onRelapse: OutcomeShape };
@@ -119,8 +121,11 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
       waitForRollout: z.literal(true).optional(),
       mitigated: Text.optional(),
       reverting: Text.optional(),
-      /** Puts back what a step changed (a no-op when it changed nothing); `restart` restarts after. */
-      revert: z.object({ step: Id, restart: Id.optional() }).strict().optional(),
+      /**
+       * Puts back what a step changed (a no-op when it changed nothing); `restart` restarts after;
+       * `reverting` sets the incident's state to reverting with that text, only when there is a change to put back.
+       */
+      revert: z.object({ step: Id, restart: Id.optional(), reverting: Text.optional() }).strict().optional(),
       keep: z.object({ step: Id, reason: Text }).strict().optional(),
       /** Real calls succeed (after the grace period the change needs to take). */
       verify: z

@@ -14,6 +14,10 @@ const EndpointSim = z
     latencyMs: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
     /** The success body; the strings `{{fileUrl}}` and `{{now}}` are filled in. */
     success: z.unknown().optional(),
+    /** The request body field (dot path) that says how many units (e.g. images) it asks for; 1 when absent. */
+    units: Text.optional(),
+    /** The success body's array (dot path) that holds one element per unit: its first element, repeated. */
+    perUnit: Text.optional(),
   })
   .strict();
 

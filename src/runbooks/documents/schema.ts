@@ -7,15 +7,17 @@
 import { z } from 'zod';
 import { Auth, Id, Text } from './schema-parts.ts';
 import { Step, STEP_LIBRARY } from './schema-plans.ts';
+import { Corroboration, Rule, Severity } from './schema-decision.ts';
 import { Tooling } from './schema-tooling.ts';
 
 export { STEP_LIBRARY };
 export type { OutcomeShape, StepShape } from './schema-plans.ts';
-
-const Severity = z.enum(['P1', 'P2', 'P3', 'P4']);
-const FaultKind = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
-/** A status code or a class of them (`5xx`). */
-const StatusMatch = z.union([z.number().int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]);
+export type {
+  ConditionShape,
+  CorroborationRowShape,
+  LatencyPercentileShape,
+  ResultMatchShape,
+} from './schema-decision.ts';
 
 const SeverityLevel = z
   .object({
@@ -29,11 +31,24 @@ const SeverityLevel = z
   })
   .strict();
 
+/**
+ * The variables that may set a built-in document's setting for the service built from RUNBOOK_*
+ * variables, with their types: names of cluster objects and a policy switch, never a credential.
+ */
+export const SETTING_VARIABLES = {
+  RUNBOOK_K8S_SECRET: 'string',
+  RUNBOOK_K8S_SECRET_KEY: 'string',
+  RUNBOOK_BATCH_SELECTOR: 'string',
+  RUNBOOK_AUTO_APPROVE_P1_FALLBACK: 'boolean',
+} as const;
+
 const Setting = z
   .object({
     type: z.enum(['string', 'integer', 'boolean']),
     default: z.union([z.string(), z.number(), z.boolean()]),
     description: Text,
+    /** The variable that sets it for the service built from RUNBOOK_* variables. */
+    variable: z.enum(Object.keys(SETTING_VARIABLES) as [keyof typeof SETTING_VARIABLES]).optional(),
   })
   .strict();
 
@@ -98,57 +113,6 @@ const DownloadProbe = z
   .strict();
 
 const Probe = z.discriminatedUnion('kind', [HttpProbe, StatusPageProbe, DnsProbe, TimingProbe, DownloadProbe]);
-
-export interface ConditionShape {
-  always?: true;
-  all?: ConditionShape[];
-  any?: ConditionShape[];
-  not?: ConditionShape;
-  probes?: string[];
-  every?: boolean;
-  status?: Array<number | string>;
-  fault?: string[];
-  ok?: boolean;
-  answered?: boolean;
-  bodyContains?: string;
-  latencyOver?: string;
-}
-
-/**
- * One condition over the round's provider evidence. Combinators (`all`, `any`, `not`, `always`) or a
- * match: the results of `probes` (default: every probe) of which some (or, with `every`, all) have
- * the listed status, fault, outcome, body text or latency above a threshold.
- */
-const Condition: z.ZodType<ConditionShape> = z.lazy(() =>
-  z
-    .object({
-      always: z.literal(true).optional(),
-      all: z.array(Condition).min(1).optional(),
-      any: z.array(Condition).min(1).optional(),
-      not: Condition.optional(),
-      probes: z.array(Id).min(1).optional(),
-      every: z.boolean().optional(),
-      status: z.array(StatusMatch).min(1).optional(),
-      fault: z.array(FaultKind).min(1).optional(),
-      ok: z.boolean().optional(),
-      /** Got an HTTP answer (any status). */
-      answered: z.boolean().optional(),
-      bodyContains: Text.optional(),
-      /** Name of a threshold (`thresholds`): latency strictly above it. */
-      latencyOver: Id.optional(),
-    })
-    .strict(),
-) as z.ZodType<ConditionShape>;
-
-const Rule = z
-  .object({
-    id: Id,
-    when: Condition,
-    cause: Id,
-    /** `{evidence}` is replaced by the matching probe results. */
-    rationale: Text,
-  })
-  .strict();
 
 const Cause = z
   .object({
@@ -217,6 +181,7 @@ export const RunbookDocumentSchema = z
     evidence: Evidence,
     /** Ordered: the first rule that matches decides; the last must be `always`. */
     decision: z.array(Rule).min(1),
+    corroboration: Corroboration.prefault({}),
     causes: z.record(Id, Cause),
     plans: z.record(Id, z.array(Step).min(1)),
     tooling: Tooling,

@@ -30,8 +30,13 @@ const fill = (text: string, settings: Record<string, unknown>) =>
 export function documentSettings(doc: RunbookDocument): RunbookSettings {
   return {
     validate: (raw) => settingsProblems(settingsSchema(doc), raw),
-    // Configured by a catalog file (target.settings); the RUNBOOK_* variables are the first runbook's.
-    fromConfig: () => ({}),
+    // A catalog file sets them (target.settings); a setting with a `variable` also comes from it.
+    fromConfig: (config) =>
+      Object.fromEntries(
+        Object.entries(doc.settings).flatMap(([name, s]) =>
+          s.variable !== undefined && config[s.variable] !== undefined ? [[name, config[s.variable]]] : [],
+        ),
+      ),
     ownObjects: (service) => {
       const s = settingsOf(doc, service);
       return {

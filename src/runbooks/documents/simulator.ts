@@ -21,6 +21,18 @@ const pathOf = (body: unknown, path: string): unknown =>
       body,
     );
 
+/** The body with the array at `path` holding its first element once per unit (each filled in on its own). */
+function perUnit(body: unknown, path: string | undefined, units: number): unknown {
+  if (path === undefined) return body;
+  const [key, ...rest] = path.split('.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const record = body as Record<string, unknown>;
+  const inner = record[key!];
+  if (rest.length > 0) return { ...record, [key!]: perUnit(inner, rest.join('.'), units) };
+  if (!Array.isArray(inner) || inner.length === 0) return body;
+  return { ...record, [key!]: Array.from({ length: units }, () => inner[0]) };
+}
+
 function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
   if (e.kind !== 'api' || e.method !== 'POST') return { id: e.id, kind: e.kind, method: e.method, path: e.path };
   return {
@@ -31,7 +43,12 @@ function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
     parse: (body): SimulatedRequest | string => {
       const missing = (e.requires ?? []).filter((p) => pathOf(body, p) === undefined);
       if (missing.length > 0) return `Invalid request: ${missing.map((p) => `${p}: Field required`).join('; ')}`;
-      return { units: 1, latencyMs: e.latencyMs ?? [100, 500], fields: {} };
+      const units = e.units === undefined ? undefined : Number(pathOf(body, e.units));
+      return {
+        units: units !== undefined && Number.isInteger(units) && units > 0 ? units : 1,
+        latencyMs: e.latencyMs ?? [100, 500],
+        fields: {},
+      };
     },
   };
 }
@@ -48,11 +65,12 @@ export function simulatorProfileOf(data: SimulatorData): SimulatorProfile {
       const body = data.errors[String(status)] ?? data.errors[`${String(status)[0]}xx`] ?? { error: `HTTP ${status}` };
       return fillDeep(body, (s) => s.replaceAll('{status}', String(status)));
     },
-    success: (endpoint, _request, { fileUrl, now }) => {
-      const body = data.endpoints.find((e) => e.id === endpoint)?.success ?? {};
-      return fillDeep(body, (s) =>
-        s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s,
-      );
+    success: (endpoint, request, { fileUrl, now }) => {
+      const e = data.endpoints.find((candidate) => candidate.id === endpoint);
+      const fill = (s: string) =>
+        s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s;
+      const body = perUnit(e?.success ?? {}, e?.perUnit, request.units);
+      return fillDeep(body, fill);
     },
   };
 }

@@ -5,13 +5,12 @@
  * never loop; probes that stay inside the catalog entry. Every problem carries its JSON path.
  */
 import { jsonPath, unknownKeyProblem, unknownKeys } from '../../contract/index.ts';
-import { RunbookDocumentSchema, type ConditionShape, type RunbookDocument, type StepShape } from './schema.ts';
+import { RunbookDocumentSchema, SETTING_VARIABLES, type RunbookDocument, type StepShape } from './schema.ts';
 import { planReferences, stepsOf } from './steps.ts';
+import { corroborationProblems, decisionProblems } from './validate-decision.ts';
+import { known, type DocumentProblem } from './validate-parts.ts';
 
-export interface DocumentProblem {
-  path: (string | number)[];
-  message: string;
-}
+export type { DocumentProblem } from './validate-parts.ts';
 
 export const describeProblem = (p: DocumentProblem) => `${jsonPath(p.path)}: ${p.message}`;
 
@@ -37,17 +36,16 @@ export function validateRunbookDocument(raw: unknown): Validated {
 function semanticProblems(doc: RunbookDocument): DocumentProblem[] {
   return [
     ...probeProblems(doc),
+    ...settingProblems(doc),
     ...evidenceProblems(doc),
     ...decisionProblems(doc),
+    ...corroborationProblems(doc),
     ...causeProblems(doc),
     ...planProblems(doc),
     ...cycleProblems(doc),
     ...scenarioProblems(doc),
   ];
 }
-
-const known = (what: string, name: string, names: string[]) =>
-  `unknown ${what} "${name}" — known: ${names.join(', ') || 'none'}`;
 
 function probeProblems(doc: RunbookDocument): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
@@ -112,83 +110,18 @@ function evidenceProblems(doc: RunbookDocument): DocumentProblem[] {
   return problems;
 }
 
-/** Why a condition can never hold, or null. */
-function neverMatches(
-  c: ConditionShape,
-  doc: RunbookDocument,
-  path: (string | number)[],
-  problems: DocumentProblem[],
-): void {
-  const ids = doc.probes.triage.map((p) => p.id);
-  const combinators = ['always', 'all', 'any', 'not'].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
-  const matchKeys = ['probes', 'every', 'status', 'fault', 'ok', 'answered', 'bodyContains', 'latencyOver'].filter(
-    (k) => (c as Record<string, unknown>)[k] !== undefined,
+/** A setting read from a variable has the variable's type. */
+function settingProblems(doc: RunbookDocument): DocumentProblem[] {
+  return Object.entries(doc.settings).flatMap(([name, s]) =>
+    s.variable !== undefined && SETTING_VARIABLES[s.variable] !== s.type
+      ? [
+          {
+            path: ['settings', name, 'variable'],
+            message: `${s.variable} is a ${SETTING_VARIABLES[s.variable]}; this setting is ${s.type === 'integer' ? 'an' : 'a'} ${s.type}`,
+          },
+        ]
+      : [],
   );
-  if (combinators.length > 1 || (combinators.length === 1 && matchKeys.length > 0)) {
-    problems.push({
-      path,
-      message: `a condition is one of always, all, any, not, or a match; this one mixes ${[...combinators, ...matchKeys].join(', ')}`,
-    });
-    return;
-  }
-  c.all?.forEach((sub, i) => neverMatches(sub, doc, [...path, 'all', i], problems));
-  c.any?.forEach((sub, i) => neverMatches(sub, doc, [...path, 'any', i], problems));
-  if (c.not) neverMatches(c.not, doc, [...path, 'not'], problems);
-  c.probes?.forEach((id, i) => {
-    if (!ids.includes(id))
-      problems.push({ path: [...path, 'probes', i], message: `this rule can never match: ${known('probe', id, ids)}` });
-  });
-  if (c.latencyOver !== undefined && doc.thresholds[c.latencyOver] === undefined)
-    problems.push({
-      path: [...path, 'latencyOver'],
-      message: known('threshold', c.latencyOver, Object.keys(doc.thresholds)),
-    });
-  const failingStatus = c.status?.some((s) => (typeof s === 'number' ? s >= 400 : s === '4xx' || s === '5xx'));
-  if (c.ok === true && (c.fault || failingStatus))
-    problems.push({
-      path,
-      message: 'this rule can never match: a probe that is ok has no fault and no failing status',
-    });
-  if (c.status && c.fault && !c.fault.includes('bad_body'))
-    problems.push({
-      path,
-      message:
-        'this rule can never match: a result with an HTTP status has no network fault (only bad_body comes with one)',
-    });
-  if (c.answered === false && (c.status || c.bodyContains))
-    problems.push({ path, message: 'this rule can never match: a probe without an HTTP answer has no status or body' });
-}
-
-function decisionProblems(doc: RunbookDocument): DocumentProblem[] {
-  const problems: DocumentProblem[] = [];
-  const causes = Object.keys(doc.causes);
-  const seen = new Map<string, number>();
-  doc.decision.forEach((rule, i) => {
-    const at = ['decision', i];
-    if (!causes.includes(rule.cause))
-      problems.push({ path: [...at, 'cause'], message: known('cause', rule.cause, causes) });
-    const always = doc.decision.findIndex((r) => r.when.always === true);
-    if (always >= 0 && always < i)
-      problems.push({
-        path: [...at, 'when'],
-        message: `this rule can never match: rule ${jsonPath(['decision', always])} (${doc.decision[always]!.id}) above it always matches`,
-      });
-    const key = JSON.stringify(rule.when);
-    const earlier = seen.get(key);
-    if (earlier !== undefined)
-      problems.push({
-        path: [...at, 'when'],
-        message: `this rule can never match: rule ${doc.decision[earlier]!.id} above it has the same condition`,
-      });
-    else seen.set(key, i);
-    neverMatches(rule.when, doc, [...at, 'when'], problems);
-  });
-  if (doc.decision.at(-1)?.when.always !== true)
-    problems.push({
-      path: ['decision', doc.decision.length - 1, 'when'],
-      message: 'the last rule must be `always: true`, so every triage ends with a cause',
-    });
-  return problems;
 }
 
 function causeProblems(doc: RunbookDocument): DocumentProblem[] {
@@ -324,6 +257,9 @@ function stepProblems(
   for (const text of templatesOf(step)) {
     for (const name of text.matchAll(/\{settings\.([^}]+)\}/g))
       if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
+    for (const name of text.matchAll(/\{secrets\.([^}]+)\}/g))
+      if (stepIds.get(name[1]!) !== 'askSecret')
+        problems.push({ path, message: `"{secrets.${name[1]!}}" names no askSecret step earlier in this plan` });
   }
 }
 
@@ -338,6 +274,10 @@ const templatesOf = (step: StepShape): string[] =>
     step.resolve,
     step.close,
     step.keep?.reason,
+    step.revert?.reverting,
+    ...[step.approve?.onDecline, step.askSecret?.onMissing, step.verify?.onFail, step.watch?.onRelapse].flatMap((o) =>
+      typeof o === 'object' ? Object.values(o) : [],
+    ),
   ].filter((t): t is string => t !== undefined);
 
 /** The plans a plan reaches through goto and outcomes, itself included. */

@@ -1,7 +1,7 @@
 import { kubectlEquivalent, type KubeDeploymentRef } from '../../contract/index.ts';
 import type { RemediationContext } from '../types.ts';
 
-/** The environment variables the Ideogram service reads (see the client in src/runbooks/ideogram/client.activity.ts). */
+/** The environment variables the Ideogram service reads (see the client in clients/ideogram-client.ts). */
 export const FALLBACK = 'IDEOGRAM_FALLBACK';
 export const CONCURRENCY = 'IDEOGRAM_CONCURRENCY';
 export const REDUCED_CONCURRENCY = '3';

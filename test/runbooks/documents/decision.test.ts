@@ -96,7 +96,7 @@ describe('the Anthropic document decision table', () => {
   it('a threshold a drill scales overrides the document default', () => {
     const results = round('none', ok('messages', { latencyMs: 5_000 }));
     expect(classifyByDocument(doc, results).cause).toBe('healthy');
-    expect(classifyByDocument(doc, results, { thresholds: { slowMs: 2_000 } })).toMatchObject({
+    expect(classifyByDocument(doc, results, [], { thresholds: { slowMs: 2_000 } })).toMatchObject({
       rule: 'slow',
       cause: 'degraded_performance',
     });
@@ -122,5 +122,55 @@ describe('the Anthropic document decision table', () => {
       }),
     );
     expect(classifyByDocument(doc, blocked).cause).toBe('healthy');
+  });
+
+  it('a body with `$` in it is quoted as it is in the rationale, never read as a replacement pattern', () => {
+    const decision = classifyByDocument(doc, round('none', http('messages', 529, 'cost $` and $& and $1')));
+    expect(decision.rationale).toContain('messages → HTTP 529 cost $` and $& and $1');
+  });
+});
+
+describe('document conditions: either and cite', () => {
+  const custom = (decision: unknown[]): RunbookDocument => {
+    const raw = anthropicDocument();
+    raw.decision = decision;
+    const checked = validateRunbookDocument(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    return checked.document;
+  };
+  const healthyRule = { id: 'healthy', when: { always: true }, cause: 'healthy', rationale: 'fine' };
+
+  it('either: a result holds when it shows one of the alternatives; with every, all results must', () => {
+    const table = custom([
+      {
+        id: 'all-broken',
+        when: { probes: ['messages', 'list_models'], every: true, either: [{ status: ['5xx'] }, { fault: ['reset'] }] },
+        cause: 'provider_outage',
+        rationale: 'broken ({evidence})',
+      },
+      healthyRule,
+    ]);
+    expect(
+      classifyByDocument(table, round('none', http('messages', 503), transport('list_models', 'reset'))).rule,
+    ).toBe('all-broken');
+    expect(classifyByDocument(table, round('none', http('messages', 503), http('list_models', 401))).rule).toBe(
+      'healthy',
+    );
+  });
+
+  it('cite: the rationale quotes the results cite selects, in round order, not those the condition matched', () => {
+    const table = custom([
+      {
+        id: 'dns',
+        when: { probes: ['messages'], fault: ['dns'] },
+        cite: [{ probes: ['dns'] }, { fault: ['dns'] }],
+        cause: 'network_dns',
+        rationale: 'unresolved ({evidence})',
+      },
+      healthyRule,
+    ]);
+    const decision = classifyByDocument(table, round('none', transport('messages', 'dns')));
+    expect(decision.evidence).toEqual(['messages → dns', 'latency → dns', 'dns → ok']);
+    expect(decision.rationale).toBe('unresolved (messages → dns; latency → dns; dns → ok)');
   });
 });

@@ -119,4 +119,44 @@ describe('runbook documents: validation with JSON paths', () => {
       "$.plans.fallback[0].approve.then[3].waitForRecovery: an approval's `then` holds only the changes it approves and their notes (note, setEnv, applySecret, suspendCronJobs, restart, waitForRollout, mitigated, reverting, revert, keep); put waitForRecovery after the approve step",
     ]);
   });
+
+  it('a percentile over an unknown threshold, a report of an unknown cause and an unknown cause in corroboration are refused', () => {
+    const doc = anthropicDocument();
+    doc.decision.splice(0, 0, {
+      id: 'slow-p95',
+      when: { probes: ['messages'], latencyPercentile: { percentile: 95, over: 'slowP95Ms', withHistory: true } },
+      cause: 'degraded_performance',
+      rationale: 'P95 is {percentile} s over {samples} samples',
+    });
+    doc.decision.splice(1, 0, { id: 'told', when: { reported: 'bad_pictures' }, cause: 'healthy', rationale: 'x' });
+    doc.corroboration = { notFaults: ['prompt_issue'], table: [{ causes: ['outage'], confidence: 'high' }] };
+    expect(problems(doc)).toEqual([
+      '$.decision[0].when.latencyPercentile.over: unknown threshold "slowP95Ms" — known: slowMs',
+      expect.stringMatching(/^\$\.decision\[1\]\.when\.reported: unknown cause "bad_pictures" — known: network_dns, /),
+      expect.stringMatching(/^\$\.corroboration\.notFaults\[0\]: unknown cause "prompt_issue"/),
+      expect.stringMatching(/^\$\.corroboration\.table\[0\]\.causes\[0\]: unknown cause "outage"/),
+    ]);
+  });
+
+  it('cite selects results, and a placeholder names an askSecret step of the plan', () => {
+    const doc = anthropicDocument();
+    doc.decision[0].cite = [{ every: true, probes: ['messages'] }];
+    doc.plans['rotate-key'][0] = { note: 'handed over: {secrets.the-new-key}' };
+    expect(problems(doc)).toEqual([
+      '$.decision[0].cite[0]: cite selects results by probes and result fields; every has no place here',
+      '$.plans.rotate-key[0]: "{secrets.the-new-key}" names no askSecret step earlier in this plan',
+    ]);
+  });
+
+  it('a setting read from a variable has its type, and only service variables may set one', () => {
+    const doc = anthropicDocument();
+    doc.settings.batchSelector.variable = 'RUNBOOK_BATCH_SELECTOR';
+    expect(problems(doc)).toEqual([]);
+    doc.settings.reducedConcurrency.variable = 'RUNBOOK_K8S_SECRET';
+    expect(problems(doc)).toEqual([
+      '$.settings.reducedConcurrency.variable: RUNBOOK_K8S_SECRET is a string; this setting is an integer',
+    ]);
+    doc.settings.reducedConcurrency.variable = 'RUNBOOK_SLACK_BOT_TOKEN';
+    expect(problems(doc)[0]).toMatch(/^\$\.settings\.reducedConcurrency\.variable: /);
+  });
 });

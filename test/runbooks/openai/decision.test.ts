@@ -1,8 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../../src/contract/index.ts';
-import { classifyOpenAi, OPENAI_CAUSES, OPENAI_DECISION_TABLE } from '../../../src/runbooks/openai/decision.ts';
-import { OPENAI_PROBE_IDS as P } from '../../../src/runbooks/openai/probes.ts';
+import { classifyByDocument } from '../../../src/runbooks/documents/decision.ts';
+import type { RunbookDocument } from '../../../src/runbooks/documents/schema.ts';
+import { readRunbookDocumentFile } from '../../../src/worker/runbook-documents.ts';
+
+/** The OpenAI runbook is a document (src/runbooks/openai/runbook.yaml): its decision table, as the engine runs it. */
+const reading = readRunbookDocumentFile(new URL('../../../src/runbooks/openai/runbook.yaml', import.meta.url).pathname);
+if (!reading.ok) throw new Error('the OpenAI document is invalid');
+const doc = reading.pin.document as RunbookDocument;
+const classifyOpenAi = (results: ProbeResult[]) => classifyByDocument(doc, results);
+const OPENAI_CAUSES = doc.causes;
+const P = {
+  models: 'list_models',
+  chat: 'chat_completion',
+  images: 'image_generation',
+  dns: 'dns',
+  statusPage: 'status_page',
+} as const;
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
   probe,
@@ -121,11 +136,15 @@ describe('OpenAI decision table: one row per case', () => {
 });
 
 describe('OpenAI decision table: shape and totality', () => {
-  it('has a row for every cause, each stating its condition, and ends with the always-matching healthy row', () => {
-    const causes = OPENAI_DECISION_TABLE.map((row) => row.cause);
+  it('has a rule for every cause, each with its rationale, and ends with the always-matching healthy rule', () => {
+    const causes = doc.decision.map((rule) => rule.cause);
     expect([...new Set(causes)].sort()).toEqual(Object.keys(OPENAI_CAUSES).sort());
-    expect(OPENAI_DECISION_TABLE.filter((row) => row.when.length < 10)).toEqual([]);
-    expect([causes.at(-1), classifyOpenAi([]).cause]).toEqual(['healthy', 'healthy']);
+    expect(doc.decision.filter((rule) => rule.rationale.length < 10)).toEqual([]);
+    expect([causes.at(-1), doc.decision.at(-1)!.when, classifyOpenAi([]).cause]).toEqual([
+      'healthy',
+      { always: true },
+      'healthy',
+    ]);
   });
 
   it('never throws and always returns a known cause with its severity (1,000 random result sets)', () => {
@@ -151,9 +170,9 @@ describe('OpenAI decision table: shape and totality', () => {
     fc.assert(
       fc.property(fc.array(result, { maxLength: 8 }), (results) => {
         const decision = classifyOpenAi(results as ProbeResult[]);
-        const known = OPENAI_CAUSES[decision.cause as keyof typeof OPENAI_CAUSES];
+        const known = OPENAI_CAUSES[decision.cause];
         expect(known).toBeDefined();
-        expect(decision.severity).toBe(known.severity);
+        expect(decision.severity).toBe(known!.severity);
       }),
       { numRuns: 1_000 },
     );

@@ -1,4 +1,7 @@
-/** The fallback-aware client services use (not workflow code: the `.activity.ts` suffix lets it do I/O). */
+/**
+ * The fallback-aware Ideogram client services use: it honours the knobs the Ideogram runbook turns
+ * (IDEOGRAM_FALLBACK, IDEOGRAM_CONCURRENCY). A library for services, not part of the engine or a runbook.
+ */
 import { request, type Dispatcher } from 'undici';
 
 /** What a service calls instead of the raw API: honours the runbook's knobs. */
