@@ -10,6 +10,7 @@ import {
   isElision,
   jsonBytes,
   makeRoomForSecretRef,
+  raiseRepeats,
 } from '../../src/workflows/engine/bounds.ts';
 import { freshSnapshot, type IncidentSnapshot } from '../../src/workflows/engine/snapshot.ts';
 import { IncidentInputSchema } from '../../src/contract/index.ts';
@@ -50,6 +51,7 @@ const timelineOf = (s: IncidentSnapshot) => ({
     appendBounded(s.timeline, e);
     return e;
   },
+  repeated: (same: (e: TimelineEntry) => boolean, now: string) => raiseRepeats(s.timeline, same, now),
 });
 
 describe('timeline bounds', () => {
@@ -156,13 +158,14 @@ describe('snapshot before continue-as-new', () => {
         ),
       );
     const before = jsonBytes(s);
-    const size = boundSnapshot(s, 100_000);
+    const { snapshot: bounded, size } = boundSnapshot(s, 100_000);
     expect(before).toBeGreaterThan(250_000);
-    expect(size).toBe(jsonBytes(s));
+    expect(size).toBe(jsonBytes(bounded));
     expect(size).toBeLessThanOrEqual(100_000);
-    const marker = s.timeline.find(isElision)!;
-    expect(marker.data.elided.total + s.timeline.length - 1).toBe(1_000);
-    expect(s.timeline.at(-1)!.message).toBe('probe 999');
+    const marker = bounded.timeline.find(isElision)!;
+    expect(marker.data.elided.total + bounded.timeline.length - 1).toBe(1_000);
+    expect(bounded.timeline.at(-1)!.message).toBe('probe 999');
+    expect(Object.keys(bounded)).toEqual(Object.keys(s));
   });
 
   it('keeps the first and last causes of a flapping incident', () => {
@@ -170,7 +173,7 @@ describe('snapshot before continue-as-new', () => {
     expect(boundCauses(causes)).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 20 }, (_, i) => 80 + i)]);
   });
 
-  it('makes room for a secret reference by forgetting refused ones, keeping the hand-over count right', () => {
+  it('makes room for a secret reference by forgetting refused ones, and says which it forgot', () => {
     const s = snapshot();
     const ref = { kind: 'env' as const, name: 'K' };
     s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({
@@ -178,11 +181,13 @@ describe('snapshot before continue-as-new', () => {
       ref,
       ...(i < 2 ? { refused: 'no' } : {}),
     }));
-    s.handedOver = { reason: 'r', at: at(0), secretRefsSeen: 5 };
-    expect(makeRoomForSecretRef(s)).toBe(true);
+    const forgotten: number[] = [];
+    expect(makeRoomForSecretRef(s.secretRefs, (index) => forgotten.push(index))).toBe(true);
     expect(s.secretRefs).toHaveLength(BOUNDS.secretRefs - 1);
-    expect(s.handedOver.secretRefsSeen).toBe(4);
+    expect(s.secretRefs[0]!.by).toBe('p1');
+    expect(forgotten).toEqual([0]);
     s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({ by: `p${i}`, ref }));
-    expect(makeRoomForSecretRef(s)).toBe(false);
+    expect(makeRoomForSecretRef(s.secretRefs, (index) => forgotten.push(index))).toBe(false);
+    expect(forgotten).toEqual([0]);
   });
 });

@@ -2,7 +2,7 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, gatherAll, realRound } from './evidence.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
-import type { ObserverState } from './snapshot.ts';
+import type { ObserverSlice, ObserverState } from './slices.ts';
 
 /** What the observer watches through. */
 export type ObservedIncident = ProbeEngine & RunControl;
@@ -17,18 +17,26 @@ export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b]
  */
 export class Observer {
   private readonly incident: ObservedIncident;
+  /** What the observer has seen, carried across continue-as-new. */
+  private readonly watch: ObserverSlice;
   private attentive = 0;
   private wakeups = 0;
   /** An outside report (a resolved alert) asked for a real call at the next poll. */
   private realCheckRequested = false;
 
-  constructor(incident: ObservedIncident) {
+  constructor(incident: ObservedIncident, watch: ObserverSlice) {
     this.incident = incident;
+    this.watch = watch;
   }
 
-  get state(): ObserverState {
+  /** What the observer has seen so far, for parts that wait on a verdict. */
+  get state(): Readonly<ObserverState> {
+    return this.watched;
+  }
+
+  private get watched(): ObserverState {
     const t = this.incident.input.timings;
-    return (this.incident.s.observer ??= {
+    return (this.watch.observer ??= {
       polls: 0,
       intervalMs: t.pollInitialMs,
       lastHint: null,
@@ -47,14 +55,14 @@ export class Observer {
   }
 
   recovered(): boolean {
-    return this.state.realStreak >= this.required;
+    return this.watched.realStreak >= this.required;
   }
 
   async run(): Promise<void> {
     const t = this.incident.input.timings;
     while (!this.incident.finished) {
       const seen = this.wakeups;
-      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.state.intervalMs);
+      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.watched.intervalMs);
       if (this.incident.finished) return;
       if (woken) continue;
       if (this.incident.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) {
@@ -68,7 +76,7 @@ export class Observer {
   /** Runs `fn` with real calls on every poll at the initial interval: someone waits on a verdict. */
   async attend<T>(fn: () => Promise<T>): Promise<T> {
     this.attentive += 1;
-    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.watched.intervalMs = this.incident.input.timings.pollInitialMs;
     this.wakeups += 1;
     try {
       return await fn();
@@ -80,14 +88,14 @@ export class Observer {
   /** A real call at the next poll (soon: the interval drops to the initial one); the probes judge, the report does not. */
   requestRealCheck(why: string): void {
     this.realCheckRequested = true;
-    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.watched.intervalMs = this.incident.input.timings.pollInitialMs;
     this.wakeups += 1;
     this.incident.note(`Re-check requested: ${why}; the next poll makes real calls`);
   }
 
   /** Forget the streaks: what counts from now on is how the provider behaves after a change. */
   restartJudgement(): void {
-    const o = this.state;
+    const o = this.watched;
     o.realStreak = 0;
     o.failStreak = 0;
     o.candidate = null;
@@ -95,12 +103,12 @@ export class Observer {
 
   private backoff(): number {
     const t = this.incident.input.timings;
-    return Math.min(Math.round(this.state.intervalMs * t.pollBackoff), t.pollMaxMs);
+    return Math.min(Math.round(this.watched.intervalMs * t.pollBackoff), t.pollMaxMs);
   }
 
   /** A real call is due whatever the hint will say: asked for, awaited, being confirmed, or the interval is up. */
   private dueWithoutHint(): boolean {
-    const o = this.state;
+    const o = this.watched;
     const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
     const building = o.realStreak > 0 && o.realStreak < this.required;
     return (
@@ -113,7 +121,7 @@ export class Observer {
   }
 
   private async poll(): Promise<void> {
-    const o = this.state;
+    const o = this.watched;
     const evidence = this.incident.runbook.evidence;
     o.polls += 1;
     this.incident.pollsThisRun += 1;
@@ -165,12 +173,12 @@ export class Observer {
   }
 
   private async judgeRealRound(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    this.state.lastRealAt = new Date(Date.now()).toISOString();
+    this.watched.lastRealAt = new Date(Date.now()).toISOString();
     await this.judge(round, hint);
   }
 
   private async judge(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    const o = this.state;
+    const o = this.watched;
     const t = this.incident.input.timings;
     const blocker = blockerOf(this.incident, round);
     if (blocker) {
