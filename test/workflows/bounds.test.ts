@@ -12,6 +12,7 @@ import {
   makeRoomForSecretRef,
   raiseRepeats,
 } from '../../src/workflows/engine/bounds.ts';
+import { HandOver, type HandOverPorts } from '../../src/workflows/engine/hand-over.ts';
 import { freshSnapshot, type IncidentSnapshot } from '../../src/workflows/engine/snapshot.ts';
 import { IncidentInputSchema } from '../../src/contract/index.ts';
 import { unitInput } from './support/time-skipping.ts';
@@ -189,5 +190,14 @@ describe('snapshot before continue-as-new', () => {
     s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({ by: `p${i}`, ref }));
     expect(makeRoomForSecretRef(s.secretRefs, (index) => forgotten.push(index))).toBe(false);
     expect(forgotten).toEqual([0]);
+  });
+
+  it('the hand-over stops counting a forgotten reference it had seen, and only such a one', () => {
+    const human = { handedOver: { reason: 'r', at: at(0), secretRefsSeen: 5 } };
+    const handOver = new HandOver(human, {} as HandOverPorts);
+    handOver.forgetSecretRef(0);
+    expect(human.handedOver.secretRefsSeen).toBe(4);
+    handOver.forgetSecretRef(4);
+    expect(human.handedOver.secretRefsSeen).toBe(4);
   });
 });
