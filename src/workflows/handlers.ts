@@ -81,7 +81,7 @@ export function registerIncidentHandlers(incident: Incident): void {
   );
   // The signals answer nobody: a refused one is recorded on the timeline instead of an error.
   const actBySignal = (action: 'resolve' | 'cancel', by: string, reason: string) => {
-    const answer = incident.act({ action, by, reason });
+    const answer = incident.humans.act({ action, by, reason });
     if (!answer.accepted) recorder.note(`Ignored ${action} from ${by}: ${answer.message}`, { invalid: true, by });
   };
   setHandler(
@@ -92,9 +92,9 @@ export function registerIncidentHandlers(incident: Incident): void {
     cancelSignal,
     bounded(({ by, reason }) => actBySignal('cancel', by, reason)),
   );
-  setHandler(actUpdate, (req) => incident.act(req), {
+  setHandler(actUpdate, (req) => incident.humans.act(req), {
     validator: (req) => {
-      const problem = incident.actionProblem(req);
+      const problem = incident.humans.problem(req);
       if (problem) throw new Error(problem);
     },
   });

@@ -78,7 +78,8 @@ export class ApprovalGate {
     const refs = this.requests.secretRefs;
     if (!makeRoomForSecretRef(refs, (index) => this.ports.secretRefForgotten?.(index))) {
       this.ports.timeline.note(
-        `Ignored the secret reference from ${by}: ${refs.length} references are waiting to be used; refuse or use them first`,
+        `Ignored the secret reference from ${by}: ${refs.length} references are waiting to be used; ` +
+          'refuse or use them first',
         { by, invalid: true },
       );
       return;
@@ -166,9 +167,10 @@ export class ApprovalGate {
     const step = this.renumbered(asked);
     let request = this.find(step.stepId);
     if (!request) {
+      const lastRealAt = this.ports.incident.observer?.lastRealAt;
       const evidence =
-        step.whileRecovered && this.ports.incident.observer?.lastRealAt
-          ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${this.ports.incident.observer.lastRealAt.slice(11, 19)} UTC)`
+        step.whileRecovered && lastRealAt
+          ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${lastRealAt.slice(11, 19)} UTC)`
           : '';
       request = this.open(
         { ...step, description: `${step.description}${evidence}` },

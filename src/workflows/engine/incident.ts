@@ -9,14 +9,7 @@ import {
   isCancellation,
 } from '@temporalio/workflow';
 import {
-  actionContextOf,
-  actionRule,
   ErrorTypes,
-  revertWarning,
-  viaText,
-  type ActionAnswer,
-  type ApprovalVia,
-  type ActionRequest,
   type Decision,
   type IncidentResult,
   type IncidentStatus,
@@ -26,6 +19,7 @@ import {
 import { AlertRecorder } from './alerts.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
+import { HumanActions } from './human-actions.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
 import type { RemediationContext } from './context.ts';
@@ -57,7 +51,7 @@ export class Incident implements JudgedIncident {
   /** The whole incident, read-only: what every part reads of the others. */
   readonly view: IncidentView;
   readonly runbook: RunbookDefinition;
-  /** This run's own slice: its number and the human who resolved or cancelled it from outside. */
+  /** This run's own slice: its number in the chain of continue-as-new. */
   private readonly runState: RunSlice;
   /** Judgement's slice: only judgement.ts writes it (decide, re-triage). */
   readonly triage: TriageSlice;
@@ -72,6 +66,8 @@ export class Incident implements JudgedIncident {
   readonly context: RemediationContext;
   readonly handOver: HandOver;
   readonly alerts: AlertRecorder;
+  /** Resolve, cancel and the action table's other choices, from outside. */
+  readonly humans: HumanActions;
   private readonly closing: Closing;
   finished = false;
   pollsThisRun = 0;
@@ -131,6 +127,13 @@ export class Incident implements JudgedIncident {
         },
       },
     });
+    this.humans = new HumanActions(slices.interruptions, {
+      incident: view,
+      timeline: recorder,
+      isClosed: () => recorder.isClosed(),
+      handOver: this.handOver,
+      stopPlan: () => this.planScope?.cancel(),
+    });
   }
 
   // ── the ports the parts see ─────────────────────────────────────────────────────────────────
@@ -181,7 +184,7 @@ export class Incident implements JudgedIncident {
   }
 
   interrupted(): boolean {
-    return this.runState.manualResolution !== null || this.runState.cancellation !== null;
+    return this.humans.interrupted();
   }
 
   requestContinueAsNew(): void {
@@ -193,47 +196,6 @@ export class Incident implements JudgedIncident {
     if (this.pendingRetriage || !this.planScope) return;
     this.pendingRetriage = { decision, why };
     this.planScope.cancel();
-  }
-
-  /** A human resolves or cancels from outside: the plan is cancelled and changes are reverted. */
-  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string, via?: ApprovalVia): void {
-    const run = this.runState;
-    const already = kind === 'resolve' ? run.manualResolution : run.cancellation;
-    if (this.recorder.isClosed() || already) return;
-    if (kind === 'resolve') run.manualResolution = { by, reason };
-    else run.cancellation = { by, reason };
-    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, {
-      by,
-      ...(via ? { via } : {}),
-    });
-    this.planScope?.cancel();
-  }
-
-  /** Why the action table refuses a human action now, or null. */
-  actionProblem(req: ActionRequest): string | null {
-    const { manualResolution, cancellation, state, approvals, mutations } = this.view;
-    if (this.recorder.isClosed() || manualResolution || cancellation)
-      return `the incident is ${manualResolution ? 'being resolved' : cancellation ? 'being cancelled' : state}: nothing can change it now`;
-    const rule = actionRule(state, req.action, actionContextOf(approvals, mutations, req.step));
-    if (!rule.allowed)
-      return `${req.action.replace('_', ' ')} is not possible while the incident is ${state}: ${rule.why}`;
-    if (this.handOver.pendingChoices() >= 5)
-      return 'earlier choices are still being carried out: try again in a moment';
-    return null;
-  }
-
-  /** A human action the validator accepted (resolve, cancel, verify again, revert a change). */
-  act(req: ActionRequest): ActionAnswer {
-    const problem = this.actionProblem(req);
-    if (problem) return { accepted: false, message: problem };
-    if (req.action === 'resolve' || req.action === 'cancel') {
-      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`, req.via);
-      return {
-        accepted: true,
-        message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.view.mutations)}`,
-      };
-    }
-    return this.handOver.request(req);
   }
 
   status(): IncidentStatus {

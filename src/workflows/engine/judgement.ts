@@ -158,12 +158,8 @@ export async function decide(incident: JudgedIncident): Promise<void> {
     decision = confirmSustained(incident, decision, results, judged.confirmations);
   record(incident, decision, decision.rationale);
   incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
-  keepCausesBounded(incident.triage);
-}
-
-/** Published whole with the decision, bounded once it is on the timeline (a flapping provider re-triages often). */
-function keepCausesBounded(triage: TriageSlice): void {
-  triage.causes = boundCauses(triage.causes);
+  // Published whole with the decision, bounded once it is on the timeline (a flapping provider re-triages often).
+  incident.triage.causes = boundCauses(incident.triage.causes);
 }
 
 const causeEntry = (d: Decision, why: string): CauseChange => ({
@@ -199,7 +195,7 @@ export async function applyRetriage(incident: JudgedIncident, next: Decision, wh
     previous: { cause: old.cause, severity: old.severity },
     retriage: true,
   });
-  keepCausesBounded(incident.triage);
+  incident.triage.causes = boundCauses(incident.triage.causes);
   incident.observer.restartJudgement();
   incident.markChanged();
   await incident.escalate(

@@ -23,7 +23,7 @@ export interface TimelinePort {
   setState(state: IncidentState, why?: string): void;
   /** Re-publishes the memo after a change that is not a state change (a decision). */
   publish(): void;
-  /** News stakeholders should hear that is not a state change (an owner, a new cause): the update loop sends an update. */
+  /** News for stakeholders that is not a state change (an owner, a new cause): the update loop sends one. */
   markChanged(): void;
 }
 

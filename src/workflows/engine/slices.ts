@@ -26,9 +26,13 @@ export interface IdentitySlice {
   readonly serviceName: string;
 }
 
-/** The run around the parts (incident.ts): its number and the humans who ended it from outside. */
+/** The run around the parts (incident.ts): its number in the chain of continue-as-new. */
 export interface RunSlice {
   run: number;
+}
+
+/** A human who resolved or cancelled the incident from outside (human-actions.ts). */
+export interface InterruptionSlice {
   manualResolution: { by: string; reason: string } | null;
   cancellation: { by: string; reason: string } | null;
 }
@@ -174,6 +178,7 @@ export interface AlertsSlice {
 export interface IncidentSlices {
   identity: IdentitySlice;
   run: RunSlice;
+  interruptions: InterruptionSlice;
   record: RecordSlice;
   triage: TriageSlice;
   budget: BudgetSlice;
@@ -190,6 +195,7 @@ export interface IncidentSlices {
 export const SLICE_OWNERS = {
   IdentitySlice: 'snapshot.ts',
   RunSlice: 'incident.ts',
+  InterruptionSlice: 'human-actions.ts',
   RecordSlice: 'recorder.ts',
   TriageSlice: 'judgement.ts',
   BudgetSlice: 'evidence.ts',
