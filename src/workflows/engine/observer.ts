@@ -95,10 +95,10 @@ export class Observer {
 
   /** Forget the streaks: what counts from now on is how the provider behaves after a change. */
   restartJudgement(): void {
-    const o = this.watched;
-    o.realStreak = 0;
-    o.failStreak = 0;
-    o.candidate = null;
+    const seen = this.watched;
+    seen.realStreak = 0;
+    seen.failStreak = 0;
+    seen.candidate = null;
   }
 
   private backoff(): number {
@@ -108,22 +108,22 @@ export class Observer {
 
   /** A real call is due whatever the hint will say: asked for, awaited, being confirmed, or the interval is up. */
   private dueWithoutHint(): boolean {
-    const o = this.watched;
-    const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
-    const building = o.realStreak > 0 && o.realStreak < this.required;
+    const seen = this.watched;
+    const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
+    const building = seen.realStreak > 0 && seen.realStreak < this.required;
     return (
       this.realCheckRequested ||
       this.attentive > 0 ||
       building ||
-      o.candidate !== null ||
+      seen.candidate !== null ||
       sinceReal >= this.incident.input.timings.realCheckEveryMs
     );
   }
 
   private async poll(): Promise<void> {
-    const o = this.watched;
+    const seen = this.watched;
     const evidence = this.incident.runbook.evidence;
-    o.polls += 1;
+    seen.polls += 1;
     this.incident.pollsThisRun += 1;
     // A real check due anyway goes out with the hint, as one activity (one task and three events fewer).
     const dueAnyway = this.dueWithoutHint();
@@ -134,38 +134,38 @@ export class Observer {
       ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false })
       : [await gather(this.incident, evidence.hint, { priority: false })];
     const value = evidence.hintValue(hint!);
-    const hintChanged = value !== null && o.lastHint !== null && value !== o.lastHint;
-    if (value !== null && value !== o.lastHint) {
+    const hintChanged = value !== null && seen.lastHint !== null && value !== seen.lastHint;
+    if (value !== null && value !== seen.lastHint) {
       this.incident.add(
         'probe',
-        `hint ${hint!.probe}: ${o.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
+        `hint ${hint!.probe}: ${seen.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
         { probe: hint!.probe, hint: value },
       );
-      o.lastHint = value;
+      seen.lastHint = value;
     }
     if (together) {
       await this.judgeRealRound(round, hint!);
       return;
     }
     if (!dueAnyway && !hintChanged) {
-      o.intervalMs = this.backoff();
+      seen.intervalMs = this.backoff();
       return;
     }
     if (!this.incident.budget.canSpend(evidence.real.length, false)) {
-      o.intervalMs = this.backoff();
+      seen.intervalMs = this.backoff();
       // A remainder too small for one real round is as spent as none (an odd remainder of a budget
       // paid two calls at a time): otherwise the incident would wait with nobody asked.
       const spent =
-        o.budgetSpent === true ||
+        seen.budgetSpent === true ||
         this.incident.budget.exhausted() ||
         !this.incident.budget.canSpend(evidence.real.length, true);
-      if (spent && !o.budgetEscalated) {
-        o.budgetEscalated = true;
+      if (spent && !seen.budgetEscalated) {
+        seen.budgetEscalated = true;
         await this.incident.escalate(
           'the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it',
         );
       }
-      if (spent) o.budgetSpent = true;
+      if (spent) seen.budgetSpent = true;
       return;
     }
     this.realCheckRequested = false;
@@ -178,51 +178,51 @@ export class Observer {
   }
 
   private async judge(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    const o = this.watched;
+    const seen = this.watched;
     const t = this.incident.input.timings;
     const blocker = blockerOf(this.incident, round);
     if (blocker) {
-      if (o.blocker !== blocker) {
-        o.blocker = blocker;
+      if (seen.blocker !== blocker) {
+        seen.blocker = blocker;
         await this.incident.escalate(
           `real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`,
         );
       }
       return;
     }
-    o.blocker = null;
+    seen.blocker = null;
     const verdict = this.incident.runbook.classify([...round, hint], [], {
       thresholds: this.incident.input.decisionThresholds,
     });
     const healthy = verdict.cause === this.incident.runbook.evidence.healthyCause;
     const current = this.incident.decision;
     if (healthy) {
-      o.realStreak += 1;
-      o.failStreak = 0;
-      o.candidate = null;
-      o.intervalMs = t.pollInitialMs;
+      seen.realStreak += 1;
+      seen.failStreak = 0;
+      seen.candidate = null;
+      seen.intervalMs = t.pollInitialMs;
     } else {
-      o.realStreak = 0;
-      o.failStreak += 1;
-      o.intervalMs = this.attentive > 0 || o.candidate ? t.pollInitialMs : this.backoff();
+      seen.realStreak = 0;
+      seen.failStreak += 1;
+      seen.intervalMs = this.attentive > 0 || seen.candidate ? t.pollInitialMs : this.backoff();
     }
-    const changed = verdict.cause !== o.lastClass;
-    o.lastClass = verdict.cause;
+    const changed = verdict.cause !== seen.lastClass;
+    seen.lastClass = verdict.cause;
     const cited = round.map(describeResult).join('; ');
     if (healthy) {
-      this.incident.add('probe', `real check ${o.polls}: healthy ${o.realStreak}/${this.required} (${cited})`, {
-        realStreak: o.realStreak,
+      this.incident.add('probe', `real check ${seen.polls}: healthy ${seen.realStreak}/${this.required} (${cited})`, {
+        realStreak: seen.realStreak,
         results: round,
       });
     } else if (changed || verdict.cause !== current.cause) {
       this.incident.add(
         'probe',
-        `real check ${o.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
+        `real check ${seen.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
         { class: verdict.cause, results: round },
       );
     }
     if (healthy || verdict.cause === current.cause) {
-      o.candidate = null;
+      seen.candidate = null;
       return;
     }
     if (RANK[verdict.severity] < RANK[current.severity]) {
@@ -230,19 +230,19 @@ export class Observer {
         this.incident.note(
           `Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`,
         );
-      o.candidate = null;
+      seen.candidate = null;
       return;
     }
-    o.candidate =
-      o.candidate?.cause === verdict.cause
-        ? { cause: verdict.cause, count: o.candidate.count + 1 }
+    seen.candidate =
+      seen.candidate?.cause === verdict.cause
+        ? { cause: verdict.cause, count: seen.candidate.count + 1 }
         : { cause: verdict.cause, count: 1 };
-    if (o.candidate.count >= t.confirmRounds) {
+    if (seen.candidate.count >= t.confirmRounds) {
       this.incident.requestRetriage(
         verdict,
-        `${o.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
+        `${seen.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
       );
-      o.candidate = null;
+      seen.candidate = null;
     }
   }
 }
