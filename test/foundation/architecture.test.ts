@@ -109,6 +109,7 @@ describe('engine state ownership', () => {
     expect(inSource.find((w) => w.text === 'this.record.stateVersion')?.file).toBe('src/workflows/engine/recorder.ts');
     expect(foreignWrites(writes.filter((w) => !w.file.startsWith('src/')))).toEqual([
       'test/fixtures/architecture/foreign-slice-write.ts:6 record.state (RecordSlice belongs to recorder.ts)',
+      'test/fixtures/architecture/foreign-slice-write.ts:8 timeline (RecordSlice belongs to recorder.ts)',
     ]);
   });
 });

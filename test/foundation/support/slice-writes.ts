@@ -36,11 +36,20 @@ function writtenTarget(node: ts.Node): ts.Expression | null {
   return null;
 }
 
-/** The slice interface (of SLICE_OWNERS) that declares the property `target` names, or null. */
-function sliceOf(checker: ts.TypeChecker, root: string, target: ts.Expression): string | null {
+/**
+ * The slice interface (of SLICE_OWNERS) that declares the property `target` names, or null. A local
+ * name is followed to what it was set to (`const changes = this.ledger.mutations; changes.push(…)`).
+ */
+function sliceOf(checker: ts.TypeChecker, root: string, target: ts.Expression, depth = 0): string | null {
   let expression = target;
   while (ts.isElementAccessExpression(expression) || ts.isParenthesizedExpression(expression))
     expression = expression.expression;
+  if (ts.isIdentifier(expression) && depth < 3) {
+    const declaration = checker.getSymbolAtLocation(expression)?.valueDeclaration;
+    return declaration && ts.isVariableDeclaration(declaration) && declaration.initializer
+      ? sliceOf(checker, root, declaration.initializer, depth + 1)
+      : null;
+  }
   if (!ts.isPropertyAccessExpression(expression)) return null;
   for (const declaration of checker.getSymbolAtLocation(expression.name)?.declarations ?? []) {
     const owner = declaration.parent;
