@@ -13,7 +13,13 @@ import {
   raiseRepeats,
 } from '../../src/workflows/engine/bounds.ts';
 import { HandOver, type HandOverPorts } from '../../src/workflows/engine/hand-over.ts';
-import { freshSnapshot, type IncidentSnapshot } from '../../src/workflows/engine/snapshot.ts';
+import {
+  assembleSnapshot,
+  freshSnapshot,
+  sliceSnapshot,
+  viewOf,
+  type IncidentSnapshot,
+} from '../../src/workflows/engine/snapshot.ts';
 import { IncidentInputSchema } from '../../src/contract/index.ts';
 import { unitInput } from './support/time-skipping.ts';
 
@@ -146,6 +152,24 @@ describe('alerts', () => {
 });
 
 describe('snapshot before continue-as-new', () => {
+  it("is cut into the parts' slices and put back together as it was, field for field and in order", () => {
+    // Set in the order an incident opened from the CLI sets them: its first entry, a hand-over, an alert.
+    const s = snapshot();
+    s.timelineSeq = 3;
+    s.handedOver = { reason: 'r', at: at(0), secretRefsSeen: 1 };
+    s.alerts = { received: 1, folded: 0, fingerprints: [] };
+    const slices = sliceSnapshot(s);
+    expect(Object.keys(slices).sort()).toEqual(
+      ['alerts', 'budget', 'closing', 'comms', 'gate', 'handOver', 'identity', 'interruptions', 'ledger']
+        .concat(['observer', 'record', 'run', 'triage'])
+        .sort(),
+    );
+    expect(slices.record.timeline).toBe(s.timeline);
+    expect(slices.handOver.handedOver).toBe(s.handedOver);
+    expect(viewOf(slices).alerts).toBe(s.alerts);
+    expect(JSON.stringify(assembleSnapshot(slices))).toBe(JSON.stringify(s));
+  });
+
   it('drops routine data, then keeps fewer entries, until it fits the budget', () => {
     const s = snapshot();
     for (let i = 0; i < 1_000; i += 1)

@@ -76,34 +76,20 @@ const FIELD_SLICES: { [K in keyof IncidentSnapshot]-?: keyof IncidentSlices } = 
   observer: 'observer',
   billedLog: 'budget',
   probeKeyRef: 'triage',
-  handedOver: 'handOver',
-  humanRequests: 'handOver',
+  // The optional fields in the order an incident opened from the CLI first sets them.
   timelineSeq: 'record',
   clearedBeforeChange: 'triage',
+  handedOver: 'handOver',
+  humanRequests: 'handOver',
   alerts: 'alerts',
-};
-
-const SLICE_NAMES: Record<keyof IncidentSlices, true> = {
-  identity: true,
-  run: true,
-  interruptions: true,
-  record: true,
-  triage: true,
-  budget: true,
-  observer: true,
-  gate: true,
-  ledger: true,
-  comms: true,
-  handOver: true,
-  closing: true,
-  alerts: true,
 };
 
 const fields = Object.entries(FIELD_SLICES) as Array<[keyof IncidentSnapshot, keyof IncidentSlices]>;
 
 /** The snapshot cut into the parts' slices (the values are shared, not copied). */
 export function sliceSnapshot(snapshot: IncidentSnapshot): IncidentSlices {
-  const slices = Object.fromEntries(Object.keys(SLICE_NAMES).map((name) => [name, {}])) as Record<
+  // Every slice owns a field of the snapshot, so every slice is made here, empty or not.
+  const slices = Object.fromEntries(fields.map(([, slice]) => [slice, {}])) as Record<
     keyof IncidentSlices,
     Record<string, unknown>
   >;
