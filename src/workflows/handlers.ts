@@ -6,7 +6,6 @@ import {
   approveSignal,
   cancelSignal,
   decideUpdate,
-  describeSecretRef,
   noteSignal,
   postmortemQuery,
   provideSecretRefSignal,
@@ -16,9 +15,8 @@ import {
   statusQuery,
   timelineQuery,
 } from '../contract/index.ts';
-import { AlertRecorder, historyTooLong } from './engine/alerts.ts';
+import { historyTooLong } from './engine/alerts.ts';
 import type { ApprovalGate } from './engine/approval-gate.ts';
-import { makeRoomForSecretRef } from './engine/bounds.ts';
 import type { Incident } from './engine/incident.ts';
 
 /** Approve and reject signals and the decide update: one handler, the update validated by the same rules. */
@@ -35,7 +33,7 @@ export function registerApprovalHandlers(gate: ApprovalGate): void {
 
 /** Every query, signal and update of the contract, answered by the part that owns it. */
 export function registerIncidentHandlers(incident: Incident): void {
-  const { s, recorder, gate } = incident;
+  const { recorder, gate, comms } = incident;
   // Every signal is a history event: a flood of them makes the run continue as new before it
   // reaches Temporal's limits, not only when the observer's timer next fires.
   // Asked once per run: a burst of thousands of signals must not cancel the plan thousands of times.
@@ -49,22 +47,13 @@ export function registerIncidentHandlers(incident: Incident): void {
         incident.requestContinueAsNew();
       }
     };
-  const alerts = new AlertRecorder(s, recorder);
   setHandler(statusQuery, () => incident.status());
-  setHandler(timelineQuery, () => s.timeline);
+  setHandler(timelineQuery, () => [...recorder.timeline()]);
   setHandler(postmortemQuery, () => recorder.postmortem());
   registerApprovalHandlers(gate);
   setHandler(
     acknowledgeSignal,
-    bounded(({ by }) => {
-      if (s.acknowledgedBy) {
-        recorder.note(`${by} acknowledged (owner stays @${s.acknowledgedBy})`);
-        return;
-      }
-      s.acknowledgedBy = by;
-      s.stateVersion += 1;
-      recorder.note(`Acknowledged by ${by}: owner is now @${by}`, { by });
-    }),
+    bounded(({ by }) => comms.acknowledge(by)),
   );
   setHandler(
     noteSignal,
@@ -73,39 +62,26 @@ export function registerIncidentHandlers(incident: Incident): void {
   setHandler(
     setRootCauseSignal,
     bounded(({ by, text }) => {
-      s.rootCause = text;
+      recorder.setRootCause(text);
       recorder.note(`Root cause identified by ${by}: ${text}`, { by, rootCause: true });
     }),
   );
   setHandler(
     provideSecretRefSignal,
-    bounded(({ by, stepId, ref }) => {
-      if (!makeRoomForSecretRef(s)) {
-        recorder.note(
-          `Ignored the secret reference from ${by}: ${s.secretRefs.length} references are waiting to be used; refuse or use them first`,
-          { by, invalid: true },
-        );
-        return;
-      }
-      s.secretRefs.push({ by, stepId, ref });
-      recorder.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, {
-        by,
-        ref: describeSecretRef(ref),
-      });
-    }),
+    bounded(({ by, stepId, ref }) => gate.receiveSecretRef({ by, stepId, ref })),
   );
   // A repeat of an alert already on the timeline only counts; a new resolved one asks for a re-check.
   setHandler(
     alertSignal,
     bounded((alert) => {
-      const recorded = alerts.record(alert, new Date(Date.now()).toISOString());
+      const recorded = incident.alerts.record(alert, new Date(Date.now()).toISOString());
       if (recorded && alert.status === 'resolved')
         incident.observer.requestRealCheck(`${alert.source} reports the alert resolved`);
     }),
   );
   // The signals answer nobody: a refused one is recorded on the timeline instead of an error.
   const actBySignal = (action: 'resolve' | 'cancel', by: string, reason: string) => {
-    const answer = incident.act({ action, by, reason });
+    const answer = incident.humans.act({ action, by, reason });
     if (!answer.accepted) recorder.note(`Ignored ${action} from ${by}: ${answer.message}`, { invalid: true, by });
   };
   setHandler(
@@ -116,9 +92,9 @@ export function registerIncidentHandlers(incident: Incident): void {
     cancelSignal,
     bounded(({ by, reason }) => actBySignal('cancel', by, reason)),
   );
-  setHandler(actUpdate, (req) => incident.act(req), {
+  setHandler(actUpdate, (req) => incident.humans.act(req), {
     validator: (req) => {
-      const problem = incident.actionProblem(req);
+      const problem = incident.humans.problem(req);
       if (problem) throw new Error(problem);
     },
   });

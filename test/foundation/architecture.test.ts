@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
+import { SLICE_OWNERS } from '../../src/workflows/engine/slices.ts';
+import { foreignWrites, sliceWrites, sourcesUnder } from './support/slice-writes.ts';
 
 /**
  * The dependency rules of src/ (docs/architecture.md), checked on the real import graph, type-only
@@ -132,5 +134,25 @@ describe('architecture of src/', () => {
       return sources.length > 0 && !sources.some((file) => readFileSync(join(dir, file), 'utf8').startsWith(header));
     });
     expect(unlabelled.map((dir) => relative(PROJECT_ROOT, dir))).toEqual([]);
+  });
+});
+
+describe('engine state ownership', () => {
+  const foreign = join(PROJECT_ROOT, 'test', 'fixtures', 'architecture', 'foreign-slice-write.ts');
+  const writes = sliceWrites(PROJECT_ROOT, [...sourcesUnder(join(PROJECT_ROOT, 'src', 'workflows')), foreign]);
+  const inSource = writes.filter((w) => w.file.startsWith('src/'));
+
+  it('no engine part writes a field of a slice another part owns (checked by the type checker on every write in src/workflows)', () => {
+    expect(foreignWrites(inSource)).toEqual([]);
+  });
+
+  it('sees the writes it judges: every part that owns a slice writes it, and a foreign write is reported', () => {
+    const owners = new Set(Object.values(SLICE_OWNERS).filter((owner) => owner !== 'snapshot.ts'));
+    expect(new Set(inSource.map((w) => w.owner.split('/').at(-1)))).toEqual(owners);
+    expect(inSource.find((w) => w.text === 'this.record.stateVersion')?.file).toBe('src/workflows/engine/recorder.ts');
+    expect(foreignWrites(writes.filter((w) => !w.file.startsWith('src/')))).toEqual([
+      'test/fixtures/architecture/foreign-slice-write.ts:6 record.state (RecordSlice belongs to recorder.ts)',
+      'test/fixtures/architecture/foreign-slice-write.ts:8 timeline (RecordSlice belongs to recorder.ts)',
+    ]);
   });
 });

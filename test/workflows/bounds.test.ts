@@ -10,8 +10,16 @@ import {
   isElision,
   jsonBytes,
   makeRoomForSecretRef,
+  raiseRepeats,
 } from '../../src/workflows/engine/bounds.ts';
-import { freshSnapshot, type IncidentSnapshot } from '../../src/workflows/engine/snapshot.ts';
+import { HandOver, type HandOverPorts } from '../../src/workflows/engine/hand-over.ts';
+import {
+  assembleSnapshot,
+  freshSnapshot,
+  sliceSnapshot,
+  viewOf,
+  type IncidentSnapshot,
+} from '../../src/workflows/engine/snapshot.ts';
 import { IncidentInputSchema } from '../../src/contract/index.ts';
 import { unitInput } from './support/time-skipping.ts';
 
@@ -50,6 +58,7 @@ const timelineOf = (s: IncidentSnapshot) => ({
     appendBounded(s.timeline, e);
     return e;
   },
+  repeated: (same: (e: TimelineEntry) => boolean, now: string) => raiseRepeats(s.timeline, same, now),
 });
 
 describe('timeline bounds', () => {
@@ -143,6 +152,24 @@ describe('alerts', () => {
 });
 
 describe('snapshot before continue-as-new', () => {
+  it("is cut into the parts' slices and put back together as it was, field for field and in order", () => {
+    // Set in the order an incident opened from the CLI sets them: its first entry, a hand-over, an alert.
+    const s = snapshot();
+    s.timelineSeq = 3;
+    s.handedOver = { reason: 'r', at: at(0), secretRefsSeen: 1 };
+    s.alerts = { received: 1, folded: 0, fingerprints: [] };
+    const slices = sliceSnapshot(s);
+    expect(Object.keys(slices).sort()).toEqual(
+      ['alerts', 'budget', 'closing', 'comms', 'gate', 'handOver', 'identity', 'interruptions', 'ledger']
+        .concat(['observer', 'record', 'run', 'triage'])
+        .sort(),
+    );
+    expect(slices.record.timeline).toBe(s.timeline);
+    expect(slices.handOver.handedOver).toBe(s.handedOver);
+    expect(viewOf(slices).alerts).toBe(s.alerts);
+    expect(JSON.stringify(assembleSnapshot(slices))).toBe(JSON.stringify(s));
+  });
+
   it('drops routine data, then keeps fewer entries, until it fits the budget', () => {
     const s = snapshot();
     for (let i = 0; i < 1_000; i += 1)
@@ -156,13 +183,14 @@ describe('snapshot before continue-as-new', () => {
         ),
       );
     const before = jsonBytes(s);
-    const size = boundSnapshot(s, 100_000);
+    const { snapshot: bounded, size } = boundSnapshot(s, 100_000);
     expect(before).toBeGreaterThan(250_000);
-    expect(size).toBe(jsonBytes(s));
+    expect(size).toBe(jsonBytes(bounded));
     expect(size).toBeLessThanOrEqual(100_000);
-    const marker = s.timeline.find(isElision)!;
-    expect(marker.data.elided.total + s.timeline.length - 1).toBe(1_000);
-    expect(s.timeline.at(-1)!.message).toBe('probe 999');
+    const marker = bounded.timeline.find(isElision)!;
+    expect(marker.data.elided.total + bounded.timeline.length - 1).toBe(1_000);
+    expect(bounded.timeline.at(-1)!.message).toBe('probe 999');
+    expect(Object.keys(bounded)).toEqual(Object.keys(s));
   });
 
   it('keeps the first and last causes of a flapping incident', () => {
@@ -170,7 +198,7 @@ describe('snapshot before continue-as-new', () => {
     expect(boundCauses(causes)).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 20 }, (_, i) => 80 + i)]);
   });
 
-  it('makes room for a secret reference by forgetting refused ones, keeping the hand-over count right', () => {
+  it('makes room for a secret reference by forgetting refused ones, and says which it forgot', () => {
     const s = snapshot();
     const ref = { kind: 'env' as const, name: 'K' };
     s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({
@@ -178,11 +206,22 @@ describe('snapshot before continue-as-new', () => {
       ref,
       ...(i < 2 ? { refused: 'no' } : {}),
     }));
-    s.handedOver = { reason: 'r', at: at(0), secretRefsSeen: 5 };
-    expect(makeRoomForSecretRef(s)).toBe(true);
+    const forgotten: number[] = [];
+    expect(makeRoomForSecretRef(s.secretRefs, (index) => forgotten.push(index))).toBe(true);
     expect(s.secretRefs).toHaveLength(BOUNDS.secretRefs - 1);
-    expect(s.handedOver.secretRefsSeen).toBe(4);
+    expect(s.secretRefs[0]!.by).toBe('p1');
+    expect(forgotten).toEqual([0]);
     s.secretRefs = Array.from({ length: BOUNDS.secretRefs }, (_, i) => ({ by: `p${i}`, ref }));
-    expect(makeRoomForSecretRef(s)).toBe(false);
+    expect(makeRoomForSecretRef(s.secretRefs, (index) => forgotten.push(index))).toBe(false);
+    expect(forgotten).toEqual([0]);
+  });
+
+  it('the hand-over stops counting a forgotten reference it had seen, and only such a one', () => {
+    const human = { handedOver: { reason: 'r', at: at(0), secretRefsSeen: 5 } };
+    const handOver = new HandOver(human, {} as HandOverPorts);
+    handOver.forgetSecretRef(0);
+    expect(human.handedOver.secretRefsSeen).toBe(4);
+    handOver.forgetSecretRef(4);
+    expect(human.handedOver.secretRefsSeen).toBe(4);
   });
 });

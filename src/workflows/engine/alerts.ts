@@ -2,7 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { AlertSignal, TimelineEntry } from '../../contract/index.ts';
 import { cut } from './bounds.ts';
 import type { TimelinePort } from './ports.ts';
-import type { AlertTally, IncidentSnapshot } from './snapshot.ts';
+import type { AlertsSlice, AlertTally } from './slices.ts';
 
 export type { AlertTally };
 
@@ -25,7 +25,10 @@ export const ALERT_BOUNDS = {
  */
 export const HISTORY_BOUNDS = { events: 3_000, bytes: 8 * 1024 * 1024 } as const;
 
-/** What the incident remembers of its alerts: counts and the recent fingerprints, never the alerts. */
+/** Where alerts go: new timeline entries, and repeats folded into the last one. */
+export type AlertTimeline = Pick<TimelinePort, 'add'> & {
+  repeated(same: (e: TimelineEntry) => boolean, now: string): boolean;
+};
 
 /** The alert as the timeline keeps it: the first labels, each cut short; the summary is in the message. */
 export function alertData(alert: AlertSignal): Record<string, unknown> {
@@ -50,24 +53,22 @@ export function alertMessage(alert: AlertSignal): string {
   return `${alert.source} alert ${alert.status}: ${what} (fingerprint ${cut(alert.fingerprint, 200)})${where}`;
 }
 
-const REPEATS = / — repeated \d+ more times?, last at \S+$/;
-
 /**
  * Records alerts without letting their number grow the incident: the first few of a fingerprint
  * (and every change of its status) become timeline entries, later ones are counted and raise
  * the repeat count of the fingerprint's last entry if it is still on the timeline. `record` says whether a new entry was made (a resolved one asks for a re-check).
  */
 export class AlertRecorder {
-  private readonly s: IncidentSnapshot;
-  private readonly timeline: Pick<TimelinePort, 'add'>;
+  private readonly received: AlertsSlice;
+  private readonly timeline: AlertTimeline;
 
-  constructor(snapshot: IncidentSnapshot, timeline: Pick<TimelinePort, 'add'>) {
-    this.s = snapshot;
+  constructor(received: AlertsSlice, timeline: AlertTimeline) {
+    this.received = received;
     this.timeline = timeline;
   }
 
   private get tally(): AlertTally {
-    return (this.s.alerts ??= { received: 0, folded: 0, fingerprints: [] });
+    return (this.received.alerts ??= { received: 0, folded: 0, fingerprints: [] });
   }
 
   record(alert: AlertSignal, now: string): boolean {
@@ -94,14 +95,10 @@ export class AlertRecorder {
 
   /** Raises the repeat count of the fingerprint's last entry while it is on the timeline (the tally counts it either way). */
   private fold(fingerprint: string, status: AlertSignal['status'], now: string): void {
-    const last = this.s.timeline.findLast((e): e is TimelineEntry & { data: Record<string, unknown> } => {
+    this.timeline.repeated((e) => {
       const d = e.data as Record<string, unknown> | undefined;
       return e.kind === 'alert' && d?.fingerprint === fingerprint && d.status === status;
-    });
-    if (!last) return;
-    const repeats = (typeof last.data.repeats === 'number' ? last.data.repeats : 0) + 1;
-    last.data.repeats = repeats;
-    last.message = `${last.message.replace(REPEATS, '')} — repeated ${repeats} more time${repeats === 1 ? '' : 's'}, last at ${now}`;
+    }, now);
   }
 }
 

@@ -12,8 +12,10 @@ import {
 import { catalogActivities } from './activities.ts';
 import { approvalProblem, approverProblem, tally, timeoutOutcome } from './approval-policy.ts';
 import type { ApprovalStep } from './context.ts';
-import type { NotifyPort, ProvidedSecretRef, RecoveryView, TimelinePort } from './ports.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import { makeRoomForSecretRef } from './bounds.ts';
+import type { NotifyPort, RecoveryView, TimelinePort } from './ports.ts';
+import type { IncidentView } from './snapshot.ts';
+import type { GateSlice, ProvidedSecretRef } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 const msUntil = (iso: string) => Math.max(0, Date.parse(iso) - Date.now());
@@ -32,6 +34,9 @@ export interface ApprovalGatePorts {
   notify: NotifyPort;
   /** The observer: some steps are also settled when real calls show recovery. */
   recovery: RecoveryView;
+  incident: Pick<IncidentView, 'input' | 'incidentId' | 'serviceName' | 'observer'>;
+  /** The reference at `index` made room for a new one (the hand-over counts the ones it has seen). */
+  secretRefForgotten?(index: number): void;
 }
 
 /** Something other than a human decision that can settle a request (evidence, a handed-over reference). */
@@ -54,22 +59,53 @@ interface TimeoutRule {
  * policy (escalate and wait again, reject, or approve unless the step forbids it).
  */
 export class ApprovalGate {
-  private readonly s: IncidentSnapshot;
+  /** The requests asked and the references humans handed over. */
+  private readonly requests: GateSlice;
   private readonly ports: ApprovalGatePorts;
 
-  constructor(snapshot: IncidentSnapshot, ports: ApprovalGatePorts) {
-    this.s = snapshot;
+  constructor(requests: GateSlice, ports: ApprovalGatePorts) {
+    this.requests = requests;
     this.ports = ports;
   }
 
   private get policy(): ApprovalPolicy {
-    return this.s.input.policy;
+    return this.ports.incident.input.policy;
+  }
+
+  /** A human handed over a secret reference (`provide-secret`): kept for the step that waits on it, within bounds. */
+  receiveSecretRef(provided: Omit<ProvidedSecretRef, 'refused'>): void {
+    const { by, ref } = provided;
+    const refs = this.requests.secretRefs;
+    if (!makeRoomForSecretRef(refs, (index) => this.ports.secretRefForgotten?.(index))) {
+      this.ports.timeline.note(
+        `Ignored the secret reference from ${by}: ${refs.length} references are waiting to be used; ` +
+          'refuse or use them first',
+        { by, invalid: true },
+      );
+      return;
+    }
+    refs.push(provided);
+    this.ports.timeline.note(`${by} provided a secret reference: ${describeSecretRef(ref)}`, {
+      by,
+      ref: describeSecretRef(ref),
+    });
+  }
+
+  /** The incident changed nature: every pending request of the old plan is closed, nothing it asked for happens. */
+  supersedePending(nextCause: string): void {
+    for (const request of this.requests.approvals.filter((a) => a.outcome === 'pending')) {
+      request.outcome = 'superseded';
+      this.ports.timeline.note(`${request.stepId} superseded: the incident is now ${nextCause}`, {
+        stepId: request.stepId,
+        superseded: true,
+      });
+    }
   }
 
   /** Why a decision may not count, or null; the update validator and the signals ask the same. */
   problem(signal: ApprovalSignal, decision: 'approved' | 'rejected'): string | null {
     return approvalProblem(
-      { approvals: this.s.approvals, policy: this.policy, reporter: this.s.input.reporter },
+      { approvals: this.requests.approvals, policy: this.policy, reporter: this.ports.incident.input.reporter },
       signal,
       decision,
     );
@@ -87,7 +123,7 @@ export class ApprovalGate {
       });
       return { accepted: false, message: problem };
     }
-    const request = this.s.approvals.find((a) => a.stepId === signal.stepId)!;
+    const request = this.requests.approvals.find((a) => a.stepId === signal.stepId)!;
     request.decisions.push({
       by: signal.by,
       decision,
@@ -131,13 +167,14 @@ export class ApprovalGate {
     const step = this.renumbered(asked);
     let request = this.find(step.stepId);
     if (!request) {
+      const lastRealAt = this.ports.incident.observer?.lastRealAt;
       const evidence =
-        step.whileRecovered && this.s.observer?.lastRealAt
-          ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${this.s.observer.lastRealAt.slice(11, 19)} UTC)`
+        step.whileRecovered && lastRealAt
+          ? ` (evidence: ${this.ports.recovery.required} consecutive real calls succeeded, the last at ${lastRealAt.slice(11, 19)} UTC)`
           : '';
       request = this.open(
         { ...step, description: `${step.description}${evidence}` },
-        approveCommand(this.s.incidentId, step.stepId),
+        approveCommand(this.ports.incident.incidentId, step.stepId),
         this.policy.required,
       );
       if (step.autoApproveReason) {
@@ -190,21 +227,26 @@ export class ApprovalGate {
     const usable = (r: ProvidedSecretRef) => !r.refused && (!r.stepId || r.stepId === stepId);
     const accept = (r: ProvidedSecretRef) => this.refShapeAllowed(r) && this.approverAllowed(r) && this.refAllowed(r);
     // The newest reference wins: a human who hands over another key means that one.
-    const already = this.s.secretRefs.findLast(usable);
+    const already = this.requests.secretRefs.findLast(usable);
     if (already && (await accept(already))) return already.ref;
     // Asking is an approval step too: a human can reject it ("no new key") and the plan moves on.
     let request = this.find(stepId);
     if (!request) {
-      request = this.open({ stepId, description }, provideSecretCommand(this.s.incidentId, stepId), 1, 'secret-ref');
+      request = this.open(
+        { stepId, description },
+        provideSecretCommand(this.ports.incident.incidentId, stepId),
+        1,
+        'secret-ref',
+      );
       await this.announce(request);
     }
     const pending = request;
     let accepted: SecretRef | null = null;
     const handedOver: Settler = {
-      ready: () => this.s.secretRefs.some(usable),
-      acceptable: () => accept(this.s.secretRefs.find(usable)!),
+      ready: () => this.requests.secretRefs.some(usable),
+      acceptable: () => accept(this.requests.secretRefs.find(usable)!),
       settle: () => {
-        const provided = this.s.secretRefs.find(usable)!;
+        const provided = this.requests.secretRefs.find(usable)!;
         pending.outcome = 'approved';
         pending.decisions.push({
           by: provided.by,
@@ -228,7 +270,7 @@ export class ApprovalGate {
   /** A reference a human hands over is used only if the worker's catalog allows it for this service. */
   async refAllowed(provided: ProvidedSecretRef): Promise<boolean> {
     const { allowed, reason } = await catalogActivities.checkSecretRef({
-      service: this.s.serviceName,
+      service: this.ports.incident.serviceName,
       ref: provided.ref,
     });
     if (allowed) return true;
@@ -267,12 +309,12 @@ export class ApprovalGate {
   }
 
   private find(stepId: string): ApprovalRequest | undefined {
-    return this.s.approvals.find((a) => a.stepId === stepId);
+    return this.requests.approvals.find((a) => a.stepId === stepId);
   }
 
   /** A request superseded by a re-triage is closed: asking again (a later plan) opens a new one. */
   private renumbered(asked: ApprovalStep): ApprovalStep {
-    const superseded = this.s.approvals.filter(
+    const superseded = this.requests.approvals.filter(
       (a) => a.outcome === 'superseded' && (a.stepId === asked.stepId || a.stepId.startsWith(`${asked.stepId}-r`)),
     ).length;
     return superseded > 0 ? { ...asked, stepId: `${asked.stepId}-r${superseded + 1}` } : asked;
@@ -296,7 +338,7 @@ export class ApprovalGate {
       approveCommand: command,
       ...(awaits ? { awaits } : {}),
     };
-    this.s.approvals.push(request);
+    this.requests.approvals.push(request);
     this.ports.timeline.add('approval_requested', `${step.stepId}: ${step.description}`, {
       stepId: step.stepId,
       kubectl: step.kubectl,

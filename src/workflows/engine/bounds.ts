@@ -1,5 +1,6 @@
 import type { TimelineEntry, TimelineKind } from '../../contract/index.ts';
 import type { IncidentSnapshot } from './snapshot.ts';
+import type { ProvidedSecretRef } from './slices.ts';
 
 /**
  * What keeps an incident's state bounded whatever arrives: the snapshot is carried whole across
@@ -131,6 +132,21 @@ function elideOne(timeline: TimelineEntry[], limits: { head: number; recent: num
   marker.message = elisionMessage(e);
 }
 
+const REPEATS = / — repeated \d+ more times?, last at \S+$/;
+
+/**
+ * A repeat folded into the last entry `same` matches, while it is on the timeline: its count and
+ * time go up instead of a new entry. False when no such entry is left.
+ */
+export function raiseRepeats(timeline: TimelineEntry[], same: (e: TimelineEntry) => boolean, now: string): boolean {
+  const last = timeline.findLast(same) as (TimelineEntry & { data: Record<string, unknown> }) | undefined;
+  if (!last) return false;
+  const repeats = (typeof last.data.repeats === 'number' ? last.data.repeats : 0) + 1;
+  last.data.repeats = repeats;
+  last.message = `${last.message.replace(REPEATS, '')} — repeated ${repeats} more time${repeats === 1 ? '' : 's'}, last at ${now}`;
+  return true;
+}
+
 /** The causes list: the first few and the last many (a flapping provider re-triages often). */
 export function boundCauses<T>(causes: T[]): T[] {
   const { first, last } = BOUNDS.causes;
@@ -138,15 +154,16 @@ export function boundCauses<T>(causes: T[]): T[] {
 }
 
 /**
- * Room for one more handed-over secret reference: the oldest refused ones make room first, and the
- * hand-over's count of references it had seen follows. False: the list is full of usable ones.
+ * Room for one more handed-over secret reference: the oldest refused ones make room first, and
+ * `forgotten` hears each one's index (the hand-over's count of references it had seen follows). False:
+ * the list is full of usable ones.
  */
-export function makeRoomForSecretRef(s: Pick<IncidentSnapshot, 'secretRefs' | 'handedOver'>): boolean {
-  while (s.secretRefs.length >= BOUNDS.secretRefs) {
-    const refused = s.secretRefs.findIndex((r) => r.refused);
+export function makeRoomForSecretRef(refs: ProvidedSecretRef[], forgotten: (index: number) => void): boolean {
+  while (refs.length >= BOUNDS.secretRefs) {
+    const refused = refs.findIndex((r) => r.refused);
     if (refused < 0) return false;
-    s.secretRefs.splice(refused, 1);
-    if (s.handedOver && refused < s.handedOver.secretRefsSeen) s.handedOver.secretRefsSeen -= 1;
+    refs.splice(refused, 1);
+    forgotten(refused);
   }
   return true;
 }
@@ -155,26 +172,34 @@ export const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.strin
 
 /**
  * The snapshot as continue-as-new carries it: within `budget` bytes. Routine entries lose their
- * `data` first, then the timeline keeps fewer entries, until it fits. Returns the size it has.
+ * `data` first, then the timeline keeps fewer entries, until it fits. Returns the bounded copy and its size.
  */
-export function boundSnapshot(s: IncidentSnapshot, budget: number = BOUNDS.snapshotBytes): number {
-  s.causes = boundCauses(s.causes);
-  let size = jsonBytes(s);
-  if (size <= budget) return size;
-  s.timeline = s.timeline.map((e) =>
-    MILESTONES.has(e.kind) || isElision(e) || e.data === undefined ? e : { at: e.at, kind: e.kind, message: e.message },
-  );
-  size = jsonBytes(s);
+export function boundSnapshot(
+  snapshot: IncidentSnapshot,
+  budget: number = BOUNDS.snapshotBytes,
+): { snapshot: IncidentSnapshot; size: number } {
+  let bounded = { ...snapshot, causes: boundCauses(snapshot.causes) };
+  let size = jsonBytes(bounded);
+  if (size <= budget) return { snapshot: bounded, size };
+  bounded = {
+    ...bounded,
+    timeline: bounded.timeline.map((e) =>
+      MILESTONES.has(e.kind) || isElision(e) || e.data === undefined
+        ? e
+        : { at: e.at, kind: e.kind, message: e.message },
+    ),
+  };
+  size = jsonBytes(bounded);
   for (let keep: number = BOUNDS.tail; size > budget && keep >= 10; keep = Math.floor(keep / 2)) {
-    const previous = s.timeline.find(isElision)?.data.elided;
+    const previous = bounded.timeline.find(isElision)?.data.elided;
     const limits = { head: Math.min(BOUNDS.head, keep), tail: keep, recent: Math.min(BOUNDS.recent, keep) };
     const timeline: TimelineEntry[] = [];
-    for (const e of s.timeline) if (!isElision(e)) appendBounded(timeline, e, limits);
+    for (const e of bounded.timeline) if (!isElision(e)) appendBounded(timeline, e, limits);
     if (previous) mergeElision(timeline, previous, limits.head);
-    s.timeline = timeline;
-    size = jsonBytes(s);
+    bounded = { ...bounded, timeline };
+    size = jsonBytes(bounded);
   }
-  return size;
+  return { snapshot: bounded, size };
 }
 
 /** What an earlier elision counted, added to the timeline's summary entry (made if it has none). */

@@ -5,6 +5,7 @@ import { failureMessage } from './evidence.ts';
 import type { MutationLedger } from './mutation-ledger.ts';
 import type { EngineCore } from './ports.ts';
 import type { IncidentRecorder } from './recorder.ts';
+import type { ClosingSlice } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
@@ -24,14 +25,17 @@ export interface ClosingPorts {
  * what is still in place.
  */
 export class Closing {
+  /** When it ended, how it is summed up, and where its postmortem was written. */
+  private readonly ending: ClosingSlice;
   private readonly ports: ClosingPorts;
 
-  constructor(ports: ClosingPorts) {
+  constructor(ending: ClosingSlice, ports: ClosingPorts) {
+    this.ending = ending;
     this.ports = ports;
   }
 
-  private get s() {
-    return this.ports.engine.s;
+  private get incident() {
+    return this.ports.engine.view;
   }
 
   /** Resolved or cancelled by a human. */
@@ -42,15 +46,13 @@ export class Closing {
     const still = kept.length
       ? `. Still in place: ${kept.map((m) => `${m.change} on ${m.target} (${m.keptBecause})`).join('; ')}`
       : '';
-    const cancellation = this.s.cancellation;
+    const cancellation = this.incident.cancellation;
     if (cancellation) {
-      this.s.summary = `Cancelled by ${cancellation.by}: ${cancellation.reason}${still}`;
-      await this.close('cancelled', this.s.summary);
+      await this.close('cancelled', `Cancelled by ${cancellation.by}: ${cancellation.reason}${still}`);
       return;
     }
-    const resolution = this.s.manualResolution!;
-    this.s.summary = `Resolved manually by ${resolution.by}: ${resolution.reason}${still}`;
-    await this.close('resolved', this.s.summary);
+    const resolution = this.incident.manualResolution!;
+    await this.close('resolved', `Resolved manually by ${resolution.by}: ${resolution.reason}${still}`);
   }
 
   /**
@@ -64,7 +66,8 @@ export class Closing {
           ? `${err.message}: ${err.cause.message}`
           : err.message
         : String(err);
-    this.s.summary = `Remediation failed: ${message}`;
+    const summary = `Remediation failed: ${message}`;
+    this.ending.summary = summary;
     await this.ports.engine.escalate(`remediation failed and needs a human: ${message}`);
     try {
       await this.ports.ledger.revertAll();
@@ -73,27 +76,27 @@ export class Closing {
         `Could not revert every change: ${(revertError as Error).message} — revert by hand with the kubectl commands in the postmortem`,
       );
     }
-    await this.close('failed', this.s.summary);
+    await this.close('failed', summary);
   }
 
   async close(state: FinalState, summary: string): Promise<void> {
     const { engine, comms, recorder } = this.ports;
+    this.ending.summary = summary;
     engine.setState(state, summary);
-    this.s.endedAt = nowIso();
-    this.s.nextUpdateAt = null;
+    this.ending.endedAt = nowIso();
     // The closing update is sent here; the update loop must not send it a second time.
-    this.s.lastNotifiedVersion = this.s.stateVersion;
+    comms.stopUpdates();
     await comms.quiet();
     await comms.notify('status');
     const write = () =>
-      postmortemActivities.writePostmortem({ incidentId: this.s.incidentId, markdown: recorder.postmortem() });
+      postmortemActivities.writePostmortem({ incidentId: this.incident.incidentId, markdown: recorder.postmortem() });
     // A postmortem that cannot be written is a fact to record, never a failed remediation.
     try {
-      this.s.postmortemPath = (await write()).path;
+      this.ending.postmortemPath = (await write()).path;
     } catch (err) {
       if (isCancellation(err)) throw err;
       engine.note(
-        `The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.s.incidentId}`,
+        `The postmortem file could not be written after retries (${failureMessage(err)}); its text is in the incident result: runbook postmortem ${this.incident.incidentId}`,
       );
     }
   }

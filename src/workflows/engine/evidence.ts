@@ -8,7 +8,9 @@ import {
   type ProbeSpecInput,
 } from '../../contract/index.ts';
 import { judgeActivities, probeActivities } from './activities.ts';
-import type { EngineCore, ProbeEngine } from './ports.ts';
+import type { ProbeEngine } from './ports.ts';
+import type { IncidentView } from './snapshot.ts';
+import type { BudgetSlice } from './slices.ts';
 
 const HOUR = 3_600_000;
 const PROBE_HISTORY_ROUNDS = 20;
@@ -20,27 +22,30 @@ export { unrunnable };
  * monitoring may make a real call; triage and confirmation (`priority`) only answer to the cap.
  */
 export class BilledBudget {
-  private readonly incident: Pick<EngineCore, 's' | 'input'>;
+  /** Billed calls made, and when the recent ones were. */
+  private readonly spent: BudgetSlice;
+  private readonly incident: Pick<IncidentView, 'input'>;
 
-  constructor(incident: Pick<EngineCore, 's' | 'input'>) {
+  constructor(spent: BudgetSlice, incident: Pick<IncidentView, 'input'>) {
+    this.spent = spent;
     this.incident = incident;
   }
 
   private get log(): string[] {
-    return this.incident.s.billedLog;
+    return this.spent.billedLog;
   }
 
   exhausted(): boolean {
-    return this.incident.s.billedProbes >= this.incident.input.billedProbeBudget;
+    return this.spent.billedProbes >= this.incident.input.billedProbeBudget;
   }
 
   remaining(): number {
-    return Math.max(0, this.incident.input.billedProbeBudget - this.incident.s.billedProbes);
+    return Math.max(0, this.incident.input.billedProbeBudget - this.spent.billedProbes);
   }
 
   canSpend(calls: number, priority: boolean): boolean {
     const { billedProbeBudget, billedProbesPerHour } = this.incident.input;
-    if (this.incident.s.billedProbes + calls > billedProbeBudget) return false;
+    if (this.spent.billedProbes + calls > billedProbeBudget) return false;
     if (priority) return true;
     const now = Date.now();
     return this.log.filter((t) => now - Date.parse(t) < HOUR).length + calls <= billedProbesPerHour;
@@ -48,11 +53,11 @@ export class BilledBudget {
 
   spend(calls: number): void {
     const now = Date.now();
-    this.incident.s.billedProbes += calls;
+    this.spent.billedProbes += calls;
     const at = new Date(now).toISOString();
     // Only the newest `billedProbesPerHour` times can decide canSpend: older ones are not kept.
     const recent = [...this.log.filter((t) => now - Date.parse(t) < HOUR), ...Array.from({ length: calls }, () => at)];
-    this.incident.s.billedLog = recent.slice(-this.incident.input.billedProbesPerHour);
+    this.spent.billedLog = recent.slice(-this.incident.input.billedProbesPerHour);
   }
 }
 
@@ -78,7 +83,8 @@ function refusedByBudget(incident: ProbeEngine, spec: ProbeSpecInput, priority: 
 
 /** Only the service's name travels: the worker's catalog decides where the probe goes and with which key. */
 function destination(incident: ProbeEngine) {
-  return { service: incident.s.serviceName, ...(incident.s.probeKeyRef ? { keyRef: incident.s.probeKeyRef } : {}) };
+  const { serviceName, probeKeyRef } = incident.view;
+  return { service: serviceName, ...(probeKeyRef ? { keyRef: probeKeyRef } : {}) };
 }
 
 /** One probe; whatever stops it on our side comes back as `self` evidence with the reason. */
@@ -135,13 +141,13 @@ export function describeResult(r: ProbeResult): string {
 /**
  * The Quick Triage and, when its cause must be confirmed, the confirmation rounds: one activity
  * (`judgeRounds`), charged to the budget as the rounds it returns say. The triage's probes are on
- * the timeline at the time they ran; the confirmation rounds are for the caller to read.
+ * the timeline at the time they ran; the rounds are for the caller to read and keep.
  */
 export async function judgeRounds(incident: ProbeEngine): Promise<JudgeRoundsResult> {
   const t = incident.input.timings;
   const billedAllowance = incident.budget.remaining();
   // The history the decision table reads once this triage is the newest round (see `classify` in judgement.ts).
-  const history = incident.s.probeHistory.slice(-(PROBE_HISTORY_ROUNDS - 1));
+  const history = incident.view.probeHistory.slice(-(PROBE_HISTORY_ROUNDS - 1));
   let judged: JudgeRoundsResult;
   try {
     judged = await judgeActivities(incident).judgeRounds({
@@ -170,9 +176,12 @@ export async function judgeRounds(incident: ProbeEngine): Promise<JudgeRoundsRes
   const charged = judged.triage.charged + judged.confirmations.reduce((n, r) => n + r.charged, 0);
   if (charged > 0) incident.budget.spend(charged);
   for (const r of judged.triage.results) incident.add('probe', describeResult(r), r, judged.triage.at);
-  incident.s.probeHistory = [...incident.s.probeHistory, judged.triage.results].slice(-PROBE_HISTORY_ROUNDS);
   return judged;
 }
+
+/** The triage rounds kept for the decision table's history, the newest last. */
+export const withRound = (history: readonly ProbeResult[][], round: ProbeResult[]): ProbeResult[][] =>
+  [...history, round].slice(-PROBE_HISTORY_ROUNDS);
 
 /** Real calls to every endpoint the runbook names, at once. */
 export function realRound(incident: ProbeEngine, priority: boolean): Promise<ProbeResult[]> {

@@ -8,6 +8,7 @@ import {
 } from '../../contract/index.ts';
 import { failureMessage } from './evidence.ts';
 import type { EngineCore, RunControl } from './ports.ts';
+import type { HandOverSlice } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
@@ -33,18 +34,32 @@ const describeInPlace = (m: MutationRecord) =>
  * every change in place and waits for a human's choice — or for real calls to recover by themselves.
  */
 export class HandOver {
+  /** Whether a human owns the incident, and the choices they made that wait to be carried out. */
+  private readonly human: HandOverSlice;
   private readonly ports: HandOverPorts;
 
-  constructor(ports: HandOverPorts) {
+  constructor(human: HandOverSlice, ports: HandOverPorts) {
+    this.human = human;
     this.ports = ports;
   }
 
-  private get s() {
-    return this.ports.engine.s;
+  private get incident() {
+    return this.ports.engine.view;
   }
 
   owned(): boolean {
-    return Boolean(this.s.handedOver);
+    return Boolean(this.human.handedOver);
+  }
+
+  /** Choices made that are not carried out yet. */
+  pendingChoices(): number {
+    return this.human.humanRequests?.length ?? 0;
+  }
+
+  /** The handed-over reference at `index` was dropped to make room: it no longer counts as seen. */
+  forgetSecretRef(index: number): void {
+    const handedOver = this.human.handedOver;
+    if (handedOver && index < handedOver.secretRefsSeen) handedOver.secretRefsSeen -= 1;
   }
 
   /** The plan failed: hand the incident to a human, with the protection in place. */
@@ -53,15 +68,15 @@ export class HandOver {
     const reason = failureMessage(err);
     // Only new real successes may resume the plan: a plan that fails at once must not loop.
     this.ports.observer.restartJudgement();
-    this.s.handedOver = { reason, at: nowIso(), secretRefsSeen: this.s.secretRefs.length };
-    this.s.humanRequests = [];
+    this.human.handedOver = { reason, at: nowIso(), secretRefsSeen: this.incident.secretRefs.length };
+    this.human.humanRequests = [];
     engine.setState('needs_human', `the plan could not fix the fault: ${reason}`);
     const changes = inPlace(this.ports.ledger.ledger());
     const kept = changes.length
       ? `Still in place (not reverted while the provider fails): ${changes.map(describeInPlace).join('; ')}.`
       : 'No change is in place.';
-    const id = this.s.incidentId;
-    const secretStep = this.s.approvals.filter((a) => a.awaits === 'secret-ref').at(-1)?.stepId;
+    const id = this.incident.incidentId;
+    const secretStep = this.incident.approvals.filter((a) => a.awaits === 'secret-ref').at(-1)?.stepId;
     const choices = [
       `runbook verify ${id} --by <you>`,
       ...(secretStep ? [`runbook provide-secret ${id} ${secretStep} --ref env:NAME --by <you>`] : []),
@@ -76,7 +91,7 @@ export class HandOver {
 
   /** verify_again and revert_change (the validator already checked the action table). */
   request(req: ActionRequest): ActionAnswer {
-    (this.s.humanRequests ??= []).push({
+    (this.human.humanRequests ??= []).push({
       action: req.action as 'verify_again' | 'revert_change',
       by: req.by,
       step: req.step,
@@ -98,8 +113,9 @@ export class HandOver {
   async wait(other: () => boolean): Promise<HandOverExit> {
     const engine = this.ports.engine;
     const observer = this.ports.observer;
-    const requests = () => (this.s.humanRequests ??= []);
-    const newSecret = () => this.s.secretRefs.slice(this.s.handedOver?.secretRefsSeen ?? 0).find((r) => !r.refused);
+    const requests = () => (this.human.humanRequests ??= []);
+    const newSecret = () =>
+      this.incident.secretRefs.slice(this.human.handedOver?.secretRefsSeen ?? 0).find((r) => !r.refused);
     for (;;) {
       await condition(
         () =>
@@ -125,8 +141,8 @@ export class HandOver {
   }
 
   release(why: string): 'retry' {
-    this.s.handedOver = null;
-    this.s.humanRequests = [];
+    this.human.handedOver = null;
+    this.human.humanRequests = [];
     this.ports.engine.setState('mitigating', `resuming the plan: ${why}`);
     return 'retry';
   }

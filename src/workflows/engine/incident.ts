@@ -9,22 +9,17 @@ import {
   isCancellation,
 } from '@temporalio/workflow';
 import {
-  actionContextOf,
-  actionRule,
   ErrorTypes,
-  revertWarning,
-  viaText,
-  type ActionAnswer,
-  type ApprovalVia,
-  type ActionRequest,
   type Decision,
   type IncidentResult,
   type IncidentStatus,
   type TimelineEntry,
   type TimelineKind,
 } from '../../contract/index.ts';
+import { AlertRecorder } from './alerts.ts';
 import { Closing } from './closing.ts';
 import { HandOver } from './hand-over.ts';
+import { HumanActions } from './human-actions.ts';
 import { ApprovalGate } from './approval-gate.ts';
 import { Communications } from './communications.ts';
 import type { RemediationContext } from './context.ts';
@@ -37,7 +32,8 @@ import { ProbeRunner } from './probe-runner.ts';
 import { IncidentRecorder } from './recorder.ts';
 import { remediationContext } from './remediation-context.ts';
 import type { CauseDefinition, RemediationOutcome, RunbookDefinition } from './runbook.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import { assembleSnapshot, sliceSnapshot, viewOf, type IncidentSnapshot, type IncidentView } from './snapshot.ts';
+import type { IncidentSlices, RunSlice, TriageSlice } from './slices.ts';
 
 /** Thrown into a plan when a human resolves or cancels the incident from outside. */
 class Interrupted extends Error {}
@@ -47,12 +43,19 @@ const restoreStep = (step: string) => `restore-${step}`;
 
 /**
  * One incident's run: composes the parts (recorder, communications, approval gate, mutation
- * ledger, observer, probe runner) and drives decide → plan → close. The parts see it only
- * through the narrow ports they declare. Everything is replay-safe: workflow time, activities for I/O.
+ * ledger, observer, probe runner, hand-over, closing) and drives decide → plan → close. Each part
+ * is handed the slice of the snapshot it owns and sees the rest only through the narrow ports it
+ * declares. Everything is replay-safe: workflow time, activities for I/O.
  */
 export class Incident implements JudgedIncident {
-  readonly s: IncidentSnapshot;
+  /** The whole incident, read-only: what every part reads of the others. */
+  readonly view: IncidentView;
   readonly runbook: RunbookDefinition;
+  /** This run's own slice: its number in the chain of continue-as-new. */
+  private readonly runState: RunSlice;
+  /** Judgement's slice: only judgement.ts writes it (decide, re-triage). */
+  readonly triage: TriageSlice;
+  private readonly slices: IncidentSlices;
   readonly recorder: IncidentRecorder;
   readonly comms: Communications;
   readonly gate: ApprovalGate;
@@ -62,6 +65,9 @@ export class Incident implements JudgedIncident {
   readonly probes: ProbeRunner;
   readonly context: RemediationContext;
   readonly handOver: HandOver;
+  readonly alerts: AlertRecorder;
+  /** Resolve, cancel and the action table's other choices, from outside. */
+  readonly humans: HumanActions;
   private readonly closing: Closing;
   finished = false;
   pollsThisRun = 0;
@@ -70,19 +76,32 @@ export class Incident implements JudgedIncident {
   private pendingRetriage: { decision: Decision; why: string } | null = null;
 
   constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
-    this.s = snapshot;
+    const slices = sliceSnapshot(snapshot);
+    const view = viewOf(slices);
+    this.slices = slices;
+    this.view = view;
+    this.runState = slices.run;
+    this.triage = slices.triage;
     this.runbook = runbook;
-    this.recorder = new IncidentRecorder(snapshot, runbook);
+    this.recorder = new IncidentRecorder(slices.record, runbook, view);
     const recorder = this.recorder;
-    this.comms = new Communications(snapshot, runbook, {
+    this.alerts = new AlertRecorder(slices.alerts, recorder);
+    this.comms = new Communications(slices.comms, runbook, {
       timeline: recorder,
+      incident: view,
       isClosed: () => recorder.isClosed(),
       finished: () => this.finished,
     });
-    this.budget = new BilledBudget(this);
-    this.observer = new Observer(this);
-    this.gate = new ApprovalGate(snapshot, { timeline: recorder, notify: this.comms, recovery: this.observer });
-    this.ledger = new MutationLedger(snapshot, recorder, (step) => this.gate.approval(step));
+    this.budget = new BilledBudget(slices.budget, view);
+    this.observer = new Observer(this, slices.observer);
+    this.gate = new ApprovalGate(slices.gate, {
+      timeline: recorder,
+      notify: this.comms,
+      recovery: this.observer,
+      incident: view,
+      secretRefForgotten: (index) => this.handOver.forgetSecretRef(index),
+    });
+    this.ledger = new MutationLedger(slices.ledger, view, recorder, (step) => this.gate.approval(step));
     this.probes = new ProbeRunner({
       engine: this,
       observer: this.observer,
@@ -95,9 +114,9 @@ export class Incident implements JudgedIncident {
       ledger: this.ledger,
       probes: this.probes,
     });
-    this.closing = new Closing({ engine: this, recorder, comms: this.comms, ledger: this.ledger });
+    this.closing = new Closing(slices.closing, { engine: this, recorder, comms: this.comms, ledger: this.ledger });
     const observer = this.observer;
-    this.handOver = new HandOver({
+    this.handOver = new HandOver(slices.handOver, {
       engine: this,
       ledger: this.ledger,
       observer: {
@@ -108,21 +127,28 @@ export class Incident implements JudgedIncident {
         },
       },
     });
+    this.humans = new HumanActions(slices.interruptions, {
+      incident: view,
+      timeline: recorder,
+      isClosed: () => recorder.isClosed(),
+      handOver: this.handOver,
+      stopPlan: () => this.planScope?.cancel(),
+    });
   }
 
   // ── the ports the parts see ─────────────────────────────────────────────────────────────────
 
   get input() {
-    return this.s.input;
+    return this.view.input;
   }
 
   get decision(): Decision {
-    if (!this.s.decision) throw ApplicationFailure.nonRetryable('no decision yet', ErrorTypes.EngineBug);
-    return this.s.decision;
+    if (!this.triage.decision) throw ApplicationFailure.nonRetryable('no decision yet', ErrorTypes.EngineBug);
+    return this.triage.decision;
   }
 
   private get cause(): CauseDefinition | undefined {
-    return this.s.decision ? this.runbook.causes[this.s.decision.cause] : undefined;
+    return this.triage.decision ? this.runbook.causes[this.triage.decision.cause] : undefined;
   }
 
   add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry {
@@ -141,6 +167,14 @@ export class Incident implements JudgedIncident {
     this.recorder.publish();
   }
 
+  markChanged(): void {
+    this.recorder.markChanged();
+  }
+
+  supersedePendingApprovals(nextCause: string): void {
+    this.gate.supersedePending(nextCause);
+  }
+
   escalate(reason: string): Promise<void> {
     return this.comms.escalate(reason);
   }
@@ -150,7 +184,7 @@ export class Incident implements JudgedIncident {
   }
 
   interrupted(): boolean {
-    return this.s.manualResolution !== null || this.s.cancellation !== null;
+    return this.humans.interrupted();
   }
 
   requestContinueAsNew(): void {
@@ -164,61 +198,22 @@ export class Incident implements JudgedIncident {
     this.planScope.cancel();
   }
 
-  /** A human resolves or cancels from outside: the plan is cancelled and changes are reverted. */
-  interrupt(kind: 'resolve' | 'cancel', by: string, reason: string, via?: ApprovalVia): void {
-    const already = kind === 'resolve' ? this.s.manualResolution : this.s.cancellation;
-    if (this.recorder.isClosed() || already) return;
-    if (kind === 'resolve') this.s.manualResolution = { by, reason };
-    else this.s.cancellation = { by, reason };
-    this.note(`${kind === 'resolve' ? 'Resolution' : 'Cancellation'} requested by ${by}${viaText(via)}: ${reason}`, {
-      by,
-      ...(via ? { via } : {}),
-    });
-    this.planScope?.cancel();
-  }
-
-  /** Why the action table refuses a human action now, or null. */
-  actionProblem(req: ActionRequest): string | null {
-    if (this.recorder.isClosed() || this.s.manualResolution || this.s.cancellation)
-      return `the incident is ${this.s.manualResolution ? 'being resolved' : this.s.cancellation ? 'being cancelled' : this.s.state}: nothing can change it now`;
-    const rule = actionRule(this.s.state, req.action, actionContextOf(this.s.approvals, this.s.mutations, req.step));
-    if (!rule.allowed)
-      return `${req.action.replace('_', ' ')} is not possible while the incident is ${this.s.state}: ${rule.why}`;
-    if ((this.s.humanRequests?.length ?? 0) >= 5)
-      return 'earlier choices are still being carried out: try again in a moment';
-    return null;
-  }
-
-  /** A human action the validator accepted (resolve, cancel, verify again, revert a change). */
-  act(req: ActionRequest): ActionAnswer {
-    const problem = this.actionProblem(req);
-    if (problem) return { accepted: false, message: problem };
-    if (req.action === 'resolve' || req.action === 'cancel') {
-      this.interrupt(req.action, req.by, req.reason ?? `${req.action} requested`, req.via);
-      return {
-        accepted: true,
-        message: `${req.action === 'resolve' ? 'resolution' : 'cancellation'} requested. ${revertWarning(this.s.mutations)}`,
-      };
-    }
-    return this.handOver.request(req);
-  }
-
   status(): IncidentStatus {
     return this.recorder.status(this.monitorStatus());
   }
 
   private monitorStatus(): IncidentStatus['monitor'] {
-    const o = this.s.observer;
-    return o ? { healthyStreak: o.realStreak, required: this.observer.required, polls: o.polls } : null;
+    const seen = this.view.observer;
+    return seen ? { healthyStreak: seen.realStreak, required: this.observer.required, polls: seen.polls } : null;
   }
 
   async continueAsNew(): Promise<never> {
-    this.add('note', `History kept bounded: continuing as run ${this.s.run + 1}`);
-    this.s.run += 1;
+    this.add('note', `History kept bounded: continuing as run ${this.runState.run + 1}`);
+    this.runState.run += 1;
     await condition(allHandlersFinished);
-    boundSnapshot(this.s);
+    const { snapshot } = boundSnapshot(assembleSnapshot(this.slices));
     return continueAsNew<(arg: { continuation: IncidentSnapshot }) => Promise<IncidentResult>>({
-      continuation: this.s,
+      continuation: snapshot,
     });
   }
 
@@ -226,9 +221,9 @@ export class Incident implements JudgedIncident {
 
   async run(): Promise<IncidentResult> {
     this.recorder.open();
-    if (!this.s.decision) await decide(this);
+    if (!this.triage.decision) await decide(this);
     // Resolved or cancelled before any decision (e.g. while blocked): nothing ran, nothing failed.
-    if (!this.s.decision && this.interrupted()) {
+    if (!this.triage.decision && this.interrupted()) {
       await this.closing.byHuman();
       await condition(allHandlersFinished);
       return this.recorder.result();
@@ -254,7 +249,7 @@ export class Incident implements JudgedIncident {
     const cause = this.cause;
     if (!cause)
       throw ApplicationFailure.nonRetryable(
-        `runbook ${this.runbook.id} has no plan for cause ${this.s.decision?.cause}`,
+        `runbook ${this.runbook.id} has no plan for cause ${this.triage.decision?.cause}`,
         ErrorTypes.NoRemediationPlan,
       );
     return CancellationScope.cancellable(async () => {
@@ -285,7 +280,8 @@ export class Incident implements JudgedIncident {
   private async runPlan(): Promise<void> {
     try {
       let outcome: RemediationOutcome | undefined;
-      if (this.s.clearedBeforeChange) outcome = { resolution: 'closed', summary: this.s.clearedBeforeChange };
+      const cleared = this.triage.clearedBeforeChange;
+      if (cleared) outcome = { resolution: 'closed', summary: cleared };
       while (!outcome) {
         try {
           if (this.handOver.owned()) await this.waitForHuman();
@@ -304,7 +300,6 @@ export class Incident implements JudgedIncident {
           }
         }
       }
-      this.s.summary = outcome.summary;
       // Nothing was wrong, or nothing was fixed: `closed`, never a `resolved` that did not happen.
       await this.closing.close(outcome.resolution, outcome.summary);
     } catch (err) {

@@ -9,23 +9,29 @@ import {
   type JudgeRoundsResult,
   type ProbeResult,
 } from '../../contract/index.ts';
-import { blockerOf, describeResult, judgeRounds } from './evidence.ts';
+import { boundCauses } from './bounds.ts';
+import { blockerOf, describeResult, judgeRounds, withRound } from './evidence.ts';
 import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
 import { worse } from './observer.ts';
 import { upsertAttributes } from './recorder.ts';
+import type { TriageSlice } from './slices.ts';
 
 /** What triage, confirmation and re-triage act on. */
 export interface JudgedIncident extends ProbeEngine, RunControl {
+  /** What judgement owns: the decision, the causes, the blocker, the probes' key and history. */
+  readonly triage: TriageSlice;
   readonly observer: { restartJudgement(): void };
   /** Whether the worker's catalog allows a reference a human handed over. */
   refAllowed(provided: ProvidedSecretRef): Promise<boolean>;
+  /** Closes the old plan's pending approval requests: the incident is now `nextCause`. */
+  supersedePendingApprovals(nextCause: string): void;
 }
 
 /** The step id a human answers with `runbook provide-secret` when the probes cannot read their key. */
 export const PROBE_CREDENTIALS_STEP = 'probe-credentials';
 
 const classify = (incident: JudgedIncident, results: ProbeResult[]) =>
-  incident.runbook.classify(results, incident.s.probeHistory.slice(0, -1), {
+  incident.runbook.classify(results, incident.triage.probeHistory.slice(0, -1), {
     reportedCause: incident.input.suspectedCause,
     thresholds: incident.input.decisionThresholds,
   });
@@ -38,36 +44,37 @@ const classify = (incident: JudgedIncident, results: ProbeResult[]) =>
  */
 async function triageUntilEvidence(incident: JudgedIncident): Promise<JudgeRoundsResult> {
   const t = incident.input.timings;
+  const triage = incident.triage;
   let waitMs = t.pollInitialMs;
   for (;;) {
     const judged = await judgeRounds(incident);
+    incident.triage.probeHistory = withRound(incident.triage.probeHistory, judged.triage.results);
     const blocker = blockerOf(incident, judged.triage.results);
     if (!blocker) {
-      if (incident.s.blocker)
-        incident.note(`Unblocked: the probes run again (${incident.s.blocker} no longer applies)`);
-      incident.s.blocker = null;
+      if (triage.blocker) incident.note(`Unblocked: the probes run again (${triage.blocker} no longer applies)`);
+      triage.blocker = null;
       return judged;
     }
-    if (incident.s.blocker !== blocker) {
-      incident.s.blocker = blocker;
+    if (triage.blocker !== blocker) {
+      triage.blocker = blocker;
       incident.setState('blocked', `cannot triage: ${blocker}`);
       await incident.escalate(
-        `cannot triage: ${blocker}. No cause is guessed without the provider's answers. Fix it on the worker, or hand over a reference: runbook provide-secret ${incident.s.incidentId} ${PROBE_CREDENTIALS_STEP} --ref env:NAME --by <you>`,
+        `cannot triage: ${blocker}. No cause is guessed without the provider's answers. Fix it on the worker, or hand over a reference: runbook provide-secret ${incident.view.incidentId} ${PROBE_CREDENTIALS_STEP} --ref env:NAME --by <you>`,
       );
     }
     // Any reference not yet adopted or refused counts, also one that arrived while escalating.
     const unconsumed = () =>
-      incident.s.secretRefs.find(
+      incident.view.secretRefs.find(
         (r) =>
           (r.stepId === PROBE_CREDENTIALS_STEP || !r.stepId) &&
           !r.refused &&
-          (!incident.s.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(incident.s.probeKeyRef)),
+          (!triage.probeKeyRef || describeSecretRef(r.ref) !== describeSecretRef(triage.probeKeyRef)),
       );
     await condition(() => unconsumed() !== undefined || incident.interrupted(), waitMs);
     if (incident.interrupted()) return judged;
     const provided = unconsumed();
     if (provided && (await incident.refAllowed(provided))) {
-      incident.s.probeKeyRef = provided.ref;
+      triage.probeKeyRef = provided.ref;
       incident.note(`Probes now use ${describeSecretRef(provided.ref)} (provided by ${provided.by}); triage again`);
     }
     waitMs = Math.min(Math.round(waitMs * t.pollBackoff), t.pollMaxMs);
@@ -125,7 +132,7 @@ function confirmSustained(
     // An answer about us (a rejected key, exhausted credits) is no blip: record it as what it was.
     const summary = `${first.cause} cleared before any change was made: triage saw ${seenInTriage || first.rationale}; the re-checks succeed (${classes}).`;
     incident.note(`Not sustained as ${first.cause}, but certain evidence: ${summary}`);
-    incident.s.clearedBeforeChange = summary;
+    incident.triage.clearedBeforeChange = summary;
     return { ...first, rationale: `${first.rationale} — cleared before any change was made (the re-checks succeed).` };
   }
   incident.note(
@@ -151,6 +158,8 @@ export async function decide(incident: JudgedIncident): Promise<void> {
     decision = confirmSustained(incident, decision, results, judged.confirmations);
   record(incident, decision, decision.rationale);
   incident.add('decision', `${decision.severity} ${decision.cause}: ${decision.rationale}`, decision);
+  // Published whole with the decision, bounded once it is on the timeline (a flapping provider re-triages often).
+  incident.triage.causes = boundCauses(incident.triage.causes);
 }
 
 const causeEntry = (d: Decision, why: string): CauseChange => ({
@@ -161,8 +170,8 @@ const causeEntry = (d: Decision, why: string): CauseChange => ({
 });
 
 function record(incident: JudgedIncident, decision: Decision, why: string): void {
-  incident.s.decision = decision;
-  incident.s.causes = [...incident.s.causes, causeEntry(decision, why)];
+  incident.triage.decision = decision;
+  incident.triage.causes = [...incident.triage.causes, causeEntry(decision, why)];
   upsertAttributes([
     { key: SEARCH_ATTRIBUTES.severity, value: decision.severity },
     { key: SEARCH_ATTRIBUTES.cause, value: decision.cause },
@@ -179,21 +188,16 @@ export async function applyRetriage(incident: JudgedIncident, next: Decision, wh
   const old = incident.decision;
   const severity = worse(old.severity, next.severity);
   const decision: Decision = { ...next, severity };
-  for (const request of incident.s.approvals.filter((a) => a.outcome === 'pending')) {
-    request.outcome = 'superseded';
-    incident.note(`${request.stepId} superseded: the incident is now ${next.cause}`, {
-      stepId: request.stepId,
-      superseded: true,
-    });
-  }
+  incident.supersedePendingApprovals(next.cause);
   record(incident, decision, why);
   incident.add('decision', `re-triage: ${old.severity} ${old.cause} → ${severity} ${next.cause}: ${why}`, {
     ...decision,
     previous: { cause: old.cause, severity: old.severity },
     retriage: true,
   });
+  incident.triage.causes = boundCauses(incident.triage.causes);
   incident.observer.restartJudgement();
-  incident.s.stateVersion += 1;
+  incident.markChanged();
   await incident.escalate(
     `the incident changed nature: ${old.cause} → ${next.cause} (${severity}); moving to the ${next.cause} plan`,
   );

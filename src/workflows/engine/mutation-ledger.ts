@@ -3,7 +3,8 @@ import type { DriftChoice, MutationDrift, MutationOp, MutationRecord, SecretRef 
 import { clusterActivities, rolloutActivities } from './activities.ts';
 import type { ApprovalStep } from './context.ts';
 import type { TimelinePort } from './ports.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import type { IncidentView } from './snapshot.ts';
+import type { LedgerSlice } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
@@ -13,25 +14,30 @@ export type AskHuman = (step: ApprovalStep) => Promise<boolean>;
 const driftText = (drift: MutationDrift) =>
   drift.knobs.map((k) => `${k.knob} is ${k.live} (set by hand), the engine expected ${k.expected}`).join('; ');
 
+export type LedgerReads = Pick<IncidentView, 'input' | 'incidentId' | 'serviceName' | 'state' | 'approvals'>;
+
 /**
  * Every change the incident makes to production, with its recorded prior state: apply, revert,
- * keep (with the reason), and the cluster reads plans decide by. The ledger lives in the snapshot,
+ * keep (with the reason), and the cluster reads plans decide by. The ledger is carried in the snapshot,
  * so it survives continue-as-new and ends up in the postmortem.
  */
 export class MutationLedger {
-  private readonly s: IncidentSnapshot;
+  private readonly changes: LedgerSlice;
+  /** Read: the input, the state, and which approval steps were asked. */
+  private readonly incident: LedgerReads;
   private readonly timeline: TimelinePort;
   private readonly ask: AskHuman | undefined;
 
-  constructor(snapshot: IncidentSnapshot, timeline: TimelinePort, ask?: AskHuman) {
-    this.s = snapshot;
+  constructor(changes: LedgerSlice, incident: LedgerReads, timeline: TimelinePort, ask?: AskHuman) {
+    this.changes = changes;
+    this.incident = incident;
     this.timeline = timeline;
     this.ask = ask;
   }
 
   /** Only the service's name travels: the worker's catalog decides which cluster and objects it is. */
   private service() {
-    return { service: this.s.serviceName };
+    return { service: this.incident.serviceName };
   }
 
   /** A cancelled plan never cuts a change short: every change it started reaches the ledger. */
@@ -40,7 +46,7 @@ export class MutationLedger {
   }
 
   private openIndex(step: string): number {
-    return this.s.mutations.findIndex((m) => m.step === step && !m.revertedAt);
+    return this.changes.mutations.findIndex((m) => m.step === step && !m.revertedAt);
   }
 
   async apply(
@@ -48,20 +54,20 @@ export class MutationLedger {
     op: MutationOp,
     options: { purpose?: MutationRecord['purpose'] } = {},
   ): Promise<MutationRecord> {
-    const existing = this.s.mutations.find((m) => m.step === step && !m.revertedAt);
+    const existing = this.changes.mutations.find((m) => m.step === step && !m.revertedAt);
     // Drift still unsettled (the run was interrupted while a human was asked): ask again.
     if (existing?.drift?.during === 'apply' && !existing.keptBecause)
       return this.settleDrift(step, (onDrift) =>
         clusterActivities.applyMutation({ ...this.applyRequest(step, op), onDrift }),
       );
     if (existing) return existing;
-    if (this.s.state === 'investigating' || this.s.state === 'awaiting_approval')
+    if (this.incident.state === 'investigating' || this.incident.state === 'awaiting_approval')
       this.timeline.setState('mitigating', step);
     const request = this.applyRequest(step, op);
     const applied = await this.shielded(() => clusterActivities.applyMutation(request));
     const record = options.purpose ? { ...applied, purpose: options.purpose } : applied;
     // Recorded before a human is asked about drift: the mutation holds the knob, so it must be in the ledger.
-    this.s.mutations.push(record);
+    this.changes.mutations.push(record);
     if (record.drift)
       return this.settleDrift(step, (onDrift) => clusterActivities.applyMutation({ ...request, onDrift }));
     this.recordApplied(record);
@@ -70,10 +76,10 @@ export class MutationLedger {
 
   private applyRequest(step: string, op: MutationOp) {
     return {
-      mutationId: `${this.s.incidentId}/${step}`,
+      mutationId: `${this.incident.incidentId}/${step}`,
       step,
       op: op.kind === 'rollout-restart' ? { ...op, at: op.at ?? nowIso() } : op,
-      dryRun: this.s.input.policy.dryRun,
+      dryRun: this.incident.input.policy.dryRun,
       ...this.service(),
     };
   }
@@ -97,16 +103,16 @@ export class MutationLedger {
   async revert(step: string): Promise<void> {
     const index = this.openIndex(step);
     if (index < 0) return;
-    const record = this.s.mutations[index]!;
+    const record = this.changes.mutations[index]!;
     if (record.op.kind === 'rollout-restart') {
-      this.s.mutations[index] = { ...record, revertedAt: nowIso() };
+      this.changes.mutations[index] = { ...record, revertedAt: nowIso() };
       return;
     }
     // Left as a human set it by their choice: the engine holds nothing there to put back.
     if (record.drift && record.keptBecause) return;
-    const request = { record, dryRun: this.s.input.policy.dryRun, ...this.service() };
+    const request = { record, dryRun: this.incident.input.policy.dryRun, ...this.service() };
     const result = await this.shielded(() => clusterActivities.revertMutation(request));
-    this.s.mutations[index] = result;
+    this.changes.mutations[index] = result;
     if (result.drift) {
       await this.settleDrift(step, (onDrift) =>
         clusterActivities.revertMutation({ ...request, record: result, onDrift }),
@@ -135,18 +141,18 @@ export class MutationLedger {
     again: (onDrift: DriftChoice) => Promise<MutationRecord>,
   ): Promise<MutationRecord> {
     const index = this.openIndex(step);
-    const record = this.s.mutations[index]!;
+    const record = this.changes.mutations[index]!;
     const applying = record.drift!.during === 'apply';
     const found = driftText(record.drift!);
     const stepId = this.driftStep(step);
-    if (!this.s.approvals.some((a) => a.stepId === stepId)) {
+    if (!this.incident.approvals.some((a) => a.stepId === stepId)) {
       this.timeline.note(`drift: ${found}: left as the human set it`, {
         mutationId: record.id,
         step,
         drift: record.drift,
       });
     }
-    const before = this.s.state;
+    const before = this.incident.state;
     const approved = this.ask
       ? await this.ask({
           stepId,
@@ -163,54 +169,54 @@ export class MutationLedger {
         ? again(choice)
         : clusterActivities.revertMutation({
             record,
-            dryRun: this.s.input.policy.dryRun,
+            dryRun: this.incident.input.policy.dryRun,
             ...this.service(),
             onDrift: choice,
           }),
     );
     const result: MutationRecord = { ...settled, ...(record.purpose ? { purpose: record.purpose } : {}) };
     if (approved) {
-      this.s.mutations[index] = result;
+      this.changes.mutations[index] = result;
       if (applying) this.recordApplied(result, `, over the value set by hand (${stepId} approved)`);
       else this.recordReverted(result, `, over the value set by hand (${stepId} approved)`);
     } else if (result.revertedAt && !applying) {
       // The human's value was gone again by the time of the choice: nothing of theirs to keep.
-      this.s.mutations[index] = result;
+      this.changes.mutations[index] = result;
       this.recordReverted(result);
     } else {
       // The engine lets go of the knob: kept (never "reverted"), with the drift as the reason.
       const reason = `drift: ${found}: left as the human set it (${stepId} ${this.ask ? 'rejected' : 'not asked'})`;
       const { revertedAt: _released, ...kept } = result;
-      this.s.mutations[index] = { ...kept, drift: record.drift, keptBecause: reason };
+      this.changes.mutations[index] = { ...kept, drift: record.drift, keptBecause: reason };
       this.timeline.note(
         `Not ${applying ? 'applied' : 'reverted'} over the human's value: ${record.change} on ${record.target} — ${reason}`,
         { mutationId: record.id, step, keptBecause: reason },
       );
     }
-    if (this.s.state === 'awaiting_approval' && before !== 'awaiting_approval')
+    if (this.incident.state === 'awaiting_approval' && before !== 'awaiting_approval')
       this.timeline.setState(before, `${stepId} settled`);
-    return this.s.mutations[index]!;
+    return this.changes.mutations[index]!;
   }
 
   /** `drift-<step>`; a step that drifts again after an earlier drift was settled asks anew. */
   private driftStep(step: string): string {
     for (let n = 1; ; n += 1) {
       const stepId = n === 1 ? `drift-${step}` : `drift-${step}-${n}`;
-      const asked = this.s.approvals.find((a) => a.stepId === stepId);
+      const asked = this.incident.approvals.find((a) => a.stepId === stepId);
       if (!asked || asked.outcome === 'pending') return stepId;
     }
   }
 
   /** Restores everything still applied, newest first; `keepKept` leaves what was deliberately kept (a rotated key). */
   async revertAll(options: { keepKept?: boolean } = {}): Promise<void> {
-    for (const record of [...this.s.mutations].reverse()) {
+    for (const record of [...this.changes.mutations].reverse()) {
       if (!record.revertedAt && !(options.keepKept && record.keptBecause) && !(record.drift && record.keptBecause))
         await this.revert(record.step);
     }
   }
 
   ledger(): readonly MutationRecord[] {
-    return this.s.mutations;
+    return this.changes.mutations;
   }
 
   applied(step: string): boolean {
@@ -220,9 +226,9 @@ export class MutationLedger {
   keep(step: string, reason: string): void {
     const index = this.openIndex(step);
     if (index < 0) return;
-    const record = this.s.mutations[index]!;
+    const record = this.changes.mutations[index]!;
     if (record.keptBecause === reason) return;
-    this.s.mutations[index] = { ...record, keptBecause: reason };
+    this.changes.mutations[index] = { ...record, keptBecause: reason };
     this.timeline.note(`Kept in place: ${record.change} on ${record.target} — ${reason}`, {
       mutationId: record.id,
       step,
@@ -232,22 +238,22 @@ export class MutationLedger {
 
   /** Temporary changes nobody reverted or kept (a restart is not a change to undo). */
   leftovers(): MutationRecord[] {
-    return this.s.mutations.filter((r) => !r.revertedAt && !r.keptBecause && r.op.kind !== 'rollout-restart');
+    return this.changes.mutations.filter((r) => !r.revertedAt && !r.keptBecause && r.op.kind !== 'rollout-restart');
   }
 
   async waitForRollout(): Promise<boolean> {
-    const k = this.s.input.service.kubernetes;
+    const k = this.incident.input.service.kubernetes;
     const { ready, reason } = await rolloutActivities.waitForRollout({
       namespace: k.namespace,
       deployment: k.deployment,
-      timeoutMs: this.s.input.timings.rolloutTimeoutMs,
+      timeoutMs: this.incident.input.timings.rolloutTimeoutMs,
     });
     this.timeline.note(`Rollout of deployment/${k.deployment}: ${ready ? 'complete' : 'not complete'} (${reason})`);
     return ready;
   }
 
   async readEnv(name: string): Promise<Array<{ container: string; value: string | null }>> {
-    const k = this.s.input.service.kubernetes;
+    const k = this.incident.input.service.kubernetes;
     const state = await clusterActivities.readDeploymentState({ namespace: k.namespace, deployment: k.deployment });
     return state.containers
       .filter((c) => !k.container || c.name === k.container)

@@ -2,7 +2,7 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import type { ProbeResult, Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, gatherAll, realRound } from './evidence.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
-import type { ObserverState } from './snapshot.ts';
+import type { ObserverSlice, ObserverState } from './slices.ts';
 
 /** What the observer watches through. */
 export type ObservedIncident = ProbeEngine & RunControl;
@@ -17,18 +17,26 @@ export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b]
  */
 export class Observer {
   private readonly incident: ObservedIncident;
+  /** What the observer has seen, carried across continue-as-new. */
+  private readonly watch: ObserverSlice;
   private attentive = 0;
   private wakeups = 0;
   /** An outside report (a resolved alert) asked for a real call at the next poll. */
   private realCheckRequested = false;
 
-  constructor(incident: ObservedIncident) {
+  constructor(incident: ObservedIncident, watch: ObserverSlice) {
     this.incident = incident;
+    this.watch = watch;
   }
 
-  get state(): ObserverState {
+  /** What the observer has seen so far, for parts that wait on a verdict. */
+  get state(): Readonly<ObserverState> {
+    return this.watched;
+  }
+
+  private get watched(): ObserverState {
     const t = this.incident.input.timings;
-    return (this.incident.s.observer ??= {
+    return (this.watch.observer ??= {
       polls: 0,
       intervalMs: t.pollInitialMs,
       lastHint: null,
@@ -47,14 +55,14 @@ export class Observer {
   }
 
   recovered(): boolean {
-    return this.state.realStreak >= this.required;
+    return this.watched.realStreak >= this.required;
   }
 
   async run(): Promise<void> {
     const t = this.incident.input.timings;
     while (!this.incident.finished) {
       const seen = this.wakeups;
-      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.state.intervalMs);
+      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.watched.intervalMs);
       if (this.incident.finished) return;
       if (woken) continue;
       if (this.incident.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) {
@@ -68,7 +76,7 @@ export class Observer {
   /** Runs `fn` with real calls on every poll at the initial interval: someone waits on a verdict. */
   async attend<T>(fn: () => Promise<T>): Promise<T> {
     this.attentive += 1;
-    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.watched.intervalMs = this.incident.input.timings.pollInitialMs;
     this.wakeups += 1;
     try {
       return await fn();
@@ -80,42 +88,42 @@ export class Observer {
   /** A real call at the next poll (soon: the interval drops to the initial one); the probes judge, the report does not. */
   requestRealCheck(why: string): void {
     this.realCheckRequested = true;
-    this.state.intervalMs = this.incident.input.timings.pollInitialMs;
+    this.watched.intervalMs = this.incident.input.timings.pollInitialMs;
     this.wakeups += 1;
     this.incident.note(`Re-check requested: ${why}; the next poll makes real calls`);
   }
 
   /** Forget the streaks: what counts from now on is how the provider behaves after a change. */
   restartJudgement(): void {
-    const o = this.state;
-    o.realStreak = 0;
-    o.failStreak = 0;
-    o.candidate = null;
+    const seen = this.watched;
+    seen.realStreak = 0;
+    seen.failStreak = 0;
+    seen.candidate = null;
   }
 
   private backoff(): number {
     const t = this.incident.input.timings;
-    return Math.min(Math.round(this.state.intervalMs * t.pollBackoff), t.pollMaxMs);
+    return Math.min(Math.round(this.watched.intervalMs * t.pollBackoff), t.pollMaxMs);
   }
 
   /** A real call is due whatever the hint will say: asked for, awaited, being confirmed, or the interval is up. */
   private dueWithoutHint(): boolean {
-    const o = this.state;
-    const sinceReal = o.lastRealAt === null ? Infinity : Date.now() - Date.parse(o.lastRealAt);
-    const building = o.realStreak > 0 && o.realStreak < this.required;
+    const seen = this.watched;
+    const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
+    const building = seen.realStreak > 0 && seen.realStreak < this.required;
     return (
       this.realCheckRequested ||
       this.attentive > 0 ||
       building ||
-      o.candidate !== null ||
+      seen.candidate !== null ||
       sinceReal >= this.incident.input.timings.realCheckEveryMs
     );
   }
 
   private async poll(): Promise<void> {
-    const o = this.state;
+    const seen = this.watched;
     const evidence = this.incident.runbook.evidence;
-    o.polls += 1;
+    seen.polls += 1;
     this.incident.pollsThisRun += 1;
     // A real check due anyway goes out with the hint, as one activity (one task and three events fewer).
     const dueAnyway = this.dueWithoutHint();
@@ -126,38 +134,38 @@ export class Observer {
       ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false })
       : [await gather(this.incident, evidence.hint, { priority: false })];
     const value = evidence.hintValue(hint!);
-    const hintChanged = value !== null && o.lastHint !== null && value !== o.lastHint;
-    if (value !== null && value !== o.lastHint) {
+    const hintChanged = value !== null && seen.lastHint !== null && value !== seen.lastHint;
+    if (value !== null && value !== seen.lastHint) {
       this.incident.add(
         'probe',
-        `hint ${hint!.probe}: ${o.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
+        `hint ${hint!.probe}: ${seen.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
         { probe: hint!.probe, hint: value },
       );
-      o.lastHint = value;
+      seen.lastHint = value;
     }
     if (together) {
       await this.judgeRealRound(round, hint!);
       return;
     }
     if (!dueAnyway && !hintChanged) {
-      o.intervalMs = this.backoff();
+      seen.intervalMs = this.backoff();
       return;
     }
     if (!this.incident.budget.canSpend(evidence.real.length, false)) {
-      o.intervalMs = this.backoff();
+      seen.intervalMs = this.backoff();
       // A remainder too small for one real round is as spent as none (an odd remainder of a budget
       // paid two calls at a time): otherwise the incident would wait with nobody asked.
       const spent =
-        o.budgetSpent === true ||
+        seen.budgetSpent === true ||
         this.incident.budget.exhausted() ||
         !this.incident.budget.canSpend(evidence.real.length, true);
-      if (spent && !o.budgetEscalated) {
-        o.budgetEscalated = true;
+      if (spent && !seen.budgetEscalated) {
+        seen.budgetEscalated = true;
         await this.incident.escalate(
           'the billed probe budget of this incident is spent: recovery can no longer be judged by real calls — a human must confirm it',
         );
       }
-      if (spent) o.budgetSpent = true;
+      if (spent) seen.budgetSpent = true;
       return;
     }
     this.realCheckRequested = false;
@@ -165,56 +173,56 @@ export class Observer {
   }
 
   private async judgeRealRound(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    this.state.lastRealAt = new Date(Date.now()).toISOString();
+    this.watched.lastRealAt = new Date(Date.now()).toISOString();
     await this.judge(round, hint);
   }
 
   private async judge(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    const o = this.state;
+    const seen = this.watched;
     const t = this.incident.input.timings;
     const blocker = blockerOf(this.incident, round);
     if (blocker) {
-      if (o.blocker !== blocker) {
-        o.blocker = blocker;
+      if (seen.blocker !== blocker) {
+        seen.blocker = blocker;
         await this.incident.escalate(
           `real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`,
         );
       }
       return;
     }
-    o.blocker = null;
+    seen.blocker = null;
     const verdict = this.incident.runbook.classify([...round, hint], [], {
       thresholds: this.incident.input.decisionThresholds,
     });
     const healthy = verdict.cause === this.incident.runbook.evidence.healthyCause;
     const current = this.incident.decision;
     if (healthy) {
-      o.realStreak += 1;
-      o.failStreak = 0;
-      o.candidate = null;
-      o.intervalMs = t.pollInitialMs;
+      seen.realStreak += 1;
+      seen.failStreak = 0;
+      seen.candidate = null;
+      seen.intervalMs = t.pollInitialMs;
     } else {
-      o.realStreak = 0;
-      o.failStreak += 1;
-      o.intervalMs = this.attentive > 0 || o.candidate ? t.pollInitialMs : this.backoff();
+      seen.realStreak = 0;
+      seen.failStreak += 1;
+      seen.intervalMs = this.attentive > 0 || seen.candidate ? t.pollInitialMs : this.backoff();
     }
-    const changed = verdict.cause !== o.lastClass;
-    o.lastClass = verdict.cause;
+    const changed = verdict.cause !== seen.lastClass;
+    seen.lastClass = verdict.cause;
     const cited = round.map(describeResult).join('; ');
     if (healthy) {
-      this.incident.add('probe', `real check ${o.polls}: healthy ${o.realStreak}/${this.required} (${cited})`, {
-        realStreak: o.realStreak,
+      this.incident.add('probe', `real check ${seen.polls}: healthy ${seen.realStreak}/${this.required} (${cited})`, {
+        realStreak: seen.realStreak,
         results: round,
       });
     } else if (changed || verdict.cause !== current.cause) {
       this.incident.add(
         'probe',
-        `real check ${o.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
+        `real check ${seen.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
         { class: verdict.cause, results: round },
       );
     }
     if (healthy || verdict.cause === current.cause) {
-      o.candidate = null;
+      seen.candidate = null;
       return;
     }
     if (RANK[verdict.severity] < RANK[current.severity]) {
@@ -222,19 +230,19 @@ export class Observer {
         this.incident.note(
           `Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`,
         );
-      o.candidate = null;
+      seen.candidate = null;
       return;
     }
-    o.candidate =
-      o.candidate?.cause === verdict.cause
-        ? { cause: verdict.cause, count: o.candidate.count + 1 }
+    seen.candidate =
+      seen.candidate?.cause === verdict.cause
+        ? { cause: verdict.cause, count: seen.candidate.count + 1 }
         : { cause: verdict.cause, count: 1 };
-    if (o.candidate.count >= t.confirmRounds) {
+    if (seen.candidate.count >= t.confirmRounds) {
       this.incident.requestRetriage(
         verdict,
-        `${o.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
+        `${seen.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
       );
-      o.candidate = null;
+      seen.candidate = null;
     }
   }
 }

@@ -12,7 +12,8 @@ import type {
   TimelineKind,
 } from '../../contract/index.ts';
 import type { RunbookDefinition } from './runbook.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import type { IncidentView } from './snapshot.ts';
+import type { ProvidedSecretRef } from './slices.ts';
 
 /** The timeline and the incident's visible state (memo and search attributes follow it). */
 export interface TimelinePort {
@@ -22,6 +23,8 @@ export interface TimelinePort {
   setState(state: IncidentState, why?: string): void;
   /** Re-publishes the memo after a change that is not a state change (a decision). */
   publish(): void;
+  /** News for stakeholders that is not a state change (an owner, a new cause): the update loop sends one. */
+  markChanged(): void;
 }
 
 /** Telling people: stakeholder updates and pages. */
@@ -34,9 +37,9 @@ export interface NotifyPort {
   escalate(reason: string): Promise<void>;
 }
 
-/** The incident every judgement part reads: its snapshot, input, runbook and current decision. */
+/** The incident every judgement part reads: the whole incident (read-only), its input, runbook and current decision. */
 export interface EngineCore extends TimelinePort {
-  readonly s: IncidentSnapshot;
+  readonly view: IncidentView;
   readonly input: IncidentInput;
   readonly runbook: RunbookDefinition;
   /** The current decision; throws when there is none yet. */
@@ -78,5 +81,4 @@ export interface RecoveryView {
   attend<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** A secret reference a human handed over, as kept in the snapshot. */
-export type ProvidedSecretRef = IncidentSnapshot['secretRefs'][number];
+export type { ProvidedSecretRef };

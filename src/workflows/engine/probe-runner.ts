@@ -38,10 +38,10 @@ export class ProbeRunner {
   /** After a change: N consecutive real successes make it stable; `confirmRounds` consecutive failures a relapse. */
   async watchAfterChange(options: VerifyOptions = {}): Promise<RecoveryVerdict> {
     this.observer.restartJudgement();
-    const o = this.observer.state;
+    const seen = this.observer.state;
     const relapse = this.engine.input.timings.confirmRounds;
     // A spent budget can make no more real calls: waiting for them would wait forever, a human is asked.
-    const unjudgeable = () => o.budgetSpent === true;
+    const unjudgeable = () => seen.budgetSpent === true;
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0)
       this.engine.note(
@@ -50,9 +50,9 @@ export class ProbeRunner {
     await this.observer.attend(async () => {
       // Within the grace only success (or a spent budget) ends the wait; after it, repeated failures do too.
       if (graceMs > 0) await condition(() => this.observer.recovered() || unjudgeable(), graceMs);
-      await condition(() => this.observer.recovered() || o.failStreak >= relapse || unjudgeable());
+      await condition(() => this.observer.recovered() || seen.failStreak >= relapse || unjudgeable());
     });
-    if (!this.observer.recovered() && o.failStreak < relapse) {
+    if (!this.observer.recovered() && seen.failStreak < relapse) {
       const confirmed = await this.ports.approval({
         stepId: 'confirm-stable',
         description:
@@ -69,9 +69,9 @@ export class ProbeRunner {
     const stable = this.observer.recovered();
     const failing =
       graceMs > 0
-        ? `The change has not taken: ${o.failStreak} consecutive real checks still fail after ${describeDuration(graceMs)} of grace`
-        : `Relapse confirmed: ${o.failStreak} consecutive real checks fail after the change`;
-    this.engine.note(stable ? `Stable after the change: ${o.realStreak} consecutive real calls succeed` : failing);
+        ? `The change has not taken: ${seen.failStreak} consecutive real checks still fail after ${describeDuration(graceMs)} of grace`
+        : `Relapse confirmed: ${seen.failStreak} consecutive real checks fail after the change`;
+    this.engine.note(stable ? `Stable after the change: ${seen.realStreak} consecutive real calls succeed` : failing);
     return stable ? 'stable' : 'relapsed';
   }
 

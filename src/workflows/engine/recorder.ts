@@ -11,11 +11,12 @@ import {
   type TimelineEntry,
   type TimelineKind,
 } from '../../contract/index.ts';
-import { appendBounded, boundCauses, boundedEntry } from './bounds.ts';
+import { appendBounded, boundedEntry, raiseRepeats } from './bounds.ts';
 import type { TimelinePort } from './ports.ts';
 import { renderPostmortem } from './postmortem.ts';
 import type { RunbookDefinition } from './runbook.ts';
-import type { IncidentSnapshot } from './snapshot.ts';
+import type { IncidentView } from './snapshot.ts';
+import type { RecordSlice } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
@@ -52,28 +53,56 @@ export interface IncidentProjection {
  * search attributes, status, result, postmortem). Owns no I/O: upserts are workflow commands.
  */
 export class IncidentRecorder implements TimelinePort {
-  private readonly s: IncidentSnapshot;
+  private readonly record: RecordSlice;
   private readonly runbook: RunbookDefinition;
+  /** The rest of the incident, read for status, memo, result and postmortem. */
+  private readonly incident: IncidentView;
 
-  constructor(snapshot: IncidentSnapshot, runbook: RunbookDefinition) {
-    this.s = snapshot;
+  constructor(record: RecordSlice, runbook: RunbookDefinition, incident: IncidentView) {
+    this.record = record;
     this.runbook = runbook;
+    this.incident = incident;
+  }
+
+  timeline(): readonly TimelineEntry[] {
+    return this.record.timeline;
   }
 
   add(kind: TimelineKind, message: string, data?: unknown, at?: string): TimelineEntry {
     // Whatever arrives, the timeline stays within its bounds: it is carried across continue-as-new and answers queries.
-    this.s.timelineSeq = (this.s.timelineSeq ?? this.s.timeline.length) + 1;
+    const record = this.record;
+    record.timelineSeq = (record.timelineSeq ?? record.timeline.length) + 1;
     const entry = boundedEntry({
       at: at ?? nowIso(),
       kind,
       message,
       ...(data === undefined ? {} : { data }),
-      seq: this.s.timelineSeq,
+      seq: record.timelineSeq,
     });
-    appendBounded(this.s.timeline, entry);
-    if (kind === 'decision') this.s.causes = boundCauses(this.s.causes);
-    log.info('timeline', { incidentId: this.s.incidentId, kind, message });
+    appendBounded(record.timeline, entry);
+    log.info('timeline', { incidentId: this.incident.incidentId, kind, message });
     return entry;
+  }
+
+  /**
+   * Raises the repeat count of the last entry `same` matches while it is on the timeline (a repeated
+   * alert); false when it is elided.
+   */
+  repeated(same: (e: TimelineEntry) => boolean, now: string): boolean {
+    return raiseRepeats(this.record.timeline, same, now);
+  }
+
+  markChanged(): void {
+    this.record.stateVersion += 1;
+  }
+
+  get stateVersion(): number {
+    return this.record.stateVersion;
+  }
+
+  /** A human named the root cause: stakeholder updates and the postmortem say it from now on. */
+  setRootCause(text: string): void {
+    this.record.rootCause = text;
   }
 
   note(message: string, data?: unknown): void {
@@ -81,9 +110,9 @@ export class IncidentRecorder implements TimelinePort {
   }
 
   setState(state: IncidentState, why?: string): void {
-    if (this.s.state === state) return;
-    this.s.state = state;
-    this.s.stateVersion += 1;
+    if (this.record.state === state) return;
+    this.record.state = state;
+    this.record.stateVersion += 1;
     this.add('state', `${state}${why ? `: ${why}` : ''}`);
     upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
     this.publish();
@@ -93,8 +122,8 @@ export class IncidentRecorder implements TimelinePort {
   open(): void {
     // A carried-over timeline (continue-as-new) was opened already. Signals handled before the first
     // run (the alert that started it, an acknowledgement, a note) must not keep the incident from opening.
-    if (this.s.timeline.some((e) => e.kind === 'state')) return;
-    const input = this.s.input;
+    if (this.record.timeline.some((e) => e.kind === 'state')) return;
+    const input = this.incident.input;
     this.add(
       'state',
       `investigating: ${input.trigger} by ${input.reporter}${input.symptom ? ` — "${input.symptom}"` : ''}`,
@@ -111,34 +140,34 @@ export class IncidentRecorder implements TimelinePort {
   }
 
   isClosed(): boolean {
-    return CLOSED_STATES.includes(this.s.state);
+    return CLOSED_STATES.includes(this.record.state);
   }
 
   /** Runs `fn` once per incident, even across continue-as-new. */
   async stage<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
-    if (this.s.completedStages.includes(name)) return undefined;
+    if (this.record.completedStages.includes(name)) return undefined;
     const value = await fn();
-    this.s.completedStages.push(name);
+    this.record.completedStages.push(name);
     return value;
   }
 
   projection(): IncidentProjection {
-    const d = this.s.decision;
+    const d = this.incident.decision;
     return {
       runbook: this.runbook.id,
       title: this.runbook.title,
-      state: this.s.state,
+      state: this.record.state,
       severity: d?.severity ?? null,
       cause: d?.cause ?? null,
       rationale: d?.rationale ?? null,
-      causes: this.s.causes,
-      blocker: this.s.blocker,
+      causes: [...this.incident.causes],
+      blocker: this.incident.blocker,
     };
   }
 
   publish(): void {
     const p = this.projection();
-    const input = this.s.input;
+    const input = this.incident.input;
     const summary = {
       runbook: p.runbook,
       title: p.title,
@@ -162,28 +191,31 @@ export class IncidentRecorder implements TimelinePort {
   status(monitor: IncidentStatus['monitor']): IncidentStatus {
     const p = this.projection();
     return {
-      incidentId: this.s.incidentId,
+      incidentId: this.incident.incidentId,
       runbook: p.runbook,
       state: p.state,
       communicationStatus: communicationStatus(p.state),
       severity: p.severity,
       cause: p.cause,
       rationale: p.rationale,
-      owner: this.s.acknowledgedBy,
-      acknowledged: this.s.acknowledgedBy !== null,
-      pendingApprovals: this.s.approvals.filter((a) => a.outcome === 'pending'),
+      owner: this.incident.acknowledgedBy,
+      acknowledged: this.incident.acknowledgedBy !== null,
+      pendingApprovals: this.incident.approvals.filter((a) => a.outcome === 'pending'),
       monitor,
-      nextUpdateAt: this.s.nextUpdateAt,
-      mutations: this.s.mutations,
-      startedAt: this.s.startedAt,
+      nextUpdateAt: this.incident.nextUpdateAt,
+      mutations: [...this.incident.mutations],
+      startedAt: this.incident.startedAt,
       causes: p.causes,
       blocker: p.blocker,
-      alertsReceived: this.s.alerts?.received ?? this.s.timeline.filter((e) => e.kind === 'alert').length,
-      handedOver: this.s.handedOver ? { reason: this.s.handedOver.reason, at: this.s.handedOver.at } : null,
-      symptom: this.s.input.symptom,
-      responseDueAt: this.s.acknowledgedBy === null && !this.isClosed() ? (this.s.nextEscalationAt ?? null) : null,
-      endedAt: this.s.endedAt,
-      runbookDocument: pinOf(this.s.input.runbookDocument),
+      alertsReceived: this.incident.alerts?.received ?? this.record.timeline.filter((e) => e.kind === 'alert').length,
+      handedOver: this.incident.handedOver
+        ? { reason: this.incident.handedOver.reason, at: this.incident.handedOver.at }
+        : null,
+      symptom: this.incident.input.symptom,
+      responseDueAt:
+        this.incident.acknowledgedBy === null && !this.isClosed() ? (this.incident.nextEscalationAt ?? null) : null,
+      endedAt: this.incident.endedAt,
+      runbookDocument: pinOf(this.incident.input.runbookDocument),
     };
   }
 
@@ -191,37 +223,37 @@ export class IncidentRecorder implements TimelinePort {
     const p = this.projection();
     return renderPostmortem({
       title: p.title,
-      incidentId: this.s.incidentId,
-      startedAt: this.s.startedAt,
-      endedAt: this.s.endedAt,
-      decision: this.s.decision,
+      incidentId: this.incident.incidentId,
+      startedAt: this.incident.startedAt,
+      endedAt: this.incident.endedAt,
+      decision: this.incident.decision,
       causeSummary: p.cause ? (this.runbook.causes[p.cause]?.summary ?? null) : null,
-      summary: this.s.summary ?? p.rationale ?? 'Incident in progress.',
-      rootCause: this.s.rootCause,
-      timeline: this.s.timeline,
-      mutations: this.s.mutations,
+      summary: this.incident.summary ?? p.rationale ?? 'Incident in progress.',
+      rootCause: this.record.rootCause,
+      timeline: this.record.timeline,
+      mutations: [...this.incident.mutations],
       causes: p.causes,
       actionItems: (p.cause ? this.runbook.causes[p.cause]?.actionItems : undefined) ?? [],
-      owner: this.s.acknowledgedBy,
+      owner: this.incident.acknowledgedBy,
       state: p.state,
-      runbookDocument: pinOf(this.s.input.runbookDocument),
+      runbookDocument: pinOf(this.incident.input.runbookDocument),
     });
   }
 
   result(): IncidentResult {
     const p = this.projection();
     return {
-      incidentId: this.s.incidentId,
+      incidentId: this.incident.incidentId,
       state: p.state,
       severity: p.severity,
       cause: p.cause,
-      decision: this.s.decision,
-      timeline: this.s.timeline,
-      approvals: this.s.approvals.flatMap((a) => a.decisions.map((d) => ({ ...d, stepId: a.stepId }))),
-      mutations: this.s.mutations,
+      decision: this.incident.decision,
+      timeline: this.record.timeline,
+      approvals: this.incident.approvals.flatMap((a) => a.decisions.map((d) => ({ ...d, stepId: a.stepId }))),
+      mutations: [...this.incident.mutations],
       causes: p.causes,
       postmortem: this.postmortem(),
-      postmortemPath: this.s.postmortemPath,
+      postmortemPath: this.incident.postmortemPath,
     };
   }
 }

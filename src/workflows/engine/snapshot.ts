@@ -1,94 +1,121 @@
+import type { IncidentInput } from '../../contract/index.ts';
 import type {
-  ApprovalRequest,
-  CauseChange,
-  Decision,
-  IncidentInput,
-  IncidentState,
-  MutationRecord,
-  ProbeResult,
-  SecretRef,
-  TimelineEntry,
-} from '../../contract/index.ts';
+  AlertsSlice,
+  BudgetSlice,
+  ClosingSlice,
+  CommsSlice,
+  GateSlice,
+  HandOverSlice,
+  IdentitySlice,
+  IncidentSlices,
+  InterruptionSlice,
+  LedgerSlice,
+  ObserverSlice,
+  RecordSlice,
+  RunSlice,
+  TriageSlice,
+} from './slices.ts';
 
-/** Alerts an incident received, folded per fingerprint (alerts.ts keeps it bounded). */
-export interface AlertTally {
-  received: number;
-  /** Alerts that went into an earlier entry's repeat count instead of a new timeline entry. */
-  folded: number;
-  fingerprints: Array<{ fingerprint: string; status: 'firing' | 'resolved'; recorded: number; seen: number }>;
+/**
+ * The incident as one object: the parts' slices (slices.ts) cut from it when a run starts, put
+ * back together for continue-as-new, and read live through `IncidentView`.
+ */
+
+/** Everything an incident knows, flat: what continue-as-new carries and stored histories hold. */
+export interface IncidentSnapshot
+  extends
+    IdentitySlice,
+    RunSlice,
+    InterruptionSlice,
+    RecordSlice,
+    TriageSlice,
+    BudgetSlice,
+    ObserverSlice,
+    GateSlice,
+    LedgerSlice,
+    CommsSlice,
+    HandOverSlice,
+    ClosingSlice,
+    AlertsSlice {}
+
+type ReadonlyField<T> = T extends Array<infer E> ? readonly E[] : T extends object ? Readonly<T> : T;
+
+/** The whole incident as the parts read it: live, and written by nobody. */
+export type IncidentView = { readonly [K in keyof IncidentSnapshot]: ReadonlyField<IncidentSnapshot[K]> };
+
+/** Each field's slice, in the order the snapshot carries them. */
+const FIELD_SLICES: { [K in keyof IncidentSnapshot]-?: keyof IncidentSlices } = {
+  input: 'identity',
+  serviceName: 'identity',
+  incidentId: 'identity',
+  startedAt: 'identity',
+  endedAt: 'closing',
+  state: 'record',
+  stateVersion: 'record',
+  decision: 'triage',
+  timeline: 'record',
+  mutations: 'ledger',
+  approvals: 'gate',
+  acknowledgedBy: 'comms',
+  rootCause: 'record',
+  manualResolution: 'interruptions',
+  cancellation: 'interruptions',
+  billedProbes: 'budget',
+  probeHistory: 'triage',
+  completedStages: 'record',
+  secretRefs: 'gate',
+  nextUpdateAt: 'comms',
+  nextEscalationAt: 'comms',
+  escalations: 'comms',
+  lastNotifiedVersion: 'comms',
+  run: 'run',
+  postmortemPath: 'closing',
+  summary: 'closing',
+  causes: 'triage',
+  blocker: 'triage',
+  observer: 'observer',
+  billedLog: 'budget',
+  probeKeyRef: 'triage',
+  // The optional fields in the order an incident opened from the CLI first sets them.
+  timelineSeq: 'record',
+  clearedBeforeChange: 'triage',
+  handedOver: 'handOver',
+  humanRequests: 'handOver',
+  alerts: 'alerts',
+};
+
+const fields = Object.entries(FIELD_SLICES) as Array<[keyof IncidentSnapshot, keyof IncidentSlices]>;
+
+/** The snapshot cut into the parts' slices (the values are shared, not copied). */
+export function sliceSnapshot(snapshot: IncidentSnapshot): IncidentSlices {
+  // Every slice owns a field of the snapshot, so every slice is made here, empty or not.
+  const slices = Object.fromEntries(fields.map(([, slice]) => [slice, {}])) as Record<
+    keyof IncidentSlices,
+    Record<string, unknown>
+  >;
+  for (const [field, slice] of fields) if (field in snapshot) slices[slice][field] = snapshot[field];
+  return slices as unknown as IncidentSlices;
 }
 
-/** What the observer knows; carried across continue-as-new in the snapshot. */
-export interface ObserverState {
-  polls: number;
-  intervalMs: number;
-  /** The free hint's last value (e.g. status page indicator). */
-  lastHint: string | null;
-  lastRealAt: string | null;
-  /** Consecutive real checks that found the provider healthy. */
-  realStreak: number;
-  /** Consecutive real checks that found a fault. */
-  failStreak: number;
-  lastClass: string | null;
-  /** A different failure class seen in consecutive real checks, awaiting confirmation. */
-  candidate: { cause: string; count: number } | null;
-  budgetEscalated: boolean;
-  /** What is left of the billed budget cannot pay for one real round: only a human can confirm recovery. */
-  budgetSpent?: boolean;
-  blocker: string | null;
+const fieldOf = (slices: IncidentSlices, field: keyof IncidentSnapshot, slice: keyof IncidentSlices) =>
+  (slices[slice] as unknown as Record<string, unknown>)[field];
+
+/** The slices put back together for continue-as-new, in the order the snapshot always had. */
+export function assembleSnapshot(slices: IncidentSlices): IncidentSnapshot {
+  const snapshot: Record<string, unknown> = {};
+  for (const [field, slice] of fields) {
+    const value = fieldOf(slices, field, slice);
+    if (value !== undefined) snapshot[field] = value;
+  }
+  return snapshot as unknown as IncidentSnapshot;
 }
 
-/** Everything an incident knows; carried whole across continue-as-new. */
-export interface IncidentSnapshot {
-  input: IncidentInput;
-  incidentId: string;
-  startedAt: string;
-  endedAt: string | null;
-  state: IncidentState;
-  /** Bumped on every state change; the update loop notifies when it moves. */
-  stateVersion: number;
-  decision: Decision | null;
-  /** Bounded: first entries, a summary of elided ones, the last entries (appendBounded in bounds.ts). */
-  timeline: TimelineEntry[];
-  mutations: MutationRecord[];
-  approvals: ApprovalRequest[];
-  acknowledgedBy: string | null;
-  rootCause: string | null;
-  manualResolution: { by: string; reason: string } | null;
-  cancellation: { by: string; reason: string } | null;
-  billedProbes: number;
-  /** Recent probe rounds, for latency percentiles (bounded). */
-  probeHistory: ProbeResult[][];
-  completedStages: string[];
-  secretRefs: Array<{ by: string; stepId?: string; ref: SecretRef; refused?: string }>;
-  nextUpdateAt: string | null;
-  nextEscalationAt: string | null;
-  escalations: number;
-  lastNotifiedVersion: number;
-  run: number;
-  postmortemPath: string | null;
-  summary: string | null;
-  /** The causes the incident was judged to have, in order. */
-  causes: CauseChange[];
-  /** Why triage cannot run, while blocked. */
-  blocker: string | null;
-  observer?: ObserverState | null;
-  /** Times of billed calls in the last hour (the hourly rate limit). */
-  billedLog: string[];
-  /** A human-provided reference the probes use instead of the configured key. */
-  probeKeyRef: SecretRef | null;
-  /** The catalog name: activities resolve the service's URLs, key and cluster objects from it. */
-  serviceName: string;
-  /** The plan could not fix the fault and a human owns the incident (needs_human); null otherwise. */
-  handedOver?: { reason: string; at: string; secretRefsSeen: number } | null;
-  /** Choices a human made while owning the incident, not yet acted on (bounded: one per choice, consumed in order). */
-  humanRequests?: Array<{ action: 'verify_again' | 'revert_change'; by: string; step?: string; reason?: string }>;
-  /** Timeline entries ever added (the timeline itself is bounded): the next entry's `seq` follows it. */
-  timelineSeq?: number;
-  /** A fault that is certain evidence about us, seen in triage and gone before any change: its summary. */
-  clearedBeforeChange?: string | null;
-  /** Alerts received, as counts: the timeline holds the first few of each fingerprint (bounded, see bounds.ts). */
-  alerts?: AlertTally;
+/** A live, read-only view over the slices: every read answers what the owning part holds now. */
+export function viewOf(slices: IncidentSlices): IncidentView {
+  const view = {};
+  for (const [field, slice] of fields)
+    Object.defineProperty(view, field, { enumerable: true, get: () => fieldOf(slices, field, slice) });
+  return view as IncidentView;
 }
 
 export function freshSnapshot(

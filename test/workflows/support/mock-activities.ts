@@ -11,6 +11,7 @@ import {
   type ProbeResult,
   type ProbeSpec,
   type ResolvedService,
+  type RunbookDocumentPin,
   type SecretRef,
   timingResult,
 } from '../../../src/contract/index.ts';
@@ -41,6 +42,8 @@ export interface MockActivityOptions {
   statusPage?: (moment: { elapsedMs: number; healthy: boolean }) => string;
   /** What resolveService answers: the test's service as the worker's catalog would. */
   resolved?: ResolvedService;
+  /** The runbook document the catalog pins for the service (a runbook written as a document). */
+  runbookDocument?: RunbookDocumentPin;
   /** While true, probes that need the API key cannot read it (evidence about us, not the provider). */
   keyUnreadable?: (moment: { elapsedMs: number }) => boolean;
   /** The postmortem directory is broken: every write fails. */

@@ -106,6 +106,7 @@ export async function startUnit(
     policy: ApprovalPolicySchema.parse(policy ?? {}),
     billedProbeBudget,
     billedProbesPerHour,
+    ...(mock.runbookDocument ? { runbookDocument: mock.runbookDocument } : {}),
   };
   const { activities, events } = createMockActivities({ ...mock, resolved });
   const worker = await Worker.create({
