@@ -4,7 +4,7 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/temporal-binary.ts';
 import { SLICE_OWNERS } from '../../src/workflows/engine/slices.ts';
-import { foreignWrites, sliceWrites, sourcesUnder } from './support/slice-writes.ts';
+import { foreignWrites, sliceWrites, sourcesUnder as filesUnder } from './support/slice-writes.ts';
 
 /**
  * The dependency rules of src/ (docs/architecture.md), checked on the real import graph, type-only
@@ -139,7 +139,7 @@ describe('architecture of src/', () => {
 
 describe('engine state ownership', () => {
   const foreign = join(PROJECT_ROOT, 'test', 'fixtures', 'architecture', 'foreign-slice-write.ts');
-  const writes = sliceWrites(PROJECT_ROOT, [...sourcesUnder(join(PROJECT_ROOT, 'src', 'workflows')), foreign]);
+  const writes = sliceWrites(PROJECT_ROOT, [...filesUnder(join(PROJECT_ROOT, 'src', 'workflows')), foreign]);
   const inSource = writes.filter((w) => w.file.startsWith('src/'));
 
   it('no engine part writes a field of a slice another part owns (checked by the type checker on every write in src/workflows)', () => {
