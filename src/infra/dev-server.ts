@@ -72,13 +72,58 @@ const STOP_GRACE_MS = 10_000;
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const binary = resolveTemporalBinary('cli');
   if (!binary) throw new TemporalBinaryNotFoundError();
+  const { port, uiPort } = await claimPorts(options);
+  const namespace = options.namespace ?? 'default';
+  if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
+  const args = startDevArgs(port, uiPort, namespace, options);
+  options.signal?.throwIfAborted();
+
+  const watchdog = spawnWatchdog(binary.path, args, options.onOutput);
+  const supervisor = superviseWatchdog(watchdog, options.pidFile);
+  let serverPid: number;
+  try {
+    serverPid = await waitForServerPid(watchdog, options.signal);
+    supervisor.serverStarted(serverPid);
+    if (options.pidFile) {
+      writePidfile(options.pidFile, {
+        serverPid,
+        watchdogPid: watchdog.pid!,
+        ownerPid: process.pid,
+        port,
+        uiPort,
+        dbFile: options.dbFile ?? '',
+        startedAt: new Date().toISOString(),
+      });
+    }
+    await waitUntilReady(watchdog, `127.0.0.1:${port}`, namespace, options.readyTimeoutMs ?? 60_000, options.signal);
+  } catch (err) {
+    await supervisor.stop();
+    throw err;
+  }
+
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
+    namespace,
+    process: watchdog,
+    serverPid,
+    stop: supervisor.stop,
+  };
+}
+
+/** The gRPC and Web UI ports, both checked free. */
+async function claimPorts(options: DevServerOptions): Promise<{ port: number; uiPort: number | null }> {
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort === undefined ? port + 1000 : options.uiPort;
   if (uiPort === port) throw new Error(`the Web UI port must differ from the gRPC port (both ${port})`);
-  // Without this the readiness probe below would happily talk to whoever already serves the port.
+  // Without this the readiness probe would happily talk to whoever already serves the port.
   if (await portInUse(port)) throw new PortInUseError(port, 'gRPC');
   if (uiPort !== null && (await portInUse(uiPort))) throw new PortInUseError(uiPort, 'Web UI');
-  const namespace = options.namespace ?? 'default';
+  return { port, uiPort };
+}
+
+/** The `temporal server start-dev` arguments. */
+function startDevArgs(port: number, uiPort: number | null, namespace: string, options: DevServerOptions): string[] {
   const args = [
     'server',
     'start-dev',
@@ -95,7 +140,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFile) {
-    mkdirSync(dirname(options.dbFile), { recursive: true });
     // WAL lets readers and the writer work at once; synchronous=NORMAL is durable across process
     // crashes in WAL mode and spares an fsync per transaction (the dev server's bottleneck under load).
     args.push(
@@ -107,65 +151,49 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       'synchronous=normal',
     );
   }
-  options.signal?.throwIfAborted();
+  return args;
+}
 
+function spawnWatchdog(binaryPath: string, args: string[], onOutput: ((line: string) => void) | undefined) {
   // stdin is the lifeline the watchdog watches; IPC carries the server PID back.
-  const watchdog = spawn(process.execPath, [WATCHDOG, String(STOP_GRACE_MS), binary.path, ...args], {
+  const watchdog = spawn(process.execPath, [WATCHDOG, String(STOP_GRACE_MS), binaryPath, ...args], {
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
   });
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
+    for (const line of chunk.toString().split('\n')) if (line.trim()) onOutput?.(line);
   };
   watchdog.stdout?.on('data', forward);
   watchdog.stderr?.on('data', forward);
   // Nothing reads from it but the watchdog; an EPIPE after it exited is not our concern.
   watchdog.stdin?.on('error', () => undefined);
-  const watchdogExited = once(watchdog, 'exit').then(() => undefined);
+  return watchdog;
+}
 
+/** Stops the server once, through the watchdog: closing its lifeline makes it stop the server. */
+function superviseWatchdog(watchdog: ChildProcess, pidFile: string | undefined) {
+  const watchdogExited = once(watchdog, 'exit').then(() => undefined);
   let serverPid: number | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       watchdog.stdin?.end();
       const timer = setTimeout(() => watchdog.kill('SIGKILL'), STOP_GRACE_MS + 5_000);
-      if (watchdog.exitCode === null && watchdog.signalCode === null) await watchdogExited;
+      if (!exited(watchdog)) await watchdogExited;
       clearTimeout(timer);
       // Only if the watchdog itself was killed: then the server is ours to stop.
       if (serverPid !== undefined && isAlive(serverPid)) await terminate(serverPid, STOP_GRACE_MS);
-      if (serverPid !== undefined && options.pidFile) removePidfile(options.pidFile, serverPid);
+      if (serverPid !== undefined && pidFile) removePidfile(pidFile, serverPid);
       if (watchdog.connected) watchdog.disconnect();
     })());
   // A watchdog that dies on its own (killed from outside) must not leave the server behind.
   void watchdogExited.then(() => {
     if (!stopping && serverPid !== undefined && isAlive(serverPid)) void stop();
   });
-
-  try {
-    serverPid = await waitForServerPid(watchdog, options.signal);
-    if (options.pidFile) {
-      writePidfile(options.pidFile, {
-        serverPid,
-        watchdogPid: watchdog.pid!,
-        ownerPid: process.pid,
-        port,
-        uiPort,
-        dbFile: options.dbFile ?? '',
-        startedAt: new Date().toISOString(),
-      });
-    }
-    await waitUntilReady(watchdog, `127.0.0.1:${port}`, namespace, options.readyTimeoutMs ?? 60_000, options.signal);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-
   return {
-    address: `127.0.0.1:${port}`,
-    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
-    namespace,
-    process: watchdog,
-    serverPid,
     stop,
+    serverStarted(pid: number) {
+      serverPid = pid;
+    },
   };
 }
 

@@ -19,7 +19,7 @@ import {
   type SyntheticCheckInput,
   type SyntheticCheckResult,
 } from '../contract/index.ts';
-import { runbookForIncident, runbookIds } from '../runbooks/index.ts';
+import { runbookForIncident, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
 import { catalogActivities, probeActivities } from './engine/activities.ts';
 import { failureMessage, unrunnable } from './engine/evidence.ts';
 
@@ -69,16 +69,53 @@ async function probeRound(specs: ProbeSpecInput[], service: string): Promise<Pro
  * SKIP overlap policy keeps scheduled runs sequential, so each one sees the spending before it.
  */
 export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<SyntheticCheckResult> {
+  const input = parseCheckInput(raw);
+  const runbook = await loadRunbook(input);
+  const budget = await claimBilledBudget(input, runbook.triageProbes.filter((p) => p.billed === true).length);
+  const specs = budget.billed ? runbook.triageProbes : freeProbesOnly(runbook.triageProbes);
+  let note = budget.billed
+    ? budget.note
+    : `${budget.note} (${specs.map((s) => s.id).join(', ') || 'none'}); faults only real calls show cannot be seen until the budget renews`;
+
+  const probes = await probeRound(specs, input.service);
+  const { cause, severity, rationale } = runbook.classify(probes, []);
+  const blocker = decisiveBlocker(runbook.evidence.decisive, probes);
+  const outcome = blocker ? 'inconclusive' : cause === runbook.evidence.healthyCause ? 'healthy' : 'fault';
+  if (blocker) note = `${note ? `${note}; ` : ''}cannot decide: ${blocker}`;
+  if (note) log.warn(`synthetic check of ${input.service}: ${note}`);
+
+  const incidentId =
+    outcome === 'fault' ? await openFaultIncident(input, runbook, { cause, severity, rationale }, budget.billed) : null;
+  return {
+    outcome,
+    decision: { cause, severity, rationale },
+    billed: budget.billed,
+    budget: {
+      day: budget.day,
+      spentBefore: budget.spentBefore,
+      perDay: input.billedPerDay,
+      thisRun: budget.billed ? budget.cost : 0,
+    },
+    note,
+    probes,
+    incidentId,
+  };
+}
+
+function parseCheckInput(raw: SyntheticCheckInput): SyntheticCheckInput {
   const parsed = SyntheticCheckInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid synthetic check: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-      ErrorTypes.InvalidSyntheticCheck,
-    );
-  }
-  const input = parsed.data;
-  // The worker's catalog decides where probes go; a service it does not know (or of another runbook)
-  // fails the check. A document runbook comes with that answer: the check runs the text loaded now.
+  if (parsed.success) return parsed.data;
+  throw ApplicationFailure.nonRetryable(
+    `invalid synthetic check: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    ErrorTypes.InvalidSyntheticCheck,
+  );
+}
+
+/**
+ * The worker's catalog decides where probes go; a service it does not know (or of another runbook)
+ * fails the check. A document runbook comes with that answer: the check runs the text loaded now.
+ */
+async function loadRunbook(input: SyntheticCheckInput): Promise<RunbookDefinition> {
   const compiledIn = runbookIds().includes(input.runbook);
   const resolved = compiledIn
     ? undefined
@@ -90,76 +127,74 @@ export async function syntheticCheckWorkflow(raw: SyntheticCheckInput): Promise<
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
   if (compiledIn) await catalogActivities.resolveService({ name: input.service, runbook: runbook.id });
+  return runbook;
+}
 
-  const billedSpecs = runbook.triageProbes.filter((p) => p.billed === true);
-  const cost = billedSpecs.length;
+interface BudgetClaim {
+  day: string;
+  /** Billed calls a full triage makes. */
+  cost: number;
+  spentBefore: number;
+  /** Whether this run may make them. */
+  billed: boolean;
+  /** Why it may not. */
+  note: string | null;
+}
+
+/** Reads today's spending of the schedule and, if a full triage fits the budget, books it in this run's memo. */
+async function claimBilledBudget(input: SyntheticCheckInput, cost: number): Promise<BudgetClaim> {
   const day = new Date(Date.now()).toISOString().slice(0, 10);
-  let spentBefore = 0;
-  let billed = cost === 0;
-  let note: string | null = null;
-  if (cost > 0) {
-    let ledger: number | null = null;
-    try {
-      ledger = await intake.billedSpentToday({ scheduleId: input.scheduleId, day, selfRunId: workflowInfo().runId });
-      spentBefore = ledger;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      note = `the billed-call ledger could not be read (${failureMessage(err)}): free probes only`;
-    }
-    if (ledger !== null && ledger + cost <= input.billedPerDay) {
-      // Written before spending: a run that dies after its calls has still counted them.
-      upsertMemo({ [SYNTHETIC_BILLED_MEMO]: { day, calls: cost } });
-      billed = true;
-    } else if (ledger !== null) {
-      note = `daily billed budget spent (${ledger} of ${input.billedPerDay} billed calls used on ${day}; a full triage needs ${cost}): free probes only`;
-    }
+  if (cost === 0) return { day, cost, spentBefore: 0, billed: true, note: null };
+  let ledger: number;
+  try {
+    ledger = await intake.billedSpentToday({ scheduleId: input.scheduleId, day, selfRunId: workflowInfo().runId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const note = `the billed-call ledger could not be read (${failureMessage(err)}): free probes only`;
+    return { day, cost, spentBefore: 0, billed: false, note };
   }
-  const freeIds = new Set(runbook.triageProbes.filter((p) => p.billed !== true).map((p) => p.id));
-  // A download or a timing reads a call of the same round: without that call it has nothing to read.
-  const specs = billed
-    ? runbook.triageProbes
-    : runbook.triageProbes.filter(
-        (p) => freeIds.has(p.id) && ((p.kind !== 'download' && p.kind !== 'timing') || freeIds.has(p.after)),
-      );
-  if (!billed)
-    note = `${note} (${specs.map((s) => s.id).join(', ') || 'none'}); faults only real calls show cannot be seen until the budget renews`;
-
-  const probes = await probeRound(specs, input.service);
-  const { cause, severity, rationale } = runbook.classify(probes, []);
-  const blocker = decisiveBlocker(runbook.evidence.decisive, probes);
-  const outcome = blocker ? 'inconclusive' : cause === runbook.evidence.healthyCause ? 'healthy' : 'fault';
-  if (blocker) note = `${note ? `${note}; ` : ''}cannot decide: ${blocker}`;
-  if (note) log.warn(`synthetic check of ${input.service}: ${note}`);
-
-  let incidentId: string | null = null;
-  if (outcome === 'fault') {
-    const alert: AlertSignal = {
-      source: 'synthetic',
-      status: 'firing',
-      fingerprint: `synthetic:${input.scheduleId}`.slice(0, 200),
-      summary: terminalSafe(`Synthetic check ${input.scheduleId}: ${severity} ${cause} — ${rationale}`).slice(0, 1_000),
-      labels: {
-        runbook: runbook.id,
-        service: input.service,
-        schedule: input.scheduleId,
-        cause,
-        severity,
-        billed: String(billed),
-      },
-    };
-    ({ incidentId } = await intake.openSyntheticIncident({
-      target: { runbook: runbook.id, service: input.service },
-      alert,
-    }));
-    log.info(`synthetic check of ${input.service} found ${severity} ${cause}: incident ${incidentId}`);
+  if (ledger + cost > input.billedPerDay) {
+    const note = `daily billed budget spent (${ledger} of ${input.billedPerDay} billed calls used on ${day}; a full triage needs ${cost}): free probes only`;
+    return { day, cost, spentBefore: ledger, billed: false, note };
   }
-  return {
-    outcome,
-    decision: { cause, severity, rationale },
-    billed,
-    budget: { day, spentBefore, perDay: input.billedPerDay, thisRun: billed ? cost : 0 },
-    note,
-    probes,
-    incidentId,
+  // Written before spending: a run that dies after its calls has still counted them.
+  upsertMemo({ [SYNTHETIC_BILLED_MEMO]: { day, calls: cost } });
+  return { day, cost, spentBefore: ledger, billed: true, note: null };
+}
+
+/** A download or a timing reads a call of the same round: without that call it has nothing to read. */
+function freeProbesOnly(triageProbes: ProbeSpecInput[]): ProbeSpecInput[] {
+  const freeIds = new Set(triageProbes.filter((p) => p.billed !== true).map((p) => p.id));
+  return triageProbes.filter(
+    (p) => freeIds.has(p.id) && ((p.kind !== 'download' && p.kind !== 'timing') || freeIds.has(p.after)),
+  );
+}
+
+/** Opens or joins the incident of (runbook, service) exactly as an alert would. */
+async function openFaultIncident(
+  input: SyntheticCheckInput,
+  runbook: RunbookDefinition,
+  { cause, severity, rationale }: SyntheticCheckResult['decision'],
+  billed: boolean,
+): Promise<string> {
+  const alert: AlertSignal = {
+    source: 'synthetic',
+    status: 'firing',
+    fingerprint: `synthetic:${input.scheduleId}`.slice(0, 200),
+    summary: terminalSafe(`Synthetic check ${input.scheduleId}: ${severity} ${cause} — ${rationale}`).slice(0, 1_000),
+    labels: {
+      runbook: runbook.id,
+      service: input.service,
+      schedule: input.scheduleId,
+      cause,
+      severity,
+      billed: String(billed),
+    },
   };
+  const { incidentId } = await intake.openSyntheticIncident({
+    target: { runbook: runbook.id, service: input.service },
+    alert,
+  });
+  log.info(`synthetic check of ${input.service} found ${severity} ${cause}: incident ${incidentId}`);
+  return incidentId;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyTransportError, encodeMultipart, sanitise } from '../../src/activities/probes/execute.ts';
+import { classifyTransportError } from '../../src/activities/probes/execute.ts';
+import { encodeMultipart } from '../../src/activities/probes/http-probe.ts';
+import { sanitise } from '../../src/activities/probes/result.ts';
 
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
 
