@@ -46,7 +46,10 @@ export { checkWorkflowBundleConfig, COMPRESSED_TIMINGS };
 export const DRILL_LATENCY_SCALE = 0.05;
 
 /** The runbook's production thresholds at the simulator's scale: the same rule, in scaled time. */
-function scaledThresholds(production: Readonly<Record<string, number>>, latencyScale: number): Record<string, number> {
+export function scaledThresholds(
+  production: Readonly<Record<string, number>>,
+  latencyScale: number,
+): Record<string, number> {
   return Object.fromEntries(Object.entries(production).map(([name, value]) => [name, value * latencyScale]));
 }
 
