@@ -4,6 +4,7 @@
  * certain and transient causes). Pure: the runbook is any RunbookDefinition; a document also names
  * the rule that decided and the plan its cause runs.
  */
+import { createHash } from 'node:crypto';
 import {
   confirmationStep,
   decisiveBlocker,
@@ -24,7 +25,7 @@ export interface Reading {
   severity: Severity;
   /** The rule that decided (documents); null for a runbook compiled into the engine. */
   rule: string | null;
-  /** The plan the cause runs and a fingerprint of its steps (documents); null when not known. */
+  /** The plan the cause runs and a fingerprint of its steps and the plans they lead to (documents); null when not known. */
   plan: { id: string; fingerprint: string } | null;
 }
 
@@ -39,8 +40,8 @@ function planOf(doc: RunbookDocument, cause: string): Reading['plan'] {
   const id = doc.causes[cause]?.plan;
   if (id === undefined) return null;
   // The plan and every plan it may lead to, as written: a changed step changes the fingerprint.
-  const fingerprint = JSON.stringify(reachablePlans(doc, id).map((p) => [p, doc.plans[p]]));
-  return { id, fingerprint };
+  const written = JSON.stringify(reachablePlans(doc, id).map((p) => [p, doc.plans[p]]));
+  return { id, fingerprint: createHash('sha256').update(written).digest('hex').slice(0, 12) };
 }
 
 export function decisionTable(runbook: RunbookDefinition, label: string, document?: RunbookDocument): DecisionTable {

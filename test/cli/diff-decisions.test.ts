@@ -118,5 +118,15 @@ describe('runbook diff-decisions (real processes)', () => {
     });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown incident "incident-never-was"');
+
+    const other = anthropicDocument();
+    other.metadata.id = `${id}-other`;
+    const otherFile = join(dir, 'other.yaml');
+    await writeFile(otherFile, stringify(other));
+    const elsewhere = await runCli(['diff-decisions', '--runbook', otherFile, '--incident', incidents.healthy!], {
+      env,
+    });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(`incident "${incidents.healthy}" ran runbook ${id}, not ${id}-other`);
   });
 });
