@@ -81,13 +81,13 @@ describe('runbook diff-decisions (real processes)', () => {
     expect(code, stderr).toBe(0);
     const flipped = stdout.split('\n').find((line) => line.startsWith(incidents['auth-401']!));
     expect(flipped).toMatch(
-      /P1 auth_failure \[key-rejected\]\s+P3 degraded_performance \[unexplained\]\s+cause, severity, plan/,
+      /P1 auth_failure \[key-rejected\]\s+P3 degraded_performance \[unexplained\]\s+cause, severity, plan rotate-key → check-performance/,
     );
     expect(stdout).not.toContain(`${incidents.healthy} `);
     expect(stdout).toMatch(/^1 of 2 incident\(s\) would be decided differently$/m);
     // The scenarios: the registered text (v1) and the new one part on the 401 scenario only.
     expect(stdout).toMatch(
-      /^auth-401\s+auth_failure\s+P1 auth_failure \[key-rejected\]\s+P3 degraded_performance \[unexplained\]\s+cause, severity, plan$/m,
+      /^auth-401\s+auth_failure\s+P1 auth_failure \[key-rejected\]\s+P3 degraded_performance \[unexplained\]\s+cause, severity, plan rotate-key → check-performance$/m,
     );
     expect(stdout).toMatch(/^1 of \d+ scenario\(s\) would be decided differently$/m);
   });

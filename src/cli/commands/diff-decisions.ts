@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Reading } from '../../app/decision-replay.ts';
-import type { IncidentsDiff } from '../../app/diff-decisions.ts';
+import type { IncidentDiff, IncidentsDiff } from '../../app/diff-decisions.ts';
 import type { ScenarioDiff } from '../../app/scenario-decisions.ts';
 import { terminalSafe } from '../../contract/index.ts';
 import { describeProblem } from '../../runbooks/documents/validate.ts';
@@ -26,8 +26,21 @@ const DiffOptions = z
   .refine((o) => !(o.since && o.incident), { message: 'use --since or --incident, not both' });
 
 const reading = (r: Reading | null) => (r ? `${r.severity} ${r.cause}${r.rule ? ` [${r.rule}]` : ''}` : '-');
-const plan = (before: Reading | null, after: Reading | null) =>
-  before?.plan && after?.plan && before.plan.id === after.plan.id ? `${after.plan.id} (steps changed)` : '';
+type Plan = NonNullable<Reading['plan']>;
+const planChange = (before: Plan, after: Plan) =>
+  before.id === after.id ? `plan ${after.id} (steps changed)` : `plan ${before.id} → ${after.id}`;
+
+/** What differs, in words: the plan by name, the real rounds by count with the first change. */
+function differsCell(c: IncidentDiff): string {
+  return c.differences
+    .map((d) => {
+      if (d === 'plan') return planChange(c.before!.plan!, c.after!.plan!);
+      if (d !== 'monitoring') return d;
+      const { read, differing } = c.realRounds;
+      return `${differing.length}/${read} real rounds (${differing[0]!.before} → ${differing[0]!.after})`;
+    })
+    .join(', ');
+}
 
 function incidentsTable(diff: IncidentsDiff): string {
   const rows = diff.compared
@@ -37,14 +50,7 @@ function incidentsTable(diff: IncidentsDiff): string {
       c.startedAt?.slice(0, 16).replace('T', ' ') ?? '-',
       reading(c.before),
       reading(c.after),
-      [
-        ...c.differences.filter((d) => d !== 'monitoring'),
-        ...(c.realRounds.differing.length > 0
-          ? [
-              `${c.realRounds.differing.length}/${c.realRounds.read} real rounds (${c.realRounds.differing[0]!.before} → ${c.realRounds.differing[0]!.after})`,
-            ]
-          : []),
-      ].join(', ') + (c.differences.includes('plan') && plan(c.before, c.after) ? `: ${plan(c.before, c.after)}` : ''),
+      differsCell(c),
     ]);
   const differing = rows.length;
   const notes = diff.compared.flatMap((c) => c.notes.map((n) => `  ${c.incidentId}: ${n}`));
@@ -65,7 +71,11 @@ function scenariosTable(registered: string | null, scenarios: ScenarioDiff[]): s
     s.expectedCause,
     reading(s.before),
     reading(s.after),
-    s.differences.length > 0 ? s.differences.join(', ') : registered ? 'same' : '-',
+    s.differences.length > 0
+      ? s.differences.map((d) => (d === 'plan' ? planChange(s.before!.plan!, s.after!.plan!) : d)).join(', ')
+      : registered
+        ? 'same'
+        : '-',
   ]);
   return (
     `Scenarios (triage of each scenario's first round), against ${registered ?? 'no registered runbook of that id'}:\n` +
