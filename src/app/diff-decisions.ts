@@ -22,6 +22,8 @@ import { IncidentNotFoundError, RequestRefusedError } from './errors.ts';
 import { incidentHistories } from './history.ts';
 import { incidentHandle } from './incidents.ts';
 import { recordedEvidence, type RecordedEvidence } from './recorded-evidence.ts';
+import { describeProblem } from '../runbooks/documents/validate.ts';
+import { readRunbookDocumentFile } from '../worker/runbook-documents.ts';
 
 export type Difference = 'cause' | 'severity' | 'plan' | 'monitoring';
 
@@ -45,6 +47,15 @@ export interface IncidentsDiff {
   compared: IncidentDiff[];
   /** Incidents in the window that ran another runbook. */
   otherRunbooks: number;
+}
+
+/** The new text to compare, read and validated as `runbook lint` does; refused with each problem's JSON path. */
+export function readNewText(file: string): RunbookDocumentPin {
+  const reading = readRunbookDocumentFile(file);
+  if (reading.ok) return reading.pin;
+  throw new RequestRefusedError(
+    `${file} is not a valid runbook document: ${reading.problems.map(describeProblem).join('; ')} (check it with \`runbook lint ${file}\`)`,
+  );
 }
 
 /** The table a document's text decides by. */

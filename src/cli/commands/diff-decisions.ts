@@ -4,10 +4,7 @@ import type { Reading } from '../../app/decision-replay.ts';
 import type { IncidentDiff, IncidentsDiff } from '../../app/diff-decisions.ts';
 import type { ScenarioDiff } from '../../app/scenario-decisions.ts';
 import { terminalSafe } from '../../contract/index.ts';
-import { describeProblem } from '../../runbooks/documents/validate.ts';
-import { readRunbookDocumentFile } from '../../worker/runbook-documents.ts';
 import { writeJson, type CliContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
 import { formatColumns, IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -97,21 +94,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the comparison as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(DiffOptions, raw);
-      const file = readRunbookDocumentFile(options.runbook);
-      if (!file.ok)
-        throw new UsageError(
-          `--runbook ${options.runbook} is not a valid runbook document: ${file.problems.map(describeProblem).join('; ')} (check it with \`runbook lint ${options.runbook}\`)`,
-        );
+      const { diffIncidents, readNewText } = await import('../../app/diff-decisions.ts');
+      const pin = readNewText(options.runbook);
       const window = options.since ?? '30d';
       const since = options.incident
         ? undefined
         : new Date(Date.now() - Number(window.slice(0, -1)) * UNITS[window.at(-1)!]!);
-      const { diffIncidents } = await import('../../app/diff-decisions.ts');
       const incidents = await withClient(ctx, ({ client }) =>
-        diffIncidents(client, file.pin, { since, incidents: options.incident }),
+        diffIncidents(client, pin, { since, incidents: options.incident }),
       );
       const { diffScenarios } = await import('../../app/scenario-decisions.ts');
-      const scenarios = options.scenarios ? await diffScenarios(file.pin) : null;
+      const scenarios = options.scenarios ? await diffScenarios(pin) : null;
       if (options.json) return writeJson(ctx, { ...incidents, since: since?.toISOString() ?? null, scenarios });
       ctx.stdout.write(terminalSafe(incidentsTable(incidents), true));
       if (scenarios)
