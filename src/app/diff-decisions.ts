@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { describeRunbookDocument, INCIDENT_WORKFLOW_TYPE, type RunbookDocumentPin } from '../contract/index.ts';
 import { documentPinOf, getRunbook, runbookIds } from '../runbooks/index.ts';
 import { compileRunbookDocument } from '../runbooks/documents/compile.ts';
-import type { RunbookDocument } from '../runbooks/documents/schema.ts';
+import { RunbookDocumentSchema, type RunbookDocument } from '../runbooks/documents/schema.ts';
 import {
   decisionTable,
   differences,
@@ -60,7 +60,9 @@ export function readNewText(file: string): RunbookDocumentPin {
 
 /** The table a document's text decides by. */
 export function documentTable(pin: RunbookDocumentPin): DecisionTable {
-  const doc = pin.document as RunbookDocument;
+  // Parsed as the engine parses a pinned text (runbookForIncident): sections a later format added get their defaults.
+  const current = RunbookDocumentSchema.safeParse(pin.document);
+  const doc = current.success ? current.data : (pin.document as RunbookDocument);
   return decisionTable(compileRunbookDocument(doc), describeRunbookDocument(pin), doc);
 }
 
