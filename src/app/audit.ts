@@ -1,9 +1,11 @@
-import { defaultPayloadConverter, type Client } from '@temporalio/client';
-import proto from '@temporalio/proto';
-import { INCIDENT_WORKFLOW_TYPE } from '../contract/index.ts';
-
-type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
-const EventType = proto.temporal.api.enums.v1.EventType;
+import type { Client } from '@temporalio/client';
+import {
+  decodePayloads as decode,
+  eventTime as time,
+  EventType,
+  incidentHistories,
+  type HistoryEvent,
+} from './history.ts';
 
 export interface AuditEntry {
   at: string;
@@ -25,44 +27,15 @@ export interface AuditEntry {
   data?: unknown;
 }
 
-const decode = (payloads: proto.temporal.api.common.v1.IPayloads | null | undefined): unknown[] =>
-  (payloads?.payloads ?? []).map((p) => {
-    try {
-      return defaultPayloadConverter.fromPayload(p);
-    } catch {
-      return '(undecodable payload)';
-    }
-  });
-
-const time = (event: HistoryEvent): string => {
-  const t = event.eventTime;
-  const ms = Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
-  return new Date(ms).toISOString();
-};
-
 /**
  * The audit trail as the server recorded it — every signal and update with its sender, every
  * probe and cluster change an activity reported, every timer that fired — across all runs of a
  * continued-as-new incident. Read from history, not from the workflow's own state.
  */
 export async function auditIncident(client: Client, incidentId: string): Promise<AuditEntry[]> {
-  const runs: Array<{ runId: string; startTime: Date }> = [];
-  for await (const execution of client.workflow.list({
-    query: `WorkflowId = '${incidentId.replace(/'/g, '')}' AND WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
-  })) {
-    runs.push({ runId: execution.runId, startTime: execution.startTime });
-  }
-  if (runs.length === 0) {
-    // Visibility lags a moment behind: fall back to the latest run.
-    const description = await client.workflow.getHandle(incidentId).describe();
-    runs.push({ runId: description.runId, startTime: description.startTime });
-  }
-  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   const entries: AuditEntry[] = [];
-  for (const { runId } of runs) {
-    const history = await client.workflow.getHandle(incidentId, runId).fetchHistory();
-    entries.push(...auditHistory(history.events ?? [], runId));
-  }
+  for (const { runId, events } of await incidentHistories(client, incidentId))
+    entries.push(...auditHistory(events, runId));
   return entries;
 }
 

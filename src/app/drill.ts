@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
@@ -46,7 +47,10 @@ export { checkWorkflowBundleConfig, COMPRESSED_TIMINGS };
 export const DRILL_LATENCY_SCALE = 0.05;
 
 /** The runbook's production thresholds at the simulator's scale: the same rule, in scaled time. */
-function scaledThresholds(production: Readonly<Record<string, number>>, latencyScale: number): Record<string, number> {
+export function scaledThresholds(
+  production: Readonly<Record<string, number>>,
+  latencyScale: number,
+): Record<string, number> {
   return Object.fromEntries(Object.entries(production).map(([name, value]) => [name, value * latencyScale]));
 }
 
@@ -246,7 +250,9 @@ export async function launchDrill(
       remediationTarget,
       catalog,
     );
-    const taskQueue = `drill-${Date.now().toString(36)}`;
+    // Unique even for drills started in the same millisecond (`runbook test --concurrency`).
+    const unique = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    const taskQueue = `drill-${unique}`;
     const workerConnection = await NativeConnection.connect(target.connectionOptions);
     cleanups.push(() => workerConnection.close());
     const worker = await createIncidentWorker({
@@ -277,7 +283,7 @@ export async function launchDrill(
       drill: true,
       ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
     };
-    const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${Date.now().toString(36)}`;
+    const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${unique}`;
     const handle = await startIncident(client, taskQueue, input, incidentId, { eager: options.eager ?? true });
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
     await firstAnswer(handle, taskQueue);

@@ -1,7 +1,8 @@
 /**
- * `runbook test RUNBOOK`: every scenario a runbook declares, run as a drill (auto-approved,
+ * `runbook test RUNBOOK…`: every scenario the runbooks declare, run as a drill (auto-approved,
  * compressed time, record-only target), and whether each ended as it must. One Temporal dev
- * server (unless one is configured) and one workflow bundle serve all of them.
+ * server (unless one is configured) and one workflow bundle serve all of them; with a concurrency
+ * above one, that many drills run at once (each with its own worker, task queue and simulator).
  */
 import type { AppConfig } from '../config/index.ts';
 import { startDevServer } from '../infra/dev-server.ts';
@@ -12,6 +13,7 @@ import { configuredWorkflowBundle } from '../worker/run-worker.ts';
 import { runDrill } from './drill.ts';
 
 export interface ScenarioOutcome {
+  runbook: string;
   scenario: string;
   expectedCause: string;
   cause: string | null;
@@ -23,18 +25,28 @@ export interface ScenarioOutcome {
   error?: string;
 }
 
-export async function testRunbook(
+type Drill = (runbook: string, scenario: string) => Promise<Omit<ScenarioOutcome, 'seconds'>>;
+
+async function timed(drill: Drill, runbook: string, scenario: string): Promise<ScenarioOutcome> {
+  const started = performance.now();
+  const outcome = await drill(runbook, scenario);
+  return { ...outcome, seconds: Math.round((performance.now() - started) / 100) / 10 };
+}
+
+export async function testRunbooks(
   config: AppConfig,
   env: NodeJS.ProcessEnv,
   options: {
-    runbook: string;
-    scenarios?: string[];
+    runbooks: Array<{ runbook: string; scenarios?: string[] }>;
+    /** Drills run at once (default one). */
+    concurrency?: number;
     note: (line: string) => void;
     progress: (outcome: ScenarioOutcome) => void;
   },
 ): Promise<ScenarioOutcome[]> {
-  const runbook = getRunbook(options.runbook);
-  const names = options.scenarios ?? Object.keys(runbook.tooling.scenarios);
+  const queue = options.runbooks.flatMap(({ runbook, scenarios }) =>
+    (scenarios ?? Object.keys(getRunbook(runbook).tooling.scenarios)).map((scenario) => ({ runbook, scenario })),
+  );
   const server = temporalAddressConfigured(env) ? undefined : await startDevServer({ uiPort: null });
   try {
     const drillEnv = server ? { ...env, TEMPORAL_ADDRESS: server.address } : env;
@@ -46,14 +58,11 @@ export async function testRunbook(
       (await bundleIncidentWorkflows({
         logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell },
       }));
-    const outcomes: ScenarioOutcome[] = [];
-    for (const scenario of names) {
-      const expectedCause = runbook.tooling.scenarios[scenario]!.expectedCause;
-      const started = performance.now();
-      let outcome: ScenarioOutcome;
+    const drill: Drill = async (runbook, scenario) => {
+      const expectedCause = getRunbook(runbook).tooling.scenarios[scenario]!.expectedCause;
       try {
         const report = await runDrill(config, drillEnv, {
-          runbook: runbook.id,
+          runbook,
           scenario,
           autoApprove: true,
           productionTimings: false,
@@ -62,31 +71,23 @@ export async function testRunbook(
           note: options.note,
           workflowBundleCode,
         });
-        outcome = {
-          scenario,
-          expectedCause,
-          cause: report.cause,
-          severity: report.severity,
-          state: report.state,
-          passed: report.passed,
-          seconds: 0,
-        };
+        const { cause, severity, state, passed } = report;
+        return { runbook, scenario, expectedCause, cause, severity, state, passed };
       } catch (err) {
-        outcome = {
-          scenario,
-          expectedCause,
-          cause: null,
-          severity: null,
-          state: 'error',
-          passed: false,
-          seconds: 0,
-          error: (err as Error).message,
-        };
+        const failed = { cause: null, severity: null, state: 'error', passed: false, error: (err as Error).message };
+        return { runbook, scenario, expectedCause, ...failed };
       }
-      outcome.seconds = Math.round((performance.now() - started) / 100) / 10;
-      options.progress(outcome);
-      outcomes.push(outcome);
-    }
+    };
+    const outcomes: ScenarioOutcome[] = new Array(queue.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < queue.length) {
+        const i = next++;
+        outcomes[i] = await timed(drill, queue[i]!.runbook, queue[i]!.scenario);
+        options.progress(outcomes[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, queue.length)) }, lane));
     return outcomes;
   } finally {
     await server?.stop();

@@ -35,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   schedule: () => import('./commands/schedule.ts'),
   lint: () => import('./commands/lint.ts'),
   test: () => import('./commands/test.ts'),
+  'diff-decisions': () => import('./commands/diff-decisions.ts'),
 };
 
 /**

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
-import type { SimulatorProfile } from '../runbooks/types.ts';
+import type { RunbookTooling, SimulatorProfile } from '../runbooks/types.ts';
 import { asNodeLookup, simulatedLookup, type NodeLookup } from './dns.ts';
 import { handleRequest } from './endpoints.ts';
 import { send } from './http.ts';
@@ -15,6 +15,8 @@ export type { RecordedRequest } from './state.ts';
 export interface SimulatorOptions {
   /** Whose API to simulate: a runbook's simulator profile and scenarios (default: the first registered runbook). */
   runbook?: string;
+  /** The simulator profile and scenarios themselves, instead of a registered runbook's (a document not loaded). */
+  tooling?: Pick<RunbookTooling, 'simulator' | 'scenarios'>;
   host?: string;
   port?: number;
   scenario?: string;
@@ -52,7 +54,7 @@ export interface RunningSimulator {
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const tooling = getRunbook(options.runbook ?? defaultRunbookId()).tooling;
+  const tooling = options.tooling ?? getRunbook(options.runbook ?? defaultRunbookId()).tooling;
   const profile: SimulatorProfile = tooling.simulator;
   const settings: SimulatorSettings = {
     latencyScale: options.latencyScale ?? 1,

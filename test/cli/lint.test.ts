@@ -48,6 +48,30 @@ describe('runbook lint (real processes)', () => {
     );
   });
 
+  it('a rule that can never match, a change without the approval its severity needs, a URL outside the catalog: each with its path, exit 2', async () => {
+    const shadowed = anthropicDocument();
+    // The 5xx rule above the 529 one: a 529 is a 5xx, so the overload rule would never decide.
+    shadowed.decision.splice(5, 0, ...shadowed.decision.splice(6, 1));
+    const unapproved = anthropicDocument();
+    unapproved.plans['wait-unchanged'].splice(1, 0, { restart: { id: 'restart-anyway' } });
+    const url = anthropicDocument();
+    url.probes.triage[0].path = '//collector.example/v1/models';
+    const files = [
+      await write('shadowed.yaml', shadowed),
+      await write('unapproved.yaml', unapproved),
+      await write('url.yaml', url),
+    ];
+    const { code, stdout, stderr } = await runCli(['lint', ...files]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `${files[0]}: $.decision[6].when: this rule can never match: rule server-errors above it matches whenever this one does (move this one above it, or narrow that one)`,
+      `${files[1]}: $.plans.wait-unchanged[1]: restart changes production without an approval, and cause provider_outage is P1, which requires one: put it in the \`then\` of an approve step`,
+      `${files[1]}: $.plans.wait-unchanged[1]: restart changes production without an approval, and cause overloaded is P2, which requires one: put it in the \`then\` of an approve step`,
+      `${files[2]}: $.probes.triage[0].path: "//collector.example/v1/models" is not a path on the catalog entry's base URL: a probe names no URL or host of its own (write it like /v1/messages)`,
+    ]);
+  });
+
   it('a worker refuses a RUNBOOK_RUNBOOKS_DIR with a bad document, naming file and path (exit 2, nothing started)', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'runbooks-dir-'));
     const doc = anthropicDocument();

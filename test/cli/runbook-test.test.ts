@@ -66,5 +66,8 @@ describe('runbook test (real processes)', () => {
     expect(unknownScenario.stderr).toContain(
       'unknown scenario "outage-503" for runbook anthropic — declared: healthy, auth-401, credits-400',
     );
+    const scenarioOfSeveral = await runCli(['test', 'anthropic', 'openai', '--scenario', 'healthy']);
+    expect(scenarioOfSeveral.code).toBe(2);
+    expect(scenarioOfSeveral.stderr).toContain('--scenario names the scenarios of a single runbook');
   });
 });

@@ -1,6 +1,7 @@
 /** Checks of a document's decision table and corroboration: every rule can match, every name resolves. */
 import { jsonPath } from '../../contract/index.ts';
 import type { ConditionShape, RunbookDocument } from './schema.ts';
+import { implies } from './shadowing.ts';
 import { known, type DocumentProblem } from './validate-parts.ts';
 
 /** Why a condition can never hold, or null. */
@@ -90,6 +91,16 @@ export function decisionProblems(doc: RunbookDocument): DocumentProblem[] {
         message: `this rule can never match: rule ${doc.decision[earlier]!.id} above it has the same condition`,
       });
     else seen.set(key, i);
+    // Reported once: below an `always` or a repeat, the rule is already known never to match.
+    const covering =
+      (always < 0 || always >= i) && earlier === undefined
+        ? doc.decision.slice(0, i).find((r) => implies(rule.when, r.when, doc.thresholds))
+        : undefined;
+    if (covering)
+      problems.push({
+        path: [...at, 'when'],
+        message: `this rule can never match: rule ${covering.id} above it matches whenever this one does (move this one above it, or narrow that one)`,
+      });
     neverMatches(rule.when, doc, [...at, 'when'], problems);
     rule.cite?.forEach((match, j) => {
       const path = [...at, 'cite', j];

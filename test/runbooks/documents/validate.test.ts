@@ -43,6 +43,33 @@ describe('runbook documents: validation with JSON paths', () => {
     ]);
   });
 
+  it('a rule an earlier, wider rule always decides first can never match', () => {
+    // A 500 on messages is a 5xx on messages: the outage rule, moved above, takes every round the overload rule would.
+    const doc = anthropicDocument();
+    const outage = doc.decision.findIndex((r: { id: string }) => r.id === 'server-errors');
+    doc.decision.splice(5, 0, ...doc.decision.splice(outage, 1));
+    expect(problems(doc)).toEqual([
+      '$.decision[6].when: this rule can never match: rule server-errors above it matches whenever this one does (move this one above it, or narrow that one)',
+    ]);
+    // Narrower first is a table that reads: the overload rule takes 529s, the outage rule the other 5xx.
+    expect(problems(anthropicDocument())).toEqual([]);
+    // Any failing messages call, placed above the rules that read messages alone (credits, 529, 5xx),
+    // shadows them; rules that also read list_models can still match on it. The last rule repeats it.
+    const wide = anthropicDocument();
+    wide.decision.splice(2, 0, {
+      id: 'any-failure',
+      when: { probes: ['messages'], ok: false },
+      cause: 'provider_outage',
+      rationale: 'x',
+    });
+    expect(problems(wide).map((p) => p.split(':')[0])).toEqual([
+      '$.decision[4].when',
+      '$.decision[6].when',
+      '$.decision[7].when',
+      '$.decision[11].when',
+    ]);
+  });
+
   it('a rule on a probe the document does not have, or a contradiction, can never match', () => {
     const doc = anthropicDocument();
     doc.decision[2].when.probes = ['messages', 'list_modles'];
