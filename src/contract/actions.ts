@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApprovalViaSchema, PersonNameSchema, FreeTextSchema, StepIdSchema } from './common.ts';
-import type { ApprovalRequest, IncidentState } from './incident.ts';
+import { OPEN_INCIDENT_STATES, type ApprovalRequest, type IncidentState } from './incident.ts';
 import type { MutationRecord } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { CHOICE_ACTIONS, type HandOverChoices } from './notifications.ts';
@@ -34,16 +34,7 @@ export interface ActionContext {
 
 export type ActionRule = { allowed: true; does: string } | { allowed: false; why: string };
 
-const OPEN_STATES: readonly IncidentState[] = [
-  'investigating',
-  'blocked',
-  'awaiting_approval',
-  'mitigating',
-  'mitigated',
-  'monitoring',
-  'reverting',
-  'needs_human',
-];
+const OPEN_STATES: readonly IncidentState[] = OPEN_INCIDENT_STATES;
 
 const ALWAYS: Partial<Record<HumanAction, string>> = {
   acknowledge: 'takes ownership: the SLA escalation stops',

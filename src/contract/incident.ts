@@ -28,6 +28,30 @@ export const IncidentStateSchema = lazySchema(() =>
 );
 export type IncidentState = z.infer<typeof IncidentStateSchema>;
 
+/** Every state an incident can be in, in the order a person reads them (opened → ended). */
+export const INCIDENT_STATES = [
+  'investigating',
+  'blocked',
+  'awaiting_approval',
+  'mitigating',
+  'mitigated',
+  'monitoring',
+  'reverting',
+  'needs_human',
+  'resolved',
+  'closed',
+  'cancelled',
+  'failed',
+] as const satisfies readonly IncidentState[];
+
+/** The states an incident ends in. */
+export const ENDED_INCIDENT_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
+
+/** The states of an incident still open: a human may still act on it. */
+export const OPEN_INCIDENT_STATES: readonly IncidentState[] = INCIDENT_STATES.filter(
+  (state) => !ENDED_INCIDENT_STATES.includes(state),
+);
+
 /**
  * What stakeholders read, derived from the engine state: the runbook's INVESTIGATING / MITIGATED /
  * RESOLVED, plus ESCALATED while a human owns the incident, and the ways an incident ends without a

@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {
   actionRule,
+  ENDED_INCIDENT_STATES,
   HUMAN_ACTIONS,
+  INCIDENT_STATES,
+  OPEN_INCIDENT_STATES,
   IncidentStateSchema,
   renderActionTable,
   revertWarning,
@@ -85,5 +88,14 @@ describe('the action table: every state × every action', () => {
   it('is rendered in docs/judgement.md from the code, so the two cannot drift apart', async () => {
     const page = await readFile(new URL('../../docs/judgement.md', import.meta.url), 'utf8');
     expect(page).toContain(renderActionTable(STATES));
+  });
+});
+
+describe('the list of incident states', () => {
+  it('names every state the contract knows, once, and the open ones are those not ended', () => {
+    expect([...INCIDENT_STATES].sort()).toEqual([...IncidentStateSchema.options].sort());
+    expect(new Set(INCIDENT_STATES).size).toBe(INCIDENT_STATES.length);
+    expect(OPEN_INCIDENT_STATES).toContain('needs_human');
+    expect(OPEN_INCIDENT_STATES.filter((s) => ENDED_INCIDENT_STATES.includes(s))).toEqual([]);
   });
 });

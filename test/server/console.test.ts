@@ -78,6 +78,13 @@ describe('the incident console over HTTP', () => {
     expect(row).toMatch(/<td>1<\/td>/);
   });
 
+  it('offers every state as a filter, needs_human (a human owns the incident) among them', async () => {
+    const { body } = await (await sessionAs('carol', 'viewer')).get('/?state=needs_human');
+    const select = body.slice(body.indexOf('<select name="state">')).split('</select>')[0]!;
+    expect(select).toContain('<option value="needs_human" selected>needs_human</option>');
+    expect(select.match(/<option /g)?.length).toBe(13);
+  });
+
   it('streams the timeline live as server-sent events, from where the page left off', async () => {
     const viewer = await sessionAs('carol', 'viewer');
     const timeline = await incident.query(timelineQuery);

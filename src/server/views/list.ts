@@ -1,4 +1,4 @@
-import { IncidentStateSchema, SeveritySchema } from '../../contract/index.ts';
+import { INCIDENT_STATES, IncidentStateSchema, SeveritySchema } from '../../contract/index.ts';
 import { html, type Html } from '../html.ts';
 import { severityBadge, stateBadge } from './state-header.ts';
 import { timeEl } from './time.ts';
@@ -25,20 +25,7 @@ function stateCell(row: ListRow): Html | string {
   return state.success ? stateBadge(state.data) : (row.state ?? row.status.toLowerCase());
 }
 
-const STATES = [
-  '',
-  'investigating',
-  'blocked',
-  'awaiting_approval',
-  'mitigating',
-  'mitigated',
-  'monitoring',
-  'reverting',
-  'resolved',
-  'closed',
-  'cancelled',
-  'failed',
-];
+const STATES = ['', ...INCIDENT_STATES];
 const SEVERITIES = ['', 'P1', 'P2', 'P3', 'P4'];
 
 function options(values: string[], selected: string | undefined): Html[] {

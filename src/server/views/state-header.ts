@@ -1,4 +1,5 @@
 import {
+  ENDED_INCIDENT_STATES,
   healthText,
   humanDuration,
   type IncidentState,
@@ -48,7 +49,7 @@ export function stateBadge(state: IncidentState, id = false): Html {
   return html`<span class="badge state tone-${s.tone}"><span aria-hidden="true">${s.shape}</span> ${id ? html`<span id="state">${state}</span>` : state}</span>`;
 }
 
-const CLOSED: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
+const CLOSED = ENDED_INCIDENT_STATES;
 
 /** What the engine is doing or waiting for, in one sentence. */
 function engineLine(s: IncidentStatus, now: number): Html {

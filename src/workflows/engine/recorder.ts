@@ -3,6 +3,7 @@ import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporal
 import {
   communicationStatus,
   describeRunbookDocument,
+  ENDED_INCIDENT_STATES,
   SEARCH_ATTRIBUTES,
   type RunbookDocumentPin,
   type IncidentResult,
@@ -20,7 +21,7 @@ import type { RecordSlice } from './slices.ts';
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
-const CLOSED_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];
+const CLOSED_STATES = ENDED_INCIDENT_STATES;
 
 /**
  * Search attributes as an upsert: only the ones whose value differs from what the execution already
