@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type proto from '@temporalio/proto';
+import { completedActivity, type AuditEntry } from './audit-activities.ts';
 import {
   decodePayloads as decode,
   eventTime as time,
@@ -7,25 +9,7 @@ import {
   type HistoryEvent,
 } from './history.ts';
 
-export interface AuditEntry {
-  at: string;
-  runId: string;
-  kind:
-    | 'started'
-    | 'signal'
-    | 'update'
-    | 'probe'
-    | 'mutation'
-    | 'revert'
-    | 'notification'
-    | 'timer'
-    | 'continued'
-    | 'closed'
-    | 'activity';
-  who: string | null;
-  what: string;
-  data?: unknown;
-}
+export type { AuditEntry } from './audit-activities.ts';
 
 /**
  * The audit trail as the server recorded it — every signal and update with its sender, every
@@ -39,130 +23,146 @@ export async function auditIncident(client: Client, incidentId: string): Promise
   return entries;
 }
 
+/** What reading one run's history remembers between events: activities scheduled, timers started. */
+interface HistoryReading {
+  runId: string;
+  scheduled: Map<string, { type: string; input: unknown }>;
+  timers: Map<string, string>;
+}
+
+type EventReader = (event: HistoryEvent, at: string, reading: HistoryReading) => AuditEntry[];
+
+type Decoded = Record<string, unknown> | undefined;
+
+const firstDecoded = (payloads: proto.temporal.api.common.v1.IPayloads | null | undefined): Decoded =>
+  (decode(payloads) as Decoded[])[0];
+
+function incidentStarted(event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  const attrs = event.workflowExecutionStartedEventAttributes!;
+  const input = firstDecoded(attrs.input);
+  const continued = Boolean(attrs.continuedExecutionRunId);
+  return [
+    {
+      at,
+      runId,
+      kind: 'started',
+      who: continued ? null : ((input?.reporter as string | undefined) ?? attrs.identity ?? null),
+      what: continued
+        ? 'run continued from the previous one (continue-as-new)'
+        : `incident opened (${String(input?.trigger ?? 'unknown')}): ${String(input?.symptom ?? '')}`,
+    },
+  ];
+}
+
+function signalReceived(event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  const attrs = event.workflowExecutionSignaledEventAttributes!;
+  const payload = firstDecoded(attrs.input);
+  return [
+    {
+      at,
+      runId,
+      kind: 'signal',
+      who: (payload?.by as string | undefined) ?? attrs.identity ?? null,
+      what: describeSignal(attrs.signalName ?? '?', payload),
+      data: { signal: attrs.signalName, identity: attrs.identity },
+    },
+  ];
+}
+
+function updateAccepted(event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  const attrs = event.workflowExecutionUpdateAcceptedEventAttributes!;
+  const payload = firstDecoded(attrs.acceptedRequest?.input?.args);
+  const name = attrs.acceptedRequest?.input?.name ?? '?';
+  return [
+    {
+      at,
+      runId,
+      kind: 'update',
+      who: (payload?.by as string | undefined) ?? attrs.acceptedRequest?.meta?.identity ?? null,
+      what: describeSignal(
+        name === 'decide' ? (payload?.decision === 'rejected' ? 'reject' : 'approve') : name,
+        payload,
+      ),
+      data: { update: name },
+    },
+  ];
+}
+
+function activityScheduled(event: HistoryEvent, _at: string, { scheduled }: HistoryReading): AuditEntry[] {
+  const attrs = event.activityTaskScheduledEventAttributes!;
+  scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? '?', input: decode(attrs.input)[0] });
+  return [];
+}
+
+function activityCompleted(event: HistoryEvent, at: string, { runId, scheduled }: HistoryReading): AuditEntry[] {
+  const attrs = event.activityTaskCompletedEventAttributes!;
+  const origin = scheduled.get(String(attrs.scheduledEventId));
+  return completedActivity(origin?.type ?? '?', firstDecoded(attrs.result), at, runId);
+}
+
+function activityFailed(event: HistoryEvent, at: string, { runId, scheduled }: HistoryReading): AuditEntry[] {
+  const attrs = event.activityTaskFailedEventAttributes;
+  const origin = scheduled.get(String(attrs?.scheduledEventId));
+  return [
+    {
+      at,
+      runId,
+      kind: 'activity',
+      who: null,
+      what: `${origin?.type ?? 'activity'} failed: ${attrs?.failure?.message ?? ''}`,
+    },
+  ];
+}
+
+function timerStarted(event: HistoryEvent, _at: string, { timers }: HistoryReading): AuditEntry[] {
+  timers.set(
+    String(event.eventId),
+    String(Number(event.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0)),
+  );
+  return [];
+}
+
+function timerFired(event: HistoryEvent, at: string, { runId, timers }: HistoryReading): AuditEntry[] {
+  const seconds = timers.get(String(event.timerFiredEventAttributes?.startedEventId));
+  return [{ at, runId, kind: 'timer', who: null, what: `timer fired${seconds ? ` after ${seconds} s` : ''}` }];
+}
+
+function continuedAsNew(_event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  return [{ at, runId, kind: 'continued', who: null, what: 'continued as new (history kept bounded)' }];
+}
+
+function incidentCompleted(event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  const result = firstDecoded(event.workflowExecutionCompletedEventAttributes?.result);
+  return [{ at, runId, kind: 'closed', who: null, what: `incident closed: ${String(result?.state ?? 'completed')}` }];
+}
+
+function incidentEnded(event: HistoryEvent, at: string, { runId }: HistoryReading): AuditEntry[] {
+  return [{ at, runId, kind: 'closed', who: null, what: `incident ended: ${EventType[event.eventType!] ?? 'closed'}` }];
+}
+
+/** The history events the audit reads, each with its reader; every other event says nothing. */
+const eventReaders: Partial<Record<proto.temporal.api.enums.v1.EventType, EventReader>> = {
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED]: incidentStarted,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]: signalReceived,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]: updateAccepted,
+  [EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]: activityScheduled,
+  [EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]: activityCompleted,
+  [EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED]: activityFailed,
+  [EventType.EVENT_TYPE_TIMER_STARTED]: timerStarted,
+  [EventType.EVENT_TYPE_TIMER_FIRED]: timerFired,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW]: continuedAsNew,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED]: incidentCompleted,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED]: incidentEnded,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED]: incidentEnded,
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT]: incidentEnded,
+};
+
 export function auditHistory(events: HistoryEvent[], runId: string): AuditEntry[] {
-  const scheduled = new Map<string, { type: string; input: unknown }>();
-  const timers = new Map<string, string>();
-  const entries: AuditEntry[] = [];
-  for (const event of events) {
-    const at = time(event);
-    switch (event.eventType) {
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: {
-        const attrs = event.workflowExecutionStartedEventAttributes!;
-        const [input] = decode(attrs.input) as Array<Record<string, unknown> | undefined>;
-        const continued = Boolean(attrs.continuedExecutionRunId);
-        entries.push({
-          at,
-          runId,
-          kind: 'started',
-          who: continued ? null : ((input?.reporter as string | undefined) ?? attrs.identity ?? null),
-          what: continued
-            ? 'run continued from the previous one (continue-as-new)'
-            : `incident opened (${String(input?.trigger ?? 'unknown')}): ${String(input?.symptom ?? '')}`,
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
-        const attrs = event.workflowExecutionSignaledEventAttributes!;
-        const [payload] = decode(attrs.input) as Array<Record<string, unknown> | undefined>;
-        entries.push({
-          at,
-          runId,
-          kind: 'signal',
-          who: (payload?.by as string | undefined) ?? attrs.identity ?? null,
-          what: describeSignal(attrs.signalName ?? '?', payload),
-          data: { signal: attrs.signalName, identity: attrs.identity },
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
-        const attrs = event.workflowExecutionUpdateAcceptedEventAttributes!;
-        const [payload] = decode(attrs.acceptedRequest?.input?.args) as Array<Record<string, unknown> | undefined>;
-        const name = attrs.acceptedRequest?.input?.name ?? '?';
-        entries.push({
-          at,
-          runId,
-          kind: 'update',
-          who: (payload?.by as string | undefined) ?? attrs.acceptedRequest?.meta?.identity ?? null,
-          what: describeSignal(
-            name === 'decide' ? (payload?.decision === 'rejected' ? 'reject' : 'approve') : name,
-            payload,
-          ),
-          data: { update: name },
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
-        const attrs = event.activityTaskScheduledEventAttributes!;
-        scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? '?', input: decode(attrs.input)[0] });
-        break;
-      }
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
-        const attrs = event.activityTaskCompletedEventAttributes!;
-        const origin = scheduled.get(String(attrs.scheduledEventId));
-        const [result] = decode(attrs.result) as Array<Record<string, unknown> | undefined>;
-        entries.push(...completedActivity(origin?.type ?? '?', result, at, runId));
-        break;
-      }
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
-        const origin = scheduled.get(String(event.activityTaskFailedEventAttributes?.scheduledEventId));
-        entries.push({
-          at,
-          runId,
-          kind: 'activity',
-          who: null,
-          what: `${origin?.type ?? 'activity'} failed: ${event.activityTaskFailedEventAttributes?.failure?.message ?? ''}`,
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_TIMER_STARTED:
-        timers.set(
-          String(event.eventId),
-          String(Number(event.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0)),
-        );
-        break;
-      case EventType.EVENT_TYPE_TIMER_FIRED: {
-        const seconds = timers.get(String(event.timerFiredEventAttributes?.startedEventId));
-        entries.push({
-          at,
-          runId,
-          kind: 'timer',
-          who: null,
-          what: `timer fired${seconds ? ` after ${seconds} s` : ''}`,
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-        entries.push({ at, runId, kind: 'continued', who: null, what: 'continued as new (history kept bounded)' });
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
-        const [result] = decode(event.workflowExecutionCompletedEventAttributes?.result) as Array<
-          Record<string, unknown> | undefined
-        >;
-        entries.push({
-          at,
-          runId,
-          kind: 'closed',
-          who: null,
-          what: `incident closed: ${String(result?.state ?? 'completed')}`,
-        });
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
-        entries.push({
-          at,
-          runId,
-          kind: 'closed',
-          who: null,
-          what: `incident ended: ${EventType[event.eventType] ?? 'closed'}`,
-        });
-        break;
-      default:
-        break;
-    }
-  }
-  return entries;
+  const reading: HistoryReading = { runId, scheduled: new Map(), timers: new Map() };
+  return events.flatMap((event) => {
+    const reader = event.eventType == null ? undefined : eventReaders[event.eventType];
+    return reader ? reader(event, time(event), reading) : [];
+  });
 }
 
 function describeSignal(name: string, payload: Record<string, unknown> | undefined): string {
@@ -185,106 +185,5 @@ function describeSignal(name: string, payload: Record<string, unknown> | undefin
       return `${name}: ${String(payload?.reason ?? '')}`;
     default:
       return name;
-  }
-}
-
-type Round = { at?: string; results?: Array<Record<string, unknown>> };
-
-/** One line per probe of a batched round (`runProbes`), or of the triage and each confirmation round (`judgeRounds`, at the time each ran). */
-function completedActivity(
-  type: string,
-  result: Record<string, unknown> | undefined,
-  at: string,
-  runId: string,
-): AuditEntry[] {
-  const probes = (results: unknown, when: string, prefix = '') =>
-    (Array.isArray(results) ? (results as Array<Record<string, unknown>>) : []).flatMap((one) => {
-      const entry = describeActivity('runProbe', one, when, runId);
-      return entry ? [{ ...entry, what: `${prefix}${entry.what}` }] : [];
-    });
-  if (type === 'runProbes') return probes(result, at);
-  if (type === 'judgeRounds' && result) {
-    const triage = result.triage as Round | undefined;
-    const confirmations = (Array.isArray(result.confirmations) ? result.confirmations : []) as Round[];
-    return [
-      ...probes(triage?.results, triage?.at ?? at),
-      ...confirmations.flatMap((r, i) => probes(r.results, r.at ?? at, `confirmation ${i + 1}: `)),
-    ];
-  }
-  const entry = describeActivity(type, result, at, runId);
-  return entry ? [entry] : [];
-}
-
-function describeActivity(
-  type: string,
-  result: Record<string, unknown> | undefined,
-  at: string,
-  runId: string,
-): AuditEntry | null {
-  if (!result) return null;
-  switch (type) {
-    case 'runProbe':
-      return {
-        at,
-        runId,
-        kind: 'probe',
-        who: null,
-        what: `probe ${String(result.probe)}: ${result.ok ? 'ok' : 'FAIL'}${result.httpStatus != null ? ` HTTP ${String(result.httpStatus)}` : ''}${result.errorKind ? ` ${String(result.errorKind)}` : ''}`,
-        data: result,
-      };
-    case 'applyMutation':
-      if (result.drift)
-        return {
-          at,
-          runId,
-          kind: 'mutation',
-          who: null,
-          what: `not applied ${String(result.step)}: ${String(result.change)} was changed by hand since; left as the human set it`,
-          data: { step: result.step, target: result.target, drift: result.drift },
-        };
-      return {
-        at,
-        runId,
-        kind: 'mutation',
-        who: null,
-        what: `applied ${String(result.step)}: ${String(result.change)} (${String(result.mode)}) — ${String(result.kubectl)}`,
-        data: {
-          step: result.step,
-          target: result.target,
-          change: result.change,
-          previous: result.previous,
-          kubectl: result.kubectl,
-          mode: result.mode,
-        },
-      };
-    case 'revertMutation':
-      // A revert that found a value set by hand wrote nothing there: the audit must not say it restored.
-      if (result.drift)
-        return {
-          at,
-          runId,
-          kind: 'revert',
-          who: null,
-          what: `not reverted ${String(result.step)}: ${String(result.change)} was changed by hand since; left as the human set it`,
-          data: { step: result.step, drift: result.drift },
-        };
-      return {
-        at,
-        runId,
-        kind: 'revert',
-        who: null,
-        what: `reverted ${String(result.step)}: ${String(result.change)} restored to its prior state`,
-        data: { step: result.step, previous: result.previous, revertKubectl: result.revertKubectl },
-      };
-    case 'notify':
-      return {
-        at,
-        runId,
-        kind: 'notification',
-        who: null,
-        what: `stakeholder update delivered to ${Array.isArray(result) ? result.length : 0} sink(s)`,
-      };
-    default:
-      return null;
   }
 }

@@ -1,38 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import { RecordOnlyTarget, type RemediationTarget } from '../activities/kubernetes/index.ts';
+import type { RemediationTarget } from '../activities/kubernetes/index.ts';
 import { createKubernetesTarget } from '../activities/kubernetes/cluster/index.ts';
-import { ConfigError, postmortemDir, type AppConfig } from '../config/index.ts';
-import { ServiceCatalog } from '../activities/catalog.ts';
-import {
-  ApprovalPolicySchema,
-  approveSignal,
-  provideSecretRefSignal,
-  rejectSignal,
-  statusQuery,
-  type ApprovalRequest,
-  type IncidentResult,
-  type IncidentStart,
-} from '../contract/index.ts';
-import { startDevServer, type DevServer } from '../infra/dev-server.ts';
-import { loadTemporalTarget, temporalAddressConfigured } from '../infra/temporal-connection.ts';
+import { ConfigError, type AppConfig } from '../config/index.ts';
+import { statusQuery, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
-import { builtinScenario, startSimulator, type ScenarioPhase } from '../simulator/index.ts';
-import { createIncidentWorker } from '../worker/create-worker.ts';
-import { checkWorkflowBundleConfig, configuredWorkflowBundle } from '../worker/run-worker.ts';
-import { activityDepsFromConfig } from '../worker/deps.ts';
+import { builtinScenario, type ScenarioPhase } from '../simulator/index.ts';
+import { checkWorkflowBundleConfig } from '../worker/run-worker.ts';
 import { OperationFailedError } from './errors.ts';
 import { followIncident } from './follow.ts';
 import type { IncidentHandle } from './incident-workflow.ts';
 import { startIncident } from './incidents.ts';
 import { serviceFromConfig } from '../config/service-config.ts';
 import { COMPRESSED_TIMINGS } from './drill-timings.ts';
+import {
+  DRILL_APPROVER,
+  DrillTeardown,
+  drillApprovals,
+  drillTemporalTarget,
+  startDrillSimulator,
+  startDrillWorker,
+  uniqueDrillSuffix,
+} from './drill-setup.ts';
 
-export const DRILL_APPROVER = 'drill-auto';
 export const DRILL_REPORTER = 'drill';
-const DRILL_NEW_KEY_ENV = 'RUNBOOK_DRILL_NEW_KEY';
+export { DRILL_APPROVER };
 
 export { checkWorkflowBundleConfig, COMPRESSED_TIMINGS };
 
@@ -164,184 +155,64 @@ export async function launchDrill(
   options: Omit<DrillOptions, 'print' | 'statusLine'>,
 ): Promise<LaunchedDrill> {
   const runbook = getRunbook(options.runbook ?? defaultRunbookId());
-  const drill = runbook.tooling.drill;
   const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
   const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
   checkWorkflowBundleConfig(config);
   const cluster = options.kubeContext ? kubernetesTargetFor(options.kubeContext) : undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const teardown = new DrillTeardown();
   try {
-    const [fault, ...recovery] = scenario?.phases ?? [];
-    let held = options.holdFault && fault?.requests !== undefined && recovery.length > 0;
-    const lasting = held
-      ? [Object.fromEntries(Object.entries(fault!).filter(([key]) => key !== 'requests'))]
-      : undefined;
-    const sim = await startSimulator({
-      runbook: runbook.id,
-      scenario: options.phases || lasting ? undefined : options.scenario,
-      phases: options.phases ?? lasting,
-      latencyScale,
-    });
-    const releaseFault = () => {
-      if (!held) return;
-      held = false;
-      sim.setScenario(recovery);
-      options.note(`scenario ${options.scenario}: the fault ends now that a person decided`);
-    };
-    cleanups.push(() => sim.stop());
-    let server: DevServer | undefined;
-    if (!temporalAddressConfigured(env)) {
-      server = await startDevServer({ uiPort: null });
-      cleanups.push(() => server!.stop());
-      options.note(`Temporal dev server for this drill: ${server.address}`);
-    }
-    const target = loadTemporalTarget(server ? { ...env, TEMPORAL_ADDRESS: server.address } : env);
-
-    const workerEnv = { ...env };
-    if (!workerEnv[drill.keyEnv]) {
-      workerEnv[drill.keyEnv] = 'drill-simulator-key';
-      options.note(`${drill.keyEnv} is not set: using a placeholder key the simulator accepts`);
-    }
-    workerEnv[DRILL_NEW_KEY_ENV] ??= 'drill-rotated-key';
+    const { sim, releaseFault } = await startDrillSimulator(runbook.id, scenario, options, latencyScale);
+    teardown.add(() => sim.stop());
+    const target = await drillTemporalTarget(env, options.note, teardown);
     const service = serviceFromConfig(config, runbook);
-    const remediationTarget: RemediationTarget =
-      cluster ??
-      new RecordOnlyTarget({
-        seed: [
-          {
-            namespace: service.kubernetes.namespace,
-            deployment: service.kubernetes.deployment,
-            ...drill.seed(service),
-          },
-        ],
-      });
-    // The drill's own worker knows one service: the simulator, under the configured service's name.
-    const unresolvable = scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail');
-    const port = new URL(sim.baseUrl).port;
-    const { name: serviceName, ...configured } = service;
-    const catalog = new ServiceCatalog([
-      {
-        name: serviceName,
-        runbook: runbook.id,
-        target: {
-          ...configured,
-          baseUrl: unresolvable ? `http://${sim.unresolvableHost}:${port}` : sim.baseUrl,
-          statusPageUrl: sim.statusPageUrl,
-          apiHost: unresolvable ? sim.unresolvableHost : 'localhost',
-          apiKeyRef: { kind: 'env', name: drill.keyEnv },
-          settings: { ...configured.settings, ...(options.productionTimings ? {} : drill.compressedSettings) },
-        },
-        policy: ApprovalPolicySchema.parse({
-          dryRun: options.dryRun,
-          timeoutMs: options.productionTimings ? 30 * 60_000 : 10 * 60_000,
-        }),
-        // Compressed time makes an hour's worth of real calls in a minute.
-        ...(options.productionTimings ? {} : { billedProbesPerHour: 100_000 }),
-        allowedSecretRefs: [`env:${DRILL_NEW_KEY_ENV}`],
-      },
-    ]);
-    const deps = activityDepsFromConfig(
-      {
-        ...config,
-        RUNBOOK_NOTIFY_FILE:
-          config.RUNBOOK_NOTIFY_FILE ?? join(config.RUNBOOK_DATA_DIR, 'drills', 'notifications.jsonl'),
-      },
-      workerEnv,
-      remediationTarget,
-      catalog,
-    );
-    // Unique even for drills started in the same millisecond (`runbook test --concurrency`).
-    const unique = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-    const taskQueue = `drill-${unique}`;
-    const workerConnection = await NativeConnection.connect(target.connectionOptions);
-    cleanups.push(() => workerConnection.close());
-    const worker = await createIncidentWorker({
-      connection: workerConnection,
-      namespace: target.namespace,
-      taskQueue,
-      deps: { ...deps, postmortem: { postmortemDir: postmortemDir(config) } },
-      // The reviewed bundle a production worker runs (RUNBOOK_WORKFLOW_BUNDLE) is the one drilled.
-      workflowBundleCode: options.workflowBundleCode ?? (await configuredWorkflowBundle(config)),
-    });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-    });
-
+    const unresolvable = Boolean(scenario?.unresolvableHost || options.phases?.some((p) => p.dns === 'fail'));
+    const setup = { config, env, options, runbook, service, sim, unresolvable, cluster, target };
+    const { connection, taskQueue } = await startDrillWorker(setup, teardown);
     const { address } = target.connectionOptions;
     // The client shares the worker's NativeConnection, so the incident starts eagerly: the server
     // hands its first workflow task straight back to this worker instead of queueing it.
-    const client = new Client({ connection: workerConnection, namespace: target.namespace });
-
-    const input: IncidentStart = {
-      trigger: 'drill',
-      reporter: DRILL_REPORTER,
-      symptom: `drill: ${options.scenario}`,
-      service: serviceName,
-      decisionThresholds: scaledThresholds(drill.decisionThresholds, latencyScale),
-      drill: true,
-      ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
-    };
-    const incidentId = `incident-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-drill-${options.scenario.replace(/[^a-z0-9]+/gi, '-')}-${unique}`;
+    const client = new Client({ connection, namespace: target.namespace });
+    const input = drillIncidentStart(options, service.name, runbook.tooling.drill.decisionThresholds, latencyScale);
+    const incidentId = drillIncidentId(options.scenario);
     const handle = await startIncident(client, taskQueue, input, incidentId, { eager: options.eager ?? true });
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
     await firstAnswer(handle, taskQueue);
-
-    const onApproval = async (request: ApprovalRequest) => {
-      if (options.autoApprove) {
-        if (drill.secretSteps.includes(request.stepId)) {
-          await handle.signal(provideSecretRefSignal, {
-            by: DRILL_APPROVER,
-            stepId: request.stepId,
-            ref: { kind: 'env', name: DRILL_NEW_KEY_ENV },
-          });
-        } else {
-          await handle.signal(approveSignal, {
-            stepId: request.stepId,
-            by: DRILL_APPROVER,
-            comment: 'drill auto-approval',
-          });
-        }
-        return;
-      }
-      const answer = options.prompt ? await options.prompt(request) : 'skip';
-      if (answer === 'skip') {
-        options.note(`Waiting for ${request.stepId}: ${request.approveCommand} (Temporal at ${address})`);
-        return;
-      }
-      if (drill.secretSteps.includes(request.stepId)) {
-        if (answer === 'approve')
-          await handle.signal(provideSecretRefSignal, {
-            by: env.USER ?? 'operator',
-            stepId: request.stepId,
-            ref: { kind: 'env', name: DRILL_NEW_KEY_ENV },
-          });
-        else await handle.signal(rejectSignal, { stepId: request.stepId, by: env.USER ?? 'operator' });
-        return;
-      }
-      await handle.signal(answer === 'approve' ? approveSignal : rejectSignal, {
-        stepId: request.stepId,
-        by: env.USER ?? 'operator',
-      });
-    };
-    const stop = async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      cleanups.length = 0;
-    };
     return {
       incidentId,
       handle,
       address,
       expectedCause: scenario?.expectedCause ?? null,
-      onApproval,
-      stop,
+      onApproval: drillApprovals(handle, runbook.tooling.drill, options, env, address),
+      stop: () => teardown.run(),
       releaseFault,
     };
   } catch (err) {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await teardown.run();
     throw err;
   }
+}
+
+/** The drill's incident: compressed timings unless production's, thresholds at the simulator's scale. */
+function drillIncidentStart(
+  options: Pick<DrillOptions, 'scenario' | 'productionTimings'>,
+  service: string,
+  decisionThresholds: Readonly<Record<string, number>>,
+  latencyScale: number,
+): IncidentStart {
+  return {
+    trigger: 'drill',
+    reporter: DRILL_REPORTER,
+    symptom: `drill: ${options.scenario}`,
+    service,
+    decisionThresholds: scaledThresholds(decisionThresholds, latencyScale),
+    drill: true,
+    ...(options.productionTimings ? {} : { timings: COMPRESSED_TIMINGS }),
+  };
+}
+
+function drillIncidentId(scenario: string): string {
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  return `incident-${day}-drill-${scenario.replace(/[^a-z0-9]+/gi, '-')}-${uniqueDrillSuffix()}`;
 }
 
 /**

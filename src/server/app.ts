@@ -4,7 +4,13 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySecureSession from '@fastify/secure-session';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { IncidentNotFoundError, OperationFailedError, RequestRefusedError } from '../app/errors.ts';
 import { readIncidentView } from '../app/incident-view.ts';
@@ -64,110 +70,11 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     trustProxy: false,
     forceCloseConnections: true,
   });
-  const secure = options.publicUrl.startsWith('https:');
-  await app.register(fastifyHelmet, {
-    // Scripts only from this origin: no inline script can run, even if escaping ever failed.
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'"],
-        'form-action': ["'self'"],
-        'upgrade-insecure-requests': secure ? [] : null,
-      },
-    },
-  });
-  await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
-  await app.register(fastifySecureSession, {
-    key: options.sessionKey,
-    cookieName: 'runbook_console',
-    // Secure whenever the console is served over TLS; the local console is plain HTTP on loopback.
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_TTL_SECONDS },
-    expiry: SESSION_TTL_SECONDS,
-  });
-  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+  await registerPlugins(app, options);
   const sessions = new SessionStore();
-  app.decorateRequest('sessionEnded', false);
-  // A cookie counts only while the server still holds its session: a copy saved before sign-out
-  // (or past its expiry) is treated as no session at all, and is cleared.
-  app.addHook('onRequest', async (request) => {
-    if (request.session.get('identity') && !sessions.isLive(request.session.get('sid'))) {
-      request.session.regenerate();
-      request.session.delete();
-      request.sessionEnded = true;
-    }
-  });
-  // Pages carry a person's view and buttons: after sign-out, Back must ask the server again, never show a copy.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
-      reply.header('cache-control', 'no-store');
-    return payload;
-  });
-
-  // A page that could not be read for now (Temporal slow or gone) reloads itself; a form post never does.
-  const retryIn = (request: { method: string }) => (request.method === 'GET' ? 5 : undefined);
-  app.setErrorHandler((err, request, reply) => {
-    // The app layer's errors are written for people: show them. A refusal conflicts with the
-    // request as made; a failed operation (no worker) is the service's problem.
-    const identity = currentIdentity(request);
-    const send = (
-      code: number,
-      title: string,
-      message: string,
-      options: { retryInSeconds?: number; keep?: boolean } = {},
-    ) => {
-      const csrf = identity ? reply.generateCsrf() : undefined;
-      const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : null;
-      const incidentId = /^\/incidents\/([^/]+)/.exec(request.url)?.[1];
-      const extra =
-        options.keep && body && csrf
-          ? keptForm(request.url, body, csrf, incidentId ? decodeURIComponent(incidentId) : null)
-          : undefined;
-      return reply
-        .code(code)
-        .type('text/html; charset=utf-8')
-        .send(errorPage(title, message, { retryInSeconds: options.retryInSeconds, identity, csrf, extra }).text);
-    };
-    if (err instanceof TemporalUnreachableError) {
-      request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
-      reply.header('retry-after', '5');
-      return send(503, 'Temporal is unreachable', err.message, { retryInSeconds: retryIn(request), keep: true });
-    }
-    if (err instanceof IncidentNotFoundError)
-      return send(
-        404,
-        'No such incident',
-        `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`,
-      );
-    if (err instanceof RequestRefusedError) return send(409, 'Refused', err.message, { keep: true });
-    if (err instanceof OperationFailedError)
-      return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'console request failed');
-    return send(
-      status,
-      status === 403 ? 'Forbidden' : 'Error',
-      status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message,
-    );
-  });
-  // Browsers get a page; API clients (JSON asked for, or the API's own paths) get JSON.
-  app.setNotFoundHandler((request, reply) => {
-    const wantsJson =
-      /application\/json/.test(request.headers.accept ?? '') || /^\/(hooks|slack|metrics)(\/|$)/.test(request.url);
-    if (wantsJson)
-      return reply.code(404).send({
-        error: 'Not Found',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
-        statusCode: 404,
-      });
-    return reply
-      .code(404)
-      .type('text/html; charset=utf-8')
-      .send(
-        errorPage('Page not found', `There is no page at ${request.url.split('?')[0]}.`, {
-          identity: currentIdentity(request),
-        }).text,
-      );
-  });
+  registerSessionHooks(app, sessions);
+  app.setErrorHandler(consoleErrorHandler);
+  app.setNotFoundHandler(consoleNotFoundHandler);
 
   const health = new TemporalHealth(
     options.client,
@@ -201,4 +108,121 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   });
   registerMetricsRoute(app, registry, options.config.RUNBOOK_METRICS_TOKEN);
   return app;
+}
+
+/** Security headers, cookies, form bodies, the encrypted session and CSRF tokens. */
+async function registerPlugins(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
+  const secure = options.publicUrl.startsWith('https:');
+  await app.register(fastifyHelmet, {
+    // Scripts only from this origin: no inline script can run, even if escaping ever failed.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'form-action': ["'self'"],
+        'upgrade-insecure-requests': secure ? [] : null,
+      },
+    },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifySecureSession, {
+    key: options.sessionKey,
+    cookieName: 'runbook_console',
+    // Secure whenever the console is served over TLS; the local console is plain HTTP on loopback.
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_TTL_SECONDS },
+    expiry: SESSION_TTL_SECONDS,
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+}
+
+function registerSessionHooks(app: FastifyInstance, sessions: SessionStore): void {
+  app.decorateRequest('sessionEnded', false);
+  // A cookie counts only while the server still holds its session: a copy saved before sign-out
+  // (or past its expiry) is treated as no session at all, and is cleared.
+  app.addHook('onRequest', async (request) => {
+    if (request.session.get('identity') && !sessions.isLive(request.session.get('sid'))) {
+      request.session.regenerate();
+      request.session.delete();
+      request.sessionEnded = true;
+    }
+  });
+  // Pages carry a person's view and buttons: after sign-out, Back must ask the server again, never show a copy.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+      reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
+
+/** A page that could not be read for now (Temporal slow or gone) reloads itself; a form post never does. */
+const retryIn = (request: { method: string }) => (request.method === 'GET' ? 5 : undefined);
+
+/** An error page; with `keep`, the form the person sent comes back filled in, to send again. */
+function sendErrorPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { code: number; title: string; message: string; retryInSeconds?: number; keep?: boolean },
+) {
+  const identity = currentIdentity(request);
+  const csrf = identity ? reply.generateCsrf() : undefined;
+  const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : null;
+  const incidentId = /^\/incidents\/([^/]+)/.exec(request.url)?.[1];
+  const extra =
+    page.keep && body && csrf
+      ? keptForm(request.url, body, csrf, incidentId ? decodeURIComponent(incidentId) : null)
+      : undefined;
+  return reply
+    .code(page.code)
+    .type('text/html; charset=utf-8')
+    .send(errorPage(page.title, page.message, { retryInSeconds: page.retryInSeconds, identity, csrf, extra }).text);
+}
+
+/**
+ * The app layer's errors are written for people: show them. A refusal conflicts with the request
+ * as made; a failed operation (no worker) is the service's problem.
+ */
+function consoleErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const send = (code: number, title: string, message: string, more: { retryInSeconds?: number; keep?: boolean } = {}) =>
+    sendErrorPage(request, reply, { code, title, message, ...more });
+  if (err instanceof TemporalUnreachableError) {
+    request.log.warn({ address: err.address, url: request.url }, 'console request failed: Temporal unreachable');
+    reply.header('retry-after', '5');
+    return send(503, 'Temporal is unreachable', err.message, { retryInSeconds: retryIn(request), keep: true });
+  }
+  if (err instanceof IncidentNotFoundError)
+    return send(
+      404,
+      'No such incident',
+      `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`,
+    );
+  if (err instanceof RequestRefusedError) return send(409, 'Refused', err.message, { keep: true });
+  if (err instanceof OperationFailedError)
+    return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
+  const status = (err as { statusCode?: number }).statusCode ?? 500;
+  if (status >= 500) request.log.error({ err }, 'console request failed');
+  return send(
+    status,
+    status === 403 ? 'Forbidden' : 'Error',
+    status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message,
+  );
+}
+
+/** Browsers get a page; API clients (JSON asked for, or the API's own paths) get JSON. */
+function consoleNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const wantsJson =
+    /application\/json/.test(request.headers.accept ?? '') || /^\/(hooks|slack|metrics)(\/|$)/.test(request.url);
+  if (wantsJson)
+    return reply.code(404).send({
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      statusCode: 404,
+    });
+  return reply
+    .code(404)
+    .type('text/html; charset=utf-8')
+    .send(
+      errorPage('Page not found', `There is no page at ${request.url.split('?')[0]}.`, {
+        identity: currentIdentity(request),
+      }).text,
+    );
 }

@@ -66,6 +66,8 @@ async function readIncidentFigures(client: TemporalClient, health: TemporalHealt
   return figures;
 }
 
+type ReadFigures = () => Promise<IncidentFigures | null>;
+
 /**
  * The console's Prometheus registry. Incident figures come from Temporal at most once per
  * `refreshSeconds` (a scrape in between is answered from the last reading), so scraping harder
@@ -79,9 +81,20 @@ export function createConsoleMetrics(options: {
   refreshSeconds: number;
   log: Logger;
 }): Registry {
-  const { client, health, queue, live, log } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerIncidentGauges(registry, throttledFigures(registry, options));
+  registerTemporalUp(registry, options.health);
+  registerIntakeMetrics(registry, options.queue);
+  registerLiveMetrics(registry, options.live);
+  return registry;
+}
+
+/** The incident figures, read from Temporal at most once per `refreshSeconds`; a failed reading keeps the last good one. */
+function throttledFigures(
+  registry: Registry,
+  options: { client: TemporalClient; health: TemporalHealth; refreshSeconds: number; log: Logger },
+): ReadFigures {
   let figures: IncidentFigures | null = null;
   let lastTry = 0;
   let reading: Promise<void> | null = null;
@@ -90,16 +103,16 @@ export function createConsoleMetrics(options: {
     help: 'Readings of the open incidents from Temporal that failed (the gauges keep the last good reading).',
     registers: [registry],
   });
-  const fresh = async (): Promise<IncidentFigures | null> => {
+  return async () => {
     if (Date.now() - lastTry >= options.refreshSeconds * 1000) {
       lastTry = Date.now();
-      reading ??= readIncidentFigures(client, health)
+      reading ??= readIncidentFigures(options.client, options.health)
         .then((read) => {
           figures = read;
         })
         .catch((err: unknown) => {
           refreshErrors.inc();
-          log.warn({ err: (err as Error).message }, 'metrics: open incidents not read');
+          options.log.warn({ err: (err as Error).message }, 'metrics: open incidents not read');
         })
         .finally(() => {
           reading = null;
@@ -108,6 +121,9 @@ export function createConsoleMetrics(options: {
     if (reading) await reading;
     return figures;
   };
+}
+
+function registerIncidentGauges(registry: Registry, fresh: ReadFigures): void {
   const gauge = (name: string, help: string, read: (f: IncidentFigures, g: Gauge) => void, labelNames: string[] = []) =>
     new Gauge({
       name,
@@ -149,7 +165,9 @@ export function createConsoleMetrics(options: {
   gauge('runbook_incidents_read_timestamp_seconds', 'When the incident figures were last read from Temporal.', (f, g) =>
     g.set(f.at / 1000),
   );
+}
 
+function registerTemporalUp(registry: Registry, health: TemporalHealth): void {
   new Gauge({
     name: 'runbook_temporal_up',
     help: 'Whether the console reaches its Temporal frontend (1) or not (0).',
@@ -158,6 +176,9 @@ export function createConsoleMetrics(options: {
       this.set((await health.check()) ? 1 : 0);
     },
   });
+}
+
+function registerIntakeMetrics(registry: Registry, queue: DeliveryQueue): void {
   const intake = (
     name: string,
     help: string,
@@ -198,6 +219,9 @@ export function createConsoleMetrics(options: {
   );
   intake('runbook_intake_alerts_queued', 'Alerts waiting for Temporal to record them, now.', (s) => s.queued, 'gauge');
   intake('runbook_intake_queue_limit', 'RUNBOOK_INTAKE_QUEUE_LIMIT.', (s) => s.limit, 'gauge');
+}
+
+function registerLiveMetrics(registry: Registry, live: LivePollers): void {
   new Gauge({
     name: 'runbook_console_live_streams',
     help: 'Live-event streams (incident pages) open now.',
@@ -223,5 +247,4 @@ export function createConsoleMetrics(options: {
       this.inc(live.stats().polls);
     },
   });
-  return registry;
 }

@@ -4,13 +4,14 @@ import { Client } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { ConfigError, type AppConfig } from '../config/index.ts';
-import type { TemporalTarget } from '../infra/temporal-connection.ts';
+import { ConfigError, loadConfig, type AppConfig } from '../config/index.ts';
+import { createLogger, installRuntimeLogger } from '../infra/logger.ts';
+import { loadTemporalTarget, type TemporalTarget } from '../infra/temporal-connection.ts';
 import { createIncidentWorker } from './create-worker.ts';
 import { loadRunbookDocuments } from './runbook-documents.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import { activityDepsFromConfig } from './deps.ts';
-import { checkWorkerMetricsConfig } from './metrics.ts';
+import { checkWorkerMetricsConfig, startWorkerMetrics } from './metrics.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
 import { makeCurrentVersion } from './current-version.ts';
 import { deploymentNameOf, workerVersionOf } from './deployment.ts';
@@ -150,5 +151,27 @@ export async function runWorker(
     logger.info({ taskQueue: config.RUNBOOK_TASK_QUEUE }, 'worker stopped');
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The worker as `runbook worker` and the production entry point (`node src/worker/main.ts`) run it,
+ * configured from `env`: configuration mistakes end it before the Temporal runtime exists, then
+ * logs, metrics (their address told to `announce`) and the worker until it shuts down.
+ */
+export async function runConfiguredWorker(
+  env: NodeJS.ProcessEnv,
+  announce: (line: string) => void = () => undefined,
+): Promise<void> {
+  const config = loadConfig(env);
+  const deps = workerPreflight(config);
+  const logger = createLogger({ level: config.RUNBOOK_LOG_LEVEL, format: config.RUNBOOK_LOG_FORMAT });
+  const metrics = await startWorkerMetrics(config, logger);
+  if (metrics) announce(`Worker metrics: ${metrics.url}`);
+  installRuntimeLogger(logger, metrics?.coreBindAddress);
+  try {
+    await runWorker(config, loadTemporalTarget(env), logger, deps);
+  } finally {
+    await metrics?.close();
   }
 }

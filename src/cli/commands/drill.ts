@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { checkWorkflowBundleConfig, runDrill } from '../../app/drill.ts';
+import { checkWorkflowBundleConfig, runDrill, type DrillReport } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
-import { defaultRunbookId, getRunbook, runbookIds } from '../../runbooks/index.ts';
+import { defaultRunbookId, getRunbook, runbookIds, type RunbookDefinition } from '../../runbooks/index.ts';
 import { assertDrillEnds, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
@@ -40,6 +40,8 @@ const DrillOptions = z
     message: '--kube-context needs --dry-run: a drill never changes a real cluster',
   });
 
+type DrillCliOptions = z.infer<typeof DrillOptions>;
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('drill')
@@ -59,89 +61,102 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'server-side dry-run: every patch validated, nothing persisted')
     .option('--production-timings', 'real SLA, poll and latency timings (slow)')
     .option('--json', 'print one JSON object at the end (logs go to stderr)')
-    .action(async (scenario: string | undefined, raw: Record<string, unknown>) => {
-      const options = parseOptions(DrillOptions, { ...raw, scenario });
-      const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
-      const builtin = Object.keys(runbook.tooling.scenarios);
-      if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
-        throw new UsageError(
-          `unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`,
-        );
-      }
-      const profile = runbook.tooling.simulator;
-      const phases = options.scenarioFile
-        ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile)
-        : undefined;
-      const config = loadConfig(ctx.env);
-      checkWorkflowBundleConfig(config);
-      // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
-      installRuntimeLogger(
-        createLogger({
-          level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn',
-          format: config.RUNBOOK_LOG_FORMAT,
-        }),
-      );
-      const out = (line: string) => (options.json ? ctx.stderr : ctx.stdout).write(`${line}\n`);
-      const interactive = !options.autoApprove && Boolean(ctx.stdin.isTTY);
-      const report = await runDrill(config, ctx.env, {
-        runbook: runbook.id,
-        scenario: options.scenario ?? options.scenarioFile!,
-        phases,
-        autoApprove: options.autoApprove,
-        productionTimings: options.productionTimings,
-        kubeContext: options.kubeContext,
-        dryRun: options.dryRun,
-        print: out,
-        note: (line) => ctx.stderr.write(`${line}\n`),
-        prompt: interactive ? (request) => askApproval(ctx, request) : undefined,
-        statusLine: options.json ? undefined : terminalStatusLine(ctx),
-      });
-      const { result } = report;
-      if (options.json) {
-        writeJson(ctx, {
-          incidentId: report.incidentId,
-          scenario: report.scenario,
-          cause: report.cause,
-          severity: report.severity,
-          state: report.state,
-          timeline: result.timeline.map(({ at, kind, message }) => ({ at, kind, message })),
-          approvals: result.approvals.map(({ stepId, by, decision, at }) => ({ stepId, by, decision, at })),
-          causes: result.causes,
-          // What stakeholders were told, and when: every status sent, with the state it was sent in.
-          statuses: result.timeline.flatMap(({ at, kind, data }) => {
-            const d = data as { kind?: string; status?: string; state?: string } | undefined;
-            return kind === 'notification' && d?.status
-              ? [{ at, kind: d.kind ?? null, status: d.status, state: d.state ?? null }]
-              : [];
-          }),
-          mutations: result.mutations.map(
-            ({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl, purpose, op }) => ({
-              step,
-              target,
-              change,
-              previous,
-              appliedAt,
-              revertedAt: revertedAt ?? null,
-              keptBecause: keptBecause ?? null,
-              purpose: purpose ?? null,
-              // reverted, kept (why), or left for a human (why): nothing stays in place without a reason.
-              disposition: changeDisposition({ revertedAt, keptBecause, op }, report.state),
-              kubectl,
-            }),
-          ),
-          postmortemPath: result.postmortemPath,
-        });
-      } else {
-        ctx.stdout.write(
-          `\nDrill ${report.scenario}: ${report.severity} ${report.cause} → ${report.state}` +
-            (result.causes.length > 1 ? ` (causes: ${result.causes.map((c) => c.cause).join(' → ')})` : '') +
-            `${report.expectedCause && report.cause !== report.expectedCause ? ` (expected ${report.expectedCause})` : ''}\n` +
-            (result.mutations.length
-              ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n`
-              : '') +
-            `Postmortem: ${result.postmortemPath}\n`,
-        );
-      }
-      if (!report.passed) throw new QuietExit(EXIT.indicated);
-    });
+    .action((scenario: string | undefined, raw: Record<string, unknown>) => drillCommand(ctx, scenario, raw));
+}
+
+async function drillCommand(ctx: CliContext, scenario: string | undefined, raw: Record<string, unknown>) {
+  const options = parseOptions(DrillOptions, { ...raw, scenario });
+  const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
+  const phases = scenarioPhases(options, runbook);
+  const config = loadConfig(ctx.env);
+  checkWorkflowBundleConfig(config);
+  // The drill's own output is the timeline; SDK chatter only when asked for (RUNBOOK_LOG_LEVEL).
+  installRuntimeLogger(
+    createLogger({
+      level: ctx.env.RUNBOOK_LOG_LEVEL ? config.RUNBOOK_LOG_LEVEL : 'warn',
+      format: config.RUNBOOK_LOG_FORMAT,
+    }),
+  );
+  const out = (line: string) => (options.json ? ctx.stderr : ctx.stdout).write(`${line}\n`);
+  const interactive = !options.autoApprove && Boolean(ctx.stdin.isTTY);
+  const report = await runDrill(config, ctx.env, {
+    runbook: runbook.id,
+    scenario: options.scenario ?? options.scenarioFile!,
+    phases,
+    autoApprove: options.autoApprove,
+    productionTimings: options.productionTimings,
+    kubeContext: options.kubeContext,
+    dryRun: options.dryRun,
+    print: out,
+    note: (line) => ctx.stderr.write(`${line}\n`),
+    prompt: interactive ? (request) => askApproval(ctx, request) : undefined,
+    statusLine: options.json ? undefined : terminalStatusLine(ctx),
+  });
+  if (options.json) writeJson(ctx, drillJson(report));
+  else ctx.stdout.write(drillSummary(report));
+  if (!report.passed) throw new QuietExit(EXIT.indicated);
+}
+
+/** A scenario file's phases (checked to end), or none for a built-in scenario of the runbook (refused when unknown). */
+function scenarioPhases(options: DrillCliOptions, runbook: RunbookDefinition) {
+  const builtin = Object.keys(runbook.tooling.scenarios);
+  if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
+    throw new UsageError(
+      `unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`,
+    );
+  }
+  const profile = runbook.tooling.simulator;
+  return options.scenarioFile
+    ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile)
+    : undefined;
+}
+
+function drillJson(report: DrillReport) {
+  const { result } = report;
+  return {
+    incidentId: report.incidentId,
+    scenario: report.scenario,
+    cause: report.cause,
+    severity: report.severity,
+    state: report.state,
+    timeline: result.timeline.map(({ at, kind, message }) => ({ at, kind, message })),
+    approvals: result.approvals.map(({ stepId, by, decision, at }) => ({ stepId, by, decision, at })),
+    causes: result.causes,
+    // What stakeholders were told, and when: every status sent, with the state it was sent in.
+    statuses: result.timeline.flatMap(({ at, kind, data }) => {
+      const d = data as { kind?: string; status?: string; state?: string } | undefined;
+      return kind === 'notification' && d?.status
+        ? [{ at, kind: d.kind ?? null, status: d.status, state: d.state ?? null }]
+        : [];
+    }),
+    mutations: result.mutations.map(
+      ({ step, target, change, previous, appliedAt, revertedAt, keptBecause, kubectl, purpose, op }) => ({
+        step,
+        target,
+        change,
+        previous,
+        appliedAt,
+        revertedAt: revertedAt ?? null,
+        keptBecause: keptBecause ?? null,
+        purpose: purpose ?? null,
+        // reverted, kept (why), or left for a human (why): nothing stays in place without a reason.
+        disposition: changeDisposition({ revertedAt, keptBecause, op }, report.state),
+        kubectl,
+      }),
+    ),
+    postmortemPath: result.postmortemPath,
+  };
+}
+
+function drillSummary(report: DrillReport): string {
+  const { result } = report;
+  return (
+    `\nDrill ${report.scenario}: ${report.severity} ${report.cause} → ${report.state}` +
+    (result.causes.length > 1 ? ` (causes: ${result.causes.map((c) => c.cause).join(' → ')})` : '') +
+    `${report.expectedCause && report.cause !== report.expectedCause ? ` (expected ${report.expectedCause})` : ''}\n` +
+    (result.mutations.length
+      ? `Changes (kubectl equivalents):\n${result.mutations.map((m) => `  ${m.kubectl}${m.revertedAt ? '   # reverted' : ''}`).join('\n')}\n`
+      : '') +
+    `Postmortem: ${result.postmortemPath}\n`
+  );
 }

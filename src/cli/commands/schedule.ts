@@ -38,7 +38,15 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Scheduled synthetic checks: a Temporal Schedule runs the runbook triage every N minutes and opens an incident on a fault',
     );
+  registerCreate(schedule, ctx);
+  registerList(schedule, ctx);
+  for (const paused of [true, false]) registerPause(schedule, ctx, paused);
+  registerDelete(schedule, ctx);
+  for (const command of schedule.commands)
+    command.exitOverride().showHelpAfterError(`(run \`runbook schedule ${command.name()} --help\` for usage)`);
+}
 
+function registerCreate(schedule: Command, ctx: CliContext): void {
   schedule
     .command('create')
     .description('Create a schedule (overlap SKIP, catch-up one interval); nothing is created on bad input')
@@ -70,7 +78,9 @@ export function register(program: Command, ctx: CliContext): void {
         );
       });
     });
+}
 
+function registerList(schedule: Command, ctx: CliContext): void {
   schedule
     .command('list')
     .description("This engine's schedules: id, runbook, service, interval, paused, last result, next run")
@@ -84,39 +94,42 @@ export function register(program: Command, ctx: CliContext): void {
           return void ctx.stdout.write(
             'No synthetic-check schedules. Create one: runbook schedule create --every 5m\n',
           );
-        const time = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
-        const table = [
-          ['SCHEDULE', 'RUNBOOK', 'SERVICE', 'EVERY', 'PAUSED', 'LAST RESULT', 'NEXT RUN'],
-          ...rows.map((r) => [
-            r.scheduleId,
-            r.runbook,
-            r.service,
-            r.every,
-            r.paused ? 'yes' : 'no',
-            r.lastResult ? `${r.lastResult} (${time(r.lastRunAt)})` : '-',
-            time(r.nextRunAt),
-          ]),
-        ];
-        ctx.stdout.write(formatColumns(table));
+        ctx.stdout.write(formatColumns(scheduleTable(rows)));
       });
     });
+}
 
-  for (const [name, paused] of [
-    ['pause', true],
-    ['unpause', false],
-  ] as const) {
-    schedule
-      .command(`${name} <id>`)
-      .description(paused ? 'Pause a schedule (no checks run until unpaused)' : 'Resume a paused schedule')
-      .action(async (id: string) => {
-        const { id: scheduleId } = parseOptions(IdArgument, { id }, ['id']);
-        await withClient(ctx, async ({ client }, config) => {
-          await setSchedulePaused(client, config.RUNBOOK_TASK_QUEUE, scheduleId, paused, ctx.env.USER ?? 'unknown');
-          ctx.stdout.write(`${paused ? 'Paused' : 'Unpaused'} ${scheduleId}\n`);
-        });
+function scheduleTable(rows: Awaited<ReturnType<typeof listSyntheticSchedules>>): string[][] {
+  const time = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
+  return [
+    ['SCHEDULE', 'RUNBOOK', 'SERVICE', 'EVERY', 'PAUSED', 'LAST RESULT', 'NEXT RUN'],
+    ...rows.map((r) => [
+      r.scheduleId,
+      r.runbook,
+      r.service,
+      r.every,
+      r.paused ? 'yes' : 'no',
+      r.lastResult ? `${r.lastResult} (${time(r.lastRunAt)})` : '-',
+      time(r.nextRunAt),
+    ]),
+  ];
+}
+
+/** `pause <id>` (paused) or `unpause <id>`. */
+function registerPause(schedule: Command, ctx: CliContext, paused: boolean): void {
+  schedule
+    .command(`${paused ? 'pause' : 'unpause'} <id>`)
+    .description(paused ? 'Pause a schedule (no checks run until unpaused)' : 'Resume a paused schedule')
+    .action(async (id: string) => {
+      const { id: scheduleId } = parseOptions(IdArgument, { id }, ['id']);
+      await withClient(ctx, async ({ client }, config) => {
+        await setSchedulePaused(client, config.RUNBOOK_TASK_QUEUE, scheduleId, paused, ctx.env.USER ?? 'unknown');
+        ctx.stdout.write(`${paused ? 'Paused' : 'Unpaused'} ${scheduleId}\n`);
       });
-  }
+    });
+}
 
+function registerDelete(schedule: Command, ctx: CliContext): void {
   schedule
     .command('delete <id>')
     .description('Delete a schedule (the checks it ran keep their histories)')
@@ -127,7 +140,4 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`Deleted ${scheduleId}\n`);
       });
     });
-
-  for (const command of schedule.commands)
-    command.exitOverride().showHelpAfterError(`(run \`runbook schedule ${command.name()} --help\` for usage)`);
 }

@@ -112,23 +112,31 @@ function formFields(body: Record<string, string | undefined>): Record<string, st
  * Reject and Cancel are asked again on a confirm page first (no script needed).
  */
 export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
-  const guarded = (role: Role) => ({ preHandler: [requireRole(role), app.csrfProtection] });
-  const back = (reply: FastifyReply, id: string) => reply.redirect(`/incidents/${encodeURIComponent(id)}`, 303);
-  const confirmPage = (request: FastifyRequest, reply: FastifyReply, confirmation: Confirmation) => {
-    const csrf = reply.generateCsrf();
-    return reply.type('text/html; charset=utf-8').send(
-      page('Confirm', identityOf(request), confirmationPage(confirmation, csrf), {
-        csrf,
-        drill: deps.drills !== null,
-      }).text,
-    );
-  };
+  registerDecideRoute(app, deps);
+  registerRevertRoute(app, deps);
+  for (const action of SIGNAL_ACTIONS) registerSignalAction(app, deps, action);
+}
 
-  app.post('/incidents/:id/decide', guarded('approver'), async (request: IdRequest, reply) => {
+const guarded = (app: FastifyInstance, role: Role) => ({ preHandler: [requireRole(role), app.csrfProtection] });
+
+const back = (reply: FastifyReply, id: string) => reply.redirect(`/incidents/${encodeURIComponent(id)}`, 303);
+
+function confirmPage(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply, confirmation: Confirmation) {
+  const csrf = reply.generateCsrf();
+  return reply.type('text/html; charset=utf-8').send(
+    page('Confirm', identityOf(request), confirmationPage(confirmation, csrf), {
+      csrf,
+      drill: deps.drills !== null,
+    }).text,
+  );
+}
+
+function registerDecideRoute(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.post('/incidents/:id/decide', guarded(app, 'approver'), async (request: IdRequest, reply) => {
     const id = parseForm(IncidentIdSchema, request.params.id);
     const form = parseForm(DecideForm, request.body);
     if (form.decision === 'rejected' && !form.confirmed) {
-      return confirmPage(request, reply, {
+      return confirmPage(deps, request, reply, {
         incidentId: id,
         action: request.url,
         question: `Reject step ${form.step} of ${id}?`,
@@ -160,9 +168,11 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     );
     return back(reply, id);
   });
+}
 
-  // Reverting a chosen change while a human owns the incident changes production: approvers only.
-  app.post('/incidents/:id/revert', guarded('approver'), async (request: IdRequest, reply) => {
+/** Reverting a chosen change while a human owns the incident changes production: approvers only. */
+function registerRevertRoute(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.post('/incidents/:id/revert', guarded(app, 'approver'), async (request: IdRequest, reply) => {
     const id = parseForm(IncidentIdSchema, request.params.id);
     const form = parseForm(RevertForm, request.body);
     const identity = identityOf(request);
@@ -177,25 +187,29 @@ export function registerActionRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     request.log.info({ incidentId: id, step: form.step, user: identity.name, issuer: identity.issuer }, message);
     return back(reply, id);
   });
+}
 
-  for (const action of SIGNAL_ACTIONS) {
-    app.post(`/incidents/:id/${action.path}`, guarded(action.role), async (request: IdRequest, reply) => {
-      const id = parseForm(IncidentIdSchema, request.params.id);
-      const identity = identityOf(request);
-      // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
-      const text = action.what
-        ? parseForm(freeText(action.what, { required: true }), request.body.text ?? request.body.reason ?? '')!
-        : '';
-      if (action.confirm && request.body.confirmed !== 'yes') {
-        const confirmation = await deps.health.call(() => action.confirm!(id, text, deps.client));
-        return confirmPage(request, reply, { ...confirmation, action: request.url, fields: formFields(request.body) });
-      }
-      await deps.health.call(() => action.send(deps.client, id, approvalIdentity(identity), text));
-      request.log.info(
-        { incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer },
-        'signal sent from the console',
-      );
-      return back(reply, id);
-    });
-  }
+function registerSignalAction(app: FastifyInstance, deps: ConsoleDeps, action: SignalAction): void {
+  app.post(`/incidents/:id/${action.path}`, guarded(app, action.role), async (request: IdRequest, reply) => {
+    const id = parseForm(IncidentIdSchema, request.params.id);
+    const identity = identityOf(request);
+    // Forms name the text `text` (note, root cause) or `reason` (resolve, cancel), as the signals do.
+    const text = action.what
+      ? parseForm(freeText(action.what, { required: true }), request.body.text ?? request.body.reason ?? '')!
+      : '';
+    if (action.confirm && request.body.confirmed !== 'yes') {
+      const confirmation = await deps.health.call(() => action.confirm!(id, text, deps.client));
+      return confirmPage(deps, request, reply, {
+        ...confirmation,
+        action: request.url,
+        fields: formFields(request.body),
+      });
+    }
+    await deps.health.call(() => action.send(deps.client, id, approvalIdentity(identity), text));
+    request.log.info(
+      { incidentId: id, action: action.path, user: identity.name, issuer: identity.issuer },
+      'signal sent from the console',
+    );
+    return back(reply, id);
+  });
 }

@@ -17,43 +17,52 @@ import { timelineRows } from '../views/timeline.ts';
 
 const sendHtml = (reply: FastifyReply, body: Html) => reply.type('text/html; charset=utf-8').send(body.text);
 
+type ListQuery = { Querystring: { state?: string; severity?: string; all?: string } };
+type IncidentParams = { Params: { id: string } };
+type LoginQuery = { Querystring: { failed?: string; ended?: string; next?: string } };
+
 /** Read-only pages: the incidents list, an incident, the open-incident form, and the static assets. */
 export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/static/console.js', (_request, reply) => reply.type('text/javascript').send(CONSOLE_JS));
   app.get('/static/console.css', (_request, reply) => reply.type('text/css').send(CONSOLE_CSS + FORMS_CSS));
+  registerListPage(app, deps);
+  registerIncidentPage(app, deps);
+  registerIncidentPanel(app, deps);
+  registerIncidentTimeline(app, deps);
+  registerLoginPage(app, deps);
+}
 
-  app.get(
-    '/',
-    { preHandler: requireRole('viewer') },
-    async (request: FastifyRequest<{ Querystring: { state?: string; severity?: string; all?: string } }>, reply) => {
-      const filters = {
-        state: request.query.state || undefined,
-        severity: request.query.severity || undefined,
-        all: request.query.all === '1',
-      };
-      const rows = await deps.health.call(() =>
-        listIncidentsWithStatus(deps.client, filters, {
-          limit: LIST_LIMIT,
-          // A list must not fail, or hang, because one incident's worker is busy or gone: those cells stay empty.
-          timeoutMs: Math.min(LIST_QUERY_DEADLINE_MS, deps.health.timeoutMs),
-        }),
-      );
-      const withStatus = rows.map(listRow);
-      return sendHtml(
-        reply,
-        page('Incidents', identityOf(request), incidentList(withStatus, filters), {
-          csrf: reply.generateCsrf(),
-          refreshSeconds: 10,
-          drill: deps.drills !== null,
-        }),
-      );
-    },
-  );
+function registerListPage(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.get('/', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<ListQuery>, reply) => {
+    const filters = {
+      state: request.query.state || undefined,
+      severity: request.query.severity || undefined,
+      all: request.query.all === '1',
+    };
+    const rows = await deps.health.call(() =>
+      listIncidentsWithStatus(deps.client, filters, {
+        limit: LIST_LIMIT,
+        // A list must not fail, or hang, because one incident's worker is busy or gone: those cells stay empty.
+        timeoutMs: Math.min(LIST_QUERY_DEADLINE_MS, deps.health.timeoutMs),
+      }),
+    );
+    const withStatus = rows.map(listRow);
+    return sendHtml(
+      reply,
+      page('Incidents', identityOf(request), incidentList(withStatus, filters), {
+        csrf: reply.generateCsrf(),
+        refreshSeconds: 10,
+        drill: deps.drills !== null,
+      }),
+    );
+  });
+}
 
+function registerIncidentPage(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get(
     '/incidents/:id',
     { preHandler: requireRole('viewer') },
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    async (request: FastifyRequest<IncidentParams>, reply) => {
       const id = request.params.id;
       const [incident, audit] = await deps.health.call(() =>
         Promise.all([readIncidentView(deps.client, id, ['timeline', 'postmortem']), auditIncident(deps.client, id)]),
@@ -75,11 +84,13 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
       );
     },
   );
+}
 
+function registerIncidentPanel(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get(
     '/incidents/:id/panel',
     { preHandler: requireRole('viewer') },
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    async (request: FastifyRequest<IncidentParams>, reply) => {
       const { running, service, status } = await deps.health.call(() =>
         readIncidentView(deps.client, request.params.id),
       );
@@ -90,36 +101,31 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
       );
     },
   );
+}
 
+function registerIncidentTimeline(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get(
     '/incidents/:id/timeline',
     { preHandler: requireRole('viewer') },
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    async (request: FastifyRequest<IncidentParams>, reply) => {
       const timeline = await deps.health.call(() => incidentTimeline(deps.client, request.params.id));
       return sendHtml(reply, timelineRows(timeline));
     },
   );
+}
 
-  app.get(
-    '/login',
-    (request: FastifyRequest<{ Querystring: { failed?: string; ended?: string; next?: string } }>, reply) => {
-      if (currentIdentity(request)) return reply.redirect('/');
-      const { failed, ended, next } = request.query;
-      return sendHtml(
-        reply,
-        page(
-          'Sign in',
-          null,
-          loginPage({
-            oidc: deps.oidc !== null,
-            failed: failed === '1',
-            ended: ended === '1' || request.sessionEnded,
-            next: next ?? null,
-          }),
-        ),
-      );
-    },
-  );
+function registerLoginPage(app: FastifyInstance, deps: ConsoleDeps): void {
+  app.get('/login', (request: FastifyRequest<LoginQuery>, reply) => {
+    if (currentIdentity(request)) return reply.redirect('/');
+    const { failed, ended, next } = request.query;
+    const form = loginPage({
+      oidc: deps.oidc !== null,
+      failed: failed === '1',
+      ended: ended === '1' || request.sessionEnded,
+      next: next ?? null,
+    });
+    return sendHtml(reply, page('Sign in', null, form));
+  });
 }
 
 /** The incident's workflow in Temporal's Web UI (RUNBOOK_TEMPORAL_UI_URL), in the client's namespace. */
