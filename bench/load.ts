@@ -50,6 +50,7 @@ import {
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
+import { runbookTooling } from '../src/runbooks/tooling/index.ts';
 import type { ScenarioPhase } from '../src/simulator/index.ts';
 import { startSimulatorProcess } from './simulator-process.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
@@ -238,7 +239,7 @@ try {
   const seed = {
     namespace: configured.kubernetes.namespace,
     deployment: configured.kubernetes.deployment,
-    ...runbook.tooling.drill.seed({ name: serviceName, ...configured }),
+    ...runbookTooling(runbook.id).drill.seed({ name: serviceName, ...configured }),
   };
   const target = new RecordOnlyTarget({ seed: [seed] });
   const seeded = target.snapshot();

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApprovalRequest, IncidentStatus } from '../contract/index.ts';
 import type { AppConfig } from '../config/index.ts';
-import { getRunbook, runbookIds } from '../runbooks/index.ts';
+import { runbookIds } from '../runbooks/index.ts';
+import { runbookTooling } from '../runbooks/tooling/index.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
 import { launchDrill, type LaunchedDrill } from './drill.ts';
 import { RequestRefusedError } from './errors.ts';
@@ -47,7 +48,7 @@ export class ConsoleDrills {
   catalog(): DrillCatalogEntry[] {
     return runbookIds().map((id) => ({
       runbook: id,
-      scenarios: Object.entries(getRunbook(id).tooling.scenarios).map(([name, s]) => ({
+      scenarios: Object.entries(runbookTooling(id).scenarios).map(([name, s]) => ({
         name,
         description: s.description,
         expectedCause: s.expectedCause,
@@ -58,12 +59,12 @@ export class ConsoleDrills {
   /** Starts a drill; resolves with its incident id once the incident is open. */
   async start(request: DrillRequest): Promise<string> {
     const runbook = requireRunbook(request.runbook);
-    if (!Object.hasOwn(runbook.tooling.scenarios, request.scenario)) {
+    if (!Object.hasOwn(runbookTooling(runbook.id).scenarios, request.scenario)) {
       throw new RequestRefusedError(
-        `unknown scenario "${request.scenario}" for runbook ${runbook.id} — built-in: ${Object.keys(runbook.tooling.scenarios).join(', ')}`,
+        `unknown scenario "${request.scenario}" for runbook ${runbook.id} — built-in: ${Object.keys(runbookTooling(runbook.id).scenarios).join(', ')}`,
       );
     }
-    const secretSteps = runbook.tooling.drill.secretSteps;
+    const secretSteps = runbookTooling(runbook.id).drill.secretSteps;
     const workflowBundleCode = await this.workflowBundle();
     const drill = await launchDrill(this.config, this.env, {
       runbook: runbook.id,

@@ -31,7 +31,7 @@ export interface Reading {
 
 export interface DecisionTable {
   runbook: RunbookDefinition;
-  /** How people see which text this is: `payments v2 (sha256 …)`, `ideogram (compiled in)`. */
+  /** How people see which text this is: `payments v2 (sha256 …)`, `payments (compiled in)`. */
   label: string;
   read(results: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Reading;
 }

@@ -18,7 +18,8 @@ import {
 } from '../contract/index.ts';
 import { startDevServer } from '../infra/dev-server.ts';
 import { loadTemporalTarget, temporalAddressConfigured, type TemporalTarget } from '../infra/temporal-connection.ts';
-import type { DrillProfile, RunbookDefinition } from '../runbooks/types.ts';
+import { runbookTooling, type DrillProfile } from '../runbooks/tooling/index.ts';
+import type { RunbookDefinition } from '../runbooks/types.ts';
 import { startSimulator, type BuiltinScenario, type RunningSimulator, type ScenarioPhase } from '../simulator/index.ts';
 import { createIncidentWorker } from '../worker/create-worker.ts';
 import { configuredWorkflowBundle } from '../worker/run-worker.ts';
@@ -126,7 +127,7 @@ function drillCatalog(
   unresolvable: boolean,
   options: DrillSetupOptions,
 ): ServiceCatalog {
-  const drill = runbook.tooling.drill;
+  const drill = runbookTooling(runbook.id).drill;
   const port = new URL(sim.baseUrl).port;
   const { name, ...configured } = service;
   return new ServiceCatalog([
@@ -171,7 +172,7 @@ export async function startDrillWorker(
   teardown: DrillTeardown,
 ): Promise<{ connection: NativeConnection; taskQueue: string }> {
   const { config, options, runbook, service, target } = setup;
-  const drill = runbook.tooling.drill;
+  const drill = runbookTooling(runbook.id).drill;
   const workerEnv = drillWorkerEnv(setup.env, drill, options.note);
   const deps = activityDepsFromConfig(
     {

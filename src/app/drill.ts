@@ -4,6 +4,7 @@ import { createKubernetesTarget } from '../activities/kubernetes/cluster/index.t
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { statusQuery, type ApprovalRequest, type IncidentResult, type IncidentStart } from '../contract/index.ts';
 import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
+import { runbookTooling } from '../runbooks/tooling/index.ts';
 import { builtinScenario, type ScenarioPhase } from '../simulator/index.ts';
 import { checkWorkflowBundleConfig } from '../worker/run-worker.ts';
 import { OperationFailedError } from './errors.ts';
@@ -155,7 +156,8 @@ export async function launchDrill(
   options: Omit<DrillOptions, 'print' | 'statusLine'>,
 ): Promise<LaunchedDrill> {
   const runbook = getRunbook(options.runbook ?? defaultRunbookId());
-  const scenario = options.phases ? null : builtinScenario(options.scenario, runbook.tooling.scenarios);
+  const tooling = runbookTooling(runbook.id);
+  const scenario = options.phases ? null : builtinScenario(options.scenario, tooling.scenarios);
   const latencyScale = options.productionTimings ? 1 : DRILL_LATENCY_SCALE;
   checkWorkflowBundleConfig(config);
   const cluster = options.kubeContext ? kubernetesTargetFor(options.kubeContext) : undefined;
@@ -172,7 +174,7 @@ export async function launchDrill(
     // The client shares the worker's NativeConnection, so the incident starts eagerly: the server
     // hands its first workflow task straight back to this worker instead of queueing it.
     const client = new Client({ connection, namespace: target.namespace });
-    const input = drillIncidentStart(options, service.name, runbook.tooling.drill.decisionThresholds, latencyScale);
+    const input = drillIncidentStart(options, service.name, tooling.drill.decisionThresholds, latencyScale);
     const incidentId = drillIncidentId(options.scenario);
     const handle = await startIncident(client, taskQueue, input, incidentId, { eager: options.eager ?? true });
     options.note(`Incident ${incidentId} opened (scenario ${options.scenario})`);
@@ -182,7 +184,7 @@ export async function launchDrill(
       handle,
       address,
       expectedCause: scenario?.expectedCause ?? null,
-      onApproval: drillApprovals(handle, runbook.tooling.drill, options, env, address),
+      onApproval: drillApprovals(handle, tooling.drill, options, env, address),
       stop: () => teardown.run(),
       releaseFault,
     };

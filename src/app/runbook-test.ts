@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/index.ts';
 import { startDevServer } from '../infra/dev-server.ts';
 import { temporalAddressConfigured } from '../infra/temporal-connection.ts';
 import { bundleIncidentWorkflows } from '../infra/workflow-bundle.ts';
-import { getRunbook } from '../runbooks/index.ts';
+import { runbookTooling } from '../runbooks/tooling/index.ts';
 import { configuredWorkflowBundle } from '../worker/run-worker.ts';
 import { runDrill } from './drill.ts';
 
@@ -45,7 +45,7 @@ export async function testRunbooks(
   },
 ): Promise<ScenarioOutcome[]> {
   const queue = options.runbooks.flatMap(({ runbook, scenarios }) =>
-    (scenarios ?? Object.keys(getRunbook(runbook).tooling.scenarios)).map((scenario) => ({ runbook, scenario })),
+    (scenarios ?? Object.keys(runbookTooling(runbook).scenarios)).map((scenario) => ({ runbook, scenario })),
   );
   const server = temporalAddressConfigured(env) ? undefined : await startDevServer({ uiPort: null });
   try {
@@ -59,7 +59,7 @@ export async function testRunbooks(
         logger: { trace: drop, debug: drop, info: drop, log: drop, warn: tell, error: tell },
       }));
     const drill: Drill = async (runbook, scenario) => {
-      const expectedCause = getRunbook(runbook).tooling.scenarios[scenario]!.expectedCause;
+      const expectedCause = runbookTooling(runbook).scenarios[scenario]!.expectedCause;
       try {
         const report = await runDrill(config, drillEnv, {
           runbook,

@@ -5,6 +5,8 @@
  * confirmation and the plan end is what `runbook test` runs.
  */
 import type { RunbookDocumentPin } from '../contract/index.ts';
+import type { RunbookDocument } from '../runbooks/documents/schema.ts';
+import { compileDocumentTooling, runbookTooling } from '../runbooks/tooling/index.ts';
 import { runTriage } from '../activities/probes/index.ts';
 import { builtinScenario, startSimulator } from '../simulator/index.ts';
 import { differences, replayRound, type DecisionTable, type Reading } from './decision-replay.ts';
@@ -28,7 +30,10 @@ export async function diffScenarios(
 ): Promise<{ registered: string | null; scenarios: ScenarioDiff[] }> {
   const after = documentTable(pin);
   const before = registeredTable(pin.id);
-  const { tooling } = after.runbook;
+  const tooling = compileDocumentTooling(pin.document as RunbookDocument);
+  // The registered runbook's own thresholds judge its reading, the new text's judge the new one.
+  const thresholdsOf = (table: DecisionTable) =>
+    (table === after ? tooling : runbookTooling(pin.id)).drill.decisionThresholds;
   const names = Object.keys(tooling.scenarios);
   const sim = await startSimulator({ tooling, scenario: names[0], latencyScale: DRILL_LATENCY_SCALE });
   try {
@@ -56,7 +61,7 @@ export async function diffScenarios(
       const read = (table: DecisionTable | null) =>
         table &&
         replayRound(table, results, {
-          thresholds: scaledThresholds(table.runbook.tooling.drill.decisionThresholds, DRILL_LATENCY_SCALE),
+          thresholds: scaledThresholds(thresholdsOf(table), DRILL_LATENCY_SCALE),
         });
       const old = read(before);
       const now = read(after);

@@ -1,4 +1,3 @@
 /** The runbook interface, as runbooks see it: defined by the engine, implemented here. */
 export type * from '../workflows/engine/runbook.ts';
 export type * from '../workflows/engine/context.ts';
-export type * from '../workflows/engine/runbook-tooling.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimulatedEndpoint } from '../runbooks/types.ts';
+import type { SimulatedEndpoint } from '../runbooks/tooling/index.ts';
 import { applyBehavior } from './faults.ts';
 import { keyOf, parseBody, preciseNow, readBody, redactHeaders, routeOf, send, sendText } from './http.ts';
 import { behaviorOf, type PhaseBehavior, type ScenarioPhase } from './scenarios.ts';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { SimulatedRequest } from '../runbooks/types.ts';
+import type { SimulatedRequest } from '../runbooks/tooling/index.ts';
 import type { EndpointBehavior } from './scenarios.ts';
 import type { RecordedRequest, SimulatorState } from './state.ts';
 

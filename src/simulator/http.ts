@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { SimulatedEndpoint, SimulatorProfile } from '../runbooks/types.ts';
+import type { SimulatedEndpoint, SimulatorProfile } from '../runbooks/tooling/index.ts';
 
 /** Epoch milliseconds with sub-millisecond precision, so ordering between requests is exact. */
 export function preciseNow(): number {

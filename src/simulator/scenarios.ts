@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeUnknownKey, jsonPath, unknownKeys } from '../contract/index.ts';
-import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
-import type { BuiltinScenarioDefinition, SimulatorProfile } from '../runbooks/types.ts';
+import { defaultRunbookId } from '../runbooks/index.ts';
+import { runbookTooling, type BuiltinScenarioDefinition, type SimulatorProfile } from '../runbooks/tooling/index.ts';
 
 export const FaultSchema = z.enum(['hang', 'reset', 'html', 'truncated']);
 export type Fault = z.infer<typeof FaultSchema>;
@@ -77,7 +77,7 @@ export type PhaseBehavior = EndpointBehavior & {
 export const behaviorOf = (phase: ScenarioPhase, endpoint: string): PhaseBehavior | undefined =>
   (META_KEYS as readonly string[]).includes(endpoint) ? undefined : (phase[endpoint] as PhaseBehavior | undefined);
 
-const defaultProfile = (): SimulatorProfile => getRunbook(defaultRunbookId()).tooling.simulator;
+const defaultProfile = (): SimulatorProfile => runbookTooling(defaultRunbookId()).simulator;
 
 export class ScenarioFileError extends Error {
   readonly exitCode = 2;
@@ -166,7 +166,7 @@ export type BuiltinScenario = BuiltinScenarioDefinition;
 /** A runbook's built-in scenario by name. */
 export function builtinScenario(
   name: string,
-  scenarios: Record<string, BuiltinScenario> = getRunbook(defaultRunbookId()).tooling.scenarios,
+  scenarios: Record<string, BuiltinScenario> = runbookTooling(defaultRunbookId()).scenarios,
 ): BuiltinScenario {
   const scenario = scenarios[name];
   if (!scenario) {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { defaultRunbookId, getRunbook } from '../runbooks/index.ts';
-import type { RunbookTooling, SimulatorProfile } from '../runbooks/types.ts';
+import { defaultRunbookId } from '../runbooks/index.ts';
+import { runbookTooling, type RunbookTooling, type SimulatorProfile } from '../runbooks/tooling/index.ts';
 import { asNodeLookup, simulatedLookup, type NodeLookup } from './dns.ts';
 import { handleRequest } from './endpoints.ts';
 import { send } from './http.ts';
@@ -54,7 +54,7 @@ export interface RunningSimulator {
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const tooling = options.tooling ?? getRunbook(options.runbook ?? defaultRunbookId()).tooling;
+  const tooling = options.tooling ?? runbookTooling(options.runbook ?? defaultRunbookId());
   const profile: SimulatorProfile = tooling.simulator;
   const settings: SimulatorSettings = {
     latencyScale: options.latencyScale ?? 1,

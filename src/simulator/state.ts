@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { SimulatorProfile } from '../runbooks/types.ts';
+import type { SimulatorProfile } from '../runbooks/tooling/index.ts';
 import type { PhaseTracker } from './phases.ts';
 
 export interface RecordedRequest {

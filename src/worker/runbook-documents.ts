@@ -12,7 +12,7 @@ import { ConfigError } from '../config/index.ts';
 import type { RunbookDocumentPin } from '../contract/index.ts';
 import { registerDocumentRunbook } from '../runbooks/index.ts';
 import type { RunbookDocument } from '../runbooks/documents/schema.ts';
-import { simulatorProfileOf } from '../runbooks/documents/simulator.ts';
+import { simulatorProfileOf } from '../runbooks/tooling/document-simulator.ts';
 import { describeProblem, validateRunbookDocument, type DocumentProblem } from '../runbooks/documents/validate.ts';
 import { parseScenarioPhases } from '../simulator/scenarios.ts';
 

@@ -6,7 +6,8 @@ import { statusQuery, type IncidentResult } from '../../src/contract/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
+import { runbookIds } from '../../src/runbooks/index.ts';
+import { runbookTooling } from '../../src/runbooks/tooling/index.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import { CHROMIUM, consolePages, haveChromium, screenshotDir, shows } from '../support/browser.ts';
@@ -216,7 +217,7 @@ describe.skipIf(!haveChromium)('the incident console in a real browser', () => {
     const { page } = await signedIn('olivia', 'responder');
     await page.getByRole('link', { name: 'Drill', exact: true }).click();
     await page.waitForURL(`${ch.console.url}/drill`);
-    const scenarios = runbookIds().flatMap((id) => Object.keys(getRunbook(id).tooling.scenarios));
+    const scenarios = runbookIds().flatMap((id) => Object.keys(runbookTooling(id).scenarios));
     expect(await page.locator('tr[data-scenario]').count()).toBe(scenarios.length);
     await page.screenshot({ path: join(shots, 'console-drill.png') });
 

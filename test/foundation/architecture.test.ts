@@ -51,6 +51,25 @@ const under =
   (path: string) =>
     folders.some((folder) => path.startsWith(folder));
 
+/** Every module of src the given one reaches through its imports (itself included). */
+function reachableFrom(start: string): Set<string> {
+  const seen = new Set<string>();
+  const pending = [start];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...(imports[next] ?? []));
+  }
+  return seen;
+}
+
+/**
+ * Simulator and drill code: a `tooling` folder (the registry, each runbook's own) or the simulator.
+ * The document format's tooling section (runbooks/documents/schema-tooling.ts) is zod data the
+ * workflow needs: it parses the whole pinned document, strictly.
+ */
+const isTooling = (path: string) => /(^|\/)tooling\//.test(path) || path.startsWith('simulator/');
+
 /** The TypeScript sources under folders of src/, as paths relative to src/. */
 const sourcesUnder = (...folders: string[]) =>
   Object.keys(imports).filter((path) => folders.some((folder) => path.startsWith(`${folder}/`)));
@@ -119,6 +138,17 @@ describe('architecture of src/', () => {
 
   it('the engine imports no runbook: runbooks plug in through runbooks/types', () => {
     expect(importsBetween('workflows/engine/', under('runbooks/'))).toEqual([]);
+  });
+
+  it('the workflow bundle holds no simulator or drill tooling: nothing the workflows reach imports a tooling module', () => {
+    const bundled = reachableFrom('workflows/index.ts');
+    expect(bundled).toContain('runbooks/ideogram/definition.ts');
+    expect(bundled).toContain('runbooks/documents/compile.ts');
+    expect(importsBetween((path) => bundled.has(path), isTooling)).toEqual([]);
+    // The rule sees tooling where it is: the registry reaches every runbook's tooling and the document simulator.
+    expect([...reachableFrom('runbooks/tooling/index.ts')].filter(isTooling)).toEqual(
+      expect.arrayContaining(['runbooks/ideogram/tooling/simulator.ts', 'runbooks/tooling/document-simulator.ts']),
+    );
   });
 
   it('every folder of source files says its role in a one-line header (its index.ts, or its main file)', () => {

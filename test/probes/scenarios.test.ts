@@ -5,12 +5,13 @@ import type { ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
 import { DEFAULT_IDEOGRAM_THRESHOLDS } from '../../src/runbooks/ideogram/decision.ts';
 import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
 import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
+import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 /** Drills compress time: latencies and the P95 threshold shrink by the same factor. */
 const LATENCY_SCALE = 0.01;
-const SCENARIOS = ideogramRunbook.tooling.scenarios;
+const SCENARIOS = ideogramScenarios;
 const expectedCause = (scenario: string) => SCENARIOS[scenario]!.expectedCause;
 const classifyContext = { thresholds: { slowP95Ms: DEFAULT_IDEOGRAM_THRESHOLDS.slowP95Ms * LATENCY_SCALE } };
 const deps = { secrets: { env: { PROBE_TEST_KEY: TEST_API_KEY } } };

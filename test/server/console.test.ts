@@ -4,7 +4,8 @@ import { decide, listIncidents } from '../../src/app/incidents.ts';
 import { INCIDENT_WORKFLOW_TYPE, statusQuery, timelineQuery } from '../../src/contract/index.ts';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 import { rolesFrom, type Role } from '../../src/server/identity.ts';
-import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
+import { runbookIds } from '../../src/runbooks/index.ts';
+import { runbookTooling } from '../../src/runbooks/tooling/index.ts';
 import type { RunningConsole } from '../../src/server/serve.ts';
 import type { ScenarioPhase } from '../../src/simulator/index.ts';
 import { ConsoleSession } from '../support/console-client.ts';
@@ -337,7 +338,7 @@ describe('the Drill page', () => {
       const drillPage = await responder.get('/drill');
       expect(drillPage.status).toBe(200);
       for (const id of runbookIds()) {
-        for (const scenario of Object.keys(getRunbook(id).tooling.scenarios)) {
+        for (const scenario of Object.keys(runbookTooling(id).scenarios)) {
           expect(drillPage.body).toContain(
             `<input type="hidden" name="runbook" value="${id}"><input type="hidden" name="scenario" value="${scenario}">`,
           );

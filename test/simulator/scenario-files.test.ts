@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { getRunbook, runbookIds } from '../../src/runbooks/index.ts';
+import { runbookIds } from '../../src/runbooks/index.ts';
+import { runbookTooling } from '../../src/runbooks/tooling/index.ts';
 import { loadScenarioFile, parseScenarioPhases, ScenarioFileError } from '../../src/simulator/scenarios.ts';
 
 /**
@@ -32,7 +33,7 @@ describe('scenario files refuse unknown keys', () => {
 
   it('every built-in scenario of every runbook passes its own profile', () => {
     for (const id of runbookIds()) {
-      const { scenarios, simulator } = getRunbook(id).tooling;
+      const { scenarios, simulator } = runbookTooling(id);
       for (const [name, scenario] of Object.entries(scenarios)) {
         expect(
           () => parseScenarioPhases(scenario.phases, `${id} scenario ${name}`, simulator),
@@ -79,7 +80,7 @@ describe('scenario files refuse unknown keys', () => {
   });
 
   it("uses the runbook's own profile: an Ideogram endpoint in an OpenAI scenario is unknown", () => {
-    const openai = getRunbook('openai').tooling.simulator;
+    const openai = runbookTooling('openai').simulator;
     expect(refusal(() => parseScenarioPhases([{ legacy: { status: 500 } }], 'f.json', openai)).message).toMatch(
       /\$\[0\]\.legacy: unknown key/,
     );

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { checkWorkflowBundleConfig, runDrill, type DrillReport } from '../../app/drill.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger, installRuntimeLogger } from '../../infra/logger.ts';
-import { defaultRunbookId, getRunbook, runbookIds, type RunbookDefinition } from '../../runbooks/index.ts';
+import { defaultRunbookId, runbookIds, type RunbookDefinition } from '../../runbooks/index.ts';
+import { runbookTooling } from '../../runbooks/tooling/index.ts';
 import { assertDrillEnds, loadScenarioFile } from '../../simulator/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
 import { askApproval, terminalStatusLine } from '../follow-view.ts';
@@ -51,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument(
       '[scenario]',
       `built-in scenario: ${runbookIds()
-        .map((id) => `${id}: ${Object.keys(getRunbook(id).tooling.scenarios).join(', ')}`)
+        .map((id) => `${id}: ${Object.keys(runbookTooling(id).scenarios).join(', ')}`)
         .join('; ')}`,
     )
     .option('--runbook <id>', `runbook to drill: ${runbookIds().join(', ')} (default: the first)`)
@@ -99,13 +100,13 @@ async function drillCommand(ctx: CliContext, scenario: string | undefined, raw: 
 
 /** A scenario file's phases (checked to end), or none for a built-in scenario of the runbook (refused when unknown). */
 function scenarioPhases(options: DrillCliOptions, runbook: RunbookDefinition) {
-  const builtin = Object.keys(runbook.tooling.scenarios);
+  const builtin = Object.keys(runbookTooling(runbook.id).scenarios);
   if (options.scenario && !options.scenarioFile && !builtin.includes(options.scenario)) {
     throw new UsageError(
       `unknown scenario "${options.scenario}" for runbook ${runbook.id} — built-in: ${builtin.join(', ')}; or --scenario-file F`,
     );
   }
-  const profile = runbook.tooling.simulator;
+  const profile = runbookTooling(runbook.id).simulator;
   return options.scenarioFile
     ? assertDrillEnds(loadScenarioFile(options.scenarioFile, profile), options.scenarioFile, profile)
     : undefined;

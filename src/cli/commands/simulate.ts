@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadScenarioFile, startSimulator } from '../../simulator/index.ts';
 import type { CliContext } from '../context.ts';
 import { defaultRunbookId } from '../../runbooks/index.ts';
+import { runbookTooling } from '../../runbooks/tooling/index.ts';
 import { parseOptions } from '../shared.ts';
 import { requireRunbook } from '../../app/service-catalog.ts';
 
@@ -37,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
       const options = parseOptions(SimulateOptionsSchema, raw);
       const runbook = requireRunbook(options.runbook ?? defaultRunbookId());
       const phases = options.scenarioFile
-        ? loadScenarioFile(options.scenarioFile, runbook.tooling.simulator)
+        ? loadScenarioFile(options.scenarioFile, runbookTooling(runbook.id).simulator)
         : undefined;
       const simulator = await startSimulator({
         runbook: runbook.id,
@@ -50,7 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
         inflightLimit: options.inflightLimit,
       });
       ctx.stdout.write(
-        `${runbook.tooling.simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`,
+        `${runbookTooling(runbook.id).simulator.name} listening on ${simulator.baseUrl} (scenario ${options.scenarioFile ?? options.scenario ?? 'healthy'})\n`,
       );
       ctx.stdout.write(
         `status page: ${simulator.statusPageUrl}\nadmin: ${simulator.adminUrl}/scenario, ${simulator.adminUrl}/requests\n`,

@@ -7,6 +7,7 @@ import { writeJson, type CliContext } from '../context.ts';
 import { EXIT, QuietExit, UsageError } from '../errors.ts';
 import { formatColumns, parseOptions } from '../shared.ts';
 import { requireRunbook } from '../../app/service-catalog.ts';
+import { runbookTooling } from '../../runbooks/tooling/index.ts';
 
 const TestOptions = z.object({
   scenario: z.array(z.string().min(1)).optional(),
@@ -52,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
       const runbooks = ids.map(requireRunbook);
       if (options.scenario && runbooks.length > 1)
         throw new UsageError('--scenario names the scenarios of a single runbook: name one runbook with it');
-      const known = Object.keys(runbooks[0]!.tooling.scenarios);
+      const known = Object.keys(runbookTooling(runbooks[0]!.id).scenarios);
       const unknown = (options.scenario ?? []).filter((s) => !known.includes(s));
       if (unknown.length > 0)
         throw new UsageError(

@@ -10,8 +10,6 @@ import { classifyByDocument } from './decision.ts';
 import { runDocumentPlan } from './plans.ts';
 import type { DocumentProbe, RunbookDocument } from './schema.ts';
 import { documentSettings } from './settings.ts';
-import { simulatorProfileOf } from './simulator.ts';
-import { stepsOf } from './steps.ts';
 
 function probeSpec(doc: RunbookDocument, p: DocumentProbe): ProbeSpecInput {
   switch (p.kind) {
@@ -40,12 +38,6 @@ function probeSpec(doc: RunbookDocument, p: DocumentProbe): ProbeSpecInput {
       return { kind: 'download', id: p.id, description: p.description, after: p.of, timeoutMs: p.timeoutMs };
   }
 }
-
-/** Every askSecret step: a drill hands these a rotated key instead of an approval. */
-const secretSteps = (doc: RunbookDocument) =>
-  Object.values(doc.plans).flatMap((steps) =>
-    stepsOf(steps, []).flatMap(({ step }) => (step.askSecret ? [step.askSecret.id] : [])),
-  );
 
 export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition {
   const probes = new Map(doc.probes.triage.map((p) => [p.id, probeSpec(doc, p)]));
@@ -95,17 +87,6 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
       ]),
     ),
     settings: documentSettings(doc),
-    tooling: {
-      simulator: simulatorProfileOf(doc.tooling.simulator),
-      scenarios: doc.tooling.scenarios,
-      drill: {
-        keyEnv: doc.tooling.drill.keyEnv,
-        seed: () => ({ env: doc.tooling.drill.env, cronJobs: doc.tooling.drill.cronJobs }),
-        compressedSettings: doc.tooling.drill.compressedSettings,
-        decisionThresholds: doc.thresholds,
-        secretSteps: secretSteps(doc),
-      },
-    },
   };
 }
 

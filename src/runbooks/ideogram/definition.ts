@@ -10,9 +10,6 @@ import { remediateCreditsExhausted } from './remediations/credits-exhausted.ts';
 import { remediateProviderOutage } from './remediations/provider-outage.ts';
 import { remediateRateLimited } from './remediations/rate-limited.ts';
 import { ideogramSettingsDefinition } from './settings.ts';
-import { ideogramDrill } from './tooling/drill.ts';
-import { ideogramScenarios } from './tooling/scenarios.ts';
-import { ideogramSimulator } from './tooling/simulator.ts';
 
 type CausePlan = Omit<CauseDefinition, 'severity' | 'summary'>;
 
@@ -167,7 +164,6 @@ export const ideogramRunbook: RunbookDefinition = {
     settings: {},
   },
   settings: ideogramSettingsDefinition,
-  tooling: { simulator: ideogramSimulator, scenarios: ideogramScenarios, drill: ideogramDrill },
   triageProbes: ideogramTriageProbes,
   evidence: {
     decisive: [IDEOGRAM_PROBE_IDS.legacy, IDEOGRAM_PROBE_IDS.v3],

@@ -1,7 +1,6 @@
 /** What the engine needs from a runbook: data and pure functions. Runbooks implement it; the engine never imports a runbook. */
 import type { Decision, ProbeResult, ProbeSpecInput, ServiceTarget, Severity } from '../../contract/index.ts';
 import type { RemediationContext } from './context.ts';
-import type { RunbookTooling } from './runbook-tooling.ts';
 
 export interface ClassifyContext {
   /** A cause a human suspects or reports (e.g. bad quality, which probes cannot see). */
@@ -67,8 +66,6 @@ export interface RunbookDefinition {
   causes: Record<string, CauseDefinition>;
   /** The runbook's own settings: validated and defaulted. */
   settings: RunbookSettings;
-  /** Outside the workflow: the simulator profile, built-in scenarios and the drill's expectations. */
-  tooling: RunbookTooling;
 }
 
 /** Settings a runbook owns (its secret layout, batch selector, policy switches): a catalog entry's `target.settings`. */

@@ -1,5 +1,5 @@
 /** What a drill of the Ideogram runbook needs: the key variable, the seeded deployment, compressed settings, its thresholds. */
-import type { DrillProfile } from '../../types.ts';
+import type { DrillProfile } from '../../tooling/types.ts';
 import { DEFAULT_IDEOGRAM_THRESHOLDS } from '../decision.ts';
 import { CONCURRENCY } from '../knobs.ts';
 import { ideogramSettingsOf } from '../settings.ts';

@@ -1,5 +1,5 @@
 /** Ideogram's built-in scenarios: phases per endpoint id (legacy, v3, statusPage, images) and the cause each should end with. */
-import type { BuiltinScenarioDefinition } from '../../types.ts';
+import type { BuiltinScenarioDefinition } from '../../tooling/types.ts';
 
 const down = (status: number, body: unknown) => ({ status, body });
 const outage = (status: number) => [

@@ -1,8 +1,8 @@
 // src/runbooks/ideogram/tooling: the Ideogram runbook's simulator profile, scenarios and drill profile (pure data).
 /** The Ideogram API as the simulator serves it: routes, request shapes, bodies. Pure data and functions. */
 import { z } from 'zod';
-import { apiEndpoint } from '../../simulated-endpoint.ts';
-import type { SimulatedRequest, SimulatorProfile } from '../../types.ts';
+import { apiEndpoint } from '../../tooling/simulated-endpoint.ts';
+import type { SimulatedRequest, SimulatorProfile } from '../../tooling/types.ts';
 import { lazySchema } from '../../../contract/lazy-schema.ts';
 
 const MODELS = ['V_1', 'V_1_TURBO', 'V_2', 'V_2_TURBO', 'V_2A', 'V_2A_TURBO', 'V_3', 'AUTO'] as const;

@@ -1,6 +1,6 @@
 /** A simulator profile written as data (a document's `tooling.simulator`), as the simulator takes it. */
-import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from '../types.ts';
-import type { RunbookDocument } from './schema.ts';
+import type { RunbookDocument } from '../documents/schema.ts';
+import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from './types.ts';
 
 type SimulatorData = RunbookDocument['tooling']['simulator'];
 
