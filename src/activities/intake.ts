@@ -20,6 +20,7 @@ import {
   type IntakeTarget,
   incidentSlot,
   utcDay,
+  VISIBILITY_PAGE_SIZE,
 } from '../contract/index.ts';
 
 /** The Temporal client activities use to open incidents and read the schedule's ledger. */
@@ -73,7 +74,7 @@ async function openFromEarlierDay(
 ): Promise<string | undefined> {
   const slot = incidentSlot(target, taskQueue).replace(/'/g, '');
   const query = `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}' AND ${SEARCH_ATTRIBUTES.slot.name} = '${slot}' AND ExecutionStatus = 'Running'`;
-  for await (const execution of client.workflow.list({ query })) {
+  for await (const execution of client.workflow.list({ query, pageSize: VISIBILITY_PAGE_SIZE })) {
     const parsed = alertIncidentGeneration(execution.workflowId);
     if (parsed && parsed.day < today) return execution.workflowId;
   }
@@ -203,7 +204,7 @@ export function createIntakeActivities(deps: IntakeDeps | undefined) {
       if (!deps) throw needsClient();
       const query = `TemporalScheduledById = '${req.scheduleId.replace(/'/g, "\\'")}' AND StartTime >= '${req.day}T00:00:00Z'`;
       let spent = 0;
-      for await (const run of deps.client.workflow.list({ query })) {
+      for await (const run of deps.client.workflow.list({ query, pageSize: VISIBILITY_PAGE_SIZE })) {
         // By run id: two runs triggered within one second share a workflow id.
         if (run.runId === req.selfRunId) continue;
         const entry = run.memo?.[SYNTHETIC_BILLED_MEMO] as { day?: unknown; calls?: unknown } | undefined;

@@ -6,7 +6,12 @@
  * tables too: one the new table reads differently would have moved the incident differently.
  */
 import type { Client } from '@temporalio/client';
-import { describeRunbookDocument, INCIDENT_WORKFLOW_TYPE, type RunbookDocumentPin } from '../contract/index.ts';
+import {
+  describeRunbookDocument,
+  INCIDENT_WORKFLOW_TYPE,
+  VISIBILITY_PAGE_SIZE,
+  type RunbookDocumentPin,
+} from '../contract/index.ts';
 import { documentPinOf, getRunbook, runbookIds } from '../runbooks/index.ts';
 import { compileRunbookDocument } from '../runbooks/documents/compile.ts';
 import { RunbookDocumentSchema, type RunbookDocument } from '../runbooks/documents/schema.ts';
@@ -130,6 +135,7 @@ async function incidentsSince(client: Client, since: Date): Promise<string[]> {
   const ids = new Set<string>();
   for await (const execution of client.workflow.list({
     query: `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}' AND StartTime >= '${since.toISOString()}'`,
+    pageSize: VISIBILITY_PAGE_SIZE,
   })) {
     ids.add(execution.workflowId);
     if (ids.size >= MAX_INCIDENTS) break;

@@ -1,7 +1,7 @@
 /** Reading an incident's Temporal history: its runs (continue-as-new keeps one id) and the payloads its events carry. */
 import { defaultPayloadConverter, type Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { INCIDENT_WORKFLOW_TYPE } from '../contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, VISIBILITY_PAGE_SIZE } from '../contract/index.ts';
 
 export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 export const EventType = proto.temporal.api.enums.v1.EventType;
@@ -30,6 +30,7 @@ export async function incidentRuns(
   const runs: Array<{ runId: string; startTime: Date }> = [];
   for await (const execution of client.workflow.list({
     query: `WorkflowId = '${incidentId.replace(/'/g, '')}' AND WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`,
+    pageSize: VISIBILITY_PAGE_SIZE,
   })) {
     runs.push({ runId: execution.runId, startTime: execution.startTime });
   }

@@ -22,6 +22,7 @@ import {
   type IncidentStart,
   type IncidentStatus,
   type TimelineEntry,
+  VISIBILITY_PAGE_SIZE,
 } from '../contract/index.ts';
 import {
   formatZodError,
@@ -315,7 +316,10 @@ export async function listIncidents(
     clauses.push(`${SEARCH_ATTRIBUTES.cause.name} = '${options.cause}'`);
   }
   const rows: IncidentRow[] = [];
-  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
+  for await (const execution of client.workflow.list({
+    query: clauses.join(' AND '),
+    pageSize: VISIBILITY_PAGE_SIZE,
+  })) {
     const attributes = execution.typedSearchAttributes;
     rows.push({
       incidentId: execution.workflowId,

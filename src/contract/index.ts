@@ -28,6 +28,13 @@ export const SEARCH_ATTRIBUTES = {
   slot: defineSearchAttributeKey('IncidentSlot', 'KEYWORD'),
 } as const;
 
+/**
+ * Executions per page of a visibility listing. The server's default page (1,000 executions, each
+ * with its memo and search attributes) outgrows gRPC's 4 MB message limit on a busy namespace; a
+ * listing that fails there would leave the console, the intake or a review blind.
+ */
+export const VISIBILITY_PAGE_SIZE = 100;
+
 /** For `temporal server start-dev --search-attribute` and `operatorService.addSearchAttributes`. */
 export const SEARCH_ATTRIBUTE_REGISTRATIONS = Object.values(SEARCH_ATTRIBUTES).map((k) => ({
   name: k.name,

@@ -132,6 +132,19 @@ describe('architecture of src/', () => {
     expect('const list = await listIncidents(deps.client, filters);').not.toMatch(TEMPORAL_CALL);
   });
 
+  it('every visibility listing is paged (VISIBILITY_PAGE_SIZE): a default page of a busy namespace outgrows the gRPC message limit', () => {
+    const listings = Object.keys(imports).flatMap((file) => {
+      const text = readFileSync(join(PROJECT_ROOT, 'src', file), 'utf8');
+      // Each call up to the end of its options object: `})` (a template's `${…}` ends in `)}` or `'}`).
+      return [...text.matchAll(/workflow\.list\(\{/g)].map((m) => {
+        const call = text.slice(m.index, text.indexOf('})', m.index) + 2);
+        return `${file}: ${call.replace(/\s+/g, ' ')}`;
+      });
+    });
+    expect(listings.length).toBeGreaterThanOrEqual(5);
+    expect(listings.filter((listing) => !listing.includes('pageSize: VISIBILITY_PAGE_SIZE'))).toEqual([]);
+  });
+
   it('the contract imports nothing from the rest of src', () => {
     expect(importsBetween('contract/', (path) => !path.startsWith('contract/'))).toEqual([]);
   });
