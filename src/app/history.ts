@@ -48,9 +48,29 @@ export async function incidentHistories(
   incidentId: string,
 ): Promise<Array<{ runId: string; events: HistoryEvent[] }>> {
   const histories: Array<{ runId: string; events: HistoryEvent[] }> = [];
-  for (const { runId } of await incidentRuns(client, incidentId)) {
-    const history = await client.workflow.getHandle(incidentId, runId).fetchHistory();
-    histories.push({ runId, events: history.events ?? [] });
-  }
+  for (const { runId } of await incidentRuns(client, incidentId))
+    histories.push({ runId, events: await runHistory(client, incidentId, runId) });
   return histories;
+}
+
+/**
+ * Events per page of a history read. The server's default page (1,000 events) of an incident that
+ * received large signals, an alert flood, outgrows gRPC's 4 MB message limit.
+ */
+export const HISTORY_PAGE_SIZE = 100;
+
+async function runHistory(client: Client, workflowId: string, runId: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: HISTORY_PAGE_SIZE,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    events.push(...(page.history?.events ?? []));
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return events;
 }
