@@ -19,13 +19,26 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
+/**
+ * The largest answer the client accepts. gRPC's default, 4 MB, is less than one page of history of
+ * an incident that received large signals (the server allows 2 MB per payload), even paged.
+ */
+const MAX_RECEIVE_BYTES = 128 * 1024 * 1024;
+
 /** A client for the configured cluster (envconfig), or a clear "not reachable" error. */
 export async function connectClient(env: NodeJS.ProcessEnv, connectTimeoutMs = 5_000): Promise<ConnectedClient> {
   const target = loadTemporalTarget(env);
   const { address, tls, apiKey, metadata } = target.connectionOptions;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, tls, apiKey, metadata, connectTimeout: connectTimeoutMs });
+    connection = await Connection.connect({
+      address,
+      tls,
+      apiKey,
+      metadata,
+      connectTimeout: connectTimeoutMs,
+      channelArgs: { 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES },
+    });
   } catch (err) {
     throw temporalUnreachable(address, err);
   }
