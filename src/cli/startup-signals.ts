@@ -36,3 +36,19 @@ export async function interruptibleStartup<T>(start: (signal: AbortSignal) => Pr
     for (const [name, handler] of handlers) process.off(name, handler);
   }
 }
+
+/**
+ * Holds SIGINT/SIGTERM as an abort until `release`: the process no longer dies of them by default,
+ * and whoever runs next reads the abort. Later signals reach the SDK's own handling as well.
+ */
+export function holdStopSignals(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const handler = () => controller.abort();
+  for (const name of SIGNALS) process.on(name, handler);
+  return {
+    signal: controller.signal,
+    release: () => {
+      for (const name of SIGNALS) process.off(name, handler);
+    },
+  };
+}

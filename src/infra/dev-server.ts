@@ -69,7 +69,40 @@ const WATCHDOG = join(import.meta.dirname, 'dev-server-watchdog.mjs');
 /** How long the server gets to flush SQLite on SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 
+/** How many times a start that failed on a port the server picked for itself is tried. */
+const START_ATTEMPTS = 3;
+/** How much of the server's own output a failed start reports. */
+const OUTPUT_TAIL_LINES = 20;
+
+/**
+ * The server exited before it answered. `bindConflict`: it could not bind a port — besides the gRPC and
+ * Web UI ports (checked free beforehand) it picks its HTTP, metrics and cluster ports at random, and
+ * another process can take one of those between the pick and the bind.
+ */
+export class DevServerExitedError extends Error {
+  readonly bindConflict: boolean;
+  constructor(code: number | null, output: readonly string[]) {
+    super(
+      `temporal dev server exited with code ${code} before it was ready` +
+        (output.length ? `; its last output:\n${output.join('\n')}` : ' (it printed nothing)'),
+    );
+    this.name = 'DevServerExitedError';
+    this.bindConflict = output.some((line) => /address already in use/i.test(line));
+  }
+}
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof DevServerExitedError && err.bindConflict) || attempt >= START_ATTEMPTS) throw err;
+      options.onOutput?.(`start attempt ${attempt} lost a port to another process; starting again`);
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const binary = resolveTemporalBinary('cli');
   if (!binary) throw new TemporalBinaryNotFoundError();
   const { port, uiPort } = await claimPorts(options);
@@ -78,7 +111,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const args = startDevArgs(port, uiPort, namespace, options);
   options.signal?.throwIfAborted();
 
-  const watchdog = spawnWatchdog(binary.path, args, options.onOutput);
+  const tail: string[] = [];
+  const watchdog = spawnWatchdog(binary.path, args, (line) => {
+    if (tail.push(line) > OUTPUT_TAIL_LINES) tail.shift();
+    options.onOutput?.(line);
+  });
+  const outputClosed = once(watchdog, 'close').then(() => tail);
   const supervisor = superviseWatchdog(watchdog, options.pidFile);
   let serverPid: number;
   try {
@@ -95,7 +133,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         startedAt: new Date().toISOString(),
       });
     }
-    await waitUntilReady(watchdog, `127.0.0.1:${port}`, namespace, options.readyTimeoutMs ?? 60_000, options.signal);
+    const ready = { address: `127.0.0.1:${port}`, namespace, timeoutMs: options.readyTimeoutMs ?? 60_000 };
+    await waitUntilReady(watchdog, ready, options.signal, outputClosed);
   } catch (err) {
     await supervisor.stop();
     throw err;
@@ -231,17 +270,15 @@ function waitForServerPid(watchdog: ChildProcess, signal: AbortSignal | undefine
 
 async function waitUntilReady(
   watchdog: ChildProcess,
-  address: string,
-  namespace: string,
-  timeoutMs: number,
+  { address, namespace, timeoutMs }: { address: string; namespace: string; timeoutMs: number },
   signal: AbortSignal | undefined,
+  output: Promise<readonly string[]>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (signal?.aborted) throw new DevServerAbortedError();
-    if (exited(watchdog)) {
-      throw new Error(`temporal dev server exited with code ${watchdog.exitCode} before it was ready`);
-    }
+    // The exit code is known before the last output has come through the pipes; `output` waits for it.
+    if (exited(watchdog)) throw new DevServerExitedError(watchdog.exitCode, await output);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {

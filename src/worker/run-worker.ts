@@ -34,6 +34,11 @@ export function workerPreflight(config: AppConfig): ActivityDeps {
 export interface RunWorkerOptions {
   /** Make this worker's build the deployment's current version (`runbook dev`); default RUNBOOK_MAKE_CURRENT. */
   makeCurrent?: boolean;
+  /**
+   * Stops the worker gracefully once it runs, or as soon as it does: a stop asked for before the
+   * SDK has installed its own signal handling must not be lost.
+   */
+  stopSignal?: AbortSignal;
 }
 
 /** A configured prebuilt bundle must exist: refused before anything starts. */
@@ -111,6 +116,7 @@ export async function runWorker(
     });
     // Polling first: the server makes a version current only once it has seen it poll.
     const running = worker.run();
+    stopOn(options.stopSignal, worker);
     const client = new Client({ connection, namespace: target.namespace });
     let current: boolean | 'stopped';
     try {
@@ -152,6 +158,14 @@ export async function runWorker(
   } finally {
     await connection.close();
   }
+}
+
+function stopOn(signal: AbortSignal | undefined, worker: Awaited<ReturnType<typeof createIncidentWorker>>): void {
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  if (signal?.aborted) stop();
+  else signal?.addEventListener('abort', stop, { once: true });
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { resolveTemporalBinary } from '../../src/infra/temporal-binary.ts';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,13 +118,16 @@ describe('runbook dev fails loudly', () => {
     expect(await processesMentioning(dataDir)).toEqual([]);
   }, 90_000);
 
-  it('one Ctrl-C (SIGINT) stops a running dev and everything it started', async () => {
+  it('one Ctrl-C (SIGINT) the moment dev says "Press Ctrl-C" stops it and everything it started', async () => {
     const dataDir = newDataDir();
     const dev = await spawnDev(dataDir);
-    await eventually(`dev ready (${dev.output()})`, () => {
-      if (dev.child.exitCode !== null) throw new Error(`dev exited early: ${dev.output()}`);
-      return dev.output().includes('Press Ctrl-C to stop.');
-    });
+    // At once, not at the next poll: the worker is still being built then, before the SDK handles signals.
+    const prompted = new Promise<void>((resolve) =>
+      dev.child.stdout!.on('data', () => {
+        if (dev.output().includes('Press Ctrl-C to stop.')) resolve();
+      }),
+    );
+    await Promise.race([prompted, dev.exit.then(() => Promise.reject(new Error(`dev exited early: ${dev.output()}`)))]);
     const pidfile = readPidfile(join(dataDir, PIDFILE_NAME))!;
     dev.child.kill('SIGINT');
     const exit = await exitWithin(dev, 30_000);
@@ -149,4 +153,49 @@ describe('runbook dev fails loudly', () => {
     expect(isAlive(serverPid)).toBe(false);
     expect(await processesMentioning(dataDir)).toEqual([]);
   }, 90_000);
+});
+
+/** A `temporal` that prints `lines` and exits 1 on its first `fails` runs, then is the real one. */
+function flakyTemporal(name: string, lines: string[], fails: number): string {
+  const real = resolveTemporalBinary('cli')!.path;
+  const path = join(root, name);
+  const runs = join(root, `${name}.runs`);
+  writeFileSync(
+    path,
+    `#!/bin/sh\necho x >> '${runs}'\n` +
+      `if [ "$(wc -l < '${runs}')" -le ${fails} ]; then\n` +
+      lines.map((line) => `  echo '${line}' >&2\n`).join('') +
+      `  exit 1\nfi\nexec '${real}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return path;
+}
+
+describe('runbook dev when the Temporal server itself fails to start', () => {
+  it('says what the server printed: exit 1 with its last lines', async () => {
+    const temporal = flakyTemporal(
+      'broken-temporal',
+      ['Unable to start server. Error: sqlite: database disk image is malformed'],
+      9,
+    );
+    const dev = await spawnDev(newDataDir(), { TEMPORAL_CLI_PATH: temporal });
+    const exit = await exitWithin(dev, 30_000);
+    expect(exit, dev.output()).toEqual({ code: 1, signal: null });
+    expect(dev.output()).toContain('temporal dev server exited with code 1 before it was ready');
+    expect(dev.output()).toContain('database disk image is malformed');
+  }, 60_000);
+
+  it('starts again when a port the server picked at random was taken before it could bind it', async () => {
+    const bindError = 'Unable to start server. Error: listen tcp 127.0.0.1:41234: bind: address already in use';
+    const temporal = flakyTemporal('port-losing-temporal', [bindError], 1);
+    const dataDir = newDataDir();
+    const dev = await spawnDev(dataDir, { TEMPORAL_CLI_PATH: temporal });
+    await eventually(`dev ready (${dev.output()})`, () => {
+      if (dev.child.exitCode !== null) throw new Error(`dev exited early: ${dev.output()}`);
+      return dev.output().includes('Press Ctrl-C to stop.');
+    });
+    dev.child.kill('SIGINT');
+    expect(await exitWithin(dev, 30_000), dev.output()).toEqual({ code: 0, signal: null });
+    expect(await processesMentioning(dataDir)).toEqual([]);
+  }, 120_000);
 });

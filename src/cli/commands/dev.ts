@@ -11,6 +11,7 @@ import { runWorker, workerPreflight } from '../../worker/run-worker.ts';
 import type { CliContext } from '../context.ts';
 import { startDevConsole, type DevConsole } from '../dev-console.ts';
 import { checkDevInputs, startOwnedDevServer } from '../dev-startup.ts';
+import { holdStopSignals } from '../startup-signals.ts';
 
 const DevOptionsSchema = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),
@@ -82,13 +83,17 @@ export function register(program: Command, ctx: CliContext): void {
         throw err;
       }
       const metricsBanner = metrics ? `Worker metrics: ${metrics.url}\n` : '';
+      // "Press Ctrl-C" is a promise from here on, before the SDK handles signals: a Ctrl-C that comes
+      // first is held and stops the worker as soon as it runs.
+      const stop = holdStopSignals();
       ctx.stdout.write(`${banner}${devConsole?.banner ?? ''}${metricsBanner}Press Ctrl-C to stop.\n`);
       // Only now: the Temporal runtime takes over SIGINT/SIGTERM and keeps the process alive, which
       // during startup would swallow the first signal and hang after an error.
       installRuntimeLogger(logger, metrics?.coreBindAddress);
       try {
-        await runWorker(config, target, logger, deps, { makeCurrent: true });
+        await runWorker(config, target, logger, deps, { makeCurrent: true, stopSignal: stop.signal });
       } finally {
+        stop.release();
         await metrics?.close();
         await devConsole?.stop();
         await server?.stop();
