@@ -10,13 +10,13 @@ import type { StepShape } from './schema.ts';
 
 type Hold = NonNullable<StepShape['holdUntilStable']>;
 
-/** Fills `{cycle}`, `{restoreStep}`, `{relapses}` and `{maxAutoRelapses}` besides what every text may hold. */
+/** Makes `{cycle}`, `{restoreStep}`, `{relapses}` and `{maxAutoRelapses}` known to this step's texts and the plan's later ones. */
 function renderCycle(run: PlanRun, hold: Hold, text: string, cycle: number): string {
-  return render(run, text)
-    .replaceAll('{cycle}', String(cycle))
-    .replaceAll('{restoreStep}', numbered(hold.restore.id, cycle))
-    .replaceAll('{relapses}', String(cycle))
-    .replaceAll('{maxAutoRelapses}', String(run.ctx.input.timings.maxAutoRelapses));
+  run.vars.set('cycle', String(cycle));
+  run.vars.set('restoreStep', numbered(hold.restore.id, cycle));
+  run.vars.set('relapses', String(cycle));
+  run.vars.set('maxAutoRelapses', String(run.ctx.input.timings.maxAutoRelapses));
+  return render(run, text);
 }
 
 /** Once real calls succeed again, asks to take this cycle's change off and does it. */

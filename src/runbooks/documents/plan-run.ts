@@ -18,16 +18,22 @@ export interface PlanRun {
   settings: Record<string, string | number | boolean>;
   /** Secret references handed over, by askSecret step id. */
   secrets: Map<string, SecretRef>;
+  /** Values a step made known to the texts after it (`{relapses}`…), by name. */
+  vars: Map<string, string>;
 }
 
 /** A step either lets the plan go on or ends it (an outcome, another plan to continue with, or this plan again). */
 export type StepResult = { next: true } | { end: RemediationOutcome } | { goto: string } | { startOver: true };
 export const NEXT: StepResult = { next: true };
 
-/** Fills `{settings.x}`, `{service.name|namespace|deployment}` and `{secrets.<askSecret id>}` (the reference handed over, never a value). */
+/**
+ * Fills `{settings.x}`, `{service.name|namespace|deployment}`, `{secrets.<askSecret id>}` (the
+ * reference handed over, never a value) and the values earlier steps made known (`{relapses}`…).
+ */
 export function render(run: PlanRun, text: string): string {
   const service = run.ctx.input.service;
   return text
+    .replace(/\{([A-Za-z]+)\}/g, (m, name: string) => run.vars.get(name) ?? m)
     .replace(/\{secrets\.([A-Za-z0-9_-]+)\}/g, (m, id: string) => {
       const ref = run.secrets.get(id);
       return ref ? describeSecretRef(ref) : m;

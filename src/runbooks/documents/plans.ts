@@ -162,7 +162,13 @@ export async function runDocumentPlan(
   planId: string,
   ctx: RemediationContext,
 ): Promise<RemediationOutcome> {
-  const run: PlanRun = { doc, ctx, settings: settingsOf(doc, ctx.input.service), secrets: new Map() };
+  const run: PlanRun = {
+    doc,
+    ctx,
+    settings: settingsOf(doc, ctx.input.service),
+    secrets: new Map(),
+    vars: new Map(),
+  };
   let current: string | null = planId;
   // Validation refuses cycles, so this follows at most as many plans as the document has; a plan
   // that starts over (a request real calls overtook) waits on real calls each time round.
