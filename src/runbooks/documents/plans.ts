@@ -6,129 +6,94 @@
  * after continue-as-new or a re-triage repeats nothing.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  describeSecretRef,
-  ErrorTypes,
-  kubectlEquivalent,
-  type KubeDeploymentRef,
-  type MutationOp,
-  type SecretRef,
-} from '../../contract/index.ts';
+import { ErrorTypes } from '../../contract/index.ts';
 import { closeAsFalseAlarm } from '../kit/false-alarm.ts';
-import type { RemediationContext, RemediationOutcome } from '../types.ts';
-import type { OutcomeShape, RunbookDocument, StepShape } from './schema.ts';
+import type { MonitorOptions, RemediationContext, RemediationOutcome } from '../types.ts';
+import {
+  deploymentOf,
+  graceOf,
+  kubectlOf,
+  NEXT,
+  noteCurrentKey,
+  opOf,
+  outcome,
+  render,
+  type PlanRun,
+  type StepResult,
+} from './plan-run.ts';
+import { holdUntilStable } from './plan-cycles.ts';
+import { rotateSecret } from './plan-rotation.ts';
+import type { RunbookDocument, StepShape, SupersededShape } from './schema.ts';
 import { settingsOf } from './settings.ts';
 
-interface PlanRun {
-  doc: RunbookDocument;
-  ctx: RemediationContext;
-  settings: Record<string, string | number | boolean>;
-  /** Secret references handed over, by askSecret step id. */
-  secrets: Map<string, SecretRef>;
+/** Whether the policy approves the step without a human: its setting is on, for a cause of the listed severities. */
+function autoApproval(run: PlanRun, step: NonNullable<StepShape['approve']>): string | undefined {
+  if (step.autoApproveWhen === undefined || run.settings[step.autoApproveWhen] !== true) return undefined;
+  if (step.autoApproveSeverities && !step.autoApproveSeverities.includes(run.ctx.decision.severity)) return undefined;
+  return step.autoApproveReason !== undefined
+    ? render(run, step.autoApproveReason)
+    : `${step.autoApproveWhen} is on for this service`;
 }
 
-/** A step either lets the plan go on or ends it (an outcome, or another plan to continue with). */
-type StepResult = { next: true } | { end: RemediationOutcome } | { goto: string };
-const NEXT: StepResult = { next: true };
+/** The step ids of the changes an approval's `then` makes. */
+const changeIds = (steps: readonly StepShape[]) =>
+  steps.flatMap((s) => [s.setEnv?.id, s.applySecret?.id, s.suspendCronJobs?.id, s.restart?.id]).filter(Boolean);
 
-/** Fills `{settings.x}`, `{service.name|namespace|deployment}` and `{secrets.<askSecret id>}` (the reference handed over, never a value). */
-function render(run: PlanRun, text: string): string {
-  const service = run.ctx.input.service;
-  return text
-    .replace(/\{secrets\.([A-Za-z0-9_-]+)\}/g, (m, id: string) => {
-      const ref = run.secrets.get(id);
-      return ref ? describeSecretRef(ref) : m;
-    })
-    .replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) =>
-      run.settings[name] === undefined ? m : String(run.settings[name]),
-    )
-    .replace(/\{service\.(name|namespace|deployment)\}/g, (_, key: string) =>
-      key === 'name'
-        ? service.name
-        : key === 'namespace'
-          ? service.kubernetes.namespace
-          : service.kubernetes.deployment,
-    );
+function superseded(run: PlanRun, step: NonNullable<StepShape['approve']>, then: SupersededShape): StepResult {
+  return then === 'startOver'
+    ? { startOver: true }
+    : outcome(run, then, `${step.id} was superseded: a real call failed again before anyone decided`);
 }
 
-function deploymentOf(ctx: RemediationContext): KubeDeploymentRef {
-  const k = ctx.input.service.kubernetes;
-  return { namespace: k.namespace, deployment: k.deployment, ...(k.container ? { container: k.container } : {}) };
+function monitorOptions(run: PlanRun, wait: NonNullable<StepShape['waitForRecovery']>): MonitorOptions {
+  const escalateAfterMs =
+    wait.escalateAfterMs ??
+    (wait.escalateAfterSetting !== undefined ? Number(run.settings[wait.escalateAfterSetting]) : undefined);
+  return {
+    ...(escalateAfterMs !== undefined ? { escalateAfterMs } : {}),
+    ...(wait.escalation !== undefined ? { escalation: render(run, wait.escalation) } : {}),
+    ...(wait.handOver !== undefined ? { handOver: wait.handOver } : {}),
+  };
 }
-
-const PLACEHOLDER_REF: SecretRef = { kind: 'env', name: 'NEW_KEY' };
-
-/** The change a mutating step makes, as the ledger takes it. */
-function opOf(run: PlanRun, step: StepShape): MutationOp | null {
-  const d = deploymentOf(run.ctx);
-  if (step.setEnv) return { kind: 'set-env', ...d, name: step.setEnv.name, value: render(run, step.setEnv.value) };
-  if (step.restart) return { kind: 'rollout-restart', ...d };
-  if (step.applySecret) {
-    const secret = run.doc.objects.secrets[step.applySecret.secret]!;
-    return {
-      kind: 'apply-secret',
-      namespace: d.namespace,
-      secretName: render(run, secret.name),
-      key: render(run, secret.key),
-      ref: run.secrets.get(step.applySecret.from) ?? PLACEHOLDER_REF,
-    };
-  }
-  if (step.suspendCronJobs)
-    return {
-      kind: 'suspend-cronjobs',
-      namespace: d.namespace,
-      selector: render(run, run.doc.objects.cronJobs[step.suspendCronJobs.cronJobs]!.selector),
-    };
-  return null;
-}
-
-/** What an approval shows: the kubectl equivalent of every change its `then` makes, by the one renderer. */
-function kubectlOf(run: PlanRun, steps: readonly StepShape[]): string | undefined {
-  const commands = steps.flatMap((step): string[] => {
-    const op = opOf(run, step);
-    if (op) return [kubectlEquivalent(op)];
-    if (step.revert) {
-      const open = run.ctx.ledger().find((m) => m.step === step.revert!.step && !m.revertedAt);
-      const restart = step.revert.restart
-        ? [kubectlEquivalent({ kind: 'rollout-restart', ...deploymentOf(run.ctx) })]
-        : [];
-      return [...(open?.revertKubectl ? [open.revertKubectl] : []), ...restart];
-    }
-    return [];
-  });
-  return commands.length > 0 ? commands.join(' && ') : undefined;
-}
-
-function outcome(run: PlanRun, o: OutcomeShape, why: string): StepResult {
-  if (o === 'continue') return NEXT;
-  if (o === 'handOver') throw ApplicationFailure.nonRetryable(why, ErrorTypes.VerificationFailed);
-  if ('handOver' in o) throw ApplicationFailure.nonRetryable(render(run, o.handOver), ErrorTypes.VerificationFailed);
-  if ('goto' in o) return { goto: o.goto };
-  if ('resolve' in o) return { end: { resolution: 'resolved', summary: render(run, o.resolve) } };
-  return { end: { resolution: 'closed', summary: render(run, o.close) } };
-}
-
-const graceOf = (run: PlanRun, g: { graceMs?: number; graceSetting?: string }) => {
-  const ms = g.graceMs ?? (g.graceSetting !== undefined ? Number(run.settings[g.graceSetting]) : undefined);
-  return ms !== undefined ? { graceMs: ms } : undefined;
-};
 
 async function approve(run: PlanRun, step: NonNullable<StepShape['approve']>): Promise<StepResult> {
   const then = step.then ?? [];
-  const auto = step.autoApproveWhen !== undefined && run.settings[step.autoApproveWhen] === true;
-  const approved = await run.ctx.approval({
+  const auto = autoApproval(run, step);
+  const answer = await run.ctx.ask({
     stepId: step.id,
     description: render(run, step.description),
     kubectl: kubectlOf(run, then),
-    ...(auto ? { autoApproveReason: `${step.autoApproveWhen} is on for this service` } : {}),
+    ...(auto !== undefined ? { autoApproveReason: auto } : {}),
     ...(step.orRecovered ? { orRecovered: true } : {}),
+    ...(step.whileRecovered ? { whileRecovered: true } : {}),
     ...(step.neverAutoApprove ? { neverAutoApprove: true } : {}),
   });
-  if (!approved) return outcome(run, step.onDecline, `${step.id} was declined`);
+  if (answer === 'superseded' && step.onSuperseded !== undefined) return superseded(run, step, step.onSuperseded);
+  if (answer !== 'approved') return outcome(run, step.onDecline, `${step.id} was declined`);
+  if (step.onRecoveredFirst !== undefined && run.ctx.providerRecovered()) {
+    const ids = changeIds(then);
+    if (!run.ctx.ledger().some((m) => ids.includes(m.step)))
+      return outcome(run, step.onRecoveredFirst, `real calls succeed again before ${step.id} changed anything`);
+  }
   await run.ctx.stage(`${step.id}-applied`, async () => {
     for (const inner of then) await runStep(run, inner);
   });
   return NEXT;
+}
+
+/** Asks a human to confirm the fix and verifies it by real calls, asking again (`{id}-2`…) while they still fail. */
+async function confirmFix(run: PlanRun, step: NonNullable<StepShape['confirmFix']>): Promise<StepResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    const id = attempt === 1 ? step.id : `${step.id}-${attempt}`;
+    const confirmed = await run.ctx.approval({
+      stepId: id,
+      description: render(run, step.description),
+      ...(step.orRecovered ? { orRecovered: true } : {}),
+    });
+    if (!confirmed) return outcome(run, step.onDecline, `${id} was declined`);
+    if (await run.ctx.verify(graceOf(run, step))) return NEXT;
+    await run.ctx.escalate(render(run, step.stillFailing));
+  }
 }
 
 async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
@@ -136,7 +101,8 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
   const op = opOf(run, step);
   if (op) {
     const id = step.setEnv?.id ?? step.restart?.id ?? step.applySecret?.id ?? step.suspendCronJobs!.id;
-    await ctx.apply(id, op);
+    const purpose = step.setEnv?.purpose ?? step.applySecret?.purpose ?? step.suspendCronJobs?.purpose;
+    await ctx.apply(id, op, purpose ? { purpose } : undefined);
     if (step.restart) await ctx.waitForRollout();
     return NEXT;
   }
@@ -147,11 +113,10 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
     const ref = await ctx.awaitSecretRef(step.askSecret.id, render(run, step.askSecret.description));
     if (!ref) return outcome(run, step.askSecret.onMissing, `no secret reference was given for ${step.askSecret.id}`);
     run.secrets.set(step.askSecret.id, ref);
-  } else if (step.inspectKey) {
-    const current = await ctx.inspectSecret(ctx.input.service.apiKeyRef);
-    ctx.note(
-      `Current key present: ${current.present ? 'yes' : 'no'}, length ${current.length} (${describeSecretRef(ctx.input.service.apiKeyRef)})`,
-    );
+  } else if (step.inspectKey) await noteCurrentKey(ctx);
+  else if (step.noteEnv) {
+    const values = await ctx.readEnv(step.noteEnv.name);
+    ctx.note(`Current ${step.noteEnv.name}: ${values.map((c) => `${c.container}=${c.value ?? '(unset)'}`).join(', ')}`);
   } else if (step.waitForRollout) await ctx.waitForRollout();
   else if (step.mitigated !== undefined) ctx.setState('mitigated', render(run, step.mitigated));
   else if (step.reverting !== undefined) ctx.setState('reverting', render(run, step.reverting));
@@ -171,11 +136,23 @@ async function runStep(run: PlanRun, step: StepShape): Promise<StepResult> {
   } else if (step.watch) {
     if ((await ctx.watchAfterChange(graceOf(run, step.watch))) === 'relapsed')
       return outcome(run, step.watch.onRelapse, 'the fault came back after the change');
-  } else if (step.waitForRecovery) await ctx.monitorUntilRecovered(step.waitForRecovery);
+  } else if (step.confirmFix) return confirmFix(run, step.confirmFix);
+  else if (step.rotateSecret) return rotateSecret(run, step.rotateSecret);
+  else if (step.holdUntilStable) return holdUntilStable(run, step.holdUntilStable);
+  else if (step.waitForRecovery) await ctx.monitorUntilRecovered(monitorOptions(run, step.waitForRecovery));
   else if (step.falseAlarm) return { end: await closeAsFalseAlarm(ctx) };
   else if (step.resolve !== undefined) return { end: { resolution: 'resolved', summary: render(run, step.resolve) } };
   else if (step.close !== undefined) return { end: { resolution: 'closed', summary: render(run, step.close) } };
   else if (step.goto !== undefined) return { goto: step.goto };
+  return NEXT;
+}
+
+/** Runs steps until one ends the plan or leaves it; `next` when the steps ran out. */
+async function runSteps(run: PlanRun, steps: readonly StepShape[]): Promise<StepResult> {
+  for (const step of steps) {
+    const result = await runStep(run, step);
+    if (!('next' in result)) return result;
+  }
   return NEXT;
 }
 
@@ -185,21 +162,23 @@ export async function runDocumentPlan(
   planId: string,
   ctx: RemediationContext,
 ): Promise<RemediationOutcome> {
-  const run: PlanRun = { doc, ctx, settings: settingsOf(doc, ctx.input.service), secrets: new Map() };
-  let current = planId;
-  // Validation refuses cycles, so this follows at most as many plans as the document has.
-  for (let hops = 0; hops <= Object.keys(doc.plans).length; hops++) {
-    let next: string | null = null;
-    for (const step of doc.plans[current] ?? []) {
-      const result = await runStep(run, step);
-      if ('end' in result) return result.end;
-      if ('goto' in result) {
-        next = result.goto;
-        break;
-      }
-    }
-    if (next === null) break;
-    current = next;
+  const run: PlanRun = {
+    doc,
+    ctx,
+    settings: settingsOf(doc, ctx.input.service),
+    secrets: new Map(),
+    vars: new Map(),
+  };
+  let current: string | null = planId;
+  // Validation refuses cycles, so this follows at most as many plans as the document has; a plan
+  // that starts over (a request real calls overtook) waits on real calls each time round.
+  for (let hops = 0; current !== null && hops <= Object.keys(doc.plans).length;) {
+    const result = await runSteps(run, doc.plans[current] ?? []);
+    if ('end' in result) return result.end;
+    if ('goto' in result) {
+      current = result.goto;
+      hops += 1;
+    } else if (!('startOver' in result)) current = null;
   }
   throw ApplicationFailure.nonRetryable(
     `plan ${planId} of runbook ${doc.metadata.id} ended without an outcome`,

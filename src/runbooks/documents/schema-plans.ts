@@ -1,18 +1,20 @@
-/** The plan part of the runbook document format: the engine's step library and the outcomes of a step. */
+/** The plan part of the runbook document format: the engine's step library. */
 import { z } from 'zod';
 import { Id, Text } from './schema-parts.ts';
+import { Outcome, Superseded, type OutcomeShape, type SupersededShape } from './schema-outcomes.ts';
+import {
+  ConfirmFix,
+  Grace,
+  HoldUntilStable,
+  RotateSecret,
+  type ConfirmFixShape,
+  type HoldUntilStableShape,
+  type RotateSecretShape,
+} from './schema-repeating-steps.ts';
 
-/** What happens when an approval is declined, a secret is not given or a check fails. */
-export const Outcome = z.union([
-  z.enum(['continue', 'handOver']),
-  /** Hands the incident to a human with this message. */
-  z.object({ handOver: Text }).strict(),
-  z.object({ resolve: Text }).strict(),
-  z.object({ close: Text }).strict(),
-  z.object({ goto: Id }).strict(),
-]);
-
-export type OutcomeShape = z.infer<typeof Outcome>;
+/** A change's role: protective (it shields users while the provider fails) or the fix itself; neither is undone while the provider fails. */
+const Purpose = z.enum(['protective', 'fix']).optional();
+type PurposeShape = 'protective' | 'fix';
 
 export interface StepShape {
   note?: string;
@@ -23,14 +25,20 @@ export interface StepShape {
     then?: StepShape[];
     onDecline: OutcomeShape;
     orRecovered?: boolean;
+    whileRecovered?: boolean;
+    onSuperseded?: SupersededShape;
+    onRecoveredFirst?: OutcomeShape;
     neverAutoApprove?: boolean;
     autoApproveWhen?: string;
+    autoApproveSeverities?: Array<'P1' | 'P2' | 'P3' | 'P4'>;
+    autoApproveReason?: string;
   };
   askSecret?: { id: string; description: string; onMissing: OutcomeShape };
   inspectKey?: true;
-  setEnv?: { id: string; name: string; value: string };
-  applySecret?: { id: string; secret: string; from: string };
-  suspendCronJobs?: { id: string; cronJobs: string };
+  noteEnv?: { name: string };
+  setEnv?: { id: string; name: string; value: string; purpose?: PurposeShape };
+  applySecret?: { id: string; secret: string; from: string; purpose?: PurposeShape };
+  suspendCronJobs?: { id: string; cronJobs: string; purpose?: PurposeShape };
   restart?: { id: string };
   waitForRollout?: true;
   mitigated?: string;
@@ -39,14 +47,22 @@ export interface StepShape {
   keep?: { step: string; reason: string };
   verify?: { graceMs?: number; graceSetting?: string; onFail: OutcomeShape };
   watch?: { graceMs?: number; graceSetting?: string; onRelapse: OutcomeShape };
-  waitForRecovery?: { escalateAfterMs?: number; escalation?: string; handOver?: boolean };
+  rotateSecret?: RotateSecretShape;
+  holdUntilStable?: HoldUntilStableShape;
+  confirmFix?: ConfirmFixShape;
+  waitForRecovery?: {
+    escalateAfterMs?: number;
+    escalateAfterSetting?: string;
+    escalation?: string;
+    handOver?: boolean;
+  };
   falseAlarm?: true;
   resolve?: string;
   close?: string;
   goto?: string;
 }
 
-const Grace = { graceMs: z.number().int().positive().optional(), graceSetting: Id.optional() };
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
 /** The engine's step library: a step is an object with exactly one of these keys. No step runs a command. */
 export const STEP_LIBRARY = [
@@ -55,6 +71,7 @@ export const STEP_LIBRARY = [
   'approve',
   'askSecret',
   'inspectKey',
+  'noteEnv',
   'setEnv',
   'applySecret',
   'suspendCronJobs',
@@ -66,6 +83,9 @@ export const STEP_LIBRARY = [
   'keep',
   'verify',
   'watch',
+  'rotateSecret',
+  'holdUntilStable',
+  'confirmFix',
   'waitForRecovery',
   'falseAlarm',
   'resolve',
@@ -88,9 +108,22 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
           onDecline: Outcome.default('continue'),
           /** Also settled when real calls show the provider healthy again. */
           orRecovered: z.boolean().optional(),
+          /** Asked because real calls succeed again: a real call that fails before anyone decides supersedes it. */
+          whileRecovered: z.boolean().optional(),
+          /** What follows a superseded request (`startOver`: the plan runs again from its first step); by default as `onDecline`. */
+          onSuperseded: Superseded.optional(),
+          /** Approved, but real calls succeed again before `then` changed anything: this instead of the change. */
+          onRecoveredFirst: Outcome.optional(),
           neverAutoApprove: z.boolean().optional(),
           /** A boolean setting: when true, approved without waiting for a human. */
           autoApproveWhen: Id.optional(),
+          /** With `autoApproveWhen`: only for causes of these severities. */
+          autoApproveSeverities: z
+            .array(z.enum(['P1', 'P2', 'P3', 'P4']))
+            .min(1)
+            .optional(),
+          /** With `autoApproveWhen`: the reason the timeline gives for the policy's approval. */
+          autoApproveReason: Text.optional(),
         })
         .strict()
         .optional(),
@@ -106,16 +139,11 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
         .optional(),
       /** Notes whether the service's current key is present and its length (never its value). */
       inspectKey: z.literal(true).optional(),
-      setEnv: z
-        .object({
-          id: Id,
-          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
-          value: z.string(),
-        })
-        .strict()
-        .optional(),
-      applySecret: z.object({ id: Id, secret: Id, from: Id }).strict().optional(),
-      suspendCronJobs: z.object({ id: Id, cronJobs: Id }).strict().optional(),
+      /** Notes the variable's current value in each container of the deployment (`(unset)` where it is not set). */
+      noteEnv: z.object({ name: EnvName }).strict().optional(),
+      setEnv: z.object({ id: Id, name: EnvName, value: z.string(), purpose: Purpose }).strict().optional(),
+      applySecret: z.object({ id: Id, secret: Id, from: Id, purpose: Purpose }).strict().optional(),
+      suspendCronJobs: z.object({ id: Id, cronJobs: Id, purpose: Purpose }).strict().optional(),
       /** Rollout restart of the service's deployment, then wait for the rollout. */
       restart: z.object({ id: Id }).strict().optional(),
       waitForRollout: z.literal(true).optional(),
@@ -137,11 +165,16 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
         .object({ ...Grace, onRelapse: Outcome.default('handOver') })
         .strict()
         .optional(),
+      rotateSecret: RotateSecret.optional(),
+      holdUntilStable: HoldUntilStable.optional(),
+      confirmFix: ConfirmFix.optional(),
       /** Polls until the provider is healthy for N consecutive real checks. */
       waitForRecovery: z
         .object({
           /** Escalate once when still unhealthy after this long, with `escalation` as the message. */
           escalateAfterMs: z.number().int().positive().optional(),
+          /** As `escalateAfterMs`, from an integer setting. */
+          escalateAfterSetting: Id.optional(),
           escalation: Text.optional(),
           /** Still unhealthy after `escalateAfterMs`: the plan has not worked, a human owns the incident. */
           handOver: z.boolean().optional(),

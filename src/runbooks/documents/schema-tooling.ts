@@ -2,6 +2,27 @@
 import { z } from 'zod';
 import { Auth, Id, Text } from './schema-parts.ts';
 
+const Range = z.tuple([z.number().nonnegative(), z.number().nonnegative()]);
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** How the provider checks one request field: a request that breaks a rule is a 400 naming the field. */
+const FieldRule = z
+  .object({
+    /** Multipart values arrive as text: an integer or number field reads them as numbers. */
+    type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
+    required: z.boolean().optional(),
+    enum: z.array(z.string()).min(1).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    minLength: z.number().int().positive().optional(),
+    /** A regular expression the whole value must match, and how to say so (`like 16x9`). */
+    pattern: Text.optional(),
+    patternHint: Text.optional(),
+    /** The value a request without the field gets (latency and success bodies read it). */
+    default: Scalar.optional(),
+  })
+  .strict();
+
 const EndpointSim = z
   .object({
     id: Id,
@@ -10,14 +31,29 @@ const EndpointSim = z
     path: Text,
     /** JSON body fields a request must have (dot paths), or it is a 400. */
     requires: z.array(Text).optional(),
+    /** Request fields (dot paths) and how the provider checks them. */
+    request: z.record(Text, FieldRule).optional(),
     /** Latency the provider documents, [min, max] ms. */
-    latencyMs: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
-    /** The success body; the strings `{{fileUrl}}` and `{{now}}` are filled in. */
+    latencyMs: Range.optional(),
+    /** Latency by the value of a request field (after its default), e.g. a model or a rendering speed; `otherwise` for other values. */
+    latencyBy: z
+      .object({ field: Text, values: z.record(z.string(), Range), otherwise: Range.optional() })
+      .strict()
+      .optional(),
+    /**
+     * The success body; the strings `{{fileUrl}}`, `{{now}}` (epoch seconds), `{{nowIso}}` and
+     * `{{request.<field>}}` (a field of `request`, with its default; `{{request.<field>|hash:<other>}}`:
+     * else a number derived from the other field, the same for the same text) are filled in.
+     */
     success: z.unknown().optional(),
     /** The request body field (dot path) that says how many units (e.g. images) it asks for; 1 when absent. */
     units: Text.optional(),
     /** The success body's array (dot path) that holds one element per unit: its first element, repeated. */
     perUnit: Text.optional(),
+    /** When a request field matches `matches` (a regular expression, any case), each per-unit element takes `set` (e.g. an unsafe image has no URL). */
+    perUnitWhen: z
+      .array(z.object({ field: Text, matches: Text, set: z.record(z.string(), z.unknown()) }).strict())
+      .optional(),
   })
   .strict();
 

@@ -11,7 +11,8 @@ import { Corroboration, Rule, Severity } from './schema-decision.ts';
 import { Tooling } from './schema-tooling.ts';
 
 export { STEP_LIBRARY };
-export type { OutcomeShape, StepShape } from './schema-plans.ts';
+export type { StepShape } from './schema-plans.ts';
+export type { OutcomeShape, SupersededShape } from './schema-outcomes.ts';
 export type {
   ConditionShape,
   CorroborationRowShape,

@@ -1,5 +1,5 @@
 /** Walking a plan's steps: nested `then` blocks, and the plans a step leads to. */
-import type { OutcomeShape, StepShape } from './schema.ts';
+import type { OutcomeShape, StepShape, SupersededShape } from './schema.ts';
 
 export interface PlacedStep {
   step: StepShape;
@@ -15,7 +15,7 @@ export function stepsOf(steps: readonly StepShape[], path: (string | number)[], 
   ]);
 }
 
-const outcomePlan = (o: OutcomeShape | undefined): string | undefined =>
+const outcomePlan = (o: OutcomeShape | SupersededShape | undefined): string | undefined =>
   typeof o === 'object' && 'goto' in o ? o.goto : undefined;
 
 /** Plans a step leads to, with the path (inside the step) that names each. */
@@ -23,6 +23,19 @@ export function planReferences(step: StepShape): Array<{ plan: string | undefine
   return [
     { plan: step.goto, path: ['goto'] },
     { plan: outcomePlan(step.approve?.onDecline), path: ['approve', 'onDecline', 'goto'] },
+    { plan: outcomePlan(step.approve?.onSuperseded), path: ['approve', 'onSuperseded', 'goto'] },
+    { plan: outcomePlan(step.approve?.onRecoveredFirst), path: ['approve', 'onRecoveredFirst', 'goto'] },
+    { plan: outcomePlan(step.confirmFix?.onDecline), path: ['confirmFix', 'onDecline', 'goto'] },
+    { plan: outcomePlan(step.rotateSecret?.onMissing), path: ['rotateSecret', 'onMissing', 'goto'] },
+    { plan: outcomePlan(step.rotateSecret?.onDecline), path: ['rotateSecret', 'onDecline', 'goto'] },
+    {
+      plan: outcomePlan(step.holdUntilStable?.restore.onDecline),
+      path: ['holdUntilStable', 'restore', 'onDecline', 'goto'],
+    },
+    {
+      plan: outcomePlan(step.holdUntilStable?.relapse.onDecline),
+      path: ['holdUntilStable', 'relapse', 'onDecline', 'goto'],
+    },
     { plan: outcomePlan(step.askSecret?.onMissing), path: ['askSecret', 'onMissing', 'goto'] },
     { plan: outcomePlan(step.verify?.onFail), path: ['verify', 'onFail', 'goto'] },
     { plan: outcomePlan(step.watch?.onRelapse), path: ['watch', 'onRelapse', 'goto'] },

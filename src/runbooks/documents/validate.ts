@@ -5,9 +5,10 @@
  * never loop; probes that stay inside the catalog entry. Every problem carries its JSON path.
  */
 import { jsonPath, unknownKeyProblem, unknownKeys } from '../../contract/index.ts';
-import { RunbookDocumentSchema, SETTING_VARIABLES, type RunbookDocument, type StepShape } from './schema.ts';
+import { RunbookDocumentSchema, SETTING_VARIABLES, type RunbookDocument } from './schema.ts';
 import { planReferences, stepsOf } from './steps.ts';
 import { corroborationProblems, decisionProblems } from './validate-decision.ts';
+import { stepProblems } from './validate-steps.ts';
 import { known, type DocumentProblem } from './validate-parts.ts';
 
 export type { DocumentProblem } from './validate-parts.ts';
@@ -185,100 +186,6 @@ function planProblems(doc: RunbookDocument): DocumentProblem[] {
   }
   return problems;
 }
-
-function stepProblems(
-  doc: RunbookDocument,
-  step: StepShape,
-  path: (string | number)[],
-  stepIds: Map<string, string>,
-  settings: string[],
-  problems: DocumentProblem[],
-): void {
-  const plans = Object.keys(doc.plans);
-  const own =
-    step.approve?.id ??
-    step.askSecret?.id ??
-    step.setEnv?.id ??
-    step.applySecret?.id ??
-    step.suspendCronJobs?.id ??
-    step.restart?.id;
-  const kind = Object.keys(step)[0]!;
-  if (own !== undefined) {
-    const other = stepIds.get(own);
-    // An approval and the change it approves may share an id; two changes may not.
-    if (other !== undefined && other !== 'approve' && kind !== 'approve')
-      problems.push({ path: [...path, kind, 'id'], message: `step id "${own}" is used twice in this plan` });
-    stepIds.set(own, kind);
-  }
-  if (step.goto !== undefined && !plans.includes(step.goto))
-    problems.push({ path: [...path, 'goto'], message: known('plan', step.goto, plans) });
-  if (step.applySecret && doc.objects.secrets[step.applySecret.secret] === undefined)
-    problems.push({
-      path: [...path, 'applySecret', 'secret'],
-      message: known('secret object', step.applySecret.secret, Object.keys(doc.objects.secrets)),
-    });
-  if (step.applySecret && stepIds.get(step.applySecret.from) !== 'askSecret')
-    problems.push({
-      path: [...path, 'applySecret', 'from'],
-      message: `"${step.applySecret.from}" is not an askSecret step earlier in this plan`,
-    });
-  if (step.suspendCronJobs && doc.objects.cronJobs[step.suspendCronJobs.cronJobs] === undefined)
-    problems.push({
-      path: [...path, 'suspendCronJobs', 'cronJobs'],
-      message: known('cronJobs object', step.suspendCronJobs.cronJobs, Object.keys(doc.objects.cronJobs)),
-    });
-  for (const [key, value] of [
-    ['verify', step.verify],
-    ['watch', step.watch],
-  ] as const) {
-    if (value?.graceSetting !== undefined && doc.settings[value.graceSetting]?.type !== 'integer')
-      problems.push({
-        path: [...path, key, 'graceSetting'],
-        message: known(
-          'integer setting',
-          value.graceSetting,
-          settings.filter((s) => doc.settings[s]!.type === 'integer'),
-        ),
-      });
-  }
-  if (step.approve?.autoApproveWhen !== undefined && doc.settings[step.approve.autoApproveWhen]?.type !== 'boolean') {
-    problems.push({
-      path: [...path, 'approve', 'autoApproveWhen'],
-      message: known(
-        'boolean setting',
-        step.approve.autoApproveWhen,
-        settings.filter((s) => doc.settings[s]!.type === 'boolean'),
-      ),
-    });
-  }
-  for (const ref of planReferences(step))
-    if (ref.plan !== undefined && !plans.includes(ref.plan))
-      problems.push({ path: [...path, ...ref.path], message: known('plan', ref.plan, plans) });
-  for (const text of templatesOf(step)) {
-    for (const name of text.matchAll(/\{settings\.([^}]+)\}/g))
-      if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
-    for (const name of text.matchAll(/\{secrets\.([^}]+)\}/g))
-      if (stepIds.get(name[1]!) !== 'askSecret')
-        problems.push({ path, message: `"{secrets.${name[1]!}}" names no askSecret step earlier in this plan` });
-  }
-}
-
-const templatesOf = (step: StepShape): string[] =>
-  [
-    step.note,
-    step.notify,
-    step.approve?.description,
-    step.askSecret?.description,
-    step.setEnv?.value,
-    step.mitigated,
-    step.resolve,
-    step.close,
-    step.keep?.reason,
-    step.revert?.reverting,
-    ...[step.approve?.onDecline, step.askSecret?.onMissing, step.verify?.onFail, step.watch?.onRelapse].flatMap((o) =>
-      typeof o === 'object' ? Object.values(o) : [],
-    ),
-  ].filter((t): t is string => t !== undefined);
 
 /** The plans a plan reaches through goto and outcomes, itself included. */
 export function reachablePlans(doc: RunbookDocument, start: string): string[] {

@@ -1,5 +1,6 @@
 /** A simulator profile written as data (a document's `tooling.simulator`), as the simulator takes it. */
 import type { RunbookDocument } from '../documents/schema.ts';
+import { checkRequest, latencyOf, pathOf, perUnitOverrides } from './document-requests.ts';
 import type { SimulatedEndpoint, SimulatedRequest, SimulatorProfile } from './types.ts';
 
 type SimulatorData = RunbookDocument['tooling']['simulator'];
@@ -13,24 +14,18 @@ function fillDeep(value: unknown, fill: (s: string) => unknown): unknown {
   return value;
 }
 
-const pathOf = (body: unknown, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined),
-      body,
-    );
-
-/** The body with the array at `path` holding its first element once per unit (each filled in on its own). */
-function perUnit(body: unknown, path: string | undefined, units: number): unknown {
+/** The body with the array at `path` holding its first element once per unit (each filled in on its own), with `set` over each. */
+function perUnit(body: unknown, path: string | undefined, units: number, set: Record<string, unknown>): unknown {
   if (path === undefined) return body;
   const [key, ...rest] = path.split('.');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const record = body as Record<string, unknown>;
   const inner = record[key!];
-  if (rest.length > 0) return { ...record, [key!]: perUnit(inner, rest.join('.'), units) };
+  if (rest.length > 0) return { ...record, [key!]: perUnit(inner, rest.join('.'), units, set) };
   if (!Array.isArray(inner) || inner.length === 0) return body;
-  return { ...record, [key!]: Array.from({ length: units }, () => inner[0]) };
+  const first: unknown = inner[0];
+  const element = typeof first === 'object' && first !== null ? { ...first, ...set } : first;
+  return { ...record, [key!]: Array.from({ length: units }, () => element) };
 }
 
 function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
@@ -43,15 +38,20 @@ function endpointOf(e: SimulatorData['endpoints'][number]): SimulatedEndpoint {
     parse: (body): SimulatedRequest | string => {
       const missing = (e.requires ?? []).filter((p) => pathOf(body, p) === undefined);
       if (missing.length > 0) return `Invalid request: ${missing.map((p) => `${p}: Field required`).join('; ')}`;
-      const units = e.units === undefined ? undefined : Number(pathOf(body, e.units));
+      const fields = checkRequest(body, e.request ?? {});
+      if (typeof fields === 'string') return fields;
+      const units = e.units === undefined ? undefined : Number(fields[e.units] ?? pathOf(body, e.units));
       return {
         units: units !== undefined && Number.isInteger(units) && units > 0 ? units : 1,
-        latencyMs: e.latencyMs ?? [100, 500],
-        fields: {},
+        latencyMs: latencyOf(e, fields, body),
+        fields,
       };
     },
   };
 }
+
+/** A number the same text always gives (a provider's seed when the request names none). */
+const textHash = (text: string) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7);
 
 export function simulatorProfileOf(data: SimulatorData): SimulatorProfile {
   return {
@@ -67,9 +67,17 @@ export function simulatorProfileOf(data: SimulatorData): SimulatorProfile {
     },
     success: (endpoint, request, { fileUrl, now }) => {
       const e = data.endpoints.find((candidate) => candidate.id === endpoint);
-      const fill = (s: string) =>
-        s === '{{fileUrl}}' ? fileUrl() : s === '{{now}}' ? Math.floor(now.getTime() / 1000) : s;
-      const body = perUnit(e?.success ?? {}, e?.perUnit, request.units);
+      const fill = (s: string): unknown => {
+        if (s === '{{fileUrl}}') return fileUrl();
+        if (s === '{{now}}') return Math.floor(now.getTime() / 1000);
+        if (s === '{{nowIso}}') return now.toISOString();
+        const [, field, hashOf] = /^\{\{request\.([^|}]+)(?:\|hash:([^}]+))?\}\}$/.exec(s) ?? [];
+        if (field === undefined) return s;
+        return (
+          request.fields[field] ?? (hashOf !== undefined ? textHash(String(request.fields[hashOf] ?? '')) : undefined)
+        );
+      };
+      const body = perUnit(e?.success ?? {}, e?.perUnit, request.units, perUnitOverrides(e, request.fields));
       return fillDeep(body, fill);
     },
   };

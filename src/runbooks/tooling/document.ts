@@ -4,10 +4,12 @@ import { stepsOf } from '../documents/steps.ts';
 import { simulatorProfileOf } from './document-simulator.ts';
 import type { RunbookTooling } from './types.ts';
 
-/** Every askSecret step: a drill hands these a rotated key instead of an approval. */
+/** Every step that asks for a secret reference (askSecret, a rotation's ask): a drill hands these a rotated key instead of an approval. */
 const secretSteps = (doc: RunbookDocument) =>
   Object.values(doc.plans).flatMap((steps) =>
-    stepsOf(steps, []).flatMap(({ step }) => (step.askSecret ? [step.askSecret.id] : [])),
+    stepsOf(steps, []).flatMap(({ step }) =>
+      [step.askSecret?.id, step.rotateSecret?.ask.id].filter((id): id is string => id !== undefined),
+    ),
   );
 
 export function compileDocumentTooling(doc: RunbookDocument): RunbookTooling {

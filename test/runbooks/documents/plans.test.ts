@@ -24,9 +24,9 @@ function recordingContext(answers: { approve?: boolean; verify?: boolean; ref?: 
     decision: { cause: 'auth_failure', severity: 'P1' },
     note: (m: string) => said.push(`note: ${m}`),
     setState: (state: string, why?: string) => said.push(`state: ${state} ${why ?? ''}`.trim()),
-    approval: async (step: { stepId: string; description: string }) => {
+    ask: async (step: { stepId: string; description: string }) => {
       said.push(`approval ${step.stepId}: ${step.description}`);
-      return answers.approve ?? true;
+      return (answers.approve ?? true) ? 'approved' : 'declined';
     },
     awaitSecretRef: async () => answers.ref ?? null,
     stage: async (_name: string, fn: () => Promise<unknown>) => fn(),

@@ -186,4 +186,24 @@ describe('runbook documents: validation with JSON paths', () => {
     doc.settings.reducedConcurrency.variable = 'RUNBOOK_SLACK_BOT_TOKEN';
     expect(problems(doc)[0]).toMatch(/^\$\.settings\.reducedConcurrency\.variable: /);
   });
+  it('the options of approve, confirmFix and waitForRecovery name settings of their type and fit together', () => {
+    const doc = anthropicDocument();
+    doc.plans.credits[1].approve.autoApproveSeverities = ['P1'];
+    doc.plans.credits[1].approve.onSuperseded = 'startOver';
+    doc.plans.credits[2] = {
+      confirmFix: {
+        id: 'confirm-credits-added',
+        description: 'Confirm',
+        graceSetting: 'batchSelector',
+        stillFailing: 'x',
+      },
+    };
+    doc.plans.credits[3] = { waitForRecovery: { escalateAfterSetting: 'secretKey' } };
+    expect(problems(doc)).toEqual([
+      '$.plans.credits[1].approve.autoApproveSeverities: autoApproveSeverities qualifies autoApproveWhen: name the boolean setting that allows the approval',
+      '$.plans.credits[1].approve.onSuperseded: only a request asked whileRecovered is superseded by a failing real call: add whileRecovered: true',
+      '$.plans.credits[2].confirmFix.graceSetting: unknown integer setting "batchSelector" — known: reducedConcurrency, keyPropagationMs, topUpPropagationMs',
+      '$.plans.credits[3].waitForRecovery.escalateAfterSetting: unknown integer setting "secretKey" — known: reducedConcurrency, keyPropagationMs, topUpPropagationMs',
+    ]);
+  });
 });

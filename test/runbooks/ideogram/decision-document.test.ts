@@ -9,21 +9,12 @@ import { validateRunbookDocument } from '../../../src/runbooks/documents/validat
 import { compileRunbookDocument } from '../../../src/runbooks/documents/compile.ts';
 import { classifyIdeogram } from '../../../src/runbooks/ideogram/decision.ts';
 import { ideogramRunbook } from '../../../src/runbooks/ideogram/definition.ts';
-import { anthropicDocument } from '../documents/support.ts';
 
 /**
- * The Ideogram decision table written as document sections (decision.fragment.yaml) decides as the
- * TypeScript table does: cause, severity, rationale, evidence, confidence and corroboration notes.
- * The fragment's plans are not written yet: here every cause's plan is a placeholder.
+ * The Ideogram decision table written as a document (runbook.yaml) decides as the TypeScript
+ * table does: cause, severity, rationale, evidence, confidence and corroboration notes.
  */
-const fragment = parse(readFileSync(new URL('./decision.fragment.yaml', import.meta.url), 'utf8')) as Record<
-  string,
-  { [key: string]: { plan?: string } }
->;
-const raw = { ...anthropicDocument(), ...fragment };
-raw.plans = Object.fromEntries(Object.values(fragment.causes!).map((c) => [c.plan, [{ falseAlarm: true }]]));
-raw.tooling.scenarios = {};
-const checked = validateRunbookDocument(raw);
+const checked = validateRunbookDocument(parse(readFileSync(new URL('./runbook.yaml', import.meta.url), 'utf8')));
 if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 const doc: RunbookDocument = checked.document;
 

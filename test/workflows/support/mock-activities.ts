@@ -52,6 +52,8 @@ export interface MockActivityOptions {
   failingSink?: boolean;
   /** How many probe calls see the fault whatever `health` says (default: the triage and both confirmation rounds). */
   faultyProbeCalls?: number;
+  /** The environment of the deployment's one container (`api`) as readDeploymentState reports it. */
+  deploymentEnv?: Record<string, string>;
   /** Steps whose knob a human changed: apply and revert report drift unless told to overwrite. */
   changedByHand?: { apply?: string[]; revert?: string[] };
 }
@@ -246,7 +248,15 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       return {
         namespace: req.namespace,
         deployment: req.deployment,
-        containers: [{ name: 'api', env: [{ name: 'IDEOGRAM_CONCURRENCY', value: '8' }] }],
+        containers: [
+          {
+            name: 'api',
+            env: Object.entries(options.deploymentEnv ?? { IDEOGRAM_CONCURRENCY: '8' }).map(([name, value]) => ({
+              name,
+              value,
+            })),
+          },
+        ],
       };
     },
     async inspectSecretRef(): Promise<{ present: boolean; length: number; ref: string }> {
