@@ -19,6 +19,11 @@
 // 1,000,000): N incidents probing one service with one key would otherwise be rate-limited by the
 // simulated provider for real, and `rate_limited` would be the right verdict, not the load's.
 //
+// `--hold-min M` keeps the outage M minutes once every incident is monitoring: incidents asleep
+// between polls at the production cadence, the state a worker's cache is sized for (`--cache C`
+// below N). The worker's own metrics say how often a wake-up found its incident cached and what a
+// workflow task cost (bench/worker-metrics.ts).
+//
 // `--server prod` runs the production topology instead (the real Temporal server on PostgreSQL,
 // src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
 // each with its own connection).
@@ -53,6 +58,7 @@ import { getRunbook } from '../src/runbooks/index.ts';
 import { runbookTooling } from '../src/runbooks/tooling/index.ts';
 import type { ScenarioPhase } from '../src/simulator/index.ts';
 import { startSimulatorProcess } from './simulator-process.ts';
+import { cacheReport, metricsBindAddress, readCacheCounters } from './worker-metrics.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
@@ -77,6 +83,10 @@ const { values: args } = parseArgs({
     timings: { type: 'string', default: 'drill' },
     /** The simulated provider's in-flight limit per API key (the simulator's own default is 10). */
     'provider-inflight-limit': { type: 'string', default: '1000000' },
+    /** Minutes the outage lasts once every incident is monitoring: the production cadence, most incidents asleep. */
+    'hold-min': { type: 'string', default: '0' },
+    /** Open the incidents at this rate instead of all at once: a cache below N fills as it would in production. */
+    'open-per-second': { type: 'string' },
   },
 });
 const N = Number(args.incidents);
@@ -97,6 +107,14 @@ if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1))
   throw new Error(`--cache must be a positive integer, got ${args.cache}`);
 if (args.eager !== 'on' && args.eager !== 'off') throw new Error(`--eager must be on or off, got ${args.eager}`);
 const EAGER = args.eager === 'on';
+const HOLD_MS = Number(args['hold-min']) * 60_000;
+if (!Number.isFinite(HOLD_MS) || HOLD_MS < 0)
+  throw new Error(`--hold-min must be a number of minutes ≥ 0, got ${args['hold-min']}`);
+const OPEN_PER_SECOND = args['open-per-second'] === undefined ? Infinity : Number(args['open-per-second']);
+if (!(OPEN_PER_SECOND > 0))
+  throw new Error(`--open-per-second must be a positive number, got ${args['open-per-second']}`);
+/** A human looks at an incident waiting for approval now and then, not every poll round. */
+const QUERY_EVERY_MS = 15_000;
 if (args.timings !== 'drill' && args.timings !== 'burst')
   throw new Error(`--timings must be drill or burst, got ${args.timings}`);
 const PRODUCTION = IncidentTimingsSchema.parse({});
@@ -214,7 +232,11 @@ try {
   const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   log(`N=${N}, ${args.timings} timings, simulator latency x${LATENCY_SCALE}, temp dir ${dir}, load average ${load0}`);
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const metricsAddress = await metricsBindAddress();
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } },
+  });
   // The workflow bundle is built in a child process, so webpack does not count in the worker's RSS.
   const bundle = join(dir, 'workflow-bundle.js');
   execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-workflow-bundle.ts'), bundle], {
@@ -297,6 +319,7 @@ try {
   const simulator0 = procStat(sim.pid);
   const postgres0 = server.postgresPid ? treeCpuTicks(server.postgresPid) : null;
   const workerRssAtReady = process.memoryUsage().rss;
+  const cacheAtReady = await readCacheCounters(metricsAddress);
   let workerPeakRss = workerRssAtReady;
   let workerPeakHeap = process.memoryUsage().heapUsed;
   let serverPeakRssKb = server0?.rssKb ?? 0;
@@ -327,17 +350,23 @@ try {
     decided: boolean;
     monitoring: boolean;
     approved: Set<string>;
+    queriedAt: number;
     closed: boolean;
     result?: IncidentResult;
     error?: string;
   }
   let eagerlyStarted = 0;
-  const tracked: Tracked[] = await Promise.all(
+  // Filled as incidents open: with --open-per-second, phase 1 approves the first while the rest open.
+  const tracked: Tracked[] = [];
+  const byId = new Map<string, Tracked>();
+  let allOpened = false;
+  const opening = Promise.all(
     Array.from({ length: N }, async (_, i) => {
       const id = `bench-load-${tag}-${String(i).padStart(4, '0')}`;
+      if (Number.isFinite(OPEN_PER_SECOND)) await sleep((1000 * i) / OPEN_PER_SECOND);
       const handle = await startIncident(client, taskQueue, input, id, { eager: EAGER });
       if (handle.eagerlyStarted) eagerlyStarted += 1;
-      return {
+      const t: Tracked = {
         id,
         handle,
         startTime: NaN,
@@ -345,21 +374,27 @@ try {
         decided: false,
         monitoring: false,
         approved: new Set<string>(),
+        queriedAt: -Infinity,
         closed: false,
       };
+      tracked.push(t);
+      byId.set(id, t);
     }),
-  );
-  log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms (${eagerlyStarted} started eagerly)`);
-  await pool(tracked, CONCURRENCY, async (t) => {
-    const d = await t.handle.describe();
-    t.startTime = d.startTime.getTime();
-    t.firstRunId = d.runId;
+  ).then(() => {
+    allOpened = true;
+    log(`${N} incidents opened in ${(performance.now() - t0).toFixed(0)} ms (${eagerlyStarted} started eagerly)`);
   });
+  let openingFailure: unknown;
+  if (!Number.isFinite(OPEN_PER_SECOND)) await opening;
+  else opening.catch((err: unknown) => (openingFailure = err));
 
   let approvals = 0;
   let approvalErrors = 0;
   let queryErrors = 0;
   const watchStatus = async (t: Tracked) => {
+    // A query to an incident the cache has evicted replays its history: the bench must not be the load.
+    if (performance.now() - t.queriedAt < QUERY_EVERY_MS) return;
+    t.queriedAt = performance.now();
     let status: IncidentStatus;
     try {
       status = await t.handle.query(statusQuery);
@@ -393,7 +428,6 @@ try {
     state?: string;
     cause?: string;
   }
-  const byId = new Map(tracked.map((t) => [t.id, t]));
   const runningNow = async (): Promise<Map<string, Visible>> => {
     const seen = new Map<string, Visible>();
     for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'`, pageSize: 1000 })) {
@@ -408,7 +442,8 @@ try {
 
   // Phase 1: approve, until every incident has decided and is monitoring.
   let lastLog = 0;
-  while (!tracked.every((t) => t.decided && t.monitoring)) {
+  while (!allOpened || !tracked.every((t) => t.decided && t.monitoring)) {
+    if (openingFailure) throw openingFailure;
     if (performance.now() > DEADLINE) throw new Error('timed out before every incident was monitoring');
     const round = performance.now();
     const visible = await runningNow();
@@ -426,10 +461,37 @@ try {
     }
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
+  const monitoringAt = performance.now();
+  const cacheAtMonitoring = await readCacheCounters(metricsAddress);
+  await pool(tracked, CONCURRENCY, async (t) => {
+    const d = await t.handle.describe();
+    t.startTime = d.startTime.getTime();
+    t.firstRunId = d.runId;
+  });
+  let hold: (ReturnType<typeof cacheReport> & { peakRssMb: number }) | null = null;
+  if (HOLD_MS > 0) {
+    log(
+      `all ${N} monitoring after ${((monitoringAt - t0) / 1000).toFixed(1)} s: holding the outage ${HOLD_MS / 60_000} min`,
+    );
+    let holdPeakRss = process.memoryUsage().rss;
+    const holdSampler = setInterval(() => (holdPeakRss = Math.max(holdPeakRss, process.memoryUsage().rss)), 500);
+    while (performance.now() - monitoringAt < HOLD_MS) {
+      if (performance.now() > DEADLINE) throw new Error('timed out while holding the outage');
+      await pool(awaitingApproval(await runningNow()), CONCURRENCY, watchStatus);
+      await sleep(POLL_MS);
+    }
+    clearInterval(holdSampler);
+    const seconds = (performance.now() - monitoringAt) / 1000;
+    hold = {
+      ...cacheReport(cacheAtMonitoring, await readCacheCounters(metricsAddress), seconds),
+      peakRssMb: Math.round(holdPeakRss / 2 ** 20),
+    };
+    log(`held ${seconds.toFixed(0)} s: ${JSON.stringify(hold)}`);
+  }
   const recoveredAt = performance.now();
   const recoveredEpoch = Date.now();
   await sim.setPhases(RECOVERED);
-  log(`all ${N} monitoring after ${((recoveredAt - t0) / 1000).toFixed(1)} s: outage ended`);
+  log(`outage ended after ${((recoveredAt - t0) / 1000).toFixed(1)} s`);
 
   // Phase 2: wait for every incident to close (approving anything still asked for).
   while (!tracked.every((t) => t.closed)) {
@@ -461,6 +523,7 @@ try {
     await sleep(Math.max(0, POLL_MS - (performance.now() - round)));
   }
   const doneAt = performance.now();
+  const cacheAtDone = await readCacheCounters(metricsAddress);
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const server1 = procStat(server.serverPid);
@@ -546,6 +609,7 @@ try {
     workflowCache: CACHE ?? 'default (300)',
     eager: { requested: EAGER, started: eagerlyStarted },
     timings: args.timings,
+    openPerSecond: Number.isFinite(OPEN_PER_SECOND) ? OPEN_PER_SECOND : 'all at once',
     providerInflightLimit: Number(args['provider-inflight-limit']),
     latencyScale: LATENCY_SCALE,
     loadAverageAtStart: load0,
@@ -575,6 +639,11 @@ try {
     },
     simulatorCpuSeconds:
       simulator0 && simulator1 ? Number(((simulator1.cpuTicks - simulator0.cpuTicks) / CLK_TCK).toFixed(1)) : null,
+    workflowCacheActivity: {
+      untilAllMonitoring: cacheReport(cacheAtReady, cacheAtMonitoring, (monitoringAt - t0) / 1000),
+      outageHeld: hold,
+      wholeRun: cacheReport(cacheAtReady, cacheAtDone, wallS),
+    },
     eventsToDecision: { median: quantiles(eventsToDecision).p50, max: quantiles(eventsToDecision).max },
     historyEventsPerIncident: {
       median: quantiles(historyEvents).p50,
@@ -622,6 +691,13 @@ try {
       `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`,
     ],
     ['eager start', EAGER ? `${eagerlyStarted}/${N} incidents started eagerly` : 'off (--eager off)'],
+    [
+      'workflow cache',
+      `hit rate ${report.workflowCacheActivity.wholeRun.hitRate} over the run (${report.workflowCacheActivity.wholeRun.workflowTasksReplayed} tasks replayed, ${report.workflowCacheActivity.wholeRun.msPerWorkflowTask} ms per task)` +
+        (hold
+          ? `; outage held: hit rate ${hold.hitRate}, ${hold.workflowTasksPerSecond} tasks/s, ${hold.workerCpuMsPerWorkflowTask} ms of worker CPU each, peak RSS ${hold.peakRssMb} MB`
+          : ''),
+    ],
     ['events → decision', `median ${report.eventsToDecision.median} (max ${report.eventsToDecision.max})`],
     [
       'history events',
