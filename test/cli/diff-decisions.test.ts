@@ -71,6 +71,16 @@ describe('runbook diff-decisions (real processes)', () => {
     expect(report.scenarios.registered).toMatch(new RegExp(`^${id} v1 \\(sha256 [0-9a-f]{12}\\)$`));
     expect(report.scenarios.scenarios.map((s) => s.scenario)).toContain('auth-401');
     expect(report.scenarios.scenarios.filter((s) => s.differences.length > 0)).toEqual([]);
+
+    // As a CI gate: no difference, exit 0.
+    const gate = await runCli(
+      ['diff-decisions', '--runbook', unchanged, '--incident', incidents.healthy!, '--exit-code'],
+      {
+        env,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(gate.code, gate.stderr).toBe(0);
   });
 
   it('a changed rule flips the past incident it decided, naming the old and the new rule', async () => {
@@ -90,6 +100,14 @@ describe('runbook diff-decisions (real processes)', () => {
       /^auth-401\s+auth_failure\s+P1 auth_failure \[key-rejected\]\s+P3 degraded_performance \[unexplained\]\s+cause, severity, plan rotate-key → check-performance$/m,
     );
     expect(stdout).toMatch(/^1 of \d+ scenario\(s\) would be decided differently$/m);
+
+    // As a CI gate: the same report, and exit 3 because something would be decided differently.
+    const gate = await runCli(['diff-decisions', '--runbook', changed, '--since', '1h', '--exit-code'], {
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(gate.code, gate.stderr).toBe(3);
+    expect(gate.stdout).toMatch(/^1 of 2 incident\(s\) would be decided differently$/m);
   });
 
   it('bad input is refused with what was wrong (exit 2)', async () => {

@@ -5,6 +5,7 @@ import type { IncidentDiff, IncidentsDiff } from '../../app/diff-decisions.ts';
 import type { ScenarioDiff } from '../../app/scenario-decisions.ts';
 import { terminalSafe } from '../../contract/index.ts';
 import { writeJson, type CliContext } from '../context.ts';
+import { EXIT, QuietExit } from '../errors.ts';
 import { formatColumns, IncidentIdSchema, parseOptions, withClient } from '../shared.ts';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -19,6 +20,7 @@ const DiffOptions = z
     incident: z.array(IncidentIdSchema).optional(),
     scenarios: z.boolean().default(true),
     json: z.boolean().default(false),
+    exitCode: z.boolean().default(false),
   })
   .refine((o) => !(o.since && o.incident), { message: 'use --since or --incident, not both' });
 
@@ -92,6 +94,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--incident <id...>', 'these incidents instead of a time window')
     .option('--no-scenarios', "skip the document's own scenarios")
     .option('--json', 'print the comparison as JSON')
+    .option('--exit-code', 'exit 3 when any incident or scenario would be decided differently (for CI gates)')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(DiffOptions, raw);
       const { diffIncidents, readNewText } = await import('../../app/diff-decisions.ts');
@@ -105,9 +108,13 @@ export function register(program: Command, ctx: CliContext): void {
       );
       const { diffScenarios } = await import('../../app/scenario-decisions.ts');
       const scenarios = options.scenarios ? await diffScenarios(pin) : null;
-      if (options.json) return writeJson(ctx, { ...incidents, since: since?.toISOString() ?? null, scenarios });
-      ctx.stdout.write(terminalSafe(incidentsTable(incidents), true));
-      if (scenarios)
-        ctx.stdout.write(`\n${terminalSafe(scenariosTable(scenarios.registered, scenarios.scenarios), true)}`);
+      if (options.json) writeJson(ctx, { ...incidents, since: since?.toISOString() ?? null, scenarios });
+      else {
+        ctx.stdout.write(terminalSafe(incidentsTable(incidents), true));
+        if (scenarios)
+          ctx.stdout.write(`\n${terminalSafe(scenariosTable(scenarios.registered, scenarios.scenarios), true)}`);
+      }
+      const differs = [...incidents.compared, ...(scenarios?.scenarios ?? [])].some((c) => c.differences.length > 0);
+      if (options.exitCode && differs) throw new QuietExit(EXIT.indicated);
     });
 }
