@@ -4,9 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { executeProbe } from '../src/activities/probes/execute.ts';
 import { runProbeRound } from '../src/activities/probes/index.ts';
 import { ProbeSpecSchema, timingResult, type ProbeResult, type ProbeTarget } from '../src/contract/index.ts';
-import { ideogramTriageProbes } from '../src/runbooks/ideogram/probes.ts';
+import { getRunbook } from '../src/runbooks/index.ts';
 import { startSimulator } from '../src/simulator/index.ts';
+import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
 
+loadRunbookDocuments();
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 const LATENCY_SCALE = Number(process.env.BENCH_LATENCY_SCALE ?? 0.05);
 
@@ -18,7 +20,7 @@ const target: ProbeTarget = {
   apiKeyRef: { kind: 'env', name: 'BENCH_KEY' },
 };
 const deps = { secrets: { env: { BENCH_KEY: 'bench-key' } } };
-const specs = ideogramTriageProbes.map((p) => ProbeSpecSchema.parse(p));
+const specs = getRunbook('ideogram').triageProbes.map((p) => ProbeSpecSchema.parse(p));
 
 async function measure(name: string, run: () => Promise<unknown>): Promise<void> {
   const samples: number[] = [];

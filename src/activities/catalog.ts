@@ -151,7 +151,7 @@ function notAllowed(name: string, ref: SecretRef, patterns: readonly string[], w
   );
 }
 
-/** A catalog file may leave out the runbook when the worker has one: the first registered is meant. */
+/** A catalog file may leave out the runbook when the worker has one: the default runbook is meant. */
 function withRunbook(entry: CatalogEntry): CatalogEntry & { runbook: string } {
   return { ...entry, runbook: entry.runbook ?? defaultRunbookId() };
 }

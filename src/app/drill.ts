@@ -47,7 +47,7 @@ export function scaledThresholds(
 }
 
 export interface DrillOptions {
-  /** The runbook to drill (default: the first registered). */
+  /** The runbook to drill (default: the engine's default runbook). */
   runbook?: string;
   scenario: string;
   phases?: ScenarioPhase[];

@@ -8,7 +8,7 @@ import { requireWorker } from './workers.ts';
 
 /** What a person asks for when opening an incident, from the CLI or the console. */
 export interface OpenIncidentRequest {
-  /** Default: the named service's runbook, else the first registered. */
+  /** Default: the named service's runbook, else the default runbook. */
   runbook?: string;
   /** Default: the runbook's only service in the catalog. */
   service?: string;

@@ -40,7 +40,7 @@ export function defaultScheduleId(runbook: string, service: string, taskQueue: s
 
 export interface CreateScheduleRequest {
   id?: string;
-  /** Default: the named service's runbook, else the first registered. */
+  /** Default: the named service's runbook, else the default runbook. */
   runbook?: string;
   service?: string;
   every: string;

@@ -8,7 +8,7 @@ export function requireRunbook(id: string): RunbookDefinition {
   return getRunbook(id);
 }
 
-/** The runbook a request means: the one it names, else the named service's, else the first registered. */
+/** The runbook a request means: the one it names, else the named service's, else the default runbook. */
 export function runbookFor(
   catalog: ServiceCatalog,
   runbook: string | undefined,

@@ -24,7 +24,7 @@ function requireKnownKeyRefVariables(config: AppConfig): void {
 
 /**
  * The key reference of a runbook's service built from variables: its own RUNBOOK_<RUNBOOK>_API_KEY_REF,
- * else — for the first registered runbook only — RUNBOOK_API_KEY_REF, else the runbook's default
+ * else — for the default runbook only — RUNBOOK_API_KEY_REF, else the runbook's default
  * (e.g. env:<PROVIDER>_API_KEY). A shared variable never hands one provider's key to another's host.
  */
 export function keyRefFromConfig(config: AppConfig, runbook: RunbookDefinition): SecretRef {
@@ -41,8 +41,8 @@ export function keyRefFromConfig(config: AppConfig, runbook: RunbookDefinition):
 }
 
 /**
- * The service under care, built from variables: the runbook's defaults, and for the first registered
- * runbook the RUNBOOK_SERVICE_* / RUNBOOK_K8S_* variables (they describe one service: applied to every
+ * The service under care, built from variables: the runbook's defaults, and for the default runbook
+ * the RUNBOOK_SERVICE_* / RUNBOOK_K8S_* variables (they describe one service: applied to every
  * runbook they would send each provider's requests, and key, to the one configured host).
  */
 export function serviceFromConfig(config: AppConfig, runbook: RunbookDefinition): ServiceTarget {

@@ -32,7 +32,7 @@ export const CatalogEntrySchema = lazySchema(() =>
   z
     .object({
       name: ServiceNameSchema,
-      /** Optional in the file when the worker has one runbook (the first registered is taken). */
+      /** Optional in the file when the worker has one runbook (the default runbook is taken). */
       runbook: z.string().min(1).optional(),
       target: ServiceTargetSchema.omit({ name: true }),
       policy: ApprovalPolicySchema.prefault({}),

@@ -1,26 +1,28 @@
-// src/runbooks: the runbook registry; each runbook (one folder) is data and pure code written against runbooks/types, or a document (docs/runbooks.md).
+// src/runbooks: the runbook registry; each runbook is a document (docs/runbooks.md) compiled against runbooks/types: the built-in ones live in src/runbooks/<id>/runbook.yaml.
 import type { RunbookDocumentPin } from '../contract/index.ts';
 import type { RunbookDefinition } from './types.ts';
 import { compileRunbookDocument } from './documents/compile.ts';
 import { RunbookDocumentSchema, type RunbookDocument } from './documents/schema.ts';
-import { ideogramRunbook } from './ideogram/definition.ts';
 
 export type { RunbookDefinition } from './types.ts';
 
-const RUNBOOKS: Record<string, RunbookDefinition> = {
-  [ideogramRunbook.id]: ideogramRunbook,
-};
-const COMPILED_IN = new Set(Object.keys(RUNBOOKS));
+const RUNBOOKS: Record<string, RunbookDefinition> = {};
 /** Documents loaded by this process (src/worker/runbook-documents.ts), by runbook id. */
 const DOCUMENTS = new Map<string, { pin: RunbookDocumentPin; builtin: boolean }>();
 
+/** The runbook used when none is named (a catalog entry, a drill, a simulator, a triage): the one the engine was written from. */
+export const DEFAULT_RUNBOOK_ID = 'ideogram';
+
+/** The registered runbooks, the default first (lists and forms offer it first). */
 export function runbookIds(): string[] {
-  return Object.keys(RUNBOOKS);
+  const ids = Object.keys(RUNBOOKS);
+  return ids.includes(DEFAULT_RUNBOOK_ID)
+    ? [DEFAULT_RUNBOOK_ID, ...ids.filter((id) => id !== DEFAULT_RUNBOOK_ID)]
+    : ids;
 }
 
-/** The runbook used when none is named: the first registered. */
 export function defaultRunbookId(): string {
-  return runbookIds()[0]!;
+  return DEFAULT_RUNBOOK_ID;
 }
 
 export function getRunbook(id: string): RunbookDefinition {
@@ -29,29 +31,22 @@ export function getRunbook(id: string): RunbookDefinition {
   return runbook;
 }
 
-/**
- * Registers a validated document (again: a newer text replaces the older one for new incidents).
- * A document never replaces a runbook compiled into the engine.
- */
+/** Registers a validated document (again: a newer text replaces the older one for new incidents). */
 export function registerDocumentRunbook(pin: RunbookDocumentPin, options: { builtin: boolean }): RunbookDefinition {
-  if (COMPILED_IN.has(pin.id))
-    throw new Error(
-      `runbook "${pin.id}" is built into the engine: a document cannot replace it (give the document another metadata.id)`,
-    );
   const definition = compileRunbookDocument(pin.document as RunbookDocument);
   RUNBOOKS[pin.id] = definition;
   DOCUMENTS.set(pin.id, { pin, builtin: options.builtin });
   return definition;
 }
 
-/** The pinned form of a document runbook this process loaded; undefined for a compiled-in one. */
+/** The pinned form of a document runbook this process loaded; undefined for a runbook it did not load. */
 export function documentPinOf(id: string): RunbookDocumentPin | undefined {
   return DOCUMENTS.get(id)?.pin;
 }
 
-/** Shipped with the engine (compiled in, or a document of src/runbooks): the worker builds a service for it from RUNBOOK_* variables. */
+/** Shipped with the engine (a document of src/runbooks): the worker builds a service for it from RUNBOOK_* variables. */
 export function isBuiltinRunbook(id: string): boolean {
-  return COMPILED_IN.has(id) || DOCUMENTS.get(id)?.builtin === true;
+  return DOCUMENTS.get(id)?.builtin === true;
 }
 
 /**

@@ -13,7 +13,7 @@ export type { NodeLookup } from './dns.ts';
 export type { RecordedRequest } from './state.ts';
 
 export interface SimulatorOptions {
-  /** Whose API to simulate: a runbook's simulator profile and scenarios (default: the first registered runbook). */
+  /** Whose API to simulate: a runbook's simulator profile and scenarios (default: the engine's default runbook). */
   runbook?: string;
   /** The simulator profile and scenarios themselves, instead of a registered runbook's (a document not loaded). */
   tooling?: Pick<RunbookTooling, 'simulator' | 'scenarios'>;

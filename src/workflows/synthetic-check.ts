@@ -19,7 +19,7 @@ import {
   type SyntheticCheckInput,
   type SyntheticCheckResult,
 } from '../contract/index.ts';
-import { runbookForIncident, runbookIds, type RunbookDefinition } from '../runbooks/index.ts';
+import { runbookForIncident, type RunbookDefinition } from '../runbooks/index.ts';
 import { catalogActivities, probeActivities } from './engine/activities.ts';
 import { failureMessage, unrunnable } from './engine/evidence.ts';
 
@@ -113,21 +113,15 @@ function parseCheckInput(raw: SyntheticCheckInput): SyntheticCheckInput {
 
 /**
  * The worker's catalog decides where probes go; a service it does not know (or of another runbook)
- * fails the check. A document runbook comes with that answer: the check runs the text loaded now.
+ * fails the check. The runbook's document comes with that answer: the check runs the text loaded now.
  */
 async function loadRunbook(input: SyntheticCheckInput): Promise<RunbookDefinition> {
-  const compiledIn = runbookIds().includes(input.runbook);
-  const resolved = compiledIn
-    ? undefined
-    : await catalogActivities.resolveService({ name: input.service, runbook: input.runbook });
-  let runbook;
+  const resolved = await catalogActivities.resolveService({ name: input.service, runbook: input.runbook });
   try {
-    runbook = runbookForIncident({ runbook: input.runbook, runbookDocument: resolved?.runbookDocument });
+    return runbookForIncident({ runbook: input.runbook, runbookDocument: resolved.runbookDocument });
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, ErrorTypes.UnknownRunbook);
   }
-  if (compiledIn) await catalogActivities.resolveService({ name: input.service, runbook: runbook.id });
-  return runbook;
 }
 
 interface BudgetClaim {

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createCatalogActivities, guardWithCatalog, ServiceCatalog } from '../../src/activities/catalog.ts';
 import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { ideogramSettingsOf } from '../../src/runbooks/ideogram/settings.ts';
+import type { RunbookDocument } from '../../src/runbooks/documents/schema.ts';
+import { settingsOf } from '../../src/runbooks/documents/settings.ts';
+import { documentPinOf } from '../../src/runbooks/index.ts';
 import {
   describeSecretRef,
   ErrorTypes,
@@ -15,6 +17,10 @@ import {
   type MutationRecord,
   type ProbeResult,
 } from '../../src/contract/index.ts';
+
+/** A service's Ideogram settings as its plans read them: the document's defaults, then the catalog's. */
+const ideogramSettingsOf = (target: CatalogEntry['target']) =>
+  settingsOf(documentPinOf('ideogram')!.document as RunbookDocument, target as Parameters<typeof settingsOf>[1]);
 
 const entry: CatalogEntry = {
   name: 'ideogram-service',

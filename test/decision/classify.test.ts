@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/contract/index.ts';
-import { classifyIdeogram, IDEOGRAM_CAUSES, IDEOGRAM_DECISION_TABLE } from '../../src/runbooks/ideogram/decision.ts';
-import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
+import type { ClassifyContext } from '../../src/runbooks/types.ts';
+import { IDEOGRAM_PROBE_IDS as P, ideogramDocument, ideogramRunbook } from '../support/ideogram.ts';
+
+const ideogram = ideogramRunbook();
+const classifyIdeogram = (results: ProbeResult[], history?: ProbeResult[][], context?: ClassifyContext) =>
+  ideogram.classify(results, history, context);
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
   probe,
@@ -124,10 +128,11 @@ describe('decision table: one row per case', () => {
 });
 
 describe('decision table: shape', () => {
-  it('has a row for every cause, each stating its condition, and ends with the always-matching healthy row', () => {
-    expect(new Set(IDEOGRAM_DECISION_TABLE.map((row) => row.cause))).toEqual(new Set(Object.keys(IDEOGRAM_CAUSES)));
-    for (const row of IDEOGRAM_DECISION_TABLE) expect(row.when.length).toBeGreaterThan(10);
-    expect(IDEOGRAM_DECISION_TABLE.at(-1)!.cause).toBe('healthy');
+  it('has a rule for every cause, each giving its rationale, and ends with the always-matching healthy rule', () => {
+    const table = ideogramDocument().decision;
+    expect(new Set(table.map((rule) => rule.cause))).toEqual(new Set(Object.keys(ideogram.causes)));
+    for (const rule of table) expect(rule.rationale.length).toBeGreaterThan(10);
+    expect(table.at(-1)).toMatchObject({ cause: 'healthy', when: { always: true } });
     expect(classifyIdeogram([]).cause).toBe('healthy');
   });
 });
@@ -154,11 +159,11 @@ describe('decision table: property', () => {
         fc.array(fc.array(result, { maxLength: 4 }), { maxLength: 3 }),
         (results, history) => {
           const decision = classifyIdeogram(results as ProbeResult[], history as ProbeResult[][]);
-          const known = IDEOGRAM_CAUSES[decision.cause as keyof typeof IDEOGRAM_CAUSES];
+          const known = ideogram.causes[decision.cause];
           expect(known).toBeDefined();
           // Corroboration may raise a partial outage to P1 (the provider's own page says major); nothing else moves.
           if (decision.cause === 'partial_outage') expect(['P1', 'P2']).toContain(decision.severity);
-          else expect(decision.severity).toBe(known.severity);
+          else expect(decision.severity).toBe(known!.severity);
           expect(typeof decision.rationale).toBe('string');
         },
       ),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/contract/index.ts';
-import { classifyIdeogram } from '../../src/runbooks/ideogram/decision.ts';
-import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
+import { IDEOGRAM_PROBE_IDS as P, ideogramRunbook } from '../support/ideogram.ts';
+
+const ideogram = ideogramRunbook();
+const classifyIdeogram = (results: ProbeResult[]) => ideogram.classify(results);
 
 const ok = (probe: string, over: Partial<ProbeResult> = {}): ProbeResult => ({
   probe,

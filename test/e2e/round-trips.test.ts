@@ -9,7 +9,7 @@ import {
   timelineQuery,
   type ProbeResult,
 } from '../../src/contract/index.ts';
-import { IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
+import { IDEOGRAM_PROBE_IDS as P } from '../support/ideogram.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
 import { temporalNamespace } from '../support/temporal.ts';
 
@@ -149,6 +149,7 @@ describe('round trips and billed calls of a triage (dev server, simulator)', () 
     );
     expect(second! - first!).toBeGreaterThanOrEqual(50);
     expect(beforeDecision.filter((e) => e.kind === 'note').map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Runbook document ideogram v1 \(sha256 [0-9a-f]+\): this incident runs on this text/),
       expect.stringMatching(/^Confirmed sustained: 2 re-checks over 0 s still show provider_outage/),
     ]);
 

@@ -155,12 +155,11 @@ describe('architecture of src/', () => {
 
   it('the workflow bundle holds no simulator or drill tooling: nothing the workflows reach imports a tooling module', () => {
     const bundled = reachableFrom('workflows/index.ts');
-    expect(bundled).toContain('runbooks/ideogram/definition.ts');
     expect(bundled).toContain('runbooks/documents/compile.ts');
     expect(importsBetween((path) => bundled.has(path), isTooling)).toEqual([]);
-    // The rule sees tooling where it is: the registry reaches every runbook's tooling and the document simulator.
+    // The rule sees tooling where it is: the registry reaches the document simulator.
     expect([...reachableFrom('runbooks/tooling/index.ts')].filter(isTooling)).toEqual(
-      expect.arrayContaining(['runbooks/ideogram/tooling/simulator.ts', 'runbooks/tooling/document-simulator.ts']),
+      expect.arrayContaining(['runbooks/tooling/document-simulator.ts']),
     );
   });
 

@@ -4,10 +4,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { executeProbe } from '../../src/activities/probes/execute.ts';
 import { createProbeActivities, runProbeRound, runTriage } from '../../src/activities/probes/index.ts';
 import { ProbeSpecSchema, type ProbeResult, type ProbeSpecInput, type ProbeTarget } from '../../src/contract/index.ts';
-import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
-import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import { IDEOGRAM_PROBE_IDS as P, ideogramRunbook as ideogram } from '../support/ideogram.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
+
+const ideogramRunbook = ideogram();
 
 const env = { PROBE_TEST_KEY: TEST_API_KEY };
 const deps = { secrets: { env } };
@@ -26,7 +27,7 @@ afterAll(() => sim.stop());
 
 const byId = (results: ProbeResult[], id: string): ProbeResult => results.find((r) => r.probe === id)!;
 /** The triage probes with short timeouts, as drills use them. */
-const fastProbes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, timeoutMs: 1_500 }));
+const fastProbes: ProbeSpecInput[] = ideogramRunbook.triageProbes.map((p) => ({ ...p, timeoutMs: 1_500 }));
 
 describe('triage probes against the simulator', () => {
   it('run concurrently: every independent probe request arrives before the first response is sent', async () => {

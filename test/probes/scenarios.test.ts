@@ -2,20 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { runTriage } from '../../src/activities/probes/index.ts';
 import type { ProbeSpecInput, ProbeTarget } from '../../src/contract/index.ts';
-import { DEFAULT_IDEOGRAM_THRESHOLDS } from '../../src/runbooks/ideogram/decision.ts';
-import { ideogramRunbook } from '../../src/runbooks/ideogram/definition.ts';
-import { ideogramTriageProbes, IDEOGRAM_PROBE_IDS as P } from '../../src/runbooks/ideogram/probes.ts';
-import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.ts';
+import {
+  IDEOGRAM_PROBE_IDS as P,
+  ideogramDocument,
+  ideogramRunbook as ideogram,
+  ideogramTooling,
+} from '../support/ideogram.ts';
 import { TEST_API_KEY } from '../support/simulator.ts';
 
 /** Drills compress time: latencies and the P95 threshold shrink by the same factor. */
 const LATENCY_SCALE = 0.01;
-const SCENARIOS = ideogramScenarios;
+const ideogramRunbook = ideogram();
+const SCENARIOS = ideogramTooling().scenarios;
 const expectedCause = (scenario: string) => SCENARIOS[scenario]!.expectedCause;
-const classifyContext = { thresholds: { slowP95Ms: DEFAULT_IDEOGRAM_THRESHOLDS.slowP95Ms * LATENCY_SCALE } };
+const classifyContext = { thresholds: { slowP95Ms: ideogramDocument().thresholds.slowP95Ms! * LATENCY_SCALE } };
 const deps = { secrets: { env: { PROBE_TEST_KEY: TEST_API_KEY } } };
-const probes: ProbeSpecInput[] = ideogramTriageProbes.map((p) => ({ ...p, timeoutMs: 1_000 }));
+const probes: ProbeSpecInput[] = ideogramRunbook.triageProbes.map((p) => ({ ...p, timeoutMs: 1_000 }));
 
 let sim: RunningSimulator;
 let target: ProbeTarget;

@@ -6,7 +6,7 @@ import { startConsole, type RunningConsole } from '../../src/server/serve.ts';
 import type { ActivityDeps } from '../../src/activities/index.ts';
 import { ServiceCatalog } from '../../src/activities/catalog.ts';
 import { catalogFromConfig } from '../../src/config/service-catalog.ts';
-import { ideogramScenarios } from '../../src/runbooks/ideogram/tooling/scenarios.ts';
+import { ideogramTooling } from './ideogram.ts';
 import { cliEnvironment, startHarness, type Harness } from './incident-harness.ts';
 import { temporalAddress } from './temporal.ts';
 
@@ -24,7 +24,7 @@ export interface ConsoleHarness {
  * requests while it waits for a human: on a slow machine a page approving late would find the
  * provider recovered and, rightly, no fallback applied.
  */
-const { requests: _ends, ...outage500 } = ideogramScenarios['outage-500']!.phases[0]!;
+const { requests: _ends, ...outage500 } = ideogramTooling().scenarios['outage-500']!.phases[0]!;
 export const LASTING_OUTAGE_500 = [outage500];
 export const RECOVERED = [{ name: 'recovered' }];
 

@@ -13,7 +13,7 @@ import {
   type GateScenario,
   type GateView,
 } from './fixtures/gate-workflow.ts';
-import { MIN, startTimeSkipping, unitInput } from './support/time-skipping.ts';
+import { MIN, pinnedUnitInput, startTimeSkipping } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -68,7 +68,8 @@ const refusal = (p: Promise<unknown>) =>
     () => 'accepted',
     (err: { cause?: { message?: string } }) => err.cause?.message ?? String(err),
   );
-const policy = (p: Record<string, unknown>) => unitInput({ reporter: 'Carol', policy: { timeoutMs: 10 * MIN, ...p } });
+const policy = (p: Record<string, unknown>) =>
+  pinnedUnitInput({ reporter: 'Carol', policy: { timeoutMs: 10 * MIN, ...p } });
 
 describe('approval gate alone (time-skipping, a catalog that allows every reference)', () => {
   it('N of M distinct approvers; self-approval refused whatever the case; the Nth approval opens the gate', async () => {

@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { uniqueTaskQueue } from '../support/temporal.ts';
 import type { driftWorkflow } from './fixtures/drift-workflow.ts';
 import { createMockActivities } from './support/mock-activities.ts';
-import { startTimeSkipping, unitInput } from './support/time-skipping.ts';
+import { pinnedUnitInput, startTimeSkipping } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -28,7 +28,7 @@ describe('mutation ledger over knobs changed by hand (time-skipping, mocked clus
     const handle = await ctx.env.client.workflow.start<typeof driftWorkflow>('driftWorkflow', {
       taskQueue,
       workflowId: taskQueue,
-      args: [unitInput(), { 'drift-restored': true }],
+      args: [pinnedUnitInput(), { 'drift-restored': true }],
     });
     const run = await worker.runUntil(handle.result());
 

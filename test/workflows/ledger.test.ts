@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { uniqueTaskQueue } from '../support/temporal.ts';
 import type { ledgerWorkflow } from './fixtures/ledger-workflow.ts';
 import { createMockActivities } from './support/mock-activities.ts';
-import { startTimeSkipping, unitInput } from './support/time-skipping.ts';
+import { pinnedUnitInput, startTimeSkipping } from './support/time-skipping.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -26,7 +26,7 @@ describe('mutation ledger and recorder alone (time-skipping, mocked cluster acti
     const handle = await ctx.env.client.workflow.start<typeof ledgerWorkflow>('ledgerWorkflow', {
       taskQueue,
       workflowId: taskQueue,
-      args: [unitInput()],
+      args: [pinnedUnitInput()],
     });
     const run = await worker.runUntil(handle.result());
 

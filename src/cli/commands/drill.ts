@@ -55,7 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
         .map((id) => `${id}: ${Object.keys(runbookTooling(id).scenarios).join(', ')}`)
         .join('; ')}`,
     )
-    .option('--runbook <id>', `runbook to drill: ${runbookIds().join(', ')} (default: the first)`)
+    .option('--runbook <id>', `runbook to drill: ${runbookIds().join(', ')} (default: ${defaultRunbookId()})`)
     .option('--scenario-file <file>', 'JSON phases instead of a built-in scenario')
     .option('--auto-approve', 'approve every step as the identity drill-auto')
     .option('--kube-context <context>', 'use a real cluster (with --dry-run) instead of the record-only target')

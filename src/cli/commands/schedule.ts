@@ -51,7 +51,7 @@ function registerCreate(schedule: Command, ctx: CliContext): void {
     .command('create')
     .description('Create a schedule (overlap SKIP, catch-up one interval); nothing is created on bad input')
     .option('--id <id>', 'schedule id (default synthetic-<runbook>-<service>.<task queue>)')
-    .option('--runbook <id>', "runbook definition (default: the service's runbook, or the first registered)")
+    .option('--runbook <id>', "runbook definition (default: the service's runbook, else the engine's default)")
     .option('--service <name>', "the service, by its name in the catalog (default: the runbook's only service)")
     .option('--every <interval>', 'how often: 5m, 90m, 1h (1m to 24h)')
     .option(

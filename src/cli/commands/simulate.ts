@@ -26,7 +26,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       "Run a runbook's API simulator (its endpoints, status page, expiring file URLs, scenarios) until Ctrl-C",
     )
-    .option('--runbook <id>', 'whose API to simulate (default: the first registered runbook)')
+    .option('--runbook <id>', `whose API to simulate (default: ${defaultRunbookId()})`)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '0')
     .option('--scenario <name>', 'built-in scenario (healthy, auth-401, outage-500, ...)')

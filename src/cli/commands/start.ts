@@ -30,7 +30,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--reporter <name>', 'who reports it (default: $USER)')
     .option('--trigger <trigger>', 'manual | alert | drill', 'manual')
     .option('--id <id>', 'incident id (default incident-<yyyymmdd>-<slug of the symptom>)')
-    .option('--runbook <id>', "runbook definition (default: the service's runbook, or the first registered)")
+    .option('--runbook <id>', "runbook definition (default: the service's runbook, else the engine's default)")
     .option('--service <name>', "the service, by its name in the catalog (default: the runbook's only service)")
     .option('--follow', 'follow the incident live until it ends')
     .option('--json', 'print {"incidentId"}')

@@ -27,11 +27,11 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option(
       '--base-url <url>',
-      "API base URL (default: the runbook's own; RUNBOOK_SERVICE_BASE_URL for the first registered)",
+      "API base URL (default: the runbook's own; RUNBOOK_SERVICE_BASE_URL for the default runbook)",
     )
     .option('--status-page-url <url>', 'status page JSON URL')
     .option('--timeout-ms <ms>', 'cap every probe timeout at this many milliseconds')
-    .option('--runbook <id>', 'runbook definition (default: the first registered)')
+    .option('--runbook <id>', `runbook definition (default: ${defaultRunbookId()})`)
     .option('--json', 'print {"probes": [...], "decision": {...}}')
     .action(async (raw: unknown) => {
       const options = parseOptions(TriageOptionsSchema, raw);

@@ -27,8 +27,9 @@ export type StepResult = { next: true } | { end: RemediationOutcome } | { goto: 
 export const NEXT: StepResult = { next: true };
 
 /**
- * Fills `{settings.x}`, `{service.name|namespace|deployment}`, `{secrets.<askSecret id>}` (the
- * reference handed over, never a value) and the values earlier steps made known (`{relapses}`…).
+ * Fills `{settings.x}` (`{settings.x|s}`: an integer setting in ms, as seconds),
+ * `{service.name|namespace|deployment}`, `{secrets.<askSecret id>}` (the reference handed over,
+ * never a value) and the values earlier steps made known (`{relapses}`…).
  */
 export function render(run: PlanRun, text: string): string {
   const service = run.ctx.input.service;
@@ -38,9 +39,12 @@ export function render(run: PlanRun, text: string): string {
       const ref = run.secrets.get(id);
       return ref ? describeSecretRef(ref) : m;
     })
-    .replace(/\{settings\.([A-Za-z0-9_-]+)\}/g, (m, name: string) =>
-      run.settings[name] === undefined ? m : String(run.settings[name]),
-    )
+    .replace(/\{settings\.([A-Za-z0-9_-]+)(\|s)?\}/g, (m, name: string, seconds?: string) => {
+      const value = run.settings[name];
+      if (value === undefined) return m;
+      // `|s`: a time in ms as people read it, in whole seconds.
+      return seconds ? `${Math.round(Number(value) / 1000)} s` : String(value);
+    })
     .replace(/\{service\.(name|namespace|deployment)\}/g, (_, key: string) =>
       key === 'name'
         ? service.name

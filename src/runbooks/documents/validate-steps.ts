@@ -56,8 +56,14 @@ export function stepProblems(
     if (ref.plan !== undefined && !plans.includes(ref.plan))
       problems.push({ path: [...path, ...ref.path], message: known('plan', ref.plan, plans) });
   for (const text of templatesOf(step)) {
-    for (const name of text.matchAll(/\{settings\.([^}]+)\}/g))
+    for (const name of text.matchAll(/\{settings\.([^}|]+)(\|s)?\}/g)) {
       if (!settings.includes(name[1]!)) problems.push({ path, message: known('setting', name[1]!, settings) });
+      else if (name[2] && doc.settings[name[1]!]!.type !== 'integer')
+        problems.push({
+          path,
+          message: `"{settings.${name[1]!}|s}" reads a time in ms: ${name[1]!} is not an integer setting`,
+        });
+    }
     for (const name of text.matchAll(/\{secrets\.([^}]+)\}/g))
       if (stepIds.get(name[1]!) !== 'askSecret')
         problems.push({ path, message: `"{secrets.${name[1]!}}" names no askSecret step earlier in this plan` });

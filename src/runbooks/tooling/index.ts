@@ -1,10 +1,6 @@
-// src/runbooks/tooling: each runbook's simulator profile, scenarios and drill profile, kept apart from its definition so none of it reaches the workflow bundle.
+// src/runbooks/tooling: each runbook document's simulator profile, scenarios and drill profile, compiled apart from its definition so none of it reaches the workflow bundle.
 import type { RunbookDocumentPin } from '../../contract/index.ts';
 import type { RunbookDocument } from '../documents/schema.ts';
-import { ideogramRunbook } from '../ideogram/definition.ts';
-import { ideogramDrill } from '../ideogram/tooling/drill.ts';
-import { ideogramScenarios } from '../ideogram/tooling/scenarios.ts';
-import { ideogramSimulator } from '../ideogram/tooling/simulator.ts';
 import { documentPinOf, getRunbook } from '../index.ts';
 import { compileDocumentTooling } from './document.ts';
 import type { RunbookTooling } from './types.ts';
@@ -12,16 +8,11 @@ import type { RunbookTooling } from './types.ts';
 export { compileDocumentTooling } from './document.ts';
 export type * from './types.ts';
 
-const COMPILED_IN: Record<string, RunbookTooling> = {
-  [ideogramRunbook.id]: { simulator: ideogramSimulator, scenarios: ideogramScenarios, drill: ideogramDrill },
-};
 /** Compiled once per loaded text: a document registered again under its id compiles anew. */
 const compiledDocuments = new WeakMap<RunbookDocumentPin, RunbookTooling>();
 
-/** The tooling of a registered runbook (compiled in, or a document this process loaded); unknown ids are refused as getRunbook refuses them. */
+/** The tooling of a registered runbook (a document this process loaded); unknown ids are refused as getRunbook refuses them. */
 export function runbookTooling(id: string): RunbookTooling {
-  const compiledIn = COMPILED_IN[id];
-  if (compiledIn) return compiledIn;
   getRunbook(id);
   const pin = documentPinOf(id);
   if (!pin) throw new Error(`runbook "${id}" has no simulator or drill tooling`);

@@ -3,7 +3,7 @@ import type { ServiceCatalog } from '../../activities/catalog.ts';
 import type { AlertTarget } from '../../app/alerts.ts';
 import { UnknownRunbookError } from '../../app/errors.ts';
 import { requireRunbook } from '../../app/service-catalog.ts';
-import { runbookIds } from '../../runbooks/index.ts';
+import { defaultRunbookId } from '../../runbooks/index.ts';
 
 /** A request the intake refuses before anything starts: the status and a reason for the sender. */
 export class IntakeRefusal extends Error {
@@ -16,7 +16,7 @@ export class IntakeRefusal extends Error {
 
 /**
  * The label mapping: `runbook=<id>` and `service=<catalog name>`. Without `runbook`, the named
- * service's runbook, else the first registered one; without `service`, that runbook's only service.
+ * service's runbook, else the default one; without `service`, that runbook's only service.
  */
 export function targetOf(catalog: ServiceCatalog, labels: Record<string, string | undefined>): AlertTarget {
   const known = catalog.names();
@@ -26,7 +26,7 @@ export function targetOf(catalog: ServiceCatalog, labels: Record<string, string 
       422,
       `unknown service label "${service}": the catalog has ${known.join(', ') || 'no service'}`,
     );
-  const runbook = labels.runbook ?? (service ? catalog.require(service).runbook : runbookIds()[0]!);
+  const runbook = labels.runbook ?? (service ? catalog.require(service).runbook : defaultRunbookId());
   try {
     requireRunbook(runbook);
   } catch (err) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RequestRefusedError } from '../../app/errors.ts';
 import { openIncident, prepareIncident } from '../../app/open-incident.ts';
-import { getRunbook, runbookIds } from '../../runbooks/index.ts';
+import { defaultRunbookId, getRunbook, runbookIds } from '../../runbooks/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { identityOf, requireRole } from '../guard.ts';
 import { openIncidentForm, type OpenFormChoices, type OpenFormValues } from '../views/forms.ts';
@@ -32,7 +32,7 @@ function choices(deps: ConsoleDeps): OpenFormChoices {
     services: catalog.names().filter((name) => catalog.require(name).runbook === id),
   }));
   const first = catalog.names()[0];
-  return { runbooks, defaultRunbook: first ? catalog.require(first).runbook : runbookIds()[0]! };
+  return { runbooks, defaultRunbook: first ? catalog.require(first).runbook : defaultRunbookId() };
 }
 
 /** Opening an incident from the console: the same checks as `runbook start`, and a refusal that keeps the form as typed. */

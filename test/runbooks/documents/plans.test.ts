@@ -60,7 +60,11 @@ describe('document plans: secret references, hand-over texts, reverting only wha
           then: [{ applySecret: { id: 'apply-key', secret: 'apiKey', from: 'new-key' } }],
         },
       },
-      { verify: { onFail: { handOver: 'calls still fail with {secrets.new-key}' } } },
+      {
+        verify: {
+          onFail: { handOver: 'calls still fail with {secrets.new-key} after {settings.keyPropagationMs|s}' },
+        },
+      },
       { resolve: 'Rotated to {secrets.new-key}.' },
     ],
     unpause: [{ revert: { step: 'pause', reverting: 'resume batch jobs' } }, { resolve: 'done' }],
@@ -73,10 +77,10 @@ describe('document plans: secret references, hand-over texts, reverting only wha
     expect(outcome).toEqual({ resolution: 'resolved', summary: 'Rotated to env:NEXT_KEY.' });
   });
 
-  it('a failed verification hands over with its own text', async () => {
+  it('a failed verification hands over with its own text, a time setting read in seconds', async () => {
     const { ctx } = recordingContext({ ref, verify: false });
     await expect(runDocumentPlan(doc, 'rotate', ctx)).rejects.toMatchObject({
-      message: 'calls still fail with env:NEXT_KEY',
+      message: 'calls still fail with env:NEXT_KEY after 300 s',
       type: 'VerificationFailed',
     });
   });

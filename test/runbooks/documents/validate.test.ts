@@ -131,11 +131,13 @@ describe('runbook documents: validation with JSON paths', () => {
     doc.plans['rotate-key'][2].approve.then[0].applySecret.secret = 'apiKeys';
     doc.plans['rotate-key'][1].askSecret.id = 'other-reference';
     doc.plans.credits[1].approve.description = 'Suspend {settings.batchSelectr}';
+    doc.plans.credits[2].approve.description = 'Within {settings.batchSelector|s}';
     expect(problems(doc)).toEqual([
       '$.causes.healthy.plan: unknown plan "false-alarms" — known: rotate-key, credits, credits-not-confirmed, fallback, fallback-kept, wait-unchanged, reduce-concurrency, concurrency-kept, wait-unchanged-limited, check-network, check-performance, false-alarm',
       '$.plans.rotate-key[2].approve.then[0].applySecret.secret: unknown secret object "apiKeys" — known: apiKey',
       '$.plans.rotate-key[2].approve.then[0].applySecret.from: "new-key-reference" is not an askSecret step earlier in this plan',
       '$.plans.credits[1]: unknown setting "batchSelectr" — known: secretName, secretKey, batchSelector, reducedConcurrency, keyPropagationMs, topUpPropagationMs',
+      '$.plans.credits[2]: "{settings.batchSelector|s}" reads a time in ms: batchSelector is not an integer setting',
     ]);
   });
 

@@ -16,6 +16,7 @@ import {
   timingResult,
 } from '../../../src/contract/index.ts';
 import { createJudgeActivities } from '../../../src/activities/probes/judge.ts';
+import { documentPinOf } from '../../../src/runbooks/index.ts';
 
 /** What the fake provider does at a given moment: up (healthy) or down (503 + status page "major"). */
 export type HealthScript = (moment: { elapsedMs: number; recheck: number }) => boolean;
@@ -141,7 +142,9 @@ export function createMockActivities(options: MockActivityOptions = {}) {
     async resolveService(req: { name: string }): Promise<ResolvedService> {
       if (!options.resolved || options.resolved.name !== req.name)
         throw ApplicationFailure.nonRetryable(`unknown service "${req.name}"`, ErrorTypes.UnknownService);
-      return options.resolved;
+      // The catalog pins the runbook's document, as the worker's does (a test may pin another text).
+      const runbookDocument = options.resolved.runbookDocument ?? documentPinOf(options.resolved.runbook);
+      return runbookDocument ? { ...options.resolved, runbookDocument } : options.resolved;
     },
     async checkSecretRef(req: { ref: SecretRef }): Promise<{ allowed: boolean; reason?: string }> {
       return req.ref.kind === 'env' && req.ref.name.startsWith('NEW_')

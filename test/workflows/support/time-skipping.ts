@@ -14,6 +14,7 @@ import proto from '@temporalio/proto';
 import { testingExecutable } from '../../../src/infra/temporal-binary.ts';
 import { bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../../src/infra/workflow-bundle.ts';
 import { uniqueTaskQueue } from '../../support/temporal.ts';
+import { documentPinOf } from '../../../src/runbooks/index.ts';
 import { sharedBundle } from '../../support/workflow-bundle.ts';
 import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
@@ -75,6 +76,14 @@ export function unitInput(
     policy: { timeoutMs: 24 * HOUR },
     ...overrides,
   };
+}
+
+/** unitInput pinned to its runbook's document, as the catalog pins it: for workflows run without the catalog. */
+export function pinnedUnitInput(
+  overrides: Partial<IncidentInputDraft> = {},
+): IncidentInputDraft & { service: ServiceTarget } {
+  const input = unitInput(overrides);
+  return { ...input, runbookDocument: documentPinOf(input.runbook ?? 'ideogram') };
 }
 
 /** unitInput's service with some of the runbook's own settings changed (the others as unitInput has them). */

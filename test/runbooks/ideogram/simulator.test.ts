@@ -1,19 +1,19 @@
 /**
- * The Ideogram simulator profile written as data (runbook.yaml, tooling.simulator) serves requests
- * as the TypeScript profile does: the same units, latency and success body, and a 400 for the same
- * bad requests. Only the wording of a 400 differs; both name the field.
+ * The Ideogram simulator profile (src/runbooks/ideogram/runbook.yaml, tooling.simulator) serves
+ * requests as recorded in recorded/simulator.json: the units, latency and success body, routes and
+ * error bodies the TypeScript profile it replaced served, and a 400 naming the field of a bad request.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { validateRunbookDocument } from '../../../src/runbooks/documents/validate.ts';
-import { ideogramSimulator } from '../../../src/runbooks/ideogram/tooling/simulator.ts';
-import { simulatorProfileOf } from '../../../src/runbooks/tooling/document-simulator.ts';
+import { runbookTooling } from '../../../src/runbooks/tooling/index.ts';
 import type { SimulatedRequest, SimulatorProfile } from '../../../src/runbooks/tooling/types.ts';
 
-const checked = validateRunbookDocument(parse(readFileSync(new URL('./runbook.yaml', import.meta.url), 'utf8')));
-if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-const document = simulatorProfileOf(checked.document.tooling.simulator);
+const document = runbookTooling('ideogram').simulator;
+const RECORDED = JSON.parse(readFileSync(new URL('./recorded/simulator.json', import.meta.url), 'utf8')) as {
+  served: unknown[];
+  routes: unknown[];
+  errorBodies: Record<string, unknown>;
+};
 
 const legacy = (request: Record<string, unknown>) => ({ image_request: request });
 const REQUESTS: Array<[string, unknown]> = [
@@ -48,27 +48,25 @@ const served = (profile: SimulatorProfile, endpoint: string, request: SimulatedR
   };
 };
 
-describe('the Ideogram simulator profile as data', () => {
-  it.each(REQUESTS)('%s %j: the same units, latency and answer', (endpoint, body) => {
-    const expected = parseWith(ideogramSimulator, endpoint, body) as SimulatedRequest;
-    const actual = parseWith(document, endpoint, body) as SimulatedRequest;
-    expect(typeof actual).toBe('object');
-    expect(served(document, endpoint, actual)).toEqual(served(ideogramSimulator, endpoint, expected));
-  });
+describe('the Ideogram simulator profile', () => {
+  it.each(REQUESTS.map(([endpoint, body], i) => [endpoint, body, i] as const))(
+    '%s %j: the recorded units, latency and answer',
+    (endpoint, body, i) => {
+      const parsed = parseWith(document, endpoint, body) as SimulatedRequest;
+      expect(typeof parsed).toBe('object');
+      expect(served(document, endpoint, parsed)).toEqual(RECORDED.served[i]);
+    },
+  );
 
   it.each(BAD)('%s %j: a 400 naming %s', (endpoint, body, field) => {
-    expect(parseWith(ideogramSimulator, endpoint, body)).toContain(field);
     expect(parseWith(document, endpoint, body)).toContain(field);
   });
 
-  it('the same routes, auth, limits and error bodies', () => {
-    const routes = (p: SimulatorProfile) =>
-      p.endpoints.map(({ id, kind, method, path }) => ({ id, kind, method, path }));
-    expect(routes(document)).toEqual(routes(ideogramSimulator));
-    const { endpoints: _d, errorBody: _de, success: _ds, ...own } = document;
-    const { endpoints: _t, errorBody: _te, success: _ts, ...theirs } = ideogramSimulator;
-    expect(own).toEqual(theirs);
+  it('the recorded routes and error bodies', () => {
+    expect(document.endpoints.map(({ id, kind, method, path }) => ({ id, kind, method, path }))).toEqual(
+      RECORDED.routes,
+    );
     for (const status of [400, 404, 500, 503])
-      expect(document.errorBody(status)).toEqual(ideogramSimulator.errorBody(status));
+      expect(document.errorBody(status)).toEqual(RECORDED.errorBodies[String(status)]);
   });
 });

@@ -1,20 +1,21 @@
 /**
- * The Ideogram plans written as steps (runbook.yaml) do what the TypeScript plans do: on the same
- * scripted context (answers to approvals, verifications, relapses, references handed over), each
- * asks, changes, keeps, notes and ends alike. Known differences are named where they are ignored.
+ * The Ideogram plans (src/runbooks/ideogram/runbook.yaml): on a scripted context (answers to
+ * approvals, verifications, relapses, references handed over), each asks, changes, keeps, notes
+ * and ends as recorded in recorded/plans.json. The record was taken from the TypeScript plans the
+ * document replaced, with the document's own wording where it differs on purpose: a restore shows
+ * the recorded revert command, a rotation that hands over says "secret reference".
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { MutationOp, MutationRecord, SecretRef } from '../../../src/contract/index.ts';
-import { compileRunbookDocument } from '../../../src/runbooks/documents/compile.ts';
-import { validateRunbookDocument } from '../../../src/runbooks/documents/validate.ts';
-import { ideogramRunbook } from '../../../src/runbooks/ideogram/definition.ts';
-import type { RemediationContext, RunbookDefinition } from '../../../src/runbooks/types.ts';
+import { getRunbook } from '../../../src/runbooks/index.ts';
+import type { RemediationContext } from '../../../src/runbooks/types.ts';
 
-const checked = validateRunbookDocument(parse(readFileSync(new URL('./runbook.yaml', import.meta.url), 'utf8')));
-if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-const document = compileRunbookDocument(checked.document);
+const ideogram = getRunbook('ideogram');
+const RECORDED = JSON.parse(readFileSync(new URL('./recorded/plans.json', import.meta.url), 'utf8')) as Record<
+  string,
+  string[]
+>;
 
 type Answer = 'approved' | 'declined' | 'superseded';
 interface Script {
@@ -53,7 +54,7 @@ function scripted(cause: string, script: Script) {
   };
   const ctx: RemediationContext = {
     input: {
-      service: { ...ideogramRunbook.defaultService, settings: script.settings ?? {} },
+      service: { ...ideogram.defaultService, settings: script.settings ?? {} },
       timings: { maxAutoRelapses: 1 },
     } as unknown as RemediationContext['input'],
     decision: { cause, severity: script.severity ?? 'P1' } as RemediationContext['decision'],
@@ -121,31 +122,17 @@ function scripted(cause: string, script: Script) {
 }
 
 /** Every call and how each run ended (an outcome, or the hand-over it threw). */
-async function play(runbook: RunbookDefinition, cause: string, script: Script) {
+async function play(cause: string, script: Script) {
   const { ctx, calls } = scripted(cause, script);
   for (let run = 0; run < (script.runs ?? 1); run += 1) {
     try {
-      calls.push(`outcome ${JSON.stringify(await runbook.causes[cause]!.remediate(ctx))}`);
+      calls.push(`outcome ${JSON.stringify(await ideogram.causes[cause]!.remediate(ctx))}`);
     } catch (err) {
       calls.push(`handed over: ${(err as Error).message}`);
     }
   }
   return calls;
 }
-
-/**
- * What the document says differently on purpose: a restore shows the recorded revert (the
- * TypeScript plan shows `<recorded value>`), a rotation that hands over says "secret", and the
- * propagation time is in ms.
- */
-const known = (calls: string[]) =>
-  calls.map((c) =>
-    c
-      .replace(/\[[^\]]*<recorded value>[^\]]*\]/, '[restore]')
-      .replace(/\[undo [^\]]*\]/, '[restore]')
-      .replace(/ after \d+ m?s for it to be accepted/, ' after N for it to be accepted')
-      .replace('no further key reference', 'no further secret reference'),
-  );
 
 const key = (name: string): SecretRef => ({ kind: 'env', name });
 
@@ -226,14 +213,14 @@ const CASES: Array<[string, string, Script]> = [
   ['healthy', 'healthy', { severity: 'P4' }],
 ];
 
-describe('the Ideogram plans as a document', () => {
-  it.each(CASES)('%s: the same calls and outcome as the TypeScript plan', async (_name, cause, script) => {
-    const expected = known(await play(ideogramRunbook, cause, script));
-    const actual = known(await play(document, cause, script));
-    expect(actual).toEqual(expected);
+describe('the Ideogram plans', () => {
+  it.each(CASES)('%s: the recorded calls and outcome', async (name, cause, script) => {
+    expect(RECORDED[name], `no record for "${name}"`).toBeDefined();
+    expect(await play(cause, script)).toEqual(RECORDED[name]);
   });
 
-  it('every cause has a plan in the document', () => {
-    expect(Object.keys(document.causes).sort()).toEqual(Object.keys(ideogramRunbook.causes).sort());
+  it('every cause has a plan, and every record a case', () => {
+    expect(Object.keys(ideogram.causes).sort()).toEqual([...new Set(CASES.map(([, cause]) => cause))].sort());
+    expect(Object.keys(RECORDED).sort()).toEqual(CASES.map(([name]) => name).sort());
   });
 });
