@@ -61,6 +61,7 @@ import { startSimulatorProcess } from './simulator-process.ts';
 import { cacheReport, metricsBindAddress, readCacheCounters } from './worker-metrics.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
+import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
 
 const { values: args } = parseArgs({
@@ -256,6 +257,7 @@ try {
   );
 
   const config = loadConfig({ RUNBOOK_DATA_DIR: dir, RUNBOOK_NOTIFY_FILE: join(dir, 'notifications.jsonl') });
+  loadRunbookDocuments();
   const runbook = getRunbook('ideogram');
   const { name: serviceName, ...configured } = serviceFromConfig(config, runbook);
   const seed = {
