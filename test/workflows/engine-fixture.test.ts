@@ -8,6 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   acknowledgeSignal,
   approveSignal,
+  postmortemQuery,
   type IncidentResult,
   type IncidentStatus,
 } from '../../src/contract/index.ts';
@@ -57,6 +58,30 @@ describe('the engine on its fixture runbook (time-skipping, mocked activities)',
       'enable-fallback',
     ]);
     expect(result.postmortem).toContain('Engine fixture service');
+  });
+
+  it('the postmortem it returns is the one its file holds, though monitoring went on while the file was written', async () => {
+    // Seven failed writes: the activity's retries skip ≈ 4 minutes, more than a poll's interval, and
+    // the provider fails again meanwhile, so the polls have something to record.
+    const run = await start({ health: outageFor(30 * MIN), postmortemFailsFirst: 7, relapseWhileClosing: true });
+    const { result, queried } = await run.during(async () => {
+      await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
+      await advanceUntil(ctx.env, run.handle, pending('enable-fallback'), 'enable-fallback asked');
+      await run.handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
+      const ended = await run.handle.result();
+      return { result: ended, queried: await run.handle.query(postmortemQuery) };
+    });
+
+    const written = run.events.filter((e) => e.type === 'postmortem');
+    expect(written).toHaveLength(1);
+    const closedAt = Date.parse(
+      result.timeline.find((e) => e.kind === 'state' && e.message.startsWith('resolved'))!.at,
+    );
+    const startedAt = Date.parse(result.timeline[0]!.at);
+    const polledSinceClose = run.events.filter((e) => e.type === 'probe' && startedAt + e.elapsedMs > closedAt);
+    expect(polledSinceClose.length).toBeGreaterThan(0);
+    expect(result.postmortem).toBe(written[0]!.type === 'postmortem' && written[0]!.markdown);
+    expect(queried).toBe(result.postmortem);
   });
 
   it('records an outage seen once and gone in the re-checks as transient, and changes nothing', async () => {

@@ -88,11 +88,12 @@ export class Closing {
     comms.stopUpdates();
     await comms.quiet();
     await comms.notify('status');
-    const write = () =>
-      postmortemActivities.writePostmortem({ incidentId: this.incident.incidentId, markdown: recorder.postmortem() });
+    const markdown = recorder.postmortem();
     // A postmortem that cannot be written is a fact to record, never a failed remediation.
     try {
-      this.ending.postmortemPath = (await write()).path;
+      const written = await postmortemActivities.writePostmortem({ incidentId: this.incident.incidentId, markdown });
+      this.ending.postmortemPath = written.path;
+      recorder.postmortemWritten(markdown);
     } catch (err) {
       if (isCancellation(err)) throw err;
       engine.note(

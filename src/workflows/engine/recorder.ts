@@ -220,7 +220,22 @@ export class IncidentRecorder implements TimelinePort {
     };
   }
 
+  /**
+   * The postmortem as written to its file when the incident closed: from then on every view (the
+   * result, the query, `runbook postmortem`) shows the file's text, not a newer rendering that a
+   * check finishing after the close would change.
+   */
+  private writtenPostmortem: string | null = null;
+
+  postmortemWritten(markdown: string): void {
+    this.writtenPostmortem = markdown;
+  }
+
   postmortem(): string {
+    return this.writtenPostmortem ?? this.render();
+  }
+
+  private render(): string {
     const p = this.projection();
     return renderPostmortem({
       title: p.title,

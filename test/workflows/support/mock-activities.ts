@@ -25,7 +25,8 @@ export type ActivityEvent =
   | { type: 'probe'; probe: string; healthy: boolean; recheck: number | null; elapsedMs: number }
   | { type: 'apply'; mutationId: string; step: string; elapsedMs: number; onDrift?: DriftChoice }
   | { type: 'revert'; mutationId: string; step: string; elapsedMs: number; onDrift?: DriftChoice }
-  | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number };
+  | { type: 'notify'; kind: NotificationMessage['kind']; status: string; elapsedMs: number }
+  | { type: 'postmortem'; markdown: string; elapsedMs: number };
 
 /**
  * Probe calls that always see the fault: the Quick Triage (5 with the download; its latency is
@@ -49,6 +50,10 @@ export interface MockActivityOptions {
   keyUnreadable?: (moment: { elapsedMs: number }) => boolean;
   /** The postmortem directory is broken: every write fails. */
   postmortemFails?: boolean;
+  /** The first N writes of the postmortem fail (retried by the activity's policy); the next one is written. */
+  postmortemFailsFirst?: number;
+  /** From the first attempt to write the postmortem on, the provider fails again. */
+  relapseWhileClosing?: boolean;
   /** One sink that always fails, to show a broken sink never fails the incident. */
   failingSink?: boolean;
   /** How many probe calls see the fault whatever `health` says (default: the triage and both confirmation rounds). */
@@ -88,7 +93,9 @@ function describeOp(op: MutationOp): { target: string; change: string; kubectl: 
  * skipped time. Elapsed time comes from the server's schedule time, i.e. the skipped clock.
  */
 export function createMockActivities(options: MockActivityOptions = {}) {
-  const health = options.health ?? (() => true);
+  let closing = false;
+  const scripted = options.health ?? (() => true);
+  const health: HealthScript = (moment) => !(options.relapseWhileClosing && closing) && scripted(moment);
   const events: ActivityEvent[] = [];
   const applied = new Map<string, MutationRecord>();
   let startMs: number | null = null;
@@ -270,8 +277,11 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       const ok: DeliveryResult = { sink: 'file', ok: true };
       return options.failingSink ? [ok, { sink: 'webhook:127.0.0.1', ok: false, error: 'HTTP 500' }] : [ok];
     },
-    async writePostmortem(input: { incidentId: string }): Promise<{ path: string }> {
+    async writePostmortem(input: { incidentId: string; markdown: string }): Promise<{ path: string }> {
+      closing = true;
       if (options.postmortemFails) throw new Error('EISDIR: /postmortems is a file');
+      if (activityInfo().attempt <= (options.postmortemFailsFirst ?? 0)) throw new Error('EIO: /postmortems is busy');
+      events.push({ type: 'postmortem', markdown: input.markdown, elapsedMs: elapsed() });
       return { path: `/postmortems/${input.incidentId}.md` };
     },
   };
