@@ -23,7 +23,7 @@ import type { ClassifyContext, RunbookDefinition } from '../runbooks/types.ts';
 export interface Reading {
   cause: string;
   severity: Severity;
-  /** The rule that decided (documents); null for a runbook compiled into the engine. */
+  /** The rule that decided; null when the table names none. */
   rule: string | null;
   /** The plan the cause runs and a fingerprint of its steps and the plans they lead to (documents); null when not known. */
   plan: { id: string; fingerprint: string } | null;
@@ -31,7 +31,7 @@ export interface Reading {
 
 export interface DecisionTable {
   runbook: RunbookDefinition;
-  /** How people see which text this is: `payments v2 (sha256 …)`, `payments (compiled in)`. */
+  /** How people see which text this is: `payments v2 (sha256 …)`. */
   label: string;
   read(results: ProbeResult[], history: ProbeResult[][], context: ClassifyContext): Reading;
 }
@@ -44,17 +44,13 @@ function planOf(doc: RunbookDocument, cause: string): Reading['plan'] {
   return { id, fingerprint: createHash('sha256').update(written).digest('hex').slice(0, 12) };
 }
 
-export function decisionTable(runbook: RunbookDefinition, label: string, document?: RunbookDocument): DecisionTable {
+export function decisionTable(runbook: RunbookDefinition, label: string, document: RunbookDocument): DecisionTable {
   return {
     runbook,
     label,
     read(results, history, context) {
-      if (document) {
-        const d = classifyByDocument(document, results, history, context);
-        return { cause: d.cause, severity: d.severity, rule: d.rule, plan: planOf(document, d.cause) };
-      }
-      const d = runbook.classify(results, history, context);
-      return { cause: d.cause, severity: d.severity, rule: null, plan: null };
+      const d = classifyByDocument(document, results, history, context);
+      return { cause: d.cause, severity: d.severity, rule: d.rule, plan: planOf(document, d.cause) };
     },
   };
 }

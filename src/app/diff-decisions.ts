@@ -12,7 +12,7 @@ import {
   VISIBILITY_PAGE_SIZE,
   type RunbookDocumentPin,
 } from '../contract/index.ts';
-import { documentPinOf, getRunbook, runbookIds } from '../runbooks/index.ts';
+import { documentPinOf } from '../runbooks/index.ts';
 import { compileRunbookDocument } from '../runbooks/documents/compile.ts';
 import { RunbookDocumentSchema, type RunbookDocument } from '../runbooks/documents/schema.ts';
 import {
@@ -71,11 +71,10 @@ export function documentTable(pin: RunbookDocumentPin): DecisionTable {
   return decisionTable(compileRunbookDocument(doc), describeRunbookDocument(pin), doc);
 }
 
-/** The table this engine has registered under a runbook id: its document, or the runbook compiled in. */
+/** The table this engine has registered under a runbook id: the document it loaded. */
 export function registeredTable(id: string): DecisionTable | null {
-  if (!runbookIds().includes(id)) return null;
   const pin = documentPinOf(id);
-  return pin ? documentTable(pin) : decisionTable(getRunbook(id), `${id} (compiled in)`);
+  return pin ? documentTable(pin) : null;
 }
 
 /** The table an incident ran: the document it pinned; one that pinned none ran what the engine has under its id. */

@@ -9,31 +9,21 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * the signals to whatever runs next (the worker's own graceful shutdown).
  */
 export async function interruptibleStartup<T>(start: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const handlers = SIGNALS.map((name) => {
-    const handler = () => {
-      received ??= name;
-      controller.abort();
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
+  const held = holdStopSignals();
   try {
-    return await start(controller.signal);
+    return await start(held.signal);
   } catch (err) {
+    const received = held.received();
     if (received) {
       throw new CliError(
         `interrupted by ${received} during startup; everything it started is stopped`,
         128 + constants.signals[received],
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
     throw err;
   } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
+    held.release();
   }
 }
 
@@ -41,12 +31,21 @@ export async function interruptibleStartup<T>(start: (signal: AbortSignal) => Pr
  * Holds SIGINT/SIGTERM as an abort until `release`: the process no longer dies of them by default,
  * and whoever runs next reads the abort. Later signals reach the SDK's own handling as well.
  */
-export function holdStopSignals(): { signal: AbortSignal; release(): void } {
+export function holdStopSignals(): {
+  signal: AbortSignal;
+  received(): NodeJS.Signals | undefined;
+  release(): void;
+} {
   const controller = new AbortController();
-  const handler = () => controller.abort();
+  let received: NodeJS.Signals | undefined;
+  const handler = (name: NodeJS.Signals) => {
+    received ??= name;
+    controller.abort();
+  };
   for (const name of SIGNALS) process.on(name, handler);
   return {
     signal: controller.signal,
+    received: () => received,
     release: () => {
       for (const name of SIGNALS) process.off(name, handler);
     },

@@ -340,7 +340,7 @@ export const IncidentStatusSchema = lazySchema(() =>
     responseDueAt: z.string().nullable().default(null),
     /** When the incident ended; null while it is open. */
     endedAt: z.string().nullable().default(null),
-    /** The runbook document the incident is pinned to (null for a runbook compiled into the engine). */
+    /** The runbook document the incident is pinned to (null when it pinned none). */
     runbookDocument: z
       .object({ id: z.string(), version: z.number().int(), sha256: z.string() })
       .nullable()
