@@ -3,8 +3,7 @@
  * on a real provider's: triage by the decision table, confirmation, approval before any change,
  * recovery judged by real calls, a transient fault.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import {
   acknowledgeSignal,
   approveSignal,
@@ -13,14 +12,10 @@ import {
   type IncidentStatus,
 } from '../../src/contract/index.ts';
 import { fixtureInput, fixtureRunbook } from './support/fixture-runbook.ts';
-import { advanceUntil, MIN, outageFor, startTimeSkipping, startUnit, type UnitRun } from './support/time-skipping.ts';
+import { advanceUntil, MIN, outageFor, startUnit, timeSkippingPerTest, type UnitRun } from './support/time-skipping.ts';
 import type { MockActivityOptions } from './support/mock-activities.ts';
 
-let ctx: { env: TestWorkflowEnvironment; bundle: string };
-beforeAll(async () => {
-  ctx = await startTimeSkipping();
-});
-afterAll(() => ctx.env.teardown());
+const ctx = timeSkippingPerTest();
 
 const start = (mock: MockActivityOptions, overrides: Parameters<typeof fixtureInput>[0] = {}) =>
   startUnit(ctx, fixtureInput(overrides), { ...mock, runbookDocument: fixtureRunbook });
@@ -40,7 +35,7 @@ async function approveAndFinish(run: UnitRun, step: string, stepMs = 0): Promise
 
 const notes = (result: IncidentResult) => result.timeline.filter((e) => e.kind === 'note').map((e) => e.message);
 
-describe('the engine on its fixture runbook (time-skipping, mocked activities)', () => {
+describe('the engine on its fixture runbook (time-skipping, mocked activities)', { retry: 1 }, () => {
   it('confirms a sustained outage, changes production only once approved, and takes the change off after real calls recover', async () => {
     const run = await start({ health: outageFor(30 * MIN) });
     const result = await approveAndFinish(run, 'enable-fallback');

@@ -2,8 +2,7 @@
  * Steps of the document step library on a runbook of the engine's own
  * (test/fixtures/runbooks/step-library.yaml): what each does in a running incident.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import {
   acknowledgeSignal,
   approveSignal,
@@ -13,16 +12,12 @@ import {
   type IncidentStatus,
 } from '../../src/contract/index.ts';
 import { fixtureInput, pinFixtureRunbook } from './support/fixture-runbook.ts';
-import { advanceUntil, MIN, outageFor, startTimeSkipping, startUnit, type UnitRun } from './support/time-skipping.ts';
+import { advanceUntil, MIN, outageFor, startUnit, timeSkippingPerTest, type UnitRun } from './support/time-skipping.ts';
 import type { MockActivityOptions } from './support/mock-activities.ts';
 
 const stepLibrary = pinFixtureRunbook('step-library');
 
-let ctx: { env: TestWorkflowEnvironment; bundle: string };
-beforeAll(async () => {
-  ctx = await startTimeSkipping();
-});
-afterAll(() => ctx.env.teardown());
+const ctx = timeSkippingPerTest();
 
 type Overrides = Parameters<typeof fixtureInput>[0];
 
@@ -51,7 +46,7 @@ function approving(run: UnitRun, ...steps: string[]): Promise<IncidentResult> {
   });
 }
 
-describe('the step library on a running incident (time-skipping, mocked activities)', () => {
+describe('the step library on a running incident (time-skipping, mocked activities)', { retry: 1 }, () => {
   it('notes a variable before changing it, records the change as protective, and hands over after a window read from a setting', async () => {
     const run = await start(
       { fault: 429, health: outageFor(40 * MIN) },

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { afterEach, beforeEach } from 'vitest';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   ApprovalPolicySchema,
@@ -21,6 +22,33 @@ import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+/**
+ * A time-skipping server of its own for each test. The test server can refuse a workflow task's
+ * timer cancellation and then neither time the task out nor hand it out again: that workflow hangs,
+ * and time skipping stops for every later test on the same server. With a server per test, a hang
+ * stays in its test, and a retry (`{ retry: 1 }`) runs it again on a fresh server; an assertion
+ * that fails fails on both tries.
+ */
+export function timeSkippingPerTest(): { readonly env: TestWorkflowEnvironment; readonly bundle: string } {
+  let current: { env: TestWorkflowEnvironment; bundle: string } | undefined;
+  beforeEach(async () => {
+    current = await startTimeSkipping();
+  });
+  afterEach(async () => {
+    // A hung test's worker still holds the connection: the server is left to end with the process.
+    await current?.env.teardown().catch(() => undefined);
+    current = undefined;
+  });
+  return {
+    get env() {
+      return current!.env;
+    },
+    get bundle() {
+      return current!.bundle;
+    },
+  };
+}
 
 /** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
 export async function startTimeSkipping(
