@@ -11,6 +11,7 @@ import { bundleWorkflowCode, type BundleOptions, type Logger } from '@temporalio
  */
 export const PRELOADED_WORKFLOW_MODULES: readonly string[] = [
   fileURLToPath(new URL('../workflows/preload.ts', import.meta.url)),
+  fileURLToPath(new URL('../runbooks/documents/compiled-documents.ts', import.meta.url)),
 ];
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -2,6 +2,7 @@
 import type { RunbookDocumentPin } from '../contract/index.ts';
 import type { RunbookDefinition } from './types.ts';
 import { compileRunbookDocument } from './documents/compile.ts';
+import { compiledDocument, deepFreeze } from './documents/compiled-documents.ts';
 import { RunbookDocumentSchema, type RunbookDocument } from './documents/schema.ts';
 
 export type { RunbookDefinition } from './types.ts';
@@ -58,6 +59,9 @@ export function runbookForIncident(input: {
   runbookDocument?: RunbookDocumentPin;
 }): RunbookDefinition {
   // A pinned document may lack optional sections a later format added: parsing fills their defaults.
-  if (input.runbookDocument) return compileRunbookDocument(RunbookDocumentSchema.parse(input.runbookDocument.document));
+  if (input.runbookDocument)
+    return compiledDocument(JSON.stringify(input.runbookDocument.document), (document) =>
+      compileRunbookDocument(deepFreeze(RunbookDocumentSchema.parse(document))),
+    );
   return getRunbook(input.runbook ?? defaultRunbookId());
 }
