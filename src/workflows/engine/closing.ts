@@ -3,6 +3,7 @@ import { postmortemActivities } from './activities.ts';
 import type { Communications } from './communications.ts';
 import { failureMessage } from './evidence.ts';
 import type { MutationLedger } from './mutation-ledger.ts';
+import type { Observer } from './observer.ts';
 import type { EngineCore } from './ports.ts';
 import type { IncidentRecorder } from './recorder.ts';
 import type { ClosingSlice } from './slices.ts';
@@ -17,6 +18,7 @@ export interface ClosingPorts {
   recorder: IncidentRecorder;
   comms: Communications;
   ledger: MutationLedger;
+  observer: Pick<Observer, 'stop'>;
 }
 
 /**
@@ -80,7 +82,8 @@ export class Closing {
   }
 
   async close(state: FinalState, summary: string): Promise<void> {
-    const { engine, comms, recorder } = this.ports;
+    const { engine, comms, recorder, observer } = this.ports;
+    await observer.stop();
     this.ending.summary = summary;
     engine.setState(state, summary);
     this.ending.endedAt = nowIso();

@@ -114,7 +114,13 @@ export class Incident implements JudgedIncident {
       ledger: this.ledger,
       probes: this.probes,
     });
-    this.closing = new Closing(slices.closing, { engine: this, recorder, comms: this.comms, ledger: this.ledger });
+    this.closing = new Closing(slices.closing, {
+      engine: this,
+      recorder,
+      comms: this.comms,
+      ledger: this.ledger,
+      observer: this.observer,
+    });
     const observer = this.observer;
     this.handOver = new HandOver(slices.handOver, {
       engine: this,

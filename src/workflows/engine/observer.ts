@@ -23,6 +23,10 @@ export class Observer {
   private wakeups = 0;
   /** An outside report (a resolved alert) asked for a real call at the next poll. */
   private realCheckRequested = false;
+  /** The incident is closing: no more polls. */
+  private stopped = false;
+  /** A poll's calls are out: closing waits for them. */
+  private polling = false;
 
   constructor(incident: ObservedIncident, watch: ObserverSlice) {
     this.incident = incident;
@@ -60,17 +64,33 @@ export class Observer {
 
   async run(): Promise<void> {
     const t = this.incident.input.timings;
-    while (!this.incident.finished) {
+    const over = () => this.incident.finished || this.stopped;
+    while (!over()) {
       const seen = this.wakeups;
-      const woken = await condition(() => this.incident.finished || this.wakeups !== seen, this.watched.intervalMs);
-      if (this.incident.finished) return;
+      const woken = await condition(() => over() || this.wakeups !== seen, this.watched.intervalMs);
+      if (over()) return;
       if (woken) continue;
       if (this.incident.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) {
         this.incident.requestContinueAsNew();
         return;
       }
-      await this.poll();
+      this.polling = true;
+      try {
+        await this.poll();
+      } finally {
+        this.polling = false;
+      }
     }
+  }
+
+  /**
+   * The incident is closing: no call goes out after it says how it ended, and a poll already out
+   * is judged before the closing state is set, so the timeline never shows a check after its end.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeups += 1;
+    await condition(() => !this.polling);
   }
 
   /** Runs `fn` with real calls on every poll at the initial interval: someone waits on a verdict. */
