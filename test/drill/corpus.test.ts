@@ -5,6 +5,13 @@ import { runDrillCli, type DrillJson } from '../support/drill.ts';
 
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}.json`, import.meta.url));
 
+/** Each scenario is drilled once; the tests that look at it from another side share its run. */
+const drilled = new Map<string, ReturnType<typeof runDrillCli>>();
+const drill = (name: string) => {
+  if (!drilled.has(name)) drilled.set(name, runDrillCli(['--scenario-file', scenario(name)]));
+  return drilled.get(name)!;
+};
+
 interface Expectation {
   cause: string;
   /** The sequence of causes when the incident changed nature. */
@@ -34,7 +41,7 @@ const relapses = (json: DrillJson) =>
 
 describe('scenario corpus: messy outages as drills (real processes, simulator, record-only target)', () => {
   it.each(CORPUS)('%s', async (name, expected) => {
-    const { code, json, stderr } = await runDrillCli(['--scenario-file', scenario(name)]);
+    const { code, json, stderr } = await drill(name);
     expect(code, stderr.slice(-2_000)).toBe(0);
     expect(json!.state).toBe(expected.mutates ? 'resolved' : 'closed');
     expect(json!.cause).toBe(expected.cause);
@@ -63,20 +70,20 @@ describe('scenario corpus: messy outages as drills (real processes, simulator, r
   });
 
   it('a status page that never turns green cannot hold recovery back: the drill resolves while it still says major', async () => {
-    const { json } = await runDrillCli(['--scenario-file', scenario('status-lags-recovery')]);
+    const { json } = await drill('status-lags-recovery');
     const hints = json!.timeline.filter((e) => e.message.startsWith('hint status_page'));
     expect(hints.every((e) => !e.message.endsWith('→ none'))).toBe(true);
     expect(json!.timeline.some((e) => e.kind === 'reverted' && e.message.includes('IDEOGRAM_FALLBACK'))).toBe(true);
   });
 
   it('one round of 429s changes nothing: the re-checks do not confirm it, and the timeline says so', async () => {
-    const { json } = await runDrillCli(['--scenario-file', scenario('single-429-blip')]);
+    const { json } = await drill('single-429-blip');
     expect(json!.mutations).toEqual([]);
     expect(json!.timeline.some((e) => e.message.startsWith('Not sustained as rate_limited'))).toBe(true);
   });
 
   it("a provider answering in 36-45 s (over production's 30 s P95, under 50 s) is degraded_performance, P2, as in production", async () => {
-    const { code, json, stderr } = await runDrillCli(['--scenario-file', scenario('slower-than-production-threshold')]);
+    const { code, json, stderr } = await drill('slower-than-production-threshold');
     expect(code, stderr.slice(-2_000)).toBe(0);
     expect(json).toMatchObject({ cause: 'degraded_performance', severity: 'P2', mutations: [] });
     // Judged by the latency row (calls succeed, slowly), not by timeouts.
