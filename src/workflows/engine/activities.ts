@@ -18,7 +18,7 @@ function roundBoundMs(specs: readonly ProbeSpecInput[], capMs: number | undefine
 }
 
 /** Task queue priority of the decision path (1 is served first; everything else keeps the default, 3). */
-export const DECISION_PRIORITY = 1;
+const DECISION_PRIORITY = 1;
 
 /** Secrets, the catalog and scheduling on top of the probes' own timeouts. */
 const ROUND_SLACK_MS = 30_000;
