@@ -109,11 +109,6 @@ describe('round trips and billed calls of a triage (dev server, simulator)', () 
       .filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(activities).toEqual(['judgeRounds']);
-    // Under a burst the decision goes first: its activity is queued ahead of the default priority (3).
-    expect(
-      events.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!.priority
-        ?.priorityKey,
-    ).toBe(1);
     // The start request set IncidentState=investigating, so the only upsert is the decision's own.
     expect(
       events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).map((e) => attributeNames(e).sort()),

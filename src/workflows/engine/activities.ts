@@ -17,9 +17,6 @@ function roundBoundMs(specs: readonly ProbeSpecInput[], capMs: number | undefine
   return longest((k) => k !== 'download' && k !== 'timing') + longest((k) => k === 'download');
 }
 
-/** Task queue priority of the decision path (1 is served first; everything else keeps the default, 3). */
-const DECISION_PRIORITY = 1;
-
 /** Secrets, the catalog and scheduling on top of the probes' own timeouts. */
 const ROUND_SLACK_MS = 30_000;
 
@@ -43,8 +40,6 @@ export function judgeActivities(incident: {
     startToCloseTimeout: boundMs,
     heartbeatTimeout: '10 seconds',
     retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.SecretNotFound] },
-    // Under a burst, a new incident's decision goes before the polls, pages and changes of incidents already decided.
-    priority: { priorityKey: DECISION_PRIORITY },
   });
 }
 
