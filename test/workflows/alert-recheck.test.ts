@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { alertSignal, timelineQuery } from '../../src/contract/index.ts';
 import type { ActivityEvent } from './support/mock-activities.ts';
 import { advanceUntil, MIN, startTimeSkipping, startUnit, unitInput } from './support/time-skipping.ts';
+import { skip } from './support/skip.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('an alert signal (time-skipping, mocked activities)', () => {
       await advanceUntil(ctx.env, run.handle, quiet, 'the quiet phase', MIN);
       const quietSince = run.events.at(-1)!.elapsedMs;
       const settled = realCalls(run.events);
-      await ctx.env.sleep(MIN);
+      await skip(ctx.env, run.handle, MIN);
       expect(realCalls(run.events)).toBe(settled);
 
       await run.handle.signal(alertSignal, {

@@ -14,6 +14,7 @@ import {
   type GateView,
 } from './fixtures/gate-workflow.ts';
 import { MIN, pinnedUnitInput, startTimeSkipping } from './support/time-skipping.ts';
+import { skip } from './support/skip.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -113,7 +114,7 @@ describe('approval gate alone (time-skipping, a catalog that allows every refere
         { input: policy({ onTimeout }), step: { ...STEP, neverAutoApprove } },
         async (h) => {
           await until(h, opened(STEP.stepId), 'request opened');
-          await ctx.env.sleep(25 * MIN);
+          await skip(ctx.env, h, 25 * MIN);
           await until(h, (v) => v.escalations.length === 2, 'two escalations');
           await h.signal(rejectSignal, { stepId: STEP.stepId, by: 'bob', comment: 'not now' });
         },
@@ -152,7 +153,7 @@ describe('secret-reference requests go through the same gate', () => {
       { input: policy({ onTimeout: 'auto-approve' }), step: SECRET, secret: true },
       async (h) => {
         await until(h, opened(SECRET.stepId), 'request opened');
-        await ctx.env.sleep(15 * MIN);
+        await skip(ctx.env, h, 15 * MIN);
         await until(h, (v) => v.escalations.length === 1, 'one escalation');
         await h.signal(provideSecretRefSignal, { by: 'bob', stepId: SECRET.stepId, ref: ref('NEW_KEY') });
       },

@@ -21,6 +21,7 @@ import {
   startUnit,
   unitInput,
 } from './support/time-skipping.ts';
+import { skip } from './support/skip.ts';
 import { Worker } from '@temporalio/worker';
 import type { IncidentWorkflow } from '../../src/app/incident-workflow.ts';
 
@@ -157,7 +158,7 @@ describe('approval gate (time-skipping, mocked activities)', () => {
       const h = run.handle;
       await h.signal(acknowledgeSignal, { by: 'oncall' });
       await advanceUntil(ctx.env, h, pending('enable-fallback'), 'enable-fallback requested', 5_000);
-      await ctx.env.sleep(25 * MIN);
+      await skip(ctx.env, h, 25 * MIN);
       const timeline = await h.query(timelineQuery);
       expect(timeline.filter((e) => e.kind === 'escalation').map((e) => e.message)).toEqual([
         'approval of enable-fallback has waited 10 min',

@@ -23,6 +23,7 @@ import {
   type UnitRun,
 } from './support/time-skipping.ts';
 import type { MockActivityOptions } from './support/mock-activities.ts';
+import { skip } from './support/skip.ts';
 
 const ctx = timeSkippingPerTest();
 
@@ -97,6 +98,8 @@ describe('the engine on its fixture runbook (time-skipping, mocked activities)',
     const result = await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       await advanceUntil(ctx.env, run.handle, pending('enable-fallback'), 'enable-fallback asked');
+      // Settled first, so the approval cannot race a poll's timer firing at real pace.
+      await skip(ctx.env, run.handle, 0);
       await run.handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       const owned = await advanceUntil(ctx.env, run.handle, (s) => s.state === 'needs_human', 'needs_human', 10 * MIN);
       expect(owned.handedOver?.reason).toContain('Still failing after 2 h with the fallback on');

@@ -17,6 +17,7 @@ import {
   unitInput,
   unitServiceWith,
 } from './support/time-skipping.ts';
+import { skip } from './support/skip.ts';
 
 let ctx: { env: TestWorkflowEnvironment; bundle: string };
 beforeAll(async () => {
@@ -38,7 +39,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
       );
       await h.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       await advanceUntil(ctx.env, h, (s) => s.state === 'monitoring', 'monitoring');
-      await ctx.env.sleep(50 * MIN);
+      await skip(ctx.env, h, 50 * MIN);
 
       const timeline = await h.query(timelineQuery);
       // The SLA clock starts when the incident was opened (the server's start time), before the first task ran.
@@ -50,7 +51,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
 
       await h.signal(acknowledgeSignal, { by: 'dana' });
       await h.signal(setRootCauseSignal, { by: 'dana', text: 'provider database failover' });
-      await ctx.env.sleep(60 * MIN);
+      await skip(ctx.env, h, 60 * MIN);
       const later = await h.query(timelineQuery);
       expect(later.filter((e) => e.kind === 'escalation')).toHaveLength(3);
       const status = await h.query(statusQuery);
@@ -95,7 +96,7 @@ describe('SLA escalation, stakeholder updates and cancel (time-skipping, mocked 
     });
     const result = await run.during(async () => {
       await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring', 5_000);
-      await ctx.env.sleep(5 * MIN);
+      await skip(ctx.env, run.handle, 5 * MIN);
       await run.handle.signal(resolveSignal, { by: 'dana', reason: 'provider confirmed the fix' });
       return run.handle.result();
     });

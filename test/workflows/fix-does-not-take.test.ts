@@ -1,22 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { actUpdate, approveSignal, provideSecretRefSignal, type IncidentResult } from '../../src/contract/index.ts';
 import { exportHistories, maybeRecordHistory } from '../e2e/support/histories.ts';
 import {
   advanceUntil,
   MIN,
-  startTimeSkipping,
   startUnit,
+  timeSkippingPerTest,
   unitInput,
   unitServiceWith,
   type UnitRun,
 } from './support/time-skipping.ts';
 
-let ctx: { env: TestWorkflowEnvironment; bundle: string };
-beforeAll(async () => {
-  ctx = await startTimeSkipping();
-});
-afterAll(() => ctx.env.teardown());
+/**
+ * A time-skipping server per test, and a second try on a fresh one: these tests skip hours, and a
+ * workflow the test server strands stays in its try.
+ */
+const ctx = timeSkippingPerTest();
 
 /** Approvals time out to approved after 5 min: the plan's own steps go ahead without a human in these tests. */
 const autoApproving = { policy: { timeoutMs: 5 * MIN, onTimeout: 'auto-approve' as const } };
@@ -26,9 +25,9 @@ const statusesSent = (result: IncidentResult) =>
 const statesOf = (result: IncidentResult) =>
   result.timeline.filter((e) => e.kind === 'state').map((e) => e.message.split(':')[0]);
 
-async function handOverNewKey(run: UnitRun, env = ctx.env): Promise<void> {
+async function handOverNewKey(run: UnitRun): Promise<void> {
   await advanceUntil(
-    env,
+    ctx.env,
     run.handle,
     (s) => s.pendingApprovals.some((a) => a.stepId === 'new-key-reference'),
     'the new-key-reference request',
@@ -42,25 +41,12 @@ async function handOverNewKey(run: UnitRun, env = ctx.env): Promise<void> {
 }
 
 /** RECORD_HISTORIES=1 stores the run for the replay test. */
-const record = async (name: string, run: UnitRun, env = ctx.env) => {
+const record = async (name: string, run: UnitRun) => {
   if (process.env.RECORD_HISTORIES === '1')
-    await maybeRecordHistory(name, (await exportHistories(env.client, run.handle))[0]!);
+    await maybeRecordHistory(name, (await exportHistories(ctx.env.client, run.handle))[0]!);
 };
 
-/**
- * Tests that skip hours get a time-skipping server of their own: in a loaded full run, on a server
- * shared with earlier tests, such tests did not reach their end within three minutes.
- */
-async function onOwnServer<T>(fn: (own: { env: TestWorkflowEnvironment; bundle: string }) => Promise<T>): Promise<T> {
-  const own = await startTimeSkipping(undefined, ctx.bundle);
-  try {
-    return await fn(own);
-  } finally {
-    await own.env.teardown();
-  }
-}
-
-describe('when the fix does not take (time-skipping, mocked activities)', { timeout: 180_000 }, () => {
+describe('when the fix does not take (time-skipping, mocked activities)', { timeout: 120_000, retry: 1 }, () => {
   it('gives a rotated key its propagation grace: a key accepted three minutes late resolves the incident, never rolled back', async () => {
     // The key is applied about 5.5 min in (the approval times out to approved); the provider accepts it at 8 min.
     const run = await startUnit(ctx, unitInput(autoApproving), {
@@ -84,110 +70,102 @@ describe('when the fix does not take (time-skipping, mocked activities)', { time
   });
 
   it('hands a key that never works to a human: open in needs_human, the new key in place, ESCALATED; only the table’s choices count; cancel keeps the key and says so', async () => {
-    await onOwnServer(async (own) => {
-      const run = await startUnit(own, unitInput(autoApproving), { fault: 401, health: () => false });
-      const result = await run.during(async () => {
-        await handOverNewKey(run, own.env);
-        const owned = await advanceUntil(own.env, run.handle, (s) => s.state === 'needs_human', 'needs_human', 30_000);
-        expect(owned.communicationStatus).toBe('ESCALATED');
-        expect(owned.handedOver?.reason).toContain('generation still fails with the new key (env:NEW_KEY)');
-        expect(owned.mutations.find((m) => m.step === 'apply-new-key')?.revertedAt).toBeUndefined();
-        // Refusals by the action table are checked against a real server in test/cli/hand-over.test.ts.
-        // Verify again: the plan judges the key again (with its grace) and, still failing, hands it back.
-        expect(
-          await run.handle.executeUpdate(actUpdate, { args: [{ action: 'verify_again', by: 'carol' }] }),
-        ).toMatchObject({ accepted: true });
-        await advanceUntil(own.env, run.handle, (s) => s.state !== 'needs_human', 'the plan resumed', 1_000);
-        await advanceUntil(own.env, run.handle, (s) => s.state === 'needs_human', 'needs_human again', 30_000);
-        expect(
-          await run.handle.executeUpdate(actUpdate, {
-            args: [{ action: 'cancel', by: 'carol', reason: 'moving to the vendor ticket' }],
-          }),
-        ).toMatchObject({ accepted: true });
-        const done = await run.handle.result();
-        await record('auth-needs-human-cancelled', run, own.env);
-        return done;
-      });
-      expect(result.state).toBe('cancelled');
-      const key = result.mutations.find((m) => m.step === 'apply-new-key')!;
-      expect(key.revertedAt).toBeUndefined();
-      expect(run.events.filter((e) => e.type === 'revert' && e.step === 'apply-new-key')).toEqual([]);
-      expect(result.postmortem).toContain('Still in place: secret/image-secrets key api-key');
-      const statuses = statusesSent(result);
-      expect(statuses).toContain('ESCALATED');
-      expect(statuses.at(-1)).toBe('CANCELLED');
-      expect(statuses).not.toContain('RESOLVED');
-      expect(statesOf(result).filter((s) => s === 'needs_human')).toHaveLength(2);
+    const run = await startUnit(ctx, unitInput(autoApproving), { fault: 401, health: () => false });
+    const result = await run.during(async () => {
+      await handOverNewKey(run);
+      const owned = await advanceUntil(ctx.env, run.handle, (s) => s.state === 'needs_human', 'needs_human', 30_000);
+      expect(owned.communicationStatus).toBe('ESCALATED');
+      expect(owned.handedOver?.reason).toContain('generation still fails with the new key (env:NEW_KEY)');
+      expect(owned.mutations.find((m) => m.step === 'apply-new-key')?.revertedAt).toBeUndefined();
+      // Refusals by the action table are checked against a real server in test/cli/hand-over.test.ts.
+      // Verify again: the plan judges the key again (with its grace) and, still failing, hands it back.
+      expect(
+        await run.handle.executeUpdate(actUpdate, { args: [{ action: 'verify_again', by: 'carol' }] }),
+      ).toMatchObject({ accepted: true });
+      await advanceUntil(ctx.env, run.handle, (s) => s.state !== 'needs_human', 'the plan resumed', 1_000);
+      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'needs_human', 'needs_human again', 30_000);
+      expect(
+        await run.handle.executeUpdate(actUpdate, {
+          args: [{ action: 'cancel', by: 'carol', reason: 'moving to the vendor ticket' }],
+        }),
+      ).toMatchObject({ accepted: true });
+      const done = await run.handle.result();
+      await record('auth-needs-human-cancelled', run);
+      return done;
     });
+    expect(result.state).toBe('cancelled');
+    const key = result.mutations.find((m) => m.step === 'apply-new-key')!;
+    expect(key.revertedAt).toBeUndefined();
+    expect(run.events.filter((e) => e.type === 'revert' && e.step === 'apply-new-key')).toEqual([]);
+    expect(result.postmortem).toContain('Still in place: secret/image-secrets key api-key');
+    const statuses = statusesSent(result);
+    expect(statuses).toContain('ESCALATED');
+    expect(statuses.at(-1)).toBe('CANCELLED');
+    expect(statuses).not.toContain('RESOLVED');
+    expect(statesOf(result).filter((s) => s === 'needs_human')).toHaveLength(2);
   });
 
   it('marks fallback protective, refuses a chosen revert while the engine still holds the plan, and turns fallback off only after recovery', async () => {
-    await onOwnServer(async (own) => {
-      const run = await startUnit(
-        own,
-        unitInput({ ...autoApproving, service: unitServiceWith({ autoApproveP1Fallback: true }) }),
-        { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN },
-      );
-      const result = await run.during(async () => {
-        await advanceUntil(own.env, run.handle, (s) => s.state === 'monitoring', 'monitoring with fallback on', 5_000);
-        return run.handle.result();
-      });
-      expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
-      const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
-      expect(fallback.purpose).toBe('protective');
-      expect(Date.parse(fallback.revertedAt!)).toBeGreaterThanOrEqual(
-        Date.parse(result.timeline[0]!.at) + 3 * 60 * MIN,
-      );
+    const run = await startUnit(
+      ctx,
+      unitInput({ ...autoApproving, service: unitServiceWith({ autoApproveP1Fallback: true }) }),
+      { health: ({ elapsedMs }) => elapsedMs >= 3 * 60 * MIN },
+    );
+    const result = await run.during(async () => {
+      await advanceUntil(ctx.env, run.handle, (s) => s.state === 'monitoring', 'monitoring with fallback on', 5_000);
+      return run.handle.result();
     });
+    expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
+    const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+    expect(fallback.purpose).toBe('protective');
+    expect(Date.parse(fallback.revertedAt!)).toBeGreaterThanOrEqual(Date.parse(result.timeline[0]!.at) + 3 * 60 * MIN);
   });
 
   it('an approval outlives no evidence: turning fallback off is superseded by a relapse before anyone decides, and asked again after real recovery', async () => {
-    await onOwnServer(async (own) => {
-      const MIN60 = 60 * MIN;
-      // Down, healthy from 1 h (fallback-off is asked), down again from 1.5 h, healthy for good from 3 h.
-      const health = ({ elapsedMs }: { elapsedMs: number }) =>
-        (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
-      const run = await startUnit(own, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), {
-        health,
-      });
-      const result = await run.during(async () => {
-        const asked = await advanceUntil(
-          own.env,
-          run.handle,
-          (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'),
-          'disable-fallback asked',
-          60_000,
-        );
-        expect(asked.pendingApprovals[0]!.description).toMatch(
-          /evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/,
-        );
-        // Nobody decides; the provider relapses; the request is superseded and a new one comes only after real recovery.
-        await advanceUntil(
-          own.env,
-          run.handle,
-          (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback-r2'),
-          'disable-fallback asked again',
-          5 * 60_000,
-        );
-        // A late approval of the superseded step counts for nothing; the new one turns fallback off.
-        await run.handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'carol' });
-        await run.handle.signal(approveSignal, { stepId: 'disable-fallback-r2', by: 'carol' });
-        return run.handle.result();
-      });
-      expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
-      expect(
-        result.timeline.some((e) =>
-          e.message.startsWith('disable-fallback superseded: the evidence it was asked on no longer holds'),
-        ),
-      ).toBe(true);
-      expect(
-        result.timeline.some(
-          (e) => e.message.startsWith('Ignored approval from carol: ') && e.message.includes('superseded'),
-        ),
-      ).toBe(true);
-      const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
-      expect(Date.parse(fallback.revertedAt!) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(3 * MIN60);
+    const MIN60 = 60 * MIN;
+    // Down, healthy from 1 h (fallback-off is asked), down again from 1.5 h, healthy for good from 3 h.
+    const health = ({ elapsedMs }: { elapsedMs: number }) =>
+      (elapsedMs >= MIN60 && elapsedMs < 1.5 * MIN60) || elapsedMs >= 3 * MIN60;
+    const run = await startUnit(ctx, unitInput({ service: unitServiceWith({ autoApproveP1Fallback: true }) }), {
+      health,
     });
+    const result = await run.during(async () => {
+      const asked = await advanceUntil(
+        ctx.env,
+        run.handle,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback'),
+        'disable-fallback asked',
+        60_000,
+      );
+      expect(asked.pendingApprovals[0]!.description).toMatch(
+        /evidence: 3 consecutive real calls succeeded, the last at \d\d:\d\d:\d\d UTC/,
+      );
+      // Nobody decides; the provider relapses; the request is superseded and a new one comes only after real recovery.
+      await advanceUntil(
+        ctx.env,
+        run.handle,
+        (s) => s.pendingApprovals.some((a) => a.stepId === 'disable-fallback-r2'),
+        'disable-fallback asked again',
+        5 * 60_000,
+      );
+      // A late approval of the superseded step counts for nothing; the new one turns fallback off.
+      await run.handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'carol' });
+      await run.handle.signal(approveSignal, { stepId: 'disable-fallback-r2', by: 'carol' });
+      return run.handle.result();
+    });
+    expect(result).toMatchObject({ state: 'resolved', cause: 'provider_outage' });
+    expect(
+      result.timeline.some((e) =>
+        e.message.startsWith('disable-fallback superseded: the evidence it was asked on no longer holds'),
+      ),
+    ).toBe(true);
+    expect(
+      result.timeline.some(
+        (e) => e.message.startsWith('Ignored approval from carol: ') && e.message.includes('superseded'),
+      ),
+    ).toBe(true);
+    const fallback = result.mutations.find((m) => m.step === 'enable-fallback')!;
+    expect(Date.parse(fallback.revertedAt!) - Date.parse(result.timeline[0]!.at)).toBeGreaterThanOrEqual(3 * MIN60);
   });
 
   it.each([

@@ -13,6 +13,7 @@ import {
 } from '../../src/contract/index.ts';
 import { fixtureInput, pinFixtureRunbook } from './support/fixture-runbook.ts';
 import { advanceUntil, MIN, outageFor, startUnit, timeSkippingPerTest, type UnitRun } from './support/time-skipping.ts';
+import { skip } from './support/skip.ts';
 import type { MockActivityOptions } from './support/mock-activities.ts';
 
 const stepLibrary = pinFixtureRunbook('step-library');
@@ -120,7 +121,7 @@ describe('the step library on a running incident (time-skipping, mocked activiti
     const result = await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       await advanceUntil(ctx.env, run.handle, pending('enable-fallback'), 'fallback asked', MIN);
-      for (let i = 0; i < 200 && !recovered(); i += 1) await ctx.env.sleep(MIN);
+      for (let i = 0; i < 200 && !recovered(); i += 1) await skip(ctx.env, run.handle, MIN);
       expect(recovered()).toBe(true);
       await run.handle.signal(approveSignal, { stepId: 'enable-fallback', by: 'bob' });
       return run.handle.result();

@@ -18,27 +18,43 @@ import { uniqueTaskQueue } from '../../support/temporal.ts';
 import { documentPinOf } from '../../../src/runbooks/index.ts';
 import { sharedBundle } from '../../support/workflow-bundle.ts';
 import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
+import { skip, untilStranded } from './skip.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
+/** A time-skipping server with its workflow bundle, and what a test running on it still has in flight. */
+export interface TimeSkippingContext {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: string;
+  /** Aborted when the test times out: the test's client calls stop before its server goes. */
+  readonly signal?: AbortSignal;
+  /** The test's `during` runs, awaited (bounded) before the server is torn down. */
+  readonly inFlight?: Set<Promise<unknown>>;
+}
+
+/** How long a timed-out test's runs get to wind down before its server is torn down regardless. */
+const WIND_DOWN_MS = 30_000;
+
 /**
- * A time-skipping server of its own for each test. The test server can refuse a workflow task's
- * timer cancellation and then neither time the task out nor hand it out again: that workflow hangs,
- * and time skipping stops for every later test on the same server. With a server per test, a hang
- * stays in its test, and a retry (`{ retry: 1 }`) runs it again on a fresh server; an assertion
- * that fails fails on both tries.
+ * A time-skipping server of its own for each test. The test server can strand a workflow (see
+ * `skip`): with a server per test, a stranded workflow stays in its test, and a retry
+ * (`{ retry: 1 }`) runs it again on a fresh server; an assertion that fails fails on both tries.
+ * A test that times out has its client calls aborted and its worker shut down before its server is
+ * torn down, so no call is left retrying against a closed connection.
  */
-export function timeSkippingPerTest(): { readonly env: TestWorkflowEnvironment; readonly bundle: string } {
-  let current: { env: TestWorkflowEnvironment; bundle: string } | undefined;
-  beforeEach(async () => {
-    current = await startTimeSkipping();
+export function timeSkippingPerTest(): TimeSkippingContext {
+  let current: Required<TimeSkippingContext> | undefined;
+  beforeEach(async ({ signal }) => {
+    current = { ...(await startTimeSkipping()), signal, inFlight: new Set() };
   });
   afterEach(async () => {
-    // A hung test's worker still holds the connection: the server is left to end with the process.
-    await current?.env.teardown().catch(() => undefined);
+    const ending = current;
     current = undefined;
+    if (!ending) return;
+    await Promise.race([Promise.allSettled(ending.inFlight), delay(WIND_DOWN_MS)]);
+    await ending.env.teardown().catch(() => undefined);
   });
   return {
     get env() {
@@ -47,8 +63,16 @@ export function timeSkippingPerTest(): { readonly env: TestWorkflowEnvironment; 
     get bundle() {
       return current!.bundle;
     },
+    get signal() {
+      return current!.signal;
+    },
+    get inFlight() {
+      return current!.inFlight;
+    },
   };
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
 export async function startTimeSkipping(
@@ -129,7 +153,7 @@ export interface UnitRun {
 }
 
 export async function startUnit(
-  ctx: { env: TestWorkflowEnvironment; bundle: string },
+  ctx: TimeSkippingContext,
   input: IncidentInputDraft & { service: ServiceTarget },
   mock: MockActivityOptions = {},
 ): Promise<UnitRun> {
@@ -158,8 +182,22 @@ export async function startUnit(
     args: [{ ...request, service: service.name }],
   });
   // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
-  const during = <T>(fn: () => Promise<T>) =>
-    worker.runUntil(fn).finally(() => handle.terminate('test finished').catch(() => undefined));
+  const during = <T>(fn: () => Promise<T>) => {
+    // Stops the test's calls and the watch when the test times out or its workflow is stranded.
+    const stop = new AbortController();
+    const timedOut = () => stop.abort(new Error('the test timed out'));
+    ctx.signal?.addEventListener('abort', timedOut, { once: true });
+    const watch = ctx.env.client.withAbortSignal(stop.signal, () => untilStranded(handle, stop.signal));
+    const body = ctx.env.client.withAbortSignal(stop.signal, fn);
+    const run = worker.runUntil(Promise.race([body, watch.then(() => body)])).finally(async () => {
+      stop.abort(new Error('the test is over'));
+      ctx.signal?.removeEventListener('abort', timedOut);
+      await watch.catch(() => undefined);
+      await handle.terminate('test finished').catch(() => undefined);
+    });
+    ctx.inFlight?.add(run);
+    return run;
+  };
   return { handle, worker, events, during };
 }
 
@@ -174,7 +212,7 @@ export async function advanceUntil(
   for (let i = 0; i < 400; i += 1) {
     const status = await handle.query(statusQuery);
     if (predicate(status)) return status;
-    if (stepMs > 0) await env.sleep(stepMs);
+    if (stepMs > 0) await skip(env, handle, stepMs);
     else await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`never reached: ${what}`);
