@@ -88,12 +88,9 @@ async function untilSettled(handle: Driven): Promise<HistoryEvent[]> {
     if (closed || (!workflowTask && activities === 0)) return events;
     if (Date.now() > deadline) {
       if (!workflowTask) return events;
-      const last = events.slice(-4).map((e) => `${String(e.eventId)} ${EventType[e.eventType ?? 0] ?? '?'}`);
-      throw new Error(
-        `${handle.workflowId}: a workflow task stranded by the test server; last events ${last.join(', ')}`,
-      );
+      throw new Stranded(handle, events);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeEach } from 'vitest';
@@ -53,7 +54,7 @@ export function timeSkippingPerTest(): TimeSkippingContext {
     const ending = current;
     current = undefined;
     if (!ending) return;
-    await Promise.race([Promise.allSettled(ending.inFlight), delay(WIND_DOWN_MS)]);
+    await Promise.race([Promise.allSettled(ending.inFlight), sleep(WIND_DOWN_MS, undefined, { ref: false })]);
     await ending.env.teardown().catch(() => undefined);
   });
   return {
@@ -71,8 +72,6 @@ export function timeSkippingPerTest(): TimeSkippingContext {
     },
   };
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The time-skipping server with the search attributes registered, and `workflowsPath` bundled (the incident workflow by default). */
 export async function startTimeSkipping(
