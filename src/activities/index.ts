@@ -6,6 +6,7 @@ import { createNotificationActivities, type NotificationDeps } from './notificat
 import { createPostmortemActivities, type PostmortemDeps } from './postmortem.ts';
 import { createProbeActivities, type ProbeActivityDeps } from './probes/index.ts';
 import { createJudgeActivities } from './probes/judge.ts';
+import { createHintWatchActivities } from './probes/watch.ts';
 
 /** Everything activities touch in the outside world, injectable so tests point them elsewhere. */
 export interface ActivityDeps {
@@ -27,6 +28,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...guarded,
     ...createJudgeActivities({ runProbes: (req) => guarded.runProbes(req) }),
+    ...createHintWatchActivities({
+      readHint: (req) => guarded.runProbe(req),
+      ...(deps.intake ? { completion: deps.intake.client.activity } : {}),
+    }),
     ...createCatalogActivities(deps.catalog),
     ...createNotificationActivities(deps.notifications),
     ...createPostmortemActivities(deps.postmortem),

@@ -27,6 +27,8 @@ export const ErrorTypes = {
   EngineBug: 'EngineBug',
   /** A worker built without a Temporal client cannot run synthetic checks' intake activities. */
   IntakeUnavailable: 'IntakeUnavailable',
+  /** A worker built without a Temporal client cannot complete hint watches: the incident polls on timers. */
+  HintWatchUnavailable: 'HintWatchUnavailable',
   /** A synthetic check's input does not parse. */
   InvalidSyntheticCheck: 'InvalidSyntheticCheck',
 } as const;

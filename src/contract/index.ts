@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './identity.ts';
 export * from './probes.ts';
 export * from './rounds.ts';
+export * from './hint-watch.ts';
 export * from './mutations.ts';
 export * from './kubectl.ts';
 export * from './errors.ts';

@@ -4,7 +4,7 @@
  * workflow compiles the document its incident pinned (docs/runbooks.md). The engine runs it like
  * any runbook; nothing here is particular to one provider.
  */
-import type { ProbeResult, ProbeSpecInput } from '../../contract/index.ts';
+import type { ProbeSpecInput } from '../../contract/index.ts';
 import type { RunbookDefinition } from '../types.ts';
 import { classifyByDocument } from './decision.ts';
 import { runDocumentPlan } from './plans.ts';
@@ -46,7 +46,6 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
     ...probes.get(id)!,
     description: `Real check: ${probes.get(id)!.description}`,
   }));
-  const hintValue = (r: ProbeResult) => (r.ok && r.source !== 'self' ? (r.extractedField ?? null) : null);
   return {
     id: doc.metadata.id,
     title: doc.metadata.title,
@@ -63,7 +62,6 @@ export function compileRunbookDocument(doc: RunbookDocument): RunbookDefinition 
     evidence: {
       decisive: doc.evidence.decisive,
       hint,
-      hintValue,
       real,
       healthyCause: doc.evidence.healthyCause,
       certainCauses: doc.evidence.certain,

@@ -1,6 +1,11 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import { ErrorTypes, maxConfirmationRounds, type ProbeSpecInput } from '../../contract/index.ts';
+import {
+  ErrorTypes,
+  HINT_WATCH_HEARTBEAT_MS,
+  maxConfirmationRounds,
+  type ProbeSpecInput,
+} from '../../contract/index.ts';
 import type { RunbookDefinition } from './runbook.ts';
 
 /** Probes: the result is the data, so a failed probe is not retried into a different answer. */
@@ -40,6 +45,26 @@ export function judgeActivities(incident: {
     startToCloseTimeout: boundMs,
     heartbeatTimeout: '10 seconds',
     retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: [ErrorTypes.SecretNotFound] },
+  });
+}
+
+/**
+ * The hint watched between real checks (`watchHint`): it lasts until the real check is due and one
+ * poll interval more at most. A lost worker shows as missed heartbeats; the retry goes on from the
+ * schedule it heartbeated. An incident woken meanwhile abandons it rather than cancel it: a
+ * cancellation can cross the watch's completion (the server then refuses the workflow task), and
+ * an abandoned watch only reads the free hint until its end, or until the incident has closed.
+ */
+export function watchActivities(bound: { untilDueMs: number; pollMaxMs: number; readTimeoutMs: number }) {
+  return proxyActivities<Pick<Activities, 'watchHint'>>({
+    startToCloseTimeout: Math.max(0, bound.untilDueMs) + bound.pollMaxMs + bound.readTimeoutMs + ROUND_SLACK_MS,
+    heartbeatTimeout: 4 * HINT_WATCH_HEARTBEAT_MS,
+    cancellationType: ActivityCancellationType.ABANDON,
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: '1 second',
+      nonRetryableErrorTypes: [ErrorTypes.HintWatchUnavailable, ErrorTypes.SecretNotFound],
+    },
   });
 }
 

@@ -3,11 +3,13 @@ import {
   BUDGET_SPENT,
   decisiveBlocker,
   unrunnable,
+  type HintWatchRequest,
+  type HintWatchResult,
   type JudgeRoundsResult,
   type ProbeResult,
   type ProbeSpecInput,
 } from '../../contract/index.ts';
-import { judgeActivities, probeActivities } from './activities.ts';
+import { judgeActivities, probeActivities, watchActivities } from './activities.ts';
 import type { ProbeEngine } from './ports.ts';
 import type { IncidentView } from './snapshot.ts';
 import type { BudgetSlice } from './slices.ts';
@@ -49,6 +51,19 @@ export class BilledBudget {
     if (priority) return true;
     const now = Date.now();
     return this.log.filter((t) => now - Date.parse(t) < HOUR).length + calls <= billedProbesPerHour;
+  }
+
+  /** When monitoring may next make `calls` billed calls at the hourly rate; null when the cap forbids them for good. */
+  affordableAt(calls: number): number | null {
+    const { billedProbeBudget, billedProbesPerHour } = this.incident.input;
+    if (this.spent.billedProbes + calls > billedProbeBudget || calls > billedProbesPerHour) return null;
+    const now = Date.now();
+    const recent = this.log
+      .map((t) => Date.parse(t))
+      .filter((t) => now - t < HOUR)
+      .sort((a, b) => a - b);
+    const excess = recent.length + calls - billedProbesPerHour;
+    return excess <= 0 ? now : recent[excess - 1]! + HOUR;
   }
 
   spend(calls: number): void {
@@ -105,6 +120,26 @@ export async function gather(
     if (isCancellation(err)) throw err;
     return unrunnable(spec.id, `the probe activity failed: ${failureMessage(err)}`);
   }
+}
+
+/**
+ * The hint watched outside the history until a read changes it or a real check is due
+ * (`watchHint`). Its failure is the caller's: it polls on a timer instead.
+ */
+export function watchHint(
+  incident: ProbeEngine,
+  watch: Pick<HintWatchRequest, 'lastHint' | 'intervalMs' | 'dueAtMs'>,
+): Promise<HintWatchResult> {
+  const t = incident.input.timings;
+  const spec = capped(incident, incident.runbook.evidence.hint);
+  const bound = { untilDueMs: watch.dueAtMs - Date.now(), pollMaxMs: t.pollMaxMs, readTimeoutMs: spec.timeoutMs };
+  return watchActivities(bound).watchHint({
+    spec,
+    ...destination(incident),
+    ...watch,
+    backoff: t.pollBackoff,
+    maxIntervalMs: t.pollMaxMs,
+  });
 }
 
 /**

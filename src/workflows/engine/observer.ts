@@ -1,6 +1,7 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
-import type { ProbeResult, Severity } from '../../contract/index.ts';
+import { hintValueOf, type ProbeResult, type Severity } from '../../contract/index.ts';
 import { blockerOf, describeResult, gather, gatherAll, realRound } from './evidence.ts';
+import { HintWatcher, type PollTurn } from './hint-watcher.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
 import type { ObserverSlice, ObserverState } from './slices.ts';
 
@@ -27,10 +28,12 @@ export class Observer {
   private stopped = false;
   /** A poll's calls are out: closing waits for them. */
   private polling = false;
+  private readonly hintWatcher: HintWatcher;
 
   constructor(incident: ObservedIncident, watch: ObserverSlice) {
     this.incident = incident;
     this.watch = watch;
+    this.hintWatcher = new HintWatcher(incident);
   }
 
   /** What the observer has seen so far, for parts that wait on a verdict. */
@@ -67,20 +70,46 @@ export class Observer {
     const over = () => this.incident.finished || this.stopped;
     while (!over()) {
       const seen = this.wakeups;
-      const woken = await condition(() => over() || this.wakeups !== seen, this.watched.intervalMs);
+      const turn = await this.untilPoll(() => over() || this.wakeups !== seen);
       if (over()) return;
-      if (woken) continue;
+      if (turn === 'woken') continue;
       if (this.incident.pollsThisRun >= t.pollsPerRun || workflowInfo().continueAsNewSuggested) {
         this.incident.requestContinueAsNew();
         return;
       }
       this.polling = true;
       try {
-        await this.poll();
+        await this.poll(turn);
       } finally {
         this.polling = false;
       }
     }
+  }
+
+  /** Waits for the next poll: see `HintWatcher.untilPoll`. */
+  private untilPoll(awake: () => boolean): Promise<PollTurn> {
+    const seen = this.watched;
+    return this.hintWatcher.untilPoll(awake, {
+      lastHint: seen.lastHint,
+      intervalMs: seen.intervalMs,
+      dueAtMs: this.realCheckDueAt(),
+    });
+  }
+
+  /**
+   * When the next poll with real calls may come whatever the hint says: the hourly billed rate allows
+   * the round, and the interval since the last real check is up unless every poll wants one (asked
+   * for, awaited, being confirmed). Null when that poll is the next one.
+   */
+  private realCheckDueAt(): number | null {
+    const seen = this.watched;
+    const now = Date.now();
+    const every = this.incident.input.timings.realCheckEveryMs;
+    // A budget spent for good still ends the watch now and then, so the poll that finds it spent comes.
+    const affordable = this.incident.budget.affordableAt(this.incident.runbook.evidence.real.length) ?? now + every;
+    const everyPoll = this.realCheckRequested || this.attentive > 0 || this.building() || seen.candidate !== null;
+    if (everyPoll || seen.lastRealAt === null) return affordable > now ? affordable : null;
+    return Math.max(Date.parse(seen.lastRealAt) + every, affordable);
   }
 
   /**
@@ -126,25 +155,35 @@ export class Observer {
     return Math.min(Math.round(this.watched.intervalMs * t.pollBackoff), t.pollMaxMs);
   }
 
+  /** Healthy real checks are adding up to a recovery: each poll makes one. */
+  private building(): boolean {
+    const seen = this.watched;
+    return seen.realStreak > 0 && seen.realStreak < this.required;
+  }
+
   /** A real call is due whatever the hint will say: asked for, awaited, being confirmed, or the interval is up. */
   private dueWithoutHint(): boolean {
     const seen = this.watched;
     const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
-    const building = seen.realStreak > 0 && seen.realStreak < this.required;
     return (
       this.realCheckRequested ||
       this.attentive > 0 ||
-      building ||
+      this.building() ||
       seen.candidate !== null ||
       sinceReal >= this.incident.input.timings.realCheckEveryMs
     );
   }
 
-  private async poll(): Promise<void> {
+  private async poll(turn: Exclude<PollTurn, 'woken'>): Promise<void> {
     const seen = this.watched;
     const evidence = this.incident.runbook.evidence;
-    seen.polls += 1;
     this.incident.pollsThisRun += 1;
+    if (turn !== 'timer') {
+      seen.polls += turn.reads;
+      seen.intervalMs = turn.intervalMs;
+      if (turn.outcome === 'changed') return this.afterHint(turn.hint!, false, turn.at);
+    }
+    seen.polls += 1;
     // A real check due anyway goes out with the hint, as one activity (one task and three events fewer).
     const dueAnyway = this.dueWithoutHint();
     const together = dueAnyway && this.incident.budget.canSpend(evidence.real.length, false);
@@ -153,20 +192,36 @@ export class Observer {
     const [hint, ...round] = together
       ? await gatherAll(this.incident, [evidence.hint, ...evidence.real], { priority: false })
       : [await gather(this.incident, evidence.hint, { priority: false })];
-    const value = evidence.hintValue(hint!);
+    if (together) {
+      this.recordHint(hint!);
+      await this.judgeRealRound(round, hint!);
+      return;
+    }
+    await this.afterHint(hint!, dueAnyway);
+  }
+
+  /** Puts a hint that differs from the last one on the timeline; true when it changed from an earlier reading. */
+  private recordHint(hint: ProbeResult, at?: string): boolean {
+    const seen = this.watched;
+    const value = hintValueOf(hint);
     const hintChanged = value !== null && seen.lastHint !== null && value !== seen.lastHint;
     if (value !== null && value !== seen.lastHint) {
       this.incident.add(
         'probe',
-        `hint ${hint!.probe}: ${seen.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
-        { probe: hint!.probe, hint: value },
+        `hint ${hint.probe}: ${seen.lastHint ?? 'first read'} → ${value}${hintChanged ? ' (a hint only: checking with real calls)' : ''}`,
+        { probe: hint.probe, hint: value },
+        at,
       );
       seen.lastHint = value;
     }
-    if (together) {
-      await this.judgeRealRound(round, hint!);
-      return;
-    }
+    return hintChanged;
+  }
+
+  /** After a hint read without real calls: real calls when it changed or they are due, within the budget. */
+  private async afterHint(hint: ProbeResult, dueAnyway: boolean, at?: string): Promise<void> {
+    const seen = this.watched;
+    const evidence = this.incident.runbook.evidence;
+    const hintChanged = this.recordHint(hint, at);
     if (!dueAnyway && !hintChanged) {
       seen.intervalMs = this.backoff();
       return;
@@ -189,7 +244,7 @@ export class Observer {
       return;
     }
     this.realCheckRequested = false;
-    await this.judgeRealRound(await realRound(this.incident, false), hint!);
+    await this.judgeRealRound(await realRound(this.incident, false), hint);
   }
 
   private async judgeRealRound(round: ProbeResult[], hint: ProbeResult): Promise<void> {

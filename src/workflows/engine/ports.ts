@@ -53,6 +53,8 @@ export interface BudgetPort {
   /** Billed calls the cap still allows (what triage and confirmation, which only answer to the cap, may spend). */
   remaining(): number;
   canSpend(calls: number, priority: boolean): boolean;
+  /** When monitoring may next make `calls` billed calls at the hourly rate; null when the cap forbids them for good. */
+  affordableAt(calls: number): number | null;
   spend(calls: number): void;
 }
 

@@ -34,10 +34,8 @@ export interface CauseDefinition {
 export interface EvidencePlan {
   /** Probes the decision rests on: when none of them could run, triage is blocked, not guessed. */
   decisive: string[];
-  /** A free hint polled every monitor poll (e.g. the status page). Never enough on its own. */
+  /** A free hint polled every monitor poll (e.g. the status page): its extracted field (`hintValueOf`). Never enough on its own. */
   hint: ProbeSpecInput;
-  /** The hint as a comparable value (e.g. the status page indicator); null when unreadable. */
-  hintValue(result: ProbeResult): string | null;
   /** Real (billed) calls: recovery, relapse and re-triage are judged by these alone. */
   real: ProbeSpecInput[];
   /** The cause `classify` returns when the provider is healthy. */

@@ -23,8 +23,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../../src/activities/index.ts';
-import { processWorkerDeps } from './process-worker-deps.ts';
+import { processWorkerActivities, processWorkerDeps } from './process-worker-deps.ts';
 import {
   createKubernetesTarget,
   RecordOnlyTarget,
@@ -143,7 +142,12 @@ const target = new Proxy(inner, {
 });
 
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
-const activities = createActivities(deps);
+const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
+const activities = processWorkerActivities(deps, {
+  connection,
+  namespace: requireEnv('TEMPORAL_NAMESPACE'),
+  taskQueue: requireEnv('TASK_QUEUE'),
+});
 const applyMutation: typeof activities.applyMutation = (req) => {
   log('activities.jsonl', {
     activity: 'applyMutation',
@@ -161,7 +165,6 @@ const revertMutation: typeof activities.revertMutation = (req) => {
   return current.run({ activity: 'revertMutation', mutationId: req.record.id }, () => activities.revertMutation(req));
 };
 
-const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
 const worker = await createIncidentWorker({
   connection,
   namespace: requireEnv('TEMPORAL_NAMESPACE'),

@@ -7,8 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../../src/activities/index.ts';
-import { processWorkerDeps } from './process-worker-deps.ts';
+import { processWorkerActivities, processWorkerDeps } from './process-worker-deps.ts';
 import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
 import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
 
@@ -27,13 +26,17 @@ const target = new RecordOnlyTarget({
   ],
 });
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
-const activities = createActivities(deps);
+const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
+const activities = processWorkerActivities(deps, {
+  connection,
+  namespace: requireEnv('TEMPORAL_NAMESPACE'),
+  taskQueue: requireEnv('TASK_QUEUE'),
+});
 const applyMutation: typeof activities.applyMutation = async (req) => {
   appendFileSync(applyLog, `${JSON.stringify({ mutationId: req.mutationId, pid: process.pid })}\n`);
   return activities.applyMutation(req);
 };
 
-const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
 const worker = await createIncidentWorker({
   connection,
   namespace: requireEnv('TEMPORAL_NAMESPACE'),

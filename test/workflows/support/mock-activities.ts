@@ -1,6 +1,9 @@
 import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import {
   ErrorTypes,
+  hintWatch,
+  type HintWatchRequest,
+  type HintWatchResult,
   kubectlEquivalent,
   type DeliveryResult,
   type DriftChoice,
@@ -139,6 +142,15 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       : { ...base, ok: false, httpStatus: fault, detail: fault === 429 ? 'too many requests' : `HTTP ${fault}` };
   };
 
+  const probeAt = (spec: ProbeSpec, elapsedMs: number): ProbeResult => {
+    const triage = spec.kind === 'download' || triageCalls < (options.faultyProbeCalls ?? TRIAGE_PROBES);
+    if (triage) triageCalls += 1;
+    const recheck = triage ? null : rechecks++;
+    const healthy = triage ? false : health({ elapsedMs, recheck: recheck! });
+    events.push({ type: 'probe', probe: spec.id, healthy, recheck, elapsedMs });
+    return probeResult(spec, healthy, elapsedMs);
+  };
+
   const activities = {
     /** The real triage-and-confirmation activity over these probes; its waits take no time (the test skips time elsewhere). */
     judgeRounds: (req: Parameters<ReturnType<typeof createJudgeActivities>['judgeRounds']>[0]) =>
@@ -163,13 +175,25 @@ export function createMockActivities(options: MockActivityOptions = {}) {
       target: { apiKeyRef: SecretRef };
       extracted?: Record<string, string | undefined>;
     }): Promise<ProbeResult> {
-      const elapsedMs = elapsed();
-      const triage = req.spec.kind === 'download' || triageCalls < (options.faultyProbeCalls ?? TRIAGE_PROBES);
-      if (triage) triageCalls += 1;
-      const recheck = triage ? null : rechecks++;
-      const healthy = triage ? false : health({ elapsedMs, recheck: recheck! });
-      events.push({ type: 'probe', probe: req.spec.id, healthy, recheck, elapsedMs });
-      return probeResult(req.spec, healthy, elapsedMs);
+      return probeAt(req.spec, elapsed());
+    },
+    /**
+     * The hint watch on the skipped clock: the reads it would make, each at the moment of the schedule,
+     * and the moment it would end; the workflow's clock catches up to that moment on a timer.
+     */
+    async watchHint(req: HintWatchRequest): Promise<HintWatchResult> {
+      const scheduled = activityInfo().scheduledTimestampMs;
+      const origin = scheduled - elapsed();
+      const spec = ProbeSpecSchema.parse(req.spec);
+      const at = (ms: number) => new Date(ms).toISOString();
+      for (let p = hintWatch.begin(req, scheduled); ;) {
+        if (hintWatch.isDue(req, p))
+          return { outcome: 'due', hint: null, reads: p.reads, intervalMs: p.intervalMs, at: at(p.nextAtMs) };
+        const read = probeAt(spec, p.nextAtMs - origin);
+        if (hintWatch.changed(req, read))
+          return { outcome: 'changed', hint: read, reads: p.reads + 1, intervalMs: p.intervalMs, at: at(p.nextAtMs) };
+        p = hintWatch.afterUnchangedRead(req, p, p.nextAtMs);
+      }
     },
     async runProbes(req: {
       specs: ProbeSpec[];
