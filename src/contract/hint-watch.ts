@@ -7,8 +7,12 @@
 import type { SecretRef } from './common.ts';
 import type { ProbeResult, ProbeSpecInput } from './probes.ts';
 
-/** How often a watch tells the server it is alive; the workflow allows a few of these to be missed. */
-export const HINT_WATCH_HEARTBEAT_MS = 30_000;
+/**
+ * How often a watch tells the server it is alive: about as often as it reads at most, between 1 and
+ * 30 s. The workflow allows a few of these to be missed, so a watch lost with its worker is retried
+ * elsewhere within minutes at production cadence, within seconds on a drill's clock.
+ */
+export const hintWatchHeartbeatMs = (maxIntervalMs: number): number => Math.min(30_000, Math.max(1_000, maxIntervalMs));
 
 /** What a hint read says, or null when it says nothing (failed, or not about the provider). */
 export const hintValueOf = (r: ProbeResult): string | null =>
@@ -27,6 +31,8 @@ export interface HintWatchRequest {
   maxIntervalMs: number;
   /** A real check is due at the first poll at or after this moment (epoch ms): the watch ends there, unread. */
   dueAtMs: number;
+  /** How often the watch heartbeats (`hintWatchHeartbeatMs`). */
+  heartbeatEveryMs: number;
 }
 
 export interface HintWatchResult {

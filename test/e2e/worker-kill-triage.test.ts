@@ -73,6 +73,8 @@ describe('SIGKILL of the worker process during triage', () => {
       service: simulatorService(sim, API_KEY_ENV),
       policy: { timeoutMs: 600_000 },
       timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200, probeTimeoutMs: 5_000 },
+      // Real calls every few hundred milliseconds: the hourly rate of production would pause them mid-test.
+      billedProbesPerHour: 100_000,
       drill: true,
     });
     const env = { [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };

@@ -78,6 +78,8 @@ describe.runIf(available)(
         reporter: 'alice',
         service: simulatorService(sim, API_KEY_ENV),
         policy: { timeoutMs: 600_000 },
+        // A real call every second for minutes: the hourly rate of production would pause them mid-test.
+        billedProbesPerHour: 100_000,
       });
       await writeFile(catalogFile, JSON.stringify([entry]));
       connection = await Connection.connect({ address: topology.address });

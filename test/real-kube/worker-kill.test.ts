@@ -134,6 +134,8 @@ describe.runIf(binaries !== undefined)('SIGKILL of a worker mid-mutation, real k
       ),
       policy: { timeoutMs: 600_000 },
       timings: { ...DRILL_TIMINGS, confirmIntervalMs: 100, pollInitialMs: 200, pollMaxMs: 200 },
+      // Real calls every few hundred milliseconds: the hourly rate of production would pause them mid-test.
+      billedProbesPerHour: 100_000,
       drill: true,
     });
     const env = { KUBECONFIG_PATH: kubeconfig, [API_KEY_ENV]: TEST_API_KEY, WORKER_CATALOG: draft.catalogJson };

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompleteAsyncError, Context, log } from '@temporalio/activity';
-import { ActivityCancelledError, type AsyncCompletionClient } from '@temporalio/client';
+import {
+  ActivityCancelledError,
+  ActivityNotFoundError,
+  ActivityPausedError,
+  ActivityResetError,
+  type AsyncCompletionClient,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorTypes,
-  HINT_WATCH_HEARTBEAT_MS,
   hintWatch,
   unrunnable,
   type HintWatchProgress,
@@ -20,6 +25,9 @@ export interface HintWatchDeps {
   completion?: AsyncCompletionClient;
 }
 
+/** How soon a completion the server could not take is sent again. */
+const COMPLETE_RETRY_MS = 1_000;
+
 function resumedProgress(ctx: Context): HintWatchProgress | null {
   const details = ctx.info.heartbeatDetails as HintWatchProgress | undefined;
   return details && typeof details.nextAtMs === 'number' ? details : null;
@@ -28,8 +36,8 @@ function resumedProgress(ctx: Context): HintWatchProgress | null {
 /**
  * One watch, after its activity handed it over: reads on the schedule, heartbeats its progress, and
  * completes the activity when a read changed the hint or a real check is due. A heartbeat the server
- * refuses (the incident cancelled the watch, closed, or cannot be reached) ends it here; an attempt
- * the server retries after a lost heartbeat goes on from the last progress it got.
+ * refuses (the incident closed, or the attempt was retried elsewhere) ends it here; an attempt the
+ * server retries after lost heartbeats goes on from the last progress it got.
  */
 async function follow(
   token: Uint8Array,
@@ -37,24 +45,44 @@ async function follow(
   start: HintWatchProgress,
   deps: Required<HintWatchDeps>,
 ): Promise<void> {
+  // The server answered for good: the watch is no longer wanted (cancelled, closed, retried elsewhere).
+  const ended = (err: unknown) =>
+    err instanceof ActivityNotFoundError ||
+    err instanceof ActivityCancelledError ||
+    err instanceof ActivityPausedError ||
+    err instanceof ActivityResetError;
+  // A server that cannot be reached (restarting) is no answer: the watch goes on, and the server's
+  // heartbeat timeout ends it if the outage outlasts it.
+  let lastBeatMs = 0;
   const heartbeat = async (p: HintWatchProgress): Promise<boolean> => {
+    if (Date.now() - lastBeatMs < req.heartbeatEveryMs) return true;
     try {
       await deps.completion.heartbeat(token, p);
+      lastBeatMs = Date.now();
       return true;
     } catch (err) {
       if (err instanceof ActivityCancelledError) await deps.completion.reportCancellation(token).catch(() => undefined);
-      return false;
+      return !ended(err);
     }
   };
   const waitUntil = async (atMs: number, p: HintWatchProgress): Promise<boolean> => {
     for (let left = atMs - Date.now(); left > 0; left = atMs - Date.now()) {
-      await sleep(Math.min(left, HINT_WATCH_HEARTBEAT_MS), undefined, { ref: false });
+      await sleep(Math.min(left, req.heartbeatEveryMs), undefined, { ref: false });
       if (atMs - Date.now() > 0 && !(await heartbeat(p))) return false;
     }
     return true;
   };
-  const end = (result: Omit<HintWatchResult, 'at'>) =>
-    deps.completion.complete(token, { ...result, at: new Date().toISOString() }).catch(() => undefined);
+  const end = async (result: Omit<HintWatchResult, 'at'>) => {
+    const done = { ...result, at: new Date().toISOString() };
+    for (const until = Date.now() + 4 * req.heartbeatEveryMs; Date.now() < until;) {
+      try {
+        return await deps.completion.complete(token, done);
+      } catch (err) {
+        if (ended(err)) return;
+        await sleep(COMPLETE_RETRY_MS, undefined, { ref: false });
+      }
+    }
+  };
 
   let p = start;
   for (;;) {

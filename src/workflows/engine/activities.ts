@@ -1,11 +1,6 @@
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import {
-  ErrorTypes,
-  HINT_WATCH_HEARTBEAT_MS,
-  maxConfirmationRounds,
-  type ProbeSpecInput,
-} from '../../contract/index.ts';
+import { ErrorTypes, maxConfirmationRounds, type ProbeSpecInput } from '../../contract/index.ts';
 import type { RunbookDefinition } from './runbook.ts';
 
 /** Probes: the result is the data, so a failed probe is not retried into a different answer. */
@@ -55,10 +50,15 @@ export function judgeActivities(incident: {
  * cancellation can cross the watch's completion (the server then refuses the workflow task), and
  * an abandoned watch only reads the free hint until its end, or until the incident has closed.
  */
-export function watchActivities(bound: { untilDueMs: number; pollMaxMs: number; readTimeoutMs: number }) {
+export function watchActivities(bound: {
+  untilDueMs: number;
+  pollMaxMs: number;
+  readTimeoutMs: number;
+  heartbeatEveryMs: number;
+}) {
   return proxyActivities<Pick<Activities, 'watchHint'>>({
     startToCloseTimeout: Math.max(0, bound.untilDueMs) + bound.pollMaxMs + bound.readTimeoutMs + ROUND_SLACK_MS,
-    heartbeatTimeout: 4 * HINT_WATCH_HEARTBEAT_MS,
+    heartbeatTimeout: 4 * bound.heartbeatEveryMs,
     cancellationType: ActivityCancellationType.ABANDON,
     retry: {
       maximumAttempts: 3,

@@ -2,6 +2,7 @@ import { isCancellation } from '@temporalio/workflow';
 import {
   BUDGET_SPENT,
   decisiveBlocker,
+  hintWatchHeartbeatMs,
   unrunnable,
   type HintWatchRequest,
   type HintWatchResult,
@@ -132,13 +133,20 @@ export function watchHint(
 ): Promise<HintWatchResult> {
   const t = incident.input.timings;
   const spec = capped(incident, incident.runbook.evidence.hint);
-  const bound = { untilDueMs: watch.dueAtMs - Date.now(), pollMaxMs: t.pollMaxMs, readTimeoutMs: spec.timeoutMs };
-  return watchActivities(bound).watchHint({
+  const heartbeatEveryMs = hintWatchHeartbeatMs(t.pollMaxMs);
+  const untilDueMs = watch.dueAtMs - Date.now();
+  return watchActivities({
+    untilDueMs,
+    pollMaxMs: t.pollMaxMs,
+    readTimeoutMs: spec.timeoutMs,
+    heartbeatEveryMs,
+  }).watchHint({
     spec,
     ...destination(incident),
     ...watch,
     backoff: t.pollBackoff,
     maxIntervalMs: t.pollMaxMs,
+    heartbeatEveryMs,
   });
 }
 

@@ -8,6 +8,9 @@ import type { ObserverSlice, ObserverState } from './slices.ts';
 /** What the observer watches through. */
 export type ObservedIncident = ProbeEngine & RunControl;
 
+/** What a part that attends waits for: any real call's answer, or a success only. */
+export type AttentionFor = 'verdict' | 'recovery';
+
 const RANK: Record<Severity, number> = { P1: 4, P2: 3, P3: 2, P4: 1 };
 export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 
@@ -20,7 +23,8 @@ export class Observer {
   private readonly incident: ObservedIncident;
   /** What the observer has seen, carried across continue-as-new. */
   private readonly watch: ObserverSlice;
-  private attentive = 0;
+  /** Parts waiting on a verdict (any real call's answer), or on a recovery (a success) only. */
+  private readonly attention: Record<AttentionFor, number> = { verdict: 0, recovery: 0 };
   private wakeups = 0;
   /** An outside report (a resolved alert) asked for a real call at the next poll. */
   private realCheckRequested = false;
@@ -107,7 +111,7 @@ export class Observer {
     const every = this.incident.input.timings.realCheckEveryMs;
     // A budget spent for good still ends the watch now and then, so the poll that finds it spent comes.
     const affordable = this.incident.budget.affordableAt(this.incident.runbook.evidence.real.length) ?? now + every;
-    const everyPoll = this.realCheckRequested || this.attentive > 0 || this.building() || seen.candidate !== null;
+    const everyPoll = this.realCheckRequested || this.attended() || this.building() || seen.candidate !== null;
     if (everyPoll || seen.lastRealAt === null) return affordable > now ? affordable : null;
     return Math.max(Date.parse(seen.lastRealAt) + every, affordable);
   }
@@ -122,15 +126,19 @@ export class Observer {
     await condition(() => !this.polling);
   }
 
-  /** Runs `fn` with real calls on every poll at the initial interval: someone waits on a verdict. */
-  async attend<T>(fn: () => Promise<T>): Promise<T> {
-    this.attentive += 1;
+  /**
+   * Runs `fn` with real calls on every poll, from the initial interval: someone waits on a verdict.
+   * Waiting for a recovery only, a failing real call is no verdict: the polls back off while they
+   * fail (to `pollMaxMs`) and return to the initial interval with the first success.
+   */
+  async attend<T>(fn: () => Promise<T>, waitsFor: AttentionFor = 'verdict'): Promise<T> {
+    this.attention[waitsFor] += 1;
     this.watched.intervalMs = this.incident.input.timings.pollInitialMs;
     this.wakeups += 1;
     try {
       return await fn();
     } finally {
-      this.attentive -= 1;
+      this.attention[waitsFor] -= 1;
     }
   }
 
@@ -155,6 +163,10 @@ export class Observer {
     return Math.min(Math.round(this.watched.intervalMs * t.pollBackoff), t.pollMaxMs);
   }
 
+  private attended(): boolean {
+    return this.attention.verdict > 0 || this.attention.recovery > 0;
+  }
+
   /** Healthy real checks are adding up to a recovery: each poll makes one. */
   private building(): boolean {
     const seen = this.watched;
@@ -167,7 +179,7 @@ export class Observer {
     const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
     return (
       this.realCheckRequested ||
-      this.attentive > 0 ||
+      this.attended() ||
       this.building() ||
       seen.candidate !== null ||
       sinceReal >= this.incident.input.timings.realCheckEveryMs
@@ -279,7 +291,7 @@ export class Observer {
     } else {
       seen.realStreak = 0;
       seen.failStreak += 1;
-      seen.intervalMs = this.attentive > 0 || seen.candidate ? t.pollInitialMs : this.backoff();
+      seen.intervalMs = this.attention.verdict > 0 || seen.candidate ? t.pollInitialMs : this.backoff();
     }
     const changed = verdict.cause !== seen.lastClass;
     seen.lastClass = verdict.cause;

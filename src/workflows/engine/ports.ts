@@ -79,8 +79,8 @@ export interface RunControl {
 export interface RecoveryView {
   readonly required: number;
   recovered(): boolean;
-  /** Runs `fn` with real calls on every poll: someone waits on a verdict. */
-  attend<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` with real calls on every poll: someone waits on a verdict (or, backing off while they fail, a recovery). */
+  attend<T>(fn: () => Promise<T>, waitsFor?: 'verdict' | 'recovery'): Promise<T>;
 }
 
 export type { ProvidedSecretRef };

@@ -91,8 +91,10 @@ export class ProbeRunner {
       const settledOrDone = () =>
         observer.recovered() || this.engine.budget.exhausted() || observer.state.budgetSpent === true;
       // Without a deadline `condition` resolves to undefined, not true: that is "settled", never a timeout.
-      const settled = await observer.attend<boolean | void>(() =>
-        limit === undefined ? condition(settledOrDone) : condition(settledOrDone, limit),
+      // Only a success ends this wait: real calls that keep failing back off, as the polls do.
+      const settled = await observer.attend<boolean | void>(
+        () => (limit === undefined ? condition(settledOrDone) : condition(settledOrDone, limit)),
+        'recovery',
       );
       if (observer.recovered()) break;
       if (settled === false && options.handOver) {
