@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  sleep,
 } from '@temporalio/workflow';
 import { ErrorTypes, type HintWatchRequest, type HintWatchResult } from '../../contract/index.ts';
 import { failureMessage, watchHint } from './evidence.ts';
@@ -59,8 +60,15 @@ export class HintWatcher {
     }
     if (settled === 'failed') return onTimer();
     // The watch's clock may run ahead of the incident's: nothing is recorded before the moment it saw.
+    // The catch-up timer is left to fire rather than cancelled when the incident wakes first: a timer
+    // cancellation is what the time-skipping test server sometimes refuses, hanging the workflow.
     const ahead = Date.parse(settled.at) - Date.now();
-    if (ahead > 0 && (await condition(awake, ahead))) return 'woken';
+    if (ahead > 0) {
+      let caughtUp = false;
+      void CancellationScope.nonCancellable(() => sleep(ahead)).then(() => (caughtUp = true));
+      await condition(() => caughtUp || awake());
+      if (!caughtUp) return 'woken';
+    }
     return settled;
   }
 }
