@@ -65,6 +65,8 @@ export interface MockActivityOptions {
   deploymentEnv?: Record<string, string>;
   /** Steps whose knob a human changed: apply and revert report drift unless told to overwrite. */
   changedByHand?: { apply?: string[]; revert?: string[] };
+  /** The worker cannot complete hint watches (no Temporal client): every watch fails as `HintWatchUnavailable`. */
+  hintWatchUnavailable?: boolean;
 }
 
 const handDrift = (during: 'apply' | 'revert', at: string) => ({
@@ -182,6 +184,11 @@ export function createMockActivities(options: MockActivityOptions = {}) {
      * and the moment it would end; the workflow's clock catches up to that moment on a timer.
      */
     async watchHint(req: HintWatchRequest): Promise<HintWatchResult> {
+      if (options.hintWatchUnavailable)
+        throw ApplicationFailure.nonRetryable(
+          'no Temporal client to complete hint watches',
+          ErrorTypes.HintWatchUnavailable,
+        );
       const scheduled = activityInfo().scheduledTimestampMs;
       const origin = scheduled - elapsed();
       const spec = ProbeSpecSchema.parse(req.spec);
