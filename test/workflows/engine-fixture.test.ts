@@ -94,7 +94,13 @@ describe('the engine on its fixture runbook (time-skipping, mocked activities)',
   });
 
   it('hands the incident to a human when the outage outlasts the plan, keeping the fallback on; the human resolves it and the fallback comes off', async () => {
-    const run = await start({ health: () => false });
+    // Reminders every 25 min, not the default 30: the fourth 30-min reminder falls due within a
+    // millisecond of the 2-h hand-over, and the time-skipping server strands the run whose hand-over
+    // task cancels a reminder that fired while the task was out (see docs/testing.md).
+    const run = await start(
+      { health: () => false },
+      { timings: { pollInitialMs: MIN, pollMaxMs: 3 * MIN, updateEveryMs: { P1: 25 * MIN } } },
+    );
     const result = await run.during(async () => {
       await run.handle.signal(acknowledgeSignal, { by: 'oncall' });
       await advanceUntil(ctx.env, run.handle, pending('enable-fallback'), 'enable-fallback asked');
