@@ -12,7 +12,7 @@ import {
 import { boundCauses } from './bounds.ts';
 import { blockerOf, describeResult, judgeRounds, withRound } from './evidence.ts';
 import type { ProbeEngine, ProvidedSecretRef, RunControl } from './ports.ts';
-import { worse } from './observer.ts';
+import { worse } from './real-check-judge.ts';
 import { upsertAttributes } from './recorder.ts';
 import type { TriageSlice } from './slices.ts';
 

@@ -1,8 +1,9 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
-import { hintValueOf, type ProbeResult, type Severity } from '../../contract/index.ts';
-import { blockerOf, describeResult, gather, gatherAll, realRound } from './evidence.ts';
+import { hintValueOf, type ProbeResult } from '../../contract/index.ts';
+import { blockerOf, gather, gatherAll, realRound } from './evidence.ts';
 import { HintWatcher, type PollTurn } from './hint-watcher.ts';
 import type { ProbeEngine, RunControl } from './ports.ts';
+import { judgeRealCheck } from './real-check-judge.ts';
 import type { ObserverSlice, ObserverState } from './slices.ts';
 
 /** What the observer watches through. */
@@ -10,9 +11,6 @@ export type ObservedIncident = ProbeEngine & RunControl;
 
 /** What a part that attends waits for: any real call's answer, or a success only. */
 export type AttentionFor = 'verdict' | 'recovery';
-
-const RANK: Record<Severity, number> = { P1: 4, P2: 3, P3: 2, P4: 1 };
-export const worse = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 
 /**
  * Watches the provider from the decision until the incident closes. Every poll reads the free
@@ -265,72 +263,32 @@ export class Observer {
   }
 
   private async judge(round: ProbeResult[], hint: ProbeResult): Promise<void> {
-    const seen = this.watched;
-    const t = this.incident.input.timings;
     const blocker = blockerOf(this.incident, round);
     if (blocker) {
-      if (seen.blocker !== blocker) {
-        seen.blocker = blocker;
+      if (this.watched.blocker !== blocker) {
+        this.watched.blocker = blocker;
         await this.incident.escalate(
           `real calls cannot run (${blocker}): recovery cannot be judged until this is fixed`,
         );
       }
       return;
     }
-    seen.blocker = null;
-    const verdict = this.incident.runbook.classify([...round, hint], [], {
-      thresholds: this.incident.input.decisionThresholds,
+    const { runbook, input } = this.incident;
+    const judged = judgeRealCheck(this.watched, {
+      round,
+      verdict: runbook.classify([...round, hint], [], { thresholds: input.decisionThresholds }),
+      current: this.incident.decision,
+      healthyCause: runbook.evidence.healthyCause,
+      timings: input.timings,
+      awaitsVerdict: this.attention.verdict > 0,
+      backoffMs: this.backoff(),
     });
-    const healthy = verdict.cause === this.incident.runbook.evidence.healthyCause;
-    const current = this.incident.decision;
-    if (healthy) {
-      seen.realStreak += 1;
-      seen.failStreak = 0;
-      seen.candidate = null;
-      seen.intervalMs = t.pollInitialMs;
-    } else {
-      seen.realStreak = 0;
-      seen.failStreak += 1;
-      seen.intervalMs = this.attention.verdict > 0 || seen.candidate ? t.pollInitialMs : this.backoff();
-    }
-    const changed = verdict.cause !== seen.lastClass;
-    seen.lastClass = verdict.cause;
-    const cited = round.map(describeResult).join('; ');
-    if (healthy) {
-      this.incident.add('probe', `real check ${seen.polls}: healthy ${seen.realStreak}/${this.required} (${cited})`, {
-        realStreak: seen.realStreak,
-        results: round,
-      });
-    } else if (changed || verdict.cause !== current.cause) {
-      this.incident.add(
-        'probe',
-        `real check ${seen.polls}: ${verdict.cause === current.cause ? 'still failing' : `now looks like ${verdict.cause}`} (${cited})`,
-        { class: verdict.cause, results: round },
-      );
-    }
-    if (healthy || verdict.cause === current.cause) {
-      seen.candidate = null;
-      return;
-    }
-    if (RANK[verdict.severity] < RANK[current.severity]) {
-      if (changed)
-        this.incident.note(
-          `Partial recovery: real calls now show ${verdict.cause} (${verdict.severity}), milder than ${current.cause}; not recovered until every real call succeeds.`,
-        );
-      seen.candidate = null;
-      return;
-    }
-    seen.candidate =
-      seen.candidate?.cause === verdict.cause
-        ? { cause: verdict.cause, count: seen.candidate.count + 1 }
-        : { cause: verdict.cause, count: 1 };
-    if (seen.candidate.count >= t.confirmRounds) {
-      this.incident.requestRetriage(
-        verdict,
-        `${seen.candidate.count} consecutive real checks show ${verdict.cause} instead of ${current.cause}: ${verdict.rationale}`,
-      );
-      seen.candidate = null;
-    }
+    // In place: the parts that wait on a verdict hold this state.
+    Object.assign(this.watched, judged.next);
+    for (const line of judged.lines)
+      if (line.kind === 'probe') this.incident.add('probe', line.message, line.data);
+      else this.incident.note(line.message);
+    if (judged.retriage) this.incident.requestRetriage(judged.retriage.verdict, judged.retriage.why);
   }
 }
 
