@@ -29,7 +29,7 @@ export interface HintWatchRequest {
   intervalMs: number;
   backoff: number;
   maxIntervalMs: number;
-  /** A real check is due at the first poll at or after this moment (epoch ms): the watch ends there, unread. */
+  /** A real check is due at this moment (epoch ms): the watch ends then, unread, whatever its read pace. */
   dueAtMs: number;
   /** How often the watch heartbeats (`hintWatchHeartbeatMs`). */
   heartbeatEveryMs: number;
@@ -64,7 +64,7 @@ const nextInterval = (req: Pick<HintWatchRequest, 'backoff' | 'maxIntervalMs'>, 
  */
 export const hintWatch = {
   begin(req: HintWatchRequest, nowMs: number): HintWatchProgress {
-    return { reads: 0, intervalMs: req.intervalMs, nextAtMs: nowMs + req.intervalMs };
+    return { reads: 0, intervalMs: req.intervalMs, nextAtMs: Math.min(nowMs + req.intervalMs, req.dueAtMs) };
   },
   isDue(req: HintWatchRequest, p: HintWatchProgress): boolean {
     return p.nextAtMs >= req.dueAtMs;
@@ -75,6 +75,6 @@ export const hintWatch = {
   },
   afterUnchangedRead(req: HintWatchRequest, p: HintWatchProgress, readAtMs: number): HintWatchProgress {
     const intervalMs = nextInterval(req, p.intervalMs);
-    return { reads: p.reads + 1, intervalMs, nextAtMs: readAtMs + intervalMs };
+    return { reads: p.reads + 1, intervalMs, nextAtMs: Math.min(readAtMs + intervalMs, req.dueAtMs) };
   },
 };

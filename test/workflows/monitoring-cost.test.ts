@@ -46,8 +46,9 @@ describe('what an open incident costs in history while it monitors (time-skippin
       e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
     );
     process.stdout.write(`probe reads in that hour: ${reads.filter((r) => r !== 'notify').join(', ')}\n`);
-    // Waiting for a recovery, the real checks back off with the polls to 5 minutes: 12 in the hour,
-    // each with the hint along (runProbes), inside the hourly rate (20 rounds), and no hint read alone.
+    // Waiting for a recovery, the real checks back off to 5 minutes: 12 in the hour, each with the
+    // hint along (runProbes), inside the hourly rate (20 rounds); between them the hint is watched
+    // (watchHint), never read alone in a workflow task.
     const realRounds = reads.filter((r) => r === 'runProbes').length;
     expect(realRounds).toBeGreaterThanOrEqual(11);
     expect(realRounds).toBeLessThanOrEqual(13);

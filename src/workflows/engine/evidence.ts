@@ -129,7 +129,7 @@ export async function gather(
  */
 export function watchHint(
   incident: ProbeEngine,
-  watch: Pick<HintWatchRequest, 'lastHint' | 'intervalMs' | 'dueAtMs'>,
+  { steady, ...watch }: Pick<HintWatchRequest, 'lastHint' | 'intervalMs' | 'dueAtMs'> & { steady: boolean },
 ): Promise<HintWatchResult> {
   const t = incident.input.timings;
   const spec = capped(incident, incident.runbook.evidence.hint);
@@ -145,7 +145,8 @@ export function watchHint(
     ...destination(incident),
     ...watch,
     backoff: t.pollBackoff,
-    maxIntervalMs: t.pollMaxMs,
+    // A steady watch reads at one pace: it does not back off.
+    maxIntervalMs: steady ? watch.intervalMs : t.pollMaxMs,
     heartbeatEveryMs,
   });
 }

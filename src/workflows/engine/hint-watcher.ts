@@ -33,11 +33,14 @@ export class HintWatcher {
    */
   async untilPoll(
     awake: () => boolean,
-    watch: Pick<HintWatchRequest, 'lastHint' | 'intervalMs'> & { dueAtMs: number | null },
+    watch: Pick<HintWatchRequest, 'lastHint' | 'intervalMs'> & { dueAtMs: number | null; steady: boolean },
   ): Promise<PollTurn> {
-    const onTimer = async () => ((await condition(awake, watch.intervalMs)) ? 'woken' : 'timer');
+    const onTimer = async (ms: number) => ((await condition(awake, ms)) ? 'woken' : 'timer');
     const { dueAtMs } = watch;
-    if (dueAtMs === null || Date.now() + watch.intervalMs >= dueAtMs || !this.available) return onTimer();
+    if (dueAtMs === null || Date.now() + watch.intervalMs >= dueAtMs) return onTimer(watch.intervalMs);
+    // Without a watch, a steady pace would read the hint in the history every poll: wait for the real check instead.
+    const unwatched = () => onTimer(watch.steady ? Math.max(0, dueAtMs - Date.now()) : watch.intervalMs);
+    if (!this.available) return unwatched();
     const scope = new CancellationScope();
     let watched: HintWatchResult | 'failed' | null = null;
     void scope
@@ -58,7 +61,7 @@ export class HintWatcher {
       scope.cancel();
       return 'woken';
     }
-    if (settled === 'failed') return onTimer();
+    if (settled === 'failed') return unwatched();
     // The watch's clock may run ahead of the incident's: nothing is recorded before the moment it saw.
     // The catch-up timer is left to fire rather than cancelled when the incident wakes first: a timer
     // cancellation is what the time-skipping test server sometimes refuses, hanging the workflow.

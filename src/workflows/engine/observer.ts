@@ -88,13 +88,19 @@ export class Observer {
     }
   }
 
-  /** Waits for the next poll: see `HintWatcher.untilPoll`. */
+  /**
+   * Waits for the next poll: see `HintWatcher.untilPoll`. Waiting for a recovery only, the interval
+   * paces the real checks, which back off while they fail, and the free hint is read at the initial
+   * pace in between: a hint that turns healthy brings a real check within a poll.
+   */
   private untilPoll(awake: () => boolean): Promise<PollTurn> {
     const seen = this.watched;
+    const steady = this.awaitsRecoveryOnly();
     return this.hintWatcher.untilPoll(awake, {
       lastHint: seen.lastHint,
-      intervalMs: seen.intervalMs,
+      intervalMs: steady ? Math.min(seen.intervalMs, this.incident.input.timings.pollInitialMs) : seen.intervalMs,
       dueAtMs: this.realCheckDueAt(),
+      steady,
     });
   }
 
@@ -109,9 +115,9 @@ export class Observer {
     const every = this.incident.input.timings.realCheckEveryMs;
     // A budget spent for good still ends the watch now and then, so the poll that finds it spent comes.
     const affordable = this.incident.budget.affordableAt(this.incident.runbook.evidence.real.length) ?? now + every;
-    const everyPoll = this.realCheckRequested || this.attended() || this.building() || seen.candidate !== null;
-    if (everyPoll || seen.lastRealAt === null) return affordable > now ? affordable : null;
-    return Math.max(Date.parse(seen.lastRealAt) + every, affordable);
+    if (this.everyPollIsReal() || seen.lastRealAt === null) return affordable > now ? affordable : null;
+    const pace = this.awaitsRecoveryOnly() ? seen.intervalMs : every;
+    return Math.max(Date.parse(seen.lastRealAt) + pace, affordable);
   }
 
   /**
@@ -161,8 +167,14 @@ export class Observer {
     return Math.min(Math.round(this.watched.intervalMs * t.pollBackoff), t.pollMaxMs);
   }
 
-  private attended(): boolean {
-    return this.attention.verdict > 0 || this.attention.recovery > 0;
+  /** Every poll makes real calls: asked for, a verdict awaited, a recovery building, another cause being confirmed. */
+  private everyPollIsReal(): boolean {
+    return this.realCheckRequested || this.attention.verdict > 0 || this.building() || this.watched.candidate !== null;
+  }
+
+  /** A part waits for a recovery and nothing asks for more: a failing real check is no news, so they back off. */
+  private awaitsRecoveryOnly(): boolean {
+    return this.attention.recovery > 0 && !this.everyPollIsReal();
   }
 
   /** Healthy real checks are adding up to a recovery: each poll makes one. */
@@ -175,13 +187,8 @@ export class Observer {
   private dueWithoutHint(): boolean {
     const seen = this.watched;
     const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
-    return (
-      this.realCheckRequested ||
-      this.attended() ||
-      this.building() ||
-      seen.candidate !== null ||
-      sinceReal >= this.incident.input.timings.realCheckEveryMs
-    );
+    const pace = this.awaitsRecoveryOnly() ? seen.intervalMs : this.incident.input.timings.realCheckEveryMs;
+    return this.everyPollIsReal() || sinceReal >= pace;
   }
 
   private async poll(turn: Exclude<PollTurn, 'woken'>): Promise<void> {
@@ -190,7 +197,8 @@ export class Observer {
     this.incident.pollsThisRun += 1;
     if (turn !== 'timer') {
       seen.polls += turn.reads;
-      seen.intervalMs = turn.intervalMs;
+      // A steady watch read at its own pace: the interval stays the real checks'.
+      if (!this.awaitsRecoveryOnly()) seen.intervalMs = turn.intervalMs;
       if (turn.outcome === 'changed') return this.afterHint(turn.hint!, false, turn.at);
     }
     seen.polls += 1;
@@ -233,7 +241,7 @@ export class Observer {
     const evidence = this.incident.runbook.evidence;
     const hintChanged = this.recordHint(hint, at);
     if (!dueAnyway && !hintChanged) {
-      seen.intervalMs = this.backoff();
+      if (!this.awaitsRecoveryOnly()) seen.intervalMs = this.backoff();
       return;
     }
     if (!this.incident.budget.canSpend(evidence.real.length, false)) {
