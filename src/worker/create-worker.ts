@@ -43,6 +43,22 @@ export const DEFAULT_WORKER_SIZING: WorkerSizing = {
   maxConcurrentWorkflowTaskExecutions: 20,
 };
 
+/**
+ * The worker's activities: a client on its own connection lets synthetic checks open incidents and
+ * read their schedule's ledger, and completes the hint watches.
+ */
+export function workerActivities(
+  options: Pick<IncidentWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'deps'>,
+) {
+  return createActivities({
+    intake: {
+      client: new Client({ connection: options.connection, namespace: options.namespace }),
+      taskQueue: options.taskQueue,
+    },
+    ...options.deps,
+  });
+}
+
 export async function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
   if (options.workflowBundlePath && !existsSync(options.workflowBundlePath)) {
     throw new Error(
@@ -53,16 +69,7 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    // Synthetic checks open incidents and read their schedule's ledger through a client on the worker's own connection.
-    activities:
-      options.activities ??
-      createActivities({
-        intake: {
-          client: new Client({ connection: options.connection, namespace: options.namespace }),
-          taskQueue: options.taskQueue,
-        },
-        ...options.deps,
-      }),
+    activities: options.activities ?? workerActivities(options),
     ...DEFAULT_WORKER_SIZING,
     ...options.sizing,
     // Under load a sticky task may wait longer than the default 10 s without the worker being gone;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal, cancelSignal, timelineQuery, type HintWatchResult } from '../../src/contract/index.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
@@ -34,7 +35,7 @@ describe('the hint watched outside the history (dev server, simulator, a real wo
     const deadline = Date.now() + 30_000;
     while ((await watchesScheduled()).length === 0) {
       if (Date.now() > deadline) throw new Error('no hint watch within 30 s');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     // The watch reads on its own schedule while the incident's history stands still: five reads
     // without an event, once the real checks it ends for (backing off, then out of budget) leave room.
@@ -42,7 +43,7 @@ describe('the hint watched outside the history (dev server, simulator, a real wo
     let readsAtWatch = statusPageReads();
     for (;;) {
       if (Date.now() > deadline) throw new Error('no five status page reads without a history event within 30 s');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       const events = await history();
       if (events.length !== eventsAtWatch) {
         [eventsAtWatch, readsAtWatch] = [events.length, statusPageReads()];
@@ -55,7 +56,7 @@ describe('the hint watched outside the history (dev server, simulator, a real wo
     h.sim.setScenario([{ name: 'page-green', ...DOWN, statusPage: { indicator: 'none' } }]);
     while (!(await handle.query(timelineQuery)).some((e) => e.message.startsWith('hint status_page: major → none'))) {
       if (Date.now() > deadline) throw new Error('the hint change is not on the timeline');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     const events = await history();
     const completed = events.flatMap((e) => {
@@ -89,7 +90,7 @@ describe('the hint watched outside the history (dev server, simulator, a real wo
     const again = Date.now() + 30_000;
     while (!(await watching())) {
       if (Date.now() > again) throw new Error('no second watch within 30 s');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     await handle.signal(cancelSignal, { by: 'bob', reason: 'handled by hand' });
     const result = await handle.result();

@@ -2,15 +2,12 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import { hintValueOf, type ProbeResult } from '../../contract/index.ts';
 import { blockerOf, gather, gatherAll, realRound } from './evidence.ts';
 import { HintWatcher, type PollTurn } from './hint-watcher.ts';
-import type { ProbeEngine, RunControl } from './ports.ts';
+import type { AttentionFor, ProbeEngine, RunControl } from './ports.ts';
 import { judgeRealCheck } from './real-check-judge.ts';
 import type { ObserverSlice, ObserverState } from './slices.ts';
 
 /** What the observer watches through. */
 export type ObservedIncident = ProbeEngine & RunControl;
-
-/** What a part that attends waits for: any real call's answer, or a success only. */
-export type AttentionFor = 'verdict' | 'recovery';
 
 /**
  * Watches the provider from the decision until the incident closes. Every poll reads the free
@@ -116,8 +113,7 @@ export class Observer {
     // A budget spent for good still ends the watch now and then, so the poll that finds it spent comes.
     const affordable = this.incident.budget.affordableAt(this.incident.runbook.evidence.real.length) ?? now + every;
     if (this.everyPollIsReal() || seen.lastRealAt === null) return affordable > now ? affordable : null;
-    const pace = this.awaitsRecoveryOnly() ? seen.intervalMs : every;
-    return Math.max(Date.parse(seen.lastRealAt) + pace, affordable);
+    return Math.max(Date.parse(seen.lastRealAt) + this.realCheckPace(), affordable);
   }
 
   /**
@@ -177,6 +173,11 @@ export class Observer {
     return this.attention.recovery > 0 && !this.everyPollIsReal();
   }
 
+  /** How long after the last real check the next is due: the backed-off interval while only a recovery is awaited. */
+  private realCheckPace(): number {
+    return this.awaitsRecoveryOnly() ? this.watched.intervalMs : this.incident.input.timings.realCheckEveryMs;
+  }
+
   /** Healthy real checks are adding up to a recovery: each poll makes one. */
   private building(): boolean {
     const seen = this.watched;
@@ -187,8 +188,7 @@ export class Observer {
   private dueWithoutHint(): boolean {
     const seen = this.watched;
     const sinceReal = seen.lastRealAt === null ? Infinity : Date.now() - Date.parse(seen.lastRealAt);
-    const pace = this.awaitsRecoveryOnly() ? seen.intervalMs : this.incident.input.timings.realCheckEveryMs;
-    return this.everyPollIsReal() || sinceReal >= pace;
+    return this.everyPollIsReal() || sinceReal >= this.realCheckPace();
   }
 
   private async poll(turn: Exclude<PollTurn, 'woken'>): Promise<void> {

@@ -76,11 +76,14 @@ export interface RunControl {
 }
 
 /** What the approval gate and the probe runner ask of the observer. */
+/** What a part that attends waits for: any real call's answer, or a success only. */
+export type AttentionFor = 'verdict' | 'recovery';
+
 export interface RecoveryView {
   readonly required: number;
   recovered(): boolean;
   /** Runs `fn` with real calls on every poll: someone waits on a verdict (or, backing off while they fail, a recovery). */
-  attend<T>(fn: () => Promise<T>, waitsFor?: 'verdict' | 'recovery'): Promise<T>;
+  attend<T>(fn: () => Promise<T>, waitsFor?: AttentionFor): Promise<T>;
 }
 
 export type { ProvidedSecretRef };

@@ -23,13 +23,13 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
-import { processWorkerActivities, processWorkerDeps } from './process-worker-deps.ts';
+import { processWorkerDeps } from './process-worker-deps.ts';
 import {
   createKubernetesTarget,
   RecordOnlyTarget,
   type RemediationTarget,
 } from '../../../src/activities/kubernetes/index.ts';
-import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
+import { createIncidentWorker, workerActivities } from '../../../src/worker/create-worker.ts';
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -143,10 +143,11 @@ const target = new Proxy(inner, {
 
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-const activities = processWorkerActivities(deps, {
+const activities = workerActivities({
   connection,
   namespace: requireEnv('TEMPORAL_NAMESPACE'),
   taskQueue: requireEnv('TASK_QUEUE'),
+  deps,
 });
 const applyMutation: typeof activities.applyMutation = (req) => {
   log('activities.jsonl', {

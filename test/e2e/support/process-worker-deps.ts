@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { ServiceCatalog } from '../../../src/activities/catalog.ts';
-import { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../../src/activities/index.ts';
+import type { ActivityDeps } from '../../../src/activities/index.ts';
 import type { RemediationTarget } from '../../../src/activities/kubernetes/index.ts';
 import { ServiceCatalogSchema } from '../../../src/contract/index.ts';
 import { loadRunbookDocuments } from '../../../src/worker/runbook-documents.ts';
@@ -19,13 +17,4 @@ export function processWorkerDeps(dir: string, target: RemediationTarget, catalo
     notifications: { slackWebhookUrls: [], webhookUrls: [], file: join(dir, 'notifications.jsonl') },
     postmortem: { postmortemDir: join(dir, 'postmortems') },
   };
-}
-
-/** The activities as the worker builds them: a client on its connection opens incidents and completes the hint watches. */
-export function processWorkerActivities(
-  deps: ActivityDeps,
-  worker: { connection: NativeConnection; namespace: string; taskQueue: string },
-) {
-  const client = new Client({ connection: worker.connection, namespace: worker.namespace });
-  return createActivities({ ...deps, intake: { client, taskQueue: worker.taskQueue } });
 }

@@ -7,9 +7,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { processWorkerActivities, processWorkerDeps } from './process-worker-deps.ts';
+import { processWorkerDeps } from './process-worker-deps.ts';
 import { RecordOnlyTarget } from '../../../src/activities/kubernetes/index.ts';
-import { createIncidentWorker } from '../../../src/worker/create-worker.ts';
+import { createIncidentWorker, workerActivities } from '../../../src/worker/create-worker.ts';
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -27,10 +27,11 @@ const target = new RecordOnlyTarget({
 });
 const deps = processWorkerDeps(dir, target, requireEnv('WORKER_CATALOG'));
 const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-const activities = processWorkerActivities(deps, {
+const activities = workerActivities({
   connection,
   namespace: requireEnv('TEMPORAL_NAMESPACE'),
   taskQueue: requireEnv('TASK_QUEUE'),
+  deps,
 });
 const applyMutation: typeof activities.applyMutation = async (req) => {
   appendFileSync(applyLog, `${JSON.stringify({ mutationId: req.mutationId, pid: process.pid })}\n`);
