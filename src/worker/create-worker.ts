@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from '../infra/workflow-bundle.ts';
 import { versionedWorkerOptions } from './deployment.ts';
+import { withPreloadedWorkflowThreads } from './workflow-threads.ts';
 
 export interface IncidentWorkerOptions {
   connection: NativeConnection;
@@ -65,22 +66,25 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
       `workflow bundle not found at ${options.workflowBundlePath} — build it with \`npm run build:workflows\` or unset RUNBOOK_WORKFLOW_BUNDLE`,
     );
   }
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: options.activities ?? workerActivities(options),
-    ...DEFAULT_WORKER_SIZING,
-    ...options.sizing,
-    // Under load a sticky task may wait longer than the default 10 s without the worker being gone;
-    // timing out sends it to the shared queue, where it costs a full replay.
-    stickyQueueScheduleToStartTimeout: '30 seconds',
-    ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
-    ...(options.workflowBundleCode
-      ? { workflowBundle: { code: options.workflowBundleCode } }
-      : options.workflowBundlePath
-        ? { workflowBundle: { codePath: options.workflowBundlePath } }
-        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() }),
-    ...options.overrides,
-  });
+  // Workflow threads that format a promise's stack trace only when a query reads it (promise-stacks.ts).
+  return withPreloadedWorkflowThreads(() =>
+    Worker.create({
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      activities: options.activities ?? workerActivities(options),
+      ...DEFAULT_WORKER_SIZING,
+      ...options.sizing,
+      // Under load a sticky task may wait longer than the default 10 s without the worker being gone;
+      // timing out sends it to the shared queue, where it costs a full replay.
+      stickyQueueScheduleToStartTimeout: '30 seconds',
+      ...(options.deployment ? { workerDeploymentOptions: versionedWorkerOptions(options.deployment) } : {}),
+      ...(options.workflowBundleCode
+        ? { workflowBundle: { code: options.workflowBundleCode } }
+        : options.workflowBundlePath
+          ? { workflowBundle: { codePath: options.workflowBundlePath } }
+          : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() }),
+      ...options.overrides,
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { afterEach, beforeEach } from 'vitest';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
@@ -151,10 +151,14 @@ export interface UnitRun {
   during<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** Starts the unit's worker; a test of the worker's own set-up passes its own. */
+export type UnitWorkerFactory = (options: WorkerOptions) => Promise<Worker>;
+
 export async function startUnit(
   ctx: TimeSkippingContext,
   input: IncidentInputDraft & { service: ServiceTarget },
   mock: MockActivityOptions = {},
+  createWorker: UnitWorkerFactory = (options) => Worker.create(options),
 ): Promise<UnitRun> {
   const taskQueue = uniqueTaskQueue('unit');
   // The workflow learns its service from the worker: the inline service and policy become the mock catalog's entry.
@@ -169,7 +173,7 @@ export async function startUnit(
     ...(mock.runbookDocument ? { runbookDocument: mock.runbookDocument } : {}),
   };
   const { activities, events } = createMockActivities({ ...mock, resolved });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: ctx.env.nativeConnection,
     taskQueue,
     activities,
