@@ -34,7 +34,9 @@ export async function withPreloadedWorkflowThreads<T>(
     workerThreads.Worker = PreloadedWorkflowThread;
     preloading = preload;
   } else if (preload !== preloading) {
-    throw new Error(`workflow threads are being started with ${preloading} already; ${preload} waits for them`);
+    throw new Error(
+      `cannot start workflow threads with ${preload} while others are being started with ${preloading}: create the workers one after the other`,
+    );
   }
   holders += 1;
   try {
