@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { buildWorkflowBundle, bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../src/infra/workflow-bundle.ts';
 import { createIncidentWorker } from '../../src/worker/create-worker.ts';
@@ -10,10 +11,37 @@ import { activityDepsFromConfig } from '../../src/worker/deps.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { continueSignal, type pingWorkflow } from '../fixtures/workflows/ping.ts';
 import type { sharedZodWorkflow } from '../fixtures/workflows/shared-zod.ts';
+import type { documentSchemaWorkflow } from '../fixtures/workflows/document-schema.ts';
+import { isUnbuiltSchema } from '../../src/contract/lazy-schema.ts';
+import { RunbookDocumentSchema } from '../../src/runbooks/documents/schema.ts';
+import { anthropicDocument } from '../runbooks/documents/support.ts';
 import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs `use` with a client while an incident worker runs `bundle` on a task queue of its own. */
+async function withBundleWorker<T>(
+  bundle: { workflowBundlePath: string } | { workflowBundleCode: string },
+  use: (client: Client, taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueTaskQueue('bundle');
+  const connection = await connectWorkerConnection();
+  const worker = await createIncidentWorker({
+    connection,
+    namespace: temporalNamespace(),
+    taskQueue,
+    deps: activityDepsFromConfig(loadConfig({})),
+    ...bundle,
+  });
+  const { client, close } = await connectTestClient();
+  try {
+    return await worker.runUntil(use(client, taskQueue));
+  } finally {
+    await close();
+    await connection.close();
+  }
+}
 
 describe('prebuilt workflow bundle (production mode)', () => {
   it('bundles the real incident workflows (the bundler rejects non-deterministic imports)', async () => {
@@ -24,31 +52,16 @@ describe('prebuilt workflow bundle (production mode)', () => {
   it('a worker started from a bundle file runs the bundled code', async () => {
     const fixture = fileURLToPath(new URL('../fixtures/workflows/ping.ts', import.meta.url));
     const { outFile } = await buildWorkflowBundle(fixture, join(dir, 'ping.js'));
-    const taskQueue = uniqueTaskQueue('bundle');
-    const connection = await connectWorkerConnection();
-    const worker = await createIncidentWorker({
-      connection,
-      namespace: temporalNamespace(),
-      taskQueue,
-      deps: activityDepsFromConfig(loadConfig({})),
-      workflowBundlePath: outFile,
-    });
-    const { client, close } = await connectTestClient();
-    try {
-      const result = await worker.runUntil(async () => {
-        const handle = await client.workflow.start<typeof pingWorkflow>('pingWorkflow', {
-          taskQueue,
-          workflowId: taskQueue,
-          args: ['bundle'],
-        });
-        await handle.signal(continueSignal);
-        return handle.result();
+    const result = await withBundleWorker({ workflowBundlePath: outFile }, async (client, taskQueue) => {
+      const handle = await client.workflow.start<typeof pingWorkflow>('pingWorkflow', {
+        taskQueue,
+        workflowId: taskQueue,
+        args: ['bundle'],
       });
-      expect(result).toBe('pong bundle');
-    } finally {
-      await close();
-      await connection.close();
-    }
+      await handle.signal(continueSignal);
+      return handle.result();
+    });
+    expect(result).toBe('pong bundle');
   });
 
   it('evaluates zod once per workflow thread, shared by every cached incident, and its schemas still build, parse and refuse inside workflows', async () => {
@@ -61,33 +74,17 @@ describe('prebuilt workflow bundle (production mode)', () => {
       error: () => undefined,
       log: () => undefined,
     };
-    const run = async (code: string) => {
-      const taskQueue = uniqueTaskQueue('zod');
-      const connection = await connectWorkerConnection();
-      const worker = await createIncidentWorker({
-        connection,
-        namespace: temporalNamespace(),
-        taskQueue,
-        deps: activityDepsFromConfig(loadConfig({})),
-        workflowBundleCode: code,
-      });
-      const { client, close } = await connectTestClient();
-      try {
-        return await worker.runUntil(
-          Promise.all(
-            [1, 2].map((n) =>
-              client.workflow.execute<typeof sharedZodWorkflow>('sharedZodWorkflow', {
-                taskQueue,
-                workflowId: `${taskQueue}-${n}`,
-              }),
-            ),
+    const run = (code: string) =>
+      withBundleWorker({ workflowBundleCode: code }, (client, taskQueue) =>
+        Promise.all(
+          [1, 2].map((n) =>
+            client.workflow.execute<typeof sharedZodWorkflow>('sharedZodWorkflow', {
+              taskQueue,
+              workflowId: `${taskQueue}-${n}`,
+            }),
           ),
-        );
-      } finally {
-        await close();
-        await connection.close();
-      }
-    };
+        ),
+      );
     const expected = {
       parsed: { to: 'oncall@example.com', at: '2026-12-03T00:00:00Z', page: 'https://status.example.com' },
       issue: expect.stringMatching(/^to: Invalid email/),
@@ -98,6 +95,25 @@ describe('prebuilt workflow bundle (production mode)', () => {
     // Without the preload each workflow evaluates its own zod: the control that makes `shared` mean something.
     const unshared = (await bundleWorkflowCode({ workflowsPath: fixture, logger: quiet })).code;
     expect(await run(unshared)).toEqual([1, 2].map(() => ({ shared: false, ...expected })));
+  });
+
+  it('builds the runbook document schema in a workflow only when it parses a document, and at once outside one', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/workflows/document-schema.ts', import.meta.url));
+    const code = await bundleIncidentWorkflows({ workflowsPath: fixture });
+    const [valid, invalid] = await withBundleWorker({ workflowBundleCode: code }, (client, taskQueue) => {
+      const parse = (document: unknown, n: number) =>
+        client.workflow.execute<typeof documentSchemaWorkflow>('documentSchemaWorkflow', {
+          taskQueue,
+          workflowId: `${taskQueue}-${n}`,
+          args: [document],
+        });
+      return Promise.all([parse(anthropicDocument(), 1), parse({ ...anthropicDocument(), causes: 5 }, 2)]);
+    });
+    // Each incident evaluates the schema's modules again: until it parses, nothing is built for it.
+    expect(valid).toEqual({ unbuiltBeforeParse: true, unbuiltAfterParse: false, valid: true });
+    expect(invalid).toEqual({ unbuiltBeforeParse: true, unbuiltAfterParse: false, valid: false });
+    // Outside a workflow it is a plain schema (its JSON Schema is generated from it).
+    expect(isUnbuiltSchema(RunbookDocumentSchema)).toBe(false);
   });
 
   it('refuses a bundle path that does not exist, saying how to build one', async () => {

@@ -1,11 +1,14 @@
 /** The decision part of the runbook document format: conditions over probe results, rules, corroboration. */
 import { z } from 'zod';
+import { lazySchemaInWorkflows } from '../../contract/lazy-schema.ts';
 import { Id, Text } from './schema-parts.ts';
 
-export const Severity = z.enum(['P1', 'P2', 'P3', 'P4']);
-const FaultKind = z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']);
+export const Severity = lazySchemaInWorkflows(() => z.enum(['P1', 'P2', 'P3', 'P4']));
+const FaultKind = lazySchemaInWorkflows(() => z.enum(['timeout', 'dns', 'connect', 'reset', 'tls', 'bad_body']));
 /** A status code or a class of them (`5xx`). */
-const StatusMatch = z.union([z.number().int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]);
+const StatusMatch = lazySchemaInWorkflows(() =>
+  z.union([z.number().int().min(100).max(599), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])]),
+);
 
 /** What one probe result must show: every field given must hold. */
 export interface ResultMatchShape {
@@ -37,7 +40,7 @@ export interface ConditionShape extends ResultMatchShape {
   either?: ResultMatchShape[];
 }
 
-const resultMatchFields = {
+const resultMatchFields = () => ({
   status: z.array(StatusMatch).min(1).optional(),
   fault: z.array(FaultKind).min(1).optional(),
   ok: z.boolean().optional(),
@@ -46,10 +49,10 @@ const resultMatchFields = {
   bodyContains: Text.optional(),
   /** Name of a threshold (`thresholds`): latency strictly above it. */
   latencyOver: Id.optional(),
-};
+});
 
 /** One alternative of `either`: a result holds when it shows one of them (e.g. a 5xx, or a reset). */
-const ResultMatch = z.object(resultMatchFields).strict();
+const ResultMatch = lazySchemaInWorkflows(() => z.object(resultMatchFields()).strict());
 
 /**
  * One condition over the round's provider evidence. Combinators (`all`, `any`, `not`, `always`) or a
@@ -65,7 +68,7 @@ const Condition: z.ZodType<ConditionShape> = z.lazy(() =>
       not: Condition.optional(),
       probes: z.array(Id).min(1).optional(),
       every: z.boolean().optional(),
-      ...resultMatchFields,
+      ...resultMatchFields(),
       /** Besides the fields above, the result shows at least one of these. */
       either: z.array(ResultMatch).min(1).optional(),
       /**
@@ -88,45 +91,49 @@ const Condition: z.ZodType<ConditionShape> = z.lazy(() =>
     .strict(),
 ) as z.ZodType<ConditionShape>;
 
-export const Rule = z
-  .object({
-    id: Id,
-    when: Condition,
-    cause: Id,
-    /** `{evidence}` is replaced by the cited probe results. */
-    rationale: Text,
-    /**
-     * The results cited as evidence, when they are not those the condition matched: every result of
-     * the round (in round order) that one of these matches (`probes` and the result fields) selects.
-     */
-    cite: z.array(Condition).min(1).optional(),
-  })
-  .strict();
+export const Rule = lazySchemaInWorkflows(() =>
+  z
+    .object({
+      id: Id,
+      when: Condition,
+      cause: Id,
+      /** `{evidence}` is replaced by the cited probe results. */
+      rationale: Text,
+      /**
+       * The results cited as evidence, when they are not those the condition matched: every result of
+       * the round (in round order) that one of these matches (`probes` and the result fields) selects.
+       */
+      cite: z.array(Condition).min(1).optional(),
+    })
+    .strict(),
+);
 
-const Indicator = z.string().min(1);
+const Indicator = lazySchemaInWorkflows(() => z.string().min(1));
 /**
  * One row of the corroboration table: when the status page and the decided cause look like this,
  * the decision gets this confidence and note. The first row that holds decides.
  */
-const CorroborationRow = z
-  .object({
-    /** `unavailable`: the page could not be read; else the indicators (`none`, `minor`, `major`, …) it must show. */
-    page: z.union([z.literal('unavailable'), z.array(Indicator).min(1)]).optional(),
-    /** The page shows an indicator other than these. */
-    pageNot: z.array(Indicator).min(1).optional(),
-    /** The cause is a provider fault (not the healthy cause, not one of `notFaults`), or not. */
-    fault: z.boolean().optional(),
-    causes: z.array(Id).min(1).optional(),
-    confidence: z.enum(['high', 'medium', 'low']),
-    /** `{indicator}` is the page's indicator. */
-    note: Text.optional(),
-    /** The provider's own word raises the severity of these causes (never lowers it). */
-    raise: z
-      .object({ causes: z.array(Id).min(1), to: Severity, note: Text })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const CorroborationRow = lazySchemaInWorkflows(() =>
+  z
+    .object({
+      /** `unavailable`: the page could not be read; else the indicators (`none`, `minor`, `major`, …) it must show. */
+      page: z.union([z.literal('unavailable'), z.array(Indicator).min(1)]).optional(),
+      /** The page shows an indicator other than these. */
+      pageNot: z.array(Indicator).min(1).optional(),
+      /** The cause is a provider fault (not the healthy cause, not one of `notFaults`), or not. */
+      fault: z.boolean().optional(),
+      causes: z.array(Id).min(1).optional(),
+      confidence: z.enum(['high', 'medium', 'low']),
+      /** `{indicator}` is the page's indicator. */
+      note: Text.optional(),
+      /** The provider's own word raises the severity of these causes (never lowers it). */
+      raise: z
+        .object({ causes: z.array(Id).min(1), to: Severity, note: Text })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 
 /** The default table: the page corroborates a fault it reports and a health it confirms; otherwise the API answers decide. */
 export const DEFAULT_CORROBORATION_TABLE: Array<z.input<typeof CorroborationRow>> = [
@@ -137,17 +144,19 @@ export const DEFAULT_CORROBORATION_TABLE: Array<z.input<typeof CorroborationRow>
 ];
 
 /** How the status page and other side facts qualify a decision: confidence and notes, never the cause. */
-export const Corroboration = z
-  .object({
-    /** Causes that are no provider fault besides the healthy cause (a prompt issue, a human's report). */
-    notFaults: z.array(Id).default([]),
-    /** Ordered; when no row holds the confidence is high and there is no note. */
-    table: z.array(CorroborationRow).min(1).default(DEFAULT_CORROBORATION_TABLE),
-    /** Notes added when a condition over the round holds (e.g. our DNS probe fails, yet the API answered). */
-    notes: z.array(z.object({ when: Condition, note: Text }).strict()).default([]),
-    /** Name the probes that could not run on our side (they are left out of every rule). */
-    noteUnrunnable: z.boolean().default(false),
-  })
-  .strict();
+export const Corroboration = lazySchemaInWorkflows(() =>
+  z
+    .object({
+      /** Causes that are no provider fault besides the healthy cause (a prompt issue, a human's report). */
+      notFaults: z.array(Id).default([]),
+      /** Ordered; when no row holds the confidence is high and there is no note. */
+      table: z.array(CorroborationRow).min(1).default(DEFAULT_CORROBORATION_TABLE),
+      /** Notes added when a condition over the round holds (e.g. our DNS probe fails, yet the API answered). */
+      notes: z.array(z.object({ when: Condition, note: Text }).strict()).default([]),
+      /** Name the probes that could not run on our side (they are left out of every rule). */
+      noteUnrunnable: z.boolean().default(false),
+    })
+    .strict(),
+);
 
 export type CorroborationRowShape = z.infer<typeof CorroborationRow>;

@@ -1,10 +1,11 @@
 /** The plan part of the runbook document format: the engine's step library. */
 import { z } from 'zod';
+import { lazySchemaInWorkflows } from '../../contract/lazy-schema.ts';
 import { Id, Text } from './schema-parts.ts';
 import { Outcome, Superseded, type OutcomeShape, type SupersededShape } from './schema-outcomes.ts';
 import {
   ConfirmFix,
-  Grace,
+  grace,
   HoldUntilStable,
   RotateSecret,
   type ConfirmFixShape,
@@ -13,7 +14,7 @@ import {
 } from './schema-repeating-steps.ts';
 
 /** A change's role: protective (it shields users while the provider fails) or the fix itself; neither is undone while the provider fails. */
-const Purpose = z.enum(['protective', 'fix']).optional();
+const Purpose = lazySchemaInWorkflows(() => z.enum(['protective', 'fix']).optional());
 type PurposeShape = 'protective' | 'fix';
 
 export interface StepShape {
@@ -62,7 +63,9 @@ export interface StepShape {
   goto?: string;
 }
 
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const EnvName = lazySchemaInWorkflows(() =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+);
 
 /** The engine's step library: a step is an object with exactly one of these keys. No step runs a command. */
 export const STEP_LIBRARY = [
@@ -157,12 +160,12 @@ export const Step: z.ZodType<StepShape> = z.lazy(() =>
       keep: z.object({ step: Id, reason: Text }).strict().optional(),
       /** Real calls succeed (after the grace period the change needs to take). */
       verify: z
-        .object({ ...Grace, onFail: Outcome.default('handOver') })
+        .object({ ...grace(), onFail: Outcome.default('handOver') })
         .strict()
         .optional(),
       /** After a change: stable after N real successes, or relapsed. */
       watch: z
-        .object({ ...Grace, onRelapse: Outcome.default('handOver') })
+        .object({ ...grace(), onRelapse: Outcome.default('handOver') })
         .strict()
         .optional(),
       rotateSecret: RotateSecret.optional(),

@@ -1,0 +1,122 @@
+// What a cached incident holds: the heap of N incidents waiting for an approval, run on this thread
+// (the SDK's debug mode puts the workflows here, where a full collection can be asked for) against
+// one, after full collections. Mocked activities on the time-skipping test server, so nothing but the
+// workflows grows.
+//
+//   npm run bench:heap -- --incidents 150
+//   npm run bench:heap -- --incidents 150 --sdk-promise-hook   # the SDK's own promise hook, to compare
+import { parseArgs } from 'node:util';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import proto from '@temporalio/proto';
+import {
+  ApprovalPolicySchema,
+  INCIDENT_WORKFLOW_TYPE,
+  SEARCH_ATTRIBUTE_REGISTRATIONS,
+  statusQuery,
+} from '../src/contract/index.ts';
+import { testingExecutable } from '../src/infra/temporal-binary.ts';
+import { bundleIncidentWorkflows } from '../src/infra/workflow-bundle.ts';
+import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
+import type { IncidentWorkflow } from '../src/app/incident-workflow.ts';
+// Mocked activities (plain functions), not workflow code: the path only looks like it.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
+import { createMockActivities } from '../test/workflows/support/mock-activities.ts';
+
+const { values } = parseArgs({
+  options: { incidents: { type: 'string', default: '150' }, 'sdk-promise-hook': { type: 'boolean', default: false } },
+  strict: true,
+});
+const N = Number(values.incidents);
+const collect = (globalThis as { gc?: () => void }).gc;
+if (!Number.isInteger(N) || N < 2) {
+  console.error(`--incidents must be a whole number of at least 2, got ${values.incidents}`);
+  process.exit(2);
+}
+if (!collect) {
+  console.error('run with node --expose-gc (npm run bench:heap does)');
+  process.exit(2);
+}
+
+if (!values['sdk-promise-hook']) await import('../src/worker/workflow-thread-preload.ts');
+loadRunbookDocuments();
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const env = await TestWorkflowEnvironment.createTimeSkipping({
+  server: { executable: testingExecutable('test-server') },
+});
+await env.connection.operatorService.addSearchAttributes({
+  namespace: 'default',
+  searchAttributes: Object.fromEntries(
+    SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [
+      sa.name,
+      proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    ]),
+  ),
+});
+const service = {
+  name: 'image-service',
+  baseUrl: 'http://127.0.0.1:9',
+  statusPageUrl: 'http://127.0.0.1:9/status.json',
+  apiKeyRef: { kind: 'env' as const, name: 'BENCH_KEY' },
+  kubernetes: { namespace: 'prod', deployment: 'image-service' },
+  settings: { secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
+};
+const { activities } = createMockActivities({
+  resolved: { name: service.name, runbook: 'ideogram', target: service, policy: ApprovalPolicySchema.parse({}) },
+  health: () => false,
+});
+const taskQueue = 'bench-heap';
+const worker = await Worker.create({
+  connection: env.nativeConnection,
+  taskQueue,
+  activities,
+  workflowBundle: { code: await bundleIncidentWorkflows() },
+  debugMode: true,
+  maxCachedWorkflows: N + 10,
+});
+
+const heapMb = () => {
+  for (let i = 0; i < 4; i += 1) collect();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+/** Opens incidents `from`..`to`-1 and skips time until every one waits for an approval. */
+async function openWaiting(from: number, to: number) {
+  const handles = [];
+  for (let i = from; i < to; i += 1) {
+    handles.push(
+      await env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: `bench-heap-${i}`,
+        args: [
+          { runbook: 'ideogram', trigger: 'alert', reporter: 'bench', symptom: 'all fail', service: service.name },
+        ],
+      }),
+    );
+  }
+  for (let round = 0; round < 200; round += 1) {
+    const statuses = await Promise.all(handles.map((h) => h.query(statusQuery)));
+    if (statuses.every((s) => s.pendingApprovals.length > 0)) return handles;
+    await env.sleep(5_000);
+  }
+  throw new Error('the incidents never came to wait for an approval');
+}
+
+await worker.runUntil(async () => {
+  const first = await openWaiting(0, 1);
+  const one = heapMb();
+  const rest = await openWaiting(1, N);
+  const all = heapMb();
+  console.log(
+    JSON.stringify({
+      incidents: N,
+      promiseHook: values['sdk-promise-hook'] ? 'sdk' : 'lazy',
+      heapWithOneMb: Number(one.toFixed(1)),
+      heapWithAllMb: Number(all.toFixed(1)),
+      mbPerCachedIncident: Number(((all - one) / (N - 1)).toFixed(3)),
+      node: process.version,
+    }),
+  );
+  await Promise.all([...first, ...rest].map((h) => h.terminate('bench over')));
+});
+await env.teardown();
