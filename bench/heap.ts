@@ -9,19 +9,14 @@ import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
-import {
-  ApprovalPolicySchema,
-  INCIDENT_WORKFLOW_TYPE,
-  SEARCH_ATTRIBUTE_REGISTRATIONS,
-  statusQuery,
-} from '../src/contract/index.ts';
+import { INCIDENT_WORKFLOW_TYPE, SEARCH_ATTRIBUTE_REGISTRATIONS, statusQuery } from '../src/contract/index.ts';
 import { testingExecutable } from '../src/infra/temporal-binary.ts';
 import { bundleIncidentWorkflows } from '../src/infra/workflow-bundle.ts';
 import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
 import type { IncidentWorkflow } from '../src/app/incident-workflow.ts';
-// Mocked activities (plain functions), not workflow code: the path only looks like it.
+// An incident with mocked activities (plain functions), not workflow code: the path only looks like it.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { createMockActivities } from '../test/workflows/support/mock-activities.ts';
+import { unitActivities, unitInput } from '../test/workflows/support/unit-input.ts';
 
 const { values } = parseArgs({
   options: { incidents: { type: 'string', default: '150' }, 'sdk-promise-hook': { type: 'boolean', default: false } },
@@ -53,18 +48,8 @@ await env.connection.operatorService.addSearchAttributes({
     ]),
   ),
 });
-const service = {
-  name: 'image-service',
-  baseUrl: 'http://127.0.0.1:9',
-  statusPageUrl: 'http://127.0.0.1:9/status.json',
-  apiKeyRef: { kind: 'env' as const, name: 'BENCH_KEY' },
-  kubernetes: { namespace: 'prod', deployment: 'image-service' },
-  settings: { secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
-};
-const { activities } = createMockActivities({
-  resolved: { name: service.name, runbook: 'ideogram', target: service, policy: ApprovalPolicySchema.parse({}) },
-  health: () => false,
-});
+// Down for good: every incident comes to wait for the fallback's approval, and stays there.
+const { activities, start } = unitActivities(unitInput(), { health: () => false });
 const taskQueue = 'bench-heap';
 const worker = await Worker.create({
   connection: env.nativeConnection,
@@ -88,9 +73,7 @@ async function openWaiting(from: number, to: number) {
       await env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
         taskQueue,
         workflowId: `bench-heap-${i}`,
-        args: [
-          { runbook: 'ideogram', trigger: 'alert', reporter: 'bench', symptom: 'all fail', service: service.name },
-        ],
+        args: [start],
       }),
     );
   }

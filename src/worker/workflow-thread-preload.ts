@@ -1,11 +1,10 @@
 // Runs first in each of the SDK's workflow threads (see workflow-threads.ts), before the SDK sets up
 // its promise hook there.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { installLazyPromiseStacks, type SdkGlobalHandlers } from './promise-stacks.ts';
 
 const require = createRequire(import.meta.url);
-const vmShared = join(dirname(require.resolve('@temporalio/worker')), 'workflow', 'vm-shared.js');
+const vmShared = require.resolve('@temporalio/worker/lib/workflow/vm-shared');
 const { globalHandlers } = require(vmShared) as { globalHandlers?: Partial<SdkGlobalHandlers> };
 /** Whether this thread's promise hook is the lazy one. */
 export const lazyPromiseStacks = installLazyPromiseStacks(globalHandlers);

@@ -75,10 +75,10 @@ export interface RunControl {
   requestRetriage(decision: Decision, why: string): void;
 }
 
-/** What the approval gate and the probe runner ask of the observer. */
 /** What a part that attends waits for: any real call's answer, or a success only. */
 export type AttentionFor = 'verdict' | 'recovery';
 
+/** What the approval gate and the probe runner ask of the observer. */
 export interface RecoveryView {
   readonly required: number;
   recovered(): boolean;

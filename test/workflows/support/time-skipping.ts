@@ -4,7 +4,6 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { afterEach, beforeEach } from 'vitest';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
-  ApprovalPolicySchema,
   INCIDENT_WORKFLOW_TYPE,
   SEARCH_ATTRIBUTE_REGISTRATIONS,
   statusQuery,
@@ -18,7 +17,10 @@ import { bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../../src/infra/work
 import { uniqueTaskQueue } from '../../support/temporal.ts';
 import { documentPinOf } from '../../../src/runbooks/index.ts';
 import { sharedBundle } from '../../support/workflow-bundle.ts';
-import { createMockActivities, type MockActivityOptions } from './mock-activities.ts';
+import type { MockActivityOptions } from './mock-activities.ts';
+import { HOUR, MIN, unitActivities, unitInput } from './unit-input.ts';
+
+export { HOUR, MIN, unitInput };
 import { skip, untilStranded } from './skip.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../../../src/app/incident-workflow.ts';
 
@@ -98,36 +100,11 @@ export async function startTimeSkipping(
   return { env, bundle };
 }
 
-export const MIN = 60_000;
-export const HOUR = 60 * MIN;
-
 /** The provider stays down for this long after the incident opens, then recovers for good. */
 export const outageFor =
   (ms: number) =>
   ({ elapsedMs }: { elapsedMs: number }) =>
     elapsedMs >= ms;
-
-/** Production-like timings: the time-skipping server makes hours cheap. */
-export function unitInput(
-  overrides: Partial<IncidentInputDraft> = {},
-): IncidentInputDraft & { service: ServiceTarget } {
-  return {
-    runbook: 'ideogram',
-    trigger: 'alert',
-    reporter: 'alice',
-    symptom: 'all generations fail',
-    service: {
-      name: 'image-service',
-      baseUrl: 'http://127.0.0.1:9',
-      statusPageUrl: 'http://127.0.0.1:9/status.json',
-      apiKeyRef: { kind: 'env', name: 'UNIT_TEST_KEY' },
-      kubernetes: { namespace: 'prod', deployment: 'image-service' },
-      settings: { secretName: 'image-secrets', secretKey: 'api-key', batchSelector: 'tier=batch' },
-    },
-    policy: { timeoutMs: 24 * HOUR },
-    ...overrides,
-  };
-}
 
 /** unitInput pinned to its runbook's document, as the catalog pins it: for workflows run without the catalog. */
 export function pinnedUnitInput(
@@ -146,7 +123,7 @@ export function unitServiceWith(settings: Record<string, unknown>): ServiceTarge
 export interface UnitRun {
   handle: WorkflowHandleWithFirstExecutionRunId<IncidentWorkflow>;
   worker: Worker;
-  events: ReturnType<typeof createMockActivities>['events'];
+  events: ReturnType<typeof unitActivities>['events'];
   /** Runs `fn` while the worker polls; shuts it down afterwards. */
   during<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -161,18 +138,7 @@ export async function startUnit(
   createWorker: UnitWorkerFactory = (options) => Worker.create(options),
 ): Promise<UnitRun> {
   const taskQueue = uniqueTaskQueue('unit');
-  // The workflow learns its service from the worker: the inline service and policy become the mock catalog's entry.
-  const { service, policy, billedProbeBudget, billedProbesPerHour, ...request } = input;
-  const resolved = {
-    name: service.name,
-    runbook: input.runbook ?? 'ideogram',
-    target: service,
-    policy: ApprovalPolicySchema.parse(policy ?? {}),
-    billedProbeBudget,
-    billedProbesPerHour,
-    ...(mock.runbookDocument ? { runbookDocument: mock.runbookDocument } : {}),
-  };
-  const { activities, events } = createMockActivities({ ...mock, resolved });
+  const { activities, events, start } = unitActivities(input, mock);
   const worker = await createWorker({
     connection: ctx.env.nativeConnection,
     taskQueue,
@@ -182,7 +148,7 @@ export async function startUnit(
   const handle = await ctx.env.client.workflow.start<IncidentWorkflow>(INCIDENT_WORKFLOW_TYPE, {
     taskQueue,
     workflowId: `incident-${taskQueue}`,
-    args: [{ ...request, service: service.name }],
+    args: [start],
   });
   // A workflow left with an unpolled task stops time skipping for every later test: terminate it.
   const during = <T>(fn: () => Promise<T>) => {
