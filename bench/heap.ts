@@ -5,7 +5,10 @@
 //
 //   npm run bench:heap -- --incidents 150
 //   npm run bench:heap -- --incidents 150 --sdk-promise-hook   # the SDK's own promise hook, to compare
+//   npm run bench:heap -- --incidents 150 --snapshot-dir DIR    # heap snapshots with one and with all
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
@@ -19,7 +22,11 @@ import type { IncidentWorkflow } from '../src/app/incident-workflow.ts';
 import { unitActivities, unitInput } from '../test/workflows/support/unit-input.ts';
 
 const { values } = parseArgs({
-  options: { incidents: { type: 'string', default: '150' }, 'sdk-promise-hook': { type: 'boolean', default: false } },
+  options: {
+    incidents: { type: 'string', default: '150' },
+    'sdk-promise-hook': { type: 'boolean', default: false },
+    'snapshot-dir': { type: 'string' },
+  },
   strict: true,
 });
 const N = Number(values.incidents);
@@ -60,9 +67,12 @@ const worker = await Worker.create({
   maxCachedWorkflows: N + 10,
 });
 
-const heapMb = () => {
+const heapMb = (snapshot: string) => {
   for (let i = 0; i < 4; i += 1) collect();
-  return process.memoryUsage().heapUsed / 2 ** 20;
+  const used = process.memoryUsage().heapUsed / 2 ** 20;
+  const dir = values['snapshot-dir'];
+  if (dir) console.error(`heap snapshot: ${writeHeapSnapshot(join(dir, `${snapshot}.heapsnapshot`))}`);
+  return used;
 };
 
 /** Opens incidents `from`..`to`-1 and skips time until every one waits for an approval. */
@@ -87,9 +97,9 @@ async function openWaiting(from: number, to: number) {
 
 await worker.runUntil(async () => {
   const first = await openWaiting(0, 1);
-  const one = heapMb();
+  const one = heapMb('one');
   const rest = await openWaiting(1, N);
-  const all = heapMb();
+  const all = heapMb(`all-${N}`);
   console.log(
     JSON.stringify({
       incidents: N,

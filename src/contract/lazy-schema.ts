@@ -4,14 +4,24 @@ import type { z } from 'zod';
 /** Lazy schemas not built yet. */
 const unbuilt = new WeakSet<object>();
 
+/** The workflow bundle defines `__TEMPORAL__` on its sandbox's global object before any module of ours runs. */
+const IN_WORKFLOW_SANDBOX = '__TEMPORAL__' in globalThis;
+
 /**
- * A schema built on first use. Workflow code is evaluated once per cached incident (the SDK's
- * reusable V8 context gives every workflow its own module instances), and building every schema of
- * the contract there cost ~830 zod objects per cached incident, for the handful a workflow ever
- * parses with. Behind this proxy an unused schema costs a closure. Measured with zod itself shared
- * (src/workflows/preload.ts): 1.85 MB of heap per cached incident before, 0.69 MB after.
+ * A schema built on first use. Building every schema of the contract cost ~830 zod objects, for the
+ * handful a workflow ever parses with; behind this proxy an unused schema costs a closure.
+ *
+ * `sealed` is for the workflow sandbox, where the contract is evaluated once per workflow thread and
+ * shared by every incident on it (PRELOADED_WORKFLOW_MODULES). The SDK freezes what is shared,
+ * walking into every object not frozen yet; a sealed proxy reports itself frozen and empty, so the
+ * walk stops there and the schema behind it (which zod writes onto as it parses) stays writable. It
+ * forwards only reads, writes and `in`: nothing in a workflow lists a schema's own properties.
+ * `transparent` (everywhere else) also forwards those, for libraries that walk a schema.
  */
-export function lazySchema<T extends z.ZodType>(build: () => T): T {
+export function lazySchema<T extends z.ZodType>(
+  build: () => T,
+  kind: 'sealed' | 'transparent' = IN_WORKFLOW_SANDBOX ? 'sealed' : 'transparent',
+): T {
   let built: T | undefined;
   const schema = (): T => {
     if (built === undefined) {
@@ -21,7 +31,21 @@ export function lazySchema<T extends z.ZodType>(build: () => T): T {
     return built;
   };
   // Members are read from (and bound to) the real schema: zod memoises onto its own instances.
-  const proxy = new Proxy(Object.create(null) as T, {
+  const proxy = kind === 'sealed' ? sealedProxy(schema) : transparentProxy(schema);
+  unbuilt.add(proxy);
+  return proxy;
+}
+
+function sealedProxy<T extends z.ZodType>(schema: () => T): T {
+  return new Proxy(Object.freeze(Object.create(null)) as T, {
+    get: (_, key) => Reflect.get(schema(), key, schema()),
+    set: (_, key, value) => Reflect.set(schema(), key, value, schema()),
+    has: (_, key) => Reflect.has(schema(), key),
+  });
+}
+
+function transparentProxy<T extends z.ZodType>(schema: () => T): T {
+  return new Proxy(Object.create(null) as T, {
     get: (_, key) => Reflect.get(schema(), key, schema()),
     set: (_, key, value) => Reflect.set(schema(), key, value, schema()),
     has: (_, key) => Reflect.has(schema(), key),
@@ -34,8 +58,6 @@ export function lazySchema<T extends z.ZodType>(build: () => T): T {
     defineProperty: (_, key, descriptor) => Reflect.defineProperty(schema(), key, descriptor),
     getPrototypeOf: () => Reflect.getPrototypeOf(schema()),
   });
-  unbuilt.add(proxy);
-  return proxy;
 }
 
 /** A lazy schema nothing has used yet (so nothing was built for it). */

@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions, type Logger } from '@temporalio/worker';
 
 /**
- * Libraries evaluated once per workflow thread and shared by every cached incident (the SDK's
- * reusable V8 context), instead of once per incident. zod's classes and prototypes were ~1,000
- * closures of every cached workflow. The SDK freezes what is shared; zod memoises onto schema
- * instances only, which stay each workflow's own (the contract builds them lazily, per workflow).
+ * Modules evaluated once per workflow thread and shared by every cached incident (the SDK's
+ * reusable V8 context), instead of once per incident: zod, the compiled runbook documents and the
+ * contract. The SDK freezes what is shared; zod memoises onto schema instances, so the contract's
+ * schemas sit behind sealed lazy proxies the freeze stops at (src/contract/lazy-schema.ts).
  */
 export const PRELOADED_WORKFLOW_MODULES: readonly string[] = [
   fileURLToPath(new URL('../workflows/preload.ts', import.meta.url)),
   fileURLToPath(new URL('../runbooks/documents/compiled-documents.ts', import.meta.url)),
+  fileURLToPath(new URL('../contract/index.ts', import.meta.url)),
 ];
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { lazySchema } from '../../src/contract/lazy-schema.ts';
+import { lazySchema as lazySchemaOf } from '../../src/contract/lazy-schema.ts';
 import { IncidentTimingsSchema, MutationOpSchema, ServiceTargetSchema } from '../../src/contract/index.ts';
 
-describe('lazySchema', () => {
+describe.each(['transparent', 'sealed'] as const)('lazySchema (%s)', (kind) => {
+  const lazySchema = <T extends z.ZodType>(build: () => T) => lazySchemaOf(build, kind);
+
   it('builds nothing until the schema is used, then builds once', () => {
     let builds = 0;
     const Schema = lazySchema(() => {
@@ -36,6 +38,19 @@ describe('lazySchema', () => {
         ])
         .parse({ kind: 'y', n: 1 }),
     ).toEqual({ kind: 'y', n: 1 });
+  });
+});
+
+describe('lazySchema', () => {
+  it('sealed, reports itself frozen, so a freeze that stops at frozen objects leaves the schema behind it writable', () => {
+    let built: z.ZodType | undefined;
+    const Schema = lazySchemaOf(() => (built = z.object({ at: z.iso.datetime() })), 'sealed');
+    expect(Object.isFrozen(Schema)).toBe(true);
+    expect(Schema.safeParse({ at: 'no' }).success).toBe(false);
+    expect(Object.isFrozen(built)).toBe(false);
+    expect(Schema.parse({ at: '2026-12-06T00:00:00Z' })).toEqual({ at: '2026-12-06T00:00:00Z' });
+    // The transparent one reports the schema's own properties, which a freeze would walk into.
+    expect(Object.isFrozen(lazySchemaOf(() => z.string(), 'transparent'))).toBe(false);
   });
 
   it('leaves the contract schemas as they were: defaults, omit, discriminated unions, error paths', () => {

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { continueSignal, type pingWorkflow } from '../fixtures/workflows/ping.ts';
 import type { sharedZodWorkflow } from '../fixtures/workflows/shared-zod.ts';
 import type { documentSchemaWorkflow } from '../fixtures/workflows/document-schema.ts';
+import type { contractSchemaWorkflow } from '../fixtures/workflows/contract-schema.ts';
 import { isUnbuiltSchema } from '../../src/contract/lazy-schema.ts';
 import { RunbookDocumentSchema } from '../../src/runbooks/documents/schema.ts';
 import { anthropicDocument } from '../runbooks/documents/support.ts';
@@ -114,6 +115,28 @@ describe('prebuilt workflow bundle (production mode)', () => {
     expect(invalid).toEqual({ unbuiltBeforeParse: true, unbuiltAfterParse: false, valid: false });
     // Outside a workflow it is a plain schema (its JSON Schema is generated from it).
     expect(isUnbuiltSchema(RunbookDocumentSchema)).toBe(false);
+  });
+
+  it('evaluates the contract once per workflow thread: a schema one incident built is built for the next, and still parses and refuses', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/workflows/contract-schema.ts', import.meta.url));
+    const parseInTurn = (code: string) =>
+      withBundleWorker({ workflowBundleCode: code }, async (client, taskQueue) => {
+        const parse = (timings: unknown, n: number) =>
+          client.workflow.execute<typeof contractSchemaWorkflow>('contractSchemaWorkflow', {
+            taskQueue,
+            workflowId: `${taskQueue}-${n}`,
+            args: [timings],
+          });
+        return [await parse({}, 1), await parse({ pollInitialMs: -1 }, 2), await parse({ pollInitialMs: 5_000 }, 3)];
+      });
+    expect(await parseInTurn(await bundleIncidentWorkflows({ workflowsPath: fixture }))).toEqual([
+      { unbuiltBeforeParse: true, valid: true, frozenContract: true },
+      { unbuiltBeforeParse: false, valid: false, frozenContract: true },
+      { unbuiltBeforeParse: false, valid: true, frozenContract: true },
+    ]);
+    // Without the preload each incident evaluates the contract again: the control that makes the first row mean something.
+    const unshared = (await bundleWorkflowCode({ workflowsPath: fixture, preloadModules: [] })).code;
+    expect((await parseInTurn(unshared)).map((r) => r.unbuiltBeforeParse)).toEqual([true, true, true]);
   });
 
   it('refuses a bundle path that does not exist, saying how to build one', async () => {
