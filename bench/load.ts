@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, type HeapInfo } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
@@ -60,6 +60,7 @@ import type { ScenarioPhase } from '../src/simulator/index.ts';
 import { startSimulatorProcess } from './simulator-process.ts';
 import { cacheReport, metricsBindAddress, readCacheCounters } from './worker-metrics.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
+import { workflowThreadHeaps } from '../src/worker/workflow-threads.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
 import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
@@ -325,10 +326,23 @@ try {
   let workerPeakRss = workerRssAtReady;
   let workerPeakHeap = process.memoryUsage().heapUsed;
   let serverPeakRssKb = server0?.rssKb ?? 0;
+  // The workflow threads' heap (the cached incidents), which the process's heap figures leave out.
+  const workflowHeapPeak = { used: 0, size: 0 };
   const sampler = setInterval(() => {
     const memory = process.memoryUsage();
     workerPeakRss = Math.max(workerPeakRss, memory.rss);
     workerPeakHeap = Math.max(workerPeakHeap, memory.heapUsed);
+    void workflowThreadHeaps().then((heaps) => {
+      const sum = (read: (heap: HeapInfo) => number) => heaps.reduce((total, heap) => total + read(heap), 0);
+      workflowHeapPeak.used = Math.max(
+        workflowHeapPeak.used,
+        sum((heap) => heap.used_heap_size),
+      );
+      workflowHeapPeak.size = Math.max(
+        workflowHeapPeak.size,
+        sum((heap) => heap.total_heap_size),
+      );
+    });
     serverPeakRssKb = Math.max(serverPeakRssKb, procStat(server.serverPid)?.rssKb ?? 0);
   }, 500);
   cleanups.push(async () => clearInterval(sampler));
@@ -625,6 +639,8 @@ try {
       rssAtReadyMb: Math.round(workerRssAtReady / 2 ** 20),
       peakRssMb: Math.round(workerPeakRss / 2 ** 20),
       peakHeapUsedMb: Math.round(workerPeakHeap / 2 ** 20),
+      workflowThreadsPeakHeapUsedMb: Math.round(workflowHeapPeak.used / 2 ** 20),
+      workflowThreadsPeakHeapSizeMb: Math.round(workflowHeapPeak.size / 2 ** 20),
       heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       maxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       cpuSeconds: Number(workerCpuS.toFixed(1)),
@@ -686,7 +702,7 @@ try {
     ],
     [
       'worker process',
-      `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready; heap used ≤ ${report.worker.peakHeapUsedMb} of ${report.worker.heapLimitMb} MB), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`,
+      `peak RSS ${report.worker.peakRssMb} MB (${report.worker.rssAtReadyMb} MB when ready; heap used ≤ ${report.worker.peakHeapUsedMb} of ${report.worker.heapLimitMb} MB; workflow threads' heap used ≤ ${report.worker.workflowThreadsPeakHeapUsedMb} of ${report.worker.workflowThreadsPeakHeapSizeMb} MB), CPU ${report.worker.cpuSeconds} s (${report.worker.cpuPercentOfOneCore}% of a core)`,
     ],
     [
       'temporal server',

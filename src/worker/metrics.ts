@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
+import type { HeapInfo } from 'node:v8';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { billedProbeCalls } from '../activities/probes/spend.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { bearerRefusal, isLoopback } from '../infra/bearer.ts';
 import { freePort } from '../infra/ports.ts';
+import { workflowThreadHeaps } from './workflow-threads.ts';
 
 export interface WorkerMetrics {
   url: string;
@@ -33,6 +35,29 @@ async function coreMetrics(bindAddress: string): Promise<string> {
   }
 }
 
+/** The workflow threads' heap, read at each scrape: what the cached incidents hold (RUNBOOK_WORKER_CACHE sizing). */
+function registerWorkflowThreadHeap(registry: Registry): void {
+  const figure = (name: string, help: string, read: (heap: HeapInfo) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set((await workflowThreadHeaps()).reduce((total, heap) => total + read(heap), 0));
+      },
+    });
+  figure(
+    'runbook_workflow_threads_heap_used_bytes',
+    "V8 heap in use by the workflow threads, where cached incidents live (the nodejs_heap_* figures are the main thread's)",
+    (heap) => heap.used_heap_size,
+  );
+  figure(
+    'runbook_workflow_threads_heap_size_bytes',
+    'V8 heap the workflow threads have allocated',
+    (heap) => heap.total_heap_size,
+  );
+}
+
 /**
  * The worker's `GET /metrics` (RUNBOOK_WORKER_METRICS_PORT; none when unset): its own figures
  * (billed probe calls, process) followed by the Temporal SDK's worker metrics (workflow task
@@ -48,6 +73,7 @@ export async function startWorkerMetrics(config: AppConfig, logger: Logger): Pro
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registry.registerMetric(billedProbeCalls);
+  registerWorkflowThreadHeap(registry);
   const coreBindAddress = `127.0.0.1:${await freePort()}`;
   const server: Server = createServer((request, response) => {
     void (async () => {

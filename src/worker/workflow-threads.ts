@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { HeapInfo } from 'node:v8';
 import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 
 const LAZY_PROMISE_STACKS = new URL('./workflow-thread-preload.ts', import.meta.url).href;
@@ -9,6 +10,7 @@ const SDK_THREAD_ENTRY = createRequire(import.meta.url).resolve(
 let holders = 0;
 let original: typeof workerThreads.Worker | undefined;
 let preloading = LAZY_PROMISE_STACKS;
+const runningWorkflowThreads = new Set<workerThreads.Worker>();
 
 /** The SDK's workflow threads, started with the preload imported first. */
 class PreloadedWorkflowThread extends workerThreads.Worker {
@@ -16,7 +18,18 @@ class PreloadedWorkflowThread extends workerThreads.Worker {
     const sdkThread = String(filename) === SDK_THREAD_ENTRY;
     const execArgv = [...(options.execArgv ?? process.execArgv), '--import', preloading];
     super(filename, sdkThread ? { ...options, execArgv } : options);
+    if (!sdkThread) return;
+    runningWorkflowThreads.add(this);
+    this.once('exit', () => runningWorkflowThreads.delete(this));
   }
+}
+
+/**
+ * V8's heap figures of every running workflow thread this process started: where the cached
+ * incidents live. The process's own heap figures cover its main thread only.
+ */
+export function workflowThreadHeaps(): Promise<HeapInfo[]> {
+  return Promise.all([...runningWorkflowThreads].map((thread) => thread.getHeapStatistics()));
 }
 
 /**

@@ -78,6 +78,10 @@ describe("the worker's /metrics", () => {
       expect(text).not.toContain('probe="status_page"');
       expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
       expect(text).toContain('# HELP process_cpu_user_seconds_total');
+      // The incident lives in a workflow thread, whose heap the process's own figures leave out.
+      const workflowHeap = sample(text, 'runbook_workflow_threads_heap_used_bytes', {}) ?? 0;
+      expect(workflowHeap).toBeGreaterThan(1_000_000);
+      expect(workflowHeap).toBeLessThanOrEqual(sample(text, 'runbook_workflow_threads_heap_size_bytes', {}) ?? 0);
     } finally {
       await incident.terminate('test over').catch(() => undefined);
     }
