@@ -67,12 +67,13 @@ const worker = await Worker.create({
   maxCachedWorkflows: N + 10,
 });
 
-const heapMb = (snapshot: string) => {
+/** After full collections: the live heap, and what the process holds outside V8's heap (the SDK's core among it). */
+const memoryMb = (snapshot: string) => {
   for (let i = 0; i < 4; i += 1) collect();
-  const used = process.memoryUsage().heapUsed / 2 ** 20;
+  const { heapUsed, heapTotal, rss } = process.memoryUsage();
   const dir = values['snapshot-dir'];
   if (dir) console.error(`heap snapshot: ${writeHeapSnapshot(join(dir, `${snapshot}.heapsnapshot`))}`);
-  return used;
+  return { heap: heapUsed / 2 ** 20, outsideHeap: (rss - heapTotal) / 2 ** 20 };
 };
 
 /** Opens incidents `from`..`to`-1 and skips time until every one waits for an approval. */
@@ -97,16 +98,19 @@ async function openWaiting(from: number, to: number) {
 
 await worker.runUntil(async () => {
   const first = await openWaiting(0, 1);
-  const one = heapMb('one');
+  const one = memoryMb('one');
   const rest = await openWaiting(1, N);
-  const all = heapMb(`all-${N}`);
+  const all = memoryMb(`all-${N}`);
   console.log(
     JSON.stringify({
       incidents: N,
       promiseHook: values['sdk-promise-hook'] ? 'sdk' : 'lazy',
-      heapWithOneMb: Number(one.toFixed(1)),
-      heapWithAllMb: Number(all.toFixed(1)),
-      mbPerCachedIncident: Number(((all - one) / (N - 1)).toFixed(3)),
+      heapWithOneMb: Number(one.heap.toFixed(1)),
+      heapWithAllMb: Number(all.heap.toFixed(1)),
+      mbPerCachedIncident: Number(((all.heap - one.heap) / (N - 1)).toFixed(3)),
+      outsideHeapWithOneMb: Number(one.outsideHeap.toFixed(1)),
+      outsideHeapWithAllMb: Number(all.outsideHeap.toFixed(1)),
+      outsideHeapMbPerCachedIncident: Number(((all.outsideHeap - one.outsideHeap) / (N - 1)).toFixed(3)),
       node: process.version,
     }),
   );

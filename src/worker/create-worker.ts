@@ -31,9 +31,9 @@ export interface WorkerSizing {
 }
 
 /**
- * Sized for a small worker (2 cores, ~1 GB). A cached incident holds ~0.9 MB of live heap while it
- * waits for an approval (schemas built on first use, zod shared by every workflow; `npm run
- * bench:heap`), so 300 cached keep the cache well under 1 GB with the collector's headroom;
+ * Sized for a small worker (2 cores, ~1 GB). A cached incident holds ~0.46 MB of live heap while it
+ * waits for an approval, and ~0.3 MB outside it (zod and the contract shared by every workflow on
+ * a thread; `npm run bench:heap`), so 300 cached keep the worker under 1 GB with the collector's headroom;
  * an evicted incident replays a history kept short by continue-as-new. Activities are probes and
  * API calls that mostly wait on the network: many slots. Workflow tasks use CPU: ten per core keeps
  * the cores busy without a queue of tasks that would outwait their sticky timeout.
