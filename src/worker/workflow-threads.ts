@@ -26,10 +26,14 @@ class PreloadedWorkflowThread extends workerThreads.Worker {
 
 /**
  * V8's heap figures of every running workflow thread this process started: where the cached
- * incidents live. The process's own heap figures cover its main thread only.
+ * incidents live. The process's own heap figures cover its main thread only. A thread that ends
+ * while it is asked is left out.
  */
-export function workflowThreadHeaps(): Promise<HeapInfo[]> {
-  return Promise.all([...runningWorkflowThreads].map((thread) => thread.getHeapStatistics()));
+export async function workflowThreadHeaps(): Promise<HeapInfo[]> {
+  const heaps = await Promise.all(
+    [...runningWorkflowThreads].map((thread) => thread.getHeapStatistics().catch(() => null)),
+  );
+  return heaps.filter((heap): heap is HeapInfo => heap !== null);
 }
 
 /**

@@ -130,9 +130,9 @@ describe('prebuilt workflow bundle (production mode)', () => {
         return [await parse({}, 1), await parse({ pollInitialMs: -1 }, 2), await parse({ pollInitialMs: 5_000 }, 3)];
       });
     expect(await parseInTurn(await bundleIncidentWorkflows({ workflowsPath: fixture }))).toEqual([
-      { unbuiltBeforeParse: true, valid: true, frozenContract: true },
-      { unbuiltBeforeParse: false, valid: false, frozenContract: true },
-      { unbuiltBeforeParse: false, valid: true, frozenContract: true },
+      { unbuiltBeforeParse: true, valid: true, reportsFrozen: true },
+      { unbuiltBeforeParse: false, valid: false, reportsFrozen: true },
+      { unbuiltBeforeParse: false, valid: true, reportsFrozen: true },
     ]);
     // Without the preload each incident evaluates the contract again: the control that makes the first row mean something.
     const unshared = (await bundleWorkflowCode({ workflowsPath: fixture, preloadModules: [] })).code;
