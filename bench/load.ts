@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics, type HeapInfo } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
@@ -60,7 +60,7 @@ import type { ScenarioPhase } from '../src/simulator/index.ts';
 import { startSimulatorProcess } from './simulator-process.ts';
 import { cacheReport, metricsBindAddress, readCacheCounters } from './worker-metrics.ts';
 import { createIncidentWorker } from '../src/worker/create-worker.ts';
-import { workflowThreadHeaps } from '../src/worker/workflow-threads.ts';
+import { workflowThreadsHeap } from '../src/worker/workflow-threads.ts';
 import { activityDepsFromConfig } from '../src/worker/deps.ts';
 import { loadRunbookDocuments } from '../src/worker/runbook-documents.ts';
 import type { IncidentHandle, IncidentWorkflow } from '../src/app/incident-workflow.ts';
@@ -332,16 +332,9 @@ try {
     const memory = process.memoryUsage();
     workerPeakRss = Math.max(workerPeakRss, memory.rss);
     workerPeakHeap = Math.max(workerPeakHeap, memory.heapUsed);
-    void workflowThreadHeaps().then((heaps) => {
-      const sum = (read: (heap: HeapInfo) => number) => heaps.reduce((total, heap) => total + read(heap), 0);
-      workflowHeapPeak.used = Math.max(
-        workflowHeapPeak.used,
-        sum((heap) => heap.used_heap_size),
-      );
-      workflowHeapPeak.size = Math.max(
-        workflowHeapPeak.size,
-        sum((heap) => heap.total_heap_size),
-      );
+    void workflowThreadsHeap().then(({ used, size }) => {
+      workflowHeapPeak.used = Math.max(workflowHeapPeak.used, used);
+      workflowHeapPeak.size = Math.max(workflowHeapPeak.size, size);
     });
     serverPeakRssKb = Math.max(serverPeakRssKb, procStat(server.serverPid)?.rssKb ?? 0);
   }, 500);

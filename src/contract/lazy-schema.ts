@@ -1,4 +1,3 @@
-import { inWorkflowContext } from '@temporalio/workflow';
 import type { z } from 'zod';
 
 /** Lazy schemas not built yet. */
@@ -71,5 +70,5 @@ export const isUnbuiltSchema = (schema: z.ZodType): boolean => unbuilt.has(schem
  * which zod's JSON Schema generation needs: it keys what it has seen by the schema's identity.
  */
 export function lazySchemaInWorkflows<T extends z.ZodType>(build: () => T): T {
-  return inWorkflowContext() ? lazySchema(build) : build();
+  return IN_WORKFLOW_SANDBOX ? lazySchema(build) : build();
 }

@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import type { HeapInfo } from 'node:v8';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { billedProbeCalls } from '../activities/probes/spend.ts';
 import { ConfigError, type AppConfig } from '../config/index.ts';
 import { bearerRefusal, isLoopback } from '../infra/bearer.ts';
 import { freePort } from '../infra/ports.ts';
-import { workflowThreadHeaps } from './workflow-threads.ts';
+import { workflowThreadsHeap } from './workflow-threads.ts';
 
 export interface WorkerMetrics {
   url: string;
@@ -37,25 +36,21 @@ async function coreMetrics(bindAddress: string): Promise<string> {
 
 /** The workflow threads' heap, read at each scrape: what the cached incidents hold (RUNBOOK_WORKER_CACHE sizing). */
 function registerWorkflowThreadHeap(registry: Registry): void {
-  const figure = (name: string, help: string, read: (heap: HeapInfo) => number) =>
+  const figure = (name: string, help: string, part: 'used' | 'size') =>
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
-        this.set((await workflowThreadHeaps()).reduce((total, heap) => total + read(heap), 0));
+        this.set((await workflowThreadsHeap())[part]);
       },
     });
   figure(
     'runbook_workflow_threads_heap_used_bytes',
     "V8 heap in use by the workflow threads, where cached incidents live (the nodejs_heap_* figures are the main thread's)",
-    (heap) => heap.used_heap_size,
+    'used',
   );
-  figure(
-    'runbook_workflow_threads_heap_size_bytes',
-    'V8 heap the workflow threads have allocated',
-    (heap) => heap.total_heap_size,
-  );
+  figure('runbook_workflow_threads_heap_size_bytes', 'V8 heap the workflow threads have allocated', 'size');
 }
 
 /**

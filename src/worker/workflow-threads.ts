@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { HeapInfo } from 'node:v8';
 import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 
 const LAZY_PROMISE_STACKS = new URL('./workflow-thread-preload.ts', import.meta.url).href;
@@ -25,15 +24,21 @@ class PreloadedWorkflowThread extends workerThreads.Worker {
 }
 
 /**
- * V8's heap figures of every running workflow thread this process started: where the cached
+ * The heap of every running workflow thread this process started, summed (bytes): where the cached
  * incidents live. The process's own heap figures cover its main thread only. A thread that ends
  * while it is asked is left out.
  */
-export async function workflowThreadHeaps(): Promise<HeapInfo[]> {
+export async function workflowThreadsHeap(): Promise<{ used: number; size: number }> {
   const heaps = await Promise.all(
     [...runningWorkflowThreads].map((thread) => thread.getHeapStatistics().catch(() => null)),
   );
-  return heaps.filter((heap): heap is HeapInfo => heap !== null);
+  let used = 0;
+  let size = 0;
+  for (const heap of heaps) {
+    used += heap?.used_heap_size ?? 0;
+    size += heap?.total_heap_size ?? 0;
+  }
+  return { used, size };
 }
 
 /**
