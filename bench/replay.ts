@@ -3,19 +3,28 @@
 //
 //   npm run bench:replay -- --rounds 20
 //   npm run bench:replay -- --rounds 20 --sdk-promise-hook   # the SDK's own promise hook, to compare
+//   npm run bench:replay -- --rounds 20 --sdk-watchdog       # a watchdog per call into a workflow, to compare
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/replay.ts --rounds 20
 //
 // A replay runs on this thread (the SDK's replay worker), with the promise hook a worker's workflow
-// threads run (src/worker/promise-stacks.ts) unless --sdk-promise-hook. Reports the process's CPU (every thread: the workflow thread replays, the main thread hands
+// threads run (src/worker/promise-stacks.ts) unless --sdk-promise-hook, and their watchdog per
+// activation (src/worker/activation-watchdog.ts) unless --sdk-watchdog. Reports the process's CPU (every thread: the workflow thread replays, the main thread hands
 // activations over) per replayed history and per history event, and the wall time.
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleIncidentWorkflows } from '../src/infra/workflow-bundle.ts';
+import { installActivationWatchdog } from '../src/worker/activation-watchdog.ts';
+import { installLazyPromiseStacks } from '../src/worker/promise-stacks.ts';
 import { CURRENT_HISTORIES_DIR, historyFromJson } from '../test/e2e/support/histories.ts';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '20' }, 'sdk-promise-hook': { type: 'boolean', default: false } },
+  options: {
+    rounds: { type: 'string', default: '20' },
+    'sdk-promise-hook': { type: 'boolean', default: false },
+    'sdk-watchdog': { type: 'boolean', default: false },
+  },
   strict: true,
 });
 const rounds = Number(values.rounds);
@@ -24,7 +33,12 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 
-if (!values['sdk-promise-hook']) await import('../src/worker/workflow-thread-preload.ts');
+// What src/worker/workflow-thread-preload.ts installs in a worker's workflow threads, each part optional here.
+const vmShared = createRequire(import.meta.url)('@temporalio/worker/lib/workflow/vm-shared');
+if (!values['sdk-promise-hook'] && !installLazyPromiseStacks(vmShared.globalHandlers))
+  throw new Error("the SDK's handlers are not the shape the lazy promise hook replaces");
+if (!values['sdk-watchdog'] && !installActivationWatchdog(vmShared.BaseVMWorkflow))
+  throw new Error("the SDK's workflow is not the shape the activation watchdog wraps");
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const files = (await readdir(CURRENT_HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
@@ -66,6 +80,7 @@ console.log(
     cpuUsPerEvent: Number(((cpuMs * 1000) / (rounds * eventsPerRound)).toFixed(1)),
     wallMsPerReplay: Number((wallMs / replays).toFixed(2)),
     promiseHook: values['sdk-promise-hook'] ? 'sdk' : 'lazy',
+    watchdog: values['sdk-watchdog'] ? 'per call (sdk)' : 'per activation',
     failures,
     node: process.version,
   }),

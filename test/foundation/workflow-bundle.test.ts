@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { buildWorkflowBundle, bundleIncidentWorkflows, WORKFLOWS_PATH } from '../../src/infra/workflow-bundle.ts';
 import { createIncidentWorker } from '../../src/worker/create-worker.ts';
@@ -16,33 +15,11 @@ import type { contractSchemaWorkflow } from '../fixtures/workflows/contract-sche
 import { isUnbuiltSchema } from '../../src/contract/lazy-schema.ts';
 import { RunbookDocumentSchema } from '../../src/runbooks/documents/schema.ts';
 import { anthropicDocument } from '../runbooks/documents/support.ts';
-import { connectTestClient, connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
+import { connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
+import { withBundleWorker } from '../support/workflow-bundle.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-/** Runs `use` with a client while an incident worker runs `bundle` on a task queue of its own. */
-async function withBundleWorker<T>(
-  bundle: { workflowBundlePath: string } | { workflowBundleCode: string },
-  use: (client: Client, taskQueue: string) => Promise<T>,
-): Promise<T> {
-  const taskQueue = uniqueTaskQueue('bundle');
-  const connection = await connectWorkerConnection();
-  const worker = await createIncidentWorker({
-    connection,
-    namespace: temporalNamespace(),
-    taskQueue,
-    deps: activityDepsFromConfig(loadConfig({})),
-    ...bundle,
-  });
-  const { client, close } = await connectTestClient();
-  try {
-    return await worker.runUntil(use(client, taskQueue));
-  } finally {
-    await close();
-    await connection.close();
-  }
-}
 
 describe('prebuilt workflow bundle (production mode)', () => {
   it('bundles the real incident workflows (the bundler rejects non-deterministic imports)', async () => {

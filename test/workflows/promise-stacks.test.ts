@@ -73,11 +73,11 @@ const sortedByText = <T>(items: T[]) => items.map((item) => JSON.stringify(item)
 
 describe("a worker's workflow threads format promise stack traces when a query reads them", () => {
   it('the lazy hook runs in the workflow threads, and the stack-trace queries answer exactly as with the SDK hook', async () => {
-    const reports: Array<{ lazyPromiseStacks: boolean }> = [];
+    const reports: Array<{ lazyPromiseStacks: boolean; activationWatchdog: boolean }> = [];
     const channel = new BroadcastChannel('promise-hook-report');
     const reported = new Promise<void>((resolve) => {
       channel.onmessage = (message) => {
-        reports.push((message as { data: { lazyPromiseStacks: boolean } }).data);
+        reports.push((message as { data: (typeof reports)[number] }).data);
         resolve();
       };
     });
@@ -88,7 +88,8 @@ describe("a worker's workflow threads format promise stack traces when a query r
       await reported;
       const sdk = await stacksWhileAwaitingApproval((options) => Worker.create(options));
 
-      expect(reports).toEqual([{ lazyPromiseStacks: true }]);
+      // Both on: the activations, the queries among them, ran under one watchdog each.
+      expect(reports).toEqual([{ lazyPromiseStacks: true, activationWatchdog: true }]);
       // The incident's own frames, source-mapped to the engine's files.
       expect(sdk.text).toMatch(/src\/workflows\/[\w/-]+\.ts:\d+:\d+/);
       expect(sdk.enhanced.stacks.length).toBeGreaterThan(1);
