@@ -2,7 +2,8 @@
 // context. The SDK bounds every call into the context (`isolateExecutionTimeout`) so that workflow
 // code that never yields fails its task instead of holding the workflow thread. Node enforces such a
 // bound with a watchdog thread it starts and joins for that one call (≈ 0.1–0.2 ms), and an
-// activation makes two to four calls: a replay of ≈ 30 activations spent a third of its CPU there.
+// activation makes two to four calls: a replay of ≈ 30 activations spent nearly a third of its CPU
+// there (bench/RESULTS.md §4i).
 //
 // Here an activation's calls run inside one call into a context of their own, bounded by the same
 // timeout; the calls inside run unbounded. Workflow code that does not yield is stopped just the
