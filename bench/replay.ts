@@ -8,8 +8,9 @@
 //
 // A replay runs on this thread (the SDK's replay worker), with the promise hook a worker's workflow
 // threads run (src/worker/promise-stacks.ts) unless --sdk-promise-hook, and their watchdog per
-// activation (src/worker/activation-watchdog.ts) unless --sdk-watchdog. Reports the process's CPU (every thread: the workflow thread replays, the main thread hands
-// activations over) per replayed history and per history event, and the wall time.
+// activation (src/worker/activation-watchdog.ts) unless --sdk-watchdog. Reports the process's CPU
+// (every thread: the workflow thread replays, the main thread hands activations over) per replayed
+// history and per history event, and the wall time.
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';

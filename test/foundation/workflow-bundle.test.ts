@@ -16,7 +16,7 @@ import { isUnbuiltSchema } from '../../src/contract/lazy-schema.ts';
 import { RunbookDocumentSchema } from '../../src/runbooks/documents/schema.ts';
 import { anthropicDocument } from '../runbooks/documents/support.ts';
 import { connectWorkerConnection, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
-import { withBundleWorker } from '../support/workflow-bundle.ts';
+import { withBundleWorker } from '../support/bundle-worker.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { installActivationWatchdog } from '../../src/worker/activation-watchdog.ts';
 import { continueSignal } from '../fixtures/workflows/ping.ts';
 import { spinSignal, type pingWorkflow, type spinWorkflow } from '../fixtures/workflows/spin.ts';
-import { withBundleWorker } from '../support/workflow-bundle.ts';
+import { withBundleWorker } from '../support/bundle-worker.ts';
 
 const TIMEOUT_MS = 200;
 
