@@ -12,12 +12,12 @@
 // (every thread: the workflow thread replays, the main thread hands activations over) per replayed
 // history and per history event, and the wall time.
 import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleIncidentWorkflows } from '../src/infra/workflow-bundle.ts';
 import { installActivationWatchdog } from '../src/worker/activation-watchdog.ts';
 import { installLazyPromiseStacks } from '../src/worker/promise-stacks.ts';
+import { sdkVmShared } from '../src/worker/sdk-vm-shared.ts';
 import { CURRENT_HISTORIES_DIR, historyFromJson } from '../test/e2e/support/histories.ts';
 
 const { values } = parseArgs({
@@ -35,10 +35,9 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 }
 
 // What src/worker/workflow-thread-preload.ts installs in a worker's workflow threads, each part optional here.
-const vmShared = createRequire(import.meta.url)('@temporalio/worker/lib/workflow/vm-shared');
-if (!values['sdk-promise-hook'] && !installLazyPromiseStacks(vmShared.globalHandlers))
+if (!values['sdk-promise-hook'] && !installLazyPromiseStacks(sdkVmShared.globalHandlers))
   throw new Error("the SDK's handlers are not the shape the lazy promise hook replaces");
-if (!values['sdk-watchdog'] && !installActivationWatchdog(vmShared.BaseVMWorkflow))
+if (!values['sdk-watchdog'] && !installActivationWatchdog(sdkVmShared.BaseVMWorkflow))
   throw new Error("the SDK's workflow is not the shape the activation watchdog wraps");
 Runtime.install({ logger: new DefaultLogger('WARN') });
 

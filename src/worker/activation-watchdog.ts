@@ -59,15 +59,17 @@ export function installActivationWatchdog(
     return self[NODE_RUN_IN_CONTEXT](context, unbounded);
   };
 
+  /** The activation the guard runs, and what the SDK's activate returned for it. */
+  let pending: { workflow: SdkWorkflow; activation: unknown } | undefined;
+  let completion: Promise<unknown> | undefined;
   const guard = new script('run()') as NodeScript;
-  const guardContext = vm.createContext({ run: (): void => undefined });
+  // Every call into the workflow's context happens before the SDK's activate first awaits.
+  const run = (): void => void (completion = activate.call(pending!.workflow, pending!.activation));
+  const guardContext = vm.createContext({ run });
   workflowClass!.prototype!.activate = function (this: SdkWorkflow, activation: unknown): Promise<unknown> {
-    if (guarded || timeoutMs === undefined) return activate.call(this, activation);
-    let completion: Promise<unknown> | undefined;
-    guardContext.run = () => {
-      // Every call into the workflow's context happens before the SDK's activate first awaits.
-      completion = activate.call(this, activation);
-    };
+    if (timeoutMs === undefined) return activate.call(this, activation);
+    pending = { workflow: this, activation };
+    completion = undefined;
     guarded = true;
     try {
       guard[NODE_RUN_IN_CONTEXT](guardContext, { timeout: timeoutMs });
@@ -80,7 +82,7 @@ export function installActivationWatchdog(
       });
     } finally {
       guarded = false;
-      guardContext.run = () => undefined;
+      pending = undefined;
     }
     return completion!;
   };
