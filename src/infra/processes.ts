@@ -55,9 +55,14 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves true once the process is gone. */
+/**
+ * SIGTERM, then SIGKILL after `graceMs`; resolves true once the process is gone. A stopped process
+ * (Ctrl-Z, SIGSTOP) is continued too: a SIGTERM it handles waits for that, and would otherwise
+ * turn a graceful stop into a SIGKILL at the deadline.
+ */
 export async function terminate(pid: number, graceMs = 10_000): Promise<boolean> {
   signal(pid, 'SIGTERM');
+  signal(pid, 'SIGCONT');
   if (await waitForExit(pid, graceMs)) return true;
   signal(pid, 'SIGKILL');
   return waitForExit(pid, 5_000);

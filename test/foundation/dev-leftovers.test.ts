@@ -18,15 +18,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const IDLE = 'process.stdout.write("up"); setInterval(() => {}, 1000)';
+/** Like the Temporal server: a SIGTERM is a request to shut down, answered by a clean exit. */
+const GRACEFUL = `process.on("SIGTERM", () => process.exit(0)); ${IDLE}`;
+
 /** A process whose command line reads like `argv`, so it can stand in for a server or an owner. */
 async function fakeProcess(...argv: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)', '--', ...argv],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
+  return spawnFake(IDLE, argv);
+}
+
+async function spawnFake(script: string, argv: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', script, '--', ...argv], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   children.push(child);
   await once(child.stdout!, 'data');
   return child;
@@ -100,6 +104,17 @@ describe('cleanUpLeftovers', () => {
     await exited;
     expect(server.signalCode).toBe('SIGTERM');
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('stops a leftover server that was itself stopped (SIGSTOP) gracefully, not by SIGKILL at the deadline', async () => {
+    const { pidFile, dbFile } = fixture({});
+    const server = await spawnFake(GRACEFUL, ['server', 'start-dev', '--db-filename', dbFile]);
+    writePidfile(pidFile, { ...readPidfile(pidFile)!, serverPid: server.pid!, ownerPid: await deadPid() });
+    server.kill('SIGSTOP');
+    const exited = once(server, 'exit');
+    expect((await cleanUpLeftovers(pidFile, dbFile)).kind).toBe('stopped');
+    await exited;
+    expect({ code: server.exitCode, signal: server.signalCode }).toEqual({ code: 0, signal: null });
   });
 });
 

@@ -252,21 +252,21 @@ describe('runbook dev owns its Temporal server', () => {
     expect(secondPidfile.serverPid).not.toBe(firstPidfile.serverPid);
 
     // Watchdog and owner both killed: the server is orphaned, and only the pidfile knows about it.
+    // Its output still goes to the killed watchdog's pipe, and its next log line would end it
+    // (SIGPIPE) at a moment nobody chooses. Stopped first, it writes nothing until the next start
+    // looks, and that start must still stop it gracefully.
+    process.kill(secondPidfile.serverPid, 'SIGSTOP');
     process.kill(secondPidfile.watchdogPid, 'SIGKILL');
     second.child.kill('SIGKILL');
     await second.exit;
     await eventually('watchdog gone', () => !isAlive(secondPidfile.watchdogPid));
     expect(isAlive(secondPidfile.serverPid)).toBe(true);
 
-    // The orphan's output still goes to its killed watchdog's pipe: under load its next log line can
-    // end it (SIGPIPE) before the next start looks. Then there is nothing left to clean up.
-    const orphanAliveAtNextStart = isAlive(secondPidfile.serverPid);
     const third = spawnDev(dataDir, port, uiPort);
     await untilReady(third);
     // stderr and stdout are separate pipes: the notice may arrive after the ready banner is read.
     const notice = `Stopped a leftover \`runbook dev\` Temporal server (PID ${secondPidfile.serverPid}, port ${port})`;
-    if (orphanAliveAtNextStart)
-      await eventually('the leftover notice on stderr', () => third.stderr().includes(notice));
+    await eventually('the leftover notice on stderr', () => third.stderr().includes(notice));
     expect(isAlive(secondPidfile.serverPid)).toBe(false);
     const thirdPidfile = pidfileOf(dataDir);
 
