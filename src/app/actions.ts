@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { actionContextOf, actionRule, actUpdate, type ActionRequest, type HumanAction } from '../contract/index.ts';
 import { noAnswerFromTemporal, OutcomeUnknownError, RequestRefusedError } from './errors.ts';
 import { incidentHandle, incidentStatus } from './incidents.ts';
+import { requireNotStuck } from './reported-problems.ts';
 import { requireWorker } from './workers.ts';
 
 const verb: Record<ActionRequest['action'], string> = {
@@ -24,7 +25,9 @@ const requested: Record<ActionRequest['action'], string> = {
 export async function act(client: Client, id: string, request: ActionRequest): Promise<string> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) throw new RequestRefusedError(`incident ${id} is closed: nothing to ${verb[request.action]}`);
-  // An update waits for a worker indefinitely: without one, say so instead of hanging.
+  // An update waits for a worker, and for a workflow task that completes, indefinitely: without
+  // either, say so instead of hanging.
+  requireNotStuck(id, description, `take ${requested[request.action]}`);
   await requireWorker(client, description.taskQueue);
   try {
     const answer = await handle.executeUpdate(actUpdate, { args: [request] });

@@ -100,7 +100,9 @@ export async function listIncidentsWithStatus(
   return Promise.all(
     rows.map(async (row) => ({
       ...row,
-      current: row.status === 'RUNNING' ? await statusWithin(client, row.incidentId, options.timeoutMs) : null,
+      // A stuck incident answers no query: asking would only wait out the deadline.
+      current:
+        row.status === 'RUNNING' && !row.stuck ? await statusWithin(client, row.incidentId, options.timeoutMs) : null,
     })),
   );
 }

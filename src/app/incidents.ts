@@ -33,6 +33,7 @@ import {
 } from './errors.ts';
 import { requireClosedResult, statusOfClosed } from './closed-incident.ts';
 import type { IncidentHandle, IncidentWorkflow } from './incident-workflow.ts';
+import { describeProblem, requireNotStuck, workflowTaskProblem } from './reported-problems.ts';
 import { requireWorker, workflowPollers } from './workers.ts';
 
 export interface StartOptions {
@@ -160,11 +161,14 @@ export async function readIncident<T>(
 ): Promise<T> {
   const { handle, running, description } = await incidentHandle(client, id);
   if (!running) return closed(handle, description);
+  // A query waits for a workflow task that completes, and none will: say why at once.
+  requireNotStuck(id, description, 'be read');
   try {
     await requireWorker(client, description.taskQueue);
     return await open(handle, description);
   } catch (err) {
     const now = await incidentHandle(client, id);
+    if (now.running) requireNotStuck(id, now.description, 'be read');
     if (now.running) throw err;
     return closed(now.handle, now.description);
   }
@@ -213,7 +217,9 @@ export async function decide(
     throw new RequestRefusedError(
       `incident ${id} is closed: nothing to ${input.decision === 'approved' ? 'approve' : 'reject'}`,
     );
-  // An update waits for a worker indefinitely: without one, say so instead of hanging.
+  // An update waits for a worker, and for a workflow task that completes, indefinitely: without
+  // either, say so instead of hanging.
+  requireNotStuck(id, description, `take ${input.decision === 'approved' ? 'an approval' : 'a rejection'}`);
   await requireWorker(client, description.taskQueue);
   try {
     const answer = await handle.executeUpdate(decideUpdate, {
@@ -296,6 +302,10 @@ export interface IncidentRow {
   cause: string | null;
   startedAt: string;
   closedAt: string | null;
+  /** Temporal reports its workflow tasks failing or timing out in a row ("WorkflowTaskFailed: NonDeterministicError"). */
+  problem: string | null;
+  /** That problem is a workflow task failing on every attempt: the incident cannot go on without an operator. */
+  stuck: boolean;
 }
 
 const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
@@ -321,6 +331,7 @@ export async function listIncidents(
     pageSize: VISIBILITY_PAGE_SIZE,
   })) {
     const attributes = execution.typedSearchAttributes;
+    const problem = execution.status.name === 'RUNNING' ? workflowTaskProblem(attributes) : null;
     rows.push({
       incidentId: execution.workflowId,
       runId: execution.runId,
@@ -330,6 +341,8 @@ export async function listIncidents(
       cause: attributes.get(SEARCH_ATTRIBUTES.cause) ?? null,
       startedAt: execution.startTime.toISOString(),
       closedAt: execution.closeTime?.toISOString() ?? null,
+      problem: problem ? describeProblem(problem) : null,
+      stuck: problem?.stuck ?? false,
     });
     if (rows.length >= 500) break;
   }

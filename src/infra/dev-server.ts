@@ -25,6 +25,8 @@ export interface DevServerOptions {
   pidFile?: string;
   /** Aborting during startup stops the server and rejects with `DevServerAbortedError`. */
   signal?: AbortSignal;
+  /** The server's dynamic config (`--dynamic-config-value key=value`), for tests that need other thresholds. */
+  dynamicConfig?: Record<string, number | boolean | string>;
 }
 
 export interface DevServer {
@@ -176,6 +178,8 @@ function startDevArgs(port: number, uiPort: number | null, namespace: string, op
     options.logLevel ?? 'error',
     ...SEARCH_ATTRIBUTE_REGISTRATIONS.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]),
   ];
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFile) {

@@ -18,6 +18,7 @@ interface IncidentFigures {
   oldestApprovalAgeSeconds: number;
   oldestNeedsHumanAgeSeconds: number;
   statusUnread: number;
+  stuck: number;
   at: number;
 }
 
@@ -44,6 +45,7 @@ async function readIncidentFigures(client: TemporalClient, health: TemporalHealt
     oldestApprovalAgeSeconds: 0,
     oldestNeedsHumanAgeSeconds: 0,
     statusUnread: 0,
+    stuck: rows.filter((row) => row.stuck).length,
     at: now,
   };
   const ageOf = (iso: string) => Math.max(0, (now - Date.parse(iso)) / 1000);
@@ -161,6 +163,11 @@ function registerIncidentGauges(registry: Registry, fresh: ReadFigures): void {
     'runbook_incidents_status_unread',
     'Open incidents whose status query went unanswered at the last reading (their approvals are not counted).',
     (f, g) => g.set(f.statusUnread),
+  );
+  gauge(
+    'runbook_incidents_stuck',
+    'Open incidents whose workflow task Temporal reports failing on every attempt: they cannot go on without an operator.',
+    (f, g) => g.set(f.stuck),
   );
   gauge('runbook_incidents_read_timestamp_seconds', 'When the incident figures were last read from Temporal.', (f, g) =>
     g.set(f.at / 1000),

@@ -41,6 +41,7 @@ describe('the documented alerting rules', () => {
         'RunbookApprovalWaitingTooLong',
         'RunbookIncidentNeedsHuman',
         'RunbookWorkflowTaskFailures',
+        'RunbookIncidentStuck',
         'RunbookIntakeFailed',
         'RunbookTemporalUnreachable',
       ]),
@@ -65,7 +66,7 @@ describe('the documented alerting rules', () => {
       writeFileSync(join(dir, 'rules.yml'), block!);
       const run = spawnSync(PROMTOOL, ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-      expect(run.stdout).toMatch(/SUCCESS: 6 rules found/);
+      expect(run.stdout).toMatch(/SUCCESS: 7 rules found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

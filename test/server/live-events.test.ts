@@ -106,6 +106,8 @@ describe('GET /metrics on the console', () => {
     expect(sample(first.text, 'runbook_approvals_pending')).toBeGreaterThanOrEqual(1);
     expect(sample(first.text, 'runbook_approval_oldest_pending_age_seconds')).toBeGreaterThan(0);
     expect(sample(first.text, 'runbook_temporal_up')).toBe(1);
+    // Counted from visibility's rows (test/app/stuck-incident.test.ts makes one): exported, a count.
+    expect(sample(first.text, 'runbook_incidents_stuck')).toBeGreaterThanOrEqual(0);
     expect(sample(first.text, 'runbook_intake_alerts_accepted_total')).toBe(0);
     expect(sample(first.text, 'runbook_intake_alerts_failed_total')).toBe(0);
     expect(sample(first.text, 'runbook_intake_alerts_queued')).toBe(0);

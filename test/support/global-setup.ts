@@ -28,7 +28,12 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
 export async function setup(project: TestProject): Promise<void> {
   bundleDir = await mkdtemp(join(tmpdir(), 'runbook-test-bundle-'));
   const [started, code] = await Promise.all([
-    startDevServer({ uiPort: null, logLevel: 'error' }),
+    startDevServer({
+      uiPort: null,
+      logLevel: 'error',
+      // An incident whose workflow task fails is reported at the first failure rather than the fifth.
+      dynamicConfig: { 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 1 },
+    }),
     bundleIncidentWorkflows({ logger: quietLogger }),
   ]);
   server = started;

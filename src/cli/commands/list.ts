@@ -32,14 +32,17 @@ export function register(program: Command, ctx: CliContext): void {
           ctx.stdout.write(options.all ? 'No incidents.\n' : 'No open incidents. (--all shows closed ones)\n');
           return;
         }
+        // Shown only when Temporal reports one: an incident whose workflow tasks keep failing is stuck.
+        const problems = rows.some((r) => r.problem);
         const table = [
-          ['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'STARTED'],
+          ['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'STARTED', ...(problems ? ['PROBLEM'] : [])],
           ...rows.map((r) => [
             r.incidentId,
             r.severity ?? '-',
             r.cause ?? '-',
             r.state ?? r.status.toLowerCase(),
             r.startedAt.slice(0, 16).replace('T', ' '),
+            ...(problems ? [r.problem ?? '-'] : []),
           ]),
         ];
         ctx.stdout.write(formatColumns(table));

@@ -12,6 +12,9 @@ export interface ListRow {
   owner: string | null;
   startedAt: string;
   pendingApprovals: number | null;
+  /** Temporal reports its workflow task failing on every attempt; `problem` says how. */
+  stuck: boolean;
+  problem: string | null;
 }
 
 export interface ListFilters {
@@ -20,9 +23,14 @@ export interface ListFilters {
   all: boolean;
 }
 
-function stateCell(row: ListRow): Html | string {
+function stateCell(row: ListRow): Html {
   const state = IncidentStateSchema.safeParse(row.state);
-  return state.success ? stateBadge(state.data) : (row.state ?? row.status.toLowerCase());
+  const shown = state.success ? stateBadge(state.data) : (row.state ?? row.status.toLowerCase());
+  // The state it last reported is not where it is: it cannot move on until an operator acts.
+  const stuck = row.stuck
+    ? html` <span class="badge stuck" title="${row.problem ?? ''}">stuck: needs an operator</span>`
+    : '';
+  return html`${shown}${stuck}`;
 }
 
 const STATES = ['', ...INCIDENT_STATES];

@@ -19,6 +19,7 @@ header{flex-wrap:wrap;row-gap:.3em}header form.inline{margin:0}
 .tone-done{--tone:#2e7d32;--tone-bg:#e6f4ea;--tone-ink:#1b4d1f}
 .tone-off{--tone:#8a929c;--tone-bg:#eef0f3;--tone-ink:#3a3f47}
 .badge.state{background:var(--tone-bg);color:var(--tone-ink);border-color:var(--tone)}
+.badge.stuck{background:#fde7e9;color:#8a0012;border-color:#b00020}
 section.header{border-left:6px solid var(--tone)}
 section.header p{margin:.35em 0}
 .badges{display:flex;flex-wrap:wrap;gap:.4em;align-items:center}

@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { act } from '../../src/app/actions.ts';
+import { decide, incidentStatus, listIncidents } from '../../src/app/incidents.ts';
+import { IncidentStuckError } from '../../src/app/reported-problems.ts';
+import { noteSignal } from '../../src/contract/index.ts';
+import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
+import { incidentList } from '../../src/server/views/list.ts';
+import { withBundleWorker } from '../support/bundle-worker.ts';
+import { runCli } from '../support/cli.ts';
+import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
+
+describe('an incident whose workflow task fails on every attempt', () => {
+  it('is listed as stuck, and a read or an approval says so at once instead of hanging, sending nothing', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/workflows/stuck-incident.ts', import.meta.url));
+    const code = await bundleIncidentWorkflows({ workflowsPath: fixture });
+    await withBundleWorker({ workflowBundleCode: code }, async (client, taskQueue) => {
+      const id = `${taskQueue}-stuck`;
+      const handle = await client.workflow.start('incidentWorkflow', { taskQueue, workflowId: id });
+      await handle.signal(noteSignal, { by: 'alice', text: 'look here' });
+
+      // Temporal sets its own search attribute once the task has failed (at once on the test server).
+      let row: Awaited<ReturnType<typeof listIncidents>>[number] | undefined;
+      for (let i = 0; i < 300 && !row?.stuck; i += 1) {
+        row = (await listIncidents(client, { all: false })).find((r) => r.incidentId === id);
+        if (!row?.stuck) await sleep(100);
+      }
+      expect(row).toMatchObject({
+        incidentId: id,
+        status: 'RUNNING',
+        problem: 'WorkflowTaskFailed: WorkflowWorkerUnhandledFailure',
+        stuck: true,
+      });
+      const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: temporalNamespace() };
+      const listed = await runCli(['list'], { env });
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +STARTED +PROBLEM/);
+      expect(listed.stdout).toMatch(new RegExp(`${id} .* WorkflowTaskFailed: WorkflowWorkerUnhandledFailure`));
+      const page = String(incidentList([{ ...row!, owner: null, pendingApprovals: null }], { all: false }));
+      expect(page).toContain(
+        '<span class="badge stuck" title="WorkflowTaskFailed: WorkflowWorkerUnhandledFailure">stuck: needs an operator</span>',
+      );
+
+      const read = incidentStatus(client, id);
+      await expect(read).rejects.toBeInstanceOf(IncidentStuckError);
+      await expect(read).rejects.toThrow(
+        `incident ${id} is stuck: Temporal reports its workflow task failing on every attempt ` +
+          '(WorkflowTaskFailed: WorkflowWorkerUnhandledFailure), so it cannot be read.',
+      );
+      await expect(decide(client, id, { stepId: 'revert', by: 'alice', decision: 'approved' })).rejects.toThrow(
+        `incident ${id} is stuck`,
+      );
+      const status = await runCli(['status', id], { env });
+      expect(status.code).toBe(1);
+      expect(status.stderr).toContain(`incident ${id} is stuck`);
+      await expect(act(client, id, { action: 'resolve', by: 'alice', reason: 'fixed' })).rejects.toThrow(
+        'so it cannot take the resolution',
+      );
+      await handle.terminate('the test is over');
+    });
+  }, 60_000);
+});
