@@ -168,8 +168,10 @@ export async function readIncident<T>(
     return await open(handle, description);
   } catch (err) {
     const now = await incidentHandle(client, id);
-    if (now.running) requireNotStuck(id, now.description, 'be read');
-    if (now.running) throw err;
+    if (now.running) {
+      requireNotStuck(id, now.description, 'be read');
+      throw err;
+    }
     return closed(now.handle, now.description);
   }
 }

@@ -35,8 +35,9 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 /** Reads the open incidents from visibility, and each one's approvals from its status query. */
 async function readIncidentFigures(client: TemporalClient, health: TemporalHealth): Promise<IncidentFigures> {
   const rows = await health.call(() => listIncidents(client, { all: false }));
+  // A stuck incident answers no query: asking would only wait out the deadline (it counts as unread).
   const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    statusWithin(client, row.incidentId, health.timeoutMs),
+    row.stuck ? Promise.resolve(null) : statusWithin(client, row.incidentId, health.timeoutMs),
   );
   const now = Date.now();
   const figures: IncidentFigures = {
