@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { IncidentNotFoundError, OperationFailedError, RequestRefusedError } from '../app/errors.ts';
+import { IncidentStuckError } from '../app/reported-problems.ts';
 import { readIncidentView } from '../app/incident-view.ts';
 import type { ConsoleIdentity } from './identity.ts';
 import type { ConsoleDeps } from './deps.ts';
@@ -196,6 +197,9 @@ function consoleErrorHandler(err: FastifyError, request: FastifyRequest, reply: 
       `There is no incident ${err.incidentId}: it may have been mistyped, or the link is from another Temporal namespace.`,
     );
   if (err instanceof RequestRefusedError) return send(409, 'Refused', err.message, { keep: true });
+  // Not "right now": no retry makes it go on, only an operator does.
+  if (err instanceof IncidentStuckError)
+    return send(503, 'Incident stuck: needs an operator', err.message, { keep: true });
   if (err instanceof OperationFailedError)
     return send(503, 'Not possible right now', err.message, { retryInSeconds: retryIn(request), keep: true });
   const status = (err as { statusCode?: number }).statusCode ?? 500;

@@ -1,12 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { act } from '../../src/app/actions.ts';
 import { decide, incidentStatus, listIncidents } from '../../src/app/incidents.ts';
 import { IncidentStuckError } from '../../src/app/reported-problems.ts';
 import { noteSignal } from '../../src/contract/index.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
-import { incidentList } from '../../src/server/views/list.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import { catalogFromConfig } from '../../src/config/service-catalog.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { rolesFrom } from '../../src/server/identity.ts';
+import { startConsole } from '../../src/server/serve.ts';
+import { ConsoleSession } from '../support/console-client.ts';
 import { withBundleWorker } from '../support/bundle-worker.ts';
 import { runCli } from '../support/cli.ts';
 import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
@@ -37,10 +46,17 @@ describe('an incident whose workflow task fails on every attempt', () => {
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +STARTED +PROBLEM/);
       expect(listed.stdout).toMatch(new RegExp(`${id} .* WorkflowTaskFailed: WorkflowWorkerUnhandledFailure`));
-      const page = String(incidentList([{ ...row!, owner: null, pendingApprovals: null }], { all: false }));
-      expect(page).toContain(
-        '<span class="badge stuck" title="WorkflowTaskFailed: WorkflowWorkerUnhandledFailure">stuck: needs an operator</span>',
-      );
+      await inConsole(client, taskQueue, async (viewer) => {
+        const list = await viewer.get('/');
+        expect(list.status).toBe(200);
+        expect(list.body).toContain(
+          '<span class="badge stuck" title="WorkflowTaskFailed: WorkflowWorkerUnhandledFailure">stuck: needs an operator</span>',
+        );
+        const page = await viewer.get(`/incidents/${id}`);
+        expect(page.status).toBe(503);
+        expect(page.body).toContain('Incident stuck: needs an operator');
+        expect(page.body).toContain(`incident ${id} is stuck`);
+      });
 
       const read = incidentStatus(client, id);
       await expect(read).rejects.toBeInstanceOf(IncidentStuckError);
@@ -61,3 +77,41 @@ describe('an incident whose workflow task fails on every attempt', () => {
     });
   }, 60_000);
 });
+
+/** The console as `runbook serve` starts it, on the test's client, and a viewer signed in to it. */
+async function inConsole(
+  client: Client,
+  taskQueue: string,
+  use: (viewer: ConsoleSession) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'stuck-console-'));
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress(),
+    RUNBOOK_TASK_QUEUE: taskQueue,
+    USER: 'alice',
+    RUNBOOK_DATA_DIR: dir,
+  };
+  const config = loadConfig(env);
+  const running = await startConsole({
+    client,
+    config,
+    env,
+    catalog: catalogFromConfig(config),
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    port: 0,
+  });
+  try {
+    const token = running.loginLinks.issue({
+      name: 'vic',
+      roles: rolesFrom('viewer'),
+      issuer: 'local-link',
+      subject: 'vic@test',
+    });
+    const viewer = new ConsoleSession(running.url);
+    expect((await viewer.signIn(new URL(`/login/${token}`, running.url).href)).status).toBe(302);
+    await use(viewer);
+  } finally {
+    await running.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
