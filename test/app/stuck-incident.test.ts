@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -7,9 +10,6 @@ import { decide, incidentStatus, listIncidents } from '../../src/app/incidents.t
 import { IncidentStuckError } from '../../src/app/reported-problems.ts';
 import { noteSignal } from '../../src/contract/index.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { catalogFromConfig } from '../../src/config/service-catalog.ts';
 import { createLogger } from '../../src/infra/logger.ts';
@@ -27,56 +27,63 @@ describe('an incident whose workflow task fails on every attempt', () => {
     await withBundleWorker({ workflowBundleCode: code }, async (client, taskQueue) => {
       const id = `${taskQueue}-stuck`;
       const handle = await client.workflow.start('incidentWorkflow', { taskQueue, workflowId: id });
-      await handle.signal(noteSignal, { by: 'alice', text: 'look here' });
-
-      // Temporal sets its own search attribute once the task has failed (at once on the test server).
-      let row: Awaited<ReturnType<typeof listIncidents>>[number] | undefined;
-      for (let i = 0; i < 300 && !row?.stuck; i += 1) {
-        row = (await listIncidents(client, { all: false })).find((r) => r.incidentId === id);
-        if (!row?.stuck) await sleep(100);
+      try {
+        await handle.signal(noteSignal, { by: 'alice', text: 'look here' });
+        await expectStuckEverywhere(client, taskQueue, id);
+      } finally {
+        await handle.terminate('the test is over');
       }
-      expect(row).toMatchObject({
-        incidentId: id,
-        status: 'RUNNING',
-        problem: 'WorkflowTaskFailed: WorkflowWorkerUnhandledFailure',
-        stuck: true,
-      });
-      const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: temporalNamespace() };
-      const listed = await runCli(['list'], { env });
-      expect(listed.code).toBe(0);
-      expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +STARTED +PROBLEM/);
-      expect(listed.stdout).toMatch(new RegExp(`${id} .* WorkflowTaskFailed: WorkflowWorkerUnhandledFailure`));
-      await inConsole(client, taskQueue, async (viewer) => {
-        const list = await viewer.get('/');
-        expect(list.status).toBe(200);
-        expect(list.body).toContain(
-          '<span class="badge stuck" title="WorkflowTaskFailed: WorkflowWorkerUnhandledFailure">stuck: needs an operator</span>',
-        );
-        const page = await viewer.get(`/incidents/${id}`);
-        expect(page.status).toBe(503);
-        expect(page.body).toContain('Incident stuck: needs an operator');
-        expect(page.body).toContain(`incident ${id} is stuck`);
-      });
-
-      const read = incidentStatus(client, id);
-      await expect(read).rejects.toBeInstanceOf(IncidentStuckError);
-      await expect(read).rejects.toThrow(
-        `incident ${id} is stuck: Temporal reports its workflow task failing on every attempt ` +
-          '(WorkflowTaskFailed: WorkflowWorkerUnhandledFailure), so it cannot be read.',
-      );
-      await expect(decide(client, id, { stepId: 'revert', by: 'alice', decision: 'approved' })).rejects.toThrow(
-        `incident ${id} is stuck`,
-      );
-      const status = await runCli(['status', id], { env });
-      expect(status.code).toBe(1);
-      expect(status.stderr).toContain(`incident ${id} is stuck`);
-      await expect(act(client, id, { action: 'resolve', by: 'alice', reason: 'fixed' })).rejects.toThrow(
-        'so it cannot take the resolution',
-      );
-      await handle.terminate('the test is over');
     });
   }, 60_000);
 });
+
+/** Visibility, the CLI, the console's list and page, reads, approvals and actions: each says it is stuck. */
+async function expectStuckEverywhere(client: Client, taskQueue: string, id: string): Promise<void> {
+  // Temporal sets its own search attribute once the task has failed (at once on the test server).
+  let row: Awaited<ReturnType<typeof listIncidents>>[number] | undefined;
+  for (let i = 0; i < 300 && !row?.stuck; i += 1) {
+    row = (await listIncidents(client, { all: false })).find((r) => r.incidentId === id);
+    if (!row?.stuck) await sleep(100);
+  }
+  expect(row).toMatchObject({
+    incidentId: id,
+    status: 'RUNNING',
+    problem: 'WorkflowTaskFailed: WorkflowWorkerUnhandledFailure',
+    stuck: true,
+  });
+  const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: temporalNamespace() };
+  const listed = await runCli(['list'], { env });
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +STARTED +PROBLEM/);
+  expect(listed.stdout).toMatch(new RegExp(`${id} .* WorkflowTaskFailed: WorkflowWorkerUnhandledFailure`));
+  await inConsole(client, taskQueue, async (viewer) => {
+    const list = await viewer.get('/');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain(
+      '<span class="badge stuck" title="WorkflowTaskFailed: WorkflowWorkerUnhandledFailure">stuck: needs an operator</span>',
+    );
+    const page = await viewer.get(`/incidents/${id}`);
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('Incident stuck: needs an operator');
+    expect(page.body).toContain(`incident ${id} is stuck`);
+  });
+
+  const read = incidentStatus(client, id);
+  await expect(read).rejects.toBeInstanceOf(IncidentStuckError);
+  await expect(read).rejects.toThrow(
+    `incident ${id} is stuck: Temporal reports its workflow task failing on every attempt ` +
+      '(WorkflowTaskFailed: WorkflowWorkerUnhandledFailure), so it cannot be read.',
+  );
+  await expect(decide(client, id, { stepId: 'revert', by: 'alice', decision: 'approved' })).rejects.toThrow(
+    `incident ${id} is stuck`,
+  );
+  const status = await runCli(['status', id], { env });
+  expect(status.code).toBe(1);
+  expect(status.stderr).toContain(`incident ${id} is stuck`);
+  await expect(act(client, id, { action: 'resolve', by: 'alice', reason: 'fixed' })).rejects.toThrow(
+    'so it cannot take the resolution',
+  );
+}
 
 /** The console as `runbook serve` starts it, on the test's client, and a viewer signed in to it. */
 async function inConsole(
