@@ -102,11 +102,20 @@ try {
       }
       await handle.result();
     };
-    // A stuck workflow never finishes: the run ends at the deadline and replays what is there.
+    // A stuck workflow never finishes, and a query to it may fail: the run ends at the deadline,
+    // counts what failed, and replays what is there.
+    const driverErrors: string[] = [];
+    const deadline = new AbortController();
     const finished = await Promise.race([
-      Promise.all(ids.map((id) => drive(id))).then(() => true),
-      sleep(deadlineS * 1000).then(() => false),
+      Promise.all(
+        ids.map((id) => drive(id).catch((err: unknown) => driverErrors.push(`${id}: ${(err as Error).message}`))),
+      ).then(() => true),
+      sleep(deadlineS * 1000, undefined, { signal: deadline.signal }).then(
+        () => false,
+        () => true,
+      ),
     ]);
+    deadline.abort();
     const histories = await Promise.all(
       ids.map(async (workflowId) => ({
         workflowId,
@@ -123,7 +132,7 @@ try {
         error: /Nondeterminism error: ([^"\\]+)/.exec(message)?.[1] ?? message.slice(0, 300),
       });
     }
-    return { finished, stuck };
+    return { finished, stuck, driverErrors };
   });
   console.log(
     JSON.stringify({
@@ -133,6 +142,7 @@ try {
       query: withQuery,
       seconds: Math.round((Date.now() - started) / 1000),
       allFinished: report.finished,
+      driverErrors: report.driverErrors.slice(0, 5),
       stuck: report.stuck.length,
       stuckWorkflows: report.stuck,
     }),
