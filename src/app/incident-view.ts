@@ -73,12 +73,20 @@ export function readIncidentView<P extends IncidentViewPart = never>(
 }
 
 /**
- * A running incident's status, or null when its worker does not answer within `timeoutMs` (a query
- * waits for a worker): a list or a metric must not fail, or hang, because of one busy incident.
+ * What a list row's incident says of itself now: null when it is closed, stuck (it answers no query:
+ * asking would only wait out the deadline), or when its worker does not answer within `timeoutMs`
+ * (a query waits for a worker). A list or a metric must not fail, or hang, because of one incident.
  */
-export function statusWithin(client: Client, id: string, timeoutMs: number): Promise<IncidentStatus | null> {
+export async function currentStatus(
+  client: Client,
+  row: IncidentRow,
+  timeoutMs: number,
+): Promise<IncidentStatus | null> {
+  if (row.status !== 'RUNNING' || row.stuck) return null;
   return client
-    .withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle<IncidentWorkflow>(id).query(statusQuery))
+    .withDeadline(Date.now() + timeoutMs, () =>
+      client.workflow.getHandle<IncidentWorkflow>(row.incidentId).query(statusQuery),
+    )
     .catch(() => null);
 }
 
@@ -100,9 +108,7 @@ export async function listIncidentsWithStatus(
   return Promise.all(
     rows.map(async (row) => ({
       ...row,
-      // A stuck incident answers no query: asking would only wait out the deadline.
-      current:
-        row.status === 'RUNNING' && !row.stuck ? await statusWithin(client, row.incidentId, options.timeoutMs) : null,
+      current: await currentStatus(client, row, options.timeoutMs),
     })),
   );
 }

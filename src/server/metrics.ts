@@ -2,7 +2,7 @@ import type { TemporalClient } from '../app/temporal-client.ts';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { listIncidents } from '../app/incidents.ts';
-import { statusWithin } from '../app/incident-view.ts';
+import { currentStatus } from '../app/incident-view.ts';
 import type { DeliveryQueue } from './intake/delivery-queue.ts';
 import type { LivePollers } from './live-events.ts';
 import type { TemporalHealth } from '../app/temporal-health.ts';
@@ -35,9 +35,9 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 /** Reads the open incidents from visibility, and each one's approvals from its status query. */
 async function readIncidentFigures(client: TemporalClient, health: TemporalHealth): Promise<IncidentFigures> {
   const rows = await health.call(() => listIncidents(client, { all: false }));
-  // A stuck incident answers no query: asking would only wait out the deadline (it counts as unread).
+  // A stuck incident is not asked (it counts as unread).
   const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    row.stuck ? Promise.resolve(null) : statusWithin(client, row.incidentId, health.timeoutMs),
+    currentStatus(client, row, health.timeoutMs),
   );
   const now = Date.now();
   const figures: IncidentFigures = {

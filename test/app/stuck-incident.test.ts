@@ -10,12 +10,8 @@ import { decide, incidentStatus, listIncidents } from '../../src/app/incidents.t
 import { IncidentStuckError } from '../../src/app/reported-problems.ts';
 import { noteSignal } from '../../src/contract/index.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { catalogFromConfig } from '../../src/config/service-catalog.ts';
-import { createLogger } from '../../src/infra/logger.ts';
-import { rolesFrom } from '../../src/server/identity.ts';
-import { startConsole } from '../../src/server/serve.ts';
-import { ConsoleSession } from '../support/console-client.ts';
+import { signedInSession, type ConsoleSession } from '../support/console-client.ts';
+import { startConsoleWith } from '../support/console-harness.ts';
 import { withBundleWorker } from '../support/bundle-worker.ts';
 import { runCli } from '../support/cli.ts';
 import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
@@ -98,25 +94,9 @@ async function inConsole(
     USER: 'alice',
     RUNBOOK_DATA_DIR: dir,
   };
-  const config = loadConfig(env);
-  const running = await startConsole({
-    client,
-    config,
-    env,
-    catalog: catalogFromConfig(config),
-    logger: createLogger({ level: 'silent', format: 'json' }),
-    port: 0,
-  });
+  const running = await startConsoleWith(client, env);
   try {
-    const token = running.loginLinks.issue({
-      name: 'vic',
-      roles: rolesFrom('viewer'),
-      issuer: 'local-link',
-      subject: 'vic@test',
-    });
-    const viewer = new ConsoleSession(running.url);
-    expect((await viewer.signIn(new URL(`/login/${token}`, running.url).href)).status).toBe(302);
-    await use(viewer);
+    await use(await signedInSession(running, 'vic', 'viewer'));
   } finally {
     await running.close();
     await rm(dir, { recursive: true, force: true });

@@ -91,15 +91,20 @@ export function startConsoleOn(
   options: { client?: Client; env?: NodeJS.ProcessEnv; devMode?: boolean } = {},
 ): Promise<RunningConsole> {
   const env = { ...cliEnvironment(h, temporalAddress()), USER: 'alice', RUNBOOK_DATA_DIR: h.dir, ...options.env };
+  return startConsoleWith(options.client ?? h.client, env, options.devMode);
+}
+
+/** A console as `runbook serve` starts it from these variables, on `client`. */
+export function startConsoleWith(client: Client, env: NodeJS.ProcessEnv, devMode?: boolean): Promise<RunningConsole> {
   const config = loadConfig(env);
   return startConsole({
-    client: options.client ?? h.client,
+    client,
     config,
     catalog: catalogFromConfig(config),
     env,
     logger: createLogger({ level: 'silent', format: 'json' }),
     port: 0,
-    devMode: options.devMode,
+    devMode,
   });
 }
 
