@@ -46,11 +46,10 @@ import { loadConfig, postmortemDir } from '../src/config/index.ts';
 import {
   ApprovalPolicySchema,
   SEARCH_ATTRIBUTES,
+  attentionOf,
   decideUpdate,
-  statusQuery,
   type IncidentResult,
   type IncidentStart,
-  type IncidentStatus,
 } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
@@ -115,8 +114,6 @@ if (!Number.isFinite(HOLD_MS) || HOLD_MS < 0)
 const OPEN_PER_SECOND = args['open-per-second'] === undefined ? Infinity : Number(args['open-per-second']);
 if (!(OPEN_PER_SECOND > 0))
   throw new Error(`--open-per-second must be a positive number, got ${args['open-per-second']}`);
-/** A human looks at an incident waiting for approval now and then, not every poll round. */
-const QUERY_EVERY_MS = 15_000;
 if (args.timings !== 'drill' && args.timings !== 'burst')
   throw new Error(`--timings must be drill or burst, got ${args.timings}`);
 const PRODUCTION = IncidentTimingsSchema.parse({});
@@ -359,7 +356,6 @@ try {
     decided: boolean;
     monitoring: boolean;
     approved: Set<string>;
-    queriedAt: number;
     closed: boolean;
     result?: IncidentResult;
     error?: string;
@@ -383,7 +379,6 @@ try {
         decided: false,
         monitoring: false,
         approved: new Set<string>(),
-        queriedAt: -Infinity,
         closed: false,
       };
       tracked.push(t);
@@ -399,28 +394,16 @@ try {
 
   let approvals = 0;
   let approvalErrors = 0;
-  let queryErrors = 0;
-  const watchStatus = async (t: Tracked) => {
-    // A query to an incident the cache has evicted replays its history: the bench must not be the load.
-    if (performance.now() - t.queriedAt < QUERY_EVERY_MS) return;
-    t.queriedAt = performance.now();
-    let status: IncidentStatus;
-    try {
-      status = await t.handle.query(statusQuery);
-    } catch {
-      queryErrors += 1; // between runs of a continued-as-new incident
-      return;
-    }
-    if (status.cause) t.decided = true;
-    if (status.state === 'monitoring') t.monitoring = true;
-    for (const request of status.pendingApprovals) {
-      if (t.approved.has(request.stepId)) continue;
+  // Approves what the incident's memo says it waits for, as a human reading the list would.
+  const approvePending = async ([t, pending]: [Tracked, string[]]) => {
+    for (const stepId of pending) {
+      if (t.approved.has(stepId)) continue;
       try {
         const answer = await t.handle.executeUpdate(decideUpdate, {
-          args: [{ stepId: request.stepId, by: APPROVER, comment: 'load bench approval', decision: 'approved' }],
+          args: [{ stepId, by: APPROVER, comment: 'load bench approval', decision: 'approved' }],
         });
         if (answer.accepted) {
-          t.approved.add(request.stepId);
+          t.approved.add(stepId);
           approvals += 1;
         } else approvalErrors += 1;
       } catch {
@@ -429,25 +412,32 @@ try {
     }
   };
 
-  // What visibility says about every running incident, in one paged list call per round: polling
-  // each incident with a query would make the bench itself the load (a query replays the whole
-  // history of an incident the worker's cache has evicted). Only incidents visibly waiting for an
-  // approval are queried.
+  // What visibility says about every running incident, memo included, in one paged list call per
+  // round. No incident is queried: a query replays the whole history of an incident the worker's
+  // cache has evicted, and the bench must not be the load.
   interface Visible {
     state?: string;
     cause?: string;
+    pending: string[];
   }
   const runningNow = async (): Promise<Map<string, Visible>> => {
     const seen = new Map<string, Visible>();
     for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'`, pageSize: 1000 })) {
       if (!byId.has(wf.workflowId)) continue;
       const attrs = wf.typedSearchAttributes;
-      seen.set(wf.workflowId, { state: attrs.get(SEARCH_ATTRIBUTES.state), cause: attrs.get(SEARCH_ATTRIBUTES.cause) });
+      seen.set(wf.workflowId, {
+        state: attrs.get(SEARCH_ATTRIBUTES.state),
+        cause: attrs.get(SEARCH_ATTRIBUTES.cause),
+        pending: attentionOf(wf.memo).pendingSteps.map((p) => p.stepId),
+      });
     }
     return seen;
   };
-  const awaitingApproval = (visible: Map<string, Visible>) =>
-    tracked.filter((t) => visible.get(t.id)?.state === 'awaiting_approval');
+  const awaitingApproval = (visible: Map<string, Visible>): [Tracked, string[]][] =>
+    tracked.flatMap((t) => {
+      const pending = visible.get(t.id)?.pending.filter((stepId) => !t.approved.has(stepId)) ?? [];
+      return pending.length > 0 ? [[t, pending] as [Tracked, string[]]] : [];
+    });
 
   // Phase 1: approve, until every incident has decided and is monitoring.
   let lastLog = 0;
@@ -461,7 +451,7 @@ try {
       if (v.cause) t.decided = true;
       if (v.state === 'monitoring') t.monitoring = true;
     }
-    await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
+    await pool(awaitingApproval(visible), CONCURRENCY, approvePending);
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       log(
@@ -486,7 +476,7 @@ try {
     const holdSampler = setInterval(() => (holdPeakRss = Math.max(holdPeakRss, process.memoryUsage().rss)), 500);
     while (performance.now() - monitoringAt < HOLD_MS) {
       if (performance.now() > DEADLINE) throw new Error('timed out while holding the outage');
-      await pool(awaitingApproval(await runningNow()), CONCURRENCY, watchStatus);
+      await pool(awaitingApproval(await runningNow()), CONCURRENCY, approvePending);
       await sleep(POLL_MS);
     }
     clearInterval(holdSampler);
@@ -507,7 +497,7 @@ try {
     if (performance.now() > DEADLINE) throw new Error('timed out before every incident closed');
     const round = performance.now();
     const visible = await runningNow();
-    await pool(awaitingApproval(visible), CONCURRENCY, watchStatus);
+    await pool(awaitingApproval(visible), CONCURRENCY, approvePending);
     // Not listed as running: closed, or between two runs of a continued-as-new incident.
     await pool(
       tracked.filter((t) => !t.closed && !visible.has(t.id)),
@@ -663,7 +653,6 @@ try {
     },
     approvals,
     approvalErrors,
-    queryErrors,
     mutationsPerIncidentMedian: quantiles(mutations).p50,
     resolved,
     failed,

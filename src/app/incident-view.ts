@@ -7,8 +7,7 @@ import {
   type TimelineEntry,
 } from '../contract/index.ts';
 import { closedResult, closedStatus, requireRecord } from './closed-incident.ts';
-import type { IncidentWorkflow } from './incident-workflow.ts';
-import { listIncidents, readIncident, type IncidentRow } from './incidents.ts';
+import { readIncident } from './incidents.ts';
 import { serviceOf } from './secret-refs.ts';
 
 /** What the console shows of one incident, read at one moment. */
@@ -69,46 +68,5 @@ export function readIncidentView<P extends IncidentViewPart = never>(
         ...(record && wants('postmortem') ? { postmortem: { markdown: record.postmortem, final: true } } : {}),
       } as IncidentViewOf<P>;
     },
-  );
-}
-
-/**
- * What a list row's incident says of itself now: null when it is closed, stuck (it answers no query:
- * asking would only wait out the deadline), or when its worker does not answer within `timeoutMs`
- * (a query waits for a worker). A list or a metric must not fail, or hang, because of one incident.
- */
-export async function currentStatus(
-  client: Client,
-  row: IncidentRow,
-  timeoutMs: number,
-): Promise<IncidentStatus | null> {
-  if (row.status !== 'RUNNING' || row.stuck) return null;
-  return client
-    .withDeadline(Date.now() + timeoutMs, () =>
-      client.workflow.getHandle<IncidentWorkflow>(row.incidentId).query(statusQuery),
-    )
-    .catch(() => null);
-}
-
-/** An incidents-list row with what a running incident's status query says now (null: closed, or not answered in time). */
-export type IncidentListRow = IncidentRow & { current: IncidentStatus | null };
-
-/**
- * The incidents list as the console shows it: visibility's rows (at most `limit`), each running one
- * with its status read within `timeoutMs`.
- */
-export async function listIncidentsWithStatus(
-  client: Client,
-  filters: { all: boolean; severity?: string; state?: string },
-  options: { limit: number; timeoutMs: number },
-): Promise<IncidentListRow[]> {
-  const rows = (await listIncidents(client, { all: filters.all, severity: filters.severity }))
-    .filter((r) => !filters.state || r.state === filters.state)
-    .slice(0, options.limit);
-  return Promise.all(
-    rows.map(async (row) => ({
-      ...row,
-      current: await currentStatus(client, row, options.timeoutMs),
-    })),
   );
 }

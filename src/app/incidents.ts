@@ -9,6 +9,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   approveSignal,
+  attentionOf,
   decideUpdate,
   INCIDENT_WORKFLOW_TYPE,
   IncidentStartSchema,
@@ -19,6 +20,7 @@ import {
   statusQuery,
   timelineQuery,
   type ApprovalVia,
+  type IncidentAttention,
   type IncidentStart,
   type IncidentStatus,
   type TimelineEntry,
@@ -304,18 +306,28 @@ export interface IncidentRow {
   cause: string | null;
   startedAt: string;
   closedAt: string | null;
+  /** Owner, approvals waiting and hand-over, from the incident's memo: no query, no worker. */
+  attention: IncidentAttention;
   /** Temporal reports its workflow tasks failing or timing out in a row ("WorkflowTaskFailed: NonDeterministicError"). */
   problem: string | null;
   /** That problem is a workflow task failing on every attempt: the incident cannot go on without an operator. */
   stuck: boolean;
 }
 
-const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
+/** Which incidents to list: open ones unless `all`, and only those with the given search attributes. */
+export interface IncidentFilters {
+  all: boolean;
+  severity?: string;
+  cause?: string;
+  state?: string;
+}
 
-export async function listIncidents(
-  client: Client,
-  options: { all: boolean; severity?: string; cause?: string },
-): Promise<IncidentRow[]> {
+const QUOTE_SAFE = /^[A-Za-z0-9_-]+$/;
+/** Rows `listIncidents` returns at most: a list for people; a count reads `incidentRows` to the end. */
+const LIST_ROWS_MAX = 500;
+
+/** Every incident visibility has that matches, one row each, page by page. */
+export async function* incidentRows(client: Client, options: IncidentFilters): AsyncGenerator<IncidentRow> {
   // A run that continued as new is part of the incident its last run shows: one row per incident.
   const clauses = [`WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (!options.all) clauses.push(`ExecutionStatus = 'Running'`);
@@ -327,14 +339,17 @@ export async function listIncidents(
     if (!QUOTE_SAFE.test(options.cause)) throw new RequestRefusedError(`bad --cause ${options.cause}`);
     clauses.push(`${SEARCH_ATTRIBUTES.cause.name} = '${options.cause}'`);
   }
-  const rows: IncidentRow[] = [];
+  if (options.state) {
+    if (!QUOTE_SAFE.test(options.state)) throw new RequestRefusedError(`bad state ${options.state}`);
+    clauses.push(`${SEARCH_ATTRIBUTES.state.name} = '${options.state}'`);
+  }
   for await (const execution of client.workflow.list({
     query: clauses.join(' AND '),
     pageSize: VISIBILITY_PAGE_SIZE,
   })) {
     const attributes = execution.typedSearchAttributes;
     const problem = execution.status.name === 'RUNNING' ? workflowTaskProblem(attributes) : null;
-    rows.push({
+    yield {
       incidentId: execution.workflowId,
       runId: execution.runId,
       status: execution.status.name,
@@ -343,10 +358,19 @@ export async function listIncidents(
       cause: attributes.get(SEARCH_ATTRIBUTES.cause) ?? null,
       startedAt: execution.startTime.toISOString(),
       closedAt: execution.closeTime?.toISOString() ?? null,
+      attention: attentionOf(execution.memo),
       problem: problem ? describeProblem(problem) : null,
       stuck: problem?.stuck ?? false,
-    });
-    if (rows.length >= 500) break;
+    };
+  }
+}
+
+/** The incidents a person lists, newest first, at most 500. */
+export async function listIncidents(client: Client, options: IncidentFilters): Promise<IncidentRow[]> {
+  const rows: IncidentRow[] = [];
+  for await (const row of incidentRows(client, options)) {
+    rows.push(row);
+    if (rows.length >= LIST_ROWS_MAX) break;
   }
   return rows;
 }

@@ -17,6 +17,7 @@ export * from './catalog.ts';
 export * from './intake.ts';
 export * from './unknown-keys.ts';
 export * from './timeline-digest.ts';
+export * from './attention.ts';
 
 export const TASK_QUEUE = 'runbook-incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';

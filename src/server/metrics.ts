@@ -1,71 +1,51 @@
 import type { TemporalClient } from '../app/temporal-client.ts';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { listIncidents } from '../app/incidents.ts';
-import { currentStatus } from '../app/incident-view.ts';
+import { incidentRows } from '../app/incidents.ts';
 import type { DeliveryQueue } from './intake/delivery-queue.ts';
 import type { LivePollers } from './live-events.ts';
 import type { TemporalHealth } from '../app/temporal-health.ts';
-
-/** Status queries at once while reading the open incidents: a burst of incidents must not become a burst of queries. */
-const STATUS_CONCURRENCY = 8;
-/** Open incidents whose approvals are read per refresh, at most (the list itself has every one). */
-const STATUS_READ_LIMIT = 500;
 
 interface IncidentFigures {
   byStateSeverity: Map<string, { state: string; severity: string; count: number }>;
   pendingApprovals: number;
   oldestApprovalAgeSeconds: number;
   oldestNeedsHumanAgeSeconds: number;
-  statusUnread: number;
   stuck: number;
   at: number;
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** Reads the open incidents from visibility, and each one's approvals from its status query. */
-async function readIncidentFigures(client: TemporalClient, health: TemporalHealth): Promise<IncidentFigures> {
-  const rows = await health.call(() => listIncidents(client, { all: false }));
-  // A stuck incident is not asked (it counts as unread).
-  const statuses = await mapLimited(rows.slice(0, STATUS_READ_LIMIT), STATUS_CONCURRENCY, (row) =>
-    currentStatus(client, row, health.timeoutMs),
-  );
+/**
+ * Reads every open incident from visibility, approvals and hand-over from each one's memo: no
+ * status query, so a scrape never makes the worker replay an incident its cache evicted.
+ */
+async function readIncidentFigures(client: TemporalClient): Promise<IncidentFigures> {
   const now = Date.now();
   const figures: IncidentFigures = {
     byStateSeverity: new Map(),
     pendingApprovals: 0,
     oldestApprovalAgeSeconds: 0,
     oldestNeedsHumanAgeSeconds: 0,
-    statusUnread: 0,
-    stuck: rows.filter((row) => row.stuck).length,
+    stuck: 0,
     at: now,
   };
   const ageOf = (iso: string) => Math.max(0, (now - Date.parse(iso)) / 1000);
-  rows.forEach((row, i) => {
-    const status = i < statuses.length ? statuses[i] : null;
-    if (!status) figures.statusUnread += 1;
-    const state = status?.state ?? row.state ?? 'unknown';
-    const severity = status?.severity ?? row.severity ?? 'none';
+  for await (const row of incidentRows(client, { all: false })) {
+    const state = row.state ?? 'unknown';
+    const severity = row.severity ?? 'none';
     const key = `${state}\u0000${severity}`;
     const cell = figures.byStateSeverity.get(key) ?? { state, severity, count: 0 };
     cell.count += 1;
     figures.byStateSeverity.set(key, cell);
-    for (const approval of status?.pendingApprovals.filter((a) => a.outcome === 'pending') ?? []) {
-      figures.pendingApprovals += 1;
-      figures.oldestApprovalAgeSeconds = Math.max(figures.oldestApprovalAgeSeconds, ageOf(approval.requestedAt));
-    }
-    if (status?.state === 'needs_human' && status.handedOver)
-      figures.oldestNeedsHumanAgeSeconds = Math.max(figures.oldestNeedsHumanAgeSeconds, ageOf(status.handedOver.at));
-  });
+    if (row.stuck) figures.stuck += 1;
+    const { approvalsPending, pendingSteps, handedOverAt } = row.attention;
+    figures.pendingApprovals += approvalsPending;
+    // Oldest first: the memo names the steps in the order they were asked.
+    if (pendingSteps[0])
+      figures.oldestApprovalAgeSeconds = Math.max(figures.oldestApprovalAgeSeconds, ageOf(pendingSteps[0].requestedAt));
+    if (state === 'needs_human' && handedOverAt)
+      figures.oldestNeedsHumanAgeSeconds = Math.max(figures.oldestNeedsHumanAgeSeconds, ageOf(handedOverAt));
+  }
   return figures;
 }
 
@@ -109,7 +89,8 @@ function throttledFigures(
   return async () => {
     if (Date.now() - lastTry >= options.refreshSeconds * 1000) {
       lastTry = Date.now();
-      reading ??= readIncidentFigures(options.client, options.health)
+      reading ??= options.health
+        .call(() => readIncidentFigures(options.client))
         .then((read) => {
           figures = read;
         })
@@ -159,11 +140,6 @@ function registerIncidentGauges(registry: Registry, fresh: ReadFigures): void {
     'runbook_incident_needs_human_oldest_age_seconds',
     'Time since the engine handed the oldest needs_human incident to a human (0: none).',
     (f, g) => g.set(f.oldestNeedsHumanAgeSeconds),
-  );
-  gauge(
-    'runbook_incidents_status_unread',
-    'Open incidents whose status query went unanswered at the last reading (their approvals are not counted).',
-    (f, g) => g.set(f.statusUnread),
   );
   gauge(
     'runbook_incidents_stuck',

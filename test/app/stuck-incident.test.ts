@@ -50,7 +50,7 @@ async function expectStuckEverywhere(client: Client, taskQueue: string, id: stri
   const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: temporalNamespace() };
   const listed = await runCli(['list'], { env });
   expect(listed.code).toBe(0);
-  expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +STARTED +PROBLEM/);
+  expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +OWNER +APPROVALS +STARTED +PROBLEM/);
   expect(listed.stdout).toMatch(new RegExp(`${id} .* WorkflowTaskFailed: WorkflowWorkerUnhandledFailure`));
   await inConsole(client, taskQueue, async (viewer) => {
     const list = await viewer.get('/');

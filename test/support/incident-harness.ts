@@ -64,6 +64,8 @@ export interface Harness {
   approveWhenAsked(handle: IncidentHandle, by?: string): Promise<IncidentResult>;
   /** With `deferWorker`: the worker starts polling now (once). */
   startWorker(): void;
+  /** Shuts the worker down now, for good: from then on nothing answers a query. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -181,8 +183,16 @@ export async function startHarness(
     workflowBundleCode: await sharedBundle(),
   });
   let running: Promise<void> | undefined;
+  let stopped = false;
   const startWorker = () => {
     running ??= worker.run();
+  };
+  const stopWorker = async () => {
+    if (running && !stopped) {
+      stopped = true;
+      worker.shutdown();
+      await running;
+    }
   };
   if (!options.deferWorker) startWorker();
   const { client, close } = await connectTestClient();
@@ -260,7 +270,9 @@ export async function startHarness(
           : handle.signal(approveSignal, { stepId: pending.stepId, by }),
       ),
     startWorker,
-    close: () => stopStack({ worker, running, closeClient: close, connection, sim, dir }),
+    stopWorker,
+    close: () =>
+      stopStack({ worker, running: stopped ? undefined : running, closeClient: close, connection, sim, dir }),
   };
   return harness;
 }

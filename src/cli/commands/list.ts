@@ -18,7 +18,7 @@ const ListOptions = z.object({
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('list')
-    .description('Open incidents (a visibility query on IncidentState/IncidentSeverity/IncidentCause)')
+    .description('Open incidents, with owner and approvals waiting (a visibility query: no worker is asked)')
     .option('--all', 'closed incidents too')
     .option('--severity <P1|P2|P3|P4>', 'only this severity')
     .option('--cause <cause>', 'only this cause')
@@ -35,12 +35,14 @@ export function register(program: Command, ctx: CliContext): void {
         // Shown only when Temporal reports one: an incident whose workflow tasks keep failing is stuck.
         const problems = rows.some((r) => r.problem);
         const table = [
-          ['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'STARTED', ...(problems ? ['PROBLEM'] : [])],
+          ['INCIDENT', 'SEVERITY', 'CAUSE', 'STATE', 'OWNER', 'APPROVALS', 'STARTED', ...(problems ? ['PROBLEM'] : [])],
           ...rows.map((r) => [
             r.incidentId,
             r.severity ?? '-',
             r.cause ?? '-',
             r.state ?? r.status.toLowerCase(),
+            r.attention.owner ?? '-',
+            r.status === 'RUNNING' ? String(r.attention.approvalsPending) : '-',
             r.startedAt.slice(0, 16).replace('T', ' '),
             ...(problems ? [r.problem ?? '-'] : []),
           ]),

@@ -1,11 +1,14 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
+  ATTENTION_STEPS_MAX,
   communicationStatus,
   describeRunbookDocument,
   ENDED_INCIDENT_STATES,
   SEARCH_ATTRIBUTES,
+  NO_ATTENTION,
   type RunbookDocumentPin,
+  type IncidentAttention,
   type IncidentResult,
   type IncidentState,
   type IncidentStatus,
@@ -58,6 +61,8 @@ export class IncidentRecorder implements TimelinePort {
   private readonly runbook: RunbookDefinition;
   /** The rest of the incident, read for status, memo, result and postmortem. */
   private readonly incident: IncidentView;
+  /** A memo command is due at the end of this turn (see `publish`). */
+  private publishQueued = false;
 
   constructor(record: RecordSlice, runbook: RunbookDefinition, incident: IncidentView) {
     this.record = record;
@@ -82,6 +87,8 @@ export class IncidentRecorder implements TimelinePort {
     });
     appendBounded(record.timeline, entry);
     log.info('timeline', { incidentId: this.incident.incidentId, kind, message });
+    // Whatever people are asked or told comes with an entry: a list reads the memo, so it follows.
+    if (this.attentionMoved()) this.publish();
     return entry;
   }
 
@@ -166,7 +173,38 @@ export class IncidentRecorder implements TimelinePort {
     };
   }
 
+  /** Owner, pending approvals and hand-over as the memo carries them (`IncidentAttention`). */
+  attention(): IncidentAttention {
+    const pending = this.incident.approvals.filter((a) => a.outcome === 'pending');
+    return {
+      owner: this.incident.acknowledgedBy,
+      approvalsPending: pending.length,
+      pendingSteps: pending
+        .slice(0, ATTENTION_STEPS_MAX)
+        .map((a) => ({ stepId: a.stepId, requestedAt: a.requestedAt })),
+      handedOverAt: this.incident.handedOver?.at ?? null,
+    };
+  }
+
+  private attentionMoved(): boolean {
+    const published = (workflowInfo().memo?.summary as { attention?: unknown } | undefined)?.attention;
+    return JSON.stringify(published ?? NO_ATTENTION) !== JSON.stringify(this.attention());
+  }
+
+  /**
+   * Re-publishes the memo once the workflow code that changed it has run its course: a state change,
+   * its approval request and its decision made in one turn are one memo command, not three.
+   */
   publish(): void {
+    if (this.publishQueued) return;
+    this.publishQueued = true;
+    void Promise.resolve().then(() => {
+      this.publishQueued = false;
+      this.publishNow();
+    });
+  }
+
+  private publishNow(): void {
     const p = this.projection();
     const input = this.incident.input;
     const summary = {
@@ -182,6 +220,7 @@ export class IncidentRecorder implements TimelinePort {
       trigger: input.trigger,
       causes: p.causes.map((c) => c.cause),
       blocker: p.blocker,
+      attention: this.attention(),
       ...(input.runbookDocument ? { runbookDocument: pinOf(input.runbookDocument) } : {}),
     };
     // A memo that says what the execution's memo says already is not sent again.

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listIncidents, type IncidentRow } from '../../src/app/incidents.ts';
+import { acknowledgeSignal } from '../../src/contract/index.ts';
+import { signedInSession } from '../support/console-client.ts';
+import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import { runCli } from '../support/cli.ts';
+import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
+
+let ch: ConsoleHarness;
+beforeAll(async () => {
+  ch = await startConsoleHarness();
+});
+afterAll(() => ch?.close());
+
+/** The incident's row once visibility shows what `ready` wants of it. */
+async function rowWhen(id: string, ready: (row: IncidentRow) => boolean): Promise<IncidentRow> {
+  for (let i = 0; i < 300; i += 1) {
+    const row = (await listIncidents(ch.h.client, { all: false })).find((r) => r.incidentId === id);
+    if (row && ready(row)) return row;
+    await sleep(100);
+  }
+  throw new Error(`visibility never showed ${id} as wanted`);
+}
+
+const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+describe("who owns an incident and what it waits for, from the incident's memo", () => {
+  it('the console list, `runbook list` and the metrics show them with no worker left to answer a query', async () => {
+    const id = ch.incident.workflowId;
+    await ch.incident.signal(acknowledgeSignal, { by: 'dave' });
+    const row = await rowWhen(id, (r) => r.attention.owner === 'dave');
+    expect(row.attention).toMatchObject({
+      owner: 'dave',
+      approvalsPending: 1,
+      pendingSteps: [{ stepId: 'enable-fallback', requestedAt: expect.any(String) as string }],
+      handedOverAt: null,
+    });
+
+    // Nothing can answer a status query from here on: every view below reads visibility alone.
+    await ch.h.stopWorker();
+
+    const viewer = await signedInSession(ch.console, 'carol', 'viewer');
+    const page = await viewer.get('/?state=awaiting_approval');
+    expect(page.status).toBe(200);
+    const cells = page.body.slice(page.body.indexOf(`>${id}<`)).split('</tr>')[0]!;
+    expect(cells).toContain('<td>dave</td>');
+    expect(cells).toMatch(/<td>1<\/td>$/m);
+
+    const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: temporalNamespace() };
+    const listed = await runCli(['list'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/INCIDENT +SEVERITY +CAUSE +STATE +OWNER +APPROVALS +STARTED/);
+    expect(listed.stdout).toMatch(new RegExp(`${id} +P1 +provider_outage +awaiting_approval +dave +1 `));
+
+    // Other test files share the Temporal server: this incident's approval is among those counted,
+    // and the oldest waiting is at least as old as its own.
+    const metrics = await fetch(new URL('/metrics', ch.console.url));
+    const text = await metrics.text();
+    expect(sample(text, 'runbook_approvals_pending')).toBeGreaterThanOrEqual(1);
+    const waited = (Date.now() - Date.parse(row.attention.pendingSteps[0]!.requestedAt)) / 1000;
+    expect(sample(text, 'runbook_approval_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(waited - 1);
+    expect(text).not.toContain('runbook_incidents_status_unread');
+  });
+});
