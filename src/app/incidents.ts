@@ -365,7 +365,7 @@ export async function* incidentRows(client: Client, options: IncidentFilters): A
   }
 }
 
-/** The incidents a person lists, newest first, at most 500. */
+/** The incidents a person lists: the first 500 visibility returns. */
 export async function listIncidents(client: Client, options: IncidentFilters): Promise<IncidentRow[]> {
   const rows: IncidentRow[] = [];
   for await (const row of incidentRows(client, options)) {

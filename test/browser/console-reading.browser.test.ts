@@ -77,6 +77,12 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
 
   it('says in its header what is wrong, in shapes and words, what happens next and when, in the viewer’s time zone', async () => {
     const page = await signedIn(DESKTOP);
+    // The audit trail below hides timer noise: read the page once the incident's history has some.
+    await expect
+      .poll(async () => (await ch.incident.fetchHistory()).events?.some((e) => e.timerFiredEventAttributes), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     await page.goto(incidentUrl());
     const header = page.locator('#summary');
     await shows(header.locator('.badge.sev-P1'), '◆ P1 critical');
@@ -171,10 +177,23 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     await page.close();
   }, 120_000);
 
-  it('lists incidents on a phone without sideways scrolling', async () => {
+  it('lists incidents on a phone without sideways scrolling, each one with its state and approvals on screen', async () => {
     const page = await signedIn(PHONE);
     await page.locator('#incidents').waitFor();
     expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+    // The harness's incident, closed by now (approved and resolved on the phone above).
+    await page.goto(new URL('/?all=1', ch.console.url).href);
+    expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+    // Nothing of an incident hides past the right edge, in the table's own scroll box or the page's.
+    const row = page.locator('#incidents tr', { has: page.locator(`a:text-is("${ch.incident.workflowId}")`) });
+    for (const cell of [row.locator('.badge.state'), row.locator('td[data-label="approvals waiting"]')]) {
+      await cell.waitFor();
+      const box = (await cell.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    expect(await row.locator('.badge.state').textContent()).toContain('resolved');
+    expect(await row.locator('td[data-label="approvals waiting"]').textContent()).toBe('—');
     await page.close();
   });
 });

@@ -53,8 +53,8 @@ ${rows.length === 0 ? html`<tr><td colspan="7">No incidents match.</td></tr>` : 
 ${rows.map(
   (r) => html`<tr><td><a href="/incidents/${encodeURIComponent(r.incidentId)}">${r.incidentId}</a></td>
 <td>${severityBadge(SeveritySchema.safeParse(r.severity).data)}</td><td>${r.cause ?? 'triage'}</td>
-<td>${stateCell(r)}</td><td>${r.owner ?? '—'}</td><td>${timeEl(r.startedAt, 'for', now.getTime())}</td>
-<td>${r.pendingApprovals ?? '—'}</td></tr>`,
+<td>${stateCell(r)}</td><td data-label="owner">${r.owner ?? '—'}</td><td data-label="open for">${timeEl(r.startedAt, 'for', now.getTime())}</td>
+<td data-label="approvals waiting">${r.pendingApprovals ?? '—'}</td></tr>`,
 )}
 </tbody></table></div>`;
 }

@@ -1,8 +1,9 @@
 /**
  * The console's look for reading: badges whose colour repeats what their shape and words say, a
  * header toned by the state, relative times, folded timeline rows, and a phone layout (390 px and
- * up) where nothing scrolls sideways, tables scroll or stack inside their own box, and every
- * button is a 44 px touch target.
+ * up) where nothing scrolls sideways, tables scroll or stack inside their own box (the incidents
+ * list stacks: each incident a block, its state and approvals on screen), and every button is a
+ * 44 px touch target.
  */
 export const READING_CSS = `
 h1{font-size:1.35em;overflow-wrap:anywhere;margin:.4em 0}
@@ -61,6 +62,11 @@ form.inline input:not([type=hidden]):not([type=checkbox]){flex:1 1 12em;min-widt
   #audit tr:first-child,#changes tr:first-child{display:none}
   table:not(.timeline):not(#audit){display:block;overflow-x:auto}
   #changes td code{display:block}
+  #incidents,#incidents tbody{display:block}#incidents thead{display:none}
+  #incidents tr{display:block;border-bottom:1px solid #e3e5e8;padding:.45em 0}
+  #incidents td{display:inline-block;border:0;padding:.15em .5em .15em 0;vertical-align:middle}
+  #incidents td:first-child{display:block;font-weight:600;overflow-wrap:anywhere}
+  #incidents td[data-label]::before{content:attr(data-label) " ";color:#666;font-size:.85em}
   header>a:first-child{display:none}
   .pending pre{font-size:13px;padding:.4em .5em}
   label.field{font-size:0}
