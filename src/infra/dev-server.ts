@@ -17,6 +17,8 @@ export interface DevServerOptions {
   /** SQLite file: state survives restarts. Omitted: in-memory. */
   dbFile?: string;
   namespace?: string;
+  /** More namespaces to create beside `namespace`, each with the engine's search attributes. */
+  extraNamespaces?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where the server's own output goes; default: discarded. */
   onOutput?: (line: string) => void;
@@ -172,8 +174,7 @@ function startDevArgs(port: number, uiPort: number | null, namespace: string, op
     '127.0.0.1',
     '--port',
     String(port),
-    '--namespace',
-    namespace,
+    ...[namespace, ...(options.extraNamespaces ?? [])].flatMap((name) => ['--namespace', name]),
     '--log-level',
     options.logLevel ?? 'error',
     ...SEARCH_ATTRIBUTE_REGISTRATIONS.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]),

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listIncidents, type IncidentRow } from '../../src/app/incidents.ts';
+import { listIncidents, startIncident, type IncidentRow } from '../../src/app/incidents.ts';
 import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { signedInSession } from '../support/console-client.ts';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-harness.ts';
+import { startConsoleHarness, startConsoleWith, type ConsoleHarness } from '../support/console-harness.ts';
+import { cliEnvironment } from '../support/incident-harness.ts';
 import { runCli } from '../support/cli.ts';
-import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
+import { connectTestClient, crowdNamespace, temporalAddress, temporalNamespace } from '../support/temporal.ts';
 
 let ch: ConsoleHarness;
 beforeAll(async () => {
@@ -24,6 +25,10 @@ async function rowWhen(id: string, ready: (row: IncidentRow) => boolean): Promis
 }
 
 const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+/** Every sample of a labelled gauge, summed. */
+const sum = (text: string, name: string) =>
+  [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((total, m) => total + Number(m[1]), 0);
 
 describe("who owns an incident and what it waits for, from the incident's memo", () => {
   it('the console list, `runbook list` and the metrics show them with no worker left to answer a query', async () => {
@@ -62,4 +67,29 @@ describe("who owns an incident and what it waits for, from the incident's memo",
     expect(sample(text, 'runbook_approval_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(waited - 1);
     expect(text).not.toContain('runbook_incidents_status_unread');
   });
+
+  it('the metrics count every open incident, past the 500 a list shows', async () => {
+    // In a namespace of their own: other test files list the shared one's first 500 rows.
+    const crowd = await connectTestClient(crowdNamespace());
+    const handles = [];
+    try {
+      // Nothing polls this queue: the incidents stay open, as started.
+      for (let i = 0; i < 501; i += 1)
+        handles.push(await startIncident(crowd.client, 'unpolled', ch.h.startRequest(), `crowded-${i}`));
+      // Visibility has them all before the console reads them (it reads once per refresh).
+      const running = `ExecutionStatus = 'Running'`;
+      await expect.poll(async () => (await crowd.client.workflow.count(running)).count, { timeout: 30_000 }).toBe(501);
+      const env = { ...cliEnvironment(ch.h, temporalAddress()), TEMPORAL_NAMESPACE: crowdNamespace() };
+      const counting = await startConsoleWith(crowd.client, env);
+      try {
+        const text = await (await fetch(new URL('/metrics', counting.url))).text();
+        expect(sum(text, 'runbook_incidents')).toBe(501);
+      } finally {
+        await counting.close();
+      }
+    } finally {
+      await Promise.all(handles.map((h) => h.terminate('the test is over')));
+      await crowd.close();
+    }
+  }, 120_000);
 });

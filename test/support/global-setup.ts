@@ -9,6 +9,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalNamespace: string;
+    /** A namespace for a test that fills visibility: other tests list the shared one's first rows. */
+    crowdNamespace: string;
     /** The incident workflows bundled once for the run, as `npm run build:workflows` writes them. */
     workflowBundlePath: string;
   }
@@ -17,6 +19,7 @@ declare module 'vitest' {
 let server: DevServer | undefined;
 let bundleDir: string | undefined;
 
+const CROWD_NAMESPACE = 'crowd';
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
@@ -31,6 +34,7 @@ export async function setup(project: TestProject): Promise<void> {
     startDevServer({
       uiPort: null,
       logLevel: 'error',
+      extraNamespaces: [CROWD_NAMESPACE],
       // An incident whose workflow task fails is reported at the first failure rather than the fifth.
       dynamicConfig: { 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 1 },
     }),
@@ -41,6 +45,7 @@ export async function setup(project: TestProject): Promise<void> {
   await writeFile(workflowBundlePath, code, 'utf8');
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
+  project.provide('crowdNamespace', CROWD_NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
 }
 

@@ -5,15 +5,18 @@ import { NativeConnection } from '@temporalio/worker';
 
 export const temporalAddress = (): string => inject('temporalAddress');
 export const temporalNamespace = (): string => inject('temporalNamespace');
+export const crowdNamespace = (): string => inject('crowdNamespace');
 
 /** Each test gets a task queue of its own, so tests on the shared server never steal each other's tasks. */
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export async function connectTestClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+export async function connectTestClient(
+  namespace = temporalNamespace(),
+): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
-  const client = new Client({ connection, namespace: temporalNamespace() });
+  const client = new Client({ connection, namespace });
   return { client, close: () => connection.close() };
 }
 
