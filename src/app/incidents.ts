@@ -365,12 +365,17 @@ export async function* incidentRows(client: Client, options: IncidentFilters): A
   }
 }
 
-/** The incidents a person lists: the first 500 visibility returns. */
-export async function listIncidents(client: Client, options: IncidentFilters): Promise<IncidentRow[]> {
+/** The incidents a person lists: the first `max` (500 at most) visibility returns. */
+export async function listIncidents(
+  client: Client,
+  options: IncidentFilters,
+  max = LIST_ROWS_MAX,
+): Promise<IncidentRow[]> {
   const rows: IncidentRow[] = [];
+  if (max <= 0) return rows;
   for await (const row of incidentRows(client, options)) {
     rows.push(row);
-    if (rows.length >= LIST_ROWS_MAX) break;
+    if (rows.length >= Math.min(max, LIST_ROWS_MAX)) break;
   }
   return rows;
 }

@@ -40,8 +40,8 @@ function registerListPage(app: FastifyInstance, deps: ConsoleDeps): void {
       all: request.query.all === '1',
     };
     // Visibility alone, memo included: no query, so no worker is asked and none can hold the list up.
-    const rows = await deps.health.call(() => listIncidents(deps.client, filters));
-    const withStatus = rows.slice(0, LIST_LIMIT).map(listRow);
+    const rows = await deps.health.call(() => listIncidents(deps.client, filters, LIST_LIMIT));
+    const withStatus = rows.map(listRow);
     return sendHtml(
       reply,
       page('Incidents', identityOf(request), incidentList(withStatus, filters), {

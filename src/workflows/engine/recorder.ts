@@ -143,8 +143,9 @@ export class IncidentRecorder implements TimelinePort {
       );
     // Sent only when the start request did not set it already (runbook start, the console and the intake do).
     upsertAttributes([{ key: SEARCH_ATTRIBUTES.state, value: 'investigating' }]);
-    // No memo yet: only a closed incident is read from its memo, and every way to close (a decision,
-    // a state change, a human's cancel while blocked) publishes it first.
+    // No memo yet: nothing before the decision needs one. A list reads the state the start request
+    // set; an acknowledgement or an approval asked publishes it (`add`), and every way to close (a
+    // decision, a state change, a human's cancel while blocked) publishes it first.
   }
 
   isClosed(): boolean {
