@@ -394,6 +394,12 @@ try {
 
   let approvals = 0;
   let approvalErrors = 0;
+  /** Why approvals were refused or failed: the first few, each once. */
+  const approvalRefusals = new Set<string>();
+  const refused = (t: Tracked, stepId: string, why: string) => {
+    approvalErrors += 1;
+    if (approvalRefusals.size < 10) approvalRefusals.add(`${t.id} ${stepId}: ${why}`);
+  };
   // Approves what the incident's memo says it waits for, as a human reading the list would.
   const approvePending = async ([t, pending]: [Tracked, string[]]) => {
     for (const stepId of pending) {
@@ -405,9 +411,9 @@ try {
         if (answer.accepted) {
           t.approved.add(stepId);
           approvals += 1;
-        } else approvalErrors += 1;
-      } catch {
-        approvalErrors += 1;
+        } else refused(t, stepId, answer.message);
+      } catch (err) {
+        refused(t, stepId, (err as Error).message);
       }
     }
   };
@@ -653,6 +659,7 @@ try {
     },
     approvals,
     approvalErrors,
+    approvalRefusals: [...approvalRefusals],
     mutationsPerIncidentMedian: quantiles(mutations).p50,
     resolved,
     failed,
