@@ -242,7 +242,14 @@ describe.runIf(available)(
 
       await topology.restartServer({ crash: true });
       sim.setScenario('healthy');
-      await waitFor(handle, pending('disable-fallback'), 'the disable-fallback approval request after the restart');
+      // Worst case: a probe's completion was lost with the server, which retries it only when its
+      // 90 s start-to-close runs out. The wait allows for it.
+      await waitFor(
+        handle,
+        pending('disable-fallback'),
+        'the disable-fallback approval request after the restart',
+        180_000,
+      );
       await handle.signal(approveSignal, { stepId: 'disable-fallback', by: 'bob' });
       const result = await handle.result();
 
@@ -250,6 +257,6 @@ describe.runIf(available)(
       expect(result.timeline.length).toBeGreaterThan(monitoring.mutations.length);
       const after = (await model(dataDir)).deployments[DEPLOYMENT]!;
       expect(after.containers.every((c) => !c.env.some((e) => e.name === 'IDEOGRAM_FALLBACK'))).toBe(true);
-    }, 240_000);
+    }, 330_000);
   },
 );
