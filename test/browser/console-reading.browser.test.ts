@@ -181,18 +181,22 @@ describe.skipIf(!haveChromium)('the incident page as people read it (real browse
     const page = await signedIn(PHONE);
     await page.locator('#incidents').waitFor();
     expect(await pageWidth(page)).toBeLessThanOrEqual(390);
-    // The harness's incident, closed by now (approved and resolved on the phone above).
-    await page.goto(new URL('/?all=1', ch.console.url).href);
+    // The harness's incident, resolved on the phone above: listed so once visibility has caught up.
+    const row = page.locator('#incidents tr', { has: page.locator(`a:text-is("${ch.incident.workflowId}")`) });
+    await expect
+      .poll(async () => {
+        await page.goto(new URL('/?all=1', ch.console.url).href);
+        return (await row.locator('.badge.state').allTextContents()).join('');
+      })
+      .toContain('resolved');
     expect(await pageWidth(page)).toBeLessThanOrEqual(390);
     // Nothing of an incident hides past the right edge, in the table's own scroll box or the page's.
-    const row = page.locator('#incidents tr', { has: page.locator(`a:text-is("${ch.incident.workflowId}")`) });
     for (const cell of [row.locator('.badge.state'), row.locator('td[data-label="approvals waiting"]')]) {
       await cell.waitFor();
       const box = (await cell.boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(390);
     }
-    expect(await row.locator('.badge.state').textContent()).toContain('resolved');
     expect(await row.locator('td[data-label="approvals waiting"]').textContent()).toBe('—');
     await page.close();
   });
