@@ -79,6 +79,17 @@ describe('the incident console over HTTP', () => {
     expect(row).toContain(`<td data-label="approvals waiting">1</td>`);
   });
 
+  it('refuses a filter its form never offers with 400, saying what it takes', async () => {
+    const session = await sessionAs('carol', 'viewer');
+    const state = await session.get("/?state=x'y");
+    expect(state.status).toBe(400);
+    expect(state.body).toContain('No state &quot;x&#39;y&quot;: the list filters on investigating, blocked,');
+    const severity = await session.get('/?severity=P9');
+    expect(severity.status).toBe(400);
+    expect(severity.body).toContain('No severity &quot;P9&quot;: the list filters on P1, P2, P3, P4, or none.');
+    expect((await session.get('/?state=&severity=')).status).toBe(200);
+  });
+
   it('offers every state as a filter, needs_human (a human owns the incident) among them', async () => {
     const { body } = await (await sessionAs('carol', 'viewer')).get('/?state=needs_human');
     const select = body.slice(body.indexOf('<select name="state">')).split('</select>')[0]!;

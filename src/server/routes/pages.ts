@@ -4,6 +4,7 @@ import { auditIncident } from '../../app/audit.ts';
 import { allowedSecretRefs } from '../../app/secret-refs.ts';
 import { incidentTimeline, listIncidents, type IncidentRow } from '../../app/incidents.ts';
 import { readIncidentView } from '../../app/incident-view.ts';
+import { INCIDENT_STATES, SeveritySchema } from '../../contract/index.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import { currentIdentity, identityOf, requireRole } from '../guard.ts';
 import type { Html } from '../html.ts';
@@ -34,11 +35,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps): voi
 
 function registerListPage(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/', { preHandler: requireRole('viewer') }, async (request: FastifyRequest<ListQuery>, reply) => {
-    const filters = {
-      state: request.query.state || undefined,
-      severity: request.query.severity || undefined,
-      all: request.query.all === '1',
-    };
+    const filters = listFilters(request.query);
     // Visibility alone, memo included: no query, so no worker is asked and none can hold the list up.
     const rows = await deps.health.call(() => listIncidents(deps.client, filters, LIST_LIMIT));
     const withStatus = rows.map(listRow);
@@ -131,6 +128,21 @@ function temporalUiUrl(deps: ConsoleDeps, id: string): string | null {
     `namespaces/${encodeURIComponent(deps.client.options.namespace)}/workflows/${encodeURIComponent(id)}`,
     base.endsWith('/') ? base : `${base}/`,
   ).href;
+}
+
+/** The list's filters as its form sends them; a value the form never offers is a 400 that says what it takes. */
+function listFilters(query: ListQuery['Querystring']): { state?: string; severity?: string; all: boolean } {
+  const refuse = (what: string, value: string, allowed: readonly string[]) =>
+    Object.assign(new Error(`No ${what} "${value}": the list filters on ${allowed.join(', ')}, or none.`), {
+      statusCode: 400,
+    });
+  const state = query.state || undefined;
+  const severity = query.severity || undefined;
+  if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state))
+    throw refuse('state', state, INCIDENT_STATES);
+  if (severity !== undefined && !(SeveritySchema.options as readonly string[]).includes(severity))
+    throw refuse('severity', severity, SeveritySchema.options);
+  return { state, severity, all: query.all === '1' };
 }
 
 /** Rows the list shows at most. */
