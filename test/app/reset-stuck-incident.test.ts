@@ -1,27 +1,15 @@
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { listIncidents, type IncidentRow } from '../../src/app/incidents.ts';
 import { noteSignal } from '../../src/contract/index.ts';
 import { resolveTemporalBinary } from '../../src/infra/temporal-binary.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { withBundleWorker } from '../support/bundle-worker.ts';
+import { incidentRowWhen } from '../support/incident-rows.ts';
 import { temporalAddress, temporalNamespace, uniqueTaskQueue } from '../support/temporal.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/workflows/${name}`, import.meta.url));
-
-/** The incident's row once visibility shows what `ready` wants of it. */
-async function rowWhen(client: Client, id: string, ready: (row: IncidentRow) => boolean): Promise<IncidentRow> {
-  for (let i = 0; i < 300; i += 1) {
-    const row = (await listIncidents(client, { all: true })).find((r) => r.incidentId === id);
-    if (row && ready(row)) return row;
-    await sleep(100);
-  }
-  throw new Error(`visibility never showed ${id} as wanted`);
-}
 
 describe('an incident stuck on a history its code cannot replay', () => {
   it('is freed by the reset docs/operating.md gives, and runs on from the task before the failing one', async () => {
@@ -51,7 +39,7 @@ describe('an incident stuck on a history its code cannot replay', () => {
       async (client) => {
         const handle = client.workflow.getHandle(id);
         await handle.signal(noteSignal, { by: 'alice', text: 'look here' });
-        const stuck = await rowWhen(client, id, (r) => r.stuck);
+        const stuck = await incidentRowWhen(client, id, (r) => r.stuck);
         expect(stuck.problem).toBe('WorkflowTaskFailed: NonDeterministicError');
 
         // As docs/operating.md says: reset to the WorkflowTaskCompleted before the failing task.
@@ -76,7 +64,7 @@ describe('an incident stuck on a history its code cannot replay', () => {
 
         // The new run replays to that point on the next code, takes the note (applied again) and ends.
         expect(await client.workflow.getHandle(id).result()).toBe('next code');
-        const closed = await rowWhen(client, id, (r) => r.status === 'COMPLETED');
+        const closed = await incidentRowWhen(client, id, (r) => r.status === 'COMPLETED', { all: true });
         expect(closed).toMatchObject({ stuck: false, problem: null });
       },
       {},

@@ -1,18 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { act } from '../../src/app/actions.ts';
-import { decide, incidentStatus, listIncidents } from '../../src/app/incidents.ts';
+import { decide, incidentStatus } from '../../src/app/incidents.ts';
 import { IncidentStuckError } from '../../src/app/reported-problems.ts';
 import { noteSignal } from '../../src/contract/index.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 import { signedInSession, type ConsoleSession } from '../support/console-client.ts';
 import { startConsoleWith } from '../support/console-harness.ts';
 import { withBundleWorker } from '../support/bundle-worker.ts';
+import { incidentRowWhen } from '../support/incident-rows.ts';
 import { runCli } from '../support/cli.ts';
 import { temporalAddress, temporalNamespace } from '../support/temporal.ts';
 
@@ -36,11 +36,7 @@ describe('an incident whose workflow task fails on every attempt', () => {
 /** Visibility, the CLI, the console's list and page, reads, approvals and actions: each says it is stuck. */
 async function expectStuckEverywhere(client: Client, taskQueue: string, id: string): Promise<void> {
   // Temporal sets its own search attribute once the task has failed (at once on the test server).
-  let row: Awaited<ReturnType<typeof listIncidents>>[number] | undefined;
-  for (let i = 0; i < 300 && !row?.stuck; i += 1) {
-    row = (await listIncidents(client, { all: false })).find((r) => r.incidentId === id);
-    if (!row?.stuck) await sleep(100);
-  }
+  const row = await incidentRowWhen(client, id, (r) => r.stuck);
   expect(row).toMatchObject({
     incidentId: id,
     status: 'RUNNING',

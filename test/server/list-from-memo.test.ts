@@ -1,11 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listIncidents, startIncident, type IncidentRow } from '../../src/app/incidents.ts';
+import { startIncident } from '../../src/app/incidents.ts';
 import { acknowledgeSignal } from '../../src/contract/index.ts';
 import { signedInSession } from '../support/console-client.ts';
 import { startConsoleHarness, startConsoleWith, type ConsoleHarness } from '../support/console-harness.ts';
 import { cliEnvironment } from '../support/incident-harness.ts';
 import { runCli } from '../support/cli.ts';
+import { incidentRowWhen } from '../support/incident-rows.ts';
+import { sample, scrape, total } from '../support/prometheus-text.ts';
 import { connectTestClient, crowdNamespace, temporalAddress, temporalNamespace } from '../support/temporal.ts';
 
 let ch: ConsoleHarness;
@@ -14,27 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => ch?.close());
 
-/** The incident's row once visibility shows what `ready` wants of it. */
-async function rowWhen(id: string, ready: (row: IncidentRow) => boolean): Promise<IncidentRow> {
-  for (let i = 0; i < 300; i += 1) {
-    const row = (await listIncidents(ch.h.client, { all: false })).find((r) => r.incidentId === id);
-    if (row && ready(row)) return row;
-    await sleep(100);
-  }
-  throw new Error(`visibility never showed ${id} as wanted`);
-}
-
-const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-
-/** Every sample of a labelled gauge, summed. */
-const sum = (text: string, name: string) =>
-  [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((total, m) => total + Number(m[1]), 0);
-
 describe("who owns an incident and what it waits for, from the incident's memo", () => {
   it('the console list, `runbook list` and the metrics show them with no worker left to answer a query', async () => {
     const id = ch.incident.workflowId;
     await ch.incident.signal(acknowledgeSignal, { by: 'dave' });
-    const row = await rowWhen(id, (r) => r.attention.owner === 'dave');
+    const row = await incidentRowWhen(ch.h.client, id, (r) => r.attention.owner === 'dave');
     expect(row.attention).toMatchObject({
       owner: 'dave',
       approvalsPending: 1,
@@ -60,8 +45,7 @@ describe("who owns an incident and what it waits for, from the incident's memo",
 
     // Other test files share the Temporal server: this incident's approval is among those counted,
     // and the oldest waiting is at least as old as its own.
-    const metrics = await fetch(new URL('/metrics', ch.console.url));
-    const text = await metrics.text();
+    const { text } = await scrape(new URL('/metrics', ch.console.url).href);
     expect(sample(text, 'runbook_approvals_pending')).toBeGreaterThanOrEqual(1);
     const waited = (Date.now() - Date.parse(row.attention.pendingSteps[0]!.requestedAt)) / 1000;
     expect(sample(text, 'runbook_approval_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(waited - 1);
@@ -82,8 +66,8 @@ describe("who owns an incident and what it waits for, from the incident's memo",
       const env = { ...cliEnvironment(ch.h, temporalAddress()), TEMPORAL_NAMESPACE: crowdNamespace() };
       const counting = await startConsoleWith(crowd.client, env);
       try {
-        const text = await (await fetch(new URL('/metrics', counting.url))).text();
-        expect(sum(text, 'runbook_incidents')).toBe(501);
+        const { text } = await scrape(new URL('/metrics', counting.url).href);
+        expect(total(text, 'runbook_incidents')).toBe(501);
       } finally {
         await counting.close();
       }

@@ -18,3 +18,11 @@ export function sample(text: string, name: string, labels: Record<string, string
   const line = text.split('\n').find((l) => l.startsWith(`${name}${rendered} `));
   return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
+
+/** Every sample of `name`, whatever its labels, summed (0 when there is none). */
+export function total(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
