@@ -26,7 +26,8 @@
 //
 // `--server prod` runs the production topology instead (the real Temporal server on PostgreSQL,
 // src/infra/prod-topology); `--workers K` polls the task queue with K workers (in this process,
-// each with its own connection).
+// each with its own connection). `--eager-activities off` runs either server without eager activity
+// dispatch, which both have on (src/infra/dev-server.ts, deploy/temporal/dynamicconfig.yaml).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { RecordOnlyTarget } from '../src/activities/kubernetes/index.ts';
 import { ServiceCatalog } from '../src/activities/catalog.ts';
@@ -53,6 +55,7 @@ import {
 } from '../src/contract/index.ts';
 import { startDevServer } from '../src/infra/dev-server.ts';
 import { startProductionTopology } from '../src/infra/prod-topology/index.ts';
+import { DYNAMIC_CONFIG_FILE } from '../src/infra/prod-topology/temporal-server.ts';
 import { getRunbook } from '../src/runbooks/index.ts';
 import { runbookTooling } from '../src/runbooks/tooling/index.ts';
 import type { ScenarioPhase } from '../src/simulator/index.ts';
@@ -80,6 +83,8 @@ const { values: args } = parseArgs({
     cache: { type: 'string' },
     /** `on`: the client shares the first worker's NativeConnection and starts incidents eagerly (requestEagerStart). */
     eager: { type: 'string', default: 'on' },
+    /** `off`: the server without eager activity dispatch, for comparison (dev and production run with it). */
+    'eager-activities': { type: 'string', default: 'on' },
     /** `drill`: the drill's compressed clock throughout; `burst`: the drill's decision path, production monitoring cadence. */
     timings: { type: 'string', default: 'drill' },
     /** The simulated provider's in-flight limit per API key (the simulator's own default is 10). */
@@ -108,6 +113,10 @@ if (CACHE !== undefined && (!Number.isInteger(CACHE) || CACHE < 1))
   throw new Error(`--cache must be a positive integer, got ${args.cache}`);
 if (args.eager !== 'on' && args.eager !== 'off') throw new Error(`--eager must be on or off, got ${args.eager}`);
 const EAGER = args.eager === 'on';
+if (args['eager-activities'] !== 'on' && args['eager-activities'] !== 'off')
+  throw new Error(`--eager-activities must be on or off, got ${args['eager-activities']}`);
+const EAGER_ACTIVITIES = args['eager-activities'] === 'on';
+const EAGER_ACTIVITIES_KEY = 'system.enableActivityEagerExecution';
 const HOLD_MS = Number(args['hold-min']) * 60_000;
 if (!Number.isFinite(HOLD_MS) || HOLD_MS < 0)
   throw new Error(`--hold-min must be a number of minutes ≥ 0, got ${args['hold-min']}`);
@@ -197,12 +206,22 @@ interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** The production dynamic config, or a copy in `dir` without eager activity dispatch. */
+function prodDynamicConfig(dir: string): string {
+  if (EAGER_ACTIVITIES) return DYNAMIC_CONFIG_FILE;
+  const config = parseYaml(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
+  const file = join(dir, 'dynamicconfig.yaml');
+  writeFileSync(file, stringifyYaml({ ...config, [EAGER_ACTIVITIES_KEY]: [{ value: false, constraints: {} }] }));
+  return file;
+}
+
 async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServer> {
   if (kind === 'dev') {
     const dev = await startDevServer({
       uiPort: null,
       dbFile: join(dir, 'temporal.sqlite'),
       pidFile: join(dir, 'dev-server.pid'),
+      dynamicConfig: { [EAGER_ACTIVITIES_KEY]: EAGER_ACTIVITIES },
     });
     return {
       address: dev.address,
@@ -212,7 +231,7 @@ async function startServer(kind: 'dev' | 'prod', dir: string): Promise<BenchServ
       stop: () => dev.stop(),
     };
   }
-  const prod = await startProductionTopology({ dataDir: join(dir, 'prod') });
+  const prod = await startProductionTopology({ dataDir: join(dir, 'prod'), dynamicConfigFile: prodDynamicConfig(dir) });
   return {
     address: prod.address,
     namespace: prod.namespace,
@@ -613,6 +632,7 @@ try {
     workers: WORKERS,
     workflowCache: CACHE ?? 'default (300)',
     eager: { requested: EAGER, started: eagerlyStarted },
+    eagerActivities: EAGER_ACTIVITIES,
     timings: args.timings,
     openPerSecond: Number.isFinite(OPEN_PER_SECOND) ? OPEN_PER_SECOND : 'all at once',
     providerInflightLimit: Number(args['provider-inflight-limit']),
@@ -698,6 +718,7 @@ try {
       `${SERVER_KIND}: peak RSS ${report.temporalServer.peakRssMb} MB, CPU ${report.temporalServer.cpuSeconds} s (${report.temporalServer.cpuPercentOfOneCore}% of a core)${report.temporalServer.postgresCpuSeconds !== null ? `; PostgreSQL CPU ${report.temporalServer.postgresCpuSeconds} s` : ''}`,
     ],
     ['eager start', EAGER ? `${eagerlyStarted}/${N} incidents started eagerly` : 'off (--eager off)'],
+    ['eager activities', EAGER_ACTIVITIES ? 'on' : 'off (--eager-activities off)'],
     [
       'workflow cache',
       `hit rate ${report.workflowCacheActivity.wholeRun.hitRate} over the run (${report.workflowCacheActivity.wholeRun.workflowTasksReplayed} tasks replayed, ${report.workflowCacheActivity.wholeRun.msPerWorkflowTask} ms per task)` +

@@ -11,7 +11,8 @@ import {
 } from '../../src/contract/index.ts';
 import { IDEOGRAM_PROBE_IDS as P } from '../support/ideogram.ts';
 import { startHarness, type Harness } from '../support/incident-harness.ts';
-import { temporalNamespace } from '../support/temporal.ts';
+import { scrape, totalWhere } from '../support/prometheus-text.ts';
+import { temporalMetricsUrl, temporalNamespace } from '../support/temporal.ts';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
@@ -183,6 +184,26 @@ describe('round trips and billed calls of a triage (dev server, simulator)', () 
     expect(handle.eagerlyStarted).toBe(true);
     const status = await h.waitFor(handle, (s) => s.cause !== null, 'a decision');
     expect(status.cause).toBe('healthy');
+    await handle.signal(cancelSignal, { by: 'test', reason: 'done' }).catch(() => undefined);
+    await handle.result().catch(() => undefined);
+  });
+
+  it('the triage activity comes back to the worker with the workflow task that scheduled it (eager dispatch), not through matching', async () => {
+    const handle = await startIncident(
+      h.client,
+      h.taskQueue,
+      h.startRequest({ symptom: 'eager activity' }),
+      `${h.taskQueue}-eager-activity`,
+    );
+    await decidedWithoutQuery(handle);
+    const completed = (await handle.fetchHistory()).events!.filter((e) => e.activityTaskCompletedEventAttributes);
+    expect(completed.length).toBeGreaterThanOrEqual(1);
+
+    // The server's matching service, for this test's task queue (named in its metrics with underscores).
+    const metrics = (await scrape(temporalMetricsUrl())).text;
+    const queue = { taskqueue: h.taskQueue.replaceAll('-', '_'), poll_result: 'dispatch' };
+    expect(totalWhere(metrics, 'poll_latency_count', { ...queue, task_type: 'Workflow' })).toBeGreaterThanOrEqual(1);
+    expect(totalWhere(metrics, 'poll_latency_count', { ...queue, task_type: 'Activity' })).toBe(0);
     await handle.signal(cancelSignal, { by: 'test', reason: 'done' }).catch(() => undefined);
     await handle.result().catch(() => undefined);
   });

@@ -14,6 +14,7 @@ import {
   workerConnectionEnvironment,
 } from '../../src/infra/prod-topology/settings.ts';
 import { DYNAMIC_CONFIG_FILE } from '../../src/infra/prod-topology/temporal-server.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/infra/dev-server.ts';
 import type { CliContext } from '../../src/cli/context.ts';
 
 // No Docker engine runs here, so the stack is checked by structure: what `docker compose config` would reject,
@@ -184,6 +185,12 @@ describe('docker-compose.yml and the native production topology (npm run prod:lo
       v.endsWith(`:${service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH}:ro`),
     );
     expect(mount && join(PROJECT_ROOT, mount.split(':')[0]!)).toBe(DYNAMIC_CONFIG_FILE);
+  });
+
+  it('sets, in that file, every dynamic config value the dev server runs with by default', () => {
+    const file = parse(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG))
+      expect(file[key], key).toEqual([{ value, constraints: {} }]);
   });
 
   it("sets up the same databases with the server's own schema tool, as the same user", () => {

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDevServer, type DevServer } from '../../src/infra/dev-server.ts';
+import { freePort } from '../../src/infra/ports.ts';
 import { bundleIncidentWorkflows } from '../../src/infra/workflow-bundle.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalNamespace: string;
+    /** The dev server's own Prometheus metrics. */
+    temporalMetricsUrl: string;
     /** A namespace for a test that fills visibility: other tests list the shared one's first rows. */
     crowdNamespace: string;
     /** The incident workflows bundled once for the run, as `npm run build:workflows` writes them. */
@@ -35,6 +38,7 @@ export async function setup(project: TestProject): Promise<void> {
       uiPort: null,
       logLevel: 'error',
       extraNamespaces: [CROWD_NAMESPACE],
+      metricsPort: await freePort(),
       // An incident whose workflow task fails is reported at the first failure rather than the fifth.
       dynamicConfig: { 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 1 },
     }),
@@ -45,6 +49,7 @@ export async function setup(project: TestProject): Promise<void> {
   await writeFile(workflowBundlePath, code, 'utf8');
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
+  project.provide('temporalMetricsUrl', server.metricsUrl!);
   project.provide('crowdNamespace', CROWD_NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
 }

@@ -26,3 +26,19 @@ export function total(text: string, name: string): number {
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
+
+/**
+ * Every sample of `name` that carries all of `labels` among its own (in any order, others allowed),
+ * summed (0 when there is none).
+ */
+export function totalWhere(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`))
+    .filter((l) => {
+      const rendered = l.slice(name.length + 1, l.lastIndexOf('}')).split(',');
+      return wanted.every((w) => rendered.includes(w));
+    })
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}

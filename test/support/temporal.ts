@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 
 export const temporalAddress = (): string => inject('temporalAddress');
 export const temporalNamespace = (): string => inject('temporalNamespace');
+export const temporalMetricsUrl = (): string => inject('temporalMetricsUrl');
 export const crowdNamespace = (): string => inject('crowdNamespace');
 
 /** Each test gets a task queue of its own, so tests on the shared server never steal each other's tasks. */

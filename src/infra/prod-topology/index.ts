@@ -28,6 +28,8 @@ export interface ProductionTopologyOptions {
   frontendPort?: number;
   postgresPort?: number;
   namespace?: string;
+  /** The server's dynamic config; default: `deploy/temporal/dynamicconfig.yaml`, as the stack mounts it. */
+  dynamicConfigFile?: string;
   onOutput?: (source: 'postgres' | 'temporal-server', line: string) => void;
 }
 
@@ -70,6 +72,7 @@ export async function startProductionTopology(options: ProductionTopologyOptions
         binaries,
         endpoints,
         namespace: options.namespace,
+        dynamicConfigFile: options.dynamicConfigFile,
         onOutput: (line) => options.onOutput?.('temporal-server', line),
       });
     let server = await start();

@@ -101,13 +101,14 @@ export async function startTemporalServer(options: {
   binaries: TemporalServerBinaries;
   endpoints: ServerEndpoints;
   namespace?: string;
+  dynamicConfigFile?: string;
   onOutput?: (line: string) => void;
 }): Promise<RunningTemporalServer> {
   const namespace = options.namespace ?? 'default';
   const env = {
     ...process.env,
     ...serverEnvironment(options.endpoints),
-    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
+    DYNAMIC_CONFIG_FILE_PATH: options.dynamicConfigFile ?? DYNAMIC_CONFIG_FILE,
     LOG_LEVEL: process.env.RUNBOOK_TEMPORAL_LOG_LEVEL ?? 'warn',
   };
   const server = await startSupervised({
