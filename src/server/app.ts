@@ -206,10 +206,19 @@ function consoleErrorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (status >= 500) request.log.error({ err }, 'console request failed');
   return send(
     status,
-    status === 403 ? 'Forbidden' : 'Error',
+    ERROR_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error'),
     status >= 500 ? 'Something went wrong; the log says what.' : (err as Error).message,
   );
 }
+
+/** What an error page is headed with, by status: what went wrong, in a word or two, above the why. */
+const ERROR_TITLES: Readonly<Record<number, string>> = {
+  400: 'Not a request the console takes',
+  403: 'Forbidden',
+  413: 'Too large',
+  415: 'Not a form the console takes',
+  429: 'Too many requests',
+};
 
 /** Browsers get a page; API clients (JSON asked for, or the API's own paths) get JSON. */
 function consoleNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {

@@ -87,6 +87,7 @@ describe('the incident console over HTTP', () => {
     const severity = await session.get('/?severity=P9');
     expect(severity.status).toBe(400);
     expect(severity.body).toContain('No severity &quot;P9&quot;: the list filters on P1, P2, P3, P4, or none.');
+    expect(severity.body).toMatch(/<h1[^>]*>Not a request the console takes<\/h1>/);
     expect((await session.get('/?state=&severity=')).status).toBe(200);
   });
 
