@@ -21,10 +21,7 @@ export function sample(text: string, name: string, labels: Record<string, string
 
 /** Every sample of `name`, whatever its labels, summed (0 when there is none). */
 export function total(text: string, name: string): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return totalWhere(text, name, {});
 }
 
 /**
@@ -35,7 +32,7 @@ export function totalWhere(text: string, name: string, labels: Record<string, st
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   return text
     .split('\n')
-    .filter((l) => l.startsWith(`${name}{`))
+    .filter((l) => l.startsWith(`${name}{`) || (wanted.length === 0 && l.startsWith(`${name} `)))
     .filter((l) => {
       const rendered = l.slice(name.length + 1, l.lastIndexOf('}')).split(',');
       return wanted.every((w) => rendered.includes(w));
